@@ -85,7 +85,7 @@ export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
     async stop(graceMs = 5000) {
       if (exitCode !== undefined) return;
       child.kill('SIGTERM');
-      const killed = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
+      const killed = await Promise.race([exited.then(() => true), sleep(graceMs, undefined, { ref: false }).then(() => false)]);
       if (!killed) {
         child.kill('SIGKILL');
         await exited;

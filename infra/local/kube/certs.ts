@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { requireTool } from '../toolchain';
 
-const openssl = promisify(execFile).bind(null, 'openssl');
+const run = promisify(execFile);
+const openssl = (args: string[]): Promise<unknown> => run('openssl', args);
 
 export interface ClusterPki {
   readonly caCert: string;

@@ -1,0 +1,21 @@
+// Native ESM jest (the AWS-free Kubernetes client and middy 6 are ESM only), TypeScript via ts-jest.
+const transform = { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] };
+const common = { testEnvironment: 'node', extensionsToTreatAsEsm: ['.ts'], transform };
+
+/** @type {import('jest').Config} */
+export default {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // Starts ElasticMQ, DynamoDB Local and the Kubernetes control plane once for the whole run.
+      globalSetup: '<rootDir>/test/support/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+      testTimeout: 60_000,
+    },
+  ],
+  coverageThreshold: { global: { lines: 70 } },
+  collectCoverageFrom: ['shared/**/*.ts', 'functions/**/*.ts'],
+};

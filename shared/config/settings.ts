@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { ConfigError, type SettingProblem } from './errors';
+
+/**
+ * The environment each function reads at cold start. `serverless.yml` sets these per stage; the
+ * local harness sets them for `pitcrew dev` and the tests. Nothing below a handler reads
+ * `process.env`: handlers call `loadSettings` once and pass the result in.
+ */
+const url = z.url({ message: 'must be a URL' });
+const name = z.string().trim().min(1, { message: 'must not be empty' });
+
+const common = {
+  PITCREW_STAGE: name,
+  AWS_REGION: name,
+  PITCREW_TABLE_NAME: name,
+  /** Local only: DynamoDB Local. Unset in AWS, where the SDK finds the regional endpoint. */
+  PITCREW_DYNAMODB_ENDPOINT: url.optional(),
+  /** Local only: ElasticMQ. */
+  PITCREW_SQS_ENDPOINT: url.optional(),
+};
+
+export const settingsSchemas = {
+  webhook: z.object({ ...common, PITCREW_QUEUE_URL: url }),
+  provision: z.object({ ...common, PITCREW_QUEUE_URL: url }),
+  reap: z.object({ ...common, PITCREW_QUEUE_URL: url }),
+  ops: z.object({ ...common, PITCREW_QUEUE_URL: url, PITCREW_DLQ_URL: url }),
+} as const;
+
+export type FunctionName = keyof typeof settingsSchemas;
+export type RawSettings<F extends FunctionName> = z.infer<(typeof settingsSchemas)[F]>;
+
+export interface Settings {
+  readonly stage: string;
+  readonly region: string;
+  readonly tableName: string;
+  readonly queueUrl: string;
+  readonly dlqUrl?: string;
+  readonly dynamoDbEndpoint?: string;
+  readonly sqsEndpoint?: string;
+}
+
+/**
+ * Parses the settings `fn` needs out of `env`. Throws one `ConfigError` naming every missing or
+ * invalid setting, so a misconfigured deploy fails at cold start with a message that says what to fix.
+ */
+export function loadSettings(fn: FunctionName, env: Readonly<Record<string, string | undefined>>): Settings {
+  const parsed = settingsSchemas[fn].safeParse(env);
+  if (!parsed.success) {
+    const problems: SettingProblem[] = parsed.error.issues.map((issue) => ({
+      setting: String(issue.path[0] ?? '(environment)'),
+      problem: issue.code === 'invalid_type' && env[String(issue.path[0])] === undefined ? 'is required but not set' : issue.message,
+    }));
+    throw new ConfigError(problems);
+  }
+  const raw = parsed.data as RawSettings<'ops'> & RawSettings<'webhook'>;
+  return {
+    stage: raw.PITCREW_STAGE,
+    region: raw.AWS_REGION,
+    tableName: raw.PITCREW_TABLE_NAME,
+    queueUrl: raw.PITCREW_QUEUE_URL,
+    dlqUrl: raw.PITCREW_DLQ_URL,
+    dynamoDbEndpoint: raw.PITCREW_DYNAMODB_ENDPOINT,
+    sqsEndpoint: raw.PITCREW_SQS_ENDPOINT,
+  };
+}

@@ -1,0 +1,8 @@
+import { z } from 'zod';
+
+/**
+ * What the provision queue carries: only the request id. The record in the table is the truth, so a
+ * stale or replayed message cannot carry stale decisions with it.
+ */
+export const provisionMessageSchema = z.object({ requestId: z.string().min(1).max(200) }).strict();
+export type ProvisionMessage = z.infer<typeof provisionMessageSchema>;

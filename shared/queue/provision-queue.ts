@@ -1,0 +1,20 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { QueueUnavailableError } from './errors';
+import type { ProvisionMessage } from './messages';
+
+/** Enqueues one request for the provision function. `delaySeconds` spaces out re-enqueued waiting work. */
+export async function sendProvisionMessage(
+  sqs: SQSClient,
+  queueUrl: string,
+  message: ProvisionMessage,
+  options: { delaySeconds?: number } = {},
+): Promise<{ messageId: string }> {
+  try {
+    const result = await sqs.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message), DelaySeconds: options.delaySeconds }),
+    );
+    return { messageId: result.MessageId ?? '' };
+  } catch (error) {
+    throw new QueueUnavailableError('SendMessage', { cause: error });
+  }
+}

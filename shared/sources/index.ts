@@ -1,0 +1,2 @@
+export { ciSources, isCiSource } from './names';
+export type { CiSource } from './names';

@@ -1,0 +1,54 @@
+import { ConfigError, loadSettings } from '../../../shared/config';
+
+const complete = {
+  PITCREW_STAGE: 'dev',
+  AWS_REGION: 'eu-west-1',
+  PITCREW_TABLE_NAME: 'pitcrew-dev',
+  PITCREW_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/pitcrew-dev-provision',
+  PITCREW_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/pitcrew-dev-provision-dlq',
+};
+
+describe('loadSettings', () => {
+  it('returns typed settings when everything is set', () => {
+    expect(loadSettings('ops', complete)).toEqual({
+      stage: 'dev',
+      region: 'eu-west-1',
+      tableName: 'pitcrew-dev',
+      queueUrl: complete.PITCREW_QUEUE_URL,
+      dlqUrl: complete.PITCREW_DLQ_URL,
+      dynamoDbEndpoint: undefined,
+      sqsEndpoint: undefined,
+    });
+  });
+
+  it('names a missing required setting', () => {
+    const { PITCREW_TABLE_NAME: _omitted, ...env } = complete;
+    expect(() => loadSettings('webhook', env)).toThrow(/PITCREW_TABLE_NAME: is required but not set/);
+  });
+
+  it('reports every problem at once, not only the first', () => {
+    let caught: unknown;
+    try {
+      loadSettings('ops', { ...complete, PITCREW_QUEUE_URL: 'not a url', PITCREW_DLQ_URL: undefined, PITCREW_STAGE: '  ' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).problems.map((p) => p.setting).sort()).toEqual([
+      'PITCREW_DLQ_URL',
+      'PITCREW_QUEUE_URL',
+      'PITCREW_STAGE',
+    ]);
+  });
+
+  it('never puts a setting value in the message', () => {
+    expect(() => loadSettings('webhook', { ...complete, PITCREW_QUEUE_URL: 'secret-looking-value' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('secret-looking-value') }),
+    );
+  });
+
+  it('only asks the webhook for what it uses (no DLQ url)', () => {
+    const { PITCREW_DLQ_URL: _unused, ...env } = complete;
+    expect(loadSettings('webhook', env).queueUrl).toBe(complete.PITCREW_QUEUE_URL);
+  });
+});
