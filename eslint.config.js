@@ -11,6 +11,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_', argsIgnorePattern: '^_' }],
       'no-restricted-syntax': [
         'error',
         { selector: 'ExportDefaultDeclaration', message: 'Use named exports (STYLE.md habit 8).' },
@@ -28,5 +29,17 @@ export default tseslint.config(
       ],
     },
   },
-  { files: ['eslint.config.js', 'jest.config.js'], rules: { 'no-restricted-syntax': 'off' } },
+  {
+    // Tests may assert what they just created exists, and delete env keys they set.
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@typescript-eslint/no-dynamic-delete': 'off',
+    },
+  },
+  {
+    // Tools that require a default export.
+    files: ['eslint.config.js', 'jest.config.js', 'test/support/global-*.mjs'],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
 );

@@ -13,9 +13,10 @@ export default {
       // Starts ElasticMQ, DynamoDB Local and the Kubernetes control plane once for the whole run.
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
-      testTimeout: 60_000,
     },
   ],
+  // Integration tests wait for real servers; unit tests finish far inside this anyway.
+  testTimeout: 60_000,
   coverageThreshold: { global: { lines: 70 } },
   collectCoverageFrom: ['shared/**/*.ts', 'functions/**/*.ts'],
 };

@@ -13,7 +13,8 @@ export const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
 const distDir = 'dist';
 
 // Some bundled dependencies are CommonJS and call `require`; ESM output has none, so give it one.
-const requireShim = "import { createRequire as __pitcrewCreateRequire } from 'node:module'; const require = __pitcrewCreateRequire(import.meta.url);";
+const requireShim =
+  "import { createRequire as __pitcrewCreateRequire } from 'node:module'; const require = __pitcrewCreateRequire(import.meta.url);";
 
 interface BundleSize {
   readonly function: string;
@@ -63,7 +64,10 @@ async function main(): Promise<void> {
   const sizes: BundleSize[] = [];
   for (const fn of requested.length > 0 ? requested : functionNames) sizes.push(await bundle(fn));
   console.log('function    bundle        zip');
-  for (const size of sizes) console.log(`${size.function.padEnd(11)} ${kib(size.bundleBytes).padStart(11)} ${kib(size.zipBytes).padStart(11)}`);
+  for (const size of sizes)
+    console.log(
+      `${size.function.padEnd(11)} ${kib(size.bundleBytes).padStart(11)} ${kib(size.zipBytes).padStart(11)}`,
+    );
   writeFileSync(join(distDir, 'sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
 }
 

@@ -7,7 +7,18 @@ import { createLogger, NotImplementedError } from '../../shared/lambda';
 loadSettings('ops', process.env);
 const logger = createLogger('ops');
 
-const opsActions = ['status', 'list', 'describe', 'drain', 'resume', 'reconcile', 'cancel', 'retry', 'redrive', 'caps'] as const;
+const opsActions = [
+  'status',
+  'list',
+  'describe',
+  'drain',
+  'resume',
+  'reconcile',
+  'cancel',
+  'retry',
+  'redrive',
+  'caps',
+] as const;
 const opsEventSchema = z.object({ action: z.enum(opsActions) });
 
 /** Placeholder until the operators issue: validates the action, then fails with "not implemented". */

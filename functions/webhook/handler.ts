@@ -13,7 +13,9 @@ const logger = createLogger('webhook');
 async function receiveWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
   const source = event.pathParameters?.source;
   if (!isCiSource(source)) {
-    return jsonResponse(404, { error: `unknown source '${String(source)}'; use one of: ${ciSources.join(', ')}` });
+    return jsonResponse(404, {
+      error: `unknown source '${String(source)}'; use one of: ${ciSources.join(', ')}`,
+    });
   }
   logger.warn('webhook received but provisioning is not implemented', { source });
   return jsonResponse(501, { error: 'webhook handling is not implemented yet; nothing was queued' });

@@ -1,4 +1,9 @@
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { queueLimits } from '../../shared/queue';
 import { createTableInput, tableShape } from '../../shared/state';
@@ -20,7 +25,10 @@ export interface LocalAwsResources {
  * for AWS, with the same redrive policy, visibility timeout and key schema. Idempotent.
  * `prefix` keeps parallel test files apart (`pitcrew-<prefix>-provision`).
  */
-export async function createLocalAwsResources(endpoints: LocalAwsEndpoints, prefix: string): Promise<LocalAwsResources> {
+export async function createLocalAwsResources(
+  endpoints: LocalAwsEndpoints,
+  prefix: string,
+): Promise<LocalAwsResources> {
   const region = endpoints.region ?? 'us-east-1';
   const sqs = new SQSClient({ region, endpoint: endpoints.sqsEndpoint });
   const dynamo = new DynamoDBClient({ region, endpoint: endpoints.dynamoDbEndpoint });
@@ -31,8 +39,10 @@ export async function createLocalAwsResources(endpoints: LocalAwsEndpoints, pref
         Attributes: { MessageRetentionPeriod: String(queueLimits.queueRetentionSeconds) },
       }),
     );
-    const dlqUrl = dlq.QueueUrl!;
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
+    const dlqUrl = required(dlq.QueueUrl, 'CreateQueue returned no QueueUrl for the DLQ');
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+    );
     const queue = await sqs.send(
       new CreateQueueCommand({
         QueueName: `pitcrew-${prefix}-provision`,
@@ -59,9 +69,14 @@ export async function createLocalAwsResources(endpoints: LocalAwsEndpoints, pref
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
-    return { queueUrl: queue.QueueUrl!, dlqUrl, tableName };
+    return { queueUrl: required(queue.QueueUrl, 'CreateQueue returned no QueueUrl'), dlqUrl, tableName };
   } finally {
     sqs.destroy();
     dynamo.destroy();
   }
+}
+
+function required<T>(value: T | undefined, message: string): T {
+  if (value === undefined) throw new Error(message);
+  return value;
 }

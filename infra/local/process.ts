@@ -74,7 +74,11 @@ export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   running.add(child);
   if (child.pid === undefined) {
-    throw new ServerStartError(spec.name, spec.logFile, `could not spawn ${spec.command}: ${await spawnError}`);
+    throw new ServerStartError(
+      spec.name,
+      spec.logFile,
+      `could not spawn ${spec.command}: ${await spawnError}`,
+    );
   }
   startWatchdog(process.pid, child.pid);
 
@@ -85,7 +89,10 @@ export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
     async stop(graceMs = 5000) {
       if (exitCode !== undefined) return;
       child.kill('SIGTERM');
-      const killed = await Promise.race([exited.then(() => true), sleep(graceMs, undefined, { ref: false }).then(() => false)]);
+      const killed = await Promise.race([
+        exited.then(() => true),
+        sleep(graceMs, undefined, { ref: false }).then(() => false),
+      ]);
       if (!killed) {
         child.kill('SIGKILL');
         await exited;
@@ -96,7 +103,11 @@ export async function startProcess(spec: ProcessSpec): Promise<ManagedProcess> {
   const deadline = Date.now() + (spec.readyTimeoutMs ?? 60_000);
   while (Date.now() < deadline) {
     if (exitCode !== undefined) {
-      throw new ServerStartError(spec.name, spec.logFile, `it exited with code ${exitCode} before it was ready`);
+      throw new ServerStartError(
+        spec.name,
+        spec.logFile,
+        `it exited with code ${exitCode} before it was ready`,
+      );
     }
     if (await spec.isReady().catch(() => false)) return managed;
     await sleep(150);

@@ -40,9 +40,15 @@ export async function ensureJavaServer(server: JavaServer): Promise<string> {
     const { stdout, stderr } = await run(
       'mvn',
       [
-        '-B', '-q', '-f', resolve(here, 'maven/pom.xml'), `-P${server}`,
-        `-Delasticmq.version=${versions.elasticmq}`, `-Ddynamodb-local.version=${versions.dynamodbLocal}`,
-        'dependency:copy-dependencies', `-DoutputDirectory=${dir}`,
+        '-B',
+        '-q',
+        '-f',
+        resolve(here, 'maven/pom.xml'),
+        `-P${server}`,
+        `-Delasticmq.version=${versions.elasticmq}`,
+        `-Ddynamodb-local.version=${versions.dynamodbLocal}`,
+        'dependency:copy-dependencies',
+        `-DoutputDirectory=${dir}`,
         // DynamoDB Local loads sqlite4java's native library by its unversioned file name.
         '-Dmdep.stripVersion=true',
       ],
@@ -50,7 +56,11 @@ export async function ensureJavaServer(server: JavaServer): Promise<string> {
     );
     writeFileSync(logFile, stdout + stderr);
   } catch (error) {
-    writeFileSync(logFile, String((error as { stdout?: string }).stdout ?? '') + String((error as { stderr?: string }).stderr ?? error));
+    writeFileSync(
+      logFile,
+      String((error as { stdout?: string }).stdout ?? '') +
+        String((error as { stderr?: string }).stderr ?? error),
+    );
     throw new BuildError(`${server} ${version}`, logFile, { cause: error });
   }
   writeFileSync(join(dir, '.complete'), new Date().toISOString());
@@ -67,13 +77,21 @@ interface GoBuild {
 }
 
 const goBuilds: Record<GoBinary, GoBuild> = {
-  'kube-apiserver': { version: versions.kubernetes, module: 'k8s-tools', pkg: 'k8s.io/kubernetes/cmd/kube-apiserver' },
+  'kube-apiserver': {
+    version: versions.kubernetes,
+    module: 'k8s-tools',
+    pkg: 'k8s.io/kubernetes/cmd/kube-apiserver',
+  },
   'kube-controller-manager': {
     version: versions.kubernetes,
     module: 'k8s-tools',
     pkg: 'k8s.io/kubernetes/cmd/kube-controller-manager',
   },
-  'kube-scheduler': { version: versions.kubernetes, module: 'k8s-tools', pkg: 'k8s.io/kubernetes/cmd/kube-scheduler' },
+  'kube-scheduler': {
+    version: versions.kubernetes,
+    module: 'k8s-tools',
+    pkg: 'k8s.io/kubernetes/cmd/kube-scheduler',
+  },
   etcd: { version: versions.etcd, module: 'etcd-tools', pkg: 'go.etcd.io/etcd/server/v3' },
   kwok: { version: versions.kwok, pkg: `sigs.k8s.io/kwok/cmd/kwok@${versions.kwok}` },
 };

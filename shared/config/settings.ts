@@ -48,7 +48,10 @@ export function loadSettings(fn: FunctionName, env: Readonly<Record<string, stri
   if (!parsed.success) {
     const problems: SettingProblem[] = parsed.error.issues.map((issue) => ({
       setting: String(issue.path[0] ?? '(environment)'),
-      problem: issue.code === 'invalid_type' && env[String(issue.path[0])] === undefined ? 'is required but not set' : issue.message,
+      problem:
+        issue.code === 'invalid_type' && env[String(issue.path[0])] === undefined
+          ? 'is required but not set'
+          : issue.message,
     }));
     throw new ConfigError(problems);
   }

@@ -11,7 +11,11 @@ export async function sendProvisionMessage(
 ): Promise<{ messageId: string }> {
   try {
     const result = await sqs.send(
-      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(message), DelaySeconds: options.delaySeconds }),
+      new SendMessageCommand({
+        QueueUrl: queueUrl,
+        MessageBody: JSON.stringify(message),
+        DelaySeconds: options.delaySeconds,
+      }),
     );
     return { messageId: result.MessageId ?? '' };
   } catch (error) {

@@ -12,9 +12,13 @@ export interface RequestRecord {
   readonly createdAt: string;
 }
 
-export const requestKey = (requestId: string): { pk: string; sk: string } => ({ pk: `request#${requestId}`, sk: 'request' });
+export const requestKey = (requestId: string): { pk: string; sk: string } => ({
+  pk: `request#${requestId}`,
+  sk: 'request',
+});
 
-export type PutRequestResult = { readonly created: true } | { readonly created: false; readonly reason: 'exists' };
+export type PutRequestResult =
+  { readonly created: true } | { readonly created: false; readonly reason: 'exists' };
 
 /**
  * Writes a new request record only if none exists for that id (a conditional put). A duplicate is an
@@ -47,7 +51,9 @@ export async function getRequest(
   requestId: string,
 ): Promise<RequestRecord | undefined> {
   try {
-    const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: requestKey(requestId), ConsistentRead: true }));
+    const { Item } = await db.send(
+      new GetCommand({ TableName: tableName, Key: requestKey(requestId), ConsistentRead: true }),
+    );
     return Item as RequestRecord | undefined;
   } catch (error) {
     throw new StateUnavailableError('GetItem', { cause: error });

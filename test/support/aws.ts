@@ -6,13 +6,18 @@ import { requiredTestEnv } from './env';
 
 const region = 'us-east-1';
 
-export const testSqsClient = (): SQSClient => new SQSClient({ region, endpoint: requiredTestEnv('sqsEndpoint') });
+export const testSqsClient = (): SQSClient =>
+  new SQSClient({ region, endpoint: requiredTestEnv('sqsEndpoint') });
 export const testStateClient = (): ReturnType<typeof createStateClient> =>
   createStateClient({ region, endpoint: requiredTestEnv('dynamoDbEndpoint') });
 
 /** A queue, DLQ and table of their own for one test file, so files can run in parallel. */
 export const createTestAwsResources = (): Promise<LocalAwsResources> =>
   createLocalAwsResources(
-    { sqsEndpoint: requiredTestEnv('sqsEndpoint'), dynamoDbEndpoint: requiredTestEnv('dynamoDbEndpoint'), region },
+    {
+      sqsEndpoint: requiredTestEnv('sqsEndpoint'),
+      dynamoDbEndpoint: requiredTestEnv('dynamoDbEndpoint'),
+      region,
+    },
     `t-${randomUUID().slice(0, 8)}`,
   );

@@ -10,6 +10,9 @@ export const testEnv = {
 
 export function requiredTestEnv(name: keyof typeof testEnv): string {
   const value = process.env[testEnv[name]];
-  if (!value) throw new Error(`${testEnv[name]} is not set: run integration tests through jest's global setup (npm test)`);
+  if (!value)
+    throw new Error(
+      `${testEnv[name]} is not set: run integration tests through jest's global setup (npm test)`,
+    );
   return value;
 }

@@ -26,5 +26,7 @@ export default async function globalSetup() {
   if (servers.sqsEndpoint) process.env[testEnv.sqsEndpoint] = servers.sqsEndpoint;
   if (servers.dynamoDbEndpoint) process.env[testEnv.dynamoDbEndpoint] = servers.dynamoDbEndpoint;
   if (servers.cluster) process.env[testEnv.kubeconfig] = servers.cluster.kubeconfigPath;
-  process.stderr.write(`\n[pitcrew test] local servers up in ${Date.now() - started} ms (${servers.workDir})\n`);
+  process.stderr.write(
+    `\n[pitcrew test] local servers up in ${Date.now() - started} ms (${servers.workDir})\n`,
+  );
 }

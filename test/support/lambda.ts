@@ -27,7 +27,11 @@ export function lambdaContext(functionName = 'pitcrew-test'): Context {
 }
 
 /** An API Gateway HTTP API (payload 2.0) event for `POST /webhooks/{source}`. */
-export function httpEvent(options: { source: string; body?: string; headers?: Record<string, string> }): APIGatewayProxyEventV2 {
+export function httpEvent(options: {
+  source: string;
+  body?: string;
+  headers?: Record<string, string>;
+}): APIGatewayProxyEventV2 {
   return {
     version: '2.0',
     routeKey: 'POST /webhooks/{source}',
@@ -42,7 +46,13 @@ export function httpEvent(options: { source: string; body?: string; headers?: Re
       apiId: 'local',
       domainName: 'localhost',
       domainPrefix: 'localhost',
-      http: { method: 'POST', path: `/webhooks/${options.source}`, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      http: {
+        method: 'POST',
+        path: `/webhooks/${options.source}`,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'test',
+      },
       requestId: 'req-1',
       routeKey: 'POST /webhooks/{source}',
       stage: '$default',

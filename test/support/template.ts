@@ -17,10 +17,19 @@ export interface CfnTemplate {
  */
 export function packageTemplate(stage = 'test'): CfnTemplate {
   const out = mkdtempSync(join(tmpdir(), 'pitcrew-package-'));
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'pitcrew-none', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+  const env = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: '',
+    AWS_SECRET_ACCESS_KEY: '',
+    AWS_PROFILE: 'pitcrew-none',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  };
   execFileSync('npx', ['tsx', 'scripts/build.ts'], { env, stdio: 'pipe' });
   execFileSync('npx', ['serverless', 'package', '--stage', stage, '--package', out], { env, stdio: 'pipe' });
-  return JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as CfnTemplate;
+  return JSON.parse(
+    readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as CfnTemplate;
 }
 
 export const resourcesOfType = (template: CfnTemplate, type: string): [string, CfnResource][] =>

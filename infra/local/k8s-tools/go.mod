@@ -1,7 +1,8 @@
 // Wrapper module: k8s.io/kubernetes cannot be `go install`ed because its go.mod
 // replaces every k8s.io staging module with a local path. We require the release
 // and point each staging module at its published tag of the same release.
-// Regenerate with: node infra/local/k8s-tools/generate-go-mod.mjs (see README there).
+// The replace list mirrors the replaces of k8s.io/kubernetes's own go.mod at that tag; when bumping,
+// regenerate it from that file (docs/local-servers.md) and run `go mod tidy`.
 module pitcrew.local/k8s-tools
 
 go 1.24.0

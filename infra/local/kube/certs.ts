@@ -26,18 +26,61 @@ export async function makeClusterPki(dir: string): Promise<ClusterPki> {
   requireTool('openssl', 'install OpenSSL (apt-get install openssl)');
   const f = (name: string): string => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await openssl(['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '7', '-subj', '/CN=pitcrew-local-ca']);
-  await openssl(['req', ...ec, '-keyout', f('apiserver.key'), '-out', f('apiserver.csr'), '-subj', '/CN=kube-apiserver']);
+  await openssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.crt'),
+    '-days',
+    '7',
+    '-subj',
+    '/CN=pitcrew-local-ca',
+  ]);
+  await openssl([
+    'req',
+    ...ec,
+    '-keyout',
+    f('apiserver.key'),
+    '-out',
+    f('apiserver.csr'),
+    '-subj',
+    '/CN=kube-apiserver',
+  ]);
   writeFileSync(
     f('apiserver.ext'),
     'subjectAltName=IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\n' +
       'extendedKeyUsage=serverAuth\n',
   );
   await openssl([
-    'x509', '-req', '-in', f('apiserver.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'),
-    '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-days', '7', '-extfile', f('apiserver.ext'), '-out', f('apiserver.crt'),
+    'x509',
+    '-req',
+    '-in',
+    f('apiserver.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-set_serial',
+    `0x${randomBytes(8).toString('hex')}`,
+    '-days',
+    '7',
+    '-extfile',
+    f('apiserver.ext'),
+    '-out',
+    f('apiserver.crt'),
   ]);
-  await openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', f('sa.key')]);
+  await openssl([
+    'genpkey',
+    '-algorithm',
+    'EC',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-out',
+    f('sa.key'),
+  ]);
   await openssl(['pkey', '-in', f('sa.key'), '-pubout', '-out', f('sa.pub')]);
   return {
     caCert: f('ca.crt'),

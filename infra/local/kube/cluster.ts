@@ -29,6 +29,8 @@ export interface LocalCluster {
   readonly caFile: string;
   readonly workDir: string;
   readonly nodeNames: readonly string[];
+  /** Process ids of etcd, the control plane and kwok, for `cluster:down` and leak checks. */
+  readonly pids: readonly number[];
   stop(): Promise<void>;
 }
 
@@ -155,8 +157,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
           '--leader-elect=false',
           '--secure-port=0',
           // Only what tests and `pitcrew dev` rely on: owner-reference GC (a pod's Secret goes with
-          // it), namespace deletion, and the `default` ServiceAccount of each namespace.
-          '--controllers=garbage-collector-controller,namespace-controller,serviceaccount-controller',
+          // it), namespace deletion, the `default` ServiceAccount of each namespace, and node
+          // lifecycle (it lifts the not-ready taint the API server puts on every new node).
+          '--controllers=garbage-collector-controller,namespace-controller,serviceaccount-controller,node-lifecycle-controller',
           '--v=1',
         ],
         logFile: join(workDir, 'kube-controller-manager.log'),
@@ -202,7 +205,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
         body: {
           metadata: {
             name,
-            labels: { type: 'kwok', 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' },
+            labels: {
+              type: 'kwok',
+              'kubernetes.io/hostname': name,
+              'kubernetes.io/os': 'linux',
+              'kubernetes.io/arch': 'amd64',
+            },
             annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' },
           },
         },
@@ -216,6 +224,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
       caFile: pki.caCert,
       workDir,
       nodeNames,
+      pids: started.map((process) => process.pid),
       async stop() {
         await stopAll();
         if (ownsWorkDir) rmSync(workDir, { recursive: true, force: true });
@@ -231,11 +240,18 @@ async function waitForNodesReady(core: CoreV1Api, names: readonly string[], kwok
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const list = await core.listNode({ labelSelector: 'type=kwok' });
-    const ready = list.items.filter((node) =>
-      node.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True'),
+    const ready = list.items.filter(
+      (node) =>
+        node.status?.conditions?.some(
+          (condition) => condition.type === 'Ready' && condition.status === 'True',
+        ) && (node.spec?.taints ?? []).length === 0,
     );
     if (names.every((name) => ready.some((node) => node.metadata?.name === name))) return;
     await sleep(200);
   }
-  throw new ServerStartError('kwok', kwokLog, 'the fake nodes did not become Ready within 30 s');
+  throw new ServerStartError(
+    'kwok',
+    kwokLog,
+    'the fake nodes did not become Ready and untainted within 30 s',
+  );
 }

@@ -1,7 +1,10 @@
 import { request } from 'node:https';
 
 /** GET over HTTPS trusting `ca` (the local cluster's own CA); resolves the status code. */
-export function httpsStatus(url: string, options: { ca?: Buffer; token?: string; insecure?: boolean }): Promise<number> {
+export function httpsStatus(
+  url: string,
+  options: { ca?: Buffer; token?: string; insecure?: boolean },
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,

@@ -29,7 +29,11 @@ describe('serverless package (offline, no AWS credentials)', () => {
       'WebhookLambdaFunction',
     ]);
     for (const [, fn] of functions) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'handler.handler' });
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'handler.handler',
+      });
     }
   });
 
@@ -82,7 +86,10 @@ describe('serverless package (offline, no AWS credentials)', () => {
       const policies = (role.Properties?.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[];
       for (const statement of policies.flatMap((policy) => policy.PolicyDocument.Statement)) {
         const actions = ([] as string[]).concat(statement.Action);
-        expect({ roleId, wildcardActions: actions.filter((action) => action.includes('*')) }).toEqual({ roleId, wildcardActions: [] });
+        expect({ roleId, wildcardActions: actions.filter((action) => action.includes('*')) }).toEqual({
+          roleId,
+          wildcardActions: [],
+        });
         expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"/);
       }
     }
@@ -90,6 +97,8 @@ describe('serverless package (offline, no AWS credentials)', () => {
 
   it('gives each function its own role', () => {
     const roleOf = (fn: string): unknown => props(`${fn}LambdaFunction`).Role;
-    expect(new Set(['Webhook', 'Provision', 'Reap', 'Ops'].map((fn) => JSON.stringify(roleOf(fn)))).size).toBe(4);
+    expect(
+      new Set(['Webhook', 'Provision', 'Reap', 'Ops'].map((fn) => JSON.stringify(roleOf(fn)))).size,
+    ).toBe(4);
   });
 });

@@ -23,12 +23,16 @@ describe('provision queue on ElasticMQ (real SQS JSON protocol)', () => {
       new GetQueueAttributesCommand({ QueueUrl: resources.queueUrl, AttributeNames: ['All'] }),
     );
     expect(Number(Attributes?.VisibilityTimeout)).toBe(queueLimits.queueVisibilityTimeoutSeconds);
-    expect(JSON.parse(Attributes?.RedrivePolicy ?? '{}')).toMatchObject({ maxReceiveCount: queueLimits.queueMaxReceiveCount });
+    expect(JSON.parse(Attributes?.RedrivePolicy ?? '{}')).toMatchObject({
+      maxReceiveCount: queueLimits.queueMaxReceiveCount,
+    });
   });
 
   it('round-trips a provision message', async () => {
     await sendProvisionMessage(sqs, resources.queueUrl, { requestId: 'round-trip' });
-    const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: resources.queueUrl, WaitTimeSeconds: 2 }));
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: resources.queueUrl, WaitTimeSeconds: 2 }),
+    );
     expect(Messages?.map((m) => JSON.parse(m.Body ?? '{}'))).toEqual([{ requestId: 'round-trip' }]);
   });
 
@@ -38,13 +42,23 @@ describe('provision queue on ElasticMQ (real SQS JSON protocol)', () => {
     const receipts: number[] = [];
     for (let attempt = 1; attempt <= queueLimits.queueMaxReceiveCount; attempt++) {
       const { Messages } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 2, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          WaitTimeSeconds: 2,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
       );
       const message = Messages?.find((m) => m.Body?.includes('poison'));
       expect(message).toBeDefined();
       receipts.push(Number(message?.Attributes?.ApproximateReceiveCount));
       // What a failed batch item amounts to: not deleted, visible again (here at once, to keep the test short).
-      await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 0 }));
+      await sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: queueUrl,
+          ReceiptHandle: message?.ReceiptHandle,
+          VisibilityTimeout: 0,
+        }),
+      );
     }
     expect(receipts).toEqual([1, 2, 3, 4, 5].slice(0, queueLimits.queueMaxReceiveCount));
 

@@ -22,14 +22,19 @@ describe('request records on DynamoDB Local', () => {
 
   it('creates the table with the status index and TTL from tableShape', async () => {
     const { Table } = await db.send(new DescribeTableCommand({ TableName: resources.tableName }));
-    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual([tableShape.statusIndex.name]);
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual([
+      tableShape.statusIndex.name,
+    ]);
     const ttl = await db.send(new DescribeTimeToLiveCommand({ TableName: resources.tableName }));
     expect(ttl.TimeToLiveDescription?.AttributeName).toBe(tableShape.ttlAttribute);
   });
 
   it('writes a new request and refuses to overwrite it (conditional put)', async () => {
     expect(await putRequestIfAbsent(db, resources.tableName, record('r-1'))).toEqual({ created: true });
-    expect(await putRequestIfAbsent(db, resources.tableName, record('r-1', 'failed'))).toEqual({ created: false, reason: 'exists' });
+    expect(await putRequestIfAbsent(db, resources.tableName, record('r-1', 'failed'))).toEqual({
+      created: false,
+      reason: 'exists',
+    });
     expect((await getRequest(db, resources.tableName, 'r-1'))?.status).toBe('queued');
   });
 

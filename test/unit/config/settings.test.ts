@@ -29,7 +29,12 @@ describe('loadSettings', () => {
   it('reports every problem at once, not only the first', () => {
     let caught: unknown;
     try {
-      loadSettings('ops', { ...complete, PITCREW_QUEUE_URL: 'not a url', PITCREW_DLQ_URL: undefined, PITCREW_STAGE: '  ' });
+      loadSettings('ops', {
+        ...complete,
+        PITCREW_QUEUE_URL: 'not a url',
+        PITCREW_DLQ_URL: undefined,
+        PITCREW_STAGE: '  ',
+      });
     } catch (error) {
       caught = error;
     }

@@ -1,19 +1,7 @@
-import { jest } from '@jest/globals';
+import { importHandler } from '../../support/handlers';
 import { functionEnv, httpEvent, lambdaContext, sqsEvent } from '../../support/lambda';
 
 const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
-
-async function importHandler(fn: string, env: Record<string, string | undefined>) {
-  jest.resetModules();
-  const saved = { ...process.env };
-  for (const key of Object.keys(functionEnv)) delete process.env[key];
-  Object.assign(process.env, env);
-  try {
-    return (await import(`../../../functions/${fn}/handler`)) as { handler: ((...args: unknown[]) => Promise<unknown>) & { use?: unknown } };
-  } finally {
-    process.env = saved;
-  }
-}
 
 describe.each(functionNames)('%s handler module', (fn) => {
   it('exports the middy-wrapped handler (STYLE habit 1)', async () => {
@@ -37,7 +25,10 @@ describe.each(functionNames)('%s handler module', (fn) => {
 describe('placeholders answer honestly', () => {
   it('webhook: 404 for an unknown source, 501 (not a success) for a known one', async () => {
     const { handler } = await importHandler('webhook', functionEnv);
-    const unknown = (await handler(httpEvent({ source: 'gitlab' }), lambdaContext())) as { statusCode: number; body: string };
+    const unknown = (await handler(httpEvent({ source: 'gitlab' }), lambdaContext())) as {
+      statusCode: number;
+      body: string;
+    };
     expect(unknown.statusCode).toBe(404);
     expect(unknown.body).toContain('gitlab');
     const known = (await handler(httpEvent({ source: 'github' }), lambdaContext())) as { statusCode: number };

@@ -1,0 +1,154 @@
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Server } from 'node:http';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ciSources } from '../../../shared/sources';
+import { queueLimits } from '../../../shared/queue';
+import { createLocalAwsResources } from '../aws-resources';
+import { applyObjects, readManifests } from '../kube/apply';
+import { startLocalServers, type LocalServers } from '../servers';
+import { startHttpGateway, type HttpHandler } from './http-gateway';
+import { lambdaContext } from './lambda-context';
+import { startSqsPoller, type SqsHandler } from './sqs-poller';
+
+export interface DevOptions {
+  /** Use this cluster instead of starting one. */
+  readonly kubeconfig?: string;
+  readonly sqsEndpoint?: string;
+  readonly dynamoDbEndpoint?: string;
+  readonly port?: number;
+  readonly reapIntervalMs?: number;
+  /** Where dev.json and server logs go. */
+  readonly stateDir?: string;
+}
+
+export interface DevInfo {
+  readonly webhookUrls: Record<string, string>;
+  readonly secrets: Record<string, string>;
+  readonly kubeconfig: string;
+  readonly namespace: string;
+  readonly sqs: { endpoint: string; queueUrl: string; dlqUrl: string };
+  readonly dynamodb: { endpoint: string; tableName: string };
+  readonly logs: string;
+}
+
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+const agentsNamespace = 'pitcrew-agents';
+
+/**
+ * `pitcrew dev`: the whole system on this machine. Starts the real local servers (unless given),
+ * creates the queue, DLQ and table, applies the RBAC manifests, and runs the four functions
+ * in-process as Lambda would. Resolves a stop function; `.pitcrew/dev.json` describes the running
+ * system for scripts and tests.
+ */
+export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo; stop(): Promise<void> }> {
+  const stateDir = resolve(options.stateDir ?? '.pitcrew');
+  const workDir = join(stateDir, 'run');
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true });
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+
+  say('pitcrew dev: starting the local servers (ElasticMQ, DynamoDB Local, Kubernetes) ...');
+  const servers: LocalServers = await startLocalServers({
+    workDir,
+    sqs: !options.sqsEndpoint,
+    dynamodb: !options.dynamoDbEndpoint,
+    kubernetes: !options.kubeconfig,
+  });
+  const stops: (() => Promise<unknown>)[] = [() => servers.stop()];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    rmSync(join(stateDir, 'dev.json'), { force: true });
+  };
+
+  try {
+    const sqsEndpoint = options.sqsEndpoint ?? servers.sqsEndpoint;
+    const dynamoDbEndpoint = options.dynamoDbEndpoint ?? servers.dynamoDbEndpoint;
+    const kubeconfig = options.kubeconfig ?? servers.cluster?.kubeconfigPath;
+    if (!sqsEndpoint || !dynamoDbEndpoint || !kubeconfig)
+      throw new Error('a local server did not report its endpoint');
+    const resources = await createLocalAwsResources({ sqsEndpoint, dynamoDbEndpoint }, 'dev');
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(kubeconfig);
+    await applyObjects(kubeConfig, readManifests(resolve('infra/k8s')));
+
+    Object.assign(process.env, {
+      PITCREW_STAGE: 'local',
+      PITCREW_TABLE_NAME: resources.tableName,
+      PITCREW_QUEUE_URL: resources.queueUrl,
+      PITCREW_DLQ_URL: resources.dlqUrl,
+      PITCREW_SQS_ENDPOINT: sqsEndpoint,
+      PITCREW_DYNAMODB_ENDPOINT: dynamoDbEndpoint,
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    });
+    // Imported only now: each handler reads its settings at import, as at a Lambda cold start.
+    const webhook = (await import('../../../functions/webhook/handler')).handler as unknown as HttpHandler;
+    const provision = (await import('../../../functions/provision/handler')).handler as unknown as SqsHandler;
+    const reap = (await import('../../../functions/reap/handler')).handler as unknown as (
+      event: unknown,
+      context: unknown,
+    ) => Promise<unknown>;
+
+    const gateway = await startHttpGateway(webhook, options.port ?? 0);
+    stops.push(() => closeServer(gateway.server));
+
+    const sqs = new SQSClient({ endpoint: sqsEndpoint });
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: resources.queueUrl, AttributeNames: ['QueueArn'] }),
+    );
+    const poller = startSqsPoller(provision, {
+      sqs,
+      queueUrl: resources.queueUrl,
+      queueArn: Attributes?.QueueArn ?? '',
+      batchSize: queueLimits.provisionBatchSize,
+      onError: (error) => say(`provision poller: ${String(error)}`),
+    });
+    stops.push(() => poller.stop());
+
+    const reapTimer = setInterval(() => {
+      reap({ source: 'pitcrew.dev', 'detail-type': 'Scheduled Event' }, lambdaContext('reap')).catch(
+        (error: unknown) => say(`reap: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    }, options.reapIntervalMs ?? 60_000);
+    stops.push(async () => clearInterval(reapTimer));
+
+    const info: DevInfo = {
+      webhookUrls: Object.fromEntries(
+        ciSources.map((source) => [source, `${gateway.url}/webhooks/${source}`]),
+      ),
+      secrets: {},
+      kubeconfig,
+      namespace: agentsNamespace,
+      sqs: { endpoint: sqsEndpoint, queueUrl: resources.queueUrl, dlqUrl: resources.dlqUrl },
+      dynamodb: { endpoint: dynamoDbEndpoint, tableName: resources.tableName },
+      logs: workDir,
+    };
+    writeFileSync(join(stateDir, 'dev.json'), `${JSON.stringify(info, null, 2)}\n`);
+    printBanner(info, join(stateDir, 'dev.json'));
+    return { info, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function printBanner(info: DevInfo, devJson: string): void {
+  say('');
+  say('Pitcrew is running locally.');
+  for (const [source, url] of Object.entries(info.webhookUrls))
+    say(`  webhook ${source.padEnd(8)} POST ${url}`);
+  say(`  kubeconfig      ${info.kubeconfig}   (agents in namespace ${info.namespace})`);
+  say(`  SQS             ${info.sqs.endpoint}   queue ${info.sqs.queueUrl}`);
+  say(`  DynamoDB        ${info.dynamodb.endpoint}   table ${info.dynamodb.tableName}`);
+  say(`  server logs     ${info.logs}`);
+  say(`  machine-readable: ${devJson}`);
+  say('');
+  say('Webhook handling, provisioning and the reaper are placeholders for now: they answer');
+  say('"not implemented" (HTTP 501, failed batch items, a failed reap) rather than pretend.');
+  say('Press Ctrl-C to stop everything.');
+}
+
+const closeServer = (server: Server): Promise<void> => new Promise((done) => server.close(() => done()));
