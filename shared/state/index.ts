@@ -1,6 +1,13 @@
+export { createCapacityStore } from './capacity-store';
+export type { CapacityStore, Reservation, SlotRequest } from './capacity-store';
 export { createStateClient } from './client';
 export type { StateClientOptions } from './client';
+export { createDeliveryStore, deliveryTtlSeconds } from './delivery-store';
+export type { DeliveryStore } from './delivery-store';
 export { StateUnavailableError } from './errors';
-export { getRequest, putRequestIfAbsent, requestKey } from './requests';
-export type { PutRequestResult, RequestRecord } from './requests';
+export { keys } from './keys';
+export { createRequestStore } from './request-store';
+export type { CreateResult, EndResult, RequestStore } from './request-store';
+export { createSettingsStore } from './settings-store';
+export type { RuntimeSettings, SettingsStore } from './settings-store';
 export { createTableInput, tableShape } from './table';

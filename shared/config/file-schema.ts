@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { ciSources } from '../sources/names';
+
+/**
+ * The Pitcrew config file (YAML). Reference with every default: docs/configuration.md.
+ * Parsed once at cold start; errors name the key (`templates.1.image: ...`).
+ */
+
+const dnsLabel = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and -');
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
+const quantity = z.union([z.string().regex(/^[0-9.]+[a-zA-Z]*$/, 'must be a Kubernetes quantity such as 500m or 1Gi'), z.number()]);
+
+/** Where a secret comes from. Values are never in the config file itself except for local `value`. */
+export const secretRefSchema = z.union([
+  z.object({ env: envName }).strict(),
+  z.object({ file: z.string().min(1) }).strict(),
+  z.object({ value: z.string().min(1) }).strict(),
+]);
+export type SecretRef = z.infer<typeof secretRefSchema>;
+
+const resourcesSchema = z
+  .object({
+    requests: z.object({ cpu: quantity.optional(), memory: quantity.optional() }).strict().optional(),
+    limits: z.object({ cpu: quantity.optional(), memory: quantity.optional() }).strict().optional(),
+  })
+  .strict();
+
+const clusterCredentialsSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('kubeconfig'), path: z.string().min(1), context: z.string().optional() }).strict(),
+  z
+    .object({
+      kind: z.literal('token'),
+      server: z.url(),
+      token: secretRefSchema,
+      /** PEM or base64 PEM of the cluster CA. */
+      caData: z.string().optional(),
+      /** Local clusters only: never verify the server certificate. */
+      skipTlsVerify: z.boolean().default(false),
+    })
+    .strict(),
+]);
+
+const clusterSchema = z
+  .object({
+    namespace: dnsLabel.default('pitcrew-agents'),
+    credentials: clusterCredentialsSchema,
+    connectTimeoutMs: z.number().int().positive().default(5000),
+    requestTimeoutMs: z.number().int().positive().default(15000),
+  })
+  .strict();
+
+const githubSchema = z
+  .object({
+    webhookSecret: secretRefSchema,
+    apiUrl: z.url().default('https://api.github.com'),
+    auth: z.union([
+      z.object({ token: secretRefSchema }).strict(),
+      z.object({ app: z.object({ appId: z.string().min(1), privateKey: secretRefSchema, installationId: z.number().int().optional() }).strict() }).strict(),
+    ]),
+    runnerScope: z.enum(['repo', 'org']).default('repo'),
+    runnerGroupId: z.number().int().positive().default(1),
+  })
+  .strict();
+
+const jenkinsSchema = z
+  .object({
+    webhookSecret: secretRefSchema,
+    url: z.url(),
+    user: z.string().min(1),
+    apiToken: secretRefSchema,
+    tunnel: z
+      .string()
+      .regex(/^[^:\s]*:\d+$/, 'must be HOST:PORT')
+      .optional(),
+  })
+  .strict();
+
+const genericSchema = z.object({ webhookSecret: secretRefSchema, agentToken: secretRefSchema.optional() }).strict();
+
+const retentionSchema = z
+  .object({
+    policy: z.enum(['never', 'onFailure', 'always']).default('never'),
+    minutes: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+
+export const templateSchema = z
+  .object({
+    name: dnsLabel.max(40, 'must be at most 40 characters (pod names add a suffix)'),
+    source: z.enum(ciSources),
+    labels: z.array(z.string().min(1).max(100)).min(1),
+    /** subset: serves a build whose labels are all among the template's; exact: only the same set. */
+    match: z.enum(['subset', 'exact']).default('subset'),
+    /** Higher wins when several templates match. */
+    priority: z.number().int().default(0),
+    image: z.string().min(1).optional(),
+    command: z.array(z.string()).optional(),
+    args: z.array(z.string()).optional(),
+    env: z.record(envName, z.string()).default({}),
+    resources: resourcesSchema.optional(),
+    nodeSelector: z.record(z.string(), z.string()).optional(),
+    tolerations: z.array(z.record(z.string(), z.unknown())).optional(),
+    /** Mounts that ServiceAccount's token; without it, no token is mounted. */
+    serviceAccount: dnsLabel.optional(),
+    volumes: z.array(z.record(z.string(), z.unknown())).optional(),
+    volumeMounts: z.array(z.record(z.string(), z.unknown())).optional(),
+    /** Raw pod YAML merged over the generated pod (rules in docs/configuration.md). */
+    podYaml: z.string().optional(),
+    instanceCap: z.number().int().nonnegative().default(10),
+    pendingTimeoutSeconds: z.number().int().positive().default(300),
+    idleMinutes: z.number().int().nonnegative().default(10),
+    maxLifetimeSeconds: z.number().int().positive().default(4 * 3600),
+    retention: retentionSchema.default({ policy: 'never', minutes: 0 }),
+    retries: z.number().int().nonnegative().default(1),
+  })
+  .strict();
+export type AgentTemplate = z.infer<typeof templateSchema>;
+
+export const configFileSchema = z
+  .object({
+    cluster: clusterSchema,
+    capacity: z.object({ globalCap: z.number().int().nonnegative().default(20) }).strict().default({ globalCap: 20 }),
+    sources: z.object({ github: githubSchema.optional(), jenkins: jenkinsSchema.optional(), generic: genericSchema.optional() }).strict(),
+    defaults: z
+      .object({
+        resources: resourcesSchema.default({ requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } }),
+        runAsUser: z.number().int().positive().default(1000),
+      })
+      .strict()
+      .default({ resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } }, runAsUser: 1000 }),
+    templates: z.array(templateSchema).min(1),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.templates.forEach((template, index) => {
+      if (seen.has(template.name)) ctx.addIssue({ code: 'custom', path: ['templates', index, 'name'], message: `'${template.name}' is used by another template` });
+      seen.add(template.name);
+      if (!config.sources[template.source]) {
+        ctx.addIssue({ code: 'custom', path: ['templates', index, 'source'], message: `'${template.source}' has no connection under sources` });
+      }
+      if (template.source === 'generic' && !template.image) {
+        ctx.addIssue({ code: 'custom', path: ['templates', index, 'image'], message: 'is required for generic templates' });
+      }
+    });
+  });
+
+export type PitcrewConfig = z.infer<typeof configFileSchema>;
+export type ClusterConfig = PitcrewConfig['cluster'];
+export type SourcesConfig = PitcrewConfig['sources'];

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { parse, YAMLParseError } from 'yaml';
+import { ConfigError } from './errors';
+import { configFileSchema, type PitcrewConfig } from './file-schema';
+
+/** Parses config YAML text; `origin` names the file in messages. Every problem is reported at once. */
+export function parseConfig(text: string, origin = 'config'): PitcrewConfig {
+  let raw: unknown;
+  try {
+    raw = parse(text);
+  } catch (error) {
+    const where = error instanceof YAMLParseError ? ` at line ${error.linePos?.[0]?.line ?? '?'}` : '';
+    throw new ConfigError([{ setting: origin, problem: `is not valid YAML${where}` }]);
+  }
+  const parsed = configFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({
+        setting: `${origin}: ${issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)'}`,
+        problem: issue.message,
+      })),
+    );
+  }
+  return parsed.data;
+}
+
+export function loadConfigFile(path: string): PitcrewConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigError([{ setting: 'PITCREW_CONFIG_FILE', problem: `cannot read '${path}'` }]);
+  }
+  return parseConfig(text, path);
+}

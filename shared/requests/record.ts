@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { ciSources } from '../sources/names';
+
+/**
+ * A build request's states. `holdsSlot` (on the record) says whether it counts against the caps.
+ *
+ *   queued ──reserve──> provisioning ──pod created──> provisioned ──CI says started──> started
+ *     │  ^                  │ transient failure: back to queued (slot released)
+ *     v  │ capacity frees   │ permanent failure: failed (slot released)
+ *   waiting (at a cap, or drained)
+ *   any non-terminal ──CI says completed/cancelled──> completed | cancelled
+ *
+ * A completed/cancelled event for an unknown build writes a tombstone in that terminal state, so a
+ * late `queued` event for it creates nothing.
+ */
+export const requestStatuses = ['queued', 'waiting', 'provisioning', 'provisioned', 'started', 'completed', 'cancelled', 'failed'] as const;
+export type RequestStatus = (typeof requestStatuses)[number];
+
+export const terminalStatuses: readonly RequestStatus[] = ['completed', 'cancelled', 'failed'];
+export const isTerminal = (status: RequestStatus): boolean => terminalStatuses.includes(status);
+
+const sourceDetailsSchema = z.discriminatedUnion('source', [
+  z.object({ source: z.literal('github'), owner: z.string(), repo: z.string(), installationId: z.number().optional(), runId: z.number().optional() }),
+  z.object({ source: z.literal('jenkins'), controllerUrl: z.string(), queueItemId: z.number(), label: z.string() }),
+  z.object({ source: z.literal('generic') }),
+]);
+
+/** A request record as stored; parsed on every read so the code never trusts the item's shape. */
+export const requestRecordSchema = z.object({
+  requestId: z.string(),
+  source: z.enum(ciSources),
+  jobKey: z.string(),
+  status: z.enum(requestStatuses),
+  statusSince: z.string(),
+  createdAt: z.string(),
+  labels: z.array(z.string()).default([]),
+  details: sourceDetailsSchema,
+  template: z.string().optional(),
+  podName: z.string().optional(),
+  url: z.string().optional(),
+  holdsSlot: z.boolean().default(false),
+  attempts: z.number().int().default(0),
+  reason: z.string().optional(),
+  externalId: z.string().optional(),
+  /** True when written by an end event before any queued event (see above). */
+  tombstone: z.boolean().optional(),
+  expiresAt: z.number().optional(),
+});
+export type RequestRecord = z.infer<typeof requestRecordSchema>;
+
+/** How long an ended request stays in the table before TTL removes it. */
+export const endedRequestTtlSeconds = 14 * 24 * 3600;

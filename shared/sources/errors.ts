@@ -1,0 +1,33 @@
+/** Base of the errors a CI adapter throws. `retryable` decides between an SQS retry and `failed`. */
+export class CiError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The CI is down, slow, rate-limiting or answered 5xx: try again later. */
+export class CiUnavailableError extends CiError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, true, options);
+  }
+}
+
+/** The CI refused for good (bad credentials, missing permission, unknown repository): do not retry. */
+export class CiRejectedError extends CiError {
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, false, options);
+  }
+}

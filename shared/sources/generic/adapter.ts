@@ -1,0 +1,47 @@
+import type { AgentCredentials, CiSourceAdapter, ParsedWebhook, WebhookInput } from '../types';
+import { invalidFromZod, parseJsonBody } from '../parse-json';
+import { deliveryHeader, deliveryIdSchema, genericWebhookSchema } from './contract';
+
+export interface GenericSourceOptions {
+  /** A static token handed to every generic agent as PITCREW_AGENT_TOKEN (in a Secret), if the CI needs one. */
+  readonly agentToken?: string;
+}
+
+/** Any CI, through the documented contract in contract.ts. It has no agent registry to talk to. */
+export function createGenericSource(options: GenericSourceOptions = {}): CiSourceAdapter {
+  return {
+    name: 'generic',
+    signatureHeader: 'x-pitcrew-signature-256',
+    parseWebhook: parseGenericWebhook,
+    async createAgentCredentials(request): Promise<AgentCredentials> {
+      return {
+        secretEnv: options.agentToken ? { PITCREW_AGENT_TOKEN: options.agentToken } : {},
+        env: { PITCREW_AGENT_NAME: request.agentName, PITCREW_REQUEST_ID: request.requestId },
+      };
+    },
+    async deregisterAgent(): Promise<void> {
+      // Nothing registered at the CI: the pod is the whole agent.
+    },
+  };
+}
+
+export function parseGenericWebhook(input: WebhookInput): ParsedWebhook {
+  const delivery = deliveryIdSchema.safeParse(input.headers[deliveryHeader]);
+  if (!delivery.success) return { kind: 'invalid', field: `header ${deliveryHeader}`, problem: 'is required (a unique id per delivery)' };
+  const json = parseJsonBody(input.rawBody);
+  if (!json.ok) return json.invalid;
+  const body = genericWebhookSchema.safeParse(json.value);
+  if (!body.success) return invalidFromZod(body.error);
+  return {
+    kind: 'event',
+    event: {
+      source: 'generic',
+      jobKey: body.data.job.id,
+      action: body.data.action,
+      labels: body.data.job.labels,
+      deliveryId: delivery.data,
+      url: body.data.job.url,
+      details: { source: 'generic' },
+    },
+  };
+}

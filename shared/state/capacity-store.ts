@@ -1,0 +1,147 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { RequestStatus } from '../requests/record';
+import { StateUnavailableError } from './errors';
+import { keys } from './keys';
+
+export interface SlotRequest {
+  readonly requestId: string;
+  readonly template: string;
+  readonly podName: string;
+  readonly globalCap: number;
+  readonly templateCap: number;
+  /** The states a request may be reserved from (queued, waiting). */
+  readonly from: readonly RequestStatus[];
+}
+
+export type Reservation =
+  | { readonly reserved: true }
+  | { readonly reserved: false; readonly reason: 'global-cap' | 'template-cap' | 'request-moved' };
+
+const maxConflictRetries = 8;
+
+/**
+ * Capacity as counters in the table: `capacity/global` and `capacity/template#<name>` hold how many
+ * agents are live or being made. A slot is taken in one transaction with the request's move to
+ * `provisioning` and `holdsSlot = true`, and given back in one transaction that requires
+ * `holdsSlot = true`: so no cap is ever overshot under any concurrency, and no slot is taken or
+ * released twice for a request. The reaper repairs the counters from the pods it sees.
+ */
+export function createCapacityStore(db: DynamoDBDocumentClient, tableName: string, now: () => Date = () => new Date()) {
+  /** Runs a transaction, retrying DynamoDB's transaction conflicts (other writers on the counters). */
+  async function transact(input: ConstructorParameters<typeof TransactWriteCommand>[0]): Promise<string[] | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await db.send(new TransactWriteCommand(input));
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw new StateUnavailableError('TransactWriteItems', { cause: error });
+        const reasons = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+        const conflicted = reasons.some((code) => code === 'TransactionConflict') || reasons.length === 0;
+        if (!conflicted) return reasons;
+        if (attempt >= maxConflictRetries) throw new StateUnavailableError('TransactWriteItems (kept conflicting)', { cause: error });
+        // Full jitter keeps concurrent provisioners from colliding again in lockstep.
+        await sleep(Math.random() * Math.min(1000, 20 * 2 ** attempt));
+      }
+    }
+  }
+
+  async function reserve(slot: SlotRequest): Promise<Reservation> {
+    if (slot.globalCap <= 0) return { reserved: false, reason: 'global-cap' };
+    if (slot.templateCap <= 0) return { reserved: false, reason: 'template-cap' };
+    const at = now().toISOString();
+    const fromValues = Object.fromEntries(slot.from.map((status, index) => [`:from${index}`, status]));
+    const failed = await transact({
+      TransactItems: [
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.globalCounter(),
+            UpdateExpression: 'SET used = if_not_exists(used, :zero) + :one',
+            ConditionExpression: 'attribute_not_exists(used) OR used < :cap',
+            ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':cap': slot.globalCap },
+          },
+        },
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.templateCounter(slot.template),
+            UpdateExpression: 'SET used = if_not_exists(used, :zero) + :one',
+            ConditionExpression: 'attribute_not_exists(used) OR used < :cap',
+            ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':cap': slot.templateCap },
+          },
+        },
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.request(slot.requestId),
+            UpdateExpression:
+              'SET #status = :provisioning, statusSince = :at, holdsSlot = :true, template = :template, podName = :podName ADD attempts :one',
+            ConditionExpression: `#status IN (${Object.keys(fromValues).join(', ')}) AND holdsSlot = :false`,
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ...fromValues,
+              ':provisioning': 'provisioning',
+              ':at': at,
+              ':true': true,
+              ':false': false,
+              ':one': 1,
+              ':template': slot.template,
+              ':podName': slot.podName,
+            },
+          },
+        },
+      ],
+    });
+    if (!failed) return { reserved: true };
+    if (failed[0] === 'ConditionalCheckFailed') return { reserved: false, reason: 'global-cap' };
+    if (failed[1] === 'ConditionalCheckFailed') return { reserved: false, reason: 'template-cap' };
+    return { reserved: false, reason: 'request-moved' };
+  }
+
+  /**
+   * Gives a request's slot back and moves it to `to` (queued for a retry, or an end state), in one
+   * transaction that only applies while the request holds the slot. Returns false if it did not.
+   */
+  async function release(requestId: string, template: string, to: RequestStatus, reason?: string): Promise<boolean> {
+    const at = now().toISOString();
+    const failed = await transact({
+      TransactItems: [
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.globalCounter(),
+            UpdateExpression: 'SET used = used - :one',
+            ConditionExpression: 'used > :zero',
+            ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+          },
+        },
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.templateCounter(template),
+            UpdateExpression: 'SET used = used - :one',
+            ConditionExpression: 'used > :zero',
+            ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
+          },
+        },
+        {
+          Update: {
+            TableName: tableName,
+            Key: keys.request(requestId),
+            UpdateExpression: `SET #status = :to, statusSince = :at, holdsSlot = :false${reason ? ', reason = :reason' : ''}`,
+            ConditionExpression: 'holdsSlot = :true',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':to': to, ':at': at, ':true': true, ':false': false, ...(reason ? { ':reason': reason } : {}) },
+          },
+        },
+      ],
+    });
+    return failed === undefined;
+  }
+
+  return { reserve, release };
+}
+
+export type CapacityStore = ReturnType<typeof createCapacityStore>;

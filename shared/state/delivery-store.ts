@@ -1,0 +1,35 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StateUnavailableError } from './errors';
+import { keys } from './keys';
+
+/** How long a delivery id is remembered. CIs redeliver within hours; replays after that hit the request record. */
+export const deliveryTtlSeconds = 3 * 24 * 3600;
+
+/** Webhook delivery ids seen, for deduplication (a conditional put with a TTL). */
+export function createDeliveryStore(db: DynamoDBDocumentClient, tableName: string, now: () => Date = () => new Date()) {
+  return {
+    /** 'new' the first time a delivery id is seen, 'duplicate' after. */
+    async remember(source: string, deliveryId: string): Promise<'new' | 'duplicate'> {
+      try {
+        await db.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...keys.delivery(source, deliveryId), expiresAt: Math.floor(now().getTime() / 1000) + deliveryTtlSeconds },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return 'new';
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return 'duplicate';
+        throw new StateUnavailableError('PutItem (delivery)', { cause: error });
+      }
+    },
+    /** Forgets a delivery whose handling failed, so the CI's retry of it is not taken for a duplicate. */
+    async forget(source: string, deliveryId: string): Promise<void> {
+      await db.send(new DeleteCommand({ TableName: tableName, Key: keys.delivery(source, deliveryId) })).catch(() => undefined);
+    },
+  };
+}
+
+export type DeliveryStore = ReturnType<typeof createDeliveryStore>;
