@@ -4,13 +4,16 @@
  * dist/sizes.json. Usage: `npm run build` (all) or `tsx scripts/build.ts webhook provision`.
  */
 import { build } from 'esbuild';
-import { createWriteStream, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
 
 export const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
 const distDir = 'dist';
+/** The config bundled beside each handler; PITCREW_CONFIG picks yours (default: the example). */
+const configFile = process.env.PITCREW_CONFIG ?? 'infra/pitcrew.example.yaml';
+export const bundledConfigName = 'pitcrew.config.yaml';
 
 // Some bundled dependencies are CommonJS and call `require`; ESM output has none, so give it one.
 const requireShim =
@@ -46,6 +49,7 @@ async function bundle(fn: string): Promise<BundleSize> {
   const mtime = new Date('2020-01-01T00:00:00Z');
   zip.addFile(outfile, 'handler.mjs', { mtime });
   zip.addFile(`${outfile}.map`, 'handler.mjs.map', { mtime });
+  zip.addFile(configFile, bundledConfigName, { mtime });
   zip.end();
   await finished(zip.outputStream.pipe(createWriteStream(zipPath)));
   return { function: fn, bundleBytes: statSync(outfile).size, zipBytes: statSync(zipPath).size };
@@ -61,8 +65,12 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   mkdirSync(distDir, { recursive: true });
+  // Refuse to package a config that would stop every function at cold start.
+  const { parseConfig } = await import('../shared/config');
+  parseConfig(readFileSync(configFile, 'utf8'), configFile);
   const sizes: BundleSize[] = [];
   for (const fn of requested.length > 0 ? requested : functionNames) sizes.push(await bundle(fn));
+  console.log(`config: ${configFile}`);
   console.log('function    bundle        zip');
   for (const size of sizes)
     console.log(

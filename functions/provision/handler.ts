@@ -1,26 +1,40 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { loadSettings } from '../../shared/config';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createLogger } from '../../shared/lambda';
-import { provisionMessageSchema } from '../../shared/queue';
+import { provisionRequest, type ProvisionPorts } from '../../shared/provision';
+import { provisionMessageSchema, queueLimits } from '../../shared/queue';
+import { createRuntime } from '../../shared/runtime';
+import { createCapacityStore, createRequestStore, createSettingsStore } from '../../shared/state';
 
-loadSettings('provision', process.env);
+const runtime = createRuntime('provision', process.env);
 const logger = createLogger('provision');
+const ports: ProvisionPorts = {
+  config: { ...runtime.config, namespace: runtime.config.cluster.namespace },
+  sources: runtime.sources,
+  requests: createRequestStore(runtime.db, runtime.settings.tableName),
+  capacity: createCapacityStore(runtime.db, runtime.settings.tableName),
+  settings: createSettingsStore(runtime.db, runtime.settings.tableName),
+  agents: runtime.agents(),
+  logger,
+};
+const processor = new BatchProcessor(EventType.SQS);
 
 /**
- * Placeholder until the provisioning issue: every record is reported as failed, so SQS keeps it
- * (and, after maxReceiveCount, moves it to the DLQ) instead of it being dropped as if provisioned.
+ * One SQS record: a message that is not ours is logged and dropped (retrying cannot fix it); a
+ * transient failure throws, and Powertools reports the record in batchItemFailures.
  */
-async function provisionBatch(event: SQSEvent): Promise<SQSBatchResponse> {
-  for (const record of event.Records) {
-    const parsed = provisionMessageSchema.safeParse(parseJson(record.body));
-    logger.warn('provisioning is not implemented; message left on the queue', {
+async function provisionRecord(record: SQSRecord): Promise<void> {
+  const message = provisionMessageSchema.safeParse(parseJson(record.body));
+  if (!message.success) {
+    logger.error('dropping a provision message that is not {"requestId": "..."}', {
       messageId: record.messageId,
-      valid: parsed.success,
     });
+    return;
   }
-  return { batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })) };
+  const lastAttempt = Number(record.attributes.ApproximateReceiveCount) >= queueLimits.queueMaxReceiveCount;
+  await provisionRequest(message.data.requestId, ports, lastAttempt);
 }
 
 function parseJson(body: string): unknown {
@@ -30,5 +44,8 @@ function parseJson(body: string): unknown {
     return undefined;
   }
 }
+
+const provisionBatch = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+  processPartialResponse(event, provisionRecord, processor, { context, throwOnFullBatchFailure: false });
 
 export const handler = middy(provisionBatch).use(injectLambdaContext(logger));

@@ -1,24 +1,35 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { loadSettings } from '../../shared/config';
-import { createLogger, jsonResponse } from '../../shared/lambda';
-import { ciSources, isCiSource } from '../../shared/sources';
+import { createLogger } from '../../shared/lambda';
+import { createRuntime } from '../../shared/runtime';
+import { createDeliveryStore, createRequestStore } from '../../shared/state';
+import { receiveWebhook, type WebhookPorts } from '../../shared/webhook';
+import { toHttpResponse } from './http-response';
 
-// Cold start: a missing or bad setting stops the function here with a ConfigError naming it.
-loadSettings('webhook', process.env);
+// Cold start: a bad setting or config key stops the function here with a ConfigError naming it.
+const runtime = createRuntime('webhook', process.env);
 const logger = createLogger('webhook');
+const ports: WebhookPorts = {
+  sources: runtime.sources,
+  templates: runtime.config.templates,
+  requests: createRequestStore(runtime.db, runtime.settings.tableName),
+  deliveries: createDeliveryStore(runtime.db, runtime.settings.tableName),
+  sqs: runtime.sqs,
+  queueUrl: runtime.settings.queueUrl,
+  logger,
+  now: () => new Date(),
+};
 
-/** Placeholder until the provisioning issue: checks the route, then says plainly that nothing was done. */
-async function receiveWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
-  const source = event.pathParameters?.source;
-  if (!isCiSource(source)) {
-    return jsonResponse(404, {
-      error: `unknown source '${String(source)}'; use one of: ${ciSources.join(', ')}`,
-    });
-  }
-  logger.warn('webhook received but provisioning is not implemented', { source });
-  return jsonResponse(501, { error: 'webhook handling is not implemented yet; nothing was queued' });
+/** Transport only: API Gateway event in, HTTP answer out; receiveWebhook decides. */
+async function handleWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> {
+  const headers = Object.fromEntries(
+    Object.entries(event.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+  );
+  const rawBody = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+  return toHttpResponse(
+    await receiveWebhook({ source: event.pathParameters?.source, headers, rawBody }, ports),
+  );
 }
 
-export const handler = middy(receiveWebhook).use(injectLambdaContext(logger));
+export const handler = middy(handleWebhook).use(injectLambdaContext(logger));

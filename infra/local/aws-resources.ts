@@ -28,6 +28,8 @@ export interface LocalAwsResources {
 export async function createLocalAwsResources(
   endpoints: LocalAwsEndpoints,
   prefix: string,
+  /** Tests shorten it so a failed message comes back in seconds; everything else uses limits.json. */
+  overrides: { visibilityTimeoutSeconds?: number } = {},
 ): Promise<LocalAwsResources> {
   const region = endpoints.region ?? 'us-east-1';
   const sqs = new SQSClient({ region, endpoint: endpoints.sqsEndpoint });
@@ -47,7 +49,9 @@ export async function createLocalAwsResources(
       new CreateQueueCommand({
         QueueName: `pitcrew-${prefix}-provision`,
         Attributes: {
-          VisibilityTimeout: String(queueLimits.queueVisibilityTimeoutSeconds),
+          VisibilityTimeout: String(
+            overrides.visibilityTimeoutSeconds ?? queueLimits.queueVisibilityTimeoutSeconds,
+          ),
           MessageRetentionPeriod: String(queueLimits.queueRetentionSeconds),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: Attributes?.QueueArn,

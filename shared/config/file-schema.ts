@@ -12,7 +12,10 @@ const dnsLabel = z
   .max(63)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and -');
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name');
-const quantity = z.union([z.string().regex(/^[0-9.]+[a-zA-Z]*$/, 'must be a Kubernetes quantity such as 500m or 1Gi'), z.number()]);
+const quantity = z.union([
+  z.string().regex(/^[0-9.]+[a-zA-Z]*$/, 'must be a Kubernetes quantity such as 500m or 1Gi'),
+  z.number(),
+]);
 
 /** Where a secret comes from. Values are never in the config file itself except for local `value`. */
 export const secretRefSchema = z.union([
@@ -30,7 +33,9 @@ const resourcesSchema = z
   .strict();
 
 const clusterCredentialsSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('kubeconfig'), path: z.string().min(1), context: z.string().optional() }).strict(),
+  z
+    .object({ kind: z.literal('kubeconfig'), path: z.string().min(1), context: z.string().optional() })
+    .strict(),
   z
     .object({
       kind: z.literal('token'),
@@ -59,7 +64,17 @@ const githubSchema = z
     apiUrl: z.url().default('https://api.github.com'),
     auth: z.union([
       z.object({ token: secretRefSchema }).strict(),
-      z.object({ app: z.object({ appId: z.string().min(1), privateKey: secretRefSchema, installationId: z.number().int().optional() }).strict() }).strict(),
+      z
+        .object({
+          app: z
+            .object({
+              appId: z.string().min(1),
+              privateKey: secretRefSchema,
+              installationId: z.number().int().optional(),
+            })
+            .strict(),
+        })
+        .strict(),
     ]),
     runnerScope: z.enum(['repo', 'org']).default('repo'),
     runnerGroupId: z.number().int().positive().default(1),
@@ -79,7 +94,9 @@ const jenkinsSchema = z
   })
   .strict();
 
-const genericSchema = z.object({ webhookSecret: secretRefSchema, agentToken: secretRefSchema.optional() }).strict();
+const genericSchema = z
+  .object({ webhookSecret: secretRefSchema, agentToken: secretRefSchema.optional() })
+  .strict();
 
 const retentionSchema = z
   .object({
@@ -113,7 +130,11 @@ export const templateSchema = z
     instanceCap: z.number().int().nonnegative().default(10),
     pendingTimeoutSeconds: z.number().int().positive().default(300),
     idleMinutes: z.number().int().nonnegative().default(10),
-    maxLifetimeSeconds: z.number().int().positive().default(4 * 3600),
+    maxLifetimeSeconds: z
+      .number()
+      .int()
+      .positive()
+      .default(4 * 3600),
     retention: retentionSchema.default({ policy: 'never', minutes: 0 }),
     retries: z.number().int().nonnegative().default(1),
   })
@@ -123,28 +144,56 @@ export type AgentTemplate = z.infer<typeof templateSchema>;
 export const configFileSchema = z
   .object({
     cluster: clusterSchema,
-    capacity: z.object({ globalCap: z.number().int().nonnegative().default(20) }).strict().default({ globalCap: 20 }),
-    sources: z.object({ github: githubSchema.optional(), jenkins: jenkinsSchema.optional(), generic: genericSchema.optional() }).strict(),
+    capacity: z
+      .object({ globalCap: z.number().int().nonnegative().default(20) })
+      .strict()
+      .default({ globalCap: 20 }),
+    sources: z
+      .object({
+        github: githubSchema.optional(),
+        jenkins: jenkinsSchema.optional(),
+        generic: genericSchema.optional(),
+      })
+      .strict(),
     defaults: z
       .object({
-        resources: resourcesSchema.default({ requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } }),
+        resources: resourcesSchema.default({
+          requests: { cpu: '500m', memory: '1Gi' },
+          limits: { memory: '2Gi' },
+        }),
         runAsUser: z.number().int().positive().default(1000),
       })
       .strict()
-      .default({ resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } }, runAsUser: 1000 }),
+      .default({
+        resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+        runAsUser: 1000,
+      }),
     templates: z.array(templateSchema).min(1),
   })
   .strict()
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
     config.templates.forEach((template, index) => {
-      if (seen.has(template.name)) ctx.addIssue({ code: 'custom', path: ['templates', index, 'name'], message: `'${template.name}' is used by another template` });
+      if (seen.has(template.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['templates', index, 'name'],
+          message: `'${template.name}' is used by another template`,
+        });
       seen.add(template.name);
       if (!config.sources[template.source]) {
-        ctx.addIssue({ code: 'custom', path: ['templates', index, 'source'], message: `'${template.source}' has no connection under sources` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['templates', index, 'source'],
+          message: `'${template.source}' has no connection under sources`,
+        });
       }
       if (template.source === 'generic' && !template.image) {
-        ctx.addIssue({ code: 'custom', path: ['templates', index, 'image'], message: 'is required for generic templates' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['templates', index, 'image'],
+          message: 'is required for generic templates',
+        });
       }
     });
   });

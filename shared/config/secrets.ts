@@ -7,11 +7,16 @@ import type { SecretRef } from './file-schema';
  * deploy issue; env and file serve `pitcrew dev`, tests and simple deploys. Messages name the
  * reference, never the value.
  */
-export function resolveSecret(ref: SecretRef, env: Readonly<Record<string, string | undefined>>, where: string): string {
+export function resolveSecret(
+  ref: SecretRef,
+  env: Readonly<Record<string, string | undefined>>,
+  where: string,
+): string {
   if ('value' in ref) return ref.value;
   if ('env' in ref) {
     const value = env[ref.env];
-    if (!value) throw new ConfigError([{ setting: where, problem: `environment variable ${ref.env} is not set` }]);
+    if (!value)
+      throw new ConfigError([{ setting: where, problem: `environment variable ${ref.env} is not set` }]);
     return value;
   }
   try {

@@ -13,6 +13,8 @@ const common = {
   PITCREW_STAGE: name,
   AWS_REGION: name,
   PITCREW_TABLE_NAME: name,
+  /** The YAML config file (templates, cluster, CI connections); bundled beside the handler on AWS. */
+  PITCREW_CONFIG_FILE: name,
   /** Local only: DynamoDB Local. Unset in AWS, where the SDK finds the regional endpoint. */
   PITCREW_DYNAMODB_ENDPOINT: url.optional(),
   /** Local only: ElasticMQ. */
@@ -33,6 +35,7 @@ export interface Settings {
   readonly stage: string;
   readonly region: string;
   readonly tableName: string;
+  readonly configFile: string;
   readonly queueUrl: string;
   readonly dlqUrl?: string;
   readonly dynamoDbEndpoint?: string;
@@ -60,6 +63,7 @@ export function loadSettings(fn: FunctionName, env: Readonly<Record<string, stri
     stage: raw.PITCREW_STAGE,
     region: raw.AWS_REGION,
     tableName: raw.PITCREW_TABLE_NAME,
+    configFile: raw.PITCREW_CONFIG_FILE,
     queueUrl: raw.PITCREW_QUEUE_URL,
     dlqUrl: raw.PITCREW_DLQ_URL,
     dynamoDbEndpoint: raw.PITCREW_DYNAMODB_ENDPOINT,

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { CiSource } from '../sources/names';
 
-const digest = (source: CiSource, jobKey: string): string => createHash('sha256').update(`${source}\n${jobKey}`).digest('hex');
+const digest = (source: CiSource, jobKey: string): string =>
+  createHash('sha256').update(`${source}\n${jobKey}`).digest('hex');
 
 /**
  * One request id per build: derived from the source and the CI's job key, so every delivery about
  * the same build (duplicates, retries, out-of-order events) lands on the same record.
  */
-export const requestIdFor = (source: CiSource, jobKey: string): string => `${source}-${digest(source, jobKey).slice(0, 20)}`;
+export const requestIdFor = (source: CiSource, jobKey: string): string =>
+  `${source}-${digest(source, jobKey).slice(0, 20)}`;
 
 /**
  * The agent's pod name (and its name at the CI): deterministic from the request, so a retried

@@ -1,3 +1,9 @@
 export { podNameFor, requestIdFor } from './identity';
-export { endedRequestTtlSeconds, isTerminal, requestRecordSchema, requestStatuses, terminalStatuses } from './record';
+export {
+  endedRequestTtlSeconds,
+  isTerminal,
+  requestRecordSchema,
+  requestStatuses,
+  terminalStatuses,
+} from './record';
 export type { RequestRecord, RequestStatus } from './record';

@@ -13,15 +13,35 @@ import { ciSources } from '../sources/names';
  * A completed/cancelled event for an unknown build writes a tombstone in that terminal state, so a
  * late `queued` event for it creates nothing.
  */
-export const requestStatuses = ['queued', 'waiting', 'provisioning', 'provisioned', 'started', 'completed', 'cancelled', 'failed'] as const;
+export const requestStatuses = [
+  'queued',
+  'waiting',
+  'provisioning',
+  'provisioned',
+  'started',
+  'completed',
+  'cancelled',
+  'failed',
+] as const;
 export type RequestStatus = (typeof requestStatuses)[number];
 
 export const terminalStatuses: readonly RequestStatus[] = ['completed', 'cancelled', 'failed'];
 export const isTerminal = (status: RequestStatus): boolean => terminalStatuses.includes(status);
 
 const sourceDetailsSchema = z.discriminatedUnion('source', [
-  z.object({ source: z.literal('github'), owner: z.string(), repo: z.string(), installationId: z.number().optional(), runId: z.number().optional() }),
-  z.object({ source: z.literal('jenkins'), controllerUrl: z.string(), queueItemId: z.number(), label: z.string() }),
+  z.object({
+    source: z.literal('github'),
+    owner: z.string(),
+    repo: z.string(),
+    installationId: z.number().optional(),
+    runId: z.number().optional(),
+  }),
+  z.object({
+    source: z.literal('jenkins'),
+    controllerUrl: z.string(),
+    queueItemId: z.number(),
+    label: z.string(),
+  }),
   z.object({ source: z.literal('generic') }),
 ]);
 

@@ -2,7 +2,9 @@ import type { z } from 'zod';
 import type { ParsedWebhook } from './types';
 
 /** The body as JSON, or the `invalid` answer that names it. */
-export function parseJsonBody(rawBody: Buffer): { ok: true; value: unknown } | { ok: false; invalid: ParsedWebhook } {
+export function parseJsonBody(
+  rawBody: Buffer,
+): { ok: true; value: unknown } | { ok: false; invalid: ParsedWebhook } {
   try {
     return { ok: true, value: JSON.parse(rawBody.toString('utf8')) };
   } catch {

@@ -9,8 +9,19 @@ export type BuildAction = (typeof buildActions)[number];
  * kept on the request record. Never a secret.
  */
 export type SourceDetails =
-  | { readonly source: 'github'; readonly owner: string; readonly repo: string; readonly installationId?: number; readonly runId?: number }
-  | { readonly source: 'jenkins'; readonly controllerUrl: string; readonly queueItemId: number; readonly label: string }
+  | {
+      readonly source: 'github';
+      readonly owner: string;
+      readonly repo: string;
+      readonly installationId?: number;
+      readonly runId?: number;
+    }
+  | {
+      readonly source: 'jenkins';
+      readonly controllerUrl: string;
+      readonly queueItemId: number;
+      readonly label: string;
+    }
   | { readonly source: 'generic' };
 
 /** One webhook delivery, normalised: every source parses into this. */

@@ -28,19 +28,27 @@ const maxConflictRetries = 8;
  * `holdsSlot = true`: so no cap is ever overshot under any concurrency, and no slot is taken or
  * released twice for a request. The reaper repairs the counters from the pods it sees.
  */
-export function createCapacityStore(db: DynamoDBDocumentClient, tableName: string, now: () => Date = () => new Date()) {
+export function createCapacityStore(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  now: () => Date = () => new Date(),
+) {
   /** Runs a transaction, retrying DynamoDB's transaction conflicts (other writers on the counters). */
-  async function transact(input: ConstructorParameters<typeof TransactWriteCommand>[0]): Promise<string[] | undefined> {
+  async function transact(
+    input: ConstructorParameters<typeof TransactWriteCommand>[0],
+  ): Promise<string[] | undefined> {
     for (let attempt = 0; ; attempt++) {
       try {
         await db.send(new TransactWriteCommand(input));
         return undefined;
       } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw new StateUnavailableError('TransactWriteItems', { cause: error });
+        if (!(error instanceof TransactionCanceledException))
+          throw new StateUnavailableError('TransactWriteItems', { cause: error });
         const reasons = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
         const conflicted = reasons.some((code) => code === 'TransactionConflict') || reasons.length === 0;
         if (!conflicted) return reasons;
-        if (attempt >= maxConflictRetries) throw new StateUnavailableError('TransactWriteItems (kept conflicting)', { cause: error });
+        if (attempt >= maxConflictRetries)
+          throw new StateUnavailableError('TransactWriteItems (kept conflicting)', { cause: error });
         // Full jitter keeps concurrent provisioners from colliding again in lockstep.
         await sleep(Math.random() * Math.min(1000, 20 * 2 ** attempt));
       }
@@ -104,7 +112,12 @@ export function createCapacityStore(db: DynamoDBDocumentClient, tableName: strin
    * Gives a request's slot back and moves it to `to` (queued for a retry, or an end state), in one
    * transaction that only applies while the request holds the slot. Returns false if it did not.
    */
-  async function release(requestId: string, template: string, to: RequestStatus, reason?: string): Promise<boolean> {
+  async function release(
+    requestId: string,
+    template: string,
+    to: RequestStatus,
+    reason?: string,
+  ): Promise<boolean> {
     const at = now().toISOString();
     const failed = await transact({
       TransactItems: [
@@ -133,7 +146,13 @@ export function createCapacityStore(db: DynamoDBDocumentClient, tableName: strin
             UpdateExpression: `SET #status = :to, statusSince = :at, holdsSlot = :false${reason ? ', reason = :reason' : ''}`,
             ConditionExpression: 'holdsSlot = :true',
             ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':to': to, ':at': at, ':true': true, ':false': false, ...(reason ? { ':reason': reason } : {}) },
+            ExpressionAttributeValues: {
+              ':to': to,
+              ':at': at,
+              ':true': true,
+              ':false': false,
+              ...(reason ? { ':reason': reason } : {}),
+            },
           },
         },
       ],

@@ -7,7 +7,11 @@ import { keys } from './keys';
 export const deliveryTtlSeconds = 3 * 24 * 3600;
 
 /** Webhook delivery ids seen, for deduplication (a conditional put with a TTL). */
-export function createDeliveryStore(db: DynamoDBDocumentClient, tableName: string, now: () => Date = () => new Date()) {
+export function createDeliveryStore(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  now: () => Date = () => new Date(),
+) {
   return {
     /** 'new' the first time a delivery id is seen, 'duplicate' after. */
     async remember(source: string, deliveryId: string): Promise<'new' | 'duplicate'> {
@@ -15,7 +19,10 @@ export function createDeliveryStore(db: DynamoDBDocumentClient, tableName: strin
         await db.send(
           new PutCommand({
             TableName: tableName,
-            Item: { ...keys.delivery(source, deliveryId), expiresAt: Math.floor(now().getTime() / 1000) + deliveryTtlSeconds },
+            Item: {
+              ...keys.delivery(source, deliveryId),
+              expiresAt: Math.floor(now().getTime() / 1000) + deliveryTtlSeconds,
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
@@ -27,7 +34,9 @@ export function createDeliveryStore(db: DynamoDBDocumentClient, tableName: strin
     },
     /** Forgets a delivery whose handling failed, so the CI's retry of it is not taken for a duplicate. */
     async forget(source: string, deliveryId: string): Promise<void> {
-      await db.send(new DeleteCommand({ TableName: tableName, Key: keys.delivery(source, deliveryId) })).catch(() => undefined);
+      await db
+        .send(new DeleteCommand({ TableName: tableName, Key: keys.delivery(source, deliveryId) }))
+        .catch(() => undefined);
     },
   };
 }

@@ -3,7 +3,15 @@ export class StateUnavailableError extends Error {
   readonly retryable = true;
 
   constructor(operation: string, options: { cause: unknown }) {
-    super(`DynamoDB ${operation} failed; the item is retried`, options);
+    // AWS error messages name the problem (throttling, validation) and never hold item values.
+    super(`DynamoDB ${operation} failed (${describe(options.cause)}); try again`, options);
     this.name = 'StateUnavailableError';
   }
 }
+
+const describe = (cause: unknown): string =>
+  cause instanceof Error
+    ? `${cause.name}: ${cause.message}`
+    : cause === undefined
+      ? 'no cause'
+      : String(cause);

@@ -1,11 +1,27 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { endedRequestTtlSeconds, requestRecordSchema, terminalStatuses, type RequestRecord, type RequestStatus } from '../requests/record';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import {
+  endedRequestTtlSeconds,
+  requestRecordSchema,
+  terminalStatuses,
+  type RequestRecord,
+  type RequestStatus,
+} from '../requests/record';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
 
-export type CreateResult = { readonly created: true } | { readonly created: false; readonly existing: RequestRecord };
-export type EndResult = { readonly kind: 'ended'; readonly record: RequestRecord } | { readonly kind: 'tombstoned' } | { readonly kind: 'already-ended'; readonly record: RequestRecord };
+export type CreateResult =
+  { readonly created: true } | { readonly created: false; readonly existing: RequestRecord };
+export type EndResult =
+  | { readonly kind: 'ended'; readonly record: RequestRecord }
+  | { readonly kind: 'tombstoned' }
+  | { readonly kind: 'already-ended'; readonly record: RequestRecord };
 
 const parseRecord = (item: Record<string, unknown> | undefined): RequestRecord | undefined =>
   item ? requestRecordSchema.parse(item) : undefined;
@@ -13,7 +29,11 @@ const parseRecord = (item: Record<string, unknown> | undefined): RequestRecord |
 const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
 
 /** Requests in the table. Every write that decides something is conditional (docs/state.md). */
-export function createRequestStore(db: DynamoDBDocumentClient, tableName: string, now: () => Date = () => new Date()) {
+export function createRequestStore(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  now: () => Date = () => new Date(),
+) {
   async function send<T>(operation: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
@@ -24,7 +44,9 @@ export function createRequestStore(db: DynamoDBDocumentClient, tableName: string
   }
 
   async function get(requestId: string): Promise<RequestRecord | undefined> {
-    const { Item } = await send('GetItem', () => db.send(new GetCommand({ TableName: tableName, Key: keys.request(requestId), ConsistentRead: true })));
+    const { Item } = await send('GetItem', () =>
+      db.send(new GetCommand({ TableName: tableName, Key: keys.request(requestId), ConsistentRead: true })),
+    );
     return parseRecord(Item);
   }
 
@@ -61,8 +83,12 @@ export function createRequestStore(db: DynamoDBDocumentClient, tableName: string
     remove: readonly (keyof RequestRecord)[] = [],
   ): Promise<RequestRecord | undefined> {
     const at = now().toISOString();
-    const fields: Record<string, unknown> = { ...set, status: to, statusSince: at };
-    if (terminalStatuses.includes(to)) fields.expiresAt = Math.floor(now().getTime() / 1000) + endedRequestTtlSeconds;
+    // Undefined fields are left as they are (DynamoDB refuses undefined expression values).
+    const fields: Record<string, unknown> = Object.fromEntries(
+      Object.entries({ ...set, status: to, statusSince: at }).filter(([, value]) => value !== undefined),
+    );
+    if (terminalStatuses.includes(to))
+      fields.expiresAt = Math.floor(now().getTime() / 1000) + endedRequestTtlSeconds;
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     const assignments = Object.entries(fields).map(([field, value], index) => {
@@ -108,7 +134,12 @@ export function createRequestStore(db: DynamoDBDocumentClient, tableName: string
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await get(tombstone.requestId);
       if (!current) {
-        const created = await createIfAbsent({ ...tombstone, status: to, tombstone: true, expiresAt: Math.floor(now().getTime() / 1000) + endedRequestTtlSeconds });
+        const created = await createIfAbsent({
+          ...tombstone,
+          status: to,
+          tombstone: true,
+          expiresAt: Math.floor(now().getTime() / 1000) + endedRequestTtlSeconds,
+        });
         if (created.created) return { kind: 'tombstoned' };
         continue;
       }

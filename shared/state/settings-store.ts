@@ -15,7 +15,9 @@ export function createSettingsStore(db: DynamoDBDocumentClient, tableName: strin
   return {
     async get(): Promise<RuntimeSettings> {
       try {
-        const { Item } = await db.send(new GetCommand({ TableName: tableName, Key: keys.settings(), ConsistentRead: true }));
+        const { Item } = await db.send(
+          new GetCommand({ TableName: tableName, Key: keys.settings(), ConsistentRead: true }),
+        );
         return runtimeSettingsSchema.parse(Item ?? {});
       } catch (error) {
         throw new StateUnavailableError('GetItem (settings)', { cause: error });

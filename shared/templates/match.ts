@@ -1,9 +1,12 @@
 import type { AgentTemplate } from '../config/file-schema';
 import type { CiSource } from '../sources/names';
 
-export type TemplateMatch = { readonly kind: 'match'; readonly template: AgentTemplate } | { readonly kind: 'none'; readonly reason: string };
+export type TemplateMatch =
+  | { readonly kind: 'match'; readonly template: AgentTemplate }
+  | { readonly kind: 'none'; readonly reason: string };
 
-const normalise = (labels: readonly string[]): Set<string> => new Set(labels.map((label) => label.trim().toLowerCase()));
+const normalise = (labels: readonly string[]): Set<string> =>
+  new Set(labels.map((label) => label.trim().toLowerCase()));
 
 function serves(template: AgentTemplate, wanted: Set<string>): boolean {
   const offered = normalise(template.labels);
@@ -17,7 +20,11 @@ function serves(template: AgentTemplate, wanted: Set<string>): boolean {
  * they all offer, `exact` ones only the same set; the highest priority wins, then the first in the
  * config. A build with no labels is never ours: it can run on any agent the CI already has.
  */
-export function matchTemplate(templates: readonly AgentTemplate[], source: CiSource, labels: readonly string[]): TemplateMatch {
+export function matchTemplate(
+  templates: readonly AgentTemplate[],
+  source: CiSource,
+  labels: readonly string[],
+): TemplateMatch {
   const wanted = normalise(labels);
   if (wanted.size === 0) return { kind: 'none', reason: 'the build asks for no labels' };
   let best: AgentTemplate | undefined;

@@ -53,7 +53,11 @@ export function renderAgentPod(input: AgentPodInput): V1Pod {
       activeDeadlineSeconds: template.maxLifetimeSeconds,
       automountServiceAccountToken: template.serviceAccount !== undefined,
       ...(template.serviceAccount ? { serviceAccountName: template.serviceAccount } : {}),
-      securityContext: { runAsNonRoot: true, runAsUser: defaults.runAsUser, seccompProfile: { type: 'RuntimeDefault' } },
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: defaults.runAsUser,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
       ...(template.nodeSelector ? { nodeSelector: template.nodeSelector } : {}),
       ...(template.tolerations ? { tolerations: template.tolerations } : {}),
       ...(template.volumes ? { volumes: template.volumes } : {}),
@@ -61,17 +65,25 @@ export function renderAgentPod(input: AgentPodInput): V1Pod {
         {
           name: agentContainerName,
           image,
-          ...(template.command ?? sourceDefaults[template.source].command ? { command: template.command ?? sourceDefaults[template.source].command } : {}),
+          ...((template.command ?? sourceDefaults[template.source].command)
+            ? { command: template.command ?? sourceDefaults[template.source].command }
+            : {}),
           ...(template.args ? { args: template.args } : {}),
           env: Object.entries(env).map(([name, value]) => ({ name, value })),
           resources: template.resources ?? defaults.resources,
-          securityContext: { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            privileged: false,
+            capabilities: { drop: ['ALL'] },
+          },
           ...(template.volumeMounts ? { volumeMounts: template.volumeMounts } : {}),
         },
       ],
     },
   } as V1Pod;
-  const merged = (template.podYaml ? mergePodOverlay(generated, parse(template.podYaml)) : generated) as V1Pod;
+  const merged = (
+    template.podYaml ? mergePodOverlay(generated, parse(template.podYaml)) : generated
+  ) as V1Pod;
   return enforceIdentity(merged, input, labels);
 }
 
@@ -85,7 +97,12 @@ function enforceIdentity(pod: V1Pod, input: AgentPodInput, labels: Record<string
     ...pod,
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { ...pod.metadata, name: input.podName, namespace: input.namespace, labels: { ...pod.metadata?.labels, ...labels } },
+    metadata: {
+      ...pod.metadata,
+      name: input.podName,
+      namespace: input.namespace,
+      labels: { ...pod.metadata?.labels, ...labels },
+    },
     spec: { ...pod.spec, restartPolicy: 'Never', containers },
   };
 }
@@ -106,7 +123,9 @@ export function renderAgentSecret(input: {
       name: agentSecretNameFor(input.podName),
       namespace: input.namespace,
       labels: { [pitcrewLabels.managedBy]: managedByValue, [pitcrewLabels.requestId]: input.requestId },
-      ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: input.podName, uid: input.podUid, blockOwnerDeletion: true }],
+      ownerReferences: [
+        { apiVersion: 'v1', kind: 'Pod', name: input.podName, uid: input.podUid, blockOwnerDeletion: true },
+      ],
     },
     stringData: { ...input.secretEnv },
   };

@@ -12,7 +12,9 @@ export const testStateClient = (): ReturnType<typeof createStateClient> =>
   createStateClient({ region, endpoint: requiredTestEnv('dynamoDbEndpoint') });
 
 /** A queue, DLQ and table of their own for one test file, so files can run in parallel. */
-export const createTestAwsResources = (): Promise<LocalAwsResources> =>
+export const createTestAwsResources = (
+  overrides: { visibilityTimeoutSeconds?: number } = {},
+): Promise<LocalAwsResources> =>
   createLocalAwsResources(
     {
       sqsEndpoint: requiredTestEnv('sqsEndpoint'),
@@ -20,4 +22,5 @@ export const createTestAwsResources = (): Promise<LocalAwsResources> =>
       region,
     },
     `t-${randomUUID().slice(0, 8)}`,
+    overrides,
   );

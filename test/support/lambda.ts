@@ -7,6 +7,7 @@ export const functionEnv = {
   PITCREW_TABLE_NAME: 'pitcrew-test',
   PITCREW_QUEUE_URL: 'http://127.0.0.1:9/queue/pitcrew-test-provision',
   PITCREW_DLQ_URL: 'http://127.0.0.1:9/queue/pitcrew-test-provision-dlq',
+  PITCREW_CONFIG_FILE: 'test/fixtures/config/minimal.yaml',
 };
 
 export function lambdaContext(functionName = 'pitcrew-test'): Context {

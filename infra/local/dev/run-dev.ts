@@ -1,9 +1,14 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
 import { ciSources } from '../../../shared/sources';
+import { startFakeGithub } from '../../../test/fakes/github-api';
+import { startFakeJenkins } from '../../../test/fakes/jenkins-api';
+import { localConfig, newWebhookSecrets } from './local-config';
 import { queueLimits } from '../../../shared/queue';
 import { createLocalAwsResources } from '../aws-resources';
 import { applyObjects, readManifests } from '../kube/apply';
@@ -26,6 +31,8 @@ export interface DevOptions {
 export interface DevInfo {
   readonly webhookUrls: Record<string, string>;
   readonly secrets: Record<string, string>;
+  /** Local stand-ins for the CI APIs (the fakes the tests use). */
+  readonly standIns: { github: string; jenkins: string };
   readonly kubeconfig: string;
   readonly namespace: string;
   readonly sqs: { endpoint: string; queueUrl: string; dlqUrl: string };
@@ -75,11 +82,41 @@ export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo;
     kubeConfig.loadFromFile(kubeconfig);
     await applyObjects(kubeConfig, readManifests(resolve('infra/k8s')));
 
+    // GitHub and Jenkins cannot be reached from here: the stand-ins the tests use play their APIs.
+    const githubToken = `ghp_local${randomBytes(12).toString('hex')}`;
+    const github = await startFakeGithub({ tokens: [githubToken] });
+    const jenkins = await startFakeJenkins({ user: 'pitcrew', apiToken: randomBytes(12).toString('hex') });
+    stops.push(
+      () => github.close(),
+      () => jenkins.close(),
+    );
+    const secrets = newWebhookSecrets();
+    const configFile = join(stateDir, 'pitcrew.local.yaml');
+    writeFileSync(
+      configFile,
+      stringify(
+        localConfig(
+          {
+            kubeconfig,
+            namespace: agentsNamespace,
+            githubApiUrl: github.url,
+            githubToken,
+            jenkinsUrl: jenkins.url,
+            jenkinsUser: jenkins.user,
+            jenkinsApiToken: jenkins.apiToken,
+          },
+          secrets,
+        ),
+      ),
+      { mode: 0o600 },
+    );
+
     Object.assign(process.env, {
       PITCREW_STAGE: 'local',
       PITCREW_TABLE_NAME: resources.tableName,
       PITCREW_QUEUE_URL: resources.queueUrl,
       PITCREW_DLQ_URL: resources.dlqUrl,
+      PITCREW_CONFIG_FILE: configFile,
       PITCREW_SQS_ENDPOINT: sqsEndpoint,
       PITCREW_DYNAMODB_ENDPOINT: dynamoDbEndpoint,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
@@ -119,7 +156,8 @@ export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo;
       webhookUrls: Object.fromEntries(
         ciSources.map((source) => [source, `${gateway.url}/webhooks/${source}`]),
       ),
-      secrets: {},
+      secrets,
+      standIns: { github: github.url, jenkins: jenkins.url },
       kubeconfig,
       namespace: agentsNamespace,
       sqs: { endpoint: sqsEndpoint, queueUrl: resources.queueUrl, dlqUrl: resources.dlqUrl },
@@ -138,16 +176,29 @@ export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo;
 function printBanner(info: DevInfo, devJson: string): void {
   say('');
   say('Pitcrew is running locally.');
-  for (const [source, url] of Object.entries(info.webhookUrls))
-    say(`  webhook ${source.padEnd(8)} POST ${url}`);
+  for (const [source, url] of Object.entries(info.webhookUrls)) {
+    say(`  webhook ${source.padEnd(8)} POST ${url}   secret ${info.secrets[source] ?? '-'}`);
+  }
+  say(`  GitHub API      ${info.standIns.github}   (a local stand-in: GitHub cannot be reached from here)`);
+  say(`  Jenkins         ${info.standIns.jenkins}   (a local stand-in: no Jenkins runs here)`);
   say(`  kubeconfig      ${info.kubeconfig}   (agents in namespace ${info.namespace})`);
   say(`  SQS             ${info.sqs.endpoint}   queue ${info.sqs.queueUrl}`);
   say(`  DynamoDB        ${info.dynamodb.endpoint}   table ${info.dynamodb.tableName}`);
   say(`  server logs     ${info.logs}`);
   say(`  machine-readable: ${devJson}`);
   say('');
-  say('Webhook handling, provisioning and the reaper are placeholders for now: they answer');
-  say('"not implemented" (HTTP 501, failed batch items, a failed reap) rather than pretend.');
+  say('Try it (a generic build that kwok runs for 30 s):');
+  say(`  body='{"action":"queued","job":{"id":"demo-1","labels":["linux"]}}'`);
+  say(
+    `  curl -s -X POST ${info.webhookUrls.generic} -H 'content-type: application/json' -H 'x-pitcrew-delivery: demo-1' \\`,
+  );
+  say(
+    `    -H "x-pitcrew-signature-256: sha256=$(printf %s "$body" | openssl dgst -sha256 -hmac ${info.secrets.generic} -r | cut -d' ' -f1)" -d "$body"`,
+  );
+  say(`  kubectl --kubeconfig ${info.kubeconfig} -n ${info.namespace} get pods`);
+  say(
+    'The reaper (cleaning up finished pods) and the ops actions are not built yet: reap fails each minute.',
+  );
   say('Press Ctrl-C to stop everything.');
 }
 

@@ -29,28 +29,7 @@ export function startSqsPoller(handler: SqsHandler, options: PollerOptions): { s
   const loop = (async () => {
     while (running) {
       try {
-        const { Messages = [] } = await options.sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: options.queueUrl,
-            MaxNumberOfMessages: options.batchSize,
-            WaitTimeSeconds: 1,
-            MessageSystemAttributeNames: ['All'],
-          }),
-        );
-        if (Messages.length === 0) continue;
-        const failed = await invoke(handler, Messages, options.queueArn);
-        const done = Messages.filter((message) => !failed.has(message.MessageId ?? ''));
-        if (done.length > 0) {
-          await options.sqs.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: options.queueUrl,
-              Entries: done.map((message, index) => ({
-                Id: String(index),
-                ReceiptHandle: message.ReceiptHandle,
-              })),
-            }),
-          );
-        }
+        await pollOnce(handler, options, 1);
       } catch (error) {
         options.onError?.(error);
         await sleep(1000);
@@ -63,6 +42,37 @@ export function startSqsPoller(handler: SqsHandler, options: PollerOptions): { s
       await loop;
     },
   };
+}
+
+/**
+ * Receives one batch (waiting up to `waitSeconds`), invokes the handler, deletes the messages that
+ * succeeded, and returns how many were received and how many failed.
+ */
+export async function pollOnce(
+  handler: SqsHandler,
+  options: Omit<PollerOptions, 'onError'>,
+  waitSeconds: number,
+): Promise<{ received: number; failed: number }> {
+  const { Messages = [] } = await options.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: options.queueUrl,
+      MaxNumberOfMessages: options.batchSize,
+      WaitTimeSeconds: waitSeconds,
+      MessageSystemAttributeNames: ['All'],
+    }),
+  );
+  if (Messages.length === 0) return { received: 0, failed: 0 };
+  const failed = await invoke(handler, Messages, options.queueArn);
+  const done = Messages.filter((message) => !failed.has(message.MessageId ?? ''));
+  if (done.length > 0) {
+    await options.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: options.queueUrl,
+        Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+      }),
+    );
+  }
+  return { received: Messages.length, failed: failed.size };
 }
 
 async function invoke(handler: SqsHandler, messages: Message[], queueArn: string): Promise<Set<string>> {

@@ -27,7 +27,12 @@ export function createGenericSource(options: GenericSourceOptions = {}): CiSourc
 
 export function parseGenericWebhook(input: WebhookInput): ParsedWebhook {
   const delivery = deliveryIdSchema.safeParse(input.headers[deliveryHeader]);
-  if (!delivery.success) return { kind: 'invalid', field: `header ${deliveryHeader}`, problem: 'is required (a unique id per delivery)' };
+  if (!delivery.success)
+    return {
+      kind: 'invalid',
+      field: `header ${deliveryHeader}`,
+      problem: 'is required (a unique id per delivery)',
+    };
   const json = parseJsonBody(input.rawBody);
   if (!json.ok) return json.invalid;
   const body = genericWebhookSchema.safeParse(json.value);

@@ -1,6 +1,11 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import type { LocalAwsResources } from '../../../infra/local/aws-resources';
-import { createDeliveryStore, createRequestStore, tableShape, type RequestStore } from '../../../shared/state';
+import {
+  createDeliveryStore,
+  createRequestStore,
+  tableShape,
+  type RequestStore,
+} from '../../../shared/state';
 import { createTestAwsResources, testStateClient } from '../../support/aws';
 import { queuedRecord } from '../../support/records';
 
@@ -17,7 +22,9 @@ describe('request records on DynamoDB Local', () => {
 
   it('creates the table with the status index and TTL from tableShape', async () => {
     const { Table } = await db.send(new DescribeTableCommand({ TableName: resources.tableName }));
-    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual([tableShape.statusIndex.name]);
+    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual([
+      tableShape.statusIndex.name,
+    ]);
     const ttl = await db.send(new DescribeTimeToLiveCommand({ TableName: resources.tableName }));
     expect(ttl.TimeToLiveDescription?.AttributeName).toBe(tableShape.ttlAttribute);
   });
@@ -30,7 +37,9 @@ describe('request records on DynamoDB Local', () => {
   });
 
   it('lets exactly one of many concurrent writers create the record', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, () => requests.createIfAbsent(queuedRecord('r-race'))));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => requests.createIfAbsent(queuedRecord('r-race'))),
+    );
     expect(results.filter((result) => result.created)).toHaveLength(1);
   });
 
@@ -45,13 +54,21 @@ describe('request records on DynamoDB Local', () => {
     expect(await requests.end(queuedRecord('r-early'), 'completed')).toEqual({ kind: 'tombstoned' });
     const late = await requests.createIfAbsent(queuedRecord('r-early'));
     expect(late).toMatchObject({ created: false, existing: { status: 'completed', tombstone: true } });
-    expect((late as { existing: { expiresAt?: number } }).existing.expiresAt).toBeGreaterThan(Date.now() / 1000);
+    expect((late as { existing: { expiresAt?: number } }).existing.expiresAt).toBeGreaterThan(
+      Date.now() / 1000,
+    );
   });
 
   it('ends a known request once; a second end reports it already ended', async () => {
     await requests.createIfAbsent(queuedRecord('r-end'));
-    expect(await requests.end(queuedRecord('r-end'), 'cancelled')).toMatchObject({ kind: 'ended', record: { status: 'cancelled' } });
-    expect(await requests.end(queuedRecord('r-end'), 'completed')).toMatchObject({ kind: 'already-ended', record: { status: 'cancelled' } });
+    expect(await requests.end(queuedRecord('r-end'), 'cancelled')).toMatchObject({
+      kind: 'ended',
+      record: { status: 'cancelled' },
+    });
+    expect(await requests.end(queuedRecord('r-end'), 'completed')).toMatchObject({
+      kind: 'already-ended',
+      record: { status: 'cancelled' },
+    });
   });
 
   it('returns undefined for a request that does not exist', async () => {

@@ -4,6 +4,7 @@ const complete = {
   PITCREW_STAGE: 'dev',
   AWS_REGION: 'eu-west-1',
   PITCREW_TABLE_NAME: 'pitcrew-dev',
+  PITCREW_CONFIG_FILE: 'pitcrew.config.yaml',
   PITCREW_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/pitcrew-dev-provision',
   PITCREW_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/pitcrew-dev-provision-dlq',
 };
@@ -14,6 +15,7 @@ describe('loadSettings', () => {
       stage: 'dev',
       region: 'eu-west-1',
       tableName: 'pitcrew-dev',
+      configFile: 'pitcrew.config.yaml',
       queueUrl: complete.PITCREW_QUEUE_URL,
       dlqUrl: complete.PITCREW_DLQ_URL,
       dynamoDbEndpoint: undefined,

@@ -1,5 +1,6 @@
+import { signBody } from '../../../shared/sources';
 import { importHandler } from '../../support/handlers';
-import { functionEnv, httpEvent, lambdaContext, sqsEvent } from '../../support/lambda';
+import { functionEnv, httpEvent, lambdaContext } from '../../support/lambda';
 
 const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
 
@@ -22,32 +23,52 @@ describe.each(functionNames)('%s handler module', (fn) => {
   });
 });
 
-describe('placeholders answer honestly', () => {
-  it('webhook: 404 for an unknown source, 501 (not a success) for a known one', async () => {
+describe('webhook and provision cold starts read the config file', () => {
+  it.each(['webhook', 'provision'])('%s names a config key that is wrong', async (fn) => {
+    const failure = await importHandler(fn, {
+      ...functionEnv,
+      PITCREW_CONFIG_FILE: 'test/fixtures/config/does-not-exist.yaml',
+    }).catch((error: unknown) => error);
+    expect(String(failure)).toMatch(
+      /PITCREW_CONFIG_FILE: cannot read 'test\/fixtures\/config\/does-not-exist.yaml'/,
+    );
+  });
+});
+
+describe('webhook refusals need no server (nothing is written for them)', () => {
+  it('404 for an unknown source, 401 for a bad signature, 415 for a non-JSON body', async () => {
     const { handler } = await importHandler('webhook', functionEnv);
-    const unknown = (await handler(httpEvent({ source: 'gitlab' }), lambdaContext())) as {
-      statusCode: number;
-      body: string;
-    };
+    const call = async (source: string, headers: Record<string, string>, body = '{}') =>
+      (await handler(httpEvent({ source, body, headers }), lambdaContext())) as {
+        statusCode: number;
+        body: string;
+      };
+    const unknown = await call('gitlab', {});
     expect(unknown.statusCode).toBe(404);
     expect(unknown.body).toContain('gitlab');
-    const known = (await handler(httpEvent({ source: 'github' }), lambdaContext())) as { statusCode: number };
-    expect(known.statusCode).toBe(501);
+    expect((await call('github', {})).statusCode).toBe(404); // not configured in minimal.yaml
+    expect((await call('generic', { 'x-pitcrew-signature-256': signBody('{}', 'wrong') })).statusCode).toBe(
+      401,
+    );
+    expect(
+      (
+        await call('generic', {
+          'content-type': 'text/plain',
+          'x-pitcrew-signature-256': signBody('{}', 'unit-test-secret'),
+        })
+      ).statusCode,
+    ).toBe(415);
   });
+});
 
-  it('provision: reports every record as failed so SQS keeps it', async () => {
-    const { handler } = await importHandler('provision', functionEnv);
-    const result = await handler(sqsEvent(['{"requestId":"r1"}', 'not json']), lambdaContext());
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-0' }, { itemIdentifier: 'm-1' }] });
-  });
-
+describe('placeholders answer honestly', () => {
   it('reap: fails rather than pretending to have reaped', async () => {
-    const { handler } = await importHandler('reap', functionEnv);
+    const { handler } = await importHandler('reap');
     await expect(handler({}, lambdaContext())).rejects.toThrow(/not implemented/);
   });
 
   it('ops: names the bad field for an unknown action, and fails for a known one', async () => {
-    const { handler } = await importHandler('ops', functionEnv);
+    const { handler } = await importHandler('ops');
     await expect(handler({ action: 'explode' }, lambdaContext())).rejects.toThrow(/field 'action'/);
     await expect(handler({ action: 'status' }, lambdaContext())).rejects.toThrow(/not implemented/);
   });

@@ -1,0 +1,37 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { jsonResponse } from '../../shared/lambda';
+import type { WebhookOutcome } from '../../shared/webhook';
+
+/**
+ * The HTTP answer for each outcome: 202 accepted or recorded, 200 ignored (with the reason: another
+ * runner fleet may take the build), 400 naming the field, 401, 404, 413, 415, and 503 only for
+ * faults the CI should retry.
+ */
+export function toHttpResponse(outcome: WebhookOutcome): APIGatewayProxyStructuredResultV2 {
+  switch (outcome.kind) {
+    case 'accepted':
+      return jsonResponse(202, { status: 'accepted', requestId: outcome.requestId });
+    case 'recorded':
+      return jsonResponse(202, { status: outcome.status, requestId: outcome.requestId });
+    case 'ignored':
+      return jsonResponse(200, {
+        status: 'ignored',
+        reason: outcome.reason,
+        ...(outcome.requestId ? { requestId: outcome.requestId } : {}),
+      });
+    case 'invalid':
+      return jsonResponse(400, { error: `${outcome.field} ${outcome.problem}`, field: outcome.field });
+    case 'unauthorized':
+      return jsonResponse(401, { error: outcome.problem });
+    case 'unknown-source':
+      return jsonResponse(404, { error: outcome.problem });
+    case 'too-large':
+      return jsonResponse(413, { error: `the body is larger than ${outcome.limitBytes} bytes` });
+    case 'unsupported-media-type':
+      return jsonResponse(415, {
+        error: `content-type must be application/json, got '${outcome.contentType}'`,
+      });
+    case 'unavailable':
+      return jsonResponse(503, { error: outcome.problem });
+  }
+}

@@ -1,0 +1,78 @@
+import type { CoreV1Api, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { isAlreadyExists, isNotFound, translateClusterError } from './translate';
+
+/**
+ * Agent pods and their credential Secrets. The pod is created first and the Secret second, owned by
+ * the pod (so Kubernetes deletes it with the pod): the provisioner's Role has no patch on secrets,
+ * so the owner must be known when the Secret is created. A pod that exists already (a retry) is
+ * adopted; a Secret that exists already is replaced, because a retry may carry new credentials.
+ */
+export function createAgentClient(core: CoreV1Api) {
+  async function createPod(pod: V1Pod): Promise<{ pod: V1Pod; adopted: boolean }> {
+    const namespace = pod.metadata?.namespace ?? '';
+    const name = pod.metadata?.name ?? '';
+    try {
+      return { pod: await core.createNamespacedPod({ namespace, body: pod }), adopted: false };
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw translateClusterError(error, `creating pod ${namespace}/${name}`);
+    }
+    try {
+      return { pod: await core.readNamespacedPod({ namespace, name }), adopted: true };
+    } catch (error) {
+      throw translateClusterError(error, `reading existing pod ${namespace}/${name}`);
+    }
+  }
+
+  async function putSecret(secret: V1Secret): Promise<void> {
+    const namespace = secret.metadata?.namespace ?? '';
+    const name = secret.metadata?.name ?? '';
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await core.createNamespacedSecret({ namespace, body: secret });
+        return;
+      } catch (error) {
+        if (!isAlreadyExists(error) || attempt > 0)
+          throw translateClusterError(error, `creating secret ${namespace}/${name}`);
+      }
+      try {
+        await core.deleteNamespacedSecret({ namespace, name });
+      } catch (error) {
+        if (!isNotFound(error)) throw translateClusterError(error, `replacing secret ${namespace}/${name}`);
+      }
+    }
+  }
+
+  async function deletePod(namespace: string, name: string): Promise<void> {
+    try {
+      await core.deleteNamespacedPod({ namespace, name });
+    } catch (error) {
+      if (!isNotFound(error)) throw translateClusterError(error, `deleting pod ${namespace}/${name}`);
+    }
+  }
+
+  /** Whether a previous attempt already made this agent's pod and Secret (what `resume` reuses). */
+  async function findAgent(namespace: string, podName: string): Promise<{ pod?: V1Pod; hasSecret: boolean }> {
+    const read = async <T>(call: () => Promise<T>, what: string): Promise<T | undefined> => {
+      try {
+        return await call();
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw translateClusterError(error, what);
+      }
+    };
+    const pod = await read(
+      () => core.readNamespacedPod({ namespace, name: podName }),
+      `reading pod ${namespace}/${podName}`,
+    );
+    if (!pod) return { hasSecret: false };
+    const secret = await read(
+      () => core.readNamespacedSecret({ namespace, name: podName }),
+      `reading secret ${namespace}/${podName}`,
+    );
+    return { pod, hasSecret: secret !== undefined };
+  }
+
+  return { createPod, putSecret, deletePod, findAgent };
+}
+
+export type AgentClient = ReturnType<typeof createAgentClient>;

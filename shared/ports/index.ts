@@ -1,0 +1,2 @@
+export { silentLogger } from './logger';
+export type { LoggerPort } from './logger';

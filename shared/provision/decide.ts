@@ -1,0 +1,20 @@
+import type { RequestRecord } from '../requests/record';
+import { isTerminal } from '../requests/record';
+
+/** What to do with one provision message, decided from the record alone (pure). */
+export type ProvisionDecision =
+  | { readonly kind: 'skip'; readonly reason: string }
+  | { readonly kind: 'wait'; readonly reason: string }
+  | { readonly kind: 'reserve' }
+  /** A previous attempt reserved a slot and then stopped: carry on without reserving again. */
+  | { readonly kind: 'resume' };
+
+export function decideProvision(record: RequestRecord | undefined, drained: boolean): ProvisionDecision {
+  if (!record) return { kind: 'skip', reason: 'no such request (never recorded, or expired)' };
+  if (isTerminal(record.status)) return { kind: 'skip', reason: `request is ${record.status}` };
+  if (record.status === 'provisioned' || record.status === 'started')
+    return { kind: 'skip', reason: `agent already ${record.status}` };
+  if (record.status === 'provisioning' && record.holdsSlot) return { kind: 'resume' };
+  if (drained) return { kind: 'wait', reason: 'provisioning is drained' };
+  return { kind: 'reserve' };
+}

@@ -1,0 +1,196 @@
+import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
+import type { AgentClient } from '../cluster/agents';
+import { ClusterError } from '../cluster/errors';
+import type { LoggerPort } from '../ports/logger';
+import { podNameFor } from '../requests/identity';
+import type { RequestRecord } from '../requests/record';
+import { CiError } from '../sources/errors';
+import type { AgentRequest } from '../sources/types';
+import type { CapacityStore } from '../state/capacity-store';
+import type { RequestStore } from '../state/request-store';
+import type { SettingsStore } from '../state/settings-store';
+import { StateUnavailableError } from '../state/errors';
+import { renderAgentPod, renderAgentSecret } from '../templates/pod';
+import type { SourceRegistry } from '../webhook/receive-webhook';
+import { decideProvision } from './decide';
+import { RetryLaterError } from './errors';
+
+export interface ProvisionPorts {
+  readonly config: Pick<PitcrewConfig, 'templates' | 'defaults' | 'capacity'> & {
+    readonly namespace: string;
+  };
+  readonly sources: SourceRegistry;
+  readonly requests: RequestStore;
+  readonly capacity: CapacityStore;
+  readonly settings: SettingsStore;
+  readonly agents: AgentClient;
+  readonly logger: LoggerPort;
+}
+
+export type ProvisionOutcome =
+  | { readonly kind: 'provisioned'; readonly podName: string; readonly adopted: boolean }
+  | { readonly kind: 'waiting'; readonly reason: string }
+  | { readonly kind: 'skipped'; readonly reason: string }
+  | { readonly kind: 'failed'; readonly reason: string };
+
+/**
+ * Provisions one request: reserve a slot, ask the CI for the agent's credentials, create the pod and
+ * its Secret, record the pod. Returns what happened; throws `RetryLaterError` for a transient failure
+ * (the slot is given back first unless the pod already exists), so SQS delivers the message again.
+ * `lastAttempt` is true on the delivery after which SQS gives up: the request is failed then, so the
+ * record says why the message went to the dead-letter queue.
+ */
+export async function provisionRequest(
+  requestId: string,
+  ports: ProvisionPorts,
+  lastAttempt = false,
+): Promise<ProvisionOutcome> {
+  const log = (message: string, extra: Record<string, unknown> = {}): void =>
+    ports.logger.info(message, { requestId, ...extra });
+  const [record, runtime] = await Promise.all([ports.requests.get(requestId), ports.settings.get()]);
+  const decision = decideProvision(record, runtime.drained);
+  if (decision.kind === 'skip' || !record)
+    return { kind: 'skipped', reason: decision.kind === 'skip' ? decision.reason : 'no record' };
+
+  const template = ports.config.templates.find((candidate) => candidate.name === record.template);
+  if (!template)
+    return failWithoutSlot(record, `template '${record.template}' is no longer configured`, ports);
+  if (decision.kind === 'wait') return markWaiting(record, decision.reason, ports);
+
+  const podName = podNameFor(template.name, requestId);
+  if (decision.kind === 'reserve') {
+    const reservation = await ports.capacity.reserve({
+      requestId,
+      template: template.name,
+      podName,
+      globalCap: runtime.globalCap ?? ports.config.capacity.globalCap,
+      templateCap: runtime.templateCaps[template.name] ?? template.instanceCap,
+      from: ['queued', 'waiting'],
+    });
+    if (!reservation.reserved) {
+      if (reservation.reason === 'request-moved')
+        return { kind: 'skipped', reason: 'another provisioner took this request' };
+      return markWaiting(
+        record,
+        `at the ${reservation.reason === 'global-cap' ? 'global' : `'${template.name}'`} cap`,
+        ports,
+      );
+    }
+    log('slot reserved', { template: template.name, podName });
+  }
+
+  let podCreated = false;
+  try {
+    if (decision.kind === 'resume') {
+      // A previous attempt got as far as the pod and its Secret: new credentials would orphan the
+      // ones the pod already runs with (a GitHub JIT runner is single-use), so just record it.
+      const existing = await ports.agents.findAgent(ports.config.namespace, podName);
+      if (existing.pod && existing.hasSecret) {
+        await ports.requests.transition(requestId, ['provisioning'], 'provisioned', { podName }, ['reason']);
+        log('adopted the agent a previous attempt created', { podName });
+        return { kind: 'provisioned', podName, adopted: true };
+      }
+      podCreated = existing.pod !== undefined;
+    }
+    const source = ports.sources[record.source];
+    if (!source) throw new CiError(`source '${record.source}' is not configured`, false);
+    const agentRequest: AgentRequest = {
+      requestId,
+      agentName: podName,
+      labels: template.labels,
+      details: record.details,
+    };
+    const credentials = await source.adapter.createAgentCredentials(agentRequest);
+    const pod = renderAgentPod({
+      template,
+      defaults: ports.config.defaults,
+      namespace: ports.config.namespace,
+      podName,
+      requestId,
+      agentEnv: credentials.env,
+    });
+    const created = await ports.agents.createPod(pod);
+    podCreated = true;
+    await ports.agents.putSecret(
+      renderAgentSecret({
+        namespace: ports.config.namespace,
+        podName,
+        podUid: created.pod.metadata?.uid ?? '',
+        requestId,
+        secretEnv: credentials.secretEnv,
+      }),
+    );
+    await ports.requests.transition(
+      requestId,
+      ['provisioning'],
+      'provisioned',
+      { podName, externalId: credentials.externalId },
+      ['reason'],
+    );
+    log('agent pod created', { podName, adopted: created.adopted });
+    return { kind: 'provisioned', podName, adopted: created.adopted };
+  } catch (error) {
+    return handleFailure(error, { record, template, podName, podCreated, lastAttempt }, ports);
+  }
+}
+
+async function handleFailure(
+  error: unknown,
+  context: {
+    record: RequestRecord;
+    template: AgentTemplate;
+    podName: string;
+    podCreated: boolean;
+    lastAttempt: boolean;
+  },
+  ports: ProvisionPorts,
+): Promise<ProvisionOutcome> {
+  const { record, template, podName } = context;
+  const retryable =
+    error instanceof CiError || error instanceof ClusterError
+      ? error.retryable
+      : error instanceof StateUnavailableError;
+  const reason = error instanceof Error ? error.message : String(error);
+  if (retryable && !context.lastAttempt) {
+    // Keep the slot when the pod exists: the next attempt adopts it, and the cap stays true.
+    if (!context.podCreated)
+      await ports.capacity.release(record.requestId, template.name, 'queued', `retrying: ${reason}`);
+    ports.logger.warn('provision failed; SQS will retry', { requestId: record.requestId, reason });
+    throw new RetryLaterError(reason, { cause: error });
+  }
+  const why = retryable ? `gave up after the last delivery: ${reason}` : reason;
+  if (context.podCreated)
+    await ports.agents.deletePod(ports.config.namespace, podName).catch(() => undefined);
+  await ports.sources[record.source]?.adapter
+    .deregisterAgent({
+      requestId: record.requestId,
+      agentName: podName,
+      labels: template.labels,
+      details: record.details,
+    })
+    .catch(() => undefined);
+  await ports.capacity.release(record.requestId, template.name, 'failed', why);
+  ports.logger.error('provision failed for good', { requestId: record.requestId, reason: why });
+  return { kind: 'failed', reason: why };
+}
+
+async function markWaiting(
+  record: RequestRecord,
+  reason: string,
+  ports: ProvisionPorts,
+): Promise<ProvisionOutcome> {
+  await ports.requests.transition(record.requestId, ['queued', 'waiting'], 'waiting', { reason });
+  ports.logger.info('request waiting', { requestId: record.requestId, reason });
+  return { kind: 'waiting', reason };
+}
+
+async function failWithoutSlot(
+  record: RequestRecord,
+  reason: string,
+  ports: ProvisionPorts,
+): Promise<ProvisionOutcome> {
+  if (record.holdsSlot && record.template)
+    await ports.capacity.release(record.requestId, record.template, 'failed', reason);
+  else await ports.requests.transition(record.requestId, ['queued', 'waiting'], 'failed', { reason });
+  return { kind: 'failed', reason };
+}

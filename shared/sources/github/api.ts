@@ -1,0 +1,179 @@
+import { z } from 'zod';
+import { type CiError, CiRejectedError, CiUnavailableError } from '../errors';
+
+/** The REST API version every call pins (https://docs.github.com/en/rest/about-the-rest-api/api-versions). */
+export const githubApiVersion = '2022-11-28';
+
+export interface GithubCall {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  /** Path below the API root, segments already encoded, e.g. `/repos/acme/app/actions/runners`. */
+  readonly path: string;
+  /** A token or App JWT; sent only in the Authorization header, never put in a message. */
+  readonly credential: string;
+  readonly body?: unknown;
+  /** What the call does, for messages: "create a JIT runner for acme/app". */
+  readonly purpose: string;
+}
+
+export interface GithubResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  /** The parsed JSON body, or undefined when there is none or it is not JSON. */
+  readonly body: unknown;
+}
+
+export type GithubFetch = (call: GithubCall) => Promise<GithubResponse>;
+
+export interface GithubFetchSettings {
+  /** Without a trailing slash; may carry a path (GHES: https://ghe.example.com/api/v3). */
+  readonly apiUrl: string;
+  readonly requestTimeoutMs: number;
+}
+
+/**
+ * One HTTP call to the REST API with the headers GitHub asks for
+ * (https://docs.github.com/en/rest/using-the-rest-api/getting-started-with-the-rest-api): a User-Agent
+ * (requests without one are refused), the JSON media type and a pinned API version. A network failure
+ * or timeout becomes `CiUnavailableError`; any HTTP status is returned for the caller to judge.
+ */
+export function createGithubFetch(settings: GithubFetchSettings): GithubFetch {
+  return async (call) => {
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${settings.apiUrl}${call.path}`, {
+        method: call.method,
+        headers: {
+          accept: 'application/vnd.github+json',
+          authorization: `Bearer ${call.credential}`,
+          'user-agent': 'pitcrew',
+          'x-github-api-version': githubApiVersion,
+          ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: call.body === undefined ? undefined : JSON.stringify(call.body),
+        signal: AbortSignal.timeout(settings.requestTimeoutMs),
+      });
+      text = await response.text();
+    } catch (error) {
+      throw unreachable(error, call.purpose, settings);
+    }
+    return { status: response.status, headers: response.headers, body: parseJsonOrUndefined(text) };
+  };
+}
+
+function unreachable(error: unknown, purpose: string, settings: GithubFetchSettings): CiUnavailableError {
+  const { name } = fieldsOf(error);
+  const timedOut = name === 'TimeoutError' || name === 'AbortError';
+  const what = timedOut
+    ? `GitHub did not answer within ${settings.requestTimeoutMs} ms`
+    : `could not reach GitHub at ${settings.apiUrl} (${networkCode(error)})`;
+  return new CiUnavailableError(`${what} when asked to ${purpose}`, undefined, { cause: error });
+}
+
+/**
+ * Reads an error's fields without `instanceof`: fetch's errors (TypeError, DOMException) may come from
+ * another realm (a VM context, as under jest) where `instanceof Error` is false.
+ */
+function fieldsOf(error: unknown): { name?: unknown; message?: unknown; cause?: unknown; code?: unknown } {
+  return typeof error === 'object' && error !== null ? error : {};
+}
+
+/** undici puts the system error (ECONNREFUSED, ENOTFOUND) on `cause`. */
+function networkCode(error: unknown): string {
+  const { message, cause } = fieldsOf(error);
+  const { code } = fieldsOf(cause);
+  if (typeof code === 'string') return code;
+  return typeof message === 'string' ? message : 'unknown error';
+}
+
+function parseJsonOrUndefined(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What to tell a user for the statuses whose cause depends on the call. */
+export interface FailureHints {
+  readonly forbidden?: string;
+  readonly notFound?: string;
+}
+
+const errorBodySchema = z.object({ message: z.string() });
+
+/** GitHub's own error message (https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api), shortened. */
+function githubMessage(body: unknown): string | undefined {
+  const parsed = errorBodySchema.safeParse(body);
+  return parsed.success ? parsed.data.message.slice(0, 200) : undefined;
+}
+
+/**
+ * Translates a failed answer into a `CiError`: rate limits, 5xx and 408 are worth retrying, the rest
+ * are not. The message names the call and what to fix, never a credential.
+ */
+export function failureFor(
+  response: GithubResponse,
+  purpose: string,
+  nowMs: number,
+  hints: FailureHints = {},
+): CiError {
+  const { status } = response;
+  const waitSeconds = rateLimitWaitSeconds(response, nowMs);
+  if (waitSeconds !== undefined) {
+    return new CiUnavailableError(
+      `GitHub rate-limited the request to ${purpose} (${status}); retry in ${waitSeconds} s`,
+      waitSeconds,
+    );
+  }
+  if (status >= 500 || status === 408) {
+    return new CiUnavailableError(`GitHub answered ${status} when asked to ${purpose}`);
+  }
+  const detail = githubMessage(response.body);
+  const reason = rejectionReason(status, hints) ?? detail ?? 'unexpected answer';
+  const suffix = detail !== undefined && detail !== reason ? ` (GitHub said: ${detail})` : '';
+  return new CiRejectedError(`GitHub refused to ${purpose} (${status}): ${reason}${suffix}`, status);
+}
+
+function rejectionReason(status: number, hints: FailureHints): string | undefined {
+  if (status === 401)
+    return 'the credentials were not accepted: check the token, or the App id and private key';
+  if (status === 403) return hints.forbidden;
+  if (status === 404) return hints.notFound;
+  return undefined;
+}
+
+const secondsPattern = /^\d+$/;
+
+/**
+ * https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#exceeding-the-rate-limit:
+ * a 403 or 429 is a rate limit when it carries `retry-after` (wait that long), or
+ * `x-ratelimit-remaining: 0` (wait until `x-ratelimit-reset`, epoch seconds). A 429 without either,
+ * or a 403 whose message says "secondary rate limit", means wait at least a minute.
+ */
+export function rateLimitWaitSeconds(response: GithubResponse, nowMs: number): number | undefined {
+  if (response.status !== 403 && response.status !== 429) return undefined;
+  const retryAfter = response.headers.get('retry-after');
+  if (retryAfter !== null && secondsPattern.test(retryAfter)) return Number(retryAfter);
+  const reset = response.headers.get('x-ratelimit-reset');
+  const exhausted = response.headers.get('x-ratelimit-remaining') === '0';
+  if (exhausted && reset !== null && secondsPattern.test(reset)) {
+    return Math.max(1, Number(reset) - Math.floor(nowMs / 1000));
+  }
+  const secondary = /secondary rate limit/i.test(githubMessage(response.body) ?? '');
+  return exhausted || secondary || retryAfter !== null || response.status === 429 ? 60 : undefined;
+}
+
+/**
+ * A success whose body is not what the docs describe, e.g. an apiUrl that points at a web page. Only
+ * the field path is named: the body may hold a secret (a token, a JIT config).
+ */
+export function unexpectedBody(purpose: string, status: number, error: z.ZodError): CiRejectedError {
+  const path = error.issues[0]?.path.map(String).join('.');
+  const field = path ? path : 'body';
+  return new CiRejectedError(
+    `GitHub answered ${status} when asked to ${purpose}, but without a valid ${field}: check that apiUrl points at the REST API`,
+    status,
+  );
+}

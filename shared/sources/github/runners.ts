@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { failureFor, type FailureHints, type GithubFetch, unexpectedBody } from './api';
+
+/** Where runners are registered: on the build's repository, or on its owner organization. */
+export type RunnerScope =
+  | { readonly kind: 'repo'; readonly owner: string; readonly repo: string }
+  | { readonly kind: 'org'; readonly org: string };
+
+/** What the runner calls need besides their arguments. */
+export interface RunnerApi {
+  readonly fetch: GithubFetch;
+  readonly now: () => number;
+}
+
+export const describeScope = (scope: RunnerScope): string =>
+  scope.kind === 'repo' ? `${scope.owner}/${scope.repo}` : `organization ${scope.org}`;
+
+const runnersPath = (scope: RunnerScope): string =>
+  scope.kind === 'repo'
+    ? `/repos/${encodeURIComponent(scope.owner)}/${encodeURIComponent(scope.repo)}/actions/runners`
+    : `/orgs/${encodeURIComponent(scope.org)}/actions/runners`;
+
+/** The permission each scope's runner endpoints document (fine-grained, then classic). */
+const permissionHint = (scope: RunnerScope): string =>
+  scope.kind === 'repo'
+    ? 'the token or App needs the Administration: write repository permission (classic tokens: the repo scope)'
+    : 'the token or App needs the Self-hosted runners: write organization permission (classic tokens: the admin:org scope)';
+
+function hintsFor(scope: RunnerScope, extraNotFound = ''): FailureHints {
+  return {
+    forbidden: permissionHint(scope),
+    notFound: `${describeScope(scope)} does not exist or the credentials cannot see it${extraNotFound}`,
+  };
+}
+
+export interface JitRequest {
+  readonly name: string;
+  readonly labels: readonly string[];
+  readonly runnerGroupId: number;
+  readonly workFolder: string;
+}
+
+export type JitResult =
+  | { readonly kind: 'created'; readonly runnerId: number; readonly encodedJitConfig: string }
+  | { readonly kind: 'name-taken' };
+
+const jitConfigSchema = z.object({
+  runner: z.object({ id: z.number().int().positive() }),
+  encoded_jit_config: z.string().min(1),
+});
+
+/**
+ * https://docs.github.com/en/rest/actions/self-hosted-runners#create-configuration-for-a-just-in-time-runner-for-a-repository
+ * (and the organization variant): 201 with the runner and its single-use config; 409 when a runner
+ * of that name is already registered, which the caller resolves.
+ */
+export async function generateJitConfig(
+  api: RunnerApi,
+  token: string,
+  scope: RunnerScope,
+  jit: JitRequest,
+): Promise<JitResult> {
+  const purpose = `create a JIT runner for ${describeScope(scope)}`;
+  const response = await api.fetch({
+    method: 'POST',
+    path: `${runnersPath(scope)}/generate-jitconfig`,
+    credential: token,
+    body: {
+      name: jit.name,
+      runner_group_id: jit.runnerGroupId,
+      labels: jit.labels,
+      work_folder: jit.workFolder,
+    },
+    purpose,
+  });
+  if (response.status === 409) return { kind: 'name-taken' };
+  if (response.status !== 201) {
+    throw failureFor(
+      response,
+      purpose,
+      api.now(),
+      hintsFor(scope, `, or runner group ${jit.runnerGroupId} does not exist`),
+    );
+  }
+  const parsed = jitConfigSchema.safeParse(response.body);
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
+  return {
+    kind: 'created',
+    runnerId: parsed.data.runner.id,
+    encodedJitConfig: parsed.data.encoded_jit_config,
+  };
+}
+
+const runnerListSchema = z.object({
+  runners: z.array(z.object({ id: z.number().int().positive(), name: z.string() })),
+});
+
+/**
+ * https://docs.github.com/en/rest/actions/self-hosted-runners#list-self-hosted-runners-for-a-repository:
+ * the `name` query filters server-side; the exact-name check guards against a looser match.
+ */
+export async function findRunnerByName(
+  api: RunnerApi,
+  token: string,
+  scope: RunnerScope,
+  name: string,
+): Promise<number | undefined> {
+  const purpose = `look up runner ${name} on ${describeScope(scope)}`;
+  const response = await api.fetch({
+    method: 'GET',
+    path: `${runnersPath(scope)}?name=${encodeURIComponent(name)}&per_page=100`,
+    credential: token,
+    purpose,
+  });
+  if (response.status !== 200) throw failureFor(response, purpose, api.now(), hintsFor(scope));
+  const parsed = runnerListSchema.safeParse(response.body);
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
+  return parsed.data.runners.find((runner) => runner.name === name)?.id;
+}
+
+/**
+ * https://docs.github.com/en/rest/actions/self-hosted-runners#delete-a-self-hosted-runner-from-a-repository:
+ * 204 when deleted; 404 means it is already gone (a JIT runner removes itself after its one job).
+ */
+export async function deleteRunner(
+  api: RunnerApi,
+  token: string,
+  scope: RunnerScope,
+  runnerId: number,
+): Promise<void> {
+  const purpose = `delete runner ${runnerId} from ${describeScope(scope)}`;
+  const response = await api.fetch({
+    method: 'DELETE',
+    path: `${runnersPath(scope)}/${runnerId}`,
+    credential: token,
+    purpose,
+  });
+  if (response.status === 204 || response.status === 404) return;
+  throw failureFor(response, purpose, api.now(), hintsFor(scope));
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { invalidFromZod, parseJsonBody } from '../parse-json';
+import type { BuildAction, ParsedWebhook, WebhookInput } from '../types';
+
+/** https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers */
+export const githubEventHeader = 'x-github-event';
+export const githubDeliveryHeader = 'x-github-delivery';
+
+const deliveryIdSchema = z.string().min(1).max(200);
+
+// Owner and repository end up in REST paths. GitHub allows letters, digits, '-', '_' and '.';
+// a name of only dots would be resolved away as a path segment, so it is refused.
+const pathSafeName = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be letters, digits and . _ - only')
+  .refine((name) => !/^\.+$/.test(name), 'must not be only dots');
+
+/**
+ * The parts of a `workflow_job` delivery Pitcrew uses; GitHub sends many more, which zod strips.
+ * https://docs.github.com/en/webhooks/webhook-events-and-payloads#workflow_job
+ */
+const workflowJobSchema = z.object({
+  workflow_job: z.object({
+    id: z.number().int().nonnegative(),
+    run_id: z.number().int().nonnegative().optional(),
+    labels: z.array(z.string().min(1).max(200)).max(100),
+    html_url: z.url().optional(),
+    conclusion: z.string().nullable().optional(),
+  }),
+  repository: z.object({ name: pathSafeName, owner: z.object({ login: pathSafeName }) }),
+  // Present when the webhook belongs to a GitHub App, absent for a repository or organisation webhook.
+  installation: z.object({ id: z.number().int().positive() }).optional(),
+});
+
+const actionSchema = z.object({ action: z.string() });
+
+/**
+ * `waiting` is not mapped: GitHub sends it while a job waits on an environment protection rule
+ * (https://github.blog/changelog/2022-11-21-webhook-enhancements-for-environment-protection-rules),
+ * possibly for hours, and sends `queued` once it is approved. Provisioning on `waiting` would hold a
+ * slot (and an unused JIT runner) for a job that may never run.
+ */
+const handledActions = ['queued', 'in_progress', 'completed'] as const;
+type HandledAction = (typeof handledActions)[number];
+const isHandled = (action: string): action is HandledAction =>
+  handledActions.includes(action as HandledAction);
+
+function buildActionFor(action: HandledAction, conclusion: string | null | undefined): BuildAction {
+  if (action === 'queued') return 'queued';
+  if (action === 'in_progress') return 'started';
+  return conclusion === 'cancelled' ? 'cancelled' : 'completed';
+}
+
+/** Parses a verified GitHub delivery into a `BuildEvent`; never throws. */
+export function parseGithubWebhook(input: WebhookInput): ParsedWebhook {
+  const event = input.headers[githubEventHeader];
+  if (event === undefined || event === '') {
+    return {
+      kind: 'invalid',
+      field: `header ${githubEventHeader}`,
+      problem: 'is required (the GitHub event name)',
+    };
+  }
+  // GitHub sends `ping` once when a webhook is created; it carries no job.
+  if (event === 'ping') return { kind: 'ignored', reason: 'ping' };
+  if (event !== 'workflow_job') return { kind: 'ignored', reason: `event ${event} is not workflow_job` };
+
+  const delivery = deliveryIdSchema.safeParse(input.headers[githubDeliveryHeader]);
+  if (!delivery.success) {
+    return {
+      kind: 'invalid',
+      field: `header ${githubDeliveryHeader}`,
+      problem: 'is required (a unique id per delivery)',
+    };
+  }
+  const json = parseJsonBody(input.rawBody);
+  if (!json.ok) return json.invalid;
+
+  // The action is read first so that an action GitHub adds later is ignored, not refused.
+  const action = actionSchema.safeParse(json.value);
+  if (!action.success) return invalidFromZod(action.error);
+  if (!isHandled(action.data.action)) {
+    return { kind: 'ignored', reason: `workflow_job action ${action.data.action} needs no agent` };
+  }
+
+  const body = workflowJobSchema.safeParse(json.value);
+  if (!body.success) return invalidFromZod(body.error);
+  const { workflow_job: job, repository, installation } = body.data;
+  return {
+    kind: 'event',
+    event: {
+      source: 'github',
+      jobKey: String(job.id),
+      action: buildActionFor(action.data.action, job.conclusion),
+      labels: job.labels,
+      deliveryId: delivery.data,
+      // Absent keys are left out, not set to undefined: the details are stored on the request record.
+      ...(job.html_url === undefined ? {} : { url: job.html_url }),
+      details: {
+        source: 'github',
+        owner: repository.owner.login,
+        repo: repository.name,
+        ...(installation === undefined ? {} : { installationId: installation.id }),
+        ...(job.run_id === undefined ? {} : { runId: job.run_id }),
+      },
+    },
+  };
+}

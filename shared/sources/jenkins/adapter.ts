@@ -1,0 +1,108 @@
+import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
+import {
+  agentDescriptionPrefix,
+  type AgentState,
+  createNode,
+  deleteNode,
+  getAgentState,
+  type JenkinsApi,
+  listQueueItems,
+  type QueueItem,
+  readAgentSecret,
+} from './agents';
+import { createJenkinsFetch } from './api';
+import { formatLabelString, parseLabelExpression, satisfyingLabels } from './label-expression';
+import { normaliseControllerUrl, parseJenkinsWebhook } from './webhook';
+
+export interface JenkinsSourceOptions {
+  /** The controller URL Pitcrew calls and agents connect to, e.g. https://jenkins.example.com/. */
+  readonly url: string;
+  /** The user whose API token Pitcrew uses (permissions: docs/jenkins.md). */
+  readonly user: string;
+  readonly apiToken: string;
+  /** HOST:PORT the agent connects through instead of the controller, passed to it as JENKINS_TUNNEL. */
+  readonly tunnel?: string;
+  /** The agent's remote root directory (the node's remoteFS, the pod's JENKINS_AGENT_WORKDIR). */
+  readonly agentWorkDir?: string;
+  readonly requestTimeoutMs?: number;
+}
+
+export const jenkinsSourceDefaults = {
+  agentWorkDir: '/home/jenkins/agent',
+  requestTimeoutMs: 10_000,
+} as const;
+
+/** The adapter, plus what the reaper asks Jenkins about its agents and the queue. */
+export interface JenkinsSource extends CiSourceAdapter {
+  readonly name: 'jenkins';
+  /** Whether the agent runs (part of) a build now; false when Jenkins has no such agent. */
+  isAgentBusy(agentName: string): Promise<boolean>;
+  /** The agent's state, or undefined when Jenkins has no such agent. */
+  getAgentState(agentName: string): Promise<AgentState | undefined>;
+  /** What waits in the build queue, with the label each item's why text names. */
+  listQueueItems(): Promise<QueueItem[]>;
+}
+
+/**
+ * Jenkins has no webhook signing of its own: the sender (the QueueListener script of docs/jenkins.md,
+ * or a relay in front of the CloudEvents plugin) signs the body with the shared secret in this header.
+ */
+export const jenkinsSignatureHeader = 'x-pitcrew-signature-256';
+
+/**
+ * Jenkins as a CI source: one permanent inbound agent (a node) per build, created through the remote
+ * API, with its secret handed to the pod. Options are merged with the defaults once, here.
+ */
+export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSource {
+  const settings = {
+    ...options,
+    agentWorkDir: options.agentWorkDir ?? jenkinsSourceDefaults.agentWorkDir,
+    requestTimeoutMs: options.requestTimeoutMs ?? jenkinsSourceDefaults.requestTimeoutMs,
+  };
+  const url = normaliseControllerUrl(settings.url);
+  if (url === undefined) throw new TypeError('The Jenkins url must be an http(s) URL');
+  const api: JenkinsApi = { fetch: createJenkinsFetch({ ...settings, url }), now: Date.now };
+
+  return {
+    name: 'jenkins',
+    signatureHeader: jenkinsSignatureHeader,
+    parseWebhook: (input) => parseJenkinsWebhook(input, { controllerUrl: url }),
+    async createAgentCredentials(request): Promise<AgentCredentials> {
+      const name = request.agentName;
+      await createNode(api, {
+        name,
+        description: `${agentDescriptionPrefix} for request ${request.requestId}`,
+        labelString: formatLabelString(agentLabels(request)),
+        remoteFS: settings.agentWorkDir,
+      });
+      const secret = await readAgentSecret(api, name);
+      return {
+        secretEnv: { JENKINS_SECRET: secret },
+        env: {
+          JENKINS_URL: url,
+          JENKINS_AGENT_NAME: name,
+          JENKINS_AGENT_WORKDIR: settings.agentWorkDir,
+          JENKINS_WEB_SOCKET: 'true',
+          ...(settings.tunnel ? { JENKINS_TUNNEL: settings.tunnel } : {}),
+        },
+      };
+    },
+    async deregisterAgent(request): Promise<void> {
+      await deleteNode(api, request.agentName);
+    },
+    isAgentBusy: async (agentName) => (await getAgentState(api, agentName))?.busy ?? false,
+    getAgentState: (agentName) => getAgentState(api, agentName),
+    listQueueItems: () => listQueueItems(api),
+  };
+}
+
+/**
+ * The labels the node gets: the request's, else the smallest set that satisfies the label
+ * expression the build waits for (details.label).
+ */
+export function agentLabels(request: AgentRequest): readonly string[] {
+  if (request.labels.length > 0) return request.labels;
+  if (request.details.source !== 'jenkins' || request.details.label === '') return [];
+  const parsed = parseLabelExpression(request.details.label);
+  return (parsed.ok ? satisfyingLabels(parsed.expression) : undefined) ?? [];
+}

@@ -1,0 +1,14 @@
+export { createJenkinsSource, jenkinsSignatureHeader, jenkinsSourceDefaults } from './adapter';
+export type { JenkinsSource, JenkinsSourceOptions } from './adapter';
+export type { AgentState, QueueItem } from './agents';
+export { deliveryHeader, jenkinsContractSchema } from './contract';
+export type { JenkinsContract } from './contract';
+export {
+  evaluateLabelExpression,
+  matchesLabelExpression,
+  parseLabelExpression,
+  satisfyingLabels,
+} from './label-expression';
+export type { LabelExpression } from './label-expression';
+export { labelFromWhy } from './queue-why';
+export { jenkinsEventTypes, normaliseControllerUrl, parseJenkinsWebhook } from './webhook';

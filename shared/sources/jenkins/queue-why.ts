@@ -1,0 +1,50 @@
+/**
+ * Reading the label out of a queue item's "why" text: the `why` of `GET /queue/api/json`, the
+ * `reasonForWaiting` of the CloudEvents plugin, the "Still waiting to schedule task" lines of a
+ * Pipeline log. Jenkins has no structured field for it; the texts come from CauseOfBlockage
+ * (https://javadoc.jenkins.io/hudson/model/queue/CauseOfBlockage.html) and core's
+ * hudson/model/Messages.properties:
+ *
+ *   Queue.WaitingForNextAvailableExecutorOn  Waiting for next available executor on ‘{0}’
+ *   Queue.LabelHasNoNodes                    There are no nodes with the label ‘{0}’
+ *   Queue.AllNodesOffline                    All nodes of label ‘{0}’ are offline
+ *   Node.LabelMissing                        {0} doesn’t have label ‘{1}’
+ *
+ * Older releases print {0} without quotes, translations and copy-pasted texts use ' or ", and {0} is a
+ * label expression (`linux&&docker`) when the build asks for one. Several causes are joined with "; ".
+ */
+const labelPatterns: readonly RegExp[] = [
+  /^Waiting for next available executor on\s+(.+)$/i,
+  /^There are no nodes with the label\s+(.+)$/i,
+  /^All nodes of label\s+(.+?)\s+are offline\.?$/i,
+  /\bdoesn(?:’|'|`)?t have label\s+(.+)$/i,
+];
+
+/** Opening quote → the closing quote Jenkins (or a translation) pairs with it. */
+const closingQuote: Readonly<Record<string, string>> = { '‘': '’', '“': '”', "'": "'", '"': '"', '`': '`' };
+
+const anyQuote = /^[‘’“”'"`]|[‘’“”'"`]$/g;
+
+/**
+ * `‘linux&&docker’` → `linux&&docker`. Text after the closing quote is dropped; mismatched quotes
+ * (‘linux') are stripped one each side; an unquoted remainder loses a trailing full stop only.
+ */
+function unquote(raw: string): string {
+  const text = raw.trim().replace(/\.$/, '');
+  const closer = closingQuote[text.charAt(0)];
+  const end = closer === undefined ? -1 : text.lastIndexOf(closer);
+  if (end > 0) return text.slice(1, end).trim();
+  return text.replace(anyQuote, '').trim();
+}
+
+/** The label (or label expression) the text says the build waits for, or undefined when it names none. */
+export function labelFromWhy(why: string): string | undefined {
+  for (const segment of why.split(/\r?\n|;\s+/)) {
+    for (const pattern of labelPatterns) {
+      const match = pattern.exec(segment.trim());
+      const label = match?.[1] === undefined ? '' : unquote(match[1]);
+      if (label !== '') return label;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,342 @@
+import { z } from 'zod';
+import { invalidFromZod, parseJsonBody } from '../parse-json';
+import type { BuildAction, ParsedWebhook, WebhookInput } from '../types';
+import { type CloudEvent, readCloudEvent } from './cloudevents';
+import { deliveryHeader, deliveryIdSchema, jenkinsContractSchema, queueItemIdSchema } from './contract';
+import { labelAtoms, maxLabelAtoms, parseLabelExpression, satisfyingLabels } from './label-expression';
+import { labelFromWhy } from './queue-why';
+
+export interface JenkinsWebhookSettings {
+  /** The configured controller URL, normalised: used when an event does not say which controller sent it. */
+  readonly controllerUrl: string;
+}
+
+/**
+ * A Jenkins webhook whose signature was already checked: a CloudEvent from the CloudEvents plugin (or
+ * a relay in front of it), or the JSON contract of contract.ts. Never throws.
+ */
+export function parseJenkinsWebhook(input: WebhookInput, settings: JenkinsWebhookSettings): ParsedWebhook {
+  const read = readCloudEvent(input);
+  if (read.kind === 'invalid') return read.invalid;
+  if (read.kind === 'cloudevent') return parseCloudEvent(read.event, settings);
+  return parseContract(input, settings);
+}
+
+/** An http(s) URL as the controller's root: no credentials, query or fragment, a trailing slash. */
+export function normaliseControllerUrl(raw: string | null | undefined): string | undefined {
+  const url = absoluteUrl(raw);
+  if (url === undefined) return undefined;
+  url.username = '';
+  url.password = '';
+  url.search = '';
+  url.hash = '';
+  if (!url.pathname.endsWith('/')) url.pathname += '/';
+  return url.href;
+}
+
+function absoluteUrl(raw: string | null | undefined): URL | undefined {
+  if (raw == null || !URL.canParse(raw)) return undefined;
+  const url = new URL(raw);
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
+}
+
+interface BuildFacts {
+  readonly controllerUrl: string;
+  readonly queueItemId: number;
+  readonly action: BuildAction;
+  readonly label: string;
+  readonly labels: readonly string[];
+  readonly deliveryId: string;
+  readonly url?: string;
+}
+
+/** jobKey: the controller URL and the queue item id, as Jenkins' queue ids are only unique per controller. */
+function eventFrom(facts: BuildFacts): ParsedWebhook {
+  const { controllerUrl, queueItemId, label } = facts;
+  return {
+    kind: 'event',
+    event: {
+      source: 'jenkins',
+      jobKey: `${controllerUrl}#${queueItemId}`,
+      action: facts.action,
+      labels: facts.labels,
+      deliveryId: facts.deliveryId,
+      ...(facts.url === undefined ? {} : { url: facts.url }),
+      details: { source: 'jenkins', controllerUrl, queueItemId, label },
+    },
+  };
+}
+
+type Labels =
+  | { readonly ok: true; readonly label: string; readonly labels: string[] }
+  | { readonly ok: false; readonly answer: ParsedWebhook };
+
+/**
+ * The labels Pitcrew's agent will carry for a build that asks for `label`: the smallest set that
+ * satisfies the expression (label-expression.ts), so Jenkins hands that build to the agent.
+ */
+function labelsFor(label: string, field: string, what: string): Labels {
+  const parsed = parseLabelExpression(label);
+  if (!parsed.ok) {
+    const problem = `names "${label}", which is not a Jenkins label expression: ${parsed.problem}`;
+    return { ok: false, answer: { kind: 'invalid', field, problem } };
+  }
+  const labels = satisfyingLabels(parsed.expression);
+  if (labels !== undefined) return { ok: true, label, labels };
+  const reason =
+    labelAtoms(parsed.expression).length > maxLabelAtoms
+      ? `${what} asks for "${label}", which has more than ${maxLabelAtoms} labels`
+      : `${what} asks for "${label}", which no agent can satisfy`;
+  return { ok: false, answer: { kind: 'ignored', reason } };
+}
+
+// ---- CloudEvents ---------------------------------------------------------------------------------
+
+/**
+ * The event types of the Jenkins CloudEvents plugin (https://plugins.jenkins.io/cloudevents/,
+ * io.jenkins.plugins.cloudevents.model.QueueModel and JobModel): `org.jenkinsci.queue.` or
+ * `org.jenkinsci.job.` plus the lower-cased stage. job.finalized and job.failed repeat what
+ * job.completed says, so only job.completed is used.
+ */
+export const jenkinsEventTypes = {
+  enteredWaiting: 'org.jenkinsci.queue.entered_waiting',
+  left: 'org.jenkinsci.queue.left',
+  started: 'org.jenkinsci.job.started',
+  completed: 'org.jenkinsci.job.completed',
+} as const;
+
+/**
+ * QueueModel, the data of queue events: the controller's root URL (`ciUrl`), the queue item id
+ * (`jenkinsQueueId`) and, for entered_waiting, the cause of blockage as `queueCauses[].reasonForWaiting`.
+ * `why` (the field of the same name in /queue/api/json), `cancelled` (Queue.LeftItem#isCancelled) and
+ * `url` are not sent by the plugin; a relay may add them.
+ */
+const queueDataSchema = z.object({
+  jenkinsQueueId: queueItemIdSchema,
+  ciUrl: z.string().nullish(),
+  status: z.string().nullish(),
+  why: z.string().nullish(),
+  queueCauses: z.array(z.object({ reasonForWaiting: z.string().nullish() }).nullable()).nullish(),
+  cancelled: z.boolean().nullish(),
+  url: z.string().nullish(),
+});
+type QueueData = z.infer<typeof queueDataSchema>;
+
+/** JobModel with its BuildModel: `build.queueId` is the queue item the build came from. */
+const jobDataSchema = z.object({
+  build: z.object({
+    queueId: queueItemIdSchema,
+    fullUrl: z.string().nullish(),
+    url: z.string().nullish(),
+    phase: z.string().nullish(),
+    status: z.string().nullish(),
+  }),
+});
+type JobData = z.infer<typeof jobDataSchema>;
+
+function parseCloudEvent(event: CloudEvent, settings: JenkinsWebhookSettings): ParsedWebhook {
+  switch (event.type) {
+    case jenkinsEventTypes.enteredWaiting:
+      return withData(event, queueDataSchema, 'ENTERED_WAITING', (data) =>
+        queuedFromCloudEvent(event, data, settings),
+      );
+    case jenkinsEventTypes.left:
+      return withData(event, queueDataSchema, 'LEFT', (data) => leftFromCloudEvent(event, data, settings));
+    case jenkinsEventTypes.started:
+      return withData(event, jobDataSchema, 'STARTED', (data) => jobFromCloudEvent(event, data, settings));
+    case jenkinsEventTypes.completed:
+      return withData(event, jobDataSchema, 'COMPLETED', (data) => jobFromCloudEvent(event, data, settings));
+    default:
+      return { kind: 'ignored', reason: `CloudEvent type ${event.type} is not one Pitcrew acts on` };
+  }
+}
+
+/**
+ * Parses the data and checks that the stage it states agrees with the type. In binary mode the
+ * signature covers only the body, so this stops a replayed body from being relabelled by a forged
+ * ce-type header.
+ */
+function withData<T extends QueueData | JobData>(
+  event: CloudEvent,
+  schema: z.ZodType<T>,
+  stage: string,
+  next: (data: T) => ParsedWebhook,
+): ParsedWebhook {
+  const parsed = schema.safeParse(event.data);
+  if (!parsed.success) return inData(invalidFromZod(parsed.error));
+  const [field, stated] =
+    'build' in parsed.data
+      ? ['data.build.phase', parsed.data.build.phase]
+      : ['data.status', parsed.data.status];
+  if (stated != null && stated.toUpperCase() !== stage) {
+    return {
+      kind: 'invalid',
+      field,
+      problem: `is "${stated}", which does not match the event type ${event.type}`,
+    };
+  }
+  return next(parsed.data);
+}
+
+/** Names a field of the CloudEvent's data by its path from the event: `data.jenkinsQueueId`. */
+function inData(answer: ParsedWebhook): ParsedWebhook {
+  if (answer.kind !== 'invalid') return answer;
+  return { ...answer, field: answer.field === 'body' ? 'data' : `data.${answer.field}` };
+}
+
+/** The plugin's source is `job/NAME`, relative; a relay may put the controller's URL there instead. */
+const queueController = (event: CloudEvent, data: QueueData, settings: JenkinsWebhookSettings): string =>
+  normaliseControllerUrl(data.ciUrl) ?? normaliseControllerUrl(event.source) ?? settings.controllerUrl;
+
+/** Job events carry no root URL, but build.fullUrl is the root URL followed by build.url. */
+function jobController(event: CloudEvent, data: JobData, settings: JenkinsWebhookSettings): string {
+  const { fullUrl, url } = data.build;
+  const root =
+    fullUrl != null && url != null && url !== '' && fullUrl.endsWith(url)
+      ? fullUrl.slice(0, -url.length)
+      : undefined;
+  return normaliseControllerUrl(root) ?? normaliseControllerUrl(event.source) ?? settings.controllerUrl;
+}
+
+interface WhyText {
+  readonly field: string;
+  readonly text: string;
+}
+
+function whyTexts(data: QueueData): WhyText[] {
+  const texts: WhyText[] = data.why == null ? [] : [{ field: 'data.why', text: data.why }];
+  (data.queueCauses ?? []).forEach((cause, index) => {
+    const text = cause?.reasonForWaiting;
+    if (text != null) texts.push({ field: `data.queueCauses.${index}.reasonForWaiting`, text });
+  });
+  return texts;
+}
+
+/**
+ * A build waits for an agent with the label its why text names. The plugin takes that text when the
+ * item enters the queue, which is often still the quiet period ("In the quiet period. Expires in 0 ms"):
+ * no label, so ignored, as is any build that waits for something other than an agent.
+ */
+function queuedFromCloudEvent(
+  event: CloudEvent,
+  data: QueueData,
+  settings: JenkinsWebhookSettings,
+): ParsedWebhook {
+  const id = data.jenkinsQueueId;
+  const texts = whyTexts(data);
+  const named = texts
+    .map((why) => ({ ...why, label: labelFromWhy(why.text) }))
+    .find((why) => why.label !== undefined);
+  if (named?.label === undefined) {
+    const said =
+      texts[0] === undefined ? 'without a why text' : `waiting because "${texts[0].text.slice(0, 120)}"`;
+    return { kind: 'ignored', reason: `queue item ${id} entered the queue ${said}, which names no label` };
+  }
+  const labels = labelsFor(named.label, named.field, `queue item ${id}`);
+  if (!labels.ok) return labels.answer;
+  const url = absoluteUrl(data.url)?.href;
+  return eventFrom({
+    controllerUrl: queueController(event, data, settings),
+    queueItemId: id,
+    action: 'queued',
+    label: labels.label,
+    labels: labels.labels,
+    deliveryId: event.id,
+    ...(url === undefined ? {} : { url }),
+  });
+}
+
+/** An item leaves the queue when it starts or is cancelled; the plugin does not say which. */
+function leftFromCloudEvent(
+  event: CloudEvent,
+  data: QueueData,
+  settings: JenkinsWebhookSettings,
+): ParsedWebhook {
+  if (data.cancelled !== true) {
+    return {
+      kind: 'ignored',
+      reason: `queue item ${data.jenkinsQueueId} left the queue without saying it was cancelled; the agent's build decides what happens next`,
+    };
+  }
+  return eventFrom({
+    controllerUrl: queueController(event, data, settings),
+    queueItemId: data.jenkinsQueueId,
+    action: 'cancelled',
+    label: '',
+    labels: [],
+    deliveryId: event.id,
+  });
+}
+
+/** A run started or completed; an ABORTED result means it was cancelled. */
+function jobFromCloudEvent(
+  event: CloudEvent,
+  data: JobData,
+  settings: JenkinsWebhookSettings,
+): ParsedWebhook {
+  const action: BuildAction =
+    event.type === jenkinsEventTypes.started
+      ? 'started'
+      : data.build.status === 'ABORTED'
+        ? 'cancelled'
+        : 'completed';
+  const url = absoluteUrl(data.build.fullUrl)?.href;
+  return eventFrom({
+    controllerUrl: jobController(event, data, settings),
+    queueItemId: data.build.queueId,
+    action,
+    label: '',
+    labels: [],
+    deliveryId: event.id,
+    ...(url === undefined ? {} : { url }),
+  });
+}
+
+// ---- The JSON contract ---------------------------------------------------------------------------
+
+/** Several entries must all hold: `linux` and `docker || podman` → `linux && (docker || podman)`. */
+function combineLabels(entries: readonly string[]): string {
+  if (entries.length === 1) return entries[0] ?? '';
+  return entries
+    .map((entry) => {
+      const parsed = parseLabelExpression(entry);
+      return parsed.ok && parsed.expression.kind === 'atom' ? entry : `(${entry})`;
+    })
+    .join(' && ');
+}
+
+function parseContract(input: WebhookInput, settings: JenkinsWebhookSettings): ParsedWebhook {
+  const delivery = deliveryIdSchema.safeParse(input.headers[deliveryHeader]);
+  if (!delivery.success) {
+    return {
+      kind: 'invalid',
+      field: `header ${deliveryHeader}`,
+      problem: 'is required (a unique id per delivery)',
+    };
+  }
+  const json = parseJsonBody(input.rawBody);
+  if (!json.ok) return json.invalid;
+  const body = jenkinsContractSchema.safeParse(json.value);
+  if (!body.success) return invalidFromZod(body.error);
+  const { action, job } = body.data;
+  if (job.labels.length === 0 && action === 'queued') {
+    return {
+      kind: 'ignored',
+      reason: `queue item ${job.id} names no label, so any agent Jenkins has can take it`,
+    };
+  }
+  const labels =
+    job.labels.length === 0
+      ? undefined
+      : labelsFor(combineLabels(job.labels), 'job.labels', `queue item ${job.id}`);
+  if (labels !== undefined && !labels.ok) return labels.answer;
+  return eventFrom({
+    controllerUrl: settings.controllerUrl,
+    queueItemId: job.id,
+    action,
+    label: labels?.label ?? '',
+    labels: labels?.labels ?? [],
+    deliveryId: delivery.data,
+    ...(job.url === undefined ? {} : { url: job.url }),
+  });
+}

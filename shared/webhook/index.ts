@@ -1,0 +1,3 @@
+export type { WebhookOutcome } from './outcome';
+export { maxWebhookBytes, receiveWebhook } from './receive-webhook';
+export type { ConfiguredSource, SourceRegistry, WebhookPorts, WebhookRequest } from './receive-webhook';

@@ -1,0 +1,11 @@
+/** What receiving one webhook came to. The handler turns it into an HTTP answer; nothing here is HTTP. */
+export type WebhookOutcome =
+  | { readonly kind: 'accepted'; readonly requestId: string }
+  | { readonly kind: 'recorded'; readonly requestId: string; readonly status: string }
+  | { readonly kind: 'ignored'; readonly reason: string; readonly requestId?: string }
+  | { readonly kind: 'invalid'; readonly field: string; readonly problem: string }
+  | { readonly kind: 'unauthorized'; readonly problem: string }
+  | { readonly kind: 'unknown-source'; readonly problem: string }
+  | { readonly kind: 'too-large'; readonly limitBytes: number }
+  | { readonly kind: 'unsupported-media-type'; readonly contentType: string }
+  | { readonly kind: 'unavailable'; readonly problem: string };

@@ -1,0 +1,168 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { AgentTemplate } from '../config/file-schema';
+import type { LoggerPort } from '../ports/logger';
+import { QueueUnavailableError } from '../queue/errors';
+import { sendProvisionMessage } from '../queue/provision-queue';
+import { requestIdFor } from '../requests/identity';
+import type { RequestRecord } from '../requests/record';
+import { ciSources, isCiSource, type CiSource } from '../sources/names';
+import { verifySignature } from '../sources/signature';
+import type { BuildEvent, CiSourceAdapter } from '../sources/types';
+import { StateUnavailableError } from '../state/errors';
+import type { DeliveryStore } from '../state/delivery-store';
+import type { RequestStore } from '../state/request-store';
+import { matchTemplate } from '../templates/match';
+import type { WebhookOutcome } from './outcome';
+
+/** A configured CI: its adapter and the secret its webhooks are signed with. */
+export interface ConfiguredSource {
+  readonly adapter: CiSourceAdapter;
+  readonly webhookSecret: string;
+}
+export type SourceRegistry = Partial<Record<CiSource, ConfiguredSource>>;
+
+export interface WebhookPorts {
+  readonly sources: SourceRegistry;
+  readonly templates: readonly AgentTemplate[];
+  readonly requests: RequestStore;
+  readonly deliveries: DeliveryStore;
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly logger: LoggerPort;
+  readonly now: () => Date;
+}
+
+export interface WebhookRequest {
+  readonly source: string | undefined;
+  /** Header names lower-cased. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly rawBody: Buffer;
+}
+
+/** Larger than any workflow_job or Jenkins queue event; keeps a flood of junk cheap to refuse. */
+export const maxWebhookBytes = 512 * 1024;
+const jsonContentType = /^application\/(json|cloudevents\+json)\s*(;.*)?$/i;
+
+/**
+ * Receives one CI webhook: checks size, content type and signature on the raw bytes before parsing,
+ * parses it through the source's adapter, deduplicates the delivery, then acts on the event.
+ * Nothing is written or enqueued for a request that is refused.
+ */
+export async function receiveWebhook(request: WebhookRequest, ports: WebhookPorts): Promise<WebhookOutcome> {
+  if (!isCiSource(request.source)) {
+    return {
+      kind: 'unknown-source',
+      problem: `unknown source '${String(request.source)}'; use one of: ${ciSources.join(', ')}`,
+    };
+  }
+  const configured = ports.sources[request.source];
+  if (!configured)
+    return {
+      kind: 'unknown-source',
+      problem: `source '${request.source}' is not configured on this Pitcrew`,
+    };
+  if (request.rawBody.length > maxWebhookBytes) return { kind: 'too-large', limitBytes: maxWebhookBytes };
+  const contentType = request.headers['content-type'] ?? '';
+  if (!jsonContentType.test(contentType)) return { kind: 'unsupported-media-type', contentType };
+
+  const signature = verifySignature(
+    request.rawBody,
+    request.headers[configured.adapter.signatureHeader],
+    configured.webhookSecret,
+  );
+  if (signature !== 'valid') {
+    return {
+      kind: 'unauthorized',
+      problem: `signature header ${configured.adapter.signatureHeader} is ${signature}`,
+    };
+  }
+  const parsed = configured.adapter.parseWebhook({ headers: request.headers, rawBody: request.rawBody });
+  if (parsed.kind !== 'event') return parsed;
+
+  const event = parsed.event;
+  try {
+    if ((await ports.deliveries.remember(event.source, event.deliveryId)) === 'duplicate') {
+      return { kind: 'ignored', reason: `delivery ${event.deliveryId} was already received` };
+    }
+    const outcome = await actOn(event, ports).catch(async (error: unknown) => {
+      // The CI will retry this delivery: it must not look like a duplicate then.
+      await ports.deliveries.forget(event.source, event.deliveryId);
+      throw error;
+    });
+    ports.logger.info('webhook handled', {
+      source: event.source,
+      jobKey: event.jobKey,
+      action: event.action,
+      outcome: outcome.kind,
+    });
+    return outcome;
+  } catch (error) {
+    if (error instanceof StateUnavailableError || error instanceof QueueUnavailableError) {
+      ports.logger.warn('webhook not handled; the CI should retry', {
+        source: event.source,
+        jobKey: event.jobKey,
+        error: error.message,
+      });
+      return {
+        kind: 'unavailable',
+        problem: 'Pitcrew could not record the build right now; retry the delivery',
+      };
+    }
+    throw error;
+  }
+}
+
+async function actOn(event: BuildEvent, ports: WebhookPorts): Promise<WebhookOutcome> {
+  const requestId = requestIdFor(event.source, event.jobKey);
+  switch (event.action) {
+    case 'queued':
+      return enqueue(event, requestId, ports);
+    case 'started': {
+      const started = await ports.requests.transition(requestId, ['provisioned', 'provisioning'], 'started');
+      return started
+        ? { kind: 'recorded', requestId, status: started.status }
+        : { kind: 'ignored', requestId, reason: 'no agent of ours is provisioned for this build' };
+    }
+    case 'completed':
+    case 'cancelled': {
+      const ended = await ports.requests.end(newRecord(event, requestId, ports.now()), event.action);
+      if (ended.kind === 'tombstoned') return { kind: 'recorded', requestId, status: event.action };
+      return { kind: 'recorded', requestId, status: ended.record.status };
+    }
+  }
+}
+
+async function enqueue(event: BuildEvent, requestId: string, ports: WebhookPorts): Promise<WebhookOutcome> {
+  const match = matchTemplate(ports.templates, event.source, event.labels);
+  if (match.kind === 'none') return { kind: 'ignored', reason: match.reason };
+  const record = { ...newRecord(event, requestId, ports.now()), template: match.template.name };
+  const created = await ports.requests.createIfAbsent(record);
+  if (!created.created) {
+    return { kind: 'ignored', requestId, reason: `build already known (${created.existing.status})` };
+  }
+  try {
+    await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId });
+  } catch (error) {
+    // Undo, so the CI's retry of this delivery can record and enqueue it again.
+    await ports.requests.deleteIfStillQueued(requestId);
+    throw error;
+  }
+  return { kind: 'accepted', requestId };
+}
+
+function newRecord(event: BuildEvent, requestId: string, now: Date): RequestRecord {
+  const at = now.toISOString();
+  return {
+    requestId,
+    source: event.source,
+    jobKey: event.jobKey,
+    status: 'queued',
+    statusSince: at,
+    createdAt: at,
+    labels: [...event.labels],
+    details: event.details,
+    url: event.url,
+    holdsSlot: false,
+    attempts: 0,
+  };
+}

@@ -1,0 +1,440 @@
+/**
+ * A fake of the few GitHub REST endpoints the GitHub adapter calls, written from the public docs:
+ * - App auth: POST /app/installations/{id}/access_tokens, GET /repos/{owner}/{repo}/installation
+ *   (https://docs.github.com/en/rest/apps/apps), App JWTs verified with the App's public key
+ *   (https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app)
+ * - Runners, repository and organization scope: POST .../actions/runners/generate-jitconfig,
+ *   GET .../actions/runners?name=, DELETE .../actions/runners/{id}
+ *   (https://docs.github.com/en/rest/actions/self-hosted-runners)
+ * It keeps runners in memory, records every request (without its Authorization header) and can be
+ * told to fail the next calls with any status and headers.
+ */
+import { createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+
+export interface FakeGithubApp {
+  readonly appId: string;
+  /** PEM (SPKI) public key the App JWTs must verify with. */
+  readonly publicKey: string;
+  /** Installation id per account login (an App is installed on a user or an organization). */
+  readonly installations: Readonly<Record<string, number>>;
+}
+
+export interface FakeGithubOptions {
+  /** Access tokens accepted on the runner endpoints (personal or fine-grained tokens). */
+  readonly tokens?: readonly string[];
+  readonly app?: FakeGithubApp;
+  /** Runner groups that exist; the default group has id 1. */
+  readonly runnerGroups?: readonly number[];
+  /** Where the API lives on the server: '' for api.github.com, '/api/v3' for GHES. */
+  readonly basePath?: string;
+  readonly installationTokenLifetimeSeconds?: number;
+  readonly now?: () => number;
+}
+
+export interface FakeRunner {
+  readonly id: number;
+  readonly name: string;
+  readonly owner: string;
+  /** Undefined for an organization runner. */
+  readonly repo?: string;
+  readonly labels: readonly string[];
+  readonly runnerGroupId: number;
+  readonly workFolder: string;
+  readonly encodedJitConfig: string;
+  busy: boolean;
+}
+
+export type RequestAuth = 'none' | 'invalid' | 'token' | 'installation-token' | 'app-jwt';
+
+export interface RecordedRequest {
+  readonly method: string;
+  /** Path and query, without the base path. */
+  readonly path: string;
+  /** Lower-cased, without Authorization. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly auth: RequestAuth;
+  readonly body?: unknown;
+}
+
+export interface FakeFailure {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+  /** Answer only after this long (to exercise client timeouts). */
+  readonly delayMs?: number;
+  /** Only fail requests with this method and a path matching this (default: any request). */
+  readonly method?: string;
+  readonly path?: RegExp;
+}
+
+export interface FakeGithubState {
+  readonly runners: FakeRunner[];
+  readonly requests: RecordedRequest[];
+  /** Issued installation tokens: token → installation id and expiry. */
+  readonly installationTokens: Map<string, { readonly installationId: number; readonly expiresAtMs: number }>;
+}
+
+export interface FakeGithub {
+  /** Base URL including basePath, to pass as apiUrl. */
+  readonly url: string;
+  readonly state: FakeGithubState;
+  /** The next `count` matching requests get `failure` instead of their real answer. */
+  failNext(count: number, failure: FakeFailure): void;
+  close(): Promise<void>;
+}
+
+/** An RSA key pair like the one GitHub generates for an App (PKCS#1 private key, as GitHub's .pem is). */
+export function generateAppKeyPair(): { privateKey: string; publicKey: string } {
+  return generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  });
+}
+
+interface Answer {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+interface Context {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly auth: Authenticated;
+  readonly body: unknown;
+}
+
+type Authenticated =
+  | { readonly kind: 'none' | 'invalid' | 'app-jwt' | 'token' }
+  | { readonly kind: 'installation-token'; readonly installationId: number };
+
+const docs = 'https://docs.github.com/rest';
+const notFound: Answer = { status: 404, body: { message: 'Not Found', documentation_url: docs } };
+const badCredentials: Answer = { status: 401, body: { message: 'Bad credentials', documentation_url: docs } };
+
+const jwtHeaderSchema = z.object({ alg: z.literal('RS256') });
+const jwtClaimsSchema = z.object({
+  iat: z.number(),
+  exp: z.number(),
+  iss: z.union([z.string(), z.number()]),
+});
+
+/** Checks signature and claims as GitHub documents them: RS256, iss = App, exp at most 10 minutes ahead. */
+function isValidAppJwt(jwt: string, app: FakeGithubApp, nowMs: number): boolean {
+  const [header, payload, signature, ...rest] = jwt.split('.');
+  if (!header || !payload || !signature || rest.length > 0) return false;
+  try {
+    const verified = createVerify('RSA-SHA256')
+      .update(`${header}.${payload}`)
+      .verify(app.publicKey, Buffer.from(signature, 'base64url'));
+    const alg = jwtHeaderSchema.safeParse(JSON.parse(Buffer.from(header, 'base64url').toString('utf8')));
+    const claims = jwtClaimsSchema.safeParse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+    if (!verified || !alg.success || !claims.success) return false;
+    const now = Math.floor(nowMs / 1000);
+    const { iat, exp, iss } = claims.data;
+    return String(iss) === app.appId && iat <= now + 5 && exp > now && exp <= now + 600;
+  } catch {
+    return false;
+  }
+}
+
+const jitBodySchema = z.object({
+  name: z.string().min(1),
+  runner_group_id: z.number().int(),
+  labels: z.array(z.string().min(1)).min(1).max(100),
+  work_folder: z.string().default('_work'),
+});
+
+const readBody = async (request: IncomingMessage): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<FakeGithub> {
+  const now = options.now ?? Date.now;
+  const basePath = options.basePath ?? '';
+  const tokens = new Set(options.tokens ?? []);
+  const runnerGroups = new Set(options.runnerGroups ?? [1]);
+  const lifetimeMs = (options.installationTokenLifetimeSeconds ?? 3600) * 1000;
+  const state: FakeGithubState = { runners: [], requests: [], installationTokens: new Map() };
+  const failures: { remaining: number; failure: FakeFailure }[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let nextRunnerId = 100;
+
+  function authenticate(header: string | undefined): Authenticated {
+    const match = /^(?:Bearer|token) (.+)$/.exec(header ?? '');
+    const credential = match?.[1];
+    if (credential === undefined) return { kind: 'none' };
+    if (tokens.has(credential)) return { kind: 'token' };
+    const issued = state.installationTokens.get(credential);
+    if (issued && issued.expiresAtMs > now())
+      return { kind: 'installation-token', installationId: issued.installationId };
+    if (options.app && isValidAppJwt(credential, options.app, now())) return { kind: 'app-jwt' };
+    return { kind: 'invalid' };
+  }
+
+  /** Runner endpoints take an access token; an installation token only for its own account. */
+  function runnerAccess(ctx: Context, owner: string): Answer | undefined {
+    if (ctx.auth.kind === 'token') return undefined;
+    if (ctx.auth.kind === 'installation-token') {
+      if (options.app?.installations[owner] === ctx.auth.installationId) return undefined;
+      return {
+        status: 403,
+        body: { message: 'Resource not accessible by integration', documentation_url: docs },
+      };
+    }
+    return badCredentials;
+  }
+
+  const runnerJson = (runner: FakeRunner) => ({
+    id: runner.id,
+    name: runner.name,
+    os: 'unknown',
+    status: 'offline',
+    busy: runner.busy,
+    labels: [
+      { id: 1, name: 'self-hosted', type: 'read-only' },
+      ...runner.labels.map((name, index) => ({ id: 10 + index, name, type: 'custom' })),
+    ],
+  });
+
+  const inScope = (runner: FakeRunner, owner: string, repo: string | undefined) =>
+    runner.owner.toLowerCase() === owner.toLowerCase() && runner.repo?.toLowerCase() === repo?.toLowerCase();
+
+  function generateJitConfig(ctx: Context, owner: string, repo: string | undefined): Answer {
+    const parsed = jitBodySchema.safeParse(ctx.body);
+    if (!parsed.success) {
+      return {
+        status: 422,
+        body: {
+          message: `Invalid request.\n\n${parsed.error.issues[0]?.message ?? ''}`,
+          documentation_url: docs,
+        },
+      };
+    }
+    const { name, runner_group_id: runnerGroupId, labels, work_folder: workFolder } = parsed.data;
+    if (!runnerGroups.has(runnerGroupId)) return notFound;
+    if (state.runners.some((runner) => inScope(runner, owner, repo) && runner.name === name)) {
+      return {
+        status: 409,
+        body: {
+          message: 'Already exists - A runner with the same name already exists.',
+          documentation_url: docs,
+        },
+      };
+    }
+    const encodedJitConfig = Buffer.from(
+      JSON.stringify({
+        '.runner': { agentName: name, workFolder },
+        '.credentials': randomBytes(24).toString('hex'),
+      }),
+    ).toString('base64');
+    const runner: FakeRunner = {
+      id: nextRunnerId++,
+      name,
+      owner,
+      repo,
+      labels,
+      runnerGroupId,
+      workFolder,
+      encodedJitConfig,
+      busy: false,
+    };
+    state.runners.push(runner);
+    return { status: 201, body: { runner: runnerJson(runner), encoded_jit_config: encodedJitConfig } };
+  }
+
+  function listRunners(ctx: Context, owner: string, repo: string | undefined): Answer {
+    const name = ctx.query.get('name');
+    const matching = state.runners.filter(
+      (runner) => inScope(runner, owner, repo) && (name === null || runner.name === name),
+    );
+    const perPage = Math.min(Number(ctx.query.get('per_page') ?? 30), 100);
+    const page = Number(ctx.query.get('page') ?? 1);
+    const slice = matching.slice((page - 1) * perPage, page * perPage);
+    return { status: 200, body: { total_count: matching.length, runners: slice.map(runnerJson) } };
+  }
+
+  function deleteRunner(owner: string, repo: string | undefined, id: number): Answer {
+    const index = state.runners.findIndex((runner) => inScope(runner, owner, repo) && runner.id === id);
+    const runner = state.runners[index];
+    if (runner === undefined) return notFound;
+    if (runner.busy)
+      return {
+        status: 422,
+        body: {
+          message: `Bad request - Runner "${runner.name}" is still running a job"`,
+          documentation_url: docs,
+        },
+      };
+    state.runners.splice(index, 1);
+    return { status: 204 };
+  }
+
+  function createAccessToken(ctx: Context, installationId: number): Answer {
+    if (ctx.auth.kind !== 'app-jwt')
+      return {
+        status: 401,
+        body: { message: 'A JSON web token could not be decoded', documentation_url: docs },
+      };
+    if (!Object.values(options.app?.installations ?? {}).includes(installationId)) return notFound;
+    const token = `ghs_${randomBytes(18).toString('hex')}`;
+    const expiresAtMs = now() + lifetimeMs;
+    state.installationTokens.set(token, { installationId, expiresAtMs });
+    const expiresAt = new Date(expiresAtMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return {
+      status: 201,
+      body: {
+        token,
+        expires_at: expiresAt,
+        permissions: { administration: 'write' },
+        repository_selection: 'all',
+      },
+    };
+  }
+
+  function repositoryInstallation(ctx: Context, owner: string): Answer {
+    if (ctx.auth.kind !== 'app-jwt')
+      return {
+        status: 401,
+        body: { message: 'A JSON web token could not be decoded', documentation_url: docs },
+      };
+    const id = options.app?.installations[owner];
+    if (id === undefined) return notFound;
+    return {
+      status: 200,
+      body: {
+        id,
+        account: { login: owner },
+        app_id: Number(options.app?.appId),
+        target_type: 'Organization',
+      },
+    };
+  }
+
+  /** Runner endpoints, for both scopes: `scope` is `repos/{owner}/{repo}` or `orgs/{org}`. */
+  function runners(ctx: Context): Answer | undefined {
+    const match =
+      /^\/(?:repos\/([^/]+)\/([^/]+)|orgs\/([^/]+))\/actions\/runners(\/generate-jitconfig|\/\d+)?$/.exec(
+        ctx.path,
+      );
+    if (!match) return undefined;
+    const [, repoOwner, repoName, org, rest] = match;
+    const owner = decodeURIComponent(repoOwner ?? org ?? '');
+    const repo = repoName === undefined ? undefined : decodeURIComponent(repoName);
+    const denied = runnerAccess(ctx, owner);
+    if (denied) return denied;
+    if (rest === '/generate-jitconfig' && ctx.method === 'POST') return generateJitConfig(ctx, owner, repo);
+    if (rest === undefined && ctx.method === 'GET') return listRunners(ctx, owner, repo);
+    if (rest !== undefined && rest !== '/generate-jitconfig' && ctx.method === 'DELETE')
+      return deleteRunner(owner, repo, Number(rest.slice(1)));
+    return notFound;
+  }
+
+  function route(ctx: Context): Answer {
+    const token = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(ctx.path);
+    if (token && ctx.method === 'POST') return createAccessToken(ctx, Number(token[1]));
+    const installation = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(ctx.path);
+    if (installation && ctx.method === 'GET')
+      return repositoryInstallation(ctx, decodeURIComponent(installation[1] ?? ''));
+    return runners(ctx) ?? notFound;
+  }
+
+  function takeFailure(method: string, path: string): FakeFailure | undefined {
+    const entry = failures.find(
+      ({ failure }) =>
+        (failure.method === undefined || failure.method === method) &&
+        (failure.path === undefined || failure.path.test(path)),
+    );
+    if (entry === undefined) return undefined;
+    entry.remaining -= 1;
+    if (entry.remaining <= 0) failures.splice(failures.indexOf(entry), 1);
+    return entry.failure;
+  }
+
+  function send(response: ServerResponse, answer: Answer): void {
+    const json = answer.body === undefined ? '' : JSON.stringify(answer.body);
+    response.writeHead(answer.status, {
+      ...(json === '' ? {} : { 'content-type': 'application/json; charset=utf-8' }),
+      'x-github-api-version-selected': '2022-11-28',
+      ...answer.headers,
+    });
+    response.end(json);
+  }
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://fake');
+    const method = request.method ?? 'GET';
+    const text = await readBody(request);
+    const auth = authenticate(request.headers.authorization);
+    // Credentials are never kept: tests assert on what the adapter sent, not on its secrets.
+    const headers = Object.fromEntries(
+      Object.entries(request.headers).filter(
+        (entry): entry is [string, string] =>
+          typeof entry[1] === 'string' && entry[0] !== 'authorization' && entry[0] !== 'cookie',
+      ),
+    );
+    let body: unknown;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      return send(response, {
+        status: 400,
+        body: { message: 'Problems parsing JSON', documentation_url: docs },
+      });
+    }
+    const path = url.pathname.startsWith(basePath) ? url.pathname.slice(basePath.length) : url.pathname;
+    state.requests.push({ method, path: `${path}${url.search}`, headers, auth: auth.kind, body });
+
+    const failure = takeFailure(method, path);
+    if (failure) {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (!response.destroyed) send(response, failure);
+      }, failure.delayMs ?? 0);
+      timers.add(timer);
+      return;
+    }
+    // GitHub refuses requests without a User-Agent (https://docs.github.com/en/rest/using-the-rest-api/getting-started-with-the-rest-api#user-agent).
+    if (!request.headers['user-agent']) {
+      return send(response, {
+        status: 403,
+        body: {
+          message:
+            'Request forbidden by administrative rules. Please make sure your request has a User-Agent header',
+        },
+      });
+    }
+    if (!url.pathname.startsWith(basePath)) return send(response, notFound);
+    send(response, route({ method, path, query: url.searchParams, auth, body }));
+  }
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) =>
+      send(response, { status: 500, body: { message: String(error) } }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    url: `http://127.0.0.1:${port}${basePath}`,
+    state,
+    failNext(count, failure) {
+      failures.push({ remaining: count, failure });
+    },
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) =>
+        server.close((error) => (error ? reject(error) : resolve())),
+      );
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { requestIdFor } from '../../../shared/requests';
+import { requiredTestEnv } from '../../support/env';
+import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
+import { startTcpProxy } from '../../support/tcp-proxy';
+
+const queued = (id: string, labels = ['linux']) => ({ action: 'queued', job: { id, labels } });
+
+describe('provisioning failures', () => {
+  describe('a transient API-server failure', () => {
+    let system: ProvisioningSystem;
+    let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+
+    beforeAll(async () => {
+      // Reach the API server through a proxy the test can cut.
+      const kubeconfig = parse(readFileSync(requiredTestEnv('kubeconfig'), 'utf8')) as {
+        clusters: { cluster: { server: string; 'certificate-authority-data': string } }[];
+        users: { user: { token: string } }[];
+      };
+      const cluster = kubeconfig.clusters[0]!.cluster;
+      const target = new URL(cluster.server);
+      proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+      system = await startProvisioningSystem({
+        clusterCredentials: {
+          kind: 'token',
+          server: `https://127.0.0.1:${proxy.port}`,
+          token: { value: kubeconfig.users[0]!.user.token },
+          caData: cluster['certificate-authority-data'],
+        },
+      });
+    });
+    afterAll(async () => {
+      await system.close();
+      await proxy.close();
+    });
+
+    it('is retried through SQS, gives the slot back meanwhile, and then succeeds with one pod', async () => {
+      await system.sendWebhook('generic', queued('flaky'), { 'x-pitcrew-delivery': 'flaky' });
+      proxy.setMode('refuse');
+      expect(await system.pollOnce()).toEqual({ received: 1, failed: 1 });
+      const retrying = await system.requests.get(requestIdFor('generic', 'flaky'));
+      expect(retrying).toMatchObject({
+        status: 'queued',
+        holdsSlot: false,
+        reason: expect.stringContaining('retrying'),
+      });
+
+      proxy.setMode('pass');
+      await system.provisionAll();
+      expect(await system.requests.get(requestIdFor('generic', 'flaky'))).toMatchObject({
+        status: 'provisioned',
+        holdsSlot: true,
+        attempts: 2,
+      });
+      expect(await system.listPods()).toHaveLength(1);
+    });
+  });
+
+  describe('templates the API server refuses', () => {
+    let system: ProvisioningSystem;
+    beforeAll(async () => {
+      system = await startProvisioningSystem({
+        templates: [
+          // The restricted Pod Security Standard of the namespace forbids host networking (403).
+          {
+            name: 'gen-hostnet',
+            source: 'generic',
+            labels: ['hostnet'],
+            image: 'busybox:1.36',
+            podYaml: 'spec:\n  hostNetwork: true\n',
+          },
+          // An invalid field value (422).
+          {
+            name: 'gen-invalid',
+            source: 'generic',
+            labels: ['invalid'],
+            image: 'busybox:1.36',
+            podYaml: 'spec:\n  activeDeadlineSeconds: 0\n',
+          },
+        ],
+      });
+    });
+    afterAll(() => system.close());
+
+    it.each([
+      ['hostnet', /violates PodSecurity "restricted:latest": host namespaces/],
+      ['invalid', /spec\.activeDeadlineSeconds/],
+    ])(
+      "%s: the request is failed with the API server's reason, the slot given back, and not retried",
+      async (label, reason) => {
+        const answer = await system.sendWebhook('generic', queued(`bad-${label}`, [label]), {
+          'x-pitcrew-delivery': `bad-${label}`,
+        });
+        expect(answer.statusCode).toBe(202);
+        expect(await system.pollOnce()).toEqual({ received: 1, failed: 0 });
+        const record = await system.requests.get(String(answer.body.requestId));
+        expect(record).toMatchObject({ status: 'failed', holdsSlot: false });
+        expect(record?.reason).toMatch(reason);
+        expect(await system.pollOnce()).toEqual({ received: 0, failed: 0 });
+        expect(await system.listPods()).toHaveLength(0);
+      },
+    );
+  });
+});

@@ -1,0 +1,188 @@
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CoreV1Api } from '@kubernetes/client-node';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { pollOnce, type SqsHandler } from '../../infra/local/dev/sqs-poller';
+import { signBody } from '../../shared/sources';
+import { createRequestStore, type RequestStore } from '../../shared/state';
+import { startFakeGithub, type FakeGithub } from '../fakes/github-api';
+import { startFakeJenkins, type FakeJenkins } from '../fakes/jenkins-api';
+import { createTestAwsResources, testSqsClient, testStateClient } from './aws';
+import { requiredTestEnv } from './env';
+import { importHandler } from './handlers';
+import { adminKubeConfig, createTestNamespace, deleteNamespace } from './kube';
+import { httpEvent, lambdaContext } from './lambda';
+
+export const testSecrets = {
+  github: 'gh-webhook-secret',
+  jenkins: 'jenkins-webhook-secret',
+  generic: 'generic-webhook-secret',
+  githubToken: 'ghp_pitcrewtesttoken0000000000000000',
+  jenkinsApiToken: 'jenkins-api-token-0000',
+} as const;
+
+export interface SystemOptions {
+  /** Extra or replacement templates (by name). */
+  readonly templates?: Record<string, unknown>[];
+  readonly globalCap?: number;
+  /** Cluster credentials; the admin kubeconfig by default. */
+  readonly clusterCredentials?: Record<string, unknown>;
+  readonly visibilityTimeoutSeconds?: number;
+}
+
+type WebhookHandler = (event: unknown, context: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
+
+/**
+ * The provisioning path as Lambda runs it, against the real local servers: the real webhook and
+ * provision handlers (fresh cold starts with a config file written for this test), ElasticMQ,
+ * DynamoDB Local, the API server, and fake GitHub and Jenkins APIs.
+ */
+export async function startProvisioningSystem(options: SystemOptions = {}) {
+  const core = adminKubeConfig().makeApiClient(CoreV1Api);
+  const namespace = await createTestNamespace(core, 'prov', {
+    'pod-security.kubernetes.io/enforce': 'restricted',
+    'pod-security.kubernetes.io/enforce-version': 'latest',
+  });
+  const resources = await createTestAwsResources({
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
+  });
+  const github: FakeGithub = await startFakeGithub({ tokens: [testSecrets.githubToken] });
+  const jenkins: FakeJenkins = await startFakeJenkins({
+    user: 'pitcrew',
+    apiToken: testSecrets.jenkinsApiToken,
+  });
+  const defaultTemplates: Record<string, unknown>[] = [
+    { name: 'gh-linux', source: 'github', labels: ['self-hosted', 'linux', 'x64'], instanceCap: 20 },
+    { name: 'jk-linux', source: 'jenkins', labels: ['linux'], instanceCap: 20 },
+    {
+      name: 'gen-linux',
+      source: 'generic',
+      labels: ['linux'],
+      image: 'busybox:1.36',
+      instanceCap: 20,
+      env: { BUILD_TOOL: 'make' },
+    },
+  ];
+  const overrides = new Map((options.templates ?? []).map((template) => [template.name, template]));
+  const templates = [
+    ...defaultTemplates.filter((template) => !overrides.has(template.name)),
+    ...overrides.values(),
+  ];
+  const config = {
+    cluster: {
+      namespace,
+      credentials: options.clusterCredentials ?? { kind: 'kubeconfig', path: requiredTestEnv('kubeconfig') },
+    },
+    capacity: { globalCap: options.globalCap ?? 100 },
+    sources: {
+      github: {
+        webhookSecret: { value: testSecrets.github },
+        apiUrl: github.url,
+        auth: { token: { value: testSecrets.githubToken } },
+      },
+      jenkins: {
+        webhookSecret: { value: testSecrets.jenkins },
+        url: jenkins.url,
+        user: 'pitcrew',
+        apiToken: { value: testSecrets.jenkinsApiToken },
+      },
+      generic: { webhookSecret: { value: testSecrets.generic } },
+    },
+    templates,
+  };
+  const configFile = join(mkdtempSync(join(tmpdir(), 'pitcrew-config-')), 'pitcrew.yaml');
+  writeFileSync(configFile, stringify(config));
+  const env = {
+    PITCREW_STAGE: 'test',
+    AWS_REGION: 'us-east-1',
+    PITCREW_TABLE_NAME: resources.tableName,
+    PITCREW_QUEUE_URL: resources.queueUrl,
+    PITCREW_DLQ_URL: resources.dlqUrl,
+    PITCREW_CONFIG_FILE: configFile,
+    PITCREW_SQS_ENDPOINT: requiredTestEnv('sqsEndpoint'),
+    PITCREW_DYNAMODB_ENDPOINT: requiredTestEnv('dynamoDbEndpoint'),
+    POWERTOOLS_LOG_LEVEL: process.env.PITCREW_TEST_LOG_LEVEL ?? 'ERROR',
+  };
+  const webhook = (await importHandler('webhook', env)).handler as unknown as WebhookHandler;
+  const provisionHandler = (await importHandler('provision', env)).handler as unknown as SqsHandler;
+  const sqs: SQSClient = testSqsClient();
+  const db = testStateClient();
+  const requests: RequestStore = createRequestStore(db, resources.tableName);
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: resources.queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const pollOptions = {
+    sqs,
+    queueUrl: resources.queueUrl,
+    queueArn: Attributes?.QueueArn ?? '',
+    batchSize: 10,
+  };
+
+  /** POSTs a webhook through the real handler, signed with the source's secret unless told otherwise. */
+  async function sendWebhook(
+    source: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+    sign: 'valid' | 'none' | string = 'valid',
+  ): Promise<{ statusCode: number; body: Record<string, unknown> }> {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    const secret = testSecrets[source as 'github' | 'jenkins' | 'generic'] ?? 'unknown';
+    const signatureHeader = source === 'github' ? 'x-hub-signature-256' : 'x-pitcrew-signature-256';
+    const signature =
+      sign === 'valid'
+        ? { [signatureHeader]: signBody(text, secret) }
+        : sign === 'none'
+          ? {}
+          : { [signatureHeader]: sign };
+    const result = await webhook(
+      httpEvent({ source, body: text, headers: { ...signature, ...headers } }),
+      lambdaContext('webhook'),
+    );
+    return {
+      statusCode: result.statusCode ?? 0,
+      body: JSON.parse(result.body ?? '{}') as Record<string, unknown>,
+    };
+  }
+
+  /** Runs provision batches, `workers` at once, until the queue has been empty for one poll. */
+  async function provisionAll(workers = 1): Promise<{ received: number; failed: number }> {
+    const total = { received: 0, failed: 0 };
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        for (;;) {
+          const batch = await pollOnce(provisionHandler, pollOptions, 1);
+          total.received += batch.received;
+          total.failed += batch.failed;
+          if (batch.received === 0) return;
+        }
+      }),
+    );
+    return total;
+  }
+
+  const listPods = async () => (await core.listNamespacedPod({ namespace })).items;
+
+  return {
+    namespace,
+    core,
+    resources,
+    github,
+    jenkins,
+    requests,
+    sqs,
+    sendWebhook,
+    provisionAll,
+    pollOnce: (waitSeconds = 1) => pollOnce(provisionHandler, pollOptions, waitSeconds),
+    listPods,
+    async close() {
+      sqs.destroy();
+      db.destroy();
+      await Promise.all([github.close(), jenkins.close(), deleteNamespace(core, namespace)]);
+    },
+  };
+}
+
+export type ProvisioningSystem = Awaited<ReturnType<typeof startProvisioningSystem>>;

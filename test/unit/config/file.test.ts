@@ -1,0 +1,84 @@
+import { ConfigError, parseConfig } from '../../../shared/config';
+
+const minimal = `
+cluster:
+  credentials: { kind: kubeconfig, path: /tmp/kubeconfig }
+sources:
+  generic: { webhookSecret: { env: GENERIC_SECRET } }
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox }
+`;
+
+const problemsOf = (text: string): string[] => {
+  try {
+    parseConfig(text, 'pitcrew.yaml');
+  } catch (error) {
+    if (error instanceof ConfigError)
+      return error.problems.map((problem) => `${problem.setting}: ${problem.problem}`);
+    throw error;
+  }
+  return [];
+};
+
+describe('parseConfig', () => {
+  it('fills every default', () => {
+    const config = parseConfig(minimal);
+    expect(config.cluster).toMatchObject({
+      namespace: 'pitcrew-agents',
+      connectTimeoutMs: 5000,
+      requestTimeoutMs: 15000,
+    });
+    expect(config.capacity).toEqual({ globalCap: 20 });
+    expect(config.templates[0]).toMatchObject({
+      match: 'subset',
+      priority: 0,
+      instanceCap: 10,
+      pendingTimeoutSeconds: 300,
+      idleMinutes: 10,
+      maxLifetimeSeconds: 14400,
+      retention: { policy: 'never', minutes: 0 },
+      retries: 1,
+    });
+  });
+
+  it('names the bad key of every problem at once', () => {
+    const problems = problemsOf(`
+cluster:
+  credentials: { kind: kubeconfig, path: /tmp/k }
+sources:
+  generic: { webhookSecret: { env: X } }
+templates:
+  - { name: Bad_Name, source: generic, labels: [linux], image: busybox }
+  - { name: ok, source: github, labels: [], image: busybox, instanceCap: -1 }
+`);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^pitcrew.yaml: templates.0.name: must be a DNS label/),
+        expect.stringMatching(/^pitcrew.yaml: templates.1.labels:/),
+        expect.stringMatching(/^pitcrew.yaml: templates.1.instanceCap:/),
+      ]),
+    );
+  });
+
+  it('refuses unknown keys, so a typo is not silently ignored', () => {
+    expect(problemsOf(minimal.replace('image: busybox', 'image: busybox, imagePullPolicy: Always'))).toEqual([
+      expect.stringMatching(/templates.0: Unrecognized key: "imagePullPolicy"/),
+    ]);
+  });
+
+  it('refuses a template whose source has no connection, and duplicate names', () => {
+    const problems = problemsOf(`${minimal}  - { name: gen, source: jenkins, labels: [linux] }\n`);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        "pitcrew.yaml: templates.1.name: 'gen' is used by another template",
+        "pitcrew.yaml: templates.1.source: 'jenkins' has no connection under sources",
+      ]),
+    );
+  });
+
+  it('says where YAML is broken', () => {
+    expect(problemsOf('cluster: [unclosed')).toEqual([
+      expect.stringMatching(/^pitcrew.yaml: is not valid YAML at line 1/),
+    ]);
+  });
+});

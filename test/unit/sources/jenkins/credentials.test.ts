@@ -1,0 +1,376 @@
+import { inspect } from 'node:util';
+import { CiRejectedError, CiUnavailableError } from '../../../../shared/sources/errors';
+import { createJenkinsSource, type JenkinsSourceOptions } from '../../../../shared/sources/jenkins';
+import type { AgentRequest } from '../../../../shared/sources/types';
+import { type FakeJenkins, startFakeJenkins } from '../../../fakes/jenkins-api';
+
+const apiToken = '11f0c0ffee2bd3a4d5e6f708192a3b4c5d';
+
+const request: AgentRequest = {
+  requestId: 'req-0001',
+  agentName: 'pitcrew-linux-0001',
+  labels: ['linux', 'docker'],
+  details: {
+    source: 'jenkins',
+    controllerUrl: 'https://jenkins.example.com/',
+    queueItemId: 25,
+    label: 'linux&&docker',
+  },
+};
+
+/** Everything an error would show in a log line: message, stack and causes. */
+const everythingIn = (error: unknown): string => inspect(error, { depth: 10 });
+
+async function failureOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a failure');
+}
+
+describe('Jenkins createAgentCredentials', () => {
+  let jenkins: FakeJenkins;
+  const source = (options: Partial<JenkinsSourceOptions> = {}) =>
+    createJenkinsSource({ url: jenkins.url, user: 'pitcrew', apiToken, ...options });
+
+  beforeEach(async () => {
+    jenkins = await startFakeJenkins({ user: 'pitcrew', apiToken });
+  });
+  afterEach(() => jenkins.close());
+
+  it('creates a permanent WebSocket agent with one executor, for its labels only', async () => {
+    await source().createAgentCredentials(request);
+
+    const node = jenkins.state.nodes.get('pitcrew-linux-0001');
+    expect(node).toMatchObject({
+      type: 'hudson.slaves.DumbSlave',
+      labelString: 'linux docker',
+      remoteFS: '/home/jenkins/agent',
+      mode: 'EXCLUSIVE',
+      numExecutors: 1,
+      webSocket: true,
+      description: 'Pitcrew agent for request req-0001',
+    });
+    expect(node?.config).toMatchObject({
+      launcher: { 'stapler-class': 'hudson.slaves.JNLPLauncher', webSocket: true },
+      retentionStrategy: { 'stapler-class': 'hudson.slaves.RetentionStrategy$Always' },
+    });
+  });
+
+  it('returns the secret from the JNLP file in secretEnv and the rest in env', async () => {
+    const credentials = await source().createAgentCredentials(request);
+
+    const secret = jenkins.state.nodes.get('pitcrew-linux-0001')!.secret;
+    expect(secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(credentials).toEqual({
+      secretEnv: { JENKINS_SECRET: secret },
+      env: {
+        JENKINS_URL: jenkins.url,
+        JENKINS_AGENT_NAME: 'pitcrew-linux-0001',
+        JENKINS_AGENT_WORKDIR: '/home/jenkins/agent',
+        JENKINS_WEB_SOCKET: 'true',
+      },
+    });
+  });
+
+  it('sends the documented calls: a form POST to doCreateItem, then GET jenkins-agent.jnlp', async () => {
+    await source().createAgentCredentials(request);
+
+    const [create, jnlp, ...rest] = jenkins.state.requests;
+    expect(rest).toEqual([]);
+    expect(create).toMatchObject({ method: 'POST', path: 'computer/doCreateItem' });
+    expect(create?.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    const form = new URLSearchParams(create?.body);
+    expect(form.get('name')).toBe('pitcrew-linux-0001');
+    expect(form.get('type')).toBe('hudson.slaves.DumbSlave');
+    expect(JSON.parse(form.get('json') ?? '{}')).toMatchObject({
+      numExecutors: '1',
+      mode: 'EXCLUSIVE',
+      labelString: 'linux docker',
+    });
+    expect(jnlp).toMatchObject({ method: 'GET', path: 'computer/pitcrew-linux-0001/jenkins-agent.jnlp' });
+    expect(JSON.stringify(jenkins.state.requests)).not.toContain(apiToken);
+  });
+
+  it('passes agentWorkDir to the node and the pod, and JENKINS_TUNNEL only when configured', async () => {
+    const credentials = await source({
+      agentWorkDir: '/work',
+      tunnel: 'jenkins-agent.ci.svc:50000',
+    }).createAgentCredentials(request);
+    expect(credentials.env).toMatchObject({
+      JENKINS_AGENT_WORKDIR: '/work',
+      JENKINS_TUNNEL: 'jenkins-agent.ci.svc:50000',
+    });
+    expect(jenkins.state.nodes.get('pitcrew-linux-0001')?.remoteFS).toBe('/work');
+
+    const other = await source({ tunnel: undefined }).createAgentCredentials({
+      ...request,
+      agentName: 'pitcrew-linux-0002',
+    });
+    expect(other.env).not.toHaveProperty('JENKINS_TUNNEL');
+  });
+
+  it('labels the node from the label expression when the request has no labels', async () => {
+    await source().createAgentCredentials({
+      ...request,
+      labels: [],
+      details: {
+        source: 'jenkins',
+        controllerUrl: jenkins.url,
+        queueItemId: 3,
+        label: 'linux && (docker || podman) && !arm',
+      },
+    });
+    expect(jenkins.state.nodes.get('pitcrew-linux-0001')?.labelString).toBe('linux docker');
+  });
+
+  it('reuses the node a previous attempt created and returns its secret', async () => {
+    const first = await source().createAgentCredentials(request);
+    const again = await source().createAgentCredentials(request);
+
+    expect(again).toEqual(first);
+    expect(jenkins.state.nodes.size).toBe(1);
+    expect(jenkins.state.requests.map((call) => `${call.method} ${call.path.split('?')[0]}`)).toEqual([
+      'POST computer/doCreateItem',
+      'GET computer/pitcrew-linux-0001/jenkins-agent.jnlp',
+      'POST computer/doCreateItem',
+      'GET computer/pitcrew-linux-0001/api/json',
+      'GET computer/pitcrew-linux-0001/jenkins-agent.jnlp',
+    ]);
+  });
+
+  it('recovers when the create call timed out after Jenkins made the node', async () => {
+    jenkins.failNext(1, { reset: true, method: 'POST' });
+    await expect(source().createAgentCredentials(request)).rejects.toBeInstanceOf(CiUnavailableError);
+    // The reset came before the fake created the node; make it as Jenkins would have.
+    await source().createAgentCredentials(request);
+    const retried = await source().createAgentCredentials(request);
+    expect(retried.secretEnv.JENKINS_SECRET).toBe(jenkins.state.nodes.get('pitcrew-linux-0001')?.secret);
+  });
+
+  it('leaves a node Pitcrew did not create alone', async () => {
+    await source().createAgentCredentials(request);
+    const node = jenkins.state.nodes.get('pitcrew-linux-0001')!;
+    jenkins.state.nodes.set(node.name, { ...node, description: 'build box under Alice desk' });
+
+    const error = await failureOf(source().createAgentCredentials(request));
+    expect(error).toBeInstanceOf(CiRejectedError);
+    expect((error as Error).message).toContain('Pitcrew did not create');
+  });
+
+  it('works with a controller under a context path', async () => {
+    await jenkins.close();
+    jenkins = await startFakeJenkins({ user: 'pitcrew', apiToken, contextPath: '/jenkins' });
+    const credentials = await source({ url: jenkins.url.replace(/\/$/, '') }).createAgentCredentials(request);
+    expect(credentials.env.JENKINS_URL).toBe(jenkins.url);
+    expect(credentials.env.JENKINS_URL).toMatch(/\/jenkins\/$/);
+    expect(credentials.secretEnv.JENKINS_SECRET).toBe(jenkins.state.nodes.get('pitcrew-linux-0001')?.secret);
+  });
+
+  describe('failures', () => {
+    it.each([500, 502, 503])('%i is worth retrying', async (status) => {
+      jenkins.failNext(1, { status });
+      const error = await failureOf(source().createAgentCredentials(request));
+      expect(error).toBeInstanceOf(CiUnavailableError);
+      expect((error as CiUnavailableError).retryable).toBe(true);
+      expect((error as Error).message).toBe(
+        `Jenkins answered ${status} when asked to create agent pitcrew-linux-0001`,
+      );
+    });
+
+    it('a 503 with Retry-After says when, as seconds or as a date', async () => {
+      jenkins.failNext(1, { status: 503, headers: { 'retry-after': '120' } });
+      expect(await failureOf(source().createAgentCredentials(request))).toMatchObject({
+        retryAfterSeconds: 120,
+      });
+
+      const inNinetySeconds = new Date(Date.now() + 90_000).toUTCString();
+      jenkins.failNext(1, { status: 429, headers: { 'retry-after': inNinetySeconds } });
+      const error = (await failureOf(source().createAgentCredentials(request))) as CiUnavailableError;
+      expect(error).toBeInstanceOf(CiUnavailableError);
+      expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(88);
+      expect(error.retryAfterSeconds).toBeLessThanOrEqual(90);
+    });
+
+    it('a 503 while reading the secret is retryable too', async () => {
+      jenkins.failNext(1, { status: 503, path: /jenkins-agent\.jnlp$/ });
+      const error = await failureOf(source().createAgentCredentials(request));
+      expect(error).toBeInstanceOf(CiUnavailableError);
+      expect((error as Error).message).toContain('read the secret of agent pitcrew-linux-0001');
+    });
+
+    it('an unreachable controller is retryable', async () => {
+      const url = jenkins.url;
+      await jenkins.close();
+      jenkins = await startFakeJenkins({ user: 'pitcrew', apiToken });
+      const error = await failureOf(
+        createJenkinsSource({ url, user: 'pitcrew', apiToken }).createAgentCredentials(request),
+      );
+      expect(error).toBeInstanceOf(CiUnavailableError);
+      expect((error as Error).message).toMatch(
+        /could not reach Jenkins at .* \(ECONNREFUSED\) when asked to create agent/,
+      );
+    });
+
+    it('a dropped connection is retryable', async () => {
+      jenkins.failNext(1, { reset: true });
+      const error = await failureOf(source().createAgentCredentials(request));
+      expect(error).toBeInstanceOf(CiUnavailableError);
+      expect((error as Error).message).toMatch(
+        /could not reach Jenkins at .* \((ECONNRESET|UND_ERR_SOCKET)\)/,
+      );
+    });
+
+    it('a slow controller times out, retryably', async () => {
+      jenkins.failNext(1, { status: 200, delayMs: 2_000 });
+      const error = await failureOf(source({ requestTimeoutMs: 100 }).createAgentCredentials(request));
+      expect(error).toBeInstanceOf(CiUnavailableError);
+      expect((error as Error).message).toBe(
+        'Jenkins did not answer within 100 ms when asked to create agent pitcrew-linux-0001',
+      );
+    });
+
+    it('a wrong token is a permanent 401', async () => {
+      const error = await failureOf(source({ apiToken: 'not-the-token' }).createAgentCredentials(request));
+      expect(error).toBeInstanceOf(CiRejectedError);
+      expect(error).toMatchObject({ status: 401, retryable: false });
+      expect((error as Error).message).toContain('Jenkins refused to create agent pitcrew-linux-0001 (401)');
+      expect(everythingIn(error)).not.toContain('not-the-token');
+    });
+
+    it('a 403 names the permissions the user needs', async () => {
+      jenkins.failNext(1, { status: 403 });
+      const error = await failureOf(source().createAgentCredentials(request));
+      expect(error).toBeInstanceOf(CiRejectedError);
+      expect((error as Error).message).toBe(
+        "Jenkins refused to create agent pitcrew-linux-0001 (403): the API token's user needs Agent/Create and Agent/Connect permission",
+      );
+
+      jenkins.failNext(1, { status: 403, path: /jenkins-agent\.jnlp$/ });
+      const reading = await failureOf(
+        source().createAgentCredentials({ ...request, agentName: 'pitcrew-linux-0002' }),
+      );
+      expect((reading as Error).message).toContain(
+        "(403): the API token's user needs Agent/Connect permission",
+      );
+    });
+
+    it('a 404 says url is wrong', async () => {
+      jenkins.failNext(1, { status: 404 });
+      const error = await failureOf(source().createAgentCredentials(request));
+      expect(error).toBeInstanceOf(CiRejectedError);
+      expect((error as Error).message).toContain('url does not point at a Jenkins controller');
+    });
+
+    it('a login page instead of the JNLP file is refused, not retried', async () => {
+      jenkins.failNext(1, {
+        status: 200,
+        body: '<html><form action="/sso/login">Sign in</form></html>',
+        path: /jnlp$/,
+      });
+      const error = await failureOf(source().createAgentCredentials(request));
+      expect(error).toBeInstanceOf(CiRejectedError);
+      expect((error as Error).message).toContain('not a JNLP file');
+    });
+
+    it('never puts the API token or the agent secret in an error', async () => {
+      const errors: unknown[] = [];
+      for (const failure of [{ status: 401 }, { status: 403 }, { status: 500 }, { reset: true }]) {
+        jenkins.failNext(1, { ...failure, path: /jnlp$/ });
+        errors.push(await failureOf(source().createAgentCredentials(request)));
+      }
+      errors.push(await failureOf(source({ apiToken: `${apiToken}x` }).createAgentCredentials(request)));
+      const secret = jenkins.state.nodes.get('pitcrew-linux-0001')!.secret;
+      for (const error of errors) {
+        expect(error).toBeInstanceOf(Error);
+        expect(everythingIn(error)).not.toContain(apiToken);
+        expect(everythingIn(error)).not.toContain(secret);
+      }
+    });
+  });
+});
+
+describe('Jenkins deregisterAgent, isAgentBusy and the queue', () => {
+  let jenkins: FakeJenkins;
+  const source = () => createJenkinsSource({ url: jenkins.url, user: 'pitcrew', apiToken });
+
+  beforeEach(async () => {
+    jenkins = await startFakeJenkins({ user: 'pitcrew', apiToken });
+  });
+  afterEach(() => jenkins.close());
+
+  it('deletes a registered agent with POST doDelete', async () => {
+    await source().createAgentCredentials(request);
+    await source().deregisterAgent(request);
+
+    expect(jenkins.state.nodes.has('pitcrew-linux-0001')).toBe(false);
+    expect(jenkins.state.requests.at(-1)).toMatchObject({
+      method: 'POST',
+      path: 'computer/pitcrew-linux-0001/doDelete',
+    });
+  });
+
+  it('treats an agent that is already gone as deleted', async () => {
+    await expect(source().deregisterAgent(request)).resolves.toBeUndefined();
+    expect(jenkins.state.requests).toHaveLength(1);
+  });
+
+  it('maps deletion failures like the other calls', async () => {
+    jenkins.failNext(1, { status: 503 });
+    await expect(source().deregisterAgent(request)).rejects.toBeInstanceOf(CiUnavailableError);
+    jenkins.failNext(1, { status: 403 });
+    await expect(source().deregisterAgent(request)).rejects.toThrow('needs Agent/Delete permission');
+  });
+
+  it('reports an agent busy only while its executor runs a build', async () => {
+    await source().createAgentCredentials(request);
+    expect(await source().isAgentBusy('pitcrew-linux-0001')).toBe(false);
+
+    jenkins.state.nodes.get('pitcrew-linux-0001')!.busy = true;
+    expect(await source().isAgentBusy('pitcrew-linux-0001')).toBe(true);
+    expect(await source().isAgentBusy('pitcrew-unknown')).toBe(false);
+  });
+
+  it('reads whether the agent is online', async () => {
+    await source().createAgentCredentials(request);
+    expect(await source().getAgentState('pitcrew-linux-0001')).toMatchObject({ online: false, busy: false });
+    jenkins.state.nodes.get('pitcrew-linux-0001')!.online = true;
+    expect(await source().getAgentState('pitcrew-linux-0001')).toMatchObject({ online: true });
+    expect(await source().getAgentState('pitcrew-unknown')).toBeUndefined();
+  });
+
+  it('fails retryably when the state cannot be read', async () => {
+    jenkins.failNext(1, { status: 502 });
+    await expect(source().isAgentBusy('pitcrew-linux-0001')).rejects.toBeInstanceOf(CiUnavailableError);
+  });
+
+  it('lists the queue with the label each item waits for', async () => {
+    jenkins.state.queue.push(
+      {
+        id: 25,
+        why: 'Waiting for next available executor on ‘linux’',
+        taskUrl: `${jenkins.url}job/app/`,
+        inQueueSince: 1_000,
+      },
+      { id: 26, why: 'In the quiet period. Expires in 3 sec', taskName: 'other' },
+    );
+    expect(await source().listQueueItems()).toEqual([
+      {
+        id: 25,
+        why: 'Waiting for next available executor on ‘linux’',
+        label: 'linux',
+        taskName: 'job-25',
+        taskUrl: `${jenkins.url}job/app/`,
+        inQueueSince: 1_000,
+      },
+      {
+        id: 26,
+        why: 'In the quiet period. Expires in 3 sec',
+        taskName: 'other',
+        inQueueSince: expect.any(Number),
+      },
+    ]);
+  });
+});

@@ -1,0 +1,409 @@
+import { readFileSync } from 'node:fs';
+import { createJenkinsSource } from '../../../../shared/sources/jenkins';
+import type { BuildEvent, ParsedWebhook, WebhookInput } from '../../../../shared/sources/types';
+
+interface Fixture {
+  readonly headers: Record<string, string>;
+  readonly body: unknown;
+}
+
+const fixture = (name: string): Fixture =>
+  JSON.parse(readFileSync(`test/fixtures/jenkins/${name}.json`, 'utf8')) as Fixture;
+
+const input = (headers: Record<string, string | undefined>, body: unknown): WebhookInput => ({
+  headers,
+  rawBody: Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+});
+const fromFixture = (name: string): WebhookInput => {
+  const { headers, body } = fixture(name);
+  return input(headers, body);
+};
+
+// An internal URL, unlike the root URL Jenkins puts in its events, to tell the two apart.
+const source = createJenkinsSource({
+  url: 'http://jenkins.ci.svc:8080',
+  user: 'pitcrew',
+  apiToken: 'token-not-used-here',
+});
+const parse = (webhook: WebhookInput): ParsedWebhook => source.parseWebhook(webhook);
+
+const eventOf = (parsed: ParsedWebhook): BuildEvent => {
+  if (parsed.kind !== 'event') throw new Error(`expected an event, got ${JSON.stringify(parsed)}`);
+  return parsed.event;
+};
+
+const binaryHeaders = (type: string, id = 'ce-1'): Record<string, string> => ({
+  'content-type': 'application/json',
+  'ce-specversion': '1.0',
+  'ce-id': id,
+  'ce-type': type,
+  'ce-source': 'job/app',
+});
+const waiting = (data: Record<string, unknown>): WebhookInput =>
+  input(binaryHeaders('org.jenkinsci.queue.entered_waiting'), {
+    jenkinsQueueId: 7,
+    ciUrl: 'https://ci.example.com/',
+    ...data,
+  });
+const waitingFor = (reason: string): WebhookInput =>
+  waiting({ queueCauses: [{ reasonForWaiting: reason, type: 'entered_waiting' }] });
+
+describe('Jenkins parseWebhook: CloudEvents', () => {
+  it('reads the plugin binary-mode entered_waiting event', () => {
+    expect(parse(fromFixture('cloudevent-entered-waiting-binary'))).toEqual({
+      kind: 'event',
+      event: {
+        source: 'jenkins',
+        jobKey: 'https://jenkins.example.com/#25',
+        action: 'queued',
+        labels: ['linux'],
+        deliveryId: 'c42d1f19-9908-43da-9a7f-404405c52b60',
+        details: {
+          source: 'jenkins',
+          controllerUrl: 'https://jenkins.example.com/',
+          queueItemId: 25,
+          label: 'linux',
+        },
+      },
+    });
+  });
+
+  it('reads a structured-mode event, taking the label expression from the why text', () => {
+    const event = eventOf(parse(fromFixture('cloudevent-entered-waiting-structured')));
+    expect(event).toMatchObject({
+      action: 'queued',
+      jobKey: 'https://jenkins.example.com/#1234',
+      deliveryId: '5f0e4b9a-2d7c-4a8e-9d61-3c2b7f1e8a90',
+      labels: ['linux', 'docker'],
+      details: {
+        controllerUrl: 'https://jenkins.example.com/',
+        queueItemId: 1234,
+        label: 'linux&&(docker||podman)',
+      },
+    });
+  });
+
+  it('ignores the documented quiet-period event: its cause names no label', () => {
+    const parsed = parse(fromFixture('cloudevent-entered-waiting-quiet-period'));
+    expect(parsed).toEqual({ kind: 'ignored', reason: expect.stringContaining('no label') });
+    expect(parsed.kind === 'ignored' && parsed.reason).toContain('In the quiet period');
+  });
+
+  it.each([
+    ['Waiting for next available executor on ‘linux’', 'linux'],
+    ["Waiting for next available executor on 'linux'", 'linux'],
+    ['There are no nodes with the label ‘gpu’', 'gpu'],
+    ['There are no nodes with the label "gpu"', 'gpu'],
+    ['All nodes of label ‘arm64’ are offline', 'arm64'],
+  ])('takes the label from %j', (reason, label) => {
+    expect(eventOf(parse(waitingFor(reason))).details).toMatchObject({ label });
+  });
+
+  it('gives the agent the fewest labels that satisfy a label expression', () => {
+    const event = eventOf(
+      parse(waitingFor('Waiting for next available executor on ‘linux && !windows && (docker || podman)’')),
+    );
+    expect(event.labels).toEqual(['linux', 'docker']);
+    expect(event.details).toMatchObject({ label: 'linux && !windows && (docker || podman)' });
+  });
+
+  it('ignores a build that waits for something else than an agent', () => {
+    expect(parse(waitingFor('Build #475 is already in progress (ETA: 23 min)'))).toEqual({
+      kind: 'ignored',
+      reason: expect.stringContaining('no label'),
+    });
+    expect(parse(waiting({}))).toEqual({ kind: 'ignored', reason: expect.stringContaining('no label') });
+  });
+
+  it('ignores a label expression no agent can satisfy, and refuses one that does not parse', () => {
+    expect(parse(waitingFor('There are no nodes with the label ‘a && !a’'))).toEqual({
+      kind: 'ignored',
+      reason: expect.stringContaining('no agent can satisfy'),
+    });
+    expect(parse(waitingFor('There are no nodes with the label ‘linux &&’'))).toEqual({
+      kind: 'invalid',
+      field: 'data.queueCauses.0.reasonForWaiting',
+      problem: expect.stringContaining('not a Jenkins label expression'),
+    });
+  });
+
+  it('uses the configured URL when the event does not name its controller', () => {
+    const event = eventOf(
+      parse(
+        waiting({
+          ciUrl: null,
+          queueCauses: [{ reasonForWaiting: 'There are no nodes with the label ‘x’' }],
+        }),
+      ),
+    );
+    expect(event.jobKey).toBe('http://jenkins.ci.svc:8080/#7');
+  });
+
+  it('uses an absolute source as the controller, normalised with a trailing slash and without credentials', () => {
+    const headers = {
+      ...binaryHeaders('org.jenkinsci.queue.entered_waiting'),
+      'ce-source': 'https://bob:pw@ci.example.com/jenkins?x=1',
+    };
+    const event = eventOf(
+      parse(input(headers, { jenkinsQueueId: 8, why: 'There are no nodes with the label ‘x’' })),
+    );
+    expect(event.jobKey).toBe('https://ci.example.com/jenkins/#8');
+  });
+
+  it('turns a left event into cancelled only when the data says so', () => {
+    const left = (data: Record<string, unknown>) =>
+      parse(
+        input(binaryHeaders('org.jenkinsci.queue.left', 'ce-left'), {
+          jenkinsQueueId: 25,
+          ciUrl: 'https://ci.example.com/',
+          status: 'LEFT',
+          ...data,
+        }),
+      );
+    expect(left({})).toEqual({ kind: 'ignored', reason: expect.stringContaining('left the queue') });
+    expect(eventOf(left({ cancelled: true }))).toMatchObject({
+      action: 'cancelled',
+      jobKey: 'https://ci.example.com/#25',
+      deliveryId: 'ce-left',
+    });
+  });
+
+  it('reads the plugin job completed event, keyed by the build queue id', () => {
+    expect(eventOf(parse(fromFixture('cloudevent-job-completed-binary')))).toEqual({
+      source: 'jenkins',
+      jobKey: 'https://jenkins.example.com/#25',
+      action: 'completed',
+      labels: [],
+      deliveryId: '345acb40-5b5a-4e1a-a3da-b5b31dbabb08',
+      url: 'https://jenkins.example.com/job/app/42/',
+      details: {
+        source: 'jenkins',
+        controllerUrl: 'https://jenkins.example.com/',
+        queueItemId: 25,
+        label: '',
+      },
+    });
+  });
+
+  it('maps job started, and a completed ABORTED run to cancelled', () => {
+    const { headers, body } = fixture('cloudevent-job-completed-binary');
+    const build = (body as { build: Record<string, unknown> }).build;
+    const started = input(
+      { ...headers, 'ce-type': 'org.jenkinsci.job.started' },
+      { ...(body as object), build: { ...build, phase: 'STARTED', status: null } },
+    );
+    const aborted = input(headers, { ...(body as object), build: { ...build, status: 'ABORTED' } });
+    expect(eventOf(parse(started)).action).toBe('started');
+    expect(eventOf(parse(aborted)).action).toBe('cancelled');
+  });
+
+  it('refuses data whose stage contradicts the type (a replayed body under a forged ce-type)', () => {
+    const { headers, body } = fixture('cloudevent-job-completed-binary');
+    expect(parse(input({ ...headers, 'ce-type': 'org.jenkinsci.job.started' }, body))).toEqual({
+      kind: 'invalid',
+      field: 'data.build.phase',
+      problem: expect.stringContaining('does not match'),
+    });
+    const { headers: queueHeaders, body: queueBody } = fixture('cloudevent-entered-waiting-binary');
+    expect(parse(input({ ...queueHeaders, 'ce-type': 'org.jenkinsci.queue.left' }, queueBody))).toMatchObject(
+      {
+        kind: 'invalid',
+        field: 'data.status',
+      },
+    );
+  });
+
+  it('ignores event types Pitcrew does not act on', () => {
+    for (const type of ['org.jenkinsci.job.finalized', 'org.jenkinsci.node.online', 'com.example.other']) {
+      expect(parse(input(binaryHeaders(type), {}))).toEqual({
+        kind: 'ignored',
+        reason: expect.stringContaining(type),
+      });
+    }
+  });
+
+  it('reads data_base64 in structured mode', () => {
+    const data = { jenkinsQueueId: 9, why: 'Waiting for next available executor on ‘linux’' };
+    const body = {
+      specversion: '1.0',
+      id: 'b64',
+      source: 'https://ci.example.com/',
+      type: 'org.jenkinsci.queue.entered_waiting',
+      data_base64: Buffer.from(JSON.stringify(data)).toString('base64'),
+    };
+    expect(eventOf(parse(input({ 'content-type': 'application/cloudevents+json' }, body)))).toMatchObject({
+      jobKey: 'https://ci.example.com/#9',
+    });
+  });
+
+  describe('invalid CloudEvents name the field', () => {
+    const structured = (body: unknown) =>
+      parse(input({ 'content-type': 'application/cloudevents+json' }, body));
+    const { body: good } = fixture('cloudevent-entered-waiting-structured');
+
+    it.each([
+      ['id', 'id'],
+      ['type', 'type'],
+      ['specversion', 'specversion'],
+    ])('structured without %s', (missing, field) => {
+      const { [missing]: _removed, ...rest } = good as Record<string, unknown>;
+      expect(structured(rest)).toMatchObject({ kind: 'invalid', field });
+    });
+
+    it('structured with a wrong specversion, no data, or a bad queue id', () => {
+      expect(structured({ ...(good as object), specversion: '0.3' })).toMatchObject({
+        kind: 'invalid',
+        field: 'specversion',
+      });
+      expect(structured({ ...(good as object), data: undefined })).toMatchObject({
+        kind: 'invalid',
+        field: 'data',
+      });
+      const data = (good as { data: object }).data;
+      expect(structured({ ...(good as object), data: { ...data, jenkinsQueueId: 'twelve' } })).toMatchObject({
+        kind: 'invalid',
+        field: 'data.jenkinsQueueId',
+      });
+      expect(structured({ ...(good as object), data: { ...data, jenkinsQueueId: -1 } })).toMatchObject({
+        field: 'data.jenkinsQueueId',
+      });
+    });
+
+    it.each(['ce-id', 'ce-source', 'ce-type', 'ce-specversion'])('binary without %s', (header) => {
+      const { headers, body } = fixture('cloudevent-entered-waiting-binary');
+      const { [header]: _removed, ...rest } = headers;
+      expect(parse(input(rest, body))).toEqual({
+        kind: 'invalid',
+        field: `header ${header}`,
+        problem: expect.any(String),
+      });
+    });
+
+    it('binary with a body that is not JSON, not JSON-typed, or lacks the queue id', () => {
+      const headers = binaryHeaders('org.jenkinsci.queue.entered_waiting');
+      expect(parse(input(headers, '{"jenkinsQueueId": 7,'))).toEqual({
+        kind: 'invalid',
+        field: 'body',
+        problem: 'is not valid JSON',
+      });
+      expect(parse(input({ ...headers, 'content-type': 'text/plain' }, {}))).toMatchObject({
+        field: 'header content-type',
+      });
+      expect(parse(input(headers, { why: 'Waiting for next available executor on ‘linux’' }))).toMatchObject({
+        kind: 'invalid',
+        field: 'data.jenkinsQueueId',
+      });
+    });
+
+    it('batched mode', () => {
+      expect(parse(input({ 'content-type': 'application/cloudevents-batch+json' }, [good]))).toMatchObject({
+        kind: 'invalid',
+        field: 'header content-type',
+      });
+    });
+  });
+});
+
+describe('Jenkins parseWebhook: the JSON contract', () => {
+  const contract = (body: unknown, headers: Record<string, string> = { 'x-pitcrew-delivery': 'd-1' }) =>
+    parse(input({ 'content-type': 'application/json', ...headers }, body));
+
+  it('reads the sample queued body, keyed by the configured controller URL', () => {
+    expect(parse(fromFixture('generic-queued'))).toEqual({
+      kind: 'event',
+      event: {
+        source: 'jenkins',
+        jobKey: 'http://jenkins.ci.svc:8080/#1234',
+        action: 'queued',
+        labels: ['linux', 'docker'],
+        deliveryId: '0c8e1d4e-7d55-4c2a-b0a5-1f7a3d9c2e61',
+        url: 'https://jenkins.example.com/job/app/',
+        details: {
+          source: 'jenkins',
+          controllerUrl: 'http://jenkins.ci.svc:8080/',
+          queueItemId: 1234,
+          label: 'linux && docker',
+        },
+      },
+    });
+  });
+
+  it('takes a numeric string id and combines several label entries', () => {
+    const event = eventOf(
+      contract({ action: 'queued', job: { id: '42', labels: ['linux', 'docker || podman'] } }),
+    );
+    expect(event.details).toMatchObject({ queueItemId: 42, label: 'linux && (docker || podman)' });
+    expect(event.labels).toEqual(['linux', 'docker']);
+  });
+
+  it.each(['started', 'completed', 'cancelled'] as const)('passes %s through, labels or not', (action) => {
+    expect(eventOf(contract({ action, job: { id: 5, labels: [] } }))).toMatchObject({
+      action,
+      labels: [],
+      jobKey: 'http://jenkins.ci.svc:8080/#5',
+    });
+  });
+
+  it('ignores a queued build that names no label', () => {
+    expect(contract({ action: 'queued', job: { id: 5, labels: [] } })).toEqual({
+      kind: 'ignored',
+      reason: expect.stringContaining('no label'),
+    });
+  });
+
+  it.each([
+    [{ job: { id: 1, labels: ['linux'] } }, 'action'],
+    [{ action: 'finished', job: { id: 1, labels: ['linux'] } }, 'action'],
+    [{ action: 'queued' }, 'job'],
+    [{ action: 'queued', job: { labels: ['linux'] } }, 'job.id'],
+    [{ action: 'queued', job: { id: 'build-1', labels: ['linux'] } }, 'job.id'],
+    [{ action: 'queued', job: { id: 0, labels: ['linux'] } }, 'job.id'],
+    [{ action: 'queued', job: { id: 1, labels: 'linux' } }, 'job.labels'],
+    [{ action: 'queued', job: { id: 1, labels: ['linux docker'] } }, 'job.labels.0'],
+    [{ action: 'queued', job: { id: 1, labels: ['linux'], url: 'ftp://x' } }, 'job.url'],
+    [{ action: 'queued', job: { id: 1, labels: ['linux'], image: 'evil' } }, 'job'],
+    [{ action: 'queued', job: { id: 1, labels: ['linux'] }, extra: true }, 'body'],
+  ])('refuses %j naming %s', (body, field) => {
+    expect(contract(body)).toEqual({ kind: 'invalid', field, problem: expect.any(String) });
+  });
+
+  it('refuses malformed JSON and a missing delivery id', () => {
+    expect(contract('{"action": "queued", ')).toEqual({
+      kind: 'invalid',
+      field: 'body',
+      problem: 'is not valid JSON',
+    });
+    expect(contract({ action: 'queued', job: { id: 1, labels: ['linux'] } }, {})).toEqual({
+      kind: 'invalid',
+      field: 'header x-pitcrew-delivery',
+      problem: expect.any(String),
+    });
+  });
+
+  it('never throws, whatever the bytes', () => {
+    const junk = [
+      Buffer.from([0xff, 0xfe, 0x00]),
+      Buffer.from('null'),
+      Buffer.from('[]'),
+      Buffer.from('"x"'),
+      Buffer.alloc(0),
+    ];
+    const headerSets = [
+      {},
+      { 'content-type': 'application/cloudevents+json' },
+      binaryHeaders('org.jenkinsci.queue.entered_waiting'),
+    ];
+    for (const rawBody of junk) {
+      for (const headers of headerSets) {
+        expect(['invalid', 'ignored']).toContain(source.parseWebhook({ headers, rawBody }).kind);
+      }
+    }
+  });
+});
+
+describe('Jenkins source identity', () => {
+  it('is named jenkins and reads the Pitcrew signature header', () => {
+    expect(source.name).toBe('jenkins');
+    expect(source.signatureHeader).toBe('x-pitcrew-signature-256');
+  });
+});

@@ -1,0 +1,117 @@
+import { configFileSchema, templateSchema, type PitcrewConfig } from '../../../shared/config';
+import { renderAgentPod, renderAgentSecret } from '../../../shared/templates';
+
+const defaults: PitcrewConfig['defaults'] = configFileSchema.shape.defaults.parse(undefined);
+const render = (fields: Record<string, unknown>, agentEnv: Record<string, string> = {}) =>
+  renderAgentPod({
+    template: templateSchema.parse({ name: 'tpl', source: 'jenkins', labels: ['linux'], ...fields }),
+    defaults,
+    namespace: 'agents',
+    podName: 'pc-tpl-abc',
+    requestId: 'jenkins-abc',
+    agentEnv,
+  });
+
+describe('renderAgentPod', () => {
+  it('puts safe defaults on every pod', () => {
+    const pod = render({});
+    expect(pod.spec).toMatchObject({
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      activeDeadlineSeconds: 4 * 3600,
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+    });
+    expect(pod.spec?.containers[0]).toMatchObject({
+      name: 'agent',
+      image: 'jenkins/inbound-agent:latest',
+      resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        capabilities: { drop: ['ALL'] },
+      },
+      envFrom: [{ secretRef: { name: 'pc-tpl-abc' } }],
+    });
+  });
+
+  it('mounts a ServiceAccount token only when the template names one', () => {
+    expect(render({ serviceAccount: 'builder' }).spec).toMatchObject({
+      automountServiceAccountToken: true,
+      serviceAccountName: 'builder',
+    });
+  });
+
+  it('uses the GitHub runner image and entry point by default', () => {
+    const pod = render({ source: 'github' });
+    expect(pod.spec?.containers[0]).toMatchObject({
+      image: 'ghcr.io/actions/actions-runner:latest',
+      command: ['/home/runner/run.sh'],
+    });
+  });
+
+  it('merges the template env with the agent env, the agent env winning', () => {
+    const pod = render({ env: { A: '1', JENKINS_URL: 'template' } }, { JENKINS_URL: 'https://ci/' });
+    expect(pod.spec?.containers[0]?.env).toEqual([
+      { name: 'A', value: '1' },
+      { name: 'JENKINS_URL', value: 'https://ci/' },
+    ]);
+  });
+
+  it('merges podYaml over the pod: containers by name, other lists replaced, new containers appended', () => {
+    const pod = render({
+      tolerations: [{ key: 'a', operator: 'Exists' }],
+      podYaml: [
+        'metadata:',
+        '  annotations: { team: infra }',
+        'spec:',
+        '  tolerations: [{ key: b, operator: Exists }]',
+        '  containers:',
+        '    - name: agent',
+        '      workingDir: /work',
+        '    - name: docker',
+        '      image: docker:dind-rootless',
+      ].join('\n'),
+    });
+    expect(pod.metadata?.annotations).toEqual({ team: 'infra' });
+    expect(pod.spec?.tolerations).toEqual([{ key: 'b', operator: 'Exists' }]);
+    expect(pod.spec?.containers.map((container) => container.name)).toEqual(['agent', 'docker']);
+    expect(pod.spec?.containers[0]).toMatchObject({
+      workingDir: '/work',
+      image: 'jenkins/inbound-agent:latest',
+    });
+  });
+
+  it('keeps Pitcrew identity fields whatever podYaml says', () => {
+    const pod = render({
+      podYaml: [
+        'metadata: { name: other, namespace: kube-system, labels: { app.kubernetes.io/managed-by: someone } }',
+        'spec:',
+        '  restartPolicy: Always',
+        '  containers: [{ name: agent, envFrom: [{ secretRef: { name: someone-elses } }] }]',
+      ].join('\n'),
+    });
+    expect(pod.metadata).toMatchObject({
+      name: 'pc-tpl-abc',
+      namespace: 'agents',
+      labels: { 'app.kubernetes.io/managed-by': 'pitcrew' },
+    });
+    expect(pod.spec?.restartPolicy).toBe('Never');
+    expect(pod.spec?.containers[0]?.envFrom).toEqual([{ secretRef: { name: 'pc-tpl-abc' } }]);
+  });
+});
+
+describe('renderAgentSecret', () => {
+  it('is owned by the pod and holds only the secret env', () => {
+    const secret = renderAgentSecret({
+      namespace: 'agents',
+      podName: 'pc-tpl-abc',
+      podUid: 'uid-1',
+      requestId: 'r',
+      secretEnv: { JENKINS_SECRET: 's3cret' },
+    });
+    expect(secret.metadata?.ownerReferences).toEqual([
+      { apiVersion: 'v1', kind: 'Pod', name: 'pc-tpl-abc', uid: 'uid-1', blockOwnerDeletion: true },
+    ]);
+    expect(secret.stringData).toEqual({ JENKINS_SECRET: 's3cret' });
+  });
+});
