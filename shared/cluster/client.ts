@@ -1,4 +1,12 @@
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubeConfig,
+  createConfiguration,
+  ServerConfiguration,
+  type RequestContext,
+} from '@kubernetes/client-node';
+import type { Agent } from 'node:https';
+import type { Socket } from 'node:net';
 import type { ClusterConfig } from '../config/file-schema';
 
 /**
@@ -28,4 +36,61 @@ export function createKubeConfig(cluster: ClusterConfig, resolvedToken?: string)
   return kubeConfig;
 }
 
-export const createCoreApi = (kubeConfig: KubeConfig): CoreV1Api => kubeConfig.makeApiClient(CoreV1Api);
+export interface ClusterTimeouts {
+  /** TCP connect plus TLS handshake. */
+  readonly connectTimeoutMs: number;
+  /** The whole call, answer included. */
+  readonly requestTimeoutMs: number;
+}
+
+const wrappedAgents = new WeakSet<Agent>();
+
+/**
+ * Ends a connection that has not finished its TLS handshake within `connectTimeoutMs`: node-fetch,
+ * which the client uses, has no connect timeout of its own, and a blackholed API server would
+ * otherwise hold a provision attempt for the whole request timeout.
+ */
+function limitConnectTime(agent: Agent, connectTimeoutMs: number): void {
+  if (wrappedAgents.has(agent)) return;
+  wrappedAgents.add(agent);
+  const original = agent.createConnection.bind(agent) as (...args: unknown[]) => Socket;
+  agent.createConnection = ((...args: unknown[]) => {
+    const socket = original(...args);
+    const timer = setTimeout(
+      () => socket.destroy(new Error(`no TLS connection to the API server within ${connectTimeoutMs} ms`)),
+      connectTimeoutMs,
+    );
+    timer.unref();
+    socket.once('secureConnect', () => clearTimeout(timer)).once('close', () => clearTimeout(timer));
+    return socket;
+  }) as Agent['createConnection'];
+}
+
+/**
+ * A CoreV1 client whose every call carries the configured timeouts (a middleware sets an abort
+ * signal and bounds the connection of the agent the kubeconfig's TLS settings made).
+ */
+export function createCoreApi(kubeConfig: KubeConfig, timeouts?: ClusterTimeouts): CoreV1Api {
+  if (!timeouts) return kubeConfig.makeApiClient(CoreV1Api);
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  const configuration = createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: kubeConfig },
+    promiseMiddleware: [
+      {
+        async pre(context: RequestContext) {
+          context.setSignal(AbortSignal.timeout(timeouts.requestTimeoutMs));
+          const agent = context.getAgent();
+          if (agent && 'createConnection' in agent)
+            limitConnectTime(agent as Agent, timeouts.connectTimeoutMs);
+          return context;
+        },
+        async post(context) {
+          return context;
+        },
+      },
+    ],
+  });
+  return new CoreV1Api(configuration);
+}

@@ -37,8 +37,8 @@ export type ProvisionOutcome =
  * Provisions one request: reserve a slot, ask the CI for the agent's credentials, create the pod and
  * its Secret, record the pod. Returns what happened; throws `RetryLaterError` for a transient failure
  * (the slot is given back first unless the pod already exists), so SQS delivers the message again.
- * `lastAttempt` is true on the delivery after which SQS gives up: the request is failed then, so the
- * record says why the message went to the dead-letter queue.
+ * `lastAttempt` is true on the delivery after which SQS gives up: the request is failed then (and the
+ * error still thrown), so the record says why the message is in the dead-letter queue.
  */
 export async function provisionRequest(
   requestId: string,
@@ -158,7 +158,9 @@ async function handleFailure(
     ports.logger.warn('provision failed; SQS will retry', { requestId: record.requestId, reason });
     throw new RetryLaterError(reason, { cause: error });
   }
-  const why = retryable ? `gave up after the last delivery: ${reason}` : reason;
+  const why = retryable
+    ? `gave up after the last delivery (the message goes to the dead-letter queue): ${reason}`
+    : reason;
   if (context.podCreated)
     await ports.agents.deletePod(ports.config.namespace, podName).catch(() => undefined);
   await ports.sources[record.source]?.adapter
@@ -171,6 +173,9 @@ async function handleFailure(
     .catch(() => undefined);
   await ports.capacity.release(record.requestId, template.name, 'failed', why);
   ports.logger.error('provision failed for good', { requestId: record.requestId, reason: why });
+  // A transient failure on the last delivery still fails the item, so SQS moves the message to the
+  // DLQ where an operator can redrive it; the record already says why.
+  if (retryable) throw new RetryLaterError(why, { cause: error });
   return { kind: 'failed', reason: why };
 }
 

@@ -46,7 +46,7 @@ export function createRuntime(fn: FunctionName, env: Env): Runtime {
           credentials.kind === 'token'
             ? resolveSecret(credentials.token, env, 'cluster.credentials.token')
             : undefined;
-        agents = createAgentClient(createCoreApi(createKubeConfig(config.cluster, token)));
+        agents = createAgentClient(createCoreApi(createKubeConfig(config.cluster, token), config.cluster));
       }
       return agents;
     },

@@ -1,10 +1,11 @@
 import { createServer, connect, type Socket } from 'node:net';
 
-export type ProxyMode = 'pass' | 'refuse';
+export type ProxyMode = 'pass' | 'refuse' | 'blackhole';
 
 /**
  * A loopback TCP proxy a test can cut: in `refuse` mode it resets every new connection, as a
- * crashed or unreachable API server would. TLS passes through untouched (the API server's
+ * crashed API server would; in `blackhole` mode it accepts connections and never answers, as a
+ * hung server or a dropped route would. TLS passes through untouched (the API server's
  * certificate names 127.0.0.1), so clients talk to the real server through it.
  */
 export async function startTcpProxy(target: { host: string; port: number }): Promise<{
@@ -17,6 +18,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const server = createServer((client) => {
     if (mode === 'refuse') {
       client.resetAndDestroy();
+      return;
+    }
+    if (mode === 'blackhole') {
+      sockets.add(client);
+      client.on('error', () => sockets.delete(client)).on('close', () => sockets.delete(client));
       return;
     }
     const upstream = connect(target.port, target.host);

@@ -55,6 +55,40 @@ describe('provisioning failures', () => {
       });
       expect(await system.listPods()).toHaveLength(1);
     });
+
+    it('on the last delivery before the DLQ, fails the request with the reason and gives the slot back', async () => {
+      const { queueLimits } = await import('../../../shared/queue');
+      await system.sendWebhook('generic', queued('doomed'), { 'x-pitcrew-delivery': 'doomed' });
+      proxy.setMode('refuse');
+      const polls = [];
+      for (let attempt = 1; attempt <= queueLimits.queueMaxReceiveCount; attempt++) {
+        let poll = await system.pollOnce(2);
+        while (poll.received === 0) poll = await system.pollOnce(2);
+        polls.push(poll);
+      }
+      proxy.setMode('pass');
+      expect(polls.map((poll) => poll.failed)).toEqual(Array(queueLimits.queueMaxReceiveCount).fill(1));
+      const record = await system.requests.get(requestIdFor('generic', 'doomed'));
+      expect(record).toMatchObject({
+        status: 'failed',
+        holdsSlot: false,
+        attempts: queueLimits.queueMaxReceiveCount,
+      });
+      expect(record?.reason).toMatch(
+        /^gave up after the last delivery \(the message goes to the dead-letter queue\): creating pod .* failed/,
+      );
+
+      // SQS moves it to the DLQ on the next receive.
+      expect(await system.pollOnce(2)).toEqual({ received: 0, failed: 0 });
+      const { ReceiveMessageCommand } = await import('@aws-sdk/client-sqs');
+      const dead = await system.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: system.resources.dlqUrl, WaitTimeSeconds: 2 }),
+      );
+      expect(dead.Messages?.map((message) => JSON.parse(message.Body ?? '{}'))).toEqual([
+        { requestId: requestIdFor('generic', 'doomed') },
+      ]);
+      expect(await system.listPods()).toHaveLength(1); // only the 'flaky' build's pod
+    });
   });
 
   describe('templates the API server refuses', () => {

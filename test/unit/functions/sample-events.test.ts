@@ -29,3 +29,34 @@ describe('the sample events in events/ reach their handlers', () => {
     );
   });
 });
+
+describe('the sample webhook bodies parse through their adapters', () => {
+  const parse = async (file: string) => {
+    const event = sample(file) as {
+      headers: Record<string, string>;
+      body: string;
+      pathParameters: { source: string };
+    };
+    const { parseGithubWebhook } = await import('../../../shared/sources/github');
+    const { parseJenkinsWebhook } = await import('../../../shared/sources/jenkins');
+    const { parseGenericWebhook } = await import('../../../shared/sources/generic');
+    const parsers = {
+      github: parseGithubWebhook,
+      jenkins: (input: Parameters<typeof parseGithubWebhook>[0]) =>
+        parseJenkinsWebhook(input, { controllerUrl: 'https://jenkins.example.com/' }),
+      generic: parseGenericWebhook,
+    };
+    return parsers[event.pathParameters.source as keyof typeof parsers]({
+      headers: event.headers,
+      rawBody: Buffer.from(event.body),
+    });
+  };
+
+  it.each([
+    ['webhook-github-queued.json', 'github', ['self-hosted', 'linux', 'x64']],
+    ['webhook-jenkins-queued.json', 'jenkins', ['linux']],
+    ['webhook-generic-queued.json', 'generic', ['linux']],
+  ])('%s is a queued %s build asking for %j', async (file, source, labels) => {
+    expect(await parse(file)).toMatchObject({ kind: 'event', event: { source, action: 'queued', labels } });
+  });
+});

@@ -264,6 +264,17 @@ describe('Jenkins createAgentCredentials', () => {
       expect((error as Error).message).toContain('url does not point at a Jenkins controller');
     });
 
+    it('a redirect instead of the JNLP file (a proxy sending to its login page) is refused', async () => {
+      jenkins.failNext(1, {
+        status: 302,
+        headers: { location: 'https://sso.example.com/login' },
+        path: /jnlp$/,
+      });
+      const error = await failureOf(source().createAgentCredentials(request));
+      expect(error).toBeInstanceOf(CiRejectedError);
+      expect((error as Error).message).toContain('(302): it redirected the call');
+    });
+
     it('a login page instead of the JNLP file is refused, not retried', async () => {
       jenkins.failNext(1, {
         status: 200,
