@@ -1,14 +1,64 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit, Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { loadSettings } from '../../shared/config';
-import { createLogger, NotImplementedError } from '../../shared/lambda';
+import { createLogger } from '../../shared/lambda';
+import { reap, type ReapPorts, type ReapReport } from '../../shared/reap';
+import { createRuntime } from '../../shared/runtime';
+import {
+  createCapacityStore,
+  createLeaseStore,
+  createRequestStore,
+  createSettingsStore,
+} from '../../shared/state';
 
-loadSettings('reap', process.env);
+const runtime = createRuntime('reap', process.env);
 const logger = createLogger('reap');
+const metrics = new Metrics({ namespace: 'Pitcrew', serviceName: 'pitcrew-reap' });
+const table = runtime.settings.tableName;
+const ports: ReapPorts = {
+  config: { ...runtime.config, namespace: runtime.config.cluster.namespace },
+  sources: runtime.sources,
+  requests: createRequestStore(runtime.db, table),
+  capacity: createCapacityStore(runtime.db, table),
+  settings: createSettingsStore(runtime.db, table),
+  leases: createLeaseStore(runtime.db, table),
+  agents: runtime.agents(),
+  sqs: runtime.sqs,
+  queueUrl: runtime.settings.queueUrl,
+  logger,
+  now: () => new Date(),
+};
 
-/** Placeholder until the reaper issue: fails, so the schedule's error metric shows it is not running. */
-async function reap(): Promise<never> {
-  throw new NotImplementedError('the reaper');
+/** Publishes one run's report as CloudWatch metrics (EMF, written with the log line). */
+function publish(report: ReapReport): void {
+  for (const [phase, count] of Object.entries(report.podsByPhase)) {
+    metrics.singleMetric().addDimension('phase', phase).addMetric('Pods', MetricUnit.Count, count);
+  }
+  for (const [template, count] of Object.entries(report.podsByTemplate)) {
+    metrics
+      .singleMetric()
+      .addDimension('template', template)
+      .addMetric('PodsByTemplate', MetricUnit.Count, count);
+  }
+  for (const [reason, count] of Object.entries(report.deleted)) {
+    metrics
+      .singleMetric()
+      .addDimension('reason', reason)
+      .addMetric('PodsDeleted', MetricUnit.Count, count ?? 0);
+  }
+  metrics.addMetric('WaitingRequests', MetricUnit.Count, report.waiting);
+  metrics.addMetric('OldestWaitingSeconds', MetricUnit.Seconds, report.oldestWaitingSeconds);
+  metrics.addMetric('CounterRepairs', MetricUnit.Count, report.counterRepairs);
+  metrics.addMetric('LostRequests', MetricUnit.Count, report.lost);
+  metrics.addMetric('ReapErrors', MetricUnit.Count, report.errors);
 }
 
-export const handler = middy(reap).use(injectLambdaContext(logger));
+/** The schedule's entry point (and ops `reconcile`'s, with `force` to trim running pods over a lowered cap). */
+async function runReaper(event: { force?: unknown } | undefined): Promise<ReapReport> {
+  const report = await reap(ports, { force: event?.force === true });
+  if (!report.skipped) publish(report);
+  return report;
+}
+
+export const handler = middy(runReaper).use(injectLambdaContext(logger)).use(logMetrics(metrics));

@@ -3,7 +3,12 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createLogger } from '../../shared/lambda';
 import { createRuntime } from '../../shared/runtime';
-import { createDeliveryStore, createRequestStore } from '../../shared/state';
+import {
+  createCapacityStore,
+  createDeliveryStore,
+  createRequestStore,
+  createSettingsStore,
+} from '../../shared/state';
 import { receiveWebhook, type WebhookPorts } from '../../shared/webhook';
 import { toHttpResponse } from './http-response';
 
@@ -13,6 +18,9 @@ const logger = createLogger('webhook');
 const ports: WebhookPorts = {
   sources: runtime.sources,
   templates: runtime.config.templates,
+  globalCap: runtime.config.capacity.globalCap,
+  capacity: createCapacityStore(runtime.db, runtime.settings.tableName),
+  settings: createSettingsStore(runtime.db, runtime.settings.tableName),
   requests: createRequestStore(runtime.db, runtime.settings.tableName),
   deliveries: createDeliveryStore(runtime.db, runtime.settings.tableName),
   sqs: runtime.sqs,

@@ -72,7 +72,31 @@ export function createAgentClient(core: CoreV1Api) {
     return { pod, hasSecret: secret !== undefined };
   }
 
-  return { createPod, putSecret, deletePod, findAgent };
+  /**
+   * Every pod matching `labelSelector`, in pages of `pageSize` (one API call per page): the reaper's
+   * single read of the cluster per run.
+   */
+  async function listPods(namespace: string, labelSelector: string, pageSize = 500): Promise<V1Pod[]> {
+    const pods: V1Pod[] = [];
+    let next: string | undefined;
+    do {
+      try {
+        const page = await core.listNamespacedPod({
+          namespace,
+          labelSelector,
+          limit: pageSize,
+          _continue: next,
+        });
+        pods.push(...page.items);
+        next = page.metadata?._continue || undefined;
+      } catch (error) {
+        throw translateClusterError(error, `listing pods in ${namespace}`);
+      }
+    } while (next);
+    return pods;
+  }
+
+  return { createPod, putSecret, deletePod, findAgent, listPods };
 }
 
 export type AgentClient = ReturnType<typeof createAgentClient>;

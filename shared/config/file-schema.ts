@@ -141,6 +141,16 @@ export const templateSchema = z
   .strict();
 export type AgentTemplate = z.infer<typeof templateSchema>;
 
+/** The reaper's own timings; docs/reaper.md explains each. */
+export const reaperSchema = z
+  .object({
+    orphanGraceSeconds: z.number().int().nonnegative().default(120),
+    stuckGraceSeconds: z.number().int().nonnegative().default(60),
+    lostGraceSeconds: z.number().int().nonnegative().default(60),
+    staleQueuedSeconds: z.number().int().nonnegative().default(900),
+  })
+  .strict();
+
 export const configFileSchema = z
   .object({
     cluster: clusterSchema,
@@ -169,6 +179,12 @@ export const configFileSchema = z
         runAsUser: 1000,
       }),
     templates: z.array(templateSchema).min(1),
+    reaper: reaperSchema.default({
+      orphanGraceSeconds: 120,
+      stuckGraceSeconds: 60,
+      lostGraceSeconds: 60,
+      staleQueuedSeconds: 900,
+    }),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -84,4 +84,9 @@ export interface CiSourceAdapter {
   createAgentCredentials(request: AgentRequest): Promise<AgentCredentials>;
   /** Removes the agent at the CI if it is still registered; a missing agent is success. */
   deregisterAgent(request: AgentRequest & { readonly externalId?: string }): Promise<void>;
+  /**
+   * Whether the agent runs a build right now, for CIs whose agents outlive a build (Jenkins). The
+   * reaper reads it right before deleting an agent, and leaves the agent alone if this throws.
+   */
+  isAgentBusy?(agentName: string): Promise<boolean>;
 }

@@ -1,5 +1,11 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RequestStatus } from '../requests/record';
 import { StateUnavailableError } from './errors';
@@ -160,7 +166,64 @@ export function createCapacityStore(
     return failed === undefined;
   }
 
-  return { reserve, release };
+  /** Every counter: `global` and one per template that ever took a slot. */
+  async function readCounters(): Promise<CounterSnapshot> {
+    try {
+      const { Items = [] } = await db.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.globalCounter().pk },
+          ConsistentRead: true,
+        }),
+      );
+      const templates: Record<string, number> = {};
+      let global = 0;
+      for (const item of Items) {
+        const used = Number(item.used ?? 0);
+        if (item.sk === keys.globalCounter().sk) global = used;
+        else if (typeof item.sk === 'string' && item.sk.startsWith('template#'))
+          templates[item.sk.slice('template#'.length)] = used;
+      }
+      return { global, templates };
+    } catch (error) {
+      throw new StateUnavailableError('Query (counters)', { cause: error });
+    }
+  }
+
+  /**
+   * Sets a counter to `expected` only if it still reads `observed` (what the reaper read before it
+   * listed the requests), so a reservation made meanwhile is never undone. False if it moved.
+   */
+  async function repairCounter(
+    template: string | 'global',
+    observed: number,
+    expected: number,
+  ): Promise<boolean> {
+    try {
+      await db.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: template === 'global' ? keys.globalCounter() : keys.templateCounter(template),
+          UpdateExpression: 'SET used = :expected',
+          ConditionExpression:
+            observed === 0 ? 'attribute_not_exists(used) OR used = :observed' : 'used = :observed',
+          ExpressionAttributeValues: { ':expected': expected, ':observed': observed },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw new StateUnavailableError('UpdateItem (counter repair)', { cause: error });
+    }
+  }
+
+  return { reserve, release, readCounters, repairCounter };
 }
 
 export type CapacityStore = ReturnType<typeof createCapacityStore>;
+
+export interface CounterSnapshot {
+  readonly global: number;
+  readonly templates: Readonly<Record<string, number>>;
+}

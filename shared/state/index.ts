@@ -1,11 +1,13 @@
 export { createCapacityStore } from './capacity-store';
-export type { CapacityStore, Reservation, SlotRequest } from './capacity-store';
+export type { CapacityStore, CounterSnapshot, Reservation, SlotRequest } from './capacity-store';
 export { createStateClient } from './client';
 export type { StateClientOptions } from './client';
 export { createDeliveryStore, deliveryTtlSeconds } from './delivery-store';
 export type { DeliveryStore } from './delivery-store';
 export { StateUnavailableError } from './errors';
 export { keys } from './keys';
+export { createLeaseStore } from './lease-store';
+export type { LeaseStore } from './lease-store';
 export { createRequestStore } from './request-store';
 export type { CreateResult, EndResult, RequestStore } from './request-store';
 export { createSettingsStore } from './settings-store';

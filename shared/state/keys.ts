@@ -8,4 +8,5 @@ export const keys = {
   globalCounter: () => ({ pk: 'capacity', sk: 'global' }),
   templateCounter: (template: string) => ({ pk: 'capacity', sk: `template#${template}` }),
   settings: () => ({ pk: 'settings', sk: 'runtime' }),
+  lease: (name: string) => ({ pk: 'lease', sk: name }),
 } as const;

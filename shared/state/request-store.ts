@@ -3,6 +3,7 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -15,6 +16,7 @@ import {
 } from '../requests/record';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
+import { tableShape } from './table';
 
 export type CreateResult =
   { readonly created: true } | { readonly created: false; readonly existing: RequestRecord };
@@ -169,7 +171,30 @@ export function createRequestStore(
     }
   }
 
-  return { get, createIfAbsent, transition, end, deleteIfStillQueued };
+  /** Every request in one state, oldest first (the byStatus index, all pages). */
+  async function listByStatus(status: RequestStatus): Promise<RequestRecord[]> {
+    const records: RequestRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await send('Query', () =>
+        db.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: tableShape.statusIndex.name,
+            KeyConditionExpression: '#status = :status',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':status': status },
+            ExclusiveStartKey: startKey,
+          }),
+        ),
+      );
+      for (const item of page.Items ?? []) records.push(requestRecordSchema.parse(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return records;
+  }
+
+  return { get, createIfAbsent, transition, end, deleteIfStillQueued, listByStatus };
 }
 
 export type RequestStore = ReturnType<typeof createRequestStore>;

@@ -1,5 +1,9 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { AgentTemplate } from '../config/file-schema';
+import { capacityLimits } from '../capacity/limits';
+import { wakeWaiting } from '../capacity/wake';
+import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
+import type { CapacityStore } from '../state/capacity-store';
+import type { SettingsStore } from '../state/settings-store';
 import type { LoggerPort } from '../ports/logger';
 import { QueueUnavailableError } from '../queue/errors';
 import { sendProvisionMessage } from '../queue/provision-queue';
@@ -24,6 +28,9 @@ export type SourceRegistry = Partial<Record<CiSource, ConfiguredSource>>;
 export interface WebhookPorts {
   readonly sources: SourceRegistry;
   readonly templates: readonly AgentTemplate[];
+  readonly capacity: CapacityStore;
+  readonly settings: SettingsStore;
+  readonly globalCap: PitcrewConfig['capacity']['globalCap'];
   readonly requests: RequestStore;
   readonly deliveries: DeliveryStore;
   readonly sqs: SQSClient;
@@ -124,12 +131,36 @@ async function actOn(event: BuildEvent, ports: WebhookPorts): Promise<WebhookOut
         : { kind: 'ignored', requestId, reason: 'no agent of ours is provisioned for this build' };
     }
     case 'completed':
-    case 'cancelled': {
-      const ended = await ports.requests.end(newRecord(event, requestId, ports.now()), event.action);
-      if (ended.kind === 'tombstoned') return { kind: 'recorded', requestId, status: event.action };
-      return { kind: 'recorded', requestId, status: ended.record.status };
-    }
+    case 'cancelled':
+      return endBuild(event, requestId, event.action, ports);
   }
+}
+
+/**
+ * The CI ended a build. A request holding a slot gives it back now and wakes the oldest waiting
+ * request, rather than a minute later at the next reaper run; its pod is the reaper's to delete.
+ */
+async function endBuild(
+  event: BuildEvent,
+  requestId: string,
+  to: 'completed' | 'cancelled',
+  ports: WebhookPorts,
+): Promise<WebhookOutcome> {
+  const current = await ports.requests.get(requestId);
+  if (
+    current?.holdsSlot &&
+    current.template &&
+    (await ports.capacity.release(requestId, current.template, to))
+  ) {
+    const limits = capacityLimits(
+      { capacity: { globalCap: ports.globalCap }, templates: ports.templates },
+      await ports.settings.get(),
+    );
+    await wakeWaiting(ports, limits, 1);
+    return { kind: 'recorded', requestId, status: to };
+  }
+  const ended = await ports.requests.end(newRecord(event, requestId, ports.now()), to);
+  return { kind: 'recorded', requestId, status: ended.kind === 'tombstoned' ? to : ended.record.status };
 }
 
 async function enqueue(event: BuildEvent, requestId: string, ports: WebhookPorts): Promise<WebhookOutcome> {

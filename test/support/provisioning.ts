@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { pollOnce, type SqsHandler } from '../../infra/local/dev/sqs-poller';
+import type { ReapReport } from '../../shared/reap';
 import { signBody } from '../../shared/sources';
 import { createRequestStore, type RequestStore } from '../../shared/state';
 import { startFakeGithub, type FakeGithub } from '../fakes/github-api';
@@ -31,6 +32,8 @@ export interface SystemOptions {
   /** Cluster credentials; the admin kubeconfig by default. */
   readonly clusterCredentials?: Record<string, unknown>;
   readonly visibilityTimeoutSeconds?: number;
+  /** The config's `reaper` timings (tests shorten the graces). */
+  readonly reaper?: Record<string, number>;
 }
 
 type WebhookHandler = (event: unknown, context: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -92,6 +95,7 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
       generic: { webhookSecret: { value: testSecrets.generic } },
     },
     templates,
+    ...(options.reaper ? { reaper: options.reaper } : {}),
   };
   const configFile = join(mkdtempSync(join(tmpdir(), 'pitcrew-config-')), 'pitcrew.yaml');
   writeFileSync(configFile, stringify(config));
@@ -108,6 +112,10 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
   };
   const webhook = (await importHandler('webhook', env)).handler as unknown as WebhookHandler;
   const provisionHandler = (await importHandler('provision', env)).handler as unknown as SqsHandler;
+  const reapHandler = (await importHandler('reap', env)).handler as unknown as (
+    event: unknown,
+    context: unknown,
+  ) => Promise<ReapReport>;
   const sqs: SQSClient = testSqsClient();
   const db = testStateClient();
   const requests: RequestStore = createRequestStore(db, resources.tableName);
@@ -177,6 +185,9 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
     provisionAll,
     pollOnce: (waitSeconds = 1) => pollOnce(provisionHandler, pollOptions, waitSeconds),
     listPods,
+    /** One reaper run through the real reap handler. */
+    reapNow: (force = false) => reapHandler({ force }, lambdaContext('reap')),
+    db,
     async close() {
       sqs.destroy();
       db.destroy();

@@ -62,11 +62,6 @@ describe('webhook refusals need no server (nothing is written for them)', () => 
 });
 
 describe('placeholders answer honestly', () => {
-  it('reap: fails rather than pretending to have reaped', async () => {
-    const { handler } = await importHandler('reap');
-    await expect(handler({}, lambdaContext())).rejects.toThrow(/not implemented/);
-  });
-
   it('ops: names the bad field for an unknown action, and fails for a known one', async () => {
     const { handler } = await importHandler('ops');
     await expect(handler({ action: 'explode' }, lambdaContext())).rejects.toThrow(/field 'action'/);

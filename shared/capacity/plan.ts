@@ -1,0 +1,85 @@
+import type { CounterSnapshot } from '../state/capacity-store';
+import type { RequestRecord } from '../requests/record';
+
+export interface CapacityLimits {
+  readonly globalCap: number;
+  readonly templateCaps: Readonly<Record<string, number>>;
+}
+
+/** The counters as they should be: one slot per request that holds one. */
+export function expectedCounters(holders: readonly RequestRecord[]): CounterSnapshot {
+  const templates: Record<string, number> = {};
+  for (const record of holders)
+    if (record.holdsSlot && record.template)
+      templates[record.template] = (templates[record.template] ?? 0) + 1;
+  return { global: Object.values(templates).reduce((sum, used) => sum + used, 0), templates };
+}
+
+/** Which counters differ from what they should be. */
+export function counterRepairs(
+  observed: CounterSnapshot,
+  expected: CounterSnapshot,
+): { template: string | 'global'; observed: number; expected: number }[] {
+  const repairs: { template: string | 'global'; observed: number; expected: number }[] = [];
+  if (observed.global !== expected.global)
+    repairs.push({ template: 'global', observed: observed.global, expected: expected.global });
+  const names = new Set([...Object.keys(observed.templates), ...Object.keys(expected.templates)]);
+  for (const name of [...names].sort()) {
+    const was = observed.templates[name] ?? 0;
+    const should = expected.templates[name] ?? 0;
+    if (was !== should) repairs.push({ template: name, observed: was, expected: should });
+  }
+  return repairs;
+}
+
+/**
+ * Waiting requests to wake, oldest first and fair across templates: one per template in turn, within
+ * each template's free slots and the global free slots. Provisioning still reserves atomically, so a
+ * wrong guess here only costs a message.
+ */
+export function planWake(
+  waiting: readonly RequestRecord[],
+  used: CounterSnapshot,
+  limits: CapacityLimits,
+): RequestRecord[] {
+  let globalFree = limits.globalCap - used.global;
+  const free: Record<string, number> = {};
+  const queues = new Map<string, RequestRecord[]>();
+  for (const record of [...waiting].sort((a, b) => a.statusSince.localeCompare(b.statusSince))) {
+    const template = record.template ?? '';
+    free[template] ??= (limits.templateCaps[template] ?? 0) - (used.templates[template] ?? 0);
+    queues.set(template, [...(queues.get(template) ?? []), record]);
+  }
+  const woken: RequestRecord[] = [];
+  let progressed = true;
+  while (globalFree > 0 && progressed) {
+    progressed = false;
+    for (const [template, queue] of queues) {
+      if (globalFree <= 0) break;
+      const next = (free[template] ?? 0) > 0 ? queue.shift() : undefined;
+      if (!next) continue;
+      woken.push(next);
+      free[template] = (free[template] ?? 0) - 1;
+      globalFree -= 1;
+      progressed = true;
+    }
+  }
+  return woken;
+}
+
+/**
+ * Over a lowered cap: which pending pods to give up, newest first, never running ones unless forced.
+ * `holders` are the requests holding a template's slots, with whether their pod is still pending.
+ */
+export function planTrim(
+  holders: readonly { record: RequestRecord; pending: boolean; createdAtMs: number }[],
+  cap: number,
+  force: boolean,
+): RequestRecord[] {
+  const excess = holders.length - cap;
+  if (excess <= 0) return [];
+  const newestFirst = [...holders].sort((a, b) => b.createdAtMs - a.createdAtMs);
+  const pending = newestFirst.filter((holder) => holder.pending);
+  const running = newestFirst.filter((holder) => !holder.pending);
+  return [...pending, ...(force ? running : [])].slice(0, excess).map((holder) => holder.record);
+}

@@ -1,0 +1,41 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { LoggerPort } from '../ports/logger';
+import { sendProvisionMessage } from '../queue/provision-queue';
+import type { CapacityStore } from '../state/capacity-store';
+import type { RequestStore } from '../state/request-store';
+import { planWake, type CapacityLimits } from './plan';
+
+export interface WakePorts {
+  readonly requests: RequestStore;
+  readonly capacity: CapacityStore;
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly logger: LoggerPort;
+}
+
+/**
+ * Moves waiting requests back to queued and enqueues them, oldest first and fair across templates,
+ * as far as the free capacity goes (at most `max`). Called by the reaper, and by the webhook when a
+ * completion frees a slot, so waiting work starts at once rather than a minute later.
+ */
+export async function wakeWaiting(
+  ports: WakePorts,
+  limits: CapacityLimits,
+  max = Number.POSITIVE_INFINITY,
+): Promise<string[]> {
+  const waiting = await ports.requests.listByStatus('waiting');
+  if (waiting.length === 0) return [];
+  const plan = planWake(waiting, await ports.capacity.readCounters(), limits).slice(0, max);
+  const woken: string[] = [];
+  for (const record of plan) {
+    const moved = await ports.requests.transition(record.requestId, ['waiting'], 'queued', {
+      reason: 'capacity freed',
+    });
+    if (!moved) continue;
+    // If this send fails the request stays queued, and the reaper re-sends stale queued requests.
+    await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId: record.requestId });
+    woken.push(record.requestId);
+  }
+  if (woken.length > 0) ports.logger.info('woke waiting requests', { count: woken.length });
+  return woken;
+}

@@ -1,0 +1,100 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { AgentTemplate } from '../config/file-schema';
+import type { AgentClient } from '../cluster/agents';
+import type { LoggerPort } from '../ports/logger';
+import { sendProvisionMessage } from '../queue/provision-queue';
+import type { RequestRecord, RequestStatus } from '../requests/record';
+import type { SourceDetails } from '../sources/types';
+import type { CapacityStore } from '../state/capacity-store';
+import type { RequestStore } from '../state/request-store';
+import type { SourceRegistry } from '../webhook/receive-webhook';
+import type { BuildOutcome } from './decide';
+import type { PodView } from './pod-view';
+
+export interface ActPorts {
+  readonly namespace: string;
+  readonly sources: SourceRegistry;
+  readonly requests: RequestStore;
+  readonly capacity: CapacityStore;
+  readonly agents: AgentClient;
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly logger: LoggerPort;
+}
+
+/** Details to deregister with when the request is gone: Jenkins needs only the agent's name. */
+const detailsFor = (pod: PodView, record: RequestRecord | undefined): SourceDetails | undefined =>
+  record?.details ??
+  (pod.source === 'jenkins'
+    ? { source: 'jenkins', controllerUrl: '', queueItemId: 0, label: '' }
+    : undefined);
+
+/** Removes the agent at its CI (best effort: a CI that is down must not keep a pod alive). */
+export async function deregister(
+  ports: ActPorts,
+  pod: PodView,
+  record: RequestRecord | undefined,
+  template: AgentTemplate | undefined,
+): Promise<void> {
+  const details = detailsFor(pod, record);
+  const adapter = pod.source ? ports.sources[pod.source]?.adapter : undefined;
+  if (!adapter || !details) return;
+  await adapter
+    .deregisterAgent({
+      requestId: record?.requestId ?? pod.requestId ?? '',
+      agentName: pod.name,
+      labels: template?.labels ?? [],
+      details,
+      externalId: record?.externalId,
+    })
+    .catch((error: unknown) =>
+      ports.logger.warn('could not deregister the agent; the CI may list it until it times out', {
+        podName: pod.name,
+        error: String(error),
+      }),
+    );
+}
+
+/**
+ * Ends a request the way the reaper decided: `completed`/`failed` give the slot back and end it,
+ * `retry` gives the slot back and enqueues the build again. Every step is conditional, so a second
+ * run (or a webhook) that got there first makes this a no-op.
+ */
+export async function settle(
+  ports: ActPorts,
+  record: RequestRecord | undefined,
+  outcome: BuildOutcome,
+  reason: string,
+): Promise<'retried' | 'ended' | 'none'> {
+  if (!record || outcome === 'none') return 'none';
+  const to: RequestStatus = outcome === 'retry' ? 'queued' : outcome;
+  const from: RequestStatus[] = ['provisioning', 'provisioned', 'started', 'queued', 'waiting'];
+  const moved =
+    record.holdsSlot && record.template
+      ? await ports.capacity.release(record.requestId, record.template, to, reason)
+      : (await ports.requests.transition(record.requestId, from, to, { reason })) !== undefined;
+  if (!moved) return 'none';
+  if (outcome === 'retry') {
+    await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId: record.requestId });
+    return 'retried';
+  }
+  return 'ended';
+}
+
+/**
+ * Deletes a Jenkins agent only if it is idle, reading its busy state right before acting; a busy
+ * agent, or one whose state cannot be read, is left for the next run.
+ */
+export async function isSafeToDelete(ports: ActPorts, pod: PodView): Promise<boolean> {
+  const adapter = pod.source ? ports.sources[pod.source]?.adapter : undefined;
+  if (!adapter?.isAgentBusy) return true;
+  try {
+    return !(await adapter.isAgentBusy(pod.name));
+  } catch (error) {
+    ports.logger.warn('could not read whether the agent is busy; leaving it', {
+      podName: pod.name,
+      error: String(error),
+    });
+    return false;
+  }
+}

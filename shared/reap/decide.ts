@@ -1,0 +1,166 @@
+import type { AgentTemplate } from '../config/file-schema';
+import { isTerminal, type RequestRecord } from '../requests/record';
+import type { PodView } from './pod-view';
+import type { ReapRules } from './rules';
+
+export const deleteReasons = ['finished', 'stuck', 'too-old', 'orphan', 'idle', 'over-cap'] as const;
+export type DeleteReason = (typeof deleteReasons)[number];
+
+/** What happens to the build of a pod the reaper deletes. */
+export type BuildOutcome = 'completed' | 'failed' | 'retry' | 'none';
+
+export type PodDecision =
+  | { readonly kind: 'keep' }
+  | {
+      readonly kind: 'delete';
+      readonly reason: DeleteReason;
+      readonly message: string;
+      readonly outcome: BuildOutcome;
+    }
+  /** A Jenkins agent that may be idle: read its busy state right before deleting (act.ts). */
+  | {
+      readonly kind: 'delete-if-idle';
+      readonly reason: 'idle' | 'orphan';
+      readonly message: string;
+      readonly outcome: BuildOutcome;
+    };
+
+const seconds = (fromMs: number, nowMs: number): number => (nowMs - fromMs) / 1000;
+
+/** Another attempt while the template allows retries, else the build fails. */
+const retryOrFail = (record: RequestRecord | undefined, template: AgentTemplate | undefined): BuildOutcome =>
+  record && !isTerminal(record.status)
+    ? record.attempts <= (template?.retries ?? 0)
+      ? 'retry'
+      : 'failed'
+    : 'none';
+
+function finishedDecision(
+  pod: PodView,
+  record: RequestRecord | undefined,
+  template: AgentTemplate | undefined,
+  nowMs: number,
+): PodDecision {
+  const failed = pod.phase === 'Failed';
+  const policy = template?.retention.policy ?? 'never';
+  const keepMinutes =
+    policy === 'always' || (policy === 'onFailure' && failed) ? (template?.retention.minutes ?? 0) : 0;
+  if (seconds(pod.finishedAtMs ?? pod.createdAtMs, nowMs) < keepMinutes * 60) return { kind: 'keep' };
+  const active = record !== undefined && !isTerminal(record.status);
+  const message = failed
+    ? `the agent exited with code ${pod.exitCode ?? '?'} (${pod.exitReason ?? 'Failed'})`
+    : 'the agent finished';
+  return {
+    kind: 'delete',
+    reason: 'finished',
+    message,
+    outcome: active ? (failed ? 'failed' : 'completed') : 'none',
+  };
+}
+
+function stuckMessage(pod: PodView, template: AgentTemplate): string | undefined {
+  if (pod.waitingReason?.includes('Image') || pod.waitingReason === 'ErrImagePull') {
+    return `image \`${pod.image ?? '?'}\` cannot be pulled (${pod.waitingReason}): check the template's image and registry credentials`;
+  }
+  if (pod.waitingReason === 'CreateContainerConfigError')
+    return `the container cannot be configured: ${pod.waitingMessage ?? 'CreateContainerConfigError'}`;
+  if (pod.unschedulableMessage)
+    return `no node can run it after ${template.pendingTimeoutSeconds} s: ${pod.unschedulableMessage}`;
+  return `still Pending after ${template.pendingTimeoutSeconds} s`;
+}
+
+/**
+ * The reaper's decision for one of its pods, from the pod, its request (if any) and its template.
+ * Pure: the same inputs always give the same decision.
+ */
+export function decidePod(
+  pod: PodView,
+  record: RequestRecord | undefined,
+  template: AgentTemplate | undefined,
+  nowMs: number,
+  rules: ReapRules,
+): PodDecision {
+  if (pod.deleting) return { kind: 'keep' };
+  if (pod.phase === 'Succeeded' || pod.phase === 'Failed')
+    return finishedDecision(pod, record, template, nowMs);
+
+  const active = record !== undefined && !isTerminal(record.status) && record.podName === pod.name;
+  if (!active || !template) {
+    if (seconds(pod.createdAtMs, nowMs) < rules.orphanGraceSeconds) return { kind: 'keep' };
+    const message = record ? `its build is ${record.status}` : 'no request asks for it';
+    // Never cut a Jenkins build short: check the agent is idle first.
+    return pod.source === 'jenkins'
+      ? { kind: 'delete-if-idle', reason: 'orphan', message, outcome: 'none' }
+      : { kind: 'delete', reason: 'orphan', message, outcome: 'none' };
+  }
+
+  if (pod.phase === 'Pending') {
+    const age = seconds(pod.createdAtMs, nowMs);
+    const stuckWaiting =
+      pod.waitingReason !== undefined &&
+      rules.stuckReasons.includes(pod.waitingReason) &&
+      age >= rules.stuckGraceSeconds;
+    if (stuckWaiting || age >= template.pendingTimeoutSeconds) {
+      return {
+        kind: 'delete',
+        reason: 'stuck',
+        message: stuckMessage(pod, template) ?? 'stuck',
+        outcome: retryOrFail(record, template),
+      };
+    }
+    return { kind: 'keep' };
+  }
+
+  const runningFor = seconds(pod.startedAtMs ?? pod.createdAtMs, nowMs);
+  if (runningFor >= template.maxLifetimeSeconds) {
+    return {
+      kind: 'delete',
+      reason: 'too-old',
+      message: `ran longer than its maximum lifetime of ${template.maxLifetimeSeconds} s`,
+      outcome: 'failed',
+    };
+  }
+  if (
+    pod.source === 'jenkins' &&
+    record.status === 'provisioned' &&
+    runningFor >= template.idleMinutes * 60
+  ) {
+    return {
+      kind: 'delete-if-idle',
+      reason: 'idle',
+      message: `no build started on it within ${template.idleMinutes} minutes`,
+      outcome: 'failed',
+    };
+  }
+  return { kind: 'keep' };
+}
+
+export type RecordDecision =
+  | { readonly kind: 'keep' }
+  /** Its pod vanished: give the slot back and try again, or fail when out of retries. */
+  | { readonly kind: 'lost'; readonly outcome: 'retry' | 'failed' }
+  /** Queued long ago with maybe no message left: send one again (provisioning is idempotent). */
+  | { readonly kind: 'resend' };
+
+/** The decision for an active request, given whether its pod was in the list. */
+export function decideRecord(
+  record: RequestRecord,
+  podListed: boolean,
+  template: AgentTemplate | undefined,
+  nowMs: number,
+  rules: ReapRules,
+): RecordDecision {
+  const age = seconds(new Date(record.statusSince).getTime(), nowMs);
+  if (
+    (record.status === 'provisioned' || record.status === 'started') &&
+    !podListed &&
+    age >= rules.lostGraceSeconds
+  ) {
+    return { kind: 'lost', outcome: retryOrFail(record, template) === 'retry' ? 'retry' : 'failed' };
+  }
+  if (record.status === 'provisioning' && !podListed && age >= rules.staleQueuedSeconds) {
+    return { kind: 'lost', outcome: retryOrFail(record, template) === 'retry' ? 'retry' : 'failed' };
+  }
+  if (record.status === 'queued' && age >= rules.staleQueuedSeconds) return { kind: 'resend' };
+  return { kind: 'keep' };
+}

@@ -1,0 +1,10 @@
+export { decidePod, decideRecord, deleteReasons } from './decide';
+export type { BuildOutcome, DeleteReason, PodDecision, RecordDecision } from './decide';
+export { toPodView } from './pod-view';
+export type { PodView } from './pod-view';
+export { reap } from './reap';
+export type { ReapPorts } from './reap';
+export { emptyReport } from './report';
+export type { ReapReport } from './report';
+export { reapRulesFrom, stuckReasons } from './rules';
+export type { ReapRules } from './rules';

@@ -1,0 +1,61 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { isCiSource, type CiSource } from '../sources/names';
+import { pitcrewLabels } from '../templates/labels';
+
+/** What the reaper reads off one pod, parsed once from the list (no per-pod calls). */
+export interface PodView {
+  readonly name: string;
+  readonly requestId?: string;
+  readonly template?: string;
+  readonly source?: CiSource;
+  readonly phase: string;
+  readonly createdAtMs: number;
+  /** When the agent container started running, if it did. */
+  readonly startedAtMs?: number;
+  /** When the last container ended, for finished pods. */
+  readonly finishedAtMs?: number;
+  readonly exitCode?: number;
+  readonly exitReason?: string;
+  readonly deleting: boolean;
+  readonly waitingReason?: string;
+  readonly waitingMessage?: string;
+  readonly unschedulableMessage?: string;
+  readonly image?: string;
+}
+
+const ms = (value: Date | string | undefined): number | undefined =>
+  value === undefined ? undefined : new Date(value).getTime();
+
+export function toPodView(pod: V1Pod): PodView {
+  const labels = pod.metadata?.labels ?? {};
+  const statuses = pod.status?.containerStatuses ?? [];
+  const agent = statuses[0];
+  const terminated = statuses
+    .map((status) => status.state?.terminated)
+    .filter((state) => state !== undefined);
+  const finished = terminated
+    .map((state) => ms(state.finishedAt))
+    .filter((value): value is number => value !== undefined);
+  const waiting = statuses.map((status) => status.state?.waiting).find((state) => state?.reason);
+  const unschedulable = pod.status?.conditions?.find(
+    (condition) => condition.type === 'PodScheduled' && condition.reason === 'Unschedulable',
+  );
+  const source = labels[pitcrewLabels.source];
+  return {
+    name: pod.metadata?.name ?? '',
+    requestId: labels[pitcrewLabels.requestId],
+    template: labels[pitcrewLabels.template],
+    source: isCiSource(source) ? source : undefined,
+    phase: pod.status?.phase ?? 'Pending',
+    createdAtMs: ms(pod.metadata?.creationTimestamp) ?? 0,
+    startedAtMs: ms(agent?.state?.running?.startedAt) ?? ms(pod.status?.startTime),
+    finishedAtMs: finished.length > 0 ? Math.max(...finished) : undefined,
+    exitCode: terminated[0]?.exitCode,
+    exitReason: terminated[0]?.reason,
+    deleting: pod.metadata?.deletionTimestamp !== undefined,
+    waitingReason: waiting?.reason,
+    waitingMessage: waiting?.message,
+    unschedulableMessage: unschedulable?.message,
+    image: pod.spec?.containers[0]?.image,
+  };
+}

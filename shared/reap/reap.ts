@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
+import type { AgentClient } from '../cluster/agents';
+import { capacityLimits, counterRepairs, expectedCounters, planTrim, wakeWaiting } from '../capacity';
+import type { LoggerPort } from '../ports/logger';
+import { sendProvisionMessage } from '../queue/provision-queue';
+import type { RequestRecord, RequestStatus } from '../requests/record';
+import type { CapacityStore } from '../state/capacity-store';
+import type { LeaseStore } from '../state/lease-store';
+import type { RequestStore } from '../state/request-store';
+import type { SettingsStore } from '../state/settings-store';
+import { managedSelector } from '../templates/labels';
+import type { SourceRegistry } from '../webhook/receive-webhook';
+import { deregister, isSafeToDelete, settle, type ActPorts } from './act';
+import { decidePod, decideRecord, type PodDecision } from './decide';
+import { toPodView, type PodView } from './pod-view';
+import { emptyReport, type ReapReport } from './report';
+import { reapRulesFrom, type ReapRules } from './rules';
+
+export interface ReapPorts {
+  readonly config: Pick<PitcrewConfig, 'templates' | 'capacity' | 'reaper'> & { readonly namespace: string };
+  readonly sources: SourceRegistry;
+  readonly requests: RequestStore;
+  readonly capacity: CapacityStore;
+  readonly settings: SettingsStore;
+  readonly leases: LeaseStore;
+  readonly agents: AgentClient;
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly logger: LoggerPort;
+  readonly now: () => Date;
+}
+
+const activeStatuses: readonly RequestStatus[] = [
+  'queued',
+  'waiting',
+  'provisioning',
+  'provisioned',
+  'started',
+];
+
+/**
+ * One reaper run: the cluster is the truth for what runs, the table for what was asked. List once
+ * (pods, active requests, counters), decide per pod and per request (pure, decide.ts), act. Two runs
+ * never act at once (a lease in the table), and every action is conditional, so a run that fails
+ * half-way leaves a state the next run finishes.
+ */
+export async function reap(ports: ReapPorts, options: { force?: boolean } = {}): Promise<ReapReport> {
+  const holder = randomUUID();
+  const rules = reapRulesFrom(ports.config.reaper);
+  if (!(await ports.leases.acquire('reaper', holder, rules.leaseSeconds)))
+    return { ...emptyReport(), skipped: 'another run holds the lease' };
+  try {
+    return await reapUnderLease(ports, rules, options.force ?? false);
+  } finally {
+    await ports.leases.release('reaper', holder);
+  }
+}
+
+async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean): Promise<ReapReport> {
+  const report = emptyReport();
+  const nowMs = ports.now().getTime();
+  const templates = new Map(ports.config.templates.map((template) => [template.name, template]));
+  const act: ActPorts = { ...ports, namespace: ports.config.namespace };
+
+  // Read the counters before the requests: a repair then only applies if no slot moved in between.
+  const [counters, runtime] = await Promise.all([ports.capacity.readCounters(), ports.settings.get()]);
+  const pods = (await ports.agents.listPods(ports.config.namespace, managedSelector)).map(toPodView);
+  const records = (
+    await Promise.all(activeStatuses.map((status) => ports.requests.listByStatus(status)))
+  ).flat();
+  const byRequest = new Map(records.map((record) => [record.requestId, record]));
+  tally(report, pods, records, nowMs);
+
+  for (const repair of counterRepairs(counters, expectedCounters(records))) {
+    if (await ports.capacity.repairCounter(repair.template, repair.observed, repair.expected)) {
+      report.counterRepairs += 1;
+      ports.logger.warn('counter repaired', { ...repair });
+    }
+  }
+
+  const podNames = new Set(pods.map((pod) => pod.name));
+  const settled = new Set<string>();
+  for (const pod of pods) {
+    const record = pod.requestId ? byRequest.get(pod.requestId) : undefined;
+    const template = pod.template ? templates.get(pod.template) : undefined;
+    const decision = decidePod(pod, record, template, nowMs, rules);
+    if (decision.kind !== 'keep' && record) settled.add(record.requestId);
+    await guarded(report, ports.logger, () => actOnPod(act, report, pod, record, template, decision));
+  }
+  for (const record of records) {
+    const template = record.template ? templates.get(record.template) : undefined;
+    const decision = decideRecord(
+      record,
+      record.podName !== undefined && podNames.has(record.podName),
+      template,
+      nowMs,
+      rules,
+    );
+    await guarded(report, ports.logger, async () => {
+      if (decision.kind === 'lost') {
+        report.lost += 1;
+        settled.add(record.requestId);
+        ports.logger.warn('request lost its pod', {
+          requestId: record.requestId,
+          jobKey: record.jobKey,
+          podName: record.podName,
+        });
+        if ((await settle(act, record, decision.outcome, 'lost: its pod vanished')) === 'retried')
+          report.retried += 1;
+      } else if (decision.kind === 'resend') {
+        await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId: record.requestId });
+        report.resent += 1;
+      }
+    });
+  }
+
+  const limits = capacityLimits(ports.config, runtime);
+  const stillHolding = records.filter((record) => !settled.has(record.requestId));
+  await guarded(report, ports.logger, () =>
+    trimOverCap(act, report, pods, stillHolding, limits.templateCaps, force),
+  );
+  await guarded(report, ports.logger, async () => {
+    report.woken = (await wakeWaiting(ports, limits)).length;
+  });
+  ports.logger.info('reaper run', { ...report });
+  return report;
+}
+
+async function actOnPod(
+  ports: ActPorts,
+  report: ReapReport,
+  pod: PodView,
+  record: RequestRecord | undefined,
+  template: AgentTemplate | undefined,
+  decision: PodDecision,
+): Promise<void> {
+  if (decision.kind === 'keep') return;
+  if (decision.kind === 'delete-if-idle' && !(await isSafeToDelete(ports, pod))) {
+    report.keptBusy += 1;
+    return;
+  }
+  await deregister(ports, pod, record, template);
+  await ports.agents.deletePod(ports.namespace, pod.name);
+  report.deleted[decision.reason] = (report.deleted[decision.reason] ?? 0) + 1;
+  ports.logger.info('pod deleted', {
+    podName: pod.name,
+    requestId: pod.requestId,
+    jobKey: record?.jobKey,
+    reason: decision.reason,
+    message: decision.message,
+  });
+  if (
+    (await settle(ports, record, decision.outcome, `${decision.reason}: ${decision.message}`)) === 'retried'
+  )
+    report.retried += 1;
+}
+
+/** A lowered cap: give up pending agents of that template, newest first (running ones only if forced). */
+async function trimOverCap(
+  ports: ActPorts,
+  report: ReapReport,
+  pods: readonly PodView[],
+  records: readonly RequestRecord[],
+  caps: Readonly<Record<string, number>>,
+  force: boolean,
+): Promise<void> {
+  const podByName = new Map(pods.map((pod) => [pod.name, pod]));
+  for (const [template, cap] of Object.entries(caps)) {
+    const holders = records
+      .filter((record) => record.holdsSlot && record.template === template)
+      .map((record) => {
+        const pod = record.podName ? podByName.get(record.podName) : undefined;
+        return {
+          record,
+          pending: !pod || pod.phase === 'Pending',
+          createdAtMs: pod?.createdAtMs ?? new Date(record.statusSince).getTime(),
+        };
+      });
+    for (const record of planTrim(holders, cap, force)) {
+      if (record.podName) await ports.agents.deletePod(ports.namespace, record.podName);
+      if (
+        record.template &&
+        (await ports.capacity.release(
+          record.requestId,
+          record.template,
+          'waiting',
+          'cap lowered: waiting for a free slot',
+        ))
+      ) {
+        report.deleted['over-cap'] = (report.deleted['over-cap'] ?? 0) + 1;
+      }
+    }
+  }
+}
+
+function tally(
+  report: ReapReport,
+  pods: readonly PodView[],
+  records: readonly RequestRecord[],
+  nowMs: number,
+): void {
+  for (const pod of pods) {
+    report.podsByPhase[pod.phase] = (report.podsByPhase[pod.phase] ?? 0) + 1;
+    if (pod.template) report.podsByTemplate[pod.template] = (report.podsByTemplate[pod.template] ?? 0) + 1;
+  }
+  const waiting = records.filter((record) => record.status === 'waiting');
+  report.waiting = waiting.length;
+  const oldest = Math.min(...waiting.map((record) => new Date(record.statusSince).getTime()));
+  report.oldestWaitingSeconds = waiting.length > 0 ? Math.round((nowMs - oldest) / 1000) : 0;
+}
+
+/** One failed action must not stop the run: count it, log it, carry on (the next run retries). */
+async function guarded(report: ReapReport, logger: LoggerPort, action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    report.errors += 1;
+    logger.error('reaper action failed; the next run tries again', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}

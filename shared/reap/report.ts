@@ -1,0 +1,36 @@
+import type { DeleteReason } from './decide';
+
+/** What one reaper run saw and did: returned to ops `reconcile`, logged, and published as metrics. */
+export interface ReapReport {
+  /** Set when another run held the lease, and this one did nothing. */
+  skipped?: 'another run holds the lease';
+  podsByPhase: Record<string, number>;
+  podsByTemplate: Record<string, number>;
+  deleted: Partial<Record<DeleteReason, number>>;
+  /** Deletions skipped because the Jenkins agent was busy or its state could not be read. */
+  keptBusy: number;
+  lost: number;
+  resent: number;
+  retried: number;
+  woken: number;
+  counterRepairs: number;
+  waiting: number;
+  oldestWaitingSeconds: number;
+  /** Actions that failed; the next run tries them again. */
+  errors: number;
+}
+
+export const emptyReport = (): ReapReport => ({
+  podsByPhase: {},
+  podsByTemplate: {},
+  deleted: {},
+  keptBusy: 0,
+  lost: 0,
+  resent: 0,
+  retried: 0,
+  woken: 0,
+  counterRepairs: 0,
+  waiting: 0,
+  oldestWaitingSeconds: 0,
+  errors: 0,
+});

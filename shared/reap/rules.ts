@@ -1,0 +1,31 @@
+import type { PitcrewConfig } from '../config/file-schema';
+
+/**
+ * The reaper's rules. The timings come from the config's `reaper` section (templates carry the
+ * per-template ones: pendingTimeoutSeconds, idleMinutes, maxLifetimeSeconds, retention, retries);
+ * every default is in docs/reaper.md.
+ * - orphanGraceSeconds: a pod with no active request is deleted after this long (it may be seconds
+ *   from being recorded);
+ * - stuckGraceSeconds: a container waiting in one of `stuckReasons` this long is given up on;
+ * - lostGraceSeconds: a provisioned request whose pod is missing this long is lost;
+ * - staleQueuedSeconds: a queued request this old may have lost its message (a crash between record
+ *   and send), so it is sent again; a `provisioning` one this old with no pod is lost.
+ */
+export interface ReapRules extends Readonly<PitcrewConfig['reaper']> {
+  readonly stuckReasons: readonly string[];
+  /** A run holds the reaper lease this long at most (less than the schedule's minute). */
+  readonly leaseSeconds: number;
+}
+
+export const stuckReasons = [
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+] as const;
+
+export const reapRulesFrom = (reaper: PitcrewConfig['reaper']): ReapRules => ({
+  ...reaper,
+  stuckReasons,
+  leaseSeconds: 110,
+});

@@ -1,0 +1,48 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StateUnavailableError } from './errors';
+import { keys } from './keys';
+
+/**
+ * A named lease in the table: one holder at a time until it expires. The reaper takes one per run, so
+ * two runs at once (the schedule and an operator's reconcile) never act on the same pods.
+ */
+export function createLeaseStore(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  now: () => Date = () => new Date(),
+) {
+  return {
+    async acquire(name: string, holder: string, seconds: number): Promise<boolean> {
+      const at = Math.floor(now().getTime() / 1000);
+      try {
+        await db.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: { ...keys.lease(name), holder, expiresAt: at + seconds },
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+            ExpressionAttributeValues: { ':now': at },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw new StateUnavailableError('PutItem (lease)', { cause: error });
+      }
+    },
+    async release(name: string, holder: string): Promise<void> {
+      await db
+        .send(
+          new DeleteCommand({
+            TableName: tableName,
+            Key: keys.lease(name),
+            ConditionExpression: 'holder = :holder',
+            ExpressionAttributeValues: { ':holder': holder },
+          }),
+        )
+        .catch(() => undefined);
+    },
+  };
+}
+
+export type LeaseStore = ReturnType<typeof createLeaseStore>;

@@ -1,0 +1,277 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { requestIdFor } from '../../../shared/requests';
+import { keys } from '../../../shared/state';
+import { phaseIs, restrictedPod, steerPod, waitForPod } from '../../support/kube';
+import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
+
+const queued = (id: string, labels = ['linux']) => ({ action: 'queued', job: { id, labels } });
+const gen = (name: string, labels: string[], extra: Record<string, unknown> = {}) => ({
+  name,
+  source: 'generic',
+  labels,
+  image: 'busybox:1.36',
+  ...extra,
+});
+
+describe('the reaper, one rule at a time (real API server with kwok, SQS, DynamoDB)', () => {
+  let system: ProvisioningSystem;
+  beforeAll(async () => {
+    system = await startProvisioningSystem({
+      // Graces of 0 so the test need not wait; the rules are the same.
+      reaper: { orphanGraceSeconds: 0, stuckGraceSeconds: 0, lostGraceSeconds: 0, staleQueuedSeconds: 3600 },
+      templates: [
+        gen('gen-linux', ['linux'], { instanceCap: 20 }),
+        gen('gen-keep', ['keep'], { retention: { policy: 'onFailure', minutes: 30 } }),
+        gen('gen-short', ['short'], { maxLifetimeSeconds: 2 }),
+        gen('gen-capped', ['capped'], { instanceCap: 1 }),
+        gen('gen-trim', ['trim'], { instanceCap: 5 }),
+        { name: 'jk-idle', source: 'jenkins', labels: ['idle'], idleMinutes: 0 },
+      ],
+    });
+  });
+  afterAll(() => system.close());
+
+  /** Sends a queued event and provisions it; returns the request id and pod name. */
+  async function provisioned(id: string, labels = ['linux'], source = 'generic') {
+    // Jenkins identifies a build by its numeric queue item id.
+    const body =
+      source === 'jenkins' ? { action: 'queued', job: { id: Number(id), labels } } : queued(id, labels);
+    const answer = await system.sendWebhook(source, body, { 'x-pitcrew-delivery': `d-${id}` });
+    expect(answer.statusCode).toBe(202);
+    await system.provisionAll();
+    const record = await system.requests.get(String(answer.body.requestId));
+    expect(record?.status).toBe('provisioned');
+    return { requestId: record!.requestId, podName: record!.podName! };
+  }
+
+  const podNames = async () =>
+    (await system.listPods())
+      .filter((pod) => !pod.metadata?.deletionTimestamp)
+      .map((pod) => pod.metadata?.name);
+  const counter = async (key: { pk: string; sk: string }) =>
+    Number(
+      (
+        await system.db.send(
+          new GetCommand({ TableName: system.resources.tableName, Key: key, ConsistentRead: true }),
+        )
+      ).Item?.used ?? 0,
+    );
+
+  it('deletes a finished pod, completes its request, gives the slot back', async () => {
+    const { requestId, podName } = await provisioned('done-1');
+    await steerPod(system.core, system.namespace, podName, { outcome: 'succeeded' });
+    await waitForPod(system.core, system.namespace, podName, phaseIs('Succeeded'));
+    const report = await system.reapNow();
+    expect(report.deleted.finished).toBeGreaterThanOrEqual(1);
+    expect(await podNames()).not.toContain(podName);
+    expect(await system.requests.get(requestId)).toMatchObject({ status: 'completed', holdsSlot: false });
+  });
+
+  it('keeps a failed pod while the template retains failures, and fails its request only when deleted', async () => {
+    const { requestId, podName } = await provisioned('keep-1', ['keep']);
+    await steerPod(system.core, system.namespace, podName, { outcome: 'failed' });
+    await waitForPod(system.core, system.namespace, podName, phaseIs('Failed'));
+    await system.reapNow();
+    expect(await podNames()).toContain(podName);
+    expect((await system.requests.get(requestId))?.status).toBe('provisioned');
+  });
+
+  it('gives up on an image that cannot be pulled, says so, and provisions the build again', async () => {
+    const { requestId, podName } = await provisioned('pull-1');
+    await system.core
+      .deleteNamespacedPod({ namespace: system.namespace, name: podName, gracePeriodSeconds: 0 })
+      .catch(() => undefined);
+    // Recreate it as a pod kwok keeps in ErrImagePull (what a bad image does on a real node).
+    const stuck = restrictedPod(podName, { 'kwok.pitcrew.dev/waiting-reason': 'ErrImagePull' });
+    stuck.metadata!.labels = {
+      'app.kubernetes.io/managed-by': 'pitcrew',
+      'pitcrew.dev/request-id': requestId,
+      'pitcrew.dev/template': 'gen-linux',
+      'pitcrew.dev/source': 'generic',
+    };
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const created = await system.core
+        .createNamespacedPod({ namespace: system.namespace, body: stuck })
+        .then(
+          () => true,
+          () => false,
+        );
+      if (created) break;
+      await sleep(100);
+    }
+    await waitForPod(
+      system.core,
+      system.namespace,
+      podName,
+      (pod) => pod.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull',
+    );
+    const report = await system.reapNow();
+    expect(report.deleted.stuck).toBe(1);
+    expect(report.retried).toBe(1);
+    const retried = await system.requests.get(requestId);
+    expect(retried).toMatchObject({ status: 'queued', holdsSlot: false });
+    expect(retried?.reason).toMatch(
+      /stuck: image `jenkins\/inbound-agent:latest` cannot be pulled \(ErrImagePull\)/,
+    );
+    await system.provisionAll();
+    expect(await system.requests.get(requestId)).toMatchObject({ status: 'provisioned', attempts: 2 });
+  });
+
+  it('deletes a pod that ran past its maximum lifetime and fails the build', async () => {
+    const { requestId, podName } = await provisioned('old-1', ['short']);
+    await sleep(2100);
+    const report = await system.reapNow();
+    expect(report.deleted['too-old']).toBe(1);
+    expect(await podNames()).not.toContain(podName);
+    expect((await system.requests.get(requestId))?.reason).toMatch(
+      /too-old: ran longer than its maximum lifetime of 2 s/,
+    );
+  });
+
+  it('deletes an orphan pod (no request asks for it)', async () => {
+    const orphan = restrictedPod('pc-orphan-1');
+    orphan.metadata!.labels = {
+      'app.kubernetes.io/managed-by': 'pitcrew',
+      'pitcrew.dev/request-id': 'generic-nobody',
+      'pitcrew.dev/template': 'gen-linux',
+      'pitcrew.dev/source': 'generic',
+    };
+    await system.core.createNamespacedPod({ namespace: system.namespace, body: orphan });
+    const report = await system.reapNow();
+    expect(report.deleted.orphan).toBeGreaterThanOrEqual(1);
+    expect(await podNames()).not.toContain('pc-orphan-1');
+  });
+
+  it('marks a request whose pod vanished as lost and provisions it again', async () => {
+    const { requestId, podName } = await provisioned('lost-1');
+    await system.core.deleteNamespacedPod({
+      namespace: system.namespace,
+      name: podName,
+      gracePeriodSeconds: 0,
+    });
+    while ((await podNames()).includes(podName)) await sleep(100);
+    const report = await system.reapNow();
+    expect(report.lost).toBe(1);
+    expect(await system.requests.get(requestId)).toMatchObject({
+      status: 'queued',
+      reason: 'lost: its pod vanished',
+    });
+    await system.provisionAll();
+    expect(await podNames()).toContain(podName);
+  });
+
+  it('repairs a counter set wrong by hand', async () => {
+    const before = await counter(keys.templateCounter('gen-linux'));
+    await system.db.send(
+      new PutCommand({
+        TableName: system.resources.tableName,
+        Item: { ...keys.templateCounter('gen-linux'), used: before + 7 },
+      }),
+    );
+    const report = await system.reapNow();
+    expect(report.counterRepairs).toBeGreaterThanOrEqual(1);
+    expect(await counter(keys.templateCounter('gen-linux'))).toBe(before);
+  });
+
+  it('wakes a waiting request as soon as a completion frees the slot', async () => {
+    const first = await provisioned('cap-1', ['capped']);
+    await system.sendWebhook('generic', queued('cap-2', ['capped']), { 'x-pitcrew-delivery': 'd-cap-2' });
+    await system.provisionAll();
+    const second = requestIdFor('generic', 'cap-2');
+    expect((await system.requests.get(second))?.status).toBe('waiting');
+
+    const done = await system.sendWebhook(
+      'generic',
+      { action: 'completed', job: { id: 'cap-1', labels: ['capped'] } },
+      { 'x-pitcrew-delivery': 'd-cap-1-done' },
+    );
+    expect(done.body).toMatchObject({ status: 'completed' });
+    expect(await system.requests.get(first.requestId)).toMatchObject({
+      status: 'completed',
+      holdsSlot: false,
+    });
+    expect((await system.requests.get(second))?.status).toBe('queued');
+    await system.provisionAll();
+    expect((await system.requests.get(second))?.status).toBe('provisioned');
+  });
+
+  it('trims only pending pods, newest first, when an operator lowers a cap', async () => {
+    const running = await provisioned('trim-run', ['trim']);
+    await system.sendWebhook('generic', queued('trim-p1', ['trim']), { 'x-pitcrew-delivery': 'd-trim-p1' });
+    await system.sendWebhook('generic', queued('trim-p2', ['trim']), { 'x-pitcrew-delivery': 'd-trim-p2' });
+    await system.provisionAll();
+    const pending = [requestIdFor('generic', 'trim-p1'), requestIdFor('generic', 'trim-p2')];
+    for (const requestId of pending) {
+      const record = await system.requests.get(requestId);
+      await steerPod(system.core, system.namespace, record!.podName!, { hold: 'true' });
+    }
+    // kwok may have started them already; recreate them as held Pending pods for the test.
+    for (const requestId of pending) {
+      const record = await system.requests.get(requestId);
+      await system.core.deleteNamespacedPod({
+        namespace: system.namespace,
+        name: record!.podName!,
+        gracePeriodSeconds: 0,
+      });
+      while ((await podNames()).includes(record!.podName)) await sleep(100);
+      const held = restrictedPod(record!.podName!, { 'kwok.pitcrew.dev/hold': 'true' });
+      held.metadata!.labels = {
+        'app.kubernetes.io/managed-by': 'pitcrew',
+        'pitcrew.dev/request-id': requestId,
+        'pitcrew.dev/template': 'gen-trim',
+        'pitcrew.dev/source': 'generic',
+      };
+      await system.core.createNamespacedPod({ namespace: system.namespace, body: held });
+      await sleep(50);
+    }
+    await system.db.send(
+      new PutCommand({
+        TableName: system.resources.tableName,
+        Item: { ...keys.settings(), templateCaps: { 'gen-trim': 1 } },
+      }),
+    );
+    const report = await system.reapNow();
+    await system.db.send(
+      new PutCommand({
+        TableName: system.resources.tableName,
+        Item: { ...keys.settings(), templateCaps: {} },
+      }),
+    );
+    expect(report.deleted['over-cap']).toBe(2);
+    expect(await system.requests.get(running.requestId)).toMatchObject({
+      status: 'provisioned',
+      holdsSlot: true,
+    });
+    for (const requestId of pending)
+      expect(await system.requests.get(requestId)).toMatchObject({ status: 'waiting', holdsSlot: false });
+    expect(await podNames()).toContain(running.podName);
+  });
+
+  it('never deletes a busy Jenkins agent, and deletes it (node first) once idle', async () => {
+    const { requestId, podName } = await provisioned('9001', ['idle'], 'jenkins');
+    system.jenkins.state.nodes.get(podName)!.busy = true;
+    const busy = await system.reapNow();
+    expect(busy.keptBusy).toBe(1);
+    expect(await podNames()).toContain(podName);
+    expect(system.jenkins.state.nodes.has(podName)).toBe(true);
+
+    system.jenkins.state.nodes.get(podName)!.busy = false;
+    const idle = await system.reapNow();
+    expect(idle.deleted.idle).toBe(1);
+    expect(system.jenkins.state.nodes.has(podName)).toBe(false);
+    expect(await podNames()).not.toContain(podName);
+    expect((await system.requests.get(requestId))?.reason).toMatch(
+      /idle: no build started on it within 0 minutes/,
+    );
+  });
+
+  it('does nothing while another run holds the lease', async () => {
+    const { createLeaseStore } = await import('../../../shared/state');
+    const leases = createLeaseStore(system.db, system.resources.tableName);
+    expect(await leases.acquire('reaper', 'someone-else', 60)).toBe(true);
+    expect(await system.reapNow()).toMatchObject({ skipped: 'another run holds the lease' });
+    await leases.release('reaper', 'someone-else');
+    expect((await system.reapNow()).skipped).toBeUndefined();
+  });
+});

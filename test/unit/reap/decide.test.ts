@@ -1,0 +1,191 @@
+import { templateSchema, configFileSchema } from '../../../shared/config';
+import { decidePod, decideRecord, reapRulesFrom, type PodView } from '../../../shared/reap';
+import { queuedRecord } from '../../support/records';
+
+const rules = reapRulesFrom(configFileSchema.shape.reaper.parse(undefined));
+const now = Date.parse('2026-11-25T12:00:00Z');
+const ago = (seconds: number): number => now - seconds * 1000;
+const template = templateSchema.parse({
+  name: 'gen',
+  source: 'generic',
+  labels: ['linux'],
+  image: 'busybox',
+  retries: 1,
+  pendingTimeoutSeconds: 300,
+  maxLifetimeSeconds: 3600,
+  idleMinutes: 10,
+});
+const pod = (fields: Partial<PodView> = {}): PodView => ({
+  name: 'pc-gen-1',
+  requestId: 'r1',
+  template: 'gen',
+  source: 'generic',
+  phase: 'Running',
+  createdAtMs: ago(600),
+  startedAtMs: ago(590),
+  deleting: false,
+  image: 'busybox',
+  ...fields,
+});
+const active = queuedRecord('r1', {
+  status: 'provisioned',
+  podName: 'pc-gen-1',
+  template: 'gen',
+  holdsSlot: true,
+  attempts: 1,
+});
+
+describe('decidePod', () => {
+  it('keeps a healthy running agent', () => {
+    expect(decidePod(pod(), active, template, now, rules)).toEqual({ kind: 'keep' });
+  });
+
+  it('leaves a pod that is already being deleted', () => {
+    expect(decidePod(pod({ phase: 'Succeeded', deleting: true }), active, template, now, rules)).toEqual({
+      kind: 'keep',
+    });
+  });
+
+  it('deletes a finished pod and completes or fails its build by the exit', () => {
+    expect(
+      decidePod(pod({ phase: 'Succeeded', finishedAtMs: ago(5) }), active, template, now, rules),
+    ).toMatchObject({ kind: 'delete', reason: 'finished', outcome: 'completed' });
+    expect(
+      decidePod(
+        pod({ phase: 'Failed', finishedAtMs: ago(5), exitCode: 2, exitReason: 'Error' }),
+        active,
+        template,
+        now,
+        rules,
+      ),
+    ).toEqual({
+      kind: 'delete',
+      reason: 'finished',
+      message: 'the agent exited with code 2 (Error)',
+      outcome: 'failed',
+    });
+  });
+
+  it('keeps finished pods as long as the retention policy says', () => {
+    const onFailure = { ...template, retention: { policy: 'onFailure' as const, minutes: 30 } };
+    expect(decidePod(pod({ phase: 'Failed', finishedAtMs: ago(60) }), active, onFailure, now, rules)).toEqual(
+      { kind: 'keep' },
+    );
+    expect(
+      decidePod(pod({ phase: 'Failed', finishedAtMs: ago(31 * 60) }), active, onFailure, now, rules),
+    ).toMatchObject({ kind: 'delete' });
+    expect(
+      decidePod(pod({ phase: 'Succeeded', finishedAtMs: ago(60) }), active, onFailure, now, rules),
+    ).toMatchObject({ kind: 'delete' });
+    const always = { ...template, retention: { policy: 'always' as const, minutes: 30 } };
+    expect(decidePod(pod({ phase: 'Succeeded', finishedAtMs: ago(60) }), active, always, now, rules)).toEqual(
+      { kind: 'keep' },
+    );
+  });
+
+  it('gives up on an image that cannot be pulled after the grace, naming the image, and retries the build', () => {
+    const stuck = pod({
+      phase: 'Pending',
+      createdAtMs: ago(61),
+      waitingReason: 'ErrImagePull',
+      image: 'foo:bar',
+    });
+    expect(decidePod(stuck, active, template, now, rules)).toEqual({
+      kind: 'delete',
+      reason: 'stuck',
+      message:
+        "image `foo:bar` cannot be pulled (ErrImagePull): check the template's image and registry credentials",
+      outcome: 'retry',
+    });
+    expect(decidePod({ ...stuck, createdAtMs: ago(30) }, active, template, now, rules)).toEqual({
+      kind: 'keep',
+    });
+  });
+
+  it('fails instead of retrying once the template retries are used up', () => {
+    const stuck = pod({ phase: 'Pending', createdAtMs: ago(61), waitingReason: 'ImagePullBackOff' });
+    expect(decidePod(stuck, { ...active, attempts: 2 }, template, now, rules)).toMatchObject({
+      outcome: 'failed',
+    });
+  });
+
+  it('deletes a pod Pending past the template timeout, with the scheduler message', () => {
+    const pending = pod({
+      phase: 'Pending',
+      createdAtMs: ago(301),
+      unschedulableMessage: '0/3 nodes are available: 3 Insufficient cpu.',
+    });
+    expect(decidePod(pending, active, template, now, rules)).toMatchObject({
+      reason: 'stuck',
+      message: expect.stringContaining('Insufficient cpu'),
+    });
+  });
+
+  it('deletes a pod running past its maximum lifetime and fails the build', () => {
+    expect(decidePod(pod({ startedAtMs: ago(3601) }), active, template, now, rules)).toMatchObject({
+      kind: 'delete',
+      reason: 'too-old',
+      outcome: 'failed',
+    });
+  });
+
+  it('deletes an orphan after the grace, never a young one', () => {
+    expect(decidePod(pod({ createdAtMs: ago(121) }), undefined, template, now, rules)).toMatchObject({
+      kind: 'delete',
+      reason: 'orphan',
+      outcome: 'none',
+    });
+    expect(decidePod(pod({ createdAtMs: ago(30) }), undefined, template, now, rules)).toEqual({
+      kind: 'keep',
+    });
+    expect(decidePod(pod(), { ...active, status: 'completed' }, template, now, rules)).toMatchObject({
+      reason: 'orphan',
+      message: 'its build is completed',
+    });
+  });
+
+  it('checks a Jenkins agent is idle before deleting it, whether orphaned or never used', () => {
+    const jenkins = { ...template, source: 'jenkins' as const };
+    expect(
+      decidePod(pod({ source: 'jenkins', createdAtMs: ago(121) }), undefined, jenkins, now, rules),
+    ).toMatchObject({ kind: 'delete-if-idle', reason: 'orphan' });
+    expect(
+      decidePod(pod({ source: 'jenkins', startedAtMs: ago(601) }), active, jenkins, now, rules),
+    ).toMatchObject({
+      kind: 'delete-if-idle',
+      reason: 'idle',
+    });
+    expect(decidePod(pod({ source: 'jenkins', startedAtMs: ago(599) }), active, jenkins, now, rules)).toEqual(
+      { kind: 'keep' },
+    );
+    expect(
+      decidePod(pod({ source: 'jenkins' }), { ...active, status: 'started' }, jenkins, now, rules),
+    ).toEqual({ kind: 'keep' });
+  });
+});
+
+describe('decideRecord', () => {
+  it('marks a provisioned request whose pod vanished as lost and retries it', () => {
+    expect(
+      decideRecord({ ...active, statusSince: new Date(ago(61)).toISOString() }, false, template, now, rules),
+    ).toEqual({ kind: 'lost', outcome: 'retry' });
+  });
+
+  it('leaves a just-provisioned request whose pod the list may not show yet', () => {
+    expect(
+      decideRecord({ ...active, statusSince: new Date(ago(10)).toISOString() }, false, template, now, rules),
+    ).toEqual({ kind: 'keep' });
+  });
+
+  it('sends a stale queued request again', () => {
+    expect(
+      decideRecord(
+        queuedRecord('q', { statusSince: new Date(ago(901)).toISOString() }),
+        false,
+        template,
+        now,
+        rules,
+      ),
+    ).toEqual({ kind: 'resend' });
+  });
+});
