@@ -33,7 +33,7 @@ export function counterRepairs(
 }
 
 /**
- * Waiting requests to wake, oldest first and fair across templates: one per template in turn, within
+ * Waiting requests to wake, oldest first (by creation) and fair across templates: one per template in turn, within
  * each template's free slots and the global free slots. Provisioning still reserves atomically, so a
  * wrong guess here only costs a message.
  */
@@ -45,7 +45,9 @@ export function planWake(
   let globalFree = limits.globalCap - used.global;
   const free: Record<string, number> = {};
   const queues = new Map<string, RequestRecord[]>();
-  for (const record of [...waiting].sort((a, b) => a.statusSince.localeCompare(b.statusSince))) {
+  // By when the build was first queued, not when it last changed state, so a request that keeps
+  // losing the race after being woken does not go to the back of the line.
+  for (const record of [...waiting].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
     const template = record.template ?? '';
     free[template] ??= (limits.templateCaps[template] ?? 0) - (used.templates[template] ?? 0);
     queues.set(template, [...(queues.get(template) ?? []), record]);

@@ -23,7 +23,11 @@ export async function wakeWaiting(
   limits: CapacityLimits,
   max = Number.POSITIVE_INFINITY,
 ): Promise<string[]> {
-  const waiting = await ports.requests.listByStatus('waiting');
+  // A bounded look at the oldest waiting requests: enough to fill what is free, cheap on a webhook.
+  const waiting = await ports.requests.listByStatus(
+    'waiting',
+    Number.isFinite(max) ? Math.max(10, max * 10) : undefined,
+  );
   if (waiting.length === 0) return [];
   const plan = planWake(waiting, await ports.capacity.readCounters(), limits).slice(0, max);
   const woken: string[] = [];

@@ -19,16 +19,19 @@ function statusOf(body: unknown): KubeStatus {
 }
 
 /**
- * Sorts a failed Kubernetes call into "try again" or "do not": 408, 429, 5xx, 401 (an expired token
- * is refreshed on the next attempt) and network errors are transient; 400, 403, 404 and 422 (an
- * invalid or forbidden pod spec) are permanent and carry the API server's message, which names the field.
+ * Sorts a failed Kubernetes call into "try again" or "do not": 408, 429, 5xx, network errors and a
+ * full ResourceQuota (403 "exceeded quota": room comes back as pods end) are transient; so is 401,
+ * in case the token was rotated (today the token is read once per container, so a rotated one only
+ * heals with a new container). 400, 403, 404 and 422 (an invalid or forbidden pod spec) are
+ * permanent and carry the API server's message, which names the field.
  */
 export function translateClusterError(error: unknown, action: string): ClusterError {
   if (error instanceof ApiException) {
     const code = error.code;
     const status = statusOf(error.body);
     const detail = status.message ?? status.reason ?? `HTTP ${code}`;
-    if (code === 401 || code === 408 || code === 429 || code >= 500) {
+    const quotaFull = code === 403 && /exceeded quota/i.test(detail);
+    if (code === 401 || code === 408 || code === 429 || code >= 500 || quotaFull) {
       return new ClusterUnavailableError(`${action} failed (${code}): ${detail}`, code, { cause: error });
     }
     return new ClusterRejectedError(`${action} was refused (${code}): ${detail}`, code, { cause: error });

@@ -78,6 +78,8 @@ const githubSchema = z
     ]),
     runnerScope: z.enum(['repo', 'org']).default('repo'),
     runnerGroupId: z.number().int().positive().default(1),
+    /** The reaper polls these repositories ("owner/repo") for queued jobs whose webhook was lost. */
+    pollRepositories: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'must be owner/repo')).default([]),
   })
   .strict();
 
@@ -91,6 +93,8 @@ const jenkinsSchema = z
       .string()
       .regex(/^[^:\s]*:\d+$/, 'must be HOST:PORT')
       .optional(),
+    /** The reaper polls the Jenkins queue for builds whose webhook was lost. */
+    pollQueue: z.boolean().default(false),
   })
   .strict();
 

@@ -19,9 +19,13 @@ export function resolveSecret(
       throw new ConfigError([{ setting: where, problem: `environment variable ${ref.env} is not set` }]);
     return value;
   }
+  let value: string;
   try {
-    return readFileSync(ref.file, 'utf8').trim();
+    value = readFileSync(ref.file, 'utf8').trim();
   } catch {
     throw new ConfigError([{ setting: where, problem: `cannot read secret file '${ref.file}'` }]);
   }
+  // An empty webhook secret would make every HMAC keyless: refuse it like an unset variable.
+  if (!value) throw new ConfigError([{ setting: where, problem: `secret file '${ref.file}' is empty` }]);
+  return value;
 }

@@ -69,10 +69,14 @@ export async function settle(
   if (!record || outcome === 'none') return 'none';
   const to: RequestStatus = outcome === 'retry' ? 'queued' : outcome;
   const from: RequestStatus[] = ['provisioning', 'provisioned', 'started', 'queued', 'waiting'];
+  const countRetry = outcome === 'retry';
   const moved =
     record.holdsSlot && record.template
-      ? await ports.capacity.release(record.requestId, record.template, to, reason)
-      : (await ports.requests.transition(record.requestId, from, to, { reason })) !== undefined;
+      ? await ports.capacity.release(record.requestId, record.template, to, reason, { countRetry })
+      : (await ports.requests.transition(record.requestId, from, to, {
+          reason,
+          ...(countRetry ? { retriesUsed: record.retriesUsed + 1 } : {}),
+        })) !== undefined;
   if (!moved) return 'none';
   if (outcome === 'retry') {
     await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId: record.requestId });

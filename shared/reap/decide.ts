@@ -27,10 +27,14 @@ export type PodDecision =
 
 const seconds = (fromMs: number, nowMs: number): number => (nowMs - fromMs) / 1000;
 
-/** Another attempt while the template allows retries, else the build fails. */
+/**
+ * Another attempt while the template allows retries, else the build fails. `retriesUsed` counts only
+ * the reaper's own second chances (stuck or lost pods); SQS redeliveries after a transient error are
+ * in `attempts` and do not use up a template's retries.
+ */
 const retryOrFail = (record: RequestRecord | undefined, template: AgentTemplate | undefined): BuildOutcome =>
   record && !isTerminal(record.status)
-    ? record.attempts <= (template?.retries ?? 0)
+    ? record.retriesUsed < (template?.retries ?? 0)
       ? 'retry'
       : 'failed'
     : 'none';
@@ -150,6 +154,8 @@ export function decideRecord(
   nowMs: number,
   rules: ReapRules,
 ): RecordDecision {
+  // A tombstone (an end or start event for a build never queued here) has no pod to lose.
+  if (record.tombstone) return { kind: 'keep' };
   const age = seconds(new Date(record.statusSince).getTime(), nowMs);
   if (
     (record.status === 'provisioned' || record.status === 'started') &&

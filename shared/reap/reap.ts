@@ -11,6 +11,7 @@ import type { LeaseStore } from '../state/lease-store';
 import type { RequestStore } from '../state/request-store';
 import type { SettingsStore } from '../state/settings-store';
 import { managedSelector } from '../templates/labels';
+import { enqueueBuild } from '../webhook/enqueue-build';
 import type { SourceRegistry } from '../webhook/receive-webhook';
 import { deregister, isSafeToDelete, settle, type ActPorts } from './act';
 import { decidePod, decideRecord, type PodDecision } from './decide';
@@ -124,6 +125,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   await guarded(report, ports.logger, async () => {
     report.woken = (await wakeWaiting(ports, limits)).length;
   });
+  await recoverLostBuilds(ports, report);
   ports.logger.info('reaper run', { ...report });
   return report;
 }
@@ -192,6 +194,26 @@ async function trimOverCap(
         report.deleted['over-cap'] = (report.deleted['over-cap'] ?? 0) + 1;
       }
     }
+  }
+}
+
+/** Builds a CI has queued that Pitcrew never heard of (a lost webhook): record and enqueue them. */
+async function recoverLostBuilds(ports: ReapPorts, report: ReapReport): Promise<void> {
+  for (const configured of Object.values(ports.sources)) {
+    const list = configured?.adapter.listQueuedBuilds?.bind(configured.adapter);
+    if (!list) continue;
+    await guarded(report, ports.logger, async () => {
+      for (const event of await list()) {
+        const outcome = await enqueueBuild(event, { ...ports, templates: ports.config.templates });
+        if (outcome.kind !== 'accepted') continue;
+        report.recovered += 1;
+        ports.logger.warn('enqueued a build whose webhook was lost', {
+          source: event.source,
+          jobKey: event.jobKey,
+          requestId: outcome.requestId,
+        });
+      }
+    });
   }
 }
 

@@ -13,6 +13,8 @@ export interface ReapReport {
   resent: number;
   retried: number;
   woken: number;
+  /** Builds found queued at a CI that Pitcrew had never heard of (lost webhooks), now enqueued. */
+  recovered: number;
   counterRepairs: number;
   waiting: number;
   oldestWaitingSeconds: number;
@@ -29,6 +31,7 @@ export const emptyReport = (): ReapReport => ({
   resent: 0,
   retried: 0,
   woken: 0,
+  recovered: 0,
   counterRepairs: 0,
   waiting: 0,
   oldestWaitingSeconds: 0,

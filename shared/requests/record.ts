@@ -59,7 +59,10 @@ export const requestRecordSchema = z.object({
   podName: z.string().optional(),
   url: z.string().optional(),
   holdsSlot: z.boolean().default(false),
+  /** Provisioning attempts, transient SQS retries included. */
   attempts: z.number().int().default(0),
+  /** Times the reaper gave the build another go (stuck or lost pod): what `retries` limits. */
+  retriesUsed: z.number().int().default(0),
   reason: z.string().optional(),
   externalId: z.string().optional(),
   /** True when written by an end event before any queued event (see above). */

@@ -46,6 +46,7 @@ export function createSourceRegistry(sources: PitcrewConfig['sources'], env: Env
         user: jenkins.user,
         apiToken: resolveSecret(jenkins.apiToken, env, 'sources.jenkins.apiToken'),
         tunnel: jenkins.tunnel,
+        pollQueue: jenkins.pollQueue,
       }),
     };
   }

@@ -89,4 +89,9 @@ export interface CiSourceAdapter {
    * reaper reads it right before deleting an agent, and leaves the agent alone if this throws.
    */
   isAgentBusy?(agentName: string): Promise<boolean>;
+  /**
+   * Builds the CI has queued right now, as `queued` BuildEvents, so the reaper can provision those
+   * whose webhook was lost. `deliveryId` is `poll:<jobKey>`. Must respect the CI's rate limits.
+   */
+  listQueuedBuilds?(): Promise<BuildEvent[]>;
 }

@@ -6,8 +6,9 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { RequestStatus } from '../requests/record';
+import { endedRequestTtlSeconds, terminalStatuses, type RequestStatus } from '../requests/record';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
 
@@ -43,18 +44,24 @@ export function createCapacityStore(
   async function transact(
     input: ConstructorParameters<typeof TransactWriteCommand>[0],
   ): Promise<string[] | undefined> {
+    // One token for all attempts of this transaction: if the SDK retries one that had committed,
+    // DynamoDB answers it as done instead of failing its conditions a second time.
+    const request = { ...input, ClientRequestToken: randomUUID() };
     for (let attempt = 0; ; attempt++) {
       try {
-        await db.send(new TransactWriteCommand(input));
+        await db.send(new TransactWriteCommand(request));
         return undefined;
       } catch (error) {
         if (!(error instanceof TransactionCanceledException))
           throw new StateUnavailableError('TransactWriteItems', { cause: error });
         const reasons = (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
-        const conflicted = reasons.some((code) => code === 'TransactionConflict') || reasons.length === 0;
-        if (!conflicted) return reasons;
-        if (attempt >= maxConflictRetries)
-          throw new StateUnavailableError('TransactWriteItems (kept conflicting)', { cause: error });
+        // Only failed conditions are answers; throttling and the like are failures to retry later.
+        const decided =
+          reasons.length > 0 && reasons.every((code) => code === 'None' || code === 'ConditionalCheckFailed');
+        if (decided) return reasons;
+        const conflicted = reasons.some((code) => code === 'TransactionConflict');
+        if (!conflicted || attempt >= maxConflictRetries)
+          throw new StateUnavailableError(`TransactWriteItems (${reasons.join(', ')})`, { cause: error });
         // Full jitter keeps concurrent provisioners from colliding again in lockstep.
         await sleep(Math.random() * Math.min(1000, 20 * 2 ** attempt));
       }
@@ -123,8 +130,37 @@ export function createCapacityStore(
     template: string,
     to: RequestStatus,
     reason?: string,
+    options: { countRetry?: boolean } = {},
   ): Promise<boolean> {
     const at = now().toISOString();
+    const ending = terminalStatuses.includes(to);
+    const set = [
+      '#status = :to',
+      'statusSince = :at',
+      'holdsSlot = :false',
+      ...(reason ? ['reason = :reason'] : []),
+      ...(ending ? ['expiresAt = :expiresAt'] : []),
+    ];
+    const requestUpdate = {
+      TableName: tableName,
+      Key: keys.request(requestId),
+      UpdateExpression: `SET ${set.join(', ')}${options.countRetry ? ' ADD retriesUsed :one' : ''}`,
+      // Never bring an ended request back to life, whoever still thinks it holds a slot.
+      ConditionExpression: 'holdsSlot = :true AND NOT (#status IN (:completed, :cancelled, :failed))',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':to': to,
+        ':at': at,
+        ':true': true,
+        ':false': false,
+        ':completed': 'completed',
+        ':cancelled': 'cancelled',
+        ':failed': 'failed',
+        ...(reason ? { ':reason': reason } : {}),
+        ...(ending ? { ':expiresAt': Math.floor(now().getTime() / 1000) + endedRequestTtlSeconds } : {}),
+        ...(options.countRetry ? { ':one': 1 } : {}),
+      },
+    };
     const failed = await transact({
       TransactItems: [
         {
@@ -145,25 +181,19 @@ export function createCapacityStore(
             ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
           },
         },
-        {
-          Update: {
-            TableName: tableName,
-            Key: keys.request(requestId),
-            UpdateExpression: `SET #status = :to, statusSince = :at, holdsSlot = :false${reason ? ', reason = :reason' : ''}`,
-            ConditionExpression: 'holdsSlot = :true',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ':to': to,
-              ':at': at,
-              ':true': true,
-              ':false': false,
-              ...(reason ? { ':reason': reason } : {}),
-            },
-          },
-        },
+        { Update: requestUpdate },
       ],
     });
-    return failed === undefined;
+    if (failed === undefined) return true;
+    if (failed[2] !== 'None') return false;
+    // Only a counter already at 0 (drift) refused: free the request anyway; the reaper repairs the counter.
+    try {
+      await db.send(new UpdateCommand(requestUpdate));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw new StateUnavailableError('UpdateItem (release)', { cause: error });
+    }
   }
 
   /** Every counter: `global` and one per template that ever took a slot. */

@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  DeleteCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -23,7 +22,9 @@ export type CreateResult =
 export type EndResult =
   | { readonly kind: 'ended'; readonly record: RequestRecord }
   | { readonly kind: 'tombstoned' }
-  | { readonly kind: 'already-ended'; readonly record: RequestRecord };
+  | { readonly kind: 'already-ended'; readonly record: RequestRecord }
+  /** It holds a slot: end it by giving the slot back (capacity-store `release`), not here. */
+  | { readonly kind: 'holds-slot'; readonly record: RequestRecord };
 
 const parseRecord = (item: Record<string, unknown> | undefined): RequestRecord | undefined =>
   item ? requestRecordSchema.parse(item) : undefined;
@@ -83,6 +84,7 @@ export function createRequestStore(
     to: RequestStatus,
     set: Partial<Omit<RequestRecord, 'requestId' | 'status' | 'statusSince'>> = {},
     remove: readonly (keyof RequestRecord)[] = [],
+    options: { requireNoSlot?: boolean } = {},
   ): Promise<RequestRecord | undefined> {
     const at = now().toISOString();
     // Undefined fields are left as they are (DynamoDB refuses undefined expression values).
@@ -107,6 +109,8 @@ export function createRequestStore(
       return `:from${index}`;
     });
     names['#status'] = 'status';
+    if (options.requireNoSlot) values[':noSlot'] = false;
+    const condition = `attribute_exists(pk) AND #status IN (${allowed.join(', ')})${options.requireNoSlot ? ' AND holdsSlot = :noSlot' : ''}`;
     try {
       const { Attributes } = await send('UpdateItem', () =>
         db.send(
@@ -114,7 +118,7 @@ export function createRequestStore(
             TableName: tableName,
             Key: keys.request(requestId),
             UpdateExpression: `SET ${assignments.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
-            ConditionExpression: `attribute_exists(pk) AND #status IN (${allowed.join(', ')})`,
+            ConditionExpression: condition,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
             ReturnValues: 'ALL_NEW',
@@ -129,10 +133,14 @@ export function createRequestStore(
   }
 
   /**
-   * Records that the CI ended a build. An unknown build gets a tombstone in that state, so a queued
-   * event that arrives later creates nothing.
+   * Records that the CI ended (or started) a build. An unknown build gets a tombstone in that state,
+   * so a queued event that arrives later creates nothing. A request holding a slot is not ended
+   * here: the caller gives the slot back, which ends it in the same write.
    */
-  async function end(tombstone: RequestRecord, to: 'completed' | 'cancelled'): Promise<EndResult> {
+  async function end(
+    tombstone: RequestRecord,
+    to: 'completed' | 'cancelled' | 'started',
+  ): Promise<EndResult> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const current = await get(tombstone.requestId);
       if (!current) {
@@ -146,33 +154,17 @@ export function createRequestStore(
         continue;
       }
       if (terminalStatuses.includes(current.status)) return { kind: 'already-ended', record: current };
-      const ended = await transition(current.requestId, [current.status], to);
+      if (current.holdsSlot) return { kind: 'holds-slot', record: current };
+      const ended = await transition(current.requestId, [current.status], to, {}, [], {
+        requireNoSlot: true,
+      });
       if (ended) return { kind: 'ended', record: ended };
     }
     throw new StateUnavailableError('end request (kept changing under us)', { cause: undefined });
   }
 
-  /** Undoes a `createIfAbsent` whose message could not be sent, so the CI's retry starts afresh. */
-  async function deleteIfStillQueued(requestId: string): Promise<void> {
-    try {
-      await send('DeleteItem', () =>
-        db.send(
-          new DeleteCommand({
-            TableName: tableName,
-            Key: keys.request(requestId),
-            ConditionExpression: '#status = :queued AND holdsSlot = :false',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':queued': 'queued', ':false': false },
-          }),
-        ),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
-  }
-
-  /** Every request in one state, oldest first (the byStatus index, all pages). */
-  async function listByStatus(status: RequestStatus): Promise<RequestRecord[]> {
+  /** Requests in one state, oldest first (the byStatus index): all pages, or the first `limit`. */
+  async function listByStatus(status: RequestStatus, limit?: number): Promise<RequestRecord[]> {
     const records: RequestRecord[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
@@ -185,16 +177,17 @@ export function createRequestStore(
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: { ':status': status },
             ExclusiveStartKey: startKey,
+            ...(limit ? { Limit: limit - records.length } : {}),
           }),
         ),
       );
       for (const item of page.Items ?? []) records.push(requestRecordSchema.parse(item));
       startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    } while (startKey && (limit === undefined || records.length < limit));
     return records;
   }
 
-  return { get, createIfAbsent, transition, end, deleteIfStillQueued, listByStatus };
+  return { get, createIfAbsent, transition, end, listByStatus };
 }
 
 export type RequestStore = ReturnType<typeof createRequestStore>;

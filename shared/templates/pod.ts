@@ -123,9 +123,10 @@ export function renderAgentSecret(input: {
       name: agentSecretNameFor(input.podName),
       namespace: input.namespace,
       labels: { [pitcrewLabels.managedBy]: managedByValue, [pitcrewLabels.requestId]: input.requestId },
-      ownerReferences: [
-        { apiVersion: 'v1', kind: 'Pod', name: input.podName, uid: input.podUid, blockOwnerDeletion: true },
-      ],
+      // No blockOwnerDeletion: garbage collection does not need it, and where the
+      // OwnerReferencesPermissionEnforcement admission plugin runs (OpenShift) setting it would need
+      // `update` on pods/finalizers, which the provisioner's Role does not grant.
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: input.podName, uid: input.podUid }],
     },
     stringData: { ...input.secretEnv },
   };

@@ -6,16 +6,14 @@ import type { CapacityStore } from '../state/capacity-store';
 import type { SettingsStore } from '../state/settings-store';
 import type { LoggerPort } from '../ports/logger';
 import { QueueUnavailableError } from '../queue/errors';
-import { sendProvisionMessage } from '../queue/provision-queue';
 import { requestIdFor } from '../requests/identity';
-import type { RequestRecord } from '../requests/record';
 import { ciSources, isCiSource, type CiSource } from '../sources/names';
 import { verifySignature } from '../sources/signature';
 import type { BuildEvent, CiSourceAdapter } from '../sources/types';
 import { StateUnavailableError } from '../state/errors';
 import type { DeliveryStore } from '../state/delivery-store';
 import type { RequestStore } from '../state/request-store';
-import { matchTemplate } from '../templates/match';
+import { enqueueBuild, newRecord } from './enqueue-build';
 import type { WebhookOutcome } from './outcome';
 
 /** A configured CI: its adapter and the secret its webhooks are signed with. */
@@ -123,13 +121,9 @@ async function actOn(event: BuildEvent, ports: WebhookPorts): Promise<WebhookOut
   const requestId = requestIdFor(event.source, event.jobKey);
   switch (event.action) {
     case 'queued':
-      return enqueue(event, requestId, ports);
-    case 'started': {
-      const started = await ports.requests.transition(requestId, ['provisioned', 'provisioning'], 'started');
-      return started
-        ? { kind: 'recorded', requestId, status: started.status }
-        : { kind: 'ignored', requestId, reason: 'no agent of ours is provisioned for this build' };
-    }
+      return enqueueBuild(event, ports);
+    case 'started':
+      return endBuild(event, requestId, 'started', ports);
     case 'completed':
     case 'cancelled':
       return endBuild(event, requestId, event.action, ports);
@@ -137,63 +131,36 @@ async function actOn(event: BuildEvent, ports: WebhookPorts): Promise<WebhookOut
 }
 
 /**
- * The CI ended a build. A request holding a slot gives it back now and wakes the oldest waiting
- * request, rather than a minute later at the next reaper run; its pod is the reaper's to delete.
+ * The CI ended (or started) a build. A request holding a slot gives it back now and wakes the
+ * oldest waiting request, rather than a minute later at the next reaper run; its pod is the
+ * reaper's to delete. A `started` just marks the request, and for an unknown build leaves a
+ * tombstone, so a late `queued` provisions nothing for a build that already runs elsewhere.
  */
 async function endBuild(
   event: BuildEvent,
   requestId: string,
-  to: 'completed' | 'cancelled',
+  to: 'completed' | 'cancelled' | 'started',
   ports: WebhookPorts,
 ): Promise<WebhookOutcome> {
-  const current = await ports.requests.get(requestId);
-  if (
-    current?.holdsSlot &&
-    current.template &&
-    (await ports.capacity.release(requestId, current.template, to))
-  ) {
-    const limits = capacityLimits(
-      { capacity: { globalCap: ports.globalCap }, templates: ports.templates },
-      await ports.settings.get(),
-    );
-    await wakeWaiting(ports, limits, 1);
-    return { kind: 'recorded', requestId, status: to };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const ended = await ports.requests.end(newRecord(event, requestId, ports.now()), to);
+    if (ended.kind === 'tombstoned') return { kind: 'recorded', requestId, status: to };
+    if (ended.kind !== 'holds-slot') return { kind: 'recorded', requestId, status: ended.record.status };
+    if (to === 'started') {
+      // Its agent took the build: the slot stays until the build ends.
+      const started = await ports.requests.transition(requestId, ['provisioned', 'provisioning'], 'started');
+      return started
+        ? { kind: 'recorded', requestId, status: started.status }
+        : { kind: 'ignored', requestId, reason: `build is ${ended.record.status}` };
+    }
+    if (ended.record.template && (await ports.capacity.release(requestId, ended.record.template, to))) {
+      const limits = capacityLimits(
+        { capacity: { globalCap: ports.globalCap }, templates: ports.templates },
+        await ports.settings.get(),
+      );
+      await wakeWaiting(ports, limits, 1);
+      return { kind: 'recorded', requestId, status: to };
+    }
   }
-  const ended = await ports.requests.end(newRecord(event, requestId, ports.now()), to);
-  return { kind: 'recorded', requestId, status: ended.kind === 'tombstoned' ? to : ended.record.status };
-}
-
-async function enqueue(event: BuildEvent, requestId: string, ports: WebhookPorts): Promise<WebhookOutcome> {
-  const match = matchTemplate(ports.templates, event.source, event.labels);
-  if (match.kind === 'none') return { kind: 'ignored', reason: match.reason };
-  const record = { ...newRecord(event, requestId, ports.now()), template: match.template.name };
-  const created = await ports.requests.createIfAbsent(record);
-  if (!created.created) {
-    return { kind: 'ignored', requestId, reason: `build already known (${created.existing.status})` };
-  }
-  try {
-    await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId });
-  } catch (error) {
-    // Undo, so the CI's retry of this delivery can record and enqueue it again.
-    await ports.requests.deleteIfStillQueued(requestId);
-    throw error;
-  }
-  return { kind: 'accepted', requestId };
-}
-
-function newRecord(event: BuildEvent, requestId: string, now: Date): RequestRecord {
-  const at = now.toISOString();
-  return {
-    requestId,
-    source: event.source,
-    jobKey: event.jobKey,
-    status: 'queued',
-    statusSince: at,
-    createdAt: at,
-    labels: [...event.labels],
-    details: event.details,
-    url: event.url,
-    holdsSlot: false,
-    attempts: 0,
-  };
+  throw new StateUnavailableError('ending a request (it kept changing)', { cause: undefined });
 }

@@ -6,6 +6,11 @@
  * - Runners, repository and organization scope: POST .../actions/runners/generate-jitconfig,
  *   GET .../actions/runners?name=, DELETE .../actions/runners/{id}
  *   (https://docs.github.com/en/rest/actions/self-hosted-runners)
+ * - Workflow runs and jobs: GET /repos/{owner}/{repo}/actions/runs?status=&per_page=&page=
+ *   (https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository),
+ *   GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs?filter=&per_page=&page=
+ *   (https://docs.github.com/en/rest/actions/workflow-jobs#list-jobs-for-a-workflow-run), read from
+ *   `state.workflowRuns`, which tests fill
  * It keeps runners in memory, records every request (without its Authorization header) and can be
  * told to fail the next calls with any status and headers.
  */
@@ -31,6 +36,8 @@ export interface FakeGithubOptions {
   /** Where the API lives on the server: '' for api.github.com, '/api/v3' for GHES. */
   readonly basePath?: string;
   readonly installationTokenLifetimeSeconds?: number;
+  /** Repositories that exist, "owner/repo" (case-insensitive) for the workflow endpoints; default: all. */
+  readonly repositories?: readonly string[];
   readonly now?: () => number;
 }
 
@@ -45,6 +52,28 @@ export interface FakeRunner {
   readonly workFolder: string;
   readonly encodedJitConfig: string;
   busy: boolean;
+}
+
+/** The statuses GitHub documents for a run and a job (a run may also be `action_required`, `stale`...). */
+export type FakeRunStatus = 'requested' | 'queued' | 'pending' | 'waiting' | 'in_progress' | 'completed';
+
+export interface FakeWorkflowJob {
+  readonly id: number;
+  status: FakeRunStatus;
+  readonly labels: readonly string[];
+  /** Nullable in the REST schema; the default is the job's page on github.com. */
+  readonly htmlUrl?: string | null;
+  readonly name?: string;
+}
+
+/** A workflow run of one repository; its jobs' `run_id` is the run's id. */
+export interface FakeWorkflowRun {
+  readonly id: number;
+  /** GitHub's spelling, which the answers carry whatever case the request used. */
+  readonly owner: string;
+  readonly repo: string;
+  status: FakeRunStatus;
+  readonly jobs: FakeWorkflowJob[];
 }
 
 export type RequestAuth = 'none' | 'invalid' | 'token' | 'installation-token' | 'app-jwt';
@@ -72,6 +101,7 @@ export interface FakeFailure {
 
 export interface FakeGithubState {
   readonly runners: FakeRunner[];
+  readonly workflowRuns: FakeWorkflowRun[];
   readonly requests: RecordedRequest[];
   /** Issued installation tokens: token → installation id and expiry. */
   readonly installationTokens: Map<string, { readonly installationId: number; readonly expiresAtMs: number }>;
@@ -150,6 +180,18 @@ const jitBodySchema = z.object({
   work_folder: z.string().default('_work'),
 });
 
+/** `per_page` (default 30, at most 100) and `page` (from 1), as https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api describes. */
+function pageOf<T>(ctx: Context, items: readonly T[]): T[] {
+  const perPage = Math.min(Number(ctx.query.get('per_page') ?? 30), 100);
+  const page = Number(ctx.query.get('page') ?? 1);
+  return items.slice((page - 1) * perPage, page * perPage);
+}
+
+const validationFailed = (message: string): Answer => ({
+  status: 422,
+  body: { message: `Validation Failed: ${message}`, documentation_url: docs },
+});
+
 const readBody = async (request: IncomingMessage): Promise<string> => {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -162,7 +204,16 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
   const tokens = new Set(options.tokens ?? []);
   const runnerGroups = new Set(options.runnerGroups ?? [1]);
   const lifetimeMs = (options.installationTokenLifetimeSeconds ?? 3600) * 1000;
-  const state: FakeGithubState = { runners: [], requests: [], installationTokens: new Map() };
+  const state: FakeGithubState = {
+    runners: [],
+    workflowRuns: [],
+    requests: [],
+    installationTokens: new Map(),
+  };
+  const repositories =
+    options.repositories === undefined
+      ? undefined
+      : new Set(options.repositories.map((r) => r.toLowerCase()));
   const failures: { remaining: number; failure: FakeFailure }[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let nextRunnerId = 100;
@@ -179,7 +230,7 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
     return { kind: 'invalid' };
   }
 
-  /** Runner endpoints take an access token; an installation token only for its own account. */
+  /** Runner and workflow endpoints take an access token; an installation token only for its own account. */
   function runnerAccess(ctx: Context, owner: string): Answer | undefined {
     if (ctx.auth.kind === 'token') return undefined;
     if (ctx.auth.kind === 'installation-token') {
@@ -255,10 +306,97 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
     const matching = state.runners.filter(
       (runner) => inScope(runner, owner, repo) && (name === null || runner.name === name),
     );
-    const perPage = Math.min(Number(ctx.query.get('per_page') ?? 30), 100);
-    const page = Number(ctx.query.get('page') ?? 1);
-    const slice = matching.slice((page - 1) * perPage, page * perPage);
-    return { status: 200, body: { total_count: matching.length, runners: slice.map(runnerJson) } };
+    return {
+      status: 200,
+      body: { total_count: matching.length, runners: pageOf(ctx, matching).map(runnerJson) },
+    };
+  }
+
+  const sameRepo = (run: FakeWorkflowRun, owner: string, repo: string) =>
+    run.owner.toLowerCase() === owner.toLowerCase() && run.repo.toLowerCase() === repo.toLowerCase();
+
+  const repositoryJson = (run: FakeWorkflowRun) => ({
+    id: 1000,
+    name: run.repo,
+    full_name: `${run.owner}/${run.repo}`,
+    private: false,
+    owner: { login: run.owner, id: 2000, type: 'Organization' },
+  });
+
+  const runJson = (run: FakeWorkflowRun) => ({
+    id: run.id,
+    name: 'CI',
+    run_attempt: 1,
+    event: 'push',
+    status: run.status,
+    conclusion: null,
+    html_url: `https://github.com/${run.owner}/${run.repo}/actions/runs/${run.id}`,
+    jobs_url: `https://api.github.com/repos/${run.owner}/${run.repo}/actions/runs/${run.id}/jobs`,
+    repository: repositoryJson(run),
+  });
+
+  const jobJson = (run: FakeWorkflowRun, job: FakeWorkflowJob) => ({
+    id: job.id,
+    run_id: run.id,
+    run_url: `https://api.github.com/repos/${run.owner}/${run.repo}/actions/runs/${run.id}`,
+    run_attempt: 1,
+    head_sha: '3484a3fb816e0859fd6e1cea078d76385ff50625',
+    url: `https://api.github.com/repos/${run.owner}/${run.repo}/actions/jobs/${job.id}`,
+    html_url:
+      job.htmlUrl === undefined
+        ? `https://github.com/${run.owner}/${run.repo}/actions/runs/${run.id}/job/${job.id}`
+        : job.htmlUrl,
+    status: job.status,
+    conclusion: null,
+    name: job.name ?? 'build',
+    steps: [],
+    labels: job.labels,
+    runner_id: null,
+    runner_name: null,
+    runner_group_id: null,
+    runner_group_name: null,
+    workflow_name: 'CI',
+  });
+
+  /** https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository: newest first. */
+  function listWorkflowRuns(ctx: Context, owner: string, repo: string): Answer {
+    const status = ctx.query.get('status');
+    const matching = state.workflowRuns
+      .filter((run) => sameRepo(run, owner, repo) && (status === null || run.status === status))
+      .sort((a, b) => b.id - a.id);
+    return {
+      status: 200,
+      body: { total_count: matching.length, workflow_runs: pageOf(ctx, matching).map(runJson) },
+    };
+  }
+
+  /** https://docs.github.com/en/rest/actions/workflow-jobs#list-jobs-for-a-workflow-run: one attempt, so `filter` changes nothing. */
+  function listWorkflowJobs(ctx: Context, owner: string, repo: string, runId: number): Answer {
+    const filter = ctx.query.get('filter') ?? 'latest';
+    if (filter !== 'latest' && filter !== 'all')
+      return validationFailed(`filter ${filter} is not latest or all`);
+    const run = state.workflowRuns.find(
+      (candidate) => sameRepo(candidate, owner, repo) && candidate.id === runId,
+    );
+    if (run === undefined) return notFound;
+    return {
+      status: 200,
+      body: { total_count: run.jobs.length, jobs: pageOf(ctx, run.jobs).map((job) => jobJson(run, job)) },
+    };
+  }
+
+  /** Workflow endpoints: `/repos/{owner}/{repo}/actions/runs` and `.../runs/{run_id}/jobs`. */
+  function workflows(ctx: Context): Answer | undefined {
+    const match = /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs(?:\/(\d+)\/jobs)?$/.exec(ctx.path);
+    if (!match || ctx.method !== 'GET') return undefined;
+    const owner = decodeURIComponent(match[1] ?? '');
+    const repo = decodeURIComponent(match[2] ?? '');
+    const denied = runnerAccess(ctx, owner);
+    if (denied) return denied;
+    if (repositories !== undefined && !repositories.has(`${owner}/${repo}`.toLowerCase())) return notFound;
+    return match[3] === undefined
+      ? listWorkflowRuns(ctx, owner, repo)
+      : listWorkflowJobs(ctx, owner, repo, Number(match[3]));
   }
 
   function deleteRunner(owner: string, repo: string | undefined, id: number): Answer {
@@ -343,7 +481,7 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
     const installation = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(ctx.path);
     if (installation && ctx.method === 'GET')
       return repositoryInstallation(ctx, decodeURIComponent(installation[1] ?? ''));
-    return runners(ctx) ?? notFound;
+    return workflows(ctx) ?? runners(ctx) ?? notFound;
   }
 
   function takeFailure(method: string, path: string): FakeFailure | undefined {

@@ -34,6 +34,8 @@ export interface SystemOptions {
   readonly visibilityTimeoutSeconds?: number;
   /** The config's `reaper` timings (tests shorten the graces). */
   readonly reaper?: Record<string, number>;
+  /** Let the reaper poll the fake Jenkins queue for lost webhooks. */
+  readonly jenkinsPollQueue?: boolean;
 }
 
 type WebhookHandler = (event: unknown, context: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -91,6 +93,7 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
         url: jenkins.url,
         user: 'pitcrew',
         apiToken: { value: testSecrets.jenkinsApiToken },
+        pollQueue: options.jenkinsPollQueue ?? false,
       },
       generic: { webhookSecret: { value: testSecrets.generic } },
     },

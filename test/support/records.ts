@@ -13,6 +13,7 @@ export function queuedRecord(requestId: string, overrides: Partial<RequestRecord
     details: { source: 'generic' },
     holdsSlot: false,
     attempts: 0,
+    retriesUsed: 0,
     ...overrides,
   };
 }

@@ -47,6 +47,8 @@ export function localConfig(
       },
       generic: { webhookSecret: { value: secrets.generic } },
     },
+    // Short graces, so a local run shows the reaper at work within a minute.
+    reaper: { orphanGraceSeconds: 30, stuckGraceSeconds: 30, lostGraceSeconds: 30, staleQueuedSeconds: 300 },
     templates: [
       {
         name: 'gh-linux',

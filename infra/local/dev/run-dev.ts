@@ -149,7 +149,7 @@ export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo;
       reap({ source: 'pitcrew.dev', 'detail-type': 'Scheduled Event' }, lambdaContext('reap')).catch(
         (error: unknown) => say(`reap: ${error instanceof Error ? error.message : String(error)}`),
       );
-    }, options.reapIntervalMs ?? 60_000);
+    }, options.reapIntervalMs ?? 15_000);
     stops.push(async () => clearInterval(reapTimer));
 
     const info: DevInfo = {

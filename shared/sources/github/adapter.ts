@@ -2,6 +2,7 @@ import { CiRejectedError, CiUnavailableError } from '../errors';
 import type { AgentCredentials, AgentRequest, CiSourceAdapter, SourceDetails } from '../types';
 import { createGithubFetch, type GithubFetch } from './api';
 import { createInstallationTokens, loadAppPrivateKey } from './app-auth';
+import { listQueuedBuilds, parsePollRepository, type PollAuth, type PollRepository } from './polling';
 import {
   deleteRunner,
   describeScope,
@@ -33,6 +34,13 @@ export interface GithubSourceOptions {
   /** The runner's work directory, relative to its install directory. */
   readonly workFolder?: string;
   readonly requestTimeoutMs?: number;
+  /**
+   * "owner/repo" entries whose queued jobs `listQueuedBuilds` reports, for the reaper to provision
+   * those whose webhook was lost. Empty: the adapter has no `listQueuedBuilds`.
+   */
+  readonly pollRepositories?: readonly string[];
+  /** How many queued workflow runs to read per repository and poll, newest first (1 to 100). */
+  readonly pollMaxRunsPerRepo?: number;
   /** Milliseconds since the epoch; tests pass a clock. */
   readonly now?: () => number;
 }
@@ -44,12 +52,24 @@ export const githubSourceDefaults = {
   runnerGroupId: 1,
   workFolder: '_work',
   requestTimeoutMs: 10_000,
+  pollRepositories: [],
+  pollMaxRunsPerRepo: 20,
 } as const;
 
 /** The runner reads `--jitconfig` from this variable (the runner maps ACTIONS_RUNNER_INPUT_<ARG> to its arguments). */
 export const jitConfigEnvName = 'ACTIONS_RUNNER_INPUT_JITCONFIG';
 
-type GithubSettings = Required<Omit<GithubSourceOptions, 'auth'>>;
+type GithubSettings = Required<Omit<GithubSourceOptions, 'auth' | 'pollRepositories'>> & {
+  readonly pollRepositories: readonly PollRepository[];
+};
+
+/** Parsed, and without repeats: GitHub's names are not case sensitive. */
+function pollRepositoriesFrom(entries: readonly string[]): PollRepository[] {
+  const byName = new Map(
+    entries.map(parsePollRepository).map((r) => [`${r.owner}/${r.repo}`.toLowerCase(), r]),
+  );
+  return [...byName.values()];
+}
 
 function withDefaults(options: GithubSourceOptions): GithubSettings {
   const settings = {
@@ -58,6 +78,8 @@ function withDefaults(options: GithubSourceOptions): GithubSettings {
     runnerGroupId: options.runnerGroupId ?? githubSourceDefaults.runnerGroupId,
     workFolder: options.workFolder ?? githubSourceDefaults.workFolder,
     requestTimeoutMs: options.requestTimeoutMs ?? githubSourceDefaults.requestTimeoutMs,
+    pollRepositories: pollRepositoriesFrom(options.pollRepositories ?? githubSourceDefaults.pollRepositories),
+    pollMaxRunsPerRepo: options.pollMaxRunsPerRepo ?? githubSourceDefaults.pollMaxRunsPerRepo,
     now: options.now ?? Date.now,
   };
   // Bad options fail when the adapter is built (at cold start), not on the first build.
@@ -70,18 +92,27 @@ function withDefaults(options: GithubSourceOptions): GithubSettings {
   if (!(settings.requestTimeoutMs > 0)) {
     throw new Error(`GitHub requestTimeoutMs must be positive, not ${settings.requestTimeoutMs}`);
   }
+  // It is the runs list's per_page, which GitHub caps at 100.
+  const maxRuns = settings.pollMaxRunsPerRepo;
+  if (!Number.isInteger(maxRuns) || maxRuns < 1 || maxRuns > 100) {
+    throw new Error(`GitHub pollMaxRunsPerRepo must be an integer from 1 to 100, not ${maxRuns}`);
+  }
   return settings;
 }
 
 type GithubDetails = Extract<SourceDetails, { source: 'github' }>;
 
-/** Gives the token to call the runner endpoints with for one build's repository. */
-type TokenFor = (details: GithubDetails) => Promise<string>;
+interface TokenSource {
+  /** The token to call the runner endpoints with for one build's repository. */
+  readonly tokenFor: (details: GithubDetails) => Promise<string>;
+  /** The token to poll a repository with; with an App, also the installation, which no webhook named. */
+  readonly pollAuthFor: (repository: PollRepository) => Promise<PollAuth>;
+}
 
-function createTokenSource(auth: GithubAuth, fetch: GithubFetch, now: () => number): TokenFor {
+function createTokenSource(auth: GithubAuth, fetch: GithubFetch, now: () => number): TokenSource {
   if (auth.kind === 'token') {
     if (auth.token === '') throw new Error('GitHub auth token is empty');
-    return async () => auth.token;
+    return { tokenFor: async () => auth.token, pollAuthFor: async () => ({ token: auth.token }) };
   }
   const tokens = createInstallationTokens({
     appId: auth.appId,
@@ -90,7 +121,13 @@ function createTokenSource(auth: GithubAuth, fetch: GithubFetch, now: () => numb
     fetch,
     now,
   });
-  return (details) => tokens.tokenFor(details);
+  return {
+    tokenFor: (details) => tokens.tokenFor(details),
+    async pollAuthFor(repository) {
+      const installationId = await tokens.installationIdFor(repository);
+      return { token: await tokens.tokenFor({ ...repository, installationId }), installationId };
+    },
+  };
 }
 
 function githubDetails(request: AgentRequest): GithubDetails {
@@ -134,7 +171,8 @@ export function createGithubSource(options: GithubSourceOptions): CiSourceAdapte
   const settings = withDefaults(options);
   const fetch = createGithubFetch(settings);
   const api: RunnerApi = { fetch, now: settings.now };
-  const tokenFor = createTokenSource(options.auth, fetch, settings.now);
+  const { tokenFor, pollAuthFor } = createTokenSource(options.auth, fetch, settings.now);
+  const poll = { repositories: settings.pollRepositories, maxRunsPerRepo: settings.pollMaxRunsPerRepo };
 
   return {
     name: 'github',
@@ -168,5 +206,12 @@ export function createGithubSource(options: GithubSourceOptions): CiSourceAdapte
           : runnerIdFrom(request.externalId);
       if (runnerId !== undefined) await deleteRunner(api, token, scope, runnerId);
     },
+
+    // Left undefined without repositories, so the reaper knows there is nothing to poll.
+    ...(poll.repositories.length === 0
+      ? {}
+      : {
+          listQueuedBuilds: () => listQueuedBuilds({ fetch, now: settings.now, authFor: pollAuthFor }, poll),
+        }),
   };
 }

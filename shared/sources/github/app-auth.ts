@@ -51,6 +51,11 @@ export interface InstallationTarget {
 export interface InstallationTokens {
   /** A current installation access token for the target, fetched or from the cache. */
   tokenFor(target: InstallationTarget): Promise<string>;
+  /**
+   * The installation `tokenFor` would use for the target; the poller puts it on the events it makes,
+   * as an App's webhook carries the installation that sent it.
+   */
+  installationIdFor(target: InstallationTarget): Promise<number>;
 }
 
 interface CachedToken {
@@ -138,14 +143,17 @@ export function createInstallationTokens(settings: AppAuthSettings): Installatio
     return parsed.data.id;
   }
 
+  // The webhook's installation is the one that sent the event, so it wins over the configured one.
+  async function installationIdFor(target: InstallationTarget): Promise<number> {
+    return (
+      target.installationId ?? settings.installationId ?? (await findInstallation(target.owner, target.repo))
+    );
+  }
+
   return {
-    // The webhook's installation is the one that sent the event, so it wins over the configured one.
+    installationIdFor,
     async tokenFor(target) {
-      const installationId =
-        target.installationId ??
-        settings.installationId ??
-        (await findInstallation(target.owner, target.repo));
-      return installationToken(installationId);
+      return installationToken(await installationIdFor(target));
     },
   };
 }

@@ -2,4 +2,7 @@ export { createGithubSource, githubSourceDefaults, jitConfigEnvName } from './ad
 export type { GithubAuth, GithubSourceOptions } from './adapter';
 export { githubApiVersion, rateLimitWaitSeconds } from './api';
 export { signAppJwt } from './app-auth';
-export { githubDeliveryHeader, githubEventHeader, parseGithubWebhook } from './webhook';
+export { parsePollRepository, pollRateLimitReserve } from './polling';
+export type { PollRepository } from './polling';
+export { githubDeliveryHeader, githubEventHeader, githubJobEvent, parseGithubWebhook } from './webhook';
+export type { GithubJobFacts } from './webhook';

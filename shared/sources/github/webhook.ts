@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invalidFromZod, parseJsonBody } from '../parse-json';
-import type { BuildAction, ParsedWebhook, WebhookInput } from '../types';
+import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput } from '../types';
 
 /** https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers */
 export const githubEventHeader = 'x-github-event';
@@ -10,7 +10,7 @@ const deliveryIdSchema = z.string().min(1).max(200);
 
 // Owner and repository end up in REST paths. GitHub allows letters, digits, '-', '_' and '.';
 // a name of only dots would be resolved away as a path segment, so it is refused.
-const pathSafeName = z
+export const pathSafeName = z
   .string()
   .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be letters, digits and . _ - only')
   .refine((name) => !/^\.+$/.test(name), 'must not be only dots');
@@ -88,21 +88,48 @@ export function parseGithubWebhook(input: WebhookInput): ParsedWebhook {
   const { workflow_job: job, repository, installation } = body.data;
   return {
     kind: 'event',
-    event: {
-      source: 'github',
-      jobKey: String(job.id),
-      action: buildActionFor(action.data.action, job.conclusion),
+    event: githubJobEvent(buildActionFor(action.data.action, job.conclusion), delivery.data, {
+      jobId: job.id,
+      runId: job.run_id,
       labels: job.labels,
-      deliveryId: delivery.data,
-      // Absent keys are left out, not set to undefined: the details are stored on the request record.
-      ...(job.html_url === undefined ? {} : { url: job.html_url }),
-      details: {
-        source: 'github',
-        owner: repository.owner.login,
-        repo: repository.name,
-        ...(installation === undefined ? {} : { installationId: installation.id }),
-        ...(job.run_id === undefined ? {} : { runId: job.run_id }),
-      },
+      url: job.html_url,
+      owner: repository.owner.login,
+      repo: repository.name,
+      installationId: installation?.id,
+    }),
+  };
+}
+
+/** What a `BuildEvent` for one GitHub job is made of, whether a webhook or the REST API told of it. */
+export interface GithubJobFacts {
+  readonly jobId: number;
+  readonly runId?: number;
+  readonly labels: readonly string[];
+  readonly url?: string;
+  readonly owner: string;
+  readonly repo: string;
+  readonly installationId?: number;
+}
+
+/**
+ * The one place a GitHub job becomes a `BuildEvent`: the webhook parser and the poller (polling.ts)
+ * both call it, so a polled job and its lost webhook give the same event and the same jobKey.
+ */
+export function githubJobEvent(action: BuildAction, deliveryId: string, facts: GithubJobFacts): BuildEvent {
+  return {
+    source: 'github',
+    jobKey: String(facts.jobId),
+    action,
+    labels: facts.labels,
+    deliveryId,
+    // Absent keys are left out, not set to undefined: the details are stored on the request record.
+    ...(facts.url === undefined ? {} : { url: facts.url }),
+    details: {
+      source: 'github',
+      owner: facts.owner,
+      repo: facts.repo,
+      ...(facts.installationId === undefined ? {} : { installationId: facts.installationId }),
+      ...(facts.runId === undefined ? {} : { runId: facts.runId }),
     },
   };
 }

@@ -12,7 +12,7 @@ import {
 } from './agents';
 import { createJenkinsFetch } from './api';
 import { formatLabelString, parseLabelExpression, satisfyingLabels } from './label-expression';
-import { normaliseControllerUrl, parseJenkinsWebhook } from './webhook';
+import { normaliseControllerUrl, parseJenkinsWebhook, queuedBuildFromQueueItem } from './webhook';
 
 export interface JenkinsSourceOptions {
   /** The controller URL Pitcrew calls and agents connect to, e.g. https://jenkins.example.com/. */
@@ -25,6 +25,8 @@ export interface JenkinsSourceOptions {
   /** The agent's remote root directory (the node's remoteFS, the pod's JENKINS_AGENT_WORKDIR). */
   readonly agentWorkDir?: string;
   readonly requestTimeoutMs?: number;
+  /** Let the reaper poll `/queue/api/json` for builds whose webhook was lost (default false). */
+  readonly pollQueue?: boolean;
 }
 
 export const jenkinsSourceDefaults = {
@@ -58,6 +60,7 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
     ...options,
     agentWorkDir: options.agentWorkDir ?? jenkinsSourceDefaults.agentWorkDir,
     requestTimeoutMs: options.requestTimeoutMs ?? jenkinsSourceDefaults.requestTimeoutMs,
+    pollQueue: options.pollQueue ?? false,
   };
   const url = normaliseControllerUrl(settings.url);
   if (url === undefined) throw new TypeError('The Jenkins url must be an http(s) URL');
@@ -93,6 +96,16 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
     isAgentBusy: async (agentName) => (await getAgentState(api, agentName))?.busy ?? false,
     getAgentState: (agentName) => getAgentState(api, agentName),
     listQueueItems: () => listQueueItems(api),
+    ...(settings.pollQueue
+      ? {
+          async listQueuedBuilds() {
+            const items = await listQueueItems(api);
+            return items
+              .map((item) => queuedBuildFromQueueItem(item, url))
+              .filter((event) => event !== undefined);
+          },
+        }
+      : {}),
   };
 }
 

@@ -11,4 +11,9 @@ export {
 } from './label-expression';
 export type { LabelExpression } from './label-expression';
 export { labelFromWhy } from './queue-why';
-export { jenkinsEventTypes, normaliseControllerUrl, parseJenkinsWebhook } from './webhook';
+export {
+  jenkinsEventTypes,
+  normaliseControllerUrl,
+  parseJenkinsWebhook,
+  queuedBuildFromQueueItem,
+} from './webhook';

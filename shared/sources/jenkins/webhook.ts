@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { invalidFromZod, parseJsonBody } from '../parse-json';
-import type { BuildAction, ParsedWebhook, WebhookInput } from '../types';
+import type { BuildEvent, BuildAction, ParsedWebhook, WebhookInput } from '../types';
 import { type CloudEvent, readCloudEvent } from './cloudevents';
 import { deliveryHeader, deliveryIdSchema, jenkinsContractSchema, queueItemIdSchema } from './contract';
 import { labelAtoms, maxLabelAtoms, parseLabelExpression, satisfyingLabels } from './label-expression';
@@ -65,6 +65,29 @@ function eventFrom(facts: BuildFacts): ParsedWebhook {
       details: { source: 'jenkins', controllerUrl, queueItemId, label },
     },
   };
+}
+
+/**
+ * A queue item found by polling `/queue/api/json` (reaper.pollQueue), as the `queued` event its lost
+ * webhook would have been: same jobKey, labels and details, delivery id `poll:<jobKey>`.
+ */
+export function queuedBuildFromQueueItem(
+  item: { id: number; label?: string; taskUrl?: string },
+  controllerUrl: string,
+): BuildEvent | undefined {
+  if (item.label === undefined) return undefined;
+  const labels = labelsFor(item.label, 'why', `queue item ${item.id}`);
+  if (!labels.ok) return undefined;
+  const parsed = eventFrom({
+    controllerUrl,
+    queueItemId: item.id,
+    action: 'queued',
+    label: labels.label,
+    labels: labels.labels,
+    deliveryId: `poll:${controllerUrl}#${item.id}`,
+    url: item.taskUrl,
+  });
+  return parsed.kind === 'event' ? parsed.event : undefined;
 }
 
 type Labels =

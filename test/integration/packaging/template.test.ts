@@ -95,6 +95,26 @@ describe('serverless package (offline, no AWS credentials)', () => {
     }
   });
 
+  // What each function's code calls (shared/state/*-store.ts): DynamoDB Local has no IAM, so only
+  // this test can catch a missing grant before AWS does.
+  it.each([
+    ['WebhookRole', ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'ConditionCheckItem'], true],
+    ['ProvisionRole', ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'], false],
+    ['ReapRole', ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'ConditionCheckItem'], true],
+  ])('%s grants the DynamoDB actions its function uses', (roleId, actions, needsIndex) => {
+    const policies = (props(roleId).Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[];
+    const dynamo = policies
+      .flatMap((policy) => policy.PolicyDocument.Statement)
+      .filter((statement) =>
+        ([] as string[]).concat(statement.Action).some((action) => action.startsWith('dynamodb:')),
+      );
+    const granted = dynamo.flatMap((statement) => ([] as string[]).concat(statement.Action));
+    for (const action of actions) expect(granted).toContain(`dynamodb:${action}`);
+    const resources = JSON.stringify(dynamo.map((statement) => statement.Resource));
+    expect(resources).toContain('StateTable');
+    if (needsIndex) expect(resources).toContain('/index/byStatus');
+  });
+
   it('gives each function its own role', () => {
     const roleOf = (fn: string): unknown => props(`${fn}LambdaFunction`).Role;
     expect(

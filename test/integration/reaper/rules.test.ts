@@ -68,6 +68,47 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     expect(await system.requests.get(requestId)).toMatchObject({ status: 'completed', holdsSlot: false });
   });
 
+  it('deregisters a finished GitHub runner at GitHub, and publishes the run as EMF metrics', async () => {
+    const answer = await system.sendWebhook(
+      'github',
+      {
+        action: 'queued',
+        workflow_job: { id: 777, labels: ['self-hosted', 'linux'] },
+        repository: { name: 'app', owner: { login: 'acme' } },
+      },
+      { 'x-github-event': 'workflow_job', 'x-github-delivery': 'gh-777' },
+    );
+    expect(answer.statusCode).toBe(202);
+    await system.provisionAll();
+    const record = await system.requests.get(String(answer.body.requestId));
+    expect(system.github.state.runners.map((runner) => runner.name)).toContain(record?.podName);
+    await steerPod(system.core, system.namespace, record!.podName!, { outcome: 'succeeded' });
+    await waitForPod(system.core, system.namespace, record!.podName!, phaseIs('Succeeded'));
+
+    const written: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      written.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof process.stdout.write;
+    try {
+      await system.reapNow();
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(system.github.state.runners.map((runner) => runner.name)).not.toContain(record?.podName);
+    // CloudWatch Embedded Metric Format: one JSON document per metric set, with an _aws header.
+    const emf = written
+      .flatMap((chunk) => chunk.split('\n'))
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const deleted = emf.find((doc) => doc.reason === 'finished');
+    expect(deleted).toMatchObject({ PodsDeleted: 1, service: 'pitcrew-reap' });
+    expect(
+      emf.some((doc) => 'WaitingRequests' in doc && 'OldestWaitingSeconds' in doc && 'CounterRepairs' in doc),
+    ).toBe(true);
+  });
+
   it('keeps a failed pod while the template retains failures, and fails its request only when deleted', async () => {
     const { requestId, podName } = await provisioned('keep-1', ['keep']);
     await steerPod(system.core, system.namespace, podName, { outcome: 'failed' });

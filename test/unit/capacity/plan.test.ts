@@ -1,11 +1,13 @@
 import { counterRepairs, expectedCounters, planTrim, planWake } from '../../../shared/capacity';
 import { queuedRecord } from '../../support/records';
 
+// Queued at `minute`; woken later in reverse order, so a test that sorted by statusSince would fail.
 const waiting = (id: string, template: string, minute: number) =>
   queuedRecord(id, {
     status: 'waiting',
     template,
-    statusSince: `2026-11-25T06:${String(minute).padStart(2, '0')}:00.000Z`,
+    createdAt: `2026-11-25T06:${String(minute).padStart(2, '0')}:00.000Z`,
+    statusSince: `2026-11-25T07:${String(59 - minute).padStart(2, '0')}:00.000Z`,
   });
 
 describe('planWake', () => {

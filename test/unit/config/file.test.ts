@@ -82,3 +82,20 @@ templates:
     ]);
   });
 });
+
+describe('resolveSecret', () => {
+  it('refuses an empty secret file, naming the setting and not a value', async () => {
+    const { resolveSecret } = await import('../../../shared/config');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'pitcrew-secret-')), 'empty');
+    writeFileSync(file, '  \n');
+    expect(() => resolveSecret({ file }, {}, 'sources.generic.webhookSecret')).toThrow(
+      /sources.generic.webhookSecret: secret file '.*' is empty/,
+    );
+    expect(() => resolveSecret({ env: 'NOT_SET_ANYWHERE' }, {}, 'sources.github.webhookSecret')).toThrow(
+      /environment variable NOT_SET_ANYWHERE is not set/,
+    );
+  });
+});

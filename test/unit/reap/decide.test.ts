@@ -104,8 +104,15 @@ describe('decidePod', () => {
 
   it('fails instead of retrying once the template retries are used up', () => {
     const stuck = pod({ phase: 'Pending', createdAtMs: ago(61), waitingReason: 'ImagePullBackOff' });
-    expect(decidePod(stuck, { ...active, attempts: 2 }, template, now, rules)).toMatchObject({
+    expect(decidePod(stuck, { ...active, retriesUsed: 1 }, template, now, rules)).toMatchObject({
       outcome: 'failed',
+    });
+  });
+
+  it('does not count SQS redeliveries against the template retries', () => {
+    const stuck = pod({ phase: 'Pending', createdAtMs: ago(61), waitingReason: 'ImagePullBackOff' });
+    expect(decidePod(stuck, { ...active, attempts: 4, retriesUsed: 0 }, template, now, rules)).toMatchObject({
+      outcome: 'retry',
     });
   });
 
@@ -175,6 +182,15 @@ describe('decideRecord', () => {
     expect(
       decideRecord({ ...active, statusSince: new Date(ago(10)).toISOString() }, false, template, now, rules),
     ).toEqual({ kind: 'keep' });
+  });
+
+  it('leaves a tombstone alone: it never had a pod to lose', () => {
+    const tombstone = queuedRecord('t', {
+      status: 'started',
+      tombstone: true,
+      statusSince: new Date(ago(3600)).toISOString(),
+    });
+    expect(decideRecord(tombstone, false, template, now, rules)).toEqual({ kind: 'keep' });
   });
 
   it('sends a stale queued request again', () => {

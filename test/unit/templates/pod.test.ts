@@ -110,7 +110,7 @@ describe('renderAgentSecret', () => {
       secretEnv: { JENKINS_SECRET: 's3cret' },
     });
     expect(secret.metadata?.ownerReferences).toEqual([
-      { apiVersion: 'v1', kind: 'Pod', name: 'pc-tpl-abc', uid: 'uid-1', blockOwnerDeletion: true },
+      { apiVersion: 'v1', kind: 'Pod', name: 'pc-tpl-abc', uid: 'uid-1' },
     ]);
     expect(secret.stringData).toEqual({ JENKINS_SECRET: 's3cret' });
   });

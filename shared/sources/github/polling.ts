@@ -1,0 +1,208 @@
+import { z } from 'zod';
+import { CiUnavailableError } from '../errors';
+import type { BuildEvent } from '../types';
+import { failureFor, type FailureHints, type GithubFetch, type GithubResponse, unexpectedBody } from './api';
+import { githubJobEvent, pathSafeName } from './webhook';
+
+/** A repository whose queued jobs are polled, from a `pollRepositories` entry. */
+export interface PollRepository {
+  readonly owner: string;
+  readonly repo: string;
+}
+
+/**
+ * Parses an "owner/repo" entry with the rules webhook names follow (they end up in REST paths).
+ * Throws, so a bad entry fails when the adapter is built, not on the first poll.
+ */
+export function parsePollRepository(entry: string): PollRepository {
+  const [owner = '', repo = '', ...rest] = entry.split('/');
+  const valid =
+    rest.length === 0 && pathSafeName.safeParse(owner).success && pathSafeName.safeParse(repo).success;
+  if (!valid) throw new Error(`GitHub pollRepositories entry "${entry}" is not "owner/repo"`);
+  return { owner, repo };
+}
+
+/** The credential to read one repository's Actions with, and the App installation it belongs to. */
+export interface PollAuth {
+  readonly token: string;
+  readonly installationId?: number;
+}
+
+export interface PollApi {
+  readonly fetch: GithubFetch;
+  readonly now: () => number;
+  readonly authFor: (repository: PollRepository) => Promise<PollAuth>;
+}
+
+export interface PollSettings {
+  readonly repositories: readonly PollRepository[];
+  /** `per_page` of the runs list: at most this many queued runs are read per repository. */
+  readonly maxRunsPerRepo: number;
+}
+
+/**
+ * Polling stops while fewer requests than this are left in the rate-limit window: the same token
+ * creates the JIT runners, and a build that is provisioning matters more than finding a lost one.
+ */
+export const pollRateLimitReserve = 100;
+
+// GitHub's largest page (https://docs.github.com/en/rest/using-the-rest-api/using-pagination-in-the-rest-api).
+const jobsPerPage = 100;
+// A bound on a loop driven by GitHub's answers; a matrix makes at most 256 jobs.
+const maxJobPages = 10;
+
+const repositorySchema = z.object({ name: pathSafeName, owner: z.object({ login: pathSafeName }) });
+
+/** https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository */
+const runsSchema = z.object({
+  total_count: z.number().int().nonnegative(),
+  workflow_runs: z.array(z.object({ id: z.number().int().positive(), repository: repositorySchema })),
+});
+type QueuedRun = z.infer<typeof runsSchema>['workflow_runs'][number];
+
+/** https://docs.github.com/en/rest/actions/workflow-jobs#list-jobs-for-a-workflow-run */
+const jobsPageSchema = z.object({
+  total_count: z.number().int().nonnegative(),
+  jobs: z.array(z.unknown()),
+});
+
+/**
+ * The job fields an event needs, with the webhook parser's limits. Each job is parsed alone: a job
+ * that is not queued (or that the webhook parser would refuse too) is skipped, not the whole run.
+ */
+const queuedJobSchema = z.object({
+  id: z.number().int().nonnegative(),
+  run_id: z.number().int().nonnegative(),
+  status: z.literal('queued'),
+  labels: z.array(z.string().min(1).max(200)).max(100),
+  // Nullable in the REST schema, unlike in the webhook.
+  html_url: z.url().nullable().optional(),
+});
+type QueuedJob = z.infer<typeof queuedJobSchema>;
+
+const nameOf = (repository: PollRepository): string => `${repository.owner}/${repository.repo}`;
+
+const actionsPath = (repository: PollRepository): string =>
+  `/repos/${encodeURIComponent(repository.owner)}/${encodeURIComponent(repository.repo)}/actions`;
+
+/** Both endpoints document the Actions: read repository permission (classic tokens: repo, for a private repository). */
+const hintsFor = (repository: PollRepository): FailureHints => ({
+  forbidden:
+    'the token or App needs the Actions: read repository permission (classic tokens: the repo scope)',
+  notFound: `${nameOf(repository)} does not exist or the credentials cannot see it: check pollRepositories`,
+});
+
+/**
+ * `x-ratelimit-remaining` and `x-ratelimit-reset` come with every answer
+ * (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#checking-the-status-of-your-rate-limit).
+ */
+function checkReserve(response: GithubResponse, purpose: string, nowMs: number): void {
+  const remaining = response.headers.get('x-ratelimit-remaining');
+  if (remaining === null || !/^\d+$/.test(remaining) || Number(remaining) >= pollRateLimitReserve) return;
+  const reset = Number(response.headers.get('x-ratelimit-reset') ?? Number.NaN);
+  const waitSeconds = Number.isInteger(reset) ? Math.max(1, reset - Math.floor(nowMs / 1000)) : 60;
+  throw new CiUnavailableError(
+    `stopped polling GitHub after the request to ${purpose}: ${remaining} requests are left in the rate-limit window, kept for provisioning; retry in ${waitSeconds} s`,
+    waitSeconds,
+  );
+}
+
+/** Throws on any status but 200, and after a 200 that leaves less than the reserve. */
+function checkAnswer(api: PollApi, response: GithubResponse, purpose: string, hints: FailureHints): void {
+  if (response.status !== 200) throw failureFor(response, purpose, api.now(), hints);
+  checkReserve(response, purpose, api.now());
+}
+
+/**
+ * The newest `maxRuns` runs GitHub reports as queued (the list is newest first). A run is queued only
+ * until one of its jobs starts, so a queued job of a run already in progress (a `needs` chain, a matrix
+ * held back by max-parallel) is not found this way: the poll is a safety net, not a second webhook.
+ */
+async function listQueuedRuns(
+  api: PollApi,
+  token: string,
+  repository: PollRepository,
+  maxRuns: number,
+): Promise<QueuedRun[]> {
+  const purpose = `list the queued workflow runs of ${nameOf(repository)}`;
+  const path = `${actionsPath(repository)}/runs?status=queued&per_page=${maxRuns}`;
+  const response = await api.fetch({ method: 'GET', path, credential: token, purpose });
+  checkAnswer(api, response, purpose, hintsFor(repository));
+  const parsed = runsSchema.safeParse(response.body);
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
+  return parsed.data.workflow_runs;
+}
+
+/**
+ * The run's queued jobs, page by page. `filter=latest` leaves out the jobs of earlier attempts of a
+ * re-run. A run deleted since it was listed (404) has none.
+ */
+async function listQueuedJobs(
+  api: PollApi,
+  token: string,
+  repository: PollRepository,
+  runId: number,
+): Promise<QueuedJob[]> {
+  const purpose = `list the jobs of workflow run ${runId} of ${nameOf(repository)}`;
+  const hints = hintsFor(repository);
+  const queued: QueuedJob[] = [];
+  let seen = 0;
+  for (let page = 1; page <= maxJobPages; page += 1) {
+    const path = `${actionsPath(repository)}/runs/${runId}/jobs?filter=latest&per_page=${jobsPerPage}&page=${page}`;
+    const response = await api.fetch({ method: 'GET', path, credential: token, purpose });
+    if (response.status === 404) return queued;
+    checkAnswer(api, response, purpose, hints);
+    const parsed = jobsPageSchema.safeParse(response.body);
+    if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
+    const { jobs, total_count: total } = parsed.data;
+    seen += jobs.length;
+    queued.push(...jobs.flatMap(asQueuedJob));
+    if (jobs.length < jobsPerPage || seen >= total) break;
+  }
+  return queued;
+}
+
+function asQueuedJob(job: unknown): QueuedJob[] {
+  const parsed = queuedJobSchema.safeParse(job);
+  return parsed.success ? [parsed.data] : [];
+}
+
+/** The event the `workflow_job` `queued` webhook for this job would have given, under its own delivery id. */
+function queuedEvent(job: QueuedJob, run: QueuedRun, installationId: number | undefined): BuildEvent {
+  const jobKey = String(job.id);
+  return githubJobEvent('queued', `poll:${jobKey}`, {
+    jobId: job.id,
+    runId: job.run_id,
+    labels: job.labels,
+    url: job.html_url ?? undefined,
+    // GitHub's spelling, as the webhook's repository object gives it, not the configured entry's.
+    owner: run.repository.owner.login,
+    repo: run.repository.name,
+    installationId,
+  });
+}
+
+async function queuedBuildsOf(api: PollApi, repository: PollRepository, maxRuns: number) {
+  const auth = await api.authFor(repository);
+  const runs = await listQueuedRuns(api, auth.token, repository, maxRuns);
+  const events: BuildEvent[] = [];
+  for (const run of runs) {
+    const jobs = await listQueuedJobs(api, auth.token, repository, run.id);
+    events.push(...jobs.map((job) => queuedEvent(job, run, auth.installationId)));
+  }
+  return events;
+}
+
+/**
+ * The queued jobs of the queued runs of every repository, as `queued` BuildEvents. Requests go one
+ * after another, as GitHub asks to avoid its secondary rate limits
+ * (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#avoid-concurrent-requests);
+ * the first failure, a rate limit included, ends the poll and is thrown, so no further request is made.
+ */
+export async function listQueuedBuilds(api: PollApi, settings: PollSettings): Promise<BuildEvent[]> {
+  const events: BuildEvent[] = [];
+  for (const repository of settings.repositories) {
+    events.push(...(await queuedBuildsOf(api, repository, settings.maxRunsPerRepo)));
+  }
+  return events;
+}

@@ -1,0 +1,67 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { AgentTemplate } from '../config/file-schema';
+import { sendProvisionMessage } from '../queue/provision-queue';
+import { requestIdFor } from '../requests/identity';
+import type { RequestRecord } from '../requests/record';
+import type { BuildEvent } from '../sources/types';
+import type { RequestStore } from '../state/request-store';
+import { matchTemplate } from '../templates/match';
+import type { WebhookOutcome } from './outcome';
+
+export interface EnqueuePorts {
+  readonly templates: readonly AgentTemplate[];
+  readonly requests: RequestStore;
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
+  readonly now: () => Date;
+}
+
+/**
+ * A queued build, from a webhook or from the reaper's poll of a CI's queue: pick its template by
+ * labels, record it only if new (a known build or a tombstone stops here, except a queued one whose
+ * message may be lost), then enqueue it.
+ */
+export async function enqueueBuild(event: BuildEvent, ports: EnqueuePorts): Promise<WebhookOutcome> {
+  const match = matchTemplate(ports.templates, event.source, event.labels);
+  if (match.kind === 'none') return { kind: 'ignored', reason: match.reason };
+  const requestId = requestIdFor(event.source, event.jobKey);
+  const created = await ports.requests.createIfAbsent({
+    ...newRecord(event, requestId, ports.now()),
+    template: match.template.name,
+  });
+  if (!created.created) {
+    const { existing } = created;
+    // Queued and holding nothing: its message may never have been sent (a failed send, a crash), so
+    // send it again. Provisioning is idempotent, so a second message costs nothing.
+    if (existing.status !== 'queued' || existing.holdsSlot) {
+      return { kind: 'ignored', requestId, reason: `build already known (${existing.status})` };
+    }
+    await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId });
+    return {
+      kind: 'ignored',
+      requestId,
+      reason: 'build already queued; its provision message was sent again',
+    };
+  }
+  // If this send fails the record stays queued: the CI's retry, or the reaper's stale-queued rule, sends it.
+  await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId });
+  return { kind: 'accepted', requestId };
+}
+
+export function newRecord(event: BuildEvent, requestId: string, now: Date): RequestRecord {
+  const at = now.toISOString();
+  return {
+    requestId,
+    source: event.source,
+    jobKey: event.jobKey,
+    status: 'queued',
+    statusSince: at,
+    createdAt: at,
+    labels: [...event.labels],
+    details: event.details,
+    url: event.url,
+    holdsSlot: false,
+    attempts: 0,
+    retriesUsed: 0,
+  };
+}
