@@ -36,6 +36,17 @@ export interface SystemOptions {
   readonly reaper?: Record<string, number>;
   /** Let the reaper poll the fake Jenkins queue for lost webhooks. */
   readonly jenkinsPollQueue?: boolean;
+  /** Run in this namespace (made by the caller, deleted on close) instead of a fresh one. */
+  readonly namespace?: string;
+  /** Where the handlers reach DynamoDB and SQS (a fault proxy); the test servers by default. */
+  readonly dynamoDbEndpoint?: string;
+  readonly sqsEndpoint?: string;
+  /** The config's `cluster` timeouts. */
+  readonly clusterTimeouts?: { readonly connectTimeoutMs?: number; readonly requestTimeoutMs?: number };
+  /** A static token for generic agents (`sources.generic.agentToken`). */
+  readonly genericAgentToken?: string;
+  /** The handlers' POWERTOOLS_LOG_LEVEL; PITCREW_TEST_LOG_LEVEL or ERROR by default. */
+  readonly logLevel?: string;
 }
 
 type WebhookHandler = (event: unknown, context: unknown) => Promise<APIGatewayProxyStructuredResultV2>;
@@ -47,10 +58,12 @@ type WebhookHandler = (event: unknown, context: unknown) => Promise<APIGatewayPr
  */
 export async function startProvisioningSystem(options: SystemOptions = {}) {
   const core = adminKubeConfig().makeApiClient(CoreV1Api);
-  const namespace = await createTestNamespace(core, 'prov', {
-    'pod-security.kubernetes.io/enforce': 'restricted',
-    'pod-security.kubernetes.io/enforce-version': 'latest',
-  });
+  const namespace =
+    options.namespace ??
+    (await createTestNamespace(core, 'prov', {
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/enforce-version': 'latest',
+    }));
   const resources = await createTestAwsResources({
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
   });
@@ -80,6 +93,7 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
     cluster: {
       namespace,
       credentials: options.clusterCredentials ?? { kind: 'kubeconfig', path: requiredTestEnv('kubeconfig') },
+      ...options.clusterTimeouts,
     },
     capacity: { globalCap: options.globalCap ?? 100 },
     sources: {
@@ -95,7 +109,10 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
         apiToken: { value: testSecrets.jenkinsApiToken },
         pollQueue: options.jenkinsPollQueue ?? false,
       },
-      generic: { webhookSecret: { value: testSecrets.generic } },
+      generic: {
+        webhookSecret: { value: testSecrets.generic },
+        ...(options.genericAgentToken ? { agentToken: { value: options.genericAgentToken } } : {}),
+      },
     },
     templates,
     ...(options.reaper ? { reaper: options.reaper } : {}),
@@ -109,9 +126,9 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
     PITCREW_QUEUE_URL: resources.queueUrl,
     PITCREW_DLQ_URL: resources.dlqUrl,
     PITCREW_CONFIG_FILE: configFile,
-    PITCREW_SQS_ENDPOINT: requiredTestEnv('sqsEndpoint'),
-    PITCREW_DYNAMODB_ENDPOINT: requiredTestEnv('dynamoDbEndpoint'),
-    POWERTOOLS_LOG_LEVEL: process.env.PITCREW_TEST_LOG_LEVEL ?? 'ERROR',
+    PITCREW_SQS_ENDPOINT: options.sqsEndpoint ?? requiredTestEnv('sqsEndpoint'),
+    PITCREW_DYNAMODB_ENDPOINT: options.dynamoDbEndpoint ?? requiredTestEnv('dynamoDbEndpoint'),
+    POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.PITCREW_TEST_LOG_LEVEL ?? 'ERROR',
   };
   const webhook = (await importHandler('webhook', env)).handler as unknown as WebhookHandler;
   const provisionHandler = (await importHandler('provision', env)).handler as unknown as SqsHandler;
@@ -178,6 +195,10 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
 
   return {
     namespace,
+    /** The config file the handlers read, its content, and their environment (to import more handlers). */
+    configFile,
+    config,
+    env,
     core,
     resources,
     github,
@@ -187,6 +208,8 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
     sendWebhook,
     provisionAll,
     pollOnce: (waitSeconds = 1) => pollOnce(provisionHandler, pollOptions, waitSeconds),
+    /** One poll with another provision handler instance (a second "container"). */
+    pollOnceWith: (handler: SqsHandler, waitSeconds = 1) => pollOnce(handler, pollOptions, waitSeconds),
     listPods,
     /** One reaper run through the real reap handler. */
     reapNow: (force = false) => reapHandler({ force }, lambdaContext('reap')),
