@@ -1,33 +1,37 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { z } from 'zod';
-import { loadSettings } from '../../shared/config';
-import { createLogger, NotImplementedError } from '../../shared/lambda';
+import { ConfigError } from '../../shared/config';
+import { createLogger } from '../../shared/lambda';
+import { OpsError, runOpsAction, type OpsPorts, type OpsResult } from '../../shared/ops';
+import { createReapPorts, createRuntime } from '../../shared/runtime';
+import { createRequestQueries } from '../../shared/state';
 
-loadSettings('ops', process.env);
+// Cold start: a bad setting or config key stops the function here with a ConfigError naming it.
+const runtime = await createRuntime('ops', process.env);
 const logger = createLogger('ops');
+if (!runtime.settings.dlqUrl)
+  throw new ConfigError([{ setting: 'PITCREW_DLQ_URL', problem: 'is required but not set' }]);
+const ports: OpsPorts = {
+  ...createReapPorts(runtime, logger),
+  queries: createRequestQueries(runtime.db, runtime.settings.tableName),
+  dlqUrl: runtime.settings.dlqUrl,
+};
 
-const opsActions = [
-  'status',
-  'list',
-  'describe',
-  'drain',
-  'resume',
-  'reconcile',
-  'cancel',
-  'retry',
-  'redrive',
-  'caps',
-] as const;
-const opsEventSchema = z.object({ action: z.enum(opsActions) });
-
-/** Placeholder until the operators issue: validates the action, then fails with "not implemented". */
-async function runOpsAction(event: unknown): Promise<never> {
-  const parsed = opsEventSchema.safeParse(event);
-  if (!parsed.success) {
-    throw new Error(`invalid ops event: field 'action' must be one of ${opsActions.join(', ')}`);
+/**
+ * Manual invoke only (`serverless invoke -f ops`, `pitcrew <action>`): the event is the action.
+ * Failures propagate, so the invoke fails with the error's class as `errorType` and a message that
+ * says what to do; expected ones (bad input, not found, conflict) are logged as warnings.
+ */
+async function handleOps(event: unknown): Promise<OpsResult> {
+  try {
+    const result = await runOpsAction(event, ports);
+    logger.info('ops action done', { action: result.action });
+    return result;
+  } catch (error) {
+    if (error instanceof OpsError) logger.warn('ops action refused', { error: error.message });
+    else logger.error('ops action failed', { error: error instanceof Error ? error.message : String(error) });
+    throw error;
   }
-  throw new NotImplementedError(`ops action '${parsed.data.action}'`);
 }
 
-export const handler = middy(runOpsAction).use(injectLambdaContext(logger));
+export const handler = middy(handleOps).use(injectLambdaContext(logger));

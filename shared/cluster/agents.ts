@@ -1,4 +1,5 @@
-import type { CoreV1Api, V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { CoreV1Api, CoreV1Event, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { ClusterUnavailableError } from './errors';
 import { isAlreadyExists, isNotFound, translateClusterError } from './translate';
 
 /**
@@ -16,11 +17,20 @@ export function createAgentClient(core: CoreV1Api) {
     } catch (error) {
       if (!isAlreadyExists(error)) throw translateClusterError(error, `creating pod ${namespace}/${name}`);
     }
+    let existing: V1Pod;
     try {
-      return { pod: await core.readNamespacedPod({ namespace, name }), adopted: true };
+      existing = await core.readNamespacedPod({ namespace, name });
     } catch (error) {
       throw translateClusterError(error, `reading existing pod ${namespace}/${name}`);
     }
+    // A retry right after the reaper deleted this name's last pod: adopting it would record an agent
+    // that is about to vanish. Try again once it is gone.
+    if (existing.metadata?.deletionTimestamp)
+      throw new ClusterUnavailableError(
+        `pod ${namespace}/${name} is still being deleted; retrying later`,
+        409,
+      );
+    return { pod: existing, adopted: true };
   }
 
   async function putSecret(secret: V1Secret): Promise<void> {
@@ -96,7 +106,29 @@ export function createAgentClient(core: CoreV1Api) {
     return pods;
   }
 
-  return { createPod, putSecret, deletePod, findAgent, listPods };
+  /** One agent pod (absent if gone) and the events about it, for an operator asking why. */
+  async function describeAgent(
+    namespace: string,
+    podName: string,
+  ): Promise<{ pod?: V1Pod; events: CoreV1Event[] }> {
+    let pod: V1Pod | undefined;
+    try {
+      pod = await core.readNamespacedPod({ namespace, name: podName });
+    } catch (error) {
+      if (!isNotFound(error)) throw translateClusterError(error, `reading pod ${namespace}/${podName}`);
+    }
+    try {
+      const events = await core.listNamespacedEvent({
+        namespace,
+        fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${podName}`,
+      });
+      return { pod, events: events.items };
+    } catch (error) {
+      throw translateClusterError(error, `listing events of pod ${namespace}/${podName}`);
+    }
+  }
+
+  return { createPod, putSecret, deletePod, findAgent, listPods, describeAgent };
 }
 
 export type AgentClient = ReturnType<typeof createAgentClient>;

@@ -6,3 +6,15 @@ import { z } from 'zod';
  */
 export const provisionMessageSchema = z.object({ requestId: z.string().min(1).max(200) }).strict();
 export type ProvisionMessage = z.infer<typeof provisionMessageSchema>;
+
+/** A message body as a `ProvisionMessage`, or undefined when it is not one (not JSON, or another shape). */
+export function readProvisionMessage(body: string | undefined): ProvisionMessage | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body ?? '');
+  } catch {
+    return undefined;
+  }
+  const parsed = provisionMessageSchema.safeParse(json);
+  return parsed.success ? parsed.data : undefined;
+}

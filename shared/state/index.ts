@@ -8,6 +8,8 @@ export { StateUnavailableError } from './errors';
 export { keys } from './keys';
 export { createLeaseStore } from './lease-store';
 export type { LeaseStore } from './lease-store';
+export { createRequestQueries } from './request-queries';
+export type { ListQuery, PagePosition, RequestQueries } from './request-queries';
 export { createRequestStore } from './request-store';
 export type { CreateResult, EndResult, RequestStore } from './request-store';
 export { createSettingsStore } from './settings-store';

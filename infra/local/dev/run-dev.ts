@@ -16,6 +16,8 @@ import { startLocalServers, type LocalServers } from '../servers';
 import { startHttpGateway, type HttpHandler } from './http-gateway';
 import { lambdaContext } from './lambda-context';
 import { startSqsPoller, type SqsHandler } from './sqs-poller';
+import { startLiveView } from './live-view';
+import type { StatusReport } from '../../../shared/ops';
 
 export interface DevOptions {
   /** Use this cluster instead of starting one. */
@@ -26,9 +28,19 @@ export interface DevOptions {
   readonly reapIntervalMs?: number;
   /** Where dev.json and server logs go. */
   readonly stateDir?: string;
+  /** The agents' namespace (tests give each run its own). */
+  readonly namespace?: string;
+  /** Names the queue, DLQ and table (`pitcrew-<prefix>-...`), so runs on shared servers stay apart. */
+  readonly resourcePrefix?: string;
+  /** Print a line whenever pods, waiting requests or the queues change (default: on). */
+  readonly liveView?: boolean;
+  /** Where the banner and live view go (default: stdout). */
+  readonly print?: (line: string) => void;
 }
 
 export interface DevInfo {
+  /** The `pitcrew dev` process: the CLI checks it still runs before using this file. */
+  readonly pid: number;
   readonly webhookUrls: Record<string, string>;
   readonly secrets: Record<string, string>;
   /** Local stand-ins for the CI APIs (the fakes the tests use). */
@@ -38,10 +50,12 @@ export interface DevInfo {
   readonly sqs: { endpoint: string; queueUrl: string; dlqUrl: string };
   readonly dynamodb: { endpoint: string; tableName: string };
   readonly logs: string;
+  readonly configFile: string;
+  /** The environment the functions run with: `pitcrew <action>` runs the ops handler with it. */
+  readonly functionEnv: Record<string, string>;
 }
 
-const say = (line: string): void => void process.stdout.write(`${line}\n`);
-const agentsNamespace = 'pitcrew-agents';
+const defaultNamespace = 'pitcrew-agents';
 
 /**
  * `pitcrew dev`: the whole system on this machine. Starts the real local servers (unless given),
@@ -50,6 +64,8 @@ const agentsNamespace = 'pitcrew-agents';
  * system for scripts and tests.
  */
 export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo; stop(): Promise<void> }> {
+  const say = options.print ?? ((line: string): void => void process.stdout.write(`${line}\n`));
+  const agentsNamespace = options.namespace ?? defaultNamespace;
   const stateDir = resolve(options.stateDir ?? '.pitcrew');
   const workDir = join(stateDir, 'run');
   rmSync(workDir, { recursive: true, force: true });
@@ -77,7 +93,10 @@ export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo;
     const kubeconfig = options.kubeconfig ?? servers.cluster?.kubeconfigPath;
     if (!sqsEndpoint || !dynamoDbEndpoint || !kubeconfig)
       throw new Error('a local server did not report its endpoint');
-    const resources = await createLocalAwsResources({ sqsEndpoint, dynamoDbEndpoint }, 'dev');
+    const resources = await createLocalAwsResources(
+      { sqsEndpoint, dynamoDbEndpoint },
+      options.resourcePrefix ?? 'dev',
+    );
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(kubeconfig);
     await applyObjects(kubeConfig, readManifests(resolve('infra/k8s')));
@@ -111,15 +130,23 @@ export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo;
       { mode: 0o600 },
     );
 
-    Object.assign(process.env, {
+    const functionEnv: Record<string, string> = {
       PITCREW_STAGE: 'local',
+      AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
       PITCREW_TABLE_NAME: resources.tableName,
       PITCREW_QUEUE_URL: resources.queueUrl,
       PITCREW_DLQ_URL: resources.dlqUrl,
       PITCREW_CONFIG_FILE: configFile,
       PITCREW_SQS_ENDPOINT: sqsEndpoint,
       PITCREW_DYNAMODB_ENDPOINT: dynamoDbEndpoint,
+    };
+    Object.assign(process.env, functionEnv, {
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+      // The reaper's CloudWatch metrics (EMF lines) would flood the terminal; the live view shows
+      // the same facts. POWERTOOLS_METRICS_DISABLED=false prints them.
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     });
     // Imported only now: each handler reads its settings at import, as at a Lambda cold start.
     const webhook = (await import('../../../functions/webhook/handler')).handler as unknown as HttpHandler;
@@ -128,6 +155,10 @@ export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo;
       event: unknown,
       context: unknown,
     ) => Promise<unknown>;
+    const ops = (await import('../../../functions/ops/handler')).handler as unknown as (
+      event: unknown,
+      context: unknown,
+    ) => Promise<StatusReport>;
 
     const gateway = await startHttpGateway(webhook, options.port ?? 0);
     stops.push(() => closeServer(gateway.server));
@@ -153,6 +184,7 @@ export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo;
     stops.push(async () => clearInterval(reapTimer));
 
     const info: DevInfo = {
+      pid: process.pid,
       webhookUrls: Object.fromEntries(
         ciSources.map((source) => [source, `${gateway.url}/webhooks/${source}`]),
       ),
@@ -163,9 +195,15 @@ export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo;
       sqs: { endpoint: sqsEndpoint, queueUrl: resources.queueUrl, dlqUrl: resources.dlqUrl },
       dynamodb: { endpoint: dynamoDbEndpoint, tableName: resources.tableName },
       logs: workDir,
+      configFile,
+      functionEnv,
     };
     writeFileSync(join(stateDir, 'dev.json'), `${JSON.stringify(info, null, 2)}\n`);
-    printBanner(info, join(stateDir, 'dev.json'));
+    printBanner(info, join(stateDir, 'dev.json'), say);
+    if (options.liveView ?? true) {
+      const live = startLiveView(() => ops({ action: 'status' }, lambdaContext('ops')), say);
+      stops.push(async () => live.stop());
+    }
     return { info, stop: stopAll };
   } catch (error) {
     await stopAll();
@@ -173,7 +211,7 @@ export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo;
   }
 }
 
-function printBanner(info: DevInfo, devJson: string): void {
+function printBanner(info: DevInfo, devJson: string, say: (line: string) => void): void {
   say('');
   say('Pitcrew is running locally.');
   for (const [source, url] of Object.entries(info.webhookUrls)) {
@@ -187,18 +225,19 @@ function printBanner(info: DevInfo, devJson: string): void {
   say(`  server logs     ${info.logs}`);
   say(`  machine-readable: ${devJson}`);
   say('');
-  say('Try it (a generic build that kwok runs for 30 s):');
-  say(`  body='{"action":"queued","job":{"id":"demo-1","labels":["linux"]}}'`);
+  say('Try it:');
+  say('  npx pitcrew demo       signed GitHub, Jenkins and generic webhooks; watch their pods run and go');
+  say('  npx pitcrew status     requests, caps, pods and queues (pitcrew --help lists every action)');
+  say(`  kubectl --kubeconfig ${info.kubeconfig} -n ${info.namespace} get pods`);
+  say('Or send a webhook yourself (a generic build that kwok runs for 30 s):');
+  say(`  body='{"action":"queued","job":{"id":"try-1","labels":["linux"]}}'`);
   say(
-    `  curl -s -X POST ${info.webhookUrls.generic} -H 'content-type: application/json' -H 'x-pitcrew-delivery: demo-1' \\`,
+    `  curl -s -X POST ${info.webhookUrls.generic} -H 'content-type: application/json' -H 'x-pitcrew-delivery: try-1' \\`,
   );
   say(
     `    -H "x-pitcrew-signature-256: sha256=$(printf %s "$body" | openssl dgst -sha256 -hmac ${info.secrets.generic} -r | cut -d' ' -f1)" -d "$body"`,
   );
-  say(`  kubectl --kubeconfig ${info.kubeconfig} -n ${info.namespace} get pods`);
-  say(
-    'The reaper (cleaning up finished pods) and the ops actions are not built yet: reap fails each minute.',
-  );
+  say('');
   say('Press Ctrl-C to stop everything.');
 }
 

@@ -61,10 +61,12 @@ describe('webhook refusals need no server (nothing is written for them)', () => 
   });
 });
 
-describe('placeholders answer honestly', () => {
-  it('ops: names the bad field for an unknown action, and fails for a known one', async () => {
+describe('the ops handler refuses a bad event before touching any server', () => {
+  it('names the bad field for an unknown action, and for a missing argument', async () => {
     const { handler } = await importHandler('ops');
-    await expect(handler({ action: 'explode' }, lambdaContext())).rejects.toThrow(/field 'action'/);
-    await expect(handler({ action: 'status' }, lambdaContext())).rejects.toThrow(/not implemented/);
+    await expect(handler({ action: 'explode' }, lambdaContext())).rejects.toThrow(
+      /'action' 'explode' is not an action: use one of status, list/,
+    );
+    await expect(handler({ action: 'describe' }, lambdaContext())).rejects.toThrow(/'requestId'/);
   });
 });

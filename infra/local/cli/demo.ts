@@ -1,0 +1,136 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { signBody } from '../../../shared/sources';
+import type { DevInfo } from '../dev/run-dev';
+import { invokeOps, readDevInfo } from './invoke-ops';
+import { paint } from './table';
+
+interface DemoBuild {
+  readonly source: 'github' | 'jenkins' | 'generic';
+  readonly body: unknown;
+  readonly headers: Record<string, string>;
+}
+
+/** One queued build per CI, as each would send it (the same shapes as the samples in events/). */
+function demoBuilds(): DemoBuild[] {
+  const id = randomInt(1_000_000, 9_999_999);
+  return [
+    {
+      source: 'github',
+      headers: { 'x-github-event': 'workflow_job', 'x-github-delivery': randomUUID() },
+      body: {
+        action: 'queued',
+        workflow_job: {
+          id,
+          run_id: id + 1,
+          labels: ['self-hosted', 'linux', 'x64'],
+          html_url: `https://github.com/pitcrew/demo/actions/runs/${id + 1}/job/${id}`,
+        },
+        repository: { name: 'demo', owner: { login: 'pitcrew' } },
+      },
+    },
+    {
+      source: 'jenkins',
+      headers: { 'x-pitcrew-delivery': randomUUID() },
+      body: { action: 'queued', job: { id, labels: ['linux'], url: `http://jenkins.local/job/demo/${id}/` } },
+    },
+    {
+      source: 'generic',
+      headers: { 'x-pitcrew-delivery': randomUUID() },
+      body: { action: 'queued', job: { id: `demo-${id}`, labels: ['linux'] } },
+    },
+  ];
+}
+
+async function send(
+  build: DemoBuild,
+  info: DevInfo,
+): Promise<{ status: number; answer: Record<string, unknown> }> {
+  const body = JSON.stringify(build.body);
+  const signatureHeader = build.source === 'github' ? 'x-hub-signature-256' : 'x-pitcrew-signature-256';
+  const response = await fetch(info.webhookUrls[build.source] ?? '', {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      [signatureHeader]: signBody(body, info.secrets[build.source] ?? ''),
+      ...build.headers,
+    },
+    body,
+  });
+  return { status: response.status, answer: (await response.json()) as Record<string, unknown> };
+}
+
+interface Progress {
+  readonly status: string;
+  readonly pod?: string;
+}
+
+async function progressOf(requestId: string): Promise<Progress> {
+  const answer = await invokeOps({ action: 'describe', requestId }, {});
+  if (!answer.ok) return { status: `unknown (${answer.message})` };
+  const result = answer.result as unknown as {
+    request: { status: string; podName?: string };
+    pod?: { phase: string };
+  };
+  const podName = result.request.podName;
+  return {
+    status: result.request.status,
+    ...(podName ? { pod: result.pod ? `${podName} ${result.pod.phase}` : `${podName} deleted` } : {}),
+  };
+}
+
+const ended = (progress: Progress): boolean =>
+  ['completed', 'failed', 'cancelled'].includes(progress.status) &&
+  (progress.pod?.endsWith('deleted') ?? true);
+
+/**
+ * `pitcrew demo`: sends a signed queued webhook for each CI to the running `pitcrew dev`, then
+ * follows each request until kwok has finished its pod and the reaper has removed it. Returns the
+ * exit code: 0 when all three ran and were cleaned up within `timeoutMs`.
+ */
+export async function runDemo(print: (line: string) => void, timeoutMs = 240_000): Promise<number> {
+  const dev = readDevInfo();
+  if (!dev.ok) {
+    print(dev.message);
+    return 1;
+  }
+  const tracked = new Map<string, { source: string; last: string }>();
+  for (const build of demoBuilds()) {
+    const { status, answer } = await send(build, dev.info);
+    print(`${build.source.padEnd(8)} webhook -> ${status} ${JSON.stringify(answer)}`);
+    if (status === 202 && typeof answer.requestId === 'string')
+      tracked.set(answer.requestId, { source: build.source, last: '' });
+  }
+  if (tracked.size !== 3) {
+    print(paint('red', 'not every webhook was accepted: is the config `pitcrew dev` wrote still in place?'));
+    return 1;
+  }
+  print('following the requests (kwok runs each agent for 30 s; the reaper then deletes its pod) ...');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    let done = 0;
+    for (const [requestId, entry] of tracked) {
+      const progress = await progressOf(requestId);
+      const line = `${progress.status}${progress.pod ? ` (pod ${progress.pod})` : ''}`;
+      if (line !== entry.last) {
+        print(`${entry.source.padEnd(8)} ${requestId}  ${line}`);
+        entry.last = line;
+      }
+      if (ended(progress)) done += 1;
+    }
+    if (done === tracked.size) {
+      const failed = [...tracked.values()].filter((entry) => !entry.last.startsWith('completed'));
+      print(
+        failed.length === 0
+          ? paint('green', 'all three builds ran on their own agent pod, and every pod is gone.')
+          : paint('red', `${failed.length} build(s) did not complete: see \`pitcrew describe <request-id>\``),
+      );
+      return failed.length === 0 ? 0 : 1;
+    }
+    await sleep(2000);
+  }
+  print(
+    paint('red', `not finished after ${timeoutMs / 1000} s: see \`pitcrew status\` and \`pitcrew list\``),
+  );
+  return 1;
+}

@@ -1,0 +1,91 @@
+import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { readQueueDepth } from '../queue/depth';
+import { QueueUnavailableError } from '../queue/errors';
+import { readProvisionMessage } from '../queue/messages';
+import { sendProvisionMessage } from '../queue/provision-queue';
+import { isTerminal } from '../requests/record';
+import type { OpsPorts } from './ports';
+import { requeueFailed } from './requests';
+
+export interface RedriveReport {
+  /** Sent back to the provision queue (their failed requests queued again). */
+  readonly redriven: number;
+  /** Removed without sending: their request ended meanwhile (completed or cancelled) or is gone. */
+  readonly dropped: number;
+  /** Not a Pitcrew message: left in the dead-letter queue for a person to look at. */
+  readonly unreadable: number;
+  /** Still in the dead-letter queue afterwards (approximate, as SQS counts). */
+  readonly remaining: number;
+}
+
+// Long enough to handle one received batch; a message left unhandled shows again after it.
+const receiveVisibilitySeconds = 60;
+
+/**
+ * ops `redrive`: moves up to `max` messages from the dead-letter queue back to the provision queue.
+ * Written by hand rather than with SQS's StartMessageMoveTask because each request's record must be
+ * put back to `queued` too (it failed on the message's last delivery), and a request that has ended
+ * meanwhile must not be provisioned again. Send first, then delete: a crash in between at worst
+ * leaves a duplicate message, which provisioning treats as a no-op.
+ */
+export async function redrive(max: number, ports: OpsPorts): Promise<RedriveReport> {
+  let redriven = 0;
+  let dropped = 0;
+  let unreadable = 0;
+  const seen = new Set<string>();
+  while (redriven + dropped + unreadable < max) {
+    const batch = await receive(ports, Math.min(10, max - redriven - dropped - unreadable));
+    const fresh = batch.filter((message) => !seen.has(message.MessageId ?? ''));
+    if (fresh.length === 0) break;
+    for (const message of fresh) {
+      seen.add(message.MessageId ?? '');
+      const outcome = await redriveOne(message, ports);
+      if (outcome === 'redriven') redriven += 1;
+      else if (outcome === 'dropped') dropped += 1;
+      else unreadable += 1;
+    }
+  }
+  const remaining = (await readQueueDepth(ports.sqs, ports.dlqUrl)).visible;
+  ports.logger.info('dead-letter queue redriven', { redriven, dropped, unreadable, remaining });
+  return { redriven, dropped, unreadable, remaining };
+}
+
+async function redriveOne(message: Message, ports: OpsPorts): Promise<'redriven' | 'dropped' | 'unreadable'> {
+  const parsed = readProvisionMessage(message.Body);
+  if (!parsed) return 'unreadable';
+  const record = await ports.requests.get(parsed.requestId);
+  if (record && (!isTerminal(record.status) || record.status === 'failed')) {
+    if (record.status === 'failed') await requeueFailed(record, 'redriven from the dead-letter queue', ports);
+    await sendProvisionMessage(ports.sqs, ports.queueUrl, parsed);
+    await remove(message, ports);
+    return 'redriven';
+  }
+  await remove(message, ports);
+  return 'dropped';
+}
+
+async function receive(ports: OpsPorts, count: number): Promise<Message[]> {
+  try {
+    const { Messages = [] } = await ports.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: ports.dlqUrl,
+        MaxNumberOfMessages: count,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: receiveVisibilitySeconds,
+      }),
+    );
+    return Messages;
+  } catch (error) {
+    throw new QueueUnavailableError('ReceiveMessage (dead-letter queue)', { cause: error });
+  }
+}
+
+async function remove(message: Message, ports: OpsPorts): Promise<void> {
+  try {
+    await ports.sqs.send(
+      new DeleteMessageCommand({ QueueUrl: ports.dlqUrl, ReceiptHandle: message.ReceiptHandle }),
+    );
+  } catch (error) {
+    throw new QueueUnavailableError('DeleteMessage (dead-letter queue)', { cause: error });
+  }
+}

@@ -1,0 +1,114 @@
+import { capacityLimits } from '../capacity/limits';
+import { wakeWaiting } from '../capacity/wake';
+import { sendProvisionMessage } from '../queue/provision-queue';
+import { isTerminal, requestStatuses, type RequestRecord } from '../requests/record';
+import { OpsConflictError, OpsNotFoundError } from './errors';
+import type { OpsPorts } from './ports';
+
+const activeStatuses = requestStatuses.filter((status) => !isTerminal(status));
+
+async function load(requestId: string, ports: OpsPorts): Promise<RequestRecord> {
+  const record = await ports.requests.get(requestId);
+  if (!record) throw new OpsNotFoundError(`no request '${requestId}': see \`list\` for the ids`);
+  return record;
+}
+
+/**
+ * ops `cancel`: end a request for good. The record moves first (conditionally, giving its slot back),
+ * so a provisioner still working on it cannot record a pod for it; then its pod is deleted and its
+ * agent removed at the CI. A pod a provisioner creates after this point is an orphan the reaper
+ * deletes after its grace.
+ */
+export async function cancel(
+  requestId: string,
+  ports: OpsPorts,
+): Promise<{
+  requestId: string;
+  status: 'cancelled';
+  podDeleted?: string;
+  freedSlot: boolean;
+  woken: number;
+}> {
+  const reason = 'cancelled by an operator';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const record = await load(requestId, ports);
+    if (isTerminal(record.status))
+      throw new OpsConflictError(`request '${requestId}' is already ${record.status}: nothing to cancel`);
+    const slotTemplate = record.holdsSlot ? record.template : undefined;
+    const freedSlot = slotTemplate !== undefined;
+    const moved = slotTemplate
+      ? await ports.capacity.release(requestId, slotTemplate, 'cancelled', reason)
+      : (await ports.requests.transition(requestId, activeStatuses, 'cancelled', { reason }, [], {
+          requireNoSlot: true,
+        })) !== undefined;
+    // Someone moved it meanwhile (a provisioner took a slot, the CI ended it): look again.
+    if (!moved) continue;
+    if (record.podName) await ports.agents.deletePod(ports.config.namespace, record.podName);
+    await ports.sources[record.source]?.adapter
+      .deregisterAgent({
+        requestId,
+        agentName: record.podName ?? '',
+        labels: [],
+        details: record.details,
+        externalId: record.externalId,
+      })
+      .catch((error: unknown) =>
+        ports.logger.warn('could not deregister the agent; the CI may list it until it times out', {
+          requestId,
+          error: String(error),
+        }),
+      );
+    const runtime = await ports.settings.get();
+    const woken =
+      freedSlot && !runtime.drained ? await wakeWaiting(ports, capacityLimits(ports.config, runtime), 1) : [];
+    ports.logger.warn('request cancelled by an operator', { requestId, jobKey: record.jobKey });
+    return {
+      requestId,
+      status: 'cancelled',
+      ...(record.podName ? { podDeleted: record.podName } : {}),
+      freedSlot,
+      woken: woken.length,
+    };
+  }
+  throw new OpsConflictError(`request '${requestId}' kept changing while cancelling it: try again`);
+}
+
+/**
+ * Puts a failed request back in the queue with its retries reset. Shared by ops `retry` and
+ * `redrive` (a message in the dead-letter queue belongs to a request that failed on its last try).
+ */
+export async function requeueFailed(
+  record: RequestRecord,
+  reason: string,
+  ports: OpsPorts,
+): Promise<boolean> {
+  const moved = await ports.requests.transition(
+    record.requestId,
+    ['failed'],
+    'queued',
+    { reason, retriesUsed: 0 },
+    ['expiresAt'],
+  );
+  return moved !== undefined;
+}
+
+/** ops `retry`: a failed request goes back to the queue (its retries start again). */
+export async function retry(
+  requestId: string,
+  ports: OpsPorts,
+): Promise<{ requestId: string; status: 'queued'; previousReason?: string }> {
+  const record = await load(requestId, ports);
+  if (record.status !== 'failed') {
+    throw new OpsConflictError(
+      record.status === 'cancelled' || record.status === 'completed'
+        ? `request '${requestId}' is ${record.status}, not failed: queue the build again from the CI`
+        : `request '${requestId}' is ${record.status}, not failed: it is still being worked on`,
+    );
+  }
+  if (!(await requeueFailed(record, 'retried by an operator', ports)))
+    throw new OpsConflictError(`request '${requestId}' changed while retrying it: look again with describe`);
+  // If this send fails the request stays queued, and the reaper re-sends stale queued requests.
+  await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId });
+  ports.logger.info('request retried by an operator', { requestId, jobKey: record.jobKey });
+  return { requestId, status: 'queued', ...(record.reason ? { previousReason: record.reason } : {}) };
+}

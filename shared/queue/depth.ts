@@ -1,0 +1,33 @@
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { QueueUnavailableError } from './errors';
+
+/** How many messages a queue holds, by what SQS can tell (all approximate, as SQS says). */
+export interface QueueDepth {
+  /** Ready to be received. */
+  readonly visible: number;
+  /** Received and being worked on (within their visibility timeout). */
+  readonly inFlight: number;
+  /** Sent with a delay that has not passed yet. */
+  readonly delayed: number;
+}
+
+const depthAttributes = [
+  'ApproximateNumberOfMessages',
+  'ApproximateNumberOfMessagesNotVisible',
+  'ApproximateNumberOfMessagesDelayed',
+] as const;
+
+export async function readQueueDepth(sqs: SQSClient, queueUrl: string): Promise<QueueDepth> {
+  try {
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: [...depthAttributes] }),
+    );
+    return {
+      visible: Number(Attributes.ApproximateNumberOfMessages ?? 0),
+      inFlight: Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      delayed: Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0),
+    };
+  } catch (error) {
+    throw new QueueUnavailableError('GetQueueAttributes', { cause: error });
+  }
+}

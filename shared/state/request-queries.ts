@@ -1,0 +1,111 @@
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { requestRecordSchema, type RequestRecord, type RequestStatus } from '../requests/record';
+import type { CiSource } from '../sources/names';
+import { StateUnavailableError } from './errors';
+import { keys } from './keys';
+import { tableShape } from './table';
+
+/** Where a page ended: the state it was reading and the last item's keys on the byStatus index. */
+export interface PagePosition {
+  readonly status: RequestStatus;
+  readonly key: Readonly<Record<string, string>>;
+}
+
+export interface ListQuery {
+  /** Read in this order; a page may span several. */
+  readonly statuses: readonly RequestStatus[];
+  readonly template?: string;
+  readonly source?: CiSource;
+  readonly limit: number;
+  readonly after?: PagePosition;
+}
+
+const indexKeyOf = (record: RequestRecord): Record<string, string> => ({
+  ...keys.request(record.requestId),
+  status: record.status,
+  statusSince: record.statusSince,
+});
+
+/**
+ * The operators' read side of the requests (ops `status`, `list`): counts and filtered pages on the
+ * byStatus index. Kept apart from request-store, which holds the writes that decide things.
+ */
+export function createRequestQueries(db: DynamoDBDocumentClient, tableName: string) {
+  async function query(
+    input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName' | 'IndexName'>,
+  ) {
+    try {
+      return await db.send(
+        new QueryCommand({ TableName: tableName, IndexName: tableShape.statusIndex.name, ...input }),
+      );
+    } catch (error) {
+      throw new StateUnavailableError('Query (byStatus)', { cause: error });
+    }
+  }
+
+  /** How many requests are in `status` (a COUNT query: no items are read back). */
+  async function countByStatus(status: RequestStatus): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await query({
+        KeyConditionExpression: '#status = :status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status },
+        Select: 'COUNT',
+        ExclusiveStartKey: startKey,
+      });
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+
+  /**
+   * Up to `limit` requests in the given states, oldest first within each, filtered by template and
+   * source; `next` says where the following page starts (absent on the last page).
+   */
+  async function listPage(request: ListQuery): Promise<{ items: RequestRecord[]; next?: PagePosition }> {
+    const items: RequestRecord[] = [];
+    const first = request.after ? request.statuses.indexOf(request.after.status) : 0;
+    const filters: string[] = [];
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = {};
+    if (request.template !== undefined) {
+      filters.push('#template = :template');
+      names['#template'] = 'template';
+      values[':template'] = request.template;
+    }
+    if (request.source !== undefined) {
+      filters.push('#source = :source');
+      names['#source'] = 'source';
+      values[':source'] = request.source;
+    }
+    for (let index = Math.max(first, 0); index < request.statuses.length; index++) {
+      const status = request.statuses[index]!;
+      let startKey: Record<string, unknown> | undefined =
+        index === first && request.after ? { ...request.after.key } : undefined;
+      do {
+        const page = await query({
+          KeyConditionExpression: '#status = :status',
+          ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':status': status },
+          ExclusiveStartKey: startKey,
+        });
+        for (const item of page.Items ?? []) {
+          const record = requestRecordSchema.parse(item);
+          items.push(record);
+          // Full: resume right after this item, wherever the page it came from ended.
+          if (items.length === request.limit) return { items, next: { status, key: indexKeyOf(record) } };
+        }
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
+    return { items };
+  }
+
+  return { countByStatus, listPage };
+}
+
+export type RequestQueries = ReturnType<typeof createRequestQueries>;

@@ -1,0 +1,277 @@
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readQueueDepth } from '../../../shared/queue';
+import { createCapacityStore } from '../../../shared/state';
+import { importHandler } from '../../support/handlers';
+import { lambdaContext } from '../../support/lambda';
+import { phaseIs, steerPod, waitForPod } from '../../support/kube';
+import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
+
+const gen = (name: string, labels: string[], extra: Record<string, unknown> = {}) => ({
+  name,
+  source: 'generic',
+  labels,
+  image: 'busybox:1.36',
+  ...extra,
+});
+
+type Ops = (event: unknown, context: unknown) => Promise<Record<string, unknown>>;
+
+describe('the ops function, each action against the real servers', () => {
+  let system: ProvisioningSystem;
+  let ops: Ops;
+  let delivery = 0;
+
+  beforeAll(async () => {
+    system = await startProvisioningSystem({
+      reaper: { orphanGraceSeconds: 0, stuckGraceSeconds: 0, lostGraceSeconds: 0, staleQueuedSeconds: 3600 },
+      templates: [
+        gen('gen-linux', ['linux'], { instanceCap: 20 }),
+        gen('gen-capped', ['capped'], { instanceCap: 3 }),
+        gen('gen-stuck', ['stuck'], {
+          retries: 0,
+          podYaml: 'metadata:\n  annotations:\n    kwok.pitcrew.dev/waiting-reason: ErrImagePull\n',
+        }),
+      ],
+    });
+    ops = (await importHandler('ops', system.env)).handler as unknown as Ops;
+  });
+  afterAll(() => system.close());
+
+  const run = (event: Record<string, unknown>) => ops(event, lambdaContext('ops'));
+  const failure = (event: Record<string, unknown>) =>
+    run(event).then(
+      (result) => {
+        throw new Error(`expected a failure, got ${JSON.stringify(result)}`);
+      },
+      (error: Error) => error,
+    );
+  async function queue(id: string, labels = ['linux']): Promise<string> {
+    delivery += 1;
+    const answer = await system.sendWebhook(
+      'generic',
+      { action: 'queued', job: { id, labels } },
+      { 'x-pitcrew-delivery': `ops-${delivery}` },
+    );
+    expect(answer.statusCode).toBe(202);
+    return String(answer.body.requestId);
+  }
+
+  it('status: counts by state, caps and usage, pods, queue and DLQ depth, oldest waiting', async () => {
+    const running = await queue('st-1');
+    await system.provisionAll();
+    const queued = await queue('st-2');
+    const status = await run({ action: 'status' });
+    expect(status).toMatchObject({
+      action: 'status',
+      drained: false,
+      requests: { provisioned: 1, queued: 1, failed: 0 },
+      caps: {
+        global: { cap: 100, configured: 100, used: 1 },
+        templates: { 'gen-linux': { cap: 20, used: 1, pods: 1 }, 'gen-capped': { cap: 3, used: 0 } },
+      },
+      queue: { visible: 1 },
+      deadLetterQueue: { visible: 0 },
+    });
+    expect(Object.values(status.podsByPhase as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(1);
+    expect(status.oldestWaiting).toBeUndefined();
+    await system.provisionAll();
+    await run({ action: 'cancel', requestId: running });
+    await run({ action: 'cancel', requestId: queued });
+  });
+
+  it('list: filters by state, template and source, and pages with a cursor', async () => {
+    const ids = [await queue('ls-1'), await queue('ls-2'), await queue('ls-3')];
+    const first = await run({ action: 'list', status: 'queued', template: 'gen-linux', limit: 2 });
+    expect((first.items as { requestId: string }[]).map((item) => item.requestId)).toEqual(ids.slice(0, 2));
+    expect(typeof first.next).toBe('string');
+    const second = await run({ action: 'list', status: 'queued', limit: 2, cursor: first.next });
+    expect((second.items as { requestId: string }[]).map((item) => item.requestId)).toEqual(ids.slice(2));
+    expect(second.next).toBeUndefined();
+    expect((await run({ action: 'list', source: 'github', status: 'queued' })).items).toEqual([]);
+    expect((await run({ action: 'list', template: 'gen-capped', status: 'queued' })).items).toEqual([]);
+
+    const badCursor = await failure({ action: 'list', cursor: 'not-a-cursor' });
+    expect(badCursor.name).toBe('OpsInputError');
+    expect(badCursor.message).toMatch(/'cursor'/);
+    await system.provisionAll();
+    for (const id of ids) await run({ action: 'cancel', requestId: id });
+  });
+
+  it('describe: the record with its pod phase and events; an unknown id is not found', async () => {
+    const requestId = await queue('ds-1');
+    await system.provisionAll();
+    const record = await system.requests.get(requestId);
+    await waitForPod(system.core, system.namespace, record!.podName!, phaseIs('Running'));
+    const described = await run({ action: 'describe', requestId });
+    expect(described).toMatchObject({
+      request: { requestId, status: 'provisioned', template: 'gen-linux' },
+      pod: { name: record!.podName, phase: 'Running' },
+    });
+    // The scheduler's event about this pod, read with the events list (not a guess).
+    expect((described.events as { reason?: string }[]).map((event) => event.reason)).toContain('Scheduled');
+
+    const missing = await failure({ action: 'describe', requestId: 'generic-nope' });
+    expect(missing.name).toBe('OpsNotFoundError');
+    expect(missing.message).toMatch(/no request 'generic-nope'/);
+    await run({ action: 'cancel', requestId });
+  });
+
+  it('drain stops new pods while requests wait; resume lets them through', async () => {
+    expect(await run({ action: 'drain' })).toMatchObject({ drained: true, wasDrained: false });
+    const requestId = await queue('dr-1');
+    await system.provisionAll();
+    expect(await system.requests.get(requestId)).toMatchObject({
+      status: 'waiting',
+      reason: 'provisioning is drained',
+    });
+    // The reaper leaves waiting work alone while drained.
+    await system.reapNow();
+    expect((await system.requests.get(requestId))?.status).toBe('waiting');
+    expect((await run({ action: 'status' })).drained).toBe(true);
+
+    expect(await run({ action: 'resume' })).toMatchObject({ drained: false, wasDrained: true, woken: 1 });
+    await system.provisionAll();
+    expect((await system.requests.get(requestId))?.status).toBe('provisioned');
+    await run({ action: 'cancel', requestId });
+  });
+
+  it('reconcile runs the reaper now and returns what it did', async () => {
+    const requestId = await queue('rc-1');
+    await system.provisionAll();
+    const podName = (await system.requests.get(requestId))!.podName!;
+    await steerPod(system.core, system.namespace, podName, { outcome: 'succeeded' });
+    await waitForPod(system.core, system.namespace, podName, phaseIs('Succeeded'));
+    const answer = await run({ action: 'reconcile' });
+    expect(answer).toMatchObject({ action: 'reconcile', report: { deleted: { finished: 1 } } });
+    expect((await system.requests.get(requestId))?.status).toBe('completed');
+  });
+
+  it('cancel deletes the pod, frees the slot, ends the request, and refuses a second time', async () => {
+    const capacity = createCapacityStore(system.db, system.resources.tableName);
+    const requestId = await queue('cn-1');
+    await system.provisionAll();
+    const podName = (await system.requests.get(requestId))!.podName!;
+    const before = (await capacity.readCounters()).templates['gen-linux'] ?? 0;
+
+    expect(await run({ action: 'cancel', requestId })).toMatchObject({
+      status: 'cancelled',
+      podDeleted: podName,
+      freedSlot: true,
+    });
+    expect(await system.requests.get(requestId)).toMatchObject({ status: 'cancelled', holdsSlot: false });
+    expect((await capacity.readCounters()).templates['gen-linux']).toBe(before - 1);
+    const pods = await system.listPods();
+    expect(pods.filter((pod) => pod.metadata?.name === podName && !pod.metadata.deletionTimestamp)).toEqual(
+      [],
+    );
+
+    const again = await failure({ action: 'cancel', requestId });
+    expect(again.name).toBe('OpsConflictError');
+    expect(again.message).toMatch(/already cancelled/);
+  });
+
+  it('retry puts a failed request back in the queue, and it gets a pod', async () => {
+    const requestId = await queue('rt-1', ['stuck']);
+    await system.provisionAll();
+    await system.reapNow(); // stuck in ErrImagePull, no retries left: failed
+    expect(await system.requests.get(requestId)).toMatchObject({ status: 'failed' });
+    const refusal = await failure({ action: 'retry', requestId: await queue('rt-2') });
+    expect(refusal.name).toBe('OpsConflictError');
+
+    expect(await run({ action: 'retry', requestId })).toMatchObject({ status: 'queued' });
+    expect(await system.requests.get(requestId)).toMatchObject({ status: 'queued', retriesUsed: 0 });
+    await waitForDeletion(system, (await system.requests.get(requestId))!.podName!);
+    await system.provisionAll();
+    expect((await system.requests.get(requestId))?.status).toBe('provisioned');
+  });
+
+  it('redrive moves dead letters back: failed requests queued again, ended ones dropped, strangers left', async () => {
+    const failed = await queue('rd-1', ['stuck']);
+    await system.provisionAll();
+    await system.reapNow();
+    expect((await system.requests.get(failed))?.status).toBe('failed');
+    const ended = await queue('rd-2');
+    await system.provisionAll();
+    await run({ action: 'cancel', requestId: ended });
+    const dlq = system.resources.dlqUrl;
+    for (const body of [{ requestId: failed }, { requestId: ended }, 'not json'])
+      await system.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: dlq,
+          MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+        }),
+      );
+
+    const report = await run({ action: 'redrive' });
+    expect(report).toMatchObject({ redriven: 1, dropped: 1, unreadable: 1 });
+    expect((await system.requests.get(failed))?.status).toBe('queued');
+    const { Messages = [] } = await system.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: system.resources.queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    expect(Messages.map((message) => message.Body)).toContain(JSON.stringify({ requestId: failed }));
+    // The unreadable one is still there (invisible for a while), for a person to look at.
+    expect((await readQueueDepth(system.sqs, dlq)).inFlight).toBe(1);
+    const tooMany = await failure({ action: 'redrive', max: 0 });
+    expect(tooMany.message).toMatch(/'max'/);
+  });
+
+  it('caps: reads, sets a template cap at run time, wakes waiting work when raised, and undoes', async () => {
+    expect(await run({ action: 'caps' })).toMatchObject({
+      caps: { templates: { 'gen-capped': { cap: 3, configured: 3 } } },
+    });
+    expect(await run({ action: 'caps', template: 'gen-capped', cap: 1 })).toMatchObject({
+      changed: { template: 'gen-capped', from: 3, to: 1 },
+      caps: { templates: { 'gen-capped': { cap: 1, override: 1 } } },
+    });
+    const ids = [
+      await queue('cp-1', ['capped']),
+      await queue('cp-2', ['capped']),
+      await queue('cp-3', ['capped']),
+    ];
+    await system.provisionAll();
+    const statuses = async () => Promise.all(ids.map(async (id) => (await system.requests.get(id))?.status));
+    expect((await statuses()).filter((status) => status === 'provisioned')).toHaveLength(1);
+    expect((await statuses()).filter((status) => status === 'waiting')).toHaveLength(2);
+
+    expect(await run({ action: 'caps', template: 'gen-capped', cap: 3 })).toMatchObject({ woken: 2 });
+    await system.provisionAll();
+    expect(await statuses()).toEqual(['provisioned', 'provisioned', 'provisioned']);
+
+    const undone = await run({ action: 'caps', template: 'gen-capped', cap: null });
+    expect((undone.caps as { templates: Record<string, object> }).templates['gen-capped']).not.toHaveProperty(
+      'override',
+    );
+    const unknown = await failure({ action: 'caps', template: 'nope', cap: 2 });
+    expect(unknown.name).toBe('OpsInputError');
+    expect(unknown.message).toMatch(/'template' 'nope' is not a configured template: use one of .*gen-capped/);
+    const global = await run({ action: 'caps', cap: 50 });
+    expect(global).toMatchObject({
+      changed: { from: 100, to: 50 },
+      caps: { global: { cap: 50, override: 50 } },
+    });
+    await run({ action: 'caps', cap: null });
+    for (const id of ids) await run({ action: 'cancel', requestId: id });
+  });
+
+  it('refuses a bad event, naming the field, and changes nothing', async () => {
+    const before = await run({ action: 'status' });
+    const bad = await failure({ action: 'drain', now: true });
+    expect(bad.name).toBe('OpsInputError');
+    expect(bad.message).toBe("invalid ops event: 'now' is not a field of this action");
+    expect((await run({ action: 'status' })).drained).toBe(before.drained);
+  });
+});
+
+/** A retried request gets the same pod name: the old pod must be gone before the new one is made. */
+async function waitForDeletion(system: ProvisioningSystem, podName: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (!(await system.listPods()).some((pod) => pod.metadata?.name === podName)) return;
+    await sleep(100);
+  }
+  throw new Error(`pod ${podName} was not deleted`);
+}
