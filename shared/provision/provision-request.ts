@@ -3,13 +3,14 @@ import type { AgentClient } from '../cluster/agents';
 import { ClusterError } from '../cluster/errors';
 import type { LoggerPort } from '../ports/logger';
 import { podNameFor } from '../requests/identity';
-import type { RequestRecord } from '../requests/record';
+import { isTerminal, type RequestRecord } from '../requests/record';
 import { CiError } from '../sources/errors';
 import type { AgentRequest } from '../sources/types';
 import type { CapacityStore } from '../state/capacity-store';
 import type { RequestStore } from '../state/request-store';
 import type { SettingsStore } from '../state/settings-store';
 import { StateUnavailableError } from '../state/errors';
+import { queueLimits } from '../queue/limits';
 import { renderAgentPod, renderAgentSecret } from '../templates/pod';
 import type { SourceRegistry } from '../webhook/receive-webhook';
 import { decideProvision } from './decide';
@@ -25,6 +26,11 @@ export interface ProvisionPorts {
   readonly settings: SettingsStore;
   readonly agents: AgentClient;
   readonly logger: LoggerPort;
+  /**
+   * How long one attempt may run at most: the provision function's timeout (the default). A second
+   * attempt at the same request waits that long for the first before it takes over.
+   */
+  readonly attemptSeconds?: number;
 }
 
 export type ProvisionOutcome =
@@ -49,8 +55,10 @@ export async function provisionRequest(
     ports.logger.info(message, { requestId, ...extra });
   const [record, runtime] = await Promise.all([ports.requests.get(requestId), ports.settings.get()]);
   const decision = decideProvision(record, runtime.drained);
-  if (decision.kind === 'skip' || !record)
+  if (decision.kind === 'skip' || !record) {
+    if (record && isTerminal(record.status)) await removeUnusedAgent(record, ports);
     return { kind: 'skipped', reason: decision.kind === 'skip' ? decision.reason : 'no record' };
+  }
 
   const template = ports.config.templates.find((candidate) => candidate.name === record.template);
   if (!template)
@@ -58,6 +66,15 @@ export async function provisionRequest(
   if (decision.kind === 'wait') return markWaiting(record, decision.reason, ports);
 
   const podName = podNameFor(template.name, requestId);
+  const attemptSeconds = ports.attemptSeconds ?? queueLimits.provisionTimeoutSeconds;
+  if (decision.kind === 'resume' && !(await ports.requests.claimAttempt(requestId, attemptSeconds))) {
+    // Another attempt holds the request and may still be making its agent (a duplicate message, or
+    // one delivered again while the first still runs): making credentials now would replace the
+    // ones it is about to hand its pod (a GitHub JIT runner is single-use). Come back after it.
+    const reason = 'another attempt is making this agent';
+    if (lastAttempt) return { kind: 'skipped', reason };
+    throw new RetryLaterError(`${reason}; trying again after it`);
+  }
   if (decision.kind === 'reserve') {
     const reservation = await ports.capacity.reserve({
       requestId,
@@ -66,6 +83,7 @@ export async function provisionRequest(
       globalCap: runtime.globalCap ?? ports.config.capacity.globalCap,
       templateCap: runtime.templateCaps[template.name] ?? template.instanceCap,
       from: ['queued', 'waiting'],
+      attemptSeconds,
     });
     if (!reservation.reserved) {
       if (reservation.reason === 'request-moved')
@@ -86,7 +104,14 @@ export async function provisionRequest(
       // ones the pod already runs with (a GitHub JIT runner is single-use), so just record it.
       const existing = await ports.agents.findAgent(ports.config.namespace, podName);
       if (existing.pod && existing.hasSecret) {
-        await ports.requests.transition(requestId, ['provisioning'], 'provisioned', { podName }, ['reason']);
+        const adopted = await ports.requests.transition(
+          requestId,
+          ['provisioning'],
+          'provisioned',
+          { podName },
+          ['reason', 'attemptUntilMs'],
+        );
+        if (!adopted) return abandonAgent(record, template, podName, ports);
         log('adopted the agent a previous attempt created', { podName });
         return { kind: 'provisioned', podName, adopted: true };
       }
@@ -120,13 +145,14 @@ export async function provisionRequest(
         secretEnv: credentials.secretEnv,
       }),
     );
-    await ports.requests.transition(
+    const recorded = await ports.requests.transition(
       requestId,
       ['provisioning'],
       'provisioned',
       { podName, externalId: credentials.externalId },
-      ['reason'],
+      ['reason', 'attemptUntilMs'],
     );
+    if (!recorded) return abandonAgent(record, template, podName, ports);
     log('agent pod created', { podName, adopted: created.adopted });
     return { kind: 'provisioned', podName, adopted: created.adopted };
   } catch (error) {
@@ -152,9 +178,11 @@ async function handleFailure(
       : error instanceof StateUnavailableError;
   const reason = error instanceof Error ? error.message : String(error);
   if (retryable && !context.lastAttempt) {
-    // Keep the slot when the pod exists: the next attempt adopts it, and the cap stays true.
+    // Keep the slot when the pod exists: the next attempt adopts it, and the cap stays true; it need
+    // not wait for this attempt, which ends here.
     if (!context.podCreated)
       await ports.capacity.release(record.requestId, template.name, 'queued', `retrying: ${reason}`);
+    else await ports.requests.endAttempt(record.requestId);
     ports.logger.warn('provision failed; SQS will retry', { requestId: record.requestId, reason });
     throw new RetryLaterError(reason, { cause: error });
   }
@@ -177,6 +205,66 @@ async function handleFailure(
   // DLQ where an operator can redrive it; the record already says why.
   if (retryable) throw new RetryLaterError(why, { cause: error });
   return { kind: 'failed', reason: why };
+}
+
+/**
+ * The request left `provisioning` while its agent was being made: the CI ended the build (or an
+ * operator cancelled it), or another attempt gave up the slot. An ended build will never use the
+ * agent, so it goes now rather than running outside the caps until the reaper finds it; otherwise the
+ * attempt that moved the request owns what happens next (its message is on the queue).
+ */
+async function abandonAgent(
+  record: RequestRecord,
+  template: AgentTemplate,
+  podName: string,
+  ports: ProvisionPorts,
+): Promise<ProvisionOutcome> {
+  const now = await ports.requests.get(record.requestId);
+  if (!now || !isTerminal(now.status))
+    return { kind: 'skipped', reason: `another attempt moved the request to ${now?.status ?? 'nowhere'}` };
+  await ports.agents.deletePod(ports.config.namespace, podName);
+  await deregisterAgent(now, template.labels, podName, ports);
+  ports.logger.info('the build ended while its agent was being made; agent removed', {
+    requestId: record.requestId,
+    podName,
+  });
+  return { kind: 'skipped', reason: `the build was ${now.status} while its agent was being made` };
+}
+
+/**
+ * A message for an ended request that had a slot (so an attempt may have registered an agent at the
+ * CI before it died): if no pod runs that agent, nothing ever will, so it is deregistered. A pod that
+ * exists is the reaper's: it deregisters the agent when it deletes the pod (after checking that a
+ * Jenkins agent is idle). Best effort: the message is done with either way.
+ */
+async function removeUnusedAgent(record: RequestRecord, ports: ProvisionPorts): Promise<void> {
+  if (!record.podName) return;
+  try {
+    const existing = await ports.agents.findAgent(ports.config.namespace, record.podName);
+    if (existing.pod) return;
+    const template = ports.config.templates.find((candidate) => candidate.name === record.template);
+    await deregisterAgent(record, template?.labels ?? record.labels, record.podName, ports);
+  } catch (error) {
+    ports.logger.warn('could not check for an unused agent of an ended request', {
+      requestId: record.requestId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+async function deregisterAgent(
+  record: RequestRecord,
+  labels: readonly string[],
+  podName: string,
+  ports: ProvisionPorts,
+): Promise<void> {
+  await ports.sources[record.source]?.adapter.deregisterAgent({
+    requestId: record.requestId,
+    agentName: podName,
+    labels,
+    details: record.details,
+    externalId: record.externalId,
+  });
 }
 
 async function markWaiting(

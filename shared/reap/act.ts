@@ -29,13 +29,19 @@ const detailsFor = (pod: PodView, record: RequestRecord | undefined): SourceDeta
     ? { source: 'jenkins', controllerUrl: '', queueItemId: 0, label: '' }
     : undefined);
 
-/** Removes the agent at its CI (best effort: a CI that is down must not keep a pod alive). */
+/**
+ * Removes the agent at its CI (best effort: a CI that is down must not keep a pod alive). `record` is
+ * the pod's active request; a pod whose build ended has none in the reaper's list, so its request is
+ * read here: a GitHub runner can only be found with the repository it is registered on.
+ */
 export async function deregister(
   ports: ActPorts,
   pod: PodView,
-  record: RequestRecord | undefined,
+  active: RequestRecord | undefined,
   template: AgentTemplate | undefined,
 ): Promise<void> {
+  const record =
+    active ?? (pod.requestId ? await ports.requests.get(pod.requestId).catch(() => undefined) : undefined);
   const details = detailsFor(pod, record);
   const adapter = pod.source ? ports.sources[pod.source]?.adapter : undefined;
   if (!adapter || !details) return;
@@ -50,6 +56,33 @@ export async function deregister(
     .catch((error: unknown) =>
       ports.logger.warn('could not deregister the agent; the CI may list it until it times out', {
         podName: pod.name,
+        error: String(error),
+      }),
+    );
+}
+
+/**
+ * Removes the agent of a request whose pod is gone (lost) at its CI, best effort: a new attempt makes
+ * a new one, and a failed build needs none.
+ */
+export async function deregisterLost(
+  ports: ActPorts,
+  record: RequestRecord,
+  template: AgentTemplate | undefined,
+): Promise<void> {
+  const adapter = ports.sources[record.source]?.adapter;
+  if (!adapter || !record.podName) return;
+  await adapter
+    .deregisterAgent({
+      requestId: record.requestId,
+      agentName: record.podName,
+      labels: template?.labels ?? [],
+      details: record.details,
+      externalId: record.externalId,
+    })
+    .catch((error: unknown) =>
+      ports.logger.warn('could not deregister the agent; the CI may list it until it times out', {
+        podName: record.podName,
         error: String(error),
       }),
     );

@@ -143,7 +143,10 @@ export type RecordDecision =
   | { readonly kind: 'keep' }
   /** Its pod vanished: give the slot back and try again, or fail when out of retries. */
   | { readonly kind: 'lost'; readonly outcome: 'retry' | 'failed' }
-  /** Queued long ago with maybe no message left: send one again (provisioning is idempotent). */
+  /**
+   * Queued, or provisioning with its pod, long ago with maybe no message left: send one again
+   * (provisioning is idempotent and adopts a pod that exists).
+   */
   | { readonly kind: 'resend' };
 
 /** The decision for an active request, given whether its pod was in the list. */
@@ -167,6 +170,10 @@ export function decideRecord(
   if (record.status === 'provisioning' && !podListed && age >= rules.staleQueuedSeconds) {
     return { kind: 'lost', outcome: retryOrFail(record, template) === 'retry' ? 'retry' : 'failed' };
   }
+  // Its pod exists but the attempt that made it never recorded it, and its message is gone (it died
+  // on the last delivery): send the message again, and provisioning adopts the pod.
+  if (record.status === 'provisioning' && podListed && age >= rules.staleQueuedSeconds)
+    return { kind: 'resend' };
   if (record.status === 'queued' && age >= rules.staleQueuedSeconds) return { kind: 'resend' };
   return { kind: 'keep' };
 }

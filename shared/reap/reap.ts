@@ -13,7 +13,7 @@ import type { SettingsStore } from '../state/settings-store';
 import { managedSelector } from '../templates/labels';
 import { enqueueBuild } from '../webhook/enqueue-build';
 import type { SourceRegistry } from '../webhook/receive-webhook';
-import { deregister, isSafeToDelete, settle, type ActPorts } from './act';
+import { deregister, deregisterLost, isSafeToDelete, settle, type ActPorts } from './act';
 import { decidePod, decideRecord, type PodDecision } from './decide';
 import { toPodView, type PodView } from './pod-view';
 import { emptyReport, type ReapReport } from './report';
@@ -108,6 +108,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
           jobKey: record.jobKey,
           podName: record.podName,
         });
+        await deregisterLost(act, record, template);
         if ((await settle(act, record, decision.outcome, 'lost: its pod vanished')) === 'retried')
           report.retried += 1;
       } else if (decision.kind === 'resend') {

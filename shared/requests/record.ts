@@ -65,6 +65,12 @@ export const requestRecordSchema = z.object({
   retriesUsed: z.number().int().default(0),
   reason: z.string().optional(),
   externalId: z.string().optional(),
+  /**
+   * While an attempt is making this request's agent (epoch ms, at most the provision function's
+   * timeout): another attempt with the same request (a duplicate message, a redelivery) waits until
+   * then instead of making credentials of its own, which would replace the first attempt's.
+   */
+  attemptUntilMs: z.number().optional(),
   /** True when written by an end event before any queued event (see above). */
   tombstone: z.boolean().optional(),
   expiresAt: z.number().optional(),

@@ -20,6 +20,8 @@ export interface SlotRequest {
   readonly templateCap: number;
   /** The states a request may be reserved from (queued, waiting). */
   readonly from: readonly RequestStatus[];
+  /** The attempt that reserves holds the request this long (`attemptUntilMs` on the record). */
+  readonly attemptSeconds?: number;
 }
 
 export type Reservation =
@@ -73,6 +75,8 @@ export function createCapacityStore(
     if (slot.templateCap <= 0) return { reserved: false, reason: 'template-cap' };
     const at = now().toISOString();
     const fromValues = Object.fromEntries(slot.from.map((status, index) => [`:from${index}`, status]));
+    const attemptUntil =
+      slot.attemptSeconds === undefined ? undefined : now().getTime() + slot.attemptSeconds * 1000;
     const failed = await transact({
       TransactItems: [
         {
@@ -97,8 +101,7 @@ export function createCapacityStore(
           Update: {
             TableName: tableName,
             Key: keys.request(slot.requestId),
-            UpdateExpression:
-              'SET #status = :provisioning, statusSince = :at, holdsSlot = :true, template = :template, podName = :podName ADD attempts :one',
+            UpdateExpression: `SET #status = :provisioning, statusSince = :at, holdsSlot = :true, template = :template, podName = :podName${attemptUntil === undefined ? '' : ', attemptUntilMs = :attemptUntil'} ADD attempts :one`,
             ConditionExpression: `#status IN (${Object.keys(fromValues).join(', ')}) AND holdsSlot = :false`,
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {
@@ -110,6 +113,7 @@ export function createCapacityStore(
               ':one': 1,
               ':template': slot.template,
               ':podName': slot.podName,
+              ...(attemptUntil === undefined ? {} : { ':attemptUntil': attemptUntil }),
             },
           },
         },

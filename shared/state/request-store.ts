@@ -163,6 +163,54 @@ export function createRequestStore(
     throw new StateUnavailableError('end request (kept changing under us)', { cause: undefined });
   }
 
+  /**
+   * Takes over a request whose agent a previous attempt was making (it holds the slot), unless that
+   * attempt may still be running (`attemptUntilMs` not yet past): then false. On success this attempt
+   * holds it for `seconds`.
+   */
+  async function claimAttempt(requestId: string, seconds: number): Promise<boolean> {
+    const nowMs = now().getTime();
+    const until = nowMs + seconds * 1000;
+    try {
+      await send('UpdateItem', () =>
+        db.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.request(requestId),
+            UpdateExpression: 'SET attemptUntilMs = :until',
+            ConditionExpression:
+              '#status = :provisioning AND holdsSlot = :true AND (attribute_not_exists(attemptUntilMs) OR attemptUntilMs < :now)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':provisioning': 'provisioning',
+              ':true': true,
+              ':now': nowMs,
+              ':until': until,
+            },
+          }),
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** An attempt that stops (a transient failure) lets the next one take over at once. Best effort. */
+  async function endAttempt(requestId: string): Promise<void> {
+    await db
+      .send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keys.request(requestId),
+          UpdateExpression: 'REMOVE attemptUntilMs',
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      )
+      .catch(() => undefined);
+  }
+
   /** Requests in one state, oldest first (the byStatus index): all pages, or the first `limit`. */
   async function listByStatus(status: RequestStatus, limit?: number): Promise<RequestRecord[]> {
     const records: RequestRecord[] = [];
@@ -187,7 +235,7 @@ export function createRequestStore(
     return records;
   }
 
-  return { get, createIfAbsent, transition, end, listByStatus };
+  return { get, createIfAbsent, transition, end, listByStatus, claimAttempt, endAttempt };
 }
 
 export type RequestStore = ReturnType<typeof createRequestStore>;

@@ -204,4 +204,23 @@ describe('decideRecord', () => {
       ),
     ).toEqual({ kind: 'resend' });
   });
+
+  it('sends a stale provisioning request whose pod exists again, so provisioning adopts the pod', () => {
+    const provisioning = queuedRecord('p', {
+      status: 'provisioning',
+      holdsSlot: true,
+      podName: 'pc-gen-p',
+      statusSince: new Date(ago(901)).toISOString(),
+    });
+    expect(decideRecord(provisioning, true, template, now, rules)).toEqual({ kind: 'resend' });
+    expect(
+      decideRecord(
+        { ...provisioning, statusSince: new Date(ago(30)).toISOString() },
+        true,
+        template,
+        now,
+        rules,
+      ),
+    ).toEqual({ kind: 'keep' });
+  });
 });
