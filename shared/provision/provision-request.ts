@@ -97,7 +97,9 @@ export async function provisionRequest(
     log('slot reserved', { template: template.name, podName });
   }
 
-  let podCreated = false;
+  // Resuming, a previous attempt may have made the pod: until the API server says it did not, the
+  // slot is kept on a failure (giving it back would leave a pod outside the caps).
+  let podCreated = decision.kind === 'resume';
   try {
     if (decision.kind === 'resume') {
       // A previous attempt got as far as the pod and its Secret: new credentials would orphan the

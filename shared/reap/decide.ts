@@ -88,7 +88,14 @@ export function decidePod(
   if (pod.phase === 'Succeeded' || pod.phase === 'Failed')
     return finishedDecision(pod, record, template, nowMs);
 
-  const active = record !== undefined && !isTerminal(record.status) && record.podName === pod.name;
+  // A waiting request holds no slot, so no pod of it may run: one that does was made by an attempt
+  // whose answer was lost (the API server created it after the client timed out) and would run
+  // outside the caps until the request is woken.
+  const active =
+    record !== undefined &&
+    !isTerminal(record.status) &&
+    record.status !== 'waiting' &&
+    record.podName === pod.name;
   if (!active || !template) {
     if (seconds(pod.createdAtMs, nowMs) < rules.orphanGraceSeconds) return { kind: 'keep' };
     const message = record ? `its build is ${record.status}` : 'no request asks for it';

@@ -40,6 +40,16 @@ describe('decidePod', () => {
     expect(decidePod(pod(), active, template, now, rules)).toEqual({ kind: 'keep' });
   });
 
+  it('deletes, after the grace, a running pod whose request is waiting for a slot (it runs outside the caps)', () => {
+    const waiting = { ...active, status: 'waiting' as const, holdsSlot: false };
+    expect(decidePod(pod({ createdAtMs: ago(121) }), waiting, template, now, rules)).toMatchObject({
+      kind: 'delete',
+      reason: 'orphan',
+      message: 'its build is waiting',
+    });
+    expect(decidePod(pod({ createdAtMs: ago(30) }), waiting, template, now, rules)).toEqual({ kind: 'keep' });
+  });
+
   it('leaves a pod that is already being deleted', () => {
     expect(decidePod(pod({ phase: 'Succeeded', deleting: true }), active, template, now, rules)).toEqual({
       kind: 'keep',
