@@ -1,15 +1,45 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { createLogger } from '../../shared/lambda';
-import { provisionRequest, type ProvisionPorts } from '../../shared/provision';
-import { provisionMessageSchema, queueLimits } from '../../shared/queue';
-import { createRuntime } from '../../shared/runtime';
-import { createCapacityStore, createRequestStore, createSettingsStore } from '../../shared/state';
+import {
+  BatchProcessor,
+  EventType,
+  processPartialResponse,
+} from "@aws-lambda-powertools/batch";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
+import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
+import middy from "@middy/core";
+import type {
+  Context,
+  SQSBatchResponse,
+  SQSEvent,
+  SQSRecord,
+} from "aws-lambda";
+import {
+  createLogger,
+  createMetrics,
+  createTracer,
+  publishProvisionOutcome,
+  publishProvisionRetry,
+  refreshSecrets,
+} from "../../shared/lambda";
+import {
+  provisionRequest,
+  RetryLaterError,
+  type ProvisionPorts,
+} from "../../shared/provision";
+import { provisionMessageSchema, queueLimits } from "../../shared/queue";
+import { createRuntime } from "../../shared/runtime";
+import {
+  createCapacityStore,
+  createRequestStore,
+  createSettingsStore,
+} from "../../shared/state";
 
-const runtime = createRuntime('provision', process.env);
-const logger = createLogger('provision');
+const runtime = await createRuntime("provision", process.env);
+const logger = createLogger("provision", runtime.settings.stage);
+const metrics = createMetrics("provision", runtime.settings.stage);
+const tracer = createTracer("provision");
+tracer.captureAWSv3Client(runtime.db);
+tracer.captureAWSv3Client(runtime.sqs);
 const ports: ProvisionPorts = {
   config: { ...runtime.config, namespace: runtime.config.cluster.namespace },
   sources: runtime.sources,
@@ -28,13 +58,28 @@ const processor = new BatchProcessor(EventType.SQS);
 async function provisionRecord(record: SQSRecord): Promise<void> {
   const message = provisionMessageSchema.safeParse(parseJson(record.body));
   if (!message.success) {
-    logger.error('dropping a provision message that is not {"requestId": "..."}', {
-      messageId: record.messageId,
-    });
+    logger.error(
+      'dropping a provision message that is not {"requestId": "..."}',
+      {
+        messageId: record.messageId,
+      },
+    );
     return;
   }
-  const lastAttempt = Number(record.attributes.ApproximateReceiveCount) >= queueLimits.queueMaxReceiveCount;
-  await provisionRequest(message.data.requestId, ports, lastAttempt);
+  const lastAttempt =
+    Number(record.attributes.ApproximateReceiveCount) >=
+    queueLimits.queueMaxReceiveCount;
+  try {
+    publishProvisionOutcome(
+      metrics,
+      await provisionRequest(message.data.requestId, ports, lastAttempt),
+      new Date(),
+    );
+  } catch (error) {
+    if (error instanceof RetryLaterError)
+      publishProvisionRetry(metrics, lastAttempt);
+    throw error;
+  }
 }
 
 function parseJson(body: string): unknown {
@@ -45,7 +90,17 @@ function parseJson(body: string): unknown {
   }
 }
 
-const provisionBatch = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, provisionRecord, processor, { context, throwOnFullBatchFailure: false });
+const provisionBatch = (
+  event: SQSEvent,
+  context: Context,
+): Promise<SQSBatchResponse> =>
+  processPartialResponse(event, provisionRecord, processor, {
+    context,
+    throwOnFullBatchFailure: false,
+  });
 
-export const handler = middy(provisionBatch).use(injectLambdaContext(logger));
+export const handler = middy(provisionBatch)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics, { captureColdStartMetric: true }))
+  .use(refreshSecrets(runtime, logger));

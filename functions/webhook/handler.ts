@@ -1,7 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createLogger } from '../../shared/lambda';
+import { createLogger, createMetrics, createTracer, metricNames, refreshSecrets } from '../../shared/lambda';
 import { createRuntime } from '../../shared/runtime';
 import {
   createCapacityStore,
@@ -13,8 +16,12 @@ import { receiveWebhook, type WebhookPorts } from '../../shared/webhook';
 import { toHttpResponse } from './http-response';
 
 // Cold start: a bad setting or config key stops the function here with a ConfigError naming it.
-const runtime = createRuntime('webhook', process.env);
-const logger = createLogger('webhook');
+const runtime = await createRuntime('webhook', process.env);
+const logger = createLogger('webhook', runtime.settings.stage);
+const metrics = createMetrics('webhook', runtime.settings.stage);
+const tracer = createTracer('webhook');
+tracer.captureAWSv3Client(runtime.db);
+tracer.captureAWSv3Client(runtime.sqs);
 const ports: WebhookPorts = {
   sources: runtime.sources,
   templates: runtime.config.templates,
@@ -35,9 +42,14 @@ async function handleWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayP
     Object.entries(event.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
   );
   const rawBody = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
-  return toHttpResponse(
-    await receiveWebhook({ source: event.pathParameters?.source, headers, rawBody }, ports),
-  );
+  const outcome = await receiveWebhook({ source: event.pathParameters?.source, headers, rawBody }, ports);
+  metrics.addDimension('outcome', outcome.kind);
+  metrics.addMetric(metricNames.webhooks, MetricUnit.Count, 1);
+  return toHttpResponse(outcome);
 }
 
-export const handler = middy(handleWebhook).use(injectLambdaContext(logger));
+export const handler = middy(handleWebhook)
+  .use(captureLambdaHandler(tracer))
+  .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
+  .use(refreshSecrets(runtime, logger));

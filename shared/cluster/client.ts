@@ -1,18 +1,22 @@
 import {
   CoreV1Api,
+  IsomorphicFetchHttpLibrary,
   KubeConfig,
   createConfiguration,
   ServerConfiguration,
+  wrapHttpLibrary,
   type RequestContext,
+  type ResponseContext,
+  type User,
 } from '@kubernetes/client-node';
-import type { Agent } from 'node:https';
+import type { Agent, RequestOptions } from 'node:https';
 import type { Socket } from 'node:net';
 import type { ClusterConfig } from '../config/file-schema';
+import type { TokenSource } from './token-source';
 
 /**
- * Builds the Kubernetes client from the config's credentials: a kubeconfig file (local, tests), or
- * a server URL with a bearer token and CA (any cluster; the token comes from a secret reference,
- * already resolved by the caller). EKS tokens come with the deploy issue.
+ * Builds the Kubernetes client from a kubeconfig file (local, tests), or from a server URL with a
+ * static bearer token and CA. Deployed functions use `createBearerKubeConfig` with a token source.
  */
 export function createKubeConfig(cluster: ClusterConfig, resolvedToken?: string): KubeConfig {
   const kubeConfig = new KubeConfig();
@@ -22,16 +26,70 @@ export function createKubeConfig(cluster: ClusterConfig, resolvedToken?: string)
     if (credentials.context) kubeConfig.setCurrentContext(credentials.context);
     return kubeConfig;
   }
-  const caData = credentials.caData?.includes('BEGIN CERTIFICATE')
-    ? Buffer.from(credentials.caData).toString('base64')
-    : credentials.caData;
+  if (
+    credentials.kind !== 'token' ||
+    (credentials.caData !== undefined && typeof credentials.caData !== 'string')
+  )
+    throw new Error(`cluster credentials of kind '${credentials.kind}' need createBearerKubeConfig`);
   kubeConfig.loadFromOptions({
     clusters: [
-      { name: 'pitcrew', server: credentials.server, caData, skipTLSVerify: credentials.skipTlsVerify },
+      {
+        name: 'pitcrew',
+        server: credentials.server,
+        caData: caDataBase64(credentials.caData),
+        skipTLSVerify: credentials.skipTlsVerify,
+      },
     ],
     users: [{ name: 'pitcrew', token: resolvedToken }],
     contexts: [{ name: 'pitcrew', cluster: 'pitcrew', user: 'pitcrew', namespace: cluster.namespace }],
     currentContext: 'pitcrew',
+  });
+  return kubeConfig;
+}
+
+/** The client library wants base64 PEM; configs may hold the PEM itself. */
+export const caDataBase64 = (caData: string | undefined): string | undefined =>
+  caData?.includes('BEGIN CERTIFICATE') ? Buffer.from(caData).toString('base64') : caData;
+
+export interface BearerConnection {
+  readonly server: string;
+  /** PEM or base64 PEM; absent: the system's CAs. */
+  readonly caData?: string;
+  readonly skipTlsVerify?: boolean;
+  readonly namespace: string;
+  readonly tokenSource: TokenSource;
+}
+
+const tokenSourceProvider = 'pitcrew-token-source';
+
+/**
+ * A kubeconfig whose user asks `tokenSource` for the bearer token on every call, through the client's
+ * own Authenticator hook, so a token that expires (EKS, 14 minutes) or is rotated (Secrets Manager)
+ * is picked up without rebuilding the client.
+ */
+export function createBearerKubeConfig(connection: BearerConnection): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [
+      {
+        name: 'pitcrew',
+        server: connection.server,
+        caData: caDataBase64(connection.caData),
+        skipTLSVerify: connection.skipTlsVerify ?? false,
+      },
+    ],
+    users: [{ name: 'pitcrew', authProvider: { name: tokenSourceProvider, config: {} } }],
+    contexts: [{ name: 'pitcrew', cluster: 'pitcrew', user: 'pitcrew', namespace: connection.namespace }],
+    currentContext: 'pitcrew',
+  });
+  kubeConfig.addAuthenticator({
+    isAuthProvider: (user: User) => user.authProvider?.name === tokenSourceProvider,
+    async applyAuthentication(_user: User, options: RequestOptions) {
+      options.headers = {
+        ...options.headers,
+        Authorization: `Bearer ${await connection.tokenSource.token()}`,
+      };
+    },
   });
   return kubeConfig;
 }
@@ -67,30 +125,56 @@ function limitConnectTime(agent: Agent, connectTimeoutMs: number): void {
 }
 
 /**
- * A CoreV1 client whose every call carries the configured timeouts (a middleware sets an abort
- * signal and bounds the connection of the agent the kubeconfig's TLS settings made).
+ * Sends a call, and when the API server answers 401 asks the token source for a fresh token and
+ * sends it once more: a rotated ServiceAccount token or a stale EKS token heals within the call
+ * instead of failing a provision attempt.
  */
-export function createCoreApi(kubeConfig: KubeConfig, timeouts?: ClusterTimeouts): CoreV1Api {
-  if (!timeouts) return kubeConfig.makeApiClient(CoreV1Api);
+function retryOnceWithFreshToken(tokenSource: TokenSource) {
+  const fetchLibrary = new IsomorphicFetchHttpLibrary();
+  return wrapHttpLibrary({
+    async send(request: RequestContext): Promise<ResponseContext> {
+      const response = await fetchLibrary.send(request).toPromise();
+      if (response.httpStatusCode !== 401) return response;
+      await response.body.text().catch(() => undefined); // frees the connection
+      request.setHeaderParam('Authorization', `Bearer ${await tokenSource.refresh()}`);
+      return fetchLibrary.send(request).toPromise();
+    },
+  });
+}
+
+/**
+ * A CoreV1 client whose every call carries the configured timeouts (a middleware sets an abort
+ * signal and bounds the connection of the agent the kubeconfig's TLS settings made). With a token
+ * source, a 401 is retried once with a fresh token.
+ */
+export function createCoreApi(
+  kubeConfig: KubeConfig,
+  timeouts?: ClusterTimeouts,
+  tokenSource?: TokenSource,
+): CoreV1Api {
+  if (!timeouts && !tokenSource) return kubeConfig.makeApiClient(CoreV1Api);
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   const configuration = createConfiguration({
     baseServer: new ServerConfiguration(cluster.server, {}),
     authMethods: { default: kubeConfig },
-    promiseMiddleware: [
-      {
-        async pre(context: RequestContext) {
-          context.setSignal(AbortSignal.timeout(timeouts.requestTimeoutMs));
-          const agent = context.getAgent();
-          if (agent && 'createConnection' in agent)
-            limitConnectTime(agent as Agent, timeouts.connectTimeoutMs);
-          return context;
-        },
-        async post(context) {
-          return context;
-        },
-      },
-    ],
+    ...(tokenSource ? { httpApi: retryOnceWithFreshToken(tokenSource) } : {}),
+    promiseMiddleware: timeouts
+      ? [
+          {
+            async pre(context: RequestContext) {
+              context.setSignal(AbortSignal.timeout(timeouts.requestTimeoutMs));
+              const agent = context.getAgent();
+              if (agent && 'createConnection' in agent)
+                limitConnectTime(agent as Agent, timeouts.connectTimeoutMs);
+              return context;
+            },
+            async post(context) {
+              return context;
+            },
+          },
+        ]
+      : [],
   });
   return new CoreV1Api(configuration);
 }

@@ -20,3 +20,36 @@ export class ConfigError extends Error {
     this.problems = problems;
   }
 }
+
+/** Why AWS would not give a secret: `unavailable` may heal on retry; the others need a fix. */
+export const secretReadReasons = ['not-found', 'denied', 'rejected', 'unavailable'] as const;
+export type SecretReadReason = (typeof secretReadReasons)[number];
+
+/**
+ * Reading an SSM parameter or Secrets Manager secret failed. Thrown by the AWS reader; the resolver
+ * turns the permanent kinds into a ConfigError naming the config key.
+ */
+export class SecretReadError extends Error {
+  constructor(
+    message: string,
+    readonly reason: SecretReadReason,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'SecretReadError';
+  }
+
+  /** The end of a sentence that starts with what was read: "SSM parameter '/x' does not exist". */
+  explain(): string {
+    switch (this.reason) {
+      case 'not-found':
+        return 'does not exist (create it, or fix the name in the config)';
+      case 'denied':
+        return "may not be read by this function's role (build with this config and deploy again: the build grants exactly the secrets the config names)";
+      case 'rejected':
+        return `cannot be read: ${this.message}`;
+      case 'unavailable':
+        return `could not be read right now: ${this.message}`;
+    }
+  }
+}

@@ -17,11 +17,35 @@ const quantity = z.union([
   z.number(),
 ]);
 
-/** Where a secret comes from. Values are never in the config file itself except for local `value`. */
+/** `{stage}` in an SSM or Secrets Manager name stands for the deployed stage (docs/configuration.md). */
+export const stagePlaceholder = '{stage}';
+const awsArn = /^arn:aws[a-z-]*:/;
+const ssmParameterName = z
+  .string()
+  .max(2048)
+  .refine(
+    (name) => awsArn.test(name) || /^[A-Za-z0-9_.\-/]+$/.test(name.replaceAll(stagePlaceholder, 'stage')),
+    'must be an SSM parameter name (letters, digits, _ . - /) or ARN',
+  );
+const secretsManagerId = z
+  .string()
+  .max(2048)
+  .refine(
+    (id) => awsArn.test(id) || /^[A-Za-z0-9/_+=.@-]+$/.test(id.replaceAll(stagePlaceholder, 'stage')),
+    'must be a Secrets Manager secret name (letters, digits, / _ + = . @ -) or ARN',
+  );
+
+/**
+ * Where a secret comes from. Values are never in the config file itself except for local `value`.
+ * On AWS: an SSM parameter (SecureString or String) or a Secrets Manager secret, whose `key` picks one
+ * field of a JSON secret. The build grants each function read on exactly these (scripts/build.ts).
+ */
 export const secretRefSchema = z.union([
   z.object({ env: envName }).strict(),
   z.object({ file: z.string().min(1) }).strict(),
   z.object({ value: z.string().min(1) }).strict(),
+  z.object({ ssm: ssmParameterName }).strict(),
+  z.object({ secretsManager: secretsManagerId, key: z.string().min(1).optional() }).strict(),
 ]);
 export type SecretRef = z.infer<typeof secretRefSchema>;
 
@@ -40,11 +64,29 @@ const clusterCredentialsSchema = z.discriminatedUnion('kind', [
     .object({
       kind: z.literal('token'),
       server: z.url(),
+      /** A ServiceAccount token; read again when the API server answers 401 (it was rotated). */
       token: secretRefSchema,
-      /** PEM or base64 PEM of the cluster CA. */
-      caData: z.string().optional(),
+      /** PEM or base64 PEM of the cluster CA, or a reference to a secret holding it. */
+      caData: z.union([z.string().min(1), secretRefSchema]).optional(),
       /** Local clusters only: never verify the server certificate. */
       skipTlsVerify: z.boolean().default(false),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('eks'),
+      /** The token names this cluster (`x-k8s-aws-id`); without `server`, DescribeCluster is asked. */
+      clusterName: z
+        .string()
+        .regex(/^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/, 'must be an EKS cluster name (letters, digits, - and _)'),
+      /** The cluster's region; default: the function's. */
+      region: z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1')
+        .optional(),
+      /** The API endpoint and its CA (base64 PEM, as DescribeCluster gives it): saves a call per cold start. */
+      server: z.url().optional(),
+      caData: z.string().min(1).optional(),
     })
     .strict(),
 ]);
@@ -56,7 +98,19 @@ const clusterSchema = z
     connectTimeoutMs: z.number().int().positive().default(5000),
     requestTimeoutMs: z.number().int().positive().default(15000),
   })
-  .strict();
+  .strict()
+  .superRefine((cluster, ctx) => {
+    const credentials = cluster.credentials;
+    if (credentials.kind === 'eks' && Boolean(credentials.server) !== Boolean(credentials.caData))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['credentials', credentials.server ? 'caData' : 'server'],
+        message: 'server and caData go together (or leave both out to ask DescribeCluster)',
+      });
+  });
+
+/** How long a secret read from SSM or Secrets Manager is reused before it is read again. */
+const secretsSchema = z.object({ maxAgeSeconds: z.number().int().nonnegative().default(300) }).strict();
 
 const githubSchema = z
   .object({
@@ -189,6 +243,7 @@ export const configFileSchema = z
       lostGraceSeconds: 60,
       staleQueuedSeconds: 900,
     }),
+    secrets: secretsSchema.default({ maxAgeSeconds: 300 }),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -220,4 +275,5 @@ export const configFileSchema = z
 
 export type PitcrewConfig = z.infer<typeof configFileSchema>;
 export type ClusterConfig = PitcrewConfig['cluster'];
+export type ClusterCredentials = ClusterConfig['credentials'];
 export type SourcesConfig = PitcrewConfig['sources'];

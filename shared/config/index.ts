@@ -1,8 +1,20 @@
-export { ConfigError } from './errors';
-export type { SettingProblem } from './errors';
+export { accessPolicies } from './aws-access';
+export type { PolicyDocument, PolicyStatement } from './aws-access';
+export { createAwsSecretReader } from './aws-secrets';
+export { ConfigError, SecretReadError } from './errors';
+export type { SecretReadReason, SettingProblem } from './errors';
 export { loadConfigFile, parseConfig } from './file';
-export { configFileSchema, secretRefSchema, templateSchema } from './file-schema';
-export type { AgentTemplate, ClusterConfig, PitcrewConfig, SecretRef, SourcesConfig } from './file-schema';
-export { resolveSecret } from './secrets';
+export { configFileSchema, secretRefSchema, stagePlaceholder, templateSchema } from './file-schema';
+export type {
+  AgentTemplate,
+  ClusterConfig,
+  ClusterCredentials,
+  PitcrewConfig,
+  SecretRef,
+  SourcesConfig,
+} from './file-schema';
+export { clusterSecretEntries, sourceSecretEntries } from './secret-entries';
+export { awsSecretName, createSecretResolver, resolveSecrets } from './secrets';
+export type { SecretEntry, SecretReader, SecretReadOptions, SecretResolver } from './secrets';
 export { loadSettings, settingsSchemas } from './settings';
 export type { FunctionName, Settings } from './settings';

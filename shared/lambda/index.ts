@@ -1,3 +1,7 @@
 export { NotImplementedError } from './errors';
 export { jsonResponse } from './http';
 export { createLogger } from './logger';
+export { createMetrics, metricNames, metricsNamespace } from './metrics';
+export { refreshSecrets } from './refresh-secrets';
+export { createTracer } from './tracer';
+export { publishProvisionOutcome, publishProvisionRetry } from './provision-metrics';

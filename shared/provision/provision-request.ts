@@ -34,7 +34,13 @@ export interface ProvisionPorts {
 }
 
 export type ProvisionOutcome =
-  | { readonly kind: 'provisioned'; readonly podName: string; readonly adopted: boolean }
+  | {
+      readonly kind: 'provisioned';
+      readonly podName: string;
+      readonly adopted: boolean;
+      /** When the build was queued (the request's creation): the start of queued-to-pod latency. */
+      readonly queuedAt: string;
+    }
   | { readonly kind: 'waiting'; readonly reason: string }
   | { readonly kind: 'skipped'; readonly reason: string }
   | { readonly kind: 'failed'; readonly reason: string };
@@ -51,9 +57,9 @@ export async function provisionRequest(
   ports: ProvisionPorts,
   lastAttempt = false,
 ): Promise<ProvisionOutcome> {
-  const log = (message: string, extra: Record<string, unknown> = {}): void =>
-    ports.logger.info(message, { requestId, ...extra });
   const [record, runtime] = await Promise.all([ports.requests.get(requestId), ports.settings.get()]);
+  const log = (message: string, extra: Record<string, unknown> = {}): void =>
+    ports.logger.info(message, { requestId, jobKey: record?.jobKey, ...extra });
   const decision = decideProvision(record, runtime.drained);
   if (decision.kind === 'skip' || !record) {
     if (record && isTerminal(record.status)) await removeUnusedAgent(record, ports);
@@ -115,7 +121,7 @@ export async function provisionRequest(
         );
         if (!adopted) return abandonAgent(record, template, podName, ports);
         log('adopted the agent a previous attempt created', { podName });
-        return { kind: 'provisioned', podName, adopted: true };
+        return { kind: 'provisioned', podName, adopted: true, queuedAt: record.createdAt };
       }
       podCreated = existing.pod !== undefined;
     }
@@ -156,7 +162,7 @@ export async function provisionRequest(
     );
     if (!recorded) return abandonAgent(record, template, podName, ports);
     log('agent pod created', { podName, adopted: created.adopted });
-    return { kind: 'provisioned', podName, adopted: created.adopted };
+    return { kind: 'provisioned', podName, adopted: created.adopted, queuedAt: record.createdAt };
   } catch (error) {
     return handleFailure(error, { record, template, podName, podCreated, lastAttempt }, ports);
   }
@@ -185,7 +191,11 @@ async function handleFailure(
     if (!context.podCreated)
       await ports.capacity.release(record.requestId, template.name, 'queued', `retrying: ${reason}`);
     else await ports.requests.endAttempt(record.requestId);
-    ports.logger.warn('provision failed; SQS will retry', { requestId: record.requestId, reason });
+    ports.logger.warn('provision failed; SQS will retry', {
+      requestId: record.requestId,
+      jobKey: record.jobKey,
+      reason,
+    });
     throw new RetryLaterError(reason, { cause: error });
   }
   const why = retryable
@@ -202,7 +212,11 @@ async function handleFailure(
     })
     .catch(() => undefined);
   await ports.capacity.release(record.requestId, template.name, 'failed', why);
-  ports.logger.error('provision failed for good', { requestId: record.requestId, reason: why });
+  ports.logger.error('provision failed for good', {
+    requestId: record.requestId,
+    jobKey: record.jobKey,
+    reason: why,
+  });
   // A transient failure on the last delivery still fails the item, so SQS moves the message to the
   // DLQ where an operator can redrive it; the record already says why.
   if (retryable) throw new RetryLaterError(why, { cause: error });
@@ -275,7 +289,7 @@ async function markWaiting(
   ports: ProvisionPorts,
 ): Promise<ProvisionOutcome> {
   await ports.requests.transition(record.requestId, ['queued', 'waiting'], 'waiting', { reason });
-  ports.logger.info('request waiting', { requestId: record.requestId, reason });
+  ports.logger.info('request waiting', { requestId: record.requestId, jobKey: record.jobKey, reason });
   return { kind: 'waiting', reason };
 }
 

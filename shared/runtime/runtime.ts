@@ -1,10 +1,12 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createAgentClient, type AgentClient } from '../cluster/agents';
-import { createCoreApi, createKubeConfig } from '../cluster/client';
+import type { AgentClient } from '../cluster/agents';
+import type { ClusterAccessDeps } from '../cluster/connect';
+import { createAwsSecretReader } from '../config/aws-secrets';
 import { loadConfigFile } from '../config/file';
 import type { PitcrewConfig } from '../config/file-schema';
-import { resolveSecret } from '../config/secrets';
+import { createSecretResolver, resolveSecrets, type SecretReader } from '../config/secrets';
+import { sourceSecretEntries } from '../config/secret-entries';
 import { loadSettings, type FunctionName, type Settings } from '../config/settings';
 import { createQueueClient } from '../queue/client';
 import { createStateClient } from '../state/client';
@@ -16,23 +18,65 @@ type Env = Readonly<Record<string, string | undefined>>;
 export interface Runtime {
   readonly settings: Settings;
   readonly config: PitcrewConfig;
+  /** The same object for the container's life: `refreshSecrets` swaps its entries in place. */
   readonly sources: SourceRegistry;
   readonly db: DynamoDBDocumentClient;
   readonly sqs: SQSClient;
-  /** Built on first use: the webhook never talks to Kubernetes. */
+  /** The cluster client, connected at cold start; the webhook function has none (it never needs one). */
   agents(): AgentClient;
+  /**
+   * Resolves the CI secrets again (SSM and Secrets Manager answer from cache until
+   * `secrets.maxAgeSeconds`) and rebuilds the adapters of a source whose secret changed, so a
+   * rotated webhook secret or API token is picked up without a new container.
+   */
+  refreshSecrets(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Default: SSM and Secrets Manager through Powertools Parameters, in the function's region. */
+  readonly secretReader?: SecretReader;
+  /** Test seams for EKS access (credentials, DescribeCluster, clock). */
+  readonly cluster?: Omit<ClusterAccessDeps, 'secrets' | 'region'>;
 }
 
 /**
  * Everything a function needs, built once per container at cold start from the environment and the
- * config file. Any problem throws one ConfigError naming every bad setting or key. This is the only
- * place below the handlers that sees `process.env` (passed in as `env`).
+ * config file: settings, the config, every secret it names, the AWS clients and, for the functions
+ * that reach Kubernetes, the cluster client. Any problem throws one ConfigError naming every bad
+ * setting, key or secret. This is the only place below the handlers that sees `process.env`
+ * (passed in as `env`). Handlers call it with top-level await.
  */
-export function createRuntime(fn: FunctionName, env: Env): Runtime {
+export async function createRuntime(
+  fn: FunctionName,
+  env: Env,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
   const settings = loadSettings(fn, env);
   const config = loadConfigFile(settings.configFile);
-  const sources = createSourceRegistry(config.sources, env);
-  let agents: AgentClient | undefined;
+  const secrets = createSecretResolver({
+    env,
+    stage: settings.stage,
+    reader: options.secretReader ?? createAwsSecretReader({ region: settings.region }),
+    maxAgeSeconds: config.secrets.maxAgeSeconds,
+  });
+  const entries = sourceSecretEntries(config.sources);
+  // One after the other, not in parallel: jest's ESM loader cannot link two dynamic imports that
+  // share modules at once, and a DescribeCluster is the only AWS call the cluster side may add.
+  const resolved = await resolveSecrets(secrets, entries);
+  const agents =
+    fn === 'webhook'
+      ? undefined
+      : await (
+          await import('./cluster-agents')
+        ).connectAgents(config.cluster, { ...options.cluster, secrets, region: settings.region });
+  let values = resolved;
+  const secretOf = (_ref: unknown, where: string): string => {
+    const value = values.get(where);
+    if (value === undefined) throw new Error(`${where} was not resolved`);
+    return value;
+  };
+  const sources = createSourceRegistry(config.sources, secretOf);
+
   return {
     settings,
     config,
@@ -40,15 +84,14 @@ export function createRuntime(fn: FunctionName, env: Env): Runtime {
     db: createStateClient({ region: settings.region, endpoint: settings.dynamoDbEndpoint }),
     sqs: createQueueClient({ region: settings.region, endpoint: settings.sqsEndpoint }),
     agents() {
-      if (!agents) {
-        const credentials = config.cluster.credentials;
-        const token =
-          credentials.kind === 'token'
-            ? resolveSecret(credentials.token, env, 'cluster.credentials.token')
-            : undefined;
-        agents = createAgentClient(createCoreApi(createKubeConfig(config.cluster, token), config.cluster));
-      }
+      if (!agents) throw new Error(`the ${fn} function has no cluster access`);
       return agents;
+    },
+    async refreshSecrets() {
+      const fresh = await resolveSecrets(secrets, entries);
+      if (entries.every((entry) => fresh.get(entry.where) === values.get(entry.where))) return;
+      values = fresh;
+      Object.assign(sources, createSourceRegistry(config.sources, secretOf));
     },
   };
 }

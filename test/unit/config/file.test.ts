@@ -83,19 +83,65 @@ templates:
   });
 });
 
-describe('resolveSecret', () => {
-  it('refuses an empty secret file, naming the setting and not a value', async () => {
-    const { resolveSecret } = await import('../../../shared/config');
+describe('cluster credentials and secret references for a deployed stage', () => {
+  const withCluster = (credentials: string, secret = '{ ssm: /pitcrew/prod/generic }') =>
+    minimal
+      .replace('{ kind: kubeconfig, path: /tmp/kubeconfig }', credentials)
+      .replace('{ env: GENERIC_SECRET }', secret);
+
+  it('accepts an EKS cluster by name alone, and SSM and Secrets Manager references with {stage}', () => {
+    const config = parseConfig(
+      withCluster(
+        '{ kind: eks, clusterName: ci-agents }',
+        "{ secretsManager: 'pitcrew/{stage}/ci', key: generic }",
+      ),
+    );
+    expect(config.cluster.credentials).toEqual({ kind: 'eks', clusterName: 'ci-agents' });
+    expect(config.sources.generic?.webhookSecret).toEqual({
+      secretsManager: 'pitcrew/{stage}/ci',
+      key: 'generic',
+    });
+    expect(config.secrets).toEqual({ maxAgeSeconds: 300 });
+  });
+
+  it('wants an EKS endpoint and its CA together', () => {
+    expect(
+      problemsOf(withCluster("{ kind: eks, clusterName: ci, server: 'https://x.example.com' }")),
+    ).toEqual([
+      expect.stringMatching(/^pitcrew.yaml: cluster.credentials.caData: server and caData go together/),
+    ]);
+  });
+
+  it('takes the CA of a token cluster inline or from a secret', () => {
+    const config = parseConfig(
+      withCluster(
+        "{ kind: token, server: 'https://k8s.example.com', token: { ssm: /t }, caData: { secretsManager: ca, key: ca.crt } }",
+      ),
+    );
+    expect(config.cluster.credentials).toMatchObject({ caData: { secretsManager: 'ca', key: 'ca.crt' } });
+  });
+
+  it('refuses names SSM would refuse, naming the key', () => {
+    expect(
+      problemsOf(withCluster('{ kind: kubeconfig, path: /k }', "{ ssm: '/pitcrew/{region}/x y' }")),
+    ).toEqual([expect.stringMatching(/sources.generic.webhookSecret/)]);
+  });
+});
+
+describe('secret resolution (env and file references)', () => {
+  it('refuses an empty secret file and an unset variable, naming the setting and not a value', async () => {
+    const { createSecretResolver } = await import('../../../shared/config');
     const { mkdtempSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const file = join(mkdtempSync(join(tmpdir(), 'pitcrew-secret-')), 'empty');
     writeFileSync(file, '  \n');
-    expect(() => resolveSecret({ file }, {}, 'sources.generic.webhookSecret')).toThrow(
+    const resolver = createSecretResolver({ env: {}, stage: 'test', maxAgeSeconds: 0 });
+    await expect(resolver.resolve({ file }, 'sources.generic.webhookSecret')).rejects.toThrow(
       /sources.generic.webhookSecret: secret file '.*' is empty/,
     );
-    expect(() => resolveSecret({ env: 'NOT_SET_ANYWHERE' }, {}, 'sources.github.webhookSecret')).toThrow(
-      /environment variable NOT_SET_ANYWHERE is not set/,
-    );
+    await expect(
+      resolver.resolve({ env: 'NOT_SET_ANYWHERE' }, 'sources.github.webhookSecret'),
+    ).rejects.toThrow(/environment variable NOT_SET_ANYWHERE is not set/);
   });
 });

@@ -1,0 +1,81 @@
+import { accessPolicies, parseConfig, type PolicyDocument } from '../../../shared/config';
+
+const config = (cluster: string, sources: string) =>
+  parseConfig(`
+cluster:
+  credentials: ${cluster}
+sources:
+${sources}
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox }
+`);
+
+const sub = (arn: string) => ({ 'Fn::Sub': arn });
+const account = (service: string) => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}`;
+const allowed = (policy: PolicyDocument, action: string): unknown[] =>
+  policy.Statement.filter((s) => s.Effect === 'Allow' && s.Action.includes(action)).flatMap(
+    (s) => s.Resource,
+  );
+
+describe('accessPolicies (each role reads exactly the secrets the config names)', () => {
+  const withSecrets = config(
+    `{ kind: token, server: 'https://k8s.example.com', token: { secretsManager: 'pitcrew/{stage}/cluster', key: token }, caData: { ssm: '/pitcrew/{stage}/cluster-ca' } }`,
+    `  generic: { webhookSecret: { ssm: '/pitcrew/{stage}/generic' }, agentToken: { ssm: 'pitcrew-agent-token' } }
+  jenkins:
+    webhookSecret: { ssm: '/pitcrew/{stage}/generic' }
+    url: https://jenkins.example.com/
+    user: pitcrew
+    apiToken: { secretsManager: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:jenkins-AbCdEf' }`,
+  );
+  const policies = accessPolicies(withSecrets);
+
+  it('turns parameter names into ARNs, each once, with {stage} left for serverless to fill in', () => {
+    expect(allowed(policies.webhook, 'ssm:GetParameter')).toEqual([
+      sub(`${account('ssm')}:parameter/pitcrew/\${sls:stage}/generic`),
+      sub(`${account('ssm')}:parameter/pitcrew-agent-token`),
+    ]);
+  });
+
+  it('matches a secret by name and the six characters Secrets Manager appends, or by its full ARN', () => {
+    expect(allowed(policies.provision, 'secretsmanager:GetSecretValue')).toEqual([
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:jenkins-AbCdEf',
+      sub(`${account('secretsmanager')}:secret:pitcrew/\${sls:stage}/cluster-??????`),
+    ]);
+  });
+
+  it('gives the cluster token and CA to the functions that reach Kubernetes, not to the webhook', () => {
+    expect(JSON.stringify(policies.webhook)).not.toContain('cluster');
+    for (const fn of ['provision', 'reap', 'ops'] as const) {
+      expect(allowed(policies[fn], 'ssm:GetParameter')).toContainEqual(
+        sub(`${account('ssm')}:parameter/pitcrew/\${sls:stage}/cluster-ca`),
+      );
+    }
+  });
+
+  it('lets EKS functions call DescribeCluster on their one cluster only when the endpoint is not configured', () => {
+    const generic = `  generic: { webhookSecret: { value: s } }`;
+    const described = accessPolicies(config('{ kind: eks, clusterName: ci, region: us-east-2 }', generic));
+    expect(allowed(described.provision, 'eks:DescribeCluster')).toEqual([
+      sub('arn:${AWS::Partition}:eks:us-east-2:${AWS::AccountId}:cluster/ci'),
+    ]);
+    expect(allowed(described.webhook, 'eks:DescribeCluster')).toEqual([]);
+    const configured = accessPolicies(
+      config(`{ kind: eks, clusterName: ci, server: 'https://x.eks.amazonaws.com', caData: Q0E= }`, generic),
+    );
+    expect(JSON.stringify(configured)).not.toContain('eks:DescribeCluster');
+  });
+
+  it('denies all reads to a function whose config names no AWS secret (a policy needs a statement)', () => {
+    const local = accessPolicies(
+      config('{ kind: kubeconfig, path: /k }', `  generic: { webhookSecret: { env: SECRET } }`),
+    );
+    for (const policy of Object.values(local)) {
+      expect(policy.Statement).toEqual([
+        expect.objectContaining({
+          Effect: 'Deny',
+          Action: ['ssm:GetParameter', 'secretsmanager:GetSecretValue'],
+        }),
+      ]);
+    }
+  });
+});

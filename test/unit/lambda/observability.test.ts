@@ -1,0 +1,132 @@
+import { jest } from '@jest/globals';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import {
+  createLogger,
+  createMetrics,
+  metricNames,
+  metricsNamespace,
+  publishProvisionOutcome,
+  publishProvisionRetry,
+  refreshSecrets,
+} from '../../../shared/lambda';
+import { lambdaContext } from '../../support/lambda';
+
+interface Emf {
+  _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+  [key: string]: unknown;
+}
+
+describe('provision metrics (EMF)', () => {
+  it('counts a created pod and how long its build waited since the queued webhook', () => {
+    const metrics = createMetrics('provision', 'prod');
+    publishProvisionOutcome(
+      metrics,
+      { kind: 'provisioned', podName: 'pc-gen-1', adopted: false, queuedAt: '2026-11-25T12:00:00.000Z' },
+      new Date('2026-11-25T12:00:42.500Z'),
+    );
+    const emf = metrics.serializeMetrics() as unknown as Emf;
+    const [directive] = emf._aws.CloudWatchMetrics;
+    expect(directive?.Namespace).toBe(metricsNamespace);
+    // serverless.yml's alarms match these exact dimensions.
+    expect(directive?.Dimensions).toEqual([['service', 'stage']]);
+    expect(emf).toMatchObject({
+      service: 'pitcrew-provision',
+      stage: 'prod',
+      [metricNames.provisioned]: 1,
+      [metricNames.queuedToPodSeconds]: 42.5,
+    });
+  });
+
+  it.each([
+    [{ kind: 'failed', reason: 'refused' } as const, metricNames.provisionFailed],
+    [{ kind: 'waiting', reason: 'at the global cap' } as const, metricNames.provisionWaiting],
+  ])('counts %p as %s', (outcome, name) => {
+    const metrics = createMetrics('provision', 'prod');
+    publishProvisionOutcome(metrics, outcome, new Date());
+    expect(metrics.serializeMetrics()).toMatchObject({ [name]: 1 });
+  });
+
+  it('counts a transient failure as a retry, or as a failure on the last delivery', () => {
+    const metrics = createMetrics('provision', 'prod');
+    publishProvisionRetry(metrics, false);
+    publishProvisionRetry(metrics, true);
+    expect(metrics.serializeMetrics()).toMatchObject({
+      [metricNames.provisionRetried]: 1,
+      [metricNames.provisionFailed]: 1,
+    });
+  });
+});
+
+describe('logs', () => {
+  it('carry the Lambda request id, the stage, and the job key the domain adds', async () => {
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      const logger = createLogger('provision', 'prod');
+      const handler = middy(async () => {
+        logger.info('agent pod created', { requestId: 'r-1', jobKey: 'https://ci/#42' });
+      }).use(injectLambdaContext(logger));
+      await handler({}, lambdaContext());
+    } finally {
+      write.mockRestore();
+    }
+    const line = JSON.parse(lines.find((text) => text.includes('agent pod created'))!) as Record<
+      string,
+      unknown
+    >;
+    expect(line).toMatchObject({
+      level: 'INFO',
+      service: 'pitcrew-provision',
+      stage: 'prod',
+      function_request_id: lambdaContext().awsRequestId,
+      requestId: 'r-1',
+      jobKey: 'https://ci/#42',
+    });
+  });
+});
+
+describe('refreshSecrets middleware', () => {
+  const recorder = () => {
+    const warnings: { message: string; extra: Record<string, unknown> }[] = [];
+    return {
+      warnings,
+      logger: {
+        info: () => undefined,
+        error: () => undefined,
+        warn: (message: string, extra: Record<string, unknown>) => void warnings.push({ message, extra }),
+      },
+    };
+  };
+
+  it('re-reads the secrets before each invocation', async () => {
+    const calls: string[] = [];
+    const runtime = { refreshSecrets: async () => void calls.push('refresh') };
+    const handler = middy(async () => void calls.push('handler')).use(
+      refreshSecrets(runtime, recorder().logger),
+    );
+    await handler({}, lambdaContext());
+    await handler({}, lambdaContext());
+    expect(calls).toEqual(['refresh', 'handler', 'refresh', 'handler']);
+  });
+
+  it('keeps the secrets it has when a re-read fails, and says so without a value', async () => {
+    const { logger, warnings } = recorder();
+    const runtime = {
+      refreshSecrets: async () => {
+        throw new Error('sources.github.webhookSecret: could not be read right now: Rate exceeded');
+      },
+    };
+    const handler = middy(async () => 'handled').use(refreshSecrets(runtime, logger));
+    await expect(handler({}, lambdaContext())).resolves.toBe('handled');
+    expect(warnings).toEqual([
+      {
+        message: 'could not read the secrets again; using the ones read before',
+        extra: { error: 'sources.github.webhookSecret: could not be read right now: Rate exceeded' },
+      },
+    ]);
+  });
+});
