@@ -1,18 +1,9 @@
-import {
-  BatchProcessor,
-  EventType,
-  processPartialResponse,
-} from "@aws-lambda-powertools/batch";
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
-import middy from "@middy/core";
-import type {
-  Context,
-  SQSBatchResponse,
-  SQSEvent,
-  SQSRecord,
-} from "aws-lambda";
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   createLogger,
   createMetrics,
@@ -20,24 +11,16 @@ import {
   publishProvisionOutcome,
   publishProvisionRetry,
   refreshSecrets,
-} from "../../shared/lambda";
-import {
-  provisionRequest,
-  RetryLaterError,
-  type ProvisionPorts,
-} from "../../shared/provision";
-import { provisionMessageSchema, queueLimits } from "../../shared/queue";
-import { createRuntime } from "../../shared/runtime";
-import {
-  createCapacityStore,
-  createRequestStore,
-  createSettingsStore,
-} from "../../shared/state";
+} from '../../shared/lambda';
+import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../shared/provision';
+import { provisionMessageSchema, queueLimits } from '../../shared/queue';
+import { createRuntime } from '../../shared/runtime';
+import { createCapacityStore, createRequestStore, createSettingsStore } from '../../shared/state';
 
-const runtime = await createRuntime("provision", process.env);
-const logger = createLogger("provision", runtime.settings.stage);
-const metrics = createMetrics("provision", runtime.settings.stage);
-const tracer = createTracer("provision");
+const runtime = await createRuntime('provision', process.env);
+const logger = createLogger('provision', runtime.settings.stage);
+const metrics = createMetrics('provision', runtime.settings.stage);
+const tracer = createTracer('provision');
 tracer.captureAWSv3Client(runtime.db);
 tracer.captureAWSv3Client(runtime.sqs);
 const ports: ProvisionPorts = {
@@ -58,17 +41,12 @@ const processor = new BatchProcessor(EventType.SQS);
 async function provisionRecord(record: SQSRecord): Promise<void> {
   const message = provisionMessageSchema.safeParse(parseJson(record.body));
   if (!message.success) {
-    logger.error(
-      'dropping a provision message that is not {"requestId": "..."}',
-      {
-        messageId: record.messageId,
-      },
-    );
+    logger.error('dropping a provision message that is not {"requestId": "..."}', {
+      messageId: record.messageId,
+    });
     return;
   }
-  const lastAttempt =
-    Number(record.attributes.ApproximateReceiveCount) >=
-    queueLimits.queueMaxReceiveCount;
+  const lastAttempt = Number(record.attributes.ApproximateReceiveCount) >= queueLimits.queueMaxReceiveCount;
   try {
     publishProvisionOutcome(
       metrics,
@@ -76,8 +54,7 @@ async function provisionRecord(record: SQSRecord): Promise<void> {
       new Date(),
     );
   } catch (error) {
-    if (error instanceof RetryLaterError)
-      publishProvisionRetry(metrics, lastAttempt);
+    if (error instanceof RetryLaterError) publishProvisionRetry(metrics, lastAttempt);
     throw error;
   }
 }
@@ -90,10 +67,7 @@ function parseJson(body: string): unknown {
   }
 }
 
-const provisionBatch = (
-  event: SQSEvent,
-  context: Context,
-): Promise<SQSBatchResponse> =>
+const provisionBatch = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
   processPartialResponse(event, provisionRecord, processor, {
     context,
     throwOnFullBatchFailure: false,

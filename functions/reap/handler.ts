@@ -1,28 +1,22 @@
-import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
-import { MetricUnit } from "@aws-lambda-powertools/metrics";
-import { logMetrics } from "@aws-lambda-powertools/metrics/middleware";
-import { captureLambdaHandler } from "@aws-lambda-powertools/tracer/middleware";
-import middy from "@middy/core";
-import {
-  createLogger,
-  createMetrics,
-  createTracer,
-  metricNames,
-  refreshSecrets,
-} from "../../shared/lambda";
-import { reap, type ReapPorts, type ReapReport } from "../../shared/reap";
-import { createRuntime } from "../../shared/runtime";
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import { createLogger, createMetrics, createTracer, metricNames, refreshSecrets } from '../../shared/lambda';
+import { reap, type ReapPorts, type ReapReport } from '../../shared/reap';
+import { createRuntime } from '../../shared/runtime';
 import {
   createCapacityStore,
   createLeaseStore,
   createRequestStore,
   createSettingsStore,
-} from "../../shared/state";
+} from '../../shared/state';
 
-const runtime = await createRuntime("reap", process.env);
-const logger = createLogger("reap", runtime.settings.stage);
-const metrics = createMetrics("reap", runtime.settings.stage);
-const tracer = createTracer("reap");
+const runtime = await createRuntime('reap', process.env);
+const logger = createLogger('reap', runtime.settings.stage);
+const metrics = createMetrics('reap', runtime.settings.stage);
+const tracer = createTracer('reap');
 tracer.captureAWSv3Client(runtime.db);
 tracer.captureAWSv3Client(runtime.sqs);
 const table = runtime.settings.tableName;
@@ -43,42 +37,29 @@ const ports: ReapPorts = {
 /** Publishes one run's report as CloudWatch metrics (EMF, written with the log line). */
 function publish(report: ReapReport): void {
   for (const [phase, count] of Object.entries(report.podsByPhase)) {
-    metrics
-      .singleMetric()
-      .addDimension("phase", phase)
-      .addMetric("Pods", MetricUnit.Count, count);
+    metrics.singleMetric().addDimension('phase', phase).addMetric('Pods', MetricUnit.Count, count);
   }
   for (const [template, count] of Object.entries(report.podsByTemplate)) {
     metrics
       .singleMetric()
-      .addDimension("template", template)
-      .addMetric("PodsByTemplate", MetricUnit.Count, count);
+      .addDimension('template', template)
+      .addMetric('PodsByTemplate', MetricUnit.Count, count);
   }
   for (const [reason, count] of Object.entries(report.deleted)) {
     metrics
       .singleMetric()
-      .addDimension("reason", reason)
+      .addDimension('reason', reason)
       .addMetric(metricNames.podsDeleted, MetricUnit.Count, count ?? 0);
   }
-  metrics.addMetric(
-    metricNames.waitingRequests,
-    MetricUnit.Count,
-    report.waiting,
-  );
-  metrics.addMetric(
-    metricNames.oldestWaitingSeconds,
-    MetricUnit.Seconds,
-    report.oldestWaitingSeconds,
-  );
-  metrics.addMetric("CounterRepairs", MetricUnit.Count, report.counterRepairs);
-  metrics.addMetric("LostRequests", MetricUnit.Count, report.lost);
-  metrics.addMetric("ReapErrors", MetricUnit.Count, report.errors);
+  metrics.addMetric(metricNames.waitingRequests, MetricUnit.Count, report.waiting);
+  metrics.addMetric(metricNames.oldestWaitingSeconds, MetricUnit.Seconds, report.oldestWaitingSeconds);
+  metrics.addMetric('CounterRepairs', MetricUnit.Count, report.counterRepairs);
+  metrics.addMetric('LostRequests', MetricUnit.Count, report.lost);
+  metrics.addMetric('ReapErrors', MetricUnit.Count, report.errors);
 }
 
 /** The schedule's entry point (and ops `reconcile`'s, with `force` to trim running pods over a lowered cap). */
-async function runReaper(
-  event: { force?: unknown } | undefined,
-): Promise<ReapReport> {
+async function runReaper(event: { force?: unknown } | undefined): Promise<ReapReport> {
   const report = await reap(ports, { force: event?.force === true });
   if (!report.skipped) publish(report);
   return report;
