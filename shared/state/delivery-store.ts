@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
 
@@ -13,6 +13,21 @@ export function createDeliveryStore(
   now: () => Date = () => new Date(),
 ) {
   return {
+    /** Whether a delivery id was handled already (strongly consistent read). */
+    async seen(source: string, deliveryId: string): Promise<boolean> {
+      try {
+        const { Item } = await db.send(
+          new GetCommand({
+            TableName: tableName,
+            Key: keys.delivery(source, deliveryId),
+            ConsistentRead: true,
+          }),
+        );
+        return Item !== undefined;
+      } catch (error) {
+        throw new StateUnavailableError('GetItem (delivery)', { cause: error });
+      }
+    },
     /** 'new' the first time a delivery id is seen, 'duplicate' after. */
     async remember(source: string, deliveryId: string): Promise<'new' | 'duplicate'> {
       try {

@@ -86,14 +86,20 @@ export async function receiveWebhook(request: WebhookRequest, ports: WebhookPort
 
   const event = parsed.event;
   try {
-    if ((await ports.deliveries.remember(event.source, event.deliveryId)) === 'duplicate') {
+    if (await ports.deliveries.seen(event.source, event.deliveryId)) {
       return { kind: 'ignored', reason: `delivery ${event.deliveryId} was already received` };
     }
-    const outcome = await actOn(event, ports).catch(async (error: unknown) => {
-      // The CI will retry this delivery: it must not look like a duplicate then.
-      await ports.deliveries.forget(event.source, event.deliveryId);
-      throw error;
-    });
+    const outcome = await actOn(event, ports);
+    // Remembered only once handled, so a delivery whose handling failed half-way (or whose marker
+    // write was applied but answered with an error) is handled again when the CI retries it, never
+    // taken for a duplicate. Acting twice is harmless: every write it makes is conditional.
+    await ports.deliveries.remember(event.source, event.deliveryId).catch((error: unknown) =>
+      ports.logger.warn('could not remember a handled delivery; a duplicate of it is handled again', {
+        source: event.source,
+        deliveryId: event.deliveryId,
+        error: error instanceof Error ? error.message : String(error),
+      }),
+    );
     ports.logger.info('webhook handled', {
       source: event.source,
       jobKey: event.jobKey,
