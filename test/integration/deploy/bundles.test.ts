@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { functionEnv, httpEvent, lambdaContext } from '../../support/lambda';
+import { withBuildLock } from '../../support/template';
+
+const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
+/** A path only the Kubernetes client's CoreV1 API has. */
+const kubernetesMarker = '/api/v1/namespaces/{namespace}/pods';
+
+/** handler.mjs and every chunk it imports statically: what a cold start loads before any dynamic import. */
+function staticClosure(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const match of readFileSync(file, 'utf8').matchAll(/from\s*"(\.[^"]+\.mjs)"/g))
+      visit(resolve(dirname(file), match[1]!));
+  };
+  visit(entry);
+  return [...seen];
+}
+
+/** Imports a built bundle in a fresh Node process, as Lambda would, and calls it once. */
+function invokeBundle(fn: string, event: unknown): unknown {
+  const script = `
+    const { handler } = await import(${JSON.stringify(resolve('dist', fn, 'handler.mjs'))});
+    const result = await handler(${JSON.stringify(event)}, ${JSON.stringify(lambdaContext(fn))});
+    process.stdout.write('RESULT ' + JSON.stringify(result ?? null));`;
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: {
+      PATH: process.env.PATH,
+      ...functionEnv,
+      PITCREW_CONFIG_FILE: resolve('test/fixtures/config/minimal.yaml'),
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      AWS_ACCESS_KEY_ID: 'unused',
+      AWS_SECRET_ACCESS_KEY: 'unused',
+    },
+    encoding: 'utf8',
+  });
+  return JSON.parse(output.slice(output.indexOf('RESULT ') + 'RESULT '.length));
+}
+
+describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', () => {
+  let results: Record<string, unknown>;
+  let closures: Record<string, string[]>;
+  beforeAll(() => {
+    // dist/ is shared with the packaging tests: build and use it under the same lock.
+    withBuildLock(() => {
+      execFileSync('npx', ['tsx', 'scripts/build.ts'], { stdio: 'pipe' });
+      closures = Object.fromEntries(
+        functionNames.map((fn) => [fn, staticClosure(resolve('dist', fn, 'handler.mjs'))]),
+      );
+      results = {
+        webhook: invokeBundle('webhook', httpEvent({ source: 'gitlab' })),
+        provision: invokeBundle('provision', { Records: [] }),
+      };
+    });
+  }, 300_000);
+
+  it('start in plain Node from handler.mjs and answer (top-level await, chunks and require shim work)', () => {
+    expect(results.webhook).toMatchObject({ statusCode: 404 });
+    expect(JSON.parse((results.webhook as { body: string }).body)).toMatchObject({
+      error: expect.stringContaining('gitlab'),
+    });
+    expect(results.provision).toEqual({ batchItemFailures: [] });
+  });
+
+  it('keep the Kubernetes client out of what the webhook loads, but ship it for the others to load', () => {
+    const hasMarker = (file: string): boolean => readFileSync(file, 'utf8').includes(kubernetesMarker);
+    expect(closures.webhook!.some(hasMarker)).toBe(false);
+    for (const fn of ['provision', 'reap', 'ops']) {
+      const chunks = readdirSync(join('dist', fn, 'chunks')).filter((name) => name.endsWith('.mjs'));
+      expect({ fn, ships: chunks.some((name) => hasMarker(join('dist', fn, 'chunks', name))) }).toEqual({
+        fn,
+        ships: true,
+      });
+    }
+  });
+});
