@@ -13,7 +13,7 @@ import {
   refreshSecrets,
 } from '../../shared/lambda';
 import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../shared/provision';
-import { provisionMessageSchema, queueLimits } from '../../shared/queue';
+import { queueLimits, readProvisionMessage } from '../../shared/queue';
 import { createRuntime } from '../../shared/runtime';
 import { createCapacityStore, createRequestStore, createSettingsStore } from '../../shared/state';
 
@@ -39,8 +39,8 @@ const processor = new BatchProcessor(EventType.SQS);
  * transient failure throws, and Powertools reports the record in batchItemFailures.
  */
 async function provisionRecord(record: SQSRecord): Promise<void> {
-  const message = provisionMessageSchema.safeParse(parseJson(record.body));
-  if (!message.success) {
+  const message = readProvisionMessage(record.body);
+  if (!message) {
     logger.error('dropping a provision message that is not {"requestId": "..."}', {
       messageId: record.messageId,
     });
@@ -50,7 +50,7 @@ async function provisionRecord(record: SQSRecord): Promise<void> {
   try {
     publishProvisionOutcome(
       metrics,
-      await provisionRequest(message.data.requestId, ports, lastAttempt),
+      await provisionRequest(message.requestId, ports, lastAttempt),
       new Date(),
     );
   } catch (error) {
@@ -59,19 +59,8 @@ async function provisionRecord(record: SQSRecord): Promise<void> {
   }
 }
 
-function parseJson(body: string): unknown {
-  try {
-    return JSON.parse(body);
-  } catch {
-    return undefined;
-  }
-}
-
 const provisionBatch = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, provisionRecord, processor, {
-    context,
-    throwOnFullBatchFailure: false,
-  });
+  processPartialResponse(event, provisionRecord, processor, { context, throwOnFullBatchFailure: false });
 
 export const handler = middy(provisionBatch)
   .use(captureLambdaHandler(tracer))

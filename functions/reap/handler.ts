@@ -5,13 +5,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import { createLogger, createMetrics, createTracer, metricNames, refreshSecrets } from '../../shared/lambda';
 import { reap, type ReapPorts, type ReapReport } from '../../shared/reap';
-import { createRuntime } from '../../shared/runtime';
-import {
-  createCapacityStore,
-  createLeaseStore,
-  createRequestStore,
-  createSettingsStore,
-} from '../../shared/state';
+import { createReapPorts, createRuntime } from '../../shared/runtime';
 
 const runtime = await createRuntime('reap', process.env);
 const logger = createLogger('reap', runtime.settings.stage);
@@ -19,20 +13,7 @@ const metrics = createMetrics('reap', runtime.settings.stage);
 const tracer = createTracer('reap');
 tracer.captureAWSv3Client(runtime.db);
 tracer.captureAWSv3Client(runtime.sqs);
-const table = runtime.settings.tableName;
-const ports: ReapPorts = {
-  config: { ...runtime.config, namespace: runtime.config.cluster.namespace },
-  sources: runtime.sources,
-  requests: createRequestStore(runtime.db, table),
-  capacity: createCapacityStore(runtime.db, table),
-  settings: createSettingsStore(runtime.db, table),
-  leases: createLeaseStore(runtime.db, table),
-  agents: runtime.agents(),
-  sqs: runtime.sqs,
-  queueUrl: runtime.settings.queueUrl,
-  logger,
-  now: () => new Date(),
-};
+const ports: ReapPorts = createReapPorts(runtime, logger);
 
 /** Publishes one run's report as CloudWatch metrics (EMF, written with the log line). */
 function publish(report: ReapReport): void {

@@ -123,9 +123,12 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   await guarded(report, ports.logger, () =>
     trimOverCap(act, report, pods, stillHolding, limits.templateCaps, force),
   );
-  await guarded(report, ports.logger, async () => {
-    report.woken = (await wakeWaiting(ports, limits)).length;
-  });
+  // Drained: waiting requests stay waiting until an operator resumes (ops `resume` wakes them).
+  if (!runtime.drained) {
+    await guarded(report, ports.logger, async () => {
+      report.woken = (await wakeWaiting(ports, limits)).length;
+    });
+  }
   await recoverLostBuilds(ports, report);
   ports.logger.info('reaper run', { ...report });
   return report;

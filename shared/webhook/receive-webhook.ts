@@ -160,11 +160,13 @@ async function endBuild(
         : { kind: 'ignored', requestId, reason: `build is ${ended.record.status}` };
     }
     if (ended.record.template && (await ports.capacity.release(requestId, ended.record.template, to))) {
+      const runtime = await ports.settings.get();
       const limits = capacityLimits(
         { capacity: { globalCap: ports.globalCap }, templates: ports.templates },
-        await ports.settings.get(),
+        runtime,
       );
-      await wakeWaiting(ports, limits, 1);
+      // Drained: waiting work stays waiting until an operator resumes.
+      if (!runtime.drained) await wakeWaiting(ports, limits, 1);
       return { kind: 'recorded', requestId, status: to };
     }
   }

@@ -69,3 +69,5 @@ export function localConfig(
     ],
   };
 }
+
+export type LocalConfig = ReturnType<typeof localConfig>;

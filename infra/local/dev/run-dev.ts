@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { ciSources } from '../../../shared/sources';
 import { startFakeGithub } from '../../../test/fakes/github-api';
 import { startFakeJenkins } from '../../../test/fakes/jenkins-api';
-import { localConfig, newWebhookSecrets } from './local-config';
+import { localConfig, newWebhookSecrets, type LocalConfig } from './local-config';
 import { queueLimits } from '../../../shared/queue';
 import { createLocalAwsResources } from '../aws-resources';
 import { applyObjects, readManifests } from '../kube/apply';
@@ -36,6 +36,32 @@ export interface DevOptions {
   readonly liveView?: boolean;
   /** Where the banner and live view go (default: stdout). */
   readonly print?: (line: string) => void;
+  /**
+   * How many SQS pollers feed the provision function at once, as the Lambda event source runs
+   * several batches concurrently (default 2).
+   */
+  readonly provisioners?: number;
+  /** Changes the generated local config before it is written (the benchmarks set caps and timings). */
+  readonly configure?: (config: LocalConfig) => unknown;
+  /** Told of every function invocation and how long it took (the benchmarks' cost model). */
+  readonly onInvocation?: (fn: 'webhook' | 'provision' | 'reap' | 'ops', durationMs: number) => void;
+}
+
+type Handler = (event: never, context: never) => Promise<unknown>;
+
+/** The running system, for the CLI, tests and benchmarks. */
+export interface DevSystem {
+  readonly info: DevInfo;
+  /** The four handlers as loaded (one cold start each), wrapped to report their durations. */
+  readonly handlers: {
+    readonly webhook: HttpHandler;
+    readonly provision: SqsHandler;
+    readonly reap: (event: unknown, context: unknown) => Promise<unknown>;
+    readonly ops: (event: unknown, context: unknown) => Promise<unknown>;
+  };
+  /** Stops and restarts the SQS pollers (a benchmark queues a burst, then lets it through at once). */
+  readonly provisioning: { pause(): Promise<void>; resume(): void };
+  stop(): Promise<void>;
 }
 
 export interface DevInfo {
@@ -63,7 +89,7 @@ const defaultNamespace = 'pitcrew-agents';
  * in-process as Lambda would. Resolves a stop function; `.pitcrew/dev.json` describes the running
  * system for scripts and tests.
  */
-export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo; stop(): Promise<void> }> {
+export async function runDev(options: DevOptions = {}): Promise<DevSystem> {
   const say = options.print ?? ((line: string): void => void process.stdout.write(`${line}\n`));
   const agentsNamespace = options.namespace ?? defaultNamespace;
   const stateDir = resolve(options.stateDir ?? '.pitcrew');
@@ -114,17 +140,19 @@ export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo;
     writeFileSync(
       configFile,
       stringify(
-        localConfig(
-          {
-            kubeconfig,
-            namespace: agentsNamespace,
-            githubApiUrl: github.url,
-            githubToken,
-            jenkinsUrl: jenkins.url,
-            jenkinsUser: jenkins.user,
-            jenkinsApiToken: jenkins.apiToken,
-          },
-          secrets,
+        (options.configure ?? ((config: LocalConfig): unknown => config))(
+          localConfig(
+            {
+              kubeconfig,
+              namespace: agentsNamespace,
+              githubApiUrl: github.url,
+              githubToken,
+              jenkinsUrl: jenkins.url,
+              jenkinsUser: jenkins.user,
+              jenkinsApiToken: jenkins.apiToken,
+            },
+            secrets,
+          ),
         ),
       ),
       { mode: 0o600 },
@@ -149,16 +177,40 @@ export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo;
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
     });
     // Imported only now: each handler reads its settings at import, as at a Lambda cold start.
-    const webhook = (await import('../../../functions/webhook/handler')).handler as unknown as HttpHandler;
-    const provision = (await import('../../../functions/provision/handler')).handler as unknown as SqsHandler;
-    const reap = (await import('../../../functions/reap/handler')).handler as unknown as (
-      event: unknown,
-      context: unknown,
-    ) => Promise<unknown>;
-    const ops = (await import('../../../functions/ops/handler')).handler as unknown as (
-      event: unknown,
-      context: unknown,
-    ) => Promise<StatusReport>;
+    const timed = <H extends Handler>(fn: 'webhook' | 'provision' | 'reap' | 'ops', handler: H): H => {
+      const report = options.onInvocation;
+      if (!report) return handler;
+      return (async (event: never, context: never) => {
+        const started = performance.now();
+        try {
+          return await handler(event, context);
+        } finally {
+          report(fn, performance.now() - started);
+        }
+      }) as H;
+    };
+    const webhook = timed(
+      'webhook',
+      (await import('../../../functions/webhook/handler')).handler as unknown as HttpHandler,
+    );
+    const provision = timed(
+      'provision',
+      (await import('../../../functions/provision/handler')).handler as unknown as SqsHandler,
+    );
+    const reap = timed(
+      'reap',
+      (await import('../../../functions/reap/handler')).handler as unknown as (
+        event: unknown,
+        context: unknown,
+      ) => Promise<unknown>,
+    );
+    const ops = timed(
+      'ops',
+      (await import('../../../functions/ops/handler')).handler as unknown as (
+        event: unknown,
+        context: unknown,
+      ) => Promise<StatusReport>,
+    );
 
     const gateway = await startHttpGateway(webhook, options.port ?? 0);
     stops.push(() => closeServer(gateway.server));
@@ -167,14 +219,27 @@ export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo;
     const { Attributes } = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: resources.queueUrl, AttributeNames: ['QueueArn'] }),
     );
-    const poller = startSqsPoller(provision, {
-      sqs,
-      queueUrl: resources.queueUrl,
-      queueArn: Attributes?.QueueArn ?? '',
-      batchSize: queueLimits.provisionBatchSize,
-      onError: (error) => say(`provision poller: ${String(error)}`),
-    });
-    stops.push(() => poller.stop());
+    let pollers: { stop(): Promise<void> }[] = [];
+    const provisioning = {
+      resume(): void {
+        if (pollers.length > 0) return;
+        pollers = Array.from({ length: options.provisioners ?? 2 }, () =>
+          startSqsPoller(provision, {
+            sqs,
+            queueUrl: resources.queueUrl,
+            queueArn: Attributes?.QueueArn ?? '',
+            batchSize: queueLimits.provisionBatchSize,
+            onError: (error) => say(`provision poller: ${String(error)}`),
+          }),
+        );
+      },
+      async pause(): Promise<void> {
+        await Promise.all(pollers.map((poller) => poller.stop()));
+        pollers = [];
+      },
+    };
+    provisioning.resume();
+    stops.push(() => provisioning.pause());
 
     const reapTimer = setInterval(() => {
       reap({ source: 'pitcrew.dev', 'detail-type': 'Scheduled Event' }, lambdaContext('reap')).catch(
@@ -204,7 +269,7 @@ export async function runDev(options: DevOptions = {}): Promise<{ info: DevInfo;
       const live = startLiveView(() => ops({ action: 'status' }, lambdaContext('ops')), say);
       stops.push(async () => live.stop());
     }
-    return { info, stop: stopAll };
+    return { info, handlers: { webhook, provision, reap, ops }, provisioning, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -1,0 +1,98 @@
+import { configFileSchema } from '../../shared/config';
+import { createAgentClient, createCoreApi } from '../../shared/cluster';
+import { renderAgentPod } from '../../shared/templates';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import type { BenchSystem } from '../lib/system';
+import { benchNamespace } from '../lib/system';
+import { quantile, round } from '../lib/stats';
+import type { Row } from '../lib/report';
+
+const builds = 40;
+
+/** The config `pitcrew dev` wrote for the bench, parsed as the functions parse it. */
+export function benchConfig(system: BenchSystem) {
+  return configFileSchema.parse(parse(readFileSync(system.dev.info.configFile, 'utf8')));
+}
+
+/** Pitcrew's own Kubernetes client, as the functions build it: the "same client" of the raw calls. */
+export function pitcrewAgentClient(system: BenchSystem) {
+  const config = benchConfig(system);
+  return createAgentClient(createCoreApi(system.kubeConfig, config.cluster));
+}
+
+/**
+ * Webhook → pod created, one build at a time through the whole local system (HTTP, the webhook
+ * function, SQS, the provision function, the API server), timed from the POST to the moment the
+ * API server's watch reports the pod; against the bare pod-create call in the same run.
+ */
+export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[]; details: object }> {
+  const endToEndMs: number[] = [];
+  for (let index = 0; index < builds; index++) {
+    const started = performance.now();
+    const { status, requestId } = await system.sendGeneric(`e2e-${index}`, ['bench']);
+    if (status !== 202 || !requestId) throw new Error(`webhook answered ${status}`);
+    await system.pods.until(
+      () => [...system.pods.pods.values()].some((pod) => pod.requestId === requestId),
+      30_000,
+      `the pod of ${requestId}`,
+    );
+    const pod = [...system.pods.pods.values()].find((candidate) => candidate.requestId === requestId);
+    endToEndMs.push((pod?.seenAt ?? performance.now()) - started);
+  }
+
+  const config = benchConfig(system);
+  const template = config.templates.find((candidate) => candidate.name === 'bench-hold');
+  if (!template) throw new Error('the bench-hold template is missing');
+  const agents = pitcrewAgentClient(system);
+  const bareMs: number[] = [];
+  for (let index = 0; index < builds; index++) {
+    const pod = renderAgentPod({
+      template,
+      defaults: config.defaults,
+      namespace: benchNamespace,
+      podName: `bare-e2e-${index}`,
+      requestId: `bare-${index}`,
+      agentEnv: {},
+    });
+    const started = performance.now();
+    await agents.createPod(pod);
+    bareMs.push(performance.now() - started);
+  }
+
+  const p50 = quantile(endToEndMs, 0.5);
+  const bareP50 = quantile(bareMs, 0.5);
+  return {
+    rows: [
+      {
+        measure: 'webhook -> pod',
+        metric: 'p50',
+        value: round(p50),
+        unit: 'ms',
+        note: `${builds} builds one at a time, POST to the pod in the API server's watch`,
+      },
+      { measure: 'webhook -> pod', metric: 'p99', value: round(quantile(endToEndMs, 0.99)), unit: 'ms' },
+      {
+        measure: 'webhook -> pod',
+        metric: 'bare pod create p50',
+        value: round(bareP50),
+        unit: 'ms',
+        note: 'the same client and pod spec',
+      },
+      {
+        measure: 'webhook -> pod',
+        metric: 'bare pod create p99',
+        value: round(quantile(bareMs, 0.99)),
+        unit: 'ms',
+      },
+      {
+        measure: 'webhook -> pod',
+        metric: 'ratio (p50)',
+        value: round(p50 / bareP50),
+        unit: 'x',
+        note: 'end to end / bare pod create',
+      },
+    ],
+    details: { endToEndMs, bareMs },
+  };
+}
