@@ -59,6 +59,8 @@ export interface BenchSystem {
  * counts real requests) and a watch on the agents' namespace (so pod times are the API server's).
  */
 export async function startBenchSystem(options: { provisioners: number }): Promise<BenchSystem> {
+  // Expected refusals and operator actions log warnings; the bench prints only its table.
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   const servers = await startLocalServers({ workDir: mkdtempSync(join(tmpdir(), 'pitcrew-bench-')) });
   const dynamo = await startAwsFaultProxy(servers.dynamoDbEndpoint ?? '');
   const sqs = await startAwsFaultProxy(servers.sqsEndpoint ?? '');
