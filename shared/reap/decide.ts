@@ -97,7 +97,10 @@ export function decidePod(
     record.status !== 'waiting' &&
     record.podName === pod.name;
   if (!active || !template) {
-    if (seconds(pod.createdAtMs, nowMs) < rules.orphanGraceSeconds) return { kind: 'keep' };
+    // The grace is for a pod seconds from being recorded; one whose build ended never will be, and
+    // its slot was given back when the build ended, so it goes at once.
+    const ended = record !== undefined && isTerminal(record.status);
+    if (!ended && seconds(pod.createdAtMs, nowMs) < rules.orphanGraceSeconds) return { kind: 'keep' };
     const message = record ? `its build is ${record.status}` : 'no request asks for it';
     // Never cut a Jenkins build short: check the agent is idle first.
     return pod.source === 'jenkins'

@@ -5,7 +5,7 @@ import type { AgentClient } from '../cluster/agents';
 import { capacityLimits, counterRepairs, expectedCounters, planTrim, wakeWaiting } from '../capacity';
 import type { LoggerPort } from '../ports/logger';
 import { sendProvisionMessage } from '../queue/provision-queue';
-import type { RequestRecord, RequestStatus } from '../requests/record';
+import { isTerminal, type RequestRecord, type RequestStatus } from '../requests/record';
 import type { CapacityStore } from '../state/capacity-store';
 import type { LeaseStore } from '../state/lease-store';
 import type { RequestStore } from '../state/request-store';
@@ -84,7 +84,9 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   const podNames = new Set(pods.map((pod) => pod.name));
   const settled = new Set<string>();
   for (const pod of pods) {
-    const record = pod.requestId ? byRequest.get(pod.requestId) : undefined;
+    const record = pod.requestId
+      ? (byRequest.get(pod.requestId) ?? (await endedRequestOf(ports, pod, nowMs, rules)))
+      : undefined;
     const template = pod.template ? templates.get(pod.template) : undefined;
     const decision = decidePod(pod, record, template, nowMs, rules);
     if (decision.kind !== 'keep' && record) settled.add(record.requestId);
@@ -161,6 +163,24 @@ async function actOnPod(
     (await settle(ports, record, decision.outcome, `${decision.reason}: ${decision.message}`)) === 'retried'
   )
     report.retried += 1;
+}
+
+/**
+ * The ended request of a live pod still inside the orphan grace, read for it alone (the list holds
+ * only active requests): an ended build's pod need not wait out the grace. Older pods are orphans
+ * anyway, so this costs a read only for the few young pods that no active request claims.
+ */
+async function endedRequestOf(
+  ports: ReapPorts,
+  pod: PodView,
+  nowMs: number,
+  rules: ReapRules,
+): Promise<RequestRecord | undefined> {
+  const finished = pod.phase === 'Succeeded' || pod.phase === 'Failed';
+  const young = (nowMs - pod.createdAtMs) / 1000 < rules.orphanGraceSeconds;
+  if (!pod.requestId || pod.deleting || finished || !young) return undefined;
+  const record = await ports.requests.get(pod.requestId).catch(() => undefined);
+  return record && isTerminal(record.status) ? record : undefined;
 }
 
 /** A lowered cap: give up pending agents of that template, newest first (running ones only if forced). */

@@ -40,6 +40,19 @@ describe('decidePod', () => {
     expect(decidePod(pod(), active, template, now, rules)).toEqual({ kind: 'keep' });
   });
 
+  it('deletes the pod of an ended build at once: the grace is for pods about to be recorded', () => {
+    const cancelled = { ...active, status: 'cancelled' as const, holdsSlot: false };
+    expect(decidePod(pod({ createdAtMs: ago(5) }), cancelled, template, now, rules)).toMatchObject({
+      kind: 'delete',
+      reason: 'orphan',
+      message: 'its build is cancelled',
+      outcome: 'none',
+    });
+    expect(decidePod(pod({ createdAtMs: ago(5) }), undefined, template, now, rules)).toEqual({
+      kind: 'keep',
+    });
+  });
+
   it('deletes, after the grace, a running pod whose request is waiting for a slot (it runs outside the caps)', () => {
     const waiting = { ...active, status: 'waiting' as const, holdsSlot: false };
     expect(decidePod(pod({ createdAtMs: ago(121) }), waiting, template, now, rules)).toMatchObject({
