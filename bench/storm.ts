@@ -1,0 +1,256 @@
+/**
+ * The full-size storm (docs/reliability.md): 2,000 builds through the real webhook, provision and
+ * reap handlers (three provisioners, two reapers, each its own cold start) against servers started
+ * for this run, with the CI simulator of test/support/storm.ts. Prints a table and writes JSON to
+ * bench/results/. `npm run bench:storm -- --builds 500 --seed 3` for another size or seed.
+ *
+ * Not a test: it asserts nothing and exits 1 only if the run broke one of Pitcrew's promises.
+ */
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import type { SqsHandler } from '../infra/local/dev/sqs-poller';
+import { createLocalAwsResources } from '../infra/local/aws-resources';
+import { startLocalServers } from '../infra/local/servers';
+import type { ReapReport } from '../shared/reap';
+import { signBody } from '../shared/sources';
+import { createCapacityStore, createRequestStore, createStateClient } from '../shared/state';
+import { startFakeGithub } from '../test/fakes/github-api';
+import { startFakeJenkins } from '../test/fakes/jenkins-api';
+import { httpEvent, lambdaContext } from '../test/support/lambda';
+import { runStorm, type StormReport } from '../test/support/storm';
+
+const { values } = parseArgs({
+  options: {
+    builds: { type: 'string', default: '2000' },
+    seed: { type: 'string', default: '1' },
+    'global-cap': { type: 'string', default: '40' },
+    'template-cap': { type: 'string', default: '20' },
+  },
+});
+const size = Number(values.builds);
+const globalCap = Number(values['global-cap']);
+const templateCap = Number(values['template-cap']);
+const secrets = { github: 'gh-storm-secret', jenkins: 'jk-storm-secret', generic: 'gen-storm-secret' };
+const tokens = { github: 'ghp_stormtoken000000000000000000000000', jenkins: 'jenkins-storm-token' };
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  log('storm: starting the local servers');
+  const servers = await startLocalServers({ workDir: mkdtempSync(join(tmpdir(), 'pitcrew-storm-')) });
+  const kubeconfig = servers.cluster?.kubeconfigPath ?? '';
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromFile(kubeconfig);
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const namespace = 'pitcrew-storm';
+  await core.createNamespace({
+    body: {
+      metadata: {
+        name: namespace,
+        labels: {
+          'pod-security.kubernetes.io/enforce': 'restricted',
+          'pod-security.kubernetes.io/enforce-version': 'latest',
+        },
+      },
+    },
+  });
+  const endpoints = {
+    sqsEndpoint: servers.sqsEndpoint ?? '',
+    dynamoDbEndpoint: servers.dynamoDbEndpoint ?? '',
+  };
+  // The visibility timeout of the tests (1 s), not AWS's 180 s: a retried message comes back at once.
+  const resources = await createLocalAwsResources(endpoints, 'storm', { visibilityTimeoutSeconds: 1 });
+  const github = await startFakeGithub({ tokens: [tokens.github] });
+  const jenkins = await startFakeJenkins({ user: 'pitcrew', apiToken: tokens.jenkins });
+  const config = {
+    cluster: { namespace, credentials: { kind: 'kubeconfig', path: kubeconfig } },
+    capacity: { globalCap },
+    sources: {
+      github: {
+        webhookSecret: { value: secrets.github },
+        apiUrl: github.url,
+        auth: { token: { value: tokens.github } },
+      },
+      jenkins: {
+        webhookSecret: { value: secrets.jenkins },
+        url: jenkins.url,
+        user: 'pitcrew',
+        apiToken: { value: tokens.jenkins },
+      },
+      generic: { webhookSecret: { value: secrets.generic } },
+    },
+    templates: [
+      {
+        name: 'gh-linux',
+        source: 'github',
+        labels: ['self-hosted', 'linux', 'x64'],
+        instanceCap: templateCap,
+      },
+      { name: 'jk-linux', source: 'jenkins', labels: ['linux'], instanceCap: templateCap },
+      {
+        name: 'gen-linux',
+        source: 'generic',
+        labels: ['linux'],
+        image: 'busybox:1.36',
+        instanceCap: templateCap,
+      },
+    ],
+    reaper: { orphanGraceSeconds: 10, stuckGraceSeconds: 60, lostGraceSeconds: 10, staleQueuedSeconds: 30 },
+  };
+  const configFile = join(mkdtempSync(join(tmpdir(), 'pitcrew-storm-config-')), 'pitcrew.yaml');
+  writeFileSync(configFile, stringify(config));
+  Object.assign(process.env, {
+    PITCREW_STAGE: 'bench',
+    PITCREW_TABLE_NAME: resources.tableName,
+    PITCREW_QUEUE_URL: resources.queueUrl,
+    PITCREW_DLQ_URL: resources.dlqUrl,
+    PITCREW_CONFIG_FILE: configFile,
+    PITCREW_SQS_ENDPOINT: endpoints.sqsEndpoint,
+    PITCREW_DYNAMODB_ENDPOINT: endpoints.dynamoDbEndpoint,
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+
+  // Each import with its own query string is a separate module instance: one cold start per "container".
+  const load = async (fn: string, instance: number): Promise<unknown> =>
+    ((await import(`../functions/${fn}/handler.ts?instance=${instance}`)) as { handler: unknown }).handler;
+  const webhook = (await load('webhook', 1)) as (
+    e: unknown,
+    c: unknown,
+  ) => Promise<APIGatewayProxyStructuredResultV2>;
+  const provisioners = (await Promise.all([1, 2, 3].map((n) => load('provision', n)))) as SqsHandler[];
+  const reapers = (await Promise.all([1, 2].map((n) => load('reap', n)))).map(
+    (handler) => () =>
+      (handler as (e: unknown, c: unknown) => Promise<ReapReport>)({}, lambdaContext('reap')),
+  );
+
+  const db = createStateClient({ region: 'us-east-1', endpoint: endpoints.dynamoDbEndpoint });
+  const sqs = new SQSClient({ region: 'us-east-1', endpoint: endpoints.sqsEndpoint });
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: resources.queueUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const report = await runStorm(
+    {
+      namespace,
+      core,
+      kubeConfig,
+      requests: createRequestStore(db, resources.tableName),
+      capacity: createCapacityStore(db, resources.tableName),
+      sqs,
+      queueUrl: resources.queueUrl,
+      queueArn: Attributes?.QueueArn ?? '',
+      jenkinsUrl: jenkins.url,
+      async sendWebhook(delivery) {
+        const body = JSON.stringify(delivery.body);
+        const header = delivery.source === 'github' ? 'x-hub-signature-256' : 'x-pitcrew-signature-256';
+        const answer = await webhook(
+          httpEvent({
+            source: delivery.source,
+            body,
+            headers: { ...delivery.headers, [header]: signBody(body, secrets[delivery.source]) },
+          }),
+          lambdaContext('webhook'),
+        );
+        return { statusCode: answer.statusCode ?? 0 };
+      },
+      provisioners,
+      reapers,
+      caps: {
+        global: globalCap,
+        templates: { 'gh-linux': templateCap, 'jk-linux': templateCap, 'gen-linux': templateCap },
+      },
+    },
+    {
+      builds: size,
+      seed: Number(values.seed),
+      senders: 16,
+      maxRunMs: 1500,
+      reapEveryMs: 1000,
+      deadlineMs: 30 * 60_000,
+      log,
+    },
+  );
+
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? '?',
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+  };
+  printTable(report, machine);
+  const resultsDir = join(process.cwd(), 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const file = join(resultsDir, `storm-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ measure: 'storm', at: new Date().toISOString(), machine, options: { size, seed: Number(values.seed), globalCap, templateCap }, report }, null, 2)}\n`,
+  );
+  log(`storm: results in ${file}`);
+
+  db.destroy();
+  sqs.destroy();
+  await Promise.all([github.close(), jenkins.close()]);
+  await servers.stop();
+  const broken =
+    !report.settled ||
+    report.neverRan.length > 0 ||
+    report.ranTwice.length > 0 ||
+    report.extraPods.length > 0 ||
+    report.podsLeft > 0 ||
+    report.countersAtEnd.global !== 0 ||
+    report.overCap > 0 ||
+    report.slotsOverCap > 0;
+  process.exit(broken ? 1 : 0);
+}
+
+function printTable(
+  report: StormReport,
+  machine: { cpus: number; cpuModel: string; memoryGb: number },
+): void {
+  const rows: [string, string | number][] = [
+    ['machine', `${machine.cpus} cores (${machine.cpuModel}), ${machine.memoryGb} GB`],
+    [
+      'builds (run / cancelled / completed-before-queued)',
+      `${report.builds} (${report.plans.run} / ${report.plans.cancel} / ${report.plans['out-of-order']})`,
+    ],
+    ['webhooks sent (duplicate copies)', `${report.webhooks} (${report.duplicatesSent})`],
+    ['webhook 5xx answers', report.webhookErrors],
+    ['duration', `${(report.durationMs / 1000).toFixed(1)} s`],
+    ['settled', report.settled ? 'yes' : 'NO'],
+    ['should run: ran exactly once', `${report.ranOnce} / ${report.plans.run}`],
+    ['never ran / ran twice', `${report.neverRan.length} / ${report.ranTwice.length}`],
+    ['cancelled after their agent took them (allowed)', report.cancelledButRan],
+    ['pods created / extra pods', `${report.podsCreated} / ${report.extraPods.length}`],
+    [
+      'pods left / active requests left / failed requests',
+      `${report.podsLeft} / ${report.activeRequestsLeft} / ${report.failedRequests}`,
+    ],
+    ['counters at the end (global)', report.countersAtEnd.global],
+    ['cap samples (pod changes) / over a cap', `${report.capSamples} / ${report.overCap}`],
+    ['max live agents of wanted builds (global cap)', report.maxLivePods],
+    [
+      'max live pods incl. ended builds not yet reaped / samples over a cap',
+      `${report.maxLivePodsWithEnded} / ${report.overCapWithEnded}`,
+    ],
+    [
+      'slot samples / over a cap / max slots',
+      `${report.slotSamples} / ${report.slotsOverCap} / ${report.maxSlots}`,
+    ],
+    [
+      'provision batches / items failed (retried)',
+      `${report.provisionBatches} / ${report.provisionFailures}`,
+    ],
+    ['reaper runs / skipped (lease held)', `${report.reapRuns} / ${report.reapSkipped}`],
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  process.stdout.write(`\n${rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n')}\n\n`);
+}
+
+await main();
