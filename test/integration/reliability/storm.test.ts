@@ -58,7 +58,7 @@ describe('a storm of CI traffic', () => {
         reapers,
         caps,
       },
-      { builds: 120, seed: 7, maxRunMs: 800, reapEveryMs: 700, deadlineMs: 120_000 },
+      { builds: 90, seed: 7, maxRunMs: 800, reapEveryMs: 700, deadlineMs: 120_000 },
     );
   }, 180_000);
   afterAll(() => system.close());

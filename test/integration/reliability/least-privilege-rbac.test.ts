@@ -1,0 +1,226 @@
+import {
+  ApiException,
+  AuthorizationV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1ResourceRule,
+} from '@kubernetes/client-node';
+import { join } from 'node:path';
+import { applyObjects, readManifests } from '../../../infra/local/kube/apply';
+import { deliveryFor, type Build } from '../../support/builds';
+import {
+  adminKubeConfig,
+  createTestNamespace,
+  phaseIs,
+  steerPod,
+  tokenKubeConfig,
+  waitForPod,
+} from '../../support/kube';
+import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
+
+/**
+ * The RBAC of infra/k8s/ applied to a namespace of its own, and Pitcrew run with nothing but the
+ * ServiceAccount's token: it can do all it needs (provision, adopt, reap, fail a build), and the
+ * server's own account of the token's rights is exactly the Role, nothing else.
+ * (test/integration/kubernetes/rbac.test.ts probes single calls in pitcrew-agents.)
+ */
+const admin = adminKubeConfig();
+const adminCore = admin.makeApiClient(CoreV1Api);
+
+/** infra/k8s with `pitcrew-agents` replaced by `namespace` (the Namespace object itself left out). */
+function manifestsFor(namespace: string): KubernetesObject[] {
+  return readManifests(join(process.cwd(), 'infra/k8s'))
+    .filter((object) => object.kind !== 'Namespace')
+    .map((object) => JSON.parse(JSON.stringify(object).replaceAll('"pitcrew-agents"', `"${namespace}"`)));
+}
+
+async function statusOf(call: () => Promise<unknown>): Promise<number> {
+  try {
+    await call();
+    return 200;
+  } catch (error) {
+    if (error instanceof ApiException) return error.code;
+    throw error;
+  }
+}
+
+const normalise = (rules: readonly V1ResourceRule[]): string[] =>
+  rules
+    .flatMap((rule) =>
+      (rule.apiGroups ?? ['']).flatMap((group) =>
+        (rule.resources ?? []).flatMap((resource) =>
+          rule.verbs.map((verb) => `${group || 'core'}/${resource}:${verb}`),
+        ),
+      ),
+    )
+    .sort();
+
+describe('least privilege: Pitcrew with only the provisioner ServiceAccount of infra/k8s/', () => {
+  let namespace: string;
+  let token: string;
+  let provisioner: KubeConfig;
+  let system: ProvisioningSystem;
+
+  beforeAll(async () => {
+    namespace = await createTestNamespace(adminCore, 'rbac', {
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/enforce-version': 'latest',
+    });
+    await applyObjects(admin, manifestsFor(namespace));
+    const minted = await adminCore.createNamespacedServiceAccountToken({
+      name: 'pitcrew-provisioner',
+      namespace,
+      body: {
+        spec: { audiences: ['https://kubernetes.default.svc.cluster.local'], expirationSeconds: 3600 },
+      },
+    });
+    token = minted.status!.token;
+    provisioner = tokenKubeConfig(token);
+    const cluster = admin.getCurrentCluster()!;
+    system = await startProvisioningSystem({
+      namespace,
+      clusterCredentials: {
+        kind: 'token',
+        server: cluster.server,
+        token: { value: token },
+        caData: cluster.caData,
+      },
+      templates: [
+        // The namespace's restricted policy refuses it: the build fails, the slot comes back.
+        {
+          name: 'gen-hostpath',
+          source: 'generic',
+          labels: ['hostpath'],
+          image: 'busybox:1.36',
+          volumes: [{ name: 'host', hostPath: { path: '/var/run' } }],
+        },
+      ],
+      reaper: { orphanGraceSeconds: 0, stuckGraceSeconds: 0, lostGraceSeconds: 0, staleQueuedSeconds: 900 },
+    });
+  });
+  afterAll(() => system.close());
+
+  it('provisions, records, reaps and deregisters agents of every source with that token alone', async () => {
+    const builds: Build[] = [
+      { source: 'generic', id: 1 },
+      { source: 'jenkins', id: 2 },
+      { source: 'github', id: 3 },
+    ];
+    const ids: string[] = [];
+    for (const build of builds) {
+      const delivery = deliveryFor(build, 'queued');
+      const answer = await system.sendWebhook(delivery.source, delivery.body, delivery.headers);
+      expect(answer.statusCode).toBe(202);
+      ids.push(String(answer.body.requestId));
+    }
+    expect(await system.provisionAll()).toMatchObject({ failed: 0 });
+    const records = await Promise.all(ids.map((id) => system.requests.get(id)));
+    expect(records.map((record) => record?.status)).toEqual(['provisioned', 'provisioned', 'provisioned']);
+    // The builds run and end; the reaper (same token) deletes the pods and deregisters the agents.
+    for (const record of records) {
+      await steerPod(adminCore, namespace, record!.podName!, { outcome: 'succeeded' });
+      await waitForPod(adminCore, namespace, record!.podName!, phaseIs('Succeeded'));
+    }
+    const report = await system.reapNow();
+    expect(report).toMatchObject({ errors: 0, deleted: { finished: 3 } });
+    expect(system.jenkins.state.nodes.size).toBe(0);
+    expect(system.github.state.runners).toHaveLength(0);
+  });
+
+  it('fails a build whose pod the namespace policy refuses, with the reason, and gives its slot back', async () => {
+    const delivery = deliveryFor({ source: 'generic', id: 4 }, 'queued', { labels: ['hostpath'] });
+    const answer = await system.sendWebhook(delivery.source, delivery.body, delivery.headers);
+    await system.provisionAll();
+    expect(await system.requests.get(String(answer.body.requestId))).toMatchObject({
+      status: 'failed',
+      holdsSlot: false,
+      reason: expect.stringMatching(/violates PodSecurity "restricted:latest".*hostPath/),
+    });
+  });
+
+  it("is, by the API server's own account, allowed exactly the Role's verbs in its namespace and nothing else", async () => {
+    const review = await provisioner.makeApiClient(AuthorizationV1Api).createSelfSubjectRulesReview({
+      body: { spec: { namespace } },
+    });
+    const role = manifestsFor(namespace).find((object) => object.kind === 'Role') as KubernetesObject & {
+      rules: V1ResourceRule[];
+    };
+    // What every authenticated identity may do (system:basic-user): ask about its own rights.
+    const everyone = [
+      'authorization.k8s.io/selfsubjectaccessreviews:create',
+      'authorization.k8s.io/selfsubjectrulesreviews:create',
+      'authentication.k8s.io/selfsubjectreviews:create',
+    ];
+    expect(normalise(review.status!.resourceRules)).toEqual([...normalise(role.rules), ...everyone].sort());
+    expect(review.status?.incomplete).toBe(false);
+    // And in another namespace, nothing but the same self-questions.
+    const elsewhere = await provisioner.makeApiClient(AuthorizationV1Api).createSelfSubjectRulesReview({
+      body: { spec: { namespace: 'default' } },
+    });
+    expect(normalise(elsewhere.status!.resourceRules)).toEqual([...everyone].sort());
+  });
+
+  it('is refused what an attacker holding the token would try next', async () => {
+    const core = provisioner.makeApiClient(CoreV1Api);
+    const [pod] = await adminCore.listNamespacedPod({ namespace }).then((pods) => pods.items);
+    const name = pod?.metadata?.name ?? 'none';
+    const attempts: [string, () => Promise<unknown>][] = [
+      ['read a pod log', () => core.readNamespacedPodLog({ namespace, name })],
+      ['list secrets (read every agent credential)', () => core.listNamespacedSecret({ namespace })],
+      ['change a secret', () => core.patchNamespacedSecret({ namespace, name, body: { data: {} } })],
+      [
+        'mint a token for the ServiceAccount',
+        () =>
+          core.createNamespacedServiceAccountToken({
+            name: 'pitcrew-provisioner',
+            namespace,
+            body: { spec: { audiences: [] } },
+          }),
+      ],
+      ['read config maps', () => core.listNamespacedConfigMap({ namespace })],
+      [
+        'create a service',
+        () =>
+          core.createNamespacedService({
+            namespace,
+            body: { metadata: { name: 'x' }, spec: { ports: [{ port: 80 }] } },
+          }),
+      ],
+      [
+        'evict a pod',
+        () => core.createNamespacedPodEviction({ namespace, name, body: { metadata: { name } } }),
+      ],
+      [
+        'write an event',
+        () =>
+          core.createNamespacedEvent({ namespace, body: { metadata: { name: 'x' }, involvedObject: {} } }),
+      ],
+      ['list pods cluster-wide', () => core.listPodForAllNamespaces()],
+    ];
+    const statuses = await Promise.all(
+      attempts.map(async ([what, call]) => [what, await statusOf(call)] as const),
+    );
+    expect(statuses.filter(([, status]) => status !== 403)).toEqual([]);
+  });
+
+  it('grants the EKS group of the RoleBinding the same rights, in that namespace only', async () => {
+    const access = admin.makeApiClient(AuthorizationV1Api);
+    const allowed = async (verb: string, resource: string, inNamespace: string): Promise<boolean> =>
+      (
+        await access.createSubjectAccessReview({
+          body: {
+            spec: {
+              user: 'arn:aws:sts::123456789012:assumed-role/pitcrew-provision/fn',
+              groups: ['pitcrew:provisioners'],
+              resourceAttributes: { namespace: inNamespace, verb, resource },
+            },
+          },
+        })
+      ).status?.allowed ?? false;
+    expect(await allowed('create', 'pods', namespace)).toBe(true);
+    expect(await allowed('delete', 'pods', namespace)).toBe(true);
+    expect(await allowed('list', 'secrets', namespace)).toBe(false);
+    expect(await allowed('create', 'pods', 'default')).toBe(false);
+  });
+});
