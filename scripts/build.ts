@@ -95,9 +95,10 @@ async function main(): Promise<void> {
   }
   mkdirSync(distDir, { recursive: true });
   // Refuse to package a config that would stop every function at cold start.
-  const { accessPolicies, parseConfig } = await import('../shared/config');
+  const { accessPolicies, eksAccessTarget, parseConfig } = await import('../shared/config');
   const config = parseConfig(readFileSync(configFile, 'utf8'), configFile);
-  writeFileSync(join(distDir, 'access.json'), `${JSON.stringify(accessPolicies(config), null, 2)}\n`);
+  const access = { policies: accessPolicies(config), eks: eksAccessTarget(config) };
+  writeFileSync(join(distDir, 'access.json'), `${JSON.stringify(access, null, 2)}\n`);
   const sizes: BundleSize[] = [];
   for (const fn of requested.length > 0 ? requested : functionNames) sizes.push(await bundle(fn));
   console.log(`config: ${configFile}`);

@@ -107,3 +107,13 @@ export function accessPolicies(config: PitcrewConfig): Record<FunctionName, Poli
     ops: document(clusterReads),
   };
 }
+
+/**
+ * The EKS cluster whose access entries the stack may create for the Kubernetes-facing roles (empty
+ * strings: not EKS). The stack creates them only in its own region (serverless.yml's condition).
+ */
+export function eksAccessTarget(config: PitcrewConfig): { clusterName: string; region: string } {
+  const credentials = config.cluster.credentials;
+  if (credentials.kind !== 'eks') return { clusterName: '', region: '' };
+  return { clusterName: credentials.clusterName, region: credentials.region ?? '' };
+}

@@ -1,4 +1,4 @@
-export { accessPolicies } from './aws-access';
+export { accessPolicies, eksAccessTarget } from './aws-access';
 export type { PolicyDocument, PolicyStatement } from './aws-access';
 export { createAwsSecretReader } from './aws-secrets';
 export { ConfigError, SecretReadError } from './errors';

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { accessPolicies, parseConfig } from '../../../shared/config';
 import { metricNames, metricsNamespace } from '../../../shared/lambda';
 import { packageTemplate, resourcesOfType, type CfnTemplate } from '../../support/template';
@@ -60,6 +61,34 @@ describe('the packaged template, as `serverless package --stage test` writes it 
       expect(webhook).not.toContain('{stage}');
       expect(webhook).not.toContain('eks:DescribeCluster');
       expect(JSON.stringify(policiesOf('ProvisionRole'))).toContain(':cluster/ci-agents');
+    });
+  });
+
+  describe('EKS access', () => {
+    it('maps the provision, reap and ops roles (not the webhook) to the group infra/k8s binds', () => {
+      const binding = parse(readFileSync('infra/k8s/30-rolebinding.yaml', 'utf8')) as {
+        subjects: { kind: string; name: string }[];
+      };
+      const group = binding.subjects.find((subject) => subject.kind === 'Group')?.name;
+      const entries = resourcesOfType(template, 'AWS::EKS::AccessEntry');
+      expect(
+        entries
+          .map(([, entry]) => (entry.Properties?.PrincipalArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0])
+          .sort(),
+      ).toEqual(['OpsRole', 'ProvisionRole', 'ReapRole']);
+      for (const [, entry] of entries) {
+        expect(entry).toMatchObject({
+          Condition: 'CreateEksAccessEntries',
+          Properties: { ClusterName: { Ref: 'EksClusterName' }, Type: 'STANDARD', KubernetesGroups: [group] },
+        });
+      }
+    });
+
+    it("takes the cluster's name from the bundled config", () => {
+      const parameters = (template as unknown as { Parameters: Record<string, { Default: string }> })
+        .Parameters;
+      expect(parameters.EksClusterName?.Default).toBe('ci-agents');
+      expect(parameters.EksAccessEntries?.Default).toBe('true');
     });
   });
 
