@@ -1,4 +1,4 @@
-import type { V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { V1Container, V1Pod, V1Secret, V1SecurityContext } from '@kubernetes/client-node';
 import { parse } from 'yaml';
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import type { CiSource } from '../sources/names';
@@ -71,11 +71,7 @@ export function renderAgentPod(input: AgentPodInput): V1Pod {
           ...(template.args ? { args: template.args } : {}),
           env: Object.entries(env).map(([name, value]) => ({ name, value })),
           resources: template.resources ?? defaults.resources,
-          securityContext: {
-            allowPrivilegeEscalation: false,
-            privileged: false,
-            capabilities: { drop: ['ALL'] },
-          },
+          securityContext: safeContainerContext(),
           ...(template.volumeMounts ? { volumeMounts: template.volumeMounts } : {}),
         },
       ],
@@ -84,7 +80,36 @@ export function renderAgentPod(input: AgentPodInput): V1Pod {
   const merged = (
     template.podYaml ? mergePodOverlay(generated, parse(template.podYaml)) : generated
   ) as V1Pod;
-  return enforceIdentity(merged, input, labels);
+  return enforceIdentity(withSafeContainers(merged), input, labels);
+}
+
+/** What every container gets unless the template says otherwise: the "restricted" standard's needs. */
+const safeContainerContext = (): V1SecurityContext => ({
+  allowPrivilegeEscalation: false,
+  privileged: false,
+  capabilities: { drop: ['ALL'] },
+});
+
+/**
+ * Containers and init containers a template adds through podYaml (a sidecar, a clone step) get the
+ * same safe defaults as the agent, field by field where the template set none, so a pod with them
+ * passes the "restricted" Pod Security Standard. A template that sets a field itself keeps it (and
+ * a namespace that enforces the standard refuses the pod, naming the field).
+ */
+function withSafeContainers(pod: V1Pod): V1Pod {
+  const safe = (container: V1Container): V1Container => ({
+    ...container,
+    securityContext: { ...safeContainerContext(), ...container.securityContext },
+  });
+  if (!pod.spec) return pod;
+  return {
+    ...pod,
+    spec: {
+      ...pod.spec,
+      containers: pod.spec.containers.map(safe),
+      ...(pod.spec.initContainers ? { initContainers: pod.spec.initContainers.map(safe) } : {}),
+    },
+  };
 }
 
 function enforceIdentity(pod: V1Pod, input: AgentPodInput, labels: Record<string, string>): V1Pod {

@@ -34,6 +34,25 @@ describe('renderAgentPod', () => {
     });
   });
 
+  it('gives containers a template adds through podYaml the same safe defaults, keeping what it set', () => {
+    const pod = render({
+      podYaml: [
+        'spec:',
+        '  initContainers: [{ name: clone, image: alpine }]',
+        '  containers:',
+        '    - { name: side, image: alpine }',
+        '    - { name: loose, image: alpine, securityContext: { allowPrivilegeEscalation: true } }',
+      ].join('\n'),
+    });
+    const safe = { allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } };
+    expect(pod.spec?.initContainers?.[0]?.securityContext).toEqual(safe);
+    expect(pod.spec?.containers.map((container) => container.securityContext)).toEqual([
+      safe,
+      safe,
+      { ...safe, allowPrivilegeEscalation: true },
+    ]);
+  });
+
   it('mounts a ServiceAccount token only when the template names one', () => {
     expect(render({ serviceAccount: 'builder' }).spec).toMatchObject({
       automountServiceAccountToken: true,
