@@ -90,9 +90,16 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
+/**
+ * How deep parentheses may nest. Real expressions nest a few levels; a signed webhook could carry
+ * thousands (a why text has no length limit), which would overflow the parser's stack.
+ */
+export const maxLabelNesting = 32;
+
 /** Recursive descent over the grammar's term1..term6, one method per precedence level. */
 class Parser {
   private position = 0;
+  private depth = 0;
 
   constructor(private readonly tokens: readonly Token[]) {}
 
@@ -143,7 +150,10 @@ class Parser {
     this.position += 1;
     if (token.kind === 'atom') return { kind: 'atom', name: token.text };
     if (token.kind !== '(') throw new LabelSyntaxError(`unexpected ${describe(token)} at ${token.at}`);
+    if (++this.depth > maxLabelNesting)
+      throw new LabelSyntaxError(`parentheses nest deeper than ${maxLabelNesting} levels at ${token.at}`);
     const inner = this.iff();
+    this.depth -= 1;
     if (!this.accept(')')) throw new LabelSyntaxError(`missing ")" for the "(" at ${token.at}`);
     return inner;
   }

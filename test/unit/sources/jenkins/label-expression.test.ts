@@ -3,6 +3,7 @@ import {
   formatLabelString,
   type LabelExpression,
   matchesLabelExpression,
+  maxLabelNesting,
   parseLabelExpression,
   satisfyingLabels,
 } from '../../../../shared/sources/jenkins/label-expression';
@@ -14,6 +15,15 @@ const parse = (text: string): LabelExpression => {
 };
 
 describe('parseLabelExpression', () => {
+  it('refuses parentheses nested past the limit with a reason, instead of overflowing the stack', () => {
+    const nested = (depth: number): string => `${'('.repeat(depth)}linux${')'.repeat(depth)}`;
+    expect(parseLabelExpression(nested(maxLabelNesting))).toMatchObject({ ok: true });
+    expect(parseLabelExpression(nested(6000))).toEqual({
+      ok: false,
+      problem: `parentheses nest deeper than ${maxLabelNesting} levels at ${maxLabelNesting + 1}`,
+    });
+  });
+
   it('reads a single label, with the characters Jenkins allows in one', () => {
     expect(parse('ubuntu-22.04_x86')).toEqual({ kind: 'atom', name: 'ubuntu-22.04_x86' });
   });

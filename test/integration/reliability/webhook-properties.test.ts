@@ -1,0 +1,324 @@
+import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { signBody } from '../../../shared/sources';
+import { startAwsFaultProxy, type AwsFaultProxy } from '../../support/aws-fault-proxy';
+import { deliveryFor, type BuildAction } from '../../support/builds';
+import { requiredTestEnv } from '../../support/env';
+import { startProvisioningSystem, testSecrets, type ProvisioningSystem } from '../../support/provisioning';
+
+/**
+ * Property-based tests over the real webhook handler for each source: bodies, headers and signatures
+ * generated at random and by mutating valid deliveries. Whatever comes in: never a 5xx (with healthy
+ * servers), never a write to DynamoDB or a message to SQS when the answer is a refusal, and every
+ * refusal names the problem. DynamoDB and SQS are reached through recording proxies, so "nothing
+ * written" is what went over the wire during that one call.
+ */
+type Source = 'generic' | 'jenkins' | 'github';
+const writes =
+  /^(PutItem|UpdateItem|DeleteItem|TransactWriteItems|BatchWriteItem|SendMessage|SendMessageBatch)$/;
+const signatureHeader = (source: string): string =>
+  source === 'github' ? 'x-hub-signature-256' : 'x-pitcrew-signature-256';
+
+interface Attempt {
+  readonly source: string;
+  readonly body: string;
+  readonly headers: Record<string, string>;
+}
+
+/** Strings that have broken parsers elsewhere: deep nesting, huge, control and odd unicode. */
+const nasty = fc.oneof(
+  { weight: 1, arbitrary: fc.string() },
+  { weight: 1, arbitrary: fc.string({ unit: 'grapheme', maxLength: 40 }) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '',
+      ' ',
+      '\u0000',
+      '../../etc/passwd',
+      '${jndi:ldap://x}',
+      '{{.}}',
+      'linux && !linux',
+      '‘linux’',
+      '__proto__',
+      `${'('.repeat(6000)}linux${')'.repeat(6000)}`,
+      `Waiting for next available executor on ‘${'('.repeat(6000)}linux${')'.repeat(6000)}’`,
+      'x'.repeat(70_000),
+      'x'.repeat(600_000),
+    ),
+  },
+);
+
+/** The string fields of each source's deliveries that reach parsers (labels, why texts, names, URLs). */
+const stringFields: Record<Source, string[][]> = {
+  generic: [
+    ['job', 'id'],
+    ['job', 'labels', '0'],
+    ['job', 'url'],
+  ],
+  jenkins: [
+    ['job', 'labels', '0'],
+    ['job', 'url'],
+    ['queueCauses', '0', 'reasonForWaiting'],
+    ['ciUrl'],
+    ['data', 'why'],
+    ['data', 'queueCauses', '0', 'reasonForWaiting'],
+    ['build', 'fullUrl'],
+  ],
+  github: [
+    ['workflow_job', 'labels', '0'],
+    ['workflow_job', 'html_url'],
+    ['repository', 'name'],
+    ['repository', 'owner', 'login'],
+    ['action'],
+  ],
+};
+
+/** Sets `path` in a copy of `value` (creating what is missing), so a field gets a chosen value. */
+function setPath(value: unknown, path: readonly string[], replacement: unknown): unknown {
+  if (path.length === 0) return replacement;
+  const [key, ...rest] = path as [string, ...string[]];
+  if (Array.isArray(value)) {
+    const copy = [...value];
+    copy[Number(key)] = setPath(copy[Number(key)], rest, replacement);
+    return copy;
+  }
+  const object = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  return { ...object, [key]: setPath(object[key], rest, replacement) };
+}
+const jsonish = fc.oneof(
+  nasty,
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.jsonValue({ maxDepth: 3 }),
+);
+
+/** Replaces, deletes or adds a value at a random place in a JSON value. */
+function mutateJson(
+  value: unknown,
+  path: number[],
+  replacement: unknown,
+  mode: 'set' | 'delete' | 'add',
+): unknown {
+  if (typeof value !== 'object' || value === null) return mode === 'delete' ? undefined : replacement;
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+  if (entries.length === 0 || path.length === 0) {
+    if (mode === 'add' && !Array.isArray(value)) return { ...value, extra: replacement };
+    return mode === 'delete' ? undefined : replacement;
+  }
+  const [key, child] = entries[path[0]! % entries.length]!;
+  const next =
+    path.length === 1
+      ? mode === 'delete'
+        ? undefined
+        : mode === 'add'
+          ? mutateJson(child, [], replacement, 'add')
+          : replacement
+      : mutateJson(child, path.slice(1), replacement, mode);
+  if (Array.isArray(value))
+    return value
+      .map((item, index) => (String(index) === key ? next : item))
+      .filter((item) => item !== undefined);
+  const copy: Record<string, unknown> = { ...value };
+  if (next === undefined) delete copy[key];
+  else copy[key] = next;
+  return copy;
+}
+
+const jenkinsFixtures = [
+  'cloudevent-entered-waiting-binary',
+  'cloudevent-entered-waiting-structured',
+  'cloudevent-job-completed-binary',
+].map(
+  (name) =>
+    JSON.parse(readFileSync(join(process.cwd(), 'test/fixtures/jenkins', `${name}.json`), 'utf8')) as {
+      headers: Record<string, string>;
+      body: unknown;
+    },
+);
+
+/** A valid delivery of `source` to start from: every action, and for Jenkins also CloudEvents. */
+function validDelivery(
+  source: Source,
+  action: BuildAction,
+  id: number,
+  fixture: number,
+): { body: unknown; headers: Record<string, string> } {
+  if (source === 'jenkins' && fixture < jenkinsFixtures.length) {
+    const { headers, body } = jenkinsFixtures[fixture]!;
+    return { body, headers: { ...headers, 'ce-id': `ce-${id}` } };
+  }
+  const delivery = deliveryFor({ source, id }, action);
+  return { body: delivery.body, headers: { 'content-type': 'application/json', ...delivery.headers } };
+}
+
+function attemptFor(source: Source) {
+  return fc
+    .record({
+      action: fc.constantFrom<BuildAction>('queued', 'started', 'completed', 'cancelled'),
+      id: fc.integer({ min: 1, max: 1_000_000 }),
+      fixture: fc.integer({ min: 0, max: 5 }),
+      bodyMutation: fc.oneof(
+        { weight: 3, arbitrary: fc.constant({ kind: 'none' as const }) },
+        fc.record({
+          kind: fc.constant('json' as const),
+          path: fc.array(fc.nat(), { maxLength: 4 }),
+          value: jsonish,
+          mode: fc.constantFrom<'set' | 'delete' | 'add'>('set', 'delete', 'add'),
+        }),
+        fc.record({
+          kind: fc.constant('bytes' as const),
+          at: fc.nat(),
+          cut: fc.boolean(),
+          insert: fc.string({ maxLength: 8 }),
+        }),
+        fc.record({ kind: fc.constant('raw' as const), text: nasty }),
+        {
+          weight: 4,
+          arbitrary: fc.record({
+            kind: fc.constant('field' as const),
+            field: fc.constantFrom(...stringFields[source]),
+            value: nasty,
+          }),
+        },
+      ),
+      headerMutation: fc.oneof(
+        fc.constant(undefined),
+        fc.record({
+          name: fc.constantFrom(
+            'content-type',
+            'x-pitcrew-delivery',
+            'x-github-delivery',
+            'x-github-event',
+            'ce-type',
+            'ce-id',
+            'ce-specversion',
+            'ce-source',
+            'x-anything',
+          ),
+          value: fc.option(nasty, { nil: undefined }),
+        }),
+      ),
+      signature: fc.constantFrom(
+        'valid',
+        'valid',
+        'valid',
+        'missing',
+        'garbage',
+        'stale',
+        'other-secret',
+        'uppercase',
+      ),
+    })
+    .map(({ action, id, fixture, bodyMutation, headerMutation, signature }): Attempt => {
+      const valid = validDelivery(source, action, id, fixture);
+      const original = JSON.stringify(valid.body);
+      let body = original;
+      if (bodyMutation.kind === 'json')
+        body =
+          JSON.stringify(mutateJson(valid.body, bodyMutation.path, bodyMutation.value, bodyMutation.mode)) ??
+          '';
+      if (bodyMutation.kind === 'bytes') {
+        const at = bodyMutation.at % Math.max(1, body.length);
+        body = bodyMutation.cut
+          ? body.slice(0, at)
+          : `${body.slice(0, at)}${bodyMutation.insert}${body.slice(at)}`;
+      }
+      if (bodyMutation.kind === 'raw') body = bodyMutation.text;
+      if (bodyMutation.kind === 'field')
+        body = JSON.stringify(setPath(valid.body, bodyMutation.field, bodyMutation.value));
+      const headers = { ...valid.headers };
+      if (headerMutation) {
+        if (headerMutation.value === undefined) delete headers[headerMutation.name];
+        else headers[headerMutation.name] = headerMutation.value;
+      }
+      const secret = testSecrets[source];
+      const signatures: Record<string, string | undefined> = {
+        valid: signBody(body, secret),
+        missing: undefined,
+        garbage: `sha256=${'ab'.repeat(32)}`,
+        stale: signBody(original, secret),
+        'other-secret': signBody(body, 'not-the-secret'),
+        uppercase: signBody(body, secret).toUpperCase(),
+      };
+      const signed = signatures[signature];
+      return {
+        source,
+        body,
+        headers: signed === undefined ? headers : { ...headers, [signatureHeader(source)]: signed },
+      };
+    });
+}
+
+describe('the webhook handler under random and mutated input', () => {
+  let dynamo: AwsFaultProxy;
+  let sqs: AwsFaultProxy;
+  let system: ProvisioningSystem;
+  beforeAll(async () => {
+    dynamo = await startAwsFaultProxy(requiredTestEnv('dynamoDbEndpoint'));
+    sqs = await startAwsFaultProxy(requiredTestEnv('sqsEndpoint'));
+    system = await startProvisioningSystem({ dynamoDbEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint });
+  });
+  afterAll(async () => {
+    await system.close();
+    await Promise.all([dynamo.close(), sqs.close()]);
+  });
+
+  const outcomes: Record<string, number> = {};
+
+  /** Sends one attempt (already signed as it should be: 'none' keeps the headers as they are). */
+  async function check(attempt: Attempt): Promise<void> {
+    const before = dynamo.calls.length + sqs.calls.length;
+    const answer = await system.sendWebhook(attempt.source, attempt.body, attempt.headers, 'none');
+    const during = [...dynamo.calls, ...sqs.calls].slice(before).map((call) => call.operation);
+    outcomes[answer.statusCode] = (outcomes[answer.statusCode] ?? 0) + 1;
+    const seen = { status: answer.statusCode, body: answer.body };
+    expect({ ...seen, fault: answer.statusCode >= 500 }).toEqual({ ...seen, fault: false });
+    if (answer.statusCode >= 400) {
+      expect(typeof answer.body.error).toBe('string');
+      expect(String(answer.body.error).length).toBeGreaterThan(5);
+      if (answer.statusCode === 400) expect(typeof answer.body.field).toBe('string');
+      expect(during.filter((operation) => writes.test(operation))).toEqual([]);
+    }
+  }
+
+  it.each(['generic', 'jenkins', 'github'] as const)(
+    '%s: no 5xx, no write on refusal, every refusal named',
+    async (source) => {
+      await fc.assert(
+        fc.asyncProperty(attemptFor(source), (attempt) => check(attempt)),
+        { numRuns: 200, seed: 42 },
+      );
+    },
+  );
+
+  it('jenkins: a why text naming a label expression nested thousands deep is refused, not a crash', async () => {
+    const { headers, body } = jenkinsFixtures[1]!;
+    const deep = `Waiting for next available executor on ‘${'('.repeat(6000)}linux${')'.repeat(6000)}’`;
+    const text = JSON.stringify(setPath(body, ['data', 'why'], deep));
+    await check({
+      source: 'jenkins',
+      body: text,
+      headers: { ...headers, [signatureHeader('jenkins')]: signBody(text, testSecrets.jenkins) },
+    });
+  });
+
+  it('any source name and any body: a 404 naming the known sources, and nothing written', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ maxLength: 20 }).filter((name) => !['generic', 'jenkins', 'github'].includes(name)),
+        nasty,
+        async (source, body) => check({ source, body, headers: { 'content-type': 'application/json' } }),
+      ),
+      { numRuns: 40, seed: 42 },
+    );
+  });
+
+  it('saw refusals and acceptances of every kind (so the properties were exercised)', () => {
+    for (const status of ['200', '202', '400', '401', '404', '413', '415'])
+      expect({ status, seen: (outcomes[status] ?? 0) > 0 }).toEqual({ status, seen: true });
+  });
+});
