@@ -68,13 +68,14 @@ const mixed = (first: number): Build[] => [
 ];
 
 describe('SQS delivers a provision message more than once', () => {
-  describe('the same message to two provisioners at the same moment', () => {
-    let system: ProvisioningSystem;
-    beforeAll(async () => {
-      system = await startProvisioningSystem();
-    });
-    afterAll(() => system.close());
+  // One system for the scenarios that need no proxy: each uses builds of its own.
+  let system: ProvisioningSystem;
+  beforeAll(async () => {
+    system = await startProvisioningSystem();
+  });
+  afterAll(() => system.close());
 
+  describe('the same message to two provisioners at the same moment', () => {
     it('makes one pod, one slot and one CI agent per build, whoever wins', async () => {
       const requestIds = await queueBuilds(system, mixed(100));
       await system.sqs.send(new PurgeQueueCommand({ QueueUrl: system.resources.queueUrl }));
@@ -99,44 +100,40 @@ describe('SQS delivers a provision message more than once', () => {
   });
 
   describe('again while the first attempt still runs (visibility timeout shorter than a slow API server)', () => {
-    let system: ProvisioningSystem;
+    let slow: ProvisioningSystem;
     let proxy: KubeFaultProxy;
     beforeAll(async () => {
       proxy = await startKubeFaultProxy();
-      system = await startProvisioningSystem({ clusterCredentials: proxy.credentials });
+      slow = await startProvisioningSystem({ clusterCredentials: proxy.credentials });
     });
     afterAll(async () => {
-      await system.close();
+      await slow.close();
       await proxy.close();
     });
 
     it('the second attempt does not undo the first: one pod, one slot and one CI agent per build', async () => {
       // Pod creation takes 2.5 s; the messages come back after 1 s, to a second provisioner.
       proxy.addRule({ method: 'POST', path: /\/pods$/, fault: { kind: 'delay', delayMs: 2500 }, times: 9 });
-      const requestIds = await queueBuilds(system, mixed(200));
-      const second = await anotherProvisioner(system);
+      const requestIds = await queueBuilds(slow, mixed(200));
+      const second = await anotherProvisioner(slow);
       const secondPoller = (async () => {
         await new Promise((resolve) => setTimeout(resolve, 1200));
-        return system.pollOnceWith(second);
+        return slow.pollOnceWith(second);
       })();
-      await system.provisionAll();
+      await slow.provisionAll();
       await secondPoller;
-      await system.provisionAll();
-      await expectOneAgentEach(system, requestIds);
+      await slow.provisionAll();
+      await expectOneAgentEach(slow, requestIds);
     });
   });
 
   describe('a build cancelled while its agent is being made', () => {
-    let system: ProvisioningSystem;
-    beforeAll(async () => {
-      system = await startProvisioningSystem();
-    });
-    afterAll(() => system.close());
-
     it.each(['jenkins', 'github'] as const)(
       '%s: the attempt removes the pod and the CI agent at once, and gives back nothing twice',
       async (source) => {
         const build: Build = { source, id: source === 'github' ? 301 : 302 };
+        const capacity = createCapacityStore(system.db, system.resources.tableName);
+        const before = (await capacity.readCounters()).global;
         const [requestId] = await queueBuilds(system, [build]);
         const real = provisionPortsFor(system);
         const ports = {
@@ -166,8 +163,7 @@ describe('SQS delivers a provision message more than once', () => {
           [...system.jenkins.state.nodes.keys()].filter((name) => name === record?.podName).length +
           system.github.state.runners.filter((runner) => runner.name === record?.podName).length;
         expect(agents).toBe(0);
-        const counters = await createCapacityStore(system.db, system.resources.tableName).readCounters();
-        expect(counters.global).toBe(0);
+        expect((await capacity.readCounters()).global).toBe(before);
       },
     );
   });
