@@ -2,7 +2,7 @@
  * The full-size storm (docs/reliability.md): 2,000 builds through the real webhook, provision and
  * reap handlers (three provisioners, two reapers, each its own cold start) against servers started
  * for this run, with the CI simulator of test/support/storm.ts. Prints a table and writes JSON to
- * bench/results/. `npm run bench:storm -- --builds 500 --seed 3` for another size or seed.
+ * bench/results/storm-latest.json. `npm run bench:storm -- --builds 500 --seed 3` for another size or seed.
  *
  * Not a test: it asserts nothing and exits 1 only if the run broke one of Pitcrew's promises.
  */
@@ -187,7 +187,8 @@ async function main(): Promise<void> {
   printTable(report, machine);
   const resultsDir = join(process.cwd(), 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, `storm-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  // One file, overwritten by each run and kept in git: the figures docs/reliability.md quotes.
+  const file = join(resultsDir, 'storm-latest.json');
   writeFileSync(
     file,
     `${JSON.stringify({ measure: 'storm', at: new Date().toISOString(), machine, options: { size, seed: Number(values.seed), globalCap, templateCap }, report }, null, 2)}\n`,
