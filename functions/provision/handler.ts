@@ -12,7 +12,13 @@ import {
   publishProvisionRetry,
   refreshSecrets,
 } from '../../shared/lambda';
-import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../shared/provision';
+import {
+  prepareBatch,
+  provisionRequest,
+  RetryLaterError,
+  type Prepared,
+  type ProvisionPorts,
+} from '../../shared/provision';
 import { queueLimits, readProvisionMessage } from '../../shared/queue';
 import { createRuntime } from '../../shared/runtime';
 import { createCapacityStore, createRequestStore, createSettingsStore } from '../../shared/state';
@@ -38,7 +44,7 @@ const processor = new BatchProcessor(EventType.SQS);
  * One SQS record: a message that is not ours is logged and dropped (retrying cannot fix it); a
  * transient failure throws, and Powertools reports the record in batchItemFailures.
  */
-async function provisionRecord(record: SQSRecord): Promise<void> {
+async function provisionRecord(record: SQSRecord, prepared?: Prepared): Promise<void> {
   const message = readProvisionMessage(record.body);
   if (!message) {
     logger.error('dropping a provision message that is not {"requestId": "..."}', {
@@ -50,7 +56,7 @@ async function provisionRecord(record: SQSRecord): Promise<void> {
   try {
     publishProvisionOutcome(
       metrics,
-      await provisionRequest(message.requestId, ports, lastAttempt),
+      await provisionRequest(message.requestId, ports, lastAttempt, prepared),
       new Date(),
     );
   } catch (error) {
@@ -59,8 +65,22 @@ async function provisionRecord(record: SQSRecord): Promise<void> {
   }
 }
 
-const provisionBatch = (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, provisionRecord, processor, { context, throwOnFullBatchFailure: false });
+/** The batch reads its records and takes its slots together first (prepare-batch.ts), then each message goes on. */
+async function provisionBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  const prepared = await prepareBatch(
+    event.Records.map((record) => ({
+      messageId: record.messageId,
+      requestId: readProvisionMessage(record.body)?.requestId,
+    })),
+    ports,
+  );
+  return processPartialResponse(
+    event,
+    (record: SQSRecord) => provisionRecord(record, prepared.get(record.messageId)),
+    processor,
+    { context, throwOnFullBatchFailure: false },
+  );
+}
 
 export const handler = middy(provisionBatch)
   .use(captureLambdaHandler(tracer))

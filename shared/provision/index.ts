@@ -1,5 +1,7 @@
 export { decideProvision } from './decide';
 export type { ProvisionDecision } from './decide';
 export { RetryLaterError } from './errors';
+export { prepareBatch } from './prepare-batch';
+export type { BatchMessage, Prepared } from './prepare-batch';
 export { provisionRequest } from './provision-request';
 export type { ProvisionOutcome, ProvisionPorts } from './provision-request';

@@ -15,6 +15,7 @@ import { renderAgentPod, renderAgentSecret } from '../templates/pod';
 import type { SourceRegistry } from '../webhook/receive-webhook';
 import { decideProvision } from './decide';
 import { RetryLaterError } from './errors';
+import type { Prepared } from './prepare-batch';
 
 export interface ProvisionPorts {
   readonly config: Pick<PitcrewConfig, 'templates' | 'defaults' | 'capacity'> & {
@@ -56,8 +57,12 @@ export async function provisionRequest(
   requestId: string,
   ports: ProvisionPorts,
   lastAttempt = false,
+  /** What the batch already read and reserved for this message (prepare-batch.ts), if anything. */
+  prepared?: Prepared,
 ): Promise<ProvisionOutcome> {
-  const [record, runtime] = await Promise.all([ports.requests.get(requestId), ports.settings.get()]);
+  const [record, runtime] = prepared
+    ? [prepared.record, prepared.runtime]
+    : await Promise.all([ports.requests.get(requestId), ports.settings.get()]);
   const log = (message: string, extra: Record<string, unknown> = {}): void =>
     ports.logger.info(message, { requestId, jobKey: record?.jobKey, ...extra });
   const decision = decideProvision(record, runtime.drained);
@@ -81,7 +86,9 @@ export async function provisionRequest(
     if (lastAttempt) return { kind: 'skipped', reason };
     throw new RetryLaterError(`${reason}; trying again after it`);
   }
-  if (decision.kind === 'reserve') {
+  if (decision.kind === 'reserve' && prepared?.reserved) {
+    log('slot reserved with its batch', { template: template.name, podName });
+  } else if (decision.kind === 'reserve') {
     const reservation = await ports.capacity.reserve({
       requestId,
       template: template.name,

@@ -29,6 +29,8 @@ export type Reservation =
   | { readonly reserved: false; readonly reason: 'global-cap' | 'template-cap' | 'request-moved' };
 
 const maxConflictRetries = 8;
+/** DynamoDB's limit on the items of one TransactWriteItems. */
+const maxTransactionItems = 100;
 
 /**
  * Capacity as counters in the table: `capacity/global` and `capacity/template#<name>` hold how many
@@ -70,59 +72,87 @@ export function createCapacityStore(
     }
   }
 
-  async function reserve(slot: SlotRequest): Promise<Reservation> {
-    if (slot.globalCap <= 0) return { reserved: false, reason: 'global-cap' };
-    if (slot.templateCap <= 0) return { reserved: false, reason: 'template-cap' };
-    const at = now().toISOString();
+  /** A counter taking `count` slots, only while that leaves it at or under `cap`. */
+  const takeSlots = (key: Record<string, string>, count: number, cap: number) => ({
+    Update: {
+      TableName: tableName,
+      Key: key,
+      UpdateExpression: 'SET used = if_not_exists(used, :zero) + :count',
+      ConditionExpression: 'attribute_not_exists(used) OR used <= :room',
+      ExpressionAttributeValues: { ':zero': 0, ':count': count, ':room': cap - count },
+    },
+  });
+
+  /** A request moving to `provisioning` with its slot, only from `from` and while it holds none. */
+  function moveToProvisioning(
+    request: { readonly requestId: string; readonly podName: string },
+    slot: Pick<SlotRequest, 'template' | 'from' | 'attemptSeconds'>,
+  ) {
     const fromValues = Object.fromEntries(slot.from.map((status, index) => [`:from${index}`, status]));
     const attemptUntil =
       slot.attemptSeconds === undefined ? undefined : now().getTime() + slot.attemptSeconds * 1000;
+    return {
+      Update: {
+        TableName: tableName,
+        Key: keys.request(request.requestId),
+        UpdateExpression: `SET #status = :provisioning, statusSince = :at, holdsSlot = :true, template = :template, podName = :podName${attemptUntil === undefined ? '' : ', attemptUntilMs = :attemptUntil'} ADD attempts :one`,
+        ConditionExpression: `#status IN (${Object.keys(fromValues).join(', ')}) AND holdsSlot = :false`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ...fromValues,
+          ':provisioning': 'provisioning',
+          ':at': now().toISOString(),
+          ':true': true,
+          ':false': false,
+          ':one': 1,
+          ':template': slot.template,
+          ':podName': request.podName,
+          ...(attemptUntil === undefined ? {} : { ':attemptUntil': attemptUntil }),
+        },
+      },
+    };
+  }
+
+  async function reserve(slot: SlotRequest): Promise<Reservation> {
+    if (slot.globalCap <= 0) return { reserved: false, reason: 'global-cap' };
+    if (slot.templateCap <= 0) return { reserved: false, reason: 'template-cap' };
     const failed = await transact({
       TransactItems: [
-        {
-          Update: {
-            TableName: tableName,
-            Key: keys.globalCounter(),
-            UpdateExpression: 'SET used = if_not_exists(used, :zero) + :one',
-            ConditionExpression: 'attribute_not_exists(used) OR used < :cap',
-            ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':cap': slot.globalCap },
-          },
-        },
-        {
-          Update: {
-            TableName: tableName,
-            Key: keys.templateCounter(slot.template),
-            UpdateExpression: 'SET used = if_not_exists(used, :zero) + :one',
-            ConditionExpression: 'attribute_not_exists(used) OR used < :cap',
-            ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':cap': slot.templateCap },
-          },
-        },
-        {
-          Update: {
-            TableName: tableName,
-            Key: keys.request(slot.requestId),
-            UpdateExpression: `SET #status = :provisioning, statusSince = :at, holdsSlot = :true, template = :template, podName = :podName${attemptUntil === undefined ? '' : ', attemptUntilMs = :attemptUntil'} ADD attempts :one`,
-            ConditionExpression: `#status IN (${Object.keys(fromValues).join(', ')}) AND holdsSlot = :false`,
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: {
-              ...fromValues,
-              ':provisioning': 'provisioning',
-              ':at': at,
-              ':true': true,
-              ':false': false,
-              ':one': 1,
-              ':template': slot.template,
-              ':podName': slot.podName,
-              ...(attemptUntil === undefined ? {} : { ':attemptUntil': attemptUntil }),
-            },
-          },
-        },
+        takeSlots(keys.globalCounter(), 1, slot.globalCap),
+        takeSlots(keys.templateCounter(slot.template), 1, slot.templateCap),
+        moveToProvisioning(slot, slot),
       ],
     });
     if (!failed) return { reserved: true };
     if (failed[0] === 'ConditionalCheckFailed') return { reserved: false, reason: 'global-cap' };
     if (failed[1] === 'ConditionalCheckFailed') return { reserved: false, reason: 'template-cap' };
     return { reserved: false, reason: 'request-moved' };
+  }
+
+  /**
+   * Takes slots for several requests of one template in one transaction: both counters move once,
+   * by the number of requests, so a provision batch writes the hot counter items once instead of
+   * once per request. All or nothing: false when the caps lack room for all of them or any request
+   * moved, and the caller reserves one at a time instead (which fills what room there is).
+   */
+  async function reserveMany(
+    slot: Omit<SlotRequest, 'requestId' | 'podName'> & {
+      readonly requests: readonly { readonly requestId: string; readonly podName: string }[];
+    },
+  ): Promise<boolean> {
+    const count = slot.requests.length;
+    if (count === 0) return true;
+    if (new Set(slot.requests.map((request) => request.requestId)).size !== count)
+      throw new TypeError('reserveMany: each request may appear once');
+    if (count + 2 > maxTransactionItems || slot.globalCap < count || slot.templateCap < count) return false;
+    const failed = await transact({
+      TransactItems: [
+        takeSlots(keys.globalCounter(), count, slot.globalCap),
+        takeSlots(keys.templateCounter(slot.template), count, slot.templateCap),
+        ...slot.requests.map((request) => moveToProvisioning(request, slot)),
+      ],
+    });
+    return failed === undefined;
   }
 
   /**
@@ -252,7 +282,7 @@ export function createCapacityStore(
     }
   }
 
-  return { reserve, release, readCounters, repairCounter };
+  return { reserve, reserveMany, release, readCounters, repairCounter };
 }
 
 export type CapacityStore = ReturnType<typeof createCapacityStore>;

@@ -81,8 +81,8 @@ export function createRequestQueries(db: DynamoDBDocumentClient, tableName: stri
       names['#source'] = 'source';
       values[':source'] = request.source;
     }
-    for (let index = Math.max(first, 0); index < request.statuses.length; index++) {
-      const status = request.statuses[index]!;
+    for (const [index, status] of request.statuses.entries()) {
+      if (index < first) continue;
       let startKey: Record<string, unknown> | undefined =
         index === first && request.after ? { ...request.after.key } : undefined;
       do {

@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -13,6 +14,7 @@ import {
   type RequestRecord,
   type RequestStatus,
 } from '../requests/record';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
 import { tableShape } from './table';
@@ -51,6 +53,34 @@ export function createRequestStore(
       db.send(new GetCommand({ TableName: tableName, Key: keys.request(requestId), ConsistentRead: true })),
     );
     return parseRecord(Item);
+  }
+
+  /**
+   * Several requests in one strongly consistent BatchGetItem (up to 100): a provision batch reads
+   * its records in one call. Keys DynamoDB leaves unprocessed (throttling) are asked again.
+   */
+  async function getMany(requestIds: readonly string[]): Promise<Map<string, RequestRecord>> {
+    const found = new Map<string, RequestRecord>();
+    let wanted: Record<string, unknown>[] = [...new Set(requestIds)].map((requestId) =>
+      keys.request(requestId),
+    );
+    if (wanted.length > 100) throw new TypeError('getMany reads at most 100 requests at once');
+    for (let attempt = 0; wanted.length > 0; attempt++) {
+      if (attempt >= 5)
+        throw new StateUnavailableError('BatchGetItem (keys left unprocessed)', { cause: undefined });
+      const answer = await send('BatchGetItem', () =>
+        db.send(
+          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: wanted, ConsistentRead: true } } }),
+        ),
+      );
+      for (const item of answer.Responses?.[tableName] ?? []) {
+        const record = parseRecord(item);
+        if (record) found.set(record.requestId, record);
+      }
+      wanted = answer.UnprocessedKeys?.[tableName]?.Keys ?? [];
+      if (wanted.length > 0) await sleep(50 * 2 ** attempt);
+    }
+    return found;
   }
 
   /** Writes a new request only if none exists for the id; an existing one (or tombstone) comes back. */
@@ -235,7 +265,7 @@ export function createRequestStore(
     return records;
   }
 
-  return { get, createIfAbsent, transition, end, listByStatus, claimAttempt, endAttempt };
+  return { get, getMany, createIfAbsent, transition, end, listByStatus, claimAttempt, endAttempt };
 }
 
 export type RequestStore = ReturnType<typeof createRequestStore>;

@@ -92,4 +92,53 @@ describe('capacity reservation on DynamoDB Local', () => {
       reason: 'template-cap',
     });
   });
+  describe('reserveMany: one transaction for a batch of one template', () => {
+    const many = (ids: string[], template: string, templateCap: number, globalCap = 1000) => ({
+      template,
+      requests: ids.map((requestId) => ({ requestId, podName: `pc-${requestId}` })),
+      globalCap,
+      templateCap,
+      from: ['queued', 'waiting'] as const,
+    });
+
+    it('takes every slot at once and moves every request to provisioning', async () => {
+      const ids = Array.from({ length: 10 }, (_, index) => `many-a-${index}`);
+      await Promise.all(ids.map((id) => requests.createIfAbsent(queuedRecord(id))));
+      const globalBefore = await used(keys.globalCounter());
+      expect(await capacity.reserveMany(many(ids, 'tpl-many-a', 10))).toBe(true);
+      expect(await used(keys.templateCounter('tpl-many-a'))).toBe(10);
+      expect(await used(keys.globalCounter())).toBe(globalBefore + 10);
+      const records = await requests.getMany(ids);
+      expect(
+        [...records.values()].every((record) => record.status === 'provisioning' && record.holdsSlot),
+      ).toBe(true);
+      expect(records.get('many-a-3')?.podName).toBe('pc-many-a-3');
+    });
+
+    it('takes nothing when the cap lacks room for all of them', async () => {
+      const ids = Array.from({ length: 4 }, (_, index) => `many-b-${index}`);
+      await Promise.all(ids.map((id) => requests.createIfAbsent(queuedRecord(id))));
+      await capacity.reserve(slot('many-b-0', 'tpl-many-b', 3));
+      // One slot of three is taken: three more do not fit, though two would.
+      expect(await capacity.reserveMany(many(ids.slice(1), 'tpl-many-b', 3))).toBe(false);
+      expect(await used(keys.templateCounter('tpl-many-b'))).toBe(1);
+      const records = await requests.getMany(ids.slice(1));
+      expect([...records.values()].map((record) => record.status)).toEqual(['queued', 'queued', 'queued']);
+    });
+
+    it('takes nothing when one of the requests was taken meanwhile', async () => {
+      const ids = ['many-c-0', 'many-c-1', 'many-c-2'];
+      await Promise.all(ids.map((id) => requests.createIfAbsent(queuedRecord(id))));
+      expect((await capacity.reserve(slot('many-c-1', 'tpl-many-c', 10))).reserved).toBe(true);
+      expect(await capacity.reserveMany(many(ids, 'tpl-many-c', 10))).toBe(false);
+      expect(await used(keys.templateCounter('tpl-many-c'))).toBe(1);
+      expect((await requests.get('many-c-0'))?.status).toBe('queued');
+    });
+
+    it('refuses a request named twice (DynamoDB would refuse the transaction)', async () => {
+      await expect(capacity.reserveMany(many(['dup', 'dup'], 'tpl-many-d', 10))).rejects.toThrow(
+        /each request may appear once/,
+      );
+    });
+  });
 });

@@ -1,0 +1,82 @@
+import { startAwsFaultProxy, type AwsFaultProxy } from '../../support/aws-fault-proxy';
+import { requiredTestEnv } from '../../support/env';
+import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
+
+const gen = (name: string, labels: string[], instanceCap: number) => ({
+  name,
+  source: 'generic',
+  labels,
+  image: 'busybox:1.36',
+  instanceCap,
+});
+
+describe('a provision batch reads and reserves together (real DynamoDB, SQS and API server)', () => {
+  let system: ProvisioningSystem;
+  let dynamo: AwsFaultProxy;
+
+  beforeAll(async () => {
+    dynamo = await startAwsFaultProxy(requiredTestEnv('dynamoDbEndpoint'));
+    system = await startProvisioningSystem({
+      dynamoDbEndpoint: dynamo.endpoint,
+      templates: [gen('gen-many', ['many'], 50), gen('gen-five', ['five'], 5)],
+    });
+  });
+  afterAll(async () => {
+    await system.close();
+    await dynamo.close();
+  });
+
+  async function queue(prefix: string, labels: string[], count: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let index = 0; index < count; index++) {
+      const answer = await system.sendWebhook(
+        'generic',
+        { action: 'queued', job: { id: `${prefix}-${index}`, labels } },
+        { 'x-pitcrew-delivery': `${prefix}-${index}` },
+      );
+      expect(answer.statusCode).toBe(202);
+      ids.push(String(answer.body.requestId));
+    }
+    return ids;
+  }
+
+  const operations = (from: number): Record<string, number> =>
+    dynamo.calls
+      .slice(from)
+      .reduce<Record<string, number>>(
+        (counts, call) => ({ ...counts, [call.operation]: (counts[call.operation] ?? 0) + 1 }),
+        {},
+      );
+
+  it('ten requests of one template: one BatchGetItem, one settings read, one transaction, ten pods', async () => {
+    const ids = await queue('many', ['many'], 10);
+    const from = dynamo.calls.length;
+    const batch = await system.pollOnce(2);
+    expect(batch).toEqual({ received: 10, failed: 0 });
+    const calls = operations(from);
+    expect(calls).toMatchObject({ BatchGetItem: 1, GetItem: 1, TransactWriteItems: 1 });
+    // What is left per request: recording its pod.
+    expect(calls.UpdateItem).toBe(10);
+    const statuses = await Promise.all(ids.map(async (id) => (await system.requests.get(id))?.status));
+    expect(statuses.every((status) => status === 'provisioned')).toBe(true);
+    expect(
+      (await system.listPods()).filter(
+        (pod) => pod.metadata?.labels?.['pitcrew.dev/template'] === 'gen-many',
+      ),
+    ).toHaveLength(10);
+  });
+
+  it('a batch larger than the room left falls back to one reservation each and fills the cap exactly', async () => {
+    const ids = await queue('five', ['five'], 10);
+    const batch = await system.pollOnce(2);
+    expect(batch.received).toBe(10);
+    const statuses = await Promise.all(ids.map(async (id) => (await system.requests.get(id))?.status));
+    expect(statuses.filter((status) => status === 'provisioned')).toHaveLength(5);
+    expect(statuses.filter((status) => status === 'waiting')).toHaveLength(5);
+    expect(
+      (await system.listPods()).filter(
+        (pod) => pod.metadata?.labels?.['pitcrew.dev/template'] === 'gen-five',
+      ),
+    ).toHaveLength(5);
+  });
+});
