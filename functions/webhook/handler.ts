@@ -1,6 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -43,13 +42,15 @@ async function handleWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayP
   );
   const rawBody = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
   const outcome = await receiveWebhook({ source: event.pathParameters?.source, headers, rawBody }, ports);
-  metrics.addDimension('outcome', outcome.kind);
-  metrics.addMetric(metricNames.webhooks, MetricUnit.Count, 1);
+  // A metric of its own, written now: its `outcome` dimension must not meet another call's.
+  metrics
+    .singleMetric()
+    .addDimension('outcome', outcome.kind)
+    .addMetric(metricNames.webhooks, MetricUnit.Count, 1);
   return toHttpResponse(outcome);
 }
 
 export const handler = middy(handleWebhook)
   .use(captureLambdaHandler(tracer))
   .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
   .use(refreshSecrets(runtime, logger));

@@ -17,7 +17,11 @@ export interface CfnTemplate {
  * to serverless (`--param=tracing=Active`). Test files run in parallel workers and all build into
  * dist/, so builds take turns under a lock directory.
  */
-export function packageTemplate(stage = 'test', args: readonly string[] = []): CfnTemplate {
+export function packageTemplate(
+  stage = 'test',
+  args: readonly string[] = [],
+  options: { build?: boolean } = {},
+): CfnTemplate {
   const out = mkdtempSync(join(tmpdir(), 'pitcrew-package-'));
   const env = {
     ...process.env,
@@ -28,7 +32,8 @@ export function packageTemplate(stage = 'test', args: readonly string[] = []): C
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
   };
   withBuildLock(() => {
-    execFileSync('npx', ['tsx', 'scripts/build.ts'], { env, stdio: 'pipe' });
+    // `build: false` packages what dist/ holds (every build here bundles the same config).
+    if (options.build !== false) execFileSync('npx', ['tsx', 'scripts/build.ts'], { env, stdio: 'pipe' });
     execFileSync('npx', ['serverless', 'package', '--stage', stage, '--package', out, ...args], {
       env,
       stdio: 'pipe',
