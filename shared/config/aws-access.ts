@@ -90,12 +90,12 @@ const document = (statements: PolicyStatement[]): PolicyDocument => ({
 
 /**
  * Each function's read access to secrets and the cluster, exactly what the config names and nothing
- * more: the webhook reads the CI connections' secrets; the functions that reach Kubernetes read those
+ * more: the webhook reads the CI webhook secrets only; the functions that reach Kubernetes read every CI secret
  * and the cluster's token (and may call DescribeCluster on that one EKS cluster). scripts/build.ts
  * writes this to dist/access.json, and serverless.yml gives each role its document.
  */
 export function accessPolicies(config: PitcrewConfig): Record<FunctionName, PolicyDocument> {
-  const sourceReads = readStatements(sourceSecretEntries(config.sources));
+  const sourceReads = readStatements(sourceSecretEntries(config.sources, 'webhook'));
   const clusterReads = [
     ...readStatements([...sourceSecretEntries(config.sources), ...clusterSecretEntries(config.cluster)]),
     ...clusterStatements(config.cluster),

@@ -1,11 +1,18 @@
 import type { PitcrewConfig, SecretRef } from './file-schema';
 import type { SecretEntry } from './secrets';
 
-/** Every secret the configured CI connections need, by config key (what the runtime resolves). */
-export function sourceSecretEntries(sources: PitcrewConfig['sources']): SecretEntry[] {
+/**
+ * The secrets the configured CI connections need, by config key (what the runtime resolves):
+ * `all` of them for the functions that call the CIs, or only the webhook secrets for the webhook
+ * function, which verifies signatures and never calls a CI (so its role cannot read API credentials).
+ */
+export function sourceSecretEntries(
+  sources: PitcrewConfig['sources'],
+  scope: 'all' | 'webhook' = 'all',
+): SecretEntry[] {
   const entries: SecretEntry[] = [];
   const add = (where: string, ref: SecretRef | undefined): void => {
-    if (ref) entries.push({ where, ref });
+    if (ref && (scope === 'all' || where.endsWith('.webhookSecret'))) entries.push({ where, ref });
   };
   if (sources.github) {
     add('sources.github.webhookSecret', sources.github.webhookSecret);

@@ -39,6 +39,9 @@ export interface RuntimeOptions {
   readonly cluster?: Omit<ClusterAccessDeps, 'secrets' | 'region'>;
 }
 
+/** What the webhook's adapters hold instead of CI API credentials (see secretOf below). */
+const notForTheWebhook = '(CI API credentials are not available to the webhook function)';
+
 /**
  * Everything a function needs, built once per container at cold start from the environment and the
  * config file: settings, the config, every secret it names, the AWS clients and, for the functions
@@ -59,7 +62,7 @@ export async function createRuntime(
     reader: options.secretReader ?? createAwsSecretReader({ region: settings.region }),
     maxAgeSeconds: config.secrets.maxAgeSeconds,
   });
-  const entries = sourceSecretEntries(config.sources);
+  const entries = sourceSecretEntries(config.sources, fn === 'webhook' ? 'webhook' : 'all');
   // One after the other, not in parallel: jest's ESM loader cannot link two dynamic imports that
   // share modules at once, and a DescribeCluster is the only AWS call the cluster side may add.
   const resolved = await resolveSecrets(secrets, entries);
@@ -72,6 +75,9 @@ export async function createRuntime(
   let values = resolved;
   const secretOf = (_ref: unknown, where: string): string => {
     const value = values.get(where);
+    // The webhook resolves only webhook secrets (its role may read no more): its adapters are built
+    // with a stand-in for the API credentials, which it never uses, as it only parses and verifies.
+    if (value === undefined && fn === 'webhook') return notForTheWebhook;
     if (value === undefined) throw new Error(`${where} was not resolved`);
     return value;
   };

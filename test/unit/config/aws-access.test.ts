@@ -30,10 +30,18 @@ describe('accessPolicies (each role reads exactly the secrets the config names)'
   const policies = accessPolicies(withSecrets);
 
   it('turns parameter names into ARNs, each once, with {stage} left for serverless to fill in', () => {
-    expect(allowed(policies.webhook, 'ssm:GetParameter')).toEqual([
+    expect(allowed(policies.provision, 'ssm:GetParameter')).toEqual([
       sub(`${account('ssm')}:parameter/pitcrew/\${sls:stage}/generic`),
       sub(`${account('ssm')}:parameter/pitcrew-agent-token`),
+      sub(`${account('ssm')}:parameter/pitcrew/\${sls:stage}/cluster-ca`),
     ]);
+  });
+
+  it('lets the webhook read the webhook secrets only, not the CI API credentials', () => {
+    expect(allowed(policies.webhook, 'ssm:GetParameter')).toEqual([
+      sub(`${account('ssm')}:parameter/pitcrew/\${sls:stage}/generic`),
+    ]);
+    expect(allowed(policies.webhook, 'secretsmanager:GetSecretValue')).toEqual([]);
   });
 
   it('matches a secret by name and the six characters Secrets Manager appends, or by its full ARN', () => {

@@ -45,7 +45,7 @@ function storeOf(values: Record<string, string>) {
 const envFor = (file: string) => ({ ...functionEnv, PITCREW_STAGE: 'prod', PITCREW_CONFIG_FILE: file });
 
 describe('createRuntime', () => {
-  it('resolves the CI secrets of the stage at cold start; the webhook gets no cluster client', async () => {
+  it('resolves only the webhook secrets for the webhook, which gets no cluster client', async () => {
     const store = storeOf({
       '/pitcrew/prod/generic': 'webhook-secret',
       'pitcrew/prod/agents': JSON.stringify({ token: 'agent-token' }),
@@ -54,12 +54,13 @@ describe('createRuntime', () => {
       secretReader: store.reader,
     });
     expect(runtime.sources.generic?.webhookSecret).toBe('webhook-secret');
-    expect(store.reads.sort()).toEqual(['/pitcrew/prod/generic', 'pitcrew/prod/agents']);
+    // Not the agent token: the webhook verifies signatures and never calls a CI.
+    expect(store.reads.sort()).toEqual(['/pitcrew/prod/generic']);
     expect(() => runtime.agents()).toThrow(/the webhook function has no cluster access/);
   });
 
   it('names every missing secret in one ConfigError', async () => {
-    const failure = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + sources)), {
+    const failure = await createRuntime('provision', envFor(configFile(kubeconfigCluster + sources)), {
       secretReader: storeOf({}).reader,
     }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConfigError);
