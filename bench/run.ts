@@ -15,7 +15,9 @@ import { measureEndToEnd } from './measures/end-to-end';
 import { measureReaperScale } from './measures/reaper-scale';
 import { measureWebhook } from './measures/webhook';
 
-const provisioners = 3;
+// Lambda starts polling an SQS queue with five concurrent batches and scales up from there
+// (https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-scaling): five pollers here.
+const provisioners = 5;
 const all = ['webhook', 'end-to-end', 'burst', 'cap', 'cost', 'cold-start', 'reaper'] as const;
 type Measure = (typeof all)[number];
 

@@ -1,5 +1,5 @@
 import { CoreV1Api, KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDev, type DevSystem } from '../../infra/local/dev/run-dev';
@@ -127,6 +127,7 @@ export async function startBenchSystem(options: { provisioners: number }): Promi
       await dev.stop();
       await Promise.all([dynamo.close(), sqs.close()]);
       await servers.stop();
+      rmSync(servers.workDir, { recursive: true, force: true });
     },
   };
 }
@@ -182,13 +183,30 @@ async function watchPods(kubeConfig: KubeConfig, namespace: string): Promise<Pod
     for (const waiter of waiters) waiter();
   };
 
+  // The API server ends a watch now and then (a timeout, or load): list again to catch up on what
+  // happened meanwhile, then watch from there. A pod the list no longer has was deleted.
+  const core = kubeConfig.makeApiClient(CoreV1Api);
   const watch = new Watch(kubeConfig);
-  const request = await watch.watch(
-    `/api/v1/namespaces/${namespace}/pods`,
-    {},
-    (type: string, pod: V1Pod) => onEvent(type, pod),
-    () => undefined,
-  );
+  let stopped = false;
+  let current: { abort(): void } | undefined;
+  async function follow(): Promise<void> {
+    const listed = await core.listNamespacedPod({ namespace });
+    const names = new Set(listed.items.map((pod) => pod.metadata?.name ?? ''));
+    for (const [name, state] of pods)
+      if (!state.gone && !names.has(name)) onEvent('DELETED', { metadata: { name, labels: {} } });
+    for (const pod of listed.items) onEvent('MODIFIED', pod);
+    current = await watch.watch(
+      `/api/v1/namespaces/${namespace}/pods`,
+      { resourceVersion: listed.metadata?.resourceVersion, allowWatchBookmarks: true },
+      (type: string, pod: V1Pod) => {
+        if (type !== 'BOOKMARK') onEvent(type, pod);
+      },
+      () => {
+        if (!stopped) setTimeout(() => void follow().catch(() => setTimeout(() => void follow(), 1000)), 100);
+      },
+    );
+  }
+  await follow();
   return {
     pods,
     live,
@@ -210,6 +228,9 @@ async function watchPods(kubeConfig: KubeConfig, namespace: string): Promise<Pod
         waiters.add(check);
       });
     },
-    stop: () => request.abort(),
+    stop: () => {
+      stopped = true;
+      current?.abort();
+    },
   };
 }

@@ -3,37 +3,10 @@ import { renderAgentPod, renderAgentSecret } from '../../shared/templates';
 import type { BenchSystem } from '../lib/system';
 import { benchNamespace } from '../lib/system';
 import { inParallel, round } from '../lib/stats';
+import { benchConfig, cancelAll, pitcrewAgentClient, queueBurst } from '../lib/builds';
 import type { Row } from '../lib/report';
-import { benchConfig, pitcrewAgentClient } from './end-to-end';
 
 const builds = 500;
-
-/** Queues `count` builds with the provisioners paused, so they are let through all at once. */
-export async function queueBurst(
-  system: BenchSystem,
-  prefix: string,
-  labels: string[],
-  count: number,
-): Promise<string[]> {
-  await system.dev.provisioning.pause();
-  const ids = await inParallel(
-    Array.from({ length: count }, (_, index) => `${prefix}-${index}`),
-    20,
-    async (id) => {
-      const { status, requestId } = await system.sendGeneric(id, labels);
-      if (status !== 202 || !requestId) throw new Error(`webhook for ${id} answered ${status}`);
-      return requestId;
-    },
-  );
-  return ids;
-}
-
-/** Cancels requests through the ops function (pod deleted, slot freed), so later measures start clean. */
-export async function cancelAll(system: BenchSystem, requestIds: readonly string[]): Promise<void> {
-  await inParallel(requestIds, 10, async (requestId) => {
-    await system.dev.handlers.ops({ action: 'cancel', requestId }, {}).catch(() => undefined);
-  });
-}
 
 /**
  * Burst: 500 builds queued at once with the caps high; the time until every pod exists, as pods per

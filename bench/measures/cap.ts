@@ -1,7 +1,7 @@
 import type { BenchSystem } from '../lib/system';
 import { round } from '../lib/stats';
 import type { Row } from '../lib/report';
-import { queueBurst } from './burst';
+import { queueBurst } from '../lib/builds';
 
 const builds = 500;
 const template = 'bench-capped';

@@ -3,7 +3,7 @@ import { parse } from 'yaml';
 import type { BenchSystem } from '../lib/system';
 import { round } from '../lib/stats';
 import type { Row } from '../lib/report';
-import { queueBurst } from './burst';
+import { queueBurst } from '../lib/builds';
 
 /**
  * Public list prices, us-east-1, on-demand, as published on the AWS pricing pages in 2026

@@ -1,25 +1,11 @@
-import { configFileSchema } from '../../shared/config';
-import { createAgentClient, createCoreApi } from '../../shared/cluster';
 import { renderAgentPod } from '../../shared/templates';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { benchConfig, cancelAll, pitcrewAgentClient } from '../lib/builds';
 import type { BenchSystem } from '../lib/system';
 import { benchNamespace } from '../lib/system';
 import { quantile, round } from '../lib/stats';
 import type { Row } from '../lib/report';
 
 const builds = 40;
-
-/** The config `pitcrew dev` wrote for the bench, parsed as the functions parse it. */
-export function benchConfig(system: BenchSystem) {
-  return configFileSchema.parse(parse(readFileSync(system.dev.info.configFile, 'utf8')));
-}
-
-/** Pitcrew's own Kubernetes client, as the functions build it: the "same client" of the raw calls. */
-export function pitcrewAgentClient(system: BenchSystem) {
-  const config = benchConfig(system);
-  return createAgentClient(createCoreApi(system.kubeConfig, config.cluster));
-}
 
 /**
  * Webhook → pod created, one build at a time through the whole local system (HTTP, the webhook
@@ -28,10 +14,12 @@ export function pitcrewAgentClient(system: BenchSystem) {
  */
 export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[]; details: object }> {
   const endToEndMs: number[] = [];
+  const requestIds: string[] = [];
   for (let index = 0; index < builds; index++) {
     const started = performance.now();
     const { status, requestId } = await system.sendGeneric(`e2e-${index}`, ['bench']);
     if (status !== 202 || !requestId) throw new Error(`webhook answered ${status}`);
+    requestIds.push(requestId);
     await system.pods.until(
       () => [...system.pods.pods.values()].some((pod) => pod.requestId === requestId),
       30_000,
@@ -60,6 +48,11 @@ export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[
     bareMs.push(performance.now() - started);
   }
 
+  // Leave nothing behind for the measures after this one (the reaper would find these pods stuck).
+  await cancelAll(system, requestIds);
+  await system.core
+    .deleteCollectionNamespacedPod({ namespace: benchNamespace, labelSelector: 'pitcrew.dev/request-id' })
+    .catch(() => undefined);
   const p50 = quantile(endToEndMs, 0.5);
   const bareP50 = quantile(bareMs, 0.5);
   return {

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { createAgentClient, createCoreApi } from '../../shared/cluster';
+import { configFileSchema } from '../../shared/config';
+import { inParallel } from './stats';
+import type { BenchSystem } from './system';
+
+/** The config `pitcrew dev` wrote for the bench, parsed as the functions parse it. */
+export function benchConfig(system: BenchSystem) {
+  return configFileSchema.parse(parse(readFileSync(system.dev.info.configFile, 'utf8')));
+}
+
+/** Pitcrew's own Kubernetes client, as the functions build it: the "same client" of the raw calls. */
+export function pitcrewAgentClient(system: BenchSystem) {
+  const config = benchConfig(system);
+  return createAgentClient(createCoreApi(system.kubeConfig, config.cluster));
+}
+
+/** Queues `count` builds with the provisioners paused, so they are let through all at once. */
+export async function queueBurst(
+  system: BenchSystem,
+  prefix: string,
+  labels: string[],
+  count: number,
+): Promise<string[]> {
+  await system.dev.provisioning.pause();
+  const ids = await inParallel(
+    Array.from({ length: count }, (_, index) => `${prefix}-${index}`),
+    20,
+    async (id) => {
+      const { status, requestId } = await system.sendGeneric(id, labels);
+      if (status !== 202 || !requestId) throw new Error(`webhook for ${id} answered ${status}`);
+      return requestId;
+    },
+  );
+  return ids;
+}
+
+/** Cancels requests through the ops function (pod deleted, slot freed), so later measures start clean. */
+export async function cancelAll(system: BenchSystem, requestIds: readonly string[]): Promise<void> {
+  await inParallel(requestIds, 10, async (requestId) => {
+    await system.dev.handlers.ops({ action: 'cancel', requestId }, {}).catch(() => undefined);
+  });
+}
