@@ -79,7 +79,7 @@ export function parseOpsEvent(event: unknown): OpsEvent {
       typeof event === 'object' && event !== null ? (event as { action?: unknown }).action : undefined;
     throw new OpsInputError(
       'action',
-      `${given === undefined ? 'is required' : `'${String(given)}' is not an action`}: use one of ${opsActions.join(', ')}`,
+      `${given === undefined ? 'is required' : `${describeValue(given)} is not an action`}: use one of ${opsActions.join(', ')}`,
     );
   }
   if (issue.path.length === 0 && issue.code === 'invalid_type')
@@ -91,4 +91,14 @@ export function parseOpsEvent(event: unknown): OpsEvent {
     throw new OpsInputError(issue.keys[0] ?? '?', `is not a field of this action`);
   const field = issue.path.join('.') || 'event';
   throw new OpsInputError(field, issue.message.replace(/^Invalid input: /, ''));
+}
+
+/** A value from the event, quoted for a message; never throws, whatever the value (even `{"toString": null}`). */
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return `'${value.slice(0, 100)}'`;
+  try {
+    return (JSON.stringify(value) ?? typeof value).slice(0, 100);
+  } catch {
+    return typeof value;
+  }
 }

@@ -29,6 +29,8 @@ describe('parseOpsEvent', () => {
     expect(refusal({ action: 'explode' }).message).toMatch(/'explode' is not an action/);
     expect(refusal('status').field).toBe('action');
     expect(refusal(null).field).toBe('action');
+    // A value that cannot be turned into a string the usual way is still quoted, not a crash.
+    expect(refusal({ action: { toString: null } }).message).toMatch(/\{"toString":null\} is not an action/);
   });
 
   it('names the bad field of a known action', () => {
