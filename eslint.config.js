@@ -38,6 +38,12 @@ export default tseslint.config(
     },
   },
   {
+    // Serverless Framework plugins are CommonJS modules: osls loads them with require().
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Tools that require a default export.
     files: ['eslint.config.js', 'jest.config.js', 'test/support/global-*.mjs'],
     rules: { 'no-restricted-syntax': 'off' },

@@ -37,6 +37,8 @@ const ports: ProvisionPorts = {
   settings: createSettingsStore(runtime.db, runtime.settings.tableName),
   agents: runtime.agents(),
   logger,
+  sqs: runtime.sqs,
+  queueUrl: runtime.settings.queueUrl,
 };
 const processor = new BatchProcessor(EventType.SQS);
 

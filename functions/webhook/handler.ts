@@ -5,12 +5,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createLogger, createMetrics, createTracer, metricNames, refreshSecrets } from '../../shared/lambda';
 import { createRuntime } from '../../shared/runtime';
-import {
-  createCapacityStore,
-  createDeliveryStore,
-  createRequestStore,
-  createSettingsStore,
-} from '../../shared/state';
+import { createDeliveryStore, createRequestStore } from '../../shared/state';
 import { receiveWebhook, type WebhookPorts } from '../../shared/webhook';
 import { toHttpResponse } from './http-response';
 
@@ -24,9 +19,6 @@ tracer.captureAWSv3Client(runtime.sqs);
 const ports: WebhookPorts = {
   sources: runtime.sources,
   templates: runtime.config.templates,
-  globalCap: runtime.config.capacity.globalCap,
-  capacity: createCapacityStore(runtime.db, runtime.settings.tableName),
-  settings: createSettingsStore(runtime.db, runtime.settings.tableName),
   requests: createRequestStore(runtime.db, runtime.settings.tableName),
   deliveries: createDeliveryStore(runtime.db, runtime.settings.tableName),
   sqs: runtime.sqs,

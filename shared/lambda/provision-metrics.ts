@@ -22,6 +22,7 @@ export function publishProvisionOutcome(metrics: Metrics, outcome: ProvisionOutc
       metrics.addMetric(metricNames.provisionWaiting, MetricUnit.Count, 1);
       return;
     case 'skipped':
+    case 'ended':
       return;
   }
 }

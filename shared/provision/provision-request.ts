@@ -1,3 +1,4 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import type { AgentClient } from '../cluster/agents';
 import { ClusterError } from '../cluster/errors';
@@ -8,13 +9,14 @@ import { CiError } from '../sources/errors';
 import type { AgentRequest } from '../sources/types';
 import type { CapacityStore } from '../state/capacity-store';
 import type { RequestStore } from '../state/request-store';
-import type { SettingsStore } from '../state/settings-store';
+import type { RuntimeSettings, SettingsStore } from '../state/settings-store';
 import { StateUnavailableError } from '../state/errors';
 import { queueLimits } from '../queue/limits';
 import { renderAgentPod, renderAgentSecret } from '../templates/pod';
 import type { SourceRegistry } from '../webhook/receive-webhook';
 import { decideProvision } from './decide';
 import { RetryLaterError } from './errors';
+import { finishRequest } from './finish-request';
 import type { Prepared } from './prepare-batch';
 
 export interface ProvisionPorts {
@@ -27,6 +29,9 @@ export interface ProvisionPorts {
   readonly settings: SettingsStore;
   readonly agents: AgentClient;
   readonly logger: LoggerPort;
+  /** Where waiting requests are re-enqueued when an ended build frees its slot (finish-request.ts). */
+  readonly sqs: SQSClient;
+  readonly queueUrl: string;
   /**
    * How long one attempt may run at most: the provision function's timeout (the default). A second
    * attempt at the same request waits that long for the first before it takes over.
@@ -44,7 +49,9 @@ export type ProvisionOutcome =
     }
   | { readonly kind: 'waiting'; readonly reason: string }
   | { readonly kind: 'skipped'; readonly reason: string }
-  | { readonly kind: 'failed'; readonly reason: string };
+  | { readonly kind: 'failed'; readonly reason: string }
+  /** The CI had ended the build: its agent is removed and its slot given back. */
+  | { readonly kind: 'ended'; readonly status: 'completed' | 'cancelled' };
 
 /**
  * Provisions one request: reserve a slot, ask the CI for the agent's credentials, create the pod and
@@ -66,6 +73,7 @@ export async function provisionRequest(
   const log = (message: string, extra: Record<string, unknown> = {}): void =>
     ports.logger.info(message, { requestId, jobKey: record?.jobKey, ...extra });
   const decision = decideProvision(record, runtime.drained);
+  if (decision.kind === 'finish' && record) return finishRequest(record, runtime, ports);
   if (decision.kind === 'skip' || !record) {
     if (record && isTerminal(record.status)) await removeUnusedAgent(record, ports);
     return { kind: 'skipped', reason: decision.kind === 'skip' ? decision.reason : 'no record' };
@@ -126,7 +134,7 @@ export async function provisionRequest(
           { podName },
           ['reason', 'attemptUntilMs'],
         );
-        if (!adopted) return abandonAgent(record, template, podName, ports);
+        if (!adopted) return abandonAgent(record, template, podName, runtime, ports);
         log('adopted the agent a previous attempt created', { podName });
         return { kind: 'provisioned', podName, adopted: true, queuedAt: record.createdAt };
       }
@@ -167,7 +175,7 @@ export async function provisionRequest(
       { podName, externalId: credentials.externalId },
       ['reason', 'attemptUntilMs'],
     );
-    if (!recorded) return abandonAgent(record, template, podName, ports);
+    if (!recorded) return abandonAgent(record, template, podName, runtime, ports);
     log('agent pod created', { podName, adopted: created.adopted });
     return { kind: 'provisioned', podName, adopted: created.adopted, queuedAt: record.createdAt };
   } catch (error) {
@@ -240,9 +248,18 @@ async function abandonAgent(
   record: RequestRecord,
   template: AgentTemplate,
   podName: string,
+  runtime: RuntimeSettings,
   ports: ProvisionPorts,
 ): Promise<ProvisionOutcome> {
   const now = await ports.requests.get(record.requestId);
+  // The CI ended the build while this attempt made its agent: finish it here and now (remove the
+  // agent, give the slot back) rather than leave it for the message the webhook sent.
+  if (now?.status === 'ending') {
+    const finished = await finishRequest(now, runtime, ports);
+    return finished.kind === 'ended'
+      ? { kind: 'skipped', reason: `the build was ${finished.status} while its agent was being made` }
+      : finished;
+  }
   if (!now || !isTerminal(now.status))
     return { kind: 'skipped', reason: `another attempt moved the request to ${now?.status ?? 'nowhere'}` };
   await ports.agents.deletePod(ports.config.namespace, podName);

@@ -101,7 +101,7 @@ export async function settle(
 ): Promise<'retried' | 'ended' | 'none'> {
   if (!record || outcome === 'none') return 'none';
   const to: RequestStatus = outcome === 'retry' ? 'queued' : outcome;
-  const from: RequestStatus[] = ['provisioning', 'provisioned', 'started', 'queued', 'waiting'];
+  const from: RequestStatus[] = ['provisioning', 'provisioned', 'started', 'ending', 'queued', 'waiting'];
   const countRetry = outcome === 'retry';
   const moved =
     record.holdsSlot && record.template

@@ -3,11 +3,11 @@ import { isTerminal, type RequestRecord } from '../requests/record';
 import type { PodView } from './pod-view';
 import type { ReapRules } from './rules';
 
-export const deleteReasons = ['finished', 'stuck', 'too-old', 'orphan', 'idle', 'over-cap'] as const;
+export const deleteReasons = ['finished', 'ended', 'stuck', 'too-old', 'orphan', 'idle', 'over-cap'] as const;
 export type DeleteReason = (typeof deleteReasons)[number];
 
 /** What happens to the build of a pod the reaper deletes. */
-export type BuildOutcome = 'completed' | 'failed' | 'retry' | 'none';
+export type BuildOutcome = 'completed' | 'cancelled' | 'failed' | 'retry' | 'none';
 
 export type PodDecision =
   | { readonly kind: 'keep' }
@@ -20,7 +20,7 @@ export type PodDecision =
   /** A Jenkins agent that may be idle: read its busy state right before deleting (act.ts). */
   | {
       readonly kind: 'delete-if-idle';
-      readonly reason: 'idle' | 'orphan';
+      readonly reason: 'idle' | 'orphan' | 'ended';
       readonly message: string;
       readonly outcome: BuildOutcome;
     };
@@ -54,13 +54,19 @@ function finishedDecision(
   const message = failed
     ? `the agent exited with code ${pod.exitCode ?? '?'} (${pod.exitReason ?? 'Failed'})`
     : 'the agent finished';
-  return {
-    kind: 'delete',
-    reason: 'finished',
-    message,
-    outcome: active ? (failed ? 'failed' : 'completed') : 'none',
-  };
+  // An ending build's result is what the CI said of it, whatever the agent's exit.
+  const outcome = !active
+    ? 'none'
+    : record.status === 'ending'
+      ? endOf(record)
+      : failed
+        ? 'failed'
+        : 'completed';
+  return { kind: 'delete', reason: 'finished', message, outcome };
 }
+
+/** What an `ending` request becomes once its agent is gone. */
+const endOf = (record: RequestRecord): 'completed' | 'cancelled' => record.endAs ?? 'completed';
 
 function stuckMessage(pod: PodView, template: AgentTemplate): string | undefined {
   if (pod.waitingReason?.includes('Image') || pod.waitingReason === 'ErrImagePull') {
@@ -87,6 +93,15 @@ export function decidePod(
   if (pod.deleting) return { kind: 'keep' };
   if (pod.phase === 'Succeeded' || pod.phase === 'Failed')
     return finishedDecision(pod, record, template, nowMs);
+
+  // The CI ended its build while the agent held a slot: the agent goes now (a Jenkins agent only
+  // once idle), and the slot with it. Usually the provision function got there first.
+  if (record?.status === 'ending' && record.podName === pod.name) {
+    const message = `its build was ${endOf(record)} at the CI`;
+    return pod.source === 'jenkins'
+      ? { kind: 'delete-if-idle', reason: 'ended', message, outcome: endOf(record) }
+      : { kind: 'delete', reason: 'ended', message, outcome: endOf(record) };
+  }
 
   // A waiting request holds no slot, so no pod of it may run: one that does was made by an attempt
   // whose answer was lost (the API server created it after the client timed out) and would run
@@ -157,7 +172,9 @@ export type RecordDecision =
    * Queued, or provisioning with its pod, long ago with maybe no message left: send one again
    * (provisioning is idempotent and adopts a pod that exists).
    */
-  | { readonly kind: 'resend' };
+  | { readonly kind: 'resend' }
+  /** Its build ended at the CI and its agent is gone: give the slot back, ending it as the CI said. */
+  | { readonly kind: 'ended'; readonly outcome: 'completed' | 'cancelled' };
 
 /** The decision for an active request, given whether its pod was in the list. */
 export function decideRecord(
@@ -169,6 +186,7 @@ export function decideRecord(
 ): RecordDecision {
   // A tombstone (an end or start event for a build never queued here) has no pod to lose.
   if (record.tombstone) return { kind: 'keep' };
+  if (record.status === 'ending' && !podListed) return { kind: 'ended', outcome: endOf(record) };
   const age = seconds(new Date(record.statusSince).getTime(), nowMs);
   if (
     (record.status === 'provisioned' || record.status === 'started') &&

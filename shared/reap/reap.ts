@@ -39,6 +39,7 @@ const activeStatuses: readonly RequestStatus[] = [
   'provisioning',
   'provisioned',
   'started',
+  'ending',
 ];
 
 /**
@@ -113,6 +114,10 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
         await deregisterLost(act, record, template);
         if ((await settle(act, record, decision.outcome, 'lost: its pod vanished')) === 'retried')
           report.retried += 1;
+      } else if (decision.kind === 'ended') {
+        settled.add(record.requestId);
+        await deregisterLost(act, record, template);
+        await settle(act, record, decision.outcome, `the CI ${decision.outcome} the build`);
       } else if (decision.kind === 'resend') {
         await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId: record.requestId });
         report.resent += 1;

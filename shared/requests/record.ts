@@ -9,6 +9,10 @@ import { ciSources } from '../sources/names';
  *     v  │ capacity frees   │ permanent failure: failed (slot released)
  *   waiting (at a cap, or drained)
  *   any non-terminal ──CI says completed/cancelled──> completed | cancelled
+ *   ...one holding a slot: ──> ending ──agent removed (provision, or the reaper)──> completed | cancelled
+ *
+ * `ending` keeps the slot until the agent is gone, so a cap counts every live agent: a Jenkins agent
+ * stays connected after its build, and a new one must not start beside it over the cap.
  *
  * A completed/cancelled event for an unknown build writes a tombstone in that terminal state, so a
  * late `queued` event for it creates nothing.
@@ -19,6 +23,7 @@ export const requestStatuses = [
   'provisioning',
   'provisioned',
   'started',
+  'ending',
   'completed',
   'cancelled',
   'failed',
@@ -71,6 +76,8 @@ export const requestRecordSchema = z.object({
    * then instead of making credentials of its own, which would replace the first attempt's.
    */
   attemptUntilMs: z.number().optional(),
+  /** What an `ending` request becomes once its agent is gone: what the CI said of the build. */
+  endAs: z.enum(['completed', 'cancelled']).optional(),
   /** True when written by an end event before any queued event (see above). */
   tombstone: z.boolean().optional(),
   expiresAt: z.number().optional(),

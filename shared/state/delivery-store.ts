@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
 
@@ -46,12 +46,6 @@ export function createDeliveryStore(
         if (error instanceof ConditionalCheckFailedException) return 'duplicate';
         throw new StateUnavailableError('PutItem (delivery)', { cause: error });
       }
-    },
-    /** Forgets a delivery whose handling failed, so the CI's retry of it is not taken for a duplicate. */
-    async forget(source: string, deliveryId: string): Promise<void> {
-      await db
-        .send(new DeleteCommand({ TableName: tableName, Key: keys.delivery(source, deliveryId) }))
-        .catch(() => undefined);
     },
   };
 }

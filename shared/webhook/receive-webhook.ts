@@ -1,11 +1,8 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { capacityLimits } from '../capacity/limits';
-import { wakeWaiting } from '../capacity/wake';
-import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
-import type { CapacityStore } from '../state/capacity-store';
-import type { SettingsStore } from '../state/settings-store';
+import type { AgentTemplate } from '../config/file-schema';
 import type { LoggerPort } from '../ports/logger';
 import { QueueUnavailableError } from '../queue/errors';
+import { sendProvisionMessage } from '../queue/provision-queue';
 import { requestIdFor } from '../requests/identity';
 import { ciSources, isCiSource, type CiSource } from '../sources/names';
 import { verifySignature } from '../sources/signature';
@@ -26,9 +23,6 @@ export type SourceRegistry = Partial<Record<CiSource, ConfiguredSource>>;
 export interface WebhookPorts {
   readonly sources: SourceRegistry;
   readonly templates: readonly AgentTemplate[];
-  readonly capacity: CapacityStore;
-  readonly settings: SettingsStore;
-  readonly globalCap: PitcrewConfig['capacity']['globalCap'];
   readonly requests: RequestStore;
   readonly deliveries: DeliveryStore;
   readonly sqs: SQSClient;
@@ -159,15 +153,14 @@ async function endBuild(
         ? { kind: 'recorded', requestId, status: started.status }
         : { kind: 'ignored', requestId, reason: `build is ${ended.record.status}` };
     }
-    if (ended.record.template && (await ports.capacity.release(requestId, ended.record.template, to))) {
-      const runtime = await ports.settings.get();
-      const limits = capacityLimits(
-        { capacity: { globalCap: ports.globalCap }, templates: ports.templates },
-        runtime,
-      );
-      // Drained: waiting work stays waiting until an operator resumes.
-      if (!runtime.drained) await wakeWaiting(ports, limits, 1);
-      return { kind: 'recorded', requestId, status: to };
+    // It holds a slot, so its agent may live: the slot is kept until the agent is gone (a cap counts
+    // live agents), and the provision function, which reaches the cluster, removes the agent now,
+    // gives the slot back and wakes the oldest waiting request, seconds from now rather than at the
+    // reaper's next run. The reaper finishes it if this message is lost.
+    const ending = await ports.requests.transition(requestId, [ended.record.status], 'ending', { endAs: to });
+    if (ending) {
+      await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId });
+      return { kind: 'recorded', requestId, status: 'ending' };
     }
   }
   throw new StateUnavailableError('ending a request (it kept changing)', { cause: undefined });

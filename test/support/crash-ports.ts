@@ -43,6 +43,8 @@ export function provisionPortsFor(system: ProvisioningSystem): ProvisionPorts {
     capacity: createCapacityStore(system.db, table),
     settings: createSettingsStore(system.db, table),
     agents: createAgentClient(system.core),
+    sqs: system.sqs,
+    queueUrl: system.resources.queueUrl,
     logger: silentLogger,
     // An attempt that dies holds its request this long: SQS brings its message back sooner in tests
     // than on AWS (1 s, not 6 x the function timeout), so the next attempt need not wait 30 s.

@@ -45,6 +45,8 @@ export interface SystemOptions {
   readonly clusterTimeouts?: { readonly connectTimeoutMs?: number; readonly requestTimeoutMs?: number };
   /** A static token for generic agents (`sources.generic.agentToken`). */
   readonly genericAgentToken?: string;
+  /** Let the handlers print their CloudWatch metrics (EMF) on stdout; off by default. */
+  readonly emitMetrics?: boolean;
   /** The handlers' POWERTOOLS_LOG_LEVEL; PITCREW_TEST_LOG_LEVEL or ERROR by default. */
   readonly logLevel?: string;
 }
@@ -129,6 +131,8 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
     PITCREW_SQS_ENDPOINT: options.sqsEndpoint ?? requiredTestEnv('sqsEndpoint'),
     PITCREW_DYNAMODB_ENDPOINT: options.dynamoDbEndpoint ?? requiredTestEnv('dynamoDbEndpoint'),
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.PITCREW_TEST_LOG_LEVEL ?? 'ERROR',
+    // CloudWatch metrics (EMF lines on stdout) only where a test reads them.
+    POWERTOOLS_METRICS_DISABLED: options.emitMetrics ? 'false' : 'true',
   };
   const webhook = (await importHandler('webhook', env)).handler as unknown as WebhookHandler;
   const provisionHandler = (await importHandler('provision', env)).handler as unknown as SqsHandler;

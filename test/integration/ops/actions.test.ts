@@ -248,7 +248,9 @@ describe('the ops function, each action against the real servers', () => {
     );
     const unknown = await failure({ action: 'caps', template: 'nope', cap: 2 });
     expect(unknown.name).toBe('OpsInputError');
-    expect(unknown.message).toMatch(/'template' 'nope' is not a configured template: use one of .*gen-capped/);
+    expect(unknown.message).toMatch(
+      /'template' 'nope' is not a configured template: use one of .*gen-capped/,
+    );
     const global = await run({ action: 'caps', cap: 50 });
     expect(global).toMatchObject({
       changed: { from: 100, to: 50 },

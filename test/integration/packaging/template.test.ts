@@ -98,8 +98,12 @@ describe('serverless package (offline, no AWS credentials)', () => {
   // What each function's code calls (shared/state/*-store.ts): DynamoDB Local has no IAM, so only
   // this test can catch a missing grant before AWS does.
   it.each([
-    ['WebhookRole', ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'ConditionCheckItem'], true],
-    ['ProvisionRole', ['GetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem'], false],
+    ['WebhookRole', ['GetItem', 'PutItem', 'UpdateItem'], false],
+    [
+      'ProvisionRole',
+      ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query'],
+      true,
+    ],
     ['ReapRole', ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'ConditionCheckItem'], true],
   ])('%s grants the DynamoDB actions its function uses', (roleId, actions, needsIndex) => {
     const policies = (props(roleId).Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[];

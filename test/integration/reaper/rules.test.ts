@@ -18,6 +18,7 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
   let system: ProvisioningSystem;
   beforeAll(async () => {
     system = await startProvisioningSystem({
+      emitMetrics: true,
       // Graces of 0 so the test need not wait; the rules are the same.
       reaper: { orphanGraceSeconds: 0, stuckGraceSeconds: 0, lostGraceSeconds: 0, staleQueuedSeconds: 3600 },
       templates: [
@@ -215,7 +216,7 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     expect(await counter(keys.templateCounter('gen-linux'))).toBe(before);
   });
 
-  it('wakes a waiting request as soon as a completion frees the slot', async () => {
+  it('on a completion, keeps the slot until the agent is gone, then wakes the waiting request at once', async () => {
     const first = await provisioned('cap-1', ['capped']);
     await system.sendWebhook('generic', queued('cap-2', ['capped']), { 'x-pitcrew-delivery': 'd-cap-2' });
     await system.provisionAll();
@@ -227,14 +228,36 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
       { action: 'completed', job: { id: 'cap-1', labels: ['capped'] } },
       { 'x-pitcrew-delivery': 'd-cap-1-done' },
     );
-    expect(done.body).toMatchObject({ status: 'completed' });
+    // The webhook cannot reach the cluster: the agent still runs, so the slot stays taken for now.
+    expect(done.body).toMatchObject({ status: 'ending' });
+    expect(await system.requests.get(first.requestId)).toMatchObject({ status: 'ending', holdsSlot: true });
+    expect((await system.requests.get(second))?.status).toBe('waiting');
+
+    // The provision function removes the agent, frees the slot and wakes the waiting request, which
+    // it then provisions: one batch after another, no reaper run needed.
+    await system.provisionAll();
     expect(await system.requests.get(first.requestId)).toMatchObject({
       status: 'completed',
       holdsSlot: false,
     });
-    expect((await system.requests.get(second))?.status).toBe('queued');
-    await system.provisionAll();
+    const gone = (await system.listPods()).filter(
+      (pod) => pod.metadata?.name === first.podName && !pod.metadata?.deletionTimestamp,
+    );
+    expect(gone).toEqual([]);
     expect((await system.requests.get(second))?.status).toBe('provisioned');
+  });
+
+  it('finishes an ending request whose message was lost: the reaper removes the agent and frees the slot', async () => {
+    const { requestId, podName } = await provisioned('end-lost');
+    await system.requests.transition(requestId, ['provisioned'], 'ending', { endAs: 'cancelled' });
+    const report = await system.reapNow();
+    expect(report.deleted.ended).toBe(1);
+    expect(await system.requests.get(requestId)).toMatchObject({ status: 'cancelled', holdsSlot: false });
+    expect(
+      (await system.listPods()).filter(
+        (pod) => pod.metadata?.name === podName && !pod.metadata?.deletionTimestamp,
+      ),
+    ).toEqual([]);
   });
 
   it('trims only pending pods, newest first, when an operator lowers a cap', async () => {
@@ -305,6 +328,28 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     expect((await system.requests.get(requestId))?.reason).toMatch(
       /idle: no build started on it within 0 minutes/,
     );
+  });
+
+  it('a Jenkins build that ended while its agent took another build: the agent stays until idle, then goes', async () => {
+    const { requestId, podName } = await provisioned('9002', ['linux'], 'jenkins');
+    system.jenkins.state.nodes.get(podName)!.busy = true;
+    const done = await system.sendWebhook(
+      'jenkins',
+      { action: 'completed', job: { id: 9002, labels: ['linux'] } },
+      { 'x-pitcrew-delivery': 'd-9002-done' },
+    );
+    expect(done.body).toMatchObject({ status: 'ending' });
+    await system.provisionAll();
+    // Busy: nothing was removed and the slot is still held.
+    expect(await system.requests.get(requestId)).toMatchObject({ status: 'ending', holdsSlot: true });
+    expect(await podNames()).toContain(podName);
+    expect((await system.reapNow()).keptBusy).toBeGreaterThanOrEqual(1);
+
+    system.jenkins.state.nodes.get(podName)!.busy = false;
+    expect((await system.reapNow()).deleted.ended).toBe(1);
+    expect(system.jenkins.state.nodes.has(podName)).toBe(false);
+    expect(await podNames()).not.toContain(podName);
+    expect(await system.requests.get(requestId)).toMatchObject({ status: 'completed', holdsSlot: false });
   });
 
   it('does nothing while another run holds the lease', async () => {

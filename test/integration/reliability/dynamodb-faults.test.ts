@@ -110,7 +110,11 @@ describe('DynamoDB throttling and errors', () => {
     }
     const faults = proxy.faultCounts();
     proxy.clearRules();
-    expect(faults.throttle + faults.internal + faults['lost-answer']).toBeGreaterThan(30);
+    // Enough faults to matter: about a third of all calls (batches read and reserve together, so
+    // 15 builds make fewer calls than they would one by one; the share, not the count, is fixed).
+    const injected = faults.throttle + faults.internal + faults['lost-answer'];
+    expect(injected).toBeGreaterThan(15);
+    expect(injected / proxy.calls.length).toBeGreaterThan(0.2);
     const ids = [...list.map((build) => requestIdOf(build, system.jenkins.url))];
     const everything = [
       requestIdOf({ source: 'generic', id: 1 }, system.jenkins.url),

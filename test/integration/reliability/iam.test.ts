@@ -122,7 +122,7 @@ describe('the IAM statements of the packaged template (least privilege)', () => 
       expect({
         id,
         forbidden: actions(id).filter((action) =>
-          /^dynamodb:(Scan|Batch|Delete(Table|Backup)|Create|Update(Table|TimeToLive)|Restore|Export|Import)/.test(
+          /^dynamodb:(Scan|BatchWrite|Delete(Table|Backup)|Create|Update(Table|TimeToLive)|Restore|Export|Import)/.test(
             action,
           ),
         ),

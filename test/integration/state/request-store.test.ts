@@ -75,12 +75,12 @@ describe('request records on DynamoDB Local', () => {
     expect(await requests.get('nope')).toBeUndefined();
   });
 
-  it('remembers a delivery id once, and forgets it on request', async () => {
+  it('remembers a delivery id once per source, and tells whether it has been seen', async () => {
     const deliveries = createDeliveryStore(db, resources.tableName);
+    expect(await deliveries.seen('github', 'd-1')).toBe(false);
     expect(await deliveries.remember('github', 'd-1')).toBe('new');
     expect(await deliveries.remember('github', 'd-1')).toBe('duplicate');
+    expect(await deliveries.seen('github', 'd-1')).toBe(true);
     expect(await deliveries.remember('jenkins', 'd-1')).toBe('new');
-    await deliveries.forget('github', 'd-1');
-    expect(await deliveries.remember('github', 'd-1')).toBe('new');
   });
 });

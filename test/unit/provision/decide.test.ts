@@ -18,6 +18,12 @@ describe('decideProvision', () => {
     expect(decideProvision(queuedRecord('r', { status: 'waiting' }), false)).toEqual({ kind: 'reserve' });
   });
 
+  it('finishes an ending request (its agent goes, then its slot), drained or not', () => {
+    const ending = queuedRecord('r', { status: 'ending', holdsSlot: true, endAs: 'cancelled' });
+    expect(decideProvision(ending, false)).toEqual({ kind: 'finish' });
+    expect(decideProvision(ending, true)).toEqual({ kind: 'finish' });
+  });
+
   it('waits while drained, without reserving', () => {
     expect(decideProvision(queuedRecord('r'), true)).toEqual({
       kind: 'wait',

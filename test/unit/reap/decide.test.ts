@@ -194,6 +194,40 @@ describe('decidePod', () => {
   });
 });
 
+describe('decidePod for an ending request', () => {
+  const ending = { ...active, status: 'ending' as const, endAs: 'cancelled' as const };
+
+  it('removes the agent of a build the CI ended, ending it as the CI said', () => {
+    expect(decidePod(pod(), ending, template, now, rules)).toEqual({
+      kind: 'delete',
+      reason: 'ended',
+      message: 'its build was cancelled at the CI',
+      outcome: 'cancelled',
+    });
+  });
+
+  it('checks a Jenkins agent is idle first', () => {
+    expect(decidePod(pod({ source: 'jenkins' }), ending, template, now, rules)).toMatchObject({
+      kind: 'delete-if-idle',
+      reason: 'ended',
+    });
+  });
+
+  it('takes the word of the CI over the exit of the agent for a finished pod', () => {
+    expect(
+      decidePod(pod({ phase: 'Failed', finishedAtMs: ago(5) }), ending, template, now, rules),
+    ).toMatchObject({ kind: 'delete', reason: 'finished', outcome: 'cancelled' });
+  });
+
+  it('gives the slot back when the agent is already gone', () => {
+    expect(decideRecord(ending, false, template, now, rules)).toEqual({
+      kind: 'ended',
+      outcome: 'cancelled',
+    });
+    expect(decideRecord(ending, true, template, now, rules)).toEqual({ kind: 'keep' });
+  });
+});
+
 describe('decideRecord', () => {
   it('marks a provisioned request whose pod vanished as lost and retries it', () => {
     expect(

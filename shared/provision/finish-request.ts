@@ -1,0 +1,61 @@
+import { capacityLimits } from '../capacity/limits';
+import { wakeWaiting } from '../capacity/wake';
+import type { RequestRecord } from '../requests/record';
+import type { RuntimeSettings } from '../state/settings-store';
+import type { ProvisionOutcome, ProvisionPorts } from './provision-request';
+
+/**
+ * An `ending` request: the CI said the build is over while its agent held a slot. Removes the agent
+ * (its pod, and its registration at the CI), then gives the slot back, ending the request as the CI
+ * said, and wakes the oldest waiting request into the freed slot. A Jenkins agent that is busy again
+ * (Jenkins gave it another build) is left: the reaper finishes it once it is idle. Every step is
+ * conditional or idempotent, so a second message, or the reaper, doing the same is harmless.
+ */
+export async function finishRequest(
+  record: RequestRecord,
+  runtime: RuntimeSettings,
+  ports: ProvisionPorts,
+): Promise<ProvisionOutcome> {
+  const podName = record.podName;
+  const adapter = ports.sources[record.source]?.adapter;
+  if (podName) {
+    const agent = await ports.agents.findAgent(ports.config.namespace, podName);
+    if (agent.pod && !agent.pod.metadata?.deletionTimestamp) {
+      if (adapter?.isAgentBusy && (await adapter.isAgentBusy(podName).catch(() => true)))
+        return { kind: 'skipped', reason: 'its agent took another build; the reaper removes it once idle' };
+      await ports.agents.deletePod(ports.config.namespace, podName);
+    }
+    await adapter
+      ?.deregisterAgent({
+        requestId: record.requestId,
+        agentName: podName,
+        labels: [],
+        details: record.details,
+        externalId: record.externalId,
+      })
+      .catch((error: unknown) =>
+        ports.logger.warn('could not deregister the agent; the CI may list it until it times out', {
+          requestId: record.requestId,
+          podName,
+          error: String(error),
+        }),
+      );
+  }
+  const to = record.endAs ?? 'completed';
+  const released =
+    record.template !== undefined &&
+    (await ports.capacity.release(
+      record.requestId,
+      record.template,
+      to,
+      `the CI ${to === 'completed' ? 'completed' : 'cancelled'} the build`,
+    ));
+  if (!released) return { kind: 'skipped', reason: 'already finished' };
+  ports.logger.info('the build ended; its agent is gone and its slot free', {
+    requestId: record.requestId,
+    jobKey: record.jobKey,
+    podName,
+  });
+  if (!runtime.drained) await wakeWaiting(ports, capacityLimits(ports.config, runtime), 1);
+  return { kind: 'ended', status: to };
+}
