@@ -25,7 +25,7 @@ import { createCapacityStore, createRequestStore, createSettingsStore } from '..
 
 const runtime = await createRuntime('provision', process.env);
 const logger = createLogger('provision', runtime.settings.stage);
-const metrics = createMetrics('provision', runtime.settings.stage);
+const metrics = createMetrics('provision', runtime.settings.stage, logger);
 const tracer = createTracer('provision');
 tracer.captureAWSv3Client(runtime.db);
 tracer.captureAWSv3Client(runtime.sqs);

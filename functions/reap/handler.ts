@@ -9,7 +9,7 @@ import { createReapPorts, createRuntime } from '../../shared/runtime';
 
 const runtime = await createRuntime('reap', process.env);
 const logger = createLogger('reap', runtime.settings.stage);
-const metrics = createMetrics('reap', runtime.settings.stage);
+const metrics = createMetrics('reap', runtime.settings.stage, logger);
 const tracer = createTracer('reap');
 tracer.captureAWSv3Client(runtime.db);
 tracer.captureAWSv3Client(runtime.sqs);

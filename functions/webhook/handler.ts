@@ -12,7 +12,7 @@ import { toHttpResponse } from './http-response';
 // Cold start: a bad setting or config key stops the function here with a ConfigError naming it.
 const runtime = await createRuntime('webhook', process.env);
 const logger = createLogger('webhook', runtime.settings.stage);
-const metrics = createMetrics('webhook', runtime.settings.stage);
+const metrics = createMetrics('webhook', runtime.settings.stage, logger);
 const tracer = createTracer('webhook');
 tracer.captureAWSv3Client(runtime.db);
 tracer.captureAWSv3Client(runtime.sqs);

@@ -58,6 +58,21 @@ describe('provision metrics (EMF)', () => {
   });
 });
 
+describe('metrics warnings', () => {
+  it('log an invocation with no metrics at debug, and any other warning as a warning', () => {
+    const calls: [string, string][] = [];
+    const logger = {
+      debug: (message: string) => void calls.push(['debug', message]),
+      info: (message: string) => void calls.push(['info', message]),
+      warn: (message: string) => void calls.push(['warn', message]),
+      error: (message: string) => void calls.push(['error', message]),
+    };
+    const metrics = createMetrics('provision', 'test', logger);
+    metrics.publishStoredMetrics();
+    expect(calls).toEqual([['debug', expect.stringMatching(/^No application metrics to publish/)]]);
+  });
+});
+
 describe('logs', () => {
   it('carry the Lambda request id, the stage, and the job key the domain adds', async () => {
     const lines: string[] = [];
