@@ -1,13 +1,12 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   createLogger,
   createMetrics,
-  createTracer,
+  createTracing,
   publishProvisionOutcome,
   publishProvisionRetry,
   refreshSecrets,
@@ -26,9 +25,7 @@ import { createCapacityStore, createRequestStore, createSettingsStore } from '..
 const runtime = await createRuntime('provision', process.env);
 const logger = createLogger('provision', runtime.settings.stage);
 const metrics = createMetrics('provision', runtime.settings.stage, logger);
-const tracer = createTracer('provision');
-tracer.captureAWSv3Client(runtime.db);
-tracer.captureAWSv3Client(runtime.sqs);
+const tracing = await createTracing('provision', [runtime.db, runtime.sqs], process.env);
 const ports: ProvisionPorts = {
   config: { ...runtime.config, namespace: runtime.config.cluster.namespace },
   sources: runtime.sources,
@@ -85,7 +82,7 @@ async function provisionBatch(event: SQSEvent, context: Context): Promise<SQSBat
 }
 
 export const handler = middy(provisionBatch)
-  .use(captureLambdaHandler(tracer))
+  .use(tracing)
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics, { captureColdStartMetric: true }))
   .use(refreshSecrets(runtime, logger));

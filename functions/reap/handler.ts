@@ -1,18 +1,15 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import { createLogger, createMetrics, createTracer, metricNames, refreshSecrets } from '../../shared/lambda';
+import { createLogger, createMetrics, createTracing, metricNames, refreshSecrets } from '../../shared/lambda';
 import { reap, type ReapPorts, type ReapReport } from '../../shared/reap';
 import { createReapPorts, createRuntime } from '../../shared/runtime';
 
 const runtime = await createRuntime('reap', process.env);
 const logger = createLogger('reap', runtime.settings.stage);
 const metrics = createMetrics('reap', runtime.settings.stage, logger);
-const tracer = createTracer('reap');
-tracer.captureAWSv3Client(runtime.db);
-tracer.captureAWSv3Client(runtime.sqs);
+const tracing = await createTracing('reap', [runtime.db, runtime.sqs], process.env);
 const ports: ReapPorts = createReapPorts(runtime, logger);
 
 /** Publishes one run's report as CloudWatch metrics (EMF, written with the log line). */
@@ -47,7 +44,7 @@ async function runReaper(event: { force?: unknown } | undefined): Promise<ReapRe
 }
 
 export const handler = middy(runReaper)
-  .use(captureLambdaHandler(tracer))
+  .use(tracing)
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .use(refreshSecrets(runtime, logger));

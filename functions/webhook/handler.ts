@@ -1,9 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createLogger, createMetrics, createTracer, metricNames, refreshSecrets } from '../../shared/lambda';
+import { createLogger, createMetrics, createTracing, metricNames, refreshSecrets } from '../../shared/lambda';
 import { createRuntime } from '../../shared/runtime';
 import { createDeliveryStore, createRequestStore } from '../../shared/state';
 import { receiveWebhook, type WebhookPorts } from '../../shared/webhook';
@@ -13,9 +12,7 @@ import { toHttpResponse } from './http-response';
 const runtime = await createRuntime('webhook', process.env);
 const logger = createLogger('webhook', runtime.settings.stage);
 const metrics = createMetrics('webhook', runtime.settings.stage, logger);
-const tracer = createTracer('webhook');
-tracer.captureAWSv3Client(runtime.db);
-tracer.captureAWSv3Client(runtime.sqs);
+const tracing = await createTracing('webhook', [runtime.db, runtime.sqs], process.env);
 const ports: WebhookPorts = {
   sources: runtime.sources,
   templates: runtime.config.templates,
@@ -43,6 +40,6 @@ async function handleWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayP
 }
 
 export const handler = middy(handleWebhook)
-  .use(captureLambdaHandler(tracer))
+  .use(tracing)
   .use(injectLambdaContext(logger))
   .use(refreshSecrets(runtime, logger));

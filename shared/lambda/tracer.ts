@@ -1,9 +1,28 @@
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { MiddlewareObj } from '@middy/core';
+
+/** serverless.yml sets POWERTOOLS_TRACE_ENABLED to 'true' for a stage with `tracing: Active`. */
+export const isTracingOn = (env: NodeJS.ProcessEnv): boolean =>
+  env.POWERTOOLS_TRACE_ENABLED?.trim().toLowerCase() === 'true';
 
 /**
- * X-Ray tracing, switched on per stage in serverless.yml (`tracing: Active`), which sets
- * POWERTOOLS_TRACE_ENABLED; off, or outside Lambda, every call is a no-op. On, it records the
- * handler, the AWS SDK clients passed to `captureAWSv3Client`, and outgoing HTTPS calls (the
- * Kubernetes API, GitHub, Jenkins).
+ * X-Ray tracing as a middy middleware: the handler, the AWS SDK clients given, and outgoing HTTPS
+ * calls (the Kubernetes API, GitHub, Jenkins). Off, it is no middleware at all and Powertools'
+ * Tracer is never imported: importing it loads aws-xray-sdk-core, whose cls-hooked installs an
+ * async hook that tracks every promise of the process whether tracing is on or not, which cost the
+ * provision function a tenth of its CPU in a burst (docs/performance.md).
  */
-export const createTracer = (fn: string): Tracer => new Tracer({ serviceName: `pitcrew-${fn}` });
+export async function createTracing(
+  fn: string,
+  clients: readonly object[],
+  env: NodeJS.ProcessEnv,
+): Promise<MiddlewareObj[]> {
+  // A list, as middy refuses an empty middleware object but takes an empty list.
+  if (!isTracingOn(env)) return [];
+  const [{ Tracer }, { captureLambdaHandler }] = await Promise.all([
+    import('@aws-lambda-powertools/tracer'),
+    import('@aws-lambda-powertools/tracer/middleware'),
+  ]);
+  const tracer = new Tracer({ serviceName: `pitcrew-${fn}` });
+  for (const client of clients) tracer.captureAWSv3Client(client);
+  return [captureLambdaHandler(tracer)];
+}

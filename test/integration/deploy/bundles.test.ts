@@ -7,6 +7,8 @@ import { withBuildLock } from '../../support/template';
 const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
 /** A path only the Kubernetes client's CoreV1 API has. */
 const kubernetesMarker = '/api/v1/namespaces/{namespace}/pods';
+/** A message only cls-hooked (loaded by aws-xray-sdk-core, which Powertools' Tracer imports) has. */
+const xrayMarker = 'ns.run() or ns.bind() must be called first';
 
 /** handler.mjs and every chunk it imports statically: what a cold start loads before any dynamic import. */
 function staticClosure(entry: string): string[] {
@@ -22,7 +24,7 @@ function staticClosure(entry: string): string[] {
 }
 
 /** Imports a built bundle in a fresh Node process, as Lambda would, and calls it once. */
-function invokeBundle(fn: string, event: unknown): unknown {
+function invokeBundle(fn: string, event: unknown, env: NodeJS.ProcessEnv = {}): unknown {
   const script = `
     const { handler } = await import(${JSON.stringify(resolve('dist', fn, 'handler.mjs'))});
     const result = await handler(${JSON.stringify(event)}, ${JSON.stringify(lambdaContext(fn))});
@@ -35,6 +37,7 @@ function invokeBundle(fn: string, event: unknown): unknown {
       POWERTOOLS_LOG_LEVEL: 'ERROR',
       AWS_ACCESS_KEY_ID: 'unused',
       AWS_SECRET_ACCESS_KEY: 'unused',
+      ...env,
     },
     encoding: 'utf8',
   });
@@ -54,6 +57,10 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
       results = {
         webhook: invokeBundle('webhook', httpEvent({ source: 'gitlab' })),
         provision: invokeBundle('provision', { Records: [] }),
+        tracedWebhook: invokeBundle('webhook', httpEvent({ source: 'gitlab' }), {
+          POWERTOOLS_TRACE_ENABLED: 'true',
+          AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+        }),
       };
     });
   }, 300_000);
@@ -64,6 +71,20 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
       error: expect.stringContaining('gitlab'),
     });
     expect(results.provision).toEqual({ batchItemFailures: [] });
+    // With tracing on, the X-Ray chunk loads at cold start and the answer is the same.
+    expect(results.tracedWebhook).toEqual(results.webhook);
+  });
+
+  it('load the X-Ray SDK only when tracing is on: its async hook would tax every call otherwise', () => {
+    const hasMarker = (file: string): boolean => readFileSync(file, 'utf8').includes(xrayMarker);
+    for (const fn of ['webhook', 'provision', 'reap']) {
+      const chunks = readdirSync(join('dist', fn, 'chunks')).map((name) => join('dist', fn, 'chunks', name));
+      expect({ fn, atColdStart: closures[fn]!.some(hasMarker), shipped: chunks.some(hasMarker) }).toEqual({
+        fn,
+        atColdStart: false,
+        shipped: true,
+      });
+    }
   });
 
   it('keep the Kubernetes client out of what the webhook loads, but ship it for the others to load', () => {

@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import {
   createLogger,
   createMetrics,
+  createTracing,
   metricNames,
   metricsNamespace,
   publishProvisionOutcome,
@@ -70,6 +71,27 @@ describe('metrics warnings', () => {
     const metrics = createMetrics('provision', 'test', logger);
     metrics.publishStoredMetrics();
     expect(calls).toEqual([['debug', expect.stringMatching(/^No application metrics to publish/)]]);
+  });
+});
+
+describe('tracing', () => {
+  const handlerWith = (middlewares: Parameters<ReturnType<typeof middy>['use']>[0]) =>
+    middy(async (event: { n: number }) => event.n + 1).use(middlewares);
+
+  it('is no middleware when the stage has tracing off, and the handler runs as before', async () => {
+    for (const value of [undefined, 'false', '', 'no']) {
+      const tracing = await createTracing('webhook', [], { POWERTOOLS_TRACE_ENABLED: value });
+      expect({ value, tracing }).toEqual({ value, tracing: [] });
+      await expect(handlerWith(tracing)({ n: 1 }, lambdaContext('webhook'))).resolves.toBe(2);
+    }
+  });
+
+  it("is Powertools' handler capture when the stage turns it on", async () => {
+    const tracing = await createTracing('webhook', [], { POWERTOOLS_TRACE_ENABLED: ' TRUE ' });
+    expect(tracing).toHaveLength(1);
+    expect(tracing[0]).toEqual(
+      expect.objectContaining({ before: expect.any(Function), after: expect.any(Function) }),
+    );
   });
 });
 
