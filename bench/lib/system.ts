@@ -143,6 +143,8 @@ export interface PodState {
 
 export interface PodWatch {
   readonly pods: Map<string, PodState>;
+  /** The newest pod of each request (Pitcrew's request-id label). */
+  readonly byRequest: Map<string, PodState>;
   /** Pods of `template` that exist and are not being deleted: what holds a slot. */
   live(template: string): number;
   /** The largest `live(template)` seen after any event since the last reset. */
@@ -161,9 +163,12 @@ async function watchPods(kubeConfig: KubeConfig, namespace: string): Promise<Pod
   const pods = new Map<string, PodState>();
   const maxima = new Map<string, number>();
   const waiters = new Set<() => void>();
-  const live = (template: string): number =>
-    [...pods.values()].filter((pod) => pod.template === template && !pod.deleting && !pod.gone).length;
+  const live = (template: string): number => liveCounts.get(template) ?? 0;
 
+  // Kept up to date per event (not recounted), so the bench's own CPU stays flat as pods pile up.
+  const liveCounts = new Map<string, number>();
+  const byRequest = new Map<string, PodState>();
+  const isLive = (state: PodState): boolean => !state.deleting && !state.gone;
   const onEvent = (type: string, pod: V1Pod): void => {
     const name = pod.metadata?.name ?? '';
     const labels = pod.metadata?.labels ?? {};
@@ -175,11 +180,16 @@ async function watchPods(kubeConfig: KubeConfig, namespace: string): Promise<Pod
       deleting: false,
       gone: false,
     };
+    const wasLive = known !== undefined && isLive(known);
     state.deleting = pod.metadata?.deletionTimestamp !== undefined;
     state.gone = type === 'DELETED';
     pods.set(name, state);
-    if (state.template)
-      maxima.set(state.template, Math.max(maxima.get(state.template) ?? 0, live(state.template)));
+    if (state.requestId) byRequest.set(state.requestId, state);
+    if (state.template) {
+      const count = (liveCounts.get(state.template) ?? 0) + (isLive(state) ? 1 : 0) - (wasLive ? 1 : 0);
+      liveCounts.set(state.template, count);
+      maxima.set(state.template, Math.max(maxima.get(state.template) ?? 0, count));
+    }
     for (const waiter of waiters) waiter();
   };
 
@@ -209,6 +219,7 @@ async function watchPods(kubeConfig: KubeConfig, namespace: string): Promise<Pod
   await follow();
   return {
     pods,
+    byRequest,
     live,
     maxLive: (template) => maxima.get(template) ?? 0,
     resetMax: () => maxima.clear(),

@@ -29,12 +29,15 @@ export async function measureCap(
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   })();
-  const wanted = new Set(requestIds);
+  // The builds whose pod has not yet come and gone; checked after every pod event.
+  const remaining = new Set(requestIds);
   try {
     await system.pods.until(
-      () =>
-        [...system.pods.pods.values()].filter((pod) => pod.requestId && wanted.has(pod.requestId) && pod.gone)
-          .length === builds,
+      () => {
+        for (const requestId of remaining)
+          if (system.pods.byRequest.get(requestId)?.gone) remaining.delete(requestId);
+        return remaining.size === 0;
+      },
       900_000,
       `${builds} capped builds to run and be cleaned up`,
     );

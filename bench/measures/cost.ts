@@ -4,6 +4,7 @@ import type { BenchSystem } from '../lib/system';
 import { round } from '../lib/stats';
 import type { Row } from '../lib/report';
 import { queueBurst } from '../lib/builds';
+import type { AwsCall } from '../../test/support/aws-fault-proxy';
 
 /**
  * Public list prices, us-east-1, on-demand, as published on the AWS pricing pages in 2026
@@ -21,19 +22,34 @@ export const prices = {
 } as const;
 
 /**
- * Request units per call, for items under 1 KB (Pitcrew's are): a write is 1 WRU, a transactional
- * write 2 per item, a strongly consistent read 1 RRU, a query 1 RRU per call for the few items it
- * returns here. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/capacity-mode.html
+ * Request units of one call, for items under 1 KB (Pitcrew's are): a write is 1 WRU, a transactional
+ * write 2 per item, a strongly consistent read 1 RRU per item, a query 1 RRU per call for the few
+ * items it returns here. https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/capacity-mode.html
  */
-const dynamoUnits: Record<string, { write: number; read: number }> = {
-  PutItem: { write: 1, read: 0 },
-  UpdateItem: { write: 1, read: 0 },
-  DeleteItem: { write: 1, read: 0 },
-  // reserve and release: two counters and the request.
-  TransactWriteItems: { write: 6, read: 0 },
-  GetItem: { write: 0, read: 1 },
-  Query: { write: 0, read: 1 },
-};
+function dynamoUnits(call: AwsCall): { write: number; read: number } {
+  const items = call.items ?? 1;
+  switch (call.operation) {
+    case 'PutItem':
+    case 'UpdateItem':
+    case 'DeleteItem':
+      return { write: 1, read: 0 };
+    case 'TransactWriteItems':
+      return { write: 2 * items, read: 0 };
+    case 'BatchGetItem':
+      return { write: 0, read: items };
+    default:
+      return { write: 0, read: 1 };
+  }
+}
+
+const sumUnits = (calls: readonly AwsCall[]): { write: number; read: number } =>
+  calls.reduce(
+    (sum, call) => {
+      const units = dynamoUnits(call);
+      return { write: sum.write + units.write, read: sum.read + units.read };
+    },
+    { write: 0, read: 0 },
+  );
 
 const builds = 50;
 
@@ -76,7 +92,13 @@ export async function measureCost(system: BenchSystem): Promise<{ rows: Row[]; d
   };
   const podsOf = () =>
     [...system.pods.pods.values()].filter((pod) => pod.requestId && wanted.has(pod.requestId));
-  await system.pods.until(() => podsOf().length === builds, 120_000, 'the cost run pods');
+  await system.pods
+    .until(() => podsOf().length === builds, 120_000, 'the cost run pods')
+    .catch(async (error) => {
+      // What held them back (slots, waiting requests, the queue) is what whoever reads this needs.
+      const status = await system.dev.handlers.ops({ action: 'status' }, {}).catch(() => undefined);
+      throw new Error(`${(error as Error).message}; ops status: ${JSON.stringify(status)}`);
+    });
   // The CI reports each build completed, as GitHub's workflow_job.completed would.
   for (let index = 0; index < builds; index++)
     await system.sendGeneric(`cost-${index}`, ['capped'], 'completed');
@@ -120,13 +142,13 @@ export async function measureCost(system: BenchSystem): Promise<{ rows: Row[]; d
     sqs: countBy(sqsCalls, (call) => call.operation),
     invocations: countBy(invocations, (call) => call.fn),
   };
-  const units = Object.entries(dynamoByOperation).reduce(
-    (sum, [operation, count]) => ({
-      write: sum.write + count * (dynamoUnits[operation]?.write ?? 1),
-      read: sum.read + count * (dynamoUnits[operation]?.read ?? 1),
-    }),
-    { write: 0, read: 0 },
-  );
+  // The window's units, less those of the reaper runs the schedule pays for anyway.
+  const windowUnits = sumUnits(windowDynamo);
+  const idleUnits = sumUnits(idleCalls);
+  const units = {
+    write: Math.max(0, windowUnits.write - (reapRuns * idleUnits.write) / idleRuns.length),
+    read: Math.max(0, windowUnits.read - (reapRuns * idleUnits.read) / idleRuns.length),
+  };
   // Lambda bills each invocation rounded up to the millisecond, at the configured memory.
   const gbSeconds = invocations
     .filter((call) => call.fn !== 'reap')

@@ -29,6 +29,26 @@ export interface AwsFaultRule {
 export interface AwsCall {
   readonly operation: string;
   readonly fault?: AwsFault;
+  /** Items a batch or transaction carries (BatchGetItem keys, TransactWriteItems): what it is billed by. */
+  readonly items?: number;
+}
+
+/** How many items a DynamoDB batch or transaction call carries; undefined for single-item calls. */
+function countItems(operation: string, body: string): number | undefined {
+  if (operation !== 'BatchGetItem' && operation !== 'TransactWriteItems') return undefined;
+  try {
+    const parsed = JSON.parse(body) as {
+      RequestItems?: Record<string, { Keys?: unknown[] }>;
+      TransactItems?: unknown[];
+    };
+    if (operation === 'TransactWriteItems') return parsed.TransactItems?.length;
+    return Object.values(parsed.RequestItems ?? {}).reduce(
+      (sum, table) => sum + (table.Keys?.length ?? 0),
+      0,
+    );
+  } catch {
+    return undefined;
+  }
 }
 
 export interface AwsFaultProxy {
@@ -130,8 +150,10 @@ export async function startAwsFaultProxy(target: string): Promise<AwsFaultProxy>
       (body) => {
         const target = String(request.headers['x-amz-target'] ?? '');
         const operation = target.slice(target.lastIndexOf('.') + 1);
-        const fault = pickFault(operation, body.toString('utf8'));
-        calls.push({ operation, ...(fault ? { fault } : {}) });
+        const text = body.toString('utf8');
+        const fault = pickFault(operation, text);
+        const items = countItems(operation, text);
+        calls.push({ operation, ...(fault ? { fault } : {}), ...(items === undefined ? {} : { items }) });
         if (fault === 'throttle' || fault === 'internal') return answerError(response, fault);
         if (fault === 'reset') return void request.socket.destroy();
         forward(
