@@ -229,9 +229,10 @@ function printTable(
     ['never ran / ran twice', `${report.neverRan.length} / ${report.ranTwice.length}`],
     ['cancelled after their agent took them (allowed)', report.cancelledButRan],
     ['pods created / extra pods', `${report.podsCreated} / ${report.extraPods.length}`],
+    ['pods left / active requests left', `${report.podsLeft} / ${report.activeRequestsLeft}`],
     [
-      'pods left / active requests left / failed requests',
-      `${report.podsLeft} / ${report.activeRequestsLeft} / ${report.failedRequests}`,
+      'failed because their agent failed first (allowed) / failed otherwise',
+      `${report.failedWithFailedAgent} / ${report.failedRequests}`,
     ],
     ['counters at the end (global)', report.countersAtEnd.global],
     ['cap samples (pod changes) / over a cap', `${report.capSamples} / ${report.overCap}`],

@@ -66,6 +66,8 @@ interface BuildState {
   cancelled: boolean;
   /** The CI sent its last word (completed or cancelled). */
   ended: boolean;
+  /** Its agent exited with an error (the build failed on it, or was aborted there by a cancel). */
+  agentFailed: boolean;
 }
 
 export interface StormReport {
@@ -87,7 +89,13 @@ export interface StormReport {
   readonly podsCreated: number;
   readonly podsLeft: number;
   readonly activeRequestsLeft: number;
+  /** Requests that ended failed although their agent did not fail: none allowed. */
   readonly failedRequests: number;
+  /**
+   * Requests that ended failed because the reaper found their agent exited with an error before the
+   * CI's last word came: allowed, that is what happened to the build.
+   */
+  readonly failedWithFailedAgent: number;
   readonly countersAtEnd: { readonly global: number; readonly templates: Readonly<Record<string, number>> };
   readonly maxLivePods: number;
   readonly maxLivePodsByTemplate: Readonly<Record<string, number>>;
@@ -143,6 +151,7 @@ export async function runStorm(system: StormSystem, options: StormOptions): Prom
       starts: 0,
       cancelled: false,
       ended: plan === 'out-of-order',
+      agentFailed: false,
     };
   });
   const byRequest = new Map(builds.map((state) => [state.requestId, state]));
@@ -271,6 +280,7 @@ export async function runStorm(system: StormSystem, options: StormOptions): Prom
   async function finishBuild(state: BuildState, agentFailed: boolean): Promise<void> {
     if (state.ended) return;
     state.ended = true;
+    state.agentFailed = agentFailed;
     await send(state, state.cancelled ? 'cancelled' : 'completed', { agentFailed });
   }
 
@@ -434,7 +444,12 @@ export async function runStorm(system: StormSystem, options: StormOptions): Prom
       await system.core.listNamespacedPod({ namespace: system.namespace, labelSelector: managedSelector })
     ).items.length,
     activeRequestsLeft: records.filter((record) => record && !isTerminal(record.status)).length,
-    failedRequests: records.filter((record) => record?.status === 'failed').length,
+    failedRequests: records.filter(
+      (record, index) => record?.status === 'failed' && !builds[index]?.agentFailed,
+    ).length,
+    failedWithFailedAgent: records.filter(
+      (record, index) => record?.status === 'failed' && builds[index]?.agentFailed,
+    ).length,
     countersAtEnd: counters,
     maxLivePods: caps.maxLive,
     maxLivePodsByTemplate: caps.maxByTemplate,
