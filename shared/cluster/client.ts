@@ -124,22 +124,66 @@ function limitConnectTime(agent: Agent, connectTimeoutMs: number): void {
   }) as Agent['createConnection'];
 }
 
+/** The TLS options that make a connection who it is: a change (a rotated client certificate) needs new ones. */
+const tlsIdentityKeys = [
+  'ca',
+  'cert',
+  'key',
+  'pfx',
+  'passphrase',
+  'servername',
+  'rejectUnauthorized',
+] as const;
+
+const normalise = (value: unknown): unknown =>
+  Buffer.isBuffer(value) ? value.toString('base64') : Array.isArray(value) ? value.map(normalise) : value;
+
+const tlsIdentity = (options: AgentOptions): string =>
+  JSON.stringify(tlsIdentityKeys.map((key) => normalise(options[key])));
+
+/**
+ * A pooled connection unused for this long is not trusted again: a load balancer in front of the API
+ * server (EKS's drops idle flows after 350 s) or a frozen Lambda may have lost it silently, and a
+ * call on it would fail with a reset. Checked on the wall clock at each call, since a frozen
+ * container runs no timers; the agent's socket timeout closes idle ones while it is thawed.
+ */
+export const maxIdleConnectionMs = 30_000;
+
+/** Closes an agent's idle connections; connections still in use close once idle (its socket timeout). */
+function retire(agent: Agent): void {
+  for (const sockets of Object.values(agent.freeSockets))
+    for (const socket of sockets ?? []) socket.destroy();
+}
+
 /**
  * @kubernetes/client-node 1.x gives every call a new https.Agent (KubeConfig.applySecurityAuthentication),
  * so every call opened a new TCP and TLS connection: most of a pod create's CPU on both ends, and a
- * handshake's latency on every call to EKS. This swaps in one keep-alive agent with the same TLS
- * options (CA, client certificate, server name), made from the first call's, for all calls of this
- * client. Credentials ride in headers, so sharing the connection shares nothing else.
+ * handshake's latency on every call to EKS. This swaps in one keep-alive agent, made with the TLS
+ * options client-node built for the call (CA, server name, and a client certificate if the
+ * kubeconfig has one), for the calls of this client. It is replaced when those options change (a
+ * rotated certificate) or after `maxIdleConnectionMs` without a call. Bearer tokens ride in headers,
+ * so they never pin a connection.
  */
-function reuseConnections(): (context: RequestContext) => void {
-  let shared: Agent | undefined;
+export function reuseConnections(now: () => number = Date.now): (context: RequestContext) => void {
+  let shared: { agent: Agent; identity: string; lastUsedMs: number } | undefined;
   return (context) => {
     const agent = context.getAgent();
     if (!(agent instanceof Agent)) return;
     // `options` is what the agent was made with; Node's typings leave it out.
     const options = (agent as Agent & { options: AgentOptions }).options;
-    shared ??= new Agent({ ...options, keepAlive: true });
-    context.setAgent(shared);
+    const identity = tlsIdentity(options);
+    const at = now();
+    if (shared && (shared.identity !== identity || at - shared.lastUsedMs > maxIdleConnectionMs)) {
+      retire(shared.agent);
+      shared = undefined;
+    }
+    shared ??= {
+      agent: new Agent({ ...options, keepAlive: true, timeout: maxIdleConnectionMs }),
+      identity,
+      lastUsedMs: at,
+    };
+    shared.lastUsedMs = at;
+    context.setAgent(shared.agent);
   };
 }
 

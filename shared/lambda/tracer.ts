@@ -8,8 +8,9 @@ export const isTracingOn = (env: NodeJS.ProcessEnv): boolean =>
  * X-Ray tracing as a middy middleware: the handler, the AWS SDK clients given, and outgoing HTTPS
  * calls (the Kubernetes API, GitHub, Jenkins). Off, it is no middleware at all and Powertools'
  * Tracer is never imported: importing it loads aws-xray-sdk-core, whose cls-hooked installs an
- * async hook that tracks every promise of the process whether tracing is on or not, which cost the
- * provision function a tenth of its CPU in a burst (docs/performance.md).
+ * async hook that tracks every promise of the process whether tracing is on or not, about a sixth
+ * of the bench process's CPU in a burst (docs/performance.md). Unset means off here, unlike
+ * Powertools' own default: serverless.yml sets it for every function.
  */
 export async function createTracing(
   fn: string,

@@ -128,6 +128,13 @@ function random(seed: number): () => number {
   };
 }
 
+/**
+ * Failed because the reaper found the build's agent exited with an error before the CI's last word
+ * came: the reaper's own reason, for a build whose agent the storm made fail. Any other failure is a bug.
+ */
+const failedByItsAgent = (record: { reason?: string } | undefined, state: BuildState | undefined): boolean =>
+  state?.agentFailed === true && (record?.reason ?? '').startsWith('finished: the agent exited with code');
+
 const live = (pod: V1Pod): boolean =>
   !pod.metadata?.deletionTimestamp && (pod.status?.phase ?? 'Pending') in { Pending: 1, Running: 1 };
 
@@ -445,10 +452,10 @@ export async function runStorm(system: StormSystem, options: StormOptions): Prom
     ).items.length,
     activeRequestsLeft: records.filter((record) => record && !isTerminal(record.status)).length,
     failedRequests: records.filter(
-      (record, index) => record?.status === 'failed' && !builds[index]?.agentFailed,
+      (record, index) => record?.status === 'failed' && !failedByItsAgent(record, builds[index]),
     ).length,
     failedWithFailedAgent: records.filter(
-      (record, index) => record?.status === 'failed' && builds[index]?.agentFailed,
+      (record, index) => record?.status === 'failed' && failedByItsAgent(record, builds[index]),
     ).length,
     countersAtEnd: counters,
     maxLivePods: caps.maxLive,

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { functionEnv, httpEvent, lambdaContext } from '../../support/lambda';
@@ -16,7 +17,8 @@ function staticClosure(entry: string): string[] {
   const visit = (file: string): void => {
     if (seen.has(file)) return;
     seen.add(file);
-    for (const match of readFileSync(file, 'utf8').matchAll(/from\s*"(\.[^"]+\.mjs)"/g))
+    // `import … from "./x.mjs"` and bare `import "./x.mjs"`; not `import("./x.mjs")`, which is lazy.
+    for (const match of readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*"(\.[^"]+\.mjs)"/g))
       visit(resolve(dirname(file), match[1]!));
   };
   visit(entry);
@@ -47,7 +49,12 @@ function invokeBundle(fn: string, event: unknown, env: NodeJS.ProcessEnv = {}): 
 describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', () => {
   let results: Record<string, unknown>;
   let closures: Record<string, string[]>;
-  beforeAll(() => {
+  /** What the traced invocation sent to a stand-in X-Ray daemon (UDP, as Lambda's). */
+  const xrayPackets: string[] = [];
+  beforeAll(async () => {
+    const daemon = createSocket('udp4');
+    daemon.on('message', (message) => xrayPackets.push(message.toString('utf8')));
+    await new Promise<void>((bound) => daemon.bind(0, '127.0.0.1', bound));
     // dist/ is shared with the packaging tests: build and use it under the same lock.
     withBuildLock(() => {
       execFileSync('npx', ['tsx', 'scripts/build.ts'], { stdio: 'pipe' });
@@ -57,12 +64,20 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
       results = {
         webhook: invokeBundle('webhook', httpEvent({ source: 'gitlab' })),
         provision: invokeBundle('provision', { Records: [] }),
+        // What Lambda sets for a function with active tracing, and what serverless.yml adds.
         tracedWebhook: invokeBundle('webhook', httpEvent({ source: 'gitlab' }), {
           POWERTOOLS_TRACE_ENABLED: 'true',
-          AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+          AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+          LAMBDA_TASK_ROOT: resolve('dist', 'webhook'),
+          _HANDLER: 'handler.handler',
+          _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+          AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.address().port}`,
         }),
       };
     });
+    // The kernel kept the packets while the child ran; give the socket a moment to read them.
+    await new Promise((read) => setTimeout(read, 300));
+    daemon.close();
   }, 300_000);
 
   it('start in plain Node from handler.mjs and answer (top-level await, chunks and require shim work)', () => {
@@ -71,12 +86,15 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
       error: expect.stringContaining('gitlab'),
     });
     expect(results.provision).toEqual({ batchItemFailures: [] });
-    // With tracing on, the X-Ray chunk loads at cold start and the answer is the same.
+    // With tracing on, the X-Ray chunk loads at cold start, the answer is the same, and the handler's
+    // subsegment reaches the daemon.
     expect(results.tracedWebhook).toEqual(results.webhook);
+    expect(xrayPackets.some((packet) => packet.includes('"## handler.handler"'))).toBe(true);
   });
 
   it('load the X-Ray SDK only when tracing is on: its async hook would tax every call otherwise', () => {
     const hasMarker = (file: string): boolean => readFileSync(file, 'utf8').includes(xrayMarker);
+    expect(closures.ops!.some(hasMarker)).toBe(false); // ops is never traced
     for (const fn of ['webhook', 'provision', 'reap']) {
       const chunks = readdirSync(join('dist', fn, 'chunks')).map((name) => join('dist', fn, 'chunks', name));
       expect({ fn, atColdStart: closures[fn]!.some(hasMarker), shipped: chunks.some(hasMarker) }).toEqual({
