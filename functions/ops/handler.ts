@@ -1,7 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { ConfigError } from '../../shared/config';
-import { createLogger } from '../../shared/lambda';
+// The logger alone: the shared index also holds tracing, whose lazy X-Ray chunk ops never needs.
+import { createLogger } from '../../shared/lambda/logger';
 import { OpsError, runOpsAction, type OpsPorts, type OpsResult } from '../../shared/ops';
 import { createReapPorts, createRuntime } from '../../shared/runtime';
 import { createRequestQueries } from '../../shared/state';
