@@ -19,5 +19,9 @@ export async function importHandler(
     return (await import(`../../functions/${fn}/handler`)) as { handler: AnyHandler };
   } finally {
     process.env = saved;
+    // Powertools' singleMetric() reads this at each call, not at import: the handler's choice stays,
+    // as Lambda's environment never changes under a running function.
+    if (env.POWERTOOLS_METRICS_DISABLED !== undefined)
+      process.env.POWERTOOLS_METRICS_DISABLED = env.POWERTOOLS_METRICS_DISABLED;
   }
 }
