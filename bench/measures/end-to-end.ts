@@ -1,3 +1,4 @@
+import type { V1Pod } from '@kubernetes/client-node';
 import { renderAgentPod } from '../../shared/templates';
 import { benchConfig, cancelAll, pitcrewAgentClient } from '../lib/builds';
 import type { BenchSystem } from '../lib/system';
@@ -39,37 +40,30 @@ export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[
   const template = config.templates.find((candidate) => candidate.name === 'bench-hold');
   if (!template) throw new Error('the bench-hold template is missing');
   const agents = pitcrewAgentClient(system);
-  const bareMs: number[] = [];
-  for (let index = 0; index < builds; index++) {
-    const pod = renderAgentPod({
-      template,
-      defaults: config.defaults,
-      namespace: benchNamespace,
-      podName: `bare-e2e-${index}`,
-      requestId: `bare-${index}`,
-      agentEnv: {},
-    });
-    const started = performance.now();
-    await agents.createPod(pod);
-    bareMs.push(performance.now() - started);
-  }
-
+  /** Times `create` for `builds` pods of the bench template, one at a time. */
+  const timeCreates = async (prefix: string, create: (pod: V1Pod) => Promise<unknown>): Promise<number[]> => {
+    const times: number[] = [];
+    for (let index = 0; index < builds; index++) {
+      const pod = renderAgentPod({
+        template,
+        defaults: config.defaults,
+        namespace: benchNamespace,
+        podName: `${prefix}-${index}`,
+        requestId: `${prefix}-${index}`,
+        agentEnv: {},
+      });
+      const started = performance.now();
+      await create(pod);
+      times.push(performance.now() - started);
+    }
+    return times;
+  };
+  const bareMs = await timeCreates('bare-e2e', (pod) => agents.createPod(pod));
   // The same calls through client-node's own client, which opens a new connection for every call:
   // what Pitcrew's client did before it reused connections (shared/cluster/client.ts), same run.
-  const newConnectionMs: number[] = [];
-  for (let index = 0; index < builds; index++) {
-    const pod = renderAgentPod({
-      template,
-      defaults: config.defaults,
-      namespace: benchNamespace,
-      podName: `bare-fresh-${index}`,
-      requestId: `bare-fresh-${index}`,
-      agentEnv: {},
-    });
-    const started = performance.now();
-    await system.core.createNamespacedPod({ namespace: benchNamespace, body: pod });
-    newConnectionMs.push(performance.now() - started);
-  }
+  const newConnectionMs = await timeCreates('bare-fresh', (body) =>
+    system.core.createNamespacedPod({ namespace: benchNamespace, body }),
+  );
 
   // Leave nothing behind for the measures after this one (the reaper would find these pods stuck).
   await cancelAll(system, requestIds);
