@@ -25,8 +25,10 @@ export interface BatchMessage {
  * the slots of every request that needs one. A batch of 10 thus makes 3 DynamoDB calls where its
  * messages would make 30, and the capacity counters (hot items under load) are written once.
  *
- * Best effort: a template whose slots do not all fit, or any failure here, leaves those messages
- * unprepared and each reserves on its own as before (which fills what room there is). A request
+ * A template whose slots do not all fit gets what room there is, one request at a time in the
+ * batch's order, so the build queued first is the one that starts (its messages, each on its own,
+ * would race for the slots). Best effort: a failure leaves the messages it had not reserved to
+ * reserve on their own, as before; those it had keep their slots and know it. A request
  * named twice in the batch is prepared for its first message only; the duplicate takes the ordinary
  * path, which finds the request taken and leaves it to the first.
  */
@@ -44,7 +46,9 @@ export async function prepareBatch(
       ports.requests.getMany([...firstMessage.keys()]),
       ports.settings.get(),
     ]);
-    const reserved = await reserveByTemplate([...records.values()], runtime, ports);
+    // In the batch's order (SQS's, roughly the order queued), not BatchGetItem's, which has none.
+    const inOrder = [...firstMessage.keys()].flatMap((requestId) => records.get(requestId) ?? []);
+    const reserved = await reserveByTemplate(inOrder, runtime, ports);
     return new Map(
       [...firstMessage].map(([requestId, messageId]) => [
         messageId,
@@ -73,18 +77,35 @@ async function reserveByTemplate(
   for (const [name, group] of byTemplate) {
     const template = ports.config.templates.find((candidate) => candidate.name === name);
     if (!template || group.length < 2) continue;
-    const taken = await ports.capacity.reserveMany({
+    const slot = {
       template: name,
-      requests: group.map((record) => ({
-        requestId: record.requestId,
-        podName: podNameFor(name, record.requestId),
-      })),
       globalCap: runtime.globalCap ?? ports.config.capacity.globalCap,
       templateCap: runtime.templateCaps[name] ?? template.instanceCap,
-      from: ['queued', 'waiting'],
+      from: ['queued', 'waiting'] as const,
       attemptSeconds: ports.attemptSeconds ?? queueLimits.provisionTimeoutSeconds,
-    });
-    if (taken) for (const record of group) reserved.add(record.requestId);
+    };
+    const requests = group.map((record) => ({
+      requestId: record.requestId,
+      podName: podNameFor(name, record.requestId),
+    }));
+    try {
+      if (await ports.capacity.reserveMany({ ...slot, requests })) {
+        for (const request of requests) reserved.add(request.requestId);
+        continue;
+      }
+      // Not room for all: first come, first served, until a cap says no; the rest wait for a slot.
+      for (const request of requests) {
+        const one = await ports.capacity.reserve({ ...slot, ...request });
+        if (one.reserved) reserved.add(request.requestId);
+        else if (one.reason !== 'request-moved') break;
+      }
+    } catch (error) {
+      // What was taken stays taken, and its messages know it; the others reserve on their own.
+      ports.logger.warn('could not reserve with the batch; the rest reserve on their own', {
+        template: name,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
   }
   return reserved;
 }
