@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { queueLimits } from '../../shared/queue';
 import { renderAgentPod, renderAgentSecret } from '../../shared/templates';
 import type { BenchSystem } from '../lib/system';
@@ -6,7 +7,6 @@ import { inParallel, round } from '../lib/stats';
 import { benchConfig, cancelAll, pitcrewAgentClient, queueBurst } from '../lib/builds';
 import type { Row } from '../lib/report';
 import { cpuSeconds, cpuSpent } from '../lib/cpu';
-import { availableParallelism } from 'node:os';
 
 const builds = 500;
 

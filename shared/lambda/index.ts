@@ -3,5 +3,5 @@ export { jsonResponse } from './http';
 export { createLogger } from './logger';
 export { createMetrics, metricNames, metricsNamespace } from './metrics';
 export { refreshSecrets } from './refresh-secrets';
-export { createTracing, isTracingOn } from './tracer';
+export { createTracing } from './tracer';
 export { publishProvisionOutcome, publishProvisionRetry } from './provision-metrics';

@@ -1,7 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 
 /** serverless.yml sets POWERTOOLS_TRACE_ENABLED to 'true' for a stage with `tracing: Active`. */
-export const isTracingOn = (env: NodeJS.ProcessEnv): boolean =>
+const isTracingOn = (env: NodeJS.ProcessEnv): boolean =>
   env.POWERTOOLS_TRACE_ENABLED?.trim().toLowerCase() === 'true';
 
 /**

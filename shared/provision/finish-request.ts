@@ -1,6 +1,6 @@
 import { capacityLimits } from '../capacity/limits';
 import { wakeWaiting } from '../capacity/wake';
-import type { RequestRecord } from '../requests/record';
+import { endStateOf, type RequestRecord } from '../requests/record';
 import type { RuntimeSettings } from '../state/settings-store';
 import type { ProvisionOutcome, ProvisionPorts } from './provision-request';
 
@@ -41,15 +41,10 @@ export async function finishRequest(
         }),
       );
   }
-  const to = record.endAs ?? 'completed';
+  const to = endStateOf(record);
   const released =
     record.template !== undefined &&
-    (await ports.capacity.release(
-      record.requestId,
-      record.template,
-      to,
-      `the CI ${to === 'completed' ? 'completed' : 'cancelled'} the build`,
-    ));
+    (await ports.capacity.release(record.requestId, record.template, to, `the CI ${to} the build`));
   if (!released) return { kind: 'skipped', reason: 'already finished' };
   ports.logger.info('the build ended; its agent is gone and its slot free', {
     requestId: record.requestId,

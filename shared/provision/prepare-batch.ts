@@ -71,7 +71,9 @@ async function reserveByTemplate(
   const byTemplate = new Map<string, RequestRecord[]>();
   for (const record of records) {
     if (decideProvision(record, runtime.drained).kind !== 'reserve' || !record.template) continue;
-    byTemplate.set(record.template, [...(byTemplate.get(record.template) ?? []), record]);
+    const group = byTemplate.get(record.template) ?? [];
+    group.push(record);
+    byTemplate.set(record.template, group);
   }
   const reserved = new Set<string>();
   for (const [name, group] of byTemplate) {

@@ -1,5 +1,5 @@
 import type { AgentTemplate } from '../config/file-schema';
-import { isTerminal, type RequestRecord } from '../requests/record';
+import { endStateOf, isTerminal, type RequestRecord } from '../requests/record';
 import type { PodView } from './pod-view';
 import type { ReapRules } from './rules';
 
@@ -58,15 +58,12 @@ function finishedDecision(
   const outcome = !active
     ? 'none'
     : record.status === 'ending'
-      ? endOf(record)
+      ? endStateOf(record)
       : failed
         ? 'failed'
         : 'completed';
   return { kind: 'delete', reason: 'finished', message, outcome };
 }
-
-/** What an `ending` request becomes once its agent is gone. */
-const endOf = (record: RequestRecord): 'completed' | 'cancelled' => record.endAs ?? 'completed';
 
 function stuckMessage(pod: PodView, template: AgentTemplate): string | undefined {
   if (pod.waitingReason?.includes('Image') || pod.waitingReason === 'ErrImagePull') {
@@ -97,10 +94,10 @@ export function decidePod(
   // The CI ended its build while the agent held a slot: the agent goes now (a Jenkins agent only
   // once idle), and the slot with it. Usually the provision function got there first.
   if (record?.status === 'ending' && record.podName === pod.name) {
-    const message = `its build was ${endOf(record)} at the CI`;
+    const message = `its build was ${endStateOf(record)} at the CI`;
     return pod.source === 'jenkins'
-      ? { kind: 'delete-if-idle', reason: 'ended', message, outcome: endOf(record) }
-      : { kind: 'delete', reason: 'ended', message, outcome: endOf(record) };
+      ? { kind: 'delete-if-idle', reason: 'ended', message, outcome: endStateOf(record) }
+      : { kind: 'delete', reason: 'ended', message, outcome: endStateOf(record) };
   }
 
   // A waiting request holds no slot, so no pod of it may run: one that does was made by an attempt
@@ -186,7 +183,7 @@ export function decideRecord(
 ): RecordDecision {
   // A tombstone (an end or start event for a build never queued here) has no pod to lose.
   if (record.tombstone) return { kind: 'keep' };
-  if (record.status === 'ending' && !podListed) return { kind: 'ended', outcome: endOf(record) };
+  if (record.status === 'ending' && !podListed) return { kind: 'ended', outcome: endStateOf(record) };
   const age = seconds(new Date(record.statusSince).getTime(), nowMs);
   if (
     (record.status === 'provisioned' || record.status === 'started') &&

@@ -84,5 +84,8 @@ export const requestRecordSchema = z.object({
 });
 export type RequestRecord = z.infer<typeof requestRecordSchema>;
 
+/** What an `ending` request becomes once its agent is gone: what the CI said of the build. */
+export const endStateOf = (record: RequestRecord): 'completed' | 'cancelled' => record.endAs ?? 'completed';
+
 /** How long an ended request stays in the table before TTL removes it. */
 export const endedRequestTtlSeconds = 14 * 24 * 3600;
