@@ -4,8 +4,8 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createLogger, createMetrics, createTracing, metricNames, refreshSecrets } from '../../shared/lambda';
 import { createRuntime } from '../../shared/runtime';
-import { createDeliveryStore, createRequestStore } from '../../shared/state';
-import { receiveWebhook, type WebhookPorts } from '../../shared/webhook';
+import { createDeliveryStore, createRequestQueries, createRequestStore } from '../../shared/state';
+import { createBacklogGate, receiveWebhook, type WebhookPorts } from '../../shared/webhook';
 import { toHttpResponse } from './http-response';
 
 // Cold start: a bad setting or config key stops the function here with a ConfigError naming it.
@@ -13,8 +13,10 @@ const runtime = await createRuntime('webhook', process.env);
 const logger = createLogger('webhook', runtime.settings.stage);
 const metrics = createMetrics('webhook', runtime.settings.stage, logger);
 const tracing = await createTracing('webhook', [runtime.db, runtime.sqs], process.env);
+const queries = createRequestQueries(runtime.db, runtime.settings.tableName);
 const ports: WebhookPorts = {
-  sources: runtime.sources,
+  webhooks: runtime.webhooks,
+  backlog: createBacklogGate({ count: queries.countBacklog, now: Date.now }),
   templates: runtime.config.templates,
   requests: createRequestStore(runtime.db, runtime.settings.tableName),
   deliveries: createDeliveryStore(runtime.db, runtime.settings.tableName),
@@ -36,6 +38,11 @@ async function handleWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayP
     .singleMetric()
     .addDimension('outcome', outcome.kind)
     .addMetric(metricNames.webhooks, MetricUnit.Count, 1);
+  if (outcome.kind === 'refused')
+    metrics
+      .singleMetric()
+      .addDimension('reason', outcome.reason)
+      .addMetric(metricNames.refusedJobs, MetricUnit.Count, 1);
   return toHttpResponse(outcome);
 }
 

@@ -3,9 +3,9 @@ import { jsonResponse } from '../../shared/lambda';
 import type { WebhookOutcome } from '../../shared/webhook';
 
 /**
- * The HTTP answer for each outcome: 202 accepted or recorded, 200 ignored (with the reason: another
- * runner fleet may take the build), 400 naming the field, 401, 404, 413, 415, and 503 only for
- * faults the CI should retry.
+ * The HTTP answer for each outcome: 202 accepted or recorded, 200 ignored or refused (with the reason:
+ * another runner fleet may take the build), 400 naming the field, 401, 404, 413, 415, 429 with
+ * Retry-After past a source's backlog cap, and 503 only for faults the CI should retry.
  */
 export function toHttpResponse(outcome: WebhookOutcome): APIGatewayProxyStructuredResultV2 {
   switch (outcome.kind) {
@@ -19,6 +19,15 @@ export function toHttpResponse(outcome: WebhookOutcome): APIGatewayProxyStructur
         reason: outcome.reason,
         ...(outcome.requestId ? { requestId: outcome.requestId } : {}),
       });
+    case 'refused':
+      // 200, as for any build Pitcrew does not serve: a CI retries a 4xx, and this answer will not change.
+      return jsonResponse(200, { status: 'ignored', reason: outcome.problem, refusal: outcome.reason });
+    case 'backlog-full':
+      return jsonResponse(
+        429,
+        { error: outcome.problem },
+        { 'retry-after': String(outcome.retryAfterSeconds) },
+      );
     case 'invalid':
       return jsonResponse(400, { error: `${outcome.field} ${outcome.problem}`, field: outcome.field });
     case 'unauthorized':

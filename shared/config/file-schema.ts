@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { repositoryMatches } from '../sources/github/repository-pattern';
 import { ciSources } from '../sources/names';
 
 /**
@@ -112,9 +113,29 @@ const clusterSchema = z
 /** How long a secret read from SSM or Secrets Manager is reused before it is read again. */
 const secretsSchema = z.object({ maxAgeSeconds: z.number().int().nonnegative().default(300) }).strict();
 
+/**
+ * A webhook secret, or a list of them while one is rotated: a delivery signed with any entry verifies
+ * (docs/security.md, "Rotating a webhook secret").
+ */
+const webhookSecretsSchema = z.union([secretRefSchema, z.array(secretRefSchema).min(1).max(5)]);
+
+/** How many of a source's builds may wait (queued or waiting) before its webhook answers 429. */
+const maxBacklog = z.number().int().positive().default(500);
+
+/** How far a Pitcrew-signed delivery's X-Pitcrew-Timestamp may be from now, either way. */
+const signatureToleranceSeconds = z.number().int().min(30).max(3600).default(300);
+
+/** `owner/repo` or `owner/*`; GitHub's names are letters, digits and . _ - */
+const repositoryPattern = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9._-]{1,100}\/([A-Za-z0-9._-]{1,100}|\*)$/,
+    'must be owner/repo or owner/* (letters, digits, . _ -)',
+  );
+
 const githubSchema = z
   .object({
-    webhookSecret: secretRefSchema,
+    webhookSecret: webhookSecretsSchema,
     apiUrl: z.url().default('https://api.github.com'),
     auth: z.union([
       z.object({ token: secretRefSchema }).strict(),
@@ -130,16 +151,38 @@ const githubSchema = z
         })
         .strict(),
     ]),
+    /**
+     * The repositories whose jobs may get an agent. Required: Pitcrew cannot know which repositories
+     * the token or App can see, so it never guesses (docs/security.md).
+     */
+    repositories: z.array(repositoryPattern).min(1, 'list at least one owner/repo or owner/*'),
+    /** On a public repository anyone's pull request can run on the agent (docs/security.md). */
+    allowPublicRepositories: z.boolean().default(false),
+    /** A queued job created longer ago than this is a replay or long stale: ignored. */
+    maxJobAgeHours: z.number().int().positive().max(720).default(24),
+    maxBacklog,
     runnerScope: z.enum(['repo', 'org']).default('repo'),
     runnerGroupId: z.number().int().positive().default(1),
     /** The reaper polls these repositories ("owner/repo") for queued jobs whose webhook was lost. */
     pollRepositories: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'must be owner/repo')).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((github, ctx) => {
+    github.pollRepositories.forEach((entry, index) => {
+      if (!github.repositories.some((pattern) => repositoryMatches(pattern, entry)))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['pollRepositories', index],
+          message: `'${entry}' is not among sources.github.repositories`,
+        });
+    });
+  });
 
 const jenkinsSchema = z
   .object({
-    webhookSecret: secretRefSchema,
+    webhookSecret: webhookSecretsSchema,
+    signatureToleranceSeconds,
+    maxBacklog,
     url: z.url(),
     user: z.string().min(1),
     apiToken: secretRefSchema,
@@ -153,7 +196,12 @@ const jenkinsSchema = z
   .strict();
 
 const genericSchema = z
-  .object({ webhookSecret: secretRefSchema, agentToken: secretRefSchema.optional() })
+  .object({
+    webhookSecret: webhookSecretsSchema,
+    signatureToleranceSeconds,
+    maxBacklog,
+    agentToken: secretRefSchema.optional(),
+  })
   .strict();
 
 const retentionSchema = z
@@ -206,6 +254,8 @@ export const reaperSchema = z
     stuckGraceSeconds: z.number().int().nonnegative().default(60),
     lostGraceSeconds: z.number().int().nonnegative().default(60),
     staleQueuedSeconds: z.number().int().nonnegative().default(900),
+    /** A request still queued or waiting this long after it was recorded is failed as `expired`. */
+    maxWaitHours: z.number().int().min(1).default(24),
   })
   .strict();
 
@@ -242,6 +292,7 @@ export const configFileSchema = z
       stuckGraceSeconds: 60,
       lostGraceSeconds: 60,
       staleQueuedSeconds: 900,
+      maxWaitHours: 24,
     }),
     secrets: secretsSchema.default({ maxAgeSeconds: 300 }),
   })
@@ -271,7 +322,31 @@ export const configFileSchema = z
         });
       }
     });
+    refuseSharedWebhookSecrets(config.sources, ctx);
   });
+
+/**
+ * A delivery signed for one source must never verify at another, so no two sources may name the same
+ * secret. The runtime checks the resolved values too (two names may hold one value).
+ */
+function refuseSharedWebhookSecrets(sources: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const owner = new Map<string, string>();
+  for (const [source, settings] of Object.entries(sources)) {
+    if (typeof settings !== 'object' || settings === null || !('webhookSecret' in settings)) continue;
+    const refs = [settings.webhookSecret].flat();
+    refs.forEach((ref, index) => {
+      const key = JSON.stringify(ref);
+      const first = owner.get(key);
+      if (first !== undefined && first !== source)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sources', source, 'webhookSecret', ...(refs.length > 1 ? [index] : [])],
+          message: `is also the webhook secret of sources.${first}: give each source its own secret`,
+        });
+      owner.set(key, source);
+    });
+  }
+}
 
 export type PitcrewConfig = z.infer<typeof configFileSchema>;
 export type ClusterConfig = PitcrewConfig['cluster'];

@@ -1,5 +1,16 @@
+import { ciSources, type CiSource } from '../sources/names';
 import type { PitcrewConfig, SecretRef } from './file-schema';
 import type { SecretEntry } from './secrets';
+
+/**
+ * A source's webhook secrets, in the order given: one entry `sources.<source>.webhookSecret`, or, for
+ * a list (a rotation in progress), `sources.<source>.webhookSecret.<index>` each.
+ */
+export function webhookSecretEntries(source: CiSource, refs: SecretRef | readonly SecretRef[]): SecretEntry[] {
+  const where = `sources.${source}.webhookSecret`;
+  if (!Array.isArray(refs)) return [{ where, ref: refs as SecretRef }];
+  return refs.map((ref, index) => ({ where: `${where}.${index}`, ref }));
+}
 
 /**
  * The secrets the configured CI connections need, by config key (what the runtime resolves):
@@ -12,20 +23,21 @@ export function sourceSecretEntries(
 ): SecretEntry[] {
   const entries: SecretEntry[] = [];
   const add = (where: string, ref: SecretRef | undefined): void => {
-    if (ref && (scope === 'all' || where.endsWith('.webhookSecret'))) entries.push({ where, ref });
+    if (ref && scope === 'all') entries.push({ where, ref });
   };
+  for (const source of ciSources) {
+    const configured = sources[source];
+    if (configured) entries.push(...webhookSecretEntries(source, configured.webhookSecret));
+  }
   if (sources.github) {
-    add('sources.github.webhookSecret', sources.github.webhookSecret);
     const auth = sources.github.auth;
     if ('token' in auth) add('sources.github.auth.token', auth.token);
     else add('sources.github.auth.app.privateKey', auth.app.privateKey);
   }
   if (sources.jenkins) {
-    add('sources.jenkins.webhookSecret', sources.jenkins.webhookSecret);
     add('sources.jenkins.apiToken', sources.jenkins.apiToken);
   }
   if (sources.generic) {
-    add('sources.generic.webhookSecret', sources.generic.webhookSecret);
     add('sources.generic.agentToken', sources.generic.agentToken);
   }
   return entries;

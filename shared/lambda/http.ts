@@ -4,8 +4,9 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 export const jsonResponse = (
   statusCode: number,
   body: Record<string, unknown>,
+  headers: Readonly<Record<string, string>> = {},
 ): APIGatewayProxyStructuredResultV2 => ({
   statusCode,
-  headers: { 'content-type': 'application/json' },
+  headers: { 'content-type': 'application/json', ...headers },
   body: JSON.stringify(body),
 });

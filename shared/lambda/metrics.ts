@@ -44,6 +44,7 @@ function quietWhenEmpty(logger: MetricsLogger): MetricsLogger {
 /** The metric names, shared by the handlers, serverless.yml (alarms, dashboard) and its test. */
 export const metricNames = {
   webhooks: 'Webhooks',
+  refusedJobs: 'RefusedJobs',
   provisioned: 'Provisioned',
   provisionFailed: 'ProvisionFailed',
   provisionWaiting: 'ProvisionWaiting',

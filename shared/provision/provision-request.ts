@@ -13,7 +13,7 @@ import type { RuntimeSettings, SettingsStore } from '../state/settings-store';
 import { StateUnavailableError } from '../state/errors';
 import { queueLimits } from '../queue/limits';
 import { renderAgentPod, renderAgentSecret } from '../templates/pod';
-import type { SourceRegistry } from '../webhook/receive-webhook';
+import type { SourceRegistry } from '../sources/types';
 import { decideProvision } from './decide';
 import { RetryLaterError } from './errors';
 import { finishRequest } from './finish-request';

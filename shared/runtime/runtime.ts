@@ -10,16 +10,22 @@ import { sourceSecretEntries } from '../config/secret-entries';
 import { loadSettings, type FunctionName, type Settings } from '../config/settings';
 import { createQueueClient } from '../queue/client';
 import { createStateClient } from '../state/client';
-import type { SourceRegistry } from '../webhook/receive-webhook';
-import { createSourceRegistry } from './sources';
+import type { SourceRegistry } from '../sources/types';
+import type { WebhookRegistry } from '../webhook/receive-webhook';
+import { createSourceRegistry, createWebhookRegistry } from './sources';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 export interface Runtime {
   readonly settings: Settings;
   readonly config: PitcrewConfig;
-  /** The same object for the container's life: `refreshSecrets` swaps its entries in place. */
+  /**
+   * The CIs' API adapters; empty in the webhook function, which never holds CI API credentials. The
+   * same object for the container's life: `refreshSecrets` swaps its entries in place.
+   */
   readonly sources: SourceRegistry;
+  /** The CIs' webhook receivers and secrets; swapped in place like `sources`. */
+  readonly webhooks: WebhookRegistry;
   readonly db: DynamoDBDocumentClient;
   readonly sqs: SQSClient;
   /** The cluster client, connected at cold start; the webhook function has none (it never needs one). */
@@ -38,9 +44,6 @@ export interface RuntimeOptions {
   /** Test seams for EKS access (credentials, DescribeCluster, clock). */
   readonly cluster?: Omit<ClusterAccessDeps, 'secrets' | 'region'>;
 }
-
-/** What the webhook's adapters hold instead of CI API credentials (see secretOf below). */
-const notForTheWebhook = '(CI API credentials are not available to the webhook function)';
 
 /**
  * Everything a function needs, built once per container at cold start from the environment and the
@@ -75,18 +78,21 @@ export async function createRuntime(
   let values = resolved;
   const secretOf = (_ref: unknown, where: string): string => {
     const value = values.get(where);
-    // The webhook resolves only webhook secrets (its role may read no more): its adapters are built
-    // with a stand-in for the API credentials, which it never uses, as it only parses and verifies.
-    if (value === undefined && fn === 'webhook') return notForTheWebhook;
     if (value === undefined) throw new Error(`${where} was not resolved`);
     return value;
   };
-  const sources = createSourceRegistry(config.sources, secretOf);
+  // The webhook resolves only webhook secrets (its role may read no more) and builds no API adapter:
+  // it verifies and parses, and never calls a CI.
+  const apiSources = (): SourceRegistry =>
+    fn === 'webhook' ? {} : createSourceRegistry(config.sources, secretOf);
+  const sources = apiSources();
+  const webhooks = createWebhookRegistry(config.sources, secretOf);
 
   return {
     settings,
     config,
     sources,
+    webhooks,
     db: createStateClient({ region: settings.region, endpoint: settings.dynamoDbEndpoint }),
     sqs: createQueueClient({ region: settings.region, endpoint: settings.sqsEndpoint }),
     agents() {
@@ -96,8 +102,15 @@ export async function createRuntime(
     async refreshSecrets() {
       const fresh = await resolveSecrets(secrets, entries);
       if (entries.every((entry) => fresh.get(entry.where) === values.get(entry.where))) return;
+      const previous = values;
       values = fresh;
-      Object.assign(sources, createSourceRegistry(config.sources, secretOf));
+      try {
+        Object.assign(webhooks, createWebhookRegistry(config.sources, secretOf));
+        Object.assign(sources, apiSources());
+      } catch (error) {
+        values = previous;
+        throw error;
+      }
     },
   };
 }

@@ -1,15 +1,20 @@
+import { ConfigError } from '../config/errors';
 import type { PitcrewConfig, SecretRef } from '../config/file-schema';
-import { createGenericSource } from '../sources/generic';
-import { createGithubSource } from '../sources/github';
-import { createJenkinsSource } from '../sources/jenkins';
-import type { SourceRegistry } from '../webhook/receive-webhook';
+import { webhookSecretEntries } from '../config/secret-entries';
+import { createGenericSource, createGenericWebhookReceiver } from '../sources/generic';
+import { createGithubSource, createGithubWebhookReceiver } from '../sources/github';
+import { createJenkinsSource, createJenkinsWebhookReceiver } from '../sources/jenkins';
+import { ciSources } from '../sources/names';
+import type { SourceRegistry } from '../sources/types';
+import type { WebhookRegistry } from '../webhook/receive-webhook';
 
 /** A secret's value, already resolved, by the config key it sits at. */
 export type SecretLookup = (ref: SecretRef, where: string) => string;
 
 /**
- * One adapter per configured CI, keyed by source name, built over resolved secrets. Adding a CI means
- * one more entry here and in `sourceSecretEntries` (shared/config), and one folder under shared/sources.
+ * One API adapter per configured CI, keyed by source name, built over resolved secrets (API tokens,
+ * App keys). The webhook function never builds these. Adding a CI means one more entry here and in
+ * `sourceSecretEntries` (shared/config), and one folder under shared/sources.
  */
 export function createSourceRegistry(
   sources: PitcrewConfig['sources'],
@@ -28,7 +33,6 @@ export function createSourceRegistry(
             installationId: github.auth.app.installationId,
           };
     registry.github = {
-      webhookSecret: secretOf(github.webhookSecret, 'sources.github.webhookSecret'),
       adapter: createGithubSource({
         apiUrl: github.apiUrl,
         auth,
@@ -41,7 +45,6 @@ export function createSourceRegistry(
   if (sources.jenkins) {
     const jenkins = sources.jenkins;
     registry.jenkins = {
-      webhookSecret: secretOf(jenkins.webhookSecret, 'sources.jenkins.webhookSecret'),
       adapter: createJenkinsSource({
         url: jenkins.url,
         user: jenkins.user,
@@ -54,7 +57,6 @@ export function createSourceRegistry(
   if (sources.generic) {
     const generic = sources.generic;
     registry.generic = {
-      webhookSecret: secretOf(generic.webhookSecret, 'sources.generic.webhookSecret'),
       adapter: createGenericSource({
         agentToken: generic.agentToken
           ? secretOf(generic.agentToken, 'sources.generic.agentToken')
@@ -63,4 +65,71 @@ export function createSourceRegistry(
     };
   }
   return registry;
+}
+
+/**
+ * The webhook side of each configured CI: its receiver (built from settings alone, never from API
+ * credentials), the webhook secrets that may sign its deliveries, and its backlog cap. Throws a
+ * ConfigError when two sources resolve to one secret value: a delivery signed for one source must
+ * never verify at another.
+ */
+export function createWebhookRegistry(
+  sources: PitcrewConfig['sources'],
+  secretOf: SecretLookup,
+  now: () => number = Date.now,
+): WebhookRegistry {
+  const secretsOf = (source: (typeof ciSources)[number], refs: SecretRef | readonly SecretRef[]) =>
+    webhookSecretEntries(source, refs).map((entry) => secretOf(entry.ref, entry.where));
+  const registry: WebhookRegistry = {};
+  if (sources.github) {
+    const github = sources.github;
+    registry.github = {
+      receiver: createGithubWebhookReceiver({
+        repositories: github.repositories,
+        allowPublicRepositories: github.allowPublicRepositories,
+        installationId: 'app' in github.auth ? github.auth.app.installationId : undefined,
+        maxJobAgeHours: github.maxJobAgeHours,
+        now,
+      }),
+      secrets: secretsOf('github', github.webhookSecret),
+      maxBacklog: github.maxBacklog,
+    };
+  }
+  if (sources.jenkins) {
+    const jenkins = sources.jenkins;
+    registry.jenkins = {
+      receiver: createJenkinsWebhookReceiver(jenkins),
+      secrets: secretsOf('jenkins', jenkins.webhookSecret),
+      maxBacklog: jenkins.maxBacklog,
+    };
+  }
+  if (sources.generic) {
+    const generic = sources.generic;
+    registry.generic = {
+      receiver: createGenericWebhookReceiver(generic),
+      secrets: secretsOf('generic', generic.webhookSecret),
+      maxBacklog: generic.maxBacklog,
+    };
+  }
+  refuseSharedSecretValues(registry);
+  return registry;
+}
+
+function refuseSharedSecretValues(registry: WebhookRegistry): void {
+  const owner = new Map<string, string>();
+  const problems = new Set<string>();
+  for (const source of ciSources) {
+    for (const secret of new Set(registry[source]?.secrets ?? [])) {
+      const first = owner.get(secret);
+      if (first !== undefined) problems.add(`${first} and ${source}`);
+      else owner.set(secret, source);
+    }
+  }
+  if (problems.size > 0)
+    throw new ConfigError(
+      [...problems].map((pair) => ({
+        setting: `sources.*.webhookSecret`,
+        problem: `${pair} resolve to the same webhook secret: give each source its own, so a delivery signed for one is never accepted by another`,
+      })),
+    );
 }

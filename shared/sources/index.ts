@@ -1,16 +1,29 @@
 export { CiError, CiRejectedError, CiUnavailableError } from './errors';
 export { ciSources, isCiSource } from './names';
 export type { CiSource } from './names';
-export { signBody, verifySignature } from './signature';
-export type { SignatureCheck } from './signature';
-export { buildActions } from './types';
+export {
+  defaultSignatureToleranceSeconds,
+  pitcrewSignatureHeader,
+  pitcrewSigning,
+  pitcrewTimestampHeader,
+  signBody,
+  signDelivery,
+  verifyDelivery,
+} from './signature';
+export type { SignatureCheck, SigningScheme } from './signature';
+export { signedHeadersFor, signingSchemeOf } from './signing';
+export { buildActions, refusalReasons } from './types';
 export type {
   AgentCredentials,
   AgentRequest,
   BuildAction,
   BuildEvent,
   CiSourceAdapter,
+  ConfiguredSource,
   ParsedWebhook,
+  RefusalReason,
   SourceDetails,
+  SourceRegistry,
   WebhookInput,
+  WebhookReceiver,
 } from './types';

@@ -1,4 +1,5 @@
 import type { CiSource } from './names';
+import type { SigningScheme } from './signature';
 
 /** What a CI says happened to one build. */
 export const buildActions = ['queued', 'started', 'completed', 'cancelled'] as const;
@@ -38,10 +39,32 @@ export interface BuildEvent {
   readonly details: SourceDetails;
 }
 
-/** What parsing a verified webhook gives: an event, a reason to ignore it, or the field that is wrong. */
+/**
+ * Why a well-formed, signed delivery gets no agent because the operator did not trust its origin
+ * (docs/security.md): the `reason` dimension of the RefusedJobs metric.
+ */
+export const refusalReasons = [
+  'repository-not-allowed',
+  'public-repository',
+  'visibility-unknown',
+  'installation-not-allowed',
+  'job-too-old',
+] as const;
+export type RefusalReason = (typeof refusalReasons)[number];
+
+/**
+ * What parsing a verified webhook gives: an event, a reason to ignore it, a job the operator did not
+ * allow (`subject` names it: a repository), or the field that is wrong.
+ */
 export type ParsedWebhook =
   | { readonly kind: 'event'; readonly event: BuildEvent }
   | { readonly kind: 'ignored'; readonly reason: string }
+  | {
+      readonly kind: 'refused';
+      readonly reason: RefusalReason;
+      readonly subject: string;
+      readonly problem: string;
+    }
   | { readonly kind: 'invalid'; readonly field: string; readonly problem: string };
 
 export interface WebhookInput {
@@ -72,15 +95,24 @@ export interface AgentCredentials {
 }
 
 /**
- * One CI. Adding a CI means adding one folder that implements this (STYLE: one seam per kind of
- * outside world). Adapters translate HTTP failures into `CiError`s (errors.ts) and decide nothing else.
+ * The webhook side of one CI: how its deliveries are signed, and how a verified one is parsed and
+ * judged. Built from settings alone, never from CI API credentials, so the webhook function (whose
+ * role may read only webhook secrets) holds none (docs/security.md).
+ */
+export interface WebhookReceiver {
+  readonly name: CiSource;
+  readonly signing: SigningScheme;
+  /** Parses a webhook whose signature was already verified. Never throws on bad input. */
+  parseWebhook(input: WebhookInput): ParsedWebhook;
+}
+
+/**
+ * The API side of one CI. Adding a CI means adding one folder that implements this and a
+ * `WebhookReceiver` (STYLE: one seam per kind of outside world). Adapters translate HTTP failures into
+ * `CiError`s (errors.ts) and decide nothing else.
  */
 export interface CiSourceAdapter {
   readonly name: CiSource;
-  /** The header that carries `sha256=<hex HMAC-SHA256 of the raw body>`. */
-  readonly signatureHeader: string;
-  /** Parses a webhook whose signature was already verified. Never throws on bad input. */
-  parseWebhook(input: WebhookInput): ParsedWebhook;
   createAgentCredentials(request: AgentRequest): Promise<AgentCredentials>;
   /** Removes the agent at the CI if it is still registered; a missing agent is success. */
   deregisterAgent(request: AgentRequest & { readonly externalId?: string }): Promise<void>;
@@ -95,3 +127,10 @@ export interface CiSourceAdapter {
    */
   listQueuedBuilds?(): Promise<BuildEvent[]>;
 }
+
+/** A configured CI's API side. */
+export interface ConfiguredSource {
+  readonly adapter: CiSourceAdapter;
+}
+/** The configured CIs' API adapters by source; empty in the webhook function, which holds no CI credentials. */
+export type SourceRegistry = Partial<Record<CiSource, ConfiguredSource>>;

@@ -105,7 +105,33 @@ export function createRequestQueries(db: DynamoDBDocumentClient, tableName: stri
     return { items };
   }
 
-  return { countByStatus, listPage };
+  /**
+   * How many of a source's requests wait for an agent (queued or waiting), counted up to `atMost`
+   * and no further: the webhook's backlog cap (shared/webhook/backlog.ts) needs only to know whether
+   * the cap is reached, and stopping there bounds what a flood costs to read.
+   */
+  async function countBacklog(source: CiSource, atMost: number): Promise<number> {
+    let count = 0;
+    for (const status of ['queued', 'waiting'] as const) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await query({
+          KeyConditionExpression: '#status = :status',
+          FilterExpression: '#source = :source',
+          ExpressionAttributeNames: { '#status': 'status', '#source': 'source' },
+          ExpressionAttributeValues: { ':status': status, ':source': source },
+          Select: 'COUNT',
+          ExclusiveStartKey: startKey,
+        });
+        count += page.Count ?? 0;
+        if (count >= atMost) return count;
+        startKey = page.LastEvaluatedKey;
+      } while (startKey);
+    }
+    return count;
+  }
+
+  return { countByStatus, countBacklog, listPage };
 }
 
 export type RequestQueries = ReturnType<typeof createRequestQueries>;

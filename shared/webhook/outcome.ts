@@ -1,8 +1,17 @@
+import type { RefusalReason } from '../sources/types';
+
 /** What receiving one webhook came to. The handler turns it into an HTTP answer; nothing here is HTTP. */
 export type WebhookOutcome =
   | { readonly kind: 'accepted'; readonly requestId: string }
   | { readonly kind: 'recorded'; readonly requestId: string; readonly status: string }
   | { readonly kind: 'ignored'; readonly reason: string; readonly requestId?: string }
+  | {
+      readonly kind: 'refused';
+      readonly reason: RefusalReason;
+      readonly subject: string;
+      readonly problem: string;
+    }
+  | { readonly kind: 'backlog-full'; readonly retryAfterSeconds: number; readonly problem: string }
   | { readonly kind: 'invalid'; readonly field: string; readonly problem: string }
   | { readonly kind: 'unauthorized'; readonly problem: string }
   | { readonly kind: 'unknown-source'; readonly problem: string }

@@ -5,23 +5,27 @@ import { QueueUnavailableError } from '../queue/errors';
 import { sendProvisionMessage } from '../queue/provision-queue';
 import { requestIdFor } from '../requests/identity';
 import { ciSources, isCiSource, type CiSource } from '../sources/names';
-import { verifySignature } from '../sources/signature';
-import type { BuildEvent, CiSourceAdapter } from '../sources/types';
+import { verifyDelivery, type SignatureCheck } from '../sources/signature';
+import type { BuildEvent, WebhookReceiver } from '../sources/types';
 import { StateUnavailableError } from '../state/errors';
 import type { DeliveryStore } from '../state/delivery-store';
 import type { RequestStore } from '../state/request-store';
+import { backlogRetryAfterSeconds, type BacklogGate } from './backlog';
 import { enqueueBuild, newRecord } from './enqueue-build';
 import type { WebhookOutcome } from './outcome';
 
-/** A configured CI: its adapter and the secret its webhooks are signed with. */
-export interface ConfiguredSource {
-  readonly adapter: CiSourceAdapter;
-  readonly webhookSecret: string;
+/** A configured CI's webhook side: its receiver, the secrets that may sign for it, its backlog cap. */
+export interface ConfiguredWebhook {
+  readonly receiver: WebhookReceiver;
+  /** One, or more while a secret is rotated: any of them verifies. */
+  readonly secrets: readonly string[];
+  readonly maxBacklog: number;
 }
-export type SourceRegistry = Partial<Record<CiSource, ConfiguredSource>>;
+export type WebhookRegistry = Partial<Record<CiSource, ConfiguredWebhook>>;
 
 export interface WebhookPorts {
-  readonly sources: SourceRegistry;
+  readonly webhooks: WebhookRegistry;
+  readonly backlog: BacklogGate;
   readonly templates: readonly AgentTemplate[];
   readonly requests: RequestStore;
   readonly deliveries: DeliveryStore;
@@ -54,7 +58,7 @@ export async function receiveWebhook(request: WebhookRequest, ports: WebhookPort
       problem: `unknown source '${String(request.source)}'; use one of: ${ciSources.join(', ')}`,
     };
   }
-  const configured = ports.sources[request.source];
+  const configured = ports.webhooks[request.source];
   if (!configured)
     return {
       kind: 'unknown-source',
@@ -64,26 +68,47 @@ export async function receiveWebhook(request: WebhookRequest, ports: WebhookPort
   const contentType = request.headers['content-type'] ?? '';
   if (!jsonContentType.test(contentType)) return { kind: 'unsupported-media-type', contentType };
 
-  const signature = verifySignature(
+  const { receiver } = configured;
+  const signature = verifyDelivery(
+    receiver.signing,
+    request.headers,
     request.rawBody,
-    request.headers[configured.adapter.signatureHeader],
-    configured.webhookSecret,
+    configured.secrets,
+    ports.now().getTime(),
   );
-  if (signature !== 'valid') {
-    return {
-      kind: 'unauthorized',
-      problem: `signature header ${configured.adapter.signatureHeader} is ${signature}`,
-    };
+  if (signature !== 'valid') return unauthorized(receiver, signature);
+  const parsed = receiver.parseWebhook({ headers: request.headers, rawBody: request.rawBody });
+  if (parsed.kind === 'refused') {
+    ports.logger.warn('job refused', {
+      source: request.source,
+      subject: parsed.subject,
+      reason: parsed.reason,
+      problem: parsed.problem,
+    });
+    return parsed;
   }
-  const parsed = configured.adapter.parseWebhook({ headers: request.headers, rawBody: request.rawBody });
   if (parsed.kind !== 'event') return parsed;
 
   const event = parsed.event;
   try {
+    // Checked before anything is read or written: past the cap, a flood costs one cached count.
+    if (event.action === 'queued' && (await ports.backlog.isFull(event.source, configured.maxBacklog))) {
+      ports.logger.warn('backlog full; the CI should retry later', {
+        source: event.source,
+        jobKey: event.jobKey,
+        maxBacklog: configured.maxBacklog,
+      });
+      return {
+        kind: 'backlog-full',
+        retryAfterSeconds: backlogRetryAfterSeconds,
+        problem: `${event.source} has ${configured.maxBacklog} or more builds waiting (maxBacklog); retry later`,
+      };
+    }
     if (await ports.deliveries.seen(event.source, event.deliveryId)) {
       return { kind: 'ignored', reason: `delivery ${event.deliveryId} was already received` };
     }
     const outcome = await actOn(event, ports);
+    if (outcome.kind === 'accepted') ports.backlog.admitted(event.source);
     // Remembered only once handled, so a delivery whose handling failed half-way (or whose marker
     // write was applied but answered with an error) is handled again when the CI retries it, never
     // taken for a duplicate. Acting twice is harmless: every write it makes is conditional.
@@ -115,6 +140,24 @@ export async function receiveWebhook(request: WebhookRequest, ports: WebhookPort
     }
     throw error;
   }
+}
+
+const timestampChecks: readonly SignatureCheck[] = [
+  'timestamp missing',
+  'timestamp malformed',
+  'outside the allowed window',
+];
+
+/** A 401 that names the header at fault, never the secret or the expected value. */
+function unauthorized({ signing }: WebhookReceiver, check: SignatureCheck): WebhookOutcome {
+  if (signing.kind === 'timestamped' && timestampChecks.includes(check)) {
+    const window =
+      check === 'outside the allowed window'
+        ? ` (±${signing.toleranceSeconds} s of Pitcrew's clock: check the sender's clock; a replayed delivery ends here)`
+        : '';
+    return { kind: 'unauthorized', problem: `timestamp header ${signing.timestampHeader} is ${check}${window}` };
+  }
+  return { kind: 'unauthorized', problem: `signature header ${signing.signatureHeader} is ${check}` };
 }
 
 async function actOn(event: BuildEvent, ports: WebhookPorts): Promise<WebhookOutcome> {

@@ -56,8 +56,10 @@ export function deliveryFor(
           labels,
           html_url: `https://github.com/acme/app/actions/runs/${10_000 + build.id}/job/${build.id}`,
           conclusion: action === 'cancelled' ? 'cancelled' : action === 'completed' ? 'success' : null,
+          created_at: new Date().toISOString(),
         },
-        repository: { name: 'app', owner: { login: 'acme' } },
+        // A private repository (public ones are refused by default) and a job created now.
+        repository: { name: 'app', owner: { login: 'acme' }, private: true, visibility: 'private' },
       },
       headers: { 'x-github-event': 'workflow_job', 'x-github-delivery': deliveryId },
     };

@@ -23,21 +23,19 @@ export function provisionPortsFor(system: ProvisioningSystem): ProvisionPorts {
     config: { ...config, namespace: config.cluster.namespace },
     sources: {
       github: {
-        webhookSecret: testSecrets.github,
         adapter: createGithubSource({
           apiUrl: system.github.url,
           auth: { kind: 'token', token: testSecrets.githubToken },
         }),
       },
       jenkins: {
-        webhookSecret: testSecrets.jenkins,
         adapter: createJenkinsSource({
           url: system.jenkins.url,
           user: 'pitcrew',
           apiToken: testSecrets.jenkinsApiToken,
         }),
       },
-      generic: { webhookSecret: testSecrets.generic, adapter: createGenericSource() },
+      generic: { adapter: createGenericSource() },
     },
     requests: createRequestStore(system.db, table),
     capacity: createCapacityStore(system.db, table),

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { pollOnce, type SqsHandler } from '../../infra/local/dev/sqs-poller';
 import type { ReapReport } from '../../shared/reap';
-import { signBody } from '../../shared/sources';
+import { isCiSource, signedHeadersFor, signingSchemeOf } from '../../shared/sources';
 import { createRequestStore, type RequestStore } from '../../shared/state';
 import { startFakeGithub, type FakeGithub } from '../fakes/github-api';
 import { startFakeJenkins, type FakeJenkins } from '../fakes/jenkins-api';
@@ -45,6 +45,11 @@ export interface SystemOptions {
   readonly clusterTimeouts?: { readonly connectTimeoutMs?: number; readonly requestTimeoutMs?: number };
   /** A static token for generic agents (`sources.generic.agentToken`). */
   readonly genericAgentToken?: string;
+  /**
+   * Settings merged over each source's test defaults (GitHub's are token auth and the repositories
+   * `acme/*`), e.g. App auth, an allow-list, a backlog cap, a list of webhook secrets.
+   */
+  readonly sourceSettings?: Partial<Record<'github' | 'jenkins' | 'generic', Record<string, unknown>>>;
   /** Let the handlers print their CloudWatch metrics (EMF) on stdout; off by default. */
   readonly emitMetrics?: boolean;
   /** The handlers' POWERTOOLS_LOG_LEVEL; PITCREW_TEST_LOG_LEVEL or ERROR by default. */
@@ -103,6 +108,8 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
         webhookSecret: { value: testSecrets.github },
         apiUrl: github.url,
         auth: { token: { value: testSecrets.githubToken } },
+        repositories: ['acme/*'],
+        ...options.sourceSettings?.github,
       },
       jenkins: {
         webhookSecret: { value: testSecrets.jenkins },
@@ -110,10 +117,12 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
         user: 'pitcrew',
         apiToken: { value: testSecrets.jenkinsApiToken },
         pollQueue: options.jenkinsPollQueue ?? false,
+        ...options.sourceSettings?.jenkins,
       },
       generic: {
         webhookSecret: { value: testSecrets.generic },
         ...(options.genericAgentToken ? { agentToken: { value: options.genericAgentToken } } : {}),
+        ...options.sourceSettings?.generic,
       },
     },
     templates,
@@ -161,14 +170,15 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
     sign: 'valid' | 'none' | string = 'valid',
   ): Promise<{ statusCode: number; body: Record<string, unknown> }> {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    const secret = testSecrets[source as 'github' | 'jenkins' | 'generic'] ?? 'unknown';
-    const signatureHeader = source === 'github' ? 'x-hub-signature-256' : 'x-pitcrew-signature-256';
+    const known = isCiSource(source) ? source : 'generic';
+    const secret = testSecrets[known];
+    const signatureHeader = signingSchemeOf(known).signatureHeader;
     const signature =
       sign === 'valid'
-        ? { [signatureHeader]: signBody(text, secret) }
+        ? signedHeadersFor(known, text, secret)
         : sign === 'none'
           ? {}
-          : { [signatureHeader]: sign };
+          : { ...signedHeadersFor(known, text, secret), [signatureHeader]: sign };
     const result = await webhook(
       httpEvent({ source, body: text, headers: { ...signature, ...headers } }),
       lambdaContext('webhook'),

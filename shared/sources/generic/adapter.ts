@@ -1,5 +1,12 @@
-import type { AgentCredentials, CiSourceAdapter, ParsedWebhook, WebhookInput } from '../types';
 import { invalidFromZod, parseJsonBody } from '../parse-json';
+import { pitcrewSigning } from '../signature';
+import type {
+  AgentCredentials,
+  CiSourceAdapter,
+  ParsedWebhook,
+  WebhookInput,
+  WebhookReceiver,
+} from '../types';
 import { deliveryHeader, deliveryIdSchema, genericWebhookSchema } from './contract';
 
 export interface GenericSourceOptions {
@@ -11,8 +18,6 @@ export interface GenericSourceOptions {
 export function createGenericSource(options: GenericSourceOptions = {}): CiSourceAdapter {
   return {
     name: 'generic',
-    signatureHeader: 'x-pitcrew-signature-256',
-    parseWebhook: parseGenericWebhook,
     async createAgentCredentials(request): Promise<AgentCredentials> {
       return {
         secretEnv: options.agentToken ? { PITCREW_AGENT_TOKEN: options.agentToken } : {},
@@ -22,6 +27,17 @@ export function createGenericSource(options: GenericSourceOptions = {}): CiSourc
     async deregisterAgent(): Promise<void> {
       // Nothing registered at the CI: the pod is the whole agent.
     },
+  };
+}
+
+/** The signed contract of contract.ts, under Pitcrew's timestamped signature (signature.ts). */
+export function createGenericWebhookReceiver(
+  settings: { readonly signatureToleranceSeconds?: number } = {},
+): WebhookReceiver {
+  return {
+    name: 'generic',
+    signing: pitcrewSigning(settings.signatureToleranceSeconds),
+    parseWebhook: parseGenericWebhook,
   };
 }
 

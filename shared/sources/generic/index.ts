@@ -1,4 +1,4 @@
-export { createGenericSource, parseGenericWebhook } from './adapter';
+export { createGenericSource, createGenericWebhookReceiver, parseGenericWebhook } from './adapter';
 export type { GenericSourceOptions } from './adapter';
 export { deliveryHeader, genericWebhookSchema } from './contract';
 export type { GenericWebhook } from './contract';

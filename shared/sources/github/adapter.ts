@@ -12,7 +12,6 @@ import {
   type RunnerApi,
   type RunnerScope,
 } from './runners';
-import { parseGithubWebhook } from './webhook';
 
 /** A personal (or fine-grained) access token, or a GitHub App that mints installation tokens. */
 export type GithubAuth =
@@ -176,8 +175,6 @@ export function createGithubSource(options: GithubSourceOptions): CiSourceAdapte
 
   return {
     name: 'github',
-    signatureHeader: 'x-hub-signature-256',
-    parseWebhook: parseGithubWebhook,
 
     async createAgentCredentials(request): Promise<AgentCredentials> {
       const details = githubDetails(request);

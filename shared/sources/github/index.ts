@@ -4,5 +4,15 @@ export { githubApiVersion, rateLimitWaitSeconds } from './api';
 export { signAppJwt } from './app-auth';
 export { parsePollRepository, pollRateLimitReserve } from './polling';
 export type { PollRepository } from './polling';
-export { githubDeliveryHeader, githubEventHeader, githubJobEvent, parseGithubWebhook } from './webhook';
+export { repositoryMatches } from './repository-pattern';
+export { judgeGithubJob } from './trust';
+export type { GithubJobOrigin, GithubTrustPolicy } from './trust';
+export {
+  createGithubWebhookReceiver,
+  githubDeliveryHeader,
+  githubEventHeader,
+  githubJobEvent,
+  githubSigning,
+  parseGithubWebhook,
+} from './webhook';
 export type { GithubJobFacts } from './webhook';

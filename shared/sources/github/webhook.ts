@@ -1,10 +1,15 @@
 import { z } from 'zod';
 import { invalidFromZod, parseJsonBody } from '../parse-json';
-import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput } from '../types';
+import type { SigningScheme } from '../signature';
+import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
+import { judgeGithubJob, type GithubJobOrigin, type GithubTrustPolicy } from './trust';
 
 /** https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers */
 export const githubEventHeader = 'x-github-event';
 export const githubDeliveryHeader = 'x-github-delivery';
+
+/** https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries */
+export const githubSigning: SigningScheme = { kind: 'body', signatureHeader: 'x-hub-signature-256' };
 
 const deliveryIdSchema = z.string().min(1).max(200);
 
@@ -26,8 +31,16 @@ const workflowJobSchema = z.object({
     labels: z.array(z.string().min(1).max(200)).max(100),
     html_url: z.url().optional(),
     conclusion: z.string().nullable().optional(),
+    created_at: z.string().max(64).optional(),
   }),
-  repository: z.object({ name: pathSafeName, owner: z.object({ login: pathSafeName }) }),
+  repository: z.object({
+    name: pathSafeName,
+    owner: z.object({ login: pathSafeName }),
+    // Read by the trust policy (trust.ts); left optional here so a payload without them is refused
+    // there, by name, rather than here as malformed.
+    private: z.boolean().optional(),
+    visibility: z.string().max(20).optional(),
+  }),
   // Present when the webhook belongs to a GitHub App, absent for a repository or organisation webhook.
   installation: z.object({ id: z.number().int().positive() }).optional(),
 });
@@ -51,8 +64,32 @@ function buildActionFor(action: HandledAction, conclusion: string | null | undef
   return conclusion === 'cancelled' ? 'cancelled' : 'completed';
 }
 
-/** Parses a verified GitHub delivery into a `BuildEvent`; never throws. */
+/**
+ * GitHub's webhook side: verified deliveries are parsed, then judged by the operator's trust policy.
+ * Built from settings alone (no token, no App key).
+ */
+export function createGithubWebhookReceiver(policy: GithubTrustPolicy): WebhookReceiver {
+  return {
+    name: 'github',
+    signing: githubSigning,
+    parseWebhook(input) {
+      const read = parseDelivery(input);
+      if (read.kind !== 'job') return read;
+      return judgeGithubJob(read.origin, policy) ?? read.parsed;
+    },
+  };
+}
+
+/** Parses a verified GitHub delivery into a `BuildEvent`, without judging its origin; never throws. */
 export function parseGithubWebhook(input: WebhookInput): ParsedWebhook {
+  const read = parseDelivery(input);
+  return read.kind === 'job' ? read.parsed : read;
+}
+
+/** A parsed delivery; for a job, with where it comes from, for the trust policy. */
+type DeliveryParse = ParsedWebhook | { kind: 'job'; parsed: ParsedWebhook; origin: GithubJobOrigin };
+
+function parseDelivery(input: WebhookInput): DeliveryParse {
   const event = input.headers[githubEventHeader];
   if (event === undefined || event === '') {
     return {
@@ -86,9 +123,19 @@ export function parseGithubWebhook(input: WebhookInput): ParsedWebhook {
   const body = workflowJobSchema.safeParse(json.value);
   if (!body.success) return invalidFromZod(body.error);
   const { workflow_job: job, repository, installation } = body.data;
-  return {
+  const buildAction = buildActionFor(action.data.action, job.conclusion);
+  const origin: GithubJobOrigin = {
+    action: buildAction,
+    owner: repository.owner.login,
+    repo: repository.name,
+    private: repository.private,
+    visibility: repository.visibility,
+    installationId: installation?.id,
+    createdAt: job.created_at,
+  };
+  const parsed: ParsedWebhook = {
     kind: 'event',
-    event: githubJobEvent(buildActionFor(action.data.action, job.conclusion), delivery.data, {
+    event: githubJobEvent(buildAction, delivery.data, {
       jobId: job.id,
       runId: job.run_id,
       labels: job.labels,
@@ -98,6 +145,7 @@ export function parseGithubWebhook(input: WebhookInput): ParsedWebhook {
       installationId: installation?.id,
     }),
   };
+  return { kind: 'job', parsed, origin };
 }
 
 /** What a `BuildEvent` for one GitHub job is made of, whether a webhook or the REST API told of it. */

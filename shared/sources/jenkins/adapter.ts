@@ -12,7 +12,7 @@ import {
 } from './agents';
 import { createJenkinsFetch } from './api';
 import { formatLabelString, parseLabelExpression, satisfyingLabels } from './label-expression';
-import { normaliseControllerUrl, parseJenkinsWebhook, queuedBuildFromQueueItem } from './webhook';
+import { normaliseControllerUrl, queuedBuildFromQueueItem } from './webhook';
 
 export interface JenkinsSourceOptions {
   /** The controller URL Pitcrew calls and agents connect to, e.g. https://jenkins.example.com/. */
@@ -46,12 +46,6 @@ export interface JenkinsSource extends CiSourceAdapter {
 }
 
 /**
- * Jenkins has no webhook signing of its own: the sender (the QueueListener script of docs/jenkins.md,
- * or a relay in front of the CloudEvents plugin) signs the body with the shared secret in this header.
- */
-export const jenkinsSignatureHeader = 'x-pitcrew-signature-256';
-
-/**
  * Jenkins as a CI source: one permanent inbound agent (a node) per build, created through the remote
  * API, with its secret handed to the pod. Options are merged with the defaults once, here.
  */
@@ -68,8 +62,6 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
 
   return {
     name: 'jenkins',
-    signatureHeader: jenkinsSignatureHeader,
-    parseWebhook: (input) => parseJenkinsWebhook(input, { controllerUrl: url }),
     async createAgentCredentials(request): Promise<AgentCredentials> {
       const name = request.agentName;
       await createNode(api, {

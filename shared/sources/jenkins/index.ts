@@ -1,4 +1,4 @@
-export { createJenkinsSource, jenkinsSignatureHeader, jenkinsSourceDefaults } from './adapter';
+export { createJenkinsSource, jenkinsSourceDefaults } from './adapter';
 export type { JenkinsSource, JenkinsSourceOptions } from './adapter';
 export type { AgentState, QueueItem } from './agents';
 export { deliveryHeader, jenkinsContractSchema } from './contract';
@@ -12,6 +12,7 @@ export {
 export type { LabelExpression } from './label-expression';
 export { labelFromWhy } from './queue-why';
 export {
+  createJenkinsWebhookReceiver,
   jenkinsEventTypes,
   normaliseControllerUrl,
   parseJenkinsWebhook,

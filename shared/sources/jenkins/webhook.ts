@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { invalidFromZod, parseJsonBody } from '../parse-json';
-import type { BuildEvent, BuildAction, ParsedWebhook, WebhookInput } from '../types';
+import { pitcrewSigning } from '../signature';
+import type { BuildEvent, BuildAction, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { type CloudEvent, readCloudEvent } from './cloudevents';
 import { deliveryHeader, deliveryIdSchema, jenkinsContractSchema, queueItemIdSchema } from './contract';
 import { labelAtoms, maxLabelAtoms, parseLabelExpression, satisfyingLabels } from './label-expression';
@@ -9,6 +10,28 @@ import { labelFromWhy } from './queue-why';
 export interface JenkinsWebhookSettings {
   /** The configured controller URL, normalised: used when an event does not say which controller sent it. */
   readonly controllerUrl: string;
+}
+
+export interface JenkinsReceiverSettings {
+  /** The configured controller URL (sources.jenkins.url). */
+  readonly url: string;
+  /** sources.jenkins.signatureToleranceSeconds */
+  readonly signatureToleranceSeconds?: number;
+}
+
+/**
+ * Jenkins has no webhook signing of its own: the sender (the QueueListener script of docs/jenkins.md,
+ * or a relay in front of the CloudEvents plugin) signs `<timestamp>.<body>` with the shared secret
+ * (Pitcrew's timestamped scheme, signature.ts). Built from settings alone, no API token.
+ */
+export function createJenkinsWebhookReceiver(settings: JenkinsReceiverSettings): WebhookReceiver {
+  const controllerUrl = normaliseControllerUrl(settings.url);
+  if (controllerUrl === undefined) throw new TypeError('The Jenkins url must be an http(s) URL');
+  return {
+    name: 'jenkins',
+    signing: pitcrewSigning(settings.signatureToleranceSeconds),
+    parseWebhook: (input) => parseJenkinsWebhook(input, { controllerUrl }),
+  };
 }
 
 /**
@@ -175,9 +198,8 @@ function parseCloudEvent(event: CloudEvent, settings: JenkinsWebhookSettings): P
 }
 
 /**
- * Parses the data and checks that the stage it states agrees with the type. In binary mode the
- * signature covers only the body, so this stops a replayed body from being relabelled by a forged
- * ce-type header.
+ * Parses the data and checks that the stage it states agrees with the type: a relay that mixed up
+ * events is caught here rather than turned into the wrong action.
  */
 function withData<T extends QueueData | JobData>(
   event: CloudEvent,

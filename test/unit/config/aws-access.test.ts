@@ -22,7 +22,7 @@ describe('accessPolicies (each role reads exactly the secrets the config names)'
     `{ kind: token, server: 'https://k8s.example.com', token: { secretsManager: 'pitcrew/{stage}/cluster', key: token }, caData: { ssm: '/pitcrew/{stage}/cluster-ca' } }`,
     `  generic: { webhookSecret: { ssm: '/pitcrew/{stage}/generic' }, agentToken: { ssm: 'pitcrew-agent-token' } }
   jenkins:
-    webhookSecret: { ssm: '/pitcrew/{stage}/generic' }
+    webhookSecret: [{ ssm: '/pitcrew/{stage}/jenkins' }, { ssm: '/pitcrew/{stage}/jenkins-next' }]
     url: https://jenkins.example.com/
     user: pitcrew
     apiToken: { secretsManager: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:jenkins-AbCdEf' }`,
@@ -31,14 +31,18 @@ describe('accessPolicies (each role reads exactly the secrets the config names)'
 
   it('turns parameter names into ARNs, each once, with {stage} left for serverless to fill in', () => {
     expect(allowed(policies.provision, 'ssm:GetParameter')).toEqual([
+      sub(`${account('ssm')}:parameter/pitcrew/\${sls:stage}/jenkins`),
+      sub(`${account('ssm')}:parameter/pitcrew/\${sls:stage}/jenkins-next`),
       sub(`${account('ssm')}:parameter/pitcrew/\${sls:stage}/generic`),
       sub(`${account('ssm')}:parameter/pitcrew-agent-token`),
       sub(`${account('ssm')}:parameter/pitcrew/\${sls:stage}/cluster-ca`),
     ]);
   });
 
-  it('lets the webhook read the webhook secrets only, not the CI API credentials', () => {
+  it('lets the webhook read the webhook secrets only (each of a list), not the CI API credentials', () => {
     expect(allowed(policies.webhook, 'ssm:GetParameter')).toEqual([
+      sub(`${account('ssm')}:parameter/pitcrew/\${sls:stage}/jenkins`),
+      sub(`${account('ssm')}:parameter/pitcrew/\${sls:stage}/jenkins-next`),
       sub(`${account('ssm')}:parameter/pitcrew/\${sls:stage}/generic`),
     ]);
     expect(allowed(policies.webhook, 'secretsmanager:GetSecretValue')).toEqual([]);

@@ -7,7 +7,12 @@ import { ConfigError, parseConfig } from '../../../shared/config';
  * it returns a config or throws one ConfigError whose every problem names the key and says what is
  * wrong, never another error, and never quotes a secret value the file holds.
  */
-const secrets = ['S3cr3t-webhook-value-9f8e7d', 'S3cr3t-api-token-6c5b4a', 'S3cr3t-cluster-token-3b2a1c'];
+const secrets = [
+  'S3cr3t-webhook-value-9f8e7d',
+  'S3cr3t-api-token-6c5b4a',
+  'S3cr3t-cluster-token-3b2a1c',
+  'S3cr3t-jenkins-webhook-5d4c3b',
+];
 
 const valid = {
   cluster: {
@@ -18,7 +23,7 @@ const valid = {
   sources: {
     generic: { webhookSecret: { value: secrets[0] } },
     jenkins: {
-      webhookSecret: { value: secrets[0] },
+      webhookSecret: [{ value: secrets[3] }, { value: secrets[0] + '-next' }],
       url: 'https://jenkins.example.com/',
       user: 'pitcrew',
       apiToken: { value: secrets[1] },

@@ -145,3 +145,88 @@ describe('secret resolution (env and file references)', () => {
     ).rejects.toThrow(/environment variable NOT_SET_ANYWHERE is not set/);
   });
 });
+
+describe('webhook trust settings', () => {
+  const github = (extra: string) => `
+cluster:
+  credentials: { kind: kubeconfig, path: /tmp/k }
+sources:
+  github:
+    webhookSecret: { env: GH }
+    auth: { token: { env: TOKEN } }
+${extra}
+templates:
+  - { name: gh, source: github, labels: [linux] }
+`;
+
+  it('requires the GitHub repositories allow-list, and fills the safe defaults', () => {
+    expect(problemsOf(github(''))).toEqual([
+      expect.stringMatching(/^pitcrew.yaml: sources.github.repositories: /),
+    ]);
+    const config = parseConfig(github('    repositories: [acme/app, tools/*]'));
+    expect(config.sources.github).toMatchObject({
+      repositories: ['acme/app', 'tools/*'],
+      allowPublicRepositories: false,
+      maxJobAgeHours: 24,
+      maxBacklog: 500,
+    });
+    expect(problemsOf(github('    repositories: []'))).toEqual([
+      'pitcrew.yaml: sources.github.repositories: list at least one owner/repo or owner/*',
+    ]);
+  });
+
+  it('refuses a repository pattern that is not owner/repo or owner/*, naming the entry', () => {
+    expect(problemsOf(github('    repositories: [acme, "*/*", acme/a/b]'))).toEqual([
+      'pitcrew.yaml: sources.github.repositories.0: must be owner/repo or owner/* (letters, digits, . _ -)',
+      'pitcrew.yaml: sources.github.repositories.1: must be owner/repo or owner/* (letters, digits, . _ -)',
+      'pitcrew.yaml: sources.github.repositories.2: must be owner/repo or owner/* (letters, digits, . _ -)',
+    ]);
+  });
+
+  it('refuses a polled repository outside the allow-list', () => {
+    expect(
+      problemsOf(github('    repositories: [acme/*]\n    pollRepositories: [acme/app, other/app]')),
+    ).toEqual([
+      "pitcrew.yaml: sources.github.pollRepositories.1: 'other/app' is not among sources.github.repositories",
+    ]);
+  });
+
+  it('takes a list of webhook secrets (a rotation) and a signature tolerance for Pitcrew-signed sources', () => {
+    const config = parseConfig(`
+cluster:
+  credentials: { kind: kubeconfig, path: /tmp/k }
+sources:
+  generic:
+    webhookSecret: [{ env: OLD }, { env: NEW }]
+    signatureToleranceSeconds: 60
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox }
+`);
+    expect(config.sources.generic).toMatchObject({
+      webhookSecret: [{ env: 'OLD' }, { env: 'NEW' }],
+      signatureToleranceSeconds: 60,
+      maxBacklog: 500,
+    });
+    expect(parseConfig(minimal).sources.generic?.signatureToleranceSeconds).toBe(300);
+  });
+
+  it('refuses one webhook secret named by two sources', () => {
+    expect(
+      problemsOf(`
+cluster:
+  credentials: { kind: kubeconfig, path: /tmp/k }
+sources:
+  generic: { webhookSecret: { ssm: /pitcrew/shared } }
+  jenkins:
+    webhookSecret: [{ ssm: /pitcrew/jenkins }, { ssm: /pitcrew/shared }]
+    url: https://jenkins.example.com/
+    user: pitcrew
+    apiToken: { env: T }
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox }
+`),
+    ).toEqual([
+      'pitcrew.yaml: sources.generic.webhookSecret: is also the webhook secret of sources.jenkins: give each source its own secret',
+    ]);
+  });
+});

@@ -53,10 +53,47 @@ describe('createRuntime', () => {
     const runtime = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + sources)), {
       secretReader: store.reader,
     });
-    expect(runtime.sources.generic?.webhookSecret).toBe('webhook-secret');
-    // Not the agent token: the webhook verifies signatures and never calls a CI.
+    expect(runtime.webhooks.generic?.secrets).toEqual(['webhook-secret']);
+    // Not the agent token, and no API adapter: the webhook verifies signatures and never calls a CI.
     expect(store.reads.sort()).toEqual(['/pitcrew/prod/generic']);
+    expect(runtime.sources).toEqual({});
     expect(() => runtime.agents()).toThrow(/the webhook function has no cluster access/);
+  });
+
+  it('refuses two sources whose webhook secrets resolve to the same value', async () => {
+    const twoSources = `
+sources:
+  generic: { webhookSecret: { ssm: '/pitcrew/{stage}/generic' } }
+  jenkins:
+    webhookSecret: [{ ssm: '/pitcrew/{stage}/jenkins' }, { ssm: '/pitcrew/{stage}/jenkins-next' }]
+    url: https://jenkins.example.com/
+    user: pitcrew
+    apiToken: { ssm: '/pitcrew/{stage}/jenkins-api' }
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox }
+`;
+    const store = storeOf({
+      '/pitcrew/prod/generic': 'same-value',
+      '/pitcrew/prod/jenkins': 'jenkins-value',
+      '/pitcrew/prod/jenkins-next': 'same-value',
+      '/pitcrew/prod/jenkins-api': 'api',
+    });
+    const failure = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + twoSources)), {
+      secretReader: store.reader,
+    }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ConfigError);
+    expect(String(failure)).toContain('jenkins and generic resolve to the same webhook secret');
+    expect(String(failure)).not.toContain('same-value');
+
+    store.values['/pitcrew/prod/jenkins-next'] = 'jenkins-next-value';
+    const runtime = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + twoSources)), {
+      secretReader: store.reader,
+    });
+    expect(runtime.webhooks.jenkins?.secrets).toEqual(['jenkins-value', 'jenkins-next-value']);
+    // A rotation that would make them equal is refused, and the secrets read before stay in use.
+    store.values['/pitcrew/prod/generic'] = 'jenkins-value';
+    await expect(runtime.refreshSecrets()).rejects.toThrow(/same webhook secret/);
+    expect(runtime.webhooks.generic?.secrets).toEqual(['same-value']);
   });
 
   it('names every missing secret in one ConfigError', async () => {
@@ -78,15 +115,15 @@ describe('createRuntime', () => {
     const runtime = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + sources)), {
       secretReader: store.reader,
     });
-    const registry = runtime.sources;
-    const adapter = registry.generic?.adapter;
+    const registry = runtime.webhooks;
+    const receiver = registry.generic?.receiver;
     await runtime.refreshSecrets();
-    expect(registry.generic?.adapter).toBe(adapter);
+    expect(registry.generic?.receiver).toBe(receiver);
     store.values['/pitcrew/prod/generic'] = 'after';
     await runtime.refreshSecrets();
-    expect(runtime.sources).toBe(registry);
-    expect(registry.generic?.webhookSecret).toBe('after');
-    expect(registry.generic?.adapter).not.toBe(adapter);
+    expect(runtime.webhooks).toBe(registry);
+    expect(registry.generic?.secrets).toEqual(['after']);
+    expect(registry.generic?.receiver).not.toBe(receiver);
   });
 
   it('connects the provision function to an EKS cluster at cold start, with one DescribeCluster', async () => {

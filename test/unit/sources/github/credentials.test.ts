@@ -293,9 +293,8 @@ describe('createGithubSource options', () => {
     );
   });
 
-  it('answers to its name and signature header', () => {
+  it('answers to its name', () => {
     const adapter = createGithubSource({ auth: { kind: 'token', token } });
     expect(adapter.name).toBe('github');
-    expect(adapter.signatureHeader).toBe('x-hub-signature-256');
   });
 });

@@ -1,0 +1,104 @@
+import { repositoryMatches } from './repository-pattern';
+import type { BuildAction, ParsedWebhook, RefusalReason } from '../types';
+
+/**
+ * Which GitHub jobs may get an agent (docs/security.md). A signed delivery proves only that GitHub
+ * sent it; what it asks for is decided by whoever can push a workflow to a repository the App or
+ * webhook covers, so the operator names the repositories, and public ones are refused by default.
+ */
+export interface GithubTrustPolicy {
+  /** `owner/repo` or `owner/*` patterns (sources.github.repositories). */
+  readonly repositories: readonly string[];
+  readonly allowPublicRepositories: boolean;
+  /** The App installation configured (auth.app.installationId): a delivery naming another is refused. */
+  readonly installationId?: number;
+  readonly maxJobAgeHours: number;
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
+}
+
+/** What a delivery says about where a job comes from. */
+export interface GithubJobOrigin {
+  readonly action: BuildAction;
+  readonly owner: string;
+  readonly repo: string;
+  /** `repository.private`; true for private and internal repositories. */
+  readonly private?: boolean;
+  /** `repository.visibility`: public, private or internal. */
+  readonly visibility?: string;
+  readonly installationId?: number;
+  /** `workflow_job.created_at`, ISO 8601. */
+  readonly createdAt?: string;
+}
+
+type Refusal = Extract<ParsedWebhook, { kind: 'refused' }>;
+
+const refusal = (reason: RefusalReason, subject: string, problem: string): Refusal => ({
+  kind: 'refused',
+  reason,
+  subject,
+  problem,
+});
+
+/**
+ * Whether a repository is public, as the payload says. Either field alone settles it; a payload with
+ * neither is treated as public, so a delivery that hides its visibility is refused (fail closed).
+ */
+function visibilityOf(origin: GithubJobOrigin): 'public' | 'not public' | 'unknown' {
+  if (origin.visibility !== undefined) return origin.visibility === 'public' ? 'public' : 'not public';
+  if (origin.private !== undefined) return origin.private ? 'not public' : 'public';
+  return 'unknown';
+}
+
+/**
+ * The operator's verdict on one job, or undefined when it may proceed. Every action is judged on its
+ * repository and installation (so a refused repository leaves no record, not even a tombstone); only
+ * a `queued` job is judged on its age and visibility, as only it makes an agent.
+ */
+export function judgeGithubJob(origin: GithubJobOrigin, policy: GithubTrustPolicy): Refusal | undefined {
+  const repository = `${origin.owner}/${origin.repo}`;
+  if (!policy.repositories.some((pattern) => repositoryMatches(pattern, repository)))
+    return refusal(
+      'repository-not-allowed',
+      repository,
+      `${repository} is not among sources.github.repositories`,
+    );
+  if (policy.installationId !== undefined && origin.installationId !== policy.installationId)
+    return refusal(
+      'installation-not-allowed',
+      repository,
+      origin.installationId === undefined
+        ? `the delivery names no App installation; only installation ${policy.installationId} is allowed`
+        : `installation ${origin.installationId} is not the configured installation ${policy.installationId}`,
+    );
+  if (origin.action !== 'queued') return undefined;
+  const visibility = visibilityOf(origin);
+  if (visibility !== 'not public' && !policy.allowPublicRepositories)
+    return visibility === 'public'
+      ? refusal(
+          'public-repository',
+          repository,
+          `${repository} is public: anyone's pull request could run on the agent (sources.github.allowPublicRepositories is false)`,
+        )
+      : refusal(
+          'visibility-unknown',
+          repository,
+          'the delivery says neither repository.private nor repository.visibility, so it is taken as public',
+        );
+  return judgeAge(origin, policy, repository);
+}
+
+/** A queued job older than maxJobAgeHours is a replay or long stale; one with no date is refused too. */
+function judgeAge(origin: GithubJobOrigin, policy: GithubTrustPolicy, repository: string): Refusal | undefined {
+  const createdMs = origin.createdAt === undefined ? Number.NaN : Date.parse(origin.createdAt);
+  if (Number.isNaN(createdMs))
+    return refusal('job-too-old', repository, 'workflow_job.created_at is missing or not a date');
+  const ageHours = (policy.now() - createdMs) / 3_600_000;
+  if (ageHours > policy.maxJobAgeHours)
+    return refusal(
+      'job-too-old',
+      repository,
+      `the job was created ${Math.floor(ageHours)} h ago, more than maxJobAgeHours (${policy.maxJobAgeHours})`,
+    );
+  return undefined;
+}
