@@ -18,7 +18,7 @@ import type { SqsHandler } from '../infra/local/dev/sqs-poller';
 import { createLocalAwsResources } from '../infra/local/aws-resources';
 import { startLocalServers } from '../infra/local/servers';
 import type { ReapReport } from '../shared/reap';
-import { signBody } from '../shared/sources';
+import { signedHeadersFor } from '../shared/sources';
 import { createCapacityStore, createRequestStore, createStateClient } from '../shared/state';
 import { startFakeGithub } from '../test/fakes/github-api';
 import { startFakeJenkins } from '../test/fakes/jenkins-api';
@@ -70,6 +70,8 @@ async function main(): Promise<void> {
   const resources = await createLocalAwsResources(endpoints, 'storm', { visibilityTimeoutSeconds: 1 });
   const github = await startFakeGithub({ tokens: [tokens.github] });
   const jenkins = await startFakeJenkins({ user: 'pitcrew', apiToken: tokens.jenkins });
+  // Every build may wait at once behind the caps: the storm is load to serve, not a flood to refuse.
+  const maxBacklog = Math.max(size, 500);
   const config = {
     cluster: { namespace, credentials: { kind: 'kubeconfig', path: kubeconfig } },
     capacity: { globalCap },
@@ -78,14 +80,18 @@ async function main(): Promise<void> {
         webhookSecret: { value: secrets.github },
         apiUrl: github.url,
         auth: { token: { value: tokens.github } },
+        // The repository of test/support/builds.ts's GitHub deliveries.
+        repositories: ['acme/app'],
+        maxBacklog,
       },
       jenkins: {
         webhookSecret: { value: secrets.jenkins },
         url: jenkins.url,
         user: 'pitcrew',
         apiToken: { value: tokens.jenkins },
+        maxBacklog,
       },
-      generic: { webhookSecret: { value: secrets.generic } },
+      generic: { webhookSecret: { value: secrets.generic }, maxBacklog },
     },
     templates: [
       {
@@ -150,12 +156,15 @@ async function main(): Promise<void> {
       jenkinsUrl: jenkins.url,
       async sendWebhook(delivery) {
         const body = JSON.stringify(delivery.body);
-        const header = delivery.source === 'github' ? 'x-hub-signature-256' : 'x-pitcrew-signature-256';
         const answer = await webhook(
           httpEvent({
             source: delivery.source,
             body,
-            headers: { ...delivery.headers, [header]: signBody(body, secrets[delivery.source]) },
+            // Signed at each attempt, as a CI does: a retry carries a fresh timestamp.
+            headers: {
+              ...delivery.headers,
+              ...signedHeadersFor(delivery.source, body, secrets[delivery.source]),
+            },
           }),
           lambdaContext('webhook'),
         );

@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { signBody } from '../shared/sources/signature';
+import { signedHeadersFor } from '../shared/sources/signing';
 
 export interface GenericWebhook {
   /** The stage's HTTP API base URL (the `HttpApiUrl` stack output); `/webhooks/generic` is added. */
@@ -36,7 +36,8 @@ export async function sendGenericWebhook(
     headers: {
       'content-type': 'application/json',
       'x-pitcrew-delivery': deliveryId,
-      'x-pitcrew-signature-256': signBody(body, webhook.secret),
+      // X-Pitcrew-Timestamp and X-Pitcrew-Signature-256 over "<timestamp>.<body>".
+      ...signedHeadersFor('generic', body, webhook.secret),
     },
     body,
   });

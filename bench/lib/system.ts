@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { runDev, type DevSystem } from '../../infra/local/dev/run-dev';
 import type { LocalConfig } from '../../infra/local/dev/local-config';
 import { startLocalServers, type LocalServers } from '../../infra/local/servers';
-import { signBody } from '../../shared/sources';
+import { signedHeadersFor } from '../../shared/sources';
 import { pitcrewLabels } from '../../shared/templates/labels';
 import { startAwsFaultProxy, type AwsFaultProxy } from '../../test/support/aws-fault-proxy';
 
@@ -82,6 +82,9 @@ export async function startBenchSystem(options: { provisioners: number }): Promi
     configure: (config: LocalConfig) => ({
       ...config,
       capacity: { globalCap: 5000 },
+      // The burst and cap measures queue 500 generic builds at once: load to serve, not a flood for
+      // the backlog cap (default 500) to refuse with 429.
+      sources: { ...config.sources, generic: { ...config.sources.generic, maxBacklog: 5000 } },
       reaper: {
         orphanGraceSeconds: 0,
         stuckGraceSeconds: 60,
@@ -104,7 +107,7 @@ export async function startBenchSystem(options: { provisioners: number }): Promi
       headers: {
         'content-type': 'application/json',
         'x-pitcrew-delivery': `${action}-${id}`,
-        'x-pitcrew-signature-256': signBody(body, dev.info.secrets.generic ?? ''),
+        ...signedHeadersFor('generic', body, dev.info.secrets.generic ?? ''),
       },
       body,
     });

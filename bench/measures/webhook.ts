@@ -2,7 +2,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { PurgeQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { lambdaContext } from '../../infra/local/dev/lambda-context';
-import { signBody } from '../../shared/sources';
+import { signedHeadersFor } from '../../shared/sources';
 import { createStateClient, keys } from '../../shared/state';
 import type { BenchSystem } from '../lib/system';
 import { quantile, round } from '../lib/stats';
@@ -16,8 +16,14 @@ const samples = 300;
 function githubQueued(jobId: number, secret: string) {
   const body = JSON.stringify({
     action: 'queued',
-    workflow_job: { id: jobId, run_id: jobId + 1, labels: ['self-hosted', 'linux', 'x64'] },
-    repository: { name: 'bench', owner: { login: 'pitcrew' } },
+    workflow_job: {
+      id: jobId,
+      run_id: jobId + 1,
+      labels: ['self-hosted', 'linux', 'x64'],
+      created_at: new Date().toISOString(),
+    },
+    // A private repository among those `pitcrew dev` allows (pitcrew/*): public ones are refused.
+    repository: { name: 'bench', owner: { login: 'pitcrew' }, private: true, visibility: 'private' },
   });
   return {
     version: '2.0',
@@ -28,7 +34,7 @@ function githubQueued(jobId: number, secret: string) {
       'content-type': 'application/json',
       'x-github-event': 'workflow_job',
       'x-github-delivery': randomUUID(),
-      'x-hub-signature-256': signBody(body, secret),
+      ...signedHeadersFor('github', body, secret),
     },
     pathParameters: { source: 'github' },
     body,

@@ -9,7 +9,7 @@ import { pollOnce, type SqsHandler } from '../../infra/local/dev/sqs-poller';
 import type { ReapReport } from '../../shared/reap';
 import { isCiSource, signedHeadersFor, signingSchemeOf } from '../../shared/sources';
 import { createRequestStore, type RequestStore } from '../../shared/state';
-import { startFakeGithub, type FakeGithub } from '../fakes/github-api';
+import { startFakeGithub, type FakeGithub, type FakeGithubApp } from '../fakes/github-api';
 import { startFakeJenkins, type FakeJenkins } from '../fakes/jenkins-api';
 import { createTestAwsResources, testSqsClient, testStateClient } from './aws';
 import { requiredTestEnv } from './env';
@@ -50,6 +50,8 @@ export interface SystemOptions {
    * `acme/*`), e.g. App auth, an allow-list, a backlog cap, a list of webhook secrets.
    */
   readonly sourceSettings?: Partial<Record<'github' | 'jenkins' | 'generic', Record<string, unknown>>>;
+  /** A GitHub App the fake GitHub knows (with App auth in sourceSettings.github). */
+  readonly githubApp?: FakeGithubApp;
   /** Let the handlers print their CloudWatch metrics (EMF) on stdout; off by default. */
   readonly emitMetrics?: boolean;
   /** The handlers' POWERTOOLS_LOG_LEVEL; PITCREW_TEST_LOG_LEVEL or ERROR by default. */
@@ -74,7 +76,10 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
   const resources = await createTestAwsResources({
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
   });
-  const github: FakeGithub = await startFakeGithub({ tokens: [testSecrets.githubToken] });
+  const github: FakeGithub = await startFakeGithub({
+    tokens: [testSecrets.githubToken],
+    ...(options.githubApp ? { app: options.githubApp } : {}),
+  });
   const jenkins: FakeJenkins = await startFakeJenkins({
     user: 'pitcrew',
     apiToken: testSecrets.jenkinsApiToken,
@@ -168,7 +173,7 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
     body: unknown,
     headers: Record<string, string> = {},
     sign: 'valid' | 'none' | string = 'valid',
-  ): Promise<{ statusCode: number; body: Record<string, unknown> }> {
+  ): Promise<{ statusCode: number; body: Record<string, unknown>; headers: Record<string, unknown> }> {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     const known = isCiSource(source) ? source : 'generic';
     const secret = testSecrets[known];
@@ -186,6 +191,7 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
     return {
       statusCode: result.statusCode ?? 0,
       body: JSON.parse(result.body ?? '{}') as Record<string, unknown>,
+      headers: { ...result.headers },
     };
   }
 

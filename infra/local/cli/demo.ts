@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signBody } from '../../../shared/sources';
+import { signedHeadersFor } from '../../../shared/sources';
 import type { DevInfo } from '../dev/run-dev';
 import { invokeOps, readDevInfo } from './invoke-ops';
 import { paint } from './table';
@@ -25,8 +25,10 @@ function demoBuilds(): DemoBuild[] {
           run_id: id + 1,
           labels: ['self-hosted', 'linux', 'x64'],
           html_url: `https://github.com/pitcrew/demo/actions/runs/${id + 1}/job/${id}`,
+          created_at: new Date().toISOString(),
         },
-        repository: { name: 'demo', owner: { login: 'pitcrew' } },
+        // pitcrew/demo is in the repositories `pitcrew dev` allows; a public one would be refused.
+        repository: { name: 'demo', owner: { login: 'pitcrew' }, private: true, visibility: 'private' },
       },
     },
     {
@@ -47,12 +49,11 @@ async function send(
   info: DevInfo,
 ): Promise<{ status: number; answer: Record<string, unknown> }> {
   const body = JSON.stringify(build.body);
-  const signatureHeader = build.source === 'github' ? 'x-hub-signature-256' : 'x-pitcrew-signature-256';
   const response = await fetch(info.webhookUrls[build.source] ?? '', {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
-      [signatureHeader]: signBody(body, info.secrets[build.source] ?? ''),
+      ...signedHeadersFor(build.source, body, info.secrets[build.source] ?? ''),
       ...build.headers,
     },
     body,

@@ -38,6 +38,8 @@ export function localConfig(
         webhookSecret: { value: secrets.github },
         apiUrl: input.githubApiUrl,
         auth: { token: { value: input.githubToken } },
+        // `pitcrew demo` sends for pitcrew/demo (the bench for pitcrew/bench); any other is refused.
+        repositories: ['pitcrew/*'],
       },
       jenkins: {
         webhookSecret: { value: secrets.jenkins },

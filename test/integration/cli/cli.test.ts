@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runDev } from '../../../infra/local/dev/run-dev';
-import { signBody } from '../../../shared/sources';
+import { signedHeadersFor } from '../../../shared/sources';
 import { requiredTestEnv } from '../../support/env';
 
 const bin = resolve('bin/pitcrew.js');
@@ -114,7 +114,7 @@ describe('the pitcrew CLI against `pitcrew dev` on the real local servers', () =
       headers: {
         'content-type': 'application/json',
         'x-pitcrew-delivery': `cli-drain-${process.pid}`,
-        'x-pitcrew-signature-256': signBody(body, dev.info.secrets.generic ?? ''),
+        ...signedHeadersFor('generic', body, dev.info.secrets.generic ?? ''),
       },
       body,
     });

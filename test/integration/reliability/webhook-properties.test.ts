@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { signBody } from '../../../shared/sources';
+import { signedHeadersFor, signingSchemeOf } from '../../../shared/sources';
 import { startAwsFaultProxy, type AwsFaultProxy } from '../../support/aws-fault-proxy';
 import { deliveryFor, type BuildAction } from '../../support/builds';
 import { requiredTestEnv } from '../../support/env';
@@ -17,8 +17,9 @@ import { startProvisioningSystem, testSecrets, type ProvisioningSystem } from '.
 type Source = 'generic' | 'jenkins' | 'github';
 const writes =
   /^(PutItem|UpdateItem|DeleteItem|TransactWriteItems|BatchWriteItem|SendMessage|SendMessageBatch)$/;
-const signatureHeader = (source: string): string =>
-  source === 'github' ? 'x-hub-signature-256' : 'x-pitcrew-signature-256';
+const signatureHeader = (source: Source): string => signingSchemeOf(source).signatureHeader;
+/** Each source takes a list of two secrets (a rotation in progress): either verifies. */
+const nextSecret = (source: Source): string => `${testSecrets[source]}-next`;
 
 interface Attempt {
   readonly source: string;
@@ -71,6 +72,8 @@ const stringFields: Record<Source, string[][]> = {
     ['workflow_job', 'html_url'],
     ['repository', 'name'],
     ['repository', 'owner', 'login'],
+    ['repository', 'visibility'],
+    ['workflow_job', 'created_at'],
     ['action'],
   ],
 };
@@ -128,17 +131,28 @@ function mutateJson(
   return copy;
 }
 
+/**
+ * The CloudEvents fixtures as the signing relay of docs/jenkins.md forwards them: structured mode
+ * (binary mode's ce-* headers are outside the signature and refused; a header mutation adds them).
+ */
 const jenkinsFixtures = [
   'cloudevent-entered-waiting-binary',
   'cloudevent-entered-waiting-structured',
   'cloudevent-job-completed-binary',
-].map(
-  (name) =>
-    JSON.parse(readFileSync(join(process.cwd(), 'test/fixtures/jenkins', `${name}.json`), 'utf8')) as {
-      headers: Record<string, string>;
-      body: unknown;
-    },
-);
+].map((name) => {
+  const { headers, body } = JSON.parse(
+    readFileSync(join(process.cwd(), 'test/fixtures/jenkins', `${name}.json`), 'utf8'),
+  ) as { headers: Record<string, string>; body: unknown };
+  if (headers['ce-type'] === undefined) return { headers, body };
+  const event = {
+    specversion: headers['ce-specversion'],
+    id: headers['ce-id'],
+    type: headers['ce-type'],
+    source: headers['ce-source'],
+    data: body,
+  };
+  return { headers: { 'content-type': 'application/cloudevents+json' }, body: event };
+});
 
 /** A valid delivery of `source` to start from: every action, and for Jenkins also CloudEvents. */
 function validDelivery(
@@ -149,7 +163,8 @@ function validDelivery(
 ): { body: unknown; headers: Record<string, string> } {
   if (source === 'jenkins' && fixture < jenkinsFixtures.length) {
     const { headers, body } = jenkinsFixtures[fixture]!;
-    return { body, headers: { ...headers, 'ce-id': `ce-${id}` } };
+    const withId = 'specversion' in (body as object) ? { ...(body as object), id: `ce-${id}` } : body;
+    return { body: withId, headers };
   }
   const delivery = deliveryFor({ source, id }, action);
   return { body: delivery.body, headers: { 'content-type': 'application/json', ...delivery.headers } };
@@ -206,11 +221,16 @@ function attemptFor(source: Source) {
         'valid',
         'valid',
         'valid',
+        'next-secret',
         'missing',
         'garbage',
         'stale',
         'other-secret',
         'uppercase',
+        'old-timestamp',
+        'future-timestamp',
+        'no-timestamp',
+        'moved-timestamp',
       ),
     })
     .map(({ action, id, fixture, bodyMutation, headerMutation, signature }): Attempt => {
@@ -235,21 +255,31 @@ function attemptFor(source: Source) {
         if (headerMutation.value === undefined) delete headers[headerMutation.name];
         else headers[headerMutation.name] = headerMutation.value;
       }
-      const secret = testSecrets[source];
-      const signatures: Record<string, string | undefined> = {
-        valid: signBody(body, secret),
-        missing: undefined,
-        garbage: `sha256=${'ab'.repeat(32)}`,
-        stale: signBody(original, secret),
-        'other-secret': signBody(body, 'not-the-secret'),
-        uppercase: signBody(body, secret).toUpperCase(),
+      const secret: string = testSecrets[source];
+      const now = Date.now();
+      const sign = (text: string, key = secret, atMs = now) => signedHeadersFor(source, text, key, atMs);
+      const header = signatureHeader(source);
+      const signed = sign(body);
+      const without = (signed: Record<string, string>, name: string) =>
+        Object.fromEntries(Object.entries(signed).filter(([key]) => key !== name));
+      const signatures: Record<string, Record<string, string>> = {
+        valid: signed,
+        'next-secret': sign(body, nextSecret(source)),
+        missing: without(signed, header),
+        garbage: { ...signed, [header]: `sha256=${'ab'.repeat(32)}` },
+        stale: sign(original),
+        'other-secret': sign(body, 'not-the-secret'),
+        uppercase: { ...signed, [header]: String(signed[header]).toUpperCase() },
+        // GitHub's signature has no timestamp: these are valid there (its payload's created_at is judged).
+        'old-timestamp': sign(body, secret, now - 10 * 60_000),
+        'future-timestamp': sign(body, secret, now + 10 * 60_000),
+        'no-timestamp': without(signed, 'x-pitcrew-timestamp'),
+        'moved-timestamp':
+          signed['x-pitcrew-timestamp'] === undefined
+            ? signed
+            : { ...signed, 'x-pitcrew-timestamp': String(Number(signed['x-pitcrew-timestamp']) - 1) },
       };
-      const signed = signatures[signature];
-      return {
-        source,
-        body,
-        headers: signed === undefined ? headers : { ...headers, [signatureHeader(source)]: signed },
-      };
+      return { source, body, headers: { ...headers, ...signatures[signature] } };
     });
 }
 
@@ -260,7 +290,14 @@ describe('the webhook handler under random and mutated input', () => {
   beforeAll(async () => {
     dynamo = await startAwsFaultProxy(requiredTestEnv('dynamoDbEndpoint'));
     sqs = await startAwsFaultProxy(requiredTestEnv('sqsEndpoint'));
-    system = await startProvisioningSystem({ dynamoDbEndpoint: dynamo.endpoint, sqsEndpoint: sqs.endpoint });
+    const secrets = (source: Source) => ({
+      webhookSecret: [{ value: testSecrets[source] }, { value: nextSecret(source) }],
+    });
+    system = await startProvisioningSystem({
+      dynamoDbEndpoint: dynamo.endpoint,
+      sqsEndpoint: sqs.endpoint,
+      sourceSettings: { github: secrets('github'), jenkins: secrets('jenkins'), generic: secrets('generic') },
+    });
   });
   afterAll(async () => {
     await system.close();
@@ -268,6 +305,7 @@ describe('the webhook handler under random and mutated input', () => {
   });
 
   const outcomes: Record<string, number> = {};
+  const refusals: Record<string, number> = {};
 
   /** Sends one attempt (already signed as it should be: 'none' keeps the headers as they are). */
   async function check(attempt: Attempt): Promise<void> {
@@ -277,6 +315,11 @@ describe('the webhook handler under random and mutated input', () => {
     outcomes[answer.statusCode] = (outcomes[answer.statusCode] ?? 0) + 1;
     const seen = { status: answer.statusCode, body: answer.body };
     expect({ ...seen, fault: answer.statusCode >= 500 }).toEqual({ ...seen, fault: false });
+    // A job the operator did not allow is answered 200 with its refusal, and writes nothing either.
+    if (answer.body.refusal !== undefined) {
+      refusals[String(answer.body.refusal)] = (refusals[String(answer.body.refusal)] ?? 0) + 1;
+      expect(during.filter((operation) => writes.test(operation))).toEqual([]);
+    }
     if (answer.statusCode >= 400) {
       expect(typeof answer.body.error).toBe('string');
       expect(String(answer.body.error).length).toBeGreaterThan(5);
@@ -302,7 +345,7 @@ describe('the webhook handler under random and mutated input', () => {
     await check({
       source: 'jenkins',
       body: text,
-      headers: { ...headers, [signatureHeader('jenkins')]: signBody(text, testSecrets.jenkins) },
+      headers: { ...headers, ...signedHeadersFor('jenkins', text, testSecrets.jenkins) },
     });
   });
 
@@ -320,5 +363,6 @@ describe('the webhook handler under random and mutated input', () => {
   it('saw refusals and acceptances of every kind (so the properties were exercised)', () => {
     for (const status of ['200', '202', '400', '401', '404', '413', '415'])
       expect({ status, seen: (outcomes[status] ?? 0) > 0 }).toEqual({ status, seen: true });
+    expect(refusals['repository-not-allowed'] ?? 0).toBeGreaterThan(0);
   });
 });

@@ -1,4 +1,4 @@
-import { signBody } from '../../../shared/sources';
+import { signBody, signedHeadersFor } from '../../../shared/sources';
 import { importHandler } from '../../support/handlers';
 import { functionEnv, httpEvent, lambdaContext } from '../../support/lambda';
 
@@ -47,17 +47,33 @@ describe('webhook refusals need no server (nothing is written for them)', () => 
     expect(unknown.statusCode).toBe(404);
     expect(unknown.body).toContain('gitlab');
     expect((await call('github', {})).statusCode).toBe(404); // not configured in minimal.yaml
-    expect((await call('generic', { 'x-pitcrew-signature-256': signBody('{}', 'wrong') })).statusCode).toBe(
-      401,
-    );
+    expect((await call('generic', signedHeadersFor('generic', '{}', 'wrong'))).statusCode).toBe(401);
     expect(
       (
         await call('generic', {
           'content-type': 'text/plain',
-          'x-pitcrew-signature-256': signBody('{}', 'unit-test-secret'),
+          ...signedHeadersFor('generic', '{}', 'unit-test-secret'),
         })
       ).statusCode,
     ).toBe(415);
+  });
+
+  it('401 naming x-pitcrew-timestamp for a delivery signed without it, or 10 minutes ago', async () => {
+    const { handler } = await importHandler('webhook', functionEnv);
+    const call = async (headers: Record<string, string>) =>
+      (await handler(httpEvent({ source: 'generic', body: '{}', headers }), lambdaContext())) as {
+        statusCode: number;
+        body: string;
+      };
+    // The right secret over the body alone (the scheme before timestamps), and over a stale timestamp.
+    const untimed = await call({ 'x-pitcrew-signature-256': signBody('{}', 'unit-test-secret') });
+    const stale = await call(signedHeadersFor('generic', '{}', 'unit-test-secret', Date.now() - 600_000));
+    for (const answer of [untimed, stale]) {
+      expect(answer.statusCode).toBe(401);
+      expect(answer.body).toContain('x-pitcrew-timestamp');
+    }
+    expect(untimed.body).toContain('missing');
+    expect(stale.body).toContain('outside the allowed window');
   });
 });
 

@@ -1,0 +1,151 @@
+import { CoreV1Api } from '@kubernetes/client-node';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import type { LocalAwsResources } from '../../../infra/local/aws-resources';
+import { requestIdFor } from '../../../shared/requests';
+import { signedHeadersFor } from '../../../shared/sources';
+import { generateAppKeyPair } from '../../fakes/github-api';
+import { createTestAwsResources } from '../../support/aws';
+import { requiredTestEnv } from '../../support/env';
+import { adminKubeConfig, createTestNamespace, deleteNamespace } from '../../support/kube';
+import { functionEnv, httpEvent, lambdaContext, sqsEvent } from '../../support/lambda';
+import { withBuildLock } from '../../support/template';
+
+/**
+ * Every function's built bundle, cold-started from a config of each GitHub auth kind, with every CI
+ * configured and secrets given as `{ value }` (as a new user tries it first). The GitHub App setup
+ * once failed here at every webhook cold start: the webhook was handed a stand-in for the App key
+ * and the adapter parsed it. Each function must start and answer a real event, on the real servers.
+ */
+const authKinds = ['token', 'app'] as const;
+type AuthKind = (typeof authKinds)[number];
+const app = generateAppKeyPair();
+const secrets = { github: 'gh-hook-secret', jenkins: 'jk-hook-secret', generic: 'gen-hook-secret' };
+
+function configFor(auth: AuthKind, namespace: string): string {
+  const config = {
+    cluster: {
+      namespace,
+      credentials: { kind: 'kubeconfig', path: requiredTestEnv('kubeconfig') },
+    },
+    sources: {
+      github: {
+        webhookSecret: { value: secrets.github },
+        apiUrl: 'http://127.0.0.1:9',
+        auth:
+          auth === 'token'
+            ? { token: { value: 'ghp_token' } }
+            : { app: { appId: '123456', privateKey: { value: app.privateKey }, installationId: 7 } },
+        repositories: ['acme/*'],
+      },
+      jenkins: {
+        webhookSecret: { value: secrets.jenkins },
+        url: 'http://127.0.0.1:9/',
+        user: 'pitcrew',
+        apiToken: { value: 'jenkins-api-token' },
+      },
+      generic: { webhookSecret: { value: secrets.generic }, agentToken: { value: 'agent-token' } },
+    },
+    templates: [
+      { name: 'gh', source: 'github', labels: ['self-hosted', 'linux'] },
+      { name: 'jk', source: 'jenkins', labels: ['linux'] },
+      { name: 'gen', source: 'generic', labels: ['linux'], image: 'busybox:1.36' },
+    ],
+  };
+  const file = join(mkdtempSync(join(tmpdir(), `pitcrew-${auth}-`)), 'pitcrew.yaml');
+  writeFileSync(file, stringify(config));
+  return file;
+}
+
+/** Imports a built bundle in a fresh Node process, as Lambda would, and calls it once. */
+function invokeBundle(fn: string, event: unknown, env: Record<string, string>): unknown {
+  const script = `
+    const { handler } = await import(${JSON.stringify(resolve('dist', fn, 'handler.mjs'))});
+    const result = await handler(${JSON.stringify(event)}, ${JSON.stringify(lambdaContext(fn))});
+    process.stdout.write('RESULT ' + JSON.stringify(result ?? null));`;
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH, ...functionEnv, POWERTOOLS_LOG_LEVEL: 'ERROR', ...env },
+    encoding: 'utf8',
+  });
+  return JSON.parse(output.slice(output.indexOf('RESULT ') + 'RESULT '.length));
+}
+
+describe.each(authKinds)('the built functions with GitHub %s auth', (auth) => {
+  const core = adminKubeConfig().makeApiClient(CoreV1Api);
+  let namespace: string;
+  let resources: LocalAwsResources;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    namespace = await createTestNamespace(core, `auth-${auth}`);
+    resources = await createTestAwsResources();
+    env = {
+      PITCREW_CONFIG_FILE: configFor(auth, namespace),
+      PITCREW_TABLE_NAME: resources.tableName,
+      PITCREW_QUEUE_URL: resources.queueUrl,
+      PITCREW_DLQ_URL: resources.dlqUrl,
+      PITCREW_SQS_ENDPOINT: requiredTestEnv('sqsEndpoint'),
+      PITCREW_DYNAMODB_ENDPOINT: requiredTestEnv('dynamoDbEndpoint'),
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+    };
+    // dist/ is shared with the packaging tests: build under the same lock.
+    withBuildLock(() => execFileSync('npx', ['tsx', 'scripts/build.ts'], { stdio: 'pipe' }));
+  });
+  afterAll(async () => {
+    await deleteNamespace(core, namespace);
+  });
+
+  const webhook = (source: 'github' | 'jenkins' | 'generic', body: string, headers: Record<string, string>) =>
+    invokeBundle(
+      'webhook',
+      httpEvent({
+        source,
+        body,
+        headers: { ...headers, ...signedHeadersFor(source, body, secrets[source]) },
+      }),
+      env,
+    ) as { statusCode: number; body: string };
+
+  it('webhook: answers a signed GitHub ping and records a signed generic build', () => {
+    const ping = webhook('github', '{"zen":"Design for failure."}', {
+      'x-github-event': 'ping',
+      'x-github-delivery': `ping-${auth}`,
+    });
+    expect(ping).toMatchObject({ statusCode: 200 });
+    expect(JSON.parse(ping.body)).toEqual({ status: 'ignored', reason: 'ping' });
+    const body = JSON.stringify({ action: 'queued', job: { id: `build-${auth}`, labels: ['linux'] } });
+    const queued = webhook('generic', body, { 'x-pitcrew-delivery': `d-${auth}` });
+    expect(queued).toMatchObject({ statusCode: 202 });
+  });
+
+  it('webhook: refuses a GitHub job of a repository outside the allow-list', () => {
+    const body = JSON.stringify({
+      action: 'queued',
+      workflow_job: { id: 1, labels: ['self-hosted', 'linux'], created_at: new Date().toISOString() },
+      repository: { name: 'app', owner: { login: 'mallory' }, private: true },
+      installation: { id: 7 },
+    });
+    const answer = webhook('github', body, { 'x-github-event': 'workflow_job', 'x-github-delivery': 'd-1' });
+    expect(answer).toMatchObject({ statusCode: 200 });
+    expect(JSON.parse(answer.body)).toMatchObject({ refusal: 'repository-not-allowed' });
+  });
+
+  it('provision: starts and makes the queued build its pod', async () => {
+    const requestId = requestIdFor('generic', `build-${auth}`);
+    const result = invokeBundle('provision', sqsEvent([JSON.stringify({ requestId })]), env);
+    expect(result).toEqual({ batchItemFailures: [] });
+    const pods = await core.listNamespacedPod({ namespace });
+    expect(pods.items.map((pod) => pod.metadata?.labels?.['pitcrew.dev/request-id'])).toEqual([requestId]);
+  });
+
+  it('reap and ops: start and answer', () => {
+    expect(invokeBundle('reap', {}, env)).toMatchObject({ podsByTemplate: { gen: 1 }, expired: 0 });
+    expect(invokeBundle('ops', { action: 'status' }, env)).toMatchObject({
+      action: 'status',
+      requests: { provisioned: 1 },
+    });
+  });
+});

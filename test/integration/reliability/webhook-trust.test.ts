@@ -1,0 +1,282 @@
+import { generateAppKeyPair } from '../../fakes/github-api';
+import { signBody, signedHeadersFor } from '../../../shared/sources';
+import { startAwsFaultProxy, type AwsFaultProxy } from '../../support/aws-fault-proxy';
+import { deliveryFor } from '../../support/builds';
+import { requiredTestEnv } from '../../support/env';
+import { captureOutput } from '../../support/log-capture';
+import { startProvisioningSystem, testSecrets, type ProvisioningSystem } from '../../support/provisioning';
+
+/**
+ * Who may get an agent (docs/security.md), on the real servers with the GitHub App setup that
+ * docs/configuration.md recommends: every refusal is answered without one DynamoDB write or SQS
+ * message, as seen on the wire through recording proxies, and a trusted build still gets its pod.
+ */
+const writes =
+  /^(PutItem|UpdateItem|DeleteItem|TransactWriteItems|BatchWriteItem|SendMessage|SendMessageBatch)$/;
+const installationId = 4242;
+const app = generateAppKeyPair();
+
+type Answer = Awaited<ReturnType<ProvisioningSystem['sendWebhook']>>;
+
+/** The parts of a workflow_job delivery these tests change. */
+interface GithubBody {
+  repository: { name: string; owner: { login: string }; private?: boolean; visibility?: string };
+  workflow_job: { created_at?: string };
+  installation?: { id: number };
+}
+
+interface GithubDelivery {
+  readonly body: GithubBody;
+  readonly headers: Record<string, string>;
+}
+
+describe('webhook trust boundaries (GitHub App auth, timestamped signatures, backlog cap)', () => {
+  let dynamo: AwsFaultProxy;
+  let sqs: AwsFaultProxy;
+  let system: ProvisioningSystem;
+  let nextId = 700_000;
+  beforeAll(async () => {
+    dynamo = await startAwsFaultProxy(requiredTestEnv('dynamoDbEndpoint'));
+    sqs = await startAwsFaultProxy(requiredTestEnv('sqsEndpoint'));
+    system = await startProvisioningSystem({
+      dynamoDbEndpoint: dynamo.endpoint,
+      sqsEndpoint: sqs.endpoint,
+      githubApp: { appId: '123', publicKey: app.publicKey, installations: { acme: installationId } },
+      sourceSettings: {
+        github: {
+          auth: { app: { appId: '123', privateKey: { value: app.privateKey }, installationId } },
+          repositories: ['acme/app'],
+        },
+        jenkins: {
+          webhookSecret: [{ value: testSecrets.jenkins }, { value: 'jenkins-next-secret' }],
+          signatureToleranceSeconds: 60,
+        },
+        generic: { maxBacklog: 2 },
+      },
+      emitMetrics: true,
+      logLevel: 'WARN',
+    });
+  });
+  afterAll(async () => {
+    await system.close();
+    await Promise.all([dynamo.close(), sqs.close()]);
+  });
+
+  /** Sends a delivery and returns the answer with the DynamoDB and SQS writes it caused. */
+  async function send(
+    source: string,
+    body: unknown,
+    headers: Record<string, string>,
+    sign: 'valid' | 'none' = 'valid',
+  ): Promise<{ answer: Answer; written: string[]; output: string }> {
+    const before = { dynamo: dynamo.calls.length, sqs: sqs.calls.length };
+    const capture = captureOutput();
+    let answer: Answer;
+    try {
+      answer = await system.sendWebhook(
+        source,
+        body,
+        { 'content-type': 'application/json', ...headers },
+        sign,
+      );
+    } finally {
+      capture.stop();
+    }
+    const calls = [...dynamo.calls.slice(before.dynamo), ...sqs.calls.slice(before.sqs)];
+    return {
+      answer,
+      written: calls.map((call) => call.operation).filter((operation) => writes.test(operation)),
+      output: capture.text(),
+    };
+  }
+
+  /** A GitHub workflow_job from the App's installation, changed as a test needs. */
+  function githubJob(change: (body: GithubBody) => void = () => undefined): GithubDelivery {
+    const delivery = deliveryFor({ source: 'github', id: nextId++ }, 'queued');
+    const body = structuredClone(delivery.body) as unknown as GithubBody;
+    body.installation = { id: installationId };
+    change(body);
+    return { headers: delivery.headers, body };
+  }
+
+  const emfOf = (output: string) =>
+    output
+      .split('\n')
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  it('starts with App auth and answers a signed ping (the webhook never reads the App key)', async () => {
+    const { answer, written } = await send(
+      'github',
+      { zen: 'Keep it logically awesome.' },
+      {
+        'x-github-event': 'ping',
+        'x-github-delivery': 'ping-1',
+      },
+    );
+    expect(answer).toMatchObject({ statusCode: 200, body: { status: 'ignored', reason: 'ping' } });
+    expect(written).toEqual([]);
+  });
+
+  it('gives a trusted job its pod, with a runner registered through the App installation', async () => {
+    const job = githubJob();
+    const { answer } = await send('github', job.body, job.headers);
+    expect(answer.statusCode).toBe(202);
+    await system.provisionAll();
+    const record = await system.requests.get(String(answer.body.requestId));
+    expect(record?.status).toBe('provisioned');
+    expect(system.github.state.runners.map((runner) => runner.name)).toContain(record?.podName);
+  });
+
+  const refusals: Array<[string, (body: GithubBody) => void, string]> = [
+    [
+      'a repository outside the allow-list',
+      (body) => (body.repository.name = 'secret-app'),
+      'repository-not-allowed',
+    ],
+    ['another owner', (body) => (body.repository.owner.login = 'mallory'), 'repository-not-allowed'],
+    ['another App installation', (body) => (body.installation = { id: 1 }), 'installation-not-allowed'],
+    ['no App installation', (body) => delete body.installation, 'installation-not-allowed'],
+    [
+      'a public repository',
+      (body) => Object.assign(body.repository, { private: false, visibility: 'public' }),
+      'public-repository',
+    ],
+    [
+      'a repository that hides its visibility',
+      (body) => {
+        delete body.repository.private;
+        delete body.repository.visibility;
+      },
+      'visibility-unknown',
+    ],
+    [
+      'a job created 25 hours ago (a replay)',
+      (body) => (body.workflow_job.created_at = new Date(Date.now() - 25 * 3_600_000).toISOString()),
+      'job-too-old',
+    ],
+  ];
+
+  it.each(refusals)(
+    'refuses %s: 200 ignored with the reason, no write, a RefusedJobs metric and one log line',
+    async (_what, change, reason) => {
+      const job = githubJob(change);
+      const { answer, written, output } = await send('github', job.body, job.headers);
+      expect(answer.statusCode).toBe(200);
+      expect(answer.body).toMatchObject({ status: 'ignored', refusal: reason, reason: expect.any(String) });
+      expect(written).toEqual([]);
+      expect(emfOf(output)).toContainEqual(expect.objectContaining({ RefusedJobs: 1, reason }));
+      const refusedLines = output.split('\n').filter((line) => line.includes('"job refused"'));
+      expect(refusedLines).toHaveLength(1);
+      const repository = `${job.body.repository.owner.login}/${job.body.repository.name}`;
+      expect(JSON.parse(refusedLines[0]!)).toMatchObject({ subject: repository, reason, source: 'github' });
+    },
+  );
+
+  it('refuses an end event from a repository outside the allow-list without leaving a tombstone', async () => {
+    const delivery = deliveryFor({ source: 'github', id: nextId++ }, 'completed');
+    const body = structuredClone(delivery.body) as unknown as GithubBody;
+    body.installation = { id: installationId };
+    body.repository.name = 'not-allowed';
+    const { answer, written } = await send('github', body, delivery.headers);
+    expect(answer.body).toMatchObject({ refusal: 'repository-not-allowed' });
+    expect(written).toEqual([]);
+  });
+
+  describe('timestamped signatures (Jenkins and generic)', () => {
+    const generic = () => deliveryFor({ source: 'generic', id: nextId++ }, 'started');
+
+    it('refuses a delivery signed outside the window, without the timestamp, or over the body alone', async () => {
+      const delivery = generic();
+      const text = JSON.stringify(delivery.body);
+      const old = signedHeadersFor('generic', text, testSecrets.generic, Date.now() - 10 * 60_000);
+      const { 'x-pitcrew-timestamp': _dropped, ...untimed } = signedHeadersFor(
+        'generic',
+        text,
+        testSecrets.generic,
+      );
+      for (const [headers, problem] of [
+        [old, /x-pitcrew-timestamp is outside the allowed window \(±300 s/],
+        [untimed, /x-pitcrew-timestamp is timestamp missing/],
+        [
+          { ...old, 'x-pitcrew-signature-256': signBody(text, testSecrets.generic) },
+          /outside the allowed window/,
+        ],
+        [
+          {
+            ...signedHeadersFor('generic', text, testSecrets.generic),
+            'x-pitcrew-signature-256': signBody(text, testSecrets.generic),
+          },
+          /x-pitcrew-signature-256 is mismatch/,
+        ],
+      ] as const) {
+        const { answer, written } = await send('generic', text, { ...delivery.headers, ...headers }, 'none');
+        expect(answer.statusCode).toBe(401);
+        expect(String(answer.body.error)).toMatch(problem);
+        expect(written).toEqual([]);
+      }
+    });
+
+    it('takes the configured window (60 s for Jenkins here)', async () => {
+      const delivery = deliveryFor({ source: 'jenkins', id: nextId++ }, 'started');
+      const text = JSON.stringify(delivery.body);
+      const twoMinutesAgo = signedHeadersFor('jenkins', text, testSecrets.jenkins, Date.now() - 120_000);
+      const { answer, written } = await send(
+        'jenkins',
+        text,
+        { ...delivery.headers, ...twoMinutesAgo },
+        'none',
+      );
+      expect(answer.statusCode).toBe(401);
+      expect(String(answer.body.error)).toContain('±60 s');
+      expect(written).toEqual([]);
+    });
+
+    it('verifies with any secret of a list while one is rotated, and with no other', async () => {
+      for (const secret of [testSecrets.jenkins, 'jenkins-next-secret']) {
+        const delivery = deliveryFor({ source: 'jenkins', id: nextId++ }, 'started');
+        const text = JSON.stringify(delivery.body);
+        const headers = { ...delivery.headers, ...signedHeadersFor('jenkins', text, secret) };
+        expect((await send('jenkins', text, headers, 'none')).answer.statusCode).toBe(202);
+      }
+      // The generic secret signs nothing at Jenkins: a delivery for one source is not accepted by another.
+      const delivery = deliveryFor({ source: 'jenkins', id: nextId++ }, 'started');
+      const text = JSON.stringify(delivery.body);
+      const crossSigned = { ...delivery.headers, ...signedHeadersFor('jenkins', text, testSecrets.generic) };
+      const { answer, written } = await send('jenkins', text, crossSigned, 'none');
+      expect(answer.statusCode).toBe(401);
+      expect(written).toEqual([]);
+    });
+
+    it('refuses a binary-mode CloudEvent, whose attributes the signature does not cover', async () => {
+      const data = { jenkinsQueueId: nextId++, why: 'Waiting for next available executor on ‘linux’' };
+      const headers = {
+        'ce-specversion': '1.0',
+        'ce-id': 'ce-binary-1',
+        'ce-type': 'org.jenkinsci.queue.entered_waiting',
+        'ce-source': 'job/app',
+      };
+      const { answer, written } = await send('jenkins', data, headers);
+      expect(answer.statusCode).toBe(400);
+      expect(answer.body.field).toMatch(/^header ce-/);
+      expect(written).toEqual([]);
+    });
+  });
+
+  it('answers 429 with Retry-After past the backlog cap of a source, recording nothing, and leaves other sources alone', async () => {
+    const queued = () => deliveryFor({ source: 'generic', id: nextId++ }, 'queued');
+    const first = queued();
+    const second = queued();
+    expect((await send('generic', first.body, first.headers)).answer.statusCode).toBe(202);
+    expect((await send('generic', second.body, second.headers)).answer.statusCode).toBe(202);
+    const third = queued();
+    const { answer, written } = await send('generic', third.body, third.headers);
+    expect(answer.statusCode).toBe(429);
+    expect(String(answer.body.error)).toContain('maxBacklog');
+    expect(written).toEqual([]);
+    expect(answer.headers['retry-after']).toBe('60');
+    // A source's cap is its own: GitHub still takes builds.
+    const job = githubJob();
+    expect((await send('github', job.body, job.headers)).answer.statusCode).toBe(202);
+  });
+});
