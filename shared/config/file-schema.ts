@@ -50,10 +50,29 @@ export const secretRefSchema = z.union([
 ]);
 export type SecretRef = z.infer<typeof secretRefSchema>;
 
+const resourceList = z
+  .object({ cpu: quantity.optional(), memory: quantity.optional(), 'ephemeral-storage': quantity.optional() })
+  .strict();
 const resourcesSchema = z
+  .object({ requests: resourceList.optional(), limits: resourceList.optional() })
+  .strict();
+
+/** An IPv4 or IPv6 CIDR, as a NetworkPolicy ipBlock takes it. */
+const cidr = z.union([z.cidrv4(), z.cidrv6()], 'must be a CIDR such as 10.0.0.0/16 or fd00::/8');
+
+/**
+ * The instance metadata endpoints an agent must never reach: EC2's IMDS (IPv4 and IPv6) and the ECS
+ * task metadata and credentials endpoint. An agent that reaches them can take the node's role.
+ */
+export const metadataCidrs = ['169.254.169.254/32', '169.254.170.2/32', 'fd00:ec2::254/128'] as const;
+
+/** What agents may reach over the network (docs/security.md, "The agent's boundary"). */
+const networkSchema = z
   .object({
-    requests: z.object({ cpu: quantity.optional(), memory: quantity.optional() }).strict().optional(),
-    limits: z.object({ cpu: quantity.optional(), memory: quantity.optional() }).strict().optional(),
+    /** Never reachable from an agent; the metadata endpoints are always among them. */
+    deniedEgressCidrs: z.array(cidr).default([...metadataCidrs]),
+    /** The API server's addresses (an EKS endpoint's private IPs, a cluster's service CIDR host). */
+    apiServerCidrs: z.array(cidr).default([]),
   })
   .strict();
 
@@ -95,6 +114,18 @@ const clusterCredentialsSchema = z.discriminatedUnion('kind', [
 const clusterSchema = z
   .object({
     namespace: dnsLabel.default('pitcrew-agents'),
+    /**
+     * The provisioner's own ServiceAccount (infra/k8s): no template may name it, as an agent holding
+     * its token could read every agent's credentials and create pods.
+     */
+    provisionerServiceAccount: z
+      .object({
+        name: dnsLabel.default('pitcrew-provisioner'),
+        namespace: dnsLabel.default('pitcrew-system'),
+      })
+      .strict()
+      .default({ name: 'pitcrew-provisioner', namespace: 'pitcrew-system' }),
+    network: networkSchema.default({ deniedEgressCidrs: [...metadataCidrs], apiServerCidrs: [] }),
     credentials: clusterCredentialsSchema,
     connectTimeoutMs: z.number().int().positive().default(5000),
     requestTimeoutMs: z.number().int().positive().default(15000),
@@ -227,8 +258,15 @@ export const templateSchema = z
     resources: resourcesSchema.optional(),
     nodeSelector: z.record(z.string(), z.string()).optional(),
     tolerations: z.array(z.record(z.string(), z.unknown())).optional(),
-    /** Mounts that ServiceAccount's token; without it, no token is mounted. */
+    /** Mounts that ServiceAccount's token; without it, no token is mounted. Never the provisioner's. */
     serviceAccount: dnsLabel.optional(),
+    /**
+     * The Pod Security Standard the rendered pod must meet, checked at config load. `baseline` and
+     * `privileged` are for Docker-in-Docker and the like, at a risk docs/configuration.md explains.
+     */
+    podSecurity: z.enum(['restricted', 'baseline', 'privileged']).default('restricted'),
+    /** A stricter egress allow-list for this template's agents (CIDRs); default: all but the denied. */
+    egressCidrs: z.array(cidr).optional(),
     volumes: z.array(z.record(z.string(), z.unknown())).optional(),
     volumeMounts: z.array(z.record(z.string(), z.unknown())).optional(),
     /** Raw pod YAML merged over the generated pod (rules in docs/configuration.md). */
@@ -276,14 +314,17 @@ export const configFileSchema = z
     defaults: z
       .object({
         resources: resourcesSchema.default({
-          requests: { cpu: '500m', memory: '1Gi' },
-          limits: { memory: '2Gi' },
+          requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '1Gi' },
+          limits: { memory: '2Gi', 'ephemeral-storage': '10Gi' },
         }),
         runAsUser: z.number().int().positive().default(1000),
       })
       .strict()
       .default({
-        resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+        resources: {
+          requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '1Gi' },
+          limits: { memory: '2Gi', 'ephemeral-storage': '10Gi' },
+        },
         runAsUser: 1000,
       }),
     templates: z.array(templateSchema).min(1),
@@ -312,6 +353,13 @@ export const configFileSchema = z
           code: 'custom',
           path: ['templates', index, 'source'],
           message: `'${template.source}' has no connection under sources`,
+        });
+      }
+      if (template.serviceAccount === config.cluster.provisionerServiceAccount.name) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['templates', index, 'serviceAccount'],
+          message: `'${template.serviceAccount}' is the provisioner's own account: an agent holding its token could read every agent's credentials; name an account of its own`,
         });
       }
       if (template.source === 'generic' && !template.image) {
