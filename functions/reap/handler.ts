@@ -33,6 +33,7 @@ function publish(report: ReapReport): void {
   metrics.addMetric(metricNames.oldestWaitingSeconds, MetricUnit.Seconds, report.oldestWaitingSeconds);
   metrics.addMetric('CounterRepairs', MetricUnit.Count, report.counterRepairs);
   metrics.addMetric('LostRequests', MetricUnit.Count, report.lost);
+  metrics.addMetric('ExpiredRequests', MetricUnit.Count, report.expired);
   metrics.addMetric('ReapErrors', MetricUnit.Count, report.errors);
 }
 

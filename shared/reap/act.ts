@@ -7,7 +7,7 @@ import type { RequestRecord, RequestStatus } from '../requests/record';
 import type { SourceDetails } from '../sources/types';
 import type { CapacityStore } from '../state/capacity-store';
 import type { RequestStore } from '../state/request-store';
-import type { SourceRegistry } from '../webhook/receive-webhook';
+import type { SourceRegistry } from '../sources/types';
 import type { BuildOutcome } from './decide';
 import type { PodView } from './pod-view';
 
@@ -116,6 +116,32 @@ export async function settle(
     return 'retried';
   }
   return 'ended';
+}
+
+/**
+ * Fails a request that waited too long for an agent. It is queued or waiting, so it holds no slot and
+ * there is nothing to give back; the write is conditional on the state the reaper read, so a request a
+ * provision attempt, a wake or the CI moved meanwhile is left as they made it. An agent an earlier
+ * attempt registered at the CI (a request taken back to waiting under a lowered cap) is removed, best
+ * effort. True when this run failed it.
+ */
+export async function expire(
+  ports: ActPorts,
+  record: RequestRecord,
+  template: AgentTemplate | undefined,
+  reason: string,
+): Promise<boolean> {
+  const failed = await ports.requests.transition(
+    record.requestId,
+    [record.status],
+    'failed',
+    { reason },
+    [],
+    { requireNoSlot: true },
+  );
+  if (!failed) return false;
+  await deregisterLost(ports, record, template);
+  return true;
 }
 
 /**

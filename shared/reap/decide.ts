@@ -171,7 +171,13 @@ export type RecordDecision =
    */
   | { readonly kind: 'resend' }
   /** Its build ended at the CI and its agent is gone: give the slot back, ending it as the CI said. */
-  | { readonly kind: 'ended'; readonly outcome: 'completed' | 'cancelled' };
+  | { readonly kind: 'ended'; readonly outcome: 'completed' | 'cancelled' }
+  /**
+   * Queued or waiting for longer than `maxWaitHours` since it was recorded: fail it (it holds no slot).
+   * Its CI has long given up on the build or will run it elsewhere, and a flood must not leave agents
+   * to be made for builds nobody waits for.
+   */
+  | { readonly kind: 'expire'; readonly reason: string };
 
 /** The decision for an active request, given whether its pod was in the list. */
 export function decideRecord(
@@ -183,6 +189,15 @@ export function decideRecord(
 ): RecordDecision {
   // A tombstone (an end or start event for a build never queued here) has no pod to lose.
   if (record.tombstone) return { kind: 'keep' };
+  if (
+    (record.status === 'queued' || record.status === 'waiting') &&
+    seconds(new Date(record.createdAt).getTime(), nowMs) >= rules.maxWaitHours * 3600
+  ) {
+    return {
+      kind: 'expire',
+      reason: `expired: no agent within ${rules.maxWaitHours} h of being queued (reaper.maxWaitHours)`,
+    };
+  }
   if (record.status === 'ending' && !podListed) return { kind: 'ended', outcome: endStateOf(record) };
   const age = seconds(new Date(record.statusSince).getTime(), nowMs);
   if (

@@ -12,8 +12,8 @@ import type { RequestStore } from '../state/request-store';
 import type { SettingsStore } from '../state/settings-store';
 import { managedSelector } from '../templates/labels';
 import { enqueueBuild } from '../webhook/enqueue-build';
-import type { SourceRegistry } from '../webhook/receive-webhook';
-import { deregister, deregisterLost, isSafeToDelete, settle, type ActPorts } from './act';
+import type { SourceRegistry } from '../sources/types';
+import { deregister, deregisterLost, expire, isSafeToDelete, settle, type ActPorts } from './act';
 import { decidePod, decideRecord, type PodDecision } from './decide';
 import { toPodView, type PodView } from './pod-view';
 import { emptyReport, type ReapReport } from './report';
@@ -118,6 +118,16 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
         settled.add(record.requestId);
         await deregisterLost(act, record, template);
         await settle(act, record, decision.outcome, `the CI ${decision.outcome} the build`);
+      } else if (decision.kind === 'expire') {
+        if (!(await expire(act, record, template, decision.reason))) return;
+        report.expired += 1;
+        settled.add(record.requestId);
+        ports.logger.warn('request expired: it waited too long for an agent', {
+          requestId: record.requestId,
+          jobKey: record.jobKey,
+          status: record.status,
+          createdAt: record.createdAt,
+        });
       } else if (decision.kind === 'resend') {
         await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId: record.requestId });
         report.resent += 1;

@@ -12,6 +12,8 @@ export interface ReapReport {
   lost: number;
   resent: number;
   retried: number;
+  /** Requests failed because they were queued or waiting longer than `reaper.maxWaitHours`. */
+  expired: number;
   woken: number;
   /** Builds found queued at a CI that Pitcrew had never heard of (lost webhooks), now enqueued. */
   recovered: number;
@@ -30,6 +32,7 @@ export const emptyReport = (): ReapReport => ({
   lost: 0,
   resent: 0,
   retried: 0,
+  expired: 0,
   woken: 0,
   recovered: 0,
   counterRepairs: 0,

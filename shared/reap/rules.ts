@@ -9,7 +9,9 @@ import type { PitcrewConfig } from '../config/file-schema';
  * - stuckGraceSeconds: a container waiting in one of `stuckReasons` this long is given up on;
  * - lostGraceSeconds: a provisioned request whose pod is missing this long is lost;
  * - staleQueuedSeconds: a queued request this old may have lost its message (a crash between record
- *   and send), so it is sent again; a `provisioning` one this old with no pod is lost.
+ *   and send), so it is sent again; a `provisioning` one this old with no pod is lost;
+ * - maxWaitHours: a request still `queued` or `waiting` this long after it was recorded (`createdAt`)
+ *   is failed as expired: no agent is made for a build its CI has long stopped waiting for.
  */
 export interface ReapRules extends Readonly<PitcrewConfig['reaper']> {
   readonly stuckReasons: readonly string[];

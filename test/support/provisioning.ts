@@ -173,6 +173,17 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
     body: unknown,
     headers: Record<string, string> = {},
     sign: 'valid' | 'none' | string = 'valid',
+  ): Promise<{ statusCode: number; body: Record<string, unknown> }> {
+    const { statusCode, body: answer } = await sendWebhookWithHeaders(source, body, headers, sign);
+    return { statusCode, body: answer };
+  }
+
+  /** As sendWebhook, with the answer's headers too (Retry-After). */
+  async function sendWebhookWithHeaders(
+    source: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+    sign: 'valid' | 'none' | string = 'valid',
   ): Promise<{ statusCode: number; body: Record<string, unknown>; headers: Record<string, unknown> }> {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     const known = isCiSource(source) ? source : 'generic';
@@ -226,6 +237,7 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
     requests,
     sqs,
     sendWebhook,
+    sendWebhookWithHeaders,
     provisionAll,
     pollOnce: (waitSeconds = 1) => pollOnce(provisionHandler, pollOptions, waitSeconds),
     /** One poll with another provision handler instance (a second "container"). */

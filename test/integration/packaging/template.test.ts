@@ -8,16 +8,40 @@ interface Statement {
   Resource: unknown;
 }
 
+/** The flood limits' stage params, overridden on the command line (docs/deploy.md). */
+const overrides = {
+  webhookThrottleRateLimit: 5,
+  webhookThrottleBurstLimit: 8,
+  webhookReservedConcurrency: 3,
+  provisionMaximumConcurrency: 2,
+};
+
 describe('serverless package (offline, no AWS credentials)', () => {
   let template: CfnTemplate;
+  let overridden: CfnTemplate;
   beforeAll(() => {
     template = packageTemplate();
-  }, 120_000);
+    // The same bundles, packaged again with other stage params: no second build.
+    const params = Object.entries(overrides).map(([name, value]) => `--param=${name}=${value}`);
+    overridden = packageTemplate('test', params, { build: false });
+  }, 180_000);
 
-  const props = (logicalId: string): Record<string, unknown> => {
-    const resource = template.Resources[logicalId];
+  const props = (logicalId: string, from = template): Record<string, unknown> => {
+    const resource = from.Resources[logicalId];
     if (!resource) throw new Error(`no ${logicalId} in the template`);
     return resource.Properties ?? {};
+  };
+  /** What the flood limits came out as (params given on the command line arrive as strings). */
+  const floodLimits = (from: CfnTemplate) => {
+    const routes = props('HttpApiStage', from).DefaultRouteSettings as Record<string, unknown>;
+    const [mapping] = resourcesOfType(from, 'AWS::Lambda::EventSourceMapping');
+    const scaling = mapping?.[1].Properties?.ScalingConfig as Record<string, unknown> | undefined;
+    return {
+      webhookThrottleRateLimit: Number(routes.ThrottlingRateLimit),
+      webhookThrottleBurstLimit: Number(routes.ThrottlingBurstLimit),
+      webhookReservedConcurrency: Number(props('WebhookLambdaFunction', from).ReservedConcurrentExecutions),
+      provisionMaximumConcurrency: Number(scaling?.MaximumConcurrency),
+    };
   };
 
   it('declares the four functions on nodejs22.x arm64', () => {
@@ -68,6 +92,22 @@ describe('serverless package (offline, no AWS credentials)', () => {
     expect(routes.map(([, route]) => route.Properties?.RouteKey)).toEqual(['POST /webhooks/{source}']);
   });
 
+  it('throttles the webhook route, reserves the webhook concurrency and bounds the provision concurrency', () => {
+    expect(floodLimits(template)).toEqual({
+      webhookThrottleRateLimit: 50,
+      webhookThrottleBurstLimit: 100,
+      webhookReservedConcurrency: 20,
+      provisionMaximumConcurrency: 10,
+    });
+    // On the `$default` stage osls generates for the HTTP API, so every route is throttled.
+    expect(props('HttpApiStage')).toMatchObject({ StageName: '$default', ApiId: { Ref: 'HttpApi' } });
+    expect(resourcesOfType(template, 'AWS::ApiGatewayV2::Stage')).toHaveLength(1);
+  });
+
+  it('takes the flood limits from the stage params', () => {
+    expect(floodLimits(overridden)).toEqual(overrides);
+  });
+
   it('declares the table exactly as shared/state/table.ts does, on demand, with TTL and PITR', () => {
     const table = props('StateTable');
     const local = createTableInput('unused');
@@ -98,7 +138,7 @@ describe('serverless package (offline, no AWS credentials)', () => {
   // What each function's code calls (shared/state/*-store.ts): DynamoDB Local has no IAM, so only
   // this test can catch a missing grant before AWS does.
   it.each([
-    ['WebhookRole', ['GetItem', 'PutItem', 'UpdateItem'], false],
+    ['WebhookRole', ['GetItem', 'PutItem', 'UpdateItem', 'Query'], true],
     [
       'ProvisionRole',
       ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'ConditionCheckItem', 'Query'],
@@ -117,6 +157,22 @@ describe('serverless package (offline, no AWS credentials)', () => {
     const resources = JSON.stringify(dynamo.map((statement) => statement.Resource));
     expect(resources).toContain('StateTable');
     if (needsIndex) expect(resources).toContain('/index/byStatus');
+  });
+
+  it('lets the webhook query the byStatus index (a source backlog) and never the table itself', () => {
+    const policies = (props('WebhookRole').Policies ?? []) as {
+      PolicyDocument: { Statement: Statement[] };
+    }[];
+    const queries = policies
+      .flatMap((policy) => policy.PolicyDocument.Statement)
+      .filter((statement) => ([] as string[]).concat(statement.Action).includes('dynamodb:Query'));
+    expect(queries).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:Query'],
+        Resource: { 'Fn::Sub': '${StateTable.Arn}/index/byStatus' },
+      },
+    ]);
   });
 
   it('gives each function its own role', () => {

@@ -77,8 +77,9 @@ describe('a signed webhook becomes one agent pod (webhook -> SQS -> provision ->
         run_id: 99,
         labels: ['self-hosted', 'linux'],
         html_url: 'https://github.com/acme/app/actions/runs/99/job/4242',
+        created_at: new Date().toISOString(),
       },
-      repository: { name: 'app', owner: { login: 'acme' } },
+      repository: { name: 'app', owner: { login: 'acme' }, private: true },
     };
     const answer = await system.sendWebhook('github', body, {
       'x-github-event': 'workflow_job',

@@ -1,9 +1,10 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requestIdFor } from '../../../shared/requests';
 import { keys } from '../../../shared/state';
 import { phaseIs, restrictedPod, steerPod, waitForPod } from '../../support/kube';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
+import { queuedRecord } from '../../support/records';
 
 const queued = (id: string, labels = ['linux']) => ({ action: 'queued', job: { id, labels } });
 const gen = (name: string, labels: string[], extra: Record<string, unknown> = {}) => ({
@@ -74,8 +75,8 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
       'github',
       {
         action: 'queued',
-        workflow_job: { id: 777, labels: ['self-hosted', 'linux'] },
-        repository: { name: 'app', owner: { login: 'acme' } },
+        workflow_job: { id: 777, labels: ['self-hosted', 'linux'], created_at: new Date().toISOString() },
+        repository: { name: 'app', owner: { login: 'acme' }, private: true },
       },
       { 'x-github-event': 'workflow_job', 'x-github-delivery': 'gh-777' },
     );
@@ -106,7 +107,13 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     const deleted = emf.find((doc) => doc.reason === 'finished');
     expect(deleted).toMatchObject({ PodsDeleted: 1, service: 'pitcrew-reap' });
     expect(
-      emf.some((doc) => 'WaitingRequests' in doc && 'OldestWaitingSeconds' in doc && 'CounterRepairs' in doc),
+      emf.some(
+        (doc) =>
+          'WaitingRequests' in doc &&
+          'OldestWaitingSeconds' in doc &&
+          'CounterRepairs' in doc &&
+          'ExpiredRequests' in doc,
+      ),
     ).toBe(true);
   });
 
@@ -350,6 +357,63 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     expect(system.jenkins.state.nodes.has(podName)).toBe(false);
     expect(await podNames()).not.toContain(podName);
     expect(await system.requests.get(requestId)).toMatchObject({ status: 'completed', holdsSlot: false });
+  });
+
+  it('fails queued and waiting requests recorded more than maxWaitHours ago as expired, and makes no agent for them', async () => {
+    const hoursAgo = (hours: number): string => new Date(Date.now() - hours * 3_600_000).toISOString();
+    const recordedAt = (requestId: string, createdAt: string) =>
+      system.db.send(
+        new UpdateCommand({
+          TableName: system.resources.tableName,
+          Key: keys.request(requestId),
+          UpdateExpression: 'SET createdAt = :at',
+          ExpressionAttributeValues: { ':at': createdAt },
+        }),
+      );
+    // Two queued builds with their messages still on the queue: one recorded 25 h ago, one 23 h ago.
+    for (const id of ['exp-old', 'exp-young'])
+      await system.sendWebhook('generic', queued(id), { 'x-pitcrew-delivery': `d-${id}` });
+    const oldQueued = requestIdFor('generic', 'exp-old');
+    const young = requestIdFor('generic', 'exp-young');
+    await recordedAt(oldQueued, hoursAgo(25));
+    await recordedAt(young, hoursAgo(23));
+    // A build waiting for a slot since 25 h ago, for a template with room: the reaper would wake it.
+    const oldWaiting = requestIdFor('generic', 'exp-waiting');
+    await system.requests.createIfAbsent(
+      queuedRecord(oldWaiting, {
+        jobKey: 'exp-waiting',
+        status: 'waiting',
+        template: 'gen-linux',
+        reason: "at the 'gen-linux' cap",
+        createdAt: hoursAgo(25),
+        statusSince: hoursAgo(2),
+      }),
+    );
+
+    const report = await system.reapNow();
+    expect(report.expired).toBe(2);
+    for (const requestId of [oldQueued, oldWaiting])
+      expect(await system.requests.get(requestId)).toMatchObject({
+        status: 'failed',
+        holdsSlot: false,
+        reason: 'expired: no agent within 24 h of being queued (reaper.maxWaitHours)',
+      });
+    const untouched = await system.requests.get(young);
+    expect(untouched).toMatchObject({ status: 'queued' });
+    expect(untouched?.reason).toBeUndefined();
+
+    // The expired build's message is still delivered: provisioning skips it. The young one gets its agent.
+    await system.provisionAll();
+    const podsOf = async (requestId: string) =>
+      (await system.listPods()).filter(
+        (pod) => pod.metadata?.labels?.['pitcrew.dev/request-id'] === requestId,
+      );
+    expect(await podsOf(oldQueued)).toEqual([]);
+    expect(await podsOf(oldWaiting)).toEqual([]);
+    expect(await system.requests.get(young)).toMatchObject({ status: 'provisioned' });
+    expect(await podsOf(young)).toHaveLength(1);
+    expect((await system.reapNow()).expired).toBe(0);
+    expect((await system.requests.get(oldWaiting))?.status).toBe('failed');
   });
 
   it('does nothing while another run holds the lease', async () => {

@@ -16,7 +16,7 @@ const writes =
 const installationId = 4242;
 const app = generateAppKeyPair();
 
-type Answer = Awaited<ReturnType<ProvisioningSystem['sendWebhook']>>;
+type Answer = Awaited<ReturnType<ProvisioningSystem['sendWebhookWithHeaders']>>;
 
 /** The parts of a workflow_job delivery these tests change. */
 interface GithubBody {
@@ -73,7 +73,7 @@ describe('webhook trust boundaries (GitHub App auth, timestamped signatures, bac
     const capture = captureOutput();
     let answer: Answer;
     try {
-      answer = await system.sendWebhook(
+      answer = await system.sendWebhookWithHeaders(
         source,
         body,
         { 'content-type': 'application/json', ...headers },

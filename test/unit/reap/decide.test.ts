@@ -281,3 +281,68 @@ describe('decideRecord', () => {
     ).toEqual({ kind: 'keep' });
   });
 });
+
+describe('decideRecord: requests that waited too long', () => {
+  const recorded = (hoursAgo: number, fields: Parameters<typeof queuedRecord>[1] = {}) =>
+    queuedRecord('x', {
+      createdAt: new Date(ago(hoursAgo * 3600)).toISOString(),
+      statusSince: new Date(ago(60)).toISOString(),
+      ...fields,
+    });
+
+  it('expires a queued request recorded more than maxWaitHours ago', () => {
+    expect(rules.maxWaitHours).toBe(24);
+    expect(decideRecord(recorded(24), false, template, now, rules)).toEqual({
+      kind: 'expire',
+      reason: 'expired: no agent within 24 h of being queued (reaper.maxWaitHours)',
+    });
+  });
+
+  it('expires a waiting request the same way, however recently it was put back to waiting', () => {
+    expect(
+      decideRecord(recorded(30, { status: 'waiting', template: 'gen' }), false, template, now, rules),
+    ).toMatchObject({ kind: 'expire' });
+  });
+
+  it('measures from when the request was recorded, not from its last move', () => {
+    const young = recorded(23.9, { statusSince: new Date(ago(20 * 3600)).toISOString() });
+    expect(decideRecord(young, false, template, now, rules)).toEqual({ kind: 'resend' });
+    expect(decideRecord({ ...young, status: 'waiting' }, false, template, now, rules)).toEqual({
+      kind: 'keep',
+    });
+  });
+
+  it('follows the setting', () => {
+    const hourly = { ...rules, maxWaitHours: 1 };
+    expect(decideRecord(recorded(1), false, template, now, hourly)).toMatchObject({
+      kind: 'expire',
+      reason: 'expired: no agent within 1 h of being queued (reaper.maxWaitHours)',
+    });
+    expect(decideRecord(recorded(0.5), false, template, now, hourly)).toEqual({ kind: 'keep' });
+  });
+
+  it('never expires a request that has an agent or is being given one', () => {
+    for (const status of ['provisioning', 'provisioned', 'started', 'ending'] as const) {
+      const old = recorded(48, { status, holdsSlot: true, podName: 'pc-gen-x', template: 'gen' });
+      expect({ status, decision: decideRecord(old, true, template, now, rules) }).toEqual({
+        status,
+        decision: { kind: 'keep' },
+      });
+    }
+  });
+
+  it('leaves an old tombstone alone', () => {
+    expect(decideRecord(recorded(48, { tombstone: true }), false, template, now, rules)).toEqual({
+      kind: 'keep',
+    });
+  });
+});
+
+describe('the reaper settings', () => {
+  it('default maxWaitHours to 24 and refuse less than one hour or a fraction', () => {
+    expect(configFileSchema.shape.reaper.parse({}).maxWaitHours).toBe(24);
+    expect(configFileSchema.shape.reaper.parse({ maxWaitHours: 2 }).maxWaitHours).toBe(2);
+    for (const maxWaitHours of [0, -1, 1.5])
+      expect(configFileSchema.shape.reaper.safeParse({ maxWaitHours }).success).toBe(false);
+  });
+});
