@@ -154,6 +154,15 @@ const jenkinsFixtures = [
   return { headers: { 'content-type': 'application/cloudevents+json' }, body: event };
 });
 
+/** Changes that leave a GitHub delivery well-formed but refused by the trust policy (docs/security.md). */
+const untrustedChanges: Array<[string[], unknown]> = [
+  [['repository', 'owner', 'login'], 'mallory'],
+  [['repository', 'name'], 'not-listed'],
+  [['repository', 'private'], false],
+  [['repository', 'visibility'], 'public'],
+  [['workflow_job', 'created_at'], '2020-01-01T00:00:00Z'],
+];
+
 /** A valid delivery of `source` to start from: every action, and for Jenkins also CloudEvents. */
 function validDelivery(
   source: Source,
@@ -191,6 +200,14 @@ function attemptFor(source: Source) {
           insert: fc.string({ maxLength: 8 }),
         }),
         fc.record({ kind: fc.constant('raw' as const), text: nasty }),
+        // Well-formed deliveries the operator did not allow (GitHub's trust policy; no-ops elsewhere).
+        {
+          weight: 2,
+          arbitrary: fc.record({
+            kind: fc.constant('untrusted' as const),
+            change: fc.constantFrom(...untrustedChanges.map((_, index) => index)),
+          }),
+        },
         {
           weight: 4,
           arbitrary: fc.record({
@@ -250,6 +267,11 @@ function attemptFor(source: Source) {
       if (bodyMutation.kind === 'raw') body = bodyMutation.text;
       if (bodyMutation.kind === 'field')
         body = JSON.stringify(setPath(valid.body, bodyMutation.field, bodyMutation.value));
+      if (bodyMutation.kind === 'untrusted' && source === 'github') {
+        const [path, value] = untrustedChanges[bodyMutation.change]!;
+        // As a queued job: visibility and age are judged only where an agent would be made.
+        body = JSON.stringify(setPath(setPath(valid.body, ['action'], 'queued'), path, value));
+      }
       const headers = { ...valid.headers };
       if (headerMutation) {
         if (headerMutation.value === undefined) delete headers[headerMutation.name];
@@ -363,6 +385,7 @@ describe('the webhook handler under random and mutated input', () => {
   it('saw refusals and acceptances of every kind (so the properties were exercised)', () => {
     for (const status of ['200', '202', '400', '401', '404', '413', '415'])
       expect({ status, seen: (outcomes[status] ?? 0) > 0 }).toEqual({ status, seen: true });
-    expect(refusals['repository-not-allowed'] ?? 0).toBeGreaterThan(0);
+    for (const reason of ['repository-not-allowed', 'public-repository', 'job-too-old'])
+      expect({ reason, seen: (refusals[reason] ?? 0) > 0 }).toEqual({ reason, seen: true });
   });
 });
