@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -149,5 +150,42 @@ templates:
     );
     expect(described).toEqual(['us-east-1/ci-agents']);
     expect(typeof runtime.agents().createPod).toBe('function');
+  });
+
+  it('starts every function from the example config as shipped (GitHub App, EKS, secrets in SSM and Secrets Manager)', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const store = storeOf({
+      '/pitcrew/prod/github/webhook-secret': 'gh-secret',
+      '/pitcrew/prod/jenkins/webhook-secret': 'jk-secret',
+      '/pitcrew/prod/jenkins/api-token': 'jk-token',
+      '/pitcrew/prod/generic/webhook-secret': 'gen-secret',
+      'pitcrew/prod/github-app-key': privateKey,
+    });
+    const cluster = {
+      credentials: async () => ({ accessKeyId: 'AKID', secretAccessKey: 'secret' }),
+      describeClusterClient: async () => ({
+        describeCluster: async () => ({
+          endpoint: 'https://127.0.0.1:9',
+          certificateAuthority: { data: 'Q0E=' },
+        }),
+      }),
+    };
+    const env = envFor('infra/pitcrew.example.yaml');
+    const webhook = await createRuntime('webhook', env, { secretReader: store.reader, cluster });
+    expect(Object.keys(webhook.webhooks).sort()).toEqual(['generic', 'github', 'jenkins']);
+    // The webhook reads only the three webhook secrets: never the App key or the Jenkins token.
+    expect([...new Set(store.reads)].sort()).toEqual([
+      '/pitcrew/prod/generic/webhook-secret',
+      '/pitcrew/prod/github/webhook-secret',
+      '/pitcrew/prod/jenkins/webhook-secret',
+    ]);
+    for (const fn of ['provision', 'reap', 'ops'] as const) {
+      const runtime = await createRuntime(fn, env, { secretReader: store.reader, cluster });
+      expect(Object.keys(runtime.sources).sort()).toEqual(['generic', 'github', 'jenkins']);
+    }
   });
 });
