@@ -39,6 +39,7 @@ export function createSourceRegistry(
         runnerScope: github.runnerScope,
         runnerGroupId: github.runnerGroupId,
         pollRepositories: github.pollRepositories,
+        allowPublicRepositories: github.allowPublicRepositories,
       }),
     };
   }

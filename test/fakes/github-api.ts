@@ -74,6 +74,8 @@ export interface FakeWorkflowRun {
   readonly repo: string;
   status: FakeRunStatus;
   readonly jobs: FakeWorkflowJob[];
+  /** The repository's visibility; private unless a test says otherwise. */
+  readonly visibility?: 'public' | 'private' | 'internal';
 }
 
 export type RequestAuth = 'none' | 'invalid' | 'token' | 'installation-token' | 'app-jwt';
@@ -319,7 +321,8 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
     id: 1000,
     name: run.repo,
     full_name: `${run.owner}/${run.repo}`,
-    private: false,
+    private: (run.visibility ?? 'private') !== 'public',
+    visibility: run.visibility ?? 'private',
     owner: { login: run.owner, id: 2000, type: 'Organization' },
   });
 

@@ -40,6 +40,8 @@ export interface GithubSourceOptions {
   readonly pollRepositories?: readonly string[];
   /** How many queued workflow runs to read per repository and poll, newest first (1 to 100). */
   readonly pollMaxRunsPerRepo?: number;
+  /** Poll public repositories' runs too (sources.github.allowPublicRepositories). */
+  readonly allowPublicRepositories?: boolean;
   /** Milliseconds since the epoch; tests pass a clock. */
   readonly now?: () => number;
 }
@@ -53,6 +55,7 @@ export const githubSourceDefaults = {
   requestTimeoutMs: 10_000,
   pollRepositories: [],
   pollMaxRunsPerRepo: 20,
+  allowPublicRepositories: false,
 } as const;
 
 /** The runner reads `--jitconfig` from this variable (the runner maps ACTIONS_RUNNER_INPUT_<ARG> to its arguments). */
@@ -79,6 +82,7 @@ function withDefaults(options: GithubSourceOptions): GithubSettings {
     requestTimeoutMs: options.requestTimeoutMs ?? githubSourceDefaults.requestTimeoutMs,
     pollRepositories: pollRepositoriesFrom(options.pollRepositories ?? githubSourceDefaults.pollRepositories),
     pollMaxRunsPerRepo: options.pollMaxRunsPerRepo ?? githubSourceDefaults.pollMaxRunsPerRepo,
+    allowPublicRepositories: options.allowPublicRepositories ?? githubSourceDefaults.allowPublicRepositories,
     now: options.now ?? Date.now,
   };
   // Bad options fail when the adapter is built (at cold start), not on the first build.
@@ -171,7 +175,11 @@ export function createGithubSource(options: GithubSourceOptions): CiSourceAdapte
   const fetch = createGithubFetch(settings);
   const api: RunnerApi = { fetch, now: settings.now };
   const { tokenFor, pollAuthFor } = createTokenSource(options.auth, fetch, settings.now);
-  const poll = { repositories: settings.pollRepositories, maxRunsPerRepo: settings.pollMaxRunsPerRepo };
+  const poll = {
+    repositories: settings.pollRepositories,
+    maxRunsPerRepo: settings.pollMaxRunsPerRepo,
+    allowPublicRepositories: settings.allowPublicRepositories,
+  };
 
   return {
     name: 'github',

@@ -38,7 +38,16 @@ export interface PollSettings {
   readonly repositories: readonly PollRepository[];
   /** `per_page` of the runs list: at most this many queued runs are read per repository. */
   readonly maxRunsPerRepo: number;
+  /** As the webhook's trust policy (trust.ts): otherwise a run of a public repository gets no agent. */
+  readonly allowPublicRepositories: boolean;
 }
+
+/** A run's repository is served only when known not to be public, unless the operator allows public ones. */
+const mayServe = (run: QueuedRun, settings: PollSettings): boolean =>
+  settings.allowPublicRepositories ||
+  (run.repository.visibility !== undefined
+    ? run.repository.visibility !== 'public'
+    : run.repository.private === true);
 
 /**
  * Polling stops while fewer requests than this are left in the rate-limit window: the same token
@@ -51,7 +60,12 @@ const jobsPerPage = 100;
 // A bound on a loop driven by GitHub's answers; a matrix makes at most 256 jobs.
 const maxJobPages = 10;
 
-const repositorySchema = z.object({ name: pathSafeName, owner: z.object({ login: pathSafeName }) });
+const repositorySchema = z.object({
+  name: pathSafeName,
+  owner: z.object({ login: pathSafeName }),
+  private: z.boolean().optional(),
+  visibility: z.string().optional(),
+});
 
 /** https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository */
 const runsSchema = z.object({
@@ -182,11 +196,11 @@ function queuedEvent(job: QueuedJob, run: QueuedRun, installationId: number | un
   });
 }
 
-async function queuedBuildsOf(api: PollApi, repository: PollRepository, maxRuns: number) {
+async function queuedBuildsOf(api: PollApi, repository: PollRepository, settings: PollSettings) {
   const auth = await api.authFor(repository);
-  const runs = await listQueuedRuns(api, auth.token, repository, maxRuns);
+  const runs = await listQueuedRuns(api, auth.token, repository, settings.maxRunsPerRepo);
   const events: BuildEvent[] = [];
-  for (const run of runs) {
+  for (const run of runs.filter((candidate) => mayServe(candidate, settings))) {
     const jobs = await listQueuedJobs(api, auth.token, repository, run.id);
     events.push(...jobs.map((job) => queuedEvent(job, run, auth.installationId)));
   }
@@ -202,7 +216,7 @@ async function queuedBuildsOf(api: PollApi, repository: PollRepository, maxRuns:
 export async function listQueuedBuilds(api: PollApi, settings: PollSettings): Promise<BuildEvent[]> {
   const events: BuildEvent[] = [];
   for (const repository of settings.repositories) {
-    events.push(...(await queuedBuildsOf(api, repository, settings.maxRunsPerRepo)));
+    events.push(...(await queuedBuildsOf(api, repository, settings)));
   }
   return events;
 }

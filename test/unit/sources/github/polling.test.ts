@@ -150,6 +150,19 @@ describe('GitHub listQueuedBuilds', () => {
     expect(adapterRequests().every((r) => r.auth === 'token')).toBe(true);
   });
 
+  it('gives a public repository’s queued jobs no event unless the operator allows public repositories', async () => {
+    github.state.workflowRuns.push({
+      ...run(7101, 'acme', 'app', 'queued', [job(911, 'queued')]),
+      visibility: 'public',
+    });
+    github.state.workflowRuns.push(run(7102, 'acme', 'app', 'queued', [job(912, 'queued')]));
+    expect((await poll()).map((event) => event.jobKey)).toEqual(['912']);
+    expect((await poll({ allowPublicRepositories: true })).map((event) => event.jobKey).sort()).toEqual([
+      '911',
+      '912',
+    ]);
+  });
+
   it('skips jobs that are not queued, and runs that are not', async () => {
     github.state.workflowRuns.push(
       run(7001, 'acme', 'app', 'queued', [
@@ -361,7 +374,7 @@ describe('GitHub listQueuedBuilds', () => {
         },
         body: {
           total_count: 1,
-          workflow_runs: [{ id: 7001, repository: { name: 'app', owner: { login: 'acme' } } }],
+          workflow_runs: [{ id: 7001, repository: { name: 'app', owner: { login: 'acme' }, private: true } }],
         },
         path: /\/actions\/runs$/,
       });
@@ -382,7 +395,7 @@ describe('GitHub listQueuedBuilds', () => {
         },
         body: {
           total_count: 1,
-          workflow_runs: [{ id: 7001, repository: { name: 'app', owner: { login: 'acme' } } }],
+          workflow_runs: [{ id: 7001, repository: { name: 'app', owner: { login: 'acme' }, private: true } }],
         },
         path: /\/actions\/runs$/,
       });
