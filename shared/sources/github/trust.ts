@@ -89,7 +89,11 @@ export function judgeGithubJob(origin: GithubJobOrigin, policy: GithubTrustPolic
 }
 
 /** A queued job older than maxJobAgeHours is a replay or long stale; one with no date is refused too. */
-function judgeAge(origin: GithubJobOrigin, policy: GithubTrustPolicy, repository: string): Refusal | undefined {
+function judgeAge(
+  origin: GithubJobOrigin,
+  policy: GithubTrustPolicy,
+  repository: string,
+): Refusal | undefined {
   const createdMs = origin.createdAt === undefined ? Number.NaN : Date.parse(origin.createdAt);
   if (Number.isNaN(createdMs))
     return refusal('job-too-old', repository, 'workflow_job.created_at is missing or not a date');
