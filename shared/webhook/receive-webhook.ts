@@ -48,10 +48,37 @@ const jsonContentType = /^application\/(json|cloudevents\+json)\s*(;.*)?$/i;
 
 /**
  * Receives one CI webhook: checks size, content type and signature on the raw bytes before parsing,
- * parses it through the source's adapter, deduplicates the delivery, then acts on the event.
- * Nothing is written or enqueued for a request that is refused.
+ * parses and judges it through the source's receiver, deduplicates the delivery, then acts on the
+ * event. Nothing is written or enqueued for a request that is refused.
  */
 export async function receiveWebhook(request: WebhookRequest, ports: WebhookPorts): Promise<WebhookOutcome> {
+  const admitted = admit(request, ports);
+  if (admitted.kind !== 'admitted') return admitted;
+  const { event, configured } = admitted;
+  try {
+    return await handle(event, configured, ports);
+  } catch (error) {
+    if (error instanceof StateUnavailableError || error instanceof QueueUnavailableError) {
+      ports.logger.warn('webhook not handled; the CI should retry', {
+        source: event.source,
+        jobKey: event.jobKey,
+        error: error.message,
+      });
+      return {
+        kind: 'unavailable',
+        problem: 'Pitcrew could not record the build right now; retry the delivery',
+      };
+    }
+    throw error;
+  }
+}
+
+type Admission =
+  | WebhookOutcome
+  | { readonly kind: 'admitted'; readonly event: BuildEvent; readonly configured: ConfiguredWebhook };
+
+/** Everything decided from the request alone, before any read or write: who sent it, and what it says. */
+function admit(request: WebhookRequest, ports: WebhookPorts): Admission {
   if (!isCiSource(request.source)) {
     return {
       kind: 'unknown-source',
@@ -88,58 +115,50 @@ export async function receiveWebhook(request: WebhookRequest, ports: WebhookPort
     return parsed;
   }
   if (parsed.kind !== 'event') return parsed;
+  return { kind: 'admitted', event: parsed.event, configured };
+}
 
-  const event = parsed.event;
-  try {
-    // Checked before anything is read or written: past the cap, a flood costs one cached count.
-    if (event.action === 'queued' && (await ports.backlog.isFull(event.source, configured.maxBacklog))) {
-      ports.logger.warn('backlog full; the CI should retry later', {
-        source: event.source,
-        jobKey: event.jobKey,
-        maxBacklog: configured.maxBacklog,
-      });
-      return {
-        kind: 'backlog-full',
-        retryAfterSeconds: backlogRetryAfterSeconds,
-        problem: `${event.source} has ${configured.maxBacklog} or more builds waiting (maxBacklog); retry later`,
-      };
-    }
-    if (await ports.deliveries.seen(event.source, event.deliveryId)) {
-      return { kind: 'ignored', reason: `delivery ${event.deliveryId} was already received` };
-    }
-    const outcome = await actOn(event, ports);
-    if (outcome.kind === 'accepted') ports.backlog.admitted(event.source);
-    // Remembered only once handled, so a delivery whose handling failed half-way (or whose marker
-    // write was applied but answered with an error) is handled again when the CI retries it, never
-    // taken for a duplicate. Acting twice is harmless: every write it makes is conditional.
-    await ports.deliveries.remember(event.source, event.deliveryId).catch((error: unknown) =>
-      ports.logger.warn('could not remember a handled delivery; a duplicate of it is handled again', {
-        source: event.source,
-        deliveryId: event.deliveryId,
-        error: error instanceof Error ? error.message : String(error),
-      }),
-    );
-    ports.logger.info('webhook handled', {
+/** A verified event: the backlog cap, the delivery's dedupe, then the action. */
+async function handle(
+  event: BuildEvent,
+  configured: ConfiguredWebhook,
+  ports: WebhookPorts,
+): Promise<WebhookOutcome> {
+  // Checked before anything is read or written: past the cap, a flood costs one cached count.
+  if (event.action === 'queued' && (await ports.backlog.isFull(event.source, configured.maxBacklog))) {
+    ports.logger.warn('backlog full; the CI should retry later', {
       source: event.source,
       jobKey: event.jobKey,
-      action: event.action,
-      outcome: outcome.kind,
+      maxBacklog: configured.maxBacklog,
     });
-    return outcome;
-  } catch (error) {
-    if (error instanceof StateUnavailableError || error instanceof QueueUnavailableError) {
-      ports.logger.warn('webhook not handled; the CI should retry', {
-        source: event.source,
-        jobKey: event.jobKey,
-        error: error.message,
-      });
-      return {
-        kind: 'unavailable',
-        problem: 'Pitcrew could not record the build right now; retry the delivery',
-      };
-    }
-    throw error;
+    return {
+      kind: 'backlog-full',
+      retryAfterSeconds: backlogRetryAfterSeconds,
+      problem: `${event.source} has ${configured.maxBacklog} or more builds waiting (maxBacklog); retry later`,
+    };
   }
+  if (await ports.deliveries.seen(event.source, event.deliveryId)) {
+    return { kind: 'ignored', reason: `delivery ${event.deliveryId} was already received` };
+  }
+  const outcome = await actOn(event, ports);
+  if (outcome.kind === 'accepted') ports.backlog.admitted(event.source);
+  // Remembered only once handled, so a delivery whose handling failed half-way (or whose marker
+  // write was applied but answered with an error) is handled again when the CI retries it, never
+  // taken for a duplicate. Acting twice is harmless: every write it makes is conditional.
+  await ports.deliveries.remember(event.source, event.deliveryId).catch((error: unknown) =>
+    ports.logger.warn('could not remember a handled delivery; a duplicate of it is handled again', {
+      source: event.source,
+      deliveryId: event.deliveryId,
+      error: error instanceof Error ? error.message : String(error),
+    }),
+  );
+  ports.logger.info('webhook handled', {
+    source: event.source,
+    jobKey: event.jobKey,
+    action: event.action,
+    outcome: outcome.kind,
+  });
+  return outcome;
 }
 
 const timestampChecks: readonly SignatureCheck[] = [
@@ -155,7 +174,10 @@ function unauthorized({ signing }: WebhookReceiver, check: SignatureCheck): Webh
       check === 'outside the allowed window'
         ? ` (±${signing.toleranceSeconds} s of Pitcrew's clock: check the sender's clock; a replayed delivery ends here)`
         : '';
-    return { kind: 'unauthorized', problem: `timestamp header ${signing.timestampHeader} is ${check}${window}` };
+    return {
+      kind: 'unauthorized',
+      problem: `timestamp header ${signing.timestampHeader} is ${check}${window}`,
+    };
   }
   return { kind: 'unauthorized', problem: `signature header ${signing.signatureHeader} is ${check}` };
 }
