@@ -62,24 +62,29 @@ export function createAgentClient(core: CoreV1Api) {
 
   /** Whether a previous attempt already made this agent's pod and Secret (what `resume` reuses). */
   async function findAgent(namespace: string, podName: string): Promise<{ pod?: V1Pod; hasSecret: boolean }> {
-    const read = async <T>(call: () => Promise<T>, what: string): Promise<T | undefined> => {
-      try {
-        return await call();
-      } catch (error) {
-        if (isNotFound(error)) return undefined;
-        throw translateClusterError(error, what);
-      }
-    };
-    const pod = await read(
-      () => core.readNamespacedPod({ namespace, name: podName }),
-      `reading pod ${namespace}/${podName}`,
-    );
-    if (!pod) return { hasSecret: false };
-    const secret = await read(
-      () => core.readNamespacedSecret({ namespace, name: podName }),
-      `reading secret ${namespace}/${podName}`,
-    );
-    return { pod, hasSecret: secret !== undefined };
+    let pod: V1Pod;
+    try {
+      pod = await core.readNamespacedPod({ namespace, name: podName });
+    } catch (error) {
+      if (isNotFound(error)) return { hasSecret: false };
+      throw translateClusterError(error, `reading pod ${namespace}/${podName}`);
+    }
+    return { pod, hasSecret: await secretExists(namespace, podName) };
+  }
+
+  /**
+   * Whether a Secret of that name exists, without reading it: the Role has no `get` on secrets, so
+   * agent credentials can be written but never read back. A dry-run create persists nothing and
+   * answers 409 when the name is taken (https://kubernetes.io/docs/reference/using-api/api-concepts/#dry-run).
+   */
+  async function secretExists(namespace: string, name: string): Promise<boolean> {
+    try {
+      await core.createNamespacedSecret({ namespace, body: { metadata: { name } }, dryRun: 'All' });
+      return false;
+    } catch (error) {
+      if (isAlreadyExists(error)) return true;
+      throw translateClusterError(error, `checking for secret ${namespace}/${name}`);
+    }
   }
 
   /**

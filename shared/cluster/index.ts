@@ -18,3 +18,4 @@ export { ClusterError, ClusterRejectedError, ClusterUnavailableError } from './e
 export { createCachedTokenSource, staticTokenSource, tokenSourceDefaults } from './token-source';
 export type { CachedTokenSourceOptions, TokenRead, TokenSource } from './token-source';
 export { isAlreadyExists, isNotFound, translateClusterError } from './translate';
+export { defaultNetworkPolicyName, renderNetworkPolicies, templateNetworkPolicyName } from './network-policy';

@@ -12,9 +12,11 @@ import { createSecretResolver, parseConfig, type SecretReader } from '../../../s
 import { startEksStandIn, type EksStandIn } from '../../support/eks-authenticator';
 import { adminKubeConfig, createTestNamespace, deleteNamespace, restrictedPod } from '../../support/kube';
 
-// infra/k8s/ as docs/deploy.md applies it: the agents' namespace, the provisioner's ServiceAccount,
-// and a Role bound to that ServiceAccount and to the group EKS access entries map the Lambda role to.
+// infra/k8s/ as docs/deploy.md applies it: the agents' namespace, the provisioner's ServiceAccount
+// in a namespace of its own, and a Role in the agents' namespace bound to that ServiceAccount and to
+// the group EKS access entries map the Lambda role to.
 const agentsNamespace = 'pitcrew-agents';
+const systemNamespace = 'pitcrew-system';
 const admin = adminKubeConfig();
 const adminCore = admin.makeApiClient(CoreV1Api);
 const adminCluster = admin.getCurrentCluster()!;
@@ -33,7 +35,7 @@ templates:
 async function mintProvisionerToken(): Promise<string> {
   const request = await adminCore.createNamespacedServiceAccountToken({
     name: 'pitcrew-provisioner',
-    namespace: agentsNamespace,
+    namespace: systemNamespace,
     body: { spec: { audiences: ['https://kubernetes.default.svc.cluster.local'], expirationSeconds: 600 } },
   });
   return request.status!.token;

@@ -1,6 +1,13 @@
-import { ApiException, CoreV1Api, RbacAuthorizationV1Api, type KubeConfig } from '@kubernetes/client-node';
+import {
+  ApiException,
+  CoreV1Api,
+  NetworkingV1Api,
+  RbacAuthorizationV1Api,
+  type KubeConfig,
+} from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { applyObjects, readManifests } from '../../../infra/local/kube/apply';
+import { createAgentClient } from '../../../shared/cluster';
 import {
   adminKubeConfig,
   createTestNamespace,
@@ -10,6 +17,8 @@ import {
 } from '../../support/kube';
 
 const agentsNamespace = 'pitcrew-agents';
+/** The provisioner's own namespace: its ServiceAccount and token, and no rights of its own there. */
+const systemNamespace = 'pitcrew-system';
 const serviceAccount = 'pitcrew-provisioner';
 
 /** Resolves the HTTP status of a call: 200 for success, the API's code otherwise. */
@@ -34,7 +43,7 @@ describe('the provisioner RBAC in infra/k8s/', () => {
     // TokenRequest API: a short-lived, audience-bound token for the ServiceAccount.
     const token = await adminCore.createNamespacedServiceAccountToken({
       name: serviceAccount,
-      namespace: agentsNamespace,
+      namespace: systemNamespace,
       body: { spec: { audiences: ['https://kubernetes.default.svc.cluster.local'], expirationSeconds: 600 } },
     });
     provisioner = tokenKubeConfig(token.status!.token);
@@ -45,14 +54,35 @@ describe('the provisioner RBAC in infra/k8s/', () => {
   it('applies idempotently (a second apply changes nothing and does not fail)', async () => {
     const again = await applyObjects(admin, readManifests(join(process.cwd(), 'infra/k8s')));
     expect(again.map((object) => `${object.kind}/${object.metadata?.name}`)).toEqual([
+      'Namespace/pitcrew-system',
       'Namespace/pitcrew-agents',
       'ServiceAccount/pitcrew-provisioner',
+      'Secret/pitcrew-provisioner-token',
       'Role/pitcrew-provisioner',
       'RoleBinding/pitcrew-provisioner',
+      'NetworkPolicy/pitcrew-agents',
+    ]);
+    expect(again.map((object) => object.metadata?.namespace)).toEqual([
+      undefined,
+      undefined,
+      systemNamespace,
+      systemNamespace,
+      agentsNamespace,
+      agentsNamespace,
+      agentsNamespace,
     ]);
   });
 
-  it('lets the ServiceAccount create, list and delete pods and secrets in the agents namespace', async () => {
+  it('keeps a long-lived token for the ServiceAccount in its own namespace, for the token controller to fill', async () => {
+    const secret = await adminCore.readNamespacedSecret({
+      namespace: systemNamespace,
+      name: 'pitcrew-provisioner-token',
+    });
+    expect(secret.type).toBe('kubernetes.io/service-account-token');
+    expect(secret.metadata?.annotations?.['kubernetes.io/service-account.name']).toBe(serviceAccount);
+  });
+
+  it('lets the ServiceAccount create, list and delete pods, and create and delete secrets, in the agents namespace', async () => {
     const core = provisioner.makeApiClient(CoreV1Api);
     const namespace = agentsNamespace;
     expect(
@@ -71,12 +101,77 @@ describe('the provisioner RBAC in infra/k8s/', () => {
       ),
     ).toBe(200);
     expect(await statusOf(() => core.listNamespacedEvent({ namespace }))).toBe(200);
+    // Credentials go in and never come back out: no get, no list.
+    expect(await statusOf(() => core.readNamespacedSecret({ namespace, name: 'rbac-probe' }))).toBe(403);
+    expect(await statusOf(() => core.listNamespacedSecret({ namespace }))).toBe(403);
     expect(await statusOf(() => core.deleteNamespacedSecret({ namespace, name: 'rbac-probe' }))).toBe(200);
     expect(
       await statusOf(() =>
         core.deleteNamespacedPod({ namespace, name: 'rbac-probe', gracePeriodSeconds: 0 }),
       ),
     ).toBe(200);
+  });
+
+  it("tells a retry whether an agent's Secret exists without reading it, and makes none", async () => {
+    const agents = createAgentClient(provisioner.makeApiClient(CoreV1Api));
+    const namespace = agentsNamespace;
+    await adminCore.createNamespacedPod({ namespace, body: restrictedPod('rbac-find-both') });
+    await adminCore.createNamespacedSecret({ namespace, body: { metadata: { name: 'rbac-find-both' } } });
+    await adminCore.createNamespacedPod({ namespace, body: restrictedPod('rbac-find-pod') });
+    const both = await agents.findAgent(namespace, 'rbac-find-both');
+    expect({ pod: both.pod?.metadata?.name, hasSecret: both.hasSecret }).toEqual({
+      pod: 'rbac-find-both',
+      hasSecret: true,
+    });
+    const podOnly = await agents.findAgent(namespace, 'rbac-find-pod');
+    expect({ pod: podOnly.pod?.metadata?.name, hasSecret: podOnly.hasSecret }).toEqual({
+      pod: 'rbac-find-pod',
+      hasSecret: false,
+    });
+    expect(await agents.findAgent(namespace, 'rbac-find-none')).toEqual({ hasSecret: false });
+    // The check was a dry run: the pod without a Secret still has none.
+    expect(await statusOf(() => adminCore.readNamespacedSecret({ namespace, name: 'rbac-find-pod' }))).toBe(
+      404,
+    );
+  });
+
+  it('forbids it everything in its own namespace: its token, new tokens, its account', async () => {
+    const core = provisioner.makeApiClient(CoreV1Api);
+    const namespace = systemNamespace;
+    expect(
+      await statusOf(() => core.readNamespacedSecret({ namespace, name: 'pitcrew-provisioner-token' })),
+    ).toBe(403);
+    expect(await statusOf(() => core.listNamespacedSecret({ namespace }))).toBe(403);
+    expect(
+      await statusOf(() =>
+        core.createNamespacedServiceAccountToken({
+          name: serviceAccount,
+          namespace,
+          body: { spec: { audiences: [] } },
+        }),
+      ),
+    ).toBe(403);
+    expect(await statusOf(() => core.readNamespacedServiceAccount({ namespace, name: serviceAccount }))).toBe(
+      403,
+    );
+    expect(await statusOf(() => core.listNamespacedPod({ namespace }))).toBe(403);
+  });
+
+  it('forbids it the NetworkPolicies that fence the agents in (the operator applies them)', async () => {
+    const networking = provisioner.makeApiClient(NetworkingV1Api);
+    const namespace = agentsNamespace;
+    expect(await statusOf(() => networking.listNamespacedNetworkPolicy({ namespace }))).toBe(403);
+    expect(
+      await statusOf(() => networking.deleteNamespacedNetworkPolicy({ namespace, name: 'pitcrew-agents' })),
+    ).toBe(403);
+    expect(
+      await statusOf(() =>
+        networking.createNamespacedNetworkPolicy({
+          namespace,
+          body: { metadata: { name: 'allow-all' }, spec: { podSelector: {}, egress: [{}] } },
+        }),
+      ),
+    ).toBe(403);
   });
 
   it('forbids it to change a pod it may create (no update or patch)', async () => {

@@ -1,3 +1,4 @@
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import {
   ApiException,
   AuthorizationV1Api,
@@ -6,12 +7,17 @@ import {
   type KubernetesObject,
   type V1ResourceRule,
 } from '@kubernetes/client-node';
-import { join } from 'node:path';
-import { applyObjects, readManifests } from '../../../infra/local/kube/apply';
+import { clusterManifests } from '../../../infra/local/cli/k8s-manifests';
+import { applyObjects } from '../../../infra/local/kube/apply';
+import { createAgentClient } from '../../../shared/cluster';
+import { parseConfig } from '../../../shared/config';
+import { provisionRequest } from '../../../shared/provision';
 import { deliveryFor, type Build } from '../../support/builds';
+import { crashingPorts, provisionPortsFor, type CrashPoint } from '../../support/crash-ports';
 import {
   adminKubeConfig,
   createTestNamespace,
+  deleteNamespace,
   phaseIs,
   steerPod,
   tokenKubeConfig,
@@ -20,19 +26,30 @@ import {
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 
 /**
- * The RBAC of infra/k8s/ applied to a namespace of its own, and Pitcrew run with nothing but the
- * ServiceAccount's token: it can do all it needs (provision, adopt, reap, fail a build), and the
- * server's own account of the token's rights is exactly the Role, nothing else.
- * (test/integration/kubernetes/rbac.test.ts probes single calls in pitcrew-agents.)
+ * The RBAC of infra/k8s/ applied to namespaces of their own (the agents' and the provisioner's), and
+ * Pitcrew run with nothing but the ServiceAccount's token: it can do all it needs (provision, adopt,
+ * reap, fail a build), and the server's own account of the token's rights is exactly the Role,
+ * nothing else. (test/integration/kubernetes/rbac.test.ts probes single calls in pitcrew-agents.)
  */
 const admin = adminKubeConfig();
 const adminCore = admin.makeApiClient(CoreV1Api);
 
-/** infra/k8s with `pitcrew-agents` replaced by `namespace` (the Namespace object itself left out). */
-function manifestsFor(namespace: string): KubernetesObject[] {
-  return readManifests(join(process.cwd(), 'infra/k8s'))
-    .filter((object) => object.kind !== 'Namespace')
-    .map((object) => JSON.parse(JSON.stringify(object).replaceAll('"pitcrew-agents"', `"${namespace}"`)));
+/**
+ * infra/k8s/ for these two namespaces, as `pitcrew k8s-manifests` prints it for a config naming them
+ * (the Namespace objects left out: the test makes the namespaces).
+ */
+function manifestsFor(namespace: string, systemNamespace: string): KubernetesObject[] {
+  const config = parseConfig(`
+cluster:
+  namespace: ${namespace}
+  provisionerServiceAccount: { namespace: ${systemNamespace} }
+  credentials: { kind: token, server: 'https://k8s.example.com', token: { value: t } }
+sources:
+  generic: { webhookSecret: { value: s } }
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox }
+`);
+  return clusterManifests(config).filter((object) => object.kind !== 'Namespace');
 }
 
 async function statusOf(call: () => Promise<unknown>): Promise<number> {
@@ -58,6 +75,7 @@ const normalise = (rules: readonly V1ResourceRule[]): string[] =>
 
 describe('least privilege: Pitcrew with only the provisioner ServiceAccount of infra/k8s/', () => {
   let namespace: string;
+  let systemNamespace: string;
   let token: string;
   let provisioner: KubeConfig;
   let system: ProvisioningSystem;
@@ -67,10 +85,11 @@ describe('least privilege: Pitcrew with only the provisioner ServiceAccount of i
       'pod-security.kubernetes.io/enforce': 'restricted',
       'pod-security.kubernetes.io/enforce-version': 'latest',
     });
-    await applyObjects(admin, manifestsFor(namespace));
+    systemNamespace = await createTestNamespace(adminCore, 'rbac-system');
+    await applyObjects(admin, manifestsFor(namespace, systemNamespace));
     const minted = await adminCore.createNamespacedServiceAccountToken({
       name: 'pitcrew-provisioner',
-      namespace,
+      namespace: systemNamespace,
       body: {
         spec: { audiences: ['https://kubernetes.default.svc.cluster.local'], expirationSeconds: 3600 },
       },
@@ -87,19 +106,24 @@ describe('least privilege: Pitcrew with only the provisioner ServiceAccount of i
         caData: cluster.caData,
       },
       templates: [
-        // The namespace's restricted policy refuses it: the build fails, the slot comes back.
+        // The config allows it (privileged), the namespace's restricted policy refuses it: the build
+        // fails, the slot comes back.
         {
           name: 'gen-hostpath',
           source: 'generic',
           labels: ['hostpath'],
           image: 'busybox:1.36',
+          podSecurity: 'privileged',
           volumes: [{ name: 'host', hostPath: { path: '/var/run' } }],
         },
       ],
       reaper: { orphanGraceSeconds: 0, stuckGraceSeconds: 0, lostGraceSeconds: 0, staleQueuedSeconds: 900 },
     });
   });
-  afterAll(() => system.close());
+  afterAll(async () => {
+    await system?.close();
+    await deleteNamespace(adminCore, systemNamespace);
+  });
 
   it('provisions, records, reaps and deregisters agents of every source with that token alone', async () => {
     const builds: Build[] = [
@@ -128,6 +152,58 @@ describe('least privilege: Pitcrew with only the provisioner ServiceAccount of i
     expect(system.github.state.runners).toHaveLength(0);
   });
 
+  /** A GitHub build whose first attempt dies at `point`; SQS brings the message back to the real handler. */
+  async function crashThenRedeliver(id: number, point: CrashPoint): Promise<string> {
+    const delivery = deliveryFor({ source: 'github', id }, 'queued');
+    const answer = await system.sendWebhook(delivery.source, delivery.body, delivery.headers);
+    const requestId = String(answer.body.requestId);
+    for (let taken = false; !taken;) {
+      const { Messages = [] } = await system.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: system.resources.queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          VisibilityTimeout: 2,
+        }),
+      );
+      taken = Messages.some((message) => message.Body?.includes(requestId));
+    }
+    const withToken = {
+      ...provisionPortsFor(system),
+      agents: createAgentClient(provisioner.makeApiClient(CoreV1Api)),
+    };
+    const { ports, crashed } = crashingPorts(withToken, point);
+    void provisionRequest(requestId, ports);
+    await crashed;
+    const deadline = Date.now() + 20_000;
+    let received = 0;
+    while (received === 0 && Date.now() < deadline) received += (await system.pollOnce(1)).received;
+    return requestId;
+  }
+
+  it.each<[CrashPoint, number]>([
+    ['after-secret', 11],
+    ['after-pod', 12],
+  ])(
+    'finishes an agent whose first attempt died %s, knowing whether its Secret exists without reading it',
+    async (point, id) => {
+      const requestId = await crashThenRedeliver(id, point);
+      const record = await system.requests.get(requestId);
+      expect(record).toMatchObject({ status: 'provisioned', holdsSlot: true });
+      const podName = record!.podName!;
+      // One runner at GitHub, and the pod's Secret holds its credentials: an adopted agent was not
+      // given new ones (a JIT config is single-use), a pod left without a Secret got one.
+      const runners = system.github.state.runners.filter((runner) => runner.name === podName);
+      expect(runners).toHaveLength(1);
+      const secret = await adminCore.readNamespacedSecret({ namespace, name: podName });
+      expect(Buffer.from(secret.data!.ACTIONS_RUNNER_INPUT_JITCONFIG!, 'base64').toString()).toBe(
+        runners[0]!.encodedJitConfig,
+      );
+      const pod = await adminCore.readNamespacedPod({ namespace, name: podName });
+      expect(secret.metadata?.ownerReferences?.[0]?.uid).toBe(pod.metadata?.uid);
+    },
+  );
+
   it('fails a build whose pod the namespace policy refuses, with the reason, and gives its slot back', async () => {
     const delivery = deliveryFor({ source: 'generic', id: 4 }, 'queued', { labels: ['hostpath'] });
     const answer = await system.sendWebhook(delivery.source, delivery.body, delivery.headers);
@@ -143,7 +219,9 @@ describe('least privilege: Pitcrew with only the provisioner ServiceAccount of i
     const review = await provisioner.makeApiClient(AuthorizationV1Api).createSelfSubjectRulesReview({
       body: { spec: { namespace } },
     });
-    const role = manifestsFor(namespace).find((object) => object.kind === 'Role') as KubernetesObject & {
+    const role = manifestsFor(namespace, systemNamespace).find(
+      (object) => object.kind === 'Role',
+    ) as KubernetesObject & {
       rules: V1ResourceRule[];
     };
     // What every authenticated identity may do (system:basic-user): ask about its own rights.
@@ -154,11 +232,20 @@ describe('least privilege: Pitcrew with only the provisioner ServiceAccount of i
     ];
     expect(normalise(review.status!.resourceRules)).toEqual([...normalise(role.rules), ...everyone].sort());
     expect(review.status?.incomplete).toBe(false);
-    // And in another namespace, nothing but the same self-questions.
-    const elsewhere = await provisioner.makeApiClient(AuthorizationV1Api).createSelfSubjectRulesReview({
-      body: { spec: { namespace: 'default' } },
-    });
-    expect(normalise(elsewhere.status!.resourceRules)).toEqual([...everyone].sort());
+    // Secrets can be written and removed, never read back.
+    expect(
+      normalise(review.status!.resourceRules).filter((rule) => rule.startsWith('core/secrets:')),
+    ).toEqual(['core/secrets:create', 'core/secrets:delete']);
+    // And in its own namespace (where its token is) or any other, nothing but the same self-questions.
+    for (const elsewhere of [systemNamespace, 'default']) {
+      const rules = await provisioner.makeApiClient(AuthorizationV1Api).createSelfSubjectRulesReview({
+        body: { spec: { namespace: elsewhere } },
+      });
+      expect({ elsewhere, rules: normalise(rules.status!.resourceRules) }).toEqual({
+        elsewhere,
+        rules: [...everyone].sort(),
+      });
+    }
   });
 
   it('is refused what an attacker holding the token would try next', async () => {
@@ -168,13 +255,18 @@ describe('least privilege: Pitcrew with only the provisioner ServiceAccount of i
     const attempts: [string, () => Promise<unknown>][] = [
       ['read a pod log', () => core.readNamespacedPodLog({ namespace, name })],
       ['list secrets (read every agent credential)', () => core.listNamespacedSecret({ namespace })],
+      ["read an agent's credentials", () => core.readNamespacedSecret({ namespace, name })],
+      [
+        'read its own long-lived token',
+        () => core.readNamespacedSecret({ namespace: systemNamespace, name: 'pitcrew-provisioner-token' }),
+      ],
       ['change a secret', () => core.patchNamespacedSecret({ namespace, name, body: { data: {} } })],
       [
         'mint a token for the ServiceAccount',
         () =>
           core.createNamespacedServiceAccountToken({
             name: 'pitcrew-provisioner',
-            namespace,
+            namespace: systemNamespace,
             body: { spec: { audiences: [] } },
           }),
       ],
