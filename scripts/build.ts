@@ -3,9 +3,19 @@
  * imports split into chunks that load only when called) and zips it as the artifact serverless.yml
  * deploys. Writes dist/access.json, each function's IAM read access to the secrets and cluster the
  * config names (serverless.yml includes it). Prints a size table and writes dist/sizes.json.
- * Usage: `npm run build` (all) or `tsx scripts/build.ts webhook provision`.
+ *
+ * Before anything is written it refuses a config that is unsafe on a deployed stage (secrets held in
+ * the config, a file or the environment; TLS not verified; http:// CI or cluster URLs), naming each
+ * key (shared/config/insecure-settings.ts). Only `--stage local` (what `pitcrew dev` runs) is exempt;
+ * no stage, or any other, is checked as deployed. `--allow-insecure-config` builds anyway, warning.
+ *
+ * Usage: `npm run build` (all), `tsx scripts/build.ts webhook provision`, `npm run build -- --stage local`.
+ * `npm run package -- --stage prod [serverless options]` runs `tsx scripts/build.ts --serverless-package ...`:
+ * it checks for the stage serverless is given (the same `--stage`/`-s` argument, so the two cannot
+ * differ), builds, then runs `serverless package` with the other arguments.
  */
 import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
 import {
   createWriteStream,
   mkdirSync,
@@ -15,9 +25,11 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { parseArgs } from 'node:util';
 import { ZipFile } from 'yazl';
+import type { PitcrewConfig } from '../shared/config';
 
 export const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
 const distDir = 'dist';
@@ -86,21 +98,106 @@ async function bundle(fn: string): Promise<BundleSize> {
 
 const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 
+/** What the command line asks for; `serverlessArgs` is set for `--serverless-package` (npm run package). */
+interface BuildRequest {
+  readonly functions: readonly string[];
+  /** The stage the bundles are for; undefined: not said, so checked as a deployed one. */
+  readonly stage?: string;
+  readonly allowInsecureConfig: boolean;
+  readonly serverlessArgs?: readonly string[];
+}
+
+const allowFlag = '--allow-insecure-config';
+
+/** The stage serverless reads from its arguments: `--stage S`, `--stage=S` or `-s S` (serverless.yml: `${opt:stage, 'dev'}`). */
+function stageIn(args: readonly string[]): string | undefined {
+  for (const [index, arg] of args.entries()) {
+    if (arg === '--stage' || arg === '-s') return args[index + 1];
+    if (arg.startsWith('--stage=')) return arg.slice('--stage='.length);
+  }
+  return undefined;
+}
+
+function readRequest(argv: readonly string[]): BuildRequest {
+  if (argv[0] === '--serverless-package') {
+    // Everything but our own flag goes to serverless, which refuses options it does not know.
+    const serverlessArgs = argv.slice(1).filter((arg) => arg !== allowFlag);
+    return {
+      functions: [],
+      stage: stageIn(serverlessArgs) ?? 'dev',
+      allowInsecureConfig: argv.includes(allowFlag),
+      serverlessArgs,
+    };
+  }
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      stage: { type: 'string', short: 's' },
+      'allow-insecure-config': { type: 'boolean', default: false },
+    },
+  });
+  return {
+    functions: positionals,
+    stage: values.stage,
+    allowInsecureConfig: values['allow-insecure-config'] ?? false,
+  };
+}
+
+const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** Refuses (exit 1) a config unsafe for a deployed stage, unless the flag says build anyway. */
+async function checkForStage(config: PitcrewConfig, request: BuildRequest): Promise<void> {
+  const { insecureSettings, isLocalStage, localStages } = await import('../shared/config');
+  if (isLocalStage(request.stage)) return;
+  const problems = insecureSettings(config);
+  if (problems.length === 0) return;
+  const stage =
+    request.stage === undefined ? 'a deployed stage (no --stage given)' : `stage '${request.stage}'`;
+  const list = problems.map((p) => `  - ${p.setting}: ${p.problem}`).join('\n');
+  if (request.allowInsecureConfig) {
+    console.warn(
+      `warning: building ${configFile} for ${stage} with ${plural(problems.length, 'insecure setting')}, as ${allowFlag} asks:\n${list}`,
+    );
+    return;
+  }
+  console.error(
+    `refusing to build ${configFile} for ${stage}: ${plural(problems.length, 'setting')} must not reach a deployed function:\n${list}\n` +
+      `Fix them (docs/deploy.md, section 3), build for a local stage (--stage ${localStages.join(' or ')}), ` +
+      `or pass ${allowFlag} to build anyway (npm run package -- --stage S ${allowFlag}).`,
+  );
+  process.exit(1);
+}
+
 async function main(): Promise<void> {
-  const requested = process.argv.slice(2);
-  const unknown = requested.filter((name) => !functionNames.includes(name as (typeof functionNames)[number]));
+  let request: BuildRequest;
+  try {
+    request = readRequest(process.argv.slice(2));
+  } catch (error) {
+    console.error(
+      `${error instanceof Error ? error.message : String(error)}\nusage: tsx scripts/build.ts [function ...] [--stage S] [${allowFlag}]`,
+    );
+    process.exit(2);
+  }
+  const unknown = request.functions.filter(
+    (name) => !functionNames.includes(name as (typeof functionNames)[number]),
+  );
   if (unknown.length > 0) {
     console.error(`unknown function(s): ${unknown.join(', ')}; choose from ${functionNames.join(', ')}`);
     process.exit(2);
   }
-  mkdirSync(distDir, { recursive: true });
-  // Refuse to package a config that would stop every function at cold start.
+  // Refuse to package a config that would stop every function at cold start, or that is unsafe on
+  // the stage it is built for; both before anything is written.
   const { accessPolicies, eksAccessTarget, parseConfig } = await import('../shared/config');
   const config = parseConfig(readFileSync(configFile, 'utf8'), configFile);
+  await checkForStage(config, request);
+  mkdirSync(distDir, { recursive: true });
   const access = { policies: accessPolicies(config), eks: eksAccessTarget(config) };
   writeFileSync(join(distDir, 'access.json'), `${JSON.stringify(access, null, 2)}\n`);
   const sizes: BundleSize[] = [];
-  for (const fn of requested.length > 0 ? requested : functionNames) sizes.push(await bundle(fn));
+  const requested = request.functions.length > 0 ? request.functions : functionNames;
+  for (const fn of requested) sizes.push(await bundle(fn));
   console.log(`config: ${configFile}`);
   console.log('function    handler.mjs   all code        zip');
   for (const size of sizes)
@@ -108,6 +205,15 @@ async function main(): Promise<void> {
       `${size.function.padEnd(11)} ${kib(size.bundleBytes).padStart(11)} ${kib(size.allCodeBytes).padStart(11)} ${kib(size.zipBytes).padStart(11)}`,
     );
   writeFileSync(join(distDir, 'sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
+  if (request.serverlessArgs) {
+    const serverless = spawnSync(
+      resolve('node_modules/.bin/serverless'),
+      ['package', ...request.serverlessArgs],
+      { stdio: 'inherit' },
+    );
+    if (serverless.error) console.error(`could not run serverless: ${serverless.error.message} (run npm ci)`);
+    process.exit(serverless.status ?? 1);
+  }
 }
 
 await main();

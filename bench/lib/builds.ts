@@ -39,6 +39,6 @@ export async function queueBurst(
 /** Cancels requests through the ops function (pod deleted, slot freed), so later measures start clean. */
 export async function cancelAll(system: BenchSystem, requestIds: readonly string[]): Promise<void> {
   await inParallel(requestIds, 10, async (requestId) => {
-    await system.dev.handlers.ops({ action: 'cancel', requestId }, {}).catch(() => undefined);
+    await system.dev.handlers.ops({ action: 'cancel', requestId, confirm: true }, {}).catch(() => undefined);
   });
 }

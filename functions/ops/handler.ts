@@ -1,9 +1,17 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { ConfigError } from '../../shared/config';
 // The logger alone: the shared index also holds tracing, whose lazy X-Ray chunk ops never needs.
 import { createLogger } from '../../shared/lambda/logger';
-import { OpsError, runOpsAction, type OpsPorts, type OpsResult } from '../../shared/ops';
+import {
+  auditRecord,
+  callerOf,
+  OpsError,
+  runOpsAction,
+  type OpsPorts,
+  type OpsResult,
+} from '../../shared/ops';
 import { createReapPorts, createRuntime } from '../../shared/runtime';
 import { createRequestQueries } from '../../shared/state';
 
@@ -21,16 +29,19 @@ const ports: OpsPorts = {
 /**
  * Manual invoke only (`serverless invoke -f ops`, `pitcrew <action>`): the event is the action.
  * Failures propagate, so the invoke fails with the error's class as `errorType` and a message that
- * says what to do; expected ones (bad input, not found, conflict) are logged as warnings.
+ * says what to do. Every invocation logs one audit line (who asked, what, and what came of it):
+ * info when done, warn when refused (bad input, unconfirmed, not found, conflict), error when failed.
  */
-async function handleOps(event: unknown): Promise<OpsResult> {
+async function handleOps(event: unknown, context: Context): Promise<OpsResult> {
+  const caller = callerOf(event, context);
   try {
     const result = await runOpsAction(event, ports);
-    logger.info('ops action done', { action: result.action });
+    logger.info('ops invocation', { audit: auditRecord(event, caller, { result }) });
     return result;
   } catch (error) {
-    if (error instanceof OpsError) logger.warn('ops action refused', { error: error.message });
-    else logger.error('ops action failed', { error: error instanceof Error ? error.message : String(error) });
+    const audit = auditRecord(event, caller, { error });
+    if (error instanceof OpsError) logger.warn('ops invocation', { audit });
+    else logger.error('ops invocation', { audit });
     throw error;
   }
 }

@@ -4,6 +4,7 @@ export { createAwsSecretReader } from './aws-secrets';
 export { ConfigError, SecretReadError } from './errors';
 export type { SecretReadReason, SettingProblem } from './errors';
 export { loadConfigFile, parseConfig } from './file';
+export { insecureSettings, isLocalStage, localStages } from './insecure-settings';
 export { configFileSchema, secretRefSchema, stagePlaceholder, templateSchema } from './file-schema';
 export type {
   AgentTemplate,

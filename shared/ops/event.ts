@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { requestStatuses } from '../requests/record';
 import { ciSources } from '../sources/names';
+import { refuseUnconfirmed } from './confirm';
 import { OpsInputError } from './errors';
 
 /**
@@ -28,8 +29,16 @@ export type OpsAction = (typeof opsActions)[number];
 export const listDefaults = { limit: 50, maxLimit: 500 } as const;
 export const redriveDefaults = { max: 100, maxMax: 10_000 } as const;
 
+/**
+ * Every action may say who asks: `actor` is the caller's own word (the CLI sends PITCREW_ACTOR, or
+ * the operator's user and host), logged with the invocation; nothing checks it (docs/operations.md).
+ */
+const who = { actor: z.string().trim().min(1, 'must not be empty').max(200).optional() };
+/** What a destructive action needs to run: `confirm: true` (the CLI's `--yes`); see confirm.ts. */
+const confirm = { confirm: z.boolean().optional() };
+
 export const opsEventSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('status') }).strict(),
+  z.object({ action: z.literal('status'), ...who }).strict(),
   z
     .object({
       action: z.literal('list'),
@@ -39,19 +48,24 @@ export const opsEventSchema = z.discriminatedUnion('action', [
       limit: z.number().int().min(1).max(listDefaults.maxLimit).default(listDefaults.limit),
       /** The `next` of the previous page. */
       cursor: z.string().min(1).optional(),
+      ...who,
     })
     .strict(),
-  z.object({ action: z.literal('describe'), requestId }).strict(),
-  z.object({ action: z.literal('drain') }).strict(),
-  z.object({ action: z.literal('resume') }).strict(),
+  z.object({ action: z.literal('describe'), requestId, ...who }).strict(),
+  z.object({ action: z.literal('drain'), ...who, ...confirm }).strict(),
+  z.object({ action: z.literal('resume'), ...who }).strict(),
   /** `force` also trims running agents over a lowered cap (normally only pending ones). */
-  z.object({ action: z.literal('reconcile'), force: z.boolean().default(false) }).strict(),
-  z.object({ action: z.literal('cancel'), requestId }).strict(),
-  z.object({ action: z.literal('retry'), requestId }).strict(),
+  z
+    .object({ action: z.literal('reconcile'), force: z.boolean().default(false), ...who, ...confirm })
+    .strict(),
+  z.object({ action: z.literal('cancel'), requestId, ...who, ...confirm }).strict(),
+  z.object({ action: z.literal('retry'), requestId, ...who }).strict(),
   z
     .object({
       action: z.literal('redrive'),
       max: z.number().int().min(1).max(redriveDefaults.maxMax).default(redriveDefaults.max),
+      ...who,
+      ...confirm,
     })
     .strict(),
   /**
@@ -63,15 +77,23 @@ export const opsEventSchema = z.discriminatedUnion('action', [
       action: z.literal('caps'),
       template: z.string().min(1).optional(),
       cap: cap.nullable().optional(),
+      ...who,
+      ...confirm,
     })
     .strict(),
 ]);
 export type OpsEvent = z.infer<typeof opsEventSchema>;
 
-/** Parses an ops event or throws an `OpsInputError` that names the first bad field. */
+/**
+ * Parses an ops event or throws an `OpsInputError` that names the first bad field, or `confirm` when
+ * a destructive action comes without `confirm: true` (nothing is read or written before this).
+ */
 export function parseOpsEvent(event: unknown): OpsEvent {
   const parsed = opsEventSchema.safeParse(event);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    refuseUnconfirmed(parsed.data);
+    return parsed.data;
+  }
   const issue = parsed.error.issues[0];
   if (!issue) throw new OpsInputError('action', 'could not be read');
   if (issue.code === 'invalid_union' || (issue.path[0] === 'action' && issue.path.length === 1)) {

@@ -1,3 +1,6 @@
+export { auditRecord, callerOf } from './audit';
+export type { OpsAuditRecord, OpsCaller, OpsOutcome } from './audit';
+export { destructiveEffect } from './confirm';
 export { OpsConflictError, OpsError, OpsInputError, OpsNotFoundError } from './errors';
 export { listDefaults, opsActions, opsEventSchema, parseOpsEvent, redriveDefaults } from './event';
 export type { OpsAction, OpsEvent } from './event';

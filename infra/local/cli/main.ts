@@ -7,8 +7,9 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ConfigError } from '../../../shared/config/errors';
 import { HarnessError } from '../errors';
-import { isOpsAction, parseOpsCommand } from './ops-args';
+import { isOpsAction, operatorOf, parseOpsCommand } from './ops-args';
 import { paint } from './table';
 import { UsageError, usage } from './usage';
 
@@ -33,7 +34,7 @@ async function opsCommand(action: Parameters<typeof parseOpsCommand>[0], argv: s
   const command = parseOpsCommand(action, argv);
   const { invokeOps } = await import('./invoke-ops');
   const { render } = await import('./render');
-  const answer = await invokeOps(command.event, command.target);
+  const answer = await invokeOps({ ...command.event, actor: operatorOf(process.env) }, command.target);
   if (answer.ok) {
     out(command.json ? JSON.stringify(answer.result, null, 2) : render(answer.result));
     return 0;
@@ -114,6 +115,15 @@ function clusterDown(): number {
   return 0;
 }
 
+async function k8sManifests(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } }, strict: true });
+  if (!values.config) throw new UsageError('k8s-manifests needs --config FILE (your Pitcrew config)');
+  const { loadConfigFile } = await import('../../../shared/config/file');
+  const { clusterManifests, manifestsYaml } = await import('./k8s-manifests');
+  process.stdout.write(manifestsYaml(clusterManifests(loadConfigFile(values.config))));
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (isOpsAction(command)) return opsCommand(command, rest);
@@ -136,6 +146,8 @@ async function main(argv: string[]): Promise<number> {
       return clusterUp();
     case 'cluster-down':
       return clusterDown();
+    case 'k8s-manifests':
+      return k8sManifests(rest);
     case undefined:
       process.stderr.write(`${usage}\n`);
       return 2;
@@ -163,7 +175,7 @@ main(process.argv.slice(2)).then(
       process.exit(2);
     }
     process.stderr.write(
-      `pitcrew: ${error instanceof HarnessError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      `pitcrew: ${error instanceof HarnessError || error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
     process.exit(1);
   },

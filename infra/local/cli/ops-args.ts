@@ -1,5 +1,6 @@
+import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { opsActions, type OpsAction } from '../../../shared/ops';
+import { destructiveEffect, opsActions, opsEventSchema, type OpsAction } from '../../../shared/ops';
 import { UsageError } from './usage';
 
 export interface OpsTarget {
@@ -62,19 +63,20 @@ export function parseOpsCommand(action: OpsAction, argv: string[]): OpsCommand {
       force: { type: 'boolean' },
       max: { type: 'string' },
       global: { type: 'string' },
+      yes: { type: 'boolean' },
     },
   });
   const allowed: Record<OpsAction, readonly string[]> = {
     status: [],
     list: ['status', 'template', 'source', 'limit', 'cursor'],
     describe: [],
-    drain: [],
+    drain: ['yes'],
     resume: [],
-    reconcile: ['force'],
-    cancel: [],
+    reconcile: ['force', 'yes'],
+    cancel: ['yes'],
     retry: [],
-    redrive: ['max'],
-    caps: ['global'],
+    redrive: ['max', 'yes'],
+    caps: ['global', 'yes'],
   };
   const common = ['json', 'stage', 'region', 'function'];
   for (const option of Object.keys(values)) {
@@ -110,6 +112,8 @@ export function parseOpsCommand(action: OpsAction, argv: string[]): OpsCommand {
         return { action };
     }
   })();
+  if (values.yes) event.confirm = true;
+  else refuseUnconfirmed(event);
   return {
     event,
     json: values.json ?? false,
@@ -127,4 +131,34 @@ function capsEvent(global: string | undefined, positionals: string[]): OpsComman
   if (template === undefined || cap === undefined || extra.length > 0)
     throw new UsageError('caps takes a template and a cap, e.g. pitcrew caps gh-linux 5 (or `default`)');
   return { action: 'caps', template, cap: capValue(cap, 'the cap') };
+}
+
+/**
+ * A destructive action without --yes stops here, before anything is invoked; the function refuses
+ * it too (`confirm` in the event). An event the function would refuse anyway is left to it.
+ */
+function refuseUnconfirmed(event: OpsCommand['event']): void {
+  const parsed = opsEventSchema.safeParse(event);
+  const effect = parsed.success ? destructiveEffect(parsed.data) : undefined;
+  if (effect !== undefined)
+    throw new UsageError(`${effect}: nothing was done. Run it again with --yes to go ahead`);
+}
+
+/**
+ * Who the operator is, for the ops function's audit line (`actor`): PITCREW_ACTOR when set (e.g.
+ * `PITCREW_ACTOR=$(aws sts get-caller-identity --query Arn --output text)`), else user@host.
+ * The function logs it as the caller's word; CloudTrail records who really invoked it.
+ */
+export function operatorOf(env: NodeJS.ProcessEnv, host: string = hostname()): string {
+  const declared = env.PITCREW_ACTOR?.trim();
+  if (declared) return declared.slice(0, 200);
+  return `${env.USER ?? env.USERNAME ?? osUser()}@${host}`.slice(0, 200);
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
 }

@@ -106,8 +106,15 @@ describe('the pitcrew CLI against `pitcrew dev` on the real local servers', () =
     expect(run.stderr).toMatch(/no local system is running .*npx pitcrew dev/);
   });
 
+  it('drain without --yes: exit 2, saying what it would do, and nothing is drained', async () => {
+    const run = await pitcrew(['drain'], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/drain stops provisioning .*nothing was done\. Run it again with --yes/);
+    expect(json(await pitcrew(['status', '--json'], env)).drained).toBe(false);
+  });
+
   it('drain stops new pods while the request waits; resume lets it through', async () => {
-    expect((await pitcrew(['drain'], env)).stdout).toMatch(/^drained: /);
+    expect((await pitcrew(['drain', '--yes'], env)).stdout).toMatch(/^drained: /);
     const body = JSON.stringify({ action: 'queued', job: { id: 'cli-drain-1', labels: ['linux'] } });
     const response = await fetch(dev.info.webhookUrls.generic ?? '', {
       method: 'POST',
@@ -139,7 +146,8 @@ describe('the pitcrew CLI against `pitcrew dev` on the real local servers', () =
       status = await statusOf();
     }
     expect(status).toBe('provisioned');
-    expect((await pitcrew(['cancel', requestId], env)).code).toBe(0);
+    expect((await pitcrew(['cancel', requestId], env)).code).toBe(2);
+    expect((await pitcrew(['cancel', requestId, '--yes'], env)).code).toBe(0);
   });
 
   it('pitcrew demo: pods for GitHub, Jenkins and generic builds appear, run, and are cleaned up', async () => {
@@ -190,16 +198,28 @@ describe('the pitcrew CLI against a deployed stage (the Lambda Invoke API played
     AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
     AWS_SECRET_ACCESS_KEY: 'secret',
     PITCREW_DEV_FILE: '/nonexistent/dev.json',
+    PITCREW_ACTOR: 'arn:aws:iam::123456789012:user/alice',
   });
 
-  it('invokes pitcrew-<stage>-ops with the event and prints its answer', async () => {
-    const run = await pitcrew(['drain', '--stage', 'prod', '--region', 'eu-west-1', '--json'], stageEnv());
+  it('invokes pitcrew-<stage>-ops with the event, confirmed and naming the operator, and prints its answer', async () => {
+    const run = await pitcrew(
+      ['drain', '--yes', '--stage', 'prod', '--region', 'eu-west-1', '--json'],
+      stageEnv(),
+    );
     expect(run.code).toBe(0);
     expect(json(run)).toEqual({ action: 'drain', drained: true, wasDrained: false });
     expect(invoked.at(-1)).toEqual({
       path: '/2015-03-31/functions/pitcrew-prod-ops/invocations',
-      body: JSON.stringify({ action: 'drain' }),
+      body: JSON.stringify({ action: 'drain', confirm: true, actor: 'arn:aws:iam::123456789012:user/alice' }),
     });
+  });
+
+  it('invokes nothing for a destructive action without --yes', async () => {
+    const before = invoked.length;
+    const run = await pitcrew(['redrive', '--stage', 'prod', '--region', 'eu-west-1'], stageEnv());
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/redrive moves up to 100 dead-letter messages .*--yes/);
+    expect(invoked).toHaveLength(before);
   });
 
   it('maps a function error to exit 1 with its type and message', async () => {

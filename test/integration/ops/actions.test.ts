@@ -1,9 +1,12 @@
 import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readQueueDepth } from '../../../shared/queue';
 import { createCapacityStore } from '../../../shared/state';
+import { keys } from '../../../shared/state/keys';
 import { importHandler } from '../../support/handlers';
 import { lambdaContext } from '../../support/lambda';
+import { captureOutput } from '../../support/log-capture';
 import { phaseIs, steerPod, waitForPod } from '../../support/kube';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 
@@ -76,8 +79,8 @@ describe('the ops function, each action against the real servers', () => {
     expect(Object.values(status.podsByPhase as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(1);
     expect(status.oldestWaiting).toBeUndefined();
     await system.provisionAll();
-    await run({ action: 'cancel', requestId: running });
-    await run({ action: 'cancel', requestId: queued });
+    await run({ action: 'cancel', requestId: running, confirm: true });
+    await run({ action: 'cancel', requestId: queued, confirm: true });
   });
 
   it('list: filters by state, template and source, and pages with a cursor', async () => {
@@ -95,7 +98,7 @@ describe('the ops function, each action against the real servers', () => {
     expect(badCursor.name).toBe('OpsInputError');
     expect(badCursor.message).toMatch(/'cursor'/);
     await system.provisionAll();
-    for (const id of ids) await run({ action: 'cancel', requestId: id });
+    for (const id of ids) await run({ action: 'cancel', requestId: id, confirm: true });
   });
 
   it('describe: the record with its pod phase and events; an unknown id is not found', async () => {
@@ -114,11 +117,11 @@ describe('the ops function, each action against the real servers', () => {
     const missing = await failure({ action: 'describe', requestId: 'generic-nope' });
     expect(missing.name).toBe('OpsNotFoundError');
     expect(missing.message).toMatch(/no request 'generic-nope'/);
-    await run({ action: 'cancel', requestId });
+    await run({ action: 'cancel', requestId, confirm: true });
   });
 
   it('drain stops new pods while requests wait; resume lets them through', async () => {
-    expect(await run({ action: 'drain' })).toMatchObject({ drained: true, wasDrained: false });
+    expect(await run({ action: 'drain', confirm: true })).toMatchObject({ drained: true, wasDrained: false });
     const requestId = await queue('dr-1');
     await system.provisionAll();
     expect(await system.requests.get(requestId)).toMatchObject({
@@ -133,7 +136,7 @@ describe('the ops function, each action against the real servers', () => {
     expect(await run({ action: 'resume' })).toMatchObject({ drained: false, wasDrained: true, woken: 1 });
     await system.provisionAll();
     expect((await system.requests.get(requestId))?.status).toBe('provisioned');
-    await run({ action: 'cancel', requestId });
+    await run({ action: 'cancel', requestId, confirm: true });
   });
 
   it('reconcile runs the reaper now and returns what it did', async () => {
@@ -154,7 +157,7 @@ describe('the ops function, each action against the real servers', () => {
     const podName = (await system.requests.get(requestId))!.podName!;
     const before = (await capacity.readCounters()).templates['gen-linux'] ?? 0;
 
-    expect(await run({ action: 'cancel', requestId })).toMatchObject({
+    expect(await run({ action: 'cancel', requestId, confirm: true })).toMatchObject({
       status: 'cancelled',
       podDeleted: podName,
       freedSlot: true,
@@ -166,7 +169,7 @@ describe('the ops function, each action against the real servers', () => {
       [],
     );
 
-    const again = await failure({ action: 'cancel', requestId });
+    const again = await failure({ action: 'cancel', requestId, confirm: true });
     expect(again.name).toBe('OpsConflictError');
     expect(again.message).toMatch(/already cancelled/);
   });
@@ -193,7 +196,7 @@ describe('the ops function, each action against the real servers', () => {
     expect((await system.requests.get(failed))?.status).toBe('failed');
     const ended = await queue('rd-2');
     await system.provisionAll();
-    await run({ action: 'cancel', requestId: ended });
+    await run({ action: 'cancel', requestId: ended, confirm: true });
     const dlq = system.resources.dlqUrl;
     for (const body of [{ requestId: failed }, { requestId: ended }, 'not json'])
       await system.sqs.send(
@@ -203,7 +206,7 @@ describe('the ops function, each action against the real servers', () => {
         }),
       );
 
-    const report = await run({ action: 'redrive' });
+    const report = await run({ action: 'redrive', confirm: true });
     expect(report).toMatchObject({ redriven: 1, dropped: 1, unreadable: 1 });
     expect((await system.requests.get(failed))?.status).toBe('queued');
     const { Messages = [] } = await system.sqs.send(
@@ -257,7 +260,105 @@ describe('the ops function, each action against the real servers', () => {
       caps: { global: { cap: 50, override: 50 } },
     });
     await run({ action: 'caps', cap: null });
-    for (const id of ids) await run({ action: 'cancel', requestId: id });
+    for (const id of ids) await run({ action: 'cancel', requestId: id, confirm: true });
+  });
+
+  it('refuses an unconfirmed drain, naming the confirmation, and leaves the settings item untouched', async () => {
+    const settingsItem = async () =>
+      (
+        await system.db.send(
+          new GetCommand({
+            TableName: system.resources.tableName,
+            Key: keys.settings(),
+            ConsistentRead: true,
+          }),
+        )
+      ).Item;
+    const before = await settingsItem();
+    for (const event of [{ action: 'drain' }, { action: 'drain', confirm: false }]) {
+      const refused = await failure(event);
+      expect(refused.name).toBe('OpsInputError');
+      expect(refused.message).toMatch(
+        /^invalid ops event: 'confirm' is required: drain stops provisioning .*"confirm": true/,
+      );
+    }
+    expect(await settingsItem()).toEqual(before);
+    expect((await run({ action: 'status' })).drained).toBe(false);
+  });
+
+  it('refuses an unconfirmed cancel and leaves the request, its slot and its pod as they were', async () => {
+    const requestId = await queue('uc-1');
+    await system.provisionAll();
+    const before = await system.requests.get(requestId);
+    expect(before).toMatchObject({ status: 'provisioned', holdsSlot: true });
+    const refused = await failure({ action: 'cancel', requestId });
+    expect(refused.name).toBe('OpsInputError');
+    expect(refused.message).toMatch(`'confirm' is required: cancel ends request '${requestId}' for good`);
+    expect(await system.requests.get(requestId)).toEqual(before);
+    const pods = await system.listPods();
+    expect(
+      pods.some((pod) => pod.metadata?.name === before!.podName && !pod.metadata?.deletionTimestamp),
+    ).toBe(true);
+    await run({ action: 'cancel', requestId, confirm: true });
+  });
+
+  it('logs one audit line per invocation: who asked, the action and its arguments, and what came of it', async () => {
+    const audited = (await importHandler('ops', { ...system.env, POWERTOOLS_LOG_LEVEL: 'INFO' }))
+      .handler as unknown as Ops;
+    const context = lambdaContext('ops');
+    const output = captureOutput();
+    try {
+      await audited({ action: 'drain', confirm: true, actor: 'alice@laptop' }, context);
+      await audited({ action: 'cancel', requestId: 'generic-none', actor: 'alice@laptop' }, context).catch(
+        () => undefined,
+      );
+      await audited({ action: 'resume', actor: 'alice@laptop' }, context);
+    } finally {
+      output.stop();
+    }
+    const lines = output
+      .text()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: string; message: string; audit?: Record<string, unknown> })
+      .filter((line) => line.message === 'ops invocation');
+    const caller = {
+      actor: 'alice@laptop',
+      invokedFunctionArn: context.invokedFunctionArn,
+      requestId: context.awsRequestId,
+    };
+    expect(lines.map((line) => [line.level, line.audit])).toEqual([
+      [
+        'INFO',
+        {
+          caller,
+          action: 'drain',
+          arguments: { confirm: true },
+          outcome: 'done',
+          result: { drained: true, wasDrained: false },
+        },
+      ],
+      [
+        'WARN',
+        {
+          caller,
+          action: 'cancel',
+          arguments: { requestId: 'generic-none' },
+          outcome: 'refused',
+          error: { type: 'OpsInputError', message: expect.stringMatching(/'confirm' is required/) },
+        },
+      ],
+      [
+        'INFO',
+        {
+          caller,
+          action: 'resume',
+          arguments: {},
+          outcome: 'done',
+          result: { drained: false, wasDrained: true, woken: 0 },
+        },
+      ],
+    ]);
   });
 
   it('refuses a bad event, naming the field, and changes nothing', async () => {

@@ -15,16 +15,18 @@ type Ops = (event: unknown, context: unknown) => Promise<unknown>;
 describe('the ops function under random events (real DynamoDB, SQS and API server)', () => {
   let system: ProvisioningSystem;
   let ops: Ops;
+  let queuedId: string;
 
   beforeAll(async () => {
     system = await startProvisioningSystem();
     ops = (await importHandler('ops', system.env)).handler as unknown as Ops;
     // Something to change, if a refused event were let through: a queued build and its message.
-    await system.sendWebhook(
+    const queued = await system.sendWebhook(
       'generic',
       { action: 'queued', job: { id: 'props-1', labels: ['linux'] } },
       { 'x-pitcrew-delivery': 'props-1' },
     );
+    queuedId = String(queued.body.requestId);
   });
   afterAll(() => system.close());
 
@@ -57,6 +59,43 @@ describe('the ops function under random events (real DynamoDB, SQS and API serve
         },
       ),
       { numRuns: 100 },
+    );
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('destructive actions without confirm: true are refused by name and write nothing', async () => {
+    const before = await snapshot();
+    const destructive = [
+      { action: 'cancel', requestId: queuedId },
+      { action: 'drain' },
+      { action: 'reconcile', force: true },
+      { action: 'redrive', max: 10 },
+      { action: 'caps', cap: 0 },
+      { action: 'caps', template: 'gen-linux', cap: 0 },
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...destructive),
+        fc.constantFrom<{ confirm?: unknown }>({}, { confirm: false }),
+        fc.option(
+          fc.string({ minLength: 1, maxLength: 40 }).filter((actor) => actor.trim() !== ''),
+          {
+            nil: undefined,
+          },
+        ),
+        async (event, confirm, actor) => {
+          const failure = await ops(
+            { ...event, ...confirm, ...(actor === undefined ? {} : { actor }) },
+            lambdaContext('ops'),
+          ).then(
+            () => undefined,
+            (error: Error) => error,
+          );
+          expect(failure?.name).toBe('OpsInputError');
+          expect(failure?.message).toMatch(/'confirm' is required/);
+        },
+      ),
+      { numRuns: 50 },
     );
     expect(await snapshot()).toEqual(before);
   });

@@ -1,4 +1,4 @@
-import { parseOpsCommand } from '../../../infra/local/cli/ops-args';
+import { operatorOf, parseOpsCommand } from '../../../infra/local/cli/ops-args';
 import { UsageError } from '../../../infra/local/cli/usage';
 
 describe('pitcrew <action> arguments', () => {
@@ -11,8 +11,23 @@ describe('pitcrew <action> arguments', () => {
       action: 'describe',
       requestId: 'github-1',
     });
-    expect(parseOpsCommand('reconcile', ['--force']).event).toEqual({ action: 'reconcile', force: true });
-    expect(parseOpsCommand('redrive', ['--max', '7']).event).toEqual({ action: 'redrive', max: 7 });
+    expect(parseOpsCommand('reconcile', []).event).toEqual({ action: 'reconcile', force: false });
+    expect(parseOpsCommand('reconcile', ['--force', '--yes']).event).toEqual({
+      action: 'reconcile',
+      force: true,
+      confirm: true,
+    });
+    expect(parseOpsCommand('redrive', ['--max', '7', '--yes']).event).toEqual({
+      action: 'redrive',
+      max: 7,
+      confirm: true,
+    });
+    expect(parseOpsCommand('drain', ['--yes']).event).toEqual({ action: 'drain', confirm: true });
+    expect(parseOpsCommand('cancel', ['github-1', '--yes']).event).toEqual({
+      action: 'cancel',
+      requestId: 'github-1',
+      confirm: true,
+    });
     expect(parseOpsCommand('caps', []).event).toEqual({ action: 'caps' });
     expect(parseOpsCommand('caps', ['gh', '3']).event).toEqual({ action: 'caps', template: 'gh', cap: 3 });
     expect(parseOpsCommand('caps', ['gh', 'default']).event).toEqual({
@@ -21,6 +36,41 @@ describe('pitcrew <action> arguments', () => {
       cap: null,
     });
     expect(parseOpsCommand('caps', ['--global', '40']).event).toEqual({ action: 'caps', cap: 40 });
+    expect(parseOpsCommand('caps', ['gh', '0', '--yes']).event).toEqual({
+      action: 'caps',
+      template: 'gh',
+      cap: 0,
+      confirm: true,
+    });
+  });
+
+  it.each([
+    [['drain'], /drain stops provisioning/],
+    [['cancel', 'github-1'], /cancel ends request 'github-1' for good/],
+    [['reconcile', '--force'], /reconcile with force deletes running agents/],
+    [['redrive'], /redrive moves up to 100 dead-letter messages/],
+    [['redrive', '--max', '5'], /redrive moves up to 5 dead-letter messages/],
+    [['caps', 'gh', '0'], /a cap of 0 stops every new agent of template 'gh'/],
+    [['caps', '--global', '0'], /a global cap of 0 stops every new agent/],
+  ])('refuses destructive %j without --yes, saying what it would do', (argv, effect) => {
+    const [action, ...rest] = argv as [Parameters<typeof parseOpsCommand>[0], ...string[]];
+    expect(() => parseOpsCommand(action, rest)).toThrow(UsageError);
+    expect(() => parseOpsCommand(action, rest)).toThrow(effect);
+    expect(() => parseOpsCommand(action, rest)).toThrow(/nothing was done\. Run it again with --yes/);
+  });
+
+  it('takes --yes only on the actions that can be destructive', () => {
+    expect(() => parseOpsCommand('status', ['--yes'])).toThrow(/status does not take --yes/);
+    expect(() => parseOpsCommand('resume', ['--yes'])).toThrow(/resume does not take --yes/);
+  });
+
+  it('names the operator for the audit line: PITCREW_ACTOR, else user@host', () => {
+    expect(operatorOf({ PITCREW_ACTOR: ' arn:aws:iam::123456789012:user/alice ' }, 'laptop')).toBe(
+      'arn:aws:iam::123456789012:user/alice',
+    );
+    expect(operatorOf({ USER: 'alice' }, 'laptop')).toBe('alice@laptop');
+    expect(operatorOf({ USERNAME: 'bob' }, 'desk')).toBe('bob@desk');
+    expect(operatorOf({ PITCREW_ACTOR: 'x'.repeat(300) }, 'h')).toHaveLength(200);
   });
 
   it('reads --json and the deployed target', () => {

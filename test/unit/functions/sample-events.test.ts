@@ -29,6 +29,15 @@ describe('the sample events in events/ reach their handlers', () => {
       expect(parseOpsEvent(sample(file)).action).toBe(file.slice('ops-'.length, -'.json'.length));
     },
   );
+
+  it.each(['ops-cancel.json', 'ops-drain.json', 'ops-redrive.json'])(
+    '%s confirms its destructive action, which without `confirm` is refused',
+    async (file) => {
+      const { parseOpsEvent } = await import('../../../shared/ops');
+      const { confirm: _confirm, ...unconfirmed } = sample(file) as Record<string, unknown>;
+      expect(() => parseOpsEvent(unconfirmed)).toThrow(/'confirm' is required/);
+    },
+  );
 });
 
 describe('the sample webhook bodies parse through their adapters', () => {

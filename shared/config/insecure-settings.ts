@@ -1,0 +1,81 @@
+import type { SettingProblem } from './errors';
+import type { PitcrewConfig, SecretRef } from './file-schema';
+import { clusterSecretEntries, sourceSecretEntries } from './secret-entries';
+
+/**
+ * Stages that never run in AWS: `pitcrew dev` runs its functions as stage `local` (and
+ * `serverless invoke local` gives a bundle that same environment). Every other stage, `dev`
+ * included (it is `serverless deploy`'s default), is checked as a deployed one.
+ */
+export const localStages = ['local'] as const;
+
+export const isLocalStage = (stage: string | undefined): boolean =>
+  stage !== undefined && (localStages as readonly string[]).includes(stage);
+
+/** How a deployed function should hold each kind of secret a local config may hold in place. */
+const secretSources: Partial<Record<string, string>> = {
+  value: 'the value itself is in the config file, and so in every bundle',
+  file: 'a file beside the function, which a bundle does not carry',
+  env: "an environment variable, which anyone who may read the function's configuration can read",
+};
+
+const secretKindOf = (ref: SecretRef): string => Object.keys(ref)[0] ?? '?';
+
+/**
+ * The settings of a config that are fine on a local system but must not reach a deployed stage:
+ * secrets held in the config, a file or the environment instead of SSM or Secrets Manager, a cluster
+ * whose certificate is not verified or whose credentials are a local kubeconfig, and CI or cluster
+ * URLs that are not https. Pure: the build calls it for every stage but the local ones
+ * (scripts/build.ts; `--allow-insecure-config` builds anyway). Names keys, never values.
+ */
+export function insecureSettings(config: PitcrewConfig): SettingProblem[] {
+  const problems: SettingProblem[] = [];
+  const secrets = [...sourceSecretEntries(config.sources, 'all'), ...clusterSecretEntries(config.cluster)];
+  for (const { where, ref } of secrets) {
+    const kind = secretKindOf(ref);
+    const held = secretSources[kind];
+    if (held)
+      problems.push({
+        setting: where,
+        problem: `is a { ${kind} } secret (${held}): a deployed function reads its secrets from SSM ({ ssm: name }) or Secrets Manager ({ secretsManager: name })`,
+      });
+  }
+
+  const credentials = config.cluster.credentials;
+  if (credentials.kind === 'kubeconfig')
+    problems.push({
+      setting: 'cluster.credentials.kind',
+      problem:
+        'is kubeconfig, a file of credentials for local clusters and tests: use eks, or token with the token in Secrets Manager',
+    });
+  if (credentials.kind === 'token' && credentials.skipTlsVerify)
+    problems.push({
+      setting: 'cluster.credentials.skipTlsVerify',
+      problem:
+        "is true: anyone between the function and the API server could read the cluster token; give the cluster's CA as caData instead",
+    });
+
+  const urls: [string, string | undefined][] = [
+    ['sources.github.apiUrl', config.sources.github?.apiUrl],
+    ['sources.jenkins.url', config.sources.jenkins?.url],
+    ['cluster.credentials.server', credentials.kind === 'kubeconfig' ? undefined : credentials.server],
+  ];
+  for (const [setting, url] of urls) {
+    if (url !== undefined && !isHttps(url))
+      problems.push({
+        setting,
+        problem: `is not https (${schemeOf(url)}): credentials sent to it would cross the network in clear text`,
+      });
+  }
+  return problems;
+}
+
+function schemeOf(url: string): string {
+  try {
+    return `${new URL(url).protocol}//`;
+  } catch {
+    return 'not a URL';
+  }
+}
+
+const isHttps = (url: string): boolean => schemeOf(url) === 'https://';
