@@ -86,7 +86,7 @@ export async function requeueFailed(
     record.requestId,
     ['failed'],
     'queued',
-    { reason, retriesUsed: 0 },
+    { reason, retriesUsed: 0, requeuedAt: new Date().toISOString() },
     ['expiresAt'],
   );
   return moved !== undefined;

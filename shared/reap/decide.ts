@@ -191,7 +191,7 @@ export function decideRecord(
   if (record.tombstone) return { kind: 'keep' };
   if (
     (record.status === 'queued' || record.status === 'waiting') &&
-    seconds(new Date(record.createdAt).getTime(), nowMs) >= rules.maxWaitHours * 3600
+    seconds(new Date(record.requeuedAt ?? record.createdAt).getTime(), nowMs) >= rules.maxWaitHours * 3600
   ) {
     return {
       kind: 'expire',

@@ -78,6 +78,8 @@ export const requestRecordSchema = z.object({
   attemptUntilMs: z.number().optional(),
   /** What an `ending` request becomes once its agent is gone: what the CI said of the build. */
   endAs: z.enum(['completed', 'cancelled']).optional(),
+  /** When an operator last queued a failed request again (ops retry, redrive): its wait starts anew. */
+  requeuedAt: z.string().optional(),
   /** True when written by an end event before any queued event (see above). */
   tombstone: z.boolean().optional(),
   expiresAt: z.number().optional(),

@@ -183,7 +183,12 @@ describe('the ops function, each action against the real servers', () => {
     expect(refusal.name).toBe('OpsConflictError');
 
     expect(await run({ action: 'retry', requestId })).toMatchObject({ status: 'queued' });
-    expect(await system.requests.get(requestId)).toMatchObject({ status: 'queued', retriesUsed: 0 });
+    // Its wait starts anew: the reaper's maxWaitHours counts from requeuedAt.
+    expect(await system.requests.get(requestId)).toMatchObject({
+      status: 'queued',
+      retriesUsed: 0,
+      requeuedAt: expect.stringMatching(/^\d{4}-/),
+    });
     await waitForDeletion(system, (await system.requests.get(requestId))!.podName!);
     await system.provisionAll();
     expect((await system.requests.get(requestId))?.status).toBe('provisioned');

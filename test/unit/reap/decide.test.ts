@@ -312,6 +312,13 @@ describe('decideRecord: requests that waited too long', () => {
     });
   });
 
+  it('measures a request an operator queued again (retry, redrive) from then', () => {
+    const requeued = recorded(48, { requeuedAt: new Date(ago(3600)).toISOString() });
+    expect(decideRecord(requeued, false, template, now, rules)).toEqual({ kind: 'keep' });
+    const longAgo = recorded(72, { requeuedAt: new Date(ago(25 * 3600)).toISOString() });
+    expect(decideRecord(longAgo, false, template, now, rules)).toMatchObject({ kind: 'expire' });
+  });
+
   it('follows the setting', () => {
     const hourly = { ...rules, maxWaitHours: 1 };
     expect(decideRecord(recorded(1), false, template, now, hourly)).toMatchObject({
