@@ -1,9 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parse, YAMLParseError } from 'yaml';
+import { checkTemplates } from '../templates/template-checks';
 import { ConfigError } from './errors';
 import { configFileSchema, type PitcrewConfig } from './file-schema';
 
-/** Parses config YAML text; `origin` names the file in messages. Every problem is reported at once. */
+/**
+ * Parses config YAML text; `origin` names the file in messages. Every problem is reported at once.
+ * A config that parses has its templates checked too (template-checks.ts): each template's pod must
+ * meet its `podSecurity` level, so a pod the namespace would refuse stops the function at cold start.
+ */
 export function parseConfig(text: string, origin = 'config'): PitcrewConfig {
   let raw: unknown;
   try {
@@ -21,6 +26,9 @@ export function parseConfig(text: string, origin = 'config'): PitcrewConfig {
       })),
     );
   }
+  const problems = checkTemplates(parsed.data);
+  if (problems.length > 0)
+    throw new ConfigError(problems.map(({ key, problem }) => ({ setting: `${origin}: ${key}`, problem })));
   return parsed.data;
 }
 

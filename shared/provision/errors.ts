@@ -5,3 +5,22 @@ export class RetryLaterError extends Error {
     this.name = 'RetryLaterError';
   }
 }
+
+/**
+ * A pod with the request's name exists that Pitcrew did not make for this request (no Pitcrew labels
+ * for it: templates/labels.ts `isPodMadeFor`). Permanent: it is never adopted, given no Secret and no
+ * CI credentials, and left as it is; the request fails with this message.
+ */
+export class ForeignPodError extends Error {
+  readonly retryable = false;
+
+  constructor(
+    readonly namespace: string,
+    readonly podName: string,
+  ) {
+    super(
+      `a pod named ${podName} exists that Pitcrew did not make for this request; it was left alone and given no credentials (remove it from ${namespace}, then pitcrew retry)`,
+    );
+    this.name = 'ForeignPodError';
+  }
+}

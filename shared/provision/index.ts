@@ -1,6 +1,6 @@
 export { decideProvision } from './decide';
 export type { ProvisionDecision } from './decide';
-export { RetryLaterError } from './errors';
+export { ForeignPodError, RetryLaterError } from './errors';
 export { prepareBatch } from './prepare-batch';
 export type { BatchMessage, Prepared } from './prepare-batch';
 export { provisionRequest } from './provision-request';

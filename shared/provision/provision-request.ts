@@ -12,10 +12,11 @@ import type { RequestStore } from '../state/request-store';
 import type { RuntimeSettings, SettingsStore } from '../state/settings-store';
 import { StateUnavailableError } from '../state/errors';
 import { queueLimits } from '../queue/limits';
+import { isPodMadeFor } from '../templates/labels';
 import { renderAgentPod, renderAgentSecret } from '../templates/pod';
 import type { SourceRegistry } from '../sources/types';
 import { decideProvision } from './decide';
-import { RetryLaterError } from './errors';
+import { ForeignPodError, RetryLaterError } from './errors';
 import { finishRequest } from './finish-request';
 import type { Prepared } from './prepare-batch';
 
@@ -121,11 +122,18 @@ export async function provisionRequest(
   // Resuming, a previous attempt may have made the pod: until the API server says it did not, the
   // slot is kept on a failure (giving it back would leave a pod outside the caps).
   let podCreated = decision.kind === 'resume';
+  // The CI's id of the agent this attempt registered, so a failure deregisters exactly it.
+  let externalId: string | undefined;
+  const madeForThis = { requestId, template: template.name };
   try {
     if (decision.kind === 'resume') {
+      const existing = await ports.agents.findAgent(ports.config.namespace, podName);
+      if (existing.pod && !isPodMadeFor(existing.pod, madeForThis)) {
+        podCreated = false; // not ours: never deleted, and it holds no slot of ours
+        throw new ForeignPodError(ports.config.namespace, podName);
+      }
       // A previous attempt got as far as the pod and its Secret: new credentials would orphan the
       // ones the pod already runs with (a GitHub JIT runner is single-use), so just record it.
-      const existing = await ports.agents.findAgent(ports.config.namespace, podName);
       if (existing.pod && existing.hasSecret) {
         const adopted = await ports.requests.transition(
           requestId,
@@ -148,7 +156,10 @@ export async function provisionRequest(
       labels: template.labels,
       details: record.details,
     };
+    // Credentials go into the pod's env and Secret, so they are made before the pod; if the pod's
+    // name turns out taken by a pod not made for this request, the failure below deregisters them.
     const credentials = await source.adapter.createAgentCredentials(agentRequest);
+    externalId = credentials.externalId;
     const pod = renderAgentPod({
       template,
       defaults: ports.config.defaults,
@@ -158,6 +169,10 @@ export async function provisionRequest(
       agentEnv: credentials.env,
     });
     const created = await ports.agents.createPod(pod);
+    // 409: a pod of this name exists. Adopt it only if Pitcrew made it for this request (an earlier
+    // attempt); anything else must never run this build's agent or see its credentials.
+    if (created.adopted && !isPodMadeFor(created.pod, madeForThis))
+      throw new ForeignPodError(ports.config.namespace, podName);
     podCreated = true;
     await ports.agents.putSecret(
       renderAgentSecret({
@@ -179,7 +194,7 @@ export async function provisionRequest(
     log('agent pod created', { podName, adopted: created.adopted });
     return { kind: 'provisioned', podName, adopted: created.adopted, queuedAt: record.createdAt };
   } catch (error) {
-    return handleFailure(error, { record, template, podName, podCreated, lastAttempt }, ports);
+    return handleFailure(error, { record, template, podName, podCreated, lastAttempt, externalId }, ports);
   }
 }
 
@@ -191,10 +206,12 @@ async function handleFailure(
     podName: string;
     podCreated: boolean;
     lastAttempt: boolean;
+    externalId?: string;
   },
   ports: ProvisionPorts,
 ): Promise<ProvisionOutcome> {
   const { record, template, podName } = context;
+  // Anything else (a ForeignPodError, a bug) is permanent.
   const retryable =
     error instanceof CiError || error instanceof ClusterError
       ? error.retryable
@@ -224,6 +241,7 @@ async function handleFailure(
       agentName: podName,
       labels: template.labels,
       details: record.details,
+      externalId: context.externalId,
     })
     .catch(() => undefined);
   await ports.capacity.release(record.requestId, template.name, 'failed', why);

@@ -1,6 +1,11 @@
-export { managedByValue, managedSelector, pitcrewLabels } from './labels';
+export { isPodMadeFor, managedByValue, managedSelector, pitcrewLabels } from './labels';
 export { matchTemplate } from './match';
 export type { TemplateMatch } from './match';
 export { mergePodOverlay } from './merge';
 export { agentContainerName, agentSecretNameFor, renderAgentPod, renderAgentSecret } from './pod';
 export type { AgentPodInput } from './pod';
+export { checkPodSecurity, podSecurityLevels } from './pod-security';
+export type { PodSecurityLevel, PodSecurityViolation } from './pod-security';
+export { agentResources, quantityValue, resourceProblems } from './resources';
+export { checkTemplates, renderTemplatePod } from './template-checks';
+export type { TemplateProblem } from './template-checks';

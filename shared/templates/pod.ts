@@ -4,6 +4,7 @@ import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import type { CiSource } from '../sources/names';
 import { managedByValue, pitcrewLabels } from './labels';
 import { mergePodOverlay } from './merge';
+import { agentResources } from './resources';
 
 /** Images and commands used when a template names none. */
 const sourceDefaults: Record<CiSource, { image?: string; command?: string[] }> = {
@@ -32,7 +33,8 @@ export const agentSecretNameFor = (podName: string): string => podName;
  * ServiceAccount token unless the template names a ServiceAccount. Credentials come only from the
  * agent Secret (envFrom), never from the spec. The template's `podYaml` is merged on top (merge.ts),
  * then Pitcrew's identity fields are set again so no overlay can change the name, namespace,
- * labels, restart policy or where credentials come from.
+ * labels, restart policy or where credentials come from, nor make the pod outlive the template's
+ * `maxLifetimeSeconds`. The config loader checked the result against the template's `podSecurity`.
  */
 export function renderAgentPod(input: AgentPodInput): V1Pod {
   const { template, defaults } = input;
@@ -70,37 +72,47 @@ export function renderAgentPod(input: AgentPodInput): V1Pod {
             : {}),
           ...(template.args ? { args: template.args } : {}),
           env: Object.entries(env).map(([name, value]) => ({ name, value })),
-          resources: template.resources ?? defaults.resources,
-          securityContext: safeContainerContext(),
+          resources: agentResources(template, defaults),
           ...(template.volumeMounts ? { volumeMounts: template.volumeMounts } : {}),
         },
       ],
     },
   } as V1Pod;
-  const merged = (
-    template.podYaml ? mergePodOverlay(generated, parse(template.podYaml)) : generated
-  ) as V1Pod;
+  // A podYaml of only comments parses to null: no overlay. The config loader refuses one that is not
+  // a mapping (template-checks.ts), so `merged` is a pod.
+  const overlay: unknown = template.podYaml ? parse(template.podYaml) : undefined;
+  const merged = (overlay == null ? generated : mergePodOverlay(generated, overlay)) as V1Pod;
   return enforceIdentity(withSafeContainers(merged), input, labels);
 }
 
-/** What every container gets unless the template says otherwise: the "restricted" standard's needs. */
-const safeContainerContext = (): V1SecurityContext => ({
-  allowPrivilegeEscalation: false,
+/**
+ * What every container gets unless the template says otherwise: the "restricted" standard's needs.
+ * A container the template makes privileged (Docker-in-Docker, under `podSecurity: privileged`) is
+ * not given `allowPrivilegeEscalation: false`, which the API server refuses beside `privileged: true`.
+ */
+const safeContainerContext = (privileged: boolean): V1SecurityContext => ({
+  ...(privileged ? {} : { allowPrivilegeEscalation: false }),
   privileged: false,
   capabilities: { drop: ['ALL'] },
 });
 
 /**
- * Containers and init containers a template adds through podYaml (a sidecar, a clone step) get the
- * same safe defaults as the agent, field by field where the template set none, so a pod with them
- * passes the "restricted" Pod Security Standard. A template that sets a field itself keeps it (and
- * a namespace that enforces the standard refuses the pod, naming the field).
+ * Every container, the agent and those a template adds through podYaml (a sidecar, a clone step),
+ * gets the safe defaults field by field (merged as podYaml merges: `capabilities.add` keeps the
+ * default `drop: [ALL]`) wherever the template set none, so a pod with them passes the "restricted"
+ * Pod Security Standard. A template that sets a field itself keeps it, and the config loader checks
+ * the result against the template's `podSecurity` (template-checks.ts).
  */
 function withSafeContainers(pod: V1Pod): V1Pod {
-  const safe = (container: V1Container): V1Container => ({
-    ...container,
-    securityContext: { ...safeContainerContext(), ...container.securityContext },
-  });
+  const safe = (container: V1Container): V1Container => {
+    const own: unknown = container.securityContext;
+    const isSet = typeof own === 'object' && own !== null && !Array.isArray(own);
+    const defaults = safeContainerContext(isSet && (own as V1SecurityContext).privileged === true);
+    return {
+      ...container,
+      securityContext: isSet ? (mergePodOverlay(defaults, own) as V1SecurityContext) : defaults,
+    };
+  };
   if (!pod.spec) return pod;
   return {
     ...pod,
@@ -113,6 +125,10 @@ function withSafeContainers(pod: V1Pod): V1Pod {
 }
 
 function enforceIdentity(pod: V1Pod, input: AgentPodInput, labels: Record<string, string>): V1Pod {
+  // podYaml may shorten the pod's life (the API server judges the value), never lengthen it.
+  const asked: unknown = pod.spec?.activeDeadlineSeconds;
+  const lifetime = input.template.maxLifetimeSeconds;
+  const activeDeadlineSeconds = typeof asked === 'number' && asked < lifetime ? asked : lifetime;
   const containers = (pod.spec?.containers ?? []).map((container) =>
     container.name === agentContainerName
       ? { ...container, envFrom: [{ secretRef: { name: agentSecretNameFor(input.podName) } }] }
@@ -128,7 +144,7 @@ function enforceIdentity(pod: V1Pod, input: AgentPodInput, labels: Record<string
       namespace: input.namespace,
       labels: { ...pod.metadata?.labels, ...labels },
     },
-    spec: { ...pod.spec, restartPolicy: 'Never', containers },
+    spec: { ...pod.spec, restartPolicy: 'Never', activeDeadlineSeconds, containers },
   };
 }
 

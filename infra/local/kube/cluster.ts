@@ -113,6 +113,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<LocalC
           `--client-ca-file=${pki.caCert}`,
           `--token-auth-file=${tokenFile}`,
           '--authorization-mode=RBAC',
+          // As on EKS and most clusters: privileged containers are valid, and Pod Security admission judges them.
+          '--allow-privileged=true',
           '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
           `--service-account-key-file=${pki.serviceAccountPub}`,
           `--service-account-signing-key-file=${pki.serviceAccountKey}`,

@@ -96,13 +96,15 @@ describe('provisioning failures', () => {
     beforeAll(async () => {
       system = await startProvisioningSystem({
         templates: [
-          // The restricted Pod Security Standard of the namespace forbids host networking (403).
+          // The template says privileged (so the loader lets it through), but the namespace enforces
+          // the restricted Pod Security Standard, which forbids host networking (403).
           {
             name: 'gen-hostnet',
             source: 'generic',
             labels: ['hostnet'],
             image: 'busybox:1.36',
             podYaml: 'spec:\n  hostNetwork: true\n',
+            podSecurity: 'privileged',
           },
           // An invalid field value (422).
           {

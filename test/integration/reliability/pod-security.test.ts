@@ -1,8 +1,8 @@
 import { ApiException, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { configFileSchema, templateSchema } from '../../../shared/config';
-import { renderAgentPod } from '../../../shared/templates';
+import { ConfigError, configFileSchema, parseConfig, templateSchema } from '../../../shared/config';
+import { renderAgentPod, renderTemplatePod } from '../../../shared/templates';
 import { adminKubeConfig, createTestNamespace, deleteNamespace } from '../../support/kube';
 
 /**
@@ -149,5 +149,275 @@ describe('every agent pod passes the restricted Pod Security Standard', () => {
     expect(await admit(namespace, render(template, 2))).toMatch(
       /violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false/,
     );
+  });
+});
+
+/**
+ * The config loader's judge (shared/templates/pod-security.ts) and the API server's PodSecurity
+ * admission see the same pods and must agree on each: templates whose pod is compliant, and one for
+ * each kind of violation, each rendered as the provisioner renders it (renderTemplatePod, which the
+ * loader uses), at every level. The pod goes, dry-run, to a namespace enforcing that level; the
+ * template goes, with `podSecurity` set to that level, through parseConfig. Each case also says
+ * which level it breaks, so agreeing on a wrong verdict fails too.
+ */
+interface JudgeCase {
+  readonly name: string;
+  /** Template fields (podYaml as an object, stringified here). */
+  readonly template: Record<string, unknown>;
+  /** The lowest level that refuses the pod, and the field the loader must name. */
+  readonly breaks?: { readonly level: 'baseline' | 'restricted'; readonly field: string };
+}
+
+const agentContext = (securityContext: Record<string, unknown>) => ({
+  podYaml: { spec: { containers: [{ name: 'agent', securityContext }] } },
+});
+const sidecar = (fields: Record<string, unknown>) => ({
+  podYaml: { spec: { containers: [{ name: 'side', image: 'busybox:1.36', ...fields }] } },
+});
+const podSpec = (spec: Record<string, unknown>) => ({ podYaml: { spec } });
+const safeInit = { name: 'clone', image: 'busybox:1.36' };
+
+const judgeCases: JudgeCase[] = [
+  // Compliant at every level.
+  { name: 'the plain template', template: {} },
+  {
+    name: 'a sidecar and an init container',
+    template: podSpec({ initContainers: [safeInit], containers: [{ name: 'cache', image: 'busybox:1.36' }] }),
+  },
+  {
+    name: 'the restricted volume types',
+    template: {
+      volumes: [
+        { name: 'work', emptyDir: {} },
+        { name: 'settings', configMap: { name: 'build-settings' } },
+        { name: 'keys', secret: { secretName: 'build-keys' } },
+        { name: 'cache', persistentVolumeClaim: { claimName: 'build-cache' } },
+        {
+          name: 'info',
+          downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] },
+        },
+        { name: 'token', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } },
+      ],
+      volumeMounts: [{ name: 'work', mountPath: '/work' }],
+    },
+  },
+  {
+    name: 'NET_BIND_SERVICE added',
+    template: agentContext({ capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] } }),
+  },
+  {
+    name: 'a Localhost seccomp profile',
+    template: podSpec({
+      securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'build.json' } },
+    }),
+  },
+  {
+    name: 'a safe sysctl',
+    template: podSpec({
+      securityContext: { sysctls: [{ name: 'net.ipv4.ping_group_range', value: '0 1000' }] },
+    }),
+  },
+  {
+    name: 'AppArmor RuntimeDefault',
+    template: agentContext({ appArmorProfile: { type: 'RuntimeDefault' } }),
+  },
+  {
+    name: 'SELinux container_t',
+    template: podSpec({ securityContext: { seLinuxOptions: { type: 'container_t' } } }),
+  },
+
+  // Each refused by "baseline" (and so by "restricted").
+  ...(['hostNetwork', 'hostPID', 'hostIPC'] as const).map((field) => ({
+    name: field,
+    template: podSpec({ [field]: true }),
+    breaks: { level: 'baseline' as const, field: `spec.${field}` },
+  })),
+  {
+    name: 'a privileged agent',
+    template: agentContext({ privileged: true }),
+    breaks: { level: 'baseline', field: 'spec.containers[0].securityContext.privileged' },
+  },
+  {
+    name: 'a privileged init container',
+    template: podSpec({ initContainers: [{ ...safeInit, securityContext: { privileged: true } }] }),
+    breaks: { level: 'baseline', field: 'spec.initContainers[0].securityContext.privileged' },
+  },
+  {
+    name: 'a privileged Docker-in-Docker sidecar',
+    template: sidecar({ securityContext: { privileged: true } }),
+    breaks: { level: 'baseline', field: 'spec.containers[1].securityContext.privileged' },
+  },
+  {
+    name: 'SYS_ADMIN added',
+    template: sidecar({ securityContext: { capabilities: { drop: ['ALL'], add: ['SYS_ADMIN'] } } }),
+    breaks: { level: 'baseline', field: 'spec.containers[1].securityContext.capabilities.add[0]' },
+  },
+  {
+    name: 'a hostPath volume',
+    template: {
+      volumes: [{ name: 'sock', hostPath: { path: '/var/run/docker.sock' } }],
+      volumeMounts: [{ name: 'sock', mountPath: '/var/run/docker.sock' }],
+    },
+    breaks: { level: 'baseline', field: 'spec.volumes[0].hostPath' },
+  },
+  {
+    name: 'a host port',
+    template: sidecar({ ports: [{ containerPort: 8080, hostPort: 8080 }] }),
+    breaks: { level: 'baseline', field: 'spec.containers[1].ports[0].hostPort' },
+  },
+  {
+    name: 'a probe of another host',
+    template: sidecar({ livenessProbe: { httpGet: { host: '10.0.0.1', port: 80 } } }),
+    breaks: { level: 'baseline', field: 'spec.containers[1].livenessProbe.httpGet.host' },
+  },
+  {
+    name: 'AppArmor Unconfined',
+    template: podSpec({ securityContext: { appArmorProfile: { type: 'Unconfined' } } }),
+    breaks: { level: 'baseline', field: 'spec.securityContext.appArmorProfile.type' },
+  },
+  {
+    name: 'AppArmor unconfined by annotation',
+    template: {
+      podYaml: {
+        metadata: { annotations: { 'container.apparmor.security.beta.kubernetes.io/agent': 'unconfined' } },
+      },
+    },
+    breaks: {
+      level: 'baseline',
+      field: 'metadata.annotations["container.apparmor.security.beta.kubernetes.io/agent"]',
+    },
+  },
+  {
+    name: 'SELinux spc_t',
+    template: agentContext({ seLinuxOptions: { type: 'spc_t' } }),
+    breaks: { level: 'baseline', field: 'spec.containers[0].securityContext.seLinuxOptions.type' },
+  },
+  {
+    name: 'seccomp Unconfined',
+    template: agentContext({ seccompProfile: { type: 'Unconfined' } }),
+    breaks: { level: 'baseline', field: 'spec.containers[0].securityContext.seccompProfile.type' },
+  },
+  {
+    name: 'an unsafe sysctl',
+    template: podSpec({ securityContext: { sysctls: [{ name: 'kernel.msgmax', value: '65536' }] } }),
+    breaks: { level: 'baseline', field: 'spec.securityContext.sysctls[0].name' },
+  },
+  {
+    name: 'an unmasked /proc',
+    template: podSpec({
+      hostUsers: false,
+      containers: [{ name: 'agent', securityContext: { procMount: 'Unmasked' } }],
+    }),
+    breaks: { level: 'baseline', field: 'spec.containers[0].securityContext.procMount' },
+  },
+
+  // Each admitted by "baseline", refused by "restricted".
+  {
+    name: 'privilege escalation',
+    template: podSpec({
+      initContainers: [{ ...safeInit, securityContext: { allowPrivilegeEscalation: true } }],
+    }),
+    breaks: { level: 'restricted', field: 'spec.initContainers[0].securityContext.allowPrivilegeEscalation' },
+  },
+  {
+    name: 'root allowed',
+    template: podSpec({ securityContext: { runAsNonRoot: false } }),
+    breaks: { level: 'restricted', field: 'spec.securityContext.runAsNonRoot' },
+  },
+  {
+    name: 'user 0',
+    template: sidecar({ securityContext: { runAsUser: 0 } }),
+    breaks: { level: 'restricted', field: 'spec.containers[1].securityContext.runAsUser' },
+  },
+  {
+    name: 'no seccomp profile',
+    template: podSpec({ securityContext: { seccompProfile: null } }),
+    breaks: { level: 'restricted', field: 'spec.containers[0].securityContext.seccompProfile.type' },
+  },
+  {
+    name: 'capabilities kept',
+    template: sidecar({ securityContext: { capabilities: { drop: [] } } }),
+    breaks: { level: 'restricted', field: 'spec.containers[1].securityContext.capabilities.drop' },
+  },
+  {
+    name: 'CHOWN added',
+    template: agentContext({ capabilities: { drop: ['ALL'], add: ['CHOWN'] } }),
+    breaks: { level: 'restricted', field: 'spec.containers[0].securityContext.capabilities.add[0]' },
+  },
+  {
+    name: 'an NFS volume',
+    template: {
+      volumes: [{ name: 'cache', nfs: { server: 'nfs.example.com', path: '/cache' } }],
+      volumeMounts: [{ name: 'cache', mountPath: '/cache' }],
+    },
+    breaks: { level: 'restricted', field: 'spec.volumes[0].nfs' },
+  },
+];
+
+describe("the config loader and the API server's PodSecurity admission judge every template alike", () => {
+  const levels = ['restricted', 'baseline', 'privileged'] as const;
+  const namespaces: Partial<Record<(typeof levels)[number], string>> = {};
+  beforeAll(async () => {
+    for (const level of levels)
+      namespaces[level] = await createTestNamespace(core, `psa-${level.slice(0, 4)}`, {
+        'pod-security.kubernetes.io/enforce': level,
+        'pod-security.kubernetes.io/enforce-version': 'latest',
+      });
+  });
+  afterAll(() => Promise.all(Object.values(namespaces).map((namespace) => deleteNamespace(core, namespace))));
+
+  const templateOf = (entry: JudgeCase, level: string) => {
+    const { podYaml, ...fields } = entry.template;
+    return {
+      name: 'judged',
+      source: 'generic',
+      labels: ['linux'],
+      image: 'busybox:1.36',
+      podSecurity: level,
+      ...fields,
+      ...(podYaml ? { podYaml: stringify(podYaml) } : {}),
+    };
+  };
+
+  /**
+   * The loader's verdict: loaded, or refused at `expected` when its ConfigError names that field
+   * (among others: a privileged container also lacks allowPrivilegeEscalation: false), else at the
+   * fields it names.
+   */
+  function loaderVerdict(template: Record<string, unknown>, namespace: string, expected?: string): string {
+    const config = {
+      cluster: { namespace, credentials: { kind: 'kubeconfig', path: '/tmp/kubeconfig' } },
+      sources: { generic: { webhookSecret: { value: 'judged-secret' } } },
+      templates: [template],
+    };
+    try {
+      parseConfig(stringify(config), 'pitcrew.yaml');
+      return 'admitted';
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      const fields = error.problems.map(({ problem }) => /: (\S+) /.exec(problem)?.[1] ?? problem);
+      return `refused at ${expected && fields.includes(expected) ? expected : fields.join(', ')}`;
+    }
+  }
+
+  it.each(judgeCases.map((entry) => [entry.name, entry] as const))('%s', async (_, entry) => {
+    const verdicts: string[] = [];
+    const expected: string[] = [];
+    for (const level of levels) {
+      const namespace = namespaces[level]!;
+      const template = templateOf(entry, level);
+      const pod = renderTemplatePod(templateSchema.parse(template), { defaults, cluster: { namespace } });
+      const api = await admit(namespace, pod);
+      const loader = loaderVerdict(template, namespace, entry.breaks?.field);
+      const refused =
+        entry.breaks &&
+        (level === 'restricted' || (level === 'baseline' && entry.breaks.level === 'baseline'));
+      const loaderExpected = refused ? `refused at ${entry.breaks!.field}` : 'admitted';
+      // The API server must judge the pod by its Pod Security level, not refuse it as invalid.
+      if (api !== 'admitted') expect(api).toMatch(new RegExp(`violates PodSecurity "${level}:latest"`));
+      verdicts.push(`${level}: API ${api === 'admitted' ? 'admitted' : 'refused'}, loader ${loader}`);
+      expected.push(`${level}: API ${refused ? 'refused' : 'admitted'}, loader ${loaderExpected}`);
+    }
+    expect(verdicts).toEqual(expected);
   });
 });

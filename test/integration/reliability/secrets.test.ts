@@ -57,6 +57,8 @@ describe('no secret leaks', () => {
           labels: ['refused'],
           image: 'busybox:1.36',
           podYaml: 'spec:\n  hostNetwork: true\n',
+          // The loader lets a privileged template through; the restricted namespace refuses its pod.
+          podSecurity: 'privileged',
         },
       ],
       reaper: { orphanGraceSeconds: 0, stuckGraceSeconds: 0, lostGraceSeconds: 0, staleQueuedSeconds: 900 },

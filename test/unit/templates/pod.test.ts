@@ -1,5 +1,5 @@
 import { configFileSchema, templateSchema, type PitcrewConfig } from '../../../shared/config';
-import { renderAgentPod, renderAgentSecret } from '../../../shared/templates';
+import { agentResources, quantityValue, renderAgentPod, renderAgentSecret } from '../../../shared/templates';
 
 const defaults: PitcrewConfig['defaults'] = configFileSchema.shape.defaults.parse(undefined);
 const render = (fields: Record<string, unknown>, agentEnv: Record<string, string> = {}) =>
@@ -24,7 +24,10 @@ describe('renderAgentPod', () => {
     expect(pod.spec?.containers[0]).toMatchObject({
       name: 'agent',
       image: 'jenkins/inbound-agent:latest',
-      resources: { requests: { cpu: '500m', memory: '1Gi' }, limits: { memory: '2Gi' } },
+      resources: {
+        requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '1Gi' },
+        limits: { memory: '2Gi', 'ephemeral-storage': '10Gi' },
+      },
       securityContext: {
         allowPrivilegeEscalation: false,
         privileged: false,
@@ -51,6 +54,33 @@ describe('renderAgentPod', () => {
       safe,
       { ...safe, allowPrivilegeEscalation: true },
     ]);
+  });
+
+  it('keeps drop ALL under capabilities a container adds, for the agent and a sidecar alike', () => {
+    const pod = render({
+      podYaml: [
+        'spec:',
+        '  containers:',
+        '    - { name: agent, securityContext: { capabilities: { add: [NET_BIND_SERVICE] } } }',
+        '    - { name: side, image: alpine, securityContext: { capabilities: { add: [NET_BIND_SERVICE] } } }',
+      ].join('\n'),
+    });
+    for (const container of pod.spec?.containers ?? [])
+      expect(container.securityContext?.capabilities).toEqual({ drop: ['ALL'], add: ['NET_BIND_SERVICE'] });
+  });
+
+  it('gives a privileged container no allowPrivilegeEscalation default, which the API server refuses beside it', () => {
+    const pod = render({
+      podSecurity: 'privileged',
+      podYaml: [
+        'spec:',
+        '  containers:',
+        '    - { name: agent, securityContext: { privileged: true } }',
+        '    - { name: dind, image: docker:dind, securityContext: { privileged: true } }',
+      ].join('\n'),
+    });
+    for (const container of pod.spec?.containers ?? [])
+      expect(container.securityContext).toEqual({ privileged: true, capabilities: { drop: ['ALL'] } });
   });
 
   it('mounts a ServiceAccount token only when the template names one', () => {
@@ -116,6 +146,57 @@ describe('renderAgentPod', () => {
     });
     expect(pod.spec?.restartPolicy).toBe('Never');
     expect(pod.spec?.containers[0]?.envFrom).toEqual([{ secretRef: { name: 'pc-tpl-abc' } }]);
+  });
+});
+
+describe('resources and lifetime', () => {
+  it("merges a template's resources over the defaults field by field", () => {
+    // Setting only a request keeps every default limit, ephemeral-storage included.
+    expect(render({ resources: { requests: { cpu: '2' } } }).spec?.containers[0]?.resources).toEqual({
+      requests: { cpu: '2', memory: '1Gi', 'ephemeral-storage': '1Gi' },
+      limits: { memory: '2Gi', 'ephemeral-storage': '10Gi' },
+    });
+    expect(
+      render({ resources: { limits: { cpu: 4, 'ephemeral-storage': '50Gi' } } }).spec?.containers[0]
+        ?.resources,
+    ).toEqual({
+      requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '1Gi' },
+      limits: { cpu: '4', memory: '2Gi', 'ephemeral-storage': '50Gi' },
+    });
+  });
+
+  it('merges over defaults a config set, and leaves out a list neither sets', () => {
+    const own = { resources: { requests: { cpu: '1' } }, runAsUser: 1000 };
+    expect(agentResources({ resources: { requests: { memory: '3Gi' } } }, own)).toEqual({
+      requests: { cpu: '1', memory: '3Gi' },
+    });
+  });
+
+  it("sets activeDeadlineSeconds from the template's maxLifetimeSeconds", () => {
+    expect(render({ maxLifetimeSeconds: 600 }).spec?.activeDeadlineSeconds).toBe(600);
+  });
+
+  it('lets podYaml shorten the deadline, never lengthen it', () => {
+    const podYaml = (seconds: unknown) => `spec:\n  activeDeadlineSeconds: ${String(seconds)}\n`;
+    expect(render({ maxLifetimeSeconds: 600, podYaml: podYaml(120) }).spec?.activeDeadlineSeconds).toBe(120);
+    expect(render({ maxLifetimeSeconds: 600, podYaml: podYaml(86400) }).spec?.activeDeadlineSeconds).toBe(
+      600,
+    );
+    expect(render({ maxLifetimeSeconds: 600, podYaml: podYaml('"long"') }).spec?.activeDeadlineSeconds).toBe(
+      600,
+    );
+  });
+
+  it.each([
+    ['500m', 0.5],
+    ['1Gi', 2 ** 30],
+    ['1.5G', 1.5e9],
+    ['2e3', 2000],
+    ['100', 100],
+    ['10Zi', undefined],
+    ['abc', undefined],
+  ])('reads the quantity %s as %s', (quantity, value) => {
+    expect(quantityValue(quantity)).toBe(value);
   });
 });
 

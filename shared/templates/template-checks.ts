@@ -1,0 +1,90 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { parse, YAMLParseError } from 'yaml';
+import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
+import { podNameFor } from '../requests/identity';
+import { renderAgentPod } from './pod';
+import { checkPodSecurity, type PodSecurityViolation } from './pod-security';
+import { resourceProblems } from './resources';
+
+/** One problem with one template: the key under `templates` (`templates.1.podYaml`) and what is wrong. */
+export interface TemplateProblem {
+  readonly key: string;
+  readonly problem: string;
+}
+
+/** What rendering a template's pod needs of the config. */
+type RenderConfig = Pick<PitcrewConfig, 'defaults'> & {
+  readonly cluster: Pick<PitcrewConfig['cluster'], 'namespace'>;
+};
+type CheckedConfig = RenderConfig & Pick<PitcrewConfig, 'templates'>;
+
+/**
+ * The pod a template makes, rendered as the provisioner renders it (defaults, podYaml merged,
+ * sidecars and init containers included) for a build with placeholder identity: the name, request id
+ * and agent settings of a real build change no security field.
+ */
+export function renderTemplatePod(template: AgentTemplate, config: RenderConfig): V1Pod {
+  const requestId = `${template.source}-00000000000000000000`;
+  return renderAgentPod({
+    template,
+    defaults: config.defaults,
+    namespace: config.cluster.namespace,
+    podName: podNameFor(template.name, requestId),
+    requestId,
+    agentEnv: {},
+  });
+}
+
+/**
+ * What the schema cannot see in the templates, checked once at config load so a bad template stops
+ * the functions at cold start (and `npm run package`) instead of failing every build: a podYaml that
+ * is not a pod's fields, a request above its limit, and a pod that does not meet the template's
+ * `podSecurity` level (each field named).
+ */
+export function checkTemplates(config: CheckedConfig): TemplateProblem[] {
+  return config.templates.flatMap((template, index) => {
+    const key = `templates.${index}`;
+    const overlay = podYamlProblem(template.podYaml);
+    if (overlay) return [{ key: `${key}.podYaml`, problem: overlay }];
+    const problems: TemplateProblem[] = resourceProblems(template, config.defaults).map(
+      ({ field, problem }) => ({ key: `${key}.${field}`, problem }),
+    );
+    let pod: V1Pod;
+    try {
+      pod = renderTemplatePod(template, config);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return [...problems, { key: `${key}.podYaml`, problem: `does not merge into a pod: ${reason}` }];
+    }
+    const violations = checkPodSecurity(pod, template.podSecurity);
+    return [
+      ...problems,
+      ...violations.map((violation) => ({
+        key: `${key} (${template.name})`,
+        problem: describeViolation(template.podSecurity, violation),
+      })),
+    ];
+  });
+}
+
+/** Why a podYaml cannot be merged over a pod, if it cannot; never quotes it. */
+function podYamlProblem(podYaml: string | undefined): string | undefined {
+  if (podYaml === undefined) return undefined;
+  let overlay: unknown;
+  try {
+    overlay = parse(podYaml);
+  } catch (error) {
+    const where = error instanceof YAMLParseError ? ` at line ${error.linePos?.[0]?.line ?? '?'}` : '';
+    return `is not valid YAML${where}`;
+  }
+  if (overlay === null || (typeof overlay === 'object' && !Array.isArray(overlay))) return undefined;
+  return 'must be a YAML mapping of pod fields (such as "spec: {...}")';
+}
+
+function describeViolation(level: AgentTemplate['podSecurity'], violation: PodSecurityViolation): string {
+  const allowedWith =
+    violation.level === 'restricted'
+      ? 'allowed with podSecurity: baseline'
+      : 'allowed only with podSecurity: privileged';
+  return `its pod does not meet podSecurity "${level}": ${violation.path} ${violation.problem} (${allowedWith}; docs/configuration.md)`;
+}
