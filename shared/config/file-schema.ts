@@ -176,7 +176,7 @@ const githubSchema = z
             .object({
               appId: z.string().min(1),
               privateKey: secretRefSchema,
-              installationId: z.number().int().optional(),
+              installationId: z.number().int().positive().optional(),
             })
             .strict(),
         })
@@ -189,8 +189,11 @@ const githubSchema = z
     repositories: z.array(repositoryPattern).min(1, 'list at least one owner/repo or owner/*'),
     /** On a public repository anyone's pull request can run on the agent (docs/security.md). */
     allowPublicRepositories: z.boolean().default(false),
-    /** A queued job created longer ago than this is a replay or long stale: ignored. */
-    maxJobAgeHours: z.number().int().positive().max(720).default(24),
+    /**
+     * A queued job created longer ago than this is a replay or long stale: ignored. At most 7 days,
+     * well inside the 14 days an ended request is kept, so a replay always finds its build's record.
+     */
+    maxJobAgeHours: z.number().int().positive().max(168).default(24),
     maxBacklog,
     runnerScope: z.enum(['repo', 'org']).default('repo'),
     runnerGroupId: z.number().int().positive().default(1),
@@ -377,8 +380,12 @@ export const configFileSchema = z
  * A delivery signed for one source must never verify at another, so no two sources may name the same
  * secret. The runtime checks the resolved values too (two names may hold one value).
  */
-function refuseSharedWebhookSecrets(sources: Record<string, unknown>, ctx: z.RefinementCtx): void {
+const agentTokenOwner = 'generic.agentToken';
+
+function refuseSharedWebhookSecrets(sources: PitcrewConfig['sources'], ctx: z.RefinementCtx): void {
   const owner = new Map<string, string>();
+  // Every generic agent holds the agent token, and agents run untrusted builds: it must never sign.
+  if (sources.generic?.agentToken) owner.set(JSON.stringify(sources.generic.agentToken), agentTokenOwner);
   for (const [source, settings] of Object.entries(sources)) {
     if (typeof settings !== 'object' || settings === null || !('webhookSecret' in settings)) continue;
     const refs = [settings.webhookSecret].flat();
@@ -389,7 +396,10 @@ function refuseSharedWebhookSecrets(sources: Record<string, unknown>, ctx: z.Ref
         ctx.addIssue({
           code: 'custom',
           path: ['sources', source, 'webhookSecret', ...(refs.length > 1 ? [index] : [])],
-          message: `is also the webhook secret of sources.${first}: give each source its own secret`,
+          message:
+            first === agentTokenOwner
+              ? 'is also sources.generic.agentToken, which every generic agent (an untrusted build) holds: use another secret'
+              : `is also the webhook secret of sources.${first}: give each source its own secret`,
         });
       owner.set(key, source);
     });

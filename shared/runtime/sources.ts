@@ -4,9 +4,9 @@ import { webhookSecretEntries } from '../config/secret-entries';
 import { createGenericSource, createGenericWebhookReceiver } from '../sources/generic';
 import { createGithubSource, createGithubWebhookReceiver } from '../sources/github';
 import { createJenkinsSource, createJenkinsWebhookReceiver } from '../sources/jenkins';
-import { ciSources } from '../sources/names';
-import type { SourceRegistry } from '../sources/types';
-import type { WebhookRegistry } from '../webhook/receive-webhook';
+import { ciSources, type CiSource } from '../sources/names';
+import type { SourceRegistry, WebhookReceiver } from '../sources/types';
+import type { ConfiguredWebhook, WebhookRegistry } from '../webhook/receive-webhook';
 
 /** A secret's value, already resolved, by the config key it sits at. */
 export type SecretLookup = (ref: SecretRef, where: string) => string;
@@ -79,39 +79,31 @@ export function createWebhookRegistry(
   secretOf: SecretLookup,
   now: () => number = Date.now,
 ): WebhookRegistry {
-  const secretsOf = (source: (typeof ciSources)[number], refs: SecretRef | readonly SecretRef[]) =>
-    webhookSecretEntries(source, refs).map((entry) => secretOf(entry.ref, entry.where));
+  const configured = (
+    source: CiSource,
+    settings: { webhookSecret: SecretRef | SecretRef[]; maxBacklog: number },
+    receiver: WebhookReceiver,
+  ): ConfiguredWebhook => ({
+    receiver,
+    secrets: webhookSecretEntries(source, settings.webhookSecret).map((entry) =>
+      secretOf(entry.ref, entry.where),
+    ),
+    maxBacklog: settings.maxBacklog,
+  });
   const registry: WebhookRegistry = {};
-  if (sources.github) {
-    const github = sources.github;
-    registry.github = {
-      receiver: createGithubWebhookReceiver({
-        repositories: github.repositories,
-        allowPublicRepositories: github.allowPublicRepositories,
-        installationId: 'app' in github.auth ? github.auth.app.installationId : undefined,
-        maxJobAgeHours: github.maxJobAgeHours,
-        now,
-      }),
-      secrets: secretsOf('github', github.webhookSecret),
-      maxBacklog: github.maxBacklog,
+  const { github, jenkins, generic } = sources;
+  if (github) {
+    const policy = {
+      repositories: github.repositories,
+      allowPublicRepositories: github.allowPublicRepositories,
+      installationId: 'app' in github.auth ? github.auth.app.installationId : undefined,
+      maxJobAgeHours: github.maxJobAgeHours,
+      now,
     };
+    registry.github = configured('github', github, createGithubWebhookReceiver(policy));
   }
-  if (sources.jenkins) {
-    const jenkins = sources.jenkins;
-    registry.jenkins = {
-      receiver: createJenkinsWebhookReceiver(jenkins),
-      secrets: secretsOf('jenkins', jenkins.webhookSecret),
-      maxBacklog: jenkins.maxBacklog,
-    };
-  }
-  if (sources.generic) {
-    const generic = sources.generic;
-    registry.generic = {
-      receiver: createGenericWebhookReceiver(generic),
-      secrets: secretsOf('generic', generic.webhookSecret),
-      maxBacklog: generic.maxBacklog,
-    };
-  }
+  if (jenkins) registry.jenkins = configured('jenkins', jenkins, createJenkinsWebhookReceiver(jenkins));
+  if (generic) registry.generic = configured('generic', generic, createGenericWebhookReceiver(generic));
   refuseSharedSecretValues(registry);
   return registry;
 }

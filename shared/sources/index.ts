@@ -7,6 +7,7 @@ export {
   pitcrewSigning,
   pitcrewTimestampHeader,
   signBody,
+  checkDelivery,
   signDelivery,
   verifyDelivery,
 } from './signature';

@@ -64,25 +64,40 @@ export function verifyDelivery(
   secrets: readonly string[],
   nowMs: number,
 ): SignatureCheck {
+  return checkDelivery(scheme, headers, rawBody, secrets, nowMs).check;
+}
+
+/**
+ * As verifyDelivery, and which secret of the list signed a valid delivery (its index, never its
+ * value): during a rotation the operator watches the old entry fall silent before removing it.
+ */
+export function checkDelivery(
+  scheme: SigningScheme,
+  headers: Readonly<Record<string, string | undefined>>,
+  rawBody: Buffer,
+  secrets: readonly string[],
+  nowMs: number,
+): { readonly check: SignatureCheck; readonly secretIndex?: number } {
   const header = headers[scheme.signatureHeader];
-  if (header === undefined || header === '') return 'missing';
+  if (header === undefined || header === '') return { check: 'missing' };
   const match = signaturePattern.exec(header.trim().toLowerCase());
-  if (!match?.[1]) return 'malformed';
+  if (!match?.[1]) return { check: 'malformed' };
   let timestamp: string | undefined;
   if (scheme.kind === 'timestamped') {
     timestamp = headers[scheme.timestampHeader]?.trim();
-    if (timestamp === undefined || timestamp === '') return 'timestamp missing';
-    if (!timestampPattern.test(timestamp)) return 'timestamp malformed';
-    if (Math.abs(nowMs / 1000 - Number(timestamp)) > scheme.toleranceSeconds) return 'outside the allowed window';
+    if (timestamp === undefined || timestamp === '') return { check: 'timestamp missing' };
+    if (!timestampPattern.test(timestamp)) return { check: 'timestamp malformed' };
+    if (Math.abs(nowMs / 1000 - Number(timestamp)) > scheme.toleranceSeconds)
+      return { check: 'outside the allowed window' };
   }
   const given = Buffer.from(match[1], 'hex');
   const bytes = signedBytes(rawBody, timestamp);
-  let valid = false;
-  for (const secret of secrets) {
+  let secretIndex: number | undefined;
+  secrets.forEach((secret, index) => {
     const expected = hmac(bytes, secret);
-    if (given.length === expected.length && timingSafeEqual(given, expected)) valid = true;
-  }
-  return valid ? 'valid' : 'mismatch';
+    if (given.length === expected.length && timingSafeEqual(given, expected)) secretIndex ??= index;
+  });
+  return secretIndex === undefined ? { check: 'mismatch' } : { check: 'valid', secretIndex };
 }
 
 /** `sha256=<hex>` over `body` alone: GitHub's X-Hub-Signature-256. */

@@ -1,13 +1,15 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createHash } from 'node:crypto';
 import type { AgentTemplate } from '../config/file-schema';
 import type { LoggerPort } from '../ports/logger';
 import { QueueUnavailableError } from '../queue/errors';
 import { sendProvisionMessage } from '../queue/provision-queue';
 import { requestIdFor } from '../requests/identity';
 import { ciSources, isCiSource, type CiSource } from '../sources/names';
-import { verifyDelivery, type SignatureCheck } from '../sources/signature';
+import { checkDelivery, type SignatureCheck } from '../sources/signature';
 import type { BuildEvent, WebhookReceiver } from '../sources/types';
 import { StateUnavailableError } from '../state/errors';
+import { matchTemplate } from '../templates/match';
 import type { DeliveryStore } from '../state/delivery-store';
 import type { RequestStore } from '../state/request-store';
 import { backlogRetryAfterSeconds, type BacklogGate } from './backlog';
@@ -54,9 +56,9 @@ const jsonContentType = /^application\/(json|cloudevents\+json)\s*(;.*)?$/i;
 export async function receiveWebhook(request: WebhookRequest, ports: WebhookPorts): Promise<WebhookOutcome> {
   const admitted = admit(request, ports);
   if (admitted.kind !== 'admitted') return admitted;
-  const { event, configured } = admitted;
+  const { event } = admitted;
   try {
-    return await handle(event, configured, ports);
+    return await handle(admitted, ports);
   } catch (error) {
     if (error instanceof StateUnavailableError || error instanceof QueueUnavailableError) {
       ports.logger.warn('webhook not handled; the CI should retry', {
@@ -73,9 +75,21 @@ export async function receiveWebhook(request: WebhookRequest, ports: WebhookPort
   }
 }
 
-type Admission =
-  | WebhookOutcome
-  | { readonly kind: 'admitted'; readonly event: BuildEvent; readonly configured: ConfiguredWebhook };
+/** A verified, parsed and trusted delivery, with what identifies it for deduplication. */
+interface Admitted {
+  readonly kind: 'admitted';
+  readonly event: BuildEvent;
+  readonly configured: ConfiguredWebhook;
+  /**
+   * The CI's delivery id and a digest of the signed body: the id alone is an unsigned header, and a
+   * captured body resent under the id of a delivery yet to come must not make that one a duplicate.
+   */
+  readonly dedupeKey: string;
+  /** Which entry of the source's secret list signed it (a rotation is watched by this). */
+  readonly secretIndex: number;
+}
+
+type Admission = WebhookOutcome | Admitted;
 
 /** Everything decided from the request alone, before any read or write: who sent it, and what it says. */
 function admit(request: WebhookRequest, ports: WebhookPorts): Admission {
@@ -96,14 +110,15 @@ function admit(request: WebhookRequest, ports: WebhookPorts): Admission {
   if (!jsonContentType.test(contentType)) return { kind: 'unsupported-media-type', contentType };
 
   const { receiver } = configured;
-  const signature = verifyDelivery(
+  const signature = checkDelivery(
     receiver.signing,
     request.headers,
     request.rawBody,
     configured.secrets,
     ports.now().getTime(),
   );
-  if (signature !== 'valid') return unauthorized(receiver, signature);
+  if (signature.check !== 'valid') return unauthorized(receiver, signature.check);
+  const secretIndex = signature.secretIndex ?? 0;
   const parsed = receiver.parseWebhook({ headers: request.headers, rawBody: request.rawBody });
   if (parsed.kind === 'refused') {
     ports.logger.warn('job refused', {
@@ -111,22 +126,33 @@ function admit(request: WebhookRequest, ports: WebhookPorts): Admission {
       subject: parsed.subject,
       reason: parsed.reason,
       problem: parsed.problem,
+      secretIndex,
     });
     return parsed;
   }
   if (parsed.kind !== 'event') return parsed;
-  return { kind: 'admitted', event: parsed.event, configured };
+  const digest = createHash('sha256').update(request.rawBody).digest('hex').slice(0, 16);
+  const dedupeKey = `${parsed.event.deliveryId}#${digest}`;
+  return { kind: 'admitted', event: parsed.event, configured, dedupeKey, secretIndex };
 }
 
-/** A verified event: the backlog cap, the delivery's dedupe, then the action. */
-async function handle(
-  event: BuildEvent,
-  configured: ConfiguredWebhook,
-  ports: WebhookPorts,
-): Promise<WebhookOutcome> {
-  // Checked before anything is read or written: past the cap, a flood costs one cached count.
-  if (event.action === 'queued' && (await ports.backlog.isFull(event.source, configured.maxBacklog))) {
-    ports.logger.warn('backlog full; the CI should retry later', {
+/**
+ * Whether a queued build would be recorded: a template serves its labels. Only those count against
+ * the backlog cap (a job for another runner fleet is ignored anyway, and gets no 429).
+ */
+const wouldRecord = (event: BuildEvent, ports: WebhookPorts): boolean =>
+  event.action === 'queued' && matchTemplate(ports.templates, event.source, event.labels).kind !== 'none';
+
+/** A verified event: the delivery's dedupe, the backlog cap, then the action. */
+async function handle(admitted: Admitted, ports: WebhookPorts): Promise<WebhookOutcome> {
+  const { event, configured, dedupeKey, secretIndex } = admitted;
+  if (await ports.deliveries.seen(event.source, dedupeKey)) {
+    return { kind: 'ignored', reason: `delivery ${event.deliveryId} was already received` };
+  }
+  // Checked before anything is written: past the cap, a flood costs one read and one cached count.
+  // After the dedupe, so the retry of a delivery already taken is told so, not told to retry.
+  if (wouldRecord(event, ports) && (await ports.backlog.isFull(event.source, configured.maxBacklog))) {
+    ports.logger.warn('backlog full; answered 429, nothing recorded', {
       source: event.source,
       jobKey: event.jobKey,
       maxBacklog: configured.maxBacklog,
@@ -137,15 +163,12 @@ async function handle(
       problem: `${event.source} has ${configured.maxBacklog} or more builds waiting (maxBacklog); retry later`,
     };
   }
-  if (await ports.deliveries.seen(event.source, event.deliveryId)) {
-    return { kind: 'ignored', reason: `delivery ${event.deliveryId} was already received` };
-  }
   const outcome = await actOn(event, ports);
   if (outcome.kind === 'accepted') ports.backlog.admitted(event.source);
   // Remembered only once handled, so a delivery whose handling failed half-way (or whose marker
   // write was applied but answered with an error) is handled again when the CI retries it, never
   // taken for a duplicate. Acting twice is harmless: every write it makes is conditional.
-  await ports.deliveries.remember(event.source, event.deliveryId).catch((error: unknown) =>
+  await ports.deliveries.remember(event.source, dedupeKey).catch((error: unknown) =>
     ports.logger.warn('could not remember a handled delivery; a duplicate of it is handled again', {
       source: event.source,
       deliveryId: event.deliveryId,
@@ -157,6 +180,7 @@ async function handle(
     jobKey: event.jobKey,
     action: event.action,
     outcome: outcome.kind,
+    secretIndex,
   });
   return outcome;
 }
@@ -176,7 +200,7 @@ function unauthorized({ signing }: WebhookReceiver, check: SignatureCheck): Webh
         : '';
     return {
       kind: 'unauthorized',
-      problem: `timestamp header ${signing.timestampHeader} is ${check}${window}`,
+      problem: `timestamp header ${signing.timestampHeader} is ${check.replace(/^timestamp /, '')}${window}`,
     };
   }
   return { kind: 'unauthorized', problem: `signature header ${signing.signatureHeader} is ${check}` };

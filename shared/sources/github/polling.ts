@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
 import { failureFor, type FailureHints, type GithubFetch, type GithubResponse, unexpectedBody } from './api';
+import { visibilityOf } from './trust';
 import { githubJobEvent, pathSafeName } from './webhook';
 
 /** A repository whose queued jobs are polled, from a `pollRepositories` entry. */
@@ -44,10 +45,7 @@ export interface PollSettings {
 
 /** A run's repository is served only when known not to be public, unless the operator allows public ones. */
 const mayServe = (run: QueuedRun, settings: PollSettings): boolean =>
-  settings.allowPublicRepositories ||
-  (run.repository.visibility !== undefined
-    ? run.repository.visibility !== 'public'
-    : run.repository.private === true);
+  settings.allowPublicRepositories || visibilityOf(run.repository) === 'not public';
 
 /**
  * Polling stops while fewer requests than this are left in the rate-limit window: the same token

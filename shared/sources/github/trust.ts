@@ -40,20 +40,29 @@ const refusal = (reason: RefusalReason, subject: string, problem: string): Refus
   problem,
 });
 
+/** The visibilities GitHub documents for a repository that not everyone can read. */
+const notPublicVisibilities: readonly string[] = ['private', 'internal'];
+
 /**
- * Whether a repository is public, as the payload says. Either field alone settles it; a payload with
- * neither is treated as public, so a delivery that hides its visibility is refused (fail closed).
+ * Whether a repository is public, as the payload says. `visibility` settles it when present (only
+ * `private` and `internal` count as not public, so an unknown value fails closed), else `private`;
+ * a payload with neither is treated as public, so a delivery that hides its visibility is refused.
  */
-function visibilityOf(origin: GithubJobOrigin): 'public' | 'not public' | 'unknown' {
-  if (origin.visibility !== undefined) return origin.visibility === 'public' ? 'public' : 'not public';
-  if (origin.private !== undefined) return origin.private ? 'not public' : 'public';
+export function visibilityOf(repository: {
+  readonly private?: boolean;
+  readonly visibility?: string;
+}): 'public' | 'not public' | 'unknown' {
+  if (repository.visibility !== undefined)
+    return notPublicVisibilities.includes(repository.visibility) ? 'not public' : 'public';
+  if (repository.private !== undefined) return repository.private ? 'not public' : 'public';
   return 'unknown';
 }
 
 /**
  * The operator's verdict on one job, or undefined when it may proceed. Every action is judged on its
- * repository and installation (so a refused repository leaves no record, not even a tombstone); only
- * a `queued` job is judged on its age and visibility, as only it makes an agent.
+ * repository, installation and visibility, so a job refused once leaves no record later, not even a
+ * tombstone from its end event; only a `queued` job is judged on its age, as only it makes an agent
+ * (an end event of a long build is not a replay).
  */
 export function judgeGithubJob(origin: GithubJobOrigin, policy: GithubTrustPolicy): Refusal | undefined {
   const repository = `${origin.owner}/${origin.repo}`;
@@ -71,7 +80,6 @@ export function judgeGithubJob(origin: GithubJobOrigin, policy: GithubTrustPolic
         ? `the delivery names no App installation; only installation ${policy.installationId} is allowed`
         : `installation ${origin.installationId} is not the configured installation ${policy.installationId}`,
     );
-  if (origin.action !== 'queued') return undefined;
   const visibility = visibilityOf(origin);
   if (visibility !== 'not public' && !policy.allowPublicRepositories)
     return visibility === 'public'
@@ -85,7 +93,7 @@ export function judgeGithubJob(origin: GithubJobOrigin, policy: GithubTrustPolic
           repository,
           'the delivery says neither repository.private nor repository.visibility, so it is taken as public',
         );
-  return judgeAge(origin, policy, repository);
+  return origin.action === 'queued' ? judgeAge(origin, policy, repository) : undefined;
 }
 
 /** A queued job older than maxJobAgeHours is a replay or long stale; one with no date is refused too. */

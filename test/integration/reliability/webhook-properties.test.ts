@@ -158,7 +158,7 @@ const jenkinsFixtures = [
 const untrustedChanges: Array<[string[], unknown]> = [
   [['repository', 'owner', 'login'], 'mallory'],
   [['repository', 'name'], 'not-listed'],
-  [['repository', 'private'], false],
+  [['repository'], { name: 'app', owner: { login: 'acme' }, private: false }],
   [['repository', 'visibility'], 'public'],
   [['workflow_job', 'created_at'], '2020-01-01T00:00:00Z'],
 ];

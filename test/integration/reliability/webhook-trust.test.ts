@@ -1,7 +1,8 @@
 import { generateAppKeyPair } from '../../fakes/github-api';
 import { signBody, signedHeadersFor } from '../../../shared/sources';
+import { backlogGateDefaults } from '../../../shared/webhook';
 import { startAwsFaultProxy, type AwsFaultProxy } from '../../support/aws-fault-proxy';
-import { deliveryFor } from '../../support/builds';
+import { deliveryFor, type Delivery } from '../../support/builds';
 import { requiredTestEnv } from '../../support/env';
 import { captureOutput } from '../../support/log-capture';
 import { startProvisioningSystem, testSecrets, type ProvisioningSystem } from '../../support/provisioning';
@@ -197,7 +198,7 @@ describe('webhook trust boundaries (GitHub App auth, timestamped signatures, bac
       );
       for (const [headers, problem] of [
         [old, /x-pitcrew-timestamp is outside the allowed window \(±300 s/],
-        [untimed, /x-pitcrew-timestamp is timestamp missing/],
+        [untimed, /x-pitcrew-timestamp is missing/],
         [
           { ...old, 'x-pitcrew-signature-256': signBody(text, testSecrets.generic) },
           /outside the allowed window/,
@@ -264,9 +265,12 @@ describe('webhook trust boundaries (GitHub App auth, timestamped signatures, bac
   });
 
   it('answers 429 with Retry-After past the backlog cap of a source, recording nothing, and leaves other sources alone', async () => {
+    const ids = [nextId++, nextId++];
+    const [first, second] = ids.map((id) => deliveryFor({ source: 'generic', id }, 'queued')) as [
+      Delivery,
+      Delivery,
+    ];
     const queued = () => deliveryFor({ source: 'generic', id: nextId++ }, 'queued');
-    const first = queued();
-    const second = queued();
     expect((await send('generic', first.body, first.headers)).answer.statusCode).toBe(202);
     expect((await send('generic', second.body, second.headers)).answer.statusCode).toBe(202);
     const third = queued();
@@ -278,5 +282,44 @@ describe('webhook trust boundaries (GitHub App auth, timestamped signatures, bac
     // A source's cap is its own: GitHub still takes builds.
     const job = githubJob();
     expect((await send('github', job.body, job.headers)).answer.statusCode).toBe(202);
+    // A job no template serves is ignored as before, not answered 429.
+    const foreign = deliveryFor({ source: 'generic', id: nextId++ }, 'queued', { labels: ['windows'] });
+    const ignored = await send('generic', foreign.body, foreign.headers);
+    expect(ignored.answer).toMatchObject({ statusCode: 200, body: { status: 'ignored' } });
+
+    // Once the backlog drains (the two builds cancelled at the CI) and the count is read again, the
+    // refused build's retry (the same delivery) is accepted: a 429 recorded nothing, so nothing stops it.
+    for (const id of ids) {
+      const cancelled = deliveryFor({ source: 'generic', id }, 'cancelled');
+      expect((await send('generic', cancelled.body, cancelled.headers)).answer.statusCode).toBe(202);
+    }
+    await new Promise((wait) => setTimeout(wait, backlogGateDefaults.countMaxAgeMs + 200));
+    expect((await send('generic', third.body, third.headers)).answer.statusCode).toBe(202);
+  });
+
+  it('does not take a captured body resent under the id of a delivery yet to come for that delivery', async () => {
+    const captured = deliveryFor({ source: 'generic', id: nextId++ }, 'started');
+    const upcoming = deliveryFor({ source: 'generic', id: nextId++ }, 'queued');
+    const predictedId = upcoming.headers['x-pitcrew-delivery']!;
+    const replay = await send('generic', captured.body, { 'x-pitcrew-delivery': predictedId });
+    expect(replay.answer.statusCode).toBe(202);
+    const real = await send('generic', upcoming.body, upcoming.headers);
+    expect(real.answer).toMatchObject({ statusCode: 202, body: { status: 'accepted' } });
+    // The real delivery's own retry is still a duplicate.
+    const retry = await send('generic', upcoming.body, upcoming.headers);
+    expect(retry.answer.body).toMatchObject({
+      status: 'ignored',
+      reason: expect.stringContaining('already received'),
+    });
+  });
+
+  it('leaves no tombstone for the end event of a public repository job', async () => {
+    const delivery = deliveryFor({ source: 'github', id: nextId++ }, 'completed');
+    const body = structuredClone(delivery.body) as unknown as GithubBody;
+    body.installation = { id: installationId };
+    Object.assign(body.repository, { private: false, visibility: 'public' });
+    const { answer, written } = await send('github', body, delivery.headers);
+    expect(answer.body).toMatchObject({ refusal: 'public-repository' });
+    expect(written).toEqual([]);
   });
 });

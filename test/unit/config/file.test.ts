@@ -229,4 +229,23 @@ templates:
       'pitcrew.yaml: sources.generic.webhookSecret: is also the webhook secret of sources.jenkins: give each source its own secret',
     ]);
   });
+
+  it('caps maxJobAgeHours below the 14 days an ended request is kept', () => {
+    expect(problemsOf(github('    repositories: [acme/*]\n    maxJobAgeHours: 200'))).toEqual([
+      expect.stringMatching(/^pitcrew.yaml: sources.github.maxJobAgeHours: /),
+    ]);
+  });
+
+  it('refuses a webhook secret that is also the generic agent token (every generic agent holds it)', () => {
+    expect(
+      problemsOf(`
+cluster:
+  credentials: { kind: kubeconfig, path: /tmp/k }
+sources:
+  generic: { webhookSecret: { ssm: /pitcrew/token }, agentToken: { ssm: /pitcrew/token } }
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox }
+`),
+    ).toEqual([expect.stringContaining('sources.generic.webhookSecret: is also sources.generic.agentToken')]);
+  });
 });

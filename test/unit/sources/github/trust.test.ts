@@ -84,10 +84,27 @@ describe('GitHub trust policy', () => {
     });
   });
 
-  it('judges visibility and age only for queued jobs (an end event makes no agent)', () => {
-    expect(judge({ action: 'completed', repository: { private: false }, createdAt: null })).toMatchObject({
+  it('judges visibility for every action (a refused job leaves no tombstone), age only for queued jobs', () => {
+    expect(refusalOf(judge({ action: 'completed', repository: { private: false } }))).toBe(
+      'public-repository',
+    );
+    expect(refusalOf(judge({ action: 'in_progress', repository: {} }))).toBe('visibility-unknown');
+    // A long build's end event is not a replay.
+    expect(judge({ action: 'completed', createdAt: '2026-11-20T00:00:00Z' })).toMatchObject({
       kind: 'event',
     });
+    expect(judge({ action: 'completed', createdAt: null })).toMatchObject({ kind: 'event' });
+  });
+
+  it('fails closed on a visibility it does not know', () => {
+    for (const visibility of ['PUBLIC', '', 'shared-with-everyone'])
+      expect({
+        visibility,
+        refusal: refusalOf(judge({ repository: { private: true, visibility } })),
+      }).toEqual({
+        visibility,
+        refusal: 'public-repository',
+      });
   });
 
   it('refuses another installation, or none, when one is configured', () => {

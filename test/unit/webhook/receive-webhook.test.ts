@@ -1,0 +1,197 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { parseConfig } from '../../../shared/config';
+import { silentLogger } from '../../../shared/ports/logger';
+import { createWebhookRegistry } from '../../../shared/runtime';
+import { signedHeadersFor } from '../../../shared/sources';
+import type { DeliveryStore, RequestStore } from '../../../shared/state';
+import { receiveWebhook, type BacklogGate, type WebhookPorts } from '../../../shared/webhook';
+
+/**
+ * The order receiveWebhook keeps, with every port recording its calls: nothing is read or written
+ * before the signature and the trust policy pass, the dedupe comes before the backlog cap, and a
+ * refusal of any kind writes nothing. (The same paths run on the real servers in
+ * integration/reliability/webhook-trust; these show the order itself.)
+ */
+const config = parseConfig(`
+cluster:
+  credentials: { kind: kubeconfig, path: /tmp/k }
+sources:
+  github:
+    webhookSecret: { value: gh-secret }
+    auth: { token: { value: t } }
+    repositories: [acme/app]
+  generic:
+    webhookSecret: [{ value: old-secret }, { value: new-secret }]
+    maxBacklog: 1
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox }
+  - { name: gh, source: github, labels: [self-hosted] }
+`);
+
+function portsWith(options: { full?: boolean; seen?: boolean } = {}) {
+  const calls: string[] = [];
+  const record =
+    (name: string) =>
+    (...args: unknown[]) => {
+      calls.push(`${name}${args.length > 1 ? ` ${String(args[1])}` : ''}`);
+    };
+  const backlog: BacklogGate = {
+    isFull: async (source) => (record('backlog.isFull')(source), options.full ?? false),
+    admitted: record('backlog.admitted'),
+  };
+  const deliveries = {
+    seen: async (source: string, key: string) => (
+      record('deliveries.seen')(source, key),
+      options.seen ?? false
+    ),
+    remember: async (source: string, key: string) => record('deliveries.remember')(source, key),
+  } as unknown as DeliveryStore;
+  const requests = {
+    createIfAbsent: async () => (record('requests.createIfAbsent')(), { created: true }),
+  } as unknown as RequestStore;
+  const sqs = { send: async () => (record('sqs.send')(), { MessageId: 'm-1' }) } as unknown as SQSClient;
+  const ports: WebhookPorts = {
+    webhooks: createWebhookRegistry(config.sources, (ref) => ('value' in ref ? ref.value : '')),
+    backlog,
+    templates: config.templates,
+    requests,
+    deliveries,
+    sqs,
+    queueUrl: 'http://queue',
+    logger: silentLogger,
+    now: () => new Date(),
+  };
+  return { ports, calls };
+}
+
+const generic = (action: string, labels = ['linux']) =>
+  JSON.stringify({ action, job: { id: 'build-1', labels } });
+
+function request(body: string, secret = 'new-secret', delivery = 'd-1') {
+  return {
+    source: 'generic',
+    rawBody: Buffer.from(body),
+    headers: {
+      'content-type': 'application/json',
+      'x-pitcrew-delivery': delivery,
+      ...signedHeadersFor('generic', body, secret),
+    },
+  };
+}
+
+describe('receiveWebhook: what it touches, in which order', () => {
+  it('touches nothing for a bad signature', async () => {
+    const { ports, calls } = portsWith();
+    expect(await receiveWebhook(request(generic('queued'), 'wrong'), ports)).toMatchObject({
+      kind: 'unauthorized',
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it('touches nothing for a job the trust policy refuses', async () => {
+    const { ports, calls } = portsWith();
+    const body = JSON.stringify({
+      action: 'queued',
+      workflow_job: { id: 1, labels: ['self-hosted'], created_at: new Date().toISOString() },
+      repository: { name: 'other', owner: { login: 'acme' }, private: true },
+    });
+    const outcome = await receiveWebhook(
+      {
+        source: 'github',
+        rawBody: Buffer.from(body),
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'workflow_job',
+          'x-github-delivery': 'g-1',
+          ...signedHeadersFor('github', body, 'gh-secret'),
+        },
+      },
+      ports,
+    );
+    expect(outcome).toMatchObject({ kind: 'refused', reason: 'repository-not-allowed' });
+    expect(calls).toEqual([]);
+  });
+
+  it('dedupes, checks the backlog, records, enqueues, then remembers the delivery by id and body digest', async () => {
+    const { ports, calls } = portsWith();
+    // Signed with the old secret of the rotation list: still verifies.
+    expect(await receiveWebhook(request(generic('queued'), 'old-secret'), ports)).toMatchObject({
+      kind: 'accepted',
+    });
+    expect(calls).toEqual([
+      expect.stringMatching(/^deliveries\.seen d-1#[0-9a-f]{16}$/),
+      'backlog.isFull',
+      'requests.createIfAbsent',
+      'sqs.send',
+      'backlog.admitted',
+      expect.stringMatching(/^deliveries\.remember d-1#[0-9a-f]{16}$/),
+    ]);
+  });
+
+  it('remembers another body under the same delivery id apart (an unsigned id cannot shadow a delivery)', async () => {
+    const first = portsWith();
+    await receiveWebhook(request(generic('queued')), first.ports);
+    const second = portsWith();
+    await receiveWebhook(
+      request(JSON.stringify({ action: 'queued', job: { id: 'build-2', labels: ['linux'] } })),
+      second.ports,
+    );
+    expect(first.calls[0]).not.toEqual(second.calls[0]);
+  });
+
+  it('answers a full backlog with 429 and writes nothing', async () => {
+    const { ports, calls } = portsWith({ full: true });
+    expect(await receiveWebhook(request(generic('queued')), ports)).toMatchObject({
+      kind: 'backlog-full',
+      retryAfterSeconds: 60,
+    });
+    expect(calls).toEqual([expect.stringMatching(/^deliveries\.seen/), 'backlog.isFull']);
+  });
+
+  it('tells a duplicate so even with a full backlog, and leaves a job no template serves out of the cap', async () => {
+    const duplicate = portsWith({ full: true, seen: true });
+    expect(await receiveWebhook(request(generic('queued')), duplicate.ports)).toMatchObject({
+      kind: 'ignored',
+    });
+    expect(duplicate.calls).toEqual([expect.stringMatching(/^deliveries\.seen/)]);
+    const unserved = portsWith({ full: true });
+    expect(await receiveWebhook(request(generic('queued', ['windows'])), unserved.ports)).toMatchObject({
+      kind: 'ignored',
+    });
+    expect(unserved.calls).not.toContain('backlog.isFull');
+  });
+
+  it('takes allowPublicRepositories and maxJobAgeHours from the config into the GitHub receiver', async () => {
+    const open = parseConfig(`
+cluster:
+  credentials: { kind: kubeconfig, path: /tmp/k }
+sources:
+  github:
+    webhookSecret: { value: gh-secret }
+    auth: { token: { value: t } }
+    repositories: [acme/*]
+    allowPublicRepositories: true
+    maxJobAgeHours: 72
+templates:
+  - { name: gh, source: github, labels: [self-hosted] }
+`);
+    const receiver = createWebhookRegistry(open.sources, (ref) => ('value' in ref ? ref.value : '')).github!
+      .receiver;
+    const job = (createdHoursAgo: number) => ({
+      headers: { 'x-github-event': 'workflow_job', 'x-github-delivery': 'g-2' },
+      rawBody: Buffer.from(
+        JSON.stringify({
+          action: 'queued',
+          workflow_job: {
+            id: 2,
+            labels: ['self-hosted'],
+            created_at: new Date(Date.now() - createdHoursAgo * 3_600_000).toISOString(),
+          },
+          repository: { name: 'app', owner: { login: 'acme' }, private: false, visibility: 'public' },
+        }),
+      ),
+    });
+    expect(receiver.parseWebhook(job(48))).toMatchObject({ kind: 'event' });
+    expect(receiver.parseWebhook(job(73))).toMatchObject({ kind: 'refused', reason: 'job-too-old' });
+  });
+});
