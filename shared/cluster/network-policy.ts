@@ -5,7 +5,7 @@ import type {
   V1NetworkPolicyPeer,
   V1NetworkPolicyPort,
 } from '@kubernetes/client-node';
-import type { AgentTemplate, ClusterConfig } from '../config/file-schema';
+import { metadataCidrs, type AgentTemplate, type ClusterConfig } from '../config/file-schema';
 import { managedByValue, pitcrewLabels } from '../templates/labels';
 
 /**
@@ -13,8 +13,9 @@ import { managedByValue, pitcrewLabels } from '../templates/labels';
  * The operator applies them (`pitcrew k8s-manifests`, infra/k8s/40-networkpolicy.yaml); the
  * functions never touch them, and the provisioner's Role has no rights on them.
  *
- * - One default policy selects every agent pod: no ingress at all, and egress anywhere except the
- *   denied CIDRs (the metadata endpoints by default) and the API server's.
+ * - One default policy selects every pod of the namespace (but those of strict templates): no ingress
+ *   at all, and egress anywhere except the metadata endpoints (always), the denied CIDRs and the API
+ *   server's.
  * - A template with `egressCidrs` gets a policy of its own allowing only those (less the denied and
  *   the API server's). NetworkPolicies add up (a pod may send what any policy selecting it allows),
  *   so the default policy's podSelector leaves those templates' pods out.
@@ -39,7 +40,10 @@ const dnsPorts = (): V1NetworkPolicyPort[] => [
 ];
 
 export function renderNetworkPolicies(input: NetworkPolicyInput): V1NetworkPolicy[] {
-  const denied = unique([...input.network.deniedEgressCidrs, ...input.network.apiServerCidrs].map(parseCidr));
+  // The metadata endpoints are denied whatever the list says: a shorter list must not open them.
+  const denied = unique(
+    [...metadataCidrs, ...input.network.deniedEgressCidrs, ...input.network.apiServerCidrs].map(parseCidr),
+  );
   const strict = input.templates.filter((template) => template.egressCidrs !== undefined);
   const policy = (
     name: string,
@@ -56,6 +60,8 @@ export function renderNetworkPolicies(input: NetworkPolicyInput): V1NetworkPolic
     },
   });
   const agents = { [pitcrewLabels.managedBy]: managedByValue };
+  // The default policy selects every pod of the namespace, not only those Pitcrew labels: a pod made
+  // there by other means must not reach the metadata endpoints either.
   const notStrict =
     strict.length > 0
       ? {
@@ -69,7 +75,7 @@ export function renderNetworkPolicies(input: NetworkPolicyInput): V1NetworkPolic
         }
       : {};
   return [
-    policy(defaultNetworkPolicyName, { matchLabels: agents, ...notStrict }, everywhere),
+    policy(defaultNetworkPolicyName, notStrict, everywhere),
     ...strict.map((template) =>
       policy(
         templateNetworkPolicyName(template.name),

@@ -61,15 +61,22 @@ const resourcesSchema = z
 const cidr = z.union([z.cidrv4(), z.cidrv6()], 'must be a CIDR such as 10.0.0.0/16 or fd00::/8');
 
 /**
- * The instance metadata endpoints an agent must never reach: EC2's IMDS (IPv4 and IPv6) and the ECS
- * task metadata and credentials endpoint. An agent that reaches them can take the node's role.
+ * The metadata and credential endpoints an agent must never reach, whatever the config says: EC2's
+ * IMDS (IPv4 and IPv6), the ECS task metadata and credentials endpoint, and the EKS Pod Identity
+ * agent (IPv4 and IPv6). An agent that reaches them can take the node's or another pod's role.
  */
-export const metadataCidrs = ['169.254.169.254/32', '169.254.170.2/32', 'fd00:ec2::254/128'] as const;
+export const metadataCidrs = [
+  '169.254.169.254/32',
+  '169.254.170.2/32',
+  '169.254.170.23/32',
+  'fd00:ec2::254/128',
+  'fd00:ec2::23/128',
+] as const;
 
 /** What agents may reach over the network (docs/security.md, "The agent's boundary"). */
 const networkSchema = z
   .object({
-    /** Never reachable from an agent; the metadata endpoints are always among them. */
+    /** Never reachable from an agent, beside the metadata endpoints, which are always denied. */
     deniedEgressCidrs: z.array(cidr).default([...metadataCidrs]),
     /** The API server's addresses (an EKS endpoint's private IPs, a cluster's service CIDR host). */
     apiServerCidrs: z.array(cidr).default([]),
@@ -132,6 +139,13 @@ const clusterSchema = z
   })
   .strict()
   .superRefine((cluster, ctx) => {
+    // In one namespace, the provisioner's token Secret would be an agent's volume away.
+    if (cluster.provisionerServiceAccount.namespace === cluster.namespace)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['provisionerServiceAccount', 'namespace'],
+        message: `must not be the agents' namespace '${cluster.namespace}': the provisioner's token would sit beside untrusted builds`,
+      });
     const credentials = cluster.credentials;
     if (credentials.kind === 'eks' && Boolean(credentials.server) !== Boolean(credentials.caData))
       ctx.addIssue({

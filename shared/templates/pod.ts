@@ -134,6 +134,10 @@ function enforceIdentity(pod: V1Pod, input: AgentPodInput, labels: Record<string
       ? { ...container, envFrom: [{ secretRef: { name: agentSecretNameFor(input.podName) } }] }
       : container,
   );
+  // The pod's identity is the template's alone: podYaml can neither name an account (nor the
+  // deprecated `serviceAccount` alias) nor mount a token the template did not ask for.
+  const { serviceAccount: _alias, serviceAccountName: _named, ...spec } = pod.spec ?? { containers: [] };
+  const account = input.template.serviceAccount;
   return {
     ...pod,
     apiVersion: 'v1',
@@ -144,7 +148,14 @@ function enforceIdentity(pod: V1Pod, input: AgentPodInput, labels: Record<string
       namespace: input.namespace,
       labels: { ...pod.metadata?.labels, ...labels },
     },
-    spec: { ...pod.spec, restartPolicy: 'Never', activeDeadlineSeconds, containers },
+    spec: {
+      ...spec,
+      restartPolicy: 'Never',
+      activeDeadlineSeconds,
+      containers,
+      automountServiceAccountToken: account !== undefined,
+      ...(account === undefined ? {} : { serviceAccountName: account }),
+    },
   };
 }
 

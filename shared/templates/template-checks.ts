@@ -16,7 +16,10 @@ export interface TemplateProblem {
 type RenderConfig = Pick<PitcrewConfig, 'defaults'> & {
   readonly cluster: Pick<PitcrewConfig['cluster'], 'namespace'>;
 };
-type CheckedConfig = RenderConfig & Pick<PitcrewConfig, 'templates'>;
+type CheckedConfig = Pick<PitcrewConfig, 'defaults' | 'templates'> & {
+  readonly cluster: Pick<PitcrewConfig['cluster'], 'namespace'> &
+    Partial<Pick<PitcrewConfig['cluster'], 'provisionerServiceAccount'>>;
+};
 
 /**
  * The pod a template makes, rendered as the provisioner renders it (defaults, podYaml merged,
@@ -59,11 +62,39 @@ export function checkTemplates(config: CheckedConfig): TemplateProblem[] {
     const violations = checkPodSecurity(pod, template.podSecurity);
     return [
       ...problems,
+      ...tokenVolumeProblems(pod, template, config).map((problem) => ({
+        key: `${key} (${template.name})`,
+        problem,
+      })),
       ...violations.map((violation) => ({
         key: `${key} (${template.name})`,
         problem: describeViolation(template.podSecurity, violation),
       })),
     ];
+  });
+}
+
+/**
+ * A ServiceAccount token reaches a pod by automount (which the pod renderer sets from the template
+ * alone) or by a volume: a projected `serviceAccountToken`, or the provisioner's token Secret. An
+ * agent is untrusted, so neither volume is allowed unless the template names an account of its own
+ * (whose token it then mounts by automount anyway).
+ */
+function tokenVolumeProblems(pod: V1Pod, template: AgentTemplate, config: CheckedConfig): string[] {
+  const provisioner = config.cluster.provisionerServiceAccount?.name ?? 'pitcrew-provisioner';
+  return (pod.spec?.volumes ?? []).flatMap((volume, index) => {
+    const field = `spec.volumes[${index}]`;
+    const projectsToken = (volume.projected?.sources ?? []).some((source) => source.serviceAccountToken);
+    if (projectsToken && template.serviceAccount === undefined)
+      return [
+        `${field}.projected projects a ServiceAccount token, which an agent may not hold unless the template names its own serviceAccount`,
+      ];
+    const secret = volume.secret?.secretName ?? '';
+    if (secret.startsWith(`${provisioner}-token`))
+      return [
+        `${field}.secret mounts the provisioner's token Secret '${secret}': an agent holding it could read every agent's credentials`,
+      ];
+    return [];
   });
 }
 

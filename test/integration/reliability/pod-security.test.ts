@@ -196,7 +196,9 @@ const judgeCases: JudgeCase[] = [
           name: 'info',
           downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] },
         },
-        { name: 'token', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } },
+        // A projected volume passes restricted; one that projects a ServiceAccount token is refused by
+        // the loader for an agent with no account of its own (unit/templates/pod-security).
+        { name: 'bundle', projected: { sources: [{ configMap: { name: 'build-settings' } }] } },
       ],
       volumeMounts: [{ name: 'work', mountPath: '/work' }],
     },

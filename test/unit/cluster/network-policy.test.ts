@@ -116,10 +116,16 @@ describe('renderNetworkPolicies', () => {
       {
         ipBlock: {
           cidr: '0.0.0.0/0',
-          except: ['169.254.169.254/32', '169.254.170.2/32', '10.0.12.7/32', '10.0.44.9/32'],
+          except: [
+            '169.254.169.254/32',
+            '169.254.170.2/32',
+            '169.254.170.23/32',
+            '10.0.12.7/32',
+            '10.0.44.9/32',
+          ],
         },
       },
-      { ipBlock: { cidr: '::/0', except: ['fd00:ec2::254/128', 'fd12:3456::10/128'] } },
+      { ipBlock: { cidr: '::/0', except: ['fd00:ec2::254/128', 'fd00:ec2::23/128', 'fd12:3456::10/128'] } },
     ]);
     expect(allows(policy!, '10.0.12.7')).toBe(false);
     expect(allows(policy!, '10.0.12.8')).toBe(true);
@@ -190,8 +196,9 @@ describe('renderNetworkPolicies', () => {
       'fd00:ec2::900/120',
       '2001:db8:0:0:1::/128',
     ]);
+    // The metadata endpoints stay denied however short the list is.
     expect(broad!.spec!.egress![0]!.to![1]).toEqual({
-      ipBlock: { cidr: '::/0', except: ['fd00:ec2::254/128'] },
+      ipBlock: { cidr: '::/0', except: ['fd00:ec2::254/128', 'fd00:ec2::23/128'] },
     });
   });
 

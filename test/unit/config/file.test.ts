@@ -248,4 +248,23 @@ templates:
 `),
     ).toEqual([expect.stringContaining('sources.generic.webhookSecret: is also sources.generic.agentToken')]);
   });
+
+  it("refuses the provisioner's account in the agents' namespace", () => {
+    expect(
+      problemsOf(`
+cluster:
+  namespace: ci
+  credentials: { kind: kubeconfig, path: /tmp/k }
+  provisionerServiceAccount: { namespace: ci }
+sources:
+  generic: { webhookSecret: { env: X } }
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox }
+`),
+    ).toEqual([
+      expect.stringMatching(
+        /^pitcrew.yaml: cluster.provisionerServiceAccount.namespace: must not be the agents' namespace 'ci'/,
+      ),
+    ]);
+  });
 });

@@ -355,4 +355,17 @@ describe('the config loader checks each template pod against its podSecurity lev
       problemsOf(config({ resources: { requests: { memory: '4Gi' }, limits: { memory: '8Gi' } } })),
     ).toEqual([]);
   });
+
+  it('refuses a token volume for an agent: a projected ServiceAccount token, or the provisioner token Secret', () => {
+    const projected =
+      'spec:\n  volumes:\n    - { name: t, projected: { sources: [{ serviceAccountToken: { path: token } }] } }\n';
+    expect(problemsOf(config({ podYaml: projected }))).toEqual([
+      expect.stringContaining('spec.volumes[0].projected projects a ServiceAccount token'),
+    ]);
+    expect(problemsOf(config({ podYaml: projected, serviceAccount: 'builder' }))).toEqual([]);
+    const stolen = { volumes: [{ name: 't', secret: { secretName: 'pitcrew-provisioner-token' } }] };
+    expect(problemsOf(config({ ...stolen, podSecurity: 'privileged' }))).toEqual([
+      expect.stringContaining("mounts the provisioner's token Secret 'pitcrew-provisioner-token'"),
+    ]);
+  });
 });

@@ -37,6 +37,18 @@ describe('renderAgentPod', () => {
     });
   });
 
+  it('takes the pod identity from the template alone: podYaml names no account and mounts no token', () => {
+    const podYaml =
+      'spec:\n  serviceAccountName: pitcrew-provisioner\n  serviceAccount: pitcrew-provisioner\n  automountServiceAccountToken: true\n';
+    const pod = render({ podYaml });
+    expect(pod.spec?.automountServiceAccountToken).toBe(false);
+    expect(pod.spec).not.toHaveProperty('serviceAccountName');
+    expect(pod.spec).not.toHaveProperty('serviceAccount');
+    const named = render({ podYaml, serviceAccount: 'builder' });
+    expect(named.spec).toMatchObject({ serviceAccountName: 'builder', automountServiceAccountToken: true });
+    expect(named.spec).not.toHaveProperty('serviceAccount');
+  });
+
   it('gives containers a template adds through podYaml the same safe defaults, keeping what it set', () => {
     const pod = render({
       podYaml: [
