@@ -6,7 +6,10 @@ import type { SecretEntry } from './secrets';
  * A source's webhook secrets, in the order given: one entry `sources.<source>.webhookSecret`, or, for
  * a list (a rotation in progress), `sources.<source>.webhookSecret.<index>` each.
  */
-export function webhookSecretEntries(source: CiSource, refs: SecretRef | readonly SecretRef[]): SecretEntry[] {
+export function webhookSecretEntries(
+  source: CiSource,
+  refs: SecretRef | readonly SecretRef[],
+): SecretEntry[] {
   const where = `sources.${source}.webhookSecret`;
   if (!Array.isArray(refs)) return [{ where, ref: refs as SecretRef }];
   return refs.map((ref, index) => ({ where: `${where}.${index}`, ref }));
