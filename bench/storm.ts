@@ -4,6 +4,11 @@
  * for this run, with the CI simulator of test/support/storm.ts. Prints a table and writes JSON to
  * bench/results/storm-latest.json. `npm run bench:storm -- --builds 500 --seed 3` for another size or seed.
  *
+ * `--faults`: the same storm with the infrastructure failing under it for its whole length (fault
+ * proxies in front of the API server, DynamoDB and SQS, a provision container dying at each crash
+ * point, a reaper frozen past its lease, GitHub and Jenkins failing for a while; test/support/storm.ts
+ * startStormFaults), every decision drawn from the seed; JSON to bench/results/storm-faults-latest.json.
+ *
  * Not a test: it asserts nothing and exits 1 only if the run broke one of Pitcrew's promises.
  */
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -23,7 +28,7 @@ import { createCapacityStore, createRequestStore, createStateClient } from '../s
 import { startFakeGithub } from '../test/fakes/github-api';
 import { startFakeJenkins } from '../test/fakes/jenkins-api';
 import { httpEvent, lambdaContext } from '../test/support/lambda';
-import { runStorm, type StormReport } from '../test/support/storm';
+import { brokenPromises, runStorm, startStormFaults, type StormReport } from '../test/support/storm';
 
 const { values } = parseArgs({
   options: {
@@ -31,11 +36,14 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     'global-cap': { type: 'string', default: '40' },
     'template-cap': { type: 'string', default: '20' },
+    faults: { type: 'boolean', default: false },
   },
 });
 const size = Number(values.builds);
 const globalCap = Number(values['global-cap']);
 const templateCap = Number(values['template-cap']);
+const seed = Number(values.seed);
+const withFaults = values.faults;
 const secrets = { github: 'gh-storm-secret', jenkins: 'jk-storm-secret', generic: 'gen-storm-secret' };
 const tokens = { github: 'ghp_stormtoken000000000000000000000000', jenkins: 'jenkins-storm-token' };
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -66,14 +74,25 @@ async function main(): Promise<void> {
     sqsEndpoint: servers.sqsEndpoint ?? '',
     dynamoDbEndpoint: servers.dynamoDbEndpoint ?? '',
   };
+  // With --faults, the functions reach every server through a fault proxy; the checks go straight.
+  const faults = withFaults
+    ? await startStormFaults({ ...endpoints, kubeconfigPath: kubeconfig }, seed)
+    : undefined;
+  if (faults) log(`storm: faults on, seed ${seed}`);
   // The visibility timeout of the tests (1 s), not AWS's 180 s: a retried message comes back at once.
-  const resources = await createLocalAwsResources(endpoints, 'storm', { visibilityTimeoutSeconds: 1 });
+  // With faults, longer than the dying container's timeout (storm.ts stormFaultRates), as on AWS.
+  const resources = await createLocalAwsResources(endpoints, 'storm', {
+    visibilityTimeoutSeconds: faults?.rates.sqs.visibilityTimeoutSeconds ?? 1,
+  });
   const github = await startFakeGithub({ tokens: [tokens.github] });
   const jenkins = await startFakeJenkins({ user: 'pitcrew', apiToken: tokens.jenkins });
   // Every build may wait at once behind the caps: the storm is load to serve, not a flood to refuse.
   const maxBacklog = Math.max(size, 500);
   const config = {
-    cluster: { namespace, credentials: { kind: 'kubeconfig', path: kubeconfig } },
+    cluster: {
+      namespace,
+      credentials: faults?.clusterCredentials ?? { kind: 'kubeconfig', path: kubeconfig },
+    },
     capacity: { globalCap },
     sources: {
       github: {
@@ -119,8 +138,8 @@ async function main(): Promise<void> {
     PITCREW_QUEUE_URL: resources.queueUrl,
     PITCREW_DLQ_URL: resources.dlqUrl,
     PITCREW_CONFIG_FILE: configFile,
-    PITCREW_SQS_ENDPOINT: endpoints.sqsEndpoint,
-    PITCREW_DYNAMODB_ENDPOINT: endpoints.dynamoDbEndpoint,
+    PITCREW_SQS_ENDPOINT: faults?.sqsEndpoint ?? endpoints.sqsEndpoint,
+    PITCREW_DYNAMODB_ENDPOINT: faults?.dynamoDbEndpoint ?? endpoints.dynamoDbEndpoint,
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
@@ -150,10 +169,16 @@ async function main(): Promise<void> {
       kubeConfig,
       requests: createRequestStore(db, resources.tableName),
       capacity: createCapacityStore(db, resources.tableName),
+      db,
+      tableName: resources.tableName,
       sqs,
       queueUrl: resources.queueUrl,
       queueArn: Attributes?.QueueArn ?? '',
+      dlqUrl: resources.dlqUrl,
       jenkinsUrl: jenkins.url,
+      github,
+      jenkins,
+      ...(faults ? { faults, functionEnv: { ...process.env } } : {}),
       async sendWebhook(delivery) {
         const body = JSON.stringify(delivery.body);
         const answer = await webhook(
@@ -179,7 +204,7 @@ async function main(): Promise<void> {
     },
     {
       builds: size,
-      seed: Number(values.seed),
+      seed,
       senders: 16,
       maxRunMs: 1500,
       reapEveryMs: 1000,
@@ -196,28 +221,21 @@ async function main(): Promise<void> {
   printTable(report, machine);
   const resultsDir = join(process.cwd(), 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
-  // One file, overwritten by each run and kept in git: the figures docs/reliability.md quotes.
-  const file = join(resultsDir, 'storm-latest.json');
+  // One file per kind of run, overwritten by each run and kept in git: the figures docs/reliability.md quotes.
+  const file = join(resultsDir, faults ? 'storm-faults-latest.json' : 'storm-latest.json');
+  const broken = brokenPromises(report);
   writeFileSync(
     file,
-    `${JSON.stringify({ measure: 'storm', at: new Date().toISOString(), machine, options: { size, seed: Number(values.seed), globalCap, templateCap }, report }, null, 2)}\n`,
+    `${JSON.stringify({ measure: faults ? 'storm-faults' : 'storm', at: new Date().toISOString(), machine, options: { size, seed, globalCap, templateCap, faults: faults?.rates ?? false }, broken, report }, null, 2)}\n`,
   );
   log(`storm: results in ${file}`);
+  for (const promise of broken) log(`storm: BROKEN: ${promise}`);
 
   db.destroy();
   sqs.destroy();
-  await Promise.all([github.close(), jenkins.close()]);
+  await Promise.all([github.close(), jenkins.close(), faults?.close()]);
   await servers.stop();
-  const broken =
-    !report.settled ||
-    report.neverRan.length > 0 ||
-    report.ranTwice.length > 0 ||
-    report.extraPods.length > 0 ||
-    report.podsLeft > 0 ||
-    report.countersAtEnd.global !== 0 ||
-    report.overCap > 0 ||
-    report.slotsOverCap > 0;
-  process.exit(broken ? 1 : 0);
+  process.exit(broken.length > 0 ? 1 : 0);
 }
 
 function printTable(
@@ -230,20 +248,33 @@ function printTable(
       'builds (run / cancelled / completed-before-queued)',
       `${report.builds} (${report.plans.run} / ${report.plans.cancel} / ${report.plans['out-of-order']})`,
     ],
+    ['seed', report.seed],
     ['webhooks sent (duplicate copies)', `${report.webhooks} (${report.duplicatesSent})`],
-    ['webhook 5xx answers', report.webhookErrors],
+    [
+      'webhook 5xx answers / deliveries the CI gave up on',
+      `${report.webhookErrors} / ${report.webhooksGivenUp}`,
+    ],
     ['duration', `${(report.durationMs / 1000).toFixed(1)} s`],
     ['settled', report.settled ? 'yes' : 'NO'],
     ['should run: ran exactly once', `${report.ranOnce} / ${report.plans.run}`],
     ['never ran / ran twice', `${report.neverRan.length} / ${report.ranTwice.length}`],
     ['cancelled after their agent took them (allowed)', report.cancelledButRan],
     ['pods created / extra pods', `${report.podsCreated} / ${report.extraPods.length}`],
+    ['agents deleted while their build ran', report.agentsLostMidBuild.length],
     ['pods left / active requests left', `${report.podsLeft} / ${report.activeRequestsLeft}`],
     [
       'failed because their agent failed first (allowed) / failed otherwise',
       `${report.failedWithFailedAgent} / ${report.failedRequests}`,
     ],
-    ['counters at the end (global)', report.countersAtEnd.global],
+    [
+      'at the end: slots held (global counter) / live agents',
+      `${report.countersAtEnd.global} / ${report.liveAgentsAtEnd}`,
+    ],
+    ['agents left registered at the CIs', `${report.strayAgents.length}`],
+    [
+      'dead-letter queue: messages / request says why',
+      `${report.deadLetters.length} / ${report.deadLetters.filter((letter) => letter.saysWhy).length}`,
+    ],
     ['cap samples (pod changes) / over a cap', `${report.capSamples} / ${report.overCap}`],
     ['max live agents of wanted builds (global cap)', report.maxLivePods],
     [
@@ -259,9 +290,23 @@ function printTable(
       `${report.provisionBatches} / ${report.provisionFailures}`,
     ],
     ['reaper runs / skipped (lease held)', `${report.reapRuns} / ${report.reapSkipped}`],
+    ['counters repaired by the reaper', report.counterRepairs],
+    ...Object.entries(report.faults).map(([kind, count]): [string, string] => [
+      `fault, injected / met: ${kind}`,
+      `${count.injected} / ${count.met}${count.note ? ` (${count.note})` : ''}`,
+    ]),
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   process.stdout.write(`\n${rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n')}\n\n`);
+  // What was left, each with what explains it (or nothing: then it is a broken promise).
+  for (const agent of report.strayAgents)
+    process.stdout.write(
+      `agent left at ${agent.source}: ${agent.name}, request ${agent.status ?? '?'} (${agent.reason ?? ''})\n`,
+    );
+  for (const letter of report.deadLetters)
+    process.stdout.write(
+      `dead letter ${letter.messageId}: request ${letter.status ?? '?'} (${letter.reason ?? ''})\n`,
+    );
 }
 
 await main();

@@ -1,5 +1,6 @@
 import { capacityLimits } from '../capacity/limits';
 import { wakeWaiting } from '../capacity/wake';
+import { deregisteredOrRefused } from '../sources/deregister';
 import { endStateOf, type RequestRecord } from '../requests/record';
 import type { RuntimeSettings } from '../state/settings-store';
 import type { ProvisionOutcome, ProvisionPorts } from './provision-request';
@@ -7,7 +8,8 @@ import type { ProvisionOutcome, ProvisionPorts } from './provision-request';
 /**
  * An `ending` request: the CI said the build is over while its agent held a slot. Removes the agent
  * (its pod, and its registration at the CI), then gives the slot back, ending the request as the CI
- * said, and wakes the oldest waiting request into the freed slot. A Jenkins agent that is busy again
+ * said, and wakes the oldest waiting request into the freed slot. A CI that fails for now to forget
+ * the agent keeps the slot taken: the reaper's `ended` rule tries again. A Jenkins agent that is busy again
  * (Jenkins gave it another build) is left: the reaper finishes it once it is idle. Every step is
  * conditional or idempotent, so a second message, or the reaper, doing the same is harmless.
  */
@@ -25,21 +27,22 @@ export async function finishRequest(
         return { kind: 'skipped', reason: 'its agent took another build; the reaper removes it once idle' };
       await ports.agents.deletePod(ports.config.namespace, podName);
     }
-    await adapter
-      ?.deregisterAgent({
-        requestId: record.requestId,
-        agentName: podName,
-        labels: [],
-        details: record.details,
-        externalId: record.externalId,
-      })
-      .catch((error: unknown) =>
-        ports.logger.warn('could not deregister the agent; the CI may list it until it times out', {
+    const deregistered =
+      !adapter ||
+      (await deregisteredOrRefused(
+        ports.logger,
+        podName,
+        adapter.deregisterAgent({
           requestId: record.requestId,
-          podName,
-          error: String(error),
+          agentName: podName,
+          labels: [],
+          details: record.details,
+          externalId: record.externalId,
         }),
-      );
+      ));
+    // The slot stays taken until the CI forgets the agent: the reaper's `ended` rule tries again.
+    if (!deregistered)
+      return { kind: 'skipped', reason: 'its CI failed to deregister the agent; the reaper retries' };
   }
   const to = endStateOf(record);
   const released =

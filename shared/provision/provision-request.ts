@@ -74,7 +74,7 @@ export async function provisionRequest(
   const log = (message: string, extra: Record<string, unknown> = {}): void =>
     ports.logger.info(message, { requestId, jobKey: record?.jobKey, ...extra });
   const decision = decideProvision(record, runtime.drained);
-  if (decision.kind === 'finish' && record) return finishRequest(record, runtime, ports);
+  if (decision.kind === 'finish' && record) return finishOrLeaveToReaper(record, runtime, ports, lastAttempt);
   if (decision.kind === 'skip' || !record) {
     if (record && isTerminal(record.status)) await removeUnusedAgent(record, ports);
     return { kind: 'skipped', reason: decision.kind === 'skip' ? decision.reason : 'no record' };
@@ -254,6 +254,31 @@ async function handleFailure(
   // DLQ where an operator can redrive it; the record already says why.
   if (retryable) throw new RetryLaterError(why, { cause: error });
   return { kind: 'failed', reason: why };
+}
+
+/**
+ * An ended build's message: a failure is retried by SQS, but on the last delivery the message is let
+ * go rather than sent to the dead-letter queue, where its request would not say why: the request stays
+ * `ending`, and the reaper's `ended` rule finishes it (reaper.md).
+ */
+async function finishOrLeaveToReaper(
+  record: RequestRecord,
+  runtime: RuntimeSettings,
+  ports: ProvisionPorts,
+  lastAttempt: boolean,
+): Promise<ProvisionOutcome> {
+  if (!lastAttempt) return finishRequest(record, runtime, ports);
+  try {
+    return await finishRequest(record, runtime, ports);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    ports.logger.warn('could not finish the ended build; the reaper finishes it', {
+      requestId: record.requestId,
+      jobKey: record.jobKey,
+      reason,
+    });
+    return { kind: 'skipped', reason: `left to the reaper: ${reason}` };
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import type { AgentClient } from '../cluster/agents';
 import type { LoggerPort } from '../ports/logger';
 import { sendProvisionMessage } from '../queue/provision-queue';
 import type { RequestRecord, RequestStatus } from '../requests/record';
+import { deregisteredOrRefused } from '../sources/deregister';
 import type { SourceDetails } from '../sources/types';
 import type { CapacityStore } from '../state/capacity-store';
 import type { RequestStore } from '../state/request-store';
@@ -30,62 +31,56 @@ const detailsFor = (pod: PodView, record: RequestRecord | undefined): SourceDeta
     : undefined);
 
 /**
- * Removes the agent at its CI (best effort: a CI that is down must not keep a pod alive). `record` is
- * the pod's active request; a pod whose build ended has none in the reaper's list, so its request is
- * read here: a GitHub runner can only be found with the repository it is registered on.
+ * Removes the agent at its CI. `record` is the pod's active request; a pod whose build ended has none
+ * in the reaper's list, so its request is read here: a GitHub runner can only be found with the
+ * repository it is registered on. False when the CI failed for now (see deregisteredOrRefused).
  */
 export async function deregister(
   ports: ActPorts,
   pod: PodView,
   active: RequestRecord | undefined,
   template: AgentTemplate | undefined,
-): Promise<void> {
+): Promise<boolean> {
   const record =
     active ?? (pod.requestId ? await ports.requests.get(pod.requestId).catch(() => undefined) : undefined);
   const details = detailsFor(pod, record);
   const adapter = pod.source ? ports.sources[pod.source]?.adapter : undefined;
-  if (!adapter || !details) return;
-  await adapter
-    .deregisterAgent({
+  if (!adapter || !details) return true;
+  return deregisteredOrRefused(
+    ports.logger,
+    pod.name,
+    adapter.deregisterAgent({
       requestId: record?.requestId ?? pod.requestId ?? '',
       agentName: pod.name,
       labels: template?.labels ?? [],
       details,
       externalId: record?.externalId,
-    })
-    .catch((error: unknown) =>
-      ports.logger.warn('could not deregister the agent; the CI may list it until it times out', {
-        podName: pod.name,
-        error: String(error),
-      }),
-    );
+    }),
+  );
 }
 
 /**
- * Removes the agent of a request whose pod is gone (lost) at its CI, best effort: a new attempt makes
- * a new one, and a failed build needs none.
+ * Removes the agent of a request whose pod is gone at its CI: a build that ended or failed needs
+ * none, and a new attempt makes a new one. False when the CI failed for now.
  */
 export async function deregisterLost(
   ports: ActPorts,
   record: RequestRecord,
   template: AgentTemplate | undefined,
-): Promise<void> {
+): Promise<boolean> {
   const adapter = ports.sources[record.source]?.adapter;
-  if (!adapter || !record.podName) return;
-  await adapter
-    .deregisterAgent({
+  if (!adapter || !record.podName) return true;
+  return deregisteredOrRefused(
+    ports.logger,
+    record.podName,
+    adapter.deregisterAgent({
       requestId: record.requestId,
       agentName: record.podName,
       labels: template?.labels ?? [],
       details: record.details,
       externalId: record.externalId,
-    })
-    .catch((error: unknown) =>
-      ports.logger.warn('could not deregister the agent; the CI may list it until it times out', {
-        podName: record.podName,
-        error: String(error),
-      }),
-    );
+    }),
+  );
 }
 
 /**

@@ -6,7 +6,7 @@ import { capacityLimits, counterRepairs, expectedCounters, planTrim, wakeWaiting
 import type { LoggerPort } from '../ports/logger';
 import { sendProvisionMessage } from '../queue/provision-queue';
 import { isTerminal, type RequestRecord, type RequestStatus } from '../requests/record';
-import type { CapacityStore } from '../state/capacity-store';
+import type { CapacityStore, CounterSnapshot } from '../state/capacity-store';
 import type { LeaseStore } from '../state/lease-store';
 import type { RequestStore } from '../state/request-store';
 import type { SettingsStore } from '../state/settings-store';
@@ -33,6 +33,7 @@ export interface ReapPorts {
   readonly now: () => Date;
 }
 
+/** In the order a request moves through them (listActive relies on it). */
 const activeStatuses: readonly RequestStatus[] = [
   'queued',
   'waiting',
@@ -69,14 +70,13 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   // Read the counters before the requests: a repair then only applies if no slot moved in between.
   const [counters, runtime] = await Promise.all([ports.capacity.readCounters(), ports.settings.get()]);
   const pods = (await ports.agents.listPods(ports.config.namespace, managedSelector)).map(toPodView);
-  const records = (
-    await Promise.all(activeStatuses.map((status) => ports.requests.listByStatus(status)))
-  ).flat();
+  const records = await listActive(ports.requests);
   const byRequest = new Map(records.map((record) => [record.requestId, record]));
   tally(report, pods, records, nowMs);
 
   for (const repair of counterRepairs(counters, expectedCounters(records))) {
-    if (await ports.capacity.repairCounter(repair.template, repair.observed, repair.expected)) {
+    const changes = counters.changes?.[repair.template] ?? 0;
+    if (await ports.capacity.repairCounter(repair.template, repair.observed, repair.expected, changes)) {
       report.counterRepairs += 1;
       ports.logger.warn('counter repaired', { ...repair });
     }
@@ -111,12 +111,13 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
           jobKey: record.jobKey,
           podName: record.podName,
         });
-        await deregisterLost(act, record, template);
+        // Until its agent is deregistered, the request is what points at it: the next run tries again.
+        if (!(await deregisterLost(act, record, template))) return;
         if ((await settle(act, record, decision.outcome, 'lost: its pod vanished')) === 'retried')
           report.retried += 1;
       } else if (decision.kind === 'ended') {
         settled.add(record.requestId);
-        await deregisterLost(act, record, template);
+        if (!(await deregisterLost(act, record, template))) return;
         await settle(act, record, decision.outcome, `the CI ${decision.outcome} the build`);
       } else if (decision.kind === 'expire') {
         if (!(await expire(act, record, template, decision.reason))) return;
@@ -138,7 +139,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   const limits = capacityLimits(ports.config, runtime);
   const stillHolding = records.filter((record) => !settled.has(record.requestId));
   await guarded(report, ports.logger, () =>
-    trimOverCap(act, report, pods, stillHolding, limits.templateCaps, force),
+    trimOverCap(act, report, pods, stillHolding, limits.templateCaps, counters, force),
   );
   // Drained: waiting requests stay waiting until an operator resumes (ops `resume` wakes them).
   if (!runtime.drained) {
@@ -164,7 +165,20 @@ async function actOnPod(
     report.keptBusy += 1;
     return;
   }
-  await deregister(ports, pod, record, template);
+  // Until the CI has deregistered the agent, something must keep pointing at it for the next run:
+  // a finished pod stays as it is (it runs nothing), with its request unsettled; a running pod goes
+  // whatever the CI says (a CI that is down must not keep a pod alive), and its active request,
+  // unsettled, is then what the next run's record rules (lost, ended) deregister from.
+  const deregistered = await deregister(ports, pod, record, template);
+  const finished = pod.phase === 'Succeeded' || pod.phase === 'Failed';
+  if (!deregistered && finished) {
+    report.keptBusy += 1;
+    ports.logger.info('pod kept until its agent is deregistered', {
+      podName: pod.name,
+      requestId: pod.requestId,
+    });
+    return;
+  }
   await ports.agents.deletePod(ports.namespace, pod.name);
   report.deleted[decision.reason] = (report.deleted[decision.reason] ?? 0) + 1;
   ports.logger.info('pod deleted', {
@@ -174,10 +188,29 @@ async function actOnPod(
     reason: decision.reason,
     message: decision.message,
   });
+  if (!deregistered && record && !isTerminal(record.status)) return;
   if (
     (await settle(ports, record, decision.outcome, `${decision.reason}: ${decision.message}`)) === 'retried'
   )
     report.retried += 1;
+}
+
+/**
+ * The active requests, one state after the other in the order a request moves through them while it
+ * holds a slot (provisioning, provisioned, started, ending), each request once in its latest state.
+ * A request that moves on while they are read is then read twice (the later copy is kept), never
+ * missed: read all at once, one could move from a state not yet read to one already read and be
+ * missed (its slot then "repaired" away, and the cap overshot), or be counted twice.
+ */
+async function listActive(requests: ReapPorts['requests']): Promise<RequestRecord[]> {
+  const latest = new Map<string, RequestRecord>();
+  for (const status of activeStatuses) {
+    for (const record of await requests.listByStatus(status)) {
+      const seen = latest.get(record.requestId);
+      if (!seen || seen.statusSince <= record.statusSince) latest.set(record.requestId, record);
+    }
+  }
+  return [...latest.values()];
 }
 
 /**
@@ -205,10 +238,14 @@ async function trimOverCap(
   pods: readonly PodView[],
   records: readonly RequestRecord[],
   caps: Readonly<Record<string, number>>,
+  counters: CounterSnapshot,
   force: boolean,
 ): Promise<void> {
   const podByName = new Map(pods.map((pod) => [pod.name, pod]));
   for (const [template, cap] of Object.entries(caps)) {
+    // Reservations are held to the counter: when it is within the cap, more holders in the list
+    // are requests that moved while the reaper read them, not a lowered cap.
+    if ((counters.templates[template] ?? 0) <= cap) continue;
     const holders = records
       .filter((record) => record.holdsSlot && record.template === template)
       .map((record) => {

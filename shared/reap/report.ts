@@ -7,7 +7,10 @@ export interface ReapReport {
   podsByPhase: Record<string, number>;
   podsByTemplate: Record<string, number>;
   deleted: Partial<Record<DeleteReason, number>>;
-  /** Deletions skipped because the Jenkins agent was busy or its state could not be read. */
+  /**
+   * Deletions skipped: the Jenkins agent was busy or its state could not be read, or the CI could not
+   * deregister a finished pod's agent yet (the pod stays until it has).
+   */
   keptBusy: number;
   lost: number;
   resent: number;

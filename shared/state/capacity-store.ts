@@ -72,14 +72,18 @@ export function createCapacityStore(
     }
   }
 
-  /** A counter taking `count` slots, only while that leaves it at or under `cap`. */
+  /**
+   * A counter taking `count` slots, only while that leaves it at or under `cap`. Every move of a
+   * counter also counts in `changes`, which a repair requires unchanged (repairCounter).
+   */
   const takeSlots = (key: Record<string, string>, count: number, cap: number) => ({
     Update: {
       TableName: tableName,
       Key: key,
-      UpdateExpression: 'SET used = if_not_exists(used, :zero) + :count',
+      UpdateExpression:
+        'SET used = if_not_exists(used, :zero) + :count, changes = if_not_exists(changes, :zero) + :one',
       ConditionExpression: 'attribute_not_exists(used) OR used <= :room',
-      ExpressionAttributeValues: { ':zero': 0, ':count': count, ':room': cap - count },
+      ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':count': count, ':room': cap - count },
     },
   });
 
@@ -201,7 +205,7 @@ export function createCapacityStore(
           Update: {
             TableName: tableName,
             Key: keys.globalCounter(),
-            UpdateExpression: 'SET used = used - :one',
+            UpdateExpression: 'SET used = used - :one, changes = if_not_exists(changes, :zero) + :one',
             ConditionExpression: 'used > :zero',
             ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
           },
@@ -210,7 +214,7 @@ export function createCapacityStore(
           Update: {
             TableName: tableName,
             Key: keys.templateCounter(template),
-            UpdateExpression: 'SET used = used - :one',
+            UpdateExpression: 'SET used = used - :one, changes = if_not_exists(changes, :zero) + :one',
             ConditionExpression: 'used > :zero',
             ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
           },
@@ -242,37 +246,53 @@ export function createCapacityStore(
         }),
       );
       const templates: Record<string, number> = {};
+      const changes: Record<string, number> = {};
       let global = 0;
       for (const item of Items) {
         const used = Number(item.used ?? 0);
-        if (item.sk === keys.globalCounter().sk) global = used;
-        else if (typeof item.sk === 'string' && item.sk.startsWith('template#'))
-          templates[item.sk.slice('template#'.length)] = used;
+        if (item.sk === keys.globalCounter().sk) {
+          global = used;
+          changes.global = Number(item.changes ?? 0);
+        } else if (typeof item.sk === 'string' && item.sk.startsWith('template#')) {
+          const template = item.sk.slice('template#'.length);
+          templates[template] = used;
+          changes[template] = Number(item.changes ?? 0);
+        }
       }
-      return { global, templates };
+      return { global, templates, changes };
     } catch (error) {
       throw new StateUnavailableError('Query (counters)', { cause: error });
     }
   }
 
   /**
-   * Sets a counter to `expected` only if it still reads `observed` (what the reaper read before it
-   * listed the requests), so a reservation made meanwhile is never undone. False if it moved.
+   * Sets a counter to `expected` only if it has not moved since the reaper read it (`observed`
+   * slots after `changes` moves) before it listed the requests, so a reservation or release made
+   * meanwhile is never undone, even one that a release or reservation cancelled out in `used`.
+   * False if it moved.
    */
   async function repairCounter(
     template: string | 'global',
     observed: number,
     expected: number,
+    changes = 0,
   ): Promise<boolean> {
+    const unchanged =
+      changes === 0 ? '(attribute_not_exists(changes) OR changes = :changes)' : 'changes = :changes';
     try {
       await db.send(
         new UpdateCommand({
           TableName: tableName,
           Key: template === 'global' ? keys.globalCounter() : keys.templateCounter(template),
-          UpdateExpression: 'SET used = :expected',
-          ConditionExpression:
-            observed === 0 ? 'attribute_not_exists(used) OR used = :observed' : 'used = :observed',
-          ExpressionAttributeValues: { ':expected': expected, ':observed': observed },
+          UpdateExpression: 'SET used = :expected, changes = if_not_exists(changes, :zero) + :one',
+          ConditionExpression: `(${observed === 0 ? 'attribute_not_exists(used) OR used = :observed' : 'used = :observed'}) AND ${unchanged}`,
+          ExpressionAttributeValues: {
+            ':expected': expected,
+            ':observed': observed,
+            ':changes': changes,
+            ':zero': 0,
+            ':one': 1,
+          },
         }),
       );
       return true;
@@ -290,4 +310,6 @@ export type CapacityStore = ReturnType<typeof createCapacityStore>;
 export interface CounterSnapshot {
   readonly global: number;
   readonly templates: Readonly<Record<string, number>>;
+  /** How often each counter (`global`, or a template's) has moved: what a repair requires unchanged. */
+  readonly changes?: Readonly<Record<string, number>>;
 }

@@ -20,8 +20,10 @@ export function createLeaseStore(
           new PutCommand({
             TableName: tableName,
             Item: { ...keys.lease(name), holder, expiresAt: at + seconds },
-            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-            ExpressionAttributeValues: { ':now': at },
+            // Or held by this holder already: the SDK retrying a write that was applied but answered
+            // with an error must find the lease its own, not lock everyone out until it expires.
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now OR holder = :holder',
+            ExpressionAttributeValues: { ':now': at, ':holder': holder },
           }),
         );
         return true;

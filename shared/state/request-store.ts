@@ -106,7 +106,8 @@ export function createRequestStore(
 
   /**
    * Moves a request from one of `from` to `to`, setting `set` too. Returns the new record, or
-   * undefined when the request was not in one of `from` (someone else moved it first).
+   * undefined when the request was not in one of `from` (someone else moved it first). A move
+   * applied although DynamoDB answered with an error is this caller's all the same.
    */
   async function transition(
     requestId: string,
@@ -157,8 +158,12 @@ export function createRequestStore(
       );
       return parseRecord(Attributes);
     } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      // A lost answer: the write was applied but answered with an error, and the SDK's retry found
+      // the request moved. If it is where this write put it, at this write's very statusSince, the
+      // move is this caller's (a wake that thought otherwise sent no message, and the build sat).
+      const current = await get(requestId);
+      return current?.status === to && current.statusSince === at ? current : undefined;
     }
   }
 

@@ -115,6 +115,12 @@ export interface FakeGithub {
   readonly state: FakeGithubState;
   /** The next `count` matching requests get `failure` instead of their real answer. */
   failNext(count: number, failure: FakeFailure): void;
+  /** Every matching request for the next `ms` gets `failure` (an outage or a rate limit for a while). */
+  failFor(ms: number, failure: FakeFailure): void;
+  /** Ends every failure still pending (the outage is over). */
+  clearFailures(): void;
+  /** How many requests got an injected failure, by status. */
+  failuresServed(): Readonly<Record<number, number>>;
   close(): Promise<void>;
 }
 
@@ -216,7 +222,8 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
     options.repositories === undefined
       ? undefined
       : new Set(options.repositories.map((r) => r.toLowerCase()));
-  const failures: { remaining: number; failure: FakeFailure }[] = [];
+  const failures: { remaining: number; untilMs?: number; failure: FakeFailure }[] = [];
+  const served: Record<number, number> = {};
   const timers = new Set<NodeJS.Timeout>();
   let nextRunnerId = 100;
 
@@ -488,6 +495,9 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
   }
 
   function takeFailure(method: string, path: string): FakeFailure | undefined {
+    const nowMs = Date.now();
+    for (const expired of failures.filter((entry) => (entry.untilMs ?? Infinity) <= nowMs))
+      failures.splice(failures.indexOf(expired), 1);
     const entry = failures.find(
       ({ failure }) =>
         (failure.method === undefined || failure.method === method) &&
@@ -496,6 +506,7 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
     if (entry === undefined) return undefined;
     entry.remaining -= 1;
     if (entry.remaining <= 0) failures.splice(failures.indexOf(entry), 1);
+    served[entry.failure.status] = (served[entry.failure.status] ?? 0) + 1;
     return entry.failure;
   }
 
@@ -570,6 +581,13 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
     failNext(count, failure) {
       failures.push({ remaining: count, failure });
     },
+    failFor(ms, failure) {
+      failures.push({ remaining: Number.POSITIVE_INFINITY, untilMs: Date.now() + ms, failure });
+    },
+    clearFailures() {
+      failures.length = 0;
+    },
+    failuresServed: () => ({ ...served }),
     async close() {
       for (const timer of timers) clearTimeout(timer);
       server.closeAllConnections();

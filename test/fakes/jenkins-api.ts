@@ -89,6 +89,12 @@ export interface FakeJenkins {
   readonly state: FakeJenkinsState;
   /** The next `count` matching requests get `failure` instead of their real answer. */
   failNext(count: number, failure: FakeJenkinsFailure): void;
+  /** Every matching request for the next `ms` gets `failure` (an outage or a rate limit for a while). */
+  failFor(ms: number, failure: FakeJenkinsFailure): void;
+  /** Ends every failure still pending (the outage is over). */
+  clearFailures(): void;
+  /** How many requests got an injected failure, by status (`reset` for dropped connections). */
+  failuresServed(): Readonly<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -145,7 +151,8 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
   // Jenkins derives each agent's secret from a per-controller key (JnlpAgentReceiver.SLAVE_SECRET).
   const instanceKey = randomBytes(32);
   const state: FakeJenkinsState = { nodes: new Map(), queue: [], requests: [] };
-  const failures: { remaining: number; failure: FakeJenkinsFailure }[] = [];
+  const failures: { remaining: number; untilMs?: number; failure: FakeJenkinsFailure }[] = [];
+  const served: Record<string, number> = {};
   const timers = new Set<NodeJS.Timeout>();
 
   function createNode(ctx: Context): Answer {
@@ -260,6 +267,9 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
   }
 
   function takeFailure(method: string, path: string): FakeJenkinsFailure | undefined {
+    const nowMs = Date.now();
+    for (const expired of failures.filter((entry) => (entry.untilMs ?? Infinity) <= nowMs))
+      failures.splice(failures.indexOf(expired), 1);
     const entry = failures.find(
       ({ failure }) =>
         (failure.method === undefined || failure.method === method) &&
@@ -268,6 +278,8 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
     if (entry === undefined) return undefined;
     entry.remaining -= 1;
     if (entry.remaining <= 0) failures.splice(failures.indexOf(entry), 1);
+    const kind = entry.failure.reset ? 'reset' : String(entry.failure.status ?? 500);
+    served[kind] = (served[kind] ?? 0) + 1;
     return entry.failure;
   }
 
@@ -336,6 +348,13 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
     failNext(count, failure) {
       failures.push({ remaining: count, failure });
     },
+    failFor(ms, failure) {
+      failures.push({ remaining: Number.POSITIVE_INFINITY, untilMs: Date.now() + ms, failure });
+    },
+    clearFailures() {
+      failures.length = 0;
+    },
+    failuresServed: () => ({ ...served }),
     async close() {
       for (const timer of timers) clearTimeout(timer);
       server.closeAllConnections();

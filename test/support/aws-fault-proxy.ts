@@ -1,3 +1,4 @@
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,11 +9,21 @@ import type { AddressInfo } from 'node:net';
  * - `internal`: 500 InternalServerError, DynamoDB's own failure;
  * - `reset`: the connection is dropped without an answer;
  * - `lost-answer`: the request reaches the real server (it takes effect), then the client gets a 500
- *   InternalServerError: a write that happened although the caller was told it failed.
+ *   InternalServerError: a write that happened although the caller was told it failed;
+ * - `redeliver-early` (SQS `ReceiveMessage` only, decided per message received): the answer passes,
+ *   and a moment later the proxy makes that message visible again on the real queue, so another
+ *   consumer receives it while the first still works on it (at-least-once delivery, early).
  * Shapes from the DynamoDB API reference (Programming.Errors, "Error components"; awsJson1_0 errors
  * carry their type in `__type` and the `x-amzn-ErrorType` header).
  */
-export type AwsFault = 'throttle' | 'internal' | 'reset' | 'lost-answer';
+export type AwsFault = 'throttle' | 'internal' | 'reset' | 'lost-answer' | 'redeliver-early';
+
+export interface AwsFaultProxyOptions {
+  /** Decides every probability: a seeded generator makes a run's sequence of decisions reproducible. */
+  readonly random?: () => number;
+  /** `redeliver-early`: how long after the answer the message becomes visible again, at most. */
+  readonly redeliverWithinMs?: number;
+}
 
 export interface AwsFaultRule {
   /** The operation, from `X-Amz-Target` (`PutItem`, `TransactWriteItems`, `SendMessage` ...); any if unset. */
@@ -58,8 +69,10 @@ export interface AwsFaultProxy {
   readonly calls: AwsCall[];
   addRule(rule: AwsFaultRule): void;
   clearRules(): void;
-  /** How many requests got each fault. */
+  /** How many requests got each fault (`redeliver-early`: how many messages). */
   faultCounts(): Record<AwsFault, number>;
+  /** Messages made visible early that a consumer then received again. */
+  redeliveredEarly(): number;
   close(): Promise<void>;
 }
 
@@ -98,26 +111,73 @@ const readBody = (request: IncomingMessage): Promise<Buffer> =>
  * chosen requests with the errors the real service sends, so the code's handling of throttling,
  * server errors and lost answers runs against the real server's state.
  */
-export async function startAwsFaultProxy(target: string): Promise<AwsFaultProxy> {
+export async function startAwsFaultProxy(
+  target: string,
+  options: AwsFaultProxyOptions = {},
+): Promise<AwsFaultProxy> {
   const upstream = new URL(target);
+  const random = options.random ?? Math.random;
   const rules: { rule: AwsFaultRule; remaining: number }[] = [];
   const calls: AwsCall[] = [];
+  const early = { messages: 0, received: 0, ids: new Set<string>() };
+  // Only built when a rule asks for early redelivery: the queue's own API, straight to the server.
+  let sqs: SQSClient | undefined;
+  const timers = new Set<NodeJS.Timeout>();
 
   function pickFault(operation: string, body: string): AwsFault | undefined {
     for (const entry of rules) {
       const { rule } = entry;
-      if (entry.remaining <= 0) continue;
+      if (entry.remaining <= 0 || rule.fault === 'redeliver-early') continue;
       if (rule.operation !== undefined) {
         const matches =
           typeof rule.operation === 'string' ? rule.operation === operation : rule.operation.test(operation);
         if (!matches) continue;
       }
       if (rule.body && !rule.body.test(body)) continue;
-      if (rule.probability !== undefined && Math.random() >= rule.probability) continue;
+      if (rule.probability !== undefined && random() >= rule.probability) continue;
       entry.remaining -= 1;
       return rule.fault;
     }
     return undefined;
+  }
+
+  /**
+   * A ReceiveMessage answer: counts messages received again after an early redelivery, and picks
+   * messages to make visible again a moment from now (ChangeMessageVisibility to 0 on the server).
+   */
+  function redeliverSome(request: string, answer: Buffer): void {
+    let queueUrl: string | undefined;
+    let messages: { MessageId?: string; ReceiptHandle?: string }[] = [];
+    try {
+      queueUrl = (JSON.parse(request) as { QueueUrl?: string }).QueueUrl;
+      messages = (JSON.parse(answer.toString('utf8')) as { Messages?: typeof messages }).Messages ?? [];
+    } catch {
+      return;
+    }
+    for (const message of messages) {
+      if (message.MessageId && early.ids.delete(message.MessageId)) early.received += 1;
+      const entry = rules.find(
+        ({ rule, remaining }) =>
+          rule.fault === 'redeliver-early' &&
+          remaining > 0 &&
+          (rule.probability === undefined || random() < rule.probability),
+      );
+      if (!entry || !queueUrl || !message.ReceiptHandle || !message.MessageId) continue;
+      entry.remaining -= 1;
+      early.messages += 1;
+      early.ids.add(message.MessageId);
+      sqs ??= new SQSClient({ region: 'us-east-1', endpoint: target });
+      const client = sqs;
+      const input = { QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 };
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer);
+          void client.send(new ChangeMessageVisibilityCommand(input)).catch(() => undefined);
+        },
+        Math.floor(random() * (options.redeliverWithinMs ?? 300)),
+      );
+      timers.add(timer);
+    }
   }
 
   function forward(
@@ -161,6 +221,7 @@ export async function startAwsFaultProxy(target: string): Promise<AwsFaultProxy>
           body,
           (status, headers, answer) => {
             if (fault === 'lost-answer') return answerError(response, 'internal');
+            if (operation === 'ReceiveMessage' && status === 200) redeliverSome(text, answer);
             response.writeHead(status, headers);
             response.end(answer);
           },
@@ -182,12 +243,21 @@ export async function startAwsFaultProxy(target: string): Promise<AwsFaultProxy>
       rules.length = 0;
     },
     faultCounts() {
-      const counts: Record<AwsFault, number> = { throttle: 0, internal: 0, reset: 0, 'lost-answer': 0 };
-      for (const call of calls) if (call.fault) counts[call.fault] += 1;
+      const counts: Record<AwsFault, number> = {
+        throttle: 0,
+        internal: 0,
+        reset: 0,
+        'lost-answer': 0,
+        'redeliver-early': early.messages,
+      };
+      for (const call of calls) if (call.fault && call.fault !== 'redeliver-early') counts[call.fault] += 1;
       return counts;
     },
+    redeliveredEarly: () => early.received,
     close: () =>
       new Promise((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
+        sqs?.destroy();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

@@ -26,12 +26,23 @@ export interface KubeFaultRule {
   readonly path?: RegExp;
   /** This many matching requests (default: all until cleared). */
   readonly times?: number;
+  /** Fault a matching request with this probability (default 1). */
+  readonly probability?: number;
+}
+
+export interface KubeFaultProxyOptions {
+  /** The admin kubeconfig of the cluster to stand in front of; the test cluster's by default. */
+  readonly kubeconfigPath?: string;
+  /** Decides every probability: a seeded generator makes a run's sequence of decisions reproducible. */
+  readonly random?: () => number;
 }
 
 export interface KubeCall {
   readonly method: string;
   readonly path: string;
   readonly fault?: KubeFault['kind'];
+  /** The status answered instead, for a `status` fault. */
+  readonly status?: number;
 }
 
 export interface KubeFaultProxy {
@@ -41,7 +52,13 @@ export interface KubeFaultProxy {
   readonly credentials: Record<string, unknown>;
   readonly calls: KubeCall[];
   addRule(rule: KubeFaultRule): void;
+  /** Takes one rule out (added with addRule), leaving the others. */
+  removeRule(rule: KubeFaultRule): void;
+  /** Drops every open connection now, idle or with a request in flight, as a restarting server does. */
+  dropConnections(): void;
   clearRules(): void;
+  /** How many requests got each fault: `refuse`, `delay`, or the status answered (`429`, `503`...). */
+  faultCounts(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -77,8 +94,9 @@ function answerStatus(response: ServerResponse, fault: Extract<KubeFault, { kind
  * fail or slow chosen requests. It serves the API server's own certificate (from the cluster's work
  * folder, next to the admin kubeconfig), so clients trust it exactly as they trust the server.
  */
-export async function startKubeFaultProxy(): Promise<KubeFaultProxy> {
-  const kubeconfigPath = requiredTestEnv('kubeconfig');
+export async function startKubeFaultProxy(options: KubeFaultProxyOptions = {}): Promise<KubeFaultProxy> {
+  const kubeconfigPath = options.kubeconfigPath ?? requiredTestEnv('kubeconfig');
+  const random = options.random ?? Math.random;
   const workDir = dirname(kubeconfigPath);
   const kubeconfig = parse(readFileSync(kubeconfigPath, 'utf8')) as AdminKubeconfig;
   const cluster = kubeconfig.clusters[0]!.cluster;
@@ -92,6 +110,7 @@ export async function startKubeFaultProxy(): Promise<KubeFaultProxy> {
       if (entry.remaining <= 0) continue;
       if (entry.rule.method !== undefined && entry.rule.method !== method) continue;
       if (entry.rule.path && !entry.rule.path.test(path)) continue;
+      if (entry.rule.probability !== undefined && random() >= entry.rule.probability) continue;
       entry.remaining -= 1;
       return entry.rule.fault;
     }
@@ -126,7 +145,12 @@ export async function startKubeFaultProxy(): Promise<KubeFaultProxy> {
       const method = request.method ?? 'GET';
       const path = request.url ?? '/';
       const fault = pickFault(method, path);
-      calls.push({ method, path, ...(fault ? { fault: fault.kind } : {}) });
+      calls.push({
+        method,
+        path,
+        ...(fault ? { fault: fault.kind } : {}),
+        ...(fault?.kind === 'status' ? { status: fault.status } : {}),
+      });
       if (fault?.kind === 'refuse') return void request.socket.destroy();
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -157,8 +181,24 @@ export async function startKubeFaultProxy(): Promise<KubeFaultProxy> {
     addRule(rule) {
       rules.push({ rule, remaining: rule.times ?? Number.POSITIVE_INFINITY });
     },
+    dropConnections() {
+      server.closeAllConnections();
+    },
+    removeRule(rule) {
+      const index = rules.findIndex((entry) => entry.rule === rule);
+      if (index >= 0) rules.splice(index, 1);
+    },
     clearRules() {
       rules.length = 0;
+    },
+    faultCounts() {
+      const counts: Record<string, number> = {};
+      for (const call of calls) {
+        if (!call.fault) continue;
+        const kind = call.status === undefined ? call.fault : String(call.status);
+        counts[kind] = (counts[kind] ?? 0) + 1;
+      }
+      return counts;
     },
     close: () =>
       new Promise((resolve) => {
