@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../schema/zod';
 import { ConfigError, type SettingProblem } from './errors';
 
 /**
@@ -7,7 +7,7 @@ import { ConfigError, type SettingProblem } from './errors';
  * `process.env`: handlers call `loadSettings` once and pass the result in.
  */
 const url = z.url({ message: 'must be a URL' });
-const name = z.string().trim().min(1, { message: 'must not be empty' });
+const name = z.string().check(z.trim(), z.minLength(1, { message: 'must not be empty' }));
 
 const common = {
   PITCREW_STAGE: name,
@@ -16,9 +16,9 @@ const common = {
   /** The YAML config file (templates, cluster, CI connections); bundled beside the handler on AWS. */
   PITCREW_CONFIG_FILE: name,
   /** Local only: DynamoDB Local. Unset in AWS, where the SDK finds the regional endpoint. */
-  PITCREW_DYNAMODB_ENDPOINT: url.optional(),
+  PITCREW_DYNAMODB_ENDPOINT: z.optional(url),
   /** Local only: ElasticMQ. */
-  PITCREW_SQS_ENDPOINT: url.optional(),
+  PITCREW_SQS_ENDPOINT: z.optional(url),
 };
 
 export const settingsSchemas = {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../schema/zod';
 import { requestStatuses } from '../requests/record';
 import { ciSources } from '../sources/names';
 import { refuseUnconfirmed } from './confirm';
@@ -9,8 +9,11 @@ import { OpsInputError } from './errors';
  * below works on typed values; a bad event fails with an `OpsInputError` naming the field.
  * docs/operations.md documents each action with an example.
  */
-const requestId = z.string().trim().min(1, 'must not be empty').max(200);
-const cap = z.number().int('must be a whole number').nonnegative('must be 0 or more').max(100_000);
+const requestId = z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(200));
+// z.number() with an int check, not z.int(msg): the message is for fractions, not for a string.
+const cap = z
+  .number()
+  .check(z.int('must be a whole number'), z.nonnegative('must be 0 or more'), z.maximum(100_000));
 
 export const opsActions = [
   'status',
@@ -33,54 +36,55 @@ export const redriveDefaults = { max: 100, maxMax: 10_000 } as const;
  * Every action may say who asks: `actor` is the caller's own word (the CLI sends PITCREW_ACTOR, or
  * the operator's user and host), logged with the invocation; nothing checks it (docs/operations.md).
  */
-const who = { actor: z.string().trim().min(1, 'must not be empty').max(200).optional() };
+const who = {
+  actor: z.optional(z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(200))),
+};
 /** What a destructive action needs to run: `confirm: true` (the CLI's `--yes`); see confirm.ts. */
-const confirm = { confirm: z.boolean().optional() };
+const confirm = { confirm: z.optional(z.boolean()) };
+
+const nonEmpty = z.string().check(z.minLength(1));
 
 export const opsEventSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('status'), ...who }).strict(),
-  z
-    .object({
-      action: z.literal('list'),
-      status: z.enum(requestStatuses).optional(),
-      template: z.string().min(1).optional(),
-      source: z.enum(ciSources).optional(),
-      limit: z.number().int().min(1).max(listDefaults.maxLimit).default(listDefaults.limit),
-      /** The `next` of the previous page. */
-      cursor: z.string().min(1).optional(),
-      ...who,
-    })
-    .strict(),
-  z.object({ action: z.literal('describe'), requestId, ...who }).strict(),
-  z.object({ action: z.literal('drain'), ...who, ...confirm }).strict(),
-  z.object({ action: z.literal('resume'), ...who }).strict(),
+  z.strictObject({ action: z.literal('status'), ...who }),
+  z.strictObject({
+    action: z.literal('list'),
+    status: z.optional(z.enum(requestStatuses)),
+    template: z.optional(nonEmpty),
+    source: z.optional(z.enum(ciSources)),
+    limit: z._default(z.int().check(z.minimum(1), z.maximum(listDefaults.maxLimit)), listDefaults.limit),
+    /** The `next` of the previous page. */
+    cursor: z.optional(nonEmpty),
+    ...who,
+  }),
+  z.strictObject({ action: z.literal('describe'), requestId, ...who }),
+  z.strictObject({ action: z.literal('drain'), ...who, ...confirm }),
+  z.strictObject({ action: z.literal('resume'), ...who }),
   /** `force` also trims running agents over a lowered cap (normally only pending ones). */
-  z
-    .object({ action: z.literal('reconcile'), force: z.boolean().default(false), ...who, ...confirm })
-    .strict(),
-  z.object({ action: z.literal('cancel'), requestId, ...who, ...confirm }).strict(),
-  z.object({ action: z.literal('retry'), requestId, ...who }).strict(),
-  z
-    .object({
-      action: z.literal('redrive'),
-      max: z.number().int().min(1).max(redriveDefaults.maxMax).default(redriveDefaults.max),
-      ...who,
-      ...confirm,
-    })
-    .strict(),
+  z.strictObject({
+    action: z.literal('reconcile'),
+    force: z._default(z.boolean(), false),
+    ...who,
+    ...confirm,
+  }),
+  z.strictObject({ action: z.literal('cancel'), requestId, ...who, ...confirm }),
+  z.strictObject({ action: z.literal('retry'), requestId, ...who }),
+  z.strictObject({
+    action: z.literal('redrive'),
+    max: z._default(z.int().check(z.minimum(1), z.maximum(redriveDefaults.maxMax)), redriveDefaults.max),
+    ...who,
+    ...confirm,
+  }),
   /**
    * Without `cap`: read every cap. With `cap`: set the template's cap, or the global cap when no
    * template is named; `cap: null` removes the override, so the config file's value applies again.
    */
-  z
-    .object({
-      action: z.literal('caps'),
-      template: z.string().min(1).optional(),
-      cap: cap.nullable().optional(),
-      ...who,
-      ...confirm,
-    })
-    .strict(),
+  z.strictObject({
+    action: z.literal('caps'),
+    template: z.optional(nonEmpty),
+    cap: z.optional(z.nullable(cap)),
+    ...who,
+    ...confirm,
+  }),
 ]);
 export type OpsEvent = z.infer<typeof opsEventSchema>;
 

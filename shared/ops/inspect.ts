@@ -1,5 +1,5 @@
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
-import { z } from 'zod';
+import * as z from '../schema/zod';
 import { requestStatuses, type RequestRecord } from '../requests/record';
 import type { PagePosition } from '../state/request-queries';
 import { OpsInputError, OpsNotFoundError } from './errors';

@@ -1,10 +1,12 @@
-import { z } from 'zod';
+import * as z from '../schema/zod';
 
 /**
  * What the provision queue carries: only the request id. The record in the table is the truth, so a
  * stale or replayed message cannot carry stale decisions with it.
  */
-export const provisionMessageSchema = z.object({ requestId: z.string().min(1).max(200) }).strict();
+export const provisionMessageSchema = z.strictObject({
+  requestId: z.string().check(z.minLength(1), z.maxLength(200)),
+});
 export type ProvisionMessage = z.infer<typeof provisionMessageSchema>;
 
 /** A message body as a `ProvisionMessage`, or undefined when it is not one (not JSON, or another shape). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../schema/zod';
 import { ciSources } from '../sources/names';
 
 /**
@@ -38,8 +38,8 @@ const sourceDetailsSchema = z.discriminatedUnion('source', [
     source: z.literal('github'),
     owner: z.string(),
     repo: z.string(),
-    installationId: z.number().optional(),
-    runId: z.number().optional(),
+    installationId: z.optional(z.number()),
+    runId: z.optional(z.number()),
   }),
   z.object({
     source: z.literal('jenkins'),
@@ -58,31 +58,31 @@ export const requestRecordSchema = z.object({
   status: z.enum(requestStatuses),
   statusSince: z.string(),
   createdAt: z.string(),
-  labels: z.array(z.string()).default([]),
+  labels: z._default(z.array(z.string()), []),
   details: sourceDetailsSchema,
-  template: z.string().optional(),
-  podName: z.string().optional(),
-  url: z.string().optional(),
-  holdsSlot: z.boolean().default(false),
+  template: z.optional(z.string()),
+  podName: z.optional(z.string()),
+  url: z.optional(z.string()),
+  holdsSlot: z._default(z.boolean(), false),
   /** Provisioning attempts, transient SQS retries included. */
-  attempts: z.number().int().default(0),
+  attempts: z._default(z.int(), 0),
   /** Times the reaper gave the build another go (stuck or lost pod): what `retries` limits. */
-  retriesUsed: z.number().int().default(0),
-  reason: z.string().optional(),
-  externalId: z.string().optional(),
+  retriesUsed: z._default(z.int(), 0),
+  reason: z.optional(z.string()),
+  externalId: z.optional(z.string()),
   /**
    * While an attempt is making this request's agent (epoch ms, at most the provision function's
    * timeout): another attempt with the same request (a duplicate message, a redelivery) waits until
    * then instead of making credentials of its own, which would replace the first attempt's.
    */
-  attemptUntilMs: z.number().optional(),
+  attemptUntilMs: z.optional(z.number()),
   /** What an `ending` request becomes once its agent is gone: what the CI said of the build. */
-  endAs: z.enum(['completed', 'cancelled']).optional(),
+  endAs: z.optional(z.enum(['completed', 'cancelled'])),
   /** When an operator last queued a failed request again (ops retry, redrive): its wait starts anew. */
-  requeuedAt: z.string().optional(),
+  requeuedAt: z.optional(z.string()),
   /** True when written by an end event before any queued event (see above). */
-  tombstone: z.boolean().optional(),
-  expiresAt: z.number().optional(),
+  tombstone: z.optional(z.boolean()),
+  expiresAt: z.optional(z.number()),
 });
 export type RequestRecord = z.infer<typeof requestRecordSchema>;
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from '../schema/zod';
 import type { ParsedWebhook } from './types';
 
 /** The body as JSON, or the `invalid` answer that names it. */
@@ -13,7 +13,7 @@ export function parseJsonBody(
 }
 
 /** Turns a zod failure into the `invalid` answer naming the first bad field as a dotted path. */
-export function invalidFromZod(error: z.ZodError): ParsedWebhook {
+export function invalidFromZod(error: z.core.$ZodError): ParsedWebhook {
   const issue = error.issues[0];
   const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
   return { kind: 'invalid', field, problem: issue?.message ?? 'is invalid' };

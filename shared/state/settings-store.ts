@@ -1,19 +1,19 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from '../schema/zod';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
 
 /** Settings operators change at run time (ops `drain`/`resume`, `caps`), stored in the table. */
 const runtimeSettingsSchema = z.object({
-  drained: z.boolean().default(false),
-  globalCap: z.number().int().nonnegative().optional(),
-  templateCaps: z.record(z.string(), z.number().int().nonnegative()).default({}),
+  drained: z._default(z.boolean(), false),
+  globalCap: z.optional(z.int().check(z.nonnegative())),
+  templateCaps: z._default(z.record(z.string(), z.int().check(z.nonnegative())), {}),
 });
 export type RuntimeSettings = z.infer<typeof runtimeSettingsSchema>;
 
 /** The item also carries a version, so two operators changing settings at once never lose a change. */
-const storedSchema = runtimeSettingsSchema.extend({ version: z.number().int().default(0) });
+const storedSchema = z.extend(runtimeSettingsSchema, { version: z._default(z.int(), 0) });
 
 const maxUpdateAttempts = 5;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../schema/zod';
 import { buildActions } from '../types';
 
 /**
@@ -13,24 +13,25 @@ import { buildActions } from '../types';
  */
 export const genericLabel = z
   .string()
-  .min(1)
-  .max(63)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._\-/:]*$/, 'must be letters, digits and . _ - / : only');
+  .check(
+    z.minLength(1),
+    z.maxLength(63),
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9._\-/:]*$/, 'must be letters, digits and . _ - / : only'),
+  );
 
-export const genericWebhookSchema = z
-  .object({
-    action: z.enum(buildActions),
-    job: z
-      .object({
-        id: z.union([z.string().min(1).max(200), z.number().int().nonnegative()]).transform(String),
-        labels: z.array(genericLabel).max(32).default([]),
-        url: z.url().max(2000).optional(),
-      })
-      .strict(),
-  })
-  .strict();
+export const genericWebhookSchema = z.strictObject({
+  action: z.enum(buildActions),
+  job: z.strictObject({
+    id: z.pipe(
+      z.union([z.string().check(z.minLength(1), z.maxLength(200)), z.int().check(z.nonnegative())]),
+      z.transform(String),
+    ),
+    labels: z._default(z.array(genericLabel).check(z.maxLength(32)), []),
+    url: z.optional(z.url().check(z.maxLength(2000))),
+  }),
+});
 
 export type GenericWebhook = z.infer<typeof genericWebhookSchema>;
 
 export const deliveryHeader = 'x-pitcrew-delivery';
-export const deliveryIdSchema = z.string().min(1).max(200);
+export const deliveryIdSchema = z.string().check(z.minLength(1), z.maxLength(200));

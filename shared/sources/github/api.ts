@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../schema/zod';
 import { type CiError, CiRejectedError, CiUnavailableError } from '../errors';
 
 /** The REST API version every call pins (https://docs.github.com/en/rest/about-the-rest-api/api-versions). */
@@ -169,7 +169,7 @@ export function rateLimitWaitSeconds(response: GithubResponse, nowMs: number): n
  * A success whose body is not what the docs describe, e.g. an apiUrl that points at a web page. Only
  * the field path is named: the body may hold a secret (a token, a JIT config).
  */
-export function unexpectedBody(purpose: string, status: number, error: z.ZodError): CiRejectedError {
+export function unexpectedBody(purpose: string, status: number, error: z.core.$ZodError): CiRejectedError {
   const path = error.issues[0]?.path.map(String).join('.');
   const field = path ? path : 'body';
   return new CiRejectedError(

@@ -1,5 +1,5 @@
 import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
-import { z } from 'zod';
+import * as z from '../../schema/zod';
 import { failureFor, type GithubFetch, unexpectedBody } from './api';
 
 /** Parses the App's PEM private key once, so a bad key fails when the adapter is built, not per build. */
@@ -66,9 +66,9 @@ interface CachedToken {
 // Refreshed this long before GitHub's expires_at, so a token never expires in the middle of a build step.
 const refreshMarginMs = 5 * 60 * 1000;
 
-const installationSchema = z.object({ id: z.number().int().positive() });
+const installationSchema = z.object({ id: z.int().check(z.positive()) });
 const accessTokenSchema = z.object({
-  token: z.string().min(1),
+  token: z.string().check(z.minLength(1)),
   expires_at: z.iso.datetime({ offset: true }),
 });
 

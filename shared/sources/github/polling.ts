@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../schema/zod';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
 import { failureFor, type FailureHints, type GithubFetch, type GithubResponse, unexpectedBody } from './api';
@@ -61,20 +61,20 @@ const maxJobPages = 10;
 const repositorySchema = z.object({
   name: pathSafeName,
   owner: z.object({ login: pathSafeName }),
-  private: z.boolean().optional(),
-  visibility: z.string().optional(),
+  private: z.optional(z.boolean()),
+  visibility: z.optional(z.string()),
 });
 
 /** https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository */
 const runsSchema = z.object({
-  total_count: z.number().int().nonnegative(),
-  workflow_runs: z.array(z.object({ id: z.number().int().positive(), repository: repositorySchema })),
+  total_count: z.int().check(z.nonnegative()),
+  workflow_runs: z.array(z.object({ id: z.int().check(z.positive()), repository: repositorySchema })),
 });
 type QueuedRun = z.infer<typeof runsSchema>['workflow_runs'][number];
 
 /** https://docs.github.com/en/rest/actions/workflow-jobs#list-jobs-for-a-workflow-run */
 const jobsPageSchema = z.object({
-  total_count: z.number().int().nonnegative(),
+  total_count: z.int().check(z.nonnegative()),
   jobs: z.array(z.unknown()),
 });
 
@@ -83,12 +83,12 @@ const jobsPageSchema = z.object({
  * that is not queued (or that the webhook parser would refuse too) is skipped, not the whole run.
  */
 const queuedJobSchema = z.object({
-  id: z.number().int().nonnegative(),
-  run_id: z.number().int().nonnegative(),
+  id: z.int().check(z.nonnegative()),
+  run_id: z.int().check(z.nonnegative()),
   status: z.literal('queued'),
-  labels: z.array(z.string().min(1).max(200)).max(100),
+  labels: z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.maxLength(100)),
   // Nullable in the REST schema, unlike in the webhook.
-  html_url: z.url().nullable().optional(),
+  html_url: z.optional(z.nullable(z.url())),
 });
 type QueuedJob = z.infer<typeof queuedJobSchema>;
 

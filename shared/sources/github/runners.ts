@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../schema/zod';
 import { failureFor, type FailureHints, type GithubFetch, unexpectedBody } from './api';
 
 /** Where runners are registered: on the build's repository, or on its owner organization. */
@@ -45,8 +45,8 @@ export type JitResult =
   | { readonly kind: 'name-taken' };
 
 const jitConfigSchema = z.object({
-  runner: z.object({ id: z.number().int().positive() }),
-  encoded_jit_config: z.string().min(1),
+  runner: z.object({ id: z.int().check(z.positive()) }),
+  encoded_jit_config: z.string().check(z.minLength(1)),
 });
 
 /**
@@ -92,7 +92,7 @@ export async function generateJitConfig(
 }
 
 const runnerListSchema = z.object({
-  runners: z.array(z.object({ id: z.number().int().positive(), name: z.string() })),
+  runners: z.array(z.object({ id: z.int().check(z.positive()), name: z.string() })),
 });
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../schema/zod';
 import { invalidFromZod, parseJsonBody } from '../parse-json';
 import type { SigningScheme } from '../signature';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
@@ -11,14 +11,14 @@ export const githubDeliveryHeader = 'x-github-delivery';
 /** https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries */
 export const githubSigning: SigningScheme = { kind: 'body', signatureHeader: 'x-hub-signature-256' };
 
-const deliveryIdSchema = z.string().min(1).max(200);
+const deliveryIdSchema = z.string().check(z.minLength(1), z.maxLength(200));
 
 // Owner and repository end up in REST paths. GitHub allows letters, digits, '-', '_' and '.';
 // a name of only dots would be resolved away as a path segment, so it is refused.
-export const pathSafeName = z
-  .string()
-  .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be letters, digits and . _ - only')
-  .refine((name) => !/^\.+$/.test(name), 'must not be only dots');
+export const pathSafeName = z.string().check(
+  z.regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be letters, digits and . _ - only'),
+  z.refine((name) => !/^\.+$/.test(name), 'must not be only dots'),
+);
 
 /**
  * The parts of a `workflow_job` delivery Pitcrew uses; GitHub sends many more, which zod strips.
@@ -26,23 +26,23 @@ export const pathSafeName = z
  */
 const workflowJobSchema = z.object({
   workflow_job: z.object({
-    id: z.number().int().nonnegative(),
-    run_id: z.number().int().nonnegative().optional(),
-    labels: z.array(z.string().min(1).max(200)).max(100),
-    html_url: z.url().optional(),
-    conclusion: z.string().nullable().optional(),
-    created_at: z.string().max(64).optional(),
+    id: z.int().check(z.nonnegative()),
+    run_id: z.optional(z.int().check(z.nonnegative())),
+    labels: z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.maxLength(100)),
+    html_url: z.optional(z.url()),
+    conclusion: z.optional(z.nullable(z.string())),
+    created_at: z.optional(z.string().check(z.maxLength(64))),
   }),
   repository: z.object({
     name: pathSafeName,
     owner: z.object({ login: pathSafeName }),
     // Read by the trust policy (trust.ts); left optional here so a payload without them is refused
     // there, by name, rather than here as malformed.
-    private: z.boolean().optional(),
-    visibility: z.string().max(20).optional(),
+    private: z.optional(z.boolean()),
+    visibility: z.optional(z.string().check(z.maxLength(20))),
   }),
   // Present when the webhook belongs to a GitHub App, absent for a repository or organisation webhook.
-  installation: z.object({ id: z.number().int().positive() }).optional(),
+  installation: z.optional(z.object({ id: z.int().check(z.positive()) })),
 });
 
 const actionSchema = z.object({ action: z.string() });

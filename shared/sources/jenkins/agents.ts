@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../schema/zod';
 import { CiRejectedError } from '../errors';
 import { failureFor, isOk, isPostDone, type JenkinsFetch } from './api';
 import { secretFromJnlp } from './jnlp';
@@ -133,15 +133,15 @@ export async function deleteNode(api: JenkinsApi, name: string): Promise<'delete
   });
 }
 
-const executorSchema = z.object({ idle: z.boolean().optional() });
+const executorSchema = z.object({ idle: z.optional(z.boolean()) });
 
 /** The fields of Computer's remote API (https://javadoc.jenkins.io/hudson/model/Computer.html) used here. */
 const computerSchema = z.object({
   idle: z.boolean(),
   offline: z.boolean(),
-  description: z.string().nullish(),
-  executors: z.array(executorSchema.nullable()).nullish(),
-  oneOffExecutors: z.array(executorSchema.nullable()).nullish(),
+  description: z.nullish(z.string()),
+  executors: z.nullish(z.array(z.nullable(executorSchema))),
+  oneOffExecutors: z.nullish(z.array(z.nullable(executorSchema))),
 });
 
 export interface AgentState {
@@ -181,10 +181,10 @@ export async function getAgentState(api: JenkinsApi, name: string): Promise<Agen
 const queueSchema = z.object({
   items: z.array(
     z.object({
-      id: z.number().int().positive(),
-      why: z.string().nullish(),
-      inQueueSince: z.number().nullish(),
-      task: z.object({ name: z.string().nullish(), url: z.string().nullish() }).nullish(),
+      id: z.int().check(z.positive()),
+      why: z.nullish(z.string()),
+      inQueueSince: z.nullish(z.number()),
+      task: z.nullish(z.object({ name: z.nullish(z.string()), url: z.nullish(z.string()) })),
     }),
   ),
 });

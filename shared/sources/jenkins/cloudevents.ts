@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../schema/zod';
 import { invalidFromZod, parseJsonBody } from '../parse-json';
 import type { ParsedWebhook, WebhookInput } from '../types';
 
@@ -25,7 +25,7 @@ const structuredType = 'application/cloudevents+json';
 const batchType = 'application/cloudevents-batch+json';
 const binaryHeaders = ['ce-specversion', 'ce-id', 'ce-source', 'ce-type'] as const;
 
-const attribute = z.string().min(1, 'is required').max(2000);
+const attribute = z.string().check(z.minLength(1, 'is required'), z.maxLength(2000));
 
 /** The JSON event format (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/formats/json-format.md). */
 const structuredSchema = z.object({
@@ -33,9 +33,9 @@ const structuredSchema = z.object({
   id: attribute,
   source: attribute,
   type: attribute,
-  datacontenttype: z.string().optional(),
-  data: z.unknown().optional(),
-  data_base64: z.string().optional(),
+  datacontenttype: z.optional(z.string()),
+  data: z.optional(z.unknown()),
+  data_base64: z.optional(z.string()),
 });
 
 const mediaType = (headers: WebhookInput['headers']): string =>

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../schema/zod';
 import { buildActions } from '../types';
 import { parseLabelExpression } from './label-expression';
 
@@ -6,21 +6,29 @@ import { parseLabelExpression } from './label-expression';
  * Jenkins queue item ids are positive longs (hudson.model.Queue.Item#getId); senders write them as
  * numbers, a shell script may quote them.
  */
-export const queueItemIdSchema = z
-  .union([z.number(), z.string().regex(/^\d+$/, 'must be a number').transform(Number)])
-  .pipe(z.number().int('must be a whole number').positive('must be positive').max(Number.MAX_SAFE_INTEGER));
+export const queueItemIdSchema = z.pipe(
+  z.union([z.number(), z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a number')), z.transform(Number))]),
+  // z.number() with an int check, not z.int(msg): the message is for fractions, not for other types.
+  z
+    .number()
+    .check(
+      z.int('must be a whole number'),
+      z.positive('must be positive'),
+      z.maximum(Number.MAX_SAFE_INTEGER),
+    ),
+);
 
 /** A label or a label expression, as a build asks for it: `linux`, `linux && docker`. */
-export const labelExpressionSchema = z
-  .string()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(500)
-  .superRefine((text, ctx) => {
+export const labelExpressionSchema = z.string().check(
+  z.trim(),
+  z.minLength(1, 'must not be empty'),
+  z.maxLength(500),
+  z.superRefine((text, ctx) => {
     const parsed = parseLabelExpression(text);
     if (!parsed.ok)
       ctx.addIssue({ code: 'custom', message: `is not a Jenkins label expression: ${parsed.problem}` });
-  });
+  }),
+);
 
 /**
  * What the QueueListener script and the pipeline-step curl of docs/jenkins.md send:
@@ -32,23 +40,16 @@ export const labelExpressionSchema = z
  * required. Unknown fields are refused, as in the generic contract, so a sender cannot believe it set
  * something Pitcrew ignores.
  */
-export const jenkinsContractSchema = z
-  .object({
-    action: z.enum(buildActions),
-    job: z
-      .object({
-        id: queueItemIdSchema,
-        labels: z.array(labelExpressionSchema).max(32).default([]),
-        url: z
-          .url({ protocol: /^https?$/ })
-          .max(2000)
-          .optional(),
-      })
-      .strict(),
-  })
-  .strict();
+export const jenkinsContractSchema = z.strictObject({
+  action: z.enum(buildActions),
+  job: z.strictObject({
+    id: queueItemIdSchema,
+    labels: z._default(z.array(labelExpressionSchema).check(z.maxLength(32)), []),
+    url: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2000))),
+  }),
+});
 
 export type JenkinsContract = z.infer<typeof jenkinsContractSchema>;
 
 export const deliveryHeader = 'x-pitcrew-delivery';
-export const deliveryIdSchema = z.string().trim().min(1).max(200);
+export const deliveryIdSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(200));

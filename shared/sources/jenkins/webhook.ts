@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../../schema/zod';
 import { invalidFromZod, parseJsonBody } from '../parse-json';
 import { pitcrewSigning } from '../signature';
 import type { BuildEvent, BuildAction, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
@@ -159,12 +159,12 @@ export const jenkinsEventTypes = {
  */
 const queueDataSchema = z.object({
   jenkinsQueueId: queueItemIdSchema,
-  ciUrl: z.string().nullish(),
-  status: z.string().nullish(),
-  why: z.string().nullish(),
-  queueCauses: z.array(z.object({ reasonForWaiting: z.string().nullish() }).nullable()).nullish(),
-  cancelled: z.boolean().nullish(),
-  url: z.string().nullish(),
+  ciUrl: z.nullish(z.string()),
+  status: z.nullish(z.string()),
+  why: z.nullish(z.string()),
+  queueCauses: z.nullish(z.array(z.nullable(z.object({ reasonForWaiting: z.nullish(z.string()) })))),
+  cancelled: z.nullish(z.boolean()),
+  url: z.nullish(z.string()),
 });
 type QueueData = z.infer<typeof queueDataSchema>;
 
@@ -172,10 +172,10 @@ type QueueData = z.infer<typeof queueDataSchema>;
 const jobDataSchema = z.object({
   build: z.object({
     queueId: queueItemIdSchema,
-    fullUrl: z.string().nullish(),
-    url: z.string().nullish(),
-    phase: z.string().nullish(),
-    status: z.string().nullish(),
+    fullUrl: z.nullish(z.string()),
+    url: z.nullish(z.string()),
+    phase: z.nullish(z.string()),
+    status: z.nullish(z.string()),
   }),
 });
 type JobData = z.infer<typeof jobDataSchema>;
@@ -203,7 +203,7 @@ function parseCloudEvent(event: CloudEvent, settings: JenkinsWebhookSettings): P
  */
 function withData<T extends QueueData | JobData>(
   event: CloudEvent,
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   stage: string,
   next: (data: T) => ParsedWebhook,
 ): ParsedWebhook {

@@ -1,0 +1,69 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+// Nothing here imports classic `zod`, which would set the English locale itself (both entries share
+// zod's core): the messages below must come from shared/schema/zod.ts alone.
+import { ConfigError, loadSettings, parseConfig } from '../../../shared/config';
+import * as z from '../../../shared/schema/zod';
+
+const problemsOf = (run: () => unknown): string[] => {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ConfigError)
+      return error.problems.map(({ setting, problem }) => `${setting}: ${problem}`);
+    throw error;
+  }
+  return [];
+};
+
+const sourceFiles = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
+  );
+
+describe('shared/schema/zod', () => {
+  it('gives zod/mini the English messages', () => {
+    const result = z.strictObject({ name: z.string().check(z.minLength(1)) }).safeParse({ name: '' });
+    expect(result.success ? [] : result.error.issues.map((issue) => issue.message)).toEqual([
+      'Too small: expected string to have >=1 characters',
+    ]);
+  });
+
+  it('gives the config parser the English messages', () => {
+    expect(
+      problemsOf(() =>
+        parseConfig(
+          'cluster: { credentials: { kind: kubeconfig, path: "" } }\nsources: {}\ntemplates: [{ name: x }]',
+          'p.yaml',
+        ),
+      ),
+    ).toEqual([
+      'p.yaml: cluster.credentials.path: Too small: expected string to have >=1 characters',
+      'p.yaml: templates.0.source: Invalid option: expected one of "github"|"jenkins"|"generic"',
+      'p.yaml: templates.0.labels: Invalid input: expected array, received undefined',
+    ]);
+    expect(problemsOf(() => loadSettings('webhook', { PITCREW_STAGE: 5 as unknown as string }))).toContain(
+      'PITCREW_STAGE: Invalid input: expected string, received number',
+    );
+  });
+
+  // The bundle size depends on it: `import { z } from 'zod/mini'` (or classic 'zod') bundles all of zod.
+  it('is the only way product code imports zod, as a namespace', () => {
+    const offenders = ['shared', 'functions'].flatMap(sourceFiles).flatMap((file) => {
+      const text = readFileSync(file, 'utf8');
+      const imports = [...text.matchAll(/^import\s+(type\s+)?(.+?)\s+from\s+'([^']+)'/gm)];
+      return imports
+        .filter(([, , what, from = '']) =>
+          file === join('shared', 'schema', 'zod.ts')
+            ? false
+            : from === 'zod' || from.startsWith('zod/') || (from.endsWith('schema/zod') && what !== '* as z'),
+        )
+        .map(([line]) => `${file}: ${line}`);
+    });
+    expect(offenders).toEqual([]);
+  });
+});
