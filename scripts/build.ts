@@ -30,21 +30,22 @@ import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { ZipFile } from 'yazl';
 import type { PitcrewConfig } from '../shared/config';
+import { coldStartCode, lambdaBuildOptions } from './esbuild-options';
 
 export const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
 const distDir = 'dist';
 /** The config bundled beside each handler; PITCREW_CONFIG picks yours (default: the example). */
 const configFile = process.env.PITCREW_CONFIG ?? 'infra/pitcrew.example.yaml';
-export const bundledConfigName = 'pitcrew.config.yaml';
-
-// Some bundled dependencies are CommonJS and call `require`; ESM output has none, so give it one.
-const requireShim =
-  "import { createRequire as __pitcrewCreateRequire } from 'node:module'; const require = __pitcrewCreateRequire(import.meta.url);";
+/** Bundled as JSON (shared/config/compile.ts), so no function loads a YAML parser; serverless.yml names it. */
+export const bundledConfigName = 'pitcrew.config.json';
+const compiledConfig = join(distDir, bundledConfigName);
 
 interface BundleSize {
   readonly function: string;
-  /** handler.mjs: what a cold start loads before the first dynamic import. */
+  /** handler.mjs alone. */
   readonly bundleBytes: number;
+  /** handler.mjs and the chunks it imports statically: what a cold start loads (esbuild-options.ts). */
+  readonly coldStartBytes: number;
   /** handler.mjs and every chunk. */
   readonly allCodeBytes: number;
   readonly zipBytes: number;
@@ -59,38 +60,21 @@ async function bundle(fn: string): Promise<BundleSize> {
   const outDir = join(distDir, fn);
   rmSync(outDir, { recursive: true, force: true });
   const outfile = join(outDir, 'handler.mjs');
-  await build({
-    entryPoints: { handler: join('functions', fn, 'handler.ts') },
-    outdir: outDir,
-    outExtension: { '.js': '.mjs' },
-    // The Kubernetes client, EKS and Secrets Manager clients sit behind dynamic imports: as chunks,
-    // a function that never calls them (the webhook never reaches the cluster) never loads them.
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    minify: true,
-    sourcemap: true,
-    // The AWS SDK is bundled on purpose: the deployed code runs the SDK version the tests ran.
-    banner: { js: requireShim },
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  const { metafile } = await build(lambdaBuildOptions(join('functions', fn, 'handler.ts'), outDir));
   const zipPath = join(distDir, `${fn}.zip`);
   const zip = new ZipFile();
   // A fixed mtime keeps the artifact byte-identical across builds of the same code.
   const mtime = new Date('2020-01-01T00:00:00Z');
   const files = filesUnder(outDir).sort();
   for (const file of files) zip.addFile(file, relative(outDir, file), { mtime });
-  zip.addFile(configFile, bundledConfigName, { mtime });
+  zip.addFile(compiledConfig, bundledConfigName, { mtime });
   zip.end();
   await finished(zip.outputStream.pipe(createWriteStream(zipPath)));
   const code = files.filter((file) => file.endsWith('.mjs'));
   return {
     function: fn,
     bundleBytes: statSync(outfile).size,
+    coldStartBytes: metafile ? coldStartCode(metafile, outfile).bytes : statSync(outfile).size,
     allCodeBytes: code.reduce((sum, file) => sum + statSync(file).size, 0),
     zipBytes: statSync(zipPath).size,
   };
@@ -189,20 +173,22 @@ async function main(): Promise<void> {
   }
   // Refuse to package a config that would stop every function at cold start, or that is unsafe on
   // the stage it is built for; both before anything is written.
-  const { accessPolicies, eksAccessTarget, parseConfig } = await import('../shared/config');
-  const config = parseConfig(readFileSync(configFile, 'utf8'), configFile);
+  const { accessPolicies, compileConfig, eksAccessTarget, parseConfig } = await import('../shared/config');
+  const configText = readFileSync(configFile, 'utf8');
+  const config = parseConfig(configText, configFile);
   await checkForStage(config, request);
   mkdirSync(distDir, { recursive: true });
+  writeFileSync(compiledConfig, compileConfig(configText, configFile));
   const access = { policies: accessPolicies(config), eks: eksAccessTarget(config) };
   writeFileSync(join(distDir, 'access.json'), `${JSON.stringify(access, null, 2)}\n`);
   const sizes: BundleSize[] = [];
   const requested = request.functions.length > 0 ? request.functions : functionNames;
   for (const fn of requested) sizes.push(await bundle(fn));
   console.log(`config: ${configFile}`);
-  console.log('function    handler.mjs   all code        zip');
+  console.log('function    handler.mjs cold start   all code        zip');
   for (const size of sizes)
     console.log(
-      `${size.function.padEnd(11)} ${kib(size.bundleBytes).padStart(11)} ${kib(size.allCodeBytes).padStart(11)} ${kib(size.zipBytes).padStart(11)}`,
+      `${size.function.padEnd(11)} ${kib(size.bundleBytes).padStart(11)} ${kib(size.coldStartBytes).padStart(10)} ${kib(size.allCodeBytes).padStart(10)} ${kib(size.zipBytes).padStart(10)}`,
     );
   writeFileSync(join(distDir, 'sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
   if (request.serverlessArgs) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { parse, YAMLParseError } from 'yaml';
 import { checkTemplates } from '../templates/template-checks';
 import { ConfigError } from './errors';
+import { parseYamlText, yamlErrorWhere } from './yaml-text';
 import { configFileSchema, type PitcrewConfig } from './file-schema';
 
 /**
@@ -12,9 +12,9 @@ import { configFileSchema, type PitcrewConfig } from './file-schema';
 export function parseConfig(text: string, origin = 'config'): PitcrewConfig {
   let raw: unknown;
   try {
-    raw = parse(text);
+    raw = parseYamlText(text);
   } catch (error) {
-    const where = error instanceof YAMLParseError ? ` at line ${error.linePos?.[0]?.line ?? '?'}` : '';
+    const where = yamlErrorWhere(error);
     throw new ConfigError([{ setting: origin, problem: `is not valid YAML${where}` }]);
   }
   const parsed = configFileSchema.safeParse(raw);

@@ -1,6 +1,7 @@
 export { accessPolicies, eksAccessTarget } from './aws-access';
 export type { PolicyDocument, PolicyStatement } from './aws-access';
 export { createAwsSecretReader } from './aws-secrets';
+export { compileConfig } from './compile';
 export { ConfigError, SecretReadError } from './errors';
 export type { SecretReadReason, SettingProblem } from './errors';
 export { loadConfigFile, parseConfig } from './file';

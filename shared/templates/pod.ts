@@ -1,5 +1,5 @@
 import type { V1Container, V1Pod, V1Secret, V1SecurityContext } from '@kubernetes/client-node';
-import { parse } from 'yaml';
+import { parseYamlText } from '../config/yaml-text';
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import type { CiSource } from '../sources/names';
 import { managedByValue, pitcrewLabels } from './labels';
@@ -80,7 +80,7 @@ export function renderAgentPod(input: AgentPodInput): V1Pod {
   } as V1Pod;
   // A podYaml of only comments parses to null: no overlay. The config loader refuses one that is not
   // a mapping (template-checks.ts), so `merged` is a pod.
-  const overlay: unknown = template.podYaml ? parse(template.podYaml) : undefined;
+  const overlay: unknown = template.podYaml ? parseYamlText(template.podYaml) : undefined;
   const merged = (overlay == null ? generated : mergePodOverlay(generated, overlay)) as V1Pod;
   return enforceIdentity(withSafeContainers(merged), input, labels);
 }

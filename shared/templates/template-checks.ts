@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { parse, YAMLParseError } from 'yaml';
+import { parseYamlText, yamlErrorWhere } from '../config/yaml-text';
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import { podNameFor } from '../requests/identity';
 import { renderAgentPod } from './pod';
@@ -103,9 +103,9 @@ function podYamlProblem(podYaml: string | undefined): string | undefined {
   if (podYaml === undefined) return undefined;
   let overlay: unknown;
   try {
-    overlay = parse(podYaml);
+    overlay = parseYamlText(podYaml);
   } catch (error) {
-    const where = error instanceof YAMLParseError ? ` at line ${error.linePos?.[0]?.line ?? '?'}` : '';
+    const where = yamlErrorWhere(error);
     return `is not valid YAML${where}`;
   }
   if (overlay === null || (typeof overlay === 'object' && !Array.isArray(overlay))) return undefined;

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { readdirSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { compileConfig } from '../../../shared/config';
 import { functionEnv, httpEvent, lambdaContext } from '../../support/lambda';
 import { withBuildLock } from '../../support/template';
 
@@ -10,7 +12,16 @@ const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
 const kubernetesMarker = '/api/v1/namespaces/{namespace}/pods';
 /** A message only cls-hooked (loaded by aws-xray-sdk-core, which Powertools' Tracer imports) has. */
 const xrayMarker = 'ns.run() or ns.bind() must be called first';
+/** A message only the yaml package has. */
+const yamlMarker = 'Implicit keys need to be on a single line';
 
+/**
+ * What each function may load at cold start, in KiB (handler.mjs and its static chunks, as
+ * dist/sizes.json counts them): measured 660-676 KiB on 2026-12-02 after zod/mini and the JSON
+ * config, plus a few KiB of room. A heavy import (classic zod was 443 KiB, yaml 112 KiB) fails this.
+ * Raise a bound only with a reason in docs/performance.md.
+ */
+const coldStartKiB = { webhook: 670, provision: 686, reap: 682, ops: 682 } as const;
 /** handler.mjs and every chunk it imports statically: what a cold start loads before any dynamic import. */
 function staticClosure(entry: string): string[] {
   const seen = new Set<string>();
@@ -26,9 +37,14 @@ function staticClosure(entry: string): string[] {
 }
 
 /** Imports a built bundle in a fresh Node process, as Lambda would, and calls it once. */
-function invokeBundle(fn: string, event: unknown, env: NodeJS.ProcessEnv = {}): unknown {
+function invokeBundle(
+  fn: string,
+  event: unknown,
+  env: NodeJS.ProcessEnv = {},
+  entry = resolve('dist', fn, 'handler.mjs'),
+): unknown {
   const script = `
-    const { handler } = await import(${JSON.stringify(resolve('dist', fn, 'handler.mjs'))});
+    const { handler } = await import(${JSON.stringify(entry)});
     const result = await handler(${JSON.stringify(event)}, ${JSON.stringify(lambdaContext(fn))});
     process.stdout.write('RESULT ' + JSON.stringify(result ?? null));`;
   const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
@@ -49,6 +65,8 @@ function invokeBundle(fn: string, event: unknown, env: NodeJS.ProcessEnv = {}): 
 describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', () => {
   let results: Record<string, unknown>;
   let closures: Record<string, string[]>;
+  /** The webhook's answer when run from a copy of its bundle outside the repository. */
+  let copiedWebhook: unknown;
   /** What the traced invocation sent to a stand-in X-Ray daemon (UDP, as Lambda's). */
   const xrayPackets: string[] = [];
   beforeAll(async () => {
@@ -74,6 +92,26 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
           AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.address().port}`,
         }),
       };
+      // The zip's layout, away from the repository's node_modules: a YAML parser cannot be found.
+      const lambdaRoot = mkdtempSync(join(tmpdir(), 'pitcrew-zip-'));
+      try {
+        cpSync(join('dist', 'webhook'), lambdaRoot, { recursive: true });
+        const minimal = resolve('test/fixtures/config/minimal.yaml');
+        writeFileSync(
+          join(lambdaRoot, 'pitcrew.config.json'),
+          compileConfig(readFileSync(minimal, 'utf8'), minimal),
+        );
+        copiedWebhook = invokeBundle(
+          'webhook',
+          httpEvent({ source: 'gitlab' }),
+          {
+            PITCREW_CONFIG_FILE: join(lambdaRoot, 'pitcrew.config.json'),
+          },
+          join(lambdaRoot, 'handler.mjs'),
+        );
+      } finally {
+        rmSync(lambdaRoot, { recursive: true, force: true });
+      }
     });
     // The kernel kept the packets while the child ran; give the socket a moment to read them.
     await new Promise((read) => setTimeout(read, 300));
@@ -90,6 +128,37 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
     // subsegment reaches the daemon.
     expect(results.tracedWebhook).toEqual(results.webhook);
     expect(xrayPackets.some((packet) => packet.includes('"## handler.handler"'))).toBe(true);
+  });
+
+  it('stay under their cold-start size bounds, and ship no YAML parser', () => {
+    const sizes = JSON.parse(readFileSync('dist/sizes.json', 'utf8')) as {
+      function: string;
+      coldStartBytes: number;
+    }[];
+    const over = functionNames.flatMap((fn) => {
+      const kib = (sizes.find((entry) => entry.function === fn)?.coldStartBytes ?? Infinity) / 1024;
+      return kib > coldStartKiB[fn] ? [`${fn}: ${kib.toFixed(1)} KiB > ${coldStartKiB[fn]} KiB`] : [];
+    });
+    expect(over).toEqual([]);
+    for (const fn of functionNames) {
+      const shipped = [
+        ...closures[fn]!,
+        ...readdirSync(join('dist', fn, 'chunks'))
+          .filter((name) => name.endsWith('.mjs'))
+          .map((name) => join('dist', fn, 'chunks', name)),
+      ];
+      expect({ fn, yaml: shipped.some((file) => readFileSync(file, 'utf8').includes(yamlMarker)) }).toEqual({
+        fn,
+        yaml: false,
+      });
+    }
+  });
+
+  it('start from the bundled JSON config with no node_modules to fall back on, as in the Lambda zip', () => {
+    expect(copiedWebhook).toMatchObject({ statusCode: 404 });
+    expect(JSON.parse((copiedWebhook as { body: string }).body)).toMatchObject({
+      error: expect.stringContaining('gitlab'),
+    });
   });
 
   it('load the X-Ray SDK only when tracing is on: its async hook would tax every call otherwise', () => {

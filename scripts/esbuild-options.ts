@@ -1,0 +1,78 @@
+/**
+ * The esbuild settings every Lambda bundle is built with (scripts/build.ts), shared with the bench's
+ * baselines (bench/measures/cold-start.ts) so that the two are compared like for like, and what a
+ * cold start loads of a build's output.
+ */
+import type { BuildOptions, Metafile } from 'esbuild';
+
+// Some bundled dependencies are CommonJS and call `require`; ESM output has none, so give it one.
+const requireShim =
+  "import { createRequire as __pitcrewCreateRequire } from 'node:module'; const require = __pitcrewCreateRequire(import.meta.url);";
+
+/** Minified ESM for node20 with source maps; dynamic imports split into chunks loaded only when called. */
+export function lambdaBuildOptions(entry: string, outdir: string): BuildOptions {
+  return {
+    entryPoints: { handler: entry },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    // The Kubernetes client, EKS and Secrets Manager clients sit behind dynamic imports: as chunks,
+    // a function that never calls them (the webhook never reaches the cluster) never loads them.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    minify: true,
+    sourcemap: true,
+    // The AWS SDK is bundled on purpose: the deployed code runs the SDK version the tests ran.
+    banner: { js: requireShim },
+    legalComments: 'none',
+    logLevel: 'warning',
+    metafile: true,
+  };
+}
+
+export interface ColdStartCode {
+  /** The entry file and every chunk it imports statically, transitively: what a cold start loads. */
+  readonly files: readonly string[];
+  readonly bytes: number;
+  /** Bytes in those files by npm package (`(own code)` for the project's), largest first. */
+  readonly byPackage: readonly { readonly name: string; readonly bytes: number }[];
+}
+
+/**
+ * What a cold start loads of one build: `import` statements are followed from the entry, dynamic
+ * `import()`s are not (they load on first use). Chunks shared between the entry and a dynamic import
+ * are loaded at cold start, so they count.
+ */
+export function coldStartCode(metafile: Metafile, entryOutput: string): ColdStartCode {
+  const outputs = metafile.outputs;
+  const files = new Set<string>();
+  const pending = [entryOutput];
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    const output = outputs[file];
+    if (files.has(file) || !output) continue;
+    files.add(file);
+    for (const imported of output.imports)
+      if (imported.kind === 'import-statement' && !imported.external) pending.push(imported.path);
+  }
+  const byPackage = new Map<string, number>();
+  let bytes = 0;
+  for (const file of files) {
+    const output = outputs[file];
+    if (!output) continue;
+    bytes += output.bytes;
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const name = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input)?.[1] ?? '(own code)';
+      byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+    }
+  }
+  return {
+    files: [...files],
+    bytes,
+    byPackage: [...byPackage.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, packageBytes]) => ({ name, bytes: packageBytes })),
+  };
+}
