@@ -1,5 +1,5 @@
 export { createRuntime } from './runtime';
 export type { Runtime, RuntimeOptions } from './runtime';
-export { createSourceRegistry, createWebhookRegistry } from './sources';
+export { createWebhookRegistry } from './sources';
 export type { SecretLookup } from './sources';
 export { createReapPorts } from './reap-ports';

@@ -12,7 +12,7 @@ import { createQueueClient } from '../queue/client';
 import { createStateClient } from '../state/client';
 import type { SourceRegistry } from '../sources/types';
 import type { WebhookRegistry } from '../webhook/receive-webhook';
-import { createSourceRegistry, createWebhookRegistry } from './sources';
+import { createWebhookRegistry } from './sources';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -83,8 +83,9 @@ export async function createRuntime(
   };
   // The webhook resolves only webhook secrets (its role may read no more) and builds no API adapter:
   // it verifies and parses, and never calls a CI.
-  const apiSources = (): SourceRegistry =>
-    fn === 'webhook' ? {} : createSourceRegistry(config.sources, secretOf);
+  // Loaded only by the functions that call a CI: the webhook's bundle does not hold the API adapters.
+  const api = fn === 'webhook' ? undefined : await import('./api-sources');
+  const apiSources = (): SourceRegistry => api?.createSourceRegistry(config.sources, secretOf) ?? {};
   const sources = apiSources();
   const webhooks = createWebhookRegistry(config.sources, secretOf);
 

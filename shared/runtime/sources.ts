@@ -1,72 +1,15 @@
 import { ConfigError } from '../config/errors';
 import type { PitcrewConfig, SecretRef } from '../config/file-schema';
 import { webhookSecretEntries } from '../config/secret-entries';
-import { createGenericSource, createGenericWebhookReceiver } from '../sources/generic';
-import { createGithubSource, createGithubWebhookReceiver } from '../sources/github';
-import { createJenkinsSource, createJenkinsWebhookReceiver } from '../sources/jenkins';
+import { createGenericWebhookReceiver } from '../sources/generic';
+import { createGithubWebhookReceiver } from '../sources/github/webhook';
+import { createJenkinsWebhookReceiver } from '../sources/jenkins/webhook';
 import { ciSources, type CiSource } from '../sources/names';
-import type { SourceRegistry, WebhookReceiver } from '../sources/types';
+import type { WebhookReceiver } from '../sources/types';
 import type { ConfiguredWebhook, WebhookRegistry } from '../webhook/receive-webhook';
 
 /** A secret's value, already resolved, by the config key it sits at. */
 export type SecretLookup = (ref: SecretRef, where: string) => string;
-
-/**
- * One API adapter per configured CI, keyed by source name, built over resolved secrets (API tokens,
- * App keys). The webhook function never builds these. Adding a CI means one more entry here and in
- * `sourceSecretEntries` (shared/config), and one folder under shared/sources.
- */
-export function createSourceRegistry(
-  sources: PitcrewConfig['sources'],
-  secretOf: SecretLookup,
-): SourceRegistry {
-  const registry: SourceRegistry = {};
-  if (sources.github) {
-    const github = sources.github;
-    const auth =
-      'token' in github.auth
-        ? { kind: 'token' as const, token: secretOf(github.auth.token, 'sources.github.auth.token') }
-        : {
-            kind: 'app' as const,
-            appId: github.auth.app.appId,
-            privateKey: secretOf(github.auth.app.privateKey, 'sources.github.auth.app.privateKey'),
-            installationId: github.auth.app.installationId,
-          };
-    registry.github = {
-      adapter: createGithubSource({
-        apiUrl: github.apiUrl,
-        auth,
-        runnerScope: github.runnerScope,
-        runnerGroupId: github.runnerGroupId,
-        pollRepositories: github.pollRepositories,
-        allowPublicRepositories: github.allowPublicRepositories,
-      }),
-    };
-  }
-  if (sources.jenkins) {
-    const jenkins = sources.jenkins;
-    registry.jenkins = {
-      adapter: createJenkinsSource({
-        url: jenkins.url,
-        user: jenkins.user,
-        apiToken: secretOf(jenkins.apiToken, 'sources.jenkins.apiToken'),
-        tunnel: jenkins.tunnel,
-        pollQueue: jenkins.pollQueue,
-      }),
-    };
-  }
-  if (sources.generic) {
-    const generic = sources.generic;
-    registry.generic = {
-      adapter: createGenericSource({
-        agentToken: generic.agentToken
-          ? secretOf(generic.agentToken, 'sources.generic.agentToken')
-          : undefined,
-      }),
-    };
-  }
-  return registry;
-}
 
 /**
  * The webhook side of each configured CI: its receiver (built from settings alone, never from API
