@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { PurgeQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { lambdaContext } from '../../infra/local/dev/lambda-context';
@@ -10,7 +10,7 @@ import type { Row } from '../lib/report';
 
 const warmup = 20;
 /** What the bare sequence below makes per event. */
-const bareCalls = { dynamo: 3, sqs: 1 };
+const bareCalls = { dynamo: 2, sqs: 1 };
 const samples = 300;
 
 function githubQueued(jobId: number, secret: string) {
@@ -72,9 +72,10 @@ export async function measureWebhook(system: BenchSystem): Promise<{ rows: Row[]
     sqs: (system.sqs.calls.length - callsBefore.sqs) / (warmup + samples),
   };
 
-  // The same calls, bare, in the handler's order (shared/webhook/receive-webhook.ts): read the
-  // delivery marker, put the request record (conditional), send the message, put the marker.
-  if (perEvent.dynamo !== bareCalls.dynamo || perEvent.sqs !== bareCalls.sqs)
+  // The same calls, bare, in the handler's order (shared/webhook/receive-webhook.ts): put the request
+  // record (conditional), send the message, put the delivery marker.
+  // The backlog count (a Query, reused for 5 s: shared/webhook/backlog.ts) adds a fraction per event.
+  if (Math.abs(perEvent.dynamo - bareCalls.dynamo) > 0.1 || perEvent.sqs !== bareCalls.sqs)
     throw new Error(
       `the webhook makes ${perEvent.dynamo} DynamoDB and ${perEvent.sqs} SQS calls per event, the bare sequence ${bareCalls.dynamo} and ${bareCalls.sqs}: update it`,
     );
@@ -86,9 +87,6 @@ export async function measureWebhook(system: BenchSystem): Promise<{ rows: Row[]
   for (let index = 0; index < warmup + samples; index++) {
     const id = `bare-${randomUUID()}`;
     const started = performance.now();
-    await db.send(
-      new GetCommand({ TableName: table, Key: keys.delivery('github', id), ConsistentRead: true }),
-    );
     await db.send(
       new PutCommand({
         TableName: table,
@@ -134,7 +132,7 @@ export async function measureWebhook(system: BenchSystem): Promise<{ rows: Row[]
         metric: 'bare AWS calls p50',
         value: round(bareP50),
         unit: 'ms',
-        note: `${perEvent.dynamo} DynamoDB + ${perEvent.sqs} SQS calls per event, made bare`,
+        note: `${bareCalls.dynamo} DynamoDB + ${bareCalls.sqs} SQS calls per event, made bare (the handler: ${round(perEvent.dynamo, 2)} DynamoDB, with its backlog count every 5 s)`,
       },
       {
         measure: 'webhook handler',

@@ -14,6 +14,11 @@ export interface EnqueuePorts {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
   readonly now: () => Date;
+  /**
+   * For a webhook: the answer to give when this very delivery was handled before (its marker is
+   * set). Asked only when the build is known already, so a CI's retry is not acted on twice.
+   */
+  readonly duplicateOf?: () => Promise<WebhookOutcome | undefined>;
 }
 
 /**
@@ -31,6 +36,8 @@ export async function enqueueBuild(event: BuildEvent, ports: EnqueuePorts): Prom
   });
   if (!created.created) {
     const { existing } = created;
+    const duplicate = await ports.duplicateOf?.();
+    if (duplicate) return duplicate;
     // Queued and holding nothing: its message may never have been sent (a failed send, a crash), so
     // send it again. Provisioning is idempotent, so a second message costs nothing.
     if (existing.status !== 'queued' || existing.holdsSlot) {

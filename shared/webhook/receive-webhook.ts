@@ -143,15 +143,25 @@ function admit(request: WebhookRequest, ports: WebhookPorts): Admission {
 const wouldRecord = (event: BuildEvent, ports: WebhookPorts): boolean =>
   event.action === 'queued' && matchTemplate(ports.templates, event.source, event.labels).kind !== 'none';
 
-/** A verified event: the delivery's dedupe, the backlog cap, then the action. */
+/**
+ * A verified event: the delivery's dedupe, the backlog cap, then the action. A queued build a
+ * template serves is recorded first (its request's conditional write is a dedupe of its own: a
+ * known build stops there), and the delivery marker is read only when that write finds the build
+ * known or the backlog is full, so a new build costs two DynamoDB writes and one SendMessage.
+ */
 async function handle(admitted: Admitted, ports: WebhookPorts): Promise<WebhookOutcome> {
   const { event, configured, dedupeKey, secretIndex } = admitted;
-  if (await ports.deliveries.seen(event.source, dedupeKey)) {
-    return { kind: 'ignored', reason: `delivery ${event.deliveryId} was already received` };
-  }
-  // Checked before anything is written: past the cap, a flood costs one read and one cached count.
-  // After the dedupe, so the retry of a delivery already taken is told so, not told to retry.
-  if (wouldRecord(event, ports) && (await ports.backlog.isFull(event.source, configured.maxBacklog))) {
+  const received = (): Promise<boolean> => ports.deliveries.seen(event.source, dedupeKey);
+  const duplicate: WebhookOutcome = {
+    kind: 'ignored',
+    reason: `delivery ${event.deliveryId} was already received`,
+  };
+  const recordsFirst = wouldRecord(event, ports);
+  if (!recordsFirst && (await received())) return duplicate;
+  // Checked before anything is written: past the cap, a flood costs one cached count and one read.
+  // The retry of a delivery already taken is told so, not told to retry.
+  if (recordsFirst && (await ports.backlog.isFull(event.source, configured.maxBacklog))) {
+    if (await received()) return duplicate;
     ports.logger.warn('backlog full; answered 429, nothing recorded', {
       source: event.source,
       jobKey: event.jobKey,
@@ -163,7 +173,13 @@ async function handle(admitted: Admitted, ports: WebhookPorts): Promise<WebhookO
       problem: `${event.source} has ${configured.maxBacklog} or more builds waiting (maxBacklog); retry later`,
     };
   }
-  const outcome = await actOn(event, ports);
+  const outcome = recordsFirst
+    ? await enqueueBuild(event, {
+        ...ports,
+        duplicateOf: async () => ((await received()) ? duplicate : undefined),
+      })
+    : await actOn(event, ports);
+  if (outcome === duplicate) return duplicate;
   if (outcome.kind === 'accepted') ports.backlog.admitted(event.source);
   // Remembered only once handled, so a delivery whose handling failed half-way (or whose marker
   // write was applied but answered with an error) is handled again when the CI retries it, never

@@ -8,7 +8,8 @@ import { receiveWebhook, type BacklogGate, type WebhookPorts } from '../../../sh
 
 /**
  * The order receiveWebhook keeps, with every port recording its calls: nothing is read or written
- * before the signature and the trust policy pass, the dedupe comes before the backlog cap, and a
+ * before the signature and the trust policy pass, a new queued build costs two DynamoDB writes (its
+ * request, then its delivery marker), a duplicate is told so even past the backlog cap, and a
  * refusal of any kind writes nothing. (The same paths run on the real servers in
  * integration/reliability/webhook-trust; these show the order itself.)
  */
@@ -28,7 +29,7 @@ templates:
   - { name: gh, source: github, labels: [self-hosted] }
 `);
 
-function portsWith(options: { full?: boolean; seen?: boolean } = {}) {
+function portsWith(options: { full?: boolean; seen?: boolean; known?: boolean } = {}) {
   const calls: string[] = [];
   const record =
     (name: string) =>
@@ -47,7 +48,10 @@ function portsWith(options: { full?: boolean; seen?: boolean } = {}) {
     remember: async (source: string, key: string) => record('deliveries.remember')(source, key),
   } as unknown as DeliveryStore;
   const requests = {
-    createIfAbsent: async () => (record('requests.createIfAbsent')(), { created: true }),
+    createIfAbsent: async () => (
+      record('requests.createIfAbsent')(),
+      options.known ? { created: false, existing: { status: 'queued', holdsSlot: false } } : { created: true }
+    ),
   } as unknown as RequestStore;
   const sqs = { send: async () => (record('sqs.send')(), { MessageId: 'm-1' }) } as unknown as SQSClient;
   const ports: WebhookPorts = {
@@ -112,20 +116,51 @@ describe('receiveWebhook: what it touches, in which order', () => {
     expect(calls).toEqual([]);
   });
 
-  it('dedupes, checks the backlog, records, enqueues, then remembers the delivery by id and body digest', async () => {
+  it('a new queued build: checks the backlog, records, enqueues, then remembers the delivery by id and body digest (two DynamoDB writes)', async () => {
     const { ports, calls } = portsWith();
     // Signed with the old secret of the rotation list: still verifies.
     expect(await receiveWebhook(request(generic('queued'), 'old-secret'), ports)).toMatchObject({
       kind: 'accepted',
     });
     expect(calls).toEqual([
-      expect.stringMatching(/^deliveries\.seen d-1#[0-9a-f]{16}$/),
       'backlog.isFull',
       'requests.createIfAbsent',
       'sqs.send',
       'backlog.admitted',
       expect.stringMatching(/^deliveries\.remember d-1#[0-9a-f]{16}$/),
     ]);
+  });
+
+  it("reads the delivery marker when the build is known: the CI's retry is told it is a duplicate, and nothing is sent", async () => {
+    const retry = portsWith({ known: true, seen: true });
+    expect(await receiveWebhook(request(generic('queued')), retry.ports)).toMatchObject({
+      kind: 'ignored',
+      reason: 'delivery d-1 was already received',
+    });
+    expect(retry.calls).toEqual([
+      'backlog.isFull',
+      'requests.createIfAbsent',
+      expect.stringMatching(/^deliveries\.seen d-1#[0-9a-f]{16}$/),
+    ]);
+    // Another delivery of a build still queued: its message is sent again (its first may be lost).
+    const another = portsWith({ known: true });
+    expect(await receiveWebhook(request(generic('queued')), another.ports)).toMatchObject({
+      kind: 'ignored',
+      reason: expect.stringContaining('sent again'),
+    });
+    expect(another.calls).toEqual([
+      'backlog.isFull',
+      'requests.createIfAbsent',
+      expect.stringMatching(/^deliveries\.seen/),
+      'sqs.send',
+      expect.stringMatching(/^deliveries\.remember/),
+    ]);
+  });
+
+  it('dedupes other events first', async () => {
+    const { ports, calls } = portsWith({ seen: true });
+    expect(await receiveWebhook(request(generic('started')), ports)).toMatchObject({ kind: 'ignored' });
+    expect(calls).toEqual([expect.stringMatching(/^deliveries\.seen d-1#/)]);
   });
 
   it('remembers another body under the same delivery id apart (an unsigned id cannot shadow a delivery)', async () => {
@@ -136,7 +171,9 @@ describe('receiveWebhook: what it touches, in which order', () => {
       request(JSON.stringify({ action: 'queued', job: { id: 'build-2', labels: ['linux'] } })),
       second.ports,
     );
-    expect(first.calls[0]).not.toEqual(second.calls[0]);
+    const marker = (calls: string[]) => calls.find((call) => call.startsWith('deliveries.remember'));
+    expect(marker(first.calls)).toBeDefined();
+    expect(marker(first.calls)).not.toEqual(marker(second.calls));
   });
 
   it('answers a full backlog with 429 and writes nothing', async () => {
@@ -145,7 +182,7 @@ describe('receiveWebhook: what it touches, in which order', () => {
       kind: 'backlog-full',
       retryAfterSeconds: 60,
     });
-    expect(calls).toEqual([expect.stringMatching(/^deliveries\.seen/), 'backlog.isFull']);
+    expect(calls).toEqual(['backlog.isFull', expect.stringMatching(/^deliveries\.seen/)]);
   });
 
   it('tells a duplicate so even with a full backlog, and leaves a job no template serves out of the cap', async () => {
@@ -153,7 +190,7 @@ describe('receiveWebhook: what it touches, in which order', () => {
     expect(await receiveWebhook(request(generic('queued')), duplicate.ports)).toMatchObject({
       kind: 'ignored',
     });
-    expect(duplicate.calls).toEqual([expect.stringMatching(/^deliveries\.seen/)]);
+    expect(duplicate.calls).toEqual(['backlog.isFull', expect.stringMatching(/^deliveries\.seen/)]);
     const unserved = portsWith({ full: true });
     expect(await receiveWebhook(request(generic('queued', ['windows'])), unserved.ports)).toMatchObject({
       kind: 'ignored',
