@@ -5,6 +5,7 @@
  * each figure. `npm run bench -- webhook burst` runs only the named measures.
  */
 import { execFileSync } from 'node:child_process';
+import { writeCharts } from './lib/charts';
 import { publish, type Row } from './lib/report';
 import { startBenchSystem } from './lib/system';
 import { measureBurst } from './measures/burst';
@@ -64,6 +65,10 @@ async function main(): Promise<void> {
     await system.close();
   }
   const file = publish(rows, { ...details, totalSeconds: (performance.now() - began) / 1000, provisioners });
+  // The charts of the measures that ran (docs/images/bench-*.svg); `npm run bench:charts` redraws them all.
+  await writeCharts({ bench: details }, { onlyMeasured: true, say }).catch((error: unknown) =>
+    say(`charts: not drawn: ${String(error)}`),
+  );
   say(`done in ${((performance.now() - began) / 1000).toFixed(0)} s; results in ${file}`);
 }
 

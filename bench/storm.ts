@@ -29,6 +29,7 @@ import { startFakeGithub } from '../test/fakes/github-api';
 import { startFakeJenkins } from '../test/fakes/jenkins-api';
 import { httpEvent, lambdaContext } from '../test/support/lambda';
 import { brokenPromises, runStorm, startStormFaults, type StormReport } from '../test/support/storm';
+import { writeCharts } from './lib/charts';
 
 const { values } = parseArgs({
   options: {
@@ -224,11 +225,20 @@ async function main(): Promise<void> {
   // One file per kind of run, overwritten by each run and kept in git: the figures docs/reliability.md quotes.
   const file = join(resultsDir, faults ? 'storm-faults-latest.json' : 'storm-latest.json');
   const broken = brokenPromises(report);
-  writeFileSync(
-    file,
-    `${JSON.stringify({ measure: faults ? 'storm-faults' : 'storm', at: new Date().toISOString(), machine, options: { size, seed, globalCap, templateCap, faults: faults?.rates ?? false }, broken, report }, null, 2)}\n`,
-  );
+  const document = {
+    measure: faults ? 'storm-faults' : 'storm',
+    at: new Date().toISOString(),
+    machine,
+    options: { size, seed, globalCap, templateCap, faults: faults?.rates ?? false },
+    broken,
+    report,
+  };
+  writeFileSync(file, `${JSON.stringify(document, null, 2)}\n`);
   log(`storm: results in ${file}`);
+  // docs/images/storm.svg or storm-faults.svg: live pods, slots and caps over the run.
+  await writeCharts(faults ? { stormFaults: document } : { storm: document }, { say: log }).catch(
+    (error: unknown) => log(`charts: not drawn: ${String(error)}`),
+  );
   for (const promise of broken) log(`storm: BROKEN: ${promise}`);
 
   db.destroy();

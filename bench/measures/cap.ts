@@ -2,6 +2,7 @@ import type { BenchSystem } from '../lib/system';
 import { round } from '../lib/stats';
 import type { Row } from '../lib/report';
 import { queueBurst } from '../lib/builds';
+import { stepSeries, type Point } from '../lib/charts';
 
 const builds = 500;
 const template = 'bench-capped';
@@ -31,9 +32,13 @@ export async function measureCap(
   })();
   // The builds whose pod has not yet come and gone; checked after every pod event.
   const remaining = new Set(requestIds);
+  // Live pods after every change, for the chart.
+  const live: Point[] = [];
   try {
     await system.pods.until(
       () => {
+        const now = system.pods.live(template);
+        if (now !== live.at(-1)?.[1]) live.push([performance.now() - started, now]);
         for (const requestId of remaining)
           if (system.pods.byRequest.get(requestId)?.gone) remaining.delete(requestId);
         return remaining.size === 0;
@@ -74,6 +79,14 @@ export async function measureCap(
         note: 'must be 0',
       },
     ],
-    details: { builds, cap, maxLive, drainSeconds, reaperRuns },
+    details: {
+      builds,
+      cap,
+      maxLive,
+      drainSeconds,
+      reaperRuns,
+      // Live pods over time, [ms since the start, the most in each slice], for docs/images/bench-cap.svg.
+      series: { live: stepSeries(live, drainSeconds * 1000) },
+    },
   };
 }

@@ -5,10 +5,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pollOnce, type SqsHandler } from '../../infra/local/dev/sqs-poller';
 import { silentLogger } from '../../shared/ports/logger';
 import { readProvisionMessage } from '../../shared/queue';
-import { createAwsSecretReader, createSecretResolver } from '../../shared/config';
+import {
+  createAwsSecretReader,
+  createSecretResolver,
+  resolveSecrets,
+  sourceSecretEntries,
+} from '../../shared/config';
 import { reap, type ReapReport } from '../../shared/reap';
 import { isTerminal, podNameFor, type RequestRecord } from '../../shared/requests';
 import { createReapPorts, createRuntime, type Runtime } from '../../shared/runtime';
+import { createSourceRegistry } from '../../shared/runtime/api-sources';
 import { connectAgents } from '../../shared/runtime/cluster-agents';
 import { createCapacityStore, keys, type CapacityStore, type RequestStore } from '../../shared/state';
 import { managedSelector, pitcrewLabels } from '../../shared/templates';
@@ -20,6 +26,7 @@ import { crashPoints, freezingReapPorts, provisionPortsOver, runDyingContainer }
 import { adminKubeConfig, steerPod } from './kube';
 import { startKubeFaultProxy, type KubeFaultProxy, type KubeFaultRule } from './kube-fault-proxy';
 import type { ProvisioningSystem } from './provisioning';
+import { stepSeries } from '../../bench/lib/charts';
 
 /**
  * A storm of CI traffic against the real handlers and servers: many queued builds, some delivered
@@ -188,6 +195,24 @@ export interface StormReport {
   readonly counterRepairs: number;
   /** By kind; empty for a storm without faults. */
   readonly faults: Readonly<Record<string, FaultCount>>;
+  /** The live pods and slots over the storm, for its chart (bench/lib/charts.ts). */
+  readonly timeline: StormTimeline;
+}
+
+/**
+ * Each a step function over the storm, as [ms since it began, value], at most about 200 points:
+ * the highest value in each slice of the run (bench/lib/charts.ts stepSeries), so no peak is lost.
+ */
+export interface StormTimeline {
+  /** Live agents of builds the CI still wants (what the caps bound), at every change the watch saw. */
+  readonly livePods: [number, number][];
+  /** Every live pod, also agents of builds that just ended, not yet deleted. */
+  readonly livePodsWithEnded: [number, number][];
+  /** Live agents of builds still wanted, by template. */
+  readonly livePodsByTemplate: Readonly<Record<string, [number, number][]>>;
+  /** Slots held by the global counter, read every 200 ms. */
+  readonly slots: [number, number][];
+  readonly caps: { readonly global: number; readonly templates: Readonly<Record<string, number>> };
 }
 
 /**
@@ -355,9 +380,10 @@ export async function startStormFaults(
 
 /**
  * A function's runtime, as its handler builds it at cold start (createRuntime), but with the cluster
- * client connected through this module's own imports: createRuntime loads the cluster side with a
- * dynamic import, which under jest (once a test has re-imported handlers) is a second copy of
- * shared/cluster whose error classes the provision and reap code of this module would not recognise.
+ * client and the CI adapters made through this module's own imports: createRuntime loads both with
+ * dynamic imports, which under jest (once a test has re-imported handlers) are second copies of
+ * shared/cluster and shared/sources whose error classes the provision and reap code of this module
+ * would not recognise (a CI's 503 taken for a refusal).
  */
 async function runtimeOf(
   fn: 'provision' | 'reap',
@@ -371,7 +397,9 @@ async function runtimeOf(
     maxAgeSeconds: runtime.config.secrets.maxAgeSeconds,
   });
   const agents = await connectAgents(runtime.config.cluster, { secrets, region: runtime.settings.region });
-  return { ...runtime, agents: () => agents };
+  const values = await resolveSecrets(secrets, sourceSecretEntries(runtime.config.sources, 'all'));
+  const sources = createSourceRegistry(runtime.config.sources, (_ref, where) => values.get(where) ?? '');
+  return { ...runtime, sources, agents: () => agents };
 }
 
 /**
@@ -727,6 +755,15 @@ export async function runStorm(system: StormSystem, options: StormOptions): Prom
 
   // ---- the cluster, seen through one watch -------------------------------------------------------
   const pods = new Map<string, V1Pod>();
+  // Every change of the live pods and every read of the slots, over time, for the report's timeline.
+  const samples = {
+    live: [] as [number, number][],
+    liveAll: [] as [number, number][],
+    byTemplate: Object.fromEntries(
+      Object.keys(system.caps.templates).map((template): [string, [number, number][]] => [template, []]),
+    ),
+    slots: [] as [number, number][],
+  };
   const caps = {
     samples: 0,
     over: 0,
@@ -767,6 +804,11 @@ export async function runStorm(system: StormSystem, options: StormOptions): Prom
     if (overCaps(all).over) caps.overAll += 1;
     for (const [template, count] of Object.entries(checked.byTemplate))
       caps.maxByTemplate[template] = Math.max(caps.maxByTemplate[template] ?? 0, count);
+    const at = Date.now() - started;
+    samples.live.push([at, wanted.length]);
+    samples.liveAll.push([at, all.length]);
+    for (const template of new Set([...Object.keys(samples.byTemplate), ...Object.keys(checked.byTemplate)]))
+      (samples.byTemplate[template] ??= []).push([at, checked.byTemplate[template] ?? 0]);
   }
 
   const startedPods = new Set<string>();
@@ -870,6 +912,7 @@ export async function runStorm(system: StormSystem, options: StormOptions): Prom
     while (running) {
       const counters = await system.capacity.readCounters().catch(() => undefined);
       if (counters) {
+        samples.slots.push([Date.now() - started, counters.global]);
         slots.samples += 1;
         slots.max = Math.max(slots.max, counters.global);
         const over =
@@ -1000,6 +1043,7 @@ export async function runStorm(system: StormSystem, options: StormOptions): Prom
     (record, index) => record?.status === 'failed' && !failedByItsAgent(record, builds[index]),
   );
   const deadLetters = await readDeadLetters(system);
+  const durationMs = Date.now() - started;
   const report: StormReport = {
     builds: builds.length,
     seed,
@@ -1012,7 +1056,7 @@ export async function runStorm(system: StormSystem, options: StormOptions): Prom
     webhooks: counts.webhooks,
     webhookErrors: counts.webhookErrors,
     webhooksGivenUp: counts.givenUp,
-    durationMs: Date.now() - started,
+    durationMs,
     settled,
     ranOnce: should.filter((state) => state.starts === 1).length,
     neverRan: should.filter((state) => state.starts === 0).map((state) => state.requestId),
@@ -1049,6 +1093,18 @@ export async function runStorm(system: StormSystem, options: StormOptions): Prom
     reapSkipped: counts.skipped,
     counterRepairs: counts.repairs,
     faults: faultCounts,
+    timeline: {
+      livePods: stepSeries(samples.live, durationMs),
+      livePodsWithEnded: stepSeries(samples.liveAll, durationMs),
+      livePodsByTemplate: Object.fromEntries(
+        Object.entries(samples.byTemplate).map(([template, points]) => [
+          template,
+          stepSeries(points, durationMs),
+        ]),
+      ),
+      slots: stepSeries(samples.slots, durationMs),
+      caps: system.caps,
+    },
   };
   return report;
 }

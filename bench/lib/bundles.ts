@@ -1,0 +1,40 @@
+import { build } from 'esbuild';
+import { join } from 'node:path';
+import { coldStartCode, lambdaBuildOptions, type ColdStartCode } from '../../scripts/esbuild-options';
+
+export const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
+export type FunctionName = (typeof functionNames)[number];
+
+export interface BuiltEntry extends ColdStartCode {
+  /** The entry file, to import in a fresh process. */
+  readonly entryFile: string;
+}
+
+/** Builds one entry with the Lambda bundles' esbuild settings into `outdir`. */
+export async function buildEntry(entry: string, outdir: string): Promise<BuiltEntry> {
+  const { metafile } = await build({ ...lambdaBuildOptions(entry, outdir), sourcemap: false });
+  // The metafile names outputs relative to the working directory.
+  const output = Object.entries(metafile?.outputs ?? {}).find(([, info]) => info.entryPoint === entry)?.[0];
+  if (!metafile || !output) throw new Error(`esbuild gave no metafile entry for ${entry}`);
+  return { entryFile: join(outdir, 'handler.mjs'), ...coldStartCode(metafile, output) };
+}
+
+/** A function's handler, and its baseline: the same AWS SDK clients, Powertools and middy, nothing else. */
+export const entryOf = (fn: FunctionName): string => join('functions', fn, 'handler.ts');
+export const baselineOf = (fn: FunctionName): string => join('bench', 'baselines', `${fn}.ts`);
+
+/**
+ * The service libraries a build loads at cold start: AWS SDK clients and lib-*, Powertools
+ * utilities (commons, shared by them all, left out) and middy. A function and its baseline must
+ * load the same ones (test/unit/bench/baselines.test.ts).
+ */
+export const serviceLibraries = (code: ColdStartCode): string[] =>
+  code.byPackage
+    .map(({ name }) => name)
+    .filter(
+      (name) =>
+        /^@aws-sdk\/(client|lib)-/.test(name) ||
+        (name.startsWith('@aws-lambda-powertools/') && name !== '@aws-lambda-powertools/commons') ||
+        name.startsWith('@middy/'),
+    )
+    .sort();
