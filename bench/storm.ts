@@ -1,13 +1,15 @@
 /**
  * The full-size storm (docs/reliability.md): 2,000 builds through the real webhook, provision and
  * reap handlers (three provisioners, two reapers, each its own cold start) against servers started
- * for this run, with the CI simulator of test/support/storm.ts. Prints a table and writes JSON to
- * bench/results/storm-latest.json. `npm run bench:storm -- --builds 500 --seed 3` for another size or seed.
+ * for this run, with the CI simulator of infra/local/stand-ins/storm.ts. Prints a table and writes
+ * JSON to bench/results/storm-latest.json. `npm run bench:storm -- --builds 500 --seed 3` for another
+ * size or seed.
  *
  * `--faults`: the same storm with the infrastructure failing under it for its whole length (fault
  * proxies in front of the API server, DynamoDB and SQS, a provision container dying at each crash
- * point, a reaper frozen past its lease, GitHub and Jenkins failing for a while; test/support/storm.ts
- * startStormFaults), every decision drawn from the seed; JSON to bench/results/storm-faults-latest.json.
+ * point, a reaper frozen past its lease, GitHub and Jenkins failing for a while;
+ * infra/local/stand-ins/storm.ts startStormFaults), every decision drawn from the seed; JSON to
+ * bench/results/storm-faults-latest.json.
  *
  * Not a test: it asserts nothing and exits 1 only if the run broke one of Pitcrew's promises.
  */
@@ -25,10 +27,10 @@ import { startLocalServers } from '../infra/local/servers';
 import type { ReapReport } from '../shared/reap';
 import { signedHeadersFor } from '../shared/sources';
 import { createCapacityStore, createRequestStore, createStateClient } from '../shared/state';
-import { startFakeGithub } from '../test/fakes/github-api';
-import { startFakeJenkins } from '../test/fakes/jenkins-api';
-import { httpEvent, lambdaContext } from '../test/support/lambda';
-import { brokenPromises, runStorm, startStormFaults, type StormReport } from '../test/support/storm';
+import { startFakeGithub } from '../infra/local/stand-ins/github-api';
+import { startFakeJenkins } from '../infra/local/stand-ins/jenkins-api';
+import { httpEvent, lambdaContext } from '../infra/local/stand-ins/lambda';
+import { brokenPromises, runStorm, startStormFaults, type StormReport } from '../infra/local/stand-ins/storm';
 import { writeCharts } from './lib/charts';
 
 const { values } = parseArgs({
@@ -81,7 +83,7 @@ async function main(): Promise<void> {
     : undefined;
   if (faults) log(`storm: faults on, seed ${seed}`);
   // The visibility timeout of the tests (1 s), not AWS's 180 s: a retried message comes back at once.
-  // With faults, longer than the dying container's timeout (storm.ts stormFaultRates), as on AWS.
+  // With faults, longer than the dying container's timeout (stand-ins/storm.ts stormFaultRates), as on AWS.
   const resources = await createLocalAwsResources(endpoints, 'storm', {
     visibilityTimeoutSeconds: faults?.rates.sqs.visibilityTimeoutSeconds ?? 1,
   });
@@ -100,7 +102,7 @@ async function main(): Promise<void> {
         webhookSecret: { value: secrets.github },
         apiUrl: github.url,
         auth: { token: { value: tokens.github } },
-        // The repository of test/support/builds.ts's GitHub deliveries.
+        // The repository of infra/local/stand-ins/builds.ts's GitHub deliveries.
         repositories: ['acme/app'],
         maxBacklog,
       },

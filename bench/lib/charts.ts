@@ -6,14 +6,15 @@
  * Without canvas, Vega cannot measure text: `render` gives it Helvetica's widths (Arial's are the
  * same), the fonts the charts ask for, so titles and legends are laid out close to what a viewer shows.
  *
- * This module loads Vega only when it renders: test/support/storm.ts takes `stepSeries` from it.
+ * This module loads Vega only when it renders: infra/local/stand-ins/storm.ts takes `stepSeries` from
+ * it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as Vega from 'vega';
 import type * as VegaLite from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import type { StormTimeline } from '../../test/support/storm';
+import type { StormTimeline } from '../../infra/local/stand-ins/storm';
 
 /** A view inside a layer, and inside a concatenation, as Vega-Lite types them. */
 type LayerView = Extract<TopLevelSpec, { layer: unknown }>['layer'][number];

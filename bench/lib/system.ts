@@ -7,7 +7,7 @@ import type { LocalConfig } from '../../infra/local/dev/local-config';
 import { startLocalServers, type LocalServers } from '../../infra/local/servers';
 import { signedHeadersFor } from '../../shared/sources';
 import { pitcrewLabels } from '../../shared/templates/labels';
-import { startAwsFaultProxy, type AwsFaultProxy } from '../../test/support/aws-fault-proxy';
+import { startAwsFaultProxy, type AwsFaultProxy } from '../../infra/local/stand-ins/aws-fault-proxy';
 
 export const benchNamespace = 'pitcrew-bench';
 

@@ -4,7 +4,7 @@ import type { BenchSystem } from '../lib/system';
 import { round } from '../lib/stats';
 import type { Row } from '../lib/report';
 import { queueBurst } from '../lib/builds';
-import type { AwsCall } from '../../test/support/aws-fault-proxy';
+import type { AwsCall } from '../../infra/local/stand-ins/aws-fault-proxy';
 
 /**
  * Public list prices, us-east-1, on-demand, as published on the AWS pricing pages in 2026

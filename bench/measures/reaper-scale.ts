@@ -15,7 +15,7 @@ import {
   keys,
 } from '../../shared/state';
 import { managedByValue, pitcrewLabels } from '../../shared/templates';
-import { startAwsFaultProxy } from '../../test/support/aws-fault-proxy';
+import { startAwsFaultProxy } from '../../infra/local/stand-ins/aws-fault-proxy';
 import type { BenchSystem } from '../lib/system';
 import { inParallel, round } from '../lib/stats';
 import type { Row } from '../lib/report';

@@ -15,7 +15,7 @@ export {
 } from './eks-token';
 export type { AwsCredentials, EksToken, EksTokenInput } from './eks-token';
 export { ClusterError, ClusterRejectedError, ClusterUnavailableError } from './errors';
-export { createCachedTokenSource, staticTokenSource, tokenSourceDefaults } from './token-source';
+export { createCachedTokenSource, tokenSourceDefaults } from './token-source';
 export type { CachedTokenSourceOptions, TokenRead, TokenSource } from './token-source';
 export { isAlreadyExists, isNotFound, translateClusterError } from './translate';
 export { defaultNetworkPolicyName, renderNetworkPolicies, templateNetworkPolicyName } from './network-policy';

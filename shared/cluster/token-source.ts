@@ -62,9 +62,3 @@ export function createCachedTokenSource(options: CachedTokenSourceOptions): Toke
     },
   };
 }
-
-/** A token that never changes (a kubeconfig or a test). */
-export const staticTokenSource = (token: string): TokenSource => ({
-  token: () => Promise.resolve(token),
-  refresh: () => Promise.resolve(token),
-});

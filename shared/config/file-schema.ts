@@ -409,5 +409,3 @@ function refuseSharedWebhookSecrets(sources: PitcrewConfig['sources'], ctx: z.co
 
 export type PitcrewConfig = z.infer<typeof configFileSchema>;
 export type ClusterConfig = PitcrewConfig['cluster'];
-export type ClusterCredentials = ClusterConfig['credentials'];
-export type SourcesConfig = PitcrewConfig['sources'];

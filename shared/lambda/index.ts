@@ -1,4 +1,3 @@
-export { NotImplementedError } from './errors';
 export { jsonResponse } from './http';
 export { createLogger } from './logger';
 export { createMetrics, metricNames, metricsNamespace } from './metrics';

@@ -2,7 +2,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 /**
  * The one DynamoDB table's shape. `serverless.yml` declares the same table for AWS and
- * `test/unit/serverless-template.test.ts` checks the packaged template agrees with this, so the
+ * `test/integration/packaging/template.test.ts` checks the packaged template agrees with this, so the
  * local table (made from `createTableInput`) and the deployed one cannot drift apart.
  * Item layout and access patterns: docs/state.md.
  */

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { functionEnv } from './lambda';
+import { functionEnv } from './function-env';
 
 export type AnyHandler = ((event: unknown, context: unknown) => Promise<unknown>) & { use?: unknown };
 

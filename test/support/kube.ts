@@ -1,5 +1,5 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { KubeConfig, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requiredTestEnv } from './env';
@@ -39,25 +39,6 @@ export async function createTestNamespace(
 
 export async function deleteNamespace(core: CoreV1Api, name: string): Promise<void> {
   await core.deleteNamespace({ name }).catch(() => undefined);
-}
-
-/**
- * Steers a pod through kwok's stages (infra/local/kube/kwok-stages.yaml) by setting annotations:
- * `{ outcome: 'succeeded' }`, `{ outcome: 'failed' }`, `{ 'waiting-reason': 'ErrImagePull' }`, `{ hold: 'true' }`.
- */
-export async function steerPod(
-  core: CoreV1Api,
-  namespace: string,
-  name: string,
-  steer: Record<string, string | null>,
-): Promise<void> {
-  const annotations = Object.fromEntries(
-    Object.entries(steer).map(([key, value]) => [`kwok.pitcrew.dev/${key}`, value]),
-  );
-  await core.patchNamespacedPod(
-    { name, namespace, body: { metadata: { annotations } } },
-    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-  );
 }
 
 /** Polls a pod until `done(pod)` holds; fails with the pod's last status after `timeoutMs`. */

@@ -9,13 +9,13 @@ import { pollOnce, type SqsHandler } from '../../infra/local/dev/sqs-poller';
 import type { ReapReport } from '../../shared/reap';
 import { isCiSource, signedHeadersFor, signingSchemeOf } from '../../shared/sources';
 import { createRequestStore, type RequestStore } from '../../shared/state';
-import { startFakeGithub, type FakeGithub, type FakeGithubApp } from '../fakes/github-api';
-import { startFakeJenkins, type FakeJenkins } from '../fakes/jenkins-api';
+import { startFakeGithub, type FakeGithub, type FakeGithubApp } from '../../infra/local/stand-ins/github-api';
+import { startFakeJenkins, type FakeJenkins } from '../../infra/local/stand-ins/jenkins-api';
 import { createTestAwsResources, testSqsClient, testStateClient } from './aws';
 import { requiredTestEnv } from './env';
 import { importHandler } from './handlers';
 import { adminKubeConfig, createTestNamespace, deleteNamespace } from './kube';
-import { httpEvent, lambdaContext } from './lambda';
+import { httpEvent, lambdaContext } from '../../infra/local/stand-ins/lambda';
 
 export const testSecrets = {
   github: 'gh-webhook-secret',

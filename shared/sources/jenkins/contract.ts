@@ -49,7 +49,5 @@ export const jenkinsContractSchema = z.strictObject({
   }),
 });
 
-export type JenkinsContract = z.infer<typeof jenkinsContractSchema>;
-
 export const deliveryHeader = 'x-pitcrew-delivery';
 export const deliveryIdSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(200));

@@ -2,7 +2,6 @@ export { createJenkinsSource, jenkinsSourceDefaults } from './adapter';
 export type { JenkinsSource, JenkinsSourceOptions } from './adapter';
 export type { AgentState, QueueItem } from './agents';
 export { deliveryHeader, jenkinsContractSchema } from './contract';
-export type { JenkinsContract } from './contract';
 export {
   evaluateLabelExpression,
   matchesLabelExpression,

@@ -7,11 +7,12 @@ import { stringify } from 'yaml';
 import type { LocalAwsResources } from '../../../infra/local/aws-resources';
 import { requestIdFor } from '../../../shared/requests';
 import { signedHeadersFor } from '../../../shared/sources';
-import { generateAppKeyPair } from '../../fakes/github-api';
+import { generateAppKeyPair } from '../../../infra/local/stand-ins/github-api';
 import { createTestAwsResources } from '../../support/aws';
 import { requiredTestEnv } from '../../support/env';
 import { adminKubeConfig, createTestNamespace, deleteNamespace } from '../../support/kube';
-import { functionEnv, httpEvent, lambdaContext, sqsEvent } from '../../support/lambda';
+import { httpEvent, lambdaContext, sqsEvent } from '../../../infra/local/stand-ins/lambda';
+import { functionEnv } from '../../support/function-env';
 import { withBuildLock } from '../../support/template';
 
 /**

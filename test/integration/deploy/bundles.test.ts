@@ -4,7 +4,8 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { compileConfig } from '../../../shared/config';
-import { functionEnv, httpEvent, lambdaContext } from '../../support/lambda';
+import { httpEvent, lambdaContext } from '../../../infra/local/stand-ins/lambda';
+import { functionEnv } from '../../support/function-env';
 import { withBuildLock } from '../../support/template';
 
 const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;

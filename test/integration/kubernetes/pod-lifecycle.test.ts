@@ -6,9 +6,9 @@ import {
   deleteNamespace,
   phaseIs,
   restrictedPod,
-  steerPod,
   waitForPod,
 } from '../../support/kube';
+import { steerPod } from '../../../infra/local/kube/steer';
 
 describe('pods on the real API server, run by kwok nodes', () => {
   const core = adminKubeConfig().makeApiClient(CoreV1Api);

@@ -5,9 +5,10 @@ import { readQueueDepth } from '../../../shared/queue';
 import { createCapacityStore } from '../../../shared/state';
 import { keys } from '../../../shared/state/keys';
 import { importHandler } from '../../support/handlers';
-import { lambdaContext } from '../../support/lambda';
+import { lambdaContext } from '../../../infra/local/stand-ins/lambda';
 import { captureOutput } from '../../support/log-capture';
-import { phaseIs, steerPod, waitForPod } from '../../support/kube';
+import { phaseIs, waitForPod } from '../../support/kube';
+import { steerPod } from '../../../infra/local/kube/steer';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 
 const gen = (name: string, labels: string[], extra: Record<string, unknown> = {}) => ({

@@ -5,8 +5,9 @@ import { provisionRequest } from '../../../shared/provision';
 import { podNameFor } from '../../../shared/requests';
 import type { CiSource } from '../../../shared/sources';
 import { renderAgentPod } from '../../../shared/templates';
-import { deliveryFor, requestIdOf, type Build } from '../../support/builds';
-import { crashingPorts, provisionPortsFor } from '../../support/crash-ports';
+import { deliveryFor, requestIdOf, type Build } from '../../../infra/local/stand-ins/builds';
+import { crashingPorts } from '../../../infra/local/stand-ins/crash-ports';
+import { provisionPortsFor } from '../../support/system-ports';
 import { restrictedPod } from '../../support/kube';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 

@@ -1,4 +1,4 @@
-import { startAwsFaultProxy, type AwsFaultProxy } from '../../support/aws-fault-proxy';
+import { startAwsFaultProxy, type AwsFaultProxy } from '../../../infra/local/stand-ins/aws-fault-proxy';
 import { requiredTestEnv } from '../../support/env';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 

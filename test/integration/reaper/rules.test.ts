@@ -2,7 +2,8 @@ import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { requestIdFor } from '../../../shared/requests';
 import { keys } from '../../../shared/state';
-import { phaseIs, restrictedPod, steerPod, waitForPod } from '../../support/kube';
+import { phaseIs, restrictedPod, waitForPod } from '../../support/kube';
+import { steerPod } from '../../../infra/local/kube/steer';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 import { queuedRecord } from '../../support/records';
 

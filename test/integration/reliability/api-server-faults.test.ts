@@ -1,8 +1,13 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCapacityStore } from '../../../shared/state';
-import { deliveryFor, requestIdOf, type Build } from '../../support/builds';
-import { startKubeFaultProxy, type KubeFault, type KubeFaultProxy } from '../../support/kube-fault-proxy';
+import { deliveryFor, requestIdOf, type Build } from '../../../infra/local/stand-ins/builds';
+import {
+  startKubeFaultProxy,
+  type KubeFault,
+  type KubeFaultProxy,
+} from '../../../infra/local/stand-ins/kube-fault-proxy';
+import { requiredTestEnv } from '../../support/env';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 
 /**
@@ -58,7 +63,7 @@ describe('the API server fails in the middle of a batch', () => {
   let proxy: KubeFaultProxy;
   let system: ProvisioningSystem;
   beforeAll(async () => {
-    proxy = await startKubeFaultProxy();
+    proxy = await startKubeFaultProxy({ kubeconfigPath: requiredTestEnv('kubeconfig') });
     system = await startProvisioningSystem({
       clusterCredentials: proxy.credentials,
       visibilityTimeoutSeconds: 2,

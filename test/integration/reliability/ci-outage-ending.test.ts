@@ -1,8 +1,8 @@
 import { provisionRequest } from '../../../shared/provision/provision-request';
 import { ClusterUnavailableError } from '../../../shared/cluster/errors';
 import { createCapacityStore, type CapacityStore } from '../../../shared/state/capacity-store';
-import { deliveryFor, requestIdOf, type Build } from '../../support/builds';
-import { provisionPortsFor } from '../../support/crash-ports';
+import { deliveryFor, requestIdOf, type Build } from '../../../infra/local/stand-ins/builds';
+import { provisionPortsFor } from '../../support/system-ports';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 
 /**

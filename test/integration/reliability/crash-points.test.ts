@@ -1,8 +1,9 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { provisionRequest } from '../../../shared/provision';
 import { createCapacityStore } from '../../../shared/state';
-import { deliveryFor, requestIdOf, type Build } from '../../support/builds';
-import { crashingPorts, crashPoints, provisionPortsFor, type CrashPoint } from '../../support/crash-ports';
+import { deliveryFor, requestIdOf, type Build } from '../../../infra/local/stand-ins/builds';
+import { crashingPorts, crashPoints, type CrashPoint } from '../../../infra/local/stand-ins/crash-ports';
+import { provisionPortsFor } from '../../support/system-ports';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 
 /**

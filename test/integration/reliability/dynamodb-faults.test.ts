@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCapacityStore } from '../../../shared/state';
-import { startAwsFaultProxy, type AwsFaultProxy } from '../../support/aws-fault-proxy';
-import { deliveryFor, requestIdOf, type Build } from '../../support/builds';
+import { startAwsFaultProxy, type AwsFaultProxy } from '../../../infra/local/stand-ins/aws-fault-proxy';
+import { deliveryFor, requestIdOf, type Build } from '../../../infra/local/stand-ins/builds';
 import { requiredTestEnv } from '../../support/env';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 

@@ -1,8 +1,9 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { DeleteCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { deliveryFor, requestIdOf, type Build } from '../../support/builds';
-import { phaseIs, steerPod, waitForPod } from '../../support/kube';
+import { deliveryFor, requestIdOf, type Build } from '../../../infra/local/stand-ins/builds';
+import { phaseIs, waitForPod } from '../../support/kube';
+import { steerPod } from '../../../infra/local/kube/steer';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 
 /** Builds that ran and ended: a replayed delivery must not bring them back, and their pods go. */

@@ -12,17 +12,18 @@ import { applyObjects } from '../../../infra/local/kube/apply';
 import { createAgentClient } from '../../../shared/cluster';
 import { parseConfig } from '../../../shared/config';
 import { provisionRequest } from '../../../shared/provision';
-import { deliveryFor, type Build } from '../../support/builds';
-import { crashingPorts, provisionPortsFor, type CrashPoint } from '../../support/crash-ports';
+import { deliveryFor, type Build } from '../../../infra/local/stand-ins/builds';
+import { crashingPorts, type CrashPoint } from '../../../infra/local/stand-ins/crash-ports';
+import { provisionPortsFor } from '../../support/system-ports';
 import {
   adminKubeConfig,
   createTestNamespace,
   deleteNamespace,
   phaseIs,
-  steerPod,
   tokenKubeConfig,
   waitForPod,
 } from '../../support/kube';
+import { steerPod } from '../../../infra/local/kube/steer';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 
 /**

@@ -2,7 +2,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { readQueueDepth } from '../../../shared/queue';
 import { importHandler } from '../../support/handlers';
-import { lambdaContext } from '../../support/lambda';
+import { lambdaContext } from '../../../infra/local/stand-ins/lambda';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 
 type Ops = (event: unknown, context: unknown) => Promise<unknown>;

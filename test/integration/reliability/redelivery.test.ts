@@ -2,11 +2,12 @@ import { PurgeQueueCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { provisionRequest } from '../../../shared/provision';
 import { createCapacityStore } from '../../../shared/state';
-import { deliveryFor, requestIdOf, type Build } from '../../support/builds';
-import { provisionPortsFor } from '../../support/crash-ports';
+import { deliveryFor, requestIdOf, type Build } from '../../../infra/local/stand-ins/builds';
+import { provisionPortsFor } from '../../support/system-ports';
 import { importHandler } from '../../support/handlers';
-import { startKubeFaultProxy, type KubeFaultProxy } from '../../support/kube-fault-proxy';
-import { lambdaContext, sqsEvent } from '../../support/lambda';
+import { startKubeFaultProxy, type KubeFaultProxy } from '../../../infra/local/stand-ins/kube-fault-proxy';
+import { lambdaContext, sqsEvent } from '../../../infra/local/stand-ins/lambda';
+import { requiredTestEnv } from '../../support/env';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 
 type ProvisionHandler = (event: SQSEvent, context: unknown) => Promise<SQSBatchResponse>;
@@ -103,7 +104,7 @@ describe('SQS delivers a provision message more than once', () => {
     let slow: ProvisioningSystem;
     let proxy: KubeFaultProxy;
     beforeAll(async () => {
-      proxy = await startKubeFaultProxy();
+      proxy = await startKubeFaultProxy({ kubeconfigPath: requiredTestEnv('kubeconfig') });
       slow = await startProvisioningSystem({ clusterCredentials: proxy.credentials });
     });
     afterAll(async () => {

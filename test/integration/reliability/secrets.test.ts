@@ -1,8 +1,9 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { V1Pod } from '@kubernetes/client-node';
-import { deliveryFor, type Build } from '../../support/builds';
-import { phaseIs, steerPod, waitForPod } from '../../support/kube';
+import { deliveryFor, type Build } from '../../../infra/local/stand-ins/builds';
+import { phaseIs, waitForPod } from '../../support/kube';
+import { steerPod } from '../../../infra/local/kube/steer';
 import { captureOutput } from '../../support/log-capture';
 import { startProvisioningSystem, testSecrets, type ProvisioningSystem } from '../../support/provisioning';
 

@@ -4,23 +4,24 @@ import type { SqsHandler } from '../../../infra/local/dev/sqs-poller';
 import { reap, type ReapPorts, type ReapReport } from '../../../shared/reap';
 import type { RequestStatus } from '../../../shared/requests';
 import { createCapacityStore } from '../../../shared/state';
-import { deliveryFor, requestIdOf, type BuildAction } from '../../support/builds';
-import { startAwsFaultProxy, type AwsFaultProxy } from '../../support/aws-fault-proxy';
-import { reapPortsFor } from '../../support/crash-ports';
+import { deliveryFor, requestIdOf, type BuildAction } from '../../../infra/local/stand-ins/builds';
+import { startAwsFaultProxy, type AwsFaultProxy } from '../../../infra/local/stand-ins/aws-fault-proxy';
+import { reapPortsFor } from '../../support/system-ports';
 import { requiredTestEnv } from '../../support/env';
 import { importHandler } from '../../support/handlers';
-import { steerPod, waitForPod } from '../../support/kube';
-import { lambdaContext } from '../../support/lambda';
+import { waitForPod } from '../../support/kube';
+import { steerPod } from '../../../infra/local/kube/steer';
+import { lambdaContext } from '../../../infra/local/stand-ins/lambda';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 import {
   brokenPromises,
   ciSizeStormFaultRates,
   runStorm,
   startStormFaults,
-  stormSystemOf,
   type StormFaults,
   type StormReport,
-} from '../../support/storm';
+} from '../../../infra/local/stand-ins/storm';
+import { stormSystemOf } from '../../support/storm-system';
 
 /**
  * The CI-size storm of storm.test.ts with the infrastructure failing under it for its whole length
@@ -39,7 +40,11 @@ describe('a storm of CI traffic with the infrastructure failing under it', () =>
 
   beforeAll(async () => {
     faults = await startStormFaults(
-      { dynamoDbEndpoint: requiredTestEnv('dynamoDbEndpoint'), sqsEndpoint: requiredTestEnv('sqsEndpoint') },
+      {
+        dynamoDbEndpoint: requiredTestEnv('dynamoDbEndpoint'),
+        sqsEndpoint: requiredTestEnv('sqsEndpoint'),
+        kubeconfigPath: requiredTestEnv('kubeconfig'),
+      },
       seed,
       ciSizeStormFaultRates,
     );

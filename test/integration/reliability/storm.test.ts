@@ -1,9 +1,10 @@
 import type { SqsHandler } from '../../../infra/local/dev/sqs-poller';
 import type { ReapReport } from '../../../shared/reap';
 import { importHandler } from '../../support/handlers';
-import { lambdaContext } from '../../support/lambda';
+import { lambdaContext } from '../../../infra/local/stand-ins/lambda';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
-import { brokenPromises, runStorm, stormSystemOf, type StormReport } from '../../support/storm';
+import { brokenPromises, runStorm, type StormReport } from '../../../infra/local/stand-ins/storm';
+import { stormSystemOf } from '../../support/storm-system';
 
 /**
  * The storm at CI size (bench/storm.ts runs it with 2,000 builds): duplicates, out-of-order events,

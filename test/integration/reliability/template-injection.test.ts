@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import fc from 'fast-check';
-import { deliveryFor } from '../../support/builds';
+import { deliveryFor } from '../../../infra/local/stand-ins/builds';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 
 /**

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signedHeadersFor, signingSchemeOf } from '../../../shared/sources';
-import { startAwsFaultProxy, type AwsFaultProxy } from '../../support/aws-fault-proxy';
-import { deliveryFor, type BuildAction } from '../../support/builds';
+import { startAwsFaultProxy, type AwsFaultProxy } from '../../../infra/local/stand-ins/aws-fault-proxy';
+import { deliveryFor, type BuildAction } from '../../../infra/local/stand-ins/builds';
 import { requiredTestEnv } from '../../support/env';
 import { startProvisioningSystem, testSecrets, type ProvisioningSystem } from '../../support/provisioning';
 

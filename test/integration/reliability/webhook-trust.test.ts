@@ -1,8 +1,8 @@
-import { generateAppKeyPair } from '../../fakes/github-api';
+import { generateAppKeyPair } from '../../../infra/local/stand-ins/github-api';
 import { signBody, signedHeadersFor } from '../../../shared/sources';
 import { backlogGateDefaults } from '../../../shared/webhook';
-import { startAwsFaultProxy, type AwsFaultProxy } from '../../support/aws-fault-proxy';
-import { deliveryFor, type Delivery } from '../../support/builds';
+import { startAwsFaultProxy, type AwsFaultProxy } from '../../../infra/local/stand-ins/aws-fault-proxy';
+import { deliveryFor, type Delivery } from '../../../infra/local/stand-ins/builds';
 import { requiredTestEnv } from '../../support/env';
 import { captureOutput } from '../../support/log-capture';
 import { startProvisioningSystem, testSecrets, type ProvisioningSystem } from '../../support/provisioning';

@@ -11,7 +11,7 @@ import {
   textWidth,
   writeCharts,
 } from '../../../bench/lib/charts';
-import type { StormTimeline } from '../../../test/support/storm';
+import type { StormTimeline } from '../../../infra/local/stand-ins/storm';
 
 /** The texts Vega drew (titles, axis titles and labels, legend entries), unescaped. */
 const texts = (svg: string): string[] =>

@@ -1,11 +1,12 @@
 import { signBody, signedHeadersFor } from '../../../shared/sources';
 import { importHandler } from '../../support/handlers';
-import { functionEnv, httpEvent, lambdaContext } from '../../support/lambda';
+import { httpEvent, lambdaContext } from '../../../infra/local/stand-ins/lambda';
+import { functionEnv } from '../../support/function-env';
 
 const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
 
 describe.each(functionNames)('%s handler module', (fn) => {
-  it('exports the middy-wrapped handler (STYLE habit 1)', async () => {
+  it('exports the middy-wrapped handler (docs/contributing.md, convention 1)', async () => {
     const { handler } = await importHandler(fn, functionEnv);
     expect(typeof handler.use).toBe('function');
   });

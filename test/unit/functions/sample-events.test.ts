@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { importHandler } from '../../support/handlers';
-import { lambdaContext } from '../../support/lambda';
+import { lambdaContext } from '../../../infra/local/stand-ins/lambda';
 
 const sample = (file: string): unknown => JSON.parse(readFileSync(`events/${file}`, 'utf8'));
 

@@ -11,7 +11,7 @@ import {
   publishProvisionRetry,
   refreshSecrets,
 } from '../../../shared/lambda';
-import { lambdaContext } from '../../support/lambda';
+import { lambdaContext } from '../../../infra/local/stand-ins/lambda';
 
 interface Emf {
   _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };

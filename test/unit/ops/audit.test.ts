@@ -1,6 +1,6 @@
 import type { OpsResult } from '../../../shared/ops';
 import { auditRecord, callerOf, OpsInputError, OpsNotFoundError } from '../../../shared/ops';
-import { lambdaContext } from '../../support/lambda';
+import { lambdaContext } from '../../../infra/local/stand-ins/lambda';
 
 const context = lambdaContext('pitcrew-prod-ops');
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, SecretReadError, type SecretReader } from '../../../shared/config';
 import { createRuntime } from '../../../shared/runtime';
-import { functionEnv } from '../../support/lambda';
+import { functionEnv } from '../../support/function-env';
 
 function configFile(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'pitcrew-runtime-')), 'pitcrew.yaml');

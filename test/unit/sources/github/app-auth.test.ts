@@ -2,7 +2,11 @@ import { inspect } from 'node:util';
 import { CiRejectedError, CiUnavailableError } from '../../../../shared/sources/errors';
 import { createGithubSource, type GithubSourceOptions, signAppJwt } from '../../../../shared/sources/github';
 import type { AgentRequest } from '../../../../shared/sources/types';
-import { type FakeGithub, generateAppKeyPair, startFakeGithub } from '../../../fakes/github-api';
+import {
+  type FakeGithub,
+  generateAppKeyPair,
+  startFakeGithub,
+} from '../../../../infra/local/stand-ins/github-api';
 import { createPrivateKey } from 'node:crypto';
 
 const appId = '123456';

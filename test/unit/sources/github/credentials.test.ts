@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { CiRejectedError, CiUnavailableError } from '../../../../shared/sources/errors';
 import { createGithubSource, type GithubSourceOptions } from '../../../../shared/sources/github';
 import type { AgentRequest } from '../../../../shared/sources/types';
-import { type FakeGithub, startFakeGithub } from '../../../fakes/github-api';
+import { type FakeGithub, startFakeGithub } from '../../../../infra/local/stand-ins/github-api';
 
 const token = 'ghp_PitcrewTestToken0123456789abcdefABCD';
 const nowMs = Date.parse('2026-03-01T12:00:00Z');

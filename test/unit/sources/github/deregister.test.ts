@@ -1,7 +1,7 @@
 import { CiRejectedError, CiUnavailableError } from '../../../../shared/sources/errors';
 import { createGithubSource, type GithubSourceOptions } from '../../../../shared/sources/github';
 import type { AgentRequest } from '../../../../shared/sources/types';
-import { type FakeGithub, startFakeGithub } from '../../../fakes/github-api';
+import { type FakeGithub, startFakeGithub } from '../../../../infra/local/stand-ins/github-api';
 
 const token = 'ghp_PitcrewTestToken0123456789abcdefABCD';
 

@@ -13,7 +13,7 @@ import {
   type FakeWorkflowRun,
   generateAppKeyPair,
   startFakeGithub,
-} from '../../../fakes/github-api';
+} from '../../../../infra/local/stand-ins/github-api';
 
 const token = 'ghp_PitcrewTestToken0123456789abcdefABCD';
 const nowMs = Date.parse('2026-03-01T12:00:00Z');

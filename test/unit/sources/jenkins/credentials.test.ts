@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { CiRejectedError, CiUnavailableError } from '../../../../shared/sources/errors';
 import { createJenkinsSource, type JenkinsSourceOptions } from '../../../../shared/sources/jenkins';
 import type { AgentRequest } from '../../../../shared/sources/types';
-import { type FakeJenkins, startFakeJenkins } from '../../../fakes/jenkins-api';
+import { type FakeJenkins, startFakeJenkins } from '../../../../infra/local/stand-ins/jenkins-api';
 
 const apiToken = '11f0c0ffee2bd3a4d5e6f708192a3b4c5d';
 

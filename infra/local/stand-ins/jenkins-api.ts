@@ -15,6 +15,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createFailureSchedule } from './failure-schedule';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 
@@ -151,8 +152,9 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
   // Jenkins derives each agent's secret from a per-controller key (JnlpAgentReceiver.SLAVE_SECRET).
   const instanceKey = randomBytes(32);
   const state: FakeJenkinsState = { nodes: new Map(), queue: [], requests: [] };
-  const failures: { remaining: number; untilMs?: number; failure: FakeJenkinsFailure }[] = [];
-  const served: Record<string, number> = {};
+  const failures = createFailureSchedule<FakeJenkinsFailure>((failure) =>
+    failure.reset ? 'reset' : String(failure.status ?? 500),
+  );
   const timers = new Set<NodeJS.Timeout>();
 
   function createNode(ctx: Context): Answer {
@@ -266,23 +268,6 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
     return computer(ctx, decodeURIComponent(match[1]), match[2]);
   }
 
-  function takeFailure(method: string, path: string): FakeJenkinsFailure | undefined {
-    const nowMs = Date.now();
-    for (const expired of failures.filter((entry) => (entry.untilMs ?? Infinity) <= nowMs))
-      failures.splice(failures.indexOf(expired), 1);
-    const entry = failures.find(
-      ({ failure }) =>
-        (failure.method === undefined || failure.method === method) &&
-        (failure.path === undefined || failure.path.test(path)),
-    );
-    if (entry === undefined) return undefined;
-    entry.remaining -= 1;
-    if (entry.remaining <= 0) failures.splice(failures.indexOf(entry), 1);
-    const kind = entry.failure.reset ? 'reset' : String(entry.failure.status ?? 500);
-    served[kind] = (served[kind] ?? 0) + 1;
-    return entry.failure;
-  }
-
   function send(response: ServerResponse, answer: Answer): void {
     response.writeHead(answer.status, {
       'x-jenkins': '2.504.1',
@@ -316,7 +301,7 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
     );
     state.requests.push({ method, path: `${path}${url.search}`, headers, body });
 
-    const failure = takeFailure(method, path);
+    const failure = failures.take(method, path);
     if (failure) return fail(request, response, failure);
     if (request.headers.authorization !== expectedAuth) {
       return send(response, {
@@ -345,16 +330,10 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
     user,
     apiToken,
     state,
-    failNext(count, failure) {
-      failures.push({ remaining: count, failure });
-    },
-    failFor(ms, failure) {
-      failures.push({ remaining: Number.POSITIVE_INFINITY, untilMs: Date.now() + ms, failure });
-    },
-    clearFailures() {
-      failures.length = 0;
-    },
-    failuresServed: () => ({ ...served }),
+    failNext: failures.failNext,
+    failFor: failures.failFor,
+    clearFailures: failures.clearFailures,
+    failuresServed: failures.failuresServed,
     async close() {
       for (const timer of timers) clearTimeout(timer);
       server.closeAllConnections();

@@ -16,6 +16,7 @@
  */
 import { createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createFailureSchedule } from './failure-schedule';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 
@@ -120,7 +121,7 @@ export interface FakeGithub {
   /** Ends every failure still pending (the outage is over). */
   clearFailures(): void;
   /** How many requests got an injected failure, by status. */
-  failuresServed(): Readonly<Record<number, number>>;
+  failuresServed(): Readonly<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -222,8 +223,7 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
     options.repositories === undefined
       ? undefined
       : new Set(options.repositories.map((r) => r.toLowerCase()));
-  const failures: { remaining: number; untilMs?: number; failure: FakeFailure }[] = [];
-  const served: Record<number, number> = {};
+  const failures = createFailureSchedule<FakeFailure>((failure) => String(failure.status));
   const timers = new Set<NodeJS.Timeout>();
   let nextRunnerId = 100;
 
@@ -494,22 +494,6 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
     return workflows(ctx) ?? runners(ctx) ?? notFound;
   }
 
-  function takeFailure(method: string, path: string): FakeFailure | undefined {
-    const nowMs = Date.now();
-    for (const expired of failures.filter((entry) => (entry.untilMs ?? Infinity) <= nowMs))
-      failures.splice(failures.indexOf(expired), 1);
-    const entry = failures.find(
-      ({ failure }) =>
-        (failure.method === undefined || failure.method === method) &&
-        (failure.path === undefined || failure.path.test(path)),
-    );
-    if (entry === undefined) return undefined;
-    entry.remaining -= 1;
-    if (entry.remaining <= 0) failures.splice(failures.indexOf(entry), 1);
-    served[entry.failure.status] = (served[entry.failure.status] ?? 0) + 1;
-    return entry.failure;
-  }
-
   function send(response: ServerResponse, answer: Answer): void {
     const json = answer.body === undefined ? '' : JSON.stringify(answer.body);
     response.writeHead(answer.status, {
@@ -544,7 +528,7 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
     const path = url.pathname.startsWith(basePath) ? url.pathname.slice(basePath.length) : url.pathname;
     state.requests.push({ method, path: `${path}${url.search}`, headers, auth: auth.kind, body });
 
-    const failure = takeFailure(method, path);
+    const failure = failures.take(method, path);
     if (failure) {
       const timer = setTimeout(() => {
         timers.delete(timer);
@@ -578,16 +562,10 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
   return {
     url: `http://127.0.0.1:${port}${basePath}`,
     state,
-    failNext(count, failure) {
-      failures.push({ remaining: count, failure });
-    },
-    failFor(ms, failure) {
-      failures.push({ remaining: Number.POSITIVE_INFINITY, untilMs: Date.now() + ms, failure });
-    },
-    clearFailures() {
-      failures.length = 0;
-    },
-    failuresServed: () => ({ ...served }),
+    failNext: failures.failNext,
+    failFor: failures.failFor,
+    clearFailures: failures.clearFailures,
+    failuresServed: failures.failuresServed,
     async close() {
       for (const timer of timers) clearTimeout(timer);
       server.closeAllConnections();

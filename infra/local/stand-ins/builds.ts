@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { requestIdFor } from '../../shared/requests';
-import type { CiSource } from '../../shared/sources';
+import { requestIdFor } from '../../../shared/requests';
+import type { CiSource } from '../../../shared/sources';
 
 /** What a CI says about a build, as one of the three sources sends it. */
 export type BuildAction = 'queued' | 'started' | 'completed' | 'cancelled';

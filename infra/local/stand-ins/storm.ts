@@ -1,32 +1,31 @@
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Watch, type CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pollOnce, type SqsHandler } from '../../infra/local/dev/sqs-poller';
-import { silentLogger } from '../../shared/ports/logger';
-import { readProvisionMessage } from '../../shared/queue';
+import { pollOnce, type SqsHandler } from '../dev/sqs-poller';
+import { silentLogger } from '../../../shared/ports/logger';
+import { readProvisionMessage } from '../../../shared/queue';
 import {
   createAwsSecretReader,
   createSecretResolver,
   resolveSecrets,
   sourceSecretEntries,
-} from '../../shared/config';
-import { reap, type ReapReport } from '../../shared/reap';
-import { isTerminal, podNameFor, type RequestRecord } from '../../shared/requests';
-import { createReapPorts, createRuntime, type Runtime } from '../../shared/runtime';
-import { createSourceRegistry } from '../../shared/runtime/api-sources';
-import { connectAgents } from '../../shared/runtime/cluster-agents';
-import { createCapacityStore, keys, type CapacityStore, type RequestStore } from '../../shared/state';
-import { managedSelector, pitcrewLabels } from '../../shared/templates';
-import type { FakeGithub } from '../fakes/github-api';
-import type { FakeJenkins } from '../fakes/jenkins-api';
+} from '../../../shared/config';
+import { reap, type ReapReport } from '../../../shared/reap';
+import { isTerminal, podNameFor, type RequestRecord } from '../../../shared/requests';
+import { createReapPorts, createRuntime, type Runtime } from '../../../shared/runtime';
+import { createSourceRegistry } from '../../../shared/runtime/api-sources';
+import { connectAgents } from '../../../shared/runtime/cluster-agents';
+import { keys, type CapacityStore, type RequestStore } from '../../../shared/state';
+import { managedSelector, pitcrewLabels } from '../../../shared/templates';
+import type { FakeGithub } from './github-api';
+import type { FakeJenkins } from './jenkins-api';
 import { startAwsFaultProxy, type AwsFaultProxy } from './aws-fault-proxy';
 import { deliveryFor, requestIdOf, type Build, type BuildAction, type Delivery } from './builds';
 import { crashPoints, freezingReapPorts, provisionPortsOver, runDyingContainer } from './crash-ports';
-import { adminKubeConfig, steerPod } from './kube';
+import { steerPod } from '../kube/steer';
 import { startKubeFaultProxy, type KubeFaultProxy, type KubeFaultRule } from './kube-fault-proxy';
-import type { ProvisioningSystem } from './provisioning';
-import { stepSeries } from '../../bench/lib/charts';
+import { stepSeries } from '../../../bench/lib/charts';
 
 /**
  * A storm of CI traffic against the real handlers and servers: many queued builds, some delivered
@@ -237,38 +236,6 @@ export function seededRandom(seed: number, stream = ''): () => number {
 const between = (rand: () => number, [low, high]: readonly [number, number]): number =>
   low + Math.floor(rand() * (high - low));
 
-/**
- * A storm over a test system (test/support/provisioning.ts) and the handlers the test imported for
- * it: the same servers, table and queue, the checks reading them directly.
- */
-export async function stormSystemOf(
-  system: ProvisioningSystem,
-  parts: Pick<StormSystem, 'provisioners' | 'reapers' | 'caps' | 'faults'>,
-): Promise<StormSystem> {
-  const { Attributes } = await system.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: system.resources.queueUrl, AttributeNames: ['QueueArn'] }),
-  );
-  return {
-    ...parts,
-    namespace: system.namespace,
-    core: system.core,
-    kubeConfig: adminKubeConfig(),
-    requests: system.requests,
-    capacity: createCapacityStore(system.db, system.resources.tableName),
-    db: system.db,
-    tableName: system.resources.tableName,
-    sqs: system.sqs,
-    queueUrl: system.resources.queueUrl,
-    queueArn: Attributes?.QueueArn ?? '',
-    dlqUrl: system.resources.dlqUrl,
-    jenkinsUrl: system.jenkins.url,
-    github: system.github,
-    jenkins: system.jenkins,
-    sendWebhook: (delivery) => system.sendWebhook(delivery.source, delivery.body, delivery.headers),
-    functionEnv: system.env,
-  };
-}
-
 // ---- faults ----------------------------------------------------------------------------------------
 
 /**
@@ -347,13 +314,13 @@ export async function startStormFaults(
   targets: {
     readonly dynamoDbEndpoint: string;
     readonly sqsEndpoint: string;
-    readonly kubeconfigPath?: string;
+    readonly kubeconfigPath: string;
   },
   seed: number,
   rates: StormFaultRates = stormFaultRates,
 ): Promise<StormFaults> {
   const apiServer = await startKubeFaultProxy({
-    ...(targets.kubeconfigPath ? { kubeconfigPath: targets.kubeconfigPath } : {}),
+    kubeconfigPath: targets.kubeconfigPath,
     random: seededRandom(seed, 'api-server'),
   });
   const dynamoDb = await startAwsFaultProxy(targets.dynamoDbEndpoint, {

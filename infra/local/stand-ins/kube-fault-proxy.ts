@@ -4,7 +4,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { requiredTestEnv } from './env';
 
 /**
  * What the proxy does with a request to the API server:
@@ -31,8 +30,8 @@ export interface KubeFaultRule {
 }
 
 export interface KubeFaultProxyOptions {
-  /** The admin kubeconfig of the cluster to stand in front of; the test cluster's by default. */
-  readonly kubeconfigPath?: string;
+  /** The admin kubeconfig of the cluster to stand in front of. */
+  readonly kubeconfigPath: string;
   /** Decides every probability: a seeded generator makes a run's sequence of decisions reproducible. */
   readonly random?: () => number;
 }
@@ -94,8 +93,8 @@ function answerStatus(response: ServerResponse, fault: Extract<KubeFault, { kind
  * fail or slow chosen requests. It serves the API server's own certificate (from the cluster's work
  * folder, next to the admin kubeconfig), so clients trust it exactly as they trust the server.
  */
-export async function startKubeFaultProxy(options: KubeFaultProxyOptions = {}): Promise<KubeFaultProxy> {
-  const kubeconfigPath = options.kubeconfigPath ?? requiredTestEnv('kubeconfig');
+export async function startKubeFaultProxy(options: KubeFaultProxyOptions): Promise<KubeFaultProxy> {
+  const { kubeconfigPath } = options;
   const random = options.random ?? Math.random;
   const workDir = dirname(kubeconfigPath);
   const kubeconfig = parse(readFileSync(kubeconfigPath, 'utf8')) as AdminKubeconfig;
