@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { LoggerPort } from '../ports/logger';
 import { sendProvisionMessage } from '../queue/provision-queue';
+import { fromStatesOf } from '../requests/transitions';
 import type { CapacityStore } from '../state/capacity-store';
 import type { RequestStore } from '../state/request-store';
 import { planWake, type CapacityLimits } from './plan';
@@ -32,7 +33,7 @@ export async function wakeWaiting(
   const plan = planWake(waiting, await ports.capacity.readCounters(), limits).slice(0, max);
   const woken: string[] = [];
   for (const record of plan) {
-    const moved = await ports.requests.transition(record.requestId, ['waiting'], 'queued', {
+    const moved = await ports.requests.transition(record.requestId, fromStatesOf('wake'), 'queued', {
       reason: 'capacity freed',
     });
     if (!moved) continue;

@@ -1,11 +1,10 @@
 import { capacityLimits } from '../capacity/limits';
 import { wakeWaiting } from '../capacity/wake';
 import { sendProvisionMessage } from '../queue/provision-queue';
-import { isTerminal, requestStatuses, type RequestRecord } from '../requests/record';
+import { isTerminal, type RequestRecord } from '../requests/record';
+import { fromStatesOf } from '../requests/transitions';
 import { OpsConflictError, OpsNotFoundError } from './errors';
 import type { OpsPorts } from './ports';
-
-const activeStatuses = requestStatuses.filter((status) => !isTerminal(status));
 
 async function load(requestId: string, ports: OpsPorts): Promise<RequestRecord> {
   const record = await ports.requests.get(requestId);
@@ -38,9 +37,14 @@ export async function cancel(
     const freedSlot = slotTemplate !== undefined;
     const moved = slotTemplate
       ? await ports.capacity.release(requestId, slotTemplate, 'cancelled', reason)
-      : (await ports.requests.transition(requestId, activeStatuses, 'cancelled', { reason }, [], {
-          requireNoSlot: true,
-        })) !== undefined;
+      : (await ports.requests.transition(
+          requestId,
+          fromStatesOf('cancel-by-operator'),
+          'cancelled',
+          { reason },
+          [],
+          { requireNoSlot: true },
+        )) !== undefined;
     // Someone moved it meanwhile (a provisioner took a slot, the CI ended it): look again.
     if (!moved) continue;
     if (record.podName) await ports.agents.deletePod(ports.config.namespace, record.podName);
@@ -84,7 +88,7 @@ export async function requeueFailed(
 ): Promise<boolean> {
   const moved = await ports.requests.transition(
     record.requestId,
-    ['failed'],
+    fromStatesOf('retry-by-operator'),
     'queued',
     { reason, retriesUsed: 0, requeuedAt: new Date().toISOString() },
     ['expiresAt'],

@@ -83,7 +83,6 @@ async function reserveByTemplate(
       template: name,
       globalCap: runtime.globalCap ?? ports.config.capacity.globalCap,
       templateCap: runtime.templateCaps[name] ?? template.instanceCap,
-      from: ['queued', 'waiting'] as const,
       attemptSeconds: ports.attemptSeconds ?? queueLimits.provisionTimeoutSeconds,
     };
     const requests = group.map((record) => ({

@@ -5,6 +5,7 @@ import { ClusterError } from '../cluster/errors';
 import type { LoggerPort } from '../ports/logger';
 import { podNameFor } from '../requests/identity';
 import { isTerminal, type RequestRecord } from '../requests/record';
+import { fromStatesOf } from '../requests/transitions';
 import { CiError } from '../sources/errors';
 import type { AgentRequest } from '../sources/types';
 import type { CapacityStore } from '../state/capacity-store';
@@ -104,7 +105,6 @@ export async function provisionRequest(
       podName,
       globalCap: runtime.globalCap ?? ports.config.capacity.globalCap,
       templateCap: runtime.templateCaps[template.name] ?? template.instanceCap,
-      from: ['queued', 'waiting'],
       attemptSeconds,
     });
     if (!reservation.reserved) {
@@ -137,7 +137,7 @@ export async function provisionRequest(
       if (existing.pod && existing.hasSecret) {
         const adopted = await ports.requests.transition(
           requestId,
-          ['provisioning'],
+          fromStatesOf('record-pod'),
           'provisioned',
           { podName },
           ['reason', 'attemptUntilMs'],
@@ -185,7 +185,7 @@ export async function provisionRequest(
     );
     const recorded = await ports.requests.transition(
       requestId,
-      ['provisioning'],
+      fromStatesOf('record-pod'),
       'provisioned',
       { podName, externalId: credentials.externalId },
       ['reason', 'attemptUntilMs'],
@@ -355,7 +355,7 @@ async function markWaiting(
   reason: string,
   ports: ProvisionPorts,
 ): Promise<ProvisionOutcome> {
-  await ports.requests.transition(record.requestId, ['queued', 'waiting'], 'waiting', { reason });
+  await ports.requests.transition(record.requestId, fromStatesOf('wait'), 'waiting', { reason });
   ports.logger.info('request waiting', { requestId: record.requestId, jobKey: record.jobKey, reason });
   return { kind: 'waiting', reason };
 }
@@ -367,6 +367,9 @@ async function failWithoutSlot(
 ): Promise<ProvisionOutcome> {
   if (record.holdsSlot && record.template)
     await ports.capacity.release(record.requestId, record.template, 'failed', reason);
-  else await ports.requests.transition(record.requestId, ['queued', 'waiting'], 'failed', { reason });
+  else
+    await ports.requests.transition(record.requestId, fromStatesOf('fail-without-slot'), 'failed', {
+      reason,
+    });
   return { kind: 'failed', reason };
 }

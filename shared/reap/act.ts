@@ -4,6 +4,7 @@ import type { AgentClient } from '../cluster/agents';
 import type { LoggerPort } from '../ports/logger';
 import { sendProvisionMessage } from '../queue/provision-queue';
 import type { RequestRecord, RequestStatus } from '../requests/record';
+import { fromStatesOf, fromTheStateRead } from '../requests/transitions';
 import { deregisteredOrRefused } from '../sources/deregister';
 import type { SourceDetails } from '../sources/types';
 import type { CapacityStore } from '../state/capacity-store';
@@ -96,15 +97,20 @@ export async function settle(
 ): Promise<'retried' | 'ended' | 'none'> {
   if (!record || outcome === 'none') return 'none';
   const to: RequestStatus = outcome === 'retry' ? 'queued' : outcome;
-  const from: RequestStatus[] = ['provisioning', 'provisioned', 'started', 'ending', 'queued', 'waiting'];
   const countRetry = outcome === 'retry';
+  // Read holding no slot, it must still hold none: one a provision attempt reserved meanwhile, moved
+  // here, would keep `holdsSlot` in a state that never gives it back (its attempt settles it instead).
   const moved =
     record.holdsSlot && record.template
       ? await ports.capacity.release(record.requestId, record.template, to, reason, { countRetry })
-      : (await ports.requests.transition(record.requestId, from, to, {
-          reason,
-          ...(countRetry ? { retriesUsed: record.retriesUsed + 1 } : {}),
-        })) !== undefined;
+      : (await ports.requests.transition(
+          record.requestId,
+          fromStatesOf(countRetry ? 'retry' : 'settle'),
+          to,
+          { reason, ...(countRetry ? { retriesUsed: record.retriesUsed + 1 } : {}) },
+          [],
+          { requireNoSlot: true },
+        )) !== undefined;
   if (!moved) return 'none';
   if (outcome === 'retry') {
     await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId: record.requestId });
@@ -128,7 +134,7 @@ export async function expire(
 ): Promise<boolean> {
   const failed = await ports.requests.transition(
     record.requestId,
-    [record.status],
+    fromTheStateRead('expire', record.status),
     'failed',
     { reason },
     [],

@@ -3,13 +3,13 @@ import { ciSources } from '../sources/names';
 
 /**
  * A build request's states. `holdsSlot` (on the record) says whether it counts against the caps.
+ * Which moves are allowed between them, who makes each and what it does with the slot is one table,
+ * `requestMoves` in ./transitions.ts (drawn as a table in docs/state.md, which a test holds to it).
+ * The usual path, by the table's move names:
  *
- *   queued ──reserve──> provisioning ──pod created──> provisioned ──CI says started──> started
- *     │  ^                  │ transient failure: back to queued (slot released)
- *     v  │ capacity frees   │ permanent failure: failed (slot released)
- *   waiting (at a cap, or drained)
- *   any non-terminal ──CI says completed/cancelled──> completed | cancelled
- *   ...one holding a slot: ──> ending ──agent removed (provision, or the reaper)──> completed | cancelled
+ *   queued ──reserve──> provisioning ──record-pod──> provisioned ──start──> started
+ *   queued <──wake── waiting (at a cap, or drained)   provisioning ──requeue/release──> queued | failed
+ *   one holding a slot ──mark-ending──> ending ──release (its agent removed)──> completed | cancelled
  *
  * `ending` keeps the slot until the agent is gone, so a cap counts every live agent: a Jenkins agent
  * stays connected after its build, and a new one must not start beside it over the cap.

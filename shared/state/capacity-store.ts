@@ -9,6 +9,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { endedRequestTtlSeconds, terminalStatuses, type RequestStatus } from '../requests/record';
+import { fromStatesOf, slotReturnInto } from '../requests/transitions';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
 
@@ -18,8 +19,11 @@ export interface SlotRequest {
   readonly podName: string;
   readonly globalCap: number;
   readonly templateCap: number;
-  /** The states a request may be reserved from (queued, waiting). */
-  readonly from: readonly RequestStatus[];
+  /**
+   * The states a request may be reserved from: by default all the state table allows (`reserve`:
+   * queued, waiting); a caller may narrow them, never widen them.
+   */
+  readonly from?: readonly RequestStatus[];
   /** The attempt that reserves holds the request this long (`attemptUntilMs` on the record). */
   readonly attemptSeconds?: number;
 }
@@ -92,7 +96,10 @@ export function createCapacityStore(
     request: { readonly requestId: string; readonly podName: string },
     slot: Pick<SlotRequest, 'template' | 'from' | 'attemptSeconds'>,
   ) {
-    const fromValues = Object.fromEntries(slot.from.map((status, index) => [`:from${index}`, status]));
+    const from = slot.from ?? fromStatesOf('reserve');
+    const stray = from.filter((status) => !fromStatesOf('reserve').includes(status));
+    if (stray.length > 0) throw new TypeError(`a slot is never reserved from ${stray.join(', ')}`);
+    const fromValues = Object.fromEntries(from.map((status, index) => [`:from${index}`, status]));
     const attemptUntil =
       slot.attemptSeconds === undefined ? undefined : now().getTime() + slot.attemptSeconds * 1000;
     return {
@@ -161,7 +168,8 @@ export function createCapacityStore(
 
   /**
    * Gives a request's slot back and moves it to `to` (queued for a retry, or an end state), in one
-   * transaction that only applies while the request holds the slot. Returns false if it did not.
+   * transaction that only applies while the request holds the slot and is in a state the move into
+   * `to` starts from (the state table's `release` or `requeue`). Returns false if it did not.
    */
   async function release(
     requestId: string,
@@ -172,6 +180,9 @@ export function createCapacityStore(
   ): Promise<boolean> {
     const at = now().toISOString();
     const ending = terminalStatuses.includes(to);
+    const fromValues = Object.fromEntries(
+      fromStatesOf(slotReturnInto(to)).map((status, index) => [`:from${index}`, status]),
+    );
     const set = [
       '#status = :to',
       'statusSince = :at',
@@ -183,17 +194,16 @@ export function createCapacityStore(
       TableName: tableName,
       Key: keys.request(requestId),
       UpdateExpression: `SET ${set.join(', ')}${options.countRetry ? ' ADD retriesUsed :one' : ''}`,
-      // Never bring an ended request back to life, whoever still thinks it holds a slot.
-      ConditionExpression: 'holdsSlot = :true AND NOT (#status IN (:completed, :cancelled, :failed))',
+      // Never bring an ended request back to life, whoever still thinks it holds a slot: no terminal
+      // state is a from-state, nor is `ending` (the CI ended the build) when the request would go again.
+      ConditionExpression: `holdsSlot = :true AND #status IN (${Object.keys(fromValues).join(', ')})`,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
+        ...fromValues,
         ':to': to,
         ':at': at,
         ':true': true,
         ':false': false,
-        ':completed': 'completed',
-        ':cancelled': 'cancelled',
-        ':failed': 'failed',
         ...(reason ? { ':reason': reason } : {}),
         ...(ending ? { ':expiresAt': Math.floor(now().getTime() / 1000) + endedRequestTtlSeconds } : {}),
         ...(options.countRetry ? { ':one': 1 } : {}),

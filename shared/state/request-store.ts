@@ -14,6 +14,7 @@ import {
   type RequestRecord,
   type RequestStatus,
 } from '../requests/record';
+import { assertAllowed, fromTheStateRead } from '../requests/transitions';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
@@ -107,7 +108,9 @@ export function createRequestStore(
   /**
    * Moves a request from one of `from` to `to`, setting `set` too. Returns the new record, or
    * undefined when the request was not in one of `from` (someone else moved it first). A move
-   * applied although DynamoDB answered with an error is this caller's all the same.
+   * applied although DynamoDB answered with an error is this caller's all the same. `from` comes from
+   * the state table (shared/requests/transitions.ts), which must allow each of its states into `to`;
+   * an empty `from` (the state read is not one the move starts from) never applies, and writes nothing.
    */
   async function transition(
     requestId: string,
@@ -117,6 +120,8 @@ export function createRequestStore(
     remove: readonly (keyof RequestRecord)[] = [],
     options: { requireNoSlot?: boolean } = {},
   ): Promise<RequestRecord | undefined> {
+    assertAllowed(from, to);
+    if (from.length === 0) return undefined;
     const at = now().toISOString();
     // Undefined fields are left as they are (DynamoDB refuses undefined expression values).
     const fields: Record<string, unknown> = Object.fromEntries(
@@ -190,7 +195,8 @@ export function createRequestStore(
       }
       if (terminalStatuses.includes(current.status)) return { kind: 'already-ended', record: current };
       if (current.holdsSlot) return { kind: 'holds-slot', record: current };
-      const ended = await transition(current.requestId, [current.status], to, {}, [], {
+      const move = to === 'started' ? 'start-elsewhere' : 'end';
+      const ended = await transition(current.requestId, fromTheStateRead(move, current.status), to, {}, [], {
         requireNoSlot: true,
       });
       if (ended) return { kind: 'ended', record: ended };

@@ -5,6 +5,7 @@ import type { LoggerPort } from '../ports/logger';
 import { QueueUnavailableError } from '../queue/errors';
 import { sendProvisionMessage } from '../queue/provision-queue';
 import { requestIdFor } from '../requests/identity';
+import { fromStatesOf, fromTheStateRead } from '../requests/transitions';
 import { ciSources, isCiSource, type CiSource } from '../sources/names';
 import { checkDelivery, type SignatureCheck } from '../sources/signature';
 import type { BuildEvent, WebhookReceiver } from '../sources/types';
@@ -253,7 +254,7 @@ async function endBuild(
     if (ended.kind !== 'holds-slot') return { kind: 'recorded', requestId, status: ended.record.status };
     if (to === 'started') {
       // Its agent took the build: the slot stays until the build ends.
-      const started = await ports.requests.transition(requestId, ['provisioned', 'provisioning'], 'started');
+      const started = await ports.requests.transition(requestId, fromStatesOf('start'), 'started');
       return started
         ? { kind: 'recorded', requestId, status: started.status }
         : { kind: 'ignored', requestId, reason: `build is ${ended.record.status}` };
@@ -262,7 +263,12 @@ async function endBuild(
     // live agents), and the provision function, which reaches the cluster, removes the agent now,
     // gives the slot back and wakes the oldest waiting request, seconds from now rather than at the
     // reaper's next run. The reaper finishes it if this message is lost.
-    const ending = await ports.requests.transition(requestId, [ended.record.status], 'ending', { endAs: to });
+    const ending = await ports.requests.transition(
+      requestId,
+      fromTheStateRead('mark-ending', ended.record.status),
+      'ending',
+      { endAs: to },
+    );
     if (ending) {
       await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId });
       return { kind: 'recorded', requestId, status: 'ending' };
