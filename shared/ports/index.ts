@@ -1,2 +1,21 @@
 export { silentLogger } from './logger';
 export type { LoggerPort } from './logger';
+export type {
+  CapacityStore,
+  CounterSnapshot,
+  ReleaseOptions,
+  Reservation,
+  SlotBatch,
+  SlotRequest,
+} from './capacity-store';
+export { deliveryTtlSeconds } from './delivery-store';
+export type { DeliveryStore } from './delivery-store';
+export type { LeaseStore } from './lease-store';
+export type {
+  CreateResult,
+  EndResult,
+  RequestFields,
+  RequestStore,
+  TransitionOptions,
+} from './request-store';
+export type { RuntimeSettings, SettingsStore } from './settings-store';

@@ -8,29 +8,20 @@ import {
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { endedRequestTtlSeconds, terminalStatuses, type RequestStatus } from '../requests/record';
-import { fromStatesOf, slotReturnInto } from '../requests/transitions';
+import { terminalStatuses, type RequestStatus } from '../requests/record';
+import type {
+  CapacityStore,
+  CounterSnapshot,
+  ReleaseOptions,
+  Reservation,
+  SlotBatch,
+  SlotRequest,
+} from '../ports/capacity-store';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
+import { endedExpiresAt, releaseFromStates, reserveFromStates } from './moves';
 
-export interface SlotRequest {
-  readonly requestId: string;
-  readonly template: string;
-  readonly podName: string;
-  readonly globalCap: number;
-  readonly templateCap: number;
-  /**
-   * The states a request may be reserved from: by default all the state table allows (`reserve`:
-   * queued, waiting); a caller may narrow them, never widen them.
-   */
-  readonly from?: readonly RequestStatus[];
-  /** The attempt that reserves holds the request this long (`attemptUntilMs` on the record). */
-  readonly attemptSeconds?: number;
-}
-
-export type Reservation =
-  | { readonly reserved: true }
-  | { readonly reserved: false; readonly reason: 'global-cap' | 'template-cap' | 'request-moved' };
+export type { CapacityStore, CounterSnapshot, Reservation, SlotRequest } from '../ports/capacity-store';
 
 const maxConflictRetries = 8;
 /** DynamoDB's limit on the items of one TransactWriteItems. */
@@ -41,13 +32,14 @@ const maxTransactionItems = 100;
  * agents are live or being made. A slot is taken in one transaction with the request's move to
  * `provisioning` and `holdsSlot = true`, and given back in one transaction that requires
  * `holdsSlot = true`: so no cap is ever overshot under any concurrency, and no slot is taken or
- * released twice for a request. The reaper repairs the counters from the pods it sees.
+ * released twice for a request. The reaper repairs the counters from the pods it sees. The contract
+ * is the port's (shared/ports/capacity-store.ts).
  */
 export function createCapacityStore(
   db: DynamoDBDocumentClient,
   tableName: string,
   now: () => Date = () => new Date(),
-) {
+): CapacityStore {
   /** Runs a transaction, retrying DynamoDB's transaction conflicts (other writers on the counters). */
   async function transact(
     input: ConstructorParameters<typeof TransactWriteCommand>[0],
@@ -96,9 +88,7 @@ export function createCapacityStore(
     request: { readonly requestId: string; readonly podName: string },
     slot: Pick<SlotRequest, 'template' | 'from' | 'attemptSeconds'>,
   ) {
-    const from = slot.from ?? fromStatesOf('reserve');
-    const stray = from.filter((status) => !fromStatesOf('reserve').includes(status));
-    if (stray.length > 0) throw new TypeError(`a slot is never reserved from ${stray.join(', ')}`);
+    const from = reserveFromStates(slot.from);
     const fromValues = Object.fromEntries(from.map((status, index) => [`:from${index}`, status]));
     const attemptUntil =
       slot.attemptSeconds === undefined ? undefined : now().getTime() + slot.attemptSeconds * 1000;
@@ -146,11 +136,7 @@ export function createCapacityStore(
    * once per request. All or nothing: false when the caps lack room for all of them or any request
    * moved, and the caller reserves one at a time instead (which fills what room there is).
    */
-  async function reserveMany(
-    slot: Omit<SlotRequest, 'requestId' | 'podName'> & {
-      readonly requests: readonly { readonly requestId: string; readonly podName: string }[];
-    },
-  ): Promise<boolean> {
+  async function reserveMany(slot: SlotBatch): Promise<boolean> {
     const count = slot.requests.length;
     if (count === 0) return true;
     if (new Set(slot.requests.map((request) => request.requestId)).size !== count)
@@ -176,12 +162,12 @@ export function createCapacityStore(
     template: string,
     to: RequestStatus,
     reason?: string,
-    options: { countRetry?: boolean } = {},
+    options: ReleaseOptions = {},
   ): Promise<boolean> {
     const at = now().toISOString();
     const ending = terminalStatuses.includes(to);
     const fromValues = Object.fromEntries(
-      fromStatesOf(slotReturnInto(to)).map((status, index) => [`:from${index}`, status]),
+      releaseFromStates(to).map((status, index) => [`:from${index}`, status]),
     );
     const set = [
       '#status = :to',
@@ -205,7 +191,7 @@ export function createCapacityStore(
         ':true': true,
         ':false': false,
         ...(reason ? { ':reason': reason } : {}),
-        ...(ending ? { ':expiresAt': Math.floor(now().getTime() / 1000) + endedRequestTtlSeconds } : {}),
+        ...(ending ? { ':expiresAt': endedExpiresAt(now()) } : {}),
         ...(options.countRetry ? { ':one': 1 } : {}),
       },
     };
@@ -313,13 +299,4 @@ export function createCapacityStore(
   }
 
   return { reserve, reserveMany, release, readCounters, repairCounter };
-}
-
-export type CapacityStore = ReturnType<typeof createCapacityStore>;
-
-export interface CounterSnapshot {
-  readonly global: number;
-  readonly templates: Readonly<Record<string, number>>;
-  /** How often each counter (`global`, or a template's) has moved: what a repair requires unchanged. */
-  readonly changes?: Readonly<Record<string, number>>;
 }

@@ -2,16 +2,20 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
+import { deliveryTtlSeconds, type DeliveryStore } from '../ports/delivery-store';
 
-/** How long a delivery id is remembered. CIs redeliver within hours; replays after that hit the request record. */
-export const deliveryTtlSeconds = 3 * 24 * 3600;
+export { deliveryTtlSeconds } from '../ports/delivery-store';
+export type { DeliveryStore } from '../ports/delivery-store';
 
-/** Webhook delivery ids seen, for deduplication (a conditional put with a TTL). */
+/**
+ * Webhook delivery ids seen, for deduplication (a conditional put with a TTL). The contract is the
+ * port's (shared/ports/delivery-store.ts).
+ */
 export function createDeliveryStore(
   db: DynamoDBDocumentClient,
   tableName: string,
   now: () => Date = () => new Date(),
-) {
+): DeliveryStore {
   return {
     /** Whether a delivery id was handled already (strongly consistent read). */
     async seen(source: string, deliveryId: string): Promise<boolean> {
@@ -49,5 +53,3 @@ export function createDeliveryStore(
     },
   };
 }
-
-export type DeliveryStore = ReturnType<typeof createDeliveryStore>;

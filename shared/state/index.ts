@@ -15,3 +15,4 @@ export type { CreateResult, EndResult, RequestStore } from './request-store';
 export { createSettingsStore } from './settings-store';
 export type { RuntimeSettings, SettingsStore } from './settings-store';
 export { createTableInput, tableShape } from './table';
+export type { ReleaseOptions, RequestFields, SlotBatch, TransitionOptions } from '../ports';

@@ -2,16 +2,20 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
+import type { LeaseStore } from '../ports/lease-store';
+
+export type { LeaseStore } from '../ports/lease-store';
 
 /**
  * A named lease in the table: one holder at a time until it expires. The reaper takes one per run, so
- * two runs at once (the schedule and an operator's reconcile) never act on the same pods.
+ * two runs at once (the schedule and an operator's reconcile) never act on the same pods. The
+ * contract is the port's (shared/ports/lease-store.ts).
  */
 export function createLeaseStore(
   db: DynamoDBDocumentClient,
   tableName: string,
   now: () => Date = () => new Date(),
-) {
+): LeaseStore {
   return {
     async acquire(name: string, holder: string, seconds: number): Promise<boolean> {
       const at = Math.floor(now().getTime() / 1000);
@@ -46,5 +50,3 @@ export function createLeaseStore(
     },
   };
 }
-
-export type LeaseStore = ReturnType<typeof createLeaseStore>;

@@ -7,39 +7,31 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import {
-  endedRequestTtlSeconds,
-  requestRecordSchema,
-  terminalStatuses,
-  type RequestRecord,
-  type RequestStatus,
-} from '../requests/record';
-import { assertAllowed, fromTheStateRead } from '../requests/transitions';
+import { requestRecordSchema, type RequestRecord, type RequestStatus } from '../requests/record';
+import { assertAllowed } from '../requests/transitions';
+import type { CreateResult, RequestFields, RequestStore, TransitionOptions } from '../ports/request-store';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
+import { endRequest, transitionFields } from './moves';
 import { tableShape } from './table';
 
-export type CreateResult =
-  { readonly created: true } | { readonly created: false; readonly existing: RequestRecord };
-export type EndResult =
-  | { readonly kind: 'ended'; readonly record: RequestRecord }
-  | { readonly kind: 'tombstoned' }
-  | { readonly kind: 'already-ended'; readonly record: RequestRecord }
-  /** It holds a slot: end it by giving the slot back (capacity-store `release`), not here. */
-  | { readonly kind: 'holds-slot'; readonly record: RequestRecord };
+export type { CreateResult, EndResult, RequestStore } from '../ports/request-store';
 
 const parseRecord = (item: Record<string, unknown> | undefined): RequestRecord | undefined =>
   item ? requestRecordSchema.parse(item) : undefined;
 
 const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
 
-/** Requests in the table. Every write that decides something is conditional (docs/state.md). */
+/**
+ * Requests in the table. Every write that decides something is conditional (docs/state.md); the
+ * contract is the port's (shared/ports/request-store.ts).
+ */
 export function createRequestStore(
   db: DynamoDBDocumentClient,
   tableName: string,
   now: () => Date = () => new Date(),
-) {
+): RequestStore {
   async function send<T>(operation: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
@@ -116,19 +108,16 @@ export function createRequestStore(
     requestId: string,
     from: readonly RequestStatus[],
     to: RequestStatus,
-    set: Partial<Omit<RequestRecord, 'requestId' | 'status' | 'statusSince'>> = {},
+    set: RequestFields = {},
     remove: readonly (keyof RequestRecord)[] = [],
-    options: { requireNoSlot?: boolean } = {},
+    options: TransitionOptions = {},
   ): Promise<RequestRecord | undefined> {
     assertAllowed(from, to);
     if (from.length === 0) return undefined;
-    const at = now().toISOString();
+    const moment = now();
+    const at = moment.toISOString();
     // Undefined fields are left as they are (DynamoDB refuses undefined expression values).
-    const fields: Record<string, unknown> = Object.fromEntries(
-      Object.entries({ ...set, status: to, statusSince: at }).filter(([, value]) => value !== undefined),
-    );
-    if (terminalStatuses.includes(to))
-      fields.expiresAt = Math.floor(now().getTime() / 1000) + endedRequestTtlSeconds;
+    const fields = transitionFields(set, to, moment);
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     const assignments = Object.entries(fields).map(([field, value], index) => {
@@ -175,34 +164,10 @@ export function createRequestStore(
   /**
    * Records that the CI ended (or started) a build. An unknown build gets a tombstone in that state,
    * so a queued event that arrives later creates nothing. A request holding a slot is not ended
-   * here: the caller gives the slot back, which ends it in the same write.
+   * here: the caller gives the slot back, which ends it in the same write (shared/state/moves.ts).
    */
-  async function end(
-    tombstone: RequestRecord,
-    to: 'completed' | 'cancelled' | 'started',
-  ): Promise<EndResult> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const current = await get(tombstone.requestId);
-      if (!current) {
-        const created = await createIfAbsent({
-          ...tombstone,
-          status: to,
-          tombstone: true,
-          expiresAt: Math.floor(now().getTime() / 1000) + endedRequestTtlSeconds,
-        });
-        if (created.created) return { kind: 'tombstoned' };
-        continue;
-      }
-      if (terminalStatuses.includes(current.status)) return { kind: 'already-ended', record: current };
-      if (current.holdsSlot) return { kind: 'holds-slot', record: current };
-      const move = to === 'started' ? 'start-elsewhere' : 'end';
-      const ended = await transition(current.requestId, fromTheStateRead(move, current.status), to, {}, [], {
-        requireNoSlot: true,
-      });
-      if (ended) return { kind: 'ended', record: ended };
-    }
-    throw new StateUnavailableError('end request (kept changing under us)', { cause: undefined });
-  }
+  const end: RequestStore['end'] = (tombstone, to) =>
+    endRequest({ get, createIfAbsent, transition }, tombstone, to, now);
 
   /**
    * Takes over a request whose agent a previous attempt was making (it holds the slot), unless that
@@ -278,5 +243,3 @@ export function createRequestStore(
 
   return { get, getMany, createIfAbsent, transition, end, listByStatus, claimAttempt, endAttempt };
 }
-
-export type RequestStore = ReturnType<typeof createRequestStore>;

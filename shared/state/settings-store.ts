@@ -1,29 +1,23 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from '../schema/zod';
+import type { RuntimeSettings, SettingsStore } from '../ports/settings-store';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
+import { maxSettingsUpdateAttempts, runtimeSettingsSchema, storedSettingsSchema } from './settings-schema';
 
-/** Settings operators change at run time (ops `drain`/`resume`, `caps`), stored in the table. */
-const runtimeSettingsSchema = z.object({
-  drained: z._default(z.boolean(), false),
-  globalCap: z.optional(z.int().check(z.nonnegative())),
-  templateCaps: z._default(z.record(z.string(), z.int().check(z.nonnegative())), {}),
-});
-export type RuntimeSettings = z.infer<typeof runtimeSettingsSchema>;
+export type { RuntimeSettings, SettingsStore } from '../ports/settings-store';
 
-/** The item also carries a version, so two operators changing settings at once never lose a change. */
-const storedSchema = z.extend(runtimeSettingsSchema, { version: z._default(z.int(), 0) });
-
-const maxUpdateAttempts = 5;
-
-export function createSettingsStore(db: DynamoDBDocumentClient, tableName: string) {
-  async function read(): Promise<z.infer<typeof storedSchema>> {
+/**
+ * Settings operators change at run time (ops `drain`/`resume`, `caps`), one item in the table with a
+ * version for optimistic concurrency. The contract is the port's (shared/ports/settings-store.ts).
+ */
+export function createSettingsStore(db: DynamoDBDocumentClient, tableName: string): SettingsStore {
+  async function read(): Promise<RuntimeSettings & { version: number }> {
     try {
       const { Item } = await db.send(
         new GetCommand({ TableName: tableName, Key: keys.settings(), ConsistentRead: true }),
       );
-      return storedSchema.parse(Item ?? {});
+      return storedSettingsSchema.parse(Item ?? {});
     } catch (error) {
       throw new StateUnavailableError('GetItem (settings)', { cause: error });
     }
@@ -43,7 +37,7 @@ export function createSettingsStore(db: DynamoDBDocumentClient, tableName: strin
     async update(
       change: (current: RuntimeSettings) => RuntimeSettings,
     ): Promise<{ before: RuntimeSettings; after: RuntimeSettings }> {
-      for (let attempt = 0; attempt < maxUpdateAttempts; attempt++) {
+      for (let attempt = 0; attempt < maxSettingsUpdateAttempts; attempt++) {
         const { version, ...before } = await read();
         const after = runtimeSettingsSchema.parse(change(before));
         try {
@@ -67,5 +61,3 @@ export function createSettingsStore(db: DynamoDBDocumentClient, tableName: strin
     },
   };
 }
-
-export type SettingsStore = ReturnType<typeof createSettingsStore>;

@@ -1,0 +1,104 @@
+import type { RequestStatus } from '../requests/record';
+
+/** One request's slot: what `reserve` takes. */
+export interface SlotRequest {
+  readonly requestId: string;
+  readonly template: string;
+  readonly podName: string;
+  readonly globalCap: number;
+  readonly templateCap: number;
+  /**
+   * The states a request may be reserved from: by default all the state table allows (`reserve`:
+   * queued, waiting); a caller may narrow them, never widen them.
+   */
+  readonly from?: readonly RequestStatus[];
+  /** The attempt that reserves holds the request this long (`attemptUntilMs` on the record). */
+  readonly attemptSeconds?: number;
+}
+
+/** Slots for several requests of one template: what `reserveMany` takes. */
+export type SlotBatch = Omit<SlotRequest, 'requestId' | 'podName'> & {
+  readonly requests: readonly { readonly requestId: string; readonly podName: string }[];
+};
+
+export type Reservation =
+  | { readonly reserved: true }
+  | { readonly reserved: false; readonly reason: 'global-cap' | 'template-cap' | 'request-moved' };
+
+export interface CounterSnapshot {
+  readonly global: number;
+  readonly templates: Readonly<Record<string, number>>;
+  /** How often each counter (`global`, or a template's) has moved: what a repair requires unchanged. */
+  readonly changes?: Readonly<Record<string, number>>;
+}
+
+export interface ReleaseOptions {
+  /** Count the release as one of the build's retries (`retriesUsed` plus one). */
+  readonly countRetry?: boolean;
+}
+
+/**
+ * Capacity as counters: `global` and one per template hold how many agents are live or being made
+ * (`used`), and how often each moved (`changes`). A slot is taken together with the request's move
+ * to `provisioning` (`holdsSlot = true`) and given back together with its move out, all or nothing,
+ * so no cap is ever overshot under any concurrency and no slot is taken or given back twice. A failed
+ * condition is an answer; anything else that goes wrong with the store throws
+ * `StateUnavailableError` (shared/state/errors.ts). Adapters: DynamoDB
+ * (shared/state/capacity-store.ts), in memory (shared/state/memory/); both are held to
+ * test/contracts/capacity-store.ts.
+ */
+export interface CapacityStore {
+  /**
+   * Takes one slot of each counter and moves the request to `provisioning` (`holdsSlot`,
+   * `template`, `podName`, `statusSince` now, `attempts` plus one, `attemptUntilMs` with
+   * `attemptSeconds`), all or nothing: only while each counter stays at or under its cap and the
+   * request is in one of `from` holding no slot. Refused, it writes nothing and says why, in this
+   * order: `global-cap`, `template-cap`, `request-moved` (which includes no request at all). A cap of
+   * 0 or less refuses at once. Throws `TypeError` for a `from` the state table's `reserve` does not
+   * start from.
+   */
+  reserve(slot: SlotRequest): Promise<Reservation>;
+
+  /**
+   * `reserve` for several requests of one template at once: each counter moves once, by their
+   * number. All or nothing: false (nothing written) when the caps lack room for all of them or any
+   * request cannot be reserved, or there are more than 98; true for none. Throws `TypeError` for a
+   * request named twice, or a `from` as `reserve` does.
+   */
+  reserveMany(batch: SlotBatch): Promise<boolean>;
+
+  /**
+   * Gives the request's slot back (each counter minus one) and moves it to `to`, setting `statusSince`
+   * to now, `holdsSlot = false`, `reason` if given, the TTL (`expiresAt`) into a terminal state, and
+   * `retriesUsed` plus one with `countRetry`. Applies only while the request holds the slot and is in a
+   * state the state table's move into `to` (`release` or `requeue`) starts from: else false, nothing
+   * written. When a counter is already at 0 (drift), neither counter moves and the request moves all
+   * the same (the reaper repairs the counters).
+   * Throws `TypeError` for a `to` no move gives a slot back into.
+   */
+  release(
+    requestId: string,
+    template: string,
+    to: RequestStatus,
+    reason?: string,
+    options?: ReleaseOptions,
+  ): Promise<boolean>;
+
+  /**
+   * Every counter: `global` (0 if it never moved) and each template that ever took a slot, with
+   * `changes` for each counter that exists.
+   */
+  readCounters(): Promise<CounterSnapshot>;
+
+  /**
+   * Sets a counter (`global` or a template's) to `expected`, counting a change, only if it is still
+   * at `observed` after `changes` moves (an absent counter is 0 after 0), so a reservation or release
+   * made since the caller read it is never undone. False, nothing written, if it moved.
+   */
+  repairCounter(
+    template: string | 'global',
+    observed: number,
+    expected: number,
+    changes?: number,
+  ): Promise<boolean>;
+}

@@ -1,0 +1,42 @@
+import type { CapacityStore } from '../../ports/capacity-store';
+import type { DeliveryStore } from '../../ports/delivery-store';
+import type { LeaseStore } from '../../ports/lease-store';
+import type { RequestStore } from '../../ports/request-store';
+import type { SettingsStore } from '../../ports/settings-store';
+import { createMemoryCapacityStore } from './capacity-store';
+import { createMemoryDeliveryStore } from './delivery-store';
+import { createMemoryLeaseStore } from './lease-store';
+import { createMemoryRequestStore } from './request-store';
+import { createMemorySettingsStore } from './settings-store';
+import { createMemoryTable, type MemoryTable, type MemoryTableOptions } from './table';
+
+export { createMemoryCapacityStore } from './capacity-store';
+export { createMemoryDeliveryStore } from './delivery-store';
+export { createMemoryLeaseStore } from './lease-store';
+export { createMemoryRequestStore } from './request-store';
+export { createMemorySettingsStore } from './settings-store';
+export { createMemoryTable } from './table';
+export type { MemoryItem, MemoryTable, MemoryTableOptions } from './table';
+
+/** Every store on one in-memory table, as the DynamoDB ones share one table. */
+export interface MemoryState {
+  readonly table: MemoryTable;
+  readonly requests: RequestStore;
+  readonly capacity: CapacityStore;
+  readonly leases: LeaseStore;
+  readonly settings: SettingsStore;
+  readonly deliveries: DeliveryStore;
+}
+
+/** The in-memory twins of the state stores (`pitcrew dev`, the flows' unit tests), on a fresh table. */
+export function createMemoryState(options: MemoryTableOptions = {}): MemoryState {
+  const table = createMemoryTable(options);
+  return {
+    table,
+    requests: createMemoryRequestStore(table),
+    capacity: createMemoryCapacityStore(table),
+    leases: createMemoryLeaseStore(table),
+    settings: createMemorySettingsStore(table),
+    deliveries: createMemoryDeliveryStore(table),
+  };
+}

@@ -1,0 +1,82 @@
+import {
+  endedRequestTtlSeconds,
+  terminalStatuses,
+  type RequestRecord,
+  type RequestStatus,
+} from '../requests/record';
+import { fromStatesOf, fromTheStateRead, slotReturnInto } from '../requests/transitions';
+import type { EndResult, RequestFields, RequestStore } from '../ports/request-store';
+import { StateUnavailableError } from './errors';
+
+/**
+ * The parts of the request and capacity writes that do not depend on the store, shared by the
+ * DynamoDB adapters and their in-memory twins (./memory/) so both decide the same way.
+ */
+
+/** The TTL (epoch seconds) of a request that ends now. */
+export const endedExpiresAt = (now: Date): number =>
+  Math.floor(now.getTime() / 1000) + endedRequestTtlSeconds;
+
+/**
+ * What a `transition` into `to` at `at` sets: the defined fields of `set` (an undefined one is left as
+ * it is), the state, `statusSince`, and into a terminal state the TTL.
+ */
+export function transitionFields(set: RequestFields, to: RequestStatus, now: Date): Record<string, unknown> {
+  const fields: Record<string, unknown> = Object.fromEntries(
+    Object.entries({ ...set, status: to, statusSince: now.toISOString() }).filter(
+      ([, value]) => value !== undefined,
+    ),
+  );
+  if (terminalStatuses.includes(to)) fields.expiresAt = endedExpiresAt(now);
+  return fields;
+}
+
+/** The states a slot may be reserved from: `from` if given, which may narrow the state table's `reserve`, never widen it. */
+export function reserveFromStates(from: readonly RequestStatus[] | undefined): readonly RequestStatus[] {
+  const allowed = fromStatesOf('reserve');
+  const states = from ?? allowed;
+  const stray = states.filter((status) => !allowed.includes(status));
+  if (stray.length > 0) throw new TypeError(`a slot is never reserved from ${stray.join(', ')}`);
+  return states;
+}
+
+/** The states a slot may be given back from into `to` (the state table's `release` or `requeue`). */
+export const releaseFromStates = (to: RequestStatus): readonly RequestStatus[] =>
+  fromStatesOf(slotReturnInto(to));
+
+/** `RequestStore.end` out of the store's own reads and conditional writes. */
+export async function endRequest(
+  store: Pick<RequestStore, 'get' | 'createIfAbsent' | 'transition'>,
+  tombstone: RequestRecord,
+  to: 'completed' | 'cancelled' | 'started',
+  now: () => Date,
+): Promise<EndResult> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const current = await store.get(tombstone.requestId);
+    if (!current) {
+      const created = await store.createIfAbsent({
+        ...tombstone,
+        status: to,
+        tombstone: true,
+        expiresAt: endedExpiresAt(now()),
+      });
+      if (created.created) return { kind: 'tombstoned' };
+      continue;
+    }
+    if (terminalStatuses.includes(current.status)) return { kind: 'already-ended', record: current };
+    if (current.holdsSlot) return { kind: 'holds-slot', record: current };
+    const move = to === 'started' ? 'start-elsewhere' : 'end';
+    const ended = await store.transition(
+      current.requestId,
+      fromTheStateRead(move, current.status),
+      to,
+      {},
+      [],
+      {
+        requireNoSlot: true,
+      },
+    );
+    if (ended) return { kind: 'ended', record: ended };
+  }
+  throw new StateUnavailableError('end request (kept changing under us)', { cause: undefined });
+}

@@ -1,0 +1,385 @@
+import { endedRequestTtlSeconds, type RequestRecord } from '../../shared/requests';
+import type { CapacityStore, SlotBatch, SlotRequest } from '../../shared/ports/capacity-store';
+import type { RequestStore } from '../../shared/ports/request-store';
+import { StateUnavailableError } from '../../shared/state/errors';
+import { keys } from '../../shared/state/keys';
+import { queuedRecord } from '../support/records';
+import { withSubject, type MakeSubject } from './harness';
+
+/**
+ * The capacity store's contract (shared/ports/capacity-store.ts), run against every adapter: DynamoDB
+ * on DynamoDB Local (test/integration/state) and the in-memory twin (test/unit/state). The request
+ * store is the same adapter's, on the same table.
+ */
+export function describeCapacityStoreContract(
+  name: string,
+  make: MakeSubject<{ readonly requests: RequestStore; readonly capacity: CapacityStore }>,
+): void {
+  describe(`CapacityStore contract: ${name}`, () => {
+    const current = withSubject(make);
+
+    const slot = (
+      requestId: string,
+      template: string,
+      templateCap: number,
+      globalCap = 100,
+    ): SlotRequest => ({
+      requestId,
+      template,
+      podName: `pc-${requestId}`,
+      globalCap,
+      templateCap,
+    });
+    const many = (ids: string[], template: string, templateCap: number, globalCap = 1000): SlotBatch => ({
+      template,
+      requests: ids.map((requestId) => ({ requestId, podName: `pc-${requestId}` })),
+      globalCap,
+      templateCap,
+    });
+    const seed = async (ids: string[], overrides: Partial<RequestRecord> = {}) => {
+      for (const id of ids) await current().requests.createIfAbsent(queuedRecord(id, overrides));
+    };
+    /** A request holding a slot of `template`, its counters moved as `reserve` moves them. */
+    const reserved = async (requestId: string, template = 'tpl') => {
+      await seed([requestId]);
+      expect(await current().capacity.reserve(slot(requestId, template, 100))).toEqual({ reserved: true });
+    };
+    const statuses = async (ids: string[]) =>
+      Promise.all(ids.map(async (id) => (await current().requests.get(id))?.status));
+
+    describe('reserve', () => {
+      it('takes a slot of each counter and moves the request to provisioning, in one write', async () => {
+        const { requests, capacity, clock } = current();
+        await seed(['r-1'], { status: 'waiting', attempts: 2 });
+        clock.advance(1000);
+        expect(await capacity.reserve(slot('r-1', 'tpl-a', 5))).toEqual({ reserved: true });
+        expect(await requests.get('r-1')).toEqual(
+          queuedRecord('r-1', {
+            status: 'provisioning',
+            statusSince: clock.now().toISOString(),
+            holdsSlot: true,
+            template: 'tpl-a',
+            podName: 'pc-r-1',
+            attempts: 3,
+          }),
+        );
+        expect(await capacity.readCounters()).toEqual({
+          global: 1,
+          templates: { 'tpl-a': 1 },
+          changes: { global: 1, 'tpl-a': 1 },
+        });
+      });
+
+      it('holds the request for the attempt when told to', async () => {
+        const { requests, capacity, clock } = current();
+        await seed(['r-att']);
+        await capacity.reserve({ ...slot('r-att', 'tpl', 5), attemptSeconds: 90 });
+        expect((await requests.get('r-att'))?.attemptUntilMs).toBe(clock.now().getTime() + 90_000);
+        // Held: another attempt cannot take it over until then.
+        expect(await requests.claimAttempt('r-att', 90)).toBe(false);
+      });
+
+      it('never grants more than the template cap to 40 concurrent reservers', async () => {
+        const { requests, capacity } = current();
+        const ids = Array.from({ length: 40 }, (_, index) => `cap-a-${index}`);
+        await Promise.all(ids.map((id) => requests.createIfAbsent(queuedRecord(id))));
+        const results = await Promise.all(ids.map((id) => capacity.reserve(slot(id, 'tpl-a', 5))));
+        expect(results.filter((result) => result.reserved)).toHaveLength(5);
+        expect(results.filter((result) => !result.reserved)).toEqual(
+          Array.from({ length: 35 }, () => ({ reserved: false, reason: 'template-cap' })),
+        );
+        expect((await capacity.readCounters()).templates).toEqual({ 'tpl-a': 5 });
+        const holders = await Promise.all(ids.map((id) => requests.get(id)));
+        expect(
+          holders.filter((record) => record?.holdsSlot && record.status === 'provisioning'),
+        ).toHaveLength(5);
+      });
+
+      it('enforces the global cap across templates', async () => {
+        const { capacity } = current();
+        const ids = ['g-1', 'g-2', 'g-3'];
+        await seed(ids);
+        const results = await Promise.all(
+          ids.map((id, index) => capacity.reserve(slot(id, `tpl-g${index}`, 10, 2))),
+        );
+        expect(results.filter((result) => result.reserved)).toHaveLength(2);
+        expect(results.find((result) => !result.reserved)).toEqual({ reserved: false, reason: 'global-cap' });
+        expect((await capacity.readCounters()).global).toBe(2);
+      });
+
+      it('says why in order: the global cap, the template cap, then the request', async () => {
+        const { capacity } = current();
+        await reserved('held', 'tpl-o');
+        await seed(['o-1']);
+        // Both caps full: global-cap. The template full and the request moved: template-cap.
+        expect(await capacity.reserve(slot('o-1', 'tpl-o', 1, 1))).toEqual({
+          reserved: false,
+          reason: 'global-cap',
+        });
+        expect(await capacity.reserve(slot('held', 'tpl-o', 1, 10))).toEqual({
+          reserved: false,
+          reason: 'template-cap',
+        });
+        expect(await capacity.reserve(slot('held', 'tpl-o', 10, 10))).toEqual({
+          reserved: false,
+          reason: 'request-moved',
+        });
+      });
+
+      it('does not take a second slot for a request that already holds one', async () => {
+        const { capacity } = current();
+        await seed(['twice']);
+        expect(await capacity.reserve(slot('twice', 'tpl-t', 5))).toEqual({ reserved: true });
+        expect(await capacity.reserve(slot('twice', 'tpl-t', 5))).toEqual({
+          reserved: false,
+          reason: 'request-moved',
+        });
+        expect(await capacity.readCounters()).toEqual({
+          global: 1,
+          templates: { 'tpl-t': 1 },
+          changes: { global: 1, 'tpl-t': 1 },
+        });
+      });
+
+      it('writes nothing for a request that is missing, elsewhere, or outside a narrowed from', async () => {
+        const { requests, capacity } = current();
+        await seed(['started'], { status: 'started' });
+        await seed(['queued']);
+        expect(await capacity.reserve(slot('missing', 'tpl', 5))).toEqual({
+          reserved: false,
+          reason: 'request-moved',
+        });
+        expect(await capacity.reserve(slot('started', 'tpl', 5))).toEqual({
+          reserved: false,
+          reason: 'request-moved',
+        });
+        expect(await capacity.reserve({ ...slot('queued', 'tpl', 5), from: ['waiting'] })).toEqual({
+          reserved: false,
+          reason: 'request-moved',
+        });
+        expect(await capacity.readCounters()).toEqual({ global: 0, templates: {}, changes: {} });
+        expect(await requests.get('missing')).toBeUndefined();
+        expect(await requests.get('queued')).toEqual(queuedRecord('queued'));
+      });
+
+      it('refuses to widen the from-states, and grants nothing when a cap is 0', async () => {
+        const { capacity } = current();
+        await seed(['zero']);
+        await expect(capacity.reserve({ ...slot('zero', 'tpl', 5), from: ['provisioning'] })).rejects.toThrow(
+          TypeError,
+        );
+        expect(await capacity.reserve(slot('zero', 'tpl-z', 0))).toEqual({
+          reserved: false,
+          reason: 'template-cap',
+        });
+        expect(await capacity.reserve(slot('zero', 'tpl-z', 5, 0))).toEqual({
+          reserved: false,
+          reason: 'global-cap',
+        });
+        expect(await statuses(['zero'])).toEqual(['queued']);
+      });
+    });
+
+    describe('reserveMany', () => {
+      it('takes every slot at once, moving each counter once, and every request to provisioning', async () => {
+        const { requests, capacity, clock } = current();
+        const ids = Array.from({ length: 10 }, (_, index) => `many-a-${index}`);
+        await seed(ids);
+        await reserved('other', 'tpl-other');
+        expect(await capacity.reserveMany({ ...many(ids, 'tpl-many-a', 10), attemptSeconds: 60 })).toBe(true);
+        expect(await capacity.readCounters()).toEqual({
+          global: 11,
+          templates: { 'tpl-many-a': 10, 'tpl-other': 1 },
+          changes: { global: 2, 'tpl-many-a': 1, 'tpl-other': 1 },
+        });
+        const records = await requests.getMany(ids);
+        expect(
+          [...records.values()].every((record) => record.status === 'provisioning' && record.holdsSlot),
+        ).toBe(true);
+        expect(records.get('many-a-3')).toMatchObject({
+          podName: 'pc-many-a-3',
+          template: 'tpl-many-a',
+          attempts: 1,
+          attemptUntilMs: clock.now().getTime() + 60_000,
+        });
+      });
+
+      it('takes nothing when the cap lacks room for all of them', async () => {
+        const { capacity } = current();
+        const ids = Array.from({ length: 4 }, (_, index) => `many-b-${index}`);
+        await seed(ids);
+        await capacity.reserve(slot('many-b-0', 'tpl-many-b', 3));
+        // One slot of three is taken: three more do not fit, though two would.
+        expect(await capacity.reserveMany(many(ids.slice(1), 'tpl-many-b', 3))).toBe(false);
+        expect(await capacity.reserveMany(many(ids.slice(1), 'tpl-many-b', 10, 3))).toBe(false);
+        expect((await capacity.readCounters()).templates).toEqual({ 'tpl-many-b': 1 });
+        expect(await statuses(ids.slice(1))).toEqual(['queued', 'queued', 'queued']);
+      });
+
+      it('takes nothing when one of the requests was taken meanwhile', async () => {
+        const { capacity } = current();
+        const ids = ['many-c-0', 'many-c-1', 'many-c-2'];
+        await seed(ids);
+        expect((await capacity.reserve(slot('many-c-1', 'tpl-many-c', 10))).reserved).toBe(true);
+        expect(await capacity.reserveMany(many(ids, 'tpl-many-c', 10))).toBe(false);
+        expect(await capacity.readCounters()).toEqual({
+          global: 1,
+          templates: { 'tpl-many-c': 1 },
+          changes: { global: 1, 'tpl-many-c': 1 },
+        });
+        expect(await statuses(ids)).toEqual(['queued', 'provisioning', 'queued']);
+      });
+
+      it('answers true for none, false beyond one transaction or a cap, and refuses a request named twice', async () => {
+        const { capacity } = current();
+        expect(await capacity.reserveMany(many([], 'tpl', 0, 0))).toBe(true);
+        const ids = Array.from({ length: 99 }, (_, index) => `big-${index}`);
+        expect(await capacity.reserveMany(many(ids, 'tpl', 1000))).toBe(false);
+        expect(await capacity.reserveMany(many(['a', 'b'], 'tpl', 1))).toBe(false);
+        await expect(capacity.reserveMany(many(['dup', 'dup'], 'tpl-many-d', 10))).rejects.toThrow(
+          /each request may appear once/,
+        );
+        await expect(capacity.reserveMany({ ...many(['a'], 'tpl', 10), from: ['started'] })).rejects.toThrow(
+          TypeError,
+        );
+        expect(await capacity.readCounters()).toEqual({ global: 0, templates: {}, changes: {} });
+      });
+    });
+
+    describe('release', () => {
+      it('gives a slot back exactly once, however often release is called', async () => {
+        const { requests, capacity, clock } = current();
+        await reserved('rel', 'tpl-r');
+        clock.advance(1000);
+        const releases = await Promise.all(
+          [1, 2, 3].map(() => capacity.release('rel', 'tpl-r', 'queued', 'retry')),
+        );
+        expect(releases.filter(Boolean)).toHaveLength(1);
+        expect(await capacity.readCounters()).toEqual({
+          global: 0,
+          templates: { 'tpl-r': 0 },
+          changes: { global: 2, 'tpl-r': 2 },
+        });
+        const record = await requests.get('rel');
+        expect(record).toEqual(
+          queuedRecord('rel', {
+            status: 'queued',
+            statusSince: clock.now().toISOString(),
+            holdsSlot: false,
+            reason: 'retry',
+            template: 'tpl-r',
+            podName: 'pc-rel',
+            attempts: 1,
+          }),
+        );
+      });
+
+      it('ends a request with its TTL, counting a retry when told to, leaving the reason without one', async () => {
+        const { requests, capacity, clock } = current();
+        await reserved('end-1');
+        await requests.transition('end-1', ['provisioning'], 'provisioned', { reason: 'made' });
+        clock.advance(5000);
+        expect(await capacity.release('end-1', 'tpl', 'failed', undefined, { countRetry: true })).toBe(true);
+        expect(await requests.get('end-1')).toMatchObject({
+          status: 'failed',
+          statusSince: clock.now().toISOString(),
+          holdsSlot: false,
+          reason: 'made',
+          retriesUsed: 1,
+          expiresAt: clock.seconds() + endedRequestTtlSeconds,
+        });
+        await reserved('end-2');
+        expect(await capacity.release('end-2', 'tpl', 'waiting', 'trimmed')).toBe(true);
+        expect((await requests.get('end-2'))?.expiresAt).toBeUndefined();
+        expect((await requests.get('end-2'))?.retriesUsed).toBe(0);
+      });
+
+      it('gives nothing back for a request holding no slot, or in a state its move does not start from', async () => {
+        const { requests, capacity } = current();
+        await seed(['free'], { status: 'provisioning' });
+        expect(await capacity.release('free', 'tpl', 'queued')).toBe(false);
+        expect(await capacity.release('missing', 'tpl', 'completed')).toBe(false);
+        await reserved('ending');
+        await requests.transition('ending', ['provisioning'], 'ending', { endAs: 'cancelled' });
+        // The CI ended that build: it never goes again, but it ends.
+        expect(await capacity.release('ending', 'tpl', 'queued')).toBe(false);
+        expect(await capacity.readCounters()).toMatchObject({ global: 1, templates: { tpl: 1 } });
+        expect(await capacity.release('ending', 'tpl', 'cancelled')).toBe(true);
+        expect(await capacity.release('ending', 'tpl', 'completed')).toBe(false);
+        expect(await capacity.readCounters()).toMatchObject({ global: 0, templates: { tpl: 0 } });
+        expect(await statuses(['free', 'ending'])).toEqual(['provisioning', 'cancelled']);
+      });
+
+      it('moves the request all the same when a counter is already at 0, and neither counter moves', async () => {
+        const { requests, capacity } = current();
+        await seed(['drift'], { status: 'provisioned', holdsSlot: true, template: 'tpl-d' });
+        expect(await capacity.repairCounter('global', 0, 3)).toBe(true);
+        expect(await capacity.release('drift', 'tpl-d', 'completed')).toBe(true);
+        expect(await requests.get('drift')).toMatchObject({ status: 'completed', holdsSlot: false });
+        expect(await capacity.readCounters()).toEqual({ global: 3, templates: {}, changes: { global: 1 } });
+      });
+
+      it('throws for a state no move gives a slot back into', async () => {
+        const { capacity } = current();
+        await reserved('into');
+        await expect(capacity.release('into', 'tpl', 'provisioning')).rejects.toThrow(TypeError);
+        expect((await capacity.readCounters()).global).toBe(1);
+      });
+    });
+
+    describe('readCounters and repairCounter', () => {
+      it('answers no counters before any moved', async () => {
+        expect(await current().capacity.readCounters()).toEqual({ global: 0, templates: {}, changes: {} });
+      });
+
+      it('sets a counter only if it has not moved since it was read', async () => {
+        const { capacity } = current();
+        expect(await capacity.repairCounter('tpl-x', 1, 0)).toBe(false);
+        expect(await capacity.repairCounter('tpl-x', 0, 0, 1)).toBe(false);
+        expect(await capacity.repairCounter('tpl-x', 0, 2)).toBe(true);
+        expect(await capacity.readCounters()).toEqual({
+          global: 0,
+          templates: { 'tpl-x': 2 },
+          changes: { 'tpl-x': 1 },
+        });
+        // Read at 2 after 1 change: a reservation and a release since leave it at 2, after 3.
+        await reserved('moving', 'tpl-x');
+        expect(await capacity.release('moving', 'tpl-x', 'queued')).toBe(true);
+        expect(await capacity.repairCounter('tpl-x', 2, 0, 1)).toBe(false);
+        expect(await capacity.repairCounter('tpl-x', 2, 0, 3)).toBe(true);
+        expect(await capacity.readCounters()).toMatchObject({
+          templates: { 'tpl-x': 0 },
+          changes: { 'tpl-x': 4 },
+        });
+      });
+
+      it('keeps the counters in the table as items with used and changes', async () => {
+        const { capacity, subject } = current();
+        await reserved('item', 'tpl-i');
+        expect(await subject.item(keys.templateCounter('tpl-i'))).toEqual({
+          ...keys.templateCounter('tpl-i'),
+          used: 1,
+          changes: 1,
+        });
+        expect(await capacity.repairCounter('global', 1, 0, 1)).toBe(true);
+        expect(await subject.item(keys.globalCounter())).toEqual({
+          ...keys.globalCounter(),
+          used: 0,
+          changes: 2,
+        });
+      });
+    });
+
+    describe('when the store fails', () => {
+      it('throws StateUnavailableError', async () => {
+        const { capacity } = current().subject.unavailable;
+        const unavailable = expect.any(StateUnavailableError) as unknown;
+        await expect(capacity.reserve(slot('x', 'tpl', 5))).rejects.toEqual(unavailable);
+        await expect(capacity.reserveMany(many(['x'], 'tpl', 5))).rejects.toEqual(unavailable);
+        await expect(capacity.release('x', 'tpl', 'queued')).rejects.toEqual(unavailable);
+        await expect(capacity.readCounters()).rejects.toEqual(unavailable);
+        await expect(capacity.repairCounter('global', 0, 1)).rejects.toEqual(unavailable);
+      });
+    });
+  });
+}

@@ -1,0 +1,315 @@
+import { endedRequestTtlSeconds, type RequestRecord } from '../../shared/requests';
+import type { RequestStore } from '../../shared/ports/request-store';
+import { StateUnavailableError } from '../../shared/state/errors';
+import { queuedRecord } from '../support/records';
+import { withSubject, type MakeSubject } from './harness';
+
+/**
+ * The request store's contract (shared/ports/request-store.ts), run against every adapter: DynamoDB
+ * on DynamoDB Local (test/integration/state) and the in-memory twin (test/unit/state).
+ */
+export function describeRequestStoreContract(
+  name: string,
+  make: MakeSubject<{ readonly requests: RequestStore }>,
+): void {
+  describe(`RequestStore contract: ${name}`, () => {
+    const current = withSubject(make);
+    const iso = (): string => current().clock.now().toISOString();
+    const holding = (requestId: string, overrides: Partial<RequestRecord> = {}): RequestRecord =>
+      queuedRecord(requestId, { status: 'provisioning', holdsSlot: true, template: 'tpl', ...overrides });
+
+    describe('get and createIfAbsent', () => {
+      it('answers undefined for a request that does not exist', async () => {
+        expect(await current().requests.get('nope')).toBeUndefined();
+      });
+
+      it('writes a new request, reads it back as written, and refuses to overwrite it', async () => {
+        const { requests } = current();
+        expect(await requests.createIfAbsent(queuedRecord('r-1'))).toEqual({ created: true });
+        expect(await requests.get('r-1')).toEqual(queuedRecord('r-1'));
+        const second = await requests.createIfAbsent(queuedRecord('r-1', { status: 'failed' }));
+        expect(second).toEqual({ created: false, existing: queuedRecord('r-1') });
+        expect((await requests.get('r-1'))?.status).toBe('queued');
+      });
+
+      it('stores no undefined field', async () => {
+        const { requests } = current();
+        await requests.createIfAbsent(queuedRecord('r-undef', { reason: undefined, podName: undefined }));
+        const record = await requests.get('r-undef');
+        expect(Object.keys(record!)).not.toContain('reason');
+        expect(Object.keys(record!)).not.toContain('podName');
+      });
+
+      it('lets exactly one of many concurrent writers create the record', async () => {
+        const { requests } = current();
+        const results = await Promise.all(
+          Array.from({ length: 20 }, (_, index) =>
+            requests.createIfAbsent(queuedRecord('r-race', { jobKey: `writer-${index}` })),
+          ),
+        );
+        expect(results.filter((result) => result.created)).toHaveLength(1);
+        const stored = await requests.get('r-race');
+        expect(results.filter((result) => !result.created)).toEqual(
+          Array.from({ length: 19 }, () => ({ created: false, existing: stored })),
+        );
+      });
+    });
+
+    describe('getMany', () => {
+      it('answers the requests that exist, each once, by id', async () => {
+        const { requests } = current();
+        await requests.createIfAbsent(queuedRecord('m-1'));
+        await requests.createIfAbsent(queuedRecord('m-2', { status: 'waiting' }));
+        const found = await requests.getMany(['m-1', 'm-2', 'm-1', 'm-missing']);
+        expect([...found.keys()].sort()).toEqual(['m-1', 'm-2']);
+        expect(found.get('m-2')).toEqual(queuedRecord('m-2', { status: 'waiting' }));
+        expect((await requests.getMany([])).size).toBe(0);
+      });
+
+      it('reads 100 distinct requests at once, and refuses more', async () => {
+        const { requests } = current();
+        const ids = Array.from({ length: 101 }, (_, index) => `many-${index}`);
+        expect((await requests.getMany([...ids.slice(0, 100), 'many-0'])).size).toBe(0);
+        await expect(requests.getMany(ids)).rejects.toThrow(TypeError);
+      });
+    });
+
+    describe('transition', () => {
+      it('moves a request only from the states it names, and leaves it otherwise', async () => {
+        const { requests, clock } = current();
+        await requests.createIfAbsent(queuedRecord('t-1'));
+        clock.advance(1000);
+        expect(await requests.transition('t-1', ['waiting'], 'queued')).toBeUndefined();
+        expect(await requests.get('t-1')).toEqual(queuedRecord('t-1'));
+        const moved = await requests.transition('t-1', ['queued'], 'waiting', { reason: 'at cap' });
+        expect(moved).toEqual(
+          queuedRecord('t-1', { status: 'waiting', statusSince: iso(), reason: 'at cap' }),
+        );
+        expect(await requests.get('t-1')).toEqual(moved);
+      });
+
+      it('sets the defined fields of set, leaves undefined ones, and removes what it is told to', async () => {
+        const { requests, clock } = current();
+        await requests.createIfAbsent(holding('t-2', { reason: 'old', attemptUntilMs: 5, podName: 'pc-a' }));
+        clock.advance(1000);
+        const moved = await requests.transition(
+          't-2',
+          ['provisioning'],
+          'provisioned',
+          { podName: 'pc-b', reason: undefined, url: 'https://agent' },
+          ['attemptUntilMs'],
+        );
+        expect(moved).toEqual(
+          holding('t-2', {
+            status: 'provisioned',
+            statusSince: iso(),
+            reason: 'old',
+            podName: 'pc-b',
+            url: 'https://agent',
+          }),
+        );
+        expect(Object.keys(moved!)).not.toContain('attemptUntilMs');
+      });
+
+      it('sets the TTL moving into a terminal state, and only then', async () => {
+        const { requests, clock } = current();
+        await requests.createIfAbsent(queuedRecord('t-3'));
+        const waiting = await requests.transition('t-3', ['queued'], 'waiting');
+        expect(waiting?.expiresAt).toBeUndefined();
+        clock.advance(60_000);
+        const failed = await requests.transition('t-3', ['waiting'], 'failed', { reason: 'expired' });
+        expect(failed).toMatchObject({ status: 'failed', statusSince: iso(), reason: 'expired' });
+        expect(failed?.expiresAt).toBe(clock.seconds() + endedRequestTtlSeconds);
+      });
+
+      it('never creates a request that does not exist', async () => {
+        const { requests } = current();
+        expect(await requests.transition('t-none', ['queued'], 'waiting')).toBeUndefined();
+        expect(await requests.get('t-none')).toBeUndefined();
+      });
+
+      it('throws for a move the state table does not allow, writing nothing', async () => {
+        const { requests } = current();
+        await requests.createIfAbsent(queuedRecord('t-4', { status: 'completed' }));
+        await expect(requests.transition('t-4', ['completed'], 'provisioned')).rejects.toThrow(TypeError);
+        await expect(requests.transition('t-4', ['queued', 'completed'], 'waiting')).rejects.toThrow(
+          /no request move from completed to waiting/,
+        );
+        expect((await requests.get('t-4'))?.status).toBe('completed');
+      });
+
+      it('never applies an empty from-list', async () => {
+        const { requests } = current();
+        await requests.createIfAbsent(queuedRecord('t-5'));
+        expect(await requests.transition('t-5', [], 'waiting')).toBeUndefined();
+        expect((await requests.get('t-5'))?.status).toBe('queued');
+      });
+
+      it('with requireNoSlot, leaves a request that holds a slot', async () => {
+        const { requests } = current();
+        await requests.createIfAbsent(holding('t-6'));
+        const noSlot = { requireNoSlot: true };
+        expect(await requests.transition('t-6', ['provisioning'], 'failed', {}, [], noSlot)).toBeUndefined();
+        expect((await requests.get('t-6'))?.status).toBe('provisioning');
+        await requests.createIfAbsent(queuedRecord('t-7', { status: 'provisioning' }));
+        expect(await requests.transition('t-7', ['provisioning'], 'failed', {}, [], noSlot)).toMatchObject({
+          status: 'failed',
+        });
+        // Without it, the slot is no condition.
+        expect(await requests.transition('t-6', ['provisioning'], 'failed')).toMatchObject({
+          status: 'failed',
+          holdsSlot: true,
+        });
+      });
+
+      it('of concurrent movers from one state, exactly one moves the request', async () => {
+        const { requests, clock } = current();
+        await requests.createIfAbsent(queuedRecord('t-race'));
+        const results = await Promise.all(
+          Array.from({ length: 10 }, (_, index) => {
+            clock.advance(1);
+            return requests.transition('t-race', ['queued'], 'waiting', { reason: `mover-${index}` });
+          }),
+        );
+        const winners = results.filter((result) => result !== undefined);
+        expect(winners).toHaveLength(1);
+        expect(await requests.get('t-race')).toEqual(winners[0]);
+      });
+
+      it('answers a move found made at its very statusSince as made (an answer DynamoDB lost)', async () => {
+        const { requests, clock } = current();
+        await requests.createIfAbsent(queuedRecord('t-lost'));
+        const moved = await requests.transition('t-lost', ['queued'], 'waiting');
+        expect(await requests.transition('t-lost', ['queued'], 'waiting')).toEqual(moved);
+        clock.advance(1);
+        expect(await requests.transition('t-lost', ['queued'], 'waiting')).toBeUndefined();
+      });
+    });
+
+    describe('end', () => {
+      it('leaves a tombstone for a build that ends before it was queued, and the late queued event finds it', async () => {
+        const { requests, clock } = current();
+        expect(await requests.end(queuedRecord('e-early'), 'completed')).toEqual({ kind: 'tombstoned' });
+        const late = await requests.createIfAbsent(queuedRecord('e-early'));
+        expect(late).toEqual({
+          created: false,
+          existing: queuedRecord('e-early', {
+            status: 'completed',
+            tombstone: true,
+            expiresAt: clock.seconds() + endedRequestTtlSeconds,
+          }),
+        });
+      });
+
+      it('ends a known request once; a second end reports it already ended', async () => {
+        const { requests, clock } = current();
+        await requests.createIfAbsent(queuedRecord('e-1'));
+        clock.advance(1000);
+        expect(await requests.end(queuedRecord('e-1'), 'cancelled')).toEqual({
+          kind: 'ended',
+          record: queuedRecord('e-1', {
+            status: 'cancelled',
+            statusSince: iso(),
+            expiresAt: clock.seconds() + endedRequestTtlSeconds,
+          }),
+        });
+        expect(await requests.end(queuedRecord('e-1'), 'completed')).toMatchObject({
+          kind: 'already-ended',
+          record: { status: 'cancelled' },
+        });
+      });
+
+      it('leaves a request that holds a slot to the caller', async () => {
+        const { requests } = current();
+        await requests.createIfAbsent(holding('e-slot', { status: 'provisioned' }));
+        expect(await requests.end(queuedRecord('e-slot'), 'completed')).toEqual({
+          kind: 'holds-slot',
+          record: holding('e-slot', { status: 'provisioned' }),
+        });
+        expect((await requests.get('e-slot'))?.status).toBe('provisioned');
+      });
+
+      it('starts a request elsewhere without a TTL, and tombstones an unknown one as started', async () => {
+        const { requests } = current();
+        await requests.createIfAbsent(queuedRecord('e-start', { status: 'waiting' }));
+        const started = await requests.end(queuedRecord('e-start'), 'started');
+        expect(started).toMatchObject({ kind: 'ended', record: { status: 'started' } });
+        expect((await requests.get('e-start'))?.expiresAt).toBeUndefined();
+        expect(await requests.end(queuedRecord('e-unknown'), 'started')).toEqual({ kind: 'tombstoned' });
+        expect(await requests.get('e-unknown')).toMatchObject({ status: 'started', tombstone: true });
+      });
+    });
+
+    describe('claimAttempt and endAttempt', () => {
+      it('takes over a provisioning request holding its slot while no attempt holds it', async () => {
+        const { requests, clock } = current();
+        await requests.createIfAbsent(holding('a-1'));
+        expect(await requests.claimAttempt('a-1', 30)).toBe(true);
+        expect((await requests.get('a-1'))?.attemptUntilMs).toBe(clock.now().getTime() + 30_000);
+        expect(await requests.claimAttempt('a-1', 30)).toBe(false);
+        clock.advance(30_000);
+        // Until the very millisecond, the attempt may still run.
+        expect(await requests.claimAttempt('a-1', 30)).toBe(false);
+        clock.advance(1);
+        expect(await requests.claimAttempt('a-1', 10)).toBe(true);
+        expect((await requests.get('a-1'))?.attemptUntilMs).toBe(clock.now().getTime() + 10_000);
+      });
+
+      it('never takes over a request in another state, without a slot, or missing', async () => {
+        const { requests } = current();
+        await requests.createIfAbsent(holding('a-prov', { status: 'provisioned' }));
+        await requests.createIfAbsent(queuedRecord('a-noslot', { status: 'provisioning' }));
+        expect(await requests.claimAttempt('a-prov', 30)).toBe(false);
+        expect(await requests.claimAttempt('a-noslot', 30)).toBe(false);
+        expect(await requests.claimAttempt('a-missing', 30)).toBe(false);
+        expect(await requests.get('a-missing')).toBeUndefined();
+        expect((await requests.get('a-prov'))?.attemptUntilMs).toBeUndefined();
+      });
+
+      it('endAttempt lets the next attempt take over at once, and creates nothing', async () => {
+        const { requests } = current();
+        await requests.createIfAbsent(holding('a-2'));
+        expect(await requests.claimAttempt('a-2', 300)).toBe(true);
+        await requests.endAttempt('a-2');
+        expect((await requests.get('a-2'))?.attemptUntilMs).toBeUndefined();
+        expect(await requests.claimAttempt('a-2', 300)).toBe(true);
+        await requests.endAttempt('a-missing');
+        expect(await requests.get('a-missing')).toBeUndefined();
+      });
+    });
+
+    describe('listByStatus', () => {
+      it('answers one state, oldest first, all or the first limit', async () => {
+        const { requests } = current();
+        const since = (minute: number) => `2026-11-25T06:${String(minute).padStart(2, '0')}:00.000Z`;
+        await requests.createIfAbsent(queuedRecord('l-3', { status: 'waiting', statusSince: since(3) }));
+        await requests.createIfAbsent(queuedRecord('l-1', { status: 'waiting', statusSince: since(1) }));
+        await requests.createIfAbsent(queuedRecord('l-2', { status: 'waiting', statusSince: since(2) }));
+        await requests.createIfAbsent(queuedRecord('l-q', { status: 'queued', statusSince: since(0) }));
+        const ids = (records: RequestRecord[]) => records.map((record) => record.requestId);
+        expect(ids(await requests.listByStatus('waiting'))).toEqual(['l-1', 'l-2', 'l-3']);
+        expect(ids(await requests.listByStatus('waiting', 2))).toEqual(['l-1', 'l-2']);
+        expect(ids(await requests.listByStatus('queued'))).toEqual(['l-q']);
+        expect(await requests.listByStatus('failed')).toEqual([]);
+        expect((await requests.listByStatus('waiting', 1))[0]).toEqual(
+          queuedRecord('l-1', { status: 'waiting', statusSince: since(1) }),
+        );
+      });
+    });
+
+    describe('when the store fails', () => {
+      it('throws StateUnavailableError, but for endAttempt (best effort)', async () => {
+        const { requests } = current().subject.unavailable;
+        const unavailable = expect.any(StateUnavailableError) as unknown;
+        await expect(requests.get('x')).rejects.toEqual(unavailable);
+        await expect(requests.getMany(['x'])).rejects.toEqual(unavailable);
+        await expect(requests.createIfAbsent(queuedRecord('x'))).rejects.toEqual(unavailable);
+        await expect(requests.transition('x', ['queued'], 'waiting')).rejects.toEqual(unavailable);
+        await expect(requests.end(queuedRecord('x'), 'completed')).rejects.toEqual(unavailable);
+        await expect(requests.claimAttempt('x', 30)).rejects.toEqual(unavailable);
+        await expect(requests.listByStatus('queued')).rejects.toEqual(unavailable);
+        await expect(requests.endAttempt('x')).resolves.toBeUndefined();
+      });
+    });
+  });
+}

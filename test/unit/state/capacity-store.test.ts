@@ -1,0 +1,11 @@
+import { createMemoryCapacityStore, createMemoryRequestStore } from '../../../shared/state/memory';
+import { describeCapacityStoreContract } from '../../contracts/capacity-store';
+import { memorySubject } from './memory-subject';
+
+describeCapacityStoreContract(
+  'in memory',
+  memorySubject((table, now) => ({
+    requests: createMemoryRequestStore(table, now),
+    capacity: createMemoryCapacityStore(table, now),
+  })),
+);
