@@ -1,14 +1,14 @@
 import * as z from '../schema/zod';
-import { repositoryMatches } from '../sources/github/repository-pattern';
+import { envName, nonEmpty, positiveInt, secretRefSchema } from '../sources/config-parts';
+import type { CiModule } from '../sources/module';
 import { ciSources } from '../sources/names';
+import { ciModuleOf, ciModules, registeredModules } from '../sources/registry';
 
 /**
  * The Pitcrew config file (YAML). Reference with every default: docs/configuration.md.
  * Parsed once at cold start; errors name the key (`templates.1.image: ...`).
  */
 
-const nonEmpty = z.string().check(z.minLength(1));
-const positiveInt = z.int().check(z.positive());
 const nonNegativeInt = z.int().check(z.nonnegative());
 
 const dnsLabel = z
@@ -18,43 +18,13 @@ const dnsLabel = z
     z.maxLength(63),
     z.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and -'),
   );
-const envName = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'));
 const quantity = z.union([
   z.string().check(z.regex(/^[0-9.]+[a-zA-Z]*$/, 'must be a Kubernetes quantity such as 500m or 1Gi')),
   z.number(),
 ]);
 
-/** `{stage}` in an SSM or Secrets Manager name stands for the deployed stage (docs/configuration.md). */
-export const stagePlaceholder = '{stage}';
-const awsArn = /^arn:aws[a-z-]*:/;
-const ssmParameterName = z.string().check(
-  z.maxLength(2048),
-  z.refine(
-    (name) => awsArn.test(name) || /^[A-Za-z0-9_.\-/]+$/.test(name.replaceAll(stagePlaceholder, 'stage')),
-    'must be an SSM parameter name (letters, digits, _ . - /) or ARN',
-  ),
-);
-const secretsManagerId = z.string().check(
-  z.maxLength(2048),
-  z.refine(
-    (id) => awsArn.test(id) || /^[A-Za-z0-9/_+=.@-]+$/.test(id.replaceAll(stagePlaceholder, 'stage')),
-    'must be a Secrets Manager secret name (letters, digits, / _ + = . @ -) or ARN',
-  ),
-);
-
-/**
- * Where a secret comes from. Values are never in the config file itself except for local `value`.
- * On AWS: an SSM parameter (SecureString or String) or a Secrets Manager secret, whose `key` picks one
- * field of a JSON secret. The build grants each function read on exactly these (scripts/build.ts).
- */
-export const secretRefSchema = z.union([
-  z.strictObject({ env: envName }),
-  z.strictObject({ file: nonEmpty }),
-  z.strictObject({ value: nonEmpty }),
-  z.strictObject({ ssm: ssmParameterName }),
-  z.strictObject({ secretsManager: secretsManagerId, key: z.optional(nonEmpty) }),
-]);
-export type SecretRef = z.infer<typeof secretRefSchema>;
+export { secretRefSchema, stagePlaceholder } from '../sources/config-parts';
+export type { SecretRef } from '../sources/config-parts';
 
 const resourceList = z.strictObject({
   cpu: z.optional(quantity),
@@ -162,96 +132,17 @@ const clusterSchema = z
 const secretsSchema = z.strictObject({ maxAgeSeconds: z._default(nonNegativeInt, 300) });
 
 /**
- * A webhook secret, or a list of them while one is rotated: a delivery signed with any entry verifies
- * (docs/security.md, "Rotating a webhook secret").
+ * Each CI's section, `sources.<name>`, is its module's `configSchema` (shared/sources/<ci>/module.ts),
+ * in the registry's order.
  */
-const webhookSecretsSchema = z.union([
-  secretRefSchema,
-  z.array(secretRefSchema).check(z.minLength(1), z.maxLength(5)),
-]);
-
-/** How many of a source's builds may wait (queued or waiting) before its webhook answers 429. */
-const maxBacklog = z._default(positiveInt, 500);
-
-/** How far a Pitcrew-signed delivery's X-Pitcrew-Timestamp may be from now, either way. */
-const signatureToleranceSeconds = z._default(z.int().check(z.minimum(30), z.maximum(3600)), 300);
-
-/** `owner/repo` or `owner/*`; GitHub's names are letters, digits and . _ - */
-const repositoryPattern = z
-  .string()
-  .check(
-    z.regex(
-      /^[A-Za-z0-9._-]{1,100}\/([A-Za-z0-9._-]{1,100}|\*)$/,
-      'must be owner/repo or owner/* (letters, digits, . _ -)',
-    ),
-  );
-
-const githubSchema = z
-  .strictObject({
-    webhookSecret: webhookSecretsSchema,
-    apiUrl: z._default(z.url(), 'https://api.github.com'),
-    auth: z.union([
-      z.strictObject({ token: secretRefSchema }),
-      z.strictObject({
-        app: z.strictObject({
-          appId: nonEmpty,
-          privateKey: secretRefSchema,
-          installationId: z.optional(positiveInt),
-        }),
-      }),
-    ]),
-    /**
-     * The repositories whose jobs may get an agent. Required: Pitcrew cannot know which repositories
-     * the token or App can see, so it never guesses (docs/security.md).
-     */
-    repositories: z.array(repositoryPattern).check(z.minLength(1, 'list at least one owner/repo or owner/*')),
-    /** On a public repository anyone's pull request can run on the agent (docs/security.md). */
-    allowPublicRepositories: z._default(z.boolean(), false),
-    /**
-     * A queued job created longer ago than this is a replay or long stale: ignored. At most 7 days,
-     * well inside the 14 days an ended request is kept, so a replay always finds its build's record.
-     */
-    maxJobAgeHours: z._default(positiveInt.check(z.maximum(168)), 24),
-    maxBacklog,
-    runnerScope: z._default(z.enum(['repo', 'org']), 'repo'),
-    runnerGroupId: z._default(positiveInt, 1),
-    /** The reaper polls these repositories ("owner/repo") for queued jobs whose webhook was lost. */
-    pollRepositories: z._default(
-      z.array(z.string().check(z.regex(/^[^/\s]+\/[^/\s]+$/, 'must be owner/repo'))),
-      [],
-    ),
-  })
-  .check(
-    z.superRefine((github, ctx) => {
-      github.pollRepositories.forEach((entry, index) => {
-        if (!github.repositories.some((pattern) => repositoryMatches(pattern, entry)))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['pollRepositories', index],
-            message: `'${entry}' is not among sources.github.repositories`,
-          });
-      });
-    }),
-  );
-
-const jenkinsSchema = z.strictObject({
-  webhookSecret: webhookSecretsSchema,
-  signatureToleranceSeconds,
-  maxBacklog,
-  url: z.url(),
-  user: nonEmpty,
-  apiToken: secretRefSchema,
-  tunnel: z.optional(z.string().check(z.regex(/^[^:\s]*:\d+$/, 'must be HOST:PORT'))),
-  /** The reaper polls the Jenkins queue for builds whose webhook was lost. */
-  pollQueue: z._default(z.boolean(), false),
-});
-
-const genericSchema = z.strictObject({
-  webhookSecret: webhookSecretsSchema,
-  signatureToleranceSeconds,
-  maxBacklog,
-  agentToken: z.optional(secretRefSchema),
-});
+type ModuleSections<Modules extends readonly CiModule[]> = {
+  [Module in Modules[number] as Module['name']]: z.ZodMiniOptional<Module['configSchema']>;
+};
+const sourcesSchema = z.strictObject(
+  Object.fromEntries(
+    ciModules.map((module) => [module.name, z.optional(module.configSchema)]),
+  ) as ModuleSections<typeof ciModules>,
+);
 
 const retentionSchema = z.strictObject({
   policy: z._default(z.enum(['never', 'onFailure', 'always']), 'never'),
@@ -309,11 +200,7 @@ export const configFileSchema = z
   .strictObject({
     cluster: clusterSchema,
     capacity: z._default(z.strictObject({ globalCap: z._default(nonNegativeInt, 20) }), { globalCap: 20 }),
-    sources: z.strictObject({
-      github: z.optional(githubSchema),
-      jenkins: z.optional(jenkinsSchema),
-      generic: z.optional(genericSchema),
-    }),
+    sources: sourcesSchema,
     defaults: z._default(
       z.strictObject({
         resources: z._default(resourcesSchema, {
@@ -365,11 +252,11 @@ export const configFileSchema = z
             message: `'${template.serviceAccount}' is the provisioner's own account: an agent holding its token could read every agent's credentials; name an account of its own`,
           });
         }
-        if (template.source === 'generic' && !template.image) {
+        if (!template.image && !ciModuleOf(template.source).podDefaults.image) {
           ctx.addIssue({
             code: 'custom',
             path: ['templates', index, 'image'],
-            message: 'is required for generic templates',
+            message: `is required for ${template.source} templates`,
           });
         }
       });
@@ -381,25 +268,32 @@ export const configFileSchema = z
  * A delivery signed for one source must never verify at another, so no two sources may name the same
  * secret. The runtime checks the resolved values too (two names may hold one value).
  */
-const agentTokenOwner = 'generic.agentToken';
-
 function refuseSharedWebhookSecrets(sources: PitcrewConfig['sources'], ctx: z.core.$RefinementCtx): void {
   const owner = new Map<string, string>();
-  // Every generic agent holds the agent token, and agents run untrusted builds: it must never sign.
-  if (sources.generic?.agentToken) owner.set(JSON.stringify(sources.generic.agentToken), agentTokenOwner);
+  // The source whose every agent holds the secret at that key (the generic agent token). Agents run
+  // untrusted builds: such a secret must never sign.
+  const heldByAgentsOf = new Map<string, string>();
+  for (const module of registeredModules) {
+    const settings = sources[module.name];
+    for (const entry of settings ? (module.agentHeldSecretEntries?.(settings) ?? []) : []) {
+      owner.set(JSON.stringify(entry.ref), entry.where);
+      heldByAgentsOf.set(entry.where, module.name);
+    }
+  }
   for (const [source, settings] of Object.entries(sources)) {
     if (typeof settings !== 'object' || settings === null || !('webhookSecret' in settings)) continue;
     const refs = [settings.webhookSecret].flat();
     refs.forEach((ref, index) => {
       const key = JSON.stringify(ref);
       const first = owner.get(key);
+      const heldBy = first === undefined ? undefined : heldByAgentsOf.get(first);
       if (first !== undefined && first !== source)
         ctx.addIssue({
           code: 'custom',
           path: ['sources', source, 'webhookSecret', ...(refs.length > 1 ? [index] : [])],
           message:
-            first === agentTokenOwner
-              ? 'is also sources.generic.agentToken, which every generic agent (an untrusted build) holds: use another secret'
+            heldBy !== undefined
+              ? `is also ${first}, which every ${heldBy} agent (an untrusted build) holds: use another secret`
               : `is also the webhook secret of sources.${first}: give each source its own secret`,
         });
       owner.set(key, source);

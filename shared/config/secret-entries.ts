@@ -1,4 +1,5 @@
-import { ciSources, type CiSource } from '../sources/names';
+import type { CiSource } from '../sources/names';
+import { registeredModules } from '../sources/registry';
 import type { PitcrewConfig, SecretRef } from './file-schema';
 import type { SecretEntry } from './secrets';
 
@@ -25,23 +26,14 @@ export function sourceSecretEntries(
   scope: 'all' | 'webhook' = 'all',
 ): SecretEntry[] {
   const entries: SecretEntry[] = [];
-  const add = (where: string, ref: SecretRef | undefined): void => {
-    if (ref && scope === 'all') entries.push({ where, ref });
-  };
-  for (const source of ciSources) {
-    const configured = sources[source];
-    if (configured) entries.push(...webhookSecretEntries(source, configured.webhookSecret));
+  for (const module of registeredModules) {
+    const configured = sources[module.name];
+    if (configured) entries.push(...webhookSecretEntries(module.name, configured.webhookSecret));
   }
-  if (sources.github) {
-    const auth = sources.github.auth;
-    if ('token' in auth) add('sources.github.auth.token', auth.token);
-    else add('sources.github.auth.app.privateKey', auth.app.privateKey);
-  }
-  if (sources.jenkins) {
-    add('sources.jenkins.apiToken', sources.jenkins.apiToken);
-  }
-  if (sources.generic) {
-    add('sources.generic.agentToken', sources.generic.agentToken);
+  if (scope === 'webhook') return entries;
+  for (const module of registeredModules) {
+    const configured = sources[module.name];
+    if (configured) entries.push(...module.apiSecretEntries(configured));
   }
   return entries;
 }

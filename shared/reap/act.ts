@@ -6,6 +6,7 @@ import { sendProvisionMessage } from '../queue/provision-queue';
 import type { RequestRecord, RequestStatus } from '../requests/record';
 import { fromStatesOf, fromTheStateRead } from '../requests/transitions';
 import { deregisteredOrRefused } from '../sources/deregister';
+import { ciModuleOf } from '../sources/registry';
 import type { SourceDetails } from '../sources/types';
 import type { CapacityStore } from '../state/capacity-store';
 import type { RequestStore } from '../state/request-store';
@@ -24,12 +25,13 @@ export interface ActPorts {
   readonly logger: LoggerPort;
 }
 
-/** Details to deregister with when the request is gone: Jenkins needs only the agent's name. */
+/**
+ * Details to deregister with; when the request is gone, those its module makes from the agent's name
+ * alone (Jenkins needs only that), if it can.
+ */
 const detailsFor = (pod: PodView, record: RequestRecord | undefined): SourceDetails | undefined =>
   record?.details ??
-  (pod.source === 'jenkins'
-    ? { source: 'jenkins', controllerUrl: '', queueItemId: 0, label: '' }
-    : undefined);
+  (pod.source === undefined ? undefined : ciModuleOf(pod.source).deregistrationDetails?.(pod.name));
 
 /**
  * Removes the agent at its CI. `record` is the pod's active request; a pod whose build ended has none

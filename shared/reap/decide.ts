@@ -1,5 +1,6 @@
 import type { AgentTemplate } from '../config/file-schema';
 import { endStateOf, isTerminal, type RequestRecord } from '../requests/record';
+import { ciModuleOf } from '../sources/registry';
 import type { PodView } from './pod-view';
 import type { ReapRules } from './rules';
 
@@ -24,6 +25,13 @@ export type PodDecision =
       readonly message: string;
       readonly outcome: BuildOutcome;
     };
+
+/**
+ * Whether the pod's agent may outlive its build (a Jenkins agent: its module's
+ * `agentsOutliveBuilds`): such an agent is deleted only once idle.
+ */
+const outlivesBuilds = (pod: PodView): boolean =>
+  pod.source !== undefined && ciModuleOf(pod.source).agentsOutliveBuilds;
 
 const seconds = (fromMs: number, nowMs: number): number => (nowMs - fromMs) / 1000;
 
@@ -95,7 +103,7 @@ export function decidePod(
   // once idle), and the slot with it. Usually the provision function got there first.
   if (record?.status === 'ending' && record.podName === pod.name) {
     const message = `its build was ${endStateOf(record)} at the CI`;
-    return pod.source === 'jenkins'
+    return outlivesBuilds(pod)
       ? { kind: 'delete-if-idle', reason: 'ended', message, outcome: endStateOf(record) }
       : { kind: 'delete', reason: 'ended', message, outcome: endStateOf(record) };
   }
@@ -115,7 +123,7 @@ export function decidePod(
     if (!ended && seconds(pod.createdAtMs, nowMs) < rules.orphanGraceSeconds) return { kind: 'keep' };
     const message = record ? `its build is ${record.status}` : 'no request asks for it';
     // Never cut a Jenkins build short: check the agent is idle first.
-    return pod.source === 'jenkins'
+    return outlivesBuilds(pod)
       ? { kind: 'delete-if-idle', reason: 'orphan', message, outcome: 'none' }
       : { kind: 'delete', reason: 'orphan', message, outcome: 'none' };
   }
@@ -146,11 +154,7 @@ export function decidePod(
       outcome: 'failed',
     };
   }
-  if (
-    pod.source === 'jenkins' &&
-    record.status === 'provisioned' &&
-    runningFor >= template.idleMinutes * 60
-  ) {
+  if (outlivesBuilds(pod) && record.status === 'provisioned' && runningFor >= template.idleMinutes * 60) {
     return {
       kind: 'delete-if-idle',
       reason: 'idle',

@@ -1,5 +1,7 @@
 import * as z from '../schema/zod';
+import type { CiModule } from '../sources/module';
 import { ciSources } from '../sources/names';
+import { ciModules } from '../sources/registry';
 
 /**
  * A build request's states. `holdsSlot` (on the record) says whether it counts against the caps.
@@ -33,22 +35,15 @@ export type RequestStatus = (typeof requestStatuses)[number];
 export const terminalStatuses: readonly RequestStatus[] = ['completed', 'cancelled', 'failed'];
 export const isTerminal = (status: RequestStatus): boolean => terminalStatuses.includes(status);
 
-const sourceDetailsSchema = z.discriminatedUnion('source', [
-  z.object({
-    source: z.literal('github'),
-    owner: z.string(),
-    repo: z.string(),
-    installationId: z.optional(z.number()),
-    runId: z.optional(z.number()),
-  }),
-  z.object({
-    source: z.literal('jenkins'),
-    controllerUrl: z.string(),
-    queueItemId: z.number(),
-    label: z.string(),
-  }),
-  z.object({ source: z.literal('generic') }),
-]);
+/** The details schemas of the registered modules, as the tuple `discriminatedUnion` takes. */
+type DetailsSchemasOf<Modules extends readonly CiModule[]> = {
+  readonly [Index in keyof Modules]: Modules[Index]['detailsSchema'];
+};
+/** Each CI's `details`: its module's `detailsSchema` (shared/sources/<ci>/module.ts). */
+const sourceDetailsSchema = z.discriminatedUnion(
+  'source',
+  ciModules.map((module) => module.detailsSchema) as unknown as DetailsSchemasOf<typeof ciModules>,
+);
 
 /** A request record as stored; parsed on every read so the code never trusts the item's shape. */
 export const requestRecordSchema = z.object({

@@ -1,18 +1,15 @@
 import { ConfigError } from '../config/errors';
-import type { PitcrewConfig, SecretRef } from '../config/file-schema';
+import type { PitcrewConfig } from '../config/file-schema';
 import { webhookSecretEntries } from '../config/secret-entries';
-import { createGenericWebhookReceiver } from '../sources/generic';
-import { createGithubWebhookReceiver } from '../sources/github/webhook';
-import { createJenkinsWebhookReceiver } from '../sources/jenkins/webhook';
-import { ciSources, type CiSource } from '../sources/names';
-import type { WebhookReceiver } from '../sources/types';
+import type { SecretLookup } from '../sources/module';
+import { ciSources } from '../sources/names';
+import { registeredModules } from '../sources/registry';
 import type { ConfiguredWebhook, WebhookRegistry } from '../webhook/receive-webhook';
 
-/** A secret's value, already resolved, by the config key it sits at. */
-export type SecretLookup = (ref: SecretRef, where: string) => string;
+export type { SecretLookup };
 
 /**
- * The webhook side of each configured CI: its receiver (built from settings alone, never from API
+ * The webhook side of each configured CI (its module's `createReceiver`, shared/sources/<ci>/module.ts): its receiver (built from settings alone, never from API
  * credentials), the webhook secrets that may sign its deliveries, and its backlog cap. Throws a
  * ConfigError when two sources resolve to one secret value: a delivery signed for one source must
  * never verify at another.
@@ -22,31 +19,18 @@ export function createWebhookRegistry(
   secretOf: SecretLookup,
   now: () => number = Date.now,
 ): WebhookRegistry {
-  const configured = (
-    source: CiSource,
-    settings: { webhookSecret: SecretRef | SecretRef[]; maxBacklog: number },
-    receiver: WebhookReceiver,
-  ): ConfiguredWebhook => ({
-    receiver,
-    secrets: webhookSecretEntries(source, settings.webhookSecret).map((entry) =>
-      secretOf(entry.ref, entry.where),
-    ),
-    maxBacklog: settings.maxBacklog,
-  });
   const registry: WebhookRegistry = {};
-  const { github, jenkins, generic } = sources;
-  if (github) {
-    const policy = {
-      repositories: github.repositories,
-      allowPublicRepositories: github.allowPublicRepositories,
-      installationId: 'app' in github.auth ? github.auth.app.installationId : undefined,
-      maxJobAgeHours: github.maxJobAgeHours,
-      now,
-    };
-    registry.github = configured('github', github, createGithubWebhookReceiver(policy));
+  for (const module of registeredModules) {
+    const settings = sources[module.name];
+    if (!settings) continue;
+    registry[module.name] = {
+      receiver: module.createReceiver(settings, secretOf, now),
+      secrets: webhookSecretEntries(module.name, settings.webhookSecret).map((entry) =>
+        secretOf(entry.ref, entry.where),
+      ),
+      maxBacklog: settings.maxBacklog,
+    } satisfies ConfiguredWebhook;
   }
-  if (jenkins) registry.jenkins = configured('jenkins', jenkins, createJenkinsWebhookReceiver(jenkins));
-  if (generic) registry.generic = configured('generic', generic, createGenericWebhookReceiver(generic));
   refuseSharedSecretValues(registry);
   return registry;
 }

@@ -1,5 +1,9 @@
 export { CiError, CiRejectedError, CiUnavailableError } from './errors';
+export type { CiApiModule, CiModule, CiSettingsBase, SecretLookup } from './module';
 export { ciSources, isCiSource } from './names';
+// The API side (api-registry.ts) is left out on purpose: only shared/runtime/api-sources.ts loads it.
+export { ciModuleOf, ciModules, registeredModules } from './registry';
+export type { AnyCiModule } from './registry';
 export type { CiSource } from './names';
 export {
   defaultSignatureToleranceSeconds,

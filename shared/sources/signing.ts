@@ -1,14 +1,13 @@
-import { githubSigning } from './github/webhook';
 import type { CiSource } from './names';
-import { pitcrewSigning, signDelivery, type SigningScheme } from './signature';
+import { ciModuleOf } from './registry';
+import { signDelivery, type SigningScheme } from './signature';
 
 /**
  * How a sender signs for each source, at the default tolerance: what `pitcrew demo`, `npm run webhook`,
  * the bench and the tests sign with. The receivers (the webhook function) take their tolerance from
  * the config; the signature does not depend on it.
  */
-export const signingSchemeOf = (source: CiSource): SigningScheme =>
-  source === 'github' ? githubSigning : pitcrewSigning();
+export const signingSchemeOf = (source: CiSource): SigningScheme => ciModuleOf(source).signing;
 
 /** The signature headers (and, for Pitcrew's scheme, the timestamp) a sender puts on `body`. */
 export const signedHeadersFor = (

@@ -1,0 +1,63 @@
+import * as z from '../schema/zod';
+
+/**
+ * The config-file schema parts every CI module's config section is built from (module.ts). They live
+ * here, not in shared/config/file-schema.ts, because file-schema.ts builds its `sources` section from
+ * the registered modules: a module importing file-schema.ts would be an import cycle. file-schema.ts
+ * re-exports what the rest of the code imports from it (`secretRefSchema`, `SecretRef`,
+ * `stagePlaceholder`).
+ */
+
+export const nonEmpty = z.string().check(z.minLength(1));
+export const positiveInt = z.int().check(z.positive());
+
+export const envName = z
+  .string()
+  .check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'));
+
+/** `{stage}` in an SSM or Secrets Manager name stands for the deployed stage (docs/configuration.md). */
+export const stagePlaceholder = '{stage}';
+const awsArn = /^arn:aws[a-z-]*:/;
+const ssmParameterName = z.string().check(
+  z.maxLength(2048),
+  z.refine(
+    (name) => awsArn.test(name) || /^[A-Za-z0-9_.\-/]+$/.test(name.replaceAll(stagePlaceholder, 'stage')),
+    'must be an SSM parameter name (letters, digits, _ . - /) or ARN',
+  ),
+);
+const secretsManagerId = z.string().check(
+  z.maxLength(2048),
+  z.refine(
+    (id) => awsArn.test(id) || /^[A-Za-z0-9/_+=.@-]+$/.test(id.replaceAll(stagePlaceholder, 'stage')),
+    'must be a Secrets Manager secret name (letters, digits, / _ + = . @ -) or ARN',
+  ),
+);
+
+/**
+ * Where a secret comes from. Values are never in the config file itself except for local `value`.
+ * On AWS: an SSM parameter (SecureString or String) or a Secrets Manager secret, whose `key` picks one
+ * field of a JSON secret. The build grants each function read on exactly these (scripts/build.ts).
+ */
+export const secretRefSchema = z.union([
+  z.strictObject({ env: envName }),
+  z.strictObject({ file: nonEmpty }),
+  z.strictObject({ value: nonEmpty }),
+  z.strictObject({ ssm: ssmParameterName }),
+  z.strictObject({ secretsManager: secretsManagerId, key: z.optional(nonEmpty) }),
+]);
+export type SecretRef = z.infer<typeof secretRefSchema>;
+
+/**
+ * A webhook secret, or a list of them while one is rotated: a delivery signed with any entry verifies
+ * (docs/security.md, "Rotating a webhook secret").
+ */
+export const webhookSecretsSchema = z.union([
+  secretRefSchema,
+  z.array(secretRefSchema).check(z.minLength(1), z.maxLength(5)),
+]);
+
+/** How many of a source's builds may wait (queued or waiting) before its webhook answers 429. */
+export const maxBacklog = z._default(positiveInt, 500);
+
+/** How far a Pitcrew-signed delivery's X-Pitcrew-Timestamp may be from now, either way. */
+export const signatureToleranceSeconds = z._default(z.int().check(z.minimum(30), z.maximum(3600)), 300);

@@ -1,0 +1,12 @@
+import { defineCiApiModule } from '../module';
+import { createGenericSource } from './adapter';
+import { genericModule } from './module';
+
+/** The generic source's API side: it has no CI to call, only an optional static agent token. */
+export const genericApiModule = defineCiApiModule(genericModule, {
+  name: 'generic',
+  createAdapter: (generic, secretOf) =>
+    createGenericSource({
+      agentToken: generic.agentToken ? secretOf(generic.agentToken, 'sources.generic.agentToken') : undefined,
+    }),
+});

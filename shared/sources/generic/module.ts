@@ -1,0 +1,34 @@
+import * as z from '../../schema/zod';
+import {
+  maxBacklog,
+  secretRefSchema,
+  signatureToleranceSeconds,
+  webhookSecretsSchema,
+} from '../config-parts';
+import { defineCiModule } from '../module';
+import { pitcrewSigning } from '../signature';
+import { createGenericWebhookReceiver } from './adapter';
+
+const genericSchema = z.strictObject({
+  webhookSecret: webhookSecretsSchema,
+  signatureToleranceSeconds,
+  maxBacklog,
+  agentToken: z.optional(secretRefSchema),
+});
+export type GenericSettings = z.output<typeof genericSchema>;
+
+/** Any CI, through the signed contract of contract.ts (docs/generic-webhook.md). */
+export const genericModule = defineCiModule({
+  name: 'generic',
+  configSchema: genericSchema,
+  apiSecretEntries: (generic) =>
+    generic.agentToken ? [{ where: 'sources.generic.agentToken', ref: generic.agentToken }] : [],
+  agentHeldSecretEntries: (generic) =>
+    generic.agentToken ? [{ where: 'sources.generic.agentToken', ref: generic.agentToken }] : [],
+  detailsSchema: z.object({ source: z.literal('generic') }),
+  // No image: Pitcrew cannot guess what runs a build of any CI, so each template names one.
+  podDefaults: {},
+  agentsOutliveBuilds: false,
+  signing: pitcrewSigning(),
+  createReceiver: (generic) => createGenericWebhookReceiver(generic),
+});

@@ -1,0 +1,95 @@
+import * as z from '../../schema/zod';
+import { maxBacklog, nonEmpty, positiveInt, secretRefSchema, webhookSecretsSchema } from '../config-parts';
+import { defineCiModule } from '../module';
+import { repositoryMatches } from './repository-pattern';
+import { createGithubWebhookReceiver, githubSigning } from './webhook';
+
+/** `owner/repo` or `owner/*`; GitHub's names are letters, digits and . _ - */
+const repositoryPattern = z
+  .string()
+  .check(
+    z.regex(
+      /^[A-Za-z0-9._-]{1,100}\/([A-Za-z0-9._-]{1,100}|\*)$/,
+      'must be owner/repo or owner/* (letters, digits, . _ -)',
+    ),
+  );
+
+const githubSchema = z
+  .strictObject({
+    webhookSecret: webhookSecretsSchema,
+    apiUrl: z._default(z.url(), 'https://api.github.com'),
+    auth: z.union([
+      z.strictObject({ token: secretRefSchema }),
+      z.strictObject({
+        app: z.strictObject({
+          appId: nonEmpty,
+          privateKey: secretRefSchema,
+          installationId: z.optional(positiveInt),
+        }),
+      }),
+    ]),
+    /**
+     * The repositories whose jobs may get an agent. Required: Pitcrew cannot know which repositories
+     * the token or App can see, so it never guesses (docs/security.md).
+     */
+    repositories: z.array(repositoryPattern).check(z.minLength(1, 'list at least one owner/repo or owner/*')),
+    /** On a public repository anyone's pull request can run on the agent (docs/security.md). */
+    allowPublicRepositories: z._default(z.boolean(), false),
+    /**
+     * A queued job created longer ago than this is a replay or long stale: ignored. At most 7 days,
+     * well inside the 14 days an ended request is kept, so a replay always finds its build's record.
+     */
+    maxJobAgeHours: z._default(positiveInt.check(z.maximum(168)), 24),
+    maxBacklog,
+    runnerScope: z._default(z.enum(['repo', 'org']), 'repo'),
+    runnerGroupId: z._default(positiveInt, 1),
+    /** The reaper polls these repositories ("owner/repo") for queued jobs whose webhook was lost. */
+    pollRepositories: z._default(
+      z.array(z.string().check(z.regex(/^[^/\s]+\/[^/\s]+$/, 'must be owner/repo'))),
+      [],
+    ),
+  })
+  .check(
+    z.superRefine((github, ctx) => {
+      github.pollRepositories.forEach((entry, index) => {
+        if (!github.repositories.some((pattern) => repositoryMatches(pattern, entry)))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['pollRepositories', index],
+            message: `'${entry}' is not among sources.github.repositories`,
+          });
+      });
+    }),
+  );
+export type GithubSettings = z.output<typeof githubSchema>;
+
+/** GitHub Actions: JIT runners for `workflow_job` deliveries (docs/github.md). */
+export const githubModule = defineCiModule({
+  name: 'github',
+  configSchema: githubSchema,
+  apiSecretEntries: (github) => [
+    'token' in github.auth
+      ? { where: 'sources.github.auth.token', ref: github.auth.token }
+      : { where: 'sources.github.auth.app.privateKey', ref: github.auth.app.privateKey },
+  ],
+  detailsSchema: z.object({
+    source: z.literal('github'),
+    owner: z.string(),
+    repo: z.string(),
+    installationId: z.optional(z.number()),
+    runId: z.optional(z.number()),
+  }),
+  // The runner reads ACTIONS_RUNNER_INPUT_JITCONFIG, as actions-runner-controller starts it.
+  podDefaults: { image: 'ghcr.io/actions/actions-runner:latest', command: ['/home/runner/run.sh'] },
+  // A JIT runner runs one job and exits.
+  agentsOutliveBuilds: false,
+  signing: githubSigning,
+  createReceiver: (github, _secrets, now) =>
+    createGithubWebhookReceiver({
+      repositories: github.repositories,
+      allowPublicRepositories: github.allowPublicRepositories,
+      installationId: 'app' in github.auth ? github.auth.app.installationId : undefined,
+      maxJobAgeHours: github.maxJobAgeHours,
+      now,
+    }),
+});

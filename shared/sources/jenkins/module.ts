@@ -1,0 +1,48 @@
+import * as z from '../../schema/zod';
+import {
+  maxBacklog,
+  nonEmpty,
+  secretRefSchema,
+  signatureToleranceSeconds,
+  webhookSecretsSchema,
+} from '../config-parts';
+import { defineCiModule } from '../module';
+import { pitcrewSigning } from '../signature';
+import { createJenkinsWebhookReceiver } from './webhook';
+
+const jenkinsSchema = z.strictObject({
+  webhookSecret: webhookSecretsSchema,
+  signatureToleranceSeconds,
+  maxBacklog,
+  url: z.url(),
+  user: nonEmpty,
+  apiToken: secretRefSchema,
+  tunnel: z.optional(z.string().check(z.regex(/^[^:\s]*:\d+$/, 'must be HOST:PORT'))),
+  /** The reaper polls the Jenkins queue for builds whose webhook was lost. */
+  pollQueue: z._default(z.boolean(), false),
+});
+export type JenkinsSettings = z.output<typeof jenkinsSchema>;
+
+/** Jenkins: a permanent WebSocket agent per queued build (docs/jenkins.md). */
+export const jenkinsModule = defineCiModule({
+  name: 'jenkins',
+  configSchema: jenkinsSchema,
+  apiSecretEntries: (jenkins) => [{ where: 'sources.jenkins.apiToken', ref: jenkins.apiToken }],
+  detailsSchema: z.object({
+    source: z.literal('jenkins'),
+    controllerUrl: z.string(),
+    queueItemId: z.number(),
+    label: z.string(),
+  }),
+  podDefaults: { image: 'jenkins/inbound-agent:latest' },
+  // A Jenkins agent stays connected after its build: it goes only once idle.
+  agentsOutliveBuilds: true,
+  // Jenkins finds an agent by its name alone.
+  deregistrationDetails: () => ({ source: 'jenkins', controllerUrl: '', queueItemId: 0, label: '' }),
+  signing: pitcrewSigning(),
+  createReceiver: (jenkins) =>
+    createJenkinsWebhookReceiver({
+      url: jenkins.url,
+      signatureToleranceSeconds: jenkins.signatureToleranceSeconds,
+    }),
+});

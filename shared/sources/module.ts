@@ -1,0 +1,88 @@
+import type * as z from '../schema/zod';
+import type { SecretEntry } from '../config/secrets';
+import type { SecretRef } from './config-parts';
+import type { SigningScheme } from './signature';
+import type { CiSourceAdapter, SourceDetails, WebhookReceiver } from './types';
+
+/** What every CI's config section has: the secrets that sign its webhooks and its backlog cap. */
+export interface CiSettingsBase {
+  readonly webhookSecret: SecretRef | readonly SecretRef[];
+  readonly maxBacklog: number;
+}
+
+/** A secret's value, already resolved, by the config key it sits at (`sources.jenkins.apiToken`). */
+export type SecretLookup = (ref: SecretRef, where: string) => string;
+
+/**
+ * One CI, described in its own folder (shared/sources/<ci>/module.ts) and registered in
+ * shared/sources/registry.ts: everything the rest of Pitcrew needs to know of it. Code outside
+ * shared/sources/<ci>/ reads these fields and never names a CI (test/unit/sources/no-ci-names.test.ts).
+ *
+ * This part holds the webhook side and the schemas, which every function loads. The API adapter, which
+ * only the functions that call a CI load, is the other part: `CiApiModule`, in <ci>/api-module.ts.
+ */
+export interface CiModule<
+  Name extends string = string,
+  Schema extends z.ZodMiniType<CiSettingsBase, unknown> = z.ZodMiniType<CiSettingsBase, unknown>,
+  Details extends z.ZodMiniObject = z.ZodMiniObject,
+> {
+  /** The `{source}` of `POST /webhooks/{source}`, the key under `sources:` and the records' `source`. */
+  readonly name: Name;
+  /** Its section of the config file, `sources.<name>`. */
+  readonly configSchema: Schema;
+  /** Its API secrets (beside the webhook secrets, which every CI has), by full config key. */
+  apiSecretEntries(settings: z.output<Schema>): SecretEntry[];
+  /**
+   * Secrets every agent of this CI holds (the generic agent token), by full config key: agents run
+   * untrusted builds, so the config refuses a webhook secret that is one of these.
+   */
+  agentHeldSecretEntries?(settings: z.output<Schema>): SecretEntry[];
+  /** What its request records keep in `details` (an object whose `source` is the literal name). */
+  readonly detailsSchema: Details;
+  /** Image and command of its agents when a template names none; no image: templates must name one. */
+  readonly podDefaults: { readonly image?: string; readonly command?: readonly string[] };
+  /**
+   * Whether its agents stay connected after their build (Jenkins): the reaper then deletes one only
+   * once it is idle (`isAgentBusy`), and never cuts a build short.
+   */
+  readonly agentsOutliveBuilds: boolean;
+  /**
+   * The details to deregister an agent with when its request record is gone, if the agent's name is
+   * all the CI needs; undefined when the CI cannot find an agent without its record.
+   */
+  deregistrationDetails?(agentName: string): SourceDetails;
+  /** How a sender signs for it at the default tolerance (`pitcrew demo`, the bench, the tests). */
+  readonly signing: SigningScheme;
+  /**
+   * Its webhook receiver, from settings alone: the webhook function holds no API credentials, so
+   * `secrets` is there for a CI whose parsing needs a non-API secret; none does today.
+   */
+  createReceiver(settings: z.output<Schema>, secrets: SecretLookup, now: () => number): WebhookReceiver;
+}
+
+/**
+ * The API side of one CI (<ci>/api-module.ts), registered in shared/sources/api-registry.ts, which
+ * only shared/runtime/api-sources.ts imports. A separate part so that the webhook function, which
+ * never calls a CI, does not load the adapters (test/integration/deploy/bundles.test.ts bounds its
+ * cold start); a static import rather than a dynamic one inside `CiModule`, so `createSourceRegistry`
+ * stays synchronous and a caller that imports it gets the same module instances (error classes) as
+ * its own imports (infra/local/stand-ins/storm.ts relies on this).
+ */
+export interface CiApiModule<Module extends CiModule = CiModule> {
+  readonly name: Module['name'];
+  createAdapter(settings: z.output<Module['configSchema']>, secrets: SecretLookup): CiSourceAdapter;
+}
+
+/** Keeps a module's own types (its name literal, its schemas) while checking it is a CiModule. */
+export const defineCiModule = <
+  const Name extends string,
+  Schema extends z.ZodMiniType<CiSettingsBase, unknown>,
+  Details extends z.ZodMiniObject,
+>(
+  module: CiModule<Name, Schema, Details>,
+): CiModule<Name, Schema, Details> => module;
+
+export const defineCiApiModule = <Module extends CiModule>(
+  _module: Module,
+  api: CiApiModule<Module>,
+): CiApiModule<Module> => api;

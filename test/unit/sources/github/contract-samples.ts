@@ -1,0 +1,54 @@
+import { startFakeGithub } from '../../../../infra/local/stand-ins/github-api';
+import type { CiContractSamples, SampleDelivery } from '../../../contracts/ci-source';
+
+const token = 'ghp_PitcrewContractToken0123456789abcdefAB';
+
+/** A workflow_job delivery, trimmed from GitHub's documented examples (webhook.test.ts has them whole). */
+const workflowJob = (action: string, nowMs: number): SampleDelivery => ({
+  headers: {
+    'content-type': 'application/json',
+    'x-github-event': 'workflow_job',
+    'x-github-delivery': `72d3162e-cc78-11e3-81ab-${action.padEnd(12, '0').slice(0, 12)}`,
+  },
+  body: JSON.stringify({
+    action,
+    workflow_job: {
+      id: 289782451,
+      run_id: 2202229078,
+      html_url: 'https://github.com/acme/app/runs/1291536064',
+      status: action,
+      conclusion: action === 'completed' ? 'success' : null,
+      created_at: new Date(nowMs - 60_000).toISOString(),
+      labels: ['self-hosted', 'linux'],
+    },
+    repository: { name: 'app', full_name: 'acme/app', private: true, owner: { login: 'acme' } },
+  }),
+});
+
+export const githubContractSamples: CiContractSamples = {
+  minimalConfig: {
+    webhookSecret: { value: 'github-contract-webhook-secret' },
+    auth: { token: { value: token } },
+    repositories: ['acme/*'],
+  },
+  requiredField: 'repositories',
+  deliveries: (nowMs) => ({
+    queued: workflowJob('queued', nowMs),
+    started: workflowJob('in_progress', nowMs),
+    completed: workflowJob('completed', nowMs),
+  }),
+  async startApi() {
+    const github = await startFakeGithub({ tokens: [token] });
+    return {
+      config: {
+        webhookSecret: { value: 'github-contract-webhook-secret' },
+        apiUrl: github.url,
+        auth: { token: { value: token } },
+        repositories: ['acme/*'],
+      },
+      details: { source: 'github', owner: 'acme', repo: 'app' },
+      agentNames: () => github.state.runners.map((runner) => runner.name),
+      close: () => github.close(),
+    };
+  },
+};
