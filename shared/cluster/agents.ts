@@ -1,4 +1,5 @@
 import type { CoreV1Api, CoreV1Event, V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { AgentClient } from '../ports/agent-client';
 import { ClusterUnavailableError } from './errors';
 import { isAlreadyExists, isNotFound, translateClusterError } from './translate';
 
@@ -8,7 +9,7 @@ import { isAlreadyExists, isNotFound, translateClusterError } from './translate'
  * so the owner must be known when the Secret is created. A pod that exists already (a retry) is
  * adopted; a Secret that exists already is replaced, because a retry may carry new credentials.
  */
-export function createAgentClient(core: CoreV1Api) {
+export function createAgentClient(core: CoreV1Api): AgentClient {
   async function createPod(pod: V1Pod): Promise<{ pod: V1Pod; adopted: boolean }> {
     const namespace = pod.metadata?.namespace ?? '';
     const name = pod.metadata?.name ?? '';
@@ -136,4 +137,4 @@ export function createAgentClient(core: CoreV1Api) {
   return { createPod, putSecret, deletePod, findAgent, listPods, describeAgent };
 }
 
-export type AgentClient = ReturnType<typeof createAgentClient>;
+export type { AgentClient } from '../ports/agent-client';

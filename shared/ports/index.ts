@@ -1,5 +1,6 @@
 export { silentLogger } from './logger';
 export type { LoggerPort } from './logger';
+export type { AgentClient, AgentDescription, CreatedPod, FoundAgent } from './agent-client';
 export type {
   CapacityStore,
   CounterSnapshot,

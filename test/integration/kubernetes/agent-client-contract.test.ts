@@ -1,0 +1,92 @@
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createAgentClient } from '../../../shared/cluster';
+import { startKubeFaultProxy, type KubeFaultProxy } from '../../../infra/local/stand-ins/kube-fault-proxy';
+import { describeAgentClientContract } from '../../contracts/agent-client';
+import { requiredTestEnv } from '../../support/env';
+import { adminKubeConfig, createTestNamespace, deleteNamespace } from '../../support/kube';
+
+const finalizer = 'pitcrew.dev/contract-hold';
+const admin = adminKubeConfig().makeApiClient(CoreV1Api);
+let proxy: KubeFaultProxy;
+
+beforeAll(async () => {
+  proxy = await startKubeFaultProxy({ kubeconfigPath: requiredTestEnv('kubeconfig') });
+});
+afterAll(() => proxy.close());
+
+/** A client of the same API server through the fault proxy, which `failNext` makes answer errors. */
+function proxiedCore(): CoreV1Api {
+  const credentials = proxy.credentials as { token: { value: string }; caData: string };
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'proxy', server: proxy.server, caData: credentials.caData }],
+    users: [{ name: 'admin', token: credentials.token.value }],
+    contexts: [{ name: 'proxy', cluster: 'proxy', user: 'admin' }],
+    currentContext: 'proxy',
+  });
+  return kubeConfig.makeApiClient(CoreV1Api);
+}
+
+const absentOn404 = <T>(read: Promise<T>): Promise<T | undefined> =>
+  read.catch((error: unknown) => {
+    if ((error as { code?: number }).code === 404) return undefined;
+    throw error;
+  });
+
+async function setFinalizers(namespace: string, name: string, finalizers: string[]): Promise<void> {
+  const pod = await admin.readNamespacedPod({ namespace, name });
+  pod.metadata!.finalizers = finalizers;
+  await admin.replaceNamespacedPod({ namespace, name, body: pod });
+}
+
+describeAgentClientContract('Kubernetes API server (kwok)', async () => {
+  const namespace = await createTestNamespace(admin, 'contract');
+  const held = new Set<string>();
+  proxy.clearRules();
+  return {
+    agents: createAgentClient(proxiedCore()),
+    namespace,
+    pod: (name) => absentOn404(admin.readNamespacedPod({ namespace, name })),
+    secret: (name) => absentOn404(admin.readNamespacedSecret({ namespace, name })),
+    hold: async (name) => {
+      await setFinalizers(namespace, name, [finalizer]);
+      held.add(name);
+    },
+    release: async (name) => {
+      await setFinalizers(namespace, name, []);
+      held.delete(name);
+    },
+    waitGone: async (name, kind = 'pod') => {
+      const read = () =>
+        kind === 'pod'
+          ? absentOn404(admin.readNamespacedPod({ namespace, name }))
+          : absentOn404(admin.readNamespacedSecret({ namespace, name }));
+      const deadline = Date.now() + 30_000;
+      while (await read()) {
+        if (Date.now() > deadline) throw new Error(`${kind} ${namespace}/${name} is still there after 30 s`);
+        await sleep(100);
+      }
+    },
+    recordEvent: async (podName, reason, message) => {
+      await admin.createNamespacedEvent({
+        namespace,
+        body: {
+          metadata: { name: `${podName}.${randomUUID().slice(0, 8)}`, namespace },
+          involvedObject: { apiVersion: 'v1', kind: 'Pod', name: podName, namespace },
+          reason,
+          message,
+          type: 'Normal',
+        },
+      });
+    },
+    failNext: (calls, status) => proxy.addRule({ fault: { kind: 'status', status }, times: calls }),
+    dispose: async () => {
+      proxy.clearRules();
+      // A finalizer left on would keep the namespace terminating for ever.
+      for (const name of held) await setFinalizers(namespace, name, []).catch(() => undefined);
+      await deleteNamespace(admin, namespace);
+    },
+  };
+});
