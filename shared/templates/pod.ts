@@ -1,18 +1,15 @@
 import type { V1Container, V1Pod, V1Secret, V1SecurityContext } from '@kubernetes/client-node';
 import { parseYamlText } from '../config/yaml-text';
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
+import type { CiModule } from '../sources/module';
 import type { CiSource } from '../sources/names';
+import { ciModuleOf } from '../sources/registry';
 import { managedByValue, pitcrewLabels } from './labels';
 import { mergePodOverlay } from './merge';
 import { agentResources } from './resources';
 
-/** Images and commands used when a template names none. */
-const sourceDefaults: Record<CiSource, { image?: string; command?: string[] }> = {
-  jenkins: { image: 'jenkins/inbound-agent:latest' },
-  // The runner reads ACTIONS_RUNNER_INPUT_JITCONFIG, as actions-runner-controller starts it.
-  github: { image: 'ghcr.io/actions/actions-runner:latest', command: ['/home/runner/run.sh'] },
-  generic: {},
-};
+/** The image and command used when a template names none: its CI module's `podDefaults`. */
+const sourceDefaults = (source: CiSource): CiModule['podDefaults'] => ciModuleOf(source).podDefaults;
 
 export interface AgentPodInput {
   readonly template: AgentTemplate;
@@ -38,7 +35,8 @@ export const agentSecretNameFor = (podName: string): string => podName;
  */
 export function renderAgentPod(input: AgentPodInput): V1Pod {
   const { template, defaults } = input;
-  const image = template.image ?? sourceDefaults[template.source].image;
+  const image = template.image ?? sourceDefaults(template.source).image;
+  const command = template.command ?? sourceDefaults(template.source).command;
   const labels = {
     [pitcrewLabels.managedBy]: managedByValue,
     [pitcrewLabels.requestId]: input.requestId,
@@ -67,9 +65,7 @@ export function renderAgentPod(input: AgentPodInput): V1Pod {
         {
           name: agentContainerName,
           image,
-          ...((template.command ?? sourceDefaults[template.source].command)
-            ? { command: template.command ?? sourceDefaults[template.source].command }
-            : {}),
+          ...(command ? { command: [...command] } : {}),
           ...(template.args ? { args: template.args } : {}),
           env: Object.entries(env).map(([name, value]) => ({ name, value })),
           resources: agentResources(template, defaults),
