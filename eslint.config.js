@@ -55,7 +55,7 @@ export default tseslint.config(
   {
     // The domain's pure modules import no adapter at runtime: no AWS SDK, no Kubernetes client, none of
     // shared/state, shared/queue (its limits are constants) or shared/cluster. Types are fine: ports
-    // are typed with them. shared/capacity/wake.ts is left out: it sends the wake-up messages itself.
+    // are typed with them.
     files: [
       'shared/capacity/**/*.ts',
       'shared/requests/**/*.ts',
@@ -64,7 +64,6 @@ export default tseslint.config(
       'shared/provision/{decide,errors,prepare-batch}.ts',
       'shared/webhook/{backlog,outcome}.ts',
     ],
-    ignores: ['shared/capacity/wake.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

@@ -5,6 +5,7 @@ import { createLocalAwsResources } from '../../infra/local/aws-resources';
 import { createAgentClient } from '../../shared/cluster';
 import { configFileSchema } from '../../shared/config';
 import { silentLogger } from '../../shared/ports';
+import { createSqsProvisionQueue } from '../../shared/queue';
 import { reap } from '../../shared/reap';
 import {
   createCapacityStore,
@@ -149,8 +150,7 @@ export async function measureReaperScale(
       settings: createSettingsStore(db, table),
       leases: createLeaseStore(db, table),
       agents: createAgentClient(countingCore),
-      sqs,
-      queueUrl: resources.queueUrl,
+      queue: createSqsProvisionQueue(sqs, resources.queueUrl),
       logger: silentLogger,
       now: () => new Date(),
     };

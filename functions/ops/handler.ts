@@ -23,6 +23,8 @@ if (!runtime.settings.dlqUrl)
 const ports: OpsPorts = {
   ...createReapPorts(runtime, logger),
   queries: createRequestQueries(runtime.db, runtime.settings.tableName),
+  // Raw client for the dead-letter queue only (redrive, its depth); the provision queue is `queue`.
+  sqs: runtime.sqs,
   dlqUrl: runtime.settings.dlqUrl,
 };
 

@@ -18,7 +18,7 @@ import {
   type Prepared,
   type ProvisionPorts,
 } from '../../shared/provision';
-import { queueLimits, readProvisionMessage } from '../../shared/queue';
+import { createSqsProvisionQueue, queueLimits, readProvisionMessage } from '../../shared/queue';
 import { createRuntime } from '../../shared/runtime';
 import { createCapacityStore, createRequestStore, createSettingsStore } from '../../shared/state';
 
@@ -34,8 +34,7 @@ const ports: ProvisionPorts = {
   settings: createSettingsStore(runtime.db, runtime.settings.tableName),
   agents: runtime.agents(),
   logger,
-  sqs: runtime.sqs,
-  queueUrl: runtime.settings.queueUrl,
+  queue: createSqsProvisionQueue(runtime.sqs, runtime.settings.queueUrl),
 };
 const processor = new BatchProcessor(EventType.SQS);
 

@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createLogger, createMetrics, createTracing, metricNames, refreshSecrets } from '../../shared/lambda';
+import { createSqsProvisionQueue } from '../../shared/queue';
 import { createRuntime } from '../../shared/runtime';
 import { createDeliveryStore, createRequestQueries, createRequestStore } from '../../shared/state';
 import { createBacklogGate, receiveWebhook, type WebhookPorts } from '../../shared/webhook';
@@ -20,8 +21,7 @@ const ports: WebhookPorts = {
   templates: runtime.config.templates,
   requests: createRequestStore(runtime.db, runtime.settings.tableName),
   deliveries: createDeliveryStore(runtime.db, runtime.settings.tableName),
-  sqs: runtime.sqs,
-  queueUrl: runtime.settings.queueUrl,
+  queue: createSqsProvisionQueue(runtime.sqs, runtime.settings.queueUrl),
   logger,
   now: () => new Date(),
 };

@@ -1,6 +1,5 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { LoggerPort } from '../ports/logger';
-import { sendProvisionMessage } from '../queue/provision-queue';
+import type { ProvisionQueue } from '../ports/provision-queue';
 import { fromStatesOf } from '../requests/transitions';
 import type { CapacityStore } from '../state/capacity-store';
 import type { RequestStore } from '../state/request-store';
@@ -9,8 +8,7 @@ import { planWake, type CapacityLimits } from './plan';
 export interface WakePorts {
   readonly requests: RequestStore;
   readonly capacity: CapacityStore;
-  readonly sqs: SQSClient;
-  readonly queueUrl: string;
+  readonly queue: ProvisionQueue;
   readonly logger: LoggerPort;
 }
 
@@ -38,7 +36,7 @@ export async function wakeWaiting(
     });
     if (!moved) continue;
     // If this send fails the request stays queued, and the reaper re-sends stale queued requests.
-    await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId: record.requestId });
+    await ports.queue.send({ requestId: record.requestId });
     woken.push(record.requestId);
   }
   if (woken.length > 0) ports.logger.info('woke waiting requests', { count: woken.length });

@@ -1,8 +1,11 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ReapPorts } from '../reap/reap';
 import type { RequestQueries } from '../state/request-queries';
 
 /** What the ops actions reach: everything the reaper does (reconcile runs it), the read side, the DLQ. */
 export interface OpsPorts extends ReapPorts {
   readonly queries: RequestQueries;
+  /** The raw client for the dead-letter queue: `redrive` receives and deletes there, `status` reads its depth. */
+  readonly sqs: SQSClient;
   readonly dlqUrl: string;
 }

@@ -2,7 +2,6 @@ import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-
 import { readQueueDepth } from '../queue/depth';
 import { QueueUnavailableError } from '../queue/errors';
 import { readProvisionMessage } from '../queue/messages';
-import { sendProvisionMessage } from '../queue/provision-queue';
 import { isTerminal } from '../requests/record';
 import type { OpsPorts } from './ports';
 import { requeueFailed } from './requests';
@@ -56,7 +55,7 @@ async function redriveOne(message: Message, ports: OpsPorts): Promise<'redriven'
   const record = await ports.requests.get(parsed.requestId);
   if (record && (!isTerminal(record.status) || record.status === 'failed')) {
     if (record.status === 'failed') await requeueFailed(record, 'redriven from the dead-letter queue', ports);
-    await sendProvisionMessage(ports.sqs, ports.queueUrl, parsed);
+    await ports.queue.send(parsed);
     await remove(message, ports);
     return 'redriven';
   }

@@ -1,6 +1,5 @@
 import { capacityLimits } from '../capacity/limits';
 import { wakeWaiting } from '../capacity/wake';
-import { sendProvisionMessage } from '../queue/provision-queue';
 import { isTerminal, type RequestRecord } from '../requests/record';
 import { fromStatesOf } from '../requests/transitions';
 import { OpsConflictError, OpsNotFoundError } from './errors';
@@ -112,7 +111,7 @@ export async function retry(
   if (!(await requeueFailed(record, 'retried by an operator', ports)))
     throw new OpsConflictError(`request '${requestId}' changed while retrying it: look again with describe`);
   // If this send fails the request stays queued, and the reaper re-sends stale queued requests.
-  await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId });
+  await ports.queue.send({ requestId });
   ports.logger.info('request retried by an operator', { requestId, jobKey: record.jobKey });
   return { requestId, status: 'queued', ...(record.reason ? { previousReason: record.reason } : {}) };
 }

@@ -60,7 +60,7 @@ export async function status(ports: OpsPorts): Promise<StatusReport> {
     ),
     readCaps(ports),
     ports.agents.listPods(ports.config.namespace, managedSelector),
-    readQueueDepth(ports.sqs, ports.queueUrl),
+    ports.queue.depth(),
     readQueueDepth(ports.sqs, ports.dlqUrl),
     ports.requests.listByStatus('waiting', 1),
   ]);

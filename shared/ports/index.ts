@@ -20,3 +20,4 @@ export type {
   TransitionOptions,
 } from './request-store';
 export type { RuntimeSettings, SettingsStore } from './settings-store';
+export type { ProvisionQueue, QueueDepthReading } from './provision-queue';

@@ -1,8 +1,8 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import type { AgentClient } from '../cluster/agents';
 import { ClusterError } from '../cluster/errors';
 import type { LoggerPort } from '../ports/logger';
+import type { ProvisionQueue } from '../ports/provision-queue';
 import { podNameFor } from '../requests/identity';
 import { isTerminal, type RequestRecord } from '../requests/record';
 import { fromStatesOf } from '../requests/transitions';
@@ -32,8 +32,7 @@ export interface ProvisionPorts {
   readonly agents: AgentClient;
   readonly logger: LoggerPort;
   /** Where waiting requests are re-enqueued when an ended build frees its slot (finish-request.ts). */
-  readonly sqs: SQSClient;
-  readonly queueUrl: string;
+  readonly queue: ProvisionQueue;
   /**
    * How long one attempt may run at most: the provision function's timeout (the default). A second
    * attempt at the same request waits that long for the first before it takes over.

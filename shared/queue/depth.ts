@@ -1,15 +1,9 @@
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { QueueDepthReading } from '../ports/provision-queue';
 import { QueueUnavailableError } from './errors';
 
 /** How many messages a queue holds, by what SQS can tell (all approximate, as SQS says). */
-export interface QueueDepth {
-  /** Ready to be received. */
-  readonly visible: number;
-  /** Received and being worked on (within their visibility timeout). */
-  readonly inFlight: number;
-  /** Sent with a delay that has not passed yet. */
-  readonly delayed: number;
-}
+export type QueueDepth = QueueDepthReading;
 
 const depthAttributes = [
   'ApproximateNumberOfMessages',

@@ -6,4 +6,6 @@ export { QueueUnavailableError } from './errors';
 export { queueLimits } from './limits';
 export { provisionMessageSchema, readProvisionMessage } from './messages';
 export type { ProvisionMessage } from './messages';
-export { sendProvisionMessage } from './provision-queue';
+export { createSqsProvisionQueue, sendProvisionMessage } from './provision-queue';
+export { createMemoryProvisionQueue } from './memory';
+export type { MemoryProvisionQueue } from './memory';

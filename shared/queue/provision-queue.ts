@@ -1,4 +1,6 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { ProvisionQueue } from '../ports/provision-queue';
+import { readQueueDepth } from './depth';
 import { QueueUnavailableError } from './errors';
 import type { ProvisionMessage } from './messages';
 
@@ -21,4 +23,14 @@ export async function sendProvisionMessage(
   } catch (error) {
     throw new QueueUnavailableError('SendMessage', { cause: error });
   }
+}
+
+/** The provision queue port (shared/ports/provision-queue.ts) on SQS: `queueUrl` on `sqs`. */
+export function createSqsProvisionQueue(sqs: SQSClient, queueUrl: string): ProvisionQueue {
+  return {
+    send: async (message) => {
+      await sendProvisionMessage(sqs, queueUrl, message);
+    },
+    depth: () => readQueueDepth(sqs, queueUrl),
+  };
 }

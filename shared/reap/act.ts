@@ -1,8 +1,7 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { AgentTemplate } from '../config/file-schema';
 import type { AgentClient } from '../cluster/agents';
 import type { LoggerPort } from '../ports/logger';
-import { sendProvisionMessage } from '../queue/provision-queue';
+import type { ProvisionQueue } from '../ports/provision-queue';
 import type { RequestRecord, RequestStatus } from '../requests/record';
 import { fromStatesOf, fromTheStateRead } from '../requests/transitions';
 import { deregisteredOrRefused } from '../sources/deregister';
@@ -20,8 +19,7 @@ export interface ActPorts {
   readonly requests: RequestStore;
   readonly capacity: CapacityStore;
   readonly agents: AgentClient;
-  readonly sqs: SQSClient;
-  readonly queueUrl: string;
+  readonly queue: ProvisionQueue;
   readonly logger: LoggerPort;
 }
 
@@ -115,7 +113,7 @@ export async function settle(
         )) !== undefined;
   if (!moved) return 'none';
   if (outcome === 'retry') {
-    await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId: record.requestId });
+    await ports.queue.send({ requestId: record.requestId });
     return 'retried';
   }
   return 'ended';

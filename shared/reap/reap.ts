@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import type { AgentClient } from '../cluster/agents';
 import { capacityLimits, counterRepairs, expectedCounters, planTrim, wakeWaiting } from '../capacity';
 import type { LoggerPort } from '../ports/logger';
-import { sendProvisionMessage } from '../queue/provision-queue';
+import type { ProvisionQueue } from '../ports/provision-queue';
 import { isTerminal, type RequestRecord, type RequestStatus } from '../requests/record';
 import type { CapacityStore, CounterSnapshot } from '../state/capacity-store';
 import type { LeaseStore } from '../state/lease-store';
@@ -27,8 +26,7 @@ export interface ReapPorts {
   readonly settings: SettingsStore;
   readonly leases: LeaseStore;
   readonly agents: AgentClient;
-  readonly sqs: SQSClient;
-  readonly queueUrl: string;
+  readonly queue: ProvisionQueue;
   readonly logger: LoggerPort;
   readonly now: () => Date;
 }
@@ -130,7 +128,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
           createdAt: record.createdAt,
         });
       } else if (decision.kind === 'resend') {
-        await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId: record.requestId });
+        await ports.queue.send({ requestId: record.requestId });
         report.resent += 1;
       }
     });

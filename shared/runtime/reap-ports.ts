@@ -1,4 +1,5 @@
 import type { LoggerPort } from '../ports/logger';
+import { createSqsProvisionQueue } from '../queue/provision-queue';
 import type { ReapPorts } from '../reap/reap';
 import { createCapacityStore } from '../state/capacity-store';
 import { createLeaseStore } from '../state/lease-store';
@@ -17,8 +18,7 @@ export function createReapPorts(runtime: Runtime, logger: LoggerPort): ReapPorts
     settings: createSettingsStore(runtime.db, table),
     leases: createLeaseStore(runtime.db, table),
     agents: runtime.agents(),
-    sqs: runtime.sqs,
-    queueUrl: runtime.settings.queueUrl,
+    queue: createSqsProvisionQueue(runtime.sqs, runtime.settings.queueUrl),
     logger,
     now: () => new Date(),
   };

@@ -1,6 +1,5 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { AgentTemplate } from '../config/file-schema';
-import { sendProvisionMessage } from '../queue/provision-queue';
+import type { ProvisionQueue } from '../ports/provision-queue';
 import { requestIdFor } from '../requests/identity';
 import type { RequestRecord } from '../requests/record';
 import type { BuildEvent } from '../sources/types';
@@ -11,8 +10,7 @@ import type { WebhookOutcome } from './outcome';
 export interface EnqueuePorts {
   readonly templates: readonly AgentTemplate[];
   readonly requests: RequestStore;
-  readonly sqs: SQSClient;
-  readonly queueUrl: string;
+  readonly queue: ProvisionQueue;
   readonly now: () => Date;
   /**
    * For a webhook: the answer to give when this very delivery was handled before (its marker is
@@ -43,7 +41,7 @@ export async function enqueueBuild(event: BuildEvent, ports: EnqueuePorts): Prom
     if (existing.status !== 'queued' || existing.holdsSlot) {
       return { kind: 'ignored', requestId, reason: `build already known (${existing.status})` };
     }
-    await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId });
+    await ports.queue.send({ requestId });
     return {
       kind: 'ignored',
       requestId,
@@ -51,7 +49,7 @@ export async function enqueueBuild(event: BuildEvent, ports: EnqueuePorts): Prom
     };
   }
   // If this send fails the record stays queued: the CI's retry, or the reaper's stale-queued rule, sends it.
-  await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId });
+  await ports.queue.send({ requestId });
   return { kind: 'accepted', requestId };
 }
 

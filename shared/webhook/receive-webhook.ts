@@ -1,9 +1,8 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createHash } from 'node:crypto';
 import type { AgentTemplate } from '../config/file-schema';
 import type { LoggerPort } from '../ports/logger';
+import type { ProvisionQueue } from '../ports/provision-queue';
 import { QueueUnavailableError } from '../queue/errors';
-import { sendProvisionMessage } from '../queue/provision-queue';
 import { requestIdFor } from '../requests/identity';
 import { fromStatesOf, fromTheStateRead } from '../requests/transitions';
 import { ciSources, isCiSource, type CiSource } from '../sources/names';
@@ -32,8 +31,7 @@ export interface WebhookPorts {
   readonly templates: readonly AgentTemplate[];
   readonly requests: RequestStore;
   readonly deliveries: DeliveryStore;
-  readonly sqs: SQSClient;
-  readonly queueUrl: string;
+  readonly queue: ProvisionQueue;
   readonly logger: LoggerPort;
   readonly now: () => Date;
 }
@@ -270,7 +268,7 @@ async function endBuild(
       { endAs: to },
     );
     if (ending) {
-      await sendProvisionMessage(ports.sqs, ports.queueUrl, { requestId });
+      await ports.queue.send({ requestId });
       return { kind: 'recorded', requestId, status: 'ending' };
     }
   }

@@ -1,6 +1,7 @@
 import { createAgentClient } from '../../shared/cluster';
 import { loadConfigFile, type SecretRef } from '../../shared/config';
 import { silentLogger } from '../../shared/ports/logger';
+import { createSqsProvisionQueue } from '../../shared/queue';
 import type { ProvisionPorts } from '../../shared/provision';
 import type { ReapPorts } from '../../shared/reap';
 import { createGenericSource } from '../../shared/sources/generic';
@@ -53,8 +54,7 @@ export function provisionPortsFor(system: ProvisioningSystem): ProvisionPorts {
     capacity: createCapacityStore(system.db, table),
     settings: createSettingsStore(system.db, table),
     agents: createAgentClient(system.core),
-    sqs: system.sqs,
-    queueUrl: system.resources.queueUrl,
+    queue: createSqsProvisionQueue(system.sqs, system.resources.queueUrl),
     logger: silentLogger,
     // An attempt that dies holds its request this long: SQS brings its message back sooner in tests
     // than on AWS (1 s, not 6 x the function timeout), so the next attempt need not wait 30 s.
@@ -73,8 +73,7 @@ export function reapPortsFor(system: ProvisioningSystem): ReapPorts {
     settings: provision.settings,
     leases: createLeaseStore(system.db, system.resources.tableName),
     agents: provision.agents,
-    sqs: system.sqs,
-    queueUrl: system.resources.queueUrl,
+    queue: createSqsProvisionQueue(system.sqs, system.resources.queueUrl),
     logger: silentLogger,
     now: () => new Date(),
   };

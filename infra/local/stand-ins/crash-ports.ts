@@ -7,7 +7,7 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type LoggerPort } from '../../../shared/ports/logger';
 import { provisionRequest, type ProvisionPorts } from '../../../shared/provision';
-import { queueLimits, readProvisionMessage } from '../../../shared/queue';
+import { createSqsProvisionQueue, queueLimits, readProvisionMessage } from '../../../shared/queue';
 import type { ReapPorts } from '../../../shared/reap';
 import type { Runtime } from '../../../shared/runtime';
 import { createCapacityStore, createRequestStore, createSettingsStore } from '../../../shared/state';
@@ -38,8 +38,7 @@ export function provisionPortsOver(
     settings: createSettingsStore(runtime.db, table),
     agents: runtime.agents(),
     logger,
-    sqs: runtime.sqs,
-    queueUrl: runtime.settings.queueUrl,
+    queue: createSqsProvisionQueue(runtime.sqs, runtime.settings.queueUrl),
     ...(attemptSeconds === undefined ? {} : { attemptSeconds }),
   };
 }
@@ -107,7 +106,7 @@ export function crashingPorts(
       real.agents,
       point === 'after-pod' ? 'createPod' : point === 'after-secret' ? 'putSecret' : undefined,
     ),
-    sqs: wrap(real.sqs),
+    queue: wrap(real.queue),
     logger: {
       info: (...args) => (dead ? undefined : real.logger.info(...args)),
       warn: (...args) => (dead ? undefined : real.logger.warn(...args)),
@@ -131,7 +130,7 @@ const reaperActions: Readonly<Record<string, readonly string[]>> = {
   capacity: ['release', 'repairCounter'],
   requests: ['transition', 'createIfAbsent'],
   sources: ['deregisterAgent', 'isAgentBusy'],
-  sqs: ['send'],
+  queue: ['send'],
 };
 
 export interface FreezingReaper {
@@ -191,7 +190,7 @@ export function freezingReapPorts(real: ReapPorts): FreezingReaper {
     agents: wrap(real.agents, reaperActions.agents!),
     capacity: wrap(real.capacity, reaperActions.capacity!),
     requests: wrap(real.requests, reaperActions.requests!),
-    sqs: wrap(real.sqs, reaperActions.sqs!),
+    queue: wrap(real.queue, reaperActions.queue!),
   };
   return {
     ports,

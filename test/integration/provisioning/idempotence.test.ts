@@ -36,8 +36,8 @@ describe('duplicates and out-of-order events', () => {
   it('the same provision message delivered twice creates one pod', async () => {
     await system.sendWebhook('generic', queued('dup-3'), delivery('c'));
     // A second copy of the message, as SQS may deliver at least once.
-    const { sendProvisionMessage } = await import('../../../shared/queue');
-    await sendProvisionMessage(system.sqs, system.resources.queueUrl, {
+    const { createSqsProvisionQueue } = await import('../../../shared/queue');
+    await createSqsProvisionQueue(system.sqs, system.resources.queueUrl).send({
       requestId: requestIdFor('generic', 'dup-3'),
     });
     await system.provisionAll(2);

@@ -5,7 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { LocalAwsResources } from '../../../infra/local/aws-resources';
-import { queueLimits, sendProvisionMessage } from '../../../shared/queue';
+import { createSqsProvisionQueue, queueLimits } from '../../../shared/queue';
 import { createTestAwsResources, testSqsClient } from '../../support/aws';
 
 describe('provision queue on ElasticMQ (real SQS JSON protocol)', () => {
@@ -29,7 +29,7 @@ describe('provision queue on ElasticMQ (real SQS JSON protocol)', () => {
   });
 
   it('round-trips a provision message', async () => {
-    await sendProvisionMessage(sqs, resources.queueUrl, { requestId: 'round-trip' });
+    await createSqsProvisionQueue(sqs, resources.queueUrl).send({ requestId: 'round-trip' });
     const { Messages } = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: resources.queueUrl, WaitTimeSeconds: 2 }),
     );
@@ -38,7 +38,7 @@ describe('provision queue on ElasticMQ (real SQS JSON protocol)', () => {
 
   it('moves a message that is received maxReceiveCount times without being deleted to the DLQ', async () => {
     const { queueUrl, dlqUrl } = resources;
-    await sendProvisionMessage(sqs, queueUrl, { requestId: 'poison' });
+    await createSqsProvisionQueue(sqs, queueUrl).send({ requestId: 'poison' });
     const receipts: number[] = [];
     for (let attempt = 1; attempt <= queueLimits.queueMaxReceiveCount; attempt++) {
       const { Messages } = await sqs.send(

@@ -2,6 +2,7 @@ import { CoreV1Api, createConfiguration, ServerConfiguration } from '@kubernetes
 import { createAgentClient } from '../../../shared/cluster';
 import { configFileSchema, templateSchema } from '../../../shared/config';
 import { silentLogger } from '../../../shared/ports';
+import { createSqsProvisionQueue } from '../../../shared/queue';
 import { reap } from '../../../shared/reap';
 import {
   createCapacityStore,
@@ -86,8 +87,7 @@ describe(`the reaper over ${total} managed pods`, () => {
       settings: createSettingsStore(db, table),
       leases: createLeaseStore(db, table),
       agents: createAgentClient(countingCore),
-      sqs,
-      queueUrl: resources.queueUrl,
+      queue: createSqsProvisionQueue(sqs, resources.queueUrl),
       logger: silentLogger,
       now: () => new Date(),
     });

@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createMemoryProvisionQueue } from '../../../shared/queue/memory';
 import { settle, type ActPorts } from '../../../shared/reap/act';
 import { requestStatuses, type RequestRecord, type RequestStatus } from '../../../shared/requests';
 import type { RequestStore } from '../../../shared/state/request-store';
@@ -107,8 +108,8 @@ describe("the reaper's settle of a request it read holding no slot", () => {
   for (const outcome of ['failed', 'completed', 'retry'] as const) {
     it(`leaves it to its slot when it took one meanwhile (${outcome})`, async () => {
       const store = storeHolding(reserved);
-      const sqs = { send: () => Promise.resolve({}) };
-      const ports = { requests: store.requests, sqs, queueUrl: 'q' } as unknown as ActPorts;
+      const queue = createMemoryProvisionQueue();
+      const ports = { requests: store.requests, queue } as unknown as ActPorts;
       expect(await settle(ports, read, outcome, 'stuck')).toBe('none');
       expect(store.current()).toEqual(reserved);
     });

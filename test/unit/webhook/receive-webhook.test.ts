@@ -1,5 +1,5 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { parseConfig } from '../../../shared/config';
+import type { ProvisionQueue } from '../../../shared/ports';
 import { silentLogger } from '../../../shared/ports/logger';
 import { createWebhookRegistry } from '../../../shared/runtime';
 import { signedHeadersFor } from '../../../shared/sources';
@@ -53,15 +53,14 @@ function portsWith(options: { full?: boolean; seen?: boolean; known?: boolean } 
       options.known ? { created: false, existing: { status: 'queued', holdsSlot: false } } : { created: true }
     ),
   } as unknown as RequestStore;
-  const sqs = { send: async () => (record('sqs.send')(), { MessageId: 'm-1' }) } as unknown as SQSClient;
+  const queue = { send: async () => record('queue.send')() } as unknown as ProvisionQueue;
   const ports: WebhookPorts = {
     webhooks: createWebhookRegistry(config.sources, (ref) => ('value' in ref ? ref.value : '')),
     backlog,
     templates: config.templates,
     requests,
     deliveries,
-    sqs,
-    queueUrl: 'http://queue',
+    queue,
     logger: silentLogger,
     now: () => new Date(),
   };
@@ -125,7 +124,7 @@ describe('receiveWebhook: what it touches, in which order', () => {
     expect(calls).toEqual([
       'backlog.isFull',
       'requests.createIfAbsent',
-      'sqs.send',
+      'queue.send',
       'backlog.admitted',
       expect.stringMatching(/^deliveries\.remember d-1#[0-9a-f]{16}$/),
     ]);
@@ -152,7 +151,7 @@ describe('receiveWebhook: what it touches, in which order', () => {
       'backlog.isFull',
       'requests.createIfAbsent',
       expect.stringMatching(/^deliveries\.seen/),
-      'sqs.send',
+      'queue.send',
       expect.stringMatching(/^deliveries\.remember/),
     ]);
   });

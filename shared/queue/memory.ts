@@ -1,0 +1,53 @@
+import type { ProvisionQueue, QueueDepthReading } from '../ports/provision-queue';
+import { QueueUnavailableError } from './errors';
+import type { ProvisionMessage } from './messages';
+
+/** The in-memory provision queue: what tests and stand-ins read back, and a way to make sends fail. */
+export interface MemoryProvisionQueue extends ProvisionQueue {
+  /** Every message taken, in order (copies: a caller's later change does not show here). */
+  readonly sent: readonly ProvisionMessage[];
+  /** The request ids of `sent`, in order. */
+  sentIds(): string[];
+  /** The next `count` sends throw `QueueUnavailableError` and record nothing. */
+  failNextSends(count: number): void;
+  /** Makes every call throw `QueueUnavailableError` (true) or work again (false). */
+  setUnavailable(unavailable: boolean): void;
+  /** Forgets what was sent (as a receive of all of it would). */
+  clear(): void;
+}
+
+/** Implements the provision queue port (shared/ports/provision-queue.ts) in memory. */
+export function createMemoryProvisionQueue(): MemoryProvisionQueue {
+  const sent: ProvisionMessage[] = [];
+  let failures = 0;
+  let unavailable = false;
+  const fail = (operation: string): QueueUnavailableError =>
+    new QueueUnavailableError(operation, { cause: new Error('the in-memory queue was told to fail') });
+  return {
+    sent,
+    sentIds: () => sent.map((message) => message.requestId),
+    failNextSends: (count) => {
+      failures = count;
+    },
+    setUnavailable: (value) => {
+      unavailable = value;
+    },
+    clear: () => {
+      sent.length = 0;
+    },
+    send: async (message) => {
+      await Promise.resolve();
+      if (unavailable) throw fail('SendMessage');
+      if (failures > 0) {
+        failures -= 1;
+        throw fail('SendMessage');
+      }
+      sent.push({ requestId: message.requestId });
+    },
+    depth: async (): Promise<QueueDepthReading> => {
+      await Promise.resolve();
+      if (unavailable) throw fail('GetQueueAttributes');
+      return { visible: sent.length, inFlight: 0, delayed: 0 };
+    },
+  };
+}
