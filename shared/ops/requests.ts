@@ -89,7 +89,7 @@ export async function requeueFailed(
     record.requestId,
     fromStatesOf('retry-by-operator'),
     'queued',
-    { reason, retriesUsed: 0, requeuedAt: new Date().toISOString() },
+    { reason, retriesUsed: 0, requeuedAt: ports.now().toISOString() },
     ['expiresAt'],
   );
   return moved !== undefined;

@@ -1,0 +1,159 @@
+import { OpsConflictError, OpsInputError, OpsNotFoundError, runOpsAction } from '../../../shared/ops';
+import { provisionRequest } from '../../../shared/provision';
+import { podNameFor } from '../../../shared/requests/identity';
+import { createTwins, livePods, recordQueued, slots, type Twins } from './twins';
+
+/**
+ * runOpsAction on the twins. The request queries (status counts) and the dead-letter queue's depth
+ * have no twin: twins.ts counts over the request store twin and mocks the SQS client (see there).
+ */
+describe('ops actions on the twins', () => {
+  let twins: Twins;
+  beforeEach(() => {
+    twins = createTwins();
+  });
+
+  /** One provisioned 'gen' request (the cap is 1) and one waiting behind it. */
+  async function runningAndWaiting(): Promise<{ running: string; waiting: string }> {
+    const running = await recordQueued(twins, 'build-1');
+    await provisionRequest(running, twins.provision);
+    twins.clock.advance(10);
+    const waiting = await recordQueued(twins, 'build-2');
+    expect(await provisionRequest(waiting, twins.provision)).toMatchObject({ kind: 'waiting' });
+    twins.queue.clear();
+    return { running, waiting };
+  }
+
+  it('status counts requests by state, slots and pods per template, and names the oldest waiting', async () => {
+    const { waiting } = await runningAndWaiting();
+    await recordQueued(twins, 'build-3', 'big', ['big']);
+    twins.clock.advance(5);
+    const result = await runOpsAction({ action: 'status' }, twins.ops);
+    expect(result).toMatchObject({
+      action: 'status',
+      drained: false,
+      requests: { queued: 1, waiting: 1, provisioned: 1, provisioning: 0, failed: 0 },
+      caps: {
+        global: { cap: 5, configured: 5, used: 1 },
+        templates: {
+          gen: { cap: 1, configured: 1, used: 1, pods: 1 },
+          big: { cap: 3, configured: 3, used: 0, pods: 0 },
+        },
+      },
+      podsByPhase: { Pending: 1 },
+      oldestWaiting: { requestId: waiting, template: 'gen', ageSeconds: 5 },
+    });
+  });
+
+  it('drain makes new requests wait with no pod; resume wakes them and sends their messages', async () => {
+    expect(await runOpsAction({ action: 'drain', confirm: true }, twins.ops)).toEqual({
+      action: 'drain',
+      drained: true,
+      wasDrained: false,
+    });
+    expect((await twins.state.settings.get()).drained).toBe(true);
+    const requestId = await recordQueued(twins, 'build-1');
+    expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'waiting' });
+    expect(livePods(twins)).toEqual([]);
+
+    expect(await runOpsAction({ action: 'resume' }, twins.ops)).toEqual({
+      action: 'resume',
+      drained: false,
+      wasDrained: true,
+      woken: 1,
+    });
+    expect((await twins.state.settings.get()).drained).toBe(false);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'queued' });
+    expect(twins.queue.sentIds()).toEqual([requestId]);
+    expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'provisioned' });
+  });
+
+  it('drain without confirm is refused and changes nothing', async () => {
+    await expect(runOpsAction({ action: 'drain' }, twins.ops)).rejects.toThrow(OpsInputError);
+    expect((await twins.state.settings.get()).drained).toBe(false);
+  });
+
+  it('cancel of a waiting request ends it, frees no slot, and sends nothing', async () => {
+    const { waiting } = await runningAndWaiting();
+    expect(await runOpsAction({ action: 'cancel', requestId: waiting, confirm: true }, twins.ops)).toEqual({
+      action: 'cancel',
+      requestId: waiting,
+      status: 'cancelled',
+      freedSlot: false,
+      woken: 0,
+    });
+    expect(await twins.state.requests.get(waiting)).toMatchObject({
+      status: 'cancelled',
+      holdsSlot: false,
+      reason: 'cancelled by an operator',
+    });
+    expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
+    expect(twins.queue.sentIds()).toEqual([]);
+    // Cancelled is final.
+    await expect(
+      runOpsAction({ action: 'cancel', requestId: waiting, confirm: true }, twins.ops),
+    ).rejects.toThrow(OpsConflictError);
+  });
+
+  it('cancel of a provisioned request deletes its pod, frees its slot, and wakes the waiting one', async () => {
+    const { running, waiting } = await runningAndWaiting();
+    expect(await runOpsAction({ action: 'cancel', requestId: running, confirm: true }, twins.ops)).toEqual({
+      action: 'cancel',
+      requestId: running,
+      status: 'cancelled',
+      podDeleted: podNameFor('gen', running),
+      freedSlot: true,
+      woken: 1,
+    });
+    expect(livePods(twins)).toEqual([]);
+    expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+    expect(await twins.state.requests.get(waiting)).toMatchObject({ status: 'queued' });
+    expect(twins.queue.sentIds()).toEqual([waiting]);
+  });
+
+  it('cancel of an unknown request is not found', async () => {
+    await expect(
+      runOpsAction({ action: 'cancel', requestId: 'generic-nope', confirm: true }, twins.ops),
+    ).rejects.toThrow(OpsNotFoundError);
+    expect(twins.state.table.items()).toEqual([]);
+  });
+
+  it('raising a cap wakes the waiting request; retry queues a failed one again', async () => {
+    const { waiting } = await runningAndWaiting();
+    expect(await runOpsAction({ action: 'caps', template: 'gen', cap: 2 }, twins.ops)).toMatchObject({
+      changed: { template: 'gen', from: 1, to: 2 },
+      woken: 1,
+    });
+    expect((await twins.state.settings.get()).templateCaps).toEqual({ gen: 2 });
+    expect(twins.queue.sentIds()).toEqual([waiting]);
+    expect(await provisionRequest(waiting, twins.provision)).toMatchObject({ kind: 'provisioned' });
+    expect(await slots(twins)).toEqual({ global: 2, templates: { gen: 2 } });
+
+    const failed = await recordQueued(twins, 'build-3', 'big', ['big']);
+    twins.agents.failNext(1, 503);
+    await expect(provisionRequest(failed, twins.provision, true)).rejects.toThrow();
+    expect(await twins.state.requests.get(failed)).toMatchObject({ status: 'failed' });
+    twins.queue.clear();
+    expect(await runOpsAction({ action: 'retry', requestId: failed }, twins.ops)).toMatchObject({
+      status: 'queued',
+      previousReason: expect.stringContaining('gave up after the last delivery'),
+    });
+    // Queued again at the flows' clock: the reaper's maxWaitHours counts from it.
+    expect(await twins.state.requests.get(failed)).toMatchObject({
+      status: 'queued',
+      retriesUsed: 0,
+      requeuedAt: twins.clock.now().toISOString(),
+    });
+    expect((await twins.state.requests.get(failed))?.expiresAt).toBeUndefined();
+    expect(twins.queue.sentIds()).toEqual([failed]);
+  });
+
+  it('reconcile runs the reaper and answers its report', async () => {
+    const { running } = await runningAndWaiting();
+    twins.agents.setStatus(twins.namespace, podNameFor('gen', running), { phase: 'Succeeded' });
+    const result = await runOpsAction({ action: 'reconcile' }, twins.ops);
+    expect(result).toMatchObject({ action: 'reconcile', report: { deleted: { finished: 1 }, woken: 1 } });
+    expect(await twins.state.requests.get(running)).toMatchObject({ status: 'completed' });
+    expect(livePods(twins)).toEqual([]);
+  });
+});

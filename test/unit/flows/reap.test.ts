@@ -1,0 +1,202 @@
+import { provisionRequest } from '../../../shared/provision';
+import { reap } from '../../../shared/reap';
+import { podNameFor } from '../../../shared/requests/identity';
+import { managedByValue, pitcrewLabels } from '../../../shared/templates/labels';
+import { createTwins, genericRequestId, livePods, recordQueued, slots, type Twins } from './twins';
+
+/** One reaper run on the twins: what it deletes, settles, repairs and sends. */
+describe('the reaper on the twins', () => {
+  let twins: Twins;
+  beforeEach(() => {
+    twins = createTwins();
+  });
+
+  async function provisioned(jobId: string, template = 'gen', labels = ['linux']): Promise<string> {
+    const requestId = await recordQueued(twins, jobId, template, labels);
+    expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'provisioned' });
+    return requestId;
+  }
+
+  const finish = (podName: string, phase: 'Succeeded' | 'Failed', exitCode: number): void =>
+    twins.agents.setStatus(twins.namespace, podName, {
+      phase,
+      containerStatuses: [
+        {
+          name: 'agent',
+          image: 'busybox',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: {
+            terminated: {
+              exitCode,
+              reason: phase === 'Failed' ? 'Error' : 'Completed',
+              finishedAt: twins.clock.now(),
+            },
+          },
+        },
+      ],
+    });
+
+  it('deletes a pod whose agent finished and completes its request, giving the slot back', async () => {
+    const requestId = await provisioned('build-1');
+    const podName = podNameFor('gen', requestId);
+    finish(podName, 'Succeeded', 0);
+    const report = await reap(twins.reap);
+    expect(report).toMatchObject({ deleted: { finished: 1 }, podsByPhase: { Succeeded: 1 }, errors: 0 });
+    expect(livePods(twins)).toEqual([]);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({
+      status: 'completed',
+      holdsSlot: false,
+      reason: expect.stringContaining('finished'),
+    });
+    expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+  });
+
+  it('fails the request of an agent that exited with an error, and wakes a waiting request into the slot', async () => {
+    const requestId = await provisioned('build-1');
+    const waiting = await recordQueued(twins, 'build-2');
+    expect(await provisionRequest(waiting, twins.provision)).toMatchObject({ kind: 'waiting' });
+    twins.queue.clear();
+    finish(podNameFor('gen', requestId), 'Failed', 3);
+    const report = await reap(twins.reap);
+    expect(report).toMatchObject({ deleted: { finished: 1 }, woken: 1, waiting: 1 });
+    expect(await twins.state.requests.get(requestId)).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('exited with code 3'),
+    });
+    expect(await twins.state.requests.get(waiting)).toMatchObject({ status: 'queued' });
+    expect(twins.queue.sentIds()).toEqual([waiting]);
+    expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+  });
+
+  it('deletes an orphan pod (no request asks for it) only after its grace', async () => {
+    await twins.agents.createPod({
+      metadata: {
+        name: 'pc-gen-orphan',
+        namespace: twins.namespace,
+        labels: {
+          [pitcrewLabels.managedBy]: managedByValue,
+          [pitcrewLabels.requestId]: genericRequestId('never-recorded'),
+          [pitcrewLabels.template]: 'gen',
+          [pitcrewLabels.source]: 'generic',
+        },
+      },
+      spec: { containers: [{ name: 'agent', image: 'busybox' }] },
+    });
+    expect(await reap(twins.reap)).toMatchObject({ deleted: {}, podsByPhase: { Pending: 1 } });
+    expect(livePods(twins)).toEqual(['pc-gen-orphan']);
+    twins.clock.advance(twins.config.reaper.orphanGraceSeconds);
+    expect(await reap(twins.reap)).toMatchObject({ deleted: { orphan: 1 }, errors: 0 });
+    expect(livePods(twins)).toEqual([]);
+  });
+
+  it('leaves a pod that is not Pitcrew’s alone, however old', async () => {
+    await twins.agents.createPod({
+      metadata: { name: 'someone-else', namespace: twins.namespace, labels: { app: 'other' } },
+      spec: { containers: [{ name: 'x', image: 'busybox' }] },
+    });
+    twins.clock.advance(24 * 3600);
+    expect(await reap(twins.reap)).toMatchObject({ deleted: {}, podsByPhase: {} });
+    expect(livePods(twins)).toEqual(['someone-else']);
+  });
+
+  it('repairs counters that drifted, both ways, to the slots the requests hold', async () => {
+    await provisioned('build-1');
+    await provisioned('build-2', 'big', ['big']);
+    const { changes = {} } = await twins.state.capacity.readCounters();
+    // Drift: the global counter says more than is held, the template's less.
+    expect(await twins.state.capacity.repairCounter('global', 2, 5, changes.global)).toBe(true);
+    expect(await twins.state.capacity.repairCounter('gen', 1, 0, changes.gen)).toBe(true);
+    expect(await slots(twins)).toEqual({ global: 5, templates: { gen: 0, big: 1 } });
+    const report = await reap(twins.reap);
+    expect(report.counterRepairs).toBe(2);
+    expect(await slots(twins)).toEqual({ global: 2, templates: { gen: 1, big: 1 } });
+    // Nothing left to repair.
+    expect((await reap(twins.reap)).counterRepairs).toBe(0);
+  });
+
+  it('gives a request whose pod vanished another go while retries are left, then fails it', async () => {
+    const requestId = await provisioned('build-1');
+    const podName = podNameFor('gen', requestId);
+    await twins.agents.deletePod(twins.namespace, podName);
+    twins.queue.clear();
+    // Within lostGraceSeconds it may yet appear: kept.
+    expect(await reap(twins.reap)).toMatchObject({ lost: 0 });
+    twins.clock.advance(twins.config.reaper.lostGraceSeconds);
+    expect(await reap(twins.reap)).toMatchObject({ lost: 1, retried: 1 });
+    expect(await twins.state.requests.get(requestId)).toMatchObject({
+      status: 'queued',
+      holdsSlot: false,
+      retriesUsed: 1,
+    });
+    expect(twins.queue.sentIds()).toEqual([requestId]);
+    expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+    // Its second agent vanishes too: 'gen' allows one retry, so now it fails.
+    await provisionRequest(requestId, twins.provision);
+    await twins.agents.deletePod(twins.namespace, podName);
+    twins.clock.advance(twins.config.reaper.lostGraceSeconds);
+    expect(await reap(twins.reap)).toMatchObject({ lost: 1, retried: 0 });
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'failed', holdsSlot: false });
+    expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+  });
+
+  it('gives up on a pod stuck Pending past its template’s timeout', async () => {
+    const requestId = await provisioned('build-1', 'big', ['big']); // retries: 0
+    const template = twins.config.templates.find((candidate) => candidate.name === 'big')!;
+    twins.clock.advance(template.pendingTimeoutSeconds);
+    expect(await reap(twins.reap)).toMatchObject({ deleted: { stuck: 1 } });
+    expect(livePods(twins)).toEqual([]);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('Pending'),
+    });
+    expect(await slots(twins)).toEqual({ global: 0, templates: { big: 0 } });
+  });
+
+  it('sends a stale queued request’s message again, and expires one queued past maxWaitHours', async () => {
+    const requestId = await recordQueued(twins, 'build-1');
+    twins.clock.advance(twins.config.reaper.staleQueuedSeconds);
+    expect(await reap(twins.reap)).toMatchObject({ resent: 1 });
+    expect(twins.queue.sentIds()).toEqual([requestId]);
+    twins.clock.advance(twins.config.reaper.maxWaitHours * 3600);
+    expect(await reap(twins.reap)).toMatchObject({ expired: 1 });
+    expect(await twins.state.requests.get(requestId)).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('expired'),
+    });
+  });
+
+  it('finishes an ending request whose pod is gone (its provision message was lost)', async () => {
+    const requestId = await provisioned('build-1');
+    await twins.state.requests.transition(requestId, ['provisioned'], 'ending', { endAs: 'completed' });
+    await twins.agents.deletePod(twins.namespace, podNameFor('gen', requestId));
+    await reap(twins.reap);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({
+      status: 'completed',
+      holdsSlot: false,
+    });
+    expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+  });
+
+  it('does nothing while another run holds the lease', async () => {
+    const requestId = await provisioned('build-1');
+    finish(podNameFor('gen', requestId), 'Succeeded', 0);
+    expect(await twins.state.leases.acquire('reaper', 'another-run', 60)).toBe(true);
+    expect(await reap(twins.reap)).toMatchObject({ skipped: 'another run holds the lease' });
+    expect(livePods(twins)).toEqual([podNameFor('gen', requestId)]);
+    twins.clock.advance(61);
+    expect(await reap(twins.reap)).toMatchObject({ deleted: { finished: 1 } });
+  });
+
+  it('a failing cluster fails the run before it acts, and leaves everything as it was', async () => {
+    const requestId = await provisioned('build-1');
+    finish(podNameFor('gen', requestId), 'Succeeded', 0);
+    twins.agents.failNext(1, 503);
+    await expect(reap(twins.reap)).rejects.toThrow();
+    expect(livePods(twins)).toEqual([podNameFor('gen', requestId)]);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'provisioned' });
+    // The lease was given back: the next run goes ahead.
+    expect(await reap(twins.reap)).toMatchObject({ deleted: { finished: 1 } });
+  });
+});

@@ -1,0 +1,212 @@
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { createMemoryAgentClient, type MemoryAgentClient } from '../../../shared/cluster/memory';
+import { parseConfig, type PitcrewConfig, type SecretRef } from '../../../shared/config';
+import type { OpsPorts } from '../../../shared/ops';
+import { silentLogger } from '../../../shared/ports/logger';
+import type { ProvisionPorts } from '../../../shared/provision';
+import { createMemoryProvisionQueue, type MemoryProvisionQueue } from '../../../shared/queue/memory';
+import type { ReapPorts } from '../../../shared/reap';
+import { requestIdFor } from '../../../shared/requests/identity';
+import type { RequestRecord } from '../../../shared/requests/record';
+import { createWebhookRegistry } from '../../../shared/runtime';
+import { createSourceRegistry } from '../../../shared/runtime/api-sources';
+import { signedHeadersFor } from '../../../shared/sources';
+import type { RequestQueries } from '../../../shared/state';
+import { createMemoryState, type MemoryState } from '../../../shared/state/memory';
+import { createBacklogGate, type WebhookPorts, type WebhookRequest } from '../../../shared/webhook';
+
+/**
+ * Every flow's ports over the in-memory twins, built as the handlers build theirs
+ * (functions/{webhook,provision}/handler.ts, shared/runtime/reap-ports.ts, functions/ops/handler.ts),
+ * on one fake clock the stores, the cluster and the flows all read.
+ */
+export const flowConfigYaml = `
+cluster:
+  credentials: { kind: kubeconfig, path: /tmp/k }
+capacity: { globalCap: 5 }
+sources:
+  generic:
+    webhookSecret: { value: generic-secret }
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 1, retries: 1 }
+  - { name: big, source: generic, labels: [big], image: busybox, instanceCap: 3, retries: 0 }
+reaper:
+  orphanGraceSeconds: 120
+  lostGraceSeconds: 60
+  staleQueuedSeconds: 900
+`;
+
+export const webhookSecret = 'generic-secret';
+/** How long one provision attempt holds its request (ProvisionPorts.attemptSeconds) in these tests. */
+export const attemptSeconds = 30;
+export const startMs = Date.parse('2026-03-01T12:00:00.000Z');
+
+/** The config's secrets, all written inline. */
+const inline = (ref: SecretRef): string => ('value' in ref ? ref.value : '');
+
+export interface Clock {
+  readonly now: () => Date;
+  readonly ms: () => number;
+  /** Moves the clock on by `seconds`. */
+  advance(seconds: number): void;
+}
+
+export interface Twins {
+  readonly config: PitcrewConfig;
+  readonly namespace: string;
+  readonly clock: Clock;
+  readonly state: MemoryState;
+  readonly agents: MemoryAgentClient;
+  readonly queue: MemoryProvisionQueue;
+  readonly webhook: WebhookPorts;
+  readonly provision: ProvisionPorts;
+  readonly reap: ReapPorts;
+  readonly ops: OpsPorts;
+}
+
+/**
+ * The read side ops and the webhook's backlog gate use (shared/state/request-queries.ts) has no
+ * in-memory twin: it queries DynamoDB's byStatus index directly. These count over the request
+ * store twin's `listByStatus`, which reads the same index in memory.
+ */
+function queriesOver(state: MemoryState): RequestQueries {
+  return {
+    countByStatus: async (status) => (await state.requests.listByStatus(status)).length,
+    countBacklog: async (source, atMost) => {
+      let count = 0;
+      for (const status of ['queued', 'waiting'] as const) {
+        count += (await state.requests.listByStatus(status)).filter(
+          (record) => record.source === source,
+        ).length;
+        if (count >= atMost) return count;
+      }
+      return count;
+    },
+    listPage: () => Promise.reject(new Error('listPage has no in-memory twin')),
+  };
+}
+
+export function createTwins(yaml: string = flowConfigYaml, options: { terminatingMs?: number } = {}): Twins {
+  const config = parseConfig(yaml);
+  const namespace = config.cluster.namespace;
+  let nowMs = startMs;
+  const clock: Clock = {
+    now: () => new Date(nowMs),
+    ms: () => nowMs,
+    advance: (seconds) => {
+      nowMs += seconds * 1000;
+    },
+  };
+  const state = createMemoryState({ now: clock.now });
+  const agents = createMemoryAgentClient({ now: clock.now, terminatingMs: options.terminatingMs ?? 0 });
+  const queue = createMemoryProvisionQueue();
+  const queries = queriesOver(state);
+  const sources = createSourceRegistry(config.sources, inline);
+
+  const webhook: WebhookPorts = {
+    webhooks: createWebhookRegistry(config.sources, inline, clock.ms),
+    backlog: createBacklogGate({ count: queries.countBacklog, now: clock.ms }),
+    templates: config.templates,
+    requests: state.requests,
+    deliveries: state.deliveries,
+    queue,
+    logger: silentLogger,
+    now: clock.now,
+  };
+  const provision: ProvisionPorts = {
+    config: { ...config, namespace },
+    sources,
+    requests: state.requests,
+    capacity: state.capacity,
+    settings: state.settings,
+    agents,
+    logger: silentLogger,
+    queue,
+    attemptSeconds,
+  };
+  const reap: ReapPorts = {
+    config: { ...config, namespace },
+    sources,
+    requests: state.requests,
+    capacity: state.capacity,
+    settings: state.settings,
+    leases: state.leases,
+    agents,
+    queue,
+    logger: silentLogger,
+    now: clock.now,
+  };
+  // The dead-letter queue is read through a raw SQS client (ops status, redrive): no twin either.
+  const sqs = new SQSClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'unused', secretAccessKey: 'unused' },
+  });
+  mockClient(sqs)
+    .on(GetQueueAttributesCommand)
+    .resolves({ Attributes: { ApproximateNumberOfMessages: '0' } });
+  const ops: OpsPorts = { ...reap, queries, sqs, dlqUrl: 'https://sqs.invalid/dlq' };
+  return { config, namespace, clock, state, agents, queue, webhook, provision, reap, ops };
+}
+
+/** A generic delivery, signed at the twins' clock. */
+export function genericDelivery(
+  twins: Twins,
+  action: 'queued' | 'started' | 'completed' | 'cancelled',
+  jobId: string,
+  options: { labels?: string[]; delivery?: string; secret?: string } = {},
+): WebhookRequest {
+  const body = JSON.stringify({ action, job: { id: jobId, labels: options.labels ?? ['linux'] } });
+  return {
+    source: 'generic',
+    rawBody: Buffer.from(body),
+    headers: {
+      'content-type': 'application/json',
+      'x-pitcrew-delivery': options.delivery ?? `${action}-${jobId}`,
+      ...signedHeadersFor('generic', body, options.secret ?? webhookSecret, twins.clock.ms()),
+    },
+  };
+}
+
+export const genericRequestId = (jobId: string): string => requestIdFor('generic', jobId);
+
+/** A queued request recorded straight in the store (as the webhook records it), its message not sent. */
+export async function recordQueued(
+  twins: Twins,
+  jobId: string,
+  template = 'gen',
+  labels: string[] = ['linux'],
+): Promise<string> {
+  const requestId = genericRequestId(jobId);
+  const at = twins.clock.now().toISOString();
+  const record: RequestRecord = {
+    requestId,
+    source: 'generic',
+    jobKey: jobId,
+    status: 'queued',
+    statusSince: at,
+    createdAt: at,
+    labels,
+    details: { source: 'generic' },
+    template,
+    holdsSlot: false,
+    attempts: 0,
+    retriesUsed: 0,
+  };
+  const created = await twins.state.requests.createIfAbsent(record);
+  if (!created.created) throw new Error(`request ${requestId} exists already`);
+  return requestId;
+}
+
+/** The counters as a plain object: `global` and every template that ever moved. */
+export async function slots(twins: Twins): Promise<{ global: number; templates: Record<string, number> }> {
+  const { global, templates } = await twins.state.capacity.readCounters();
+  return { global, templates: { ...templates } };
+}
+
+/** The names of the pods in the agents' namespace that are not being deleted. */
+export const livePods = (twins: Twins): string[] =>
+  twins.agents
+    .pods(twins.namespace)
+    .filter((pod) => !pod.metadata?.deletionTimestamp)
+    .map((pod) => pod.metadata?.name ?? '');
