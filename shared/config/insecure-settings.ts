@@ -1,5 +1,6 @@
 import type { SettingProblem } from './errors';
 import type { PitcrewConfig, SecretRef } from './file-schema';
+import { registeredModules } from '../sources/registry';
 import { clusterSecretEntries, sourceSecretEntries } from './secret-entries';
 
 /**
@@ -55,13 +56,20 @@ export function insecureSettings(config: PitcrewConfig): SettingProblem[] {
         "is true: anyone between the function and the API server could read the cluster token; give the cluster's CA as caData instead",
     });
 
-  const urls: [string, string | undefined][] = [
-    ['sources.github.apiUrl', config.sources.github?.apiUrl],
-    ['sources.jenkins.url', config.sources.jenkins?.url],
-    ['cluster.credentials.server', credentials.kind === 'kubeconfig' ? undefined : credentials.server],
-  ];
+  // Each CI names its own URL settings (CiModule.urlSettings), in the registry's order.
+  const urls: [string, unknown][] = [];
+  for (const module of registeredModules) {
+    const configured = config.sources[module.name] as Readonly<Record<string, unknown>> | undefined;
+    if (configured)
+      for (const setting of module.urlSettings)
+        urls.push([`sources.${module.name}.${setting}`, configured[setting]]);
+  }
+  urls.push([
+    'cluster.credentials.server',
+    credentials.kind === 'kubeconfig' ? undefined : credentials.server,
+  ]);
   for (const [setting, url] of urls) {
-    if (url !== undefined && !isHttps(url))
+    if (typeof url === 'string' && !isHttps(url))
       problems.push({
         setting,
         problem: `is not https (${schemeOf(url)}): credentials sent to it would cross the network in clear text`,

@@ -21,3 +21,4 @@ export type {
 } from './request-store';
 export type { RuntimeSettings, SettingsStore } from './settings-store';
 export type { ProvisionQueue, QueueDepthReading } from './provision-queue';
+export type { ListQuery, PagePosition, RequestQueries } from './request-queries';

@@ -37,6 +37,12 @@ export interface CiModule<
    * untrusted builds, so the config refuses a webhook secret that is one of these.
    */
   agentHeldSecretEntries?(settings: z.output<Schema>): SecretEntry[];
+  /**
+   * The settings of its section that are URLs Pitcrew sends this CI's credentials to (`apiUrl`): a
+   * deployed stage refuses any that is not https (shared/config/insecure-settings.ts). Keys of its
+   * settings: `defineCiModule` checks them.
+   */
+  readonly urlSettings: readonly string[];
   /** What its request records keep in `details` (an object whose `source` is the literal name). */
   readonly detailsSchema: Details;
   /** Image and command of its agents when a template names none; no image: templates must name one. */
@@ -79,7 +85,9 @@ export const defineCiModule = <
   Schema extends z.ZodMiniType<CiSettingsBase, unknown>,
   Details extends z.ZodMiniObject,
 >(
-  module: CiModule<Name, Schema, Details>,
+  module: CiModule<Name, Schema, Details> & {
+    readonly urlSettings: readonly (keyof z.output<Schema> & string)[];
+  },
 ): CiModule<Name, Schema, Details> => module;
 
 export const defineCiApiModule = <Module extends CiModule>(

@@ -1,24 +1,12 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ListQuery, PagePosition, RequestQueries } from '../ports/request-queries';
 import { requestRecordSchema, type RequestRecord, type RequestStatus } from '../requests/record';
 import type { CiSource } from '../sources/names';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
 import { tableShape } from './table';
 
-/** Where a page ended: the state it was reading and the last item's keys on the byStatus index. */
-export interface PagePosition {
-  readonly status: RequestStatus;
-  readonly key: Readonly<Record<string, string>>;
-}
-
-export interface ListQuery {
-  /** Read in this order; a page may span several. */
-  readonly statuses: readonly RequestStatus[];
-  readonly template?: string;
-  readonly source?: CiSource;
-  readonly limit: number;
-  readonly after?: PagePosition;
-}
+export type { ListQuery, PagePosition, RequestQueries } from '../ports/request-queries';
 
 const indexKeyOf = (record: RequestRecord): Record<string, string> => ({
   ...keys.request(record.requestId),
@@ -27,10 +15,10 @@ const indexKeyOf = (record: RequestRecord): Record<string, string> => ({
 });
 
 /**
- * The operators' read side of the requests (ops `status`, `list`): counts and filtered pages on the
- * byStatus index. Kept apart from request-store, which holds the writes that decide things.
+ * The operators' read side of the requests (ops `status`, `list`) and the webhook's backlog count,
+ * on the byStatus index; the contract is the port's (shared/ports/request-queries.ts).
  */
-export function createRequestQueries(db: DynamoDBDocumentClient, tableName: string) {
+export function createRequestQueries(db: DynamoDBDocumentClient, tableName: string): RequestQueries {
   async function query(
     input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName' | 'IndexName'>,
   ) {
@@ -133,5 +121,3 @@ export function createRequestQueries(db: DynamoDBDocumentClient, tableName: stri
 
   return { countByStatus, countBacklog, listPage };
 }
-
-export type RequestQueries = ReturnType<typeof createRequestQueries>;

@@ -21,6 +21,7 @@ export type GenericSettings = z.output<typeof genericSchema>;
 export const genericModule = defineCiModule({
   name: 'generic',
   configSchema: genericSchema,
+  urlSettings: [],
   apiSecretEntries: (generic) =>
     generic.agentToken ? [{ where: 'sources.generic.agentToken', ref: generic.agentToken }] : [],
   agentHeldSecretEntries: (generic) =>

@@ -67,6 +67,7 @@ export type GithubSettings = z.output<typeof githubSchema>;
 export const githubModule = defineCiModule({
   name: 'github',
   configSchema: githubSchema,
+  urlSettings: ['apiUrl'],
   apiSecretEntries: (github) => [
     'token' in github.auth
       ? { where: 'sources.github.auth.token', ref: github.auth.token }

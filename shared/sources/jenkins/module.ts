@@ -27,6 +27,7 @@ export type JenkinsSettings = z.output<typeof jenkinsSchema>;
 export const jenkinsModule = defineCiModule({
   name: 'jenkins',
   configSchema: jenkinsSchema,
+  urlSettings: ['url'],
   apiSecretEntries: (jenkins) => [{ where: 'sources.jenkins.apiToken', ref: jenkins.apiToken }],
   detailsSchema: z.object({
     source: z.literal('jenkins'),

@@ -1,11 +1,13 @@
 import type { CapacityStore } from '../../ports/capacity-store';
 import type { DeliveryStore } from '../../ports/delivery-store';
 import type { LeaseStore } from '../../ports/lease-store';
+import type { RequestQueries } from '../../ports/request-queries';
 import type { RequestStore } from '../../ports/request-store';
 import type { SettingsStore } from '../../ports/settings-store';
 import { createMemoryCapacityStore } from './capacity-store';
 import { createMemoryDeliveryStore } from './delivery-store';
 import { createMemoryLeaseStore } from './lease-store';
+import { createMemoryRequestQueries } from './request-queries';
 import { createMemoryRequestStore } from './request-store';
 import { createMemorySettingsStore } from './settings-store';
 import { createMemoryTable, type MemoryTable, type MemoryTableOptions } from './table';
@@ -13,6 +15,7 @@ import { createMemoryTable, type MemoryTable, type MemoryTableOptions } from './
 export { createMemoryCapacityStore } from './capacity-store';
 export { createMemoryDeliveryStore } from './delivery-store';
 export { createMemoryLeaseStore } from './lease-store';
+export { createMemoryRequestQueries } from './request-queries';
 export { createMemoryRequestStore } from './request-store';
 export { createMemorySettingsStore } from './settings-store';
 export { createMemoryTable } from './table';
@@ -22,6 +25,8 @@ export type { MemoryItem, MemoryTable, MemoryTableOptions } from './table';
 export interface MemoryState {
   readonly table: MemoryTable;
   readonly requests: RequestStore;
+  /** The read side over the same table (the byStatus index). */
+  readonly queries: RequestQueries;
   readonly capacity: CapacityStore;
   readonly leases: LeaseStore;
   readonly settings: SettingsStore;
@@ -34,6 +39,7 @@ export function createMemoryState(options: MemoryTableOptions = {}): MemoryState
   return {
     table,
     requests: createMemoryRequestStore(table),
+    queries: createMemoryRequestQueries(table),
     capacity: createMemoryCapacityStore(table),
     leases: createMemoryLeaseStore(table),
     settings: createMemorySettingsStore(table),

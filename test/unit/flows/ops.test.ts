@@ -4,8 +4,8 @@ import { podNameFor } from '../../../shared/requests/identity';
 import { createTwins, livePods, recordQueued, slots, type Twins } from './twins';
 
 /**
- * runOpsAction on the twins. The request queries (status counts) and the dead-letter queue's depth
- * have no twin: twins.ts counts over the request store twin and mocks the SQS client (see there).
+ * runOpsAction on the twins. The request queries (status counts, list) are the in-memory twin on the
+ * same table; the dead-letter queue's depth has no twin: twins.ts mocks the SQS client (see there).
  */
 describe('ops actions on the twins', () => {
   let twins: Twins;
@@ -43,6 +43,35 @@ describe('ops actions on the twins', () => {
       podsByPhase: { Pending: 1 },
       oldestWaiting: { requestId: waiting, template: 'gen', ageSeconds: 5 },
     });
+  });
+
+  it('list pages through the requests, active states first and oldest first, with filters', async () => {
+    const { running, waiting } = await runningAndWaiting();
+    twins.clock.advance(5);
+    const big = await recordQueued(twins, 'build-3', 'big', ['big']);
+    const all = await runOpsAction({ action: 'list' }, twins.ops);
+    expect(all).toMatchObject({ action: 'list' });
+    const ids = (result: unknown): string[] =>
+      (result as { items: { requestId: string }[] }).items.map((item) => item.requestId);
+    expect(ids(all).sort()).toEqual([running, waiting, big].sort());
+    expect((all as { next?: string }).next).toBeUndefined();
+
+    const first = (await runOpsAction({ action: 'list', limit: 2 }, twins.ops)) as unknown as {
+      items: { requestId: string }[];
+      next?: string;
+    };
+    expect(first.items).toHaveLength(2);
+    expect(first.next).toEqual(expect.any(String));
+    const rest = await runOpsAction({ action: 'list', limit: 2, cursor: first.next }, twins.ops);
+    expect([...ids(first), ...ids(rest)]).toEqual(ids(all));
+
+    expect(ids(await runOpsAction({ action: 'list', template: 'big' }, twins.ops))).toEqual([big]);
+    expect(await runOpsAction({ action: 'list', status: 'waiting' }, twins.ops)).toMatchObject({
+      items: [{ requestId: waiting, status: 'waiting', template: 'gen' }],
+    });
+    await expect(
+      runOpsAction({ action: 'list', status: 'failed', cursor: first.next }, twins.ops),
+    ).rejects.toThrow(OpsInputError);
   });
 
   it('drain makes new requests wait with no pod; resume wakes them and sends their messages', async () => {

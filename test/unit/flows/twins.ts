@@ -12,7 +12,6 @@ import type { RequestRecord } from '../../../shared/requests/record';
 import { createWebhookRegistry } from '../../../shared/runtime';
 import { createSourceRegistry } from '../../../shared/runtime/api-sources';
 import { signedHeadersFor } from '../../../shared/sources';
-import type { RequestQueries } from '../../../shared/state';
 import { createMemoryState, type MemoryState } from '../../../shared/state/memory';
 import { createBacklogGate, type WebhookPorts, type WebhookRequest } from '../../../shared/webhook';
 
@@ -65,28 +64,6 @@ export interface Twins {
   readonly ops: OpsPorts;
 }
 
-/**
- * The read side ops and the webhook's backlog gate use (shared/state/request-queries.ts) has no
- * in-memory twin: it queries DynamoDB's byStatus index directly. These count over the request
- * store twin's `listByStatus`, which reads the same index in memory.
- */
-function queriesOver(state: MemoryState): RequestQueries {
-  return {
-    countByStatus: async (status) => (await state.requests.listByStatus(status)).length,
-    countBacklog: async (source, atMost) => {
-      let count = 0;
-      for (const status of ['queued', 'waiting'] as const) {
-        count += (await state.requests.listByStatus(status)).filter(
-          (record) => record.source === source,
-        ).length;
-        if (count >= atMost) return count;
-      }
-      return count;
-    },
-    listPage: () => Promise.reject(new Error('listPage has no in-memory twin')),
-  };
-}
-
 export function createTwins(yaml: string = flowConfigYaml, options: { terminatingMs?: number } = {}): Twins {
   const config = parseConfig(yaml);
   const namespace = config.cluster.namespace;
@@ -101,7 +78,7 @@ export function createTwins(yaml: string = flowConfigYaml, options: { terminatin
   const state = createMemoryState({ now: clock.now });
   const agents = createMemoryAgentClient({ now: clock.now, terminatingMs: options.terminatingMs ?? 0 });
   const queue = createMemoryProvisionQueue();
-  const queries = queriesOver(state);
+  const queries = state.queries;
   const sources = createSourceRegistry(config.sources, inline);
 
   const webhook: WebhookPorts = {

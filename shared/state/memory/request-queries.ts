@@ -1,0 +1,83 @@
+import type { ListQuery, PagePosition, RequestQueries } from '../../ports/request-queries';
+import { requestRecordSchema, type RequestRecord, type RequestStatus } from '../../requests/record';
+import type { CiSource } from '../../sources/names';
+import { keys } from '../keys';
+import type { MemoryItem, MemoryTable } from './table';
+
+/**
+ * The byStatus index in memory: the items in `status` holding both index keys, oldest `statusSince`
+ * first (ties by key, a fixed order as DynamoDB's).
+ */
+function indexed(table: MemoryTable, status: RequestStatus): MemoryItem[] {
+  return table
+    .items()
+    .filter((item) => item.status === status && typeof item.statusSince === 'string')
+    .sort((a, b) => compare([a.statusSince as string, a.pk], [b.statusSince as string, b.pk]));
+}
+
+const compare = (a: readonly string[], b: readonly string[]): number => {
+  for (const [index, value] of a.entries()) {
+    const other = b[index] ?? '';
+    if (value !== other) return value < other ? -1 : 1;
+  }
+  return 0;
+};
+
+/**
+ * The request queries in memory: the port's contract (shared/ports/request-queries.ts) over the same
+ * in-memory table as the other twins, held to the same suite (test/contracts/request-queries.ts).
+ * The whole index is one page here, so `countBacklog` stops only between states, as DynamoDB does
+ * while a state's requests fit in one page.
+ */
+export function createMemoryRequestQueries(table: MemoryTable): RequestQueries {
+  /** One call: fails first if the table fails, and answers asynchronously as a network call would. */
+  async function call<T>(body: () => T): Promise<T> {
+    table.check('Query (byStatus)');
+    return body();
+  }
+
+  function countByStatus(status: RequestStatus): Promise<number> {
+    return call(() => indexed(table, status).length);
+  }
+
+  async function countBacklog(source: CiSource, atMost: number): Promise<number> {
+    let count = 0;
+    for (const status of ['queued', 'waiting'] as const) {
+      count += await call(() => indexed(table, status).filter((item) => item.source === source).length);
+      if (count >= atMost) return count;
+    }
+    return count;
+  }
+
+  async function listPage(request: ListQuery): Promise<{ items: RequestRecord[]; next?: PagePosition }> {
+    const items: RequestRecord[] = [];
+    const first = request.after ? request.statuses.indexOf(request.after.status) : 0;
+    for (const [index, status] of request.statuses.entries()) {
+      if (index < first) continue;
+      const after = index === first ? request.after?.key : undefined;
+      const page = await call(() => indexed(table, status));
+      for (const item of page) {
+        if (
+          after &&
+          compare([item.statusSince as string, item.pk], [after.statusSince ?? '', after.pk ?? '']) <= 0
+        )
+          continue;
+        if (request.template !== undefined && item.template !== request.template) continue;
+        if (request.source !== undefined && item.source !== request.source) continue;
+        const record = requestRecordSchema.parse(item);
+        items.push(record);
+        if (items.length === request.limit)
+          return {
+            items,
+            next: {
+              status,
+              key: { ...keys.request(record.requestId), status, statusSince: record.statusSince },
+            },
+          };
+      }
+    }
+    return { items };
+  }
+
+  return { countByStatus, countBacklog, listPage };
+}
