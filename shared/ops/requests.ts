@@ -2,6 +2,7 @@ import { capacityLimits } from '../capacity/limits';
 import { wakeWaiting } from '../capacity/wake';
 import { isTerminal, type RequestRecord } from '../requests/record';
 import { fromStatesOf } from '../requests/transitions';
+import { removeAgent } from '../sources/deregister';
 import { OpsConflictError, OpsNotFoundError } from './errors';
 import type { OpsPorts } from './ports';
 
@@ -46,21 +47,21 @@ export async function cancel(
         )) !== undefined;
     // Someone moved it meanwhile (a provisioner took a slot, the CI ended it): look again.
     if (!moved) continue;
-    if (record.podName) await ports.agents.deletePod(ports.config.namespace, record.podName);
-    await ports.sources[record.source]?.adapter
-      .deregisterAgent({
-        requestId,
-        agentName: record.podName ?? '',
-        labels: [],
-        details: record.details,
-        externalId: record.externalId,
-      })
-      .catch((error: unknown) =>
-        ports.logger.warn('could not deregister the agent; the CI may list it until it times out', {
+    // Whatever the CI answers, the request stays cancelled: a failure is logged and let go.
+    await removeAgent(
+      { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },
+      {
+        pod: record.podName ? 'delete' : undefined,
+        adapter: ports.sources[record.source]?.adapter,
+        agent: {
           requestId,
-          error: String(error),
-        }),
-      );
+          agentName: record.podName ?? '',
+          labels: [],
+          details: record.details,
+          externalId: record.externalId,
+        },
+      },
+    );
     const runtime = await ports.settings.get();
     const woken =
       freedSlot && !runtime.drained ? await wakeWaiting(ports, capacityLimits(ports.config, runtime), 1) : [];

@@ -1,9 +1,9 @@
 import { capacityLimits } from '../capacity/limits';
 import { wakeWaiting } from '../capacity/wake';
-import { deregisteredOrRefused } from '../sources/deregister';
 import { endStateOf, type RequestRecord } from '../requests/record';
+import { ciForgot, removeAgent } from '../sources/deregister';
 import type { RuntimeSettings } from '../state/settings-store';
-import type { ProvisionOutcome, ProvisionPorts } from './provision-request';
+import type { ProvisionOutcome, ProvisionPorts } from './types';
 
 /**
  * An `ending` request: the CI said the build is over while its agent held a slot. Removes the agent
@@ -22,26 +22,25 @@ export async function finishRequest(
   const adapter = ports.sources[record.source]?.adapter;
   if (podName) {
     const agent = await ports.agents.findAgent(ports.config.namespace, podName);
-    if (agent.pod && !agent.pod.metadata?.deletionTimestamp) {
-      if (adapter?.isAgentBusy && (await adapter.isAgentBusy(podName).catch(() => true)))
-        return { kind: 'skipped', reason: 'its agent took another build; the reaper removes it once idle' };
-      await ports.agents.deletePod(ports.config.namespace, podName);
-    }
-    const deregistered =
-      !adapter ||
-      (await deregisteredOrRefused(
-        ports.logger,
-        podName,
-        adapter.deregisterAgent({
+    const running = agent.pod !== undefined && !agent.pod.metadata?.deletionTimestamp;
+    if (running && adapter?.isAgentBusy && (await adapter.isAgentBusy(podName).catch(() => true)))
+      return { kind: 'skipped', reason: 'its agent took another build; the reaper removes it once idle' };
+    const removal = await removeAgent(
+      { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },
+      {
+        pod: running ? 'delete' : undefined,
+        adapter,
+        agent: {
           requestId: record.requestId,
           agentName: podName,
           labels: [],
           details: record.details,
           externalId: record.externalId,
-        }),
-      ));
+        },
+      },
+    );
     // The slot stays taken until the CI forgets the agent: the reaper's `ended` rule tries again.
-    if (!deregistered)
+    if (!ciForgot(removal))
       return { kind: 'skipped', reason: 'its CI failed to deregister the agent; the reaper retries' };
   }
   const to = endStateOf(record);

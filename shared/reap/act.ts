@@ -4,7 +4,7 @@ import type { LoggerPort } from '../ports/logger';
 import type { ProvisionQueue } from '../ports/provision-queue';
 import type { RequestRecord, RequestStatus } from '../requests/record';
 import { fromStatesOf, fromTheStateRead } from '../requests/transitions';
-import { deregisteredOrRefused } from '../sources/deregister';
+import { ciForgot, removeAgent } from '../sources/deregister';
 import { ciModuleOf } from '../sources/registry';
 import type { SourceDetails } from '../sources/types';
 import type { CapacityStore } from '../state/capacity-store';
@@ -47,17 +47,17 @@ export async function deregister(
   const details = detailsFor(pod, record);
   const adapter = pod.source ? ports.sources[pod.source]?.adapter : undefined;
   if (!adapter || !details) return true;
-  return deregisteredOrRefused(
-    ports.logger,
-    pod.name,
-    adapter.deregisterAgent({
+  const removal = await removeAgent(ports, {
+    adapter,
+    agent: {
       requestId: record?.requestId ?? pod.requestId ?? '',
       agentName: pod.name,
       labels: template?.labels ?? [],
       details,
       externalId: record?.externalId,
-    }),
-  );
+    },
+  });
+  return ciForgot(removal);
 }
 
 /**
@@ -71,17 +71,17 @@ export async function deregisterLost(
 ): Promise<boolean> {
   const adapter = ports.sources[record.source]?.adapter;
   if (!adapter || !record.podName) return true;
-  return deregisteredOrRefused(
-    ports.logger,
-    record.podName,
-    adapter.deregisterAgent({
+  const removal = await removeAgent(ports, {
+    adapter,
+    agent: {
       requestId: record.requestId,
       agentName: record.podName,
       labels: template?.labels ?? [],
       details: record.details,
       externalId: record.externalId,
-    }),
-  );
+    },
+  });
+  return ciForgot(removal);
 }
 
 /**

@@ -1,5 +1,7 @@
+import type { AgentClient } from '../ports/agent-client';
 import type { LoggerPort } from '../ports/logger';
 import { CiError } from './errors';
+import type { AgentRequest, CiSourceAdapter } from './types';
 
 /**
  * Awaits an agent's deregistration at its CI. True when it is gone, or when the CI refused for good
@@ -26,3 +28,57 @@ export async function deregisteredOrRefused(
     return !retryable;
   }
 }
+
+/** What removing an agent reaches: the agents' namespace, the cluster, the log. */
+export interface RemoveAgentPorts {
+  readonly namespace: string;
+  readonly agents: Pick<AgentClient, 'deletePod'>;
+  readonly logger: LoggerPort;
+}
+
+export interface AgentToRemove {
+  /** The agent as its CI knows it: `agentName` is also its pod's name. */
+  readonly agent: AgentRequest & { readonly externalId?: string };
+  /** The CI's adapter; without one there is nothing to deregister, which counts as forgotten. */
+  readonly adapter: CiSourceAdapter | undefined;
+  /**
+   * The pod first: `delete` (a failure throws), `try-delete` (a failure is ignored), or absent to leave
+   * it (the caller knows there is none, or that it is not to be touched).
+   */
+  readonly pod?: 'delete' | 'try-delete';
+}
+
+/**
+ * What became of the agent at its CI: `forgotten` when it is deregistered (or there was nothing to
+ * deregister); `refused` when the CI refused for good (logged and let go: it may list the agent until it
+ * times out); `kept` when the CI failed for now and still lists it. The error is there for callers that
+ * pass it on.
+ */
+export type AgentRemoval =
+  | { readonly kind: 'forgotten' }
+  | { readonly kind: 'refused'; readonly error: unknown }
+  | { readonly kind: 'kept'; readonly error: unknown };
+
+/**
+ * The one agent-removal step of provision, reap and ops: deletes the agent's pod if asked, then
+ * deregisters the agent at its CI, judged by `deregisteredOrRefused`. What to do when the CI keeps the
+ * agent (keep the slot, keep the pod, throw, log and let go) is each caller's decision.
+ */
+export async function removeAgent(ports: RemoveAgentPorts, target: AgentToRemove): Promise<AgentRemoval> {
+  const { agent, adapter } = target;
+  if (target.pod === 'delete') await ports.agents.deletePod(ports.namespace, agent.agentName);
+  if (target.pod === 'try-delete')
+    await ports.agents.deletePod(ports.namespace, agent.agentName).catch(() => undefined);
+  if (!adapter) return { kind: 'forgotten' };
+  let failure: { error: unknown } | undefined;
+  const deregistering = adapter.deregisterAgent(agent).catch((error: unknown) => {
+    failure = { error };
+    throw error;
+  });
+  const forgotten = await deregisteredOrRefused(ports.logger, agent.agentName, deregistering);
+  if (!failure) return { kind: 'forgotten' };
+  return forgotten ? { kind: 'refused', error: failure.error } : { kind: 'kept', error: failure.error };
+}
+
+/** True when the CI no longer lists the agent as far as the caller cares (`deregisteredOrRefused`). */
+export const ciForgot = (removal: AgentRemoval): boolean => removal.kind !== 'kept';

@@ -1,0 +1,112 @@
+import type { AgentTemplate } from '../../config/file-schema';
+import { isTerminal, type RequestRecord } from '../../requests/record';
+import { removeAgent } from '../../sources/deregister';
+import type { RuntimeSettings } from '../../state/settings-store';
+import { finishRequest } from '../finish-request';
+import type { ProvisionOutcome, ProvisionPorts } from '../types';
+
+const removalPorts = (ports: ProvisionPorts) => ({
+  namespace: ports.config.namespace,
+  agents: ports.agents,
+  logger: ports.logger,
+});
+
+/**
+ * An ended build's message: a failure is retried by SQS, but on the last delivery the message is let
+ * go rather than sent to the dead-letter queue, where its request would not say why: the request stays
+ * `ending`, and the reaper's `ended` rule finishes it (reaper.md).
+ */
+export async function finishOrLeaveToReaper(
+  record: RequestRecord,
+  runtime: RuntimeSettings,
+  ports: ProvisionPorts,
+  lastAttempt: boolean,
+): Promise<ProvisionOutcome> {
+  if (!lastAttempt) return finishRequest(record, runtime, ports);
+  try {
+    return await finishRequest(record, runtime, ports);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    ports.logger.warn('could not finish the ended build; the reaper finishes it', {
+      requestId: record.requestId,
+      jobKey: record.jobKey,
+      reason,
+    });
+    return { kind: 'skipped', reason: `left to the reaper: ${reason}` };
+  }
+}
+
+/**
+ * The request left `provisioning` while its agent was being made: the CI ended the build (or an
+ * operator cancelled it), or another attempt gave up the slot. An ended build will never use the
+ * agent, so it goes now rather than running outside the caps until the reaper finds it; otherwise the
+ * attempt that moved the request owns what happens next (its message is on the queue). A failure to
+ * remove the agent throws (SQS delivers the message again).
+ */
+export async function abandonAgent(
+  record: RequestRecord,
+  template: AgentTemplate,
+  podName: string,
+  runtime: RuntimeSettings,
+  ports: ProvisionPorts,
+): Promise<ProvisionOutcome> {
+  const now = await ports.requests.get(record.requestId);
+  // The CI ended the build while this attempt made its agent: finish it here and now (remove the
+  // agent, give the slot back) rather than leave it for the message the webhook sent.
+  if (now?.status === 'ending') {
+    const finished = await finishRequest(now, runtime, ports);
+    return finished.kind === 'ended'
+      ? { kind: 'skipped', reason: `the build was ${finished.status} while its agent was being made` }
+      : finished;
+  }
+  if (!now || !isTerminal(now.status))
+    return { kind: 'skipped', reason: `another attempt moved the request to ${now?.status ?? 'nowhere'}` };
+  const removal = await removeAgent(removalPorts(ports), {
+    pod: 'delete',
+    adapter: ports.sources[now.source]?.adapter,
+    agent: {
+      requestId: now.requestId,
+      agentName: podName,
+      labels: template.labels,
+      details: now.details,
+      externalId: now.externalId,
+    },
+  });
+  if (removal.kind !== 'forgotten') throw removal.error;
+  ports.logger.info('the build ended while its agent was being made; agent removed', {
+    requestId: record.requestId,
+    podName,
+  });
+  return { kind: 'skipped', reason: `the build was ${now.status} while its agent was being made` };
+}
+
+/**
+ * A message for an ended request that had a slot (so an attempt may have registered an agent at the
+ * CI before it died): if no pod runs that agent, nothing ever will, so it is deregistered. A pod that
+ * exists is the reaper's: it deregisters the agent when it deletes the pod (after checking that a
+ * Jenkins agent is idle). Best effort: the message is done with either way.
+ */
+export async function removeUnusedAgent(record: RequestRecord, ports: ProvisionPorts): Promise<void> {
+  if (!record.podName) return;
+  try {
+    const existing = await ports.agents.findAgent(ports.config.namespace, record.podName);
+    if (existing.pod) return;
+    const template = ports.config.templates.find((candidate) => candidate.name === record.template);
+    const removal = await removeAgent(removalPorts(ports), {
+      adapter: ports.sources[record.source]?.adapter,
+      agent: {
+        requestId: record.requestId,
+        agentName: record.podName,
+        labels: template?.labels ?? record.labels,
+        details: record.details,
+        externalId: record.externalId,
+      },
+    });
+    if (removal.kind !== 'forgotten') throw removal.error;
+  } catch (error) {
+    ports.logger.warn('could not check for an unused agent of an ended request', {
+      requestId: record.requestId,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}

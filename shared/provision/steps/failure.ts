@@ -1,0 +1,66 @@
+import { ClusterError } from '../../cluster/errors';
+import { removeAgent } from '../../sources/deregister';
+import { CiError } from '../../sources/errors';
+import { StateUnavailableError } from '../../state/errors';
+import { RetryLaterError } from '../errors';
+import type { Attempt, ProvisionOutcome, ProvisionPorts } from '../types';
+
+/**
+ * An attempt failed while making or recording its agent. A transient failure throws `RetryLaterError`
+ * so SQS delivers the message again: the slot is given back first unless the pod exists (the next
+ * attempt adopts it). A permanent one, or a transient one on the last delivery, removes what the
+ * attempt made (best effort) and fails the request; the latter still throws, so SQS moves the message
+ * to the dead-letter queue, where an operator can redrive it; the record already says why.
+ */
+export async function handleFailure(
+  error: unknown,
+  attempt: Attempt,
+  ports: ProvisionPorts,
+): Promise<ProvisionOutcome> {
+  const { record, template, podName } = attempt;
+  // Anything else (a ForeignPodError, a bug) is permanent.
+  const retryable =
+    error instanceof CiError || error instanceof ClusterError
+      ? error.retryable
+      : error instanceof StateUnavailableError;
+  const reason = error instanceof Error ? error.message : String(error);
+  if (retryable && !attempt.lastAttempt) {
+    // Keep the slot when the pod exists: the next attempt adopts it, and the cap stays true; it need
+    // not wait for this attempt, which ends here.
+    if (!attempt.podCreated)
+      await ports.capacity.release(record.requestId, template.name, 'queued', `retrying: ${reason}`);
+    else await ports.requests.endAttempt(record.requestId);
+    ports.logger.warn('provision failed; SQS will retry', {
+      requestId: record.requestId,
+      jobKey: record.jobKey,
+      reason,
+    });
+    throw new RetryLaterError(reason, { cause: error });
+  }
+  const why = retryable
+    ? `gave up after the last delivery (the message goes to the dead-letter queue): ${reason}`
+    : reason;
+  // Best effort: whatever the CI answers, the request fails.
+  await removeAgent(
+    { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },
+    {
+      pod: attempt.podCreated ? 'try-delete' : undefined,
+      adapter: ports.sources[record.source]?.adapter,
+      agent: {
+        requestId: record.requestId,
+        agentName: podName,
+        labels: template.labels,
+        details: record.details,
+        externalId: attempt.externalId,
+      },
+    },
+  );
+  await ports.capacity.release(record.requestId, template.name, 'failed', why);
+  ports.logger.error('provision failed for good', {
+    requestId: record.requestId,
+    jobKey: record.jobKey,
+    reason: why,
+  });
+  if (retryable) throw new RetryLaterError(why, { cause: error });
+  return { kind: 'failed', reason: why };
+}

@@ -1,0 +1,69 @@
+import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
+import type { AgentClient } from '../ports/agent-client';
+import type { LoggerPort } from '../ports/logger';
+import type { ProvisionQueue } from '../ports/provision-queue';
+import type { RequestRecord } from '../requests/record';
+import type { SourceRegistry } from '../sources/types';
+import type { CapacityStore } from '../state/capacity-store';
+import type { RequestStore } from '../state/request-store';
+import type { RuntimeSettings, SettingsStore } from '../state/settings-store';
+
+export interface ProvisionPorts {
+  readonly config: Pick<PitcrewConfig, 'templates' | 'defaults' | 'capacity'> & {
+    readonly namespace: string;
+  };
+  readonly sources: SourceRegistry;
+  readonly requests: RequestStore;
+  readonly capacity: CapacityStore;
+  readonly settings: SettingsStore;
+  readonly agents: AgentClient;
+  readonly logger: LoggerPort;
+  /** Where waiting requests are re-enqueued when an ended build frees its slot (finish-request.ts). */
+  readonly queue: ProvisionQueue;
+  /**
+   * How long one attempt may run at most: the provision function's timeout (the default). A second
+   * attempt at the same request waits that long for the first before it takes over.
+   */
+  readonly attemptSeconds?: number;
+}
+
+export type ProvisionOutcome =
+  | {
+      readonly kind: 'provisioned';
+      readonly podName: string;
+      readonly adopted: boolean;
+      /** When the build was queued (the request's creation): the start of queued-to-pod latency. */
+      readonly queuedAt: string;
+    }
+  | { readonly kind: 'waiting'; readonly reason: string }
+  | { readonly kind: 'skipped'; readonly reason: string }
+  | { readonly kind: 'failed'; readonly reason: string }
+  /** The CI had ended the build: its agent is removed and its slot given back. */
+  | { readonly kind: 'ended'; readonly status: 'completed' | 'cancelled' };
+
+/** One attempt at making a request's agent, as the steps (steps/*.ts) share it. */
+export interface Attempt {
+  readonly record: RequestRecord;
+  readonly template: AgentTemplate;
+  readonly podName: string;
+  readonly runtime: RuntimeSettings;
+  readonly lastAttempt: boolean;
+  readonly attemptSeconds: number;
+  /**
+   * Whether a pod of this attempt's may exist. Resuming, a previous attempt may have made it: until
+   * the API server says it did not, the slot is kept on a failure (giving it back would leave a pod
+   * outside the caps).
+   */
+  podCreated: boolean;
+  /** The CI's id of the agent this attempt registered, so a failure deregisters exactly it. */
+  externalId?: string;
+}
+
+/** A step either lets the attempt go on, or ends it with the request's outcome. */
+export type StepOutcome<T extends object = object> =
+  ({ readonly kind: 'next' } & T) | { readonly kind: 'done'; readonly outcome: ProvisionOutcome };
+
+export const attemptLog =
+  (ports: ProvisionPorts, record: RequestRecord) =>
+  (message: string, extra: Record<string, unknown> = {}): void =>
+    ports.logger.info(message, { requestId: record.requestId, jobKey: record.jobKey, ...extra });
