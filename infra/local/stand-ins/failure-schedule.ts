@@ -4,6 +4,18 @@ export interface FailureMatch {
   readonly path?: RegExp;
 }
 
+/** What a CI stand-in offers a test to make it fail: its failure schedule's controls. */
+export interface FailureControls<F extends FailureMatch> {
+  /** The next `count` matching requests get `failure` instead of their real answer. */
+  failNext(count: number, failure: F): void;
+  /** Every matching request for the next `ms` gets `failure` (an outage or a rate limit for a while). */
+  failFor(ms: number, failure: F): void;
+  /** Ends every failure still pending (the outage is over). */
+  clearFailures(): void;
+  /** How many requests got an injected failure, by kind (a status, or `reset`). */
+  failuresServed(): Readonly<Record<string, number>>;
+}
+
 /**
  * The failures a CI stand-in is told to inject (the next N matching requests, or every matching one
  * for a while), shared by the GitHub and Jenkins stand-ins; it counts what it served by `kindOf`

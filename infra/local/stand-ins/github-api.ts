@@ -16,7 +16,7 @@
  */
 import { createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createFailureSchedule } from './failure-schedule';
+import { createFailureSchedule, type FailureControls } from './failure-schedule';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 
@@ -110,18 +110,10 @@ export interface FakeGithubState {
   readonly installationTokens: Map<string, { readonly installationId: number; readonly expiresAtMs: number }>;
 }
 
-export interface FakeGithub {
+export interface FakeGithub extends FailureControls<FakeFailure> {
   /** Base URL including basePath, to pass as apiUrl. */
   readonly url: string;
   readonly state: FakeGithubState;
-  /** The next `count` matching requests get `failure` instead of their real answer. */
-  failNext(count: number, failure: FakeFailure): void;
-  /** Every matching request for the next `ms` gets `failure` (an outage or a rate limit for a while). */
-  failFor(ms: number, failure: FakeFailure): void;
-  /** Ends every failure still pending (the outage is over). */
-  clearFailures(): void;
-  /** How many requests got an injected failure, by status. */
-  failuresServed(): Readonly<Record<string, number>>;
   close(): Promise<void>;
 }
 

@@ -15,7 +15,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createFailureSchedule } from './failure-schedule';
+import { createFailureSchedule, type FailureControls } from './failure-schedule';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 
@@ -82,20 +82,12 @@ export interface FakeJenkinsState {
   readonly requests: FakeJenkinsRequest[];
 }
 
-export interface FakeJenkins {
+export interface FakeJenkins extends FailureControls<FakeJenkinsFailure> {
   /** The controller URL, with a trailing slash. */
   readonly url: string;
   readonly user: string;
   readonly apiToken: string;
   readonly state: FakeJenkinsState;
-  /** The next `count` matching requests get `failure` instead of their real answer. */
-  failNext(count: number, failure: FakeJenkinsFailure): void;
-  /** Every matching request for the next `ms` gets `failure` (an outage or a rate limit for a while). */
-  failFor(ms: number, failure: FakeJenkinsFailure): void;
-  /** Ends every failure still pending (the outage is over). */
-  clearFailures(): void;
-  /** How many requests got an injected failure, by status (`reset` for dropped connections). */
-  failuresServed(): Readonly<Record<string, number>>;
   close(): Promise<void>;
 }
 
