@@ -18,24 +18,14 @@ import {
   type Prepared,
   type ProvisionPorts,
 } from '../../shared/provision';
-import { createSqsProvisionQueue, queueLimits, readProvisionMessage } from '../../shared/queue';
-import { createRuntime } from '../../shared/runtime';
-import { createCapacityStore, createRequestStore, createSettingsStore } from '../../shared/state';
+import { queueLimits, readProvisionMessage } from '../../shared/queue';
+import { createProvisionPorts, createRuntime } from '../../shared/runtime';
 
 const runtime = await createRuntime('provision', process.env);
 const logger = createLogger('provision', runtime.settings.stage);
 const metrics = createMetrics('provision', runtime.settings.stage, logger);
 const tracing = await createTracing('provision', [runtime.db, runtime.sqs], process.env);
-const ports: ProvisionPorts = {
-  config: { ...runtime.config, namespace: runtime.config.cluster.namespace },
-  sources: runtime.sources,
-  requests: createRequestStore(runtime.db, runtime.settings.tableName),
-  capacity: createCapacityStore(runtime.db, runtime.settings.tableName),
-  settings: createSettingsStore(runtime.db, runtime.settings.tableName),
-  agents: runtime.agents(),
-  logger,
-  queue: createSqsProvisionQueue(runtime.sqs, runtime.settings.queueUrl),
-};
+const ports: ProvisionPorts = createProvisionPorts(runtime, logger);
 const processor = new BatchProcessor(EventType.SQS);
 
 /**

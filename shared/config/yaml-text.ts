@@ -24,7 +24,11 @@ export function parseYamlText(text: string): unknown {
 
 /** Where a YAML syntax error points (` at line 3`), if `error` is one; '' otherwise. */
 export function yamlErrorWhere(error: unknown): string {
-  return error instanceof yaml().YAMLParseError ? ` at line ${error.linePos?.[0]?.line ?? '?'}` : '';
+  // Only a loaded parser can have thrown one; asking otherwise would load it (and, in a deployed
+  // function, fail to: the parser is not bundled).
+  return loaded && error instanceof loaded.YAMLParseError
+    ? ` at line ${error.linePos?.[0]?.line ?? '?'}`
+    : '';
 }
 
 const looksLikeJson = (text: string): boolean => /^\s*[{[]/.test(text);

@@ -19,13 +19,11 @@ import type {
 } from '../ports/capacity-store';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
-import { endedExpiresAt, releaseFromStates, reserveFromStates } from './moves';
+import { batchFits, endedExpiresAt, releaseFromStates, reserveFromStates } from './moves';
 
 export type { CapacityStore, CounterSnapshot, Reservation, SlotRequest } from '../ports/capacity-store';
 
 const maxConflictRetries = 8;
-/** DynamoDB's limit on the items of one TransactWriteItems. */
-const maxTransactionItems = 100;
 
 /**
  * Capacity as counters in the table: `capacity/global` and `capacity/template#<name>` hold how many
@@ -139,9 +137,7 @@ export function createCapacityStore(
   async function reserveMany(slot: SlotBatch): Promise<boolean> {
     const count = slot.requests.length;
     if (count === 0) return true;
-    if (new Set(slot.requests.map((request) => request.requestId)).size !== count)
-      throw new TypeError('reserveMany: each request may appear once');
-    if (count + 2 > maxTransactionItems || slot.globalCap < count || slot.templateCap < count) return false;
+    if (!batchFits(slot)) return false;
     const failed = await transact({
       TransactItems: [
         takeSlots(keys.globalCounter(), count, slot.globalCap),

@@ -5,6 +5,7 @@ import {
   type RequestStatus,
 } from '../requests/record';
 import { fromStatesOf, fromTheStateRead, slotReturnInto } from '../requests/transitions';
+import type { SlotBatch } from '../ports/capacity-store';
 import type { EndResult, RequestFields, RequestStore } from '../ports/request-store';
 import { StateUnavailableError } from './errors';
 
@@ -79,4 +80,19 @@ export async function endRequest(
     if (ended) return { kind: 'ended', record: ended };
   }
   throw new StateUnavailableError('end request (kept changing under us)', { cause: undefined });
+}
+
+/** DynamoDB's limit on the items of one TransactWriteItems. */
+const maxTransactionItems = 100;
+
+/**
+ * Whether a batch reservation may be tried in one transaction (both counters and each request):
+ * false when it cannot fit the caps or the transaction, so the caller reserves one at a time. Throws
+ * on a request named twice.
+ */
+export function batchFits(slot: SlotBatch): boolean {
+  const count = slot.requests.length;
+  if (new Set(slot.requests.map((request) => request.requestId)).size !== count)
+    throw new TypeError('reserveMany: each request may appear once');
+  return count + 2 <= maxTransactionItems && slot.globalCap >= count && slot.templateCap >= count;
 }

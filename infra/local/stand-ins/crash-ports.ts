@@ -7,10 +7,9 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type LoggerPort } from '../../../shared/ports/logger';
 import { provisionRequest, type ProvisionPorts } from '../../../shared/provision';
-import { createSqsProvisionQueue, queueLimits, readProvisionMessage } from '../../../shared/queue';
+import { queueLimits, readProvisionMessage } from '../../../shared/queue';
 import type { ReapPorts } from '../../../shared/reap';
-import type { Runtime } from '../../../shared/runtime';
-import { createCapacityStore, createRequestStore, createSettingsStore } from '../../../shared/state';
+import { createProvisionPorts, type Runtime } from '../../../shared/runtime';
 
 /**
  * Where a provision attempt dies (the Lambda is killed: a timeout, an out-of-memory, a lost host),
@@ -29,18 +28,8 @@ export function provisionPortsOver(
   logger: LoggerPort = silentLogger,
   attemptSeconds?: number,
 ): ProvisionPorts {
-  const table = runtime.settings.tableName;
-  return {
-    config: { ...runtime.config, namespace: runtime.config.cluster.namespace },
-    sources: runtime.sources,
-    requests: createRequestStore(runtime.db, table),
-    capacity: createCapacityStore(runtime.db, table),
-    settings: createSettingsStore(runtime.db, table),
-    agents: runtime.agents(),
-    logger,
-    queue: createSqsProvisionQueue(runtime.sqs, runtime.settings.queueUrl),
-    ...(attemptSeconds === undefined ? {} : { attemptSeconds }),
-  };
+  const ports = createProvisionPorts(runtime, logger);
+  return attemptSeconds === undefined ? ports : { ...ports, attemptSeconds };
 }
 
 const never = (): Promise<never> => new Promise<never>(() => undefined);

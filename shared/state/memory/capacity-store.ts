@@ -9,7 +9,7 @@ import type {
 } from '../../ports/capacity-store';
 import { StateUnavailableError } from '../errors';
 import { keys } from '../keys';
-import { endedExpiresAt, releaseFromStates, reserveFromStates } from '../moves';
+import { batchFits, endedExpiresAt, releaseFromStates, reserveFromStates } from '../moves';
 import type { MemoryItem, MemoryTable } from './table';
 
 /** One write of a transaction: its item, its condition on the item as it is, and the item it writes. */
@@ -21,9 +21,6 @@ interface Write {
 
 /** As DynamoDB answers a cancelled transaction: per write, 'None' or 'ConditionalCheckFailed'. */
 type Outcome = 'None' | 'ConditionalCheckFailed';
-
-/** DynamoDB's limit on the items of one TransactWriteItems. */
-const maxTransactionItems = 100;
 
 const number = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 
@@ -123,9 +120,7 @@ export function createMemoryCapacityStore(table: MemoryTable, now: () => Date = 
   async function reserveMany(slot: SlotBatch): Promise<boolean> {
     const count = slot.requests.length;
     if (count === 0) return true;
-    if (new Set(slot.requests.map((request) => request.requestId)).size !== count)
-      throw new TypeError('reserveMany: each request may appear once');
-    if (count + 2 > maxTransactionItems || slot.globalCap < count || slot.templateCap < count) return false;
+    if (!batchFits(slot)) return false;
     const moment = now();
     const writes = [
       takeSlots(keys.globalCounter(), count, slot.globalCap),

@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, SecretReadError, type SecretReader } from '../../../shared/config';
+import { compileConfig, ConfigError, SecretReadError, type SecretReader } from '../../../shared/config';
 import { createRuntime } from '../../../shared/runtime';
 import { functionEnv } from '../../support/function-env';
 
@@ -152,40 +152,47 @@ templates:
     expect(typeof runtime.agents().createPod).toBe('function');
   });
 
-  it('starts every function from the example config as shipped (GitHub App, EKS, secrets in SSM and Secrets Manager)', async () => {
-    const { privateKey } = generateKeyPairSync('rsa', {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-    });
-    const store = storeOf({
-      '/pitcrew/prod/github/webhook-secret': 'gh-secret',
-      '/pitcrew/prod/jenkins/webhook-secret': 'jk-secret',
-      '/pitcrew/prod/jenkins/api-token': 'jk-token',
-      '/pitcrew/prod/generic/webhook-secret': 'gen-secret',
-      'pitcrew/prod/github-app-key': privateKey,
-    });
-    const cluster = {
-      credentials: async () => ({ accessKeyId: 'AKID', secretAccessKey: 'secret' }),
-      describeClusterClient: async () => ({
-        describeCluster: async () => ({
-          endpoint: 'https://127.0.0.1:9',
-          certificateAuthority: { data: 'Q0E=' },
+  it.each([
+    ['as shipped', (file: string) => file],
+    // What `npm run package` bundles: the same config as JSON, read without a YAML parser.
+    ['as packaged', (file: string) => configFile(compileConfig(readFileSync(file, 'utf8'), file))],
+  ])(
+    'starts every function from the example config %s (GitHub App, EKS, secrets in SSM and Secrets Manager)',
+    async (_form, configOf) => {
+      const { privateKey } = generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      });
+      const store = storeOf({
+        '/pitcrew/prod/github/webhook-secret': 'gh-secret',
+        '/pitcrew/prod/jenkins/webhook-secret': 'jk-secret',
+        '/pitcrew/prod/jenkins/api-token': 'jk-token',
+        '/pitcrew/prod/generic/webhook-secret': 'gen-secret',
+        'pitcrew/prod/github-app-key': privateKey,
+      });
+      const cluster = {
+        credentials: async () => ({ accessKeyId: 'AKID', secretAccessKey: 'secret' }),
+        describeClusterClient: async () => ({
+          describeCluster: async () => ({
+            endpoint: 'https://127.0.0.1:9',
+            certificateAuthority: { data: 'Q0E=' },
+          }),
         }),
-      }),
-    };
-    const env = envFor('infra/pitcrew.example.yaml');
-    const webhook = await createRuntime('webhook', env, { secretReader: store.reader, cluster });
-    expect(Object.keys(webhook.webhooks).sort()).toEqual(['generic', 'github', 'jenkins']);
-    // The webhook reads only the three webhook secrets: never the App key or the Jenkins token.
-    expect([...new Set(store.reads)].sort()).toEqual([
-      '/pitcrew/prod/generic/webhook-secret',
-      '/pitcrew/prod/github/webhook-secret',
-      '/pitcrew/prod/jenkins/webhook-secret',
-    ]);
-    for (const fn of ['provision', 'reap', 'ops'] as const) {
-      const runtime = await createRuntime(fn, env, { secretReader: store.reader, cluster });
-      expect(Object.keys(runtime.sources).sort()).toEqual(['generic', 'github', 'jenkins']);
-    }
-  });
+      };
+      const env = envFor(configOf('infra/pitcrew.example.yaml'));
+      const webhook = await createRuntime('webhook', env, { secretReader: store.reader, cluster });
+      expect(Object.keys(webhook.webhooks).sort()).toEqual(['generic', 'github', 'jenkins']);
+      // The webhook reads only the three webhook secrets: never the App key or the Jenkins token.
+      expect([...new Set(store.reads)].sort()).toEqual([
+        '/pitcrew/prod/generic/webhook-secret',
+        '/pitcrew/prod/github/webhook-secret',
+        '/pitcrew/prod/jenkins/webhook-secret',
+      ]);
+      for (const fn of ['provision', 'reap', 'ops'] as const) {
+        const runtime = await createRuntime(fn, env, { secretReader: store.reader, cluster });
+        expect(Object.keys(runtime.sources).sort()).toEqual(['generic', 'github', 'jenkins']);
+      }
+    },
+  );
 });
