@@ -13,11 +13,12 @@ export {
   signBody,
   checkDelivery,
   signDelivery,
+  tokenSigning,
   verifyDelivery,
 } from './signature';
-export type { SignatureCheck, SigningScheme } from './signature';
+export type { DeliveryCheck, SignatureCheck, SigningScheme } from './signature';
 export { signedHeadersFor, signingSchemeOf } from './signing';
-export { buildActions, refusalReasons } from './types';
+export { buildActions } from './types';
 export type {
   AgentCredentials,
   AgentRequest,

@@ -57,6 +57,11 @@ export interface CiModule<
    * all the CI needs; undefined when the CI cannot find an agent without its record.
    */
   deregistrationDetails?(agentName: string): SourceDetails;
+  /**
+   * The reasons its receiver refuses a signed job from an origin the operator did not allow (the
+   * RefusedJobs metric's `reason`; the CI contract suite holds the receiver to them).
+   */
+  readonly refusalReasons: readonly string[];
   /** How a sender signs for it at the default tolerance (`pitcrew demo`, the bench, the tests). */
   readonly signing: SigningScheme;
   /**

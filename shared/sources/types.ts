@@ -7,23 +7,15 @@ export type BuildAction = (typeof buildActions)[number];
 
 /**
  * Source-specific facts a later step needs to make the agent's credentials or deregister it,
- * kept on the request record. Never a secret.
+ * kept on the request record. Never a secret. Each CI's shape is its module's `detailsSchema`
+ * (shared/sources/<ci>/module.ts), which the record parses on every read; its adapter parses them
+ * again with that schema to read its fields (`parseDetails`), so no shared type lists the CIs.
  */
-export type SourceDetails =
-  | {
-      readonly source: 'github';
-      readonly owner: string;
-      readonly repo: string;
-      readonly installationId?: number;
-      readonly runId?: number;
-    }
-  | {
-      readonly source: 'jenkins';
-      readonly controllerUrl: string;
-      readonly queueItemId: number;
-      readonly label: string;
-    }
-  | { readonly source: 'generic' };
+export interface SourceDetails {
+  /** The CI's name (a string here: the registry's names are typed from the modules, which use this). */
+  readonly source: string;
+  readonly [field: string]: unknown;
+}
 
 /** One webhook delivery, normalised: every source parses into this. */
 export interface BuildEvent {
@@ -41,16 +33,10 @@ export interface BuildEvent {
 
 /**
  * Why a well-formed, signed delivery gets no agent because the operator did not trust its origin
- * (docs/security.md): the `reason` dimension of the RefusedJobs metric.
+ * (docs/security.md): the `reason` dimension of the RefusedJobs metric, kebab-case, one of its
+ * module's `refusalReasons` (`repository-not-allowed`, `job-too-old`...).
  */
-export const refusalReasons = [
-  'repository-not-allowed',
-  'public-repository',
-  'visibility-unknown',
-  'installation-not-allowed',
-  'job-too-old',
-] as const;
-export type RefusalReason = (typeof refusalReasons)[number];
+export type RefusalReason = string;
 
 /**
  * What parsing a verified webhook gives: an event, a reason to ignore it, a job the operator did not

@@ -63,7 +63,9 @@ export function newRecord(event: BuildEvent, requestId: string, now: Date): Requ
     statusSince: at,
     createdAt: at,
     labels: [...event.labels],
-    details: event.details,
+    // The receiver built these in its module's detailsSchema's shape (the CI contract suite checks
+    // each), and the record parses them with that schema on every read.
+    details: event.details as RequestRecord['details'],
     url: event.url,
     holdsSlot: false,
     attempts: 0,

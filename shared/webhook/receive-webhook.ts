@@ -208,10 +208,10 @@ const timestampChecks: readonly SignatureCheck[] = [
 
 /** A 401 that names the header at fault, never the secret or the expected value. */
 function unauthorized({ signing }: WebhookReceiver, check: SignatureCheck): WebhookOutcome {
-  if (signing.kind === 'timestamped' && timestampChecks.includes(check)) {
+  if (signing.timestampHeader && timestampChecks.includes(check)) {
     const window =
       check === 'outside the allowed window'
-        ? ` (±${signing.toleranceSeconds} s of Pitcrew's clock: check the sender's clock; a replayed delivery ends here)`
+        ? ` (±${signing.toleranceSeconds ?? '?'} s of Pitcrew's clock: check the sender's clock; a replayed delivery ends here)`
         : '';
     return {
       kind: 'unauthorized',

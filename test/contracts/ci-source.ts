@@ -35,6 +35,11 @@ export interface CiContractSamples {
   readonly requiredField: string;
   /** One delivery per build action, as the CI would send it at `nowMs`. */
   deliveries(nowMs: number): Readonly<Record<'queued' | 'started' | 'completed', SampleDelivery>>;
+  /**
+   * For a module that refuses origins the operator did not allow: a signed delivery from one, which
+   * its receiver must refuse with one of the module's `refusalReasons`.
+   */
+  refused?(nowMs: number): SampleDelivery;
   /** For a module with an API: starts its local stand-in. */
   startApi?(): Promise<ApiStandIn>;
 }
@@ -106,6 +111,18 @@ export function describeCiSourceContract(module: AnyCiModule, samples: CiContrac
         expect(parsed.event.jobKey).not.toBe('');
         expect(parsed.event.details.source).toBe(module.name);
         expect(module.detailsSchema.safeParse(parsed.event.details).success).toBe(true);
+      });
+
+      const refusedSample = samples.refused;
+      it(`refuses a job from an origin it was not told to allow, with a reason it declares (${module.refusalReasons.join(', ') || 'none'})`, () => {
+        if (!refusedSample) {
+          expect(module.refusalReasons).toEqual([]);
+          return;
+        }
+        const parsed = receiver().parseWebhook(signed(refusedSample(nowMs), webhookSecret()));
+        if (parsed.kind !== 'refused') throw new Error(`expected a refusal, got ${JSON.stringify(parsed)}`);
+        expect(module.refusalReasons).toContain(parsed.reason);
+        expect(parsed.subject).not.toBe('');
       });
 
       it('parses the same build into the same job key for each of its events', () => {

@@ -30,6 +30,7 @@ export const genericModule = defineCiModule({
   // No image: Pitcrew cannot guess what runs a build of any CI, so each template names one.
   podDefaults: {},
   agentsOutliveBuilds: false,
+  refusalReasons: [],
   signing: pitcrewSigning(),
   createReceiver: (generic) => createGenericWebhookReceiver(generic),
 });

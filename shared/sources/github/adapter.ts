@@ -1,5 +1,8 @@
 import { CiRejectedError, CiUnavailableError } from '../errors';
-import type { AgentCredentials, AgentRequest, CiSourceAdapter, SourceDetails } from '../types';
+import type * as z from '../../schema/zod';
+import { parseDetails } from '../details';
+import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
+import { githubModule } from './module';
 import { createGithubFetch, type GithubFetch } from './api';
 import { createInstallationTokens, loadAppPrivateKey } from './app-auth';
 import { listQueuedBuilds, parsePollRepository, type PollAuth, type PollRepository } from './polling';
@@ -103,7 +106,7 @@ function withDefaults(options: GithubSourceOptions): GithubSettings {
   return settings;
 }
 
-type GithubDetails = Extract<SourceDetails, { source: 'github' }>;
+type GithubDetails = z.output<typeof githubModule.detailsSchema>;
 
 interface TokenSource {
   /** The token to call the runner endpoints with for one build's repository. */
@@ -133,14 +136,8 @@ function createTokenSource(auth: GithubAuth, fetch: GithubFetch, now: () => numb
   };
 }
 
-function githubDetails(request: AgentRequest): GithubDetails {
-  if (request.details.source !== 'github') {
-    throw new CiRejectedError(
-      `request ${request.requestId} has ${request.details.source} details, not GitHub's`,
-    );
-  }
-  return request.details;
-}
+const githubDetails = (request: AgentRequest): GithubDetails =>
+  parseDetails(githubModule.detailsSchema, request);
 
 const scopeFor = (details: GithubDetails, runnerScope: 'repo' | 'org'): RunnerScope =>
   runnerScope === 'org'

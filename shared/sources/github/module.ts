@@ -84,6 +84,13 @@ export const githubModule = defineCiModule({
   podDefaults: { image: 'ghcr.io/actions/actions-runner:latest', command: ['/home/runner/run.sh'] },
   // A JIT runner runs one job and exits.
   agentsOutliveBuilds: false,
+  refusalReasons: [
+    'repository-not-allowed',
+    'public-repository',
+    'visibility-unknown',
+    'installation-not-allowed',
+    'job-too-old',
+  ],
   signing: githubSigning,
   createReceiver: (github, _secrets, now) =>
     createGithubWebhookReceiver({

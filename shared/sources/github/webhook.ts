@@ -1,6 +1,6 @@
 import * as z from '../../schema/zod';
 import { invalidFromZod, parseJsonBody } from '../parse-json';
-import type { SigningScheme } from '../signature';
+import { bodyHmacSigning, type SigningScheme } from '../signature';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { judgeGithubJob, type GithubJobOrigin, type GithubTrustPolicy } from './trust';
 
@@ -9,7 +9,7 @@ export const githubEventHeader = 'x-github-event';
 export const githubDeliveryHeader = 'x-github-delivery';
 
 /** https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries */
-export const githubSigning: SigningScheme = { kind: 'body', signatureHeader: 'x-hub-signature-256' };
+export const githubSigning: SigningScheme = bodyHmacSigning('x-hub-signature-256');
 
 const deliveryIdSchema = z.string().check(z.minLength(1), z.maxLength(200));
 

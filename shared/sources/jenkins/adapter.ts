@@ -13,6 +13,7 @@ import {
 import { createJenkinsFetch } from './api';
 import { formatLabelString, parseLabelExpression, satisfyingLabels } from './label-expression';
 import { normaliseControllerUrl, queuedBuildFromQueueItem } from './webhook';
+import { jenkinsModule } from './module';
 
 export interface JenkinsSourceOptions {
   /** The controller URL Pitcrew calls and agents connect to, e.g. https://jenkins.example.com/. */
@@ -107,7 +108,8 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
  */
 export function agentLabels(request: AgentRequest): readonly string[] {
   if (request.labels.length > 0) return request.labels;
-  if (request.details.source !== 'jenkins' || request.details.label === '') return [];
-  const parsed = parseLabelExpression(request.details.label);
+  const details = jenkinsModule.detailsSchema.safeParse(request.details);
+  if (!details.success || details.data.label === '') return [];
+  const parsed = parseLabelExpression(details.data.label);
   return (parsed.ok ? satisfyingLabels(parsed.expression) : undefined) ?? [];
 }

@@ -40,6 +40,7 @@ export const jenkinsModule = defineCiModule({
   agentsOutliveBuilds: true,
   // Jenkins finds an agent by its name alone.
   deregistrationDetails: () => ({ source: 'jenkins', controllerUrl: '', queueItemId: 0, label: '' }),
+  refusalReasons: [],
   signing: pitcrewSigning(),
   createReceiver: (jenkins) =>
     createJenkinsWebhookReceiver({

@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import {
+  checkDelivery,
   pitcrewSigning,
   signBody,
   signDelivery,
   signedHeadersFor,
+  tokenSigning,
   verifyDelivery,
   type SigningScheme,
 } from '../../../shared/sources';
@@ -128,5 +130,23 @@ describe('signedHeadersFor: what the tools sign with, per source', () => {
       );
       expect('x-pitcrew-timestamp' in headers).toBe(source !== 'github');
     }
+  });
+});
+
+describe('the token scheme: the secret itself in a header (GitLab X-Gitlab-Token)', () => {
+  const scheme = tokenSigning('x-gitlab-token');
+  const verify = (token: string | undefined, secrets = ['first', 'second']) =>
+    checkDelivery(scheme, { 'x-gitlab-token': token }, Buffer.from('{}'), secrets, nowMs);
+
+  it('accepts any configured secret and says which one, whatever the body', () => {
+    expect(verify('second')).toEqual({ check: 'valid', secretIndex: 1 });
+    expect(signDelivery(scheme, 'any body', 'first', nowMs)).toEqual({ 'x-gitlab-token': 'first' });
+  });
+
+  it('refuses a missing, empty, wrong or prefix token', () => {
+    expect(verify(undefined).check).toBe('missing');
+    expect(verify('').check).toBe('missing');
+    expect(verify('firs').check).toBe('mismatch');
+    expect(verify('first ').check).toBe('mismatch');
   });
 });

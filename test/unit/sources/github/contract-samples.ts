@@ -4,7 +4,7 @@ import type { CiContractSamples, SampleDelivery } from '../../../contracts/ci-so
 const token = 'ghp_PitcrewContractToken0123456789abcdefAB';
 
 /** A workflow_job delivery, trimmed from GitHub's documented examples (webhook.test.ts has them whole). */
-const workflowJob = (action: string, nowMs: number): SampleDelivery => ({
+const workflowJob = (action: string, nowMs: number, owner = 'acme'): SampleDelivery => ({
   headers: {
     'content-type': 'application/json',
     'x-github-event': 'workflow_job',
@@ -15,13 +15,13 @@ const workflowJob = (action: string, nowMs: number): SampleDelivery => ({
     workflow_job: {
       id: 289782451,
       run_id: 2202229078,
-      html_url: 'https://github.com/acme/app/runs/1291536064',
+      html_url: `https://github.com/${owner}/app/runs/1291536064`,
       status: action,
       conclusion: action === 'completed' ? 'success' : null,
       created_at: new Date(nowMs - 60_000).toISOString(),
       labels: ['self-hosted', 'linux'],
     },
-    repository: { name: 'app', full_name: 'acme/app', private: true, owner: { login: 'acme' } },
+    repository: { name: 'app', full_name: `${owner}/app`, private: true, owner: { login: owner } },
   }),
 });
 
@@ -37,6 +37,8 @@ export const githubContractSamples: CiContractSamples = {
     started: workflowJob('in_progress', nowMs),
     completed: workflowJob('completed', nowMs),
   }),
+  // Only acme/* is allowed.
+  refused: (nowMs) => workflowJob('queued', nowMs, 'mallory'),
   async startApi() {
     const github = await startFakeGithub({ tokens: [token] });
     return {
