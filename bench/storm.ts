@@ -27,8 +27,7 @@ import { startLocalServers } from '../infra/local/servers';
 import type { ReapReport } from '../shared/reap';
 import { signedHeadersFor } from '../shared/sources';
 import { createCapacityStore, createRequestStore, createStateClient } from '../shared/state';
-import { startFakeGithub } from '../infra/local/stand-ins/github-api';
-import { startFakeJenkins } from '../infra/local/stand-ins/jenkins-api';
+import { localCis } from '../infra/local/stand-ins/local-cis';
 import { httpEvent, lambdaContext } from '../infra/local/stand-ins/lambda';
 import { brokenPromises, runStorm, startStormFaults, type StormReport } from '../infra/local/stand-ins/storm';
 import { writeCharts } from './lib/charts';
@@ -47,8 +46,7 @@ const globalCap = Number(values['global-cap']);
 const templateCap = Number(values['template-cap']);
 const seed = Number(values.seed);
 const withFaults = values.faults;
-const secrets = { github: 'gh-storm-secret', jenkins: 'jk-storm-secret', generic: 'gen-storm-secret' };
-const tokens = { github: 'ghp_stormtoken000000000000000000000000', jenkins: 'jenkins-storm-token' };
+const secretOf = (source: string): string => `${source}-storm-secret`;
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 async function main(): Promise<void> {
@@ -87,50 +85,27 @@ async function main(): Promise<void> {
   const resources = await createLocalAwsResources(endpoints, 'storm', {
     visibilityTimeoutSeconds: faults?.rates.sqs.visibilityTimeoutSeconds ?? 1,
   });
-  const github = await startFakeGithub({ tokens: [tokens.github] });
-  const jenkins = await startFakeJenkins({ user: 'pitcrew', apiToken: tokens.jenkins });
+  // Every registered CI, each with its local stand-in (infra/local/stand-ins/local-cis.ts).
+  const cis = await Promise.all(localCis.map(async (kit) => ({ kit, running: await kit.start() })));
   // Every build may wait at once behind the caps: the storm is load to serve, not a flood to refuse.
   const maxBacklog = Math.max(size, 500);
+  const templateOf = (name: string): string => `${name}-linux`;
   const config = {
     cluster: {
       namespace,
       credentials: faults?.clusterCredentials ?? { kind: 'kubeconfig', path: kubeconfig },
     },
     capacity: { globalCap },
-    sources: {
-      github: {
-        webhookSecret: { value: secrets.github },
-        apiUrl: github.url,
-        auth: { token: { value: tokens.github } },
-        // The repository of infra/local/stand-ins/builds.ts's GitHub deliveries.
-        repositories: ['acme/app'],
-        maxBacklog,
-      },
-      jenkins: {
-        webhookSecret: { value: secrets.jenkins },
-        url: jenkins.url,
-        user: 'pitcrew',
-        apiToken: { value: tokens.jenkins },
-        maxBacklog,
-      },
-      generic: { webhookSecret: { value: secrets.generic }, maxBacklog },
-    },
-    templates: [
-      {
-        name: 'gh-linux',
-        source: 'github',
-        labels: ['self-hosted', 'linux', 'x64'],
-        instanceCap: templateCap,
-      },
-      { name: 'jk-linux', source: 'jenkins', labels: ['linux'], instanceCap: templateCap },
-      {
-        name: 'gen-linux',
-        source: 'generic',
-        labels: ['linux'],
-        image: 'busybox:1.36',
-        instanceCap: templateCap,
-      },
-    ],
+    sources: Object.fromEntries(
+      cis.map(({ kit, running }) => [kit.name, running.configSection(secretOf(kit.name), { maxBacklog })]),
+    ),
+    templates: cis.map(({ kit }) => ({
+      name: templateOf(kit.name),
+      source: kit.name,
+      labels: [...kit.labels],
+      instanceCap: templateCap,
+      ...kit.template,
+    })),
     reaper: { orphanGraceSeconds: 10, stuckGraceSeconds: 60, lostGraceSeconds: 10, staleQueuedSeconds: 30 },
   };
   const configFile = join(mkdtempSync(join(tmpdir(), 'pitcrew-storm-config-')), 'pitcrew.yaml');
@@ -178,9 +153,7 @@ async function main(): Promise<void> {
       queueUrl: resources.queueUrl,
       queueArn: Attributes?.QueueArn ?? '',
       dlqUrl: resources.dlqUrl,
-      jenkinsUrl: jenkins.url,
-      github,
-      jenkins,
+      cis,
       ...(faults ? { faults, functionEnv: { ...process.env } } : {}),
       async sendWebhook(delivery) {
         const body = JSON.stringify(delivery.body);
@@ -191,7 +164,7 @@ async function main(): Promise<void> {
             // Signed at each attempt, as a CI does: a retry carries a fresh timestamp.
             headers: {
               ...delivery.headers,
-              ...signedHeadersFor(delivery.source, body, secrets[delivery.source]),
+              ...signedHeadersFor(delivery.source, body, secretOf(delivery.source)),
             },
           }),
           lambdaContext('webhook'),
@@ -202,7 +175,7 @@ async function main(): Promise<void> {
       reapers,
       caps: {
         global: globalCap,
-        templates: { 'gh-linux': templateCap, 'jk-linux': templateCap, 'gen-linux': templateCap },
+        templates: Object.fromEntries(cis.map(({ kit }) => [templateOf(kit.name), templateCap])),
       },
     },
     {
@@ -245,7 +218,7 @@ async function main(): Promise<void> {
 
   db.destroy();
   sqs.destroy();
-  await Promise.all([github.close(), jenkins.close(), faults?.close()]);
+  await Promise.all([...cis.map(({ running }) => running.close()), faults?.close()]);
   await servers.stop();
   process.exit(broken.length > 0 ? 1 : 0);
 }

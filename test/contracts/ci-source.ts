@@ -25,6 +25,12 @@ export interface ApiStandIn {
   readonly details: SourceDetails;
   /** The agents registered at the stand-in right now, by name. */
   agentNames(): readonly string[];
+  /**
+   * For a CI whose adapter polls for lost events (`listQueuedBuilds`, enabled in `config`): makes
+   * the stand-in list one queued job of an allowed origin, and gives the job key its webhook would
+   * have been parsed into.
+   */
+  queueJob?(): { readonly jobKey: string };
   close(): Promise<void>;
 }
 
@@ -170,6 +176,26 @@ export function describeCiSourceContract(module: AnyCiModule, samples: CiContrac
 
         it('removes an agent that is already gone without an error', async () => {
           await expect(adapter().deregisterAgent(request('pitcrew-contract-gone'))).resolves.toBeUndefined();
+        });
+
+        it('lists a queued job whose webhook was lost as the event its webhook would give', async () => {
+          const ci = adapter();
+          if (!ci.listQueuedBuilds || !api.queueJob) {
+            // Polling is optional, but a CI that polls must show it here.
+            expect([ci.listQueuedBuilds, api.queueJob]).toEqual([undefined, undefined]);
+            return;
+          }
+          const before = await ci.listQueuedBuilds();
+          const { jobKey } = api.queueJob();
+          expect(before.map((event) => event.jobKey)).not.toContain(jobKey);
+          const listed = (await ci.listQueuedBuilds()).filter((event) => event.jobKey === jobKey);
+          expect(listed).toHaveLength(1);
+          expect(listed[0]).toMatchObject({
+            source: module.name,
+            action: 'queued',
+            deliveryId: `poll:${jobKey}`,
+          });
+          expect(module.detailsSchema.safeParse(listed[0]?.details).success).toBe(true);
         });
 
         if (module.deregistrationDetails) {

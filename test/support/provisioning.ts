@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { pollOnce, type SqsHandler } from '../../infra/local/dev/sqs-poller';
 import type { ReapReport } from '../../shared/reap';
-import { isCiSource, signedHeadersFor, signingSchemeOf } from '../../shared/sources';
+import { isCiSource, signedHeadersFor, signingSchemeOf, type CiSource } from '../../shared/sources';
 import { createRequestStore, type RequestStore } from '../../shared/state';
 import { startFakeGithub, type FakeGithub, type FakeGithubApp } from '../../infra/local/stand-ins/github-api';
 import { startFakeJenkins, type FakeJenkins } from '../../infra/local/stand-ins/jenkins-api';
+import type { LocalCi } from '../../infra/local/stand-ins/local-ci';
+import { localCis } from '../../infra/local/stand-ins/local-cis';
 import { createTestAwsResources, testSqsClient, testStateClient } from './aws';
 import { requiredTestEnv } from './env';
 import { importHandler } from './handlers';
@@ -24,6 +26,26 @@ export const testSecrets = {
   githubToken: 'ghp_pitcrewtesttoken0000000000000000',
   jenkinsApiToken: 'jenkins-api-token-0000',
 } as const;
+
+/** The CIs this harness starts stand-ins for itself; every other registered CI comes from its local kit. */
+const startedHere: ReadonlySet<string> = new Set(['github', 'jenkins', 'generic']);
+
+/** The registered CIs started from their local kits (infra/local/stand-ins/local-cis.ts). */
+export const kitCis = (): readonly LocalCi[] => localCis.filter((kit) => !startedHere.has(kit.name));
+
+/** The webhook secret the harness configures (and signs with) for a source. */
+export const webhookSecretOf = (source: CiSource): string =>
+  source in testSecrets ? testSecrets[source as keyof typeof testSecrets] : `${source}-webhook-secret`;
+
+/** A `<ci>-linux` template for each kit CI, for its kit's labels. */
+export const kitTemplates = (instanceCap: number): Record<string, unknown>[] =>
+  kitCis().map((kit) => ({
+    name: `${kit.name}-linux`,
+    source: kit.name,
+    labels: [...kit.labels],
+    instanceCap,
+    ...kit.template,
+  }));
 
 export interface SystemOptions {
   /** Extra or replacement templates (by name). */
@@ -49,7 +71,7 @@ export interface SystemOptions {
    * Settings merged over each source's test defaults (GitHub's are token auth and the repositories
    * `acme/*`), e.g. App auth, an allow-list, a backlog cap, a list of webhook secrets.
    */
-  readonly sourceSettings?: Partial<Record<'github' | 'jenkins' | 'generic', Record<string, unknown>>>;
+  readonly sourceSettings?: Partial<Record<CiSource, Record<string, unknown>>>;
   /** A GitHub App the fake GitHub knows (with App auth in sourceSettings.github). */
   readonly githubApp?: FakeGithubApp;
   /** Let the handlers print their CloudWatch metrics (EMF) on stdout; off by default. */
@@ -84,7 +106,9 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
     user: 'pitcrew',
     apiToken: testSecrets.jenkinsApiToken,
   });
+  const kits = await Promise.all(kitCis().map(async (kit) => ({ kit, running: await kit.start() })));
   const defaultTemplates: Record<string, unknown>[] = [
+    ...kitTemplates(20),
     { name: 'gh-linux', source: 'github', labels: ['self-hosted', 'linux', 'x64'], instanceCap: 20 },
     { name: 'jk-linux', source: 'jenkins', labels: ['linux'], instanceCap: 20 },
     {
@@ -129,6 +153,12 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
         ...(options.genericAgentToken ? { agentToken: { value: options.genericAgentToken } } : {}),
         ...options.sourceSettings?.generic,
       },
+      ...Object.fromEntries(
+        kits.map(({ kit, running }) => [
+          kit.name,
+          { ...running.configSection(webhookSecretOf(kit.name)), ...options.sourceSettings?.[kit.name] },
+        ]),
+      ),
     },
     templates,
     ...(options.reaper ? { reaper: options.reaper } : {}),
@@ -187,7 +217,7 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
   ): Promise<{ statusCode: number; body: Record<string, unknown>; headers: Record<string, unknown> }> {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     const known = isCiSource(source) ? source : 'generic';
-    const secret = testSecrets[known];
+    const secret = webhookSecretOf(known);
     const signatureHeader = signingSchemeOf(known).signatureHeader;
     const signature =
       sign === 'valid'
@@ -234,6 +264,8 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
     resources,
     github,
     jenkins,
+    /** The other registered CIs, each with its kit's running stand-in. */
+    kits,
     requests,
     sqs,
     sendWebhook,
@@ -249,7 +281,12 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
     async close() {
       sqs.destroy();
       db.destroy();
-      await Promise.all([github.close(), jenkins.close(), deleteNamespace(core, namespace)]);
+      await Promise.all([
+        github.close(),
+        jenkins.close(),
+        ...kits.map(({ running }) => running.close()),
+        deleteNamespace(core, namespace),
+      ]);
     },
   };
 }

@@ -1,8 +1,39 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import type { StormSystem } from '../../infra/local/stand-ins/storm';
+import { localCiOf } from '../../infra/local/stand-ins/local-cis';
+import type { StormCi, StormSystem } from '../../infra/local/stand-ins/storm';
 import { createCapacityStore } from '../../shared/state';
 import { adminKubeConfig } from './kube';
 import type { ProvisioningSystem } from './provisioning';
+
+/** Every registered CI of a test system, in the storm's shape: the harness's own three, then the kits'. */
+function stormCisOf(system: ProvisioningSystem): StormCi[] {
+  const { github, jenkins } = system;
+  return [
+    {
+      kit: localCiOf('generic'),
+      running: { context: {}, agentNames: () => [] },
+    },
+    {
+      kit: localCiOf('jenkins'),
+      running: {
+        context: { url: jenkins.url },
+        agentNames: () => [...jenkins.state.nodes.keys()],
+        failFor: (forMs, failure) => jenkins.failFor(forMs, failure),
+        failuresServed: () => jenkins.failuresServed(),
+      },
+    },
+    {
+      kit: localCiOf('github'),
+      running: {
+        context: { url: github.url },
+        agentNames: () => github.state.runners.map((runner) => runner.name),
+        failFor: (forMs, failure) => github.failFor(forMs, failure),
+        failuresServed: () => github.failuresServed(),
+      },
+    },
+    ...system.kits,
+  ];
+}
 
 /**
  * A storm over a test system (test/support/provisioning.ts) and the handlers the test imported for
@@ -28,9 +59,7 @@ export async function stormSystemOf(
     queueUrl: system.resources.queueUrl,
     queueArn: Attributes?.QueueArn ?? '',
     dlqUrl: system.resources.dlqUrl,
-    jenkinsUrl: system.jenkins.url,
-    github: system.github,
-    jenkins: system.jenkins,
+    cis: stormCisOf(system),
     sendWebhook: (delivery) => system.sendWebhook(delivery.source, delivery.body, delivery.headers),
     functionEnv: system.env,
   };

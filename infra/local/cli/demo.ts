@@ -1,47 +1,21 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { signedHeadersFor } from '../../../shared/sources';
+import { signedHeadersFor, type CiSource } from '../../../shared/sources';
+import { localCis } from '../stand-ins/local-cis';
 import type { DevInfo } from '../dev/run-dev';
 import { invokeOps, readDevInfo } from './invoke-ops';
 import { paint } from './table';
 
 interface DemoBuild {
-  readonly source: 'github' | 'jenkins' | 'generic';
+  readonly source: CiSource;
   readonly body: unknown;
   readonly headers: Record<string, string>;
 }
 
-/** One queued build per CI, as each would send it (the same shapes as the samples in events/). */
+/** One queued build per CI, as each would send it (its kit's delivery: infra/local/stand-ins/local-ci/). */
 function demoBuilds(): DemoBuild[] {
   const id = randomInt(1_000_000, 9_999_999);
-  return [
-    {
-      source: 'github',
-      headers: { 'x-github-event': 'workflow_job', 'x-github-delivery': randomUUID() },
-      body: {
-        action: 'queued',
-        workflow_job: {
-          id,
-          run_id: id + 1,
-          labels: ['self-hosted', 'linux', 'x64'],
-          html_url: `https://github.com/pitcrew/demo/actions/runs/${id + 1}/job/${id}`,
-          created_at: new Date().toISOString(),
-        },
-        // pitcrew/demo is in the repositories `pitcrew dev` allows; a public one would be refused.
-        repository: { name: 'demo', owner: { login: 'pitcrew' }, private: true, visibility: 'private' },
-      },
-    },
-    {
-      source: 'jenkins',
-      headers: { 'x-pitcrew-delivery': randomUUID() },
-      body: { action: 'queued', job: { id, labels: ['linux'], url: `http://jenkins.local/job/demo/${id}/` } },
-    },
-    {
-      source: 'generic',
-      headers: { 'x-pitcrew-delivery': randomUUID() },
-      body: { action: 'queued', job: { id: `demo-${id}`, labels: ['linux'] } },
-    },
-  ];
+  return localCis.map((kit) => ({ source: kit.name, ...kit.delivery(id, 'queued') }));
 }
 
 async function send(
@@ -87,7 +61,7 @@ const ended = (progress: Progress): boolean =>
 /**
  * `pitcrew demo`: sends a signed queued webhook for each CI to the running `pitcrew dev`, then
  * follows each request until kwok has finished its pod and the reaper has removed it. Returns the
- * exit code: 0 when all three ran and were cleaned up within `timeoutMs`.
+ * exit code: 0 when every CI's build ran and was cleaned up within `timeoutMs`.
  */
 export async function runDemo(print: (line: string) => void, timeoutMs = 240_000): Promise<number> {
   const dev = readDevInfo();
@@ -102,7 +76,7 @@ export async function runDemo(print: (line: string) => void, timeoutMs = 240_000
     if (status === 202 && typeof answer.requestId === 'string')
       tracked.set(answer.requestId, { source: build.source, last: '' });
   }
-  if (tracked.size !== 3) {
+  if (tracked.size !== localCis.length) {
     print(paint('red', 'not every webhook was accepted: is the config `pitcrew dev` wrote still in place?'));
     return 1;
   }
@@ -123,7 +97,7 @@ export async function runDemo(print: (line: string) => void, timeoutMs = 240_000
       const failed = [...tracked.values()].filter((entry) => !entry.last.startsWith('completed'));
       print(
         failed.length === 0
-          ? paint('green', 'all three builds ran on their own agent pod, and every pod is gone.')
+          ? paint('green', `all ${tracked.size} builds ran on their own agent pod, and every pod is gone.`)
           : paint('red', `${failed.length} build(s) did not complete: see \`pitcrew describe <request-id>\``),
       );
       return failed.length === 0 ? 0 : 1;

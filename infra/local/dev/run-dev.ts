@@ -1,14 +1,13 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Server } from 'node:http';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { ciSources } from '../../../shared/sources';
-import { startFakeGithub } from '../stand-ins/github-api';
-import { startFakeJenkins } from '../stand-ins/jenkins-api';
+import { localCis } from '../stand-ins/local-cis';
 import { localConfig, newWebhookSecrets, type LocalConfig } from './local-config';
+import type { LocalCi, RunningLocalCi } from '../stand-ins/local-ci';
 import { queueLimits } from '../../../shared/queue';
 import { createLocalAwsResources } from '../aws-resources';
 import { applyObjects, readManifests } from '../kube/apply';
@@ -69,8 +68,8 @@ export interface DevInfo {
   readonly pid: number;
   readonly webhookUrls: Record<string, string>;
   readonly secrets: Record<string, string>;
-  /** Local stand-ins for the CI APIs (the fakes the tests use). */
-  readonly standIns: { github: string; jenkins: string };
+  /** Local stand-ins for the CI APIs (the fakes the tests use), by CI. */
+  readonly standIns: Readonly<Record<string, { readonly url: string; readonly description: string }>>;
   readonly kubeconfig: string;
   readonly namespace: string;
   readonly sqs: { endpoint: string; queueUrl: string; dlqUrl: string };
@@ -127,32 +126,20 @@ export async function runDev(options: DevOptions = {}): Promise<DevSystem> {
     kubeConfig.loadFromFile(kubeconfig);
     await applyObjects(kubeConfig, readManifests(resolve('infra/k8s')));
 
-    // GitHub and Jenkins cannot be reached from here: the stand-ins the tests use play their APIs.
-    const githubToken = `ghp_local${randomBytes(12).toString('hex')}`;
-    const github = await startFakeGithub({ tokens: [githubToken] });
-    const jenkins = await startFakeJenkins({ user: 'pitcrew', apiToken: randomBytes(12).toString('hex') });
-    stops.push(
-      () => github.close(),
-      () => jenkins.close(),
-    );
-    const secrets = newWebhookSecrets();
+    // No CI can be reached from here: each CI's kit starts the stand-in the tests use for its API.
+    const cis: { kit: LocalCi; running: RunningLocalCi }[] = [];
+    for (const kit of localCis) {
+      const running = await kit.start();
+      stops.push(() => running.close());
+      cis.push({ kit, running });
+    }
+    const secrets = newWebhookSecrets(localCis);
     const configFile = join(stateDir, 'pitcrew.local.yaml');
     writeFileSync(
       configFile,
       stringify(
         (options.configure ?? ((config: LocalConfig): unknown => config))(
-          localConfig(
-            {
-              kubeconfig,
-              namespace: agentsNamespace,
-              githubApiUrl: github.url,
-              githubToken,
-              jenkinsUrl: jenkins.url,
-              jenkinsUser: jenkins.user,
-              jenkinsApiToken: jenkins.apiToken,
-            },
-            secrets,
-          ),
+          localConfig({ kubeconfig, namespace: agentsNamespace, cis }, secrets),
         ),
       ),
       { mode: 0o600 },
@@ -254,7 +241,9 @@ export async function runDev(options: DevOptions = {}): Promise<DevSystem> {
         ciSources.map((source) => [source, `${gateway.url}/webhooks/${source}`]),
       ),
       secrets,
-      standIns: { github: github.url, jenkins: jenkins.url },
+      standIns: Object.fromEntries(
+        cis.flatMap(({ kit, running }) => (running.standIn ? [[kit.name, running.standIn]] : [])),
+      ),
       kubeconfig,
       namespace: agentsNamespace,
       sqs: { endpoint: sqsEndpoint, queueUrl: resources.queueUrl, dlqUrl: resources.dlqUrl },
@@ -282,8 +271,8 @@ function printBanner(info: DevInfo, devJson: string, say: (line: string) => void
   for (const [source, url] of Object.entries(info.webhookUrls)) {
     say(`  webhook ${source.padEnd(8)} POST ${url}   secret ${info.secrets[source] ?? '-'}`);
   }
-  say(`  GitHub API      ${info.standIns.github}   (a local stand-in: GitHub cannot be reached from here)`);
-  say(`  Jenkins         ${info.standIns.jenkins}   (a local stand-in: no Jenkins runs here)`);
+  for (const [source, standIn] of Object.entries(info.standIns))
+    say(`  ${`${source} API`.padEnd(15)} ${standIn.url}   (a local stand-in: ${standIn.description})`);
   say(`  kubeconfig      ${info.kubeconfig}   (agents in namespace ${info.namespace})`);
   say(`  SQS             ${info.sqs.endpoint}   queue ${info.sqs.queueUrl}`);
   say(`  DynamoDB        ${info.dynamodb.endpoint}   table ${info.dynamodb.tableName}`);
@@ -291,7 +280,9 @@ function printBanner(info: DevInfo, devJson: string, say: (line: string) => void
   say(`  machine-readable: ${devJson}`);
   say('');
   say('Try it:');
-  say('  npx pitcrew demo       signed GitHub, Jenkins and generic webhooks; watch their pods run and go');
+  say(
+    `  npx pitcrew demo       a signed build from each CI (${Object.keys(info.webhookUrls).join(', ')}); watch their pods run and go`,
+  );
   say('  npx pitcrew status     requests, caps, pods and queues (pitcrew --help lists every action)');
   say(`  kubectl --kubeconfig ${info.kubeconfig} -n ${info.namespace} get pods`);
   say('Or send a webhook yourself (a generic build that kwok runs for 30 s):');

@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { requestIdFor } from '../../../shared/requests';
 import type { CiSource } from '../../../shared/sources';
+import type { DeliveryOptions, LocalBuildAction } from './local-ci';
+import { localCiOf } from './local-cis';
 
-/** What a CI says about a build, as one of the three sources sends it. */
-export type BuildAction = 'queued' | 'started' | 'completed' | 'cancelled';
+/** What a CI says about a build, as its kit makes the CI send it. */
+export type BuildAction = LocalBuildAction;
 
 export interface Delivery {
   readonly source: CiSource;
@@ -17,56 +18,20 @@ export interface Build {
   readonly id: number;
 }
 
-/** The jobKey the source's adapter derives, so tests can find the request. */
-export function jobKeyOf(build: Build, jenkinsUrl: string): string {
-  if (build.source === 'jenkins') return `${jenkinsUrl}#${build.id}`;
-  return build.source === 'generic' ? `job-${build.id}` : String(build.id);
-}
+/**
+ * The jobKey the source's receiver derives, so tests can find the request. `standInUrl`: the running
+ * stand-in's URL, for a CI whose keys name it (a Jenkins controller).
+ */
+export const jobKeyOf = (build: Build, standInUrl: string): string =>
+  localCiOf(build.source).jobKeyOf(build.id, { url: standInUrl });
 
-export const requestIdOf = (build: Build, jenkinsUrl: string): string =>
-  requestIdFor(build.source, jobKeyOf(build, jenkinsUrl));
-
-const labelsFor: Record<CiSource, string[]> = {
-  github: ['self-hosted', 'linux', 'x64'],
-  jenkins: ['linux'],
-  generic: ['linux'],
-};
+export const requestIdOf = (build: Build, standInUrl: string): string =>
+  requestIdFor(build.source, jobKeyOf(build, standInUrl));
 
 /**
- * The webhook a CI sends when a build changes state, with a fresh delivery id unless one is given:
- * GitHub `workflow_job` (queued, in_progress, completed with a conclusion), the Jenkins JSON
- * contract, or the generic contract.
+ * The webhook a CI sends when a build changes state, with a fresh delivery id unless one is given,
+ * as the CI's kit (infra/local/stand-ins/local-ci/) writes it.
  */
-export function deliveryFor(
-  build: Build,
-  action: BuildAction,
-  options: { deliveryId?: string; labels?: string[] } = {},
-): Delivery {
-  const deliveryId = options.deliveryId ?? randomUUID();
-  const labels = options.labels ?? labelsFor[build.source];
-  if (build.source === 'github') {
-    const githubAction = action === 'started' ? 'in_progress' : action === 'cancelled' ? 'completed' : action;
-    return {
-      source: 'github',
-      body: {
-        action: githubAction,
-        workflow_job: {
-          id: build.id,
-          run_id: 10_000 + build.id,
-          labels,
-          html_url: `https://github.com/acme/app/actions/runs/${10_000 + build.id}/job/${build.id}`,
-          conclusion: action === 'cancelled' ? 'cancelled' : action === 'completed' ? 'success' : null,
-          created_at: new Date().toISOString(),
-        },
-        // A private repository (public ones are refused by default) and a job created now.
-        repository: { name: 'app', owner: { login: 'acme' }, private: true, visibility: 'private' },
-      },
-      headers: { 'x-github-event': 'workflow_job', 'x-github-delivery': deliveryId },
-    };
-  }
-  return {
-    source: build.source,
-    body: { action, job: { id: build.source === 'jenkins' ? build.id : `job-${build.id}`, labels } },
-    headers: { 'x-pitcrew-delivery': deliveryId },
-  };
+export function deliveryFor(build: Build, action: BuildAction, options: DeliveryOptions = {}): Delivery {
+  return { source: build.source, ...localCiOf(build.source).delivery(build.id, action, options) };
 }

@@ -12,16 +12,15 @@ import {
   sourceSecretEntries,
 } from '../../../shared/config';
 import { reap, type ReapReport } from '../../../shared/reap';
-import { isTerminal, podNameFor, type RequestRecord } from '../../../shared/requests';
+import { isTerminal, podNameFor, requestIdFor, type RequestRecord } from '../../../shared/requests';
 import { createReapPorts, createRuntime, type Runtime } from '../../../shared/runtime';
 import { createSourceRegistry } from '../../../shared/runtime/api-sources';
 import { connectAgents } from '../../../shared/runtime/cluster-agents';
 import { keys, type CapacityStore, type RequestStore } from '../../../shared/state';
 import { managedSelector, pitcrewLabels } from '../../../shared/templates';
-import type { FakeGithub } from './github-api';
-import type { FakeJenkins } from './jenkins-api';
+import type { LocalCi, RunningLocalCi } from './local-ci';
 import { startAwsFaultProxy, type AwsFaultProxy } from './aws-fault-proxy';
-import { deliveryFor, requestIdOf, type Build, type BuildAction, type Delivery } from './builds';
+import { deliveryFor, type Build, type BuildAction, type Delivery } from './builds';
 import { crashPoints, freezingReapPorts, provisionPortsOver, runDyingContainer } from './crash-ports';
 import { steerPod } from '../kube/steer';
 import { startKubeFaultProxy, type KubeFaultProxy, type KubeFaultRule } from './kube-fault-proxy';
@@ -54,10 +53,12 @@ export interface StormSystem {
   readonly queueUrl: string;
   readonly queueArn: string;
   readonly dlqUrl: string;
-  readonly jenkinsUrl: string;
-  /** The CI stand-ins: the agents still registered there at the end are counted. */
-  readonly github: FakeGithub;
-  readonly jenkins: FakeJenkins;
+  /**
+   * The CIs whose builds make the storm's mix, in turn (infra/local/stand-ins/local-cis.ts), each
+   * with its running stand-in: the agents still registered there at the end are counted, and a
+   * faulted storm makes their APIs fail for a while.
+   */
+  readonly cis: readonly StormCi[];
   /** POSTs one delivery through the real webhook handler, signed. */
   sendWebhook(delivery: Delivery): Promise<{ statusCode: number }>;
   /** One provision handler per "container". */
@@ -69,6 +70,12 @@ export interface StormSystem {
   readonly faults?: StormFaults;
   /** The functions' environment, to start the extra "containers" of a faulted storm. */
   readonly functionEnv?: Readonly<Record<string, string | undefined>>;
+}
+
+/** One CI of the storm: its kit, and what the storm needs of its running stand-in. */
+export interface StormCi {
+  readonly kit: LocalCi;
+  readonly running: Pick<RunningLocalCi, 'context' | 'agentNames' | 'failFor' | 'failuresServed'>;
 }
 
 export interface StormOptions {
@@ -116,7 +123,7 @@ export interface FaultCount {
 
 /** A CI agent still registered at a stand-in when the storm ended. */
 export interface StrayAgent {
-  readonly source: 'github' | 'jenkins';
+  readonly source: string;
   readonly name: string;
   readonly requestId?: string;
   readonly status?: string;
@@ -272,7 +279,7 @@ export interface StormFaultRates {
   readonly crash: { readonly everyMs: readonly [number, number]; readonly timeoutMs: number };
   /** One reaper run frozen at its first action, `afterMs` into the storm, for `forMs` past its lease. */
   readonly freeze: { readonly afterMs: readonly [number, number]; readonly forMs: number };
-  /** GitHub or Jenkins answering 503, 500 or 429 for a while. */
+  /** A CI's API answering 503, 500 or 429 for a while. */
   readonly ciApi: { readonly everyMs: readonly [number, number]; readonly forMs: readonly [number, number] };
 }
 
@@ -432,27 +439,25 @@ async function startInjection(
   }
 
   /**
-   * GitHub or Jenkins (in turn) answers 503, 429 (with Retry-After) or 500 (in turn) to every call
+   * Each CI with an API (in turn) answers 503, 429 (with Retry-After) or 500 (in turn) to every call
    * for a while; when and how long are drawn.
    */
   async function ciOutages(): Promise<void> {
     const rand = seededRandom(seed, 'ci-api');
+    const withApis = system.cis.filter((ci) => ci.running.failFor);
     const statuses = [503, 429, 500] as const;
     for (let window = 0; isRunning(); window++) {
       // The first a few seconds in, while the storm is busiest; then every `everyMs`.
       await sleep(between(rand, window === 0 ? [4000, 8000] : rates.ciApi.everyMs));
       if (!isRunning()) return;
-      const source = window % 2 === 0 ? 'github' : 'jenkins';
-      const status = statuses[Math.floor(window / 2) % statuses.length]!;
+      const failing = withApis[window % withApis.length];
+      if (!failing?.running.failFor) return;
+      const source = failing.kit.name;
+      const status = statuses[Math.floor(window / withApis.length) % statuses.length]!;
       const forMs = between(rand, rates.ciApi.forMs);
       const headers: Record<string, string> = status === 429 ? { 'retry-after': '1' } : {};
-      if (source === 'github')
-        system.github.failFor(forMs, {
-          status,
-          headers,
-          body: { message: status === 429 ? 'API rate limit exceeded' : 'Server Error' },
-        });
-      else system.jenkins.failFor(forMs, { status, headers, body: 'Service Unavailable' });
+      const message = status === 429 ? 'API rate limit exceeded' : 'Service Unavailable';
+      failing.running.failFor(forMs, { status, headers, body: JSON.stringify({ message }) });
       counts.ci[source] = (counts.ci[source] ?? 0) + 1;
       log(`storm: ${source} answers ${status} for ${forMs} ms`);
     }
@@ -598,14 +603,13 @@ async function startInjection(
     };
     const served = (counted: Readonly<Record<string, number>>): number =>
       Object.values(counted).reduce((sum, count) => sum + count, 0);
-    rows['GitHub API: 503, 429, 500 for a while (windows / calls)'] = {
-      injected: counts.ci.github ?? 0,
-      met: served(system.github.failuresServed()),
-    };
-    rows['Jenkins API: 503, 429, 500 for a while (windows / calls)'] = {
-      injected: counts.ci.jenkins ?? 0,
-      met: served(system.jenkins.failuresServed()),
-    };
+    for (const { kit, running } of system.cis) {
+      if (!running.failuresServed) continue;
+      rows[`${kit.name} API: 503, 429, 500 for a while (windows / calls)`] = {
+        injected: counts.ci[kit.name] ?? 0,
+        met: served(running.failuresServed()),
+      };
+    }
     return rows;
   }
 
@@ -653,16 +657,16 @@ export async function runStorm(system: StormSystem, options: StormOptions): Prom
   const rand = seededRandom(seed);
   const log = options.log ?? (() => undefined);
   const started = Date.now();
-  const sources = ['generic', 'jenkins', 'github'] as const;
   const builds: BuildState[] = Array.from({ length: options.builds }, (_, index) => {
-    const build: Build = { source: sources[index % 3]!, id: 1_000_000 + index };
+    const ci = system.cis[index % system.cis.length]!;
+    const build: Build = { source: ci.kit.name, id: 1_000_000 + index };
     const roll = rand();
     const outOfOrder = options.outOfOrderRate ?? 0.05;
     const plan: Plan =
       roll < outOfOrder ? 'out-of-order' : roll < outOfOrder + (options.cancelRate ?? 0.1) ? 'cancel' : 'run';
     return {
       build,
-      requestId: requestIdOf(build, system.jenkinsUrl),
+      requestId: requestIdFor(build.source, ci.kit.jobKeyOf(build.id, ci.running.context)),
       plan,
       duplicate: rand() < (options.duplicateRate ?? 0.1),
       podUids: new Set<string>(),
@@ -697,9 +701,7 @@ export async function runStorm(system: StormSystem, options: StormOptions): Prom
     action: BuildAction,
     extra: { agentFailed?: boolean } = {},
   ): Promise<void> {
-    const delivery = deliveryFor(state.build, action);
-    if (state.build.source === 'github' && action === 'completed' && extra.agentFailed)
-      (delivery.body.workflow_job as Record<string, unknown>).conclusion = 'failure';
+    const delivery = deliveryFor(state.build, action, { failed: extra.agentFailed ?? false });
     const copies = state.duplicate ? 2 : 1;
     await Promise.all(
       Array.from({ length: copies }, async (_, copy) => {
@@ -1094,7 +1096,7 @@ function strayAgentsOf(system: StormSystem, records: readonly (RequestRecord | u
     if (!record?.template) continue;
     byPodName.set(record.podName ?? podNameFor(record.template, record.requestId), record);
   }
-  const describe = (source: 'github' | 'jenkins', name: string): StrayAgent => {
+  const describe = (source: string, name: string): StrayAgent => {
     const record = byPodName.get(name);
     return {
       source,
@@ -1108,10 +1110,9 @@ function strayAgentsOf(system: StormSystem, records: readonly (RequestRecord | u
         : {}),
     };
   };
-  return [
-    ...system.github.state.runners.map((runner) => describe('github', runner.name)),
-    ...[...system.jenkins.state.nodes.keys()].map((name) => describe('jenkins', name)),
-  ];
+  return system.cis.flatMap(({ kit, running }) =>
+    running.agentNames().map((name) => describe(kit.name, name)),
+  );
 }
 
 /**

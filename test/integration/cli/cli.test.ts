@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runDev } from '../../../infra/local/dev/run-dev';
-import { signedHeadersFor } from '../../../shared/sources';
+import { ciSources, signedHeadersFor } from '../../../shared/sources';
 import { requiredTestEnv } from '../../support/env';
 
 const bin = resolve('bin/pitcrew.js');
@@ -150,13 +150,15 @@ describe('the pitcrew CLI against `pitcrew dev` on the real local servers', () =
     expect((await pitcrew(['cancel', requestId, '--yes'], env)).code).toBe(0);
   });
 
-  it('pitcrew demo: pods for GitHub, Jenkins and generic builds appear, run, and are cleaned up', async () => {
+  it('pitcrew demo: a build of every CI gets its pod, runs, and is cleaned up', async () => {
     const run = await pitcrew(['demo'], env);
-    expect(run.stdout).toMatch(/github +webhook -> 202/);
-    expect(run.stdout).toMatch(/jenkins +webhook -> 202/);
-    expect(run.stdout).toMatch(/generic +webhook -> 202/);
+    for (const source of ciSources) expect(run.stdout).toMatch(new RegExp(`${source} +webhook -> 202`));
     expect(run.stdout).toMatch(/provisioned \(pod pc-/);
-    expect(run.stdout).toContain('all three builds ran on their own agent pod, and every pod is gone.');
+    for (const source of ciSources)
+      expect(run.stdout).toMatch(new RegExp(`${source} +${source}-[0-9a-f]+ +completed \\(pod pc-`));
+    expect(run.stdout).toContain(
+      `all ${ciSources.length} builds ran on their own agent pod, and every pod is gone.`,
+    );
     expect(run.code).toBe(0);
   }, 260_000);
 });

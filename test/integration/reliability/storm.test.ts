@@ -2,7 +2,7 @@ import type { SqsHandler } from '../../../infra/local/dev/sqs-poller';
 import type { ReapReport } from '../../../shared/reap';
 import { importHandler } from '../../support/handlers';
 import { lambdaContext } from '../../../infra/local/stand-ins/lambda';
-import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
+import { kitTemplates, startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 import { brokenPromises, runStorm, type StormReport } from '../../../infra/local/stand-ins/storm';
 import { stormSystemOf } from '../../support/storm-system';
 
@@ -11,7 +11,15 @@ import { stormSystemOf } from '../../support/storm-system';
  * cancellations, three provisioners and two reapers at once, kwok ending pods at random.
  * storm-faults.test.ts runs the same storm with the infrastructure failing under it.
  */
-const caps = { global: 12, templates: { 'gen-linux': 6, 'jk-linux': 6, 'gh-linux': 6 } };
+const caps = {
+  global: 12,
+  templates: {
+    'gen-linux': 6,
+    'jk-linux': 6,
+    'gh-linux': 6,
+    ...Object.fromEntries(kitTemplates(6).map((template) => [String(template.name), 6])),
+  },
+};
 
 describe('a storm of CI traffic', () => {
   let system: ProvisioningSystem;
@@ -24,6 +32,8 @@ describe('a storm of CI traffic', () => {
         { name: 'gh-linux', source: 'github', labels: ['self-hosted', 'linux', 'x64'], instanceCap: 6 },
         { name: 'jk-linux', source: 'jenkins', labels: ['linux'], instanceCap: 6 },
         { name: 'gen-linux', source: 'generic', labels: ['linux'], image: 'busybox:1.36', instanceCap: 6 },
+        // Every other registered CI, from its local kit: the mix has one source per CI.
+        ...kitTemplates(6),
       ],
       reaper: { orphanGraceSeconds: 10, stuckGraceSeconds: 60, lostGraceSeconds: 10, staleQueuedSeconds: 30 },
     });

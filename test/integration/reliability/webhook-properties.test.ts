@@ -1,11 +1,23 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { signedHeadersFor, signingSchemeOf } from '../../../shared/sources';
+import {
+  ciSources,
+  isCiSource,
+  signedHeadersFor,
+  signingSchemeOf,
+  type CiSource,
+} from '../../../shared/sources';
+import { localCiOf } from '../../../infra/local/stand-ins/local-cis';
 import { startAwsFaultProxy, type AwsFaultProxy } from '../../../infra/local/stand-ins/aws-fault-proxy';
 import { deliveryFor, type BuildAction } from '../../../infra/local/stand-ins/builds';
 import { requiredTestEnv } from '../../support/env';
-import { startProvisioningSystem, testSecrets, type ProvisioningSystem } from '../../support/provisioning';
+import {
+  startProvisioningSystem,
+  testSecrets,
+  webhookSecretOf,
+  type ProvisioningSystem,
+} from '../../support/provisioning';
 
 /**
  * Property-based tests over the real webhook handler for each source: bodies, headers and signatures
@@ -14,12 +26,12 @@ import { startProvisioningSystem, testSecrets, type ProvisioningSystem } from '.
  * refusal names the problem. DynamoDB and SQS are reached through recording proxies, so "nothing
  * written" is what went over the wire during that one call.
  */
-type Source = 'generic' | 'jenkins' | 'github';
+type Source = CiSource;
 const writes =
   /^(PutItem|UpdateItem|DeleteItem|TransactWriteItems|BatchWriteItem|SendMessage|SendMessageBatch)$/;
 const signatureHeader = (source: Source): string => signingSchemeOf(source).signatureHeader;
 /** Each source takes a list of two secrets (a rotation in progress): either verifies. */
-const nextSecret = (source: Source): string => `${testSecrets[source]}-next`;
+const nextSecret = (source: Source): string => `${webhookSecretOf(source)}-next`;
 
 interface Attempt {
   readonly source: string;
@@ -51,32 +63,8 @@ const nasty = fc.oneof(
   },
 );
 
-/** The string fields of each source's deliveries that reach parsers (labels, why texts, names, URLs). */
-const stringFields: Record<Source, string[][]> = {
-  generic: [
-    ['job', 'id'],
-    ['job', 'labels', '0'],
-    ['job', 'url'],
-  ],
-  jenkins: [
-    ['job', 'labels', '0'],
-    ['job', 'url'],
-    ['queueCauses', '0', 'reasonForWaiting'],
-    ['ciUrl'],
-    ['data', 'why'],
-    ['data', 'queueCauses', '0', 'reasonForWaiting'],
-    ['build', 'fullUrl'],
-  ],
-  github: [
-    ['workflow_job', 'labels', '0'],
-    ['workflow_job', 'html_url'],
-    ['repository', 'name'],
-    ['repository', 'owner', 'login'],
-    ['repository', 'visibility'],
-    ['workflow_job', 'created_at'],
-    ['action'],
-  ],
-};
+/** The string fields of each source's deliveries that reach parsers (labels, why texts, names, URLs): its kit's. */
+const stringFields = (source: Source): (readonly string[])[] => [...localCiOf(source).stringFields];
 
 /** Sets `path` in a copy of `value` (creating what is missing), so a field gets a chosen value. */
 function setPath(value: unknown, path: readonly string[], replacement: unknown): unknown {
@@ -154,14 +142,8 @@ const jenkinsFixtures = [
   return { headers: { 'content-type': 'application/cloudevents+json' }, body: event };
 });
 
-/** Changes that leave a GitHub delivery well-formed but refused by the trust policy (docs/security.md). */
-const untrustedChanges: Array<[string[], unknown]> = [
-  [['repository', 'owner', 'login'], 'mallory'],
-  [['repository', 'name'], 'not-listed'],
-  [['repository'], { name: 'app', owner: { login: 'acme' }, private: false }],
-  [['repository', 'visibility'], 'public'],
-  [['workflow_job', 'created_at'], '2020-01-01T00:00:00Z'],
-];
+/** Changes that leave a delivery well-formed but refused by its CI's trust policy (docs/security.md): its kit's. */
+const untrustedChanges = (source: Source) => localCiOf(source).untrustedChanges;
 
 /** A valid delivery of `source` to start from: every action, and for Jenkins also CloudEvents. */
 function validDelivery(
@@ -200,19 +182,23 @@ function attemptFor(source: Source) {
           insert: fc.string({ maxLength: 8 }),
         }),
         fc.record({ kind: fc.constant('raw' as const), text: nasty }),
-        // Well-formed deliveries the operator did not allow (GitHub's trust policy; no-ops elsewhere).
-        {
-          weight: 2,
-          arbitrary: fc.record({
-            kind: fc.constant('untrusted' as const),
-            change: fc.constantFrom(...untrustedChanges.map((_, index) => index)),
-          }),
-        },
+        // Well-formed deliveries the operator did not allow (its CI's trust policy; none for some).
+        ...(untrustedChanges(source).length > 0
+          ? [
+              {
+                weight: 2,
+                arbitrary: fc.record({
+                  kind: fc.constant('untrusted' as const),
+                  change: fc.nat({ max: untrustedChanges(source).length - 1 }),
+                }),
+              },
+            ]
+          : []),
         {
           weight: 4,
           arbitrary: fc.record({
             kind: fc.constant('field' as const),
-            field: fc.constantFrom(...stringFields[source]),
+            field: fc.constantFrom(...stringFields(source)),
             value: nasty,
           }),
         },
@@ -267,17 +253,20 @@ function attemptFor(source: Source) {
       if (bodyMutation.kind === 'raw') body = bodyMutation.text;
       if (bodyMutation.kind === 'field')
         body = JSON.stringify(setPath(valid.body, bodyMutation.field, bodyMutation.value));
-      if (bodyMutation.kind === 'untrusted' && source === 'github') {
-        const [path, value] = untrustedChanges[bodyMutation.change]!;
+      const untrusted =
+        untrustedChanges(source)[bodyMutation.kind === 'untrusted' ? bodyMutation.change : -1];
+      if (untrusted) {
+        const [path, value] = untrusted;
         // As a queued job: visibility and age are judged only where an agent would be made.
-        body = JSON.stringify(setPath(setPath(valid.body, ['action'], 'queued'), path, value));
+        const queued = localCiOf(source).delivery(id, 'queued').body;
+        body = JSON.stringify(setPath(queued, [...path], value));
       }
       const headers = { ...valid.headers };
       if (headerMutation) {
         if (headerMutation.value === undefined) delete headers[headerMutation.name];
         else headers[headerMutation.name] = headerMutation.value;
       }
-      const secret: string = testSecrets[source];
+      const secret: string = webhookSecretOf(source);
       const now = Date.now();
       const sign = (text: string, key = secret, atMs = now) => signedHeadersFor(source, text, key, atMs);
       const header = signatureHeader(source);
@@ -313,12 +302,12 @@ describe('the webhook handler under random and mutated input', () => {
     dynamo = await startAwsFaultProxy(requiredTestEnv('dynamoDbEndpoint'));
     sqs = await startAwsFaultProxy(requiredTestEnv('sqsEndpoint'));
     const secrets = (source: Source) => ({
-      webhookSecret: [{ value: testSecrets[source] }, { value: nextSecret(source) }],
+      webhookSecret: [{ value: webhookSecretOf(source) }, { value: nextSecret(source) }],
     });
     system = await startProvisioningSystem({
       dynamoDbEndpoint: dynamo.endpoint,
       sqsEndpoint: sqs.endpoint,
-      sourceSettings: { github: secrets('github'), jenkins: secrets('jenkins'), generic: secrets('generic') },
+      sourceSettings: Object.fromEntries(ciSources.map((source) => [source, secrets(source)])),
     });
   });
   afterAll(async () => {
@@ -350,15 +339,12 @@ describe('the webhook handler under random and mutated input', () => {
     }
   }
 
-  it.each(['generic', 'jenkins', 'github'] as const)(
-    '%s: no 5xx, no write on refusal, every refusal named',
-    async (source) => {
-      await fc.assert(
-        fc.asyncProperty(attemptFor(source), (attempt) => check(attempt)),
-        { numRuns: 200, seed: 42 },
-      );
-    },
-  );
+  it.each([...ciSources])('%s: no 5xx, no write on refusal, every refusal named', async (source) => {
+    await fc.assert(
+      fc.asyncProperty(attemptFor(source), (attempt) => check(attempt)),
+      { numRuns: 200, seed: 42 },
+    );
+  });
 
   it('jenkins: a why text naming a label expression nested thousands deep is refused, not a crash', async () => {
     const { headers, body } = jenkinsFixtures[1]!;
@@ -374,7 +360,7 @@ describe('the webhook handler under random and mutated input', () => {
   it('any source name and any body: a 404 naming the known sources, and nothing written', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.string({ maxLength: 20 }).filter((name) => !['generic', 'jenkins', 'github'].includes(name)),
+        fc.string({ maxLength: 20 }).filter((name) => !isCiSource(name)),
         nasty,
         async (source, body) => check({ source, body, headers: { 'content-type': 'application/json' } }),
       ),

@@ -47,9 +47,20 @@ export const githubContractSamples: CiContractSamples = {
         apiUrl: github.url,
         auth: { token: { value: token } },
         repositories: ['acme/*'],
+        pollRepositories: ['acme/app'],
       },
       details: { source: 'github', owner: 'acme', repo: 'app' },
       agentNames: () => github.state.runners.map((runner) => runner.name),
+      queueJob() {
+        github.state.workflowRuns.push({
+          id: 9001,
+          owner: 'acme',
+          repo: 'app',
+          status: 'queued',
+          jobs: [{ id: 9002, status: 'queued', labels: ['self-hosted', 'linux'] }],
+        });
+        return { jobKey: '9002' };
+      },
       close: () => github.close(),
     };
   },

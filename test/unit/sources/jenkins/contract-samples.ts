@@ -35,9 +35,15 @@ export const jenkinsContractSamples: CiContractSamples = {
         url: jenkins.url,
         user: 'pitcrew',
         apiToken: { value: apiToken },
+        pollQueue: true,
       },
       details: { source: 'jenkins', controllerUrl: jenkins.url, queueItemId: 25, label: 'linux' },
       agentNames: () => [...jenkins.state.nodes.keys()],
+      queueJob() {
+        // What a queue item waiting for an agent says (test/unit/sources/jenkins/queue-why.test.ts).
+        jenkins.state.queue.push({ id: 77, why: 'Waiting for next available executor on ‘linux’' });
+        return { jobKey: `${jenkins.url}#77` };
+      },
       close: () => jenkins.close(),
     };
   },
