@@ -1,6 +1,8 @@
 import type { CiApiModule } from './module';
+import { buildkiteApiModule } from './buildkite/api-module';
 import { genericApiModule } from './generic/api-module';
 import { githubApiModule } from './github/api-module';
+import { gitlabApiModule } from './gitlab/api-module';
 import { jenkinsApiModule } from './jenkins/api-module';
 import type { ciModules } from './registry';
 
@@ -17,4 +19,6 @@ export const ciApiModules: {
   github: githubApiModule,
   jenkins: jenkinsApiModule,
   generic: genericApiModule,
+  buildkite: buildkiteApiModule,
+  gitlab: gitlabApiModule,
 };

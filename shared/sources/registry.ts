@@ -1,5 +1,7 @@
+import { buildkiteModule } from './buildkite/module';
 import { genericModule } from './generic/module';
 import { githubModule } from './github/module';
+import { gitlabModule } from './gitlab/module';
 import { jenkinsModule } from './jenkins/module';
 import type { CiModule } from './module';
 
@@ -8,7 +10,7 @@ import type { CiModule } from './module';
  * the order of `sources:` in config errors and of `ciSources`. Its API side is registered beside it in
  * api-registry.ts, which the compiler holds to this list.
  */
-export const ciModules = [githubModule, jenkinsModule, genericModule] as const;
+export const ciModules = [githubModule, jenkinsModule, genericModule, buildkiteModule, gitlabModule] as const;
 
 /** One of the registered modules, its own types forgotten: what code iterating over them sees. */
 export type AnyCiModule = CiModule<(typeof ciModules)[number]['name']>;

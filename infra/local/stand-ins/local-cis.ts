@@ -1,6 +1,8 @@
 import type { CiSource } from '../../../shared/sources';
+import { buildkiteLocalCi } from './local-ci/buildkite';
 import { genericLocalCi } from './local-ci/generic';
 import { githubLocalCi } from './local-ci/github';
+import { gitlabLocalCi } from './local-ci/gitlab';
 import { jenkinsLocalCi } from './local-ci/jenkins';
 import type { LocalCi } from './local-ci';
 
@@ -9,7 +11,13 @@ import type { LocalCi } from './local-ci';
  * one kit per registered module: test/unit/local/local-cis.test.ts holds this list to
  * shared/sources/registry.ts.
  */
-export const localCis: readonly LocalCi[] = [githubLocalCi, jenkinsLocalCi, genericLocalCi];
+export const localCis: readonly LocalCi[] = [
+  githubLocalCi,
+  jenkinsLocalCi,
+  genericLocalCi,
+  buildkiteLocalCi,
+  gitlabLocalCi,
+];
 
 /** The kit of a registered CI. */
 export function localCiOf(name: CiSource): LocalCi {

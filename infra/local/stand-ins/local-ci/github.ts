@@ -49,7 +49,7 @@ export const githubLocalCi: LocalCi<'github'> = {
     ['workflow_job', 'created_at'],
     ['action'],
   ],
-  // Its config allows acme/* and pitcrew/*, private repositories, jobs of the last 24 hours.
+  // Its config allows acme/app and pitcrew/*, private repositories, jobs of the last 24 hours.
   untrustedChanges: [
     [['repository', 'owner', 'login'], 'mallory'],
     [['repository', 'name'], 'not-listed'],
@@ -68,7 +68,7 @@ export const githubLocalCi: LocalCi<'github'> = {
         apiUrl: github.url,
         auth: { token: { value: token } },
         // The kit's deliveries come from acme/app; `npm run bench`'s from pitcrew/bench.
-        repositories: ['acme/*', 'pitcrew/*'],
+        repositories: ['acme/app', 'pitcrew/*'],
         ...extra,
       }),
       agentNames: () => github.state.runners.map((runner) => runner.name),

@@ -1,0 +1,25 @@
+export { createGitlabSource, gitlabSourceDefaults, runnerTokenEnvName } from './adapter';
+export type { GitlabSourceOptions } from './adapter';
+export { failureFor, rateLimitWaitSeconds, retryAfterSeconds } from './api';
+export { gitlabApiModule } from './api-module';
+export { gitlabModule, gitlabRunnerCommand } from './module';
+export type { GitlabSettings } from './module';
+export { pollRateLimitReserve } from './polling';
+export { isProjectPattern, projectMatches } from './project-path';
+export { servesTags } from './tags';
+export { gitlabRefusalReasons, judgeGitlabJob, parseGitlabTime, visibilityOf } from './trust';
+export type { GitlabJobOrigin, GitlabTrustPolicy } from './trust';
+export {
+  buildActionOf,
+  createGitlabWebhookReceiver,
+  gitlabEventHeader,
+  gitlabEventUuidHeader,
+  gitlabIdempotencyHeader,
+  gitlabJobEvent,
+  gitlabJobKey,
+  gitlabSigning,
+  gitlabTokenHeader,
+  jobHookEvent,
+  parseGitlabWebhook,
+} from './webhook';
+export type { GitlabJobFacts } from './webhook';

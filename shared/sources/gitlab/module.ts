@@ -1,0 +1,103 @@
+import * as z from '../../schema/zod';
+import { maxBacklog, positiveInt, secretRefSchema, webhookSecretsSchema } from '../config-parts';
+import { defineCiModule } from '../module';
+import { projectMatches, projectPathSchema, projectPatternSchema } from './project-path';
+import { gitlabRefusalReasons } from './trust';
+import { createGitlabWebhookReceiver, gitlabSigning } from './webhook';
+
+/** A runner tag (https://docs.gitlab.com/ci/yaml/#tags): no commas, which GitLab splits tag lists on. */
+const tagSchema = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(255),
+    z.regex(/^[^,\s][^,]*$/, 'must be a tag without commas or leading spaces'),
+  );
+
+const gitlabSchema = z
+  .strictObject({
+    webhookSecret: webhookSecretsSchema,
+    /** The instance URL: runners connect to it, the REST API is at <apiUrl>/api/v4. */
+    apiUrl: z._default(z.url(), 'https://gitlab.com'),
+    /** An access token with the create_runner, manage_runner and read_api scopes (docs/gitlab.md). */
+    apiToken: secretRefSchema,
+    /**
+     * The projects whose jobs may get a runner. Required: Pitcrew cannot know which projects a
+     * webhook covers (a group webhook covers every project of the group), so it never guesses.
+     */
+    projects: z
+      .array(projectPatternSchema)
+      .check(z.minLength(1, 'list at least one group/project, group/* or group/**')),
+    /** On a public project anyone's merge request pipeline can run on the runner (docs/security.md). */
+    allowPublicProjects: z._default(z.boolean(), false),
+    /**
+     * The job tags this source serves. GitLab's Job Hook does not carry a job's tags, so every job of
+     * an allowed project is taken as asking for these (they pick the template); the adapter reads
+     * the job's real tags before making a runner, and refuses a job whose tags are not all here.
+     */
+    tags: z.array(tagSchema).check(z.minLength(1, 'list at least one tag'), z.maxLength(50)),
+    /**
+     * A pending job created longer ago than this is a replay or long stale: refused. GitLab's token
+     * proves no time. At most 7 days, well inside the 14 days an ended request is kept.
+     */
+    maxJobAgeHours: z._default(positiveInt.check(z.maximum(168)), 24),
+    maxBacklog,
+    /** The reaper polls these projects (full paths) for pending jobs whose webhook was lost. */
+    pollProjects: z._default(z.array(projectPathSchema).check(z.maxLength(100)), []),
+  })
+  .check(
+    z.superRefine((gitlab, ctx) => {
+      gitlab.pollProjects.forEach((entry, index) => {
+        if (!gitlab.projects.some((pattern) => projectMatches(pattern, entry)))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['pollProjects', index],
+            message: `'${entry}' is not among sources.gitlab.projects`,
+          });
+      });
+    }),
+  );
+export type GitlabSettings = z.output<typeof gitlabSchema>;
+
+/**
+ * What `gitlab-runner run-single` needs beyond its variables (commands/single.go of
+ * https://gitlab.com/gitlab-org/gitlab-runner): `--max-builds 1` makes it exit after one job, and
+ * `--wait-timeout` after ten minutes without one (another runner took the job). These two are flags
+ * only; the URL, token, executor and name come from the environment (adapter.ts).
+ */
+export const gitlabRunnerCommand = [
+  'gitlab-runner',
+  'run-single',
+  '--max-builds',
+  '1',
+  '--wait-timeout',
+  '600',
+] as const;
+
+/** GitLab CI: one project runner per pending job (docs/gitlab.md). */
+export const gitlabModule = defineCiModule({
+  name: 'gitlab',
+  configSchema: gitlabSchema,
+  urlSettings: ['apiUrl'],
+  apiSecretEntries: (gitlab) => [{ where: 'sources.gitlab.apiToken', ref: gitlab.apiToken }],
+  detailsSchema: z.object({
+    source: z.literal('gitlab'),
+    projectId: z.number(),
+    projectPath: z.string(),
+    jobId: z.number(),
+  }),
+  // https://hub.docker.com/r/gitlab/gitlab-runner; pin a version in the template for production.
+  podDefaults: { image: 'gitlab/gitlab-runner:latest', command: gitlabRunnerCommand },
+  // A runner made for one job runs it and exits (--max-builds 1); it is removed when its job ends.
+  agentsOutliveBuilds: false,
+  refusalReasons: gitlabRefusalReasons,
+  signing: gitlabSigning,
+  createReceiver: (gitlab, _secrets, now) =>
+    createGitlabWebhookReceiver({
+      projects: gitlab.projects,
+      allowPublicProjects: gitlab.allowPublicProjects,
+      maxJobAgeHours: gitlab.maxJobAgeHours,
+      tags: gitlab.tags,
+      now,
+    }),
+});

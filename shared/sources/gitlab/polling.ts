@@ -1,0 +1,148 @@
+import * as z from '../../schema/zod';
+import { CiUnavailableError } from '../errors';
+import type { BuildEvent } from '../types';
+import {
+  failureFor,
+  type FailureHints,
+  type GitlabFetch,
+  type GitlabResponse,
+  projectRef,
+  unexpectedBody,
+} from './api';
+import { projectMatches, projectPathSchema } from './project-path';
+import { servesTags } from './tags';
+import { gitlabJobEvent, gitlabJobKey } from './webhook';
+
+export interface PollApi {
+  readonly fetch: GitlabFetch;
+  readonly now: () => number;
+}
+
+export interface PollSettings {
+  /** Full project paths (sources.gitlab.pollProjects). */
+  readonly projects: readonly string[];
+  /** The allow-list, checked again on GitLab's own spelling of each path. */
+  readonly allowedProjects: readonly string[];
+  readonly allowPublicProjects: boolean;
+  /** sources.gitlab.tags: a pending job is reported only when all its tags are among them. */
+  readonly tags: readonly string[];
+}
+
+/**
+ * Polling stops while fewer requests than this are left in the rate-limit window: the same token
+ * creates the runners, and a job that is provisioning matters more than finding a lost one.
+ */
+export const pollRateLimitReserve = 50;
+
+// GitLab's largest page (https://docs.gitlab.com/api/rest/#pagination: per_page at most 100).
+const jobsPerPage = 100;
+// A bound on a loop driven by GitLab's answers: at most this many pending jobs per project and poll.
+const maxJobPages = 5;
+
+/** https://docs.gitlab.com/api/projects/#get-a-single-project */
+const projectSchema = z.object({
+  id: z.int().check(z.positive()),
+  path_with_namespace: projectPathSchema,
+  visibility: z.optional(z.string()),
+  web_url: z.optional(z.nullable(z.string())),
+});
+type Project = z.infer<typeof projectSchema>;
+
+/** https://docs.gitlab.com/api/jobs/#list-project-jobs; each job is parsed alone, a bad one skipped. */
+const pendingJobSchema = z.object({
+  id: z.int().check(z.positive()),
+  status: z.literal('pending'),
+  tag_list: z.array(z.string().check(z.minLength(1), z.maxLength(255))).check(z.maxLength(100)),
+  web_url: z.optional(z.nullable(z.url())),
+});
+type PendingJob = z.infer<typeof pendingJobSchema>;
+
+const hintsFor = (project: string): FailureHints => ({
+  forbidden: 'the access token needs the read_api scope (or api) and access to the project and its jobs',
+  notFound: `${project} does not exist or the access token cannot see it: check pollProjects`,
+});
+
+/**
+ * GitLab sends `RateLimit-Remaining` with answers of rate-limited paths
+ * (https://docs.gitlab.com/administration/settings/user_and_ip_rate_limits/, "Response headers").
+ */
+function checkReserve(response: GitlabResponse, purpose: string, nowMs: number): void {
+  const remaining = response.headers.get('ratelimit-remaining');
+  if (remaining === null || !/^\d+$/.test(remaining) || Number(remaining) >= pollRateLimitReserve) return;
+  const reset = response.headers.get('ratelimit-reset');
+  const waitSeconds =
+    reset !== null && /^\d{1,11}$/.test(reset) ? Math.max(1, Number(reset) - Math.floor(nowMs / 1000)) : 60;
+  throw new CiUnavailableError(
+    `stopped polling GitLab after the request to ${purpose}: ${remaining} requests are left in the rate-limit window, kept for provisioning; retry in ${waitSeconds} s`,
+    waitSeconds,
+  );
+}
+
+async function get(api: PollApi, path: string, purpose: string, project: string): Promise<GitlabResponse> {
+  const response = await api.fetch({ method: 'GET', path, purpose });
+  if (response.status !== 200) throw failureFor(response, purpose, api.now(), hintsFor(project));
+  checkReserve(response, purpose, api.now());
+  return response;
+}
+
+async function readProject(api: PollApi, path: string): Promise<Project> {
+  const purpose = `read project ${path}`;
+  const response = await get(api, `/projects/${projectRef(path)}`, purpose, path);
+  const parsed = projectSchema.safeParse(response.body);
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
+  return parsed.data;
+}
+
+/** The project's pending jobs, page by page (`scope[]=pending`, newest first). */
+async function listPendingJobs(api: PollApi, project: Project): Promise<PendingJob[]> {
+  const purpose = `list the pending jobs of ${project.path_with_namespace}`;
+  const jobs: PendingJob[] = [];
+  for (let page = 1; page <= maxJobPages; page += 1) {
+    const path = `/projects/${project.id}/jobs?scope[]=pending&per_page=${jobsPerPage}&page=${page}`;
+    const response = await get(api, path, purpose, project.path_with_namespace);
+    const parsed = z.array(z.unknown()).safeParse(response.body);
+    if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
+    jobs.push(...parsed.data.flatMap(asPendingJob));
+    if (parsed.data.length < jobsPerPage) break;
+  }
+  return jobs;
+}
+
+function asPendingJob(job: unknown): PendingJob[] {
+  const parsed = pendingJobSchema.safeParse(job);
+  return parsed.success ? [parsed.data] : [];
+}
+
+/** `visibility` of the projects API: only `private` and `internal` count as not public. */
+const mayServe = (project: Project, settings: PollSettings): boolean =>
+  settings.allowedProjects.some((pattern) => projectMatches(pattern, project.path_with_namespace)) &&
+  (settings.allowPublicProjects || project.visibility === 'private' || project.visibility === 'internal');
+
+async function queuedBuildsOf(api: PollApi, path: string, settings: PollSettings): Promise<BuildEvent[]> {
+  const project = await readProject(api, path);
+  if (!mayServe(project, settings)) return [];
+  const jobs = await listPendingJobs(api, project);
+  return jobs
+    .filter((job) => servesTags(settings.tags, job.tag_list))
+    .map((job) =>
+      gitlabJobEvent('queued', `poll:${gitlabJobKey(project.id, job.id)}`, {
+        projectId: project.id,
+        // GitLab's spelling, as the webhook's project object gives it, not the configured entry's.
+        projectPath: project.path_with_namespace,
+        jobId: job.id,
+        tags: settings.tags,
+        url: job.web_url ?? undefined,
+      }),
+    );
+}
+
+/**
+ * The pending jobs of every polled project that this source serves, as `queued` BuildEvents. Requests
+ * go one after another; the first failure, a rate limit included, ends the poll and is thrown, so no
+ * further request is made.
+ */
+export async function listQueuedBuilds(api: PollApi, settings: PollSettings): Promise<BuildEvent[]> {
+  const events: BuildEvent[] = [];
+  for (const path of settings.projects) events.push(...(await queuedBuildsOf(api, path, settings)));
+  return events;
+}

@@ -1,0 +1,66 @@
+import * as z from '../../schema/zod';
+
+/**
+ * GitLab project paths (`group/subgroup/project`) and the allow-list patterns that name them.
+ *
+ * A group or project slug contains only letters, digits, `_`, `.` and `-`, and starts with a letter or
+ * digit (https://docs.gitlab.com/user/reserved_names/#rules-for-usernames-project-and-group-names-and-slugs);
+ * a leading `_` is accepted too, for paths made before that rule. Paths end up in REST paths (URL
+ * encoded), so anything else is refused where it enters rather than escaped later.
+ */
+const segment = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;
+// A bound on the depth of subgroups, well beyond what anyone nests.
+const maxSegments = 21;
+
+const isProjectPath = (path: string): boolean => {
+  const parts = path.split('/');
+  return parts.length >= 2 && parts.length <= maxSegments && parts.every((part) => segment.test(part));
+};
+
+/** A full project path, as `project.path_with_namespace` gives it. */
+export const projectPathSchema = z
+  .string()
+  .check(
+    z.maxLength(2048),
+    z.refine(isProjectPath, 'must be a GitLab project path, group/project (letters, digits, _ . -)'),
+  );
+
+/**
+ * `group/project`, `group/*` (the projects directly in a group) or `group/**` (every project in a group
+ * and its subgroups, at any depth). The group part may itself be a subgroup path.
+ */
+export function isProjectPattern(pattern: string): boolean {
+  const parts = pattern.split('/');
+  const last = parts.at(-1);
+  if (last === '*' || last === '**') {
+    const group = parts.slice(0, -1);
+    return group.length >= 1 && group.length < maxSegments && group.every((part) => segment.test(part));
+  }
+  return isProjectPath(pattern);
+}
+
+export const projectPatternSchema = z
+  .string()
+  .check(
+    z.maxLength(2048),
+    z.refine(isProjectPattern, 'must be group/project, group/* or group/** (letters, digits, _ . -)'),
+  );
+
+/**
+ * Whether `path` is allowed by `pattern`. GitLab's paths are matched without regard to case, as
+ * GitLab itself resolves them (a project at `Acme/App` is reachable as `acme/app`).
+ */
+export function projectMatches(pattern: string, path: string): boolean {
+  const wanted = pattern.toLowerCase().split('/');
+  const parts = path.toLowerCase().split('/');
+  const last = wanted.at(-1);
+  if (last === '**') {
+    const group = wanted.slice(0, -1);
+    return parts.length > group.length && group.every((part, index) => parts[index] === part);
+  }
+  if (last === '*') {
+    const group = wanted.slice(0, -1);
+    return parts.length === group.length + 1 && group.every((part, index) => parts[index] === part);
+  }
+  return wanted.length === parts.length && wanted.every((part, index) => parts[index] === part);
+}

@@ -1,0 +1,142 @@
+import * as z from '../../schema/zod';
+import { failureFor, type FailureHints, type GitlabFetch, projectRef, unexpectedBody } from './api';
+
+/** What the runner and job calls need besides their arguments. */
+export interface RunnerApi {
+  readonly fetch: GitlabFetch;
+  readonly now: () => number;
+}
+
+/** The project a job runs in, as a request's details name it. */
+export interface ProjectRef {
+  readonly projectId: number;
+  readonly projectPath: string;
+}
+
+const runnerHints = (project: ProjectRef): FailureHints => ({
+  forbidden:
+    'the access token needs the create_runner and manage_runner scopes, and its user the Owner role on the project (or a project access token with the Owner role)',
+  notFound: `project ${project.projectPath} does not exist or the access token cannot see it`,
+});
+
+const jobHints = (project: ProjectRef): FailureHints => ({
+  forbidden: 'the access token needs the read_api scope (or api) and access to the project and its jobs',
+  notFound: `project ${project.projectPath} or the job does not exist, or the access token cannot see it`,
+});
+
+/** The job fields Pitcrew reads (https://docs.gitlab.com/api/jobs/#get-a-single-job). */
+const jobSchema = z.object({
+  id: z.int().check(z.positive()),
+  status: z.string(),
+  tag_list: z.array(z.string().check(z.minLength(1), z.maxLength(255))).check(z.maxLength(100)),
+});
+export type GitlabJob = z.infer<typeof jobSchema>;
+
+/** One job of the project; undefined when GitLab has no such job (404). */
+export async function getJob(
+  api: RunnerApi,
+  project: ProjectRef,
+  jobId: number,
+): Promise<GitlabJob | undefined> {
+  const purpose = `read job ${jobId} of ${project.projectPath}`;
+  const response = await api.fetch({
+    method: 'GET',
+    path: `/projects/${projectRef(project.projectId)}/jobs/${jobId}`,
+    purpose,
+  });
+  if (response.status === 404) return undefined;
+  if (response.status !== 200) throw failureFor(response, purpose, api.now(), jobHints(project));
+  const parsed = jobSchema.safeParse(response.body);
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
+  return parsed.data;
+}
+
+export interface RunnerRequest {
+  /** The runner's description: the agent's (and pod's) name, so people can match them. */
+  readonly description: string;
+  readonly tags: readonly string[];
+  readonly maintenanceNote: string;
+}
+
+const createdRunnerSchema = z.object({
+  id: z.int().check(z.positive()),
+  token: z.string().check(z.minLength(1)),
+});
+
+/**
+ * Creates a project runner and its authentication token, the runner-creation workflow of
+ * https://docs.gitlab.com/api/users/#create-a-runner-linked-to-a-user (`POST /user/runners`, 201 with
+ * `id` and `token`): tagged exactly as the job, never running untagged jobs, locked to the project.
+ */
+export async function createRunner(
+  api: RunnerApi,
+  project: ProjectRef,
+  runner: RunnerRequest,
+): Promise<{ readonly runnerId: number; readonly token: string }> {
+  const purpose = `create a runner for ${project.projectPath}`;
+  const response = await api.fetch({
+    method: 'POST',
+    path: '/user/runners',
+    body: {
+      runner_type: 'project_type',
+      project_id: project.projectId,
+      description: runner.description,
+      tag_list: runner.tags,
+      run_untagged: false,
+      locked: true,
+      maintenance_note: runner.maintenanceNote,
+    },
+    purpose,
+  });
+  if (response.status !== 201) throw failureFor(response, purpose, api.now(), runnerHints(project));
+  const parsed = createdRunnerSchema.safeParse(response.body);
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
+  return { runnerId: parsed.data.id, token: parsed.data.token };
+}
+
+/**
+ * https://docs.gitlab.com/api/runners/#delete-a-runner: 204 when deleted; 404 means it is already gone,
+ * which is what deregistering wants.
+ */
+export async function deleteRunner(api: RunnerApi, project: ProjectRef, runnerId: number): Promise<void> {
+  const purpose = `delete runner ${runnerId} of ${project.projectPath}`;
+  const response = await api.fetch({ method: 'DELETE', path: `/runners/${runnerId}`, purpose });
+  if (response.status === 204 || response.status === 404) return;
+  throw failureFor(response, purpose, api.now(), runnerHints(project));
+}
+
+const runnerListSchema = z.array(
+  z.object({ id: z.int().check(z.positive()), description: z.nullable(z.string()) }),
+);
+const runnersPerPage = 100;
+// A bound on a loop driven by GitLab's answers.
+const maxRunnerPages = 5;
+
+/**
+ * The project runners whose description is `description`
+ * (https://docs.gitlab.com/api/runners/#list-projects-runners), for an agent whose runner id was never
+ * recorded. The list has no description filter, so it is read page by page.
+ */
+export async function findRunnersByDescription(
+  api: RunnerApi,
+  project: ProjectRef,
+  description: string,
+): Promise<number[]> {
+  const purpose = `list the runners of ${project.projectPath}`;
+  const found: number[] = [];
+  for (let page = 1; page <= maxRunnerPages; page += 1) {
+    const response = await api.fetch({
+      method: 'GET',
+      path: `/projects/${projectRef(project.projectId)}/runners?type=project_type&per_page=${runnersPerPage}&page=${page}`,
+      purpose,
+    });
+    if (response.status !== 200) throw failureFor(response, purpose, api.now(), runnerHints(project));
+    const parsed = runnerListSchema.safeParse(response.body);
+    if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
+    found.push(
+      ...parsed.data.filter((runner) => runner.description === description).map((runner) => runner.id),
+    );
+    if (parsed.data.length < runnersPerPage) break;
+  }
+  return found;
+}

@@ -1,0 +1,200 @@
+import * as z from '../../schema/zod';
+import { invalidFromZod, parseJsonBody } from '../parse-json';
+import { type SigningScheme, tokenSigning } from '../signature';
+import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
+import { projectPathSchema } from './project-path';
+import { type GitlabJobOrigin, type GitlabTrustPolicy, judgeGitlabJob } from './trust';
+
+/**
+ * The delivery headers GitLab documents (https://docs.gitlab.com/user/project/integrations/webhooks/#delivery-headers):
+ * the event name, the secret token as entered on the webhook, a UUID per event and, on newer
+ * versions, an `Idempotency-Key` that stays the same when GitLab retries a delivery
+ * (https://gitlab.com/gitlab-org/gitlab/-/merge_requests/160952). None of them is signed.
+ */
+export const gitlabEventHeader = 'x-gitlab-event';
+export const gitlabTokenHeader = 'x-gitlab-token';
+export const gitlabEventUuidHeader = 'x-gitlab-event-uuid';
+export const gitlabIdempotencyHeader = 'idempotency-key';
+
+/**
+ * GitLab signs nothing: a webhook sends its secret token as is in X-Gitlab-Token
+ * (https://docs.gitlab.com/user/project/integrations/webhooks/, "Secret token"),
+ * compared in constant time. It proves no time, so the receiver refuses stale jobs by their own date.
+ */
+export const gitlabSigning: SigningScheme = tokenSigning(gitlabTokenHeader);
+
+/** `X-Gitlab-Event` of job events (https://docs.gitlab.com/user/project/integrations/webhook_events/#job-events). */
+export const jobHookEvent = 'Job Hook';
+
+const deliveryIdSchema = z.string().check(z.minLength(1), z.maxLength(200));
+const jobIdSchema = z.int().check(z.positive(), z.maximum(Number.MAX_SAFE_INTEGER));
+
+/**
+ * The parts of a Job Hook Pitcrew uses; GitLab sends many more, which zod strips
+ * (https://docs.gitlab.com/user/project/integrations/webhook_events/#job-events). The payload does
+ * not carry the job's own tags (`runner.tags` are the tags of the runner that took the job, absent
+ * while it is pending), which is why the module's `tags` setting stands in for them (module.ts).
+ */
+const jobHookSchema = z.object({
+  build_id: jobIdSchema,
+  build_name: z.optional(z.nullable(z.string().check(z.maxLength(1024)))),
+  build_created_at: z.optional(z.nullable(z.string().check(z.maxLength(64)))),
+  build_created_at_iso: z.optional(z.nullable(z.string().check(z.maxLength(64)))),
+  project: z.object({
+    id: jobIdSchema,
+    path_with_namespace: projectPathSchema,
+    web_url: z.optional(z.nullable(z.url().check(z.maxLength(2048)))),
+    // Read by the trust policy (trust.ts); optional here so a payload without it is refused there,
+    // by name, rather than here as malformed.
+    visibility_level: z.optional(z.nullable(z.int())),
+  }),
+  repository: z.optional(z.nullable(z.object({ visibility_level: z.optional(z.nullable(z.int())) }))),
+});
+
+const kindSchema = z.object({
+  object_kind: z.literal('build'),
+  build_status: z.string().check(z.maxLength(64)),
+});
+
+/**
+ * The statuses are those of the jobs API (https://docs.gitlab.com/api/jobs/#list-project-jobs).
+ * `created` is not mapped: GitLab sends it for every job when its pipeline starts
+ * (https://gitlab.com/gitlab-org/gitlab/-/issues/28381), and a job stays so until the jobs before it
+ * have run, possibly for hours; a runner can take it only once it is `pending`. `manual`,
+ * `scheduled`, `waiting_for_resource`, `preparing` (a runner has it already), `skipped` and any
+ * status GitLab adds later need no runner either.
+ */
+const buildActions: Readonly<Record<string, BuildAction>> = {
+  pending: 'queued',
+  running: 'started',
+  success: 'completed',
+  failed: 'completed',
+  canceled: 'cancelled',
+};
+
+/** The build action of a job status, or undefined when it needs nothing of Pitcrew. */
+export const buildActionOf = (status: string): BuildAction | undefined =>
+  Object.hasOwn(buildActions, status) ? buildActions[status] : undefined;
+
+export interface GitlabReceiverSettings extends GitlabTrustPolicy {
+  /** The tags every job of this source is taken to ask for (sources.gitlab.tags). */
+  readonly tags: readonly string[];
+}
+
+/**
+ * GitLab's webhook side: verified Job Hooks are parsed, then judged by the operator's trust policy.
+ * Built from settings alone (no API token).
+ */
+export function createGitlabWebhookReceiver(settings: GitlabReceiverSettings): WebhookReceiver {
+  return {
+    name: 'gitlab',
+    signing: gitlabSigning,
+    parseWebhook(input) {
+      const read = parseDelivery(input, settings.tags);
+      if (read.kind !== 'job') return read;
+      return judgeGitlabJob(read.origin, settings) ?? read.parsed;
+    },
+  };
+}
+
+/** The delivery's id for deduplication: the Idempotency-Key when GitLab sends one, else the event UUID. */
+function deliveryIdOf(headers: WebhookInput['headers']): string | undefined {
+  for (const header of [gitlabIdempotencyHeader, gitlabEventUuidHeader]) {
+    const parsed = deliveryIdSchema.safeParse(headers[header]);
+    if (parsed.success) return parsed.data;
+  }
+  return undefined;
+}
+
+type DeliveryParse = ParsedWebhook | { kind: 'job'; parsed: ParsedWebhook; origin: GitlabJobOrigin };
+
+function parseDelivery(input: WebhookInput, tags: readonly string[]): DeliveryParse {
+  const event = input.headers[gitlabEventHeader];
+  if (event === undefined || event === '')
+    return {
+      kind: 'invalid',
+      field: `header ${gitlabEventHeader}`,
+      problem: 'is required (the GitLab event name)',
+    };
+  // A webhook may be subscribed to more events than jobs; none of them needs a runner.
+  if (event !== jobHookEvent)
+    return { kind: 'ignored', reason: `event ${event.slice(0, 100)} is not ${jobHookEvent}` };
+
+  const deliveryId = deliveryIdOf(input.headers);
+  if (deliveryId === undefined)
+    return {
+      kind: 'invalid',
+      field: `header ${gitlabEventUuidHeader}`,
+      problem: 'is required (a unique id per event)',
+    };
+  const json = parseJsonBody(input.rawBody);
+  if (!json.ok) return json.invalid;
+
+  // The status is read first so that a status GitLab adds later is ignored, not refused.
+  const kind = kindSchema.safeParse(json.value);
+  if (!kind.success) return invalidFromZod(kind.error);
+  const action = buildActionOf(kind.data.build_status);
+  if (action === undefined)
+    return { kind: 'ignored', reason: `job status ${kind.data.build_status} needs no runner` };
+
+  const body = jobHookSchema.safeParse(json.value);
+  if (!body.success) return invalidFromZod(body.error);
+  const job = body.data;
+  const origin: GitlabJobOrigin = {
+    action,
+    projectPath: job.project.path_with_namespace,
+    visibilityLevel: job.project.visibility_level ?? job.repository?.visibility_level ?? undefined,
+    createdAt: job.build_created_at_iso ?? job.build_created_at ?? undefined,
+  };
+  const facts: GitlabJobFacts = {
+    projectId: job.project.id,
+    projectPath: job.project.path_with_namespace,
+    jobId: job.build_id,
+    tags,
+    url: job.project.web_url
+      ? `${job.project.web_url.replace(/\/+$/, '')}/-/jobs/${job.build_id}`
+      : undefined,
+  };
+  return { kind: 'job', parsed: { kind: 'event', event: gitlabJobEvent(action, deliveryId, facts) }, origin };
+}
+
+/** What a `BuildEvent` for one GitLab job is made of, whether a webhook or the REST API told of it. */
+export interface GitlabJobFacts {
+  readonly projectId: number;
+  readonly projectPath: string;
+  readonly jobId: number;
+  /** The labels the event carries: the configured tags (the webhook names none of its own). */
+  readonly tags: readonly string[];
+  readonly url?: string;
+}
+
+/** The job's key: job ids are unique per instance, the project id makes the key readable. */
+export const gitlabJobKey = (projectId: number, jobId: number): string => `${projectId}:${jobId}`;
+
+/**
+ * The one place a GitLab job becomes a `BuildEvent`: the webhook parser and the poller (polling.ts)
+ * both call it, so a polled job and its lost webhook give the same event and the same jobKey.
+ */
+export function gitlabJobEvent(action: BuildAction, deliveryId: string, facts: GitlabJobFacts): BuildEvent {
+  return {
+    source: 'gitlab',
+    jobKey: gitlabJobKey(facts.projectId, facts.jobId),
+    action,
+    labels: [...facts.tags],
+    deliveryId,
+    // Absent keys are left out, not set to undefined: the details are stored on the request record.
+    ...(facts.url === undefined ? {} : { url: facts.url }),
+    details: {
+      source: 'gitlab',
+      projectId: facts.projectId,
+      projectPath: facts.projectPath,
+      jobId: facts.jobId,
+    },
+  };
+}
+
+/** Parses a verified GitLab delivery without judging its origin; never throws. */
+export function parseGitlabWebhook(input: WebhookInput, tags: readonly string[]): ParsedWebhook {
+  const read = parseDelivery(input, tags);
+  return read.kind === 'job' ? read.parsed : read;
+}

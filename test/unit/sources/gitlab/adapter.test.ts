@@ -1,0 +1,210 @@
+import { CiRejectedError, CiUnavailableError } from '../../../../shared/sources/errors';
+import {
+  createGitlabSource,
+  type GitlabSourceOptions,
+  runnerTokenEnvName,
+} from '../../../../shared/sources/gitlab';
+import type { AgentRequest } from '../../../../shared/sources/types';
+import { type FakeGitlab, startFakeGitlab } from '../../../../infra/local/stand-ins/gitlab-api';
+
+const token = 'glpat-PitcrewTestToken0123456789';
+
+const request: AgentRequest = {
+  requestId: 'req-0001',
+  agentName: 'pitcrew-linux-0001',
+  labels: ['linux', 'docker'],
+  details: { source: 'gitlab', projectId: 42, projectPath: 'acme/app', jobId: 7 },
+};
+
+describe('GitLab adapter, against the stand-in', () => {
+  let gitlab: FakeGitlab;
+  const source = (options: Partial<GitlabSourceOptions> = {}) =>
+    createGitlabSource({ apiUrl: gitlab.url, token, tags: ['linux', 'docker'], ...options });
+  const calls = () => gitlab.state.requests.map((r) => `${r.method} ${r.path}`);
+  const job = (status: string, tagList: readonly string[]) =>
+    gitlab.state.jobs.push({ id: 7, projectId: 42, status, tagList });
+
+  beforeEach(async () => {
+    gitlab = await startFakeGitlab({ tokens: [token], projects: [{ id: 42, path: 'acme/app' }] });
+  });
+  afterEach(() => gitlab.close());
+
+  describe('createAgentCredentials', () => {
+    it("reads the job's tags, makes a project runner with exactly them, and hands its token to the Secret only", async () => {
+      job('pending', ['linux']);
+      const credentials = await source().createAgentCredentials(request);
+
+      const [runner] = gitlab.state.runners;
+      expect(runner).toMatchObject({
+        projectId: 42,
+        description: 'pitcrew-linux-0001',
+        tagList: ['linux'],
+        runUntagged: false,
+        locked: true,
+      });
+      expect(credentials).toEqual({
+        secretEnv: { [runnerTokenEnvName]: runner?.token },
+        env: {
+          CI_SERVER_URL: gitlab.url,
+          RUNNER_NAME: 'pitcrew-linux-0001',
+          RUNNER_EXECUTOR: 'shell',
+          RUNNER_BUILDS_DIR: '/tmp/builds',
+        },
+        externalId: String(runner?.id),
+      });
+      expect(runner?.token).toMatch(/^glrt-/);
+      expect(JSON.stringify(credentials.env)).not.toContain(runner?.token);
+      expect(calls()).toEqual(['GET /projects/42/jobs/7', 'POST /user/runners']);
+      expect(gitlab.state.requests.every((r) => r.headers['user-agent'] === 'pitcrew')).toBe(true);
+    });
+
+    it('sends the token only in PRIVATE-TOKEN (the stand-in records no credential)', async () => {
+      job('pending', ['linux']);
+      await source().createAgentCredentials(request);
+      expect(JSON.stringify(gitlab.state.requests)).not.toContain(token);
+    });
+
+    it.each<[string, string, readonly string[], RegExp]>([
+      ['a job no longer pending', 'running', ['linux'], /is running, no longer pending/],
+      ['an untagged job', 'pending', [], /has no tags/],
+      [
+        'a job asking for a tag not served',
+        'pending',
+        ['linux', 'windows'],
+        /not all among sources.gitlab.tags/,
+      ],
+    ])('refuses for good %s, and makes no runner', async (_what, status, tags, message) => {
+      job(status, tags);
+      const failure = source().createAgentCredentials(request);
+      await expect(failure).rejects.toBeInstanceOf(CiRejectedError);
+      await expect(failure).rejects.toThrow(message);
+      expect(gitlab.state.runners).toEqual([]);
+    });
+
+    it('refuses for good a job GitLab does not have', async () => {
+      await expect(source().createAgentCredentials(request)).rejects.toThrow(
+        /GitLab has no job 7 of acme\/app/,
+      );
+    });
+
+    it('refuses details of another CI', async () => {
+      await expect(
+        source().createAgentCredentials({ ...request, details: { source: 'github', owner: 'a', repo: 'b' } }),
+      ).rejects.toBeInstanceOf(CiRejectedError);
+    });
+  });
+
+  describe('deregisterAgent', () => {
+    it('deletes the runner by its id (204)', async () => {
+      job('pending', ['linux']);
+      const adapter = source();
+      const { externalId } = await adapter.createAgentCredentials(request);
+      await adapter.deregisterAgent({ ...request, externalId });
+      expect(gitlab.state.runners).toEqual([]);
+      expect(calls().at(-1)).toBe(`DELETE /runners/${externalId}`);
+    });
+
+    it('succeeds when the runner is already gone (404)', async () => {
+      await expect(source().deregisterAgent({ ...request, externalId: '9999' })).resolves.toBeUndefined();
+      expect(calls()).toEqual(['DELETE /runners/9999']);
+    });
+
+    it('finds the runners by description when no id was recorded', async () => {
+      job('pending', ['linux']);
+      const adapter = source();
+      await adapter.createAgentCredentials(request);
+      await adapter.createAgentCredentials({ ...request, agentName: 'pitcrew-linux-0002' });
+      await adapter.deregisterAgent(request);
+      expect(gitlab.state.runners.map((r) => r.description)).toEqual(['pitcrew-linux-0002']);
+    });
+
+    it('refuses an externalId that is not a runner id', async () => {
+      await expect(source().deregisterAgent({ ...request, externalId: '../x' })).rejects.toBeInstanceOf(
+        CiRejectedError,
+      );
+    });
+  });
+
+  describe('failures', () => {
+    it('a bad token is refused for good (401), without quoting it', async () => {
+      const failure = createGitlabSource({
+        apiUrl: gitlab.url,
+        token: 'glpat-wrong',
+        tags: ['linux'],
+      }).createAgentCredentials(request);
+      await expect(failure).rejects.toBeInstanceOf(CiRejectedError);
+      await expect(failure).rejects.toThrow(/\(401\): the access token was not accepted/);
+      await expect(failure).rejects.not.toThrow(/glpat-wrong/);
+    });
+
+    it('a missing scope is refused for good (403), naming the scopes', async () => {
+      job('pending', ['linux']);
+      gitlab.failNext(1, {
+        status: 403,
+        method: 'POST',
+        body: { error: 'insufficient_scope', error_description: 'The request requires higher privileges.' },
+      });
+      const failure = source().createAgentCredentials(request);
+      await expect(failure).rejects.toMatchObject({ retryable: false, status: 403 });
+      await expect(failure).rejects.toThrow(
+        /create_runner and manage_runner scopes.*GitLab said: insufficient_scope/,
+      );
+    });
+
+    it('a 429 is retryable after Retry-After', async () => {
+      gitlab.failNext(1, { status: 429, headers: { 'retry-after': '17' } });
+      const failure = source().createAgentCredentials(request);
+      await expect(failure).rejects.toBeInstanceOf(CiUnavailableError);
+      await expect(failure).rejects.toMatchObject({ retryable: true, retryAfterSeconds: 17 });
+    });
+
+    it('a 429 without Retry-After waits until RateLimit-Reset, or a minute', async () => {
+      const reset = Math.floor(Date.now() / 1000) + 30;
+      gitlab.failNext(1, { status: 429, headers: { 'ratelimit-reset': String(reset) } });
+      const first = await source()
+        .deregisterAgent({ ...request, externalId: '1' })
+        .catch((e: unknown) => e);
+      expect((first as CiUnavailableError).retryAfterSeconds).toBeGreaterThanOrEqual(29);
+      expect((first as CiUnavailableError).retryAfterSeconds).toBeLessThanOrEqual(31);
+
+      gitlab.failNext(1, { status: 429 });
+      const second = await source()
+        .deregisterAgent({ ...request, externalId: '1' })
+        .catch((e: unknown) => e);
+      expect(second).toMatchObject({ retryable: true, retryAfterSeconds: 60 });
+    });
+
+    it.each([500, 502, 503, 408])('a %i is retryable', async (status) => {
+      gitlab.failNext(1, { status });
+      await expect(source().deregisterAgent({ ...request, externalId: '1' })).rejects.toMatchObject({
+        retryable: true,
+      });
+    });
+
+    it('an unreachable GitLab is retryable', async () => {
+      const url = gitlab.url;
+      await gitlab.close();
+      gitlab = await startFakeGitlab({ tokens: [token] });
+      await expect(
+        createGitlabSource({ apiUrl: url, token, tags: ['linux'] }).deregisterAgent({
+          ...request,
+          externalId: '1',
+        }),
+      ).rejects.toBeInstanceOf(CiUnavailableError);
+    });
+
+    it('a 201 without a token is refused without quoting the body', async () => {
+      job('pending', ['linux']);
+      gitlab.failNext(1, { status: 201, method: 'POST', body: { id: 5, token_secret: 'glrt-leak' } });
+      const failure = source().createAgentCredentials(request);
+      await expect(failure).rejects.toThrow(/without a valid token/);
+      await expect(failure).rejects.not.toThrow(/glrt-leak/);
+    });
+
+    it('refuses bad options when it is built', () => {
+      expect(() => createGitlabSource({ apiUrl: 'ftp://x', token, tags: ['linux'] })).toThrow(/not an http/);
+      expect(() => createGitlabSource({ token: '', tags: ['linux'] })).toThrow(/empty/);
+      expect(() => createGitlabSource({ token, tags: [] })).toThrow(/at least one tag/);
+    });
+  });
+});
