@@ -6,7 +6,9 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { LocalAwsResources } from '../../../infra/local/aws-resources';
 import { requestIdFor } from '../../../shared/requests';
-import { signedHeadersFor } from '../../../shared/sources';
+import { signedHeadersFor, type CiSource } from '../../../shared/sources';
+import type { LocalCi, RunningLocalCi } from '../../../infra/local/stand-ins/local-ci';
+import { kitCis, kitTemplates, webhookSecretOf } from '../../support/provisioning';
 import { generateAppKeyPair } from '../../../infra/local/stand-ins/github-api';
 import { createTestAwsResources } from '../../support/aws';
 import { requiredTestEnv } from '../../support/env';
@@ -26,7 +28,10 @@ type AuthKind = (typeof authKinds)[number];
 const app = generateAppKeyPair();
 const secrets = { github: 'gh-hook-secret', jenkins: 'jk-hook-secret', generic: 'gen-hook-secret' };
 
-function configFor(auth: AuthKind, namespace: string): string {
+/** Every other registered CI, configured from its local kit against its running stand-in. */
+type KitCi = { readonly kit: LocalCi; readonly running: RunningLocalCi };
+
+function configFor(auth: AuthKind, namespace: string, kits: readonly KitCi[]): string {
   const config = {
     cluster: {
       namespace,
@@ -49,11 +54,15 @@ function configFor(auth: AuthKind, namespace: string): string {
         apiToken: { value: 'jenkins-api-token' },
       },
       generic: { webhookSecret: { value: secrets.generic }, agentToken: { value: 'agent-token' } },
+      ...Object.fromEntries(
+        kits.map(({ kit, running }) => [kit.name, running.configSection(webhookSecretOf(kit.name))]),
+      ),
     },
     templates: [
       { name: 'gh', source: 'github', labels: ['self-hosted', 'linux'] },
       { name: 'jk', source: 'jenkins', labels: ['linux'] },
       { name: 'gen', source: 'generic', labels: ['linux'], image: 'busybox:1.36' },
+      ...kitTemplates(5),
     ],
   };
   const file = join(mkdtempSync(join(tmpdir(), `pitcrew-${auth}-`)), 'pitcrew.yaml');
@@ -79,11 +88,13 @@ describe.each(authKinds)('the built functions with GitHub %s auth', (auth) => {
   let namespace: string;
   let resources: LocalAwsResources;
   let env: Record<string, string>;
+  let kits: KitCi[];
   beforeAll(async () => {
+    kits = await Promise.all(kitCis().map(async (kit) => ({ kit, running: await kit.start() })));
     namespace = await createTestNamespace(core, `auth-${auth}`);
     resources = await createTestAwsResources();
     env = {
-      PITCREW_CONFIG_FILE: configFor(auth, namespace),
+      PITCREW_CONFIG_FILE: configFor(auth, namespace, kits),
       PITCREW_TABLE_NAME: resources.tableName,
       PITCREW_QUEUE_URL: resources.queueUrl,
       PITCREW_DLQ_URL: resources.dlqUrl,
@@ -96,19 +107,31 @@ describe.each(authKinds)('the built functions with GitHub %s auth', (auth) => {
     withBuildLock(() => execFileSync('npx', ['tsx', 'scripts/build.ts'], { stdio: 'pipe' }));
   });
   afterAll(async () => {
+    await Promise.all(kits.map(({ running }) => running.close()));
     await deleteNamespace(core, namespace);
   });
 
-  const webhook = (source: 'github' | 'jenkins' | 'generic', body: string, headers: Record<string, string>) =>
+  const secretOf = (source: CiSource): string =>
+    source in secrets ? secrets[source as keyof typeof secrets] : webhookSecretOf(source);
+  const webhook = (source: CiSource, body: string, headers: Record<string, string>) =>
     invokeBundle(
       'webhook',
       httpEvent({
         source,
         body,
-        headers: { ...headers, ...signedHeadersFor(source, body, secrets[source]) },
+        headers: { ...headers, ...signedHeadersFor(source, body, secretOf(source)) },
       }),
       env,
     ) as { statusCode: number; body: string };
+
+  it.each(kitCis().map((kit) => [kit.name, kit] as const))(
+    'webhook: records a signed queued build of %s, configured as its kit configures it',
+    (_name, kit) => {
+      const { body, headers } = kit.delivery(auth === 'token' ? 41 : 42, 'queued');
+      const answer = webhook(kit.name, JSON.stringify(body), headers);
+      expect({ ...answer, body: JSON.parse(answer.body) as unknown }).toMatchObject({ statusCode: 202 });
+    },
+  );
 
   it('webhook: answers a signed GitHub ping and records a signed generic build', () => {
     const ping = webhook('github', '{"zen":"Design for failure."}', {

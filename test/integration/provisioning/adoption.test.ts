@@ -17,11 +17,13 @@ import { startProvisioningSystem, type ProvisioningSystem } from '../../support/
  * request's) must never be adopted: the request fails for good with the reason, no Secret is written,
  * the agent registered at the CI is removed, and the pod is left as it was. On the real API server.
  */
-const templateOf: Record<CiSource, string> = {
+const harnessTemplates: Partial<Record<CiSource, string>> = {
   github: 'gh-linux',
   jenkins: 'jk-linux',
   generic: 'gen-linux',
 };
+/** The harness's template of a source: its own three, `<ci>-linux` for the kits' (kitTemplates). */
+const templateOf = (source: CiSource): string => harnessTemplates[source] ?? `${source}-linux`;
 
 describe('a pod that holds a request’s name', () => {
   let system: ProvisioningSystem;
@@ -32,7 +34,7 @@ describe('a pod that holds a request’s name', () => {
 
   const identityOf = (build: Build) => {
     const requestId = requestIdOf(build, system.jenkins.url);
-    return { requestId, podName: podNameFor(templateOf[build.source], requestId) };
+    return { requestId, podName: podNameFor(templateOf(build.source), requestId) };
   };
 
   async function createPod(pod: V1Pod): Promise<V1Pod> {
@@ -159,7 +161,7 @@ describe('a pod that holds a request’s name', () => {
       // What an earlier attempt made (created, then answered too late to be known): the pod the
       // provisioner renders for this request.
       const config = loadConfigFile(system.configFile);
-      const template = config.templates.find((candidate) => candidate.name === templateOf[source])!;
+      const template = config.templates.find((candidate) => candidate.name === templateOf(source))!;
       const earlier = await createPod(
         renderAgentPod({
           template,

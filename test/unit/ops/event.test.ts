@@ -43,7 +43,7 @@ describe('parseOpsEvent', () => {
     expect(refusal({ action: 'list', limit: 0 }).field).toBe('limit');
     expect(refusal({ action: 'list', limit: 10_000 }).field).toBe('limit');
     expect(refusal({ action: 'list', status: 'sleeping' }).field).toBe('status');
-    expect(refusal({ action: 'list', source: 'gitlab' }).field).toBe('source');
+    expect(refusal({ action: 'list', source: 'teamcity' }).field).toBe('source');
     expect(refusal({ action: 'caps', cap: -1 }).field).toBe('cap');
     expect(refusal({ action: 'caps', cap: 1.5 }).field).toBe('cap');
     expect(refusal({ action: 'reconcile', force: 'yes' }).field).toBe('force');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 // zod's core): the messages below must come from shared/schema/zod.ts alone.
 import { ConfigError, loadSettings, parseConfig } from '../../../shared/config';
 import * as z from '../../../shared/schema/zod';
+import { ciSources } from '../../../shared/sources/names';
 
 const problemsOf = (run: () => unknown): string[] => {
   try {
@@ -43,7 +44,7 @@ describe('shared/schema/zod', () => {
       ),
     ).toEqual([
       'p.yaml: cluster.credentials.path: Too small: expected string to have >=1 characters',
-      'p.yaml: templates.0.source: Invalid option: expected one of "github"|"jenkins"|"generic"',
+      `p.yaml: templates.0.source: Invalid option: expected one of ${ciSources.map((name) => `"${name}"`).join('|')}`,
       'p.yaml: templates.0.labels: Invalid input: expected array, received undefined',
     ]);
     expect(problemsOf(() => loadSettings('webhook', { PITCREW_STAGE: 5 as unknown as string }))).toContain(
