@@ -8,7 +8,13 @@ export async function markWaiting(
   reason: string,
   ports: ProvisionPorts,
 ): Promise<ProvisionOutcome> {
-  await ports.requests.transition(record.requestId, fromStatesOf('wait'), 'waiting', { reason });
+  const waiting = await ports.requests.transition(record.requestId, fromStatesOf('wait'), 'waiting', {
+    reason,
+  });
+  // Another attempt moved it on meanwhile (its own slot may be what filled the cap): nothing waits,
+  // and saying `waiting` would count a wait that did not happen.
+  if (!waiting)
+    return { kind: 'skipped', reason: `request ${record.requestId} moved on before it could wait` };
   ports.logger.info('request waiting', { requestId: record.requestId, jobKey: record.jobKey, reason });
   return { kind: 'waiting', reason };
 }

@@ -149,15 +149,15 @@ describe('provisioning on the twins', () => {
 
   it('two messages at once at a full template cap: one agent, and the record is left provisioned', async () => {
     // On 'gen' (cap 1) the first attempt's own slot fills the cap, so the loser is refused as
-    // template-cap (checked before request-moved) and answers `waiting`, though its move to waiting
-    // (from queued or waiting only) writes nothing: the record stays the first attempt's.
+    // template-cap (checked before request-moved); its move to waiting (from queued or waiting only)
+    // writes nothing, so it steps aside (`skipped`, not a wait) and the record stays the first's.
     const requestId = await recordQueued(twins, 'build-1');
     const [first, second] = await Promise.all([
       provisionRequest(requestId, twins.provision),
       provisionRequest(requestId, twins.provision),
     ]);
     expect(first).toMatchObject({ kind: 'provisioned' });
-    expect(second).toEqual({ kind: 'waiting', reason: "at the 'gen' cap" });
+    expect(second).toEqual({ kind: 'skipped', reason: `request ${requestId} moved on before it could wait` });
     expect(livePods(twins)).toEqual([podNameFor('gen', requestId)]);
     expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
     expect(await twins.state.requests.get(requestId)).toMatchObject({
