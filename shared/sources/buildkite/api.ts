@@ -1,5 +1,6 @@
 import * as z from '../../schema/zod';
 import { type CiError, CiRejectedError, CiUnavailableError } from '../errors';
+import { unreachableCi } from '../unreachable';
 
 export interface BuildkiteCall {
   readonly method: 'GET' | 'PUT';
@@ -50,13 +51,12 @@ export function createBuildkiteFetch(settings: BuildkiteFetchSettings): Buildkit
       });
       text = await response.text();
     } catch (error) {
-      const name =
-        typeof error === 'object' && error !== null ? (error as { name?: unknown }).name : undefined;
-      const what =
-        name === 'TimeoutError' || name === 'AbortError'
-          ? `Buildkite did not answer within ${settings.requestTimeoutMs} ms`
-          : `could not reach Buildkite at ${settings.apiUrl}`;
-      throw new CiUnavailableError(`${what} when asked to ${call.purpose}`, undefined, { cause: error });
+      throw unreachableCi(error, {
+        ci: 'Buildkite',
+        url: settings.apiUrl,
+        requestTimeoutMs: settings.requestTimeoutMs,
+        purpose: call.purpose,
+      });
     }
     return { status: response.status, headers: response.headers, body: parseJsonOrUndefined(text) };
   };

@@ -1,5 +1,6 @@
 import * as z from '../../schema/zod';
 import { type CiError, CiRejectedError, CiUnavailableError } from '../errors';
+import { unreachableCi } from '../unreachable';
 
 /** The REST API version every call pins (https://docs.github.com/en/rest/about-the-rest-api/api-versions). */
 export const githubApiVersion = '2022-11-28';
@@ -55,35 +56,15 @@ export function createGithubFetch(settings: GithubFetchSettings): GithubFetch {
       });
       text = await response.text();
     } catch (error) {
-      throw unreachable(error, call.purpose, settings);
+      throw unreachableCi(error, {
+        ci: 'GitHub',
+        url: settings.apiUrl,
+        requestTimeoutMs: settings.requestTimeoutMs,
+        purpose: call.purpose,
+      });
     }
     return { status: response.status, headers: response.headers, body: parseJsonOrUndefined(text) };
   };
-}
-
-function unreachable(error: unknown, purpose: string, settings: GithubFetchSettings): CiUnavailableError {
-  const { name } = fieldsOf(error);
-  const timedOut = name === 'TimeoutError' || name === 'AbortError';
-  const what = timedOut
-    ? `GitHub did not answer within ${settings.requestTimeoutMs} ms`
-    : `could not reach GitHub at ${settings.apiUrl} (${networkCode(error)})`;
-  return new CiUnavailableError(`${what} when asked to ${purpose}`, undefined, { cause: error });
-}
-
-/**
- * Reads an error's fields without `instanceof`: fetch's errors (TypeError, DOMException) may come from
- * another realm (a VM context, as under jest) where `instanceof Error` is false.
- */
-function fieldsOf(error: unknown): { name?: unknown; message?: unknown; cause?: unknown; code?: unknown } {
-  return typeof error === 'object' && error !== null ? error : {};
-}
-
-/** undici puts the system error (ECONNREFUSED, ENOTFOUND) on `cause`. */
-function networkCode(error: unknown): string {
-  const { message, cause } = fieldsOf(error);
-  const { code } = fieldsOf(cause);
-  if (typeof code === 'string') return code;
-  return typeof message === 'string' ? message : 'unknown error';
 }
 
 function parseJsonOrUndefined(text: string): unknown {

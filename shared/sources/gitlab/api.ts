@@ -1,5 +1,6 @@
 import * as z from '../../schema/zod';
 import { type CiError, CiRejectedError, CiUnavailableError } from '../errors';
+import { unreachableCi } from '../unreachable';
 
 export interface GitlabCall {
   readonly method: 'GET' | 'POST' | 'DELETE';
@@ -52,36 +53,15 @@ export function createGitlabFetch(settings: GitlabFetchSettings): GitlabFetch {
       });
       text = await response.text();
     } catch (error) {
-      throw unreachable(error, call.purpose, settings);
+      throw unreachableCi(error, {
+        ci: 'GitLab',
+        url: settings.apiUrl,
+        requestTimeoutMs: settings.requestTimeoutMs,
+        purpose: call.purpose,
+      });
     }
     return { status: response.status, headers: response.headers, body: parseJsonOrUndefined(text) };
   };
-}
-
-function unreachable(error: unknown, purpose: string, settings: GitlabFetchSettings): CiUnavailableError {
-  const name = property(error, 'name');
-  const timedOut = name === 'TimeoutError' || name === 'AbortError';
-  const what = timedOut
-    ? `GitLab did not answer within ${settings.requestTimeoutMs} ms`
-    : `could not reach GitLab at ${settings.apiUrl} (${networkCode(error)})`;
-  return new CiUnavailableError(`${what} when asked to ${purpose}`, undefined, { cause: error });
-}
-
-/**
- * undici puts the system error (ECONNREFUSED, ENOTFOUND) on `cause`. Read by shape, not `instanceof
- * Error`: fetch's errors may come from another realm (a VM context, as under jest).
- */
-function networkCode(error: unknown): string {
-  const code = property(property(error, 'cause'), 'code');
-  if (typeof code === 'string') return code;
-  const message = property(error, 'message');
-  return typeof message === 'string' ? message : 'unknown error';
-}
-
-function property(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null && key in value
-    ? (value as Record<string, unknown>)[key]
-    : undefined;
 }
 
 function parseJsonOrUndefined(text: string): unknown {

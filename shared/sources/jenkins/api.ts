@@ -1,4 +1,5 @@
 import { type CiError, CiRejectedError, CiUnavailableError } from '../errors';
+import { unreachableCi } from '../unreachable';
 
 export interface JenkinsCall {
   readonly method: 'GET' | 'POST';
@@ -54,35 +55,14 @@ export function createJenkinsFetch(settings: JenkinsFetchSettings): JenkinsFetch
       });
       return { status: response.status, headers: response.headers, text: await response.text() };
     } catch (error) {
-      throw unreachable(error, call.purpose, settings);
+      throw unreachableCi(error, {
+        ci: 'Jenkins',
+        url: settings.url,
+        requestTimeoutMs: settings.requestTimeoutMs,
+        purpose: call.purpose,
+      });
     }
   };
-}
-
-function unreachable(error: unknown, purpose: string, settings: JenkinsFetchSettings): CiUnavailableError {
-  const name = property(error, 'name');
-  const timedOut = name === 'TimeoutError' || name === 'AbortError';
-  const what = timedOut
-    ? `Jenkins did not answer within ${settings.requestTimeoutMs} ms`
-    : `could not reach Jenkins at ${settings.url} (${networkCode(error)})`;
-  return new CiUnavailableError(`${what} when asked to ${purpose}`, undefined, { cause: error });
-}
-
-/**
- * undici puts the system error (ECONNREFUSED, ECONNRESET, ENOTFOUND) on `cause`. Read by shape, not
- * `instanceof Error`: fetch's errors may come from another realm (a VM context, as under jest).
- */
-function networkCode(error: unknown): string {
-  const code = property(property(error, 'cause'), 'code');
-  if (typeof code === 'string') return code;
-  const message = property(error, 'message');
-  return typeof message === 'string' ? message : 'unknown error';
-}
-
-function property(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null && key in value
-    ? (value as Record<string, unknown>)[key]
-    : undefined;
 }
 
 export const isOk = (response: JenkinsResponse): boolean => response.status >= 200 && response.status < 300;
