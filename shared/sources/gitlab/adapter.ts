@@ -132,11 +132,13 @@ export function createGitlabSource(options: GitlabSourceOptions): CiSourceAdapte
 
     async deregisterAgent(request): Promise<void> {
       const details = gitlabDetails(request);
-      const runnerIds =
-        request.externalId === undefined
-          ? await findRunnersByDescription(api, details, request.agentName)
-          : [runnerIdFrom(request.externalId)];
-      for (const runnerId of runnerIds) await deleteRunner(api, details, runnerId);
+      // The recorded runner, and any other of the agent's name: a creation whose answer was lost (a
+      // timeout after GitLab made it) was retried, and the first runner is known by its name alone.
+      // The recorded one goes first, so that it is gone even if the listing fails.
+      const recorded = request.externalId === undefined ? undefined : runnerIdFrom(request.externalId);
+      if (recorded !== undefined) await deleteRunner(api, details, recorded);
+      for (const runnerId of await findRunnersByDescription(api, details, request.agentName))
+        if (runnerId !== recorded) await deleteRunner(api, details, runnerId);
     },
 
     // Left undefined without projects to poll, so the reaper knows there is nothing to poll.

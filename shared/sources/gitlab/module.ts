@@ -40,7 +40,11 @@ const gitlabSchema = z
      * A pending job created longer ago than this is a replay or long stale: refused. GitLab's token
      * proves no time. At most 7 days, well inside the 14 days an ended request is kept.
      */
-    maxJobAgeHours: z._default(positiveInt.check(z.maximum(168)), 24),
+    // A week by default, not GitHub's day: `build_created_at` is when the pipeline made the job, so a
+    // manual or delayed job played days later is still pending and new. The token proves no time, but
+    // a replay cannot get a runner either way: the adapter reads the job live and serves only a
+    // pending one (adapter.ts).
+    maxJobAgeHours: z._default(positiveInt.check(z.maximum(168)), 168),
     maxBacklog,
     /** The reaper polls these projects (full paths) for pending jobs whose webhook was lost. */
     pollProjects: z._default(z.array(projectPathSchema).check(z.maxLength(100)), []),

@@ -101,12 +101,30 @@ describe('GitLab adapter, against the stand-in', () => {
       const { externalId } = await adapter.createAgentCredentials(request);
       await adapter.deregisterAgent({ ...request, externalId });
       expect(gitlab.state.runners).toEqual([]);
-      expect(calls().at(-1)).toBe(`DELETE /runners/${externalId}`);
+      // The recorded runner first, then a look for any other of its name.
+      expect(calls().slice(-2)).toEqual([
+        `DELETE /runners/${externalId}`,
+        'GET /projects/42/runners?type=project_type&per_page=100&page=1',
+      ]);
+    });
+
+    it('also deletes a runner of its name made by a creation whose answer was lost', async () => {
+      job('pending', ['linux']);
+      const adapter = source();
+      await adapter.createAgentCredentials(request);
+      // The retry, after the first answer timed out: GitLab now holds two runners of the agent's name.
+      const { externalId } = await adapter.createAgentCredentials(request);
+      expect(gitlab.state.runners).toHaveLength(2);
+      await adapter.deregisterAgent({ ...request, externalId });
+      expect(gitlab.state.runners).toEqual([]);
     });
 
     it('succeeds when the runner is already gone (404)', async () => {
       await expect(source().deregisterAgent({ ...request, externalId: '9999' })).resolves.toBeUndefined();
-      expect(calls()).toEqual(['DELETE /runners/9999']);
+      expect(calls()).toEqual([
+        'DELETE /runners/9999',
+        'GET /projects/42/runners?type=project_type&per_page=100&page=1',
+      ]);
     });
 
     it('finds the runners by description when no id was recorded', async () => {

@@ -13,7 +13,7 @@ describe('GitLab config section', () => {
       ...minimal,
       apiUrl: 'https://gitlab.com',
       allowPublicProjects: false,
-      maxJobAgeHours: 24,
+      maxJobAgeHours: 168,
       maxBacklog: 500,
       pollProjects: [],
     });
