@@ -82,10 +82,10 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
         functionNames.map((fn) => [fn, staticClosure(resolve('dist', fn, 'handler.mjs'))]),
       );
       results = {
-        webhook: invokeBundle('webhook', httpEvent({ source: 'gitlab' })),
+        webhook: invokeBundle('webhook', httpEvent({ source: 'teamcity' })),
         provision: invokeBundle('provision', { Records: [] }),
         // What Lambda sets for a function with active tracing, and what serverless.yml adds.
-        tracedWebhook: invokeBundle('webhook', httpEvent({ source: 'gitlab' }), {
+        tracedWebhook: invokeBundle('webhook', httpEvent({ source: 'teamcity' }), {
           POWERTOOLS_TRACE_ENABLED: 'true',
           AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
           LAMBDA_TASK_ROOT: resolve('dist', 'webhook'),
@@ -105,7 +105,7 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
         );
         copiedWebhook = invokeBundle(
           'webhook',
-          httpEvent({ source: 'gitlab' }),
+          httpEvent({ source: 'teamcity' }),
           {
             PITCREW_CONFIG_FILE: join(lambdaRoot, 'pitcrew.config.json'),
           },
@@ -123,7 +123,7 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
   it('start in plain Node from handler.mjs and answer (top-level await, chunks and require shim work)', () => {
     expect(results.webhook).toMatchObject({ statusCode: 404 });
     expect(JSON.parse((results.webhook as { body: string }).body)).toMatchObject({
-      error: expect.stringContaining('gitlab'),
+      error: expect.stringContaining('teamcity'),
     });
     expect(results.provision).toEqual({ batchItemFailures: [] });
     // With tracing on, the X-Ray chunk loads at cold start, the answer is the same, and the handler's
@@ -159,7 +159,7 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
   it('start from the bundled JSON config with no node_modules to fall back on, as in the Lambda zip', () => {
     expect(copiedWebhook).toMatchObject({ statusCode: 404 });
     expect(JSON.parse((copiedWebhook as { body: string }).body)).toMatchObject({
-      error: expect.stringContaining('gitlab'),
+      error: expect.stringContaining('teamcity'),
     });
   });
 

@@ -51,7 +51,7 @@ describe('bad webhook input is refused and changes nothing', () => {
     ['a missing signature', 'generic', valid, delivery, 'none', 401, undefined],
     ['a wrong signature', 'generic', valid, delivery, `sha256=${'0'.repeat(64)}`, 401, undefined],
     ['a malformed signature', 'generic', valid, delivery, 'md5=abc', 401, undefined],
-    ['an unknown source', 'gitlab', valid, delivery, 'valid', 404, undefined],
+    ['an unknown source', 'teamcity', valid, delivery, 'valid', 404, undefined],
     [
       'a huge body',
       'generic',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileConfig, ConfigError, SecretReadError, type SecretReader } from '../../../shared/config';
 import { createRuntime } from '../../../shared/runtime';
+import { ciSources } from '../../../shared/sources';
 import { functionEnv } from '../../support/function-env';
 
 function configFile(text: string): string {
@@ -170,6 +171,11 @@ templates:
         '/pitcrew/prod/jenkins/api-token': 'jk-token',
         '/pitcrew/prod/generic/webhook-secret': 'gen-secret',
         'pitcrew/prod/github-app-key': privateKey,
+        '/pitcrew/prod/buildkite/webhook-token': 'bk-secret',
+        '/pitcrew/prod/buildkite/api-token': 'bkua_token',
+        '/pitcrew/prod/buildkite/agent-token': 'bk-agent-token',
+        '/pitcrew/prod/gitlab/webhook-secret': 'gl-secret',
+        '/pitcrew/prod/gitlab/api-token': 'glpat-token',
       });
       const cluster = {
         credentials: async () => ({ accessKeyId: 'AKID', secretAccessKey: 'secret' }),
@@ -182,16 +188,19 @@ templates:
       };
       const env = envFor(configOf('infra/pitcrew.example.yaml'));
       const webhook = await createRuntime('webhook', env, { secretReader: store.reader, cluster });
-      expect(Object.keys(webhook.webhooks).sort()).toEqual(['generic', 'github', 'jenkins']);
-      // The webhook reads only the three webhook secrets: never the App key or the Jenkins token.
+      // Every CI the example configures: the five registered.
+      expect(Object.keys(webhook.webhooks).sort()).toEqual([...ciSources].sort());
+      // The webhook reads only the webhook secrets: never an API token, the App key or an agent token.
       expect([...new Set(store.reads)].sort()).toEqual([
+        '/pitcrew/prod/buildkite/webhook-token',
         '/pitcrew/prod/generic/webhook-secret',
         '/pitcrew/prod/github/webhook-secret',
+        '/pitcrew/prod/gitlab/webhook-secret',
         '/pitcrew/prod/jenkins/webhook-secret',
       ]);
       for (const fn of ['provision', 'reap', 'ops'] as const) {
         const runtime = await createRuntime(fn, env, { secretReader: store.reader, cluster });
-        expect(Object.keys(runtime.sources).sort()).toEqual(['generic', 'github', 'jenkins']);
+        expect(Object.keys(runtime.sources).sort()).toEqual([...ciSources].sort());
       }
     },
   );
