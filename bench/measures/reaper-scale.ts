@@ -11,7 +11,7 @@ import {
   createCapacityStore,
   createLeaseStore,
   createRequestStore,
-  createSettingsStore,
+  createOperatorSettingsStore,
   createStateClient,
   keys,
 } from '../../shared/state';
@@ -147,7 +147,7 @@ export async function measureReaperScale(
       sources: {},
       requests: createRequestStore(db, table),
       capacity: createCapacityStore(db, table),
-      settings: createSettingsStore(db, table),
+      settings: createOperatorSettingsStore(db, table),
       leases: createLeaseStore(db, table),
       agents: createAgentClient(countingCore),
       queue: createSqsProvisionQueue(sqs, resources.queueUrl),

@@ -1,5 +1,5 @@
 import type { PitcrewConfig } from '../config/file-schema';
-import type { RuntimeSettings } from '../state/settings-store';
+import type { OperatorSettings } from '../state/settings-store';
 import type { CapacityLimits } from './plan';
 
 /** The caps in force: an operator's run-time override (ops `caps`) wins over the config file. */
@@ -8,7 +8,7 @@ export function capacityLimits(
     readonly capacity: PitcrewConfig['capacity'];
     readonly templates: readonly PitcrewConfig['templates'][number][];
   },
-  runtime: RuntimeSettings,
+  runtime: OperatorSettings,
 ): CapacityLimits {
   return {
     globalCap: runtime.globalCap ?? config.capacity.globalCap,

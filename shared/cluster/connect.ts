@@ -1,3 +1,4 @@
+import type { Clock } from '../ports/clock';
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { ClusterConfig } from '../config/file-schema';
 import type { SecretResolver } from '../config/secrets';
@@ -14,7 +15,7 @@ export interface ClusterAccessDeps {
   readonly credentials?: () => Promise<AwsCredentials>;
   /** Default: the real EKS client. */
   readonly describeClusterClient?: (region: string) => Promise<DescribeClusterClient>;
-  readonly now?: () => Date;
+  readonly now?: Clock;
 }
 
 /**

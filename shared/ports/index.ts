@@ -1,3 +1,5 @@
+export { createManualClock, systemClock } from './clock';
+export type { Clock, ManualClock } from './clock';
 export { silentLogger } from './logger';
 export type { LoggerPort } from './logger';
 export type { AgentClient, AgentDescription, CreatedPod, FoundAgent } from './agent-client';
@@ -19,6 +21,6 @@ export type {
   RequestStore,
   TransitionOptions,
 } from './request-store';
-export type { RuntimeSettings, SettingsStore } from './settings-store';
+export type { OperatorSettings, OperatorSettingsStore } from './settings-store';
 export type { ProvisionQueue, QueueDepthReading } from './provision-queue';
 export type { ListQuery, PagePosition, RequestQueries } from './request-queries';

@@ -1,20 +1,20 @@
 /** Settings operators change at run time (ops `drain`/`resume`, `caps`). */
-export interface RuntimeSettings {
+export interface OperatorSettings {
   drained: boolean;
   globalCap?: number;
   templateCaps: Record<string, number>;
 }
 
 /**
- * The runtime settings, one item. Adapters: DynamoDB (shared/state/settings-store.ts), in memory
+ * The operator settings, one item. Adapters: DynamoDB (shared/state/settings-store.ts), in memory
  * (shared/state/memory/); both are held to test/contracts/settings-store.ts.
  */
-export interface SettingsStore {
+export interface OperatorSettingsStore {
   /**
    * The current settings; the defaults (not drained, no caps) when none were ever written. Throws
    * `StateUnavailableError` when the store fails.
    */
-  get(): Promise<RuntimeSettings>;
+  get(): Promise<OperatorSettings>;
 
   /**
    * Applies `change` to the current settings and writes the result only if nobody wrote in between
@@ -24,6 +24,6 @@ export interface SettingsStore {
    * when the store fails or the settings keep changing under it.
    */
   update(
-    change: (current: RuntimeSettings) => RuntimeSettings,
-  ): Promise<{ before: RuntimeSettings; after: RuntimeSettings }>;
+    change: (current: OperatorSettings) => OperatorSettings,
+  ): Promise<{ before: OperatorSettings; after: OperatorSettings }>;
 }

@@ -2,7 +2,7 @@ import { capacityLimits } from '../capacity/limits';
 import { wakeWaiting } from '../capacity/wake';
 import { endStateOf, type RequestRecord } from '../requests/record';
 import { ciForgot, removeAgent } from '../sources/deregister';
-import type { RuntimeSettings } from '../state/settings-store';
+import type { OperatorSettings } from '../state/settings-store';
 import type { ProvisionOutcome, ProvisionPorts } from './types';
 
 /**
@@ -15,7 +15,7 @@ import type { ProvisionOutcome, ProvisionPorts } from './types';
  */
 export async function finishRequest(
   record: RequestRecord,
-  runtime: RuntimeSettings,
+  runtime: OperatorSettings,
   ports: ProvisionPorts,
 ): Promise<ProvisionOutcome> {
   const podName = record.podName;

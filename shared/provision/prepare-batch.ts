@@ -1,6 +1,6 @@
 import { podNameFor } from '../requests/identity';
 import type { RequestRecord } from '../requests/record';
-import type { RuntimeSettings } from '../state/settings-store';
+import type { OperatorSettings } from '../state/settings-store';
 import { queueLimits } from '../queue/limits';
 import { decideProvision } from './decide';
 import type { ProvisionPorts } from './provision-request';
@@ -8,7 +8,7 @@ import type { ProvisionPorts } from './provision-request';
 /** What a batch read and reserved for one of its messages, so its own flow need not do it again. */
 export interface Prepared {
   readonly record: RequestRecord | undefined;
-  readonly runtime: RuntimeSettings;
+  readonly runtime: OperatorSettings;
   /** Its slot was taken with the batch's (the record is `provisioning` and holds it now). */
   readonly reserved: boolean;
 }
@@ -65,7 +65,7 @@ export async function prepareBatch(
 
 async function reserveByTemplate(
   records: readonly RequestRecord[],
-  runtime: RuntimeSettings,
+  runtime: OperatorSettings,
   ports: ProvisionPorts,
 ): Promise<Set<string>> {
   const byTemplate = new Map<string, RequestRecord[]>();

@@ -6,7 +6,7 @@ import type { RequestRecord } from '../requests/record';
 import type { SourceRegistry } from '../sources/types';
 import type { CapacityStore } from '../state/capacity-store';
 import type { RequestStore } from '../state/request-store';
-import type { RuntimeSettings, SettingsStore } from '../state/settings-store';
+import type { OperatorSettings, OperatorSettingsStore } from '../state/settings-store';
 
 export interface ProvisionPorts {
   readonly config: Pick<PitcrewConfig, 'templates' | 'defaults' | 'capacity'> & {
@@ -15,7 +15,7 @@ export interface ProvisionPorts {
   readonly sources: SourceRegistry;
   readonly requests: RequestStore;
   readonly capacity: CapacityStore;
-  readonly settings: SettingsStore;
+  readonly settings: OperatorSettingsStore;
   readonly agents: AgentClient;
   readonly logger: LoggerPort;
   /** Where waiting requests are re-enqueued when an ended build frees its slot (finish-request.ts). */
@@ -46,7 +46,7 @@ export interface Attempt {
   readonly record: RequestRecord;
   readonly template: AgentTemplate;
   readonly podName: string;
-  readonly runtime: RuntimeSettings;
+  readonly runtime: OperatorSettings;
   readonly lastAttempt: boolean;
   readonly attemptSeconds: number;
   /**

@@ -1,3 +1,4 @@
+import type { Clock } from '../ports/clock';
 import { randomUUID } from 'node:crypto';
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import type { AgentClient } from '../cluster/agents';
@@ -8,7 +9,7 @@ import { isTerminal, type RequestRecord, type RequestStatus } from '../requests/
 import type { CapacityStore, CounterSnapshot } from '../state/capacity-store';
 import type { LeaseStore } from '../state/lease-store';
 import type { RequestStore } from '../state/request-store';
-import type { SettingsStore } from '../state/settings-store';
+import type { OperatorSettingsStore } from '../state/settings-store';
 import { managedSelector } from '../templates/labels';
 import { enqueueBuild } from '../webhook/enqueue-build';
 import type { SourceRegistry } from '../sources/types';
@@ -23,12 +24,12 @@ export interface ReapPorts {
   readonly sources: SourceRegistry;
   readonly requests: RequestStore;
   readonly capacity: CapacityStore;
-  readonly settings: SettingsStore;
+  readonly settings: OperatorSettingsStore;
   readonly leases: LeaseStore;
   readonly agents: AgentClient;
   readonly queue: ProvisionQueue;
   readonly logger: LoggerPort;
-  readonly now: () => Date;
+  readonly now: Clock;
 }
 
 /** In the order a request moves through them (listActive relies on it). */

@@ -3,7 +3,7 @@ import type { ProvisionPorts } from '../provision/types';
 import { createSqsProvisionQueue } from '../queue/provision-queue';
 import { createCapacityStore } from '../state/capacity-store';
 import { createRequestStore } from '../state/request-store';
-import { createSettingsStore } from '../state/settings-store';
+import { createOperatorSettingsStore } from '../state/settings-store';
 import type { Runtime } from './runtime';
 
 /** The provision function's ports over a runtime: its handler's, and the extra "containers" the storm and crash tests run. */
@@ -14,7 +14,7 @@ export function createProvisionPorts(runtime: Runtime, logger: LoggerPort): Prov
     sources: runtime.sources,
     requests: createRequestStore(runtime.db, table),
     capacity: createCapacityStore(runtime.db, table),
-    settings: createSettingsStore(runtime.db, table),
+    settings: createOperatorSettingsStore(runtime.db, table),
     agents: runtime.agents(),
     logger,
     queue: createSqsProvisionQueue(runtime.sqs, runtime.settings.queueUrl),

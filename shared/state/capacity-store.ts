@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../ports/clock';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   QueryCommand,
@@ -36,7 +37,7 @@ const maxConflictRetries = 8;
 export function createCapacityStore(
   db: DynamoDBDocumentClient,
   tableName: string,
-  now: () => Date = () => new Date(),
+  now: Clock = systemClock,
 ): CapacityStore {
   /** Runs a transaction, retrying DynamoDB's transaction conflicts (other writers on the counters). */
   async function transact(

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../ports/clock';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateUnavailableError } from './errors';
@@ -14,7 +15,7 @@ export type { DeliveryStore } from '../ports/delivery-store';
 export function createDeliveryStore(
   db: DynamoDBDocumentClient,
   tableName: string,
-  now: () => Date = () => new Date(),
+  now: Clock = systemClock,
 ): DeliveryStore {
   return {
     /** Whether a delivery id was handled already (strongly consistent read). */

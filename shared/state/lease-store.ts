@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../ports/clock';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateUnavailableError } from './errors';
@@ -14,7 +15,7 @@ export type { LeaseStore } from '../ports/lease-store';
 export function createLeaseStore(
   db: DynamoDBDocumentClient,
   tableName: string,
-  now: () => Date = () => new Date(),
+  now: Clock = systemClock,
 ): LeaseStore {
   return {
     async acquire(name: string, holder: string, seconds: number): Promise<boolean> {

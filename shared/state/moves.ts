@@ -1,3 +1,4 @@
+import type { Clock } from '../ports/clock';
 import {
   endedRequestTtlSeconds,
   terminalStatuses,
@@ -50,7 +51,7 @@ export async function endRequest(
   store: Pick<RequestStore, 'get' | 'createIfAbsent' | 'transition'>,
   tombstone: RequestRecord,
   to: 'completed' | 'cancelled' | 'started',
-  now: () => Date,
+  now: Clock,
 ): Promise<EndResult> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const current = await store.get(tombstone.requestId);

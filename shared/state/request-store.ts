@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../ports/clock';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -30,7 +31,7 @@ const isConditionFailure = (error: unknown): boolean => error instanceof Conditi
 export function createRequestStore(
   db: DynamoDBDocumentClient,
   tableName: string,
-  now: () => Date = () => new Date(),
+  now: Clock = systemClock,
 ): RequestStore {
   async function send<T>(operation: string, call: () => Promise<T>): Promise<T> {
     try {

@@ -1,18 +1,21 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { RuntimeSettings, SettingsStore } from '../ports/settings-store';
+import type { OperatorSettings, OperatorSettingsStore } from '../ports/settings-store';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
-import { maxSettingsUpdateAttempts, runtimeSettingsSchema, storedSettingsSchema } from './settings-schema';
+import { maxSettingsUpdateAttempts, operatorSettingsSchema, storedSettingsSchema } from './settings-schema';
 
-export type { RuntimeSettings, SettingsStore } from '../ports/settings-store';
+export type { OperatorSettings, OperatorSettingsStore } from '../ports/settings-store';
 
 /**
  * Settings operators change at run time (ops `drain`/`resume`, `caps`), one item in the table with a
  * version for optimistic concurrency. The contract is the port's (shared/ports/settings-store.ts).
  */
-export function createSettingsStore(db: DynamoDBDocumentClient, tableName: string): SettingsStore {
-  async function read(): Promise<RuntimeSettings & { version: number }> {
+export function createOperatorSettingsStore(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+): OperatorSettingsStore {
+  async function read(): Promise<OperatorSettings & { version: number }> {
     try {
       const { Item } = await db.send(
         new GetCommand({ TableName: tableName, Key: keys.settings(), ConsistentRead: true }),
@@ -24,7 +27,7 @@ export function createSettingsStore(db: DynamoDBDocumentClient, tableName: strin
   }
 
   return {
-    async get(): Promise<RuntimeSettings> {
+    async get(): Promise<OperatorSettings> {
       const { version: _version, ...settings } = await read();
       return settings;
     },
@@ -35,11 +38,11 @@ export function createSettingsStore(db: DynamoDBDocumentClient, tableName: strin
      * settings before and after.
      */
     async update(
-      change: (current: RuntimeSettings) => RuntimeSettings,
-    ): Promise<{ before: RuntimeSettings; after: RuntimeSettings }> {
+      change: (current: OperatorSettings) => OperatorSettings,
+    ): Promise<{ before: OperatorSettings; after: OperatorSettings }> {
       for (let attempt = 0; attempt < maxSettingsUpdateAttempts; attempt++) {
         const { version, ...before } = await read();
-        const after = runtimeSettingsSchema.parse(change(before));
+        const after = operatorSettingsSchema.parse(change(before));
         try {
           await db.send(
             new PutCommand({

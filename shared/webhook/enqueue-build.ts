@@ -1,3 +1,4 @@
+import type { Clock } from '../ports/clock';
 import type { AgentTemplate } from '../config/file-schema';
 import type { ProvisionQueue } from '../ports/provision-queue';
 import { requestIdFor } from '../requests/identity';
@@ -11,7 +12,7 @@ export interface EnqueuePorts {
   readonly templates: readonly AgentTemplate[];
   readonly requests: RequestStore;
   readonly queue: ProvisionQueue;
-  readonly now: () => Date;
+  readonly now: Clock;
   /**
    * For a webhook: the answer to give when this very delivery was handled before (its marker is
    * set). Asked only when the build is known already, so a CI's retry is not acted on twice.

@@ -1,3 +1,4 @@
+import type { Clock } from '../ports/clock';
 import { createHash } from 'node:crypto';
 import type { AgentTemplate } from '../config/file-schema';
 import type { LoggerPort } from '../ports/logger';
@@ -33,7 +34,7 @@ export interface WebhookPorts {
   readonly deliveries: DeliveryStore;
   readonly queue: ProvisionQueue;
   readonly logger: LoggerPort;
-  readonly now: () => Date;
+  readonly now: Clock;
 }
 
 export interface WebhookRequest {

@@ -1,4 +1,4 @@
-import type { SettingsStore } from '../../shared/ports/settings-store';
+import type { OperatorSettingsStore } from '../../shared/ports/settings-store';
 import { StateUnavailableError } from '../../shared/state/errors';
 import { withSubject, type MakeSubject } from './harness';
 
@@ -6,11 +6,11 @@ import { withSubject, type MakeSubject } from './harness';
  * The settings store's contract (shared/ports/settings-store.ts), run against every adapter: DynamoDB
  * on DynamoDB Local (test/integration/state) and the in-memory twin (test/unit/state).
  */
-export function describeSettingsStoreContract(
+export function describeOperatorSettingsStoreContract(
   name: string,
-  make: MakeSubject<{ readonly settings: SettingsStore }>,
+  make: MakeSubject<{ readonly settings: OperatorSettingsStore }>,
 ): void {
-  describe(`SettingsStore contract: ${name}`, () => {
+  describe(`OperatorSettingsStore contract: ${name}`, () => {
     const current = withSubject(make);
 
     it('answers the defaults before any were written', async () => {

@@ -11,7 +11,7 @@ import {
   createCapacityStore,
   createLeaseStore,
   createRequestStore,
-  createSettingsStore,
+  createOperatorSettingsStore,
 } from '../../shared/state';
 import type { ProvisioningSystem } from './provisioning';
 
@@ -52,7 +52,7 @@ export function provisionPortsFor(system: ProvisioningSystem): ProvisionPorts {
     },
     requests: createRequestStore(system.db, table),
     capacity: createCapacityStore(system.db, table),
-    settings: createSettingsStore(system.db, table),
+    settings: createOperatorSettingsStore(system.db, table),
     agents: createAgentClient(system.core),
     queue: createSqsProvisionQueue(system.sqs, system.resources.queueUrl),
     logger: silentLogger,

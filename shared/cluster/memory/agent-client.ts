@@ -1,3 +1,4 @@
+import type { Clock } from '../../ports/clock';
 import {
   ApiException,
   type CoreV1Event,
@@ -15,7 +16,7 @@ export type MemoryClusterFailure = 429 | 500 | 503;
 
 export interface MemoryAgentClientOptions {
   /** The clock deletion reads (`deletionTimestamp`, how long a pod stays terminating). */
-  readonly now?: () => Date;
+  readonly now?: Clock;
   /**
    * How long a deleted pod stays terminating (read and listed with its `deletionTimestamp`) before it
    * is gone, as the kubelet takes a while to confirm. 0 (the default): gone at once.

@@ -1,7 +1,7 @@
 import type { AgentTemplate } from '../../config/file-schema';
 import { isTerminal, type RequestRecord } from '../../requests/record';
 import { removeAgent } from '../../sources/deregister';
-import type { RuntimeSettings } from '../../state/settings-store';
+import type { OperatorSettings } from '../../state/settings-store';
 import { finishRequest } from '../finish-request';
 import type { ProvisionOutcome, ProvisionPorts } from '../types';
 
@@ -18,7 +18,7 @@ const removalPorts = (ports: ProvisionPorts) => ({
  */
 export async function finishOrLeaveToReaper(
   record: RequestRecord,
-  runtime: RuntimeSettings,
+  runtime: OperatorSettings,
   ports: ProvisionPorts,
   lastAttempt: boolean,
 ): Promise<ProvisionOutcome> {
@@ -47,7 +47,7 @@ export async function abandonAgent(
   record: RequestRecord,
   template: AgentTemplate,
   podName: string,
-  runtime: RuntimeSettings,
+  runtime: OperatorSettings,
   ports: ProvisionPorts,
 ): Promise<ProvisionOutcome> {
   const now = await ports.requests.get(record.requestId);

@@ -1,3 +1,4 @@
+import type { Clock } from '../../ports/clock';
 import { terminalStatuses, type RequestStatus } from '../../requests/record';
 import type {
   CapacityStore,
@@ -29,7 +30,7 @@ const number = (value: unknown): number | undefined => (typeof value === 'number
  * adapter's conditions, its transactions all or nothing, held to the same suite
  * (test/contracts/capacity-store.ts).
  */
-export function createMemoryCapacityStore(table: MemoryTable, now: () => Date = table.now): CapacityStore {
+export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table.now): CapacityStore {
   /** Every condition checked against the items as they are; all written, or none (and the outcomes). */
   function transact(operation: string, writes: readonly Write[]): Outcome[] | undefined {
     table.check(operation);

@@ -1,3 +1,4 @@
+import type { Clock } from '../../ports/clock';
 import { deliveryTtlSeconds, type DeliveryStore } from '../../ports/delivery-store';
 import { keys } from '../keys';
 import type { MemoryTable } from './table';
@@ -6,7 +7,7 @@ import type { MemoryTable } from './table';
  * Delivery ids in memory: the port's contract (shared/ports/delivery-store.ts) with the DynamoDB
  * adapter's condition and TTL, held to the same suite (test/contracts/delivery-store.ts).
  */
-export function createMemoryDeliveryStore(table: MemoryTable, now: () => Date = table.now): DeliveryStore {
+export function createMemoryDeliveryStore(table: MemoryTable, now: Clock = table.now): DeliveryStore {
   return {
     async seen(source: string, deliveryId: string): Promise<boolean> {
       table.check('GetItem (delivery)');

@@ -3,13 +3,13 @@ import type { DeliveryStore } from '../../ports/delivery-store';
 import type { LeaseStore } from '../../ports/lease-store';
 import type { RequestQueries } from '../../ports/request-queries';
 import type { RequestStore } from '../../ports/request-store';
-import type { SettingsStore } from '../../ports/settings-store';
+import type { OperatorSettingsStore } from '../../ports/settings-store';
 import { createMemoryCapacityStore } from './capacity-store';
 import { createMemoryDeliveryStore } from './delivery-store';
 import { createMemoryLeaseStore } from './lease-store';
 import { createMemoryRequestQueries } from './request-queries';
 import { createMemoryRequestStore } from './request-store';
-import { createMemorySettingsStore } from './settings-store';
+import { createMemoryOperatorSettingsStore } from './settings-store';
 import { createMemoryTable, type MemoryTable, type MemoryTableOptions } from './table';
 
 export { createMemoryCapacityStore } from './capacity-store';
@@ -17,7 +17,7 @@ export { createMemoryDeliveryStore } from './delivery-store';
 export { createMemoryLeaseStore } from './lease-store';
 export { createMemoryRequestQueries } from './request-queries';
 export { createMemoryRequestStore } from './request-store';
-export { createMemorySettingsStore } from './settings-store';
+export { createMemoryOperatorSettingsStore } from './settings-store';
 export { createMemoryTable } from './table';
 export type { MemoryItem, MemoryTable, MemoryTableOptions } from './table';
 
@@ -29,7 +29,7 @@ export interface MemoryState {
   readonly queries: RequestQueries;
   readonly capacity: CapacityStore;
   readonly leases: LeaseStore;
-  readonly settings: SettingsStore;
+  readonly settings: OperatorSettingsStore;
   readonly deliveries: DeliveryStore;
 }
 
@@ -42,7 +42,7 @@ export function createMemoryState(options: MemoryTableOptions = {}): MemoryState
     queries: createMemoryRequestQueries(table),
     capacity: createMemoryCapacityStore(table),
     leases: createMemoryLeaseStore(table),
-    settings: createMemorySettingsStore(table),
+    settings: createMemoryOperatorSettingsStore(table),
     deliveries: createMemoryDeliveryStore(table),
   };
 }

@@ -1,3 +1,4 @@
+import type { Clock } from '../../ports/clock';
 import type { LeaseStore } from '../../ports/lease-store';
 import { keys } from '../keys';
 import type { MemoryTable } from './table';
@@ -6,7 +7,7 @@ import type { MemoryTable } from './table';
  * Leases in memory: the port's contract (shared/ports/lease-store.ts) with the DynamoDB adapter's
  * conditions, held to the same suite (test/contracts/lease-store.ts).
  */
-export function createMemoryLeaseStore(table: MemoryTable, now: () => Date = table.now): LeaseStore {
+export function createMemoryLeaseStore(table: MemoryTable, now: Clock = table.now): LeaseStore {
   return {
     async acquire(name: string, holder: string, seconds: number): Promise<boolean> {
       table.check('PutItem (lease)');

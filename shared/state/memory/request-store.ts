@@ -1,3 +1,4 @@
+import type { Clock } from '../../ports/clock';
 import { requestRecordSchema, type RequestRecord, type RequestStatus } from '../../requests/record';
 import { assertAllowed } from '../../requests/transitions';
 import type { CreateResult, RequestFields, RequestStore, TransitionOptions } from '../../ports/request-store';
@@ -13,7 +14,7 @@ const parseRecord = (item: MemoryItem | undefined): RequestRecord | undefined =>
  * The request store in memory: the port's contract (shared/ports/request-store.ts) with the DynamoDB
  * adapter's conditions, held to the same suite (test/contracts/request-store.ts).
  */
-export function createMemoryRequestStore(table: MemoryTable, now: () => Date = table.now): RequestStore {
+export function createMemoryRequestStore(table: MemoryTable, now: Clock = table.now): RequestStore {
   function get(requestId: string): Promise<RequestRecord | undefined> {
     return call('GetItem', () => parseRecord(table.get(keys.request(requestId))));
   }

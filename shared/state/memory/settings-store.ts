@@ -1,23 +1,23 @@
-import type { RuntimeSettings, SettingsStore } from '../../ports/settings-store';
+import type { OperatorSettings, OperatorSettingsStore } from '../../ports/settings-store';
 import { StateUnavailableError } from '../errors';
 import { keys } from '../keys';
-import { maxSettingsUpdateAttempts, runtimeSettingsSchema, storedSettingsSchema } from '../settings-schema';
+import { maxSettingsUpdateAttempts, operatorSettingsSchema, storedSettingsSchema } from '../settings-schema';
 import type { MemoryTable } from './table';
 
 /**
- * The runtime settings in memory: the port's contract (shared/ports/settings-store.ts) with the
+ * The operator settings in memory: the port's contract (shared/ports/settings-store.ts) with the
  * DynamoDB adapter's versioned writes, held to the same suite (test/contracts/settings-store.ts).
  * An update reads, yields, then writes on its version, so concurrent updates race and retry as they
  * do on DynamoDB.
  */
-export function createMemorySettingsStore(table: MemoryTable): SettingsStore {
-  async function read(): Promise<RuntimeSettings & { version: number }> {
+export function createMemoryOperatorSettingsStore(table: MemoryTable): OperatorSettingsStore {
+  async function read(): Promise<OperatorSettings & { version: number }> {
     table.check('GetItem (settings)');
     return storedSettingsSchema.parse(table.get(keys.settings()) ?? {});
   }
 
   return {
-    async get(): Promise<RuntimeSettings> {
+    async get(): Promise<OperatorSettings> {
       const { version: _version, ...settings } = await read();
       return settings;
     },
@@ -25,7 +25,7 @@ export function createMemorySettingsStore(table: MemoryTable): SettingsStore {
     async update(change) {
       for (let attempt = 0; attempt < maxSettingsUpdateAttempts; attempt++) {
         const { version, ...before } = await read();
-        const after = runtimeSettingsSchema.parse(change(before));
+        const after = operatorSettingsSchema.parse(change(before));
         // The write is a separate call, as on DynamoDB: another update may land in between.
         await Promise.resolve();
         table.check('PutItem (settings)');

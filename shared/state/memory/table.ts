@@ -1,3 +1,4 @@
+import type { Clock } from '../../ports/clock';
 import { StateUnavailableError } from '../errors';
 
 /** One item of the table: its keys (`pk`, `sk`) and attributes, as DynamoDB would hold them. */
@@ -5,7 +6,7 @@ export type MemoryItem = Record<string, unknown> & { readonly pk: string; readon
 
 export interface MemoryTableOptions {
   /** The clock every store on the table reads unless given its own (the TTL sweep reads it too). */
-  readonly now?: () => Date;
+  readonly now?: Clock;
 }
 
 /**
@@ -15,7 +16,7 @@ export interface MemoryTableOptions {
  * every transaction all or nothing. Nothing here waits on a timer or draws a random number.
  */
 export interface MemoryTable {
-  readonly now: () => Date;
+  readonly now: Clock;
   /** A copy of the item, or undefined. */
   get(key: { pk: string; sk: string }): MemoryItem | undefined;
   /** Stores a copy of the item, dropping undefined attributes as the DynamoDB client does. */

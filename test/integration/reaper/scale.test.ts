@@ -8,7 +8,7 @@ import {
   createCapacityStore,
   createLeaseStore,
   createRequestStore,
-  createSettingsStore,
+  createOperatorSettingsStore,
 } from '../../../shared/state';
 import { createTestAwsResources, testSqsClient, testStateClient } from '../../support/aws';
 import { adminKubeConfig, createTestNamespace, deleteNamespace, restrictedPod } from '../../support/kube';
@@ -84,7 +84,7 @@ describe(`the reaper over ${total} managed pods`, () => {
       sources: {},
       requests: createRequestStore(db, table),
       capacity: createCapacityStore(db, table),
-      settings: createSettingsStore(db, table),
+      settings: createOperatorSettingsStore(db, table),
       leases: createLeaseStore(db, table),
       agents: createAgentClient(countingCore),
       queue: createSqsProvisionQueue(sqs, resources.queueUrl),

@@ -1,12 +1,12 @@
-import { createSettingsStore } from '../../../shared/state';
+import { createOperatorSettingsStore } from '../../../shared/state';
 import { testStateClient } from '../../support/aws';
-import { describeSettingsStoreContract } from '../../contracts/settings-store';
+import { describeOperatorSettingsStoreContract } from '../../contracts/settings-store';
 import { dynamoDbSubject } from './dynamodb-subject';
 
 const db = testStateClient();
 afterAll(() => db.destroy());
 
-describeSettingsStoreContract(
+describeOperatorSettingsStoreContract(
   'DynamoDB Local',
-  dynamoDbSubject(db, (client, tableName) => ({ settings: createSettingsStore(client, tableName) })),
+  dynamoDbSubject(db, (client, tableName) => ({ settings: createOperatorSettingsStore(client, tableName) })),
 );

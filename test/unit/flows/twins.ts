@@ -3,6 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createMemoryAgentClient, type MemoryAgentClient } from '../../../shared/cluster/memory';
 import { parseConfig, type PitcrewConfig, type SecretRef } from '../../../shared/config';
 import type { OpsPorts } from '../../../shared/ops';
+import { createManualClock, type ManualClock } from '../../../shared/ports/clock';
 import { silentLogger } from '../../../shared/ports/logger';
 import type { ProvisionPorts } from '../../../shared/provision';
 import { createMemoryProvisionQueue, type MemoryProvisionQueue } from '../../../shared/queue/memory';
@@ -44,17 +45,10 @@ export const startMs = Date.parse('2026-03-01T12:00:00.000Z');
 /** The config's secrets, all written inline. */
 const inline = (ref: SecretRef): string => ('value' in ref ? ref.value : '');
 
-export interface Clock {
-  readonly now: () => Date;
-  readonly ms: () => number;
-  /** Moves the clock on by `seconds`. */
-  advance(seconds: number): void;
-}
-
 export interface Twins {
   readonly config: PitcrewConfig;
   readonly namespace: string;
-  readonly clock: Clock;
+  readonly clock: ManualClock;
   readonly state: MemoryState;
   readonly agents: MemoryAgentClient;
   readonly queue: MemoryProvisionQueue;
@@ -67,14 +61,7 @@ export interface Twins {
 export function createTwins(yaml: string = flowConfigYaml, options: { terminatingMs?: number } = {}): Twins {
   const config = parseConfig(yaml);
   const namespace = config.cluster.namespace;
-  let nowMs = startMs;
-  const clock: Clock = {
-    now: () => new Date(nowMs),
-    ms: () => nowMs,
-    advance: (seconds) => {
-      nowMs += seconds * 1000;
-    },
-  };
+  const clock = createManualClock(startMs);
   const state = createMemoryState({ now: clock.now });
   const agents = createMemoryAgentClient({ now: clock.now, terminatingMs: options.terminatingMs ?? 0 });
   const queue = createMemoryProvisionQueue();

@@ -1,8 +1,8 @@
-import { createMemorySettingsStore } from '../../../shared/state/memory';
-import { describeSettingsStoreContract } from '../../contracts/settings-store';
+import { createMemoryOperatorSettingsStore } from '../../../shared/state/memory';
+import { describeOperatorSettingsStoreContract } from '../../contracts/settings-store';
 import { memorySubject } from './memory-subject';
 
-describeSettingsStoreContract(
+describeOperatorSettingsStoreContract(
   'in memory',
-  memorySubject((table) => ({ settings: createMemorySettingsStore(table) })),
+  memorySubject((table) => ({ settings: createMemoryOperatorSettingsStore(table) })),
 );
