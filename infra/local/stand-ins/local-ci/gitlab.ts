@@ -82,7 +82,7 @@ export const gitlabLocalCi: LocalCi<'gitlab'> = {
     ['project', 'path_with_namespace'],
     ['project', 'web_url'],
   ],
-  // Its config allows acme/*, private and internal projects, jobs of the last 24 hours.
+  // Its config allows acme/*, private and internal projects, jobs of the last week.
   untrustedChanges: [
     [['project', 'path_with_namespace'], 'mallory/app'],
     [['project', 'path_with_namespace'], 'acme/sub/app'],
