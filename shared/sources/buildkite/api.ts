@@ -1,6 +1,6 @@
 import * as z from '../../schema/zod';
 import { type CiError, CiRejectedError, CiUnavailableError } from '../errors';
-import { unreachableCi } from '../unreachable';
+import { callJson } from '../json-call';
 
 export interface BuildkiteCall {
   readonly method: 'GET' | 'PUT';
@@ -34,41 +34,21 @@ export interface BuildkiteFetchSettings {
  * caller to judge.
  */
 export function createBuildkiteFetch(settings: BuildkiteFetchSettings): BuildkiteFetch {
-  return async (call) => {
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(`${settings.apiUrl}${call.path}`, {
-        method: call.method,
-        headers: {
-          accept: 'application/json',
-          authorization: `Bearer ${settings.apiToken}`,
-          'user-agent': 'pitcrew',
-          ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        signal: AbortSignal.timeout(settings.requestTimeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      throw unreachableCi(error, {
-        ci: 'Buildkite',
-        url: settings.apiUrl,
-        requestTimeoutMs: settings.requestTimeoutMs,
-        purpose: call.purpose,
-      });
-    }
-    return { status: response.status, headers: response.headers, body: parseJsonOrUndefined(text) };
-  };
-}
-
-function parseJsonOrUndefined(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  return (call) =>
+    callJson({
+      ci: 'Buildkite',
+      apiUrl: settings.apiUrl,
+      url: `${settings.apiUrl}${call.path}`,
+      method: call.method,
+      headers: {
+        accept: 'application/json',
+        authorization: `Bearer ${settings.apiToken}`,
+        'user-agent': 'pitcrew',
+      },
+      body: call.body,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      purpose: call.purpose,
+    });
 }
 
 const errorBodySchema = z.object({ message: z.string() });

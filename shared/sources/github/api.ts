@@ -1,6 +1,6 @@
 import * as z from '../../schema/zod';
 import { type CiError, CiRejectedError, CiUnavailableError } from '../errors';
-import { unreachableCi } from '../unreachable';
+import { callJson } from '../json-call';
 
 /** The REST API version every call pins (https://docs.github.com/en/rest/about-the-rest-api/api-versions). */
 export const githubApiVersion = '2022-11-28';
@@ -38,42 +38,22 @@ export interface GithubFetchSettings {
  * or timeout becomes `CiUnavailableError`; any HTTP status is returned for the caller to judge.
  */
 export function createGithubFetch(settings: GithubFetchSettings): GithubFetch {
-  return async (call) => {
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(`${settings.apiUrl}${call.path}`, {
-        method: call.method,
-        headers: {
-          accept: 'application/vnd.github+json',
-          authorization: `Bearer ${call.credential}`,
-          'user-agent': 'pitcrew',
-          'x-github-api-version': githubApiVersion,
-          ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        signal: AbortSignal.timeout(settings.requestTimeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      throw unreachableCi(error, {
-        ci: 'GitHub',
-        url: settings.apiUrl,
-        requestTimeoutMs: settings.requestTimeoutMs,
-        purpose: call.purpose,
-      });
-    }
-    return { status: response.status, headers: response.headers, body: parseJsonOrUndefined(text) };
-  };
-}
-
-function parseJsonOrUndefined(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  return (call) =>
+    callJson({
+      ci: 'GitHub',
+      apiUrl: settings.apiUrl,
+      url: `${settings.apiUrl}${call.path}`,
+      method: call.method,
+      headers: {
+        accept: 'application/vnd.github+json',
+        authorization: `Bearer ${call.credential}`,
+        'user-agent': 'pitcrew',
+        'x-github-api-version': githubApiVersion,
+      },
+      body: call.body,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      purpose: call.purpose,
+    });
 }
 
 /** What to tell a user for the statuses whose cause depends on the call. */

@@ -1,6 +1,6 @@
 import * as z from '../../schema/zod';
 import { type CiError, CiRejectedError, CiUnavailableError } from '../errors';
-import { unreachableCi } from '../unreachable';
+import { callJson } from '../json-call';
 
 export interface GitlabCall {
   readonly method: 'GET' | 'POST' | 'DELETE';
@@ -35,42 +35,18 @@ export interface GitlabFetchSettings {
  * timeout becomes `CiUnavailableError`; any HTTP status is returned for the caller to judge.
  */
 export function createGitlabFetch(settings: GitlabFetchSettings): GitlabFetch {
-  return async (call) => {
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(`${settings.apiUrl}/api/v4${call.path}`, {
-        method: call.method,
-        headers: {
-          accept: 'application/json',
-          'private-token': settings.token,
-          'user-agent': 'pitcrew',
-          ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: call.body === undefined ? undefined : JSON.stringify(call.body),
-        redirect: 'manual',
-        signal: AbortSignal.timeout(settings.requestTimeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      throw unreachableCi(error, {
-        ci: 'GitLab',
-        url: settings.apiUrl,
-        requestTimeoutMs: settings.requestTimeoutMs,
-        purpose: call.purpose,
-      });
-    }
-    return { status: response.status, headers: response.headers, body: parseJsonOrUndefined(text) };
-  };
-}
-
-function parseJsonOrUndefined(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  return (call) =>
+    callJson({
+      ci: 'GitLab',
+      apiUrl: settings.apiUrl,
+      url: `${settings.apiUrl}/api/v4${call.path}`,
+      method: call.method,
+      headers: { accept: 'application/json', 'private-token': settings.token, 'user-agent': 'pitcrew' },
+      body: call.body,
+      redirect: 'manual',
+      requestTimeoutMs: settings.requestTimeoutMs,
+      purpose: call.purpose,
+    });
 }
 
 /** What to tell a user for the statuses whose cause depends on the call. */
