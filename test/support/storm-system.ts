@@ -3,7 +3,30 @@ import { localCiOf } from '../../infra/local/stand-ins/local-cis';
 import type { StormCi, StormSystem } from '../../infra/local/stand-ins/storm';
 import { createCapacityStore } from '../../shared/state';
 import { adminKubeConfig } from './kube';
-import type { ProvisioningSystem } from './provisioning';
+import { kitTemplates, type ProvisioningSystem } from './provisioning';
+
+/**
+ * The CI-size storm's set-up (storm.test.ts, storm-faults.test.ts): one template per CI at a cap of 6
+ * (the harness's three, then every kit's), 12 in all, and the reaper's short graces.
+ */
+const stormTemplates: Record<string, unknown>[] = [
+  { name: 'gh-linux', source: 'github', labels: ['self-hosted', 'linux', 'x64'], instanceCap: 6 },
+  { name: 'jk-linux', source: 'jenkins', labels: ['linux'], instanceCap: 6 },
+  { name: 'gen-linux', source: 'generic', labels: ['linux'], image: 'busybox:1.36', instanceCap: 6 },
+  // Every other registered CI, from its local kit: the mix has one source per CI.
+  ...kitTemplates(6),
+];
+export const ciSizeStorm = {
+  caps: {
+    global: 12,
+    templates: Object.fromEntries(stormTemplates.map((template) => [String(template.name), 6])),
+  },
+  system: {
+    globalCap: 12,
+    templates: stormTemplates,
+    reaper: { orphanGraceSeconds: 10, stuckGraceSeconds: 60, lostGraceSeconds: 10, staleQueuedSeconds: 30 },
+  },
+};
 
 /** Every registered CI of a test system, in the storm's shape: the harness's own three, then the kits'. */
 function stormCisOf(system: ProvisioningSystem): StormCi[] {

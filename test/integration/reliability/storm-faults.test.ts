@@ -12,7 +12,7 @@ import { importHandler } from '../../support/handlers';
 import { waitForPod } from '../../support/kube';
 import { steerPod } from '../../../infra/local/kube/steer';
 import { lambdaContext } from '../../../infra/local/stand-ins/lambda';
-import { kitTemplates, startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
+import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 import {
   brokenPromises,
   ciSizeStormFaultRates,
@@ -21,24 +21,16 @@ import {
   type StormFaults,
   type StormReport,
 } from '../../../infra/local/stand-ins/storm';
-import { stormSystemOf } from '../../support/storm-system';
+import { ciSizeStorm, stormSystemOf } from '../../support/storm-system';
 
 /**
  * The CI-size storm of storm.test.ts with the infrastructure failing under it for its whole length
  * (`npm run bench:storm -- --faults` at full size): the API server throttling, failing and dropping
  * connections in bursts; DynamoDB throttling, failing and losing answers; SQS delivering messages
  * again early; a provision container dying at each crash point; a reaper frozen past its lease and
- * thawed; GitHub and Jenkins failing for a while. Every decision is seeded (the seed is printed).
+ * thawed; each CI's API failing for a while. Every decision is seeded (the seed is printed).
  */
-const caps = {
-  global: 12,
-  templates: {
-    'gen-linux': 6,
-    'jk-linux': 6,
-    'gh-linux': 6,
-    ...Object.fromEntries(kitTemplates(6).map((template) => [String(template.name), 6])),
-  },
-};
+const caps = ciSizeStorm.caps;
 const seed = Number(process.env.PITCREW_STORM_SEED ?? 7);
 
 describe('a storm of CI traffic with the infrastructure failing under it', () => {
@@ -57,15 +49,7 @@ describe('a storm of CI traffic with the infrastructure failing under it', () =>
       ciSizeStormFaultRates,
     );
     system = await startProvisioningSystem({
-      globalCap: caps.global,
-      templates: [
-        { name: 'gh-linux', source: 'github', labels: ['self-hosted', 'linux', 'x64'], instanceCap: 6 },
-        { name: 'jk-linux', source: 'jenkins', labels: ['linux'], instanceCap: 6 },
-        { name: 'gen-linux', source: 'generic', labels: ['linux'], image: 'busybox:1.36', instanceCap: 6 },
-        // Every other registered CI, from its local kit: the mix has one source per CI.
-        ...kitTemplates(6),
-      ],
-      reaper: { orphanGraceSeconds: 10, stuckGraceSeconds: 60, lostGraceSeconds: 10, staleQueuedSeconds: 30 },
+      ...ciSizeStorm.system,
       visibilityTimeoutSeconds: faults.rates.sqs.visibilityTimeoutSeconds,
       dynamoDbEndpoint: faults.dynamoDbEndpoint,
       sqsEndpoint: faults.sqsEndpoint,

@@ -2,24 +2,16 @@ import type { SqsHandler } from '../../../infra/local/dev/sqs-poller';
 import type { ReapReport } from '../../../shared/reap';
 import { importHandler } from '../../support/handlers';
 import { lambdaContext } from '../../../infra/local/stand-ins/lambda';
-import { kitTemplates, startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
+import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 import { brokenPromises, runStorm, type StormReport } from '../../../infra/local/stand-ins/storm';
-import { stormSystemOf } from '../../support/storm-system';
+import { ciSizeStorm, stormSystemOf } from '../../support/storm-system';
 
 /**
  * The storm at CI size (bench/storm.ts runs it with 2,000 builds): duplicates, out-of-order events,
  * cancellations, three provisioners and two reapers at once, kwok ending pods at random.
  * storm-faults.test.ts runs the same storm with the infrastructure failing under it.
  */
-const caps = {
-  global: 12,
-  templates: {
-    'gen-linux': 6,
-    'jk-linux': 6,
-    'gh-linux': 6,
-    ...Object.fromEntries(kitTemplates(6).map((template) => [String(template.name), 6])),
-  },
-};
+const caps = ciSizeStorm.caps;
 
 describe('a storm of CI traffic', () => {
   let system: ProvisioningSystem;
@@ -27,15 +19,7 @@ describe('a storm of CI traffic', () => {
 
   beforeAll(async () => {
     system = await startProvisioningSystem({
-      globalCap: caps.global,
-      templates: [
-        { name: 'gh-linux', source: 'github', labels: ['self-hosted', 'linux', 'x64'], instanceCap: 6 },
-        { name: 'jk-linux', source: 'jenkins', labels: ['linux'], instanceCap: 6 },
-        { name: 'gen-linux', source: 'generic', labels: ['linux'], image: 'busybox:1.36', instanceCap: 6 },
-        // Every other registered CI, from its local kit: the mix has one source per CI.
-        ...kitTemplates(6),
-      ],
-      reaper: { orphanGraceSeconds: 10, stuckGraceSeconds: 60, lostGraceSeconds: 10, staleQueuedSeconds: 30 },
+      ...ciSizeStorm.system,
     });
     // One after the other: each import is a cold start with a module registry of its own, and two
     // at once could link one handler's modules across two registries (two copies of an error class).
