@@ -1,6 +1,7 @@
-import type { CoreV1Api, CoreV1Event, V1Pod, V1Secret } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { AgentClient } from '../ports/agent-client';
 import { ClusterUnavailableError } from './errors';
+import type { PodApi } from './pod-api';
 import { isAlreadyExists, isNotFound, translateClusterError } from './translate';
 
 /**
@@ -9,7 +10,7 @@ import { isAlreadyExists, isNotFound, translateClusterError } from './translate'
  * so the owner must be known when the Secret is created. A pod that exists already (a retry) is
  * adopted; a Secret that exists already is replaced, because a retry may carry new credentials.
  */
-export function createAgentClient(core: CoreV1Api): AgentClient {
+export function createAgentClient(core: PodApi): AgentClient {
   async function createPod(pod: V1Pod): Promise<{ pod: V1Pod; adopted: boolean }> {
     const namespace = pod.metadata?.namespace ?? '';
     const name = pod.metadata?.name ?? '';

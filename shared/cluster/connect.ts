@@ -1,10 +1,10 @@
 import type { Clock } from '../ports/clock';
-import type { CoreV1Api } from '@kubernetes/client-node';
 import type { ClusterConfig } from '../config/file-schema';
 import type { SecretResolver } from '../config/secrets';
-import { createBearerKubeConfig, createCoreApi, createKubeConfig } from './client';
+import { createBearerPodApi } from './bearer-api';
 import { createDescribeClusterClient, describeEksEndpoint, type DescribeClusterClient } from './eks-cluster';
 import { createEksToken, type AwsCredentials } from './eks-token';
+import type { PodApi } from './pod-api';
 import { createCachedTokenSource, type TokenSource } from './token-source';
 
 export interface ClusterAccessDeps {
@@ -19,14 +19,19 @@ export interface ClusterAccessDeps {
 }
 
 /**
- * A CoreV1 client for the configured cluster: a kubeconfig file as it is; a ServiceAccount token
- * read through the secret resolver (SSM, Secrets Manager, a file ...) and read again on 401; or an
- * EKS token signed with the function's own AWS credentials. Async because the CA may be a secret
- * and the EKS endpoint may come from DescribeCluster.
+ * The core API calls of the agent client for the configured cluster: a kubeconfig file as it is,
+ * through @kubernetes/client-node (loaded only then: a kubeconfig may hold any auth it knows); a
+ * ServiceAccount token read through the secret resolver (SSM, Secrets Manager, a file ...) and read
+ * again on 401; or an EKS token signed with the function's own AWS credentials. The last two, what a
+ * deployed function uses, go through bearer-api.ts, which loads no client library. Async because the
+ * CA may be a secret and the EKS endpoint may come from DescribeCluster.
  */
-export async function connectCluster(cluster: ClusterConfig, deps: ClusterAccessDeps): Promise<CoreV1Api> {
+export async function connectCluster(cluster: ClusterConfig, deps: ClusterAccessDeps): Promise<PodApi> {
   const credentials = cluster.credentials;
-  if (credentials.kind === 'kubeconfig') return createCoreApi(createKubeConfig(cluster), cluster);
+  if (credentials.kind === 'kubeconfig') {
+    const { createCoreApi, createKubeConfig } = await import('./client');
+    return createCoreApi(createKubeConfig(cluster), cluster);
+  }
 
   if (credentials.kind === 'token') {
     const caData =
@@ -41,7 +46,7 @@ export async function connectCluster(cluster: ClusterConfig, deps: ClusterAccess
     });
     // Read now, so a missing or forbidden token stops the cold start with a ConfigError naming it.
     await tokenSource.token();
-    return bearerCoreApi(
+    return bearerPodApi(
       cluster,
       { server: credentials.server, caData, skipTlsVerify: credentials.skipTlsVerify },
       tokenSource,
@@ -69,16 +74,19 @@ export async function connectCluster(cluster: ClusterConfig, deps: ClusterAccess
       }),
     now: () => now().getTime(),
   });
-  return bearerCoreApi(cluster, endpoint, tokenSource);
+  return bearerPodApi(cluster, endpoint, tokenSource);
 }
 
-function bearerCoreApi(
+function bearerPodApi(
   cluster: ClusterConfig,
   endpoint: { server: string; caData?: string; skipTlsVerify?: boolean },
   tokenSource: TokenSource,
-): CoreV1Api {
-  const kubeConfig = createBearerKubeConfig({ ...endpoint, namespace: cluster.namespace, tokenSource });
-  return createCoreApi(kubeConfig, cluster, tokenSource);
+): PodApi {
+  return createBearerPodApi({
+    ...endpoint,
+    tokenSource,
+    timeouts: { connectTimeoutMs: cluster.connectTimeoutMs, requestTimeoutMs: cluster.requestTimeoutMs },
+  });
 }
 
 /** The same chain the SDK clients use (environment on Lambda), memoised and refreshed by the SDK. */

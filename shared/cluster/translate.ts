@@ -1,4 +1,3 @@
-import { ApiException } from '@kubernetes/client-node';
 import { ClusterRejectedError, ClusterUnavailableError, type ClusterError } from './errors';
 
 /** The part of a Kubernetes Status object we read: https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/status/ */
@@ -26,7 +25,7 @@ function statusOf(body: unknown): KubeStatus {
  * permanent and carry the API server's message, which names the field.
  */
 export function translateClusterError(error: unknown, action: string): ClusterError {
-  if (error instanceof ApiException) {
+  if (isApiError(error)) {
     const code = error.code;
     const status = statusOf(error.body);
     const detail = status.message ?? status.reason ?? `HTTP ${code}`;
@@ -40,6 +39,16 @@ export function translateClusterError(error: unknown, action: string): ClusterEr
   return new ClusterUnavailableError(`${action} failed: ${message}`, undefined, { cause: error });
 }
 
-export const isAlreadyExists = (error: unknown): boolean =>
-  error instanceof ApiException && error.code === 409;
-export const isNotFound = (error: unknown): boolean => error instanceof ApiException && error.code === 404;
+/**
+ * An HTTP answer from the API server, as either client rejects with it: client-node's ApiException or
+ * bearer-api.ts's KubeApiError, both an HTTP status as `code` and the answer as `body`. Read by shape
+ * so that this module does not load client-node (a network error's `code` is a string: ECONNRESET).
+ */
+function isApiError(error: unknown): error is { code: number; body: unknown } {
+  if (typeof error !== 'object' || error === null || !('code' in error) || !('body' in error)) return false;
+  const { code } = error as { code: unknown };
+  return typeof code === 'number' && code >= 100 && code <= 599;
+}
+
+export const isAlreadyExists = (error: unknown): boolean => isApiError(error) && error.code === 409;
+export const isNotFound = (error: unknown): boolean => isApiError(error) && error.code === 404;

@@ -90,6 +90,8 @@ const names = (pods: V1Pod[]): string[] => pods.map((pod) => pod.metadata?.name 
  * Kubernetes API on the test cluster (test/integration/kubernetes) and the in-memory twin
  * (test/unit/cluster). It checks what provision, reap and ops rely on.
  */
+const isDate = (value: unknown): boolean => Object.prototype.toString.call(value) === '[object Date]';
+
 export function describeAgentClientContract(name: string, make: MakeAgentClusterSubject): void {
   describe(`AgentClient contract: ${name}`, () => {
     let state: AgentClusterSubject | undefined;
@@ -112,6 +114,9 @@ export function describeAgentClientContract(name: string, make: MakeAgentCluster
       expect(created.adopted).toBe(false);
       expect(created.pod.metadata).toMatchObject({ name: 'agent-1', namespace, labels: madeFor('r1') });
       expect(created.pod.metadata?.uid).toEqual(expect.any(String));
+      // Timestamps come as Date objects, as client-node's models have them (reap/pod-view.ts reads them).
+      // Checked by tag, not instanceof: the twin's structuredClone makes its Dates in Node's realm.
+      expect(isDate(created.pod.metadata?.creationTimestamp)).toBe(true);
       const found = await agents.findAgent(namespace, 'agent-1');
       expect(found.hasSecret).toBe(false);
       expect(found.pod?.metadata?.uid).toBe(created.pod.metadata?.uid);
@@ -240,6 +245,7 @@ export function describeAgentClientContract(name: string, make: MakeAgentCluster
       await recordEvent('agent-2', 'ContractCheck', 'about agent-2');
       const described = await agents.describeAgent(namespace, 'agent-1');
       expect(described.pod?.metadata?.name).toBe('agent-1');
+      expect(isDate(described.pod?.metadata?.creationTimestamp)).toBe(true);
       const ours = described.events.filter((event: CoreV1Event) => event.reason === 'ContractCheck');
       expect(ours.map((event) => event.message)).toEqual(['about agent-1']);
       expect(described.events.every((event) => event.involvedObject.name === 'agent-1')).toBe(true);

@@ -2,6 +2,8 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createAgentClient } from '../../../shared/cluster';
+import { createBearerPodApi } from '../../../shared/cluster/bearer-api';
+import type { PodApi } from '../../../shared/cluster/pod-api';
 import { startKubeFaultProxy, type KubeFaultProxy } from '../../../infra/local/stand-ins/kube-fault-proxy';
 import { describeAgentClientContract } from '../../contracts/agent-client';
 import { requiredTestEnv } from '../../support/env';
@@ -36,57 +38,87 @@ const absentOn404 = <T>(read: Promise<T>): Promise<T | undefined> =>
   });
 
 async function setFinalizers(namespace: string, name: string, finalizers: string[]): Promise<void> {
-  const pod = await admin.readNamespacedPod({ namespace, name });
-  pod.metadata!.finalizers = finalizers;
-  await admin.replaceNamespacedPod({ namespace, name, body: pod });
+  // kwok writes the new pod's status meanwhile: a replace on a stale read is refused (409 Conflict),
+  // so read again and retry.
+  for (let attempt = 1; ; attempt++) {
+    const pod = await admin.readNamespacedPod({ namespace, name });
+    pod.metadata!.finalizers = finalizers;
+    try {
+      await admin.replaceNamespacedPod({ namespace, name, body: pod });
+      return;
+    } catch (error) {
+      if ((error as { code?: number }).code !== 409 || attempt >= 5) throw error;
+    }
+  }
 }
 
-describeAgentClientContract('Kubernetes API server (kwok)', async () => {
-  const namespace = await createTestNamespace(admin, 'contract');
-  const held = new Set<string>();
-  proxy.clearRules();
-  return {
-    agents: createAgentClient(proxiedCore()),
-    namespace,
-    pod: (name) => absentOn404(admin.readNamespacedPod({ namespace, name })),
-    secret: (name) => absentOn404(admin.readNamespacedSecret({ namespace, name })),
-    hold: async (name) => {
-      await setFinalizers(namespace, name, [finalizer]);
-      held.add(name);
-    },
-    release: async (name) => {
-      await setFinalizers(namespace, name, []);
-      held.delete(name);
-    },
-    waitGone: async (name, kind = 'pod') => {
-      const read = () =>
-        kind === 'pod'
-          ? absentOn404(admin.readNamespacedPod({ namespace, name }))
-          : absentOn404(admin.readNamespacedSecret({ namespace, name }));
-      const deadline = Date.now() + 30_000;
-      while (await read()) {
-        if (Date.now() > deadline) throw new Error(`${kind} ${namespace}/${name} is still there after 30 s`);
-        await sleep(100);
-      }
-    },
-    recordEvent: async (podName, reason, message) => {
-      await admin.createNamespacedEvent({
-        namespace,
-        body: {
-          metadata: { name: `${podName}.${randomUUID().slice(0, 8)}`, namespace },
-          involvedObject: { apiVersion: 'v1', kind: 'Pod', name: podName, namespace },
-          reason,
-          message,
-          type: 'Normal',
-        },
-      });
-    },
-    failNext: (calls, status) => proxy.addRule({ fault: { kind: 'status', status }, times: calls }),
-    dispose: async () => {
-      proxy.clearRules();
-      // A finalizer left on would keep the namespace terminating for ever.
-      for (const name of held) await setFinalizers(namespace, name, []).catch(() => undefined);
-      await deleteNamespace(admin, namespace);
-    },
-  };
-});
+/**
+ * The same API server through the client a deployed function uses with a bearer token (EKS or a
+ * ServiceAccount token): bearer-api.ts, which sends the seven calls itself.
+ */
+function proxiedBearerApi(): PodApi {
+  const credentials = proxy.credentials as { token: { value: string }; caData: string };
+  const token = async (): Promise<string> => credentials.token.value;
+  return createBearerPodApi({
+    server: proxy.server,
+    caData: credentials.caData,
+    tokenSource: { token, refresh: token },
+    timeouts: { connectTimeoutMs: 5000, requestTimeoutMs: 15_000 },
+  });
+}
+
+describe.each([
+  ['@kubernetes/client-node (a kubeconfig)', proxiedCore],
+  ['the bearer-token client (bearer-api.ts)', proxiedBearerApi],
+] as const)('through %s', (_client, api) =>
+  describeAgentClientContract('Kubernetes API server (kwok)', async () => {
+    const namespace = await createTestNamespace(admin, 'contract');
+    const held = new Set<string>();
+    proxy.clearRules();
+    return {
+      agents: createAgentClient(api()),
+      namespace,
+      pod: (name) => absentOn404(admin.readNamespacedPod({ namespace, name })),
+      secret: (name) => absentOn404(admin.readNamespacedSecret({ namespace, name })),
+      hold: async (name) => {
+        await setFinalizers(namespace, name, [finalizer]);
+        held.add(name);
+      },
+      release: async (name) => {
+        await setFinalizers(namespace, name, []);
+        held.delete(name);
+      },
+      waitGone: async (name, kind = 'pod') => {
+        const read = () =>
+          kind === 'pod'
+            ? absentOn404(admin.readNamespacedPod({ namespace, name }))
+            : absentOn404(admin.readNamespacedSecret({ namespace, name }));
+        const deadline = Date.now() + 30_000;
+        while (await read()) {
+          if (Date.now() > deadline)
+            throw new Error(`${kind} ${namespace}/${name} is still there after 30 s`);
+          await sleep(100);
+        }
+      },
+      recordEvent: async (podName, reason, message) => {
+        await admin.createNamespacedEvent({
+          namespace,
+          body: {
+            metadata: { name: `${podName}.${randomUUID().slice(0, 8)}`, namespace },
+            involvedObject: { apiVersion: 'v1', kind: 'Pod', name: podName, namespace },
+            reason,
+            message,
+            type: 'Normal',
+          },
+        });
+      },
+      failNext: (calls, status) => proxy.addRule({ fault: { kind: 'status', status }, times: calls }),
+      dispose: async () => {
+        proxy.clearRules();
+        // A finalizer left on would keep the namespace terminating for ever.
+        for (const name of held) await setFinalizers(namespace, name, []).catch(() => undefined);
+        await deleteNamespace(admin, namespace);
+      },
+    };
+  }),
+);

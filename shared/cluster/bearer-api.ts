@@ -1,0 +1,217 @@
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { V1PodList } from '@kubernetes/client-node';
+import type { ClusterTimeouts } from './client';
+import type { PodApi } from './pod-api';
+import type { TokenSource } from './token-source';
+
+/**
+ * The agent client's seven core API calls over a bearer token (pod-api.ts says why): each is one
+ * REST request (https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/,
+ * .../config-and-storage-resources/secret-v1/, .../cluster-resources/event-v1/), so only Node's https
+ * module is needed where @kubernetes/client-node loaded 1.5 MB with its generated models. What it keeps
+ * of that client: timestamps as Date objects and `metadata._continue` (its ObjectSerializer's names),
+ * one keep-alive connection reused across calls and retired after `maxIdleConnectionMs` idle (a frozen
+ * Lambda's pooled socket may be dead), a bound on the TLS handshake and on the whole call, and a 401
+ * answered by reading the token afresh and sending once more.
+ */
+export interface BearerApiConnection {
+  /** https://host[:port][/path]; http:// only for a local API server. */
+  readonly server: string;
+  /** PEM or base64 PEM; absent: the system's CAs. */
+  readonly caData?: string;
+  readonly skipTlsVerify?: boolean;
+  readonly tokenSource: TokenSource;
+  readonly timeouts?: ClusterTimeouts;
+  readonly now?: () => number;
+}
+
+/** The error a failed call rejects with: client-node's ApiException's fields (translate.ts). */
+export class KubeApiError extends Error {
+  override readonly name = 'KubeApiError';
+  constructor(
+    readonly code: number,
+    readonly body: unknown,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A pooled connection unused for this long is not trusted again (client.ts, maxIdleConnectionMs). */
+const maxIdleConnectionMs = 30_000;
+
+const pem = (caData: string): string =>
+  caData.includes('BEGIN CERTIFICATE') ? caData : Buffer.from(caData, 'base64').toString('utf8');
+
+/**
+ * The fields the API's OpenAPI schema marks `date-time` in pods, events and their metadata, which
+ * client-node hands out as Date objects (the code reads them so: reap/pod-view.ts, ops/inspect.ts).
+ */
+const dateFields = new Set([
+  'creationTimestamp',
+  'deletionTimestamp',
+  'startTime',
+  'startedAt',
+  'finishedAt',
+  'lastTransitionTime',
+  'lastProbeTime',
+  'firstTimestamp',
+  'lastTimestamp',
+  'eventTime',
+  'time',
+]);
+
+function reviveKubeJson(key: string, value: unknown): unknown {
+  if (typeof value === 'string' && dateFields.has(key)) {
+    const date = new Date(value);
+    return Number.isNaN(date.getTime()) ? value : date;
+  }
+  return value;
+}
+
+interface Call {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly path: string;
+  readonly query?: Readonly<Record<string, string | number | undefined>>;
+  readonly body?: unknown;
+}
+
+export function createBearerPodApi(connection: BearerApiConnection): PodApi {
+  const base = new URL(connection.server);
+  const secure = base.protocol === 'https:';
+  const basePath = base.pathname.replace(/\/$/, '');
+  const now = connection.now ?? Date.now;
+  let pool: { agent: HttpsAgent | HttpAgent; lastUsedMs: number } | undefined;
+
+  /** The keep-alive agent, replaced after `maxIdleConnectionMs` without a call. */
+  function agent(): HttpsAgent | HttpAgent {
+    const at = now();
+    if (pool && at - pool.lastUsedMs > maxIdleConnectionMs) {
+      pool.agent.destroy();
+      pool = undefined;
+    }
+    pool ??= {
+      agent: secure
+        ? new HttpsAgent({
+            keepAlive: true,
+            timeout: maxIdleConnectionMs,
+            ...(connection.caData ? { ca: pem(connection.caData) } : {}),
+            rejectUnauthorized: !(connection.skipTlsVerify ?? false),
+          })
+        : new HttpAgent({ keepAlive: true, timeout: maxIdleConnectionMs }),
+      lastUsedMs: at,
+    };
+    pool.lastUsedMs = at;
+    return pool.agent;
+  }
+
+  function send(call: Call, token: string): Promise<{ status: number; text: string }> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(call.query ?? {}))
+      if (value !== undefined && value !== '') query.set(key, String(value));
+    const search = query.size > 0 ? `?${query.toString()}` : '';
+    const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
+    const timeouts = connection.timeouts;
+    return new Promise((resolve, reject) => {
+      const request = (secure ? httpsRequest : httpRequest)(
+        {
+          protocol: base.protocol,
+          hostname: base.hostname,
+          port: base.port,
+          method: call.method,
+          path: `${basePath}${call.path}${search}`,
+          agent: agent(),
+          headers: {
+            accept: 'application/json',
+            authorization: `Bearer ${token}`,
+            'user-agent': 'pitcrew',
+            ...(payload === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+          },
+          ...(timeouts ? { signal: AbortSignal.timeout(timeouts.requestTimeoutMs) } : {}),
+        },
+        (response: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () =>
+            resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          );
+          response.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      if (timeouts) {
+        // A blackholed API server would otherwise hold the call for the whole request timeout.
+        request.on('socket', (socket: Socket) => {
+          if (!socket.connecting) return; // a pooled connection, already up
+          const timer = setTimeout(
+            () =>
+              socket.destroy(
+                new Error(`no connection to the API server within ${timeouts.connectTimeoutMs} ms`),
+              ),
+            timeouts.connectTimeoutMs,
+          );
+          timer.unref();
+          socket
+            .once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer))
+            .once('close', () => clearTimeout(timer));
+        });
+      }
+      request.end(payload);
+    });
+  }
+
+  async function call<T>(what: Call): Promise<T> {
+    let answer = await send(what, await connection.tokenSource.token());
+    // A rotated ServiceAccount token or a stale EKS token heals within the call.
+    if (answer.status === 401) answer = await send(what, await connection.tokenSource.refresh());
+    const body: unknown = answer.text === '' ? undefined : parse(answer.text);
+    if (answer.status < 200 || answer.status > 299)
+      throw new KubeApiError(answer.status, body ?? answer.text, `HTTP ${answer.status}`);
+    return body as T;
+  }
+
+  const parse = (text: string): unknown => {
+    try {
+      return JSON.parse(text, reviveKubeJson);
+    } catch {
+      return text;
+    }
+  };
+
+  const namespaced = (namespace: string, kind: string, name?: string): string =>
+    `/api/v1/namespaces/${encodeURIComponent(namespace)}/${kind}${name === undefined ? '' : `/${encodeURIComponent(name)}`}`;
+
+  /** client-node's name for the list's `continue` token (a reserved word in its generator). */
+  const withContinue = <L extends { metadata?: object }>(list: L): L => {
+    const metadata = list.metadata as { continue?: string; _continue?: string } | undefined;
+    if (metadata?.continue !== undefined) metadata._continue = metadata.continue;
+    return list;
+  };
+
+  return {
+    createNamespacedPod: ({ namespace, body }) =>
+      call({ method: 'POST', path: namespaced(namespace, 'pods'), body }),
+    readNamespacedPod: ({ namespace, name }) =>
+      call({ method: 'GET', path: namespaced(namespace, 'pods', name) }),
+    deleteNamespacedPod: ({ namespace, name }) =>
+      call({ method: 'DELETE', path: namespaced(namespace, 'pods', name) }),
+    listNamespacedPod: async ({ namespace, labelSelector, limit, _continue }) =>
+      withContinue(
+        await call<V1PodList>({
+          method: 'GET',
+          path: namespaced(namespace, 'pods'),
+          query: { labelSelector, limit, continue: _continue },
+        }),
+      ),
+    createNamespacedSecret: ({ namespace, body, dryRun }) =>
+      call({ method: 'POST', path: namespaced(namespace, 'secrets'), query: { dryRun }, body }),
+    deleteNamespacedSecret: ({ namespace, name }) =>
+      call({ method: 'DELETE', path: namespaced(namespace, 'secrets', name) }),
+    listNamespacedEvent: ({ namespace, fieldSelector }) =>
+      call({ method: 'GET', path: namespaced(namespace, 'events'), query: { fieldSelector } }),
+  };
+}

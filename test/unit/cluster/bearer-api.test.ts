@@ -1,0 +1,155 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createBearerPodApi, KubeApiError } from '../../../shared/cluster/bearer-api';
+import { isNotFound, translateClusterError } from '../../../shared/cluster/translate';
+import { ClusterRejectedError, ClusterUnavailableError } from '../../../shared/cluster/errors';
+
+/**
+ * The bearer-token client's own duties, against a plain local HTTP server playing the API server's
+ * answers (the agent-client contract runs it against the real one: test/integration/kubernetes).
+ */
+interface Seen {
+  readonly method: string;
+  readonly url: string;
+  readonly authorization?: string;
+  readonly port: number;
+  readonly body: string;
+}
+
+describe('the bearer-token client (shared/cluster/bearer-api.ts)', () => {
+  let server: Server;
+  let url: string;
+  const seen: Seen[] = [];
+  let answer: (request: Seen) => { status: number; body?: unknown } = () => ({ status: 200, body: {} });
+
+  beforeAll(async () => {
+    server = createServer((request: IncomingMessage, response: ServerResponse) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        const entry: Seen = {
+          method: request.method ?? '',
+          url: request.url ?? '',
+          authorization: request.headers.authorization,
+          port: request.socket.remotePort ?? 0,
+          body,
+        };
+        seen.push(entry);
+        const { status, body: reply } = answer(entry);
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(reply === undefined ? '' : JSON.stringify(reply));
+      });
+    });
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((closed) => server.close(() => closed())));
+  beforeEach(() => {
+    seen.length = 0;
+    answer = () => ({ status: 200, body: {} });
+  });
+
+  const tokens = (first: string, fresh: string) => {
+    const reads = { refreshed: 0 };
+    return {
+      reads,
+      source: {
+        token: async () => (reads.refreshed > 0 ? fresh : first),
+        refresh: async () => {
+          reads.refreshed += 1;
+          return fresh;
+        },
+      },
+    };
+  };
+
+  it('sends each call as its REST request, with the token, a JSON body and encoded query', async () => {
+    const api = createBearerPodApi({ server: url, tokenSource: tokens('t1', 't2').source });
+    await api.createNamespacedPod({ namespace: 'agents', body: { metadata: { name: 'p-1' } } });
+    await api.listNamespacedPod({ namespace: 'agents', labelSelector: 'a in (b, c)', limit: 2 });
+    await api.createNamespacedSecret({
+      namespace: 'agents',
+      body: { metadata: { name: 's' } },
+      dryRun: 'All',
+    });
+    await api.listNamespacedEvent({ namespace: 'agents', fieldSelector: 'involvedObject.name=p-1' });
+    await api.deleteNamespacedPod({ namespace: 'agents', name: 'p-1' });
+    expect(seen.map((call) => `${call.method} ${decodeURIComponent(call.url).replace(/\+/g, ' ')}`)).toEqual([
+      'POST /api/v1/namespaces/agents/pods',
+      'GET /api/v1/namespaces/agents/pods?labelSelector=a in (b, c)&limit=2',
+      'POST /api/v1/namespaces/agents/secrets?dryRun=All',
+      'GET /api/v1/namespaces/agents/events?fieldSelector=involvedObject.name=p-1',
+      'DELETE /api/v1/namespaces/agents/pods/p-1',
+    ]);
+    expect(seen[0]).toMatchObject({ authorization: 'Bearer t1', body: '{"metadata":{"name":"p-1"}}' });
+  });
+
+  it('hands out timestamps as Dates and the list token as `_continue`, as client-node does', async () => {
+    answer = () => ({
+      status: 200,
+      body: {
+        metadata: { continue: 'next-page' },
+        items: [
+          {
+            metadata: { name: 'p', creationTimestamp: '2026-03-01T12:00:00Z' },
+            status: {
+              containerStatuses: [{ state: { terminated: { finishedAt: '2026-03-01T12:05:00Z' } } }],
+            },
+          },
+        ],
+      },
+    });
+    const api = createBearerPodApi({ server: url, tokenSource: tokens('t', 't').source });
+    const page = await api.listNamespacedPod({ namespace: 'agents' });
+    expect(page.metadata?._continue).toBe('next-page');
+    const pod = page.items[0]!;
+    expect(pod.metadata?.creationTimestamp?.getTime()).toBe(Date.parse('2026-03-01T12:00:00Z'));
+    expect(pod.status?.containerStatuses?.[0]?.state?.terminated?.finishedAt).toEqual(
+      new Date('2026-03-01T12:05:00Z'),
+    );
+    await api.listNamespacedPod({ namespace: 'agents', _continue: 'next-page' });
+    expect(seen.at(-1)?.url).toContain('continue=next-page');
+  });
+
+  it('answers a 401 by reading the token afresh and sending once more', async () => {
+    answer = (call) => (call.authorization === 'Bearer fresh' ? { status: 200, body: {} } : { status: 401 });
+    const { source, reads } = tokens('stale', 'fresh');
+    await createBearerPodApi({ server: url, tokenSource: source }).readNamespacedPod({
+      namespace: 'agents',
+      name: 'p',
+    });
+    expect(seen.map((call) => call.authorization)).toEqual(['Bearer stale', 'Bearer fresh']);
+    expect(reads.refreshed).toBe(1);
+  });
+
+  it("rejects with the status and the API server's answer, which the translation reads", async () => {
+    const status = { kind: 'Status', message: 'pods "p" not found', reason: 'NotFound', code: 404 };
+    answer = (call) =>
+      call.method === 'GET' ? { status: 404, body: status } : { status: 503, body: { message: 'busy' } };
+    const api = createBearerPodApi({ server: url, tokenSource: tokens('t', 't').source });
+    const missing = await api
+      .readNamespacedPod({ namespace: 'agents', name: 'p' })
+      .catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(KubeApiError);
+    expect(isNotFound(missing)).toBe(true);
+    expect(translateClusterError(missing, 'reading pod agents/p')).toBeInstanceOf(ClusterRejectedError);
+    const busy = await api
+      .deleteNamespacedPod({ namespace: 'agents', name: 'p' })
+      .catch((error: unknown) => error);
+    const translated = translateClusterError(busy, 'deleting pod agents/p');
+    expect(translated).toBeInstanceOf(ClusterUnavailableError);
+    expect(translated.message).toBe('deleting pod agents/p failed (503): busy');
+  });
+
+  it('reuses one connection, and opens a new one after a pause longer than the idle limit', async () => {
+    let clock = 1_000_000;
+    const api = createBearerPodApi({ server: url, tokenSource: tokens('t', 't').source, now: () => clock });
+    await api.readNamespacedPod({ namespace: 'agents', name: 'a' });
+    await api.readNamespacedPod({ namespace: 'agents', name: 'b' });
+    clock += 30_001;
+    await api.readNamespacedPod({ namespace: 'agents', name: 'c' });
+    const [first, second, third] = seen.map((call) => call.port);
+    expect(second).toBe(first);
+    expect(third).not.toBe(first);
+  });
+});
