@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runDev, type DevSystem } from '../../infra/local/dev/run-dev';
 import type { LocalConfig } from '../../infra/local/dev/local-config';
+import { bearerCredentialsOf } from './deployed-cluster';
 import { startLocalServers, type LocalServers } from '../../infra/local/servers';
 import { signedHeadersFor } from '../../shared/sources';
 import { pitcrewLabels } from '../../shared/templates/labels';
@@ -81,6 +82,8 @@ export async function startBenchSystem(options: { provisioners: number }): Promi
     onInvocation: (fn, ms) => invocations.push({ fn, ms }),
     configure: (config: LocalConfig) => ({
       ...config,
+      // As deployed: a bearer token, not the kubeconfig file `pitcrew dev` uses.
+      cluster: { ...config.cluster, credentials: bearerCredentialsOf(kubeconfig) },
       capacity: { globalCap: 5000 },
       // The burst and cap measures queue 500 generic builds at once: load to serve, not a flood for
       // the backlog cap (default 500) to refuse with 429.

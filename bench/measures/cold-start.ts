@@ -41,7 +41,7 @@ const largest = (entry: BuiltEntry): string =>
  * (bench/baselines), built with the same esbuild settings. Sizes are what a cold start loads (the
  * entry and the chunks it imports statically); module init is the median of fresh processes, the two
  * alternating so that a busy moment hits both. The functions read the config as deployed: JSON, as
- * `npm run package` bundles it.
+ * `npm run package` bundles it, with the cluster reached over a bearer token (bench/lib/deployed-cluster.ts).
  */
 export async function measureColdStart(system: BenchSystem): Promise<{ rows: Row[]; details: object }> {
   const sizes = JSON.parse(readFileSync('dist/sizes.json', 'utf8')) as {
