@@ -59,14 +59,24 @@ const dateFields = new Set([
   'lastProbeTime',
   'firstTimestamp',
   'lastTimestamp',
+  'lastObservedTime',
   'eventTime',
-  'time',
 ]);
+/** Maps whose keys are the user's, not the schema's: a label named `startTime` stays a string. */
+const userMaps = new Set(['labels', 'annotations', 'data', 'stringData', 'binaryData', 'nodeSelector']);
+const isoDateTime = /^\d{4}-\d{2}-\d{2}T/;
 
-function reviveKubeJson(key: string, value: unknown): unknown {
-  if (typeof value === 'string' && dateFields.has(key)) {
-    const date = new Date(value);
-    return Number.isNaN(date.getTime()) ? value : date;
+/** Turns the schema's date-time strings into Dates, in place, outside the user's own maps. */
+function reviveDates(value: unknown): unknown {
+  if (Array.isArray(value)) value.forEach(reviveDates);
+  else if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    for (const [key, field] of Object.entries(record)) {
+      if (typeof field === 'string' && dateFields.has(key) && isoDateTime.test(field)) {
+        const date = new Date(field);
+        if (!Number.isNaN(date.getTime())) record[key] = date;
+      } else if (!userMaps.has(key)) reviveDates(field);
+    }
   }
   return value;
 }
@@ -89,7 +99,10 @@ export function createBearerPodApi(connection: BearerApiConnection): PodApi {
   function agent(): HttpsAgent | HttpAgent {
     const at = now();
     if (pool && at - pool.lastUsedMs > maxIdleConnectionMs) {
-      pool.agent.destroy();
+      // Only the idle ones: a call still running on the old pool finishes, and its socket then closes
+      // on the pool's idle timeout.
+      for (const sockets of Object.values(pool.agent.freeSockets))
+        for (const socket of sockets ?? []) socket.destroy();
       pool = undefined;
     }
     pool ??= {
@@ -107,7 +120,11 @@ export function createBearerPodApi(connection: BearerApiConnection): PodApi {
     return pool.agent;
   }
 
-  function send(call: Call, token: string): Promise<{ status: number; text: string }> {
+  function send(
+    call: Call,
+    token: string,
+    signal: AbortSignal | undefined,
+  ): Promise<{ status: number; text: string }> {
     const query = new URLSearchParams();
     for (const [key, value] of Object.entries(call.query ?? {}))
       if (value !== undefined && value !== '') query.set(key, String(value));
@@ -118,7 +135,8 @@ export function createBearerPodApi(connection: BearerApiConnection): PodApi {
       const request = (secure ? httpsRequest : httpRequest)(
         {
           protocol: base.protocol,
-          hostname: base.hostname,
+          // An IPv6 literal comes bracketed in a URL, never in a lookup.
+          hostname: base.hostname.replace(/^\[(.*)\]$/, '$1'),
           port: base.port,
           method: call.method,
           path: `${basePath}${call.path}${search}`,
@@ -131,7 +149,7 @@ export function createBearerPodApi(connection: BearerApiConnection): PodApi {
               ? {}
               : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
           },
-          ...(timeouts ? { signal: AbortSignal.timeout(timeouts.requestTimeoutMs) } : {}),
+          ...(signal ? { signal } : {}),
         },
         (response: IncomingMessage) => {
           const chunks: Buffer[] = [];
@@ -165,9 +183,12 @@ export function createBearerPodApi(connection: BearerApiConnection): PodApi {
   }
 
   async function call<T>(what: Call): Promise<T> {
-    let answer = await send(what, await connection.tokenSource.token());
+    // One deadline for the call, its retry included, as client-node's one signal per call.
+    const timeouts = connection.timeouts;
+    const signal = timeouts ? AbortSignal.timeout(timeouts.requestTimeoutMs) : undefined;
+    let answer = await send(what, await connection.tokenSource.token(), signal);
     // A rotated ServiceAccount token or a stale EKS token heals within the call.
-    if (answer.status === 401) answer = await send(what, await connection.tokenSource.refresh());
+    if (answer.status === 401) answer = await send(what, await connection.tokenSource.refresh(), signal);
     const body: unknown = answer.text === '' ? undefined : parse(answer.text);
     if (answer.status < 200 || answer.status > 299)
       throw new KubeApiError(answer.status, body ?? answer.text, `HTTP ${answer.status}`);
@@ -176,7 +197,7 @@ export function createBearerPodApi(connection: BearerApiConnection): PodApi {
 
   const parse = (text: string): unknown => {
     try {
-      return JSON.parse(text, reviveKubeJson);
+      return reviveDates(JSON.parse(text));
     } catch {
       return text;
     }

@@ -20,7 +20,8 @@ function statusOf(body: unknown): KubeStatus {
 /**
  * Sorts a failed Kubernetes call into "try again" or "do not": 408, 429, 5xx, network errors and a
  * full ResourceQuota (403 "exceeded quota": room comes back as pods end) are transient; so is 401,
- * which reaches here only after the call was retried with a freshly read token (client.ts), so
+ * which reaches here only after the call was retried with a freshly read token (client.ts,
+ * bearer-api.ts), so
  * the secret may be mid-rotation. 400, 403, 404 and 422 (an invalid or forbidden pod spec) are
  * permanent and carry the API server's message, which names the field.
  */

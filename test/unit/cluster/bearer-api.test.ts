@@ -91,7 +91,13 @@ describe('the bearer-token client (shared/cluster/bearer-api.ts)', () => {
         metadata: { continue: 'next-page' },
         items: [
           {
-            metadata: { name: 'p', creationTimestamp: '2026-03-01T12:00:00Z' },
+            metadata: {
+              name: 'p',
+              creationTimestamp: '2026-03-01T12:00:00Z',
+              // The user's own keys are left as they are, whatever their name.
+              labels: { startTime: '2026-03-01T12:00:00Z' },
+              annotations: { time: '5' },
+            },
             status: {
               containerStatuses: [{ state: { terminated: { finishedAt: '2026-03-01T12:05:00Z' } } }],
             },
@@ -104,6 +110,8 @@ describe('the bearer-token client (shared/cluster/bearer-api.ts)', () => {
     expect(page.metadata?._continue).toBe('next-page');
     const pod = page.items[0]!;
     expect(pod.metadata?.creationTimestamp?.getTime()).toBe(Date.parse('2026-03-01T12:00:00Z'));
+    expect(pod.metadata?.labels).toEqual({ startTime: '2026-03-01T12:00:00Z' });
+    expect(pod.metadata?.annotations).toEqual({ time: '5' });
     expect(pod.status?.containerStatuses?.[0]?.state?.terminated?.finishedAt).toEqual(
       new Date('2026-03-01T12:05:00Z'),
     );
