@@ -4,10 +4,11 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { createLogger, createMetrics, createTracing, metricNames, refreshSecrets } from '../../shared/lambda';
 import { createSqsProvisionQueue } from '../../shared/queue';
+import { ciModuleOf, isCiSource } from '../../shared/sources';
 import { createRuntime } from '../../shared/runtime';
 import { createDeliveryStore, createRequestQueries, createRequestStore } from '../../shared/state';
 import { createBacklogGate, receiveWebhook, type WebhookPorts } from '../../shared/webhook';
-import { toHttpResponse } from './http-response';
+import { isDropped, toHttpResponse } from './http-response';
 
 // Cold start: a bad setting or config key stops the function here with a ConfigError naming it.
 const runtime = await createRuntime('webhook', process.env);
@@ -43,7 +44,17 @@ async function handleWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayP
       .singleMetric()
       .addDimension('reason', outcome.reason)
       .addMetric(metricNames.refusedJobs, MetricUnit.Count, 1);
-  return toHttpResponse(outcome);
+  const source = event.pathParameters?.source;
+  const sender: { readonly disablesFailingWebhooks?: boolean } = isCiSource(source) ? ciModuleOf(source) : {};
+  if (isDropped(outcome, sender))
+    logger.warn(
+      'delivery dropped, not failed: this CI switches a failing webhook off; the poll finds the build',
+      {
+        source,
+        failure: outcome.kind,
+      },
+    );
+  return toHttpResponse(outcome, sender);
 }
 
 export const handler = middy(handleWebhook)

@@ -2,12 +2,35 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { jsonResponse } from '../../shared/lambda';
 import type { WebhookOutcome } from '../../shared/webhook';
 
+/** The answers that tell a CI to retry later, or that its delivery was bad. */
+const droppable: ReadonlySet<WebhookOutcome['kind']> = new Set(['backlog-full', 'invalid', 'unavailable']);
+
+/** The sender's deliveries are answered `dropped` rather than failed, for this outcome. */
+export const isDropped = (
+  outcome: WebhookOutcome,
+  sender: { readonly disablesFailingWebhooks?: boolean },
+): boolean => sender.disablesFailingWebhooks === true && droppable.has(outcome.kind);
+
+const problemOf = (outcome: WebhookOutcome): string =>
+  outcome.kind === 'invalid'
+    ? `${outcome.field} ${outcome.problem}`
+    : 'problem' in outcome
+      ? outcome.problem
+      : outcome.kind;
+
 /**
  * The HTTP answer for each outcome: 202 accepted or recorded, 200 ignored or refused (with the reason:
  * another runner fleet may take the build), 400 naming the field, 401, 404, 413, 415, 429 with
  * Retry-After past a source's backlog cap, and 503 only for faults the CI should retry.
  */
-export function toHttpResponse(outcome: WebhookOutcome): APIGatewayProxyStructuredResultV2 {
+export function toHttpResponse(
+  outcome: WebhookOutcome,
+  sender: { readonly disablesFailingWebhooks?: boolean } = {},
+): APIGatewayProxyStructuredResultV2 {
+  // A CI that switches a failing webhook off (the source's module says so) is told the delivery was
+  // dropped, not that it failed: it would not retry it anyway, and the reaper's poll finds the build.
+  if (isDropped(outcome, sender))
+    return jsonResponse(200, { status: 'dropped', reason: problemOf(outcome), failure: outcome.kind });
   switch (outcome.kind) {
     case 'accepted':
       return jsonResponse(202, { status: 'accepted', requestId: outcome.requestId });

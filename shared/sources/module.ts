@@ -62,6 +62,14 @@ export interface CiModule<
    * RefusedJobs metric's `reason`; the CI contract suite holds the receiver to them).
    */
   readonly refusalReasons: readonly string[];
+  /**
+   * Whether the CI neither retries a failed delivery nor honours Retry-After, and turns a webhook off
+   * after failures in a row (GitLab). Its deliveries that Pitcrew cannot take now (backlog full, a body
+   * it cannot read, DynamoDB or SQS unreachable) are then answered 200 `dropped`, logged and counted
+   * as what they were, rather than 429, 400 or 503: a failure would only bring the webhook nearer to
+   * being switched off, and the reaper's poll finds the build.
+   */
+  readonly disablesFailingWebhooks?: boolean;
   /** How a sender signs for it at the default tolerance (`pitcrew demo`, the bench, the tests). */
   readonly signing: SigningScheme;
   /**

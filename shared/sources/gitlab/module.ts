@@ -95,6 +95,9 @@ export const gitlabModule = defineCiModule({
   // A runner made for one job runs it and exits (--max-builds 1); it is removed when its job ends.
   agentsOutliveBuilds: false,
   refusalReasons: gitlabRefusalReasons,
+  // GitLab does not retry a delivery and switches a webhook off after failures in a row
+  // (https://docs.gitlab.com/user/project/integrations/webhooks/#auto-disabled-webhooks).
+  disablesFailingWebhooks: true,
   signing: gitlabSigning,
   createReceiver: (gitlab, _secrets, now) =>
     createGitlabWebhookReceiver({

@@ -6,6 +6,7 @@ import { deliveryFor, type Delivery } from '../../../infra/local/stand-ins/build
 import { requiredTestEnv } from '../../support/env';
 import { captureOutput } from '../../support/log-capture';
 import { startProvisioningSystem, testSecrets, type ProvisioningSystem } from '../../support/provisioning';
+import { localCiOf } from '../../../infra/local/stand-ins/local-cis';
 
 /**
  * Who may get an agent (docs/security.md), on the real servers with the GitHub App setup that
@@ -53,6 +54,7 @@ describe('webhook trust boundaries (GitHub App auth, timestamped signatures, bac
           signatureToleranceSeconds: 60,
         },
         generic: { maxBacklog: 2 },
+        gitlab: { maxBacklog: 1 },
       },
       emitMetrics: true,
       logLevel: 'WARN',
@@ -295,6 +297,28 @@ describe('webhook trust boundaries (GitHub App auth, timestamped signatures, bac
     }
     await new Promise((wait) => setTimeout(wait, backlogGateDefaults.countMaxAgeMs + 200));
     expect((await send('generic', third.body, third.headers)).answer.statusCode).toBe(202);
+  });
+
+  it('answers GitLab, which switches a failing webhook off, 200 dropped where others get 429 or 400, writing nothing', async () => {
+    const gitlab = localCiOf('gitlab');
+    const first = gitlab.delivery(nextId++, 'queued');
+    expect((await send('gitlab', first.body, first.headers)).answer.statusCode).toBe(202);
+    // Past its backlog cap (1): dropped, not 429, and nothing recorded.
+    const second = gitlab.delivery(nextId++, 'queued');
+    const full = await send('gitlab', second.body, second.headers);
+    expect(full.answer).toMatchObject({
+      statusCode: 200,
+      body: { status: 'dropped', failure: 'backlog-full' },
+    });
+    expect(full.written).toEqual([]);
+    // A body it cannot read: dropped, not 400.
+    const bad = await send('gitlab', { ...first.body, build_id: 'not-a-number' }, first.headers);
+    expect(bad.answer).toMatchObject({ statusCode: 200, body: { status: 'dropped', failure: 'invalid' } });
+    expect(bad.written).toEqual([]);
+    // A wrong token is still 401: the operator's to see.
+    const text = JSON.stringify(second.body);
+    const forged = { ...second.headers, ...signedHeadersFor('gitlab', text, 'not-the-secret') };
+    expect((await send('gitlab', text, forged, 'none')).answer.statusCode).toBe(401);
   });
 
   it('does not take a captured body resent under the id of a delivery yet to come for that delivery', async () => {
