@@ -70,9 +70,10 @@ export async function runDemo(print: (line: string) => void, timeoutMs = 240_000
     return 1;
   }
   const tracked = new Map<string, { source: string; last: string }>();
+  const width = Math.max(...localCis.map((kit) => kit.name.length));
   for (const build of demoBuilds()) {
     const { status, answer } = await send(build, dev.info);
-    print(`${build.source.padEnd(8)} webhook -> ${status} ${JSON.stringify(answer)}`);
+    print(`${build.source.padEnd(width)} webhook -> ${status} ${JSON.stringify(answer)}`);
     if (status === 202 && typeof answer.requestId === 'string')
       tracked.set(answer.requestId, { source: build.source, last: '' });
   }
@@ -88,7 +89,7 @@ export async function runDemo(print: (line: string) => void, timeoutMs = 240_000
       const progress = await progressOf(requestId);
       const line = `${progress.status}${progress.pod ? ` (pod ${progress.pod})` : ''}`;
       if (line !== entry.last) {
-        print(`${entry.source.padEnd(8)} ${requestId}  ${line}`);
+        print(`${entry.source.padEnd(width)} ${requestId}  ${line}`);
         entry.last = line;
       }
       if (ended(progress)) done += 1;

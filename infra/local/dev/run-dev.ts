@@ -268,15 +268,18 @@ export async function runDev(options: DevOptions = {}): Promise<DevSystem> {
 function printBanner(info: DevInfo, devJson: string, say: (line: string) => void): void {
   say('');
   say('Pitcrew is running locally.');
-  for (const [source, url] of Object.entries(info.webhookUrls)) {
-    say(`  webhook ${source.padEnd(8)} POST ${url}   secret ${info.secrets[source] ?? '-'}`);
-  }
+  // One column for the labels, however long a CI's name.
+  const width = Math.max(...Object.keys(info.webhookUrls).map((source) => source.length));
+  const label = (text: string): string => text.padEnd(width + 8);
+  for (const [source, url] of Object.entries(info.webhookUrls))
+    say(`  ${label(`webhook ${source}`)} POST ${url}   secret ${info.secrets[source] ?? '-'}`);
   for (const [source, standIn] of Object.entries(info.standIns))
-    say(`  ${`${source} API`.padEnd(15)} ${standIn.url}   (a local stand-in: ${standIn.description})`);
-  say(`  kubeconfig      ${info.kubeconfig}   (agents in namespace ${info.namespace})`);
-  say(`  SQS             ${info.sqs.endpoint}   queue ${info.sqs.queueUrl}`);
-  say(`  DynamoDB        ${info.dynamodb.endpoint}   table ${info.dynamodb.tableName}`);
-  say(`  server logs     ${info.logs}`);
+    say(`  ${label(`${source} API`)} ${standIn.url}   (a local stand-in of ${standIn.description})`);
+  say(`  ${label('')} (no CI can be reached from here: the stand-ins play their APIs, as in the tests)`);
+  say(`  ${label('kubeconfig')} ${info.kubeconfig}   (agents in namespace ${info.namespace})`);
+  say(`  ${label('SQS')} ${info.sqs.endpoint}   queue ${info.sqs.queueUrl}`);
+  say(`  ${label('DynamoDB')} ${info.dynamodb.endpoint}   table ${info.dynamodb.tableName}`);
+  say(`  ${label('server logs')} ${info.logs}`);
   say(`  machine-readable: ${devJson}`);
   say('');
   say('Try it:');

@@ -33,7 +33,10 @@ export interface LocalCiFailure {
 
 /** One CI's stand-in while it runs, with what the local tools need of it. */
 export interface RunningLocalCi {
-  /** Its API stand-in, for `pitcrew dev` to print; undefined for a CI Pitcrew never calls. */
+  /**
+   * Its API stand-in, for `pitcrew dev` to print (`description`: what it plays, "the GitHub REST
+   * API"); undefined for a CI Pitcrew never calls.
+   */
   readonly standIn?: { readonly url: string; readonly description: string };
   /**
    * Its `sources.<name>` config section pointing at the stand-in: the given webhook secret, its API

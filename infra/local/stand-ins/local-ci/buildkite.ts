@@ -89,7 +89,7 @@ export const buildkiteLocalCi: LocalCi<'buildkite'> = {
     return {
       standIn: {
         url: buildkite.url,
-        description: 'Buildkite REST API (Buildkite cannot be reached from here)',
+        description: 'the Buildkite REST API',
       },
       context: { url: buildkite.url },
       configSection: (webhookSecret, extra = {}) => ({

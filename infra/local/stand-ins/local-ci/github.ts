@@ -61,7 +61,7 @@ export const githubLocalCi: LocalCi<'github'> = {
     const token = `ghp_local${randomBytes(12).toString('hex')}`;
     const github = await startFakeGithub({ tokens: [token] });
     return {
-      standIn: { url: github.url, description: 'GitHub API (GitHub cannot be reached from here)' },
+      standIn: { url: github.url, description: 'the GitHub REST API' },
       context: { url: github.url },
       configSection: (webhookSecret, extra = {}) => ({
         webhookSecret: { value: webhookSecret },

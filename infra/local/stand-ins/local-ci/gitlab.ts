@@ -96,7 +96,7 @@ export const gitlabLocalCi: LocalCi<'gitlab'> = {
       defaultJobTags: labels,
     });
     return {
-      standIn: { url: gitlab.url, description: 'GitLab REST API v4 (runners, jobs)' },
+      standIn: { url: gitlab.url, description: 'the GitLab REST API v4' },
       context: { url: gitlab.url },
       configSection: (webhookSecret, extra = {}) => ({
         webhookSecret: { value: webhookSecret },

@@ -30,7 +30,7 @@ export const jenkinsLocalCi: LocalCi<'jenkins'> = {
   async start() {
     const jenkins = await startFakeJenkins({ user: 'pitcrew', apiToken: randomBytes(12).toString('hex') });
     return {
-      standIn: { url: jenkins.url, description: 'Jenkins (no Jenkins runs here)' },
+      standIn: { url: jenkins.url, description: 'a Jenkins controller' },
       context: { url: jenkins.url },
       configSection: (webhookSecret, extra = {}) => ({
         webhookSecret: { value: webhookSecret },
