@@ -61,3 +61,33 @@ export const maxBacklog = z._default(positiveInt, 500);
 
 /** How far a Pitcrew-signed delivery's X-Pitcrew-Timestamp may be from now, either way. */
 export const signatureToleranceSeconds = z._default(z.int().check(z.minimum(30), z.maximum(3600)), 300);
+
+/** A config issue, as a module's `superRefine` adds it (a type, not an interface: zod's takes any key). */
+export type SectionIssue = {
+  readonly code: 'custom';
+  readonly path: (string | number)[];
+  readonly message: string;
+};
+
+/**
+ * The entries of a CI's poll list that its allow-list does not cover: the reaper polls only origins
+ * the webhook would serve (`sources.<ci>.<poll>` within `sources.<ci>.<allowed>`).
+ */
+export function uncoveredPollEntries(
+  ci: string,
+  keys: { readonly poll: string; readonly allowed: string },
+  lists: { readonly poll: readonly string[]; readonly allowed: readonly string[] },
+  matches: (pattern: string, entry: string) => boolean,
+): SectionIssue[] {
+  return lists.poll.flatMap((entry, index) =>
+    lists.allowed.some((pattern) => matches(pattern, entry))
+      ? []
+      : [
+          {
+            code: 'custom' as const,
+            path: [keys.poll, index],
+            message: `'${entry}' is not among sources.${ci}.${keys.allowed}`,
+          },
+        ],
+  );
+}

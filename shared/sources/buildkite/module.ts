@@ -3,6 +3,7 @@ import {
   maxBacklog,
   secretRefSchema,
   signatureToleranceSeconds,
+  uncoveredPollEntries,
   webhookSecretsSchema,
 } from '../config-parts';
 import { defineCiModule } from '../module';
@@ -76,14 +77,10 @@ const buildkiteSchema = z
             message: `'${entry}' is not in sources.buildkite.organization (${buildkite.organization})`,
           });
       });
-      buildkite.pollPipelines.forEach((entry, index) => {
-        if (!buildkite.pipelines.some((pattern) => pipelineMatches(pattern, entry)))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['pollPipelines', index],
-            message: `'${entry}' is not among sources.buildkite.pipelines`,
-          });
-      });
+      const keys = { poll: 'pollPipelines', allowed: 'pipelines' };
+      const lists = { poll: buildkite.pollPipelines, allowed: buildkite.pipelines };
+      for (const issue of uncoveredPollEntries('buildkite', keys, lists, pipelineMatches))
+        ctx.addIssue(issue);
     }),
   );
 export type BuildkiteSettings = z.output<typeof buildkiteSchema>;

@@ -1,5 +1,12 @@
 import * as z from '../../schema/zod';
-import { maxBacklog, nonEmpty, positiveInt, secretRefSchema, webhookSecretsSchema } from '../config-parts';
+import {
+  maxBacklog,
+  nonEmpty,
+  positiveInt,
+  secretRefSchema,
+  uncoveredPollEntries,
+  webhookSecretsSchema,
+} from '../config-parts';
 import { defineCiModule } from '../module';
 import { repositoryMatches } from './repository-pattern';
 import { createGithubWebhookReceiver, githubSigning } from './webhook';
@@ -51,14 +58,9 @@ const githubSchema = z
   })
   .check(
     z.superRefine((github, ctx) => {
-      github.pollRepositories.forEach((entry, index) => {
-        if (!github.repositories.some((pattern) => repositoryMatches(pattern, entry)))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['pollRepositories', index],
-            message: `'${entry}' is not among sources.github.repositories`,
-          });
-      });
+      const keys = { poll: 'pollRepositories', allowed: 'repositories' };
+      const lists = { poll: github.pollRepositories, allowed: github.repositories };
+      for (const issue of uncoveredPollEntries('github', keys, lists, repositoryMatches)) ctx.addIssue(issue);
     }),
   );
 export type GithubSettings = z.output<typeof githubSchema>;

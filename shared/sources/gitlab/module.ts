@@ -1,5 +1,11 @@
 import * as z from '../../schema/zod';
-import { maxBacklog, positiveInt, secretRefSchema, webhookSecretsSchema } from '../config-parts';
+import {
+  maxBacklog,
+  positiveInt,
+  secretRefSchema,
+  uncoveredPollEntries,
+  webhookSecretsSchema,
+} from '../config-parts';
 import { defineCiModule } from '../module';
 import { projectMatches, projectPathSchema, projectPatternSchema } from './project-path';
 import { gitlabRefusalReasons } from './trust';
@@ -51,14 +57,9 @@ const gitlabSchema = z
   })
   .check(
     z.superRefine((gitlab, ctx) => {
-      gitlab.pollProjects.forEach((entry, index) => {
-        if (!gitlab.projects.some((pattern) => projectMatches(pattern, entry)))
-          ctx.addIssue({
-            code: 'custom',
-            path: ['pollProjects', index],
-            message: `'${entry}' is not among sources.gitlab.projects`,
-          });
-      });
+      const keys = { poll: 'pollProjects', allowed: 'projects' };
+      const lists = { poll: gitlab.pollProjects, allowed: gitlab.projects };
+      for (const issue of uncoveredPollEntries('gitlab', keys, lists, projectMatches)) ctx.addIssue(issue);
     }),
   );
 export type GitlabSettings = z.output<typeof gitlabSchema>;
