@@ -14,8 +14,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createFailureSchedule, type FailureControls } from './failure-schedule';
+import { closeServer, listenOnLoopback, readBody, recordedHeaders } from './http-server';
 
 export type BuildkiteScope = 'read_agents' | 'write_agents' | 'read_builds' | 'read_pipelines';
 export const allBuildkiteScopes: readonly BuildkiteScope[] = [
@@ -225,17 +225,10 @@ export async function startFakeBuildkite(options: FakeBuildkiteOptions = {}): Pr
   }
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
+    const body = await readBody(request);
     const parsed = new URL(request.url ?? '/', 'http://fake');
     const method = request.method ?? 'GET';
-    // Credentials are never kept: tests assert on what the adapter sent, not on its secrets.
-    const headers = Object.fromEntries(
-      Object.entries(request.headers).filter(
-        (entry): entry is [string, string] => typeof entry[1] === 'string' && entry[0] !== 'authorization',
-      ),
-    );
+    const headers = recordedHeaders(request.headers);
     state.requests.push({ method, path: `${parsed.pathname}${parsed.search}`, headers, body });
     const failure = failures.take(method, parsed.pathname);
     if (failure) {
@@ -251,8 +244,7 @@ export async function startFakeBuildkite(options: FakeBuildkiteOptions = {}): Pr
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => send(response, message(500, String(error))));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  url = `http://127.0.0.1:${await listenOnLoopback(server)}`;
 
   return {
     url,
@@ -269,10 +261,7 @@ export async function startFakeBuildkite(options: FakeBuildkiteOptions = {}): Pr
       return agent;
     },
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+      await closeServer(server);
     },
   };
 }

@@ -17,7 +17,7 @@
 import { createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createFailureSchedule, type FailureControls } from './failure-schedule';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback, readBody, recordedHeaders } from './http-server';
 import { z } from 'zod';
 
 export interface FakeGithubApp {
@@ -192,12 +192,6 @@ const validationFailed = (message: string): Answer => ({
   status: 422,
   body: { message: `Validation Failed: ${message}`, documentation_url: docs },
 });
-
-const readBody = async (request: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-};
 
 export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<FakeGithub> {
   const now = options.now ?? Date.now;
@@ -501,13 +495,7 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
     const method = request.method ?? 'GET';
     const text = await readBody(request);
     const auth = authenticate(request.headers.authorization);
-    // Credentials are never kept: tests assert on what the adapter sent, not on its secrets.
-    const headers = Object.fromEntries(
-      Object.entries(request.headers).filter(
-        (entry): entry is [string, string] =>
-          typeof entry[1] === 'string' && entry[0] !== 'authorization' && entry[0] !== 'cookie',
-      ),
-    );
+    const headers = recordedHeaders(request.headers);
     let body: unknown;
     try {
       body = text === '' ? undefined : JSON.parse(text);
@@ -548,8 +536,7 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
       send(response, { status: 500, body: { message: String(error) } }),
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}${basePath}`,
@@ -560,10 +547,7 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
     failuresServed: failures.failuresServed,
     async close() {
       for (const timer of timers) clearTimeout(timer);
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+      await closeServer(server);
     },
   };
 }

@@ -16,9 +16,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { createFailureSchedule, type FailureControls } from './failure-schedule';
+import { closeServer, listenOnLoopback, readBody, recordedHeaders } from './http-server';
 
 export interface FakeGitlabProject {
   readonly id: number;
@@ -102,12 +102,6 @@ const createRunnerSchema = z.object({
   locked: z.boolean().optional(),
   maintenance_note: z.string().max(1024).optional(),
 });
-
-const readBody = async (request: IncomingMessage): Promise<string> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-};
 
 /** `per_page` (default 20, at most 100) and `page` (from 1), with GitLab's x-next-page header. */
 function page<T>(query: URLSearchParams, items: readonly T[], toJson: (item: T) => unknown): Answer {
@@ -246,13 +240,7 @@ export async function startFakeGitlab(options: FakeGitlabOptions): Promise<FakeG
     const text = await readBody(request);
     const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
     const token = request.headers['private-token'] ?? bearer;
-    // Credentials are never kept: tests assert on what the adapter sent, not on its secrets.
-    const headers = Object.fromEntries(
-      Object.entries(request.headers).filter(
-        (entry): entry is [string, string] =>
-          typeof entry[1] === 'string' && !['authorization', 'private-token', 'cookie'].includes(entry[0]),
-      ),
-    );
+    const headers = recordedHeaders(request.headers, ['authorization', 'private-token', 'cookie']);
     let body: unknown;
     try {
       body = text === '' ? undefined : JSON.parse(text);
@@ -274,8 +262,7 @@ export async function startFakeGitlab(options: FakeGitlabOptions): Promise<FakeG
       send(response, { status: 500, body: { message: String(error) } }),
     );
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}`,
@@ -285,10 +272,7 @@ export async function startFakeGitlab(options: FakeGitlabOptions): Promise<FakeG
     clearFailures: failures.clearFailures,
     failuresServed: failures.failuresServed,
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+      await closeServer(server);
     },
   };
 }

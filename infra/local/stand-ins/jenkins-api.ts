@@ -16,7 +16,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createFailureSchedule, type FailureControls } from './failure-schedule';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback, readBody, recordedHeaders } from './http-server';
 import { z } from 'zod';
 
 export interface FakeJenkinsOptions {
@@ -284,13 +284,7 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
     const method = request.method ?? 'GET';
     const body = await readBody(request);
     const path = url.pathname.startsWith(contextPath) ? url.pathname.slice(contextPath.length) : url.pathname;
-    // Credentials are never kept: tests assert on what the adapter sent, not on its secrets.
-    const headers = Object.fromEntries(
-      Object.entries(request.headers).filter(
-        (entry): entry is [string, string] =>
-          typeof entry[1] === 'string' && entry[0] !== 'authorization' && entry[0] !== 'cookie',
-      ),
-    );
+    const headers = recordedHeaders(request.headers);
     state.requests.push({ method, path: `${path}${url.search}`, headers, body });
 
     const failure = failures.take(method, path);
@@ -314,8 +308,7 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
   const server = createServer((request, response) => {
     handle(request, response, rootUrl).catch((error: unknown) => send(response, html(500, String(error))));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  rootUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}${contextPath}`;
+  rootUrl = `http://127.0.0.1:${await listenOnLoopback(server)}${contextPath}`;
 
   return {
     url: rootUrl,
@@ -328,10 +321,7 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
     failuresServed: failures.failuresServed,
     async close() {
       for (const timer of timers) clearTimeout(timer);
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) =>
-        server.close((error) => (error ? reject(error) : resolve())),
-      );
+      await closeServer(server);
     },
   };
 }
@@ -339,10 +329,4 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
 function normaliseContextPath(path: string): string {
   const withLeading = path.startsWith('/') ? path : `/${path}`;
   return withLeading.endsWith('/') ? withLeading : `${withLeading}/`;
-}
-
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
