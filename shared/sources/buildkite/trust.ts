@@ -1,4 +1,5 @@
-import type { BuildAction, ParsedWebhook, RefusalReason } from '../types';
+import { hoursPastMaxAge, refusalOf, type Refusal } from '../refusal';
+import type { BuildAction, RefusalReason } from '../types';
 import { pipelineMatches } from './pipeline-pattern';
 
 /** Every reason the receiver refuses a signed job for (the RefusedJobs metric's `reason`). */
@@ -49,14 +50,7 @@ export interface BuildkiteJobOrigin {
   readonly dates: readonly (string | undefined)[];
 }
 
-type Refusal = Extract<ParsedWebhook, { kind: 'refused' }>;
-
-const refusal = (reason: BuildkiteRefusal & RefusalReason, subject: string, problem: string): Refusal => ({
-  kind: 'refused',
-  reason,
-  subject,
-  problem,
-});
+const refusal = refusalOf<BuildkiteRefusal & RefusalReason>();
 
 /**
  * A repository URL reduced to host and path, so that `git@github.com:acme/app.git` and
@@ -150,12 +144,12 @@ function judgeAge(
       subject,
       'the delivery has no signed timestamp and the job no created_at, scheduled_at or runnable_at date',
     );
-  const ageHours = (policy.now() - latest) / 3_600_000;
-  if (ageHours > policy.maxJobAgeHours)
-    return refusal(
-      'job-too-old',
-      subject,
-      `the job became runnable ${Math.floor(ageHours)} h ago, more than maxJobAgeHours (${policy.maxJobAgeHours}), and the delivery has no signed timestamp`,
-    );
-  return undefined;
+  const hours = hoursPastMaxAge(latest, policy);
+  return hours === undefined
+    ? undefined
+    : refusal(
+        'job-too-old',
+        subject,
+        `the job became runnable ${hours} h ago, more than maxJobAgeHours (${policy.maxJobAgeHours}), and the delivery has no signed timestamp`,
+      );
 }

@@ -1,5 +1,6 @@
 import { repositoryMatches } from './repository-pattern';
-import type { BuildAction, ParsedWebhook, RefusalReason } from '../types';
+import { hoursPastMaxAge, refusalOf, type Refusal } from '../refusal';
+import type { BuildAction, RefusalReason } from '../types';
 
 /**
  * Which GitHub jobs may get an agent (docs/security.md). A signed delivery proves only that GitHub
@@ -31,14 +32,7 @@ export interface GithubJobOrigin {
   readonly createdAt?: string;
 }
 
-type Refusal = Extract<ParsedWebhook, { kind: 'refused' }>;
-
-const refusal = (reason: RefusalReason, subject: string, problem: string): Refusal => ({
-  kind: 'refused',
-  reason,
-  subject,
-  problem,
-});
+const refusal = refusalOf<RefusalReason>();
 
 /** The visibilities GitHub documents for a repository that not everyone can read. */
 const notPublicVisibilities: readonly string[] = ['private', 'internal'];
@@ -105,12 +99,12 @@ function judgeAge(
   const createdMs = origin.createdAt === undefined ? Number.NaN : Date.parse(origin.createdAt);
   if (Number.isNaN(createdMs))
     return refusal('job-too-old', repository, 'workflow_job.created_at is missing or not a date');
-  const ageHours = (policy.now() - createdMs) / 3_600_000;
-  if (ageHours > policy.maxJobAgeHours)
-    return refusal(
-      'job-too-old',
-      repository,
-      `the job was created ${Math.floor(ageHours)} h ago, more than maxJobAgeHours (${policy.maxJobAgeHours})`,
-    );
-  return undefined;
+  const hours = hoursPastMaxAge(createdMs, policy);
+  return hours === undefined
+    ? undefined
+    : refusal(
+        'job-too-old',
+        repository,
+        `the job was created ${hours} h ago, more than maxJobAgeHours (${policy.maxJobAgeHours})`,
+      );
 }

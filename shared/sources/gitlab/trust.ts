@@ -1,4 +1,5 @@
-import type { BuildAction, ParsedWebhook, RefusalReason } from '../types';
+import { hoursPastMaxAge, refusalOf, type Refusal } from '../refusal';
+import type { BuildAction, RefusalReason } from '../types';
 import { projectMatches } from './project-path';
 
 /**
@@ -27,8 +28,6 @@ export interface GitlabJobOrigin {
   readonly createdAt?: string;
 }
 
-type Refusal = Extract<ParsedWebhook, { kind: 'refused' }>;
-
 /** Every reason the receiver refuses a signed job (the module's `refusalReasons`). */
 export const gitlabRefusalReasons = [
   'project-not-allowed',
@@ -38,12 +37,7 @@ export const gitlabRefusalReasons = [
 ] as const;
 type GitlabRefusalReason = (typeof gitlabRefusalReasons)[number] & RefusalReason;
 
-const refusal = (reason: GitlabRefusalReason, subject: string, problem: string): Refusal => ({
-  kind: 'refused',
-  reason,
-  subject,
-  problem,
-});
+const refusal = refusalOf<GitlabRefusalReason>();
 
 /**
  * GitLab's visibility levels, as `Gitlab::VisibilityLevel` defines them
@@ -103,12 +97,12 @@ function judgeAge(origin: GitlabJobOrigin, policy: GitlabTrustPolicy, project: s
   const createdMs = parseGitlabTime(origin.createdAt);
   if (Number.isNaN(createdMs))
     return refusal('job-too-old', project, 'build_created_at is missing or not a date');
-  const ageHours = (policy.now() - createdMs) / 3_600_000;
-  if (ageHours > policy.maxJobAgeHours)
-    return refusal(
-      'job-too-old',
-      project,
-      `the job was created ${Math.floor(ageHours)} h ago, more than maxJobAgeHours (${policy.maxJobAgeHours})`,
-    );
-  return undefined;
+  const hours = hoursPastMaxAge(createdMs, policy);
+  return hours === undefined
+    ? undefined
+    : refusal(
+        'job-too-old',
+        project,
+        `the job was created ${hours} h ago, more than maxJobAgeHours (${policy.maxJobAgeHours})`,
+      );
 }
