@@ -1,6 +1,7 @@
 import * as z from '../../schema/zod';
 import { type CiError, CiRejectedError, CiUnavailableError } from '../errors';
 import { callJson } from '../json-call';
+import { retryAfterSeconds } from '../retry-after';
 
 export interface GitlabCall {
   readonly method: 'GET' | 'POST' | 'DELETE';
@@ -115,18 +116,6 @@ function rejectionReason(status: number, hints: FailureHints): string | undefine
   if (status >= 300 && status < 400)
     return 'it redirected the call, which usually means apiUrl is not the instance URL (https://gitlab.example.com)';
   return undefined;
-}
-
-/**
- * Retry-After as seconds (RFC 9110 section 10.2.3: delay-seconds or an HTTP-date), or undefined when
- * absent or unreadable.
- */
-export function retryAfterSeconds(value: string | null, nowMs: number): number | undefined {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - nowMs) / 1000));
 }
 
 /**

@@ -1,6 +1,6 @@
 export { createGitlabSource, gitlabSourceDefaults, runnerTokenEnvName } from './adapter';
 export type { GitlabSourceOptions } from './adapter';
-export { failureFor, rateLimitWaitSeconds, retryAfterSeconds } from './api';
+export { failureFor, rateLimitWaitSeconds } from './api';
 export { gitlabApiModule } from './api-module';
 export { gitlabModule, gitlabRunnerCommand } from './module';
 export type { GitlabSettings } from './module';

@@ -1,4 +1,5 @@
 import { type CiError, CiRejectedError, CiUnavailableError } from '../errors';
+import { retryAfterSeconds } from '../retry-after';
 import { unreachableCi } from '../unreachable';
 
 export interface JenkinsCall {
@@ -73,18 +74,6 @@ export const isOk = (response: JenkinsResponse): boolean => response.status >= 2
  */
 export const isPostDone = (response: JenkinsResponse): boolean =>
   response.status >= 200 && response.status < 400;
-
-/**
- * Retry-After as seconds (RFC 9110 section 10.2.3: delay-seconds or an HTTP-date), or undefined
- * when absent or unreadable.
- */
-export function retryAfterSeconds(value: string | null, nowMs: number): number | undefined {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - nowMs) / 1000));
-}
 
 /** What to tell the user for the statuses whose cause depends on the call. */
 export interface FailureHints {
