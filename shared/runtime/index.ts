@@ -1,6 +1,6 @@
 export { createRuntime } from './runtime';
 export type { Runtime, RuntimeOptions } from './runtime';
-export { createWebhookRegistry } from './sources';
+// createWebhookRegistry (./sources) is left out on purpose: only the webhook function loads the receivers.
 export type { SecretLookup } from './sources';
 export { createProvisionPorts } from './provision-ports';
 export { createReapPorts } from './reap-ports';

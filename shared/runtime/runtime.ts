@@ -12,7 +12,7 @@ import { createQueueClient } from '../queue/client';
 import { createStateClient } from '../state/client';
 import type { SourceRegistry } from '../sources/types';
 import type { WebhookRegistry } from '../webhook/receive-webhook';
-import { createWebhookRegistry } from './sources';
+import type { createWebhookRegistry } from './sources';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -24,7 +24,7 @@ export interface Runtime {
    * same object for the container's life: `refreshSecrets` swaps its entries in place.
    */
   readonly sources: SourceRegistry;
-  /** The CIs' webhook receivers and secrets; swapped in place like `sources`. */
+  /** The CIs' webhook receivers and secrets, in the webhook function only (empty in the others); swapped in place like `sources`. */
   readonly webhooks: WebhookRegistry;
   readonly db: DynamoDBDocumentClient;
   readonly sqs: SQSClient;
@@ -43,6 +43,11 @@ export interface RuntimeOptions {
   readonly secretReader?: SecretReader;
   /** Test seams for EKS access (credentials, DescribeCluster, clock). */
   readonly cluster?: Omit<ClusterAccessDeps, 'secrets' | 'region'>;
+  /**
+   * The webhook function's receivers (shared/runtime/sources.ts), required for it and unused by the
+   * others: its handler passes them in, so that no other function's bundle holds a receiver.
+   */
+  readonly receivers?: typeof createWebhookRegistry;
 }
 
 /**
@@ -58,6 +63,8 @@ export async function createRuntime(
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
   const settings = loadSettings(fn, env);
+  const receivers = fn === 'webhook' ? options.receivers : undefined;
+  if (fn === 'webhook' && !receivers) throw new TypeError('the webhook runtime needs its receivers');
   const config = loadConfigFile(settings.configFile);
   const secrets = createSecretResolver({
     env,
@@ -87,7 +94,7 @@ export async function createRuntime(
   const api = fn === 'webhook' ? undefined : await import('./api-sources');
   const apiSources = (): SourceRegistry => api?.createSourceRegistry(config.sources, secretOf) ?? {};
   const sources = apiSources();
-  const webhooks = createWebhookRegistry(config.sources, secretOf);
+  const webhooks = receivers?.(config.sources, secretOf) ?? {};
 
   return {
     settings,
@@ -106,7 +113,7 @@ export async function createRuntime(
       const previous = values;
       values = fresh;
       try {
-        Object.assign(webhooks, createWebhookRegistry(config.sources, secretOf));
+        if (receivers) Object.assign(webhooks, receivers(config.sources, secretOf));
         Object.assign(sources, apiSources());
       } catch (error) {
         values = previous;

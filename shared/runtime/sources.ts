@@ -3,13 +3,14 @@ import type { PitcrewConfig } from '../config/file-schema';
 import { webhookSecretEntries } from '../config/secret-entries';
 import type { SecretLookup } from '../sources/module';
 import { ciSources } from '../sources/names';
+import { createCiReceiver } from '../sources/receiver-registry';
 import { registeredModules } from '../sources/registry';
 import type { ConfiguredWebhook, WebhookRegistry } from '../webhook/receive-webhook';
 
 export type { SecretLookup };
 
 /**
- * The webhook side of each configured CI (its module's `createReceiver`, shared/sources/<ci>/module.ts): its receiver (built from settings alone, never from API
+ * The webhook side of each configured CI (shared/sources/<ci>/receiver-module.ts): its receiver (built from settings alone, never from API
  * credentials), the webhook secrets that may sign its deliveries, and its backlog cap. Throws a
  * ConfigError when two sources resolve to one secret value: a delivery signed for one source must
  * never verify at another.
@@ -24,7 +25,7 @@ export function createWebhookRegistry(
     const settings = sources[module.name];
     if (!settings) continue;
     registry[module.name] = {
-      receiver: module.createReceiver(settings, secretOf, now),
+      receiver: createCiReceiver(module, settings, secretOf, now),
       secrets: webhookSecretEntries(module.name, settings.webhookSecret).map((entry) =>
         secretOf(entry.ref, entry.where),
       ),

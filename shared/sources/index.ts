@@ -1,7 +1,8 @@
 export { CiError, CiRejectedError, CiUnavailableError } from './errors';
 export type { CiApiModule, CiModule, CiSettingsBase, SecretLookup } from './module';
 export { ciSources, isCiSource } from './names';
-// The API side (api-registry.ts) is left out on purpose: only shared/runtime/api-sources.ts loads it.
+// The API and webhook sides (api-registry.ts, receiver-registry.ts) are left out on purpose: only
+// shared/runtime/api-sources.ts and shared/runtime/sources.ts load them.
 export { ciModuleOf, ciModules, registeredModules } from './registry';
 export type { AnyCiModule } from './registry';
 export type { CiSource } from './names';

@@ -72,11 +72,25 @@ export interface CiModule<
   readonly disablesFailingWebhooks?: boolean;
   /** How a sender signs for it at the default tolerance (`pitcrew demo`, the bench, the tests). */
   readonly signing: SigningScheme;
+}
+
+/**
+ * The webhook side of one CI (<ci>/receiver-module.ts), registered in
+ * shared/sources/receiver-registry.ts, which only the webhook function loads: the provision, reap
+ * and ops functions never receive a delivery, so their cold start does not parse the receivers
+ * (test/integration/deploy/bundles.test.ts bounds it).
+ */
+export interface CiReceiverModule<Module extends CiModule = CiModule> {
+  readonly name: Module['name'];
   /**
    * Its webhook receiver, from settings alone: the webhook function holds no API credentials, so
    * `secrets` is there for a CI whose parsing needs a non-API secret; none does today.
    */
-  createReceiver(settings: z.output<Schema>, secrets: SecretLookup, now: () => number): WebhookReceiver;
+  createReceiver(
+    settings: z.output<Module['configSchema']>,
+    secrets: SecretLookup,
+    now: () => number,
+  ): WebhookReceiver;
 }
 
 /**
@@ -107,3 +121,8 @@ export const defineCiApiModule = <Module extends CiModule>(
   _module: Module,
   api: CiApiModule<Module>,
 ): CiApiModule<Module> => api;
+
+export const defineCiReceiverModule = <Module extends CiModule>(
+  _module: Module,
+  receiver: CiReceiverModule<Module>,
+): CiReceiverModule<Module> => receiver;

@@ -7,8 +7,8 @@ import type { CiModule } from './module';
 
 /**
  * Every CI Pitcrew speaks to: the one list a new CI is added to (docs/contributing.md). The order is
- * the order of `sources:` in config errors and of `ciSources`. Its API side is registered beside it in
- * api-registry.ts, which the compiler holds to this list.
+ * the order of `sources:` in config errors and of `ciSources`. Its webhook and API sides are registered
+ * beside it in receiver-registry.ts and api-registry.ts, which the compiler holds to this list.
  */
 export const ciModules = [githubModule, jenkinsModule, genericModule, buildkiteModule, gitlabModule] as const;
 

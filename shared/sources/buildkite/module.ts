@@ -10,7 +10,6 @@ import { defineCiModule } from '../module';
 import { pipelineMatches, slugPattern } from './pipeline-pattern';
 import { buildkiteSigning } from './signing';
 import { buildkiteRefusalReasons } from './trust';
-import { createBuildkiteWebhookReceiver } from './webhook';
 
 const slug = z.string().check(z.regex(slugPattern, 'must be a Buildkite slug (letters, digits, . _ -)'));
 const pipelineEntry = z
@@ -114,14 +113,4 @@ export const buildkiteModule = defineCiModule({
   deregistrationDetails: () => ({ source: 'buildkite', organization: '', pipeline: '', jobId: '' }),
   refusalReasons: buildkiteRefusalReasons,
   signing: buildkiteSigning(),
-  createReceiver: (buildkite, _secrets, now) =>
-    createBuildkiteWebhookReceiver({
-      organization: buildkite.organization,
-      pipelines: buildkite.pipelines,
-      allowPublicPipelines: buildkite.allowPublicPipelines,
-      maxJobAgeHours: buildkite.maxJobAgeHours,
-      signatureToleranceSeconds: buildkite.signatureToleranceSeconds,
-      acceptTokenHeader: buildkite.acceptTokenHeader,
-      now,
-    }),
 });

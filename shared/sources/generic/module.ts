@@ -7,7 +7,6 @@ import {
 } from '../config-parts';
 import { defineCiModule } from '../module';
 import { pitcrewSigning } from '../signature';
-import { createGenericWebhookReceiver } from './adapter';
 
 const genericSchema = z.strictObject({
   webhookSecret: webhookSecretsSchema,
@@ -32,5 +31,4 @@ export const genericModule = defineCiModule({
   agentsOutliveBuilds: false,
   refusalReasons: [],
   signing: pitcrewSigning(),
-  createReceiver: (generic) => createGenericWebhookReceiver(generic),
 });

@@ -12,7 +12,7 @@ export {
   githubDeliveryHeader,
   githubEventHeader,
   githubJobEvent,
-  githubSigning,
   parseGithubWebhook,
 } from './webhook';
+export { githubSigning } from './signing';
 export type { GithubJobFacts } from './webhook';

@@ -9,7 +9,7 @@ import {
 } from '../config-parts';
 import { defineCiModule } from '../module';
 import { repositoryMatches } from './repository-pattern';
-import { createGithubWebhookReceiver, githubSigning } from './webhook';
+import { githubSigning } from './signing';
 
 /** `owner/repo` or `owner/*`; GitHub's names are letters, digits and . _ - */
 const repositoryPattern = z
@@ -94,12 +94,4 @@ export const githubModule = defineCiModule({
     'job-too-old',
   ],
   signing: githubSigning,
-  createReceiver: (github, _secrets, now) =>
-    createGithubWebhookReceiver({
-      repositories: github.repositories,
-      allowPublicRepositories: github.allowPublicRepositories,
-      installationId: 'app' in github.auth ? github.auth.app.installationId : undefined,
-      maxJobAgeHours: github.maxJobAgeHours,
-      now,
-    }),
 });

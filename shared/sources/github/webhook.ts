@@ -1,15 +1,12 @@
 import * as z from '../../schema/zod';
 import { invalidFromZod, parseJsonBody } from '../parse-json';
-import { bodyHmacSigning, type SigningScheme } from '../signature';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
+import { githubSigning } from './signing';
 import { judgeGithubJob, type GithubJobOrigin, type GithubTrustPolicy } from './trust';
 
 /** https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers */
 export const githubEventHeader = 'x-github-event';
 export const githubDeliveryHeader = 'x-github-delivery';
-
-/** https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries */
-export const githubSigning: SigningScheme = bodyHmacSigning('x-hub-signature-256');
 
 const deliveryIdSchema = z.string().check(z.minLength(1), z.maxLength(200));
 

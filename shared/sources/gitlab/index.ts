@@ -17,9 +17,8 @@ export {
   gitlabIdempotencyHeader,
   gitlabJobEvent,
   gitlabJobKey,
-  gitlabSigning,
-  gitlabTokenHeader,
   jobHookEvent,
   parseGitlabWebhook,
 } from './webhook';
 export type { GitlabJobFacts } from './webhook';
+export { gitlabSigning, gitlabTokenHeader } from './signing';

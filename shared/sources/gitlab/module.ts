@@ -9,7 +9,7 @@ import {
 import { defineCiModule } from '../module';
 import { projectMatches, projectPathSchema, projectPatternSchema } from './project-path';
 import { gitlabRefusalReasons } from './trust';
-import { createGitlabWebhookReceiver, gitlabSigning } from './webhook';
+import { gitlabSigning } from './signing';
 
 /** A runner tag (https://docs.gitlab.com/ci/yaml/#tags): no commas, which GitLab splits tag lists on. */
 const tagSchema = z
@@ -100,12 +100,4 @@ export const gitlabModule = defineCiModule({
   // (https://docs.gitlab.com/user/project/integrations/webhooks/#auto-disabled-webhooks).
   disablesFailingWebhooks: true,
   signing: gitlabSigning,
-  createReceiver: (gitlab, _secrets, now) =>
-    createGitlabWebhookReceiver({
-      projects: gitlab.projects,
-      allowPublicProjects: gitlab.allowPublicProjects,
-      maxJobAgeHours: gitlab.maxJobAgeHours,
-      tags: gitlab.tags,
-      now,
-    }),
 });

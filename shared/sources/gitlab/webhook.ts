@@ -1,8 +1,8 @@
 import * as z from '../../schema/zod';
 import { invalidFromZod, parseJsonBody } from '../parse-json';
-import { type SigningScheme, tokenSigning } from '../signature';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { projectPathSchema } from './project-path';
+import { gitlabSigning } from './signing';
 import { type GitlabJobOrigin, type GitlabTrustPolicy, judgeGitlabJob } from './trust';
 
 /**
@@ -12,16 +12,8 @@ import { type GitlabJobOrigin, type GitlabTrustPolicy, judgeGitlabJob } from './
  * (https://gitlab.com/gitlab-org/gitlab/-/merge_requests/160952). None of them is signed.
  */
 export const gitlabEventHeader = 'x-gitlab-event';
-export const gitlabTokenHeader = 'x-gitlab-token';
 export const gitlabEventUuidHeader = 'x-gitlab-event-uuid';
 export const gitlabIdempotencyHeader = 'idempotency-key';
-
-/**
- * GitLab signs nothing: a webhook sends its secret token as is in X-Gitlab-Token
- * (https://docs.gitlab.com/user/project/integrations/webhooks/, "Secret token"),
- * compared in constant time. It proves no time, so the receiver refuses stale jobs by their own date.
- */
-export const gitlabSigning: SigningScheme = tokenSigning(gitlabTokenHeader);
 
 /** `X-Gitlab-Event` of job events (https://docs.gitlab.com/user/project/integrations/webhook_events/#job-events). */
 export const jobHookEvent = 'Job Hook';

@@ -8,7 +8,6 @@ import {
 } from '../config-parts';
 import { defineCiModule } from '../module';
 import { pitcrewSigning } from '../signature';
-import { createJenkinsWebhookReceiver } from './webhook';
 
 const jenkinsSchema = z.strictObject({
   webhookSecret: webhookSecretsSchema,
@@ -42,9 +41,4 @@ export const jenkinsModule = defineCiModule({
   deregistrationDetails: () => ({ source: 'jenkins', controllerUrl: '', queueItemId: 0, label: '' }),
   refusalReasons: [],
   signing: pitcrewSigning(),
-  createReceiver: (jenkins) =>
-    createJenkinsWebhookReceiver({
-      url: jenkins.url,
-      signatureToleranceSeconds: jenkins.signatureToleranceSeconds,
-    }),
 });

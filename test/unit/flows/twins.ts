@@ -10,7 +10,7 @@ import { createMemoryProvisionQueue, type MemoryProvisionQueue } from '../../../
 import type { ReapPorts } from '../../../shared/reap';
 import { requestIdFor } from '../../../shared/requests/identity';
 import type { RequestRecord } from '../../../shared/requests/record';
-import { createWebhookRegistry } from '../../../shared/runtime';
+import { createWebhookRegistry } from '../../../shared/runtime/sources';
 import { createSourceRegistry } from '../../../shared/runtime/api-sources';
 import { signedHeadersFor } from '../../../shared/sources';
 import { createMemoryState, type MemoryState } from '../../../shared/state/memory';

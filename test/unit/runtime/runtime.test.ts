@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileConfig, ConfigError, SecretReadError, type SecretReader } from '../../../shared/config';
 import { createRuntime } from '../../../shared/runtime';
+import { createWebhookRegistry } from '../../../shared/runtime/sources';
 import { ciSources } from '../../../shared/sources';
 import { functionEnv } from '../../support/function-env';
 
@@ -53,6 +54,7 @@ describe('createRuntime', () => {
       'pitcrew/prod/agents': JSON.stringify({ token: 'agent-token' }),
     });
     const runtime = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + sources)), {
+      receivers: createWebhookRegistry,
       secretReader: store.reader,
     });
     expect(runtime.webhooks.generic?.secrets).toEqual(['webhook-secret']);
@@ -81,6 +83,7 @@ templates:
       '/pitcrew/prod/jenkins-api': 'api',
     });
     const failure = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + twoSources)), {
+      receivers: createWebhookRegistry,
       secretReader: store.reader,
     }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConfigError);
@@ -89,6 +92,7 @@ templates:
 
     store.values['/pitcrew/prod/jenkins-next'] = 'jenkins-next-value';
     const runtime = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + twoSources)), {
+      receivers: createWebhookRegistry,
       secretReader: store.reader,
     });
     expect(runtime.webhooks.jenkins?.secrets).toEqual(['jenkins-value', 'jenkins-next-value']);
@@ -115,6 +119,7 @@ templates:
       'pitcrew/prod/agents': JSON.stringify({ token: 'agent-token' }),
     });
     const runtime = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + sources)), {
+      receivers: createWebhookRegistry,
       secretReader: store.reader,
     });
     const registry = runtime.webhooks;
@@ -187,7 +192,11 @@ templates:
         }),
       };
       const env = envFor(configOf('infra/pitcrew.example.yaml'));
-      const webhook = await createRuntime('webhook', env, { secretReader: store.reader, cluster });
+      const webhook = await createRuntime('webhook', env, {
+        secretReader: store.reader,
+        cluster,
+        receivers: createWebhookRegistry,
+      });
       // Every CI the example configures: the five registered.
       expect(Object.keys(webhook.webhooks).sort()).toEqual([...ciSources].sort());
       // The webhook reads only the webhook secrets: never an API token, the App key or an agent token.
@@ -199,7 +208,11 @@ templates:
         '/pitcrew/prod/jenkins/webhook-secret',
       ]);
       for (const fn of ['provision', 'reap', 'ops'] as const) {
-        const runtime = await createRuntime(fn, env, { secretReader: store.reader, cluster });
+        const runtime = await createRuntime(fn, env, {
+          secretReader: store.reader,
+          cluster,
+          receivers: createWebhookRegistry,
+        });
         expect(Object.keys(runtime.sources).sort()).toEqual([...ciSources].sort());
       }
     },

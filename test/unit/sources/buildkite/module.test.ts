@@ -1,4 +1,5 @@
 import { buildkiteModule } from '../../../../shared/sources/buildkite/module';
+import { buildkiteReceiverModule } from '../../../../shared/sources/buildkite/receiver-module';
 import { minimalBuildkiteConfig } from './contract-samples';
 
 const parse = (change: Record<string, unknown>) =>
@@ -48,7 +49,7 @@ describe('Buildkite config section', () => {
 
   it('asks the receiver for the token form only when told to', () => {
     const receiver = (acceptTokenHeader: boolean) =>
-      buildkiteModule.createReceiver(parse({ acceptTokenHeader }).data!, () => '', Date.now);
+      buildkiteReceiverModule.createReceiver(parse({ acceptTokenHeader }).data!, () => '', Date.now);
     expect(receiver(false).signing.kind).toBe('buildkite-signature');
     expect(receiver(true).signing.kind).toBe('buildkite-signature-or-token');
     expect(buildkiteModule.signing.kind).toBe('buildkite-signature');

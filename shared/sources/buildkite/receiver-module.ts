@@ -1,0 +1,18 @@
+import { defineCiReceiverModule } from '../module';
+import { createBuildkiteWebhookReceiver } from './webhook';
+import { buildkiteModule } from './module';
+
+/** The webhook side of buildkite: its receiver, from settings alone (registered in shared/sources/receiver-registry.ts). */
+export const buildkiteReceiverModule = defineCiReceiverModule(buildkiteModule, {
+  name: 'buildkite',
+  createReceiver: (buildkite, _secrets, now) =>
+    createBuildkiteWebhookReceiver({
+      organization: buildkite.organization,
+      pipelines: buildkite.pipelines,
+      allowPublicPipelines: buildkite.allowPublicPipelines,
+      maxJobAgeHours: buildkite.maxJobAgeHours,
+      signatureToleranceSeconds: buildkite.signatureToleranceSeconds,
+      acceptTokenHeader: buildkite.acceptTokenHeader,
+      now,
+    }),
+});

@@ -1,0 +1,9 @@
+import { defineCiReceiverModule } from '../module';
+import { createGenericWebhookReceiver } from './adapter';
+import { genericModule } from './module';
+
+/** The webhook side of generic: its receiver, from settings alone (registered in shared/sources/receiver-registry.ts). */
+export const genericReceiverModule = defineCiReceiverModule(genericModule, {
+  name: 'generic',
+  createReceiver: (generic) => createGenericWebhookReceiver(generic),
+});

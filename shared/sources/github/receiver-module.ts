@@ -1,0 +1,16 @@
+import { defineCiReceiverModule } from '../module';
+import { createGithubWebhookReceiver } from './webhook';
+import { githubModule } from './module';
+
+/** The webhook side of github: its receiver, from settings alone (registered in shared/sources/receiver-registry.ts). */
+export const githubReceiverModule = defineCiReceiverModule(githubModule, {
+  name: 'github',
+  createReceiver: (github, _secrets, now) =>
+    createGithubWebhookReceiver({
+      repositories: github.repositories,
+      allowPublicRepositories: github.allowPublicRepositories,
+      installationId: 'app' in github.auth ? github.auth.app.installationId : undefined,
+      maxJobAgeHours: github.maxJobAgeHours,
+      now,
+    }),
+});

@@ -1,0 +1,16 @@
+import { defineCiReceiverModule } from '../module';
+import { createGitlabWebhookReceiver } from './webhook';
+import { gitlabModule } from './module';
+
+/** The webhook side of gitlab: its receiver, from settings alone (registered in shared/sources/receiver-registry.ts). */
+export const gitlabReceiverModule = defineCiReceiverModule(gitlabModule, {
+  name: 'gitlab',
+  createReceiver: (gitlab, _secrets, now) =>
+    createGitlabWebhookReceiver({
+      projects: gitlab.projects,
+      allowPublicProjects: gitlab.allowPublicProjects,
+      maxJobAgeHours: gitlab.maxJobAgeHours,
+      tags: gitlab.tags,
+      now,
+    }),
+});

@@ -1,0 +1,13 @@
+import { defineCiReceiverModule } from '../module';
+import { createJenkinsWebhookReceiver } from './webhook';
+import { jenkinsModule } from './module';
+
+/** The webhook side of jenkins: its receiver, from settings alone (registered in shared/sources/receiver-registry.ts). */
+export const jenkinsReceiverModule = defineCiReceiverModule(jenkinsModule, {
+  name: 'jenkins',
+  createReceiver: (jenkins) =>
+    createJenkinsWebhookReceiver({
+      url: jenkins.url,
+      signatureToleranceSeconds: jenkins.signatureToleranceSeconds,
+    }),
+});
