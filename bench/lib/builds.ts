@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { createAgentClient, createCoreApi } from '../../shared/cluster';
-import { configFileSchema } from '../../shared/config';
+import { parseConfig, readCompiledConfig, type PitcrewConfig } from '../../shared/config';
 import { inParallel } from './stats';
 import type { BenchSystem } from './system';
 
-/** The config `pitcrew dev` wrote for the bench, parsed as the functions parse it. */
-export function benchConfig(system: BenchSystem) {
-  return configFileSchema.parse(parse(readFileSync(system.dev.info.configFile, 'utf8')));
+/** The config `pitcrew dev` wrote for the bench (compiled, as packaged), read as the functions read it. */
+export function benchConfig(system: BenchSystem): PitcrewConfig {
+  const file = system.dev.info.configFile;
+  const text = readFileSync(file, 'utf8');
+  return readCompiledConfig(text, file) ?? parseConfig(text, file);
 }
 
 /** Pitcrew's own Kubernetes client, as the functions build it: the "same client" of the raw calls. */

@@ -80,6 +80,8 @@ export async function startBenchSystem(options: { provisioners: number }): Promi
     reapIntervalMs: 3_600_000,
     print: () => undefined,
     onInvocation: (fn, ms) => invocations.push({ fn, ms }),
+    // As deployed: the config as `npm run package` bundles it.
+    packagedConfig: true,
     configure: (config: LocalConfig) => ({
       ...config,
       // As deployed: a bearer token, not the kubeconfig file `pitcrew dev` uses.

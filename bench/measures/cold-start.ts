@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { compileConfig } from '../../shared/config';
 import { baselineOf, buildEntry, functionNames, serviceLibraries, type BuiltEntry } from '../lib/bundles';
 import type { Row } from '../lib/report';
 import { median, round } from '../lib/stats';
@@ -49,10 +48,8 @@ export async function measureColdStart(system: BenchSystem): Promise<{ rows: Row
     coldStartBytes: number;
     zipBytes: number;
   }[];
-  const devConfig = system.dev.info.functionEnv.PITCREW_CONFIG_FILE ?? '';
-  const compiled = resolve('dist', 'bench-config.json');
-  writeFileSync(compiled, compileConfig(readFileSync(devConfig, 'utf8'), devConfig));
-  const env = { ...system.dev.info.functionEnv, PITCREW_CONFIG_FILE: compiled };
+  // The bench's system writes its config as `npm run package` bundles it (bench/lib/system.ts).
+  const env = system.dev.info.functionEnv;
 
   const rows: Row[] = [];
   const details: Record<string, object> = {};

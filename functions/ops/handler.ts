@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { ConfigError } from '../../shared/config';
+import { ConfigError } from '../../shared/config/errors';
 // The logger alone: the shared index also holds tracing, whose lazy X-Ray chunk ops never needs.
 import { createLogger } from '../../shared/lambda/logger';
 import {

@@ -1,21 +1,22 @@
 import { parseConfig } from './file';
+import { compiledConfigFormat } from './load';
 import { parseYamlText } from './yaml-text';
 
 /**
- * The config as `npm run package` bundles it: checked as a cold start checks it (a config that would
- * stop the functions is refused here, naming every problem), then written as JSON, with each
- * template's podYaml as JSON text. JSON is YAML, so it means exactly what the file said, and the
- * functions read it without a YAML parser (yaml-text.ts).
+ * The config as `npm run package` bundles it: parsed and checked as a YAML file is at a cold start
+ * (a config that would stop the functions is refused here, naming every problem), then written as
+ * the schema gave it back, defaults filled in, each template's podYaml as JSON text, under
+ * `compiledConfigFormat` (load.ts). The functions use it as written: no config schema, no template
+ * checks and no YAML parser at their cold start.
  */
 export function compileConfig(text: string, origin: string): string {
-  parseConfig(text, origin);
-  const document = parseYamlText(text) as { templates?: Record<string, unknown>[] };
-  const templates = document.templates?.map((template) => {
-    if (typeof template.podYaml !== 'string') return template;
+  const config = parseConfig(text, origin);
+  const templates = config.templates.map((template) => {
+    if (template.podYaml === undefined) return template;
     // A podYaml of only comments is no overlay at all (pod.ts).
     const overlay = parseYamlText(template.podYaml);
     const { podYaml: _podYaml, ...rest } = template;
     return overlay == null ? rest : { ...rest, podYaml: JSON.stringify(overlay) };
   });
-  return `${JSON.stringify(templates ? { ...document, templates } : document, null, 2)}\n`;
+  return `${JSON.stringify({ format: compiledConfigFormat, config: { ...config, templates } }, null, 2)}\n`;
 }

@@ -5,6 +5,7 @@ export { compileConfig } from './compile';
 export { ConfigError, SecretReadError } from './errors';
 export type { SecretReadReason, SettingProblem } from './errors';
 export { loadConfigFile, parseConfig } from './file';
+export { compiledConfigFormat, loadConfig, readCompiledConfig } from './load';
 export { insecureSettings, isLocalStage, localStages } from './insecure-settings';
 export { configFileSchema, secretRefSchema, stagePlaceholder, templateSchema } from './file-schema';
 export type { AgentTemplate, ClusterConfig, PitcrewConfig, SecretRef } from './file-schema';

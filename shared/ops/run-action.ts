@@ -1,11 +1,5 @@
-import { reap } from '../reap/reap';
-import { caps, drain, resume } from './control';
 import { parseOpsEvent, type OpsAction } from './event';
-import { describe, list } from './inspect';
 import type { OpsPorts } from './ports';
-import { redrive } from './redrive';
-import { cancel, retry } from './requests';
-import { status } from './status';
 
 /** What every action answers: its name, then its own result (docs/operations.md shows each). */
 export type OpsResult = { readonly action: OpsAction } & Record<string, unknown>;
@@ -13,32 +7,34 @@ export type OpsResult = { readonly action: OpsAction } & Record<string, unknown>
 /**
  * Runs one operator action. The event is parsed first (an `OpsInputError` names the bad field and
  * nothing is changed); expected failures are `OpsError`s (not found, conflict), anything else is a
- * fault of a server behind the function.
+ * fault of a server behind the function. Each action's code is loaded when it runs (a chunk of its
+ * own in the bundle): an invocation runs one, so a cold start parses no other (ops `reconcile` alone
+ * loads the reaper).
  */
 export async function runOpsAction(event: unknown, ports: OpsPorts): Promise<OpsResult> {
   const parsed = parseOpsEvent(event);
   const result = await (async (): Promise<object> => {
     switch (parsed.action) {
       case 'status':
-        return status(ports);
+        return (await import('./status')).status(ports);
       case 'list':
-        return list(parsed, ports);
+        return (await import('./inspect')).list(parsed, ports);
       case 'describe':
-        return describe(parsed, ports);
+        return (await import('./inspect')).describe(parsed, ports);
       case 'drain':
-        return drain(ports);
+        return (await import('./control')).drain(ports);
       case 'resume':
-        return resume(ports);
+        return (await import('./control')).resume(ports);
       case 'reconcile':
-        return { report: await reap(ports, { force: parsed.force }) };
+        return { report: await (await import('../reap/reap')).reap(ports, { force: parsed.force }) };
       case 'cancel':
-        return cancel(parsed.requestId, ports);
+        return (await import('./requests')).cancel(parsed.requestId, ports);
       case 'retry':
-        return retry(parsed.requestId, ports);
+        return (await import('./requests')).retry(parsed.requestId, ports);
       case 'redrive':
-        return redrive(parsed.max, ports);
+        return (await import('./redrive')).redrive(parsed.max, ports);
       case 'caps':
-        return caps(parsed, ports);
+        return (await import('./control')).caps(parsed, ports);
     }
   })();
   return { action: parsed.action, ...result };

@@ -3,7 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AgentClient } from '../cluster/agents';
 import type { ClusterAccessDeps } from '../cluster/connect';
 import { createAwsSecretReader } from '../config/aws-secrets';
-import { loadConfigFile } from '../config/file';
+import { loadConfig } from '../config/load';
 import type { PitcrewConfig } from '../config/file-schema';
 import { createSecretResolver, resolveSecrets, type SecretReader } from '../config/secrets';
 import { sourceSecretEntries } from '../config/secret-entries';
@@ -12,7 +12,6 @@ import { createQueueClient } from '../queue/client';
 import { createStateClient } from '../state/client';
 import type { SourceRegistry } from '../sources/types';
 import type { WebhookRegistry } from '../webhook/receive-webhook';
-import type { createWebhookRegistry } from './sources';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -43,11 +42,6 @@ export interface RuntimeOptions {
   readonly secretReader?: SecretReader;
   /** Test seams for EKS access (credentials, DescribeCluster, clock). */
   readonly cluster?: Omit<ClusterAccessDeps, 'secrets' | 'region'>;
-  /**
-   * The webhook function's receivers (shared/runtime/sources.ts), required for it and unused by the
-   * others: its handler passes them in, so that no other function's bundle holds a receiver.
-   */
-  readonly receivers?: typeof createWebhookRegistry;
 }
 
 /**
@@ -63,9 +57,7 @@ export async function createRuntime(
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
   const settings = loadSettings(fn, env);
-  const receivers = fn === 'webhook' ? options.receivers : undefined;
-  if (fn === 'webhook' && !receivers) throw new TypeError('the webhook runtime needs its receivers');
-  const config = loadConfigFile(settings.configFile);
+  const config = await loadConfig(settings.configFile);
   const secrets = createSecretResolver({
     env,
     stage: settings.stage,
@@ -94,7 +86,13 @@ export async function createRuntime(
   const api = fn === 'webhook' ? undefined : await import('./api-sources');
   const apiSources = (): SourceRegistry => api?.createSourceRegistry(config.sources, secretOf) ?? {};
   const sources = apiSources();
-  const webhooks = receivers?.(config.sources, secretOf) ?? {};
+  // Only the webhook receives deliveries: it loads the receivers of the CIs the config names, and the
+  // other functions' bundles hold none at cold start.
+  const webhookSide = fn === 'webhook' ? await import('./sources') : undefined;
+  const receivers = await webhookSide?.loadWebhookReceivers(config.sources);
+  const createWebhooks = (): WebhookRegistry =>
+    webhookSide && receivers ? webhookSide.createWebhookRegistry(config.sources, secretOf, receivers) : {};
+  const webhooks = createWebhooks();
 
   return {
     settings,
@@ -113,7 +111,7 @@ export async function createRuntime(
       const previous = values;
       values = fresh;
       try {
-        if (receivers) Object.assign(webhooks, receivers(config.sources, secretOf));
+        Object.assign(webhooks, createWebhooks());
         Object.assign(sources, apiSources());
       } catch (error) {
         values = previous;

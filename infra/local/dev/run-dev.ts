@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { compileConfig } from '../../../shared/config/compile';
 import { ciSources } from '../../../shared/sources';
 import { localCis } from '../stand-ins/local-cis';
 import { localConfig, newWebhookSecrets, type LocalConfig } from './local-config';
@@ -42,6 +43,11 @@ export interface DevOptions {
   readonly provisioners?: number;
   /** Changes the generated local config before it is written (the benchmarks set caps and timings). */
   readonly configure?: (config: LocalConfig) => unknown;
+  /**
+   * Writes the config as `npm run package` bundles it (compiled JSON, shared/config/compile.ts)
+   * rather than YAML, so the functions start as deployed ones do (the benchmarks). Default false.
+   */
+  readonly packagedConfig?: boolean;
   /** Told of every function invocation and how long it took (the benchmarks' cost model). */
   readonly onInvocation?: (fn: 'webhook' | 'provision' | 'reap' | 'ops', durationMs: number) => void;
 }
@@ -134,16 +140,15 @@ export async function runDev(options: DevOptions = {}): Promise<DevSystem> {
       cis.push({ kit, running });
     }
     const secrets = newWebhookSecrets(localCis);
-    const configFile = join(stateDir, 'pitcrew.local.yaml');
-    writeFileSync(
-      configFile,
-      stringify(
-        (options.configure ?? ((config: LocalConfig): unknown => config))(
-          localConfig({ kubeconfig, namespace: agentsNamespace, cis }, secrets),
-        ),
+    const configYaml = stringify(
+      (options.configure ?? ((config: LocalConfig): unknown => config))(
+        localConfig({ kubeconfig, namespace: agentsNamespace, cis }, secrets),
       ),
-      { mode: 0o600 },
     );
+    const configFile = join(stateDir, options.packagedConfig ? 'pitcrew.config.json' : 'pitcrew.local.yaml');
+    writeFileSync(configFile, options.packagedConfig ? compileConfig(configYaml, configFile) : configYaml, {
+      mode: 0o600,
+    });
 
     const functionEnv: Record<string, string> = {
       PITCREW_STAGE: 'local',

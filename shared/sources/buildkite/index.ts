@@ -10,7 +10,8 @@ export {
   buildkiteTokenHeader,
   parseSignatureHeader,
 } from './signing';
-export { buildkiteRefusalReasons, judgeBuildkiteJob, repositoryIdentity } from './trust';
+export { buildkiteRefusalReasons } from './refusal-reasons';
+export { judgeBuildkiteJob, repositoryIdentity } from './trust';
 export type { BuildkiteJobOrigin, BuildkiteTrustPolicy } from './trust';
 export {
   buildkiteEventHeader,

@@ -9,7 +9,7 @@ import {
 import { defineCiModule } from '../module';
 import { pipelineMatches, slugPattern } from './pipeline-pattern';
 import { buildkiteSigning } from './signing';
-import { buildkiteRefusalReasons } from './trust';
+import { buildkiteRefusalReasons } from './refusal-reasons';
 
 const slug = z.string().check(z.regex(slugPattern, 'must be a Buildkite slug (letters, digits, . _ -)'));
 const pipelineEntry = z

@@ -1,16 +1,9 @@
 import { hoursPastMaxAge, refusalOf, type Refusal } from '../refusal';
 import type { BuildAction, RefusalReason } from '../types';
+import type { buildkiteRefusalReasons } from './refusal-reasons';
 import { pipelineMatches } from './pipeline-pattern';
 
 /** Every reason the receiver refuses a signed job for (the RefusedJobs metric's `reason`). */
-export const buildkiteRefusalReasons = [
-  'organization-not-allowed',
-  'pipeline-not-allowed',
-  'public-pipeline',
-  'visibility-unknown',
-  'fork-pull-request',
-  'job-too-old',
-] as const;
 type BuildkiteRefusal = (typeof buildkiteRefusalReasons)[number];
 
 /**

@@ -7,7 +7,8 @@ export type { GitlabSettings } from './module';
 export { pollRateLimitReserve } from './polling';
 export { isProjectPattern, projectMatches } from './project-path';
 export { servesTags } from './tags';
-export { gitlabRefusalReasons, judgeGitlabJob, parseGitlabTime, visibilityOf } from './trust';
+export { gitlabRefusalReasons } from './refusal-reasons';
+export { judgeGitlabJob, parseGitlabTime, visibilityOf } from './trust';
 export type { GitlabJobOrigin, GitlabTrustPolicy } from './trust';
 export {
   buildActionOf,

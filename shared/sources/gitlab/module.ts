@@ -8,7 +8,7 @@ import {
 } from '../config-parts';
 import { defineCiModule } from '../module';
 import { projectMatches, projectPathSchema, projectPatternSchema } from './project-path';
-import { gitlabRefusalReasons } from './trust';
+import { gitlabRefusalReasons } from './refusal-reasons';
 import { gitlabSigning } from './signing';
 
 /** A runner tag (https://docs.gitlab.com/ci/yaml/#tags): no commas, which GitLab splits tag lists on. */

@@ -1,5 +1,6 @@
 import { hoursPastMaxAge, refusalOf, type Refusal } from '../refusal';
 import type { BuildAction, RefusalReason } from '../types';
+import type { gitlabRefusalReasons } from './refusal-reasons';
 import { projectMatches } from './project-path';
 
 /**
@@ -29,12 +30,6 @@ export interface GitlabJobOrigin {
 }
 
 /** Every reason the receiver refuses a signed job (the module's `refusalReasons`). */
-export const gitlabRefusalReasons = [
-  'project-not-allowed',
-  'public-project',
-  'visibility-unknown',
-  'job-too-old',
-] as const;
 type GitlabRefusalReason = (typeof gitlabRefusalReasons)[number] & RefusalReason;
 
 const refusal = refusalOf<GitlabRefusalReason>();

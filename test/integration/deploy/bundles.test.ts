@@ -15,15 +15,23 @@ const kubernetesMarker = '/api/v1/namespaces/{namespace}/pods';
 const xrayMarker = 'ns.run() or ns.bind() must be called first';
 /** A message only the yaml package has. */
 const yamlMarker = 'Implicit keys need to be on a single line';
+/** Text only the config schema (file-schema.ts) and the template checks (pod-security.ts) have. */
+const configCheckMarkers = [
+  'must be a DNS label: lower-case letters, digits and -',
+  'net.ipv4.ip_unprivileged_port_start',
+];
+/** A header only GitHub's webhook receiver reads (shared/sources/github/webhook.ts). */
+const receiverMarker = 'x-github-event';
 
 /**
  * What each function may load at cold start, in KiB (handler.mjs and its static chunks, as
- * dist/sizes.json counts them): measured 660-676 KiB on 2026-12-02 after zod/mini and the JSON
- * config, plus a few KiB of room; 679-697 KiB once Buildkite and GitLab were registered (every
- * registered CI's module and receiver loads at cold start: about 7 KiB each). A heavy import (classic
- * zod was 443 KiB, yaml 112 KiB) fails this. Raise a bound only with a reason in docs/performance.md.
+ * dist/sizes.json counts them): measured 642-663 KiB on 2026-12-02 once the bundled config was used
+ * as compiled (no config schema or template checks at cold start) and the receivers were loaded only
+ * by the webhook, for its configured CIs (docs/performance.md), plus a few KiB of room. A heavy import
+ * (classic zod was 443 KiB, yaml 112 KiB) fails this. Raise a bound only with a reason in
+ * docs/performance.md.
  */
-const coldStartKiB = { webhook: 685, provision: 702, reap: 698, ops: 697 } as const;
+const coldStartKiB = { webhook: 648, provision: 669, reap: 660, ops: 638 } as const;
 /** handler.mjs and every chunk it imports statically: what a cold start loads before any dynamic import. */
 function staticClosure(entry: string): string[] {
   const seen = new Set<string>();
@@ -154,6 +162,25 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
         yaml: false,
       });
     }
+  });
+
+  it('load neither the config checks nor a CI receiver at cold start: npm run package ran the checks, and only the webhook loads the receivers of the CIs its config names', () => {
+    const has = (file: string, marker: string): boolean => readFileSync(file, 'utf8').includes(marker);
+    const chunksOf = (fn: string): string[] =>
+      readdirSync(join('dist', fn, 'chunks'))
+        .filter((name) => name.endsWith('.mjs'))
+        .map((name) => join('dist', fn, 'chunks', name));
+    for (const fn of functionNames)
+      expect({
+        fn,
+        configChecks: configCheckMarkers.filter((marker) => closures[fn]!.some((file) => has(file, marker))),
+        receiver: closures[fn]!.some((file) => has(file, receiverMarker)),
+        // The full parser still ships, for a YAML config (`pitcrew dev`, the CLI).
+        configChecksShipped: configCheckMarkers.every((marker) =>
+          chunksOf(fn).some((file) => has(file, marker)),
+        ),
+      }).toEqual({ fn, configChecks: [], receiver: false, configChecksShipped: true });
+    expect(chunksOf('webhook').some((file) => has(file, receiverMarker))).toBe(true);
   });
 
   it('start from the bundled JSON config with no node_modules to fall back on, as in the Lambda zip', () => {

@@ -1,10 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { compileConfig, ConfigError, parseConfig } from '../../../shared/config';
+import {
+  compileConfig,
+  compiledConfigFormat,
+  ConfigError,
+  parseConfig,
+  readCompiledConfig,
+} from '../../../shared/config';
 import { renderAgentPod } from '../../../shared/templates';
 
 /**
- * `npm run package` bundles the config as JSON (shared/config/compile.ts): read back, it must be the
- * same config, pods included, and a config a cold start would refuse is refused at build time.
+ * `npm run package` bundles the config as JSON (shared/config/compile.ts), which the functions use
+ * as written (shared/config/load.ts): read back, it must be the same config, pods included, and a
+ * config a cold start would refuse is refused at build time.
  */
 const example = readFileSync('infra/pitcrew.example.yaml', 'utf8');
 
@@ -44,23 +51,60 @@ const render = (config: ReturnType<typeof parseConfig>, name: string) =>
   });
 
 describe('compileConfig', () => {
-  it('gives back the example config as shipped, as JSON', () => {
+  /** What a cold start reads from the compiled text; fails the test if it is not a compiled config. */
+  const readBack = (compiled: string) => {
+    const config = readCompiledConfig(compiled, 'compiled');
+    if (!config) throw new Error('not read as a compiled config');
+    return config;
+  };
+
+  it('gives back the example config as shipped, as JSON, with the defaults filled in', () => {
     const compiled = compileConfig(example, 'example');
-    expect(() => JSON.parse(compiled) as unknown).not.toThrow();
-    expect(parseConfig(compiled, 'compiled')).toEqual(parseConfig(example, 'example'));
+    expect(JSON.parse(compiled)).toMatchObject({ format: compiledConfigFormat });
+    const { templates, ...rest } = parseConfig(example, 'example');
+    const { templates: readTemplates, ...readRest } = readBack(compiled);
+    expect(readRest).toEqual(rest);
+    expect(readTemplates.map(({ podYaml: _podYaml, ...template }) => template)).toEqual(
+      templates.map(({ podYaml: _podYaml, ...template }) => template),
+    );
+    for (const template of templates)
+      expect(render(readBack(compiled), template.name)).toEqual(
+        render(parseConfig(example, 'example'), template.name),
+      );
   });
 
   it('turns podYaml into JSON text that renders the same pod, and drops a podYaml of only comments', () => {
     const compiled = compileConfig(withPodYaml, 'config');
-    const document = JSON.parse(compiled) as { templates: { podYaml?: string }[] };
-    expect(JSON.parse(document.templates[0]!.podYaml!)).toMatchObject({
+    const after = readBack(compiled);
+    expect(JSON.parse(after.templates[0]!.podYaml!)).toMatchObject({
       spec: { nodeSelector: { pool: 'ci' } },
     });
-    expect(document.templates[1]).not.toHaveProperty('podYaml');
+    expect(after.templates[1]).not.toHaveProperty('podYaml');
     const before = parseConfig(withPodYaml, 'config');
-    const after = parseConfig(compiled, 'compiled');
     for (const name of ['with-overlay', 'comments-only'])
       expect(render(after, name)).toEqual(render(before, name));
+  });
+
+  it('reads only its own format: YAML and hand-written JSON are left to the full parser, another format is refused', () => {
+    expect(readCompiledConfig(withPodYaml, 'config')).toBeUndefined();
+    expect(readCompiledConfig('{ "cluster": {} }', 'config.json')).toBeUndefined();
+    const older = compileConfig(withPodYaml, 'config').replace(
+      compiledConfigFormat,
+      'pitcrew-compiled-config/0',
+    );
+    let failure: unknown;
+    try {
+      readCompiledConfig(older, 'dist/pitcrew.config.json');
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(ConfigError);
+    expect((failure as ConfigError).problems).toEqual([
+      {
+        setting: 'dist/pitcrew.config.json: format',
+        problem: expect.stringContaining('run npm run package again'),
+      },
+    ]);
   });
 
   it('refuses what a cold start refuses, with the same problems', () => {

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileConfig, ConfigError, SecretReadError, type SecretReader } from '../../../shared/config';
 import { createRuntime } from '../../../shared/runtime';
-import { createWebhookRegistry } from '../../../shared/runtime/sources';
 import { ciSources } from '../../../shared/sources';
 import { functionEnv } from '../../support/function-env';
 
@@ -54,7 +53,6 @@ describe('createRuntime', () => {
       'pitcrew/prod/agents': JSON.stringify({ token: 'agent-token' }),
     });
     const runtime = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + sources)), {
-      receivers: createWebhookRegistry,
       secretReader: store.reader,
     });
     expect(runtime.webhooks.generic?.secrets).toEqual(['webhook-secret']);
@@ -83,7 +81,6 @@ templates:
       '/pitcrew/prod/jenkins-api': 'api',
     });
     const failure = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + twoSources)), {
-      receivers: createWebhookRegistry,
       secretReader: store.reader,
     }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConfigError);
@@ -92,7 +89,6 @@ templates:
 
     store.values['/pitcrew/prod/jenkins-next'] = 'jenkins-next-value';
     const runtime = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + twoSources)), {
-      receivers: createWebhookRegistry,
       secretReader: store.reader,
     });
     expect(runtime.webhooks.jenkins?.secrets).toEqual(['jenkins-value', 'jenkins-next-value']);
@@ -119,7 +115,6 @@ templates:
       'pitcrew/prod/agents': JSON.stringify({ token: 'agent-token' }),
     });
     const runtime = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + sources)), {
-      receivers: createWebhookRegistry,
       secretReader: store.reader,
     });
     const registry = runtime.webhooks;
@@ -195,7 +190,6 @@ templates:
       const webhook = await createRuntime('webhook', env, {
         secretReader: store.reader,
         cluster,
-        receivers: createWebhookRegistry,
       });
       // Every CI the example configures: the five registered.
       expect(Object.keys(webhook.webhooks).sort()).toEqual([...ciSources].sort());
@@ -211,7 +205,6 @@ templates:
         const runtime = await createRuntime(fn, env, {
           secretReader: store.reader,
           cluster,
-          receivers: createWebhookRegistry,
         });
         expect(Object.keys(runtime.sources).sort()).toEqual([...ciSources].sort());
       }
