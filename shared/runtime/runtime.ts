@@ -68,12 +68,14 @@ export async function createRuntime(
   // One after the other, not in parallel: jest's ESM loader cannot link two dynamic imports that
   // share modules at once, and a DescribeCluster is the only AWS call the cluster side may add.
   const resolved = await resolveSecrets(secrets, entries);
-  const agents =
-    fn === 'webhook'
-      ? undefined
-      : await (
-          await import('./cluster-agents')
-        ).connectAgents(config.cluster, { ...options.cluster, secrets, region: settings.region });
+  // Loaded only by the functions that call a CI and reach the cluster: the webhook's bundle holds
+  // neither the API adapters nor the cluster client.
+  const ciSide = fn === 'webhook' ? undefined : await import('./ci-side');
+  const agents = await ciSide?.connectAgents(config.cluster, {
+    ...options.cluster,
+    secrets,
+    region: settings.region,
+  });
   let values = resolved;
   const secretOf = (_ref: unknown, where: string): string => {
     const value = values.get(where);
@@ -82,16 +84,14 @@ export async function createRuntime(
   };
   // The webhook resolves only webhook secrets (its role may read no more) and builds no API adapter:
   // it verifies and parses, and never calls a CI.
-  // Loaded only by the functions that call a CI: the webhook's bundle does not hold the API adapters.
-  const api = fn === 'webhook' ? undefined : await import('./api-sources');
-  const apiSources = (): SourceRegistry => api?.createSourceRegistry(config.sources, secretOf) ?? {};
+  const apiSources = (): SourceRegistry => ciSide?.createSourceRegistry(config.sources, secretOf) ?? {};
   const sources = apiSources();
-  // Only the webhook receives deliveries: it loads the receivers of the CIs the config names, and the
-  // other functions' bundles hold none at cold start.
+  // Only the webhook receives deliveries, so only it loads the receivers: one chunk (each module file
+  // a cold start loads costs about a millisecond, more than the receivers' bytes), which the other
+  // functions' bundles do not load.
   const webhookSide = fn === 'webhook' ? await import('./sources') : undefined;
-  const receivers = await webhookSide?.loadWebhookReceivers(config.sources);
   const createWebhooks = (): WebhookRegistry =>
-    webhookSide && receivers ? webhookSide.createWebhookRegistry(config.sources, secretOf, receivers) : {};
+    webhookSide?.createWebhookRegistry(config.sources, secretOf) ?? {};
   const webhooks = createWebhooks();
 
   return {

@@ -3,27 +3,21 @@ import type { PitcrewConfig } from '../config/file-schema';
 import { webhookSecretEntries } from '../config/secret-entries';
 import type { SecretLookup } from '../sources/module';
 import { ciSources } from '../sources/names';
-import { loadCiReceivers, type ReceiverFactory } from '../sources/receiver-registry';
+import { createCiReceiver } from '../sources/receiver-registry';
 import { registeredModules } from '../sources/registry';
 import type { ConfiguredWebhook, WebhookRegistry } from '../webhook/receive-webhook';
 
 export type { SecretLookup };
 
-/** Loads the receivers of the CIs `sources` configures, and only theirs (receiver-registry.ts). */
-export function loadWebhookReceivers(sources: PitcrewConfig['sources']): Promise<ReceiverFactory> {
-  return loadCiReceivers(registeredModules.filter((module) => sources[module.name] !== undefined));
-}
-
 /**
- * The webhook side of each configured CI (shared/sources/<ci>/receiver-module.ts, loaded by
- * `loadWebhookReceivers`): its receiver (built from settings alone, never from API credentials), the
- * webhook secrets that may sign its deliveries, and its backlog cap. Throws a ConfigError when two
- * sources resolve to one secret value: a delivery signed for one source must never verify at another.
+ * The webhook side of each configured CI (shared/sources/<ci>/receiver-module.ts): its receiver (built from settings alone, never from API
+ * credentials), the webhook secrets that may sign its deliveries, and its backlog cap. Throws a
+ * ConfigError when two sources resolve to one secret value: a delivery signed for one source must
+ * never verify at another.
  */
 export function createWebhookRegistry(
   sources: PitcrewConfig['sources'],
   secretOf: SecretLookup,
-  createReceiver: ReceiverFactory,
   now: () => number = Date.now,
 ): WebhookRegistry {
   const registry: WebhookRegistry = {};
@@ -31,7 +25,7 @@ export function createWebhookRegistry(
     const settings = sources[module.name];
     if (!settings) continue;
     registry[module.name] = {
-      receiver: createReceiver(module, settings, secretOf, now),
+      receiver: createCiReceiver(module, settings, secretOf, now),
       secrets: webhookSecretEntries(module.name, settings.webhookSecret).map((entry) =>
         secretOf(entry.ref, entry.where),
       ),

@@ -1,7 +1,7 @@
 import type { SecretRef } from '../../shared/config/file-schema';
 import { ciApiModules } from '../../shared/sources/api-registry';
 import type { CiApiModule, SecretLookup } from '../../shared/sources/module';
-import { everyReceiver } from '../support/receivers';
+import { createCiReceiver } from '../../shared/sources/receiver-registry';
 import type { AnyCiModule } from '../../shared/sources/registry';
 import { verifyDelivery } from '../../shared/sources/signature';
 import { signedHeadersFor } from '../../shared/sources/signing';
@@ -77,7 +77,7 @@ export function describeCiSourceContract(module: AnyCiModule, samples: CiContrac
     return parsed.data;
   };
   const webhookSecret = (): string => valueOf([settings().webhookSecret].flat()[0]!, 'webhookSecret');
-  const receiver = () => everyReceiver(module, settings(), valueOf, () => nowMs);
+  const receiver = () => createCiReceiver(module, settings(), valueOf, () => nowMs);
   const signed = (delivery: SampleDelivery, secret: string): WebhookInput => ({
     headers: { ...delivery.headers, ...signedHeadersFor(module.name, delivery.body, secret, nowMs) },
     rawBody: Buffer.from(delivery.body),

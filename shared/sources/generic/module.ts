@@ -5,21 +5,27 @@ import {
   signatureToleranceSeconds,
   webhookSecretsSchema,
 } from '../config-parts';
+import { lazily } from '../../schema/lazily';
 import { defineCiModule } from '../module';
 import { pitcrewSigning } from '../signature';
 
-const genericSchema = z.strictObject({
-  webhookSecret: webhookSecretsSchema,
-  signatureToleranceSeconds,
-  maxBacklog,
-  agentToken: z.optional(secretRefSchema),
-});
-export type GenericSettings = z.output<typeof genericSchema>;
+const genericSchema = lazily(() =>
+  z.strictObject({
+    webhookSecret: webhookSecretsSchema,
+    signatureToleranceSeconds,
+    maxBacklog,
+    agentToken: z.optional(secretRefSchema),
+  }),
+);
+export type GenericSettings = z.output<ReturnType<typeof genericSchema>>;
 
 /** Any CI, through the signed contract of contract.ts (docs/generic-webhook.md). */
 export const genericModule = defineCiModule({
   name: 'generic',
-  configSchema: genericSchema,
+  // Built on first use: only a YAML config is parsed with it (shared/schema/lazily.ts).
+  get configSchema() {
+    return genericSchema();
+  },
   urlSettings: [],
   apiSecretEntries: (generic) =>
     generic.agentToken ? [{ where: 'sources.generic.agentToken', ref: generic.agentToken }] : [],

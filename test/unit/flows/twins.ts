@@ -11,7 +11,6 @@ import type { ReapPorts } from '../../../shared/reap';
 import { requestIdFor } from '../../../shared/requests/identity';
 import type { RequestRecord } from '../../../shared/requests/record';
 import { createWebhookRegistry } from '../../../shared/runtime/sources';
-import { everyReceiver } from '../../support/receivers';
 import { createSourceRegistry } from '../../../shared/runtime/api-sources';
 import { signedHeadersFor } from '../../../shared/sources';
 import { createMemoryState, type MemoryState } from '../../../shared/state/memory';
@@ -70,7 +69,7 @@ export function createTwins(yaml: string = flowConfigYaml, options: { terminatin
   const sources = createSourceRegistry(config.sources, inline);
 
   const webhook: WebhookPorts = {
-    webhooks: createWebhookRegistry(config.sources, inline, everyReceiver, clock.ms),
+    webhooks: createWebhookRegistry(config.sources, inline, clock.ms),
     backlog: createBacklogGate({ count: queries.countBacklog, now: clock.ms }),
     templates: config.templates,
     requests: state.requests,

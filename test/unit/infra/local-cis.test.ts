@@ -2,7 +2,7 @@ import { localCis } from '../../../infra/local/stand-ins/local-cis';
 import type { RunningLocalCi } from '../../../infra/local/stand-ins/local-ci';
 import { ciModuleOf, ciSources, signedHeadersFor } from '../../../shared/sources';
 import type { SecretRef } from '../../../shared/config/file-schema';
-import { everyReceiver } from '../../support/receivers';
+import { createCiReceiver } from '../../../shared/sources/receiver-registry';
 
 /**
  * `pitcrew dev`, `pitcrew demo`, the storm and the property tests iterate over the local kits: a CI
@@ -26,7 +26,7 @@ describe('the local CI kits (infra/local/stand-ins/local-cis.ts)', () => {
       const parsed = module.configSchema.safeParse(running.configSection('kit-secret'));
       if (!parsed.success) throw new Error(`its config section is refused: ${parsed.error.message}`);
       const valueOf = (ref: SecretRef): string => ('value' in ref ? ref.value : '');
-      return everyReceiver(module, parsed.data, valueOf, () => Date.now());
+      return createCiReceiver(module, parsed.data, valueOf, () => Date.now());
     };
     const parse = (body: unknown, headers: Record<string, string>) => {
       const text = JSON.stringify(body);

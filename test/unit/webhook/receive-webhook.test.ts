@@ -2,7 +2,6 @@ import { parseConfig } from '../../../shared/config';
 import type { ProvisionQueue } from '../../../shared/ports';
 import { silentLogger } from '../../../shared/ports/logger';
 import { createWebhookRegistry } from '../../../shared/runtime/sources';
-import { everyReceiver } from '../../support/receivers';
 import { signedHeadersFor } from '../../../shared/sources';
 import type { DeliveryStore, RequestStore } from '../../../shared/state';
 import { receiveWebhook, type BacklogGate, type WebhookPorts } from '../../../shared/webhook';
@@ -56,11 +55,7 @@ function portsWith(options: { full?: boolean; seen?: boolean; known?: boolean } 
   } as unknown as RequestStore;
   const queue = { send: async () => record('queue.send')() } as unknown as ProvisionQueue;
   const ports: WebhookPorts = {
-    webhooks: createWebhookRegistry(
-      config.sources,
-      (ref) => ('value' in ref ? ref.value : ''),
-      everyReceiver,
-    ),
+    webhooks: createWebhookRegistry(config.sources, (ref) => ('value' in ref ? ref.value : '')),
     backlog,
     templates: config.templates,
     requests,
@@ -216,11 +211,8 @@ sources:
 templates:
   - { name: gh, source: github, labels: [self-hosted] }
 `);
-    const receiver = createWebhookRegistry(
-      open.sources,
-      (ref) => ('value' in ref ? ref.value : ''),
-      everyReceiver,
-    ).github!.receiver;
+    const receiver = createWebhookRegistry(open.sources, (ref) => ('value' in ref ? ref.value : '')).github!
+      .receiver;
     const job = (createdHoursAgo: number) => ({
       headers: { 'x-github-event': 'workflow_job', 'x-github-delivery': 'g-2' },
       rawBody: Buffer.from(
