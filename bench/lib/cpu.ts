@@ -7,6 +7,8 @@ const kinds = [
   ['kube-apiserver', /kube-apiserver/],
   ['etcd', /\betcd-v/],
   ['kwok, scheduler, controllers', /kwok|kube-scheduler|kube-controller-manager/],
+  // The bench's own instrument (bench/lib/counting-proxy.ts), in processes of their own.
+  ['bench counting proxies', /counting-proxy-process/],
 ] as const;
 
 // Linux reports process times in clock ticks; USER_HZ is 100 on every Linux Node runs on here.

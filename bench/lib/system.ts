@@ -8,7 +8,7 @@ import { bearerCredentialsOf } from './deployed-cluster';
 import { startLocalServers, type LocalServers } from '../../infra/local/servers';
 import { signedHeadersFor } from '../../shared/sources';
 import { pitcrewLabels } from '../../shared/templates/labels';
-import { startAwsFaultProxy, type AwsFaultProxy } from '../../infra/local/stand-ins/aws-fault-proxy';
+import { startCountingProxy, type CountingProxy } from './counting-proxy';
 
 export const benchNamespace = 'pitcrew-bench';
 
@@ -46,8 +46,8 @@ export interface BenchSystem {
   readonly kubeConfig: KubeConfig;
   readonly core: CoreV1Api;
   /** Every DynamoDB and SQS request the functions made, through counting pass-through proxies. */
-  readonly dynamo: AwsFaultProxy;
-  readonly sqs: AwsFaultProxy;
+  readonly dynamo: CountingProxy;
+  readonly sqs: CountingProxy;
   readonly invocations: Invocation[];
   readonly pods: PodWatch;
   sendGeneric(id: string, labels: string[], action?: string): Promise<{ status: number; requestId?: string }>;
@@ -63,8 +63,9 @@ export async function startBenchSystem(options: { provisioners: number }): Promi
   // Expected refusals and operator actions log warnings; the bench prints only its table.
   process.env.POWERTOOLS_LOG_LEVEL ??= 'ERROR';
   const servers = await startLocalServers({ workDir: mkdtempSync(join(tmpdir(), 'pitcrew-bench-')) });
-  const dynamo = await startAwsFaultProxy(servers.dynamoDbEndpoint ?? '');
-  const sqs = await startAwsFaultProxy(servers.sqsEndpoint ?? '');
+  // Each in a process of its own: their CPU is the bench's, not Pitcrew's (bench/lib/counting-proxy.ts).
+  const dynamo = await startCountingProxy(servers.dynamoDbEndpoint ?? '');
+  const sqs = await startCountingProxy(servers.sqsEndpoint ?? '');
   const invocations: Invocation[] = [];
   const kubeconfig = servers.cluster?.kubeconfigPath ?? '';
   const dev = await runDev({

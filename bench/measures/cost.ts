@@ -76,8 +76,8 @@ const countBy = <T>(items: readonly T[], key: (item: T) => string): Record<strin
 export async function measureCost(system: BenchSystem): Promise<{ rows: Row[]; details: object }> {
   await system.dev.handlers.ops({ action: 'caps', template: 'bench-capped', cap: builds }, {});
   const start = {
-    dynamo: system.dynamo.calls.length,
-    sqs: system.sqs.calls.length,
+    dynamo: (await system.dynamo.calls()).length,
+    sqs: (await system.sqs.calls()).length,
     invocations: system.invocations.length,
   };
   const requestIds = await queueBurst(system, 'cost', ['capped'], builds);
@@ -104,14 +104,14 @@ export async function measureCost(system: BenchSystem): Promise<{ rows: Row[]; d
     await system.sendGeneric(`cost-${index}`, ['capped'], 'completed');
   await reapUntil(() => podsOf().every((pod) => pod.gone), 'the cleanup');
 
-  const windowDynamo = system.dynamo.calls.slice(start.dynamo);
-  const windowSqs = system.sqs.calls.slice(start.sqs);
+  const windowDynamo = (await system.dynamo.calls()).slice(start.dynamo);
+  const windowSqs = (await system.sqs.calls()).slice(start.sqs);
   const invocations = system.invocations.slice(start.invocations).filter((call) => call.fn !== 'ops');
   const gb = memoryGb();
 
   // The schedule: one reaper run a minute, 43,200 a month, whatever the load. An idle run's calls
   // are the schedule's; the cost window ran the reaper every second, so those are taken out.
-  const idleStart = { dynamo: system.dynamo.calls.length, sqs: system.sqs.calls.length };
+  const idleStart = { dynamo: (await system.dynamo.calls()).length, sqs: (await system.sqs.calls()).length };
   const idleRuns: number[] = [];
   for (let run = 0; run < 5; run++) {
     const started = performance.now();
@@ -119,7 +119,7 @@ export async function measureCost(system: BenchSystem): Promise<{ rows: Row[]; d
     idleRuns.push(performance.now() - started);
   }
   const idleReapMs = idleRuns.sort((a, b) => a - b)[2] ?? 0;
-  const idleCalls = system.dynamo.calls.slice(idleStart.dynamo);
+  const idleCalls = (await system.dynamo.calls()).slice(idleStart.dynamo);
   const idleDynamoPerRun = idleCalls.length / idleRuns.length;
   const idlePerRun = countBy(idleCalls, (call) => call.operation);
   const reapRuns = invocations.filter((call) => call.fn === 'reap').length;

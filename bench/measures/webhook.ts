@@ -58,7 +58,10 @@ export async function measureWebhook(system: BenchSystem): Promise<{ rows: Row[]
     context: unknown,
   ) => Promise<{ statusCode?: number }>;
   const handlerMs: number[] = [];
-  const callsBefore = { dynamo: system.dynamo.calls.length, sqs: system.sqs.calls.length };
+  const callsBefore = {
+    dynamo: (await system.dynamo.calls()).length,
+    sqs: (await system.sqs.calls()).length,
+  };
   for (let index = 0; index < warmup + samples; index++) {
     const event = githubQueued(1_000_000 + index, secret);
     const started = performance.now();
@@ -68,8 +71,8 @@ export async function measureWebhook(system: BenchSystem): Promise<{ rows: Row[]
     if (index >= warmup) handlerMs.push(elapsed);
   }
   const perEvent = {
-    dynamo: (system.dynamo.calls.length - callsBefore.dynamo) / (warmup + samples),
-    sqs: (system.sqs.calls.length - callsBefore.sqs) / (warmup + samples),
+    dynamo: ((await system.dynamo.calls()).length - callsBefore.dynamo) / (warmup + samples),
+    sqs: ((await system.sqs.calls()).length - callsBefore.sqs) / (warmup + samples),
   };
 
   // The same calls, bare, in the handler's order (shared/webhook/receive-webhook.ts): put the request

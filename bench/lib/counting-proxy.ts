@@ -1,0 +1,50 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { AwsCall } from '../../infra/local/stand-ins/aws-fault-proxy';
+
+/** A pass-through proxy in front of DynamoDB Local or ElasticMQ that counts every request. */
+export interface CountingProxy {
+  /** http://127.0.0.1:PORT, to use as the SDK endpoint. */
+  readonly endpoint: string;
+  /** Every request that came through so far, in order. */
+  calls(): Promise<readonly AwsCall[]>;
+  close(): Promise<void>;
+}
+
+type FromChild = { readonly endpoint: string } | { readonly calls: AwsCall[] };
+
+/**
+ * Starts infra/local/stand-ins/aws-fault-proxy.ts (no faults) in a process of its own, so that the
+ * CPU of this instrument of the bench's is not counted as Pitcrew's: the burst reports the Node
+ * process that runs the functions, and on AWS there is no proxy. Calls are fetched on demand.
+ */
+export async function startCountingProxy(upstream: string): Promise<CountingProxy> {
+  const child: ChildProcess = fork(
+    fileURLToPath(new URL('./counting-proxy-process.ts', import.meta.url)),
+    [upstream],
+    {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
+  const [started] = (await once(child, 'message')) as [FromChild];
+  if (!('endpoint' in started)) throw new Error('the counting proxy did not say where it listens');
+  const known: AwsCall[] = [];
+  return {
+    endpoint: started.endpoint,
+    async calls() {
+      const answer = once(child, 'message') as Promise<[FromChild]>;
+      child.send({ callsFrom: known.length });
+      const [message] = await answer;
+      if ('calls' in message) known.push(...message.calls);
+      return known;
+    },
+    async close() {
+      if (child.exitCode !== null) return;
+      const exited = once(child, 'exit');
+      child.send({ close: true });
+      await exited;
+    },
+  };
+}
