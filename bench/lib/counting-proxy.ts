@@ -28,21 +28,32 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     },
   );
-  const [started] = (await once(child, 'message')) as [FromChild];
+  const exited = once(child, 'exit');
+  // A send to a child that has died fails here, and `nextMessage` says so.
+  child.on('error', () => undefined);
+  const died = exited.then(([code, signal]): never => {
+    throw new Error(`the counting proxy to ${upstream} exited (${String(signal ?? code)})`);
+  });
+  died.catch(() => undefined);
+  /** The child's next message; rejects if it exits first, so the bench never waits on a dead proxy. */
+  const nextMessage = async (): Promise<FromChild> => {
+    const [answer] = await Promise.race([once(child, 'message') as Promise<[FromChild]>, died]);
+    return answer;
+  };
+  const started = await nextMessage();
   if (!('endpoint' in started)) throw new Error('the counting proxy did not say where it listens');
   const known: AwsCall[] = [];
   return {
     endpoint: started.endpoint,
     async calls() {
-      const answer = once(child, 'message') as Promise<[FromChild]>;
+      const answer = nextMessage();
       child.send({ callsFrom: known.length });
-      const [message] = await answer;
+      const message = await answer;
       if ('calls' in message) known.push(...message.calls);
       return known;
     },
     async close() {
-      if (child.exitCode !== null) return;
-      const exited = once(child, 'exit');
+      if (!child.connected) return;
       child.send({ close: true });
       await exited;
     },

@@ -40,7 +40,8 @@ async function timeBareChain(
   const sqs = new SQSClient({ region, endpoint: system.sqs.endpoint });
   const table = system.dev.info.dynamodb.tableName;
   const { QueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: `bench-${prefix}` }));
-  const counters = [`bench-${prefix}-counter`, `bench-${prefix}-global`];
+  const templateCounter = `bench-${prefix}-counter`;
+  const counters = [templateCounter, `bench-${prefix}-global`];
   for (const counter of counters)
     await db.send(new PutCommand({ TableName: table, Item: { ...keys.request(counter), used: 0 } }));
   const takeSlot = (counter: string) => ({
@@ -68,7 +69,7 @@ async function timeBareChain(
       await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify({ requestId: id }) }));
       const { Messages = [] } = await waiting;
       if (Messages.length !== 1) throw new Error('the bare chain lost its message');
-      if (reservation === 'update') await db.send(new UpdateCommand(takeSlot(counters[0]!)));
+      if (reservation === 'update') await db.send(new UpdateCommand(takeSlot(templateCounter)));
       // As Pitcrew reserves: the template's and the global counter and the request's move, together.
       else
         await db.send(

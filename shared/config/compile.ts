@@ -1,13 +1,13 @@
 import { parseConfig } from './file';
-import { compiledConfigFormat } from './load';
+import { compiledConfigFormat, configDigest } from './load';
 import { parseYamlText } from './yaml-text';
 
 /**
  * The config as `npm run package` bundles it: parsed and checked as a YAML file is at a cold start
  * (a config that would stop the functions is refused here, naming every problem), then written as
  * the schema gave it back, defaults filled in, each template's podYaml as JSON text, under
- * `compiledConfigFormat` (load.ts). The functions use it as written: no config schema, no template
- * checks and no YAML parser at their cold start.
+ * `compiledConfigFormat` with its digest (load.ts). The functions use it as written: no config schema,
+ * no template checks and no YAML parser at their cold start.
  */
 export function compileConfig(text: string, origin: string): string {
   const config = parseConfig(text, origin);
@@ -18,5 +18,6 @@ export function compileConfig(text: string, origin: string): string {
     const { podYaml: _podYaml, ...rest } = template;
     return overlay == null ? rest : { ...rest, podYaml: JSON.stringify(overlay) };
   });
-  return `${JSON.stringify({ format: compiledConfigFormat, config: { ...config, templates } }, null, 2)}\n`;
+  const compiled = { ...config, templates };
+  return `${JSON.stringify({ format: compiledConfigFormat, digest: configDigest(compiled), config: compiled }, null, 2)}\n`;
 }

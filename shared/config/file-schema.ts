@@ -6,7 +6,8 @@ import { ciModuleOf, ciModules, registeredModules } from '../sources/registry';
 
 /**
  * The Pitcrew config file (YAML). Reference with every default: docs/configuration.md.
- * Parsed once at cold start; errors name the key (`templates.1.image: ...`).
+ * Parsed by `npm run package` (and at cold start for a file it did not compile: load.ts); errors
+ * name the key (`templates.1.image: ...`).
  */
 
 const nonNegativeInt = z.int().check(z.nonnegative());

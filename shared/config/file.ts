@@ -3,6 +3,7 @@ import { checkTemplates } from '../templates/template-checks';
 import { ConfigError } from './errors';
 import { parseYamlText, yamlErrorWhere } from './yaml-text';
 import { configFileSchema, type PitcrewConfig } from './file-schema';
+import { unwrapCompiledConfig } from './load';
 
 /**
  * Parses config YAML text; `origin` names the file in messages. Every problem is reported at once.
@@ -17,7 +18,8 @@ export function parseConfig(text: string, origin = 'config'): PitcrewConfig {
     const where = yamlErrorWhere(error);
     throw new ConfigError([{ setting: origin, problem: `is not valid YAML${where}` }]);
   }
-  const parsed = configFileSchema.safeParse(raw);
+  // A compiled file (`npm run package`'s) is read as the config it holds, and checked in full here.
+  const parsed = configFileSchema.safeParse(unwrapCompiledConfig(raw, origin));
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => ({

@@ -1,11 +1,14 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors';
 import type { PitcrewConfig } from './file-schema';
 
 /**
- * The format `npm run package` writes the config in (compile.ts): `{ format, config }`, the config
- * as the schema gave it back (defaults filled in, every template checked), each podYaml as JSON text.
- * Bump it whenever the schema's output changes shape, so a file from another build is refused.
+ * The format `npm run package` writes the config in (compile.ts): `{ format, digest, config }`, the
+ * config as the schema gave it back (defaults filled in, every template checked), each podYaml as
+ * JSON text. Bump it whenever the schema's output changes shape, so a file from another build is
+ * refused: test/unit/config/compile.test.ts fails until the new schema's fingerprint is recorded
+ * under a new format.
  */
 export const compiledConfigFormat = 'pitcrew-compiled-config/1';
 
@@ -30,9 +33,43 @@ export async function loadConfig(path: string): Promise<PitcrewConfig> {
   return parseConfig(text, path);
 }
 
+/** sha256 of a config's JSON: compile.ts writes it beside the config, and a cold start checks it. */
+export const configDigest = (config: unknown): string =>
+  createHash('sha256').update(JSON.stringify(config)).digest('hex');
+
+const formatPrefix = compiledConfigFormat.slice(0, compiledConfigFormat.lastIndexOf('/') + 1);
+
 /**
- * The config of a compiled file; undefined for any other text (YAML, or JSON written by hand, which
- * has no `format`). A `format` other than this build's is refused rather than guessed at.
+ * The config inside a compiled file (`{ format, digest, config }`, compile.ts); `document` itself for
+ * anything else: a config written by hand has no `format` of Pitcrew's (a key the schema refuses
+ * anyway). A compiled file of another format, without its config, or whose config no longer matches
+ * its digest (edited or damaged after `npm run package`) is refused: it is never guessed at.
+ */
+export function unwrapCompiledConfig(document: unknown, path: string): unknown {
+  if (typeof document !== 'object' || document === null || !('format' in document)) return document;
+  const { format, digest, config } = document as { format: unknown; digest?: unknown; config?: unknown };
+  if (typeof format !== 'string' || !format.startsWith(formatPrefix)) return document;
+  const refuse = (setting: string, problem: string): never => {
+    throw new ConfigError([{ setting: `${path}: ${setting}`, problem }]);
+  };
+  if (format !== compiledConfigFormat)
+    refuse(
+      'format',
+      `is ${JSON.stringify(format)}, not ${JSON.stringify(compiledConfigFormat)}: this file was compiled by another Pitcrew build; run npm run package again`,
+    );
+  if (typeof config !== 'object' || config === null || Array.isArray(config))
+    refuse('config', 'is missing: a compiled config holds one; run npm run package again');
+  if (digest !== configDigest(config))
+    refuse(
+      'digest',
+      'does not match the config: the file was changed after npm run package; edit the YAML and package again',
+    );
+  return config;
+}
+
+/**
+ * The config of a compiled file, as `npm run package` checked it; undefined for any other text (YAML,
+ * or JSON written by hand), which the full parser reads.
  */
 export function readCompiledConfig(text: string, path: string): PitcrewConfig | undefined {
   if (!text.trimStart().startsWith('{')) return undefined;
@@ -42,14 +79,7 @@ export function readCompiledConfig(text: string, path: string): PitcrewConfig | 
   } catch {
     return undefined;
   }
-  if (typeof document !== 'object' || document === null || !('format' in document)) return undefined;
-  const { format, config } = document as { format: unknown; config?: unknown };
-  if (format !== compiledConfigFormat || typeof config !== 'object' || config === null)
-    throw new ConfigError([
-      {
-        setting: `${path}: format`,
-        problem: `is ${JSON.stringify(format)}, not ${JSON.stringify(compiledConfigFormat)}: this file was compiled by another Pitcrew build; run npm run package again`,
-      },
-    ]);
-  return config as PitcrewConfig;
+  const config = unwrapCompiledConfig(document, path);
+  // Checked by the same code a YAML file goes through, at build time (compile.ts).
+  return config === document ? undefined : (config as PitcrewConfig);
 }

@@ -18,8 +18,9 @@ export type SecretLookup = (ref: SecretRef, where: string) => string;
  * shared/sources/registry.ts: everything the rest of Pitcrew needs to know of it. Code outside
  * shared/sources/<ci>/ reads these fields and never names a CI (test/unit/sources/no-ci-names.test.ts).
  *
- * This part holds the webhook side and the schemas, which every function loads. The API adapter, which
- * only the functions that call a CI load, is the other part: `CiApiModule`, in <ci>/api-module.ts.
+ * This part holds the schemas and facts every function loads. The webhook receiver, which only the
+ * webhook function loads, is `CiReceiverModule` (<ci>/receiver-module.ts); the API adapter, which only
+ * the functions that call a CI load, is `CiApiModule` (<ci>/api-module.ts).
  */
 export interface CiModule<
   Name extends string = string,

@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import * as z from '../../../shared/schema/zod';
 import {
   compileConfig,
   compiledConfigFormat,
   ConfigError,
+  configFileSchema,
   parseConfig,
   readCompiledConfig,
 } from '../../../shared/config';
@@ -85,26 +88,65 @@ describe('compileConfig', () => {
       expect(render(after, name)).toEqual(render(before, name));
   });
 
+  /** The ConfigError problems `run` throws, or what it threw or returned otherwise. */
+  const problemsOf = (run: () => unknown): unknown => {
+    try {
+      return run();
+    } catch (error) {
+      return error instanceof ConfigError ? error.problems : error;
+    }
+  };
+
   it('reads only its own format: YAML and hand-written JSON are left to the full parser, another format is refused', () => {
     expect(readCompiledConfig(withPodYaml, 'config')).toBeUndefined();
     expect(readCompiledConfig('{ "cluster": {} }', 'config.json')).toBeUndefined();
+    // A `format` key of the user's own is no compiled file: the schema refuses the key, naming it.
+    expect(readCompiledConfig('{ "format": "v2", "cluster": {} }', 'config.json')).toBeUndefined();
+    expect(problemsOf(() => parseConfig('{ "format": "v2" }', 'config.json'))).toContainEqual({
+      setting: 'config.json: (top level)',
+      problem: expect.stringContaining('"format"'),
+    });
     const older = compileConfig(withPodYaml, 'config').replace(
       compiledConfigFormat,
       'pitcrew-compiled-config/0',
     );
-    let failure: unknown;
-    try {
-      readCompiledConfig(older, 'dist/pitcrew.config.json');
-    } catch (error) {
-      failure = error;
-    }
-    expect(failure).toBeInstanceOf(ConfigError);
-    expect((failure as ConfigError).problems).toEqual([
+    expect(problemsOf(() => readCompiledConfig(older, 'dist/pitcrew.config.json'))).toEqual([
       {
         setting: 'dist/pitcrew.config.json: format',
-        problem: expect.stringContaining('run npm run package again'),
+        problem: expect.stringContaining('compiled by another Pitcrew build; run npm run package again'),
       },
     ]);
+  });
+
+  it('refuses a compiled file changed after npm run package, or without its config, rather than trusting it', () => {
+    const compiled = compileConfig(withPodYaml, 'config');
+    const edited = compiled.replace('"image": "busybox"', '"image": "evil/miner"');
+    expect(edited).not.toBe(compiled);
+    expect(problemsOf(() => readCompiledConfig(edited, 'pitcrew.config.json'))).toEqual([
+      {
+        setting: 'pitcrew.config.json: digest',
+        problem: expect.stringContaining('changed after npm run package'),
+      },
+    ]);
+    const { config: _config, ...empty } = JSON.parse(compiled) as Record<string, unknown>;
+    expect(problemsOf(() => readCompiledConfig(JSON.stringify(empty), 'pitcrew.config.json'))).toEqual([
+      { setting: 'pitcrew.config.json: config', problem: expect.stringContaining('is missing') },
+    ]);
+  });
+
+  it('is read back in full by the YAML parser too (pitcrew k8s-manifests, PITCREW_CONFIG), checked again', () => {
+    const compiled = compileConfig(withPodYaml, 'config');
+    expect(parseConfig(compiled, 'dist/pitcrew.config.json')).toEqual(readBack(compiled));
+  });
+
+  it("has a format that names the schema's output: change the schema, and bump compiledConfigFormat", () => {
+    // The fingerprint of what the schema gives back, by format. A new format gets its own line.
+    const fingerprints: Record<string, string> = { 'pitcrew-compiled-config/1': 'a8099be6f14ce12d' };
+    const schema = JSON.stringify(z.toJSONSchema(configFileSchema, { unrepresentable: 'any', io: 'output' }));
+    expect({
+      format: compiledConfigFormat,
+      fingerprint: createHash('sha256').update(schema).digest('hex').slice(0, 16),
+    }).toEqual({ format: compiledConfigFormat, fingerprint: fingerprints[compiledConfigFormat] });
   });
 
   it('refuses what a cold start refuses, with the same problems', () => {
