@@ -12,8 +12,10 @@ import {
   refreshSecrets,
 } from '../../shared/lambda';
 import {
+  createRecordBatch,
   prepareBatch,
   provisionRequest,
+  type PodRecorder,
   RetryLaterError,
   type Prepared,
   type ProvisionPorts,
@@ -32,7 +34,11 @@ const processor = new BatchProcessor(EventType.SQS);
  * One SQS record: a message that is not ours is logged and dropped (retrying cannot fix it); a
  * transient failure throws, and Powertools reports the record in batchItemFailures.
  */
-async function provisionRecord(record: SQSRecord, prepared?: Prepared): Promise<void> {
+async function provisionRecord(
+  record: SQSRecord,
+  prepared?: Prepared,
+  recordPod?: PodRecorder,
+): Promise<void> {
   const message = readProvisionMessage(record.body);
   if (!message) {
     logger.error('dropping a provision message that is not {"requestId": "..."}', {
@@ -44,7 +50,7 @@ async function provisionRecord(record: SQSRecord, prepared?: Prepared): Promise<
   try {
     publishProvisionOutcome(
       metrics,
-      await provisionRequest(message.requestId, ports, lastAttempt, prepared),
+      await provisionRequest(message.requestId, ports, lastAttempt, prepared, recordPod),
       new Date(),
     );
   } catch (error) {
@@ -53,7 +59,10 @@ async function provisionRecord(record: SQSRecord, prepared?: Prepared): Promise<
   }
 }
 
-/** The batch reads its records and takes its slots together first (prepare-batch.ts), then each message goes on. */
+/**
+ * The batch reads its records and takes its slots together first (prepare-batch.ts), then each
+ * message goes on, and their pods are recorded together at the end (record-batch.ts).
+ */
 async function provisionBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   const prepared = await prepareBatch(
     event.Records.map((record) => ({
@@ -62,9 +71,18 @@ async function provisionBatch(event: SQSEvent, context: Context): Promise<SQSBat
     })),
     ports,
   );
+  const recording = createRecordBatch(ports.requests);
   return processPartialResponse(
     event,
-    (record: SQSRecord) => provisionRecord(record, prepared.get(record.messageId)),
+    // Records are processed in parallel (Powertools' default), so every flow joins before any records.
+    async (record: SQSRecord) => {
+      const flow = recording.join();
+      try {
+        await provisionRecord(record, prepared.get(record.messageId), flow.record);
+      } finally {
+        flow.leave();
+      }
+    },
     processor,
     { context, throwOnFullBatchFailure: false },
   );

@@ -17,8 +17,10 @@ export type { LeaseStore } from './lease-store';
 export type {
   CreateResult,
   EndResult,
+  MoveResult,
   RequestFields,
   RequestStore,
+  TransitionMove,
   TransitionOptions,
 } from './request-store';
 export type { OperatorSettings, OperatorSettingsStore } from './settings-store';

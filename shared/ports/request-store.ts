@@ -20,6 +20,20 @@ export interface TransitionOptions {
   readonly requireNoSlot?: boolean;
 }
 
+/** One move of `transitionAll`: `transition`'s arguments. */
+export interface TransitionMove {
+  readonly requestId: string;
+  readonly from: readonly RequestStatus[];
+  readonly to: RequestStatus;
+  readonly set?: RequestFields;
+  readonly remove?: readonly (keyof RequestRecord)[];
+  readonly options?: TransitionOptions;
+}
+
+/** What became of one move of `transitionAll`: applied or not, or the error `transition` would throw. */
+export type MoveResult =
+  { readonly kind: 'moved' | 'not-moved' } | { readonly kind: 'failed'; readonly error: unknown };
+
 /**
  * The request records (docs/state.md). Every write that decides something is conditional, and a
  * failed condition is an answer (false, undefined, an existing record), never an error. Whatever
@@ -62,6 +76,14 @@ export interface RequestStore {
     remove?: readonly (keyof RequestRecord)[],
     options?: TransitionOptions,
   ): Promise<RequestRecord | undefined>;
+
+  /**
+   * Several moves of distinct requests, each as `transition` makes it, on its own condition: one
+   * move's failed condition or error never decides another's. Answers, in order, what became of
+   * each. The point is the number of writes: DynamoDB makes moves that all apply in one
+   * TransactWriteItems (a provision batch records its pods in one call instead of one per pod).
+   */
+  transitionAll(moves: readonly TransitionMove[]): Promise<MoveResult[]>;
 
   /**
    * Records that the CI ended (or started) a build. No request: writes `tombstone` in state `to`

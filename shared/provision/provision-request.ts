@@ -3,6 +3,7 @@ import { podNameFor } from '../requests/identity';
 import { isTerminal } from '../requests/record';
 import { decideProvision } from './decide';
 import type { Prepared } from './prepare-batch';
+import type { PodRecorder } from './record-batch';
 import { abandonAgent, finishOrLeaveToReaper, removeUnusedAgent } from './steps/ended-build';
 import { handleFailure } from './steps/failure';
 import { makeAgent, recordAgent, type MadeAgent } from './steps/make-agent';
@@ -25,6 +26,8 @@ export async function provisionRequest(
   lastAttempt = false,
   /** What the batch already read and reserved for this message (prepare-batch.ts), if anything. */
   prepared?: Prepared,
+  /** Records the pod with the batch's others (record-batch.ts); alone when absent. */
+  recordPod?: PodRecorder,
 ): Promise<ProvisionOutcome> {
   const [record, runtime] = prepared
     ? [prepared.record, prepared.runtime]
@@ -49,6 +52,7 @@ export async function provisionRequest(
     lastAttempt,
     attemptSeconds: ports.attemptSeconds ?? queueLimits.provisionTimeoutSeconds,
     podCreated: resuming,
+    recordPod,
   };
   const started = resuming ? await claimAttempt(attempt, ports) : await reserveSlot(attempt, prepared, ports);
   if (started.kind === 'done') return started.outcome;

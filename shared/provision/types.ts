@@ -1,3 +1,4 @@
+import type { PodRecorder } from './record-batch';
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import type { AgentClient } from '../ports/agent-client';
 import type { LoggerPort } from '../ports/logger';
@@ -57,6 +58,8 @@ export interface Attempt {
   podCreated: boolean;
   /** The CI's id of the agent this attempt registered, so a failure deregisters exactly it. */
   externalId?: string;
+  /** Records the pod with the batch's others (record-batch.ts); alone (`transition`) when absent. */
+  readonly recordPod?: PodRecorder;
 }
 
 /** A step either lets the attempt go on, or ends it with the request's outcome. */

@@ -15,4 +15,11 @@ export type { CreateResult, EndResult, RequestStore } from './request-store';
 export { createOperatorSettingsStore } from './settings-store';
 export type { OperatorSettings, OperatorSettingsStore } from './settings-store';
 export { createTableInput, tableShape } from './table';
-export type { ReleaseOptions, RequestFields, SlotBatch, TransitionOptions } from '../ports';
+export type {
+  MoveResult,
+  ReleaseOptions,
+  RequestFields,
+  SlotBatch,
+  TransitionMove,
+  TransitionOptions,
+} from '../ports';

@@ -1,16 +1,25 @@
 import { systemClock, type Clock } from '../ports/clock';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { requestRecordSchema, type RequestRecord, type RequestStatus } from '../requests/record';
 import { assertAllowed } from '../requests/transitions';
-import type { CreateResult, RequestFields, RequestStore, TransitionOptions } from '../ports/request-store';
+import type {
+  CreateResult,
+  MoveResult,
+  RequestFields,
+  RequestStore,
+  TransitionMove,
+  TransitionOptions,
+} from '../ports/request-store';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
@@ -99,25 +108,12 @@ export function createRequestStore(
   }
 
   /**
-   * Moves a request from one of `from` to `to`, setting `set` too. Returns the new record, or
-   * undefined when the request was not in one of `from` (someone else moved it first). A move
-   * applied although DynamoDB answered with an error is this caller's all the same. `from` comes from
-   * the state table (shared/requests/transitions.ts), which must allow each of its states into `to`;
-   * an empty `from` (the state read is not one the move starts from) never applies, and writes nothing.
+   * The conditional update of one move, stamped `moment`: what `transition` sends alone and
+   * `transitionAll` in a transaction. Undefined fields are left as they are (DynamoDB refuses
+   * undefined expression values).
    */
-  async function transition(
-    requestId: string,
-    from: readonly RequestStatus[],
-    to: RequestStatus,
-    set: RequestFields = {},
-    remove: readonly (keyof RequestRecord)[] = [],
-    options: TransitionOptions = {},
-  ): Promise<RequestRecord | undefined> {
-    assertAllowed(from, to);
-    if (from.length === 0) return undefined;
-    const moment = now();
-    const at = moment.toISOString();
-    // Undefined fields are left as they are (DynamoDB refuses undefined expression values).
+  function moveUpdate(move: TransitionMove, moment: Date) {
+    const { requestId, from, to, set = {}, remove = [], options = {} } = move;
     const fields = transitionFields(set, to, moment);
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
@@ -136,29 +132,142 @@ export function createRequestStore(
     });
     names['#status'] = 'status';
     if (options.requireNoSlot) values[':noSlot'] = false;
-    const condition = `attribute_exists(pk) AND #status IN (${allowed.join(', ')})${options.requireNoSlot ? ' AND holdsSlot = :noSlot' : ''}`;
+    return {
+      TableName: tableName,
+      Key: keys.request(requestId),
+      UpdateExpression: `SET ${assignments.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
+      ConditionExpression: `attribute_exists(pk) AND #status IN (${allowed.join(', ')})${options.requireNoSlot ? ' AND holdsSlot = :noSlot' : ''}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
+  }
+
+  /**
+   * A move whose condition failed may have been applied all the same, its answer lost and the SDK's
+   * retry finding the request moved: if it is where this move put it, at this move's very
+   * statusSince, the move is this caller's (a wake that thought otherwise sent no message, and the
+   * build sat).
+   */
+  async function madeBefore(move: TransitionMove, moment: Date): Promise<RequestRecord | undefined> {
+    const current = await get(move.requestId);
+    return current?.status === move.to && current.statusSince === moment.toISOString() ? current : undefined;
+  }
+
+  /**
+   * Moves a request from one of `from` to `to`, setting `set` too. Returns the new record, or
+   * undefined when the request was not in one of `from` (someone else moved it first). A move
+   * applied although DynamoDB answered with an error is this caller's all the same. `from` comes from
+   * the state table (shared/requests/transitions.ts), which must allow each of its states into `to`;
+   * an empty `from` (the state read is not one the move starts from) never applies, and writes nothing.
+   */
+  async function transition(
+    requestId: string,
+    from: readonly RequestStatus[],
+    to: RequestStatus,
+    set: RequestFields = {},
+    remove: readonly (keyof RequestRecord)[] = [],
+    options: TransitionOptions = {},
+  ): Promise<RequestRecord | undefined> {
+    assertAllowed(from, to);
+    if (from.length === 0) return undefined;
+    const move = { requestId, from, to, set, remove, options };
+    const moment = now();
     try {
       const { Attributes } = await send('UpdateItem', () =>
-        db.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: keys.request(requestId),
-            UpdateExpression: `SET ${assignments.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            ReturnValues: 'ALL_NEW',
-          }),
-        ),
+        db.send(new UpdateCommand({ ...moveUpdate(move, moment), ReturnValues: 'ALL_NEW' })),
       );
       return parseRecord(Attributes);
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      // A lost answer: the write was applied but answered with an error, and the SDK's retry found
-      // the request moved. If it is where this write put it, at this write's very statusSince, the
-      // move is this caller's (a wake that thought otherwise sent no message, and the build sat).
-      const current = await get(requestId);
-      return current?.status === to && current.statusSince === at ? current : undefined;
+      return madeBefore(move, moment);
+    }
+  }
+
+  /**
+   * `transition`, its answer as a MoveResult. After a transaction that failed without an answer,
+   * `earlier` is its moment: a move found made then was made by that transaction, this caller's.
+   */
+  const settle = async (move: TransitionMove, earlier?: Date): Promise<MoveResult> => {
+    try {
+      const { requestId, from, to, set, remove, options } = move;
+      const moved =
+        (await transition(requestId, from, to, set, remove, options)) ??
+        (earlier ? await madeBefore(move, earlier) : undefined);
+      return { kind: moved ? 'moved' : 'not-moved' };
+    } catch (error) {
+      return { kind: 'failed', error };
+    }
+  };
+
+  /**
+   * The moves in one TransactWriteItems when they all apply (one call for a provision batch's
+   * records, where each would be an UpdateItem). A transaction is all or nothing, so when some fail
+   * their condition the others, which were not applied, go again without them; any other failure
+   * (throttling, a conflict with another writer) sends each move alone, each answering for itself.
+   * One token for all attempts: a transaction the SDK retries after a lost answer is answered as
+   * done, not failed on its own writes.
+   */
+  async function transitionAll(moves: readonly TransitionMove[]): Promise<MoveResult[]> {
+    for (const move of moves) assertAllowed(move.from, move.to);
+    const results = new Map<TransitionMove, MoveResult>();
+    await moveTogether(moves, results);
+    return moves.map((move) => results.get(move) ?? { kind: 'failed', error: new Error('move not made') });
+  }
+
+  /** transitionAll's work, each move's result put in `results`. */
+  async function moveTogether(
+    moves: readonly TransitionMove[],
+    results: Map<TransitionMove, MoveResult>,
+  ): Promise<void> {
+    const alone = async (move: TransitionMove, earlier?: Date): Promise<void> => {
+      results.set(move, await settle(move, earlier));
+    };
+    // An empty from-list never applies (transition's rule), and writes nothing.
+    for (const move of moves) if (move.from.length === 0) results.set(move, { kind: 'not-moved' });
+    const live = moves.filter((move) => move.from.length > 0);
+    // DynamoDB refuses a transaction naming one item twice, or of more than 100 items.
+    const distinct = new Set(live.map((move) => move.requestId)).size === live.length;
+    if (live.length < 2 || !distinct || live.length > 100) {
+      await Promise.all(live.map((move) => alone(move)));
+      return;
+    }
+    const moment = now();
+    try {
+      await db.send(
+        new TransactWriteCommand({
+          TransactItems: live.map((move) => ({ Update: moveUpdate(move, moment) })),
+          ClientRequestToken: randomUUID(),
+        }),
+      );
+      for (const move of live) results.set(move, { kind: 'moved' });
+    } catch (error) {
+      const reasons =
+        error instanceof TransactionCanceledException
+          ? (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None')
+          : [];
+      const decided =
+        reasons.length === live.length &&
+        reasons.some((code) => code === 'ConditionalCheckFailed') &&
+        reasons.every((code) => code === 'None' || code === 'ConditionalCheckFailed');
+      if (!decided) {
+        await Promise.all(live.map((move) => alone(move, moment)));
+        return;
+      }
+      const failedCondition = (move: TransitionMove): boolean =>
+        reasons[live.indexOf(move)] === 'ConditionalCheckFailed';
+      await Promise.all([
+        ...live.filter(failedCondition).map(async (move) => {
+          try {
+            results.set(move, { kind: (await madeBefore(move, moment)) ? 'moved' : 'not-moved' });
+          } catch (readError) {
+            results.set(move, { kind: 'failed', error: readError });
+          }
+        }),
+        moveTogether(
+          live.filter((move) => !failedCondition(move)),
+          results,
+        ),
+      ]);
     }
   }
 
@@ -242,5 +351,15 @@ export function createRequestStore(
     return records;
   }
 
-  return { get, getMany, createIfAbsent, transition, end, listByStatus, claimAttempt, endAttempt };
+  return {
+    get,
+    getMany,
+    createIfAbsent,
+    transition,
+    transitionAll,
+    end,
+    listByStatus,
+    claimAttempt,
+    endAttempt,
+  };
 }

@@ -1,5 +1,5 @@
-import { endedRequestTtlSeconds, type RequestRecord } from '../../shared/requests';
-import type { RequestStore } from '../../shared/ports/request-store';
+import { endedRequestTtlSeconds, type RequestRecord, type RequestStatus } from '../../shared/requests';
+import type { RequestStore, TransitionMove } from '../../shared/ports/request-store';
 import { StateUnavailableError } from '../../shared/state/errors';
 import { queuedRecord } from '../support/records';
 import { withSubject, type MakeSubject } from './harness';
@@ -186,6 +186,68 @@ export function describeRequestStoreContract(
       });
     });
 
+    describe('transitionAll', () => {
+      const recordPod = (requestId: string, from: RequestStatus[] = ['provisioning']): TransitionMove => ({
+        requestId,
+        from,
+        to: 'provisioned',
+        set: { podName: `pod-${requestId}` },
+        remove: ['attemptUntilMs'],
+      });
+
+      it('moves every request that is where its move starts, each as transition would', async () => {
+        const { requests, clock } = current();
+        for (const id of ['ta-1', 'ta-2', 'ta-3'])
+          await requests.createIfAbsent(holding(id, { attemptUntilMs: 1 }));
+        clock.advance(1);
+        const moved = { kind: 'moved' };
+        expect(await requests.transitionAll(['ta-1', 'ta-2', 'ta-3'].map((id) => recordPod(id)))).toEqual([
+          moved,
+          moved,
+          moved,
+        ]);
+        const record = await requests.get('ta-2');
+        expect(record).toMatchObject({ status: 'provisioned', podName: 'pod-ta-2', statusSince: iso() });
+        expect(record).not.toHaveProperty('attemptUntilMs');
+      });
+
+      it('answers for each move on its own: one not where it starts leaves the others moved', async () => {
+        const { requests, clock } = current();
+        for (const id of ['tb-1', 'tb-2']) await requests.createIfAbsent(holding(id));
+        await requests.createIfAbsent(queuedRecord('tb-queued'));
+        clock.advance(1);
+        const results = await requests.transitionAll([
+          recordPod('tb-1'),
+          recordPod('tb-queued'),
+          recordPod('tb-missing'),
+          recordPod('tb-2', []),
+          recordPod('tb-2'),
+        ]);
+        expect(results.map((result) => result.kind)).toEqual([
+          'moved',
+          'not-moved',
+          'not-moved',
+          'not-moved',
+          'moved',
+        ]);
+        expect((await requests.get('tb-queued'))?.status).toBe('queued');
+        expect(await requests.get('tb-missing')).toBeUndefined();
+        expect((await requests.get('tb-2'))?.status).toBe('provisioned');
+      });
+
+      it('throws for a move the state table does not allow, writing nothing', async () => {
+        const { requests } = current();
+        await requests.createIfAbsent(holding('tc-1'));
+        await expect(
+          requests.transitionAll([
+            recordPod('tc-1'),
+            { requestId: 'tc-1', from: ['completed'], to: 'queued' },
+          ]),
+        ).rejects.toThrow(TypeError);
+        expect((await requests.get('tc-1'))?.status).toBe('provisioning');
+      });
+    });
+
     describe('end', () => {
       it('leaves a tombstone for a build that ends before it was queued, and the late queued event finds it', async () => {
         const { requests, clock } = current();
@@ -309,6 +371,16 @@ export function describeRequestStoreContract(
         await expect(requests.claimAttempt('x', 30)).rejects.toEqual(unavailable);
         await expect(requests.listByStatus('queued')).rejects.toEqual(unavailable);
         await expect(requests.endAttempt('x')).resolves.toBeUndefined();
+        // Each move answers for itself: failed, with the error transition would have thrown.
+        const moves = ['x', 'y'].map((requestId) => ({
+          requestId,
+          from: ['provisioning' as const],
+          to: 'provisioned' as const,
+        }));
+        expect(await requests.transitionAll(moves)).toEqual([
+          { kind: 'failed', error: unavailable },
+          { kind: 'failed', error: unavailable },
+        ]);
       });
     });
   });

@@ -68,13 +68,17 @@ export async function recordAgent(
   ports: ProvisionPorts,
 ): Promise<{ readonly kind: 'recorded'; readonly outcome: ProvisionOutcome } | { readonly kind: 'moved' }> {
   const { record, podName } = attempt;
-  const recorded = await ports.requests.transition(
-    record.requestId,
-    fromStatesOf('record-pod'),
-    'provisioned',
-    made.kind === 'made' ? { podName, externalId: made.externalId } : { podName },
-    ['reason', 'attemptUntilMs'],
-  );
+  const move = {
+    requestId: record.requestId,
+    from: fromStatesOf('record-pod'),
+    to: 'provisioned' as const,
+    set: made.kind === 'made' ? { podName, externalId: made.externalId } : { podName },
+    remove: ['reason', 'attemptUntilMs'] as const,
+  };
+  const recorded = attempt.recordPod
+    ? await attempt.recordPod(move)
+    : (await ports.requests.transition(move.requestId, move.from, move.to, move.set, move.remove)) !==
+      undefined;
   if (!recorded) return { kind: 'moved' };
   const log = attemptLog(ports, record);
   const adopted = made.kind === 'resumed' || made.adopted;

@@ -1,7 +1,14 @@
 import type { Clock } from '../../ports/clock';
 import { requestRecordSchema, type RequestRecord, type RequestStatus } from '../../requests/record';
 import { assertAllowed } from '../../requests/transitions';
-import type { CreateResult, RequestFields, RequestStore, TransitionOptions } from '../../ports/request-store';
+import type {
+  CreateResult,
+  MoveResult,
+  RequestFields,
+  RequestStore,
+  TransitionMove,
+  TransitionOptions,
+} from '../../ports/request-store';
 import { StateUnavailableError } from '../errors';
 import { keys } from '../keys';
 import { endRequest, transitionFields } from '../moves';
@@ -130,5 +137,31 @@ export function createMemoryRequestStore(table: MemoryTable, now: Clock = table.
     return body();
   }
 
-  return { get, getMany, createIfAbsent, transition, end, listByStatus, claimAttempt, endAttempt };
+  /** Each move on its own, in order: the memory store has no round trips to save. */
+  async function transitionAll(moves: readonly TransitionMove[]): Promise<MoveResult[]> {
+    // A move the state table does not allow is a bug in the caller, thrown before anything is written.
+    for (const move of moves) assertAllowed(move.from, move.to);
+    const results: MoveResult[] = [];
+    for (const { requestId, from, to, set, remove, options } of moves) {
+      try {
+        const moved = await transition(requestId, from, to, set, remove, options);
+        results.push({ kind: moved ? 'moved' : 'not-moved' });
+      } catch (error) {
+        results.push({ kind: 'failed', error });
+      }
+    }
+    return results;
+  }
+
+  return {
+    get,
+    getMany,
+    createIfAbsent,
+    transition,
+    transitionAll,
+    end,
+    listByStatus,
+    claimAttempt,
+    endAttempt,
+  };
 }
