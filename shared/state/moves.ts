@@ -7,7 +7,13 @@ import {
 } from '../requests/record';
 import { fromStatesOf, fromTheStateRead, slotReturnInto } from '../requests/transitions';
 import type { SlotBatch } from '../ports/capacity-store';
-import type { EndResult, RequestFields, RequestStore } from '../ports/request-store';
+import type {
+  EndResult,
+  MoveResult,
+  RequestFields,
+  RequestStore,
+  TransitionMove,
+} from '../ports/request-store';
 import { StateUnavailableError } from './errors';
 
 /**
@@ -96,4 +102,20 @@ export function batchFits(slot: SlotBatch): boolean {
   if (new Set(slot.requests.map((request) => request.requestId)).size !== count)
     throw new TypeError('reserveMany: each request may appear once');
   return count + 2 <= maxTransactionItems && slot.globalCap >= count && slot.templateCap >= count;
+}
+
+/**
+ * One move of `transitionAll` made alone, by `transition`, its answer as a MoveResult: both adapters
+ * make a move this way (the memory one always, DynamoDB when it cannot make them together).
+ */
+export async function settleMove(
+  transition: RequestStore['transition'],
+  move: TransitionMove,
+): Promise<MoveResult> {
+  try {
+    const { requestId, from, to, set, remove, options } = move;
+    return { kind: (await transition(requestId, from, to, set, remove, options)) ? 'moved' : 'not-moved' };
+  } catch (error) {
+    return { kind: 'failed', error };
+  }
 }

@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
-import { endRequest, transitionFields } from './moves';
+import { endRequest, settleMove, transitionFields } from './moves';
 import { tableShape } from './table';
 
 export type { CreateResult, EndResult, RequestStore } from '../ports/request-store';
@@ -187,17 +187,12 @@ export function createRequestStore(
    * `transition`, its answer as a MoveResult. After a transaction that failed without an answer,
    * `earlier` is its moment: a move found made then was made by that transaction, this caller's.
    */
-  const settle = async (move: TransitionMove, earlier?: Date): Promise<MoveResult> => {
-    try {
-      const { requestId, from, to, set, remove, options } = move;
-      const moved =
-        (await transition(requestId, from, to, set, remove, options)) ??
-        (earlier ? await madeBefore(move, earlier) : undefined);
-      return { kind: moved ? 'moved' : 'not-moved' };
-    } catch (error) {
-      return { kind: 'failed', error };
-    }
-  };
+  const settle = (move: TransitionMove, earlier?: Date): Promise<MoveResult> =>
+    settleMove(
+      async (...args) =>
+        (await transition(...args)) ?? (earlier ? await madeBefore(move, earlier) : undefined),
+      move,
+    );
 
   /**
    * The moves in one TransactWriteItems when they all apply (one call for a provision batch's

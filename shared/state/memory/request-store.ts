@@ -11,7 +11,7 @@ import type {
 } from '../../ports/request-store';
 import { StateUnavailableError } from '../errors';
 import { keys } from '../keys';
-import { endRequest, transitionFields } from '../moves';
+import { endRequest, settleMove, transitionFields } from '../moves';
 import type { MemoryItem, MemoryTable } from './table';
 
 const parseRecord = (item: MemoryItem | undefined): RequestRecord | undefined =>
@@ -142,14 +142,7 @@ export function createMemoryRequestStore(table: MemoryTable, now: Clock = table.
     // A move the state table does not allow is a bug in the caller, thrown before anything is written.
     for (const move of moves) assertAllowed(move.from, move.to);
     const results: MoveResult[] = [];
-    for (const { requestId, from, to, set, remove, options } of moves) {
-      try {
-        const moved = await transition(requestId, from, to, set, remove, options);
-        results.push({ kind: moved ? 'moved' : 'not-moved' });
-      } catch (error) {
-        results.push({ kind: 'failed', error });
-      }
-    }
+    for (const move of moves) results.push(await settleMove(transition, move));
     return results;
   }
 
