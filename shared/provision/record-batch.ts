@@ -14,17 +14,21 @@ export interface RecordBatch {
   join(): RecordingFlow;
 }
 
-/** How long the first recorded pod waits for the batch's other flows: a slow CI call holds no one up longer. */
-export const recordBatchWaitMs = 20;
+/**
+ * How long the first recorded pod waits for the batch's other flows: their pods and Secrets may take
+ * a while on a busy API server, and a slow CI call holds the others' records up no longer than this.
+ */
+export const recordBatchWaitMs = 250;
 
 /**
  * The pods of one SQS batch recorded together: each flow's record-pod move waits until every flow
  * still running has recorded too (or left without: skipped, waiting, failed), or `waitMs` after the
- * first, then all go in one `transitionAll` (one TransactWriteItems in DynamoDB instead of an
- * UpdateItem per pod, most of the provision function's own CPU per pod in a burst:
- * docs/performance.md). A move's own outcome is its own: a failed condition answers false to that
- * flow only, an error rejects that flow's recorder only, as `transition` would have. The pods
- * exist already: waiting delays their records by milliseconds, never an agent.
+ * first (the invocation waits for its slowest flow anyway, so this costs it nothing), then all go in
+ * one `transitionAll`: one TransactWriteItems in DynamoDB where each pod was an UpdateItem, about a
+ * third of the function's own CPU per pod in a burst (docs/performance.md). A move's outcome is its
+ * own: a failed condition answers false to that flow only, an error rejects that flow's recorder
+ * only, as `transition` would have. The pods exist already: waiting delays their records by
+ * milliseconds, never an agent.
  */
 export function createRecordBatch(
   requests: Pick<RequestStore, 'transitionAll'>,

@@ -48,15 +48,20 @@ describe('a provision batch reads and reserves together (real DynamoDB, SQS and 
         {},
       );
 
-  it('ten requests of one template: one BatchGetItem, one settings read, one transaction, ten pods', async () => {
+  it('ten requests of one template: one BatchGetItem, one settings read, one transaction for the slots, ten pods, one transaction recording them', async () => {
     const ids = await queue('many', ['many'], 10);
     const from = dynamo.calls.length;
     const batch = await system.pollOnce(2);
     expect(batch).toEqual({ received: 10, failed: 0 });
     const calls = operations(from);
-    expect(calls).toMatchObject({ BatchGetItem: 1, GetItem: 1, TransactWriteItems: 1 });
-    // What is left per request: recording its pod.
-    expect(calls.UpdateItem).toBe(10);
+    expect(calls).toEqual({ BatchGetItem: 1, GetItem: 1, TransactWriteItems: 2 });
+    // The second transaction records the ten pods (record-batch.ts), where each was an UpdateItem.
+    expect(
+      dynamo.calls
+        .slice(from)
+        .filter((call) => call.operation === 'TransactWriteItems')
+        .map((call) => call.items),
+    ).toEqual([12, 10]);
     const statuses = await Promise.all(ids.map(async (id) => (await system.requests.get(id))?.status));
     expect(statuses.every((status) => status === 'provisioned')).toBe(true);
     expect(
