@@ -1,4 +1,5 @@
 import type { MoveResult, RequestStore, TransitionMove } from '../ports/request-store';
+import { StateUnavailableError } from '../state/errors';
 
 /** How one message's flow records its agent's pod: the move, answered whether it applied. */
 export type PodRecorder = (move: TransitionMove) => Promise<boolean>;
@@ -49,13 +50,25 @@ export function createRecordBatch(
     const batch = pending;
     pending = [];
     if (batch.length === 0) return;
-    requests.transitionAll(batch.map((entry) => entry.move)).then(
-      (results) =>
-        batch.forEach((entry, index) =>
-          entry.settle(results[index] ?? { kind: 'failed', error: new Error('no answer for a move') }),
-        ),
-      (error: unknown) => batch.forEach((entry) => entry.fail(error)),
-    );
+    // Through a promise, so even a store throwing at once settles every flow waiting on this call.
+    Promise.resolve()
+      .then(() => requests.transitionAll(batch.map((entry) => entry.move)))
+      .then(
+        (results) =>
+          batch.forEach((entry, index) =>
+            entry.settle(
+              results[index] ?? {
+                kind: 'failed',
+                // Retryable, as the port's own failures: the move may have applied, and the next
+                // attempt adopts the pod rather than removing it.
+                error: new StateUnavailableError('TransactWriteItems', {
+                  cause: new Error('no answer for a move'),
+                }),
+              },
+            ),
+          ),
+        (error: unknown) => batch.forEach((entry) => entry.fail(error)),
+      );
   }
 
   /** No flow is left that might still record: go now. Otherwise wait, a little. */

@@ -1,5 +1,9 @@
 import { systemClock, type Clock } from '../ports/clock';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+  TransactionConflictException,
+} from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   GetCommand,
@@ -33,6 +37,9 @@ const parseRecord = (item: Record<string, unknown> | undefined): RequestRecord |
 
 const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
 
+/** Tries of a write that meets a transaction on its item (`send`). */
+const maxConflictRetries = 5;
+
 /**
  * Requests in the table. Every write that decides something is conditional (docs/state.md); the
  * contract is the port's (shared/ports/request-store.ts).
@@ -42,15 +49,26 @@ export function createRequestStore(
   tableName: string,
   now: Clock = systemClock,
 ): RequestStore {
+  /**
+   * One call, its failures as the port says. A write that meets a transaction holding its item
+   * (a provision batch recording its pods, a slot taken or given back) is refused with
+   * TransactionConflictException, not applied, and the SDK does not retry it: it is tried again
+   * here, a few times with jitter, rather than failed (a webhook would answer 503 for it).
+   */
   async function send<T>(operation: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (isConditionFailure(error)) throw error;
-      throw new StateUnavailableError(operation, { cause: error });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        if (isConditionFailure(error)) throw error;
+        if (error instanceof TransactionConflictException && attempt < maxConflictRetries) {
+          await sleep(10 + Math.random() * 20 * attempt);
+          continue;
+        }
+        throw new StateUnavailableError(operation, { cause: error });
+      }
     }
   }
-
   async function get(requestId: string): Promise<RequestRecord | undefined> {
     const { Item } = await send('GetItem', () =>
       db.send(new GetCommand({ TableName: tableName, Key: keys.request(requestId), ConsistentRead: true })),
@@ -206,7 +224,13 @@ export function createRequestStore(
     for (const move of moves) assertAllowed(move.from, move.to);
     const results = new Map<TransitionMove, MoveResult>();
     await moveTogether(moves, results);
-    return moves.map((move) => results.get(move) ?? { kind: 'failed', error: new Error('move not made') });
+    return moves.map(
+      (move) =>
+        results.get(move) ?? {
+          kind: 'failed',
+          error: new StateUnavailableError('TransactWriteItems', { cause: new Error('a move was not made') }),
+        },
+    );
   }
 
   /** transitionAll's work, each move's result put in `results`. */

@@ -53,15 +53,17 @@ describe('a provision batch reads and reserves together (real DynamoDB, SQS and 
     const from = dynamo.calls.length;
     const batch = await system.pollOnce(2);
     expect(batch).toEqual({ received: 10, failed: 0 });
-    const calls = operations(from);
-    expect(calls).toEqual({ BatchGetItem: 1, GetItem: 1, TransactWriteItems: 2 });
-    // The second transaction records the ten pods (record-batch.ts), where each was an UpdateItem.
-    expect(
-      dynamo.calls
-        .slice(from)
-        .filter((call) => call.operation === 'TransactWriteItems')
-        .map((call) => call.items),
-    ).toEqual([12, 10]);
+    const calls = dynamo.calls.slice(from);
+    expect(operations(from)).toMatchObject({ BatchGetItem: 1, GetItem: 1 });
+    // The slots in one transaction (two counters and ten requests); then the ten pods recorded
+    // together (record-batch.ts), where each was an UpdateItem: in one transaction, or in a few if
+    // a pod took longer than the recorder waits on a busy machine.
+    const [slots, ...records] = calls.filter(
+      (call) => call.operation === 'TransactWriteItems' || call.operation === 'UpdateItem',
+    );
+    expect(slots).toMatchObject({ operation: 'TransactWriteItems', items: 12 });
+    expect(records.reduce((sum, call) => sum + (call.items ?? 1), 0)).toBe(10);
+    expect(records.length).toBeLessThanOrEqual(3);
     const statuses = await Promise.all(ids.map(async (id) => (await system.requests.get(id))?.status));
     expect(statuses.every((status) => status === 'provisioned')).toBe(true);
     expect(

@@ -1,4 +1,9 @@
-import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  TransactionCanceledException,
+  TransactionConflictException,
+} from '@aws-sdk/client-dynamodb';
 import type { LocalAwsResources } from '../../../infra/local/aws-resources';
 import { createRequestStore, tableShape } from '../../../shared/state';
 import type { TransitionMove } from '../../../shared/ports/request-store';
@@ -44,17 +49,22 @@ describe('transitionAll on DynamoDB', () => {
   });
   afterAll(() => dispose());
 
-  /** The store over a client that notes each command it sends: what the calls cost. */
-  const counted = () => {
+  type Command = { constructor: { name: string } };
+  /**
+   * The store over a client that notes each command it sends (what the calls cost) and lets a test
+   * stand in for DynamoDB's answer to a command: `answer` may send it, throw, or both.
+   */
+  const counted = (answer?: (command: Command, sent: string[]) => Promise<unknown> | undefined) => {
     const sent: string[] = [];
     const client = {
-      send: (command: { constructor: { name: string } }) => {
+      send: (command: Command) => {
         sent.push(command.constructor.name.replace(/Command$/, ''));
-        return db.send(command as never);
+        return answer?.(command, sent) ?? db.send(command as never);
       },
     } as unknown as typeof db;
     return { sent, requests: createRequestStore(client, tableName) };
   };
+  const isTransaction = (command: Command): boolean => command.constructor.name === 'TransactWriteCommand';
   const recordPod = (requestId: string): TransitionMove => ({
     requestId,
     from: ['provisioning'],
@@ -83,5 +93,51 @@ describe('transitionAll on DynamoDB', () => {
     const results = await requests.transitionAll(['again-1', 'again-2', 'again-3'].map(recordPod));
     expect(results.map((result) => result.kind)).toEqual(['moved', 'not-moved', 'moved']);
     expect(sent.sort()).toEqual(['Get', 'TransactWrite', 'TransactWrite']);
+  });
+
+  it('counts a transaction whose answer was lost as made: each move, tried alone, finds itself made then', async () => {
+    let lost = 0;
+    const { requests } = counted((command) => {
+      if (!isTransaction(command) || lost > 0) return undefined;
+      lost += 1;
+      // Applied, then the answer never came (the SDK's retries spent): not an answer at all.
+      return db.send(command as never).then(() => {
+        throw new Error('socket hang up');
+      });
+    });
+    for (const id of ['lost-1', 'lost-2']) await requests.createIfAbsent(holding(id));
+    const results = await requests.transitionAll(['lost-1', 'lost-2'].map(recordPod));
+    expect(lost).toBe(1);
+    expect(results).toEqual([{ kind: 'moved' }, { kind: 'moved' }]);
+  });
+
+  it('makes each move alone when the transaction meets another writer, and tries a lone write again', async () => {
+    let conflicts = 0;
+    const { sent, requests } = counted((command) => {
+      const conflicted = conflicts < 2;
+      if (isTransaction(command) && conflicted) {
+        conflicts += 1;
+        return Promise.reject(
+          new TransactionCanceledException({
+            message: 'Transaction cancelled',
+            $metadata: {},
+            CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }],
+          }),
+        );
+      }
+      if (command.constructor.name === 'UpdateCommand' && conflicts === 1) {
+        conflicts += 1;
+        return Promise.reject(
+          new TransactionConflictException({ message: 'in a transaction', $metadata: {} }),
+        );
+      }
+      return undefined;
+    });
+    for (const id of ['conflict-1', 'conflict-2']) await requests.createIfAbsent(holding(id));
+    sent.length = 0;
+    const results = await requests.transitionAll(['conflict-1', 'conflict-2'].map(recordPod));
+    expect(results).toEqual([{ kind: 'moved' }, { kind: 'moved' }]);
+    // The transaction, then each move alone; the one that met the conflict, again.
+    expect(sent.sort()).toEqual(['TransactWrite', 'Update', 'Update', 'Update']);
   });
 });

@@ -1,5 +1,6 @@
 import type { MoveResult, TransitionMove } from '../../../shared/ports/request-store';
 import { createRecordBatch } from '../../../shared/provision/record-batch';
+import { StateUnavailableError } from '../../../shared/state/errors';
 
 /** A store that answers each move by its request id's prefix, and notes each call's moves. */
 function fakeStore() {
@@ -73,6 +74,25 @@ describe('createRecordBatch', () => {
     const flows = [batch.join(), batch.join()];
     const answers = flows.map((flow, index) => flow.record(move(`r-${index}`)));
     for (const answer of answers) await expect(answer).rejects.toThrow('no table');
+  });
+
+  it('fails every waiting flow, never leaves one hanging, when the store throws at once', async () => {
+    const batch = createRecordBatch(
+      {
+        transitionAll: () => {
+          throw new TypeError('a move the state table does not allow');
+        },
+      },
+      10_000,
+    );
+    const flows = [batch.join(), batch.join()];
+    const answers = flows.map((flow, index) => flow.record(move(`r-${index}`)));
+    for (const answer of answers) await expect(answer).rejects.toThrow(TypeError);
+  });
+
+  it('gives a retryable error to a flow its store gave no answer for', async () => {
+    const batch = createRecordBatch({ transitionAll: () => Promise.resolve([]) }, 10_000);
+    await expect(batch.join().record(move('unanswered'))).rejects.toBeInstanceOf(StateUnavailableError);
   });
 
   it('records a lone flow at once, and a leave after recording changes nothing', async () => {

@@ -203,8 +203,10 @@ describe('Jenkins createAgentCredentials', () => {
 
     it('an unreachable controller is retryable', async () => {
       const url = jenkins.url;
-      await jenkins.close();
+      // The next fake starts before this one closes, so it cannot be given the port now left empty.
+      const closing = jenkins;
       jenkins = await startFakeJenkins({ user: 'pitcrew', apiToken });
+      await closing.close();
       const error = await failureOf(
         createJenkinsSource({ url, user: 'pitcrew', apiToken }).createAgentCredentials(request),
       );
