@@ -42,10 +42,12 @@ export async function prepareBatch(
       firstMessage.set(message.requestId, message.messageId);
   if (firstMessage.size < 2) return new Map();
   try {
-    const [records, runtime] = await Promise.all([
-      ports.requests.getMany([...firstMessage.keys()]),
-      ports.settings.get(),
-    ]);
+    const requestIds = [...firstMessage.keys()];
+    const { records, settings: runtime } = ports.readBatch
+      ? await ports.readBatch(requestIds)
+      : await Promise.all([ports.requests.getMany(requestIds), ports.settings.get()]).then(
+          ([records, settings]) => ({ records, settings }),
+        );
     // In the batch's order (SQS's, roughly the order queued), not BatchGetItem's, which has none.
     const inOrder = [...firstMessage.keys()].flatMap((requestId) => records.get(requestId) ?? []);
     const reserved = await reserveByTemplate(inOrder, runtime, ports);

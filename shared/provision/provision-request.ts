@@ -31,7 +31,11 @@ export async function provisionRequest(
 ): Promise<ProvisionOutcome> {
   const [record, runtime] = prepared
     ? [prepared.record, prepared.runtime]
-    : await Promise.all([ports.requests.get(requestId), ports.settings.get()]);
+    : ports.readBatch
+      ? await ports
+          .readBatch([requestId])
+          .then(({ records, settings }) => [records.get(requestId), settings] as const)
+      : await Promise.all([ports.requests.get(requestId), ports.settings.get()]);
   const decision = decideProvision(record, runtime.drained);
   if (decision.kind === 'finish' && record) return finishOrLeaveToReaper(record, runtime, ports, lastAttempt);
   if (decision.kind === 'skip' || !record) {

@@ -5,6 +5,7 @@ import type { LoggerPort } from '../ports/logger';
 import type { ProvisionQueue } from '../ports/provision-queue';
 import type { RequestRecord } from '../requests/record';
 import type { SourceRegistry } from '../sources/types';
+import type { BatchReader } from '../state/batch-read';
 import type { CapacityStore } from '../state/capacity-store';
 import type { RequestStore } from '../state/request-store';
 import type { OperatorSettings, OperatorSettingsStore } from '../state/settings-store';
@@ -21,6 +22,11 @@ export interface ProvisionPorts {
   readonly logger: LoggerPort;
   /** Where waiting requests are re-enqueued when an ended build frees its slot (finish-request.ts). */
   readonly queue: ProvisionQueue;
+  /**
+   * Reads a batch's requests and the operator settings in one call (shared/state/batch-read.ts);
+   * without it, prepare-batch.ts reads them with `requests.getMany` and `settings.get`.
+   */
+  readonly readBatch?: BatchReader;
   /**
    * How long one attempt may run at most: the provision function's timeout (the default). A second
    * attempt at the same request waits that long for the first before it takes over.

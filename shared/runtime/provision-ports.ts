@@ -1,3 +1,4 @@
+import { createBatchReader } from '../state/batch-read';
 import type { LoggerPort } from '../ports/logger';
 import type { ProvisionPorts } from '../provision/types';
 import { createSqsProvisionQueue } from '../queue/provision-queue';
@@ -15,6 +16,7 @@ export function createProvisionPorts(runtime: Runtime, logger: LoggerPort): Prov
     requests: createRequestStore(runtime.db, table),
     capacity: createCapacityStore(runtime.db, table),
     settings: createOperatorSettingsStore(runtime.db, table),
+    readBatch: createBatchReader(runtime.db, table),
     agents: runtime.agents(),
     logger,
     queue: createSqsProvisionQueue(runtime.sqs, runtime.settings.queueUrl),

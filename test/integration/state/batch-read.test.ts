@@ -1,0 +1,58 @@
+import { createBatchReader } from '../../../shared/state/batch-read';
+import { createOperatorSettingsStore, createRequestStore } from '../../../shared/state';
+import { testStateClient } from '../../support/aws';
+import { queuedRecord } from '../../support/records';
+import { dynamoDbSubject } from './dynamodb-subject';
+
+const db = testStateClient();
+afterAll(() => db.destroy());
+
+describe("a provision batch's reads, in one BatchGetItem (DynamoDB Local)", () => {
+  let tableName: string;
+  let dispose: () => Promise<void>;
+  beforeAll(async () => {
+    const subject = await dynamoDbSubject(db, (_client, table) => table)(() => new Date());
+    tableName = subject.stores;
+    dispose = subject.dispose ?? (async () => undefined);
+  });
+  afterAll(() => dispose());
+
+  /** The reader over a client that notes each command it sends. */
+  const counted = () => {
+    const sent: string[] = [];
+    const client = {
+      send: (command: { constructor: { name: string } }) => {
+        sent.push(command.constructor.name.replace(/Command$/, ''));
+        return db.send(command as never);
+      },
+    } as unknown as typeof db;
+    return { sent, readBatch: createBatchReader(client, tableName) };
+  };
+
+  it('reads what getMany and settings.get read, in one call', async () => {
+    const requests = createRequestStore(db, tableName);
+    const settings = createOperatorSettingsStore(db, tableName);
+    const ids = ['read-1', 'read-2', 'read-3'];
+    for (const id of ids) await requests.createIfAbsent(queuedRecord(id));
+    // No settings item yet: the defaults, as settings.get answers them.
+    const { sent, readBatch } = counted();
+    const before = await readBatch([...ids, 'read-missing', 'read-1']);
+    expect(sent).toEqual(['BatchGet']);
+    expect(before.settings).toEqual(await settings.get());
+    expect(before.records).toEqual(await requests.getMany(ids));
+    expect([...before.records.keys()].sort()).toEqual(ids);
+
+    await settings.update((current) => ({ ...current, drained: true, globalCap: 7 }));
+    const after = await readBatch(ids);
+    expect(after.settings).toEqual(await settings.get());
+    expect(after.settings).toMatchObject({ drained: true, globalCap: 7 });
+    expect(after.settings).not.toHaveProperty('version');
+  });
+
+  it('refuses more requests than one call can carry with the settings', async () => {
+    const { readBatch } = counted();
+    await expect(readBatch(Array.from({ length: 100 }, (_, index) => `many-${index}`))).rejects.toThrow(
+      TypeError,
+    );
+  });
+});
