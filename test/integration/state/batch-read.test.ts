@@ -2,36 +2,22 @@ import { createBatchReader } from '../../../shared/state/batch-read';
 import { createOperatorSettingsStore, createRequestStore } from '../../../shared/state';
 import { testStateClient } from '../../support/aws';
 import { queuedRecord } from '../../support/records';
-import { dynamoDbSubject } from './dynamodb-subject';
+import { countingClient, scratchTable } from './dynamodb-subject';
 
 const db = testStateClient();
 afterAll(() => db.destroy());
 
 describe("a provision batch's reads, in one BatchGetItem (DynamoDB Local)", () => {
-  let tableName: string;
-  let dispose: () => Promise<void>;
-  beforeAll(async () => {
-    const subject = await dynamoDbSubject(db, (_client, table) => table)(() => new Date());
-    tableName = subject.stores;
-    dispose = subject.dispose ?? (async () => undefined);
-  });
-  afterAll(() => dispose());
-
-  /** The reader over a client that notes each command it sends. */
+  const table = scratchTable(db);
+  /** The reader over a counting client (dynamodb-subject.ts). */
   const counted = () => {
-    const sent: string[] = [];
-    const client = {
-      send: (command: { constructor: { name: string } }) => {
-        sent.push(command.constructor.name.replace(/Command$/, ''));
-        return db.send(command as never);
-      },
-    } as unknown as typeof db;
-    return { sent, readBatch: createBatchReader(client, tableName) };
+    const { sent, client } = countingClient(db);
+    return { sent, readBatch: createBatchReader(client, table.tableName()) };
   };
 
   it('reads what getMany and settings.get read, in one call', async () => {
-    const requests = createRequestStore(db, tableName);
-    const settings = createOperatorSettingsStore(db, tableName);
+    const requests = createRequestStore(db, table.tableName());
+    const settings = createOperatorSettingsStore(db, table.tableName());
     const ids = ['read-1', 'read-2', 'read-3'];
     for (const id of ids) await requests.createIfAbsent(queuedRecord(id));
     // No settings item yet: the defaults, as settings.get answers them.

@@ -26,3 +26,45 @@ export function dynamoDbSubject<Stores>(
     };
   };
 }
+
+/**
+ * A table of its own for the tests of one describe block: created before them, deleted after.
+ * `tableName()` is valid from the first test on.
+ */
+export function scratchTable(db: DynamoDBDocumentClient): { tableName(): string } {
+  let subject: Awaited<ReturnType<MakeSubject<string>>> | undefined;
+  beforeAll(async () => {
+    subject = await dynamoDbSubject(db, (_client, table) => table)(() => new Date());
+  });
+  afterAll(async () => {
+    await subject?.dispose?.();
+  });
+  return {
+    tableName: () => {
+      if (!subject) throw new Error('the scratch table is made before the tests');
+      return subject.stores;
+    },
+  };
+}
+
+/** A command as the SDK's document client takes it; its class name says which call it is. */
+export type Command = { readonly constructor: { readonly name: string } };
+
+/**
+ * A client over `db` that notes each command it sends (`sent`, names without `Command`: what the
+ * calls cost) and lets a test stand in for DynamoDB's answer to one: `answer` may send it, throw,
+ * or both; undefined sends it as is.
+ */
+export function countingClient(
+  db: DynamoDBDocumentClient,
+  answer?: (command: Command) => Promise<unknown> | undefined,
+): { sent: string[]; client: DynamoDBDocumentClient } {
+  const sent: string[] = [];
+  const client = {
+    send: (command: Command) => {
+      sent.push(command.constructor.name.replace(/Command$/, ''));
+      return answer?.(command) ?? db.send(command as never);
+    },
+  } as unknown as DynamoDBDocumentClient;
+  return { sent, client };
+}

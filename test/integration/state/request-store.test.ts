@@ -10,7 +10,7 @@ import type { TransitionMove } from '../../../shared/ports/request-store';
 import { createTestAwsResources, testStateClient } from '../../support/aws';
 import { queuedRecord } from '../../support/records';
 import { describeRequestStoreContract } from '../../contracts/request-store';
-import { dynamoDbSubject } from './dynamodb-subject';
+import { countingClient, dynamoDbSubject, scratchTable, type Command } from './dynamodb-subject';
 
 const db = testStateClient();
 afterAll(() => db.destroy());
@@ -40,29 +40,11 @@ describeRequestStoreContract(
 );
 
 describe('transitionAll on DynamoDB', () => {
-  let tableName: string;
-  let dispose: () => Promise<void>;
-  beforeAll(async () => {
-    const subject = await dynamoDbSubject(db, (_client, table) => table)(() => new Date());
-    tableName = subject.stores;
-    dispose = subject.dispose ?? (async () => undefined);
-  });
-  afterAll(() => dispose());
-
-  type Command = { constructor: { name: string } };
-  /**
-   * The store over a client that notes each command it sends (what the calls cost) and lets a test
-   * stand in for DynamoDB's answer to a command: `answer` may send it, throw, or both.
-   */
-  const counted = (answer?: (command: Command, sent: string[]) => Promise<unknown> | undefined) => {
-    const sent: string[] = [];
-    const client = {
-      send: (command: Command) => {
-        sent.push(command.constructor.name.replace(/Command$/, ''));
-        return answer?.(command, sent) ?? db.send(command as never);
-      },
-    } as unknown as typeof db;
-    return { sent, requests: createRequestStore(client, tableName) };
+  const table = scratchTable(db);
+  /** The store over a counting client (dynamodb-subject.ts): what the calls cost, and stand-in answers. */
+  const counted = (answer?: (command: Command) => Promise<unknown> | undefined) => {
+    const { sent, client } = countingClient(db, answer);
+    return { sent, requests: createRequestStore(client, table.tableName()) };
   };
   const isTransaction = (command: Command): boolean => command.constructor.name === 'TransactWriteCommand';
   const recordPod = (requestId: string): TransitionMove => ({
