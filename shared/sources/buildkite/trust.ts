@@ -1,4 +1,4 @@
-import { hoursPastMaxAge, refusalOf, type Refusal } from '../refusal';
+import { judgeJobAge, refusalOf, type Refusal } from '../refusal';
 import type { BuildAction, RefusalReason } from '../types';
 import type { buildkiteRefusalReasons } from './refusal-reasons';
 import { pipelineMatches } from './pipeline-pattern';
@@ -130,19 +130,10 @@ function judgeAge(
   policy: BuildkiteTrustPolicy,
   subject: string,
 ): Refusal | undefined {
-  const latest = latestDateMs(origin.dates);
-  if (!Number.isFinite(latest))
-    return refusal(
-      'job-too-old',
-      subject,
+  return judgeJobAge(latestDateMs(origin.dates), policy, refusal, subject, {
+    undated:
       'the delivery has no signed timestamp and the job no created_at, scheduled_at or runnable_at date',
-    );
-  const hours = hoursPastMaxAge(latest, policy);
-  return hours === undefined
-    ? undefined
-    : refusal(
-        'job-too-old',
-        subject,
-        `the job became runnable ${hours} h ago, more than maxJobAgeHours (${policy.maxJobAgeHours}), and the delivery has no signed timestamp`,
-      );
+    dated: 'became runnable',
+    more: ', and the delivery has no signed timestamp',
+  });
 }

@@ -1,5 +1,5 @@
 import { repositoryMatches } from './repository-pattern';
-import { hoursPastMaxAge, refusalOf, type Refusal } from '../refusal';
+import { judgeJobAge, refusalOf, type Refusal } from '../refusal';
 import type { BuildAction, RefusalReason } from '../types';
 
 /**
@@ -97,14 +97,8 @@ function judgeAge(
   repository: string,
 ): Refusal | undefined {
   const createdMs = origin.createdAt === undefined ? Number.NaN : Date.parse(origin.createdAt);
-  if (Number.isNaN(createdMs))
-    return refusal('job-too-old', repository, 'workflow_job.created_at is missing or not a date');
-  const hours = hoursPastMaxAge(createdMs, policy);
-  return hours === undefined
-    ? undefined
-    : refusal(
-        'job-too-old',
-        repository,
-        `the job was created ${hours} h ago, more than maxJobAgeHours (${policy.maxJobAgeHours})`,
-      );
+  return judgeJobAge(createdMs, policy, refusal, repository, {
+    undated: 'workflow_job.created_at is missing or not a date',
+    dated: 'was created',
+  });
 }

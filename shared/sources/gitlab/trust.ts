@@ -1,4 +1,4 @@
-import { hoursPastMaxAge, refusalOf, type Refusal } from '../refusal';
+import { judgeJobAge, refusalOf, type Refusal } from '../refusal';
 import type { BuildAction, RefusalReason } from '../types';
 import type { gitlabRefusalReasons } from './refusal-reasons';
 import { projectMatches } from './project-path';
@@ -89,15 +89,8 @@ export function parseGitlabTime(value: string | undefined): number {
  * date: a queued job created longer ago than maxJobAgeHours is refused, and so is one with no date.
  */
 function judgeAge(origin: GitlabJobOrigin, policy: GitlabTrustPolicy, project: string): Refusal | undefined {
-  const createdMs = parseGitlabTime(origin.createdAt);
-  if (Number.isNaN(createdMs))
-    return refusal('job-too-old', project, 'build_created_at is missing or not a date');
-  const hours = hoursPastMaxAge(createdMs, policy);
-  return hours === undefined
-    ? undefined
-    : refusal(
-        'job-too-old',
-        project,
-        `the job was created ${hours} h ago, more than maxJobAgeHours (${policy.maxJobAgeHours})`,
-      );
+  return judgeJobAge(parseGitlabTime(origin.createdAt), policy, refusal, project, {
+    undated: 'build_created_at is missing or not a date',
+    dated: 'was created',
+  });
 }
