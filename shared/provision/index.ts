@@ -4,6 +4,6 @@ export { ForeignPodError, RetryLaterError } from './errors';
 export { prepareBatch } from './prepare-batch';
 export type { BatchMessage, Prepared } from './prepare-batch';
 export { provisionRequest } from './provision-request';
-export { createRecordBatch, recordBatchWaitMs } from './record-batch';
-export type { PodRecorder, RecordBatch, RecordingFlow } from './record-batch';
+export { createRecordBatch } from './record-batch';
+export type { PodRecorder } from './record-batch';
 export type { ProvisionOutcome, ProvisionPorts } from './provision-request';

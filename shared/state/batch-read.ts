@@ -1,8 +1,7 @@
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OperatorSettings } from '../ports/settings-store';
 import { requestRecordSchema, type RequestRecord } from '../requests/record';
-import { StateUnavailableError } from './errors';
+import { batchGetConsistent } from './batch-get';
 import { keys } from './keys';
 import { storedSettingsSchema } from './settings-schema';
 
@@ -19,39 +18,26 @@ export type BatchReader = (requestIds: readonly string[]) => Promise<BatchReads>
  * The requests of a provision batch and the operator settings in one strongly consistent
  * BatchGetItem: they are items of one table, and the batch needs both before it reserves. Each is
  * read as RequestStore.getMany and OperatorSettingsStore.get read it (the same schemas); one call
- * where those are two saves a DynamoDB call per batch (docs/performance.md). Keys DynamoDB leaves
- * unprocessed (throttling) are asked again.
+ * where those are two saves a DynamoDB call per batch (docs/performance.md).
  */
 export function createBatchReader(db: DynamoDBDocumentClient, tableName: string): BatchReader {
   return async (requestIds) => {
     const settingsKey = keys.settings();
-    let wanted: Record<string, unknown>[] = [
-      ...[...new Set(requestIds)].map((requestId) => keys.request(requestId)),
-      settingsKey,
-    ];
+    const wanted = [...[...new Set(requestIds)].map((requestId) => keys.request(requestId)), settingsKey];
     if (wanted.length > 100) throw new TypeError('a batch read reads at most 99 requests at once');
     const records = new Map<string, RequestRecord>();
     let settingsItem: Record<string, unknown> | undefined;
-    for (let attempt = 0; wanted.length > 0; attempt++) {
-      if (attempt >= 5)
-        throw new StateUnavailableError('BatchGetItem (keys left unprocessed)', { cause: undefined });
-      let answer;
-      try {
-        answer = await db.send(
-          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: wanted, ConsistentRead: true } } }),
-        );
-      } catch (error) {
-        throw new StateUnavailableError('BatchGetItem (requests and settings)', { cause: error });
+    for (const item of await batchGetConsistent(
+      db,
+      tableName,
+      wanted,
+      'BatchGetItem (requests and settings)',
+    )) {
+      if (item.pk === settingsKey.pk && item.sk === settingsKey.sk) settingsItem = item;
+      else {
+        const record = requestRecordSchema.parse(item);
+        records.set(record.requestId, record);
       }
-      for (const item of answer.Responses?.[tableName] ?? []) {
-        if (item.pk === settingsKey.pk && item.sk === settingsKey.sk) settingsItem = item;
-        else {
-          const record = requestRecordSchema.parse(item);
-          records.set(record.requestId, record);
-        }
-      }
-      wanted = answer.UnprocessedKeys?.[tableName]?.Keys ?? [];
-      if (wanted.length > 0) await sleep(50 * 2 ** attempt);
     }
     const { version: _version, ...settings } = storedSettingsSchema.parse(settingsItem ?? {});
     return { records, settings };

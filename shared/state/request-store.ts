@@ -5,7 +5,6 @@ import {
   TransactionConflictException,
 } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   GetCommand,
   PutCommand,
   QueryCommand,
@@ -25,6 +24,7 @@ import type {
 } from '../ports/request-store';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { batchGetConsistent } from './batch-get';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
 import { endRequest, settleMove, transitionFields } from './moves';
@@ -81,25 +81,12 @@ export function createRequestStore(
    * its records in one call. Keys DynamoDB leaves unprocessed (throttling) are asked again.
    */
   async function getMany(requestIds: readonly string[]): Promise<Map<string, RequestRecord>> {
-    const found = new Map<string, RequestRecord>();
-    let wanted: Record<string, unknown>[] = [...new Set(requestIds)].map((requestId) =>
-      keys.request(requestId),
-    );
+    const wanted = [...new Set(requestIds)].map((requestId) => keys.request(requestId));
     if (wanted.length > 100) throw new TypeError('getMany reads at most 100 requests at once');
-    for (let attempt = 0; wanted.length > 0; attempt++) {
-      if (attempt >= 5)
-        throw new StateUnavailableError('BatchGetItem (keys left unprocessed)', { cause: undefined });
-      const answer = await send('BatchGetItem', () =>
-        db.send(
-          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: wanted, ConsistentRead: true } } }),
-        ),
-      );
-      for (const item of answer.Responses?.[tableName] ?? []) {
-        const record = parseRecord(item);
-        if (record) found.set(record.requestId, record);
-      }
-      wanted = answer.UnprocessedKeys?.[tableName]?.Keys ?? [];
-      if (wanted.length > 0) await sleep(50 * 2 ** attempt);
+    const found = new Map<string, RequestRecord>();
+    for (const item of await batchGetConsistent(db, tableName, wanted, 'BatchGetItem')) {
+      const record = parseRecord(item);
+      if (record) found.set(record.requestId, record);
     }
     return found;
   }
