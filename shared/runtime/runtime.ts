@@ -86,9 +86,9 @@ export async function createRuntime(
   // it verifies and parses, and never calls a CI.
   const apiSources = (): SourceRegistry => ciSide?.createSourceRegistry(config.sources, secretOf) ?? {};
   const sources = apiSources();
-  // Only the webhook receives deliveries, so only it loads the receivers: one chunk (each module file
-  // a cold start loads costs about a millisecond, more than the receivers' bytes), which the other
-  // functions' bundles do not load.
+  // Only the webhook receives deliveries, so only it loads the receivers, in one chunk: each dynamic
+  // import a cold start awaits costs a millisecond or two, more than the receivers' bytes
+  // (docs/performance.md). The other functions' bundles do not load them.
   const webhookSide = fn === 'webhook' ? await import('./sources') : undefined;
   const createWebhooks = (): WebhookRegistry =>
     webhookSide?.createWebhookRegistry(config.sources, secretOf) ?? {};
