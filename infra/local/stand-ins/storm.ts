@@ -243,6 +243,10 @@ export function seededRandom(seed: number, stream = ''): () => number {
 const between = (rand: () => number, [low, high]: readonly [number, number]): number =>
   low + Math.floor(rand() * (high - low));
 
+/** API calls a CI's stand-in has answered with an injected failure so far, of every kind. */
+const servedCount = (running: StormCi['running']): number =>
+  Object.values(running.failuresServed?.() ?? {}).reduce((sum, count) => sum + count, 0);
+
 // ---- faults ----------------------------------------------------------------------------------------
 
 /**
@@ -280,7 +284,12 @@ export interface StormFaultRates {
   /** One reaper run frozen at its first action, `afterMs` into the storm, for `forMs` past its lease. */
   readonly freeze: { readonly afterMs: readonly [number, number]; readonly forMs: number };
   /** A CI's API answering 503, 500 or 429 for a while. */
-  readonly ciApi: { readonly everyMs: readonly [number, number]; readonly forMs: readonly [number, number] };
+  readonly ciApi: {
+    readonly everyMs: readonly [number, number];
+    readonly forMs: readonly [number, number];
+    /** How much longer a window no call has met yet stays open, at most. */
+    readonly untilMetMs: number;
+  };
 }
 
 export const stormFaultRates: StormFaultRates = {
@@ -289,7 +298,7 @@ export const stormFaultRates: StormFaultRates = {
   sqs: { redeliverEarly: 0.03, withinMs: 400, visibilityTimeoutSeconds: 3 },
   crash: { everyMs: [3000, 8000], timeoutMs: 2000 },
   freeze: { afterMs: [4000, 10000], forMs: 4000 },
-  ciApi: { everyMs: [10000, 20000], forMs: [1000, 2000] },
+  ciApi: { everyMs: [10000, 20000], forMs: [1000, 2000], untilMetMs: 4000 },
 };
 
 /**
@@ -440,7 +449,9 @@ async function startInjection(
 
   /**
    * Each CI with an API (in turn) answers 503, 429 (with Retry-After) or 500 (in turn) to every call
-   * for a while; when and how long are drawn.
+   * for a while; when and how long are drawn. A window no call has met yet is held open a little
+   * longer (`untilMetMs`): on a loaded machine the calls come sparser and a storm's few windows could
+   * all fall in quiet spells, testing nothing.
    */
   async function ciOutages(): Promise<void> {
     const rand = seededRandom(seed, 'ci-api');
@@ -457,9 +468,18 @@ async function startInjection(
       const forMs = between(rand, rates.ciApi.forMs);
       const headers: Record<string, string> = status === 429 ? { 'retry-after': '1' } : {};
       const message = status === 429 ? 'API rate limit exceeded' : 'Service Unavailable';
-      failing.running.failFor(forMs, { status, headers, body: JSON.stringify({ message }) });
+      const failure = { status, headers, body: JSON.stringify({ message }) };
+      const servedBefore = servedCount(failing.running);
+      failing.running.failFor(forMs, failure);
       counts.ci[source] = (counts.ci[source] ?? 0) + 1;
-      log(`storm: ${source} answers ${status} for ${forMs} ms`);
+      await sleep(forMs);
+      let heldMs = 0;
+      for (const stepMs = 250; isRunning() && heldMs < rates.ciApi.untilMetMs; heldMs += stepMs) {
+        if (servedCount(failing.running) > servedBefore) break;
+        failing.running.failFor(stepMs, failure);
+        await sleep(stepMs);
+      }
+      log(`storm: ${source} answered ${status} for ${forMs + heldMs} ms`);
     }
   }
 
@@ -601,13 +621,11 @@ async function startInjection(
       met: counts.freeze.staleActions,
       note: `the other reapers took the lease ${counts.freeze.duringFreeze === 1 ? 'once' : `${counts.freeze.duringFreeze} times`} while it was frozen`,
     };
-    const served = (counted: Readonly<Record<string, number>>): number =>
-      Object.values(counted).reduce((sum, count) => sum + count, 0);
     for (const { kit, running } of system.cis) {
       if (!running.failuresServed) continue;
       rows[`${kit.name} API: 503, 429, 500 for a while (windows / calls)`] = {
         injected: counts.ci[kit.name] ?? 0,
-        met: served(running.failuresServed()),
+        met: servedCount(running),
       };
     }
     return rows;
