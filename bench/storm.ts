@@ -25,7 +25,7 @@ import type { SqsHandler } from '../infra/local/dev/sqs-poller';
 import { createLocalAwsResources } from '../infra/local/aws-resources';
 import { startLocalServers } from '../infra/local/servers';
 import type { ReapReport } from '../shared/reap';
-import { signedHeadersFor } from '../shared/sources';
+import { signedHeadersFor } from '../shared/sources/signing';
 import { createCapacityStore, createRequestStore, createStateClient } from '../shared/state';
 import { localCis } from '../infra/local/stand-ins/local-cis';
 import { httpEvent, lambdaContext } from '../infra/local/stand-ins/lambda';

@@ -6,7 +6,7 @@ import { runDev, type DevSystem } from '../../infra/local/dev/run-dev';
 import type { LocalConfig } from '../../infra/local/dev/local-config';
 import { bearerCredentialsOf } from './deployed-cluster';
 import { startLocalServers, type LocalServers } from '../../infra/local/servers';
-import { signedHeadersFor } from '../../shared/sources';
+import { signedHeadersFor } from '../../shared/sources/signing';
 import { pitcrewLabels } from '../../shared/templates/labels';
 import { startCountingProxy, type CountingProxy } from './counting-proxy';
 

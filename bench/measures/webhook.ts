@@ -2,7 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { PurgeQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { randomUUID } from 'node:crypto';
 import { lambdaContext } from '../../infra/local/dev/lambda-context';
-import { signedHeadersFor } from '../../shared/sources';
+import { signedHeadersFor } from '../../shared/sources/signing';
 import { createStateClient, keys } from '../../shared/state';
 import type { BenchSystem } from '../lib/system';
 import { quantile, round } from '../lib/stats';

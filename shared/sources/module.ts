@@ -71,8 +71,6 @@ export interface CiModule<
    * being switched off, and the reaper's poll finds the build.
    */
   readonly disablesFailingWebhooks?: boolean;
-  /** How a sender signs for it at the default tolerance (`pitcrew demo`, the bench, the tests). */
-  readonly signing: SigningScheme;
 }
 
 /**
@@ -92,6 +90,12 @@ export interface CiReceiverModule<Module extends CiModule = CiModule> {
     secrets: SecretLookup,
     now: () => number,
   ): WebhookReceiver;
+  /**
+   * How a sender signs for it at the default tolerance (`pitcrew demo`, the bench, the tests; the
+   * receiver takes its tolerance from the config). Here rather than on `CiModule`: the signing code
+   * is the webhook's and the local tools', and the other functions' cold start does not load it.
+   */
+  readonly signing: SigningScheme;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { CiSource } from './names';
-import { ciModuleOf } from './registry';
+import { ciReceiverModules } from './receiver-registry';
 import { signDelivery, type SigningScheme } from './signature';
 
 /**
@@ -7,7 +7,7 @@ import { signDelivery, type SigningScheme } from './signature';
  * the bench and the tests sign with. The receivers (the webhook function) take their tolerance from
  * the config; the signature does not depend on it.
  */
-export const signingSchemeOf = (source: CiSource): SigningScheme => ciModuleOf(source).signing;
+export const signingSchemeOf = (source: CiSource): SigningScheme => ciReceiverModules[source].signing;
 
 /** The signature headers (and, for Pitcrew's scheme, the timestamp) a sender puts on `body`. */
 export const signedHeadersFor = (

@@ -9,7 +9,6 @@ import {
 import { lazily } from '../../schema/lazily';
 import { defineCiModule } from '../module';
 import { pipelineMatches, slugPattern } from './pipeline-pattern';
-import { buildkiteSigning } from './signing';
 import { buildkiteRefusalReasons } from './refusal-reasons';
 
 const slug = z.string().check(z.regex(slugPattern, 'must be a Buildkite slug (letters, digits, . _ -)'));
@@ -118,5 +117,4 @@ export const buildkiteModule = defineCiModule({
   // The adapter finds a still-connected agent by its name in the configured organization.
   deregistrationDetails: () => ({ source: 'buildkite', organization: '', pipeline: '', jobId: '' }),
   refusalReasons: buildkiteRefusalReasons,
-  signing: buildkiteSigning(),
 });

@@ -1,4 +1,5 @@
 import { defineCiReceiverModule } from '../module';
+import { buildkiteSigning } from './signing';
 import { createBuildkiteWebhookReceiver } from './webhook';
 import { buildkiteModule } from './module';
 
@@ -15,4 +16,5 @@ export const buildkiteReceiverModule = defineCiReceiverModule(buildkiteModule, {
       acceptTokenHeader: buildkite.acceptTokenHeader,
       now,
     }),
+  signing: buildkiteSigning(),
 });

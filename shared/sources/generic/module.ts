@@ -7,7 +7,6 @@ import {
 } from '../config-parts';
 import { lazily } from '../../schema/lazily';
 import { defineCiModule } from '../module';
-import { pitcrewSigning } from '../signature';
 
 const genericSchema = lazily(() =>
   z.strictObject({
@@ -36,5 +35,4 @@ export const genericModule = defineCiModule({
   podDefaults: {},
   agentsOutliveBuilds: false,
   refusalReasons: [],
-  signing: pitcrewSigning(),
 });

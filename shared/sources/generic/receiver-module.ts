@@ -1,4 +1,5 @@
 import { defineCiReceiverModule } from '../module';
+import { pitcrewSigning } from '../signature';
 import { createGenericWebhookReceiver } from './adapter';
 import { genericModule } from './module';
 
@@ -6,4 +7,5 @@ import { genericModule } from './module';
 export const genericReceiverModule = defineCiReceiverModule(genericModule, {
   name: 'generic',
   createReceiver: (generic) => createGenericWebhookReceiver(generic),
+  signing: pitcrewSigning(),
 });

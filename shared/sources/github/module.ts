@@ -10,7 +10,6 @@ import {
 import { lazily } from '../../schema/lazily';
 import { defineCiModule } from '../module';
 import { repositoryMatches } from './repository-pattern';
-import { githubSigning } from './signing';
 
 /** `owner/repo` or `owner/*`; GitHub's names are letters, digits and . _ - */
 const repositoryPattern = z
@@ -102,5 +101,4 @@ export const githubModule = defineCiModule({
     'installation-not-allowed',
     'job-too-old',
   ],
-  signing: githubSigning,
 });

@@ -1,4 +1,5 @@
 import { defineCiReceiverModule } from '../module';
+import { githubSigning } from './signing';
 import { createGithubWebhookReceiver } from './webhook';
 import { githubModule } from './module';
 
@@ -13,4 +14,5 @@ export const githubReceiverModule = defineCiReceiverModule(githubModule, {
       maxJobAgeHours: github.maxJobAgeHours,
       now,
     }),
+  signing: githubSigning,
 });

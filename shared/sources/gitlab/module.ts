@@ -10,7 +10,6 @@ import { lazily } from '../../schema/lazily';
 import { defineCiModule } from '../module';
 import { projectMatches, projectPathSchema, projectPatternSchema } from './project-path';
 import { gitlabRefusalReasons } from './refusal-reasons';
-import { gitlabSigning } from './signing';
 
 /** A runner tag (https://docs.gitlab.com/ci/yaml/#tags): no commas, which GitLab splits tag lists on. */
 const tagSchema = z
@@ -105,5 +104,4 @@ export const gitlabModule = defineCiModule({
   // GitLab does not retry a delivery and switches a webhook off after failures in a row
   // (https://docs.gitlab.com/user/project/integrations/webhooks/#auto-disabled-webhooks).
   disablesFailingWebhooks: true,
-  signing: gitlabSigning,
 });

@@ -1,4 +1,5 @@
 import { defineCiReceiverModule } from '../module';
+import { gitlabSigning } from './signing';
 import { createGitlabWebhookReceiver } from './webhook';
 import { gitlabModule } from './module';
 
@@ -13,4 +14,5 @@ export const gitlabReceiverModule = defineCiReceiverModule(gitlabModule, {
       tags: gitlab.tags,
       now,
     }),
+  signing: gitlabSigning,
 });

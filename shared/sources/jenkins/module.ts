@@ -8,7 +8,6 @@ import {
 } from '../config-parts';
 import { lazily } from '../../schema/lazily';
 import { defineCiModule } from '../module';
-import { pitcrewSigning } from '../signature';
 
 const jenkinsSchema = lazily(() =>
   z.strictObject({
@@ -46,5 +45,4 @@ export const jenkinsModule = defineCiModule({
   // Jenkins finds an agent by its name alone.
   deregistrationDetails: () => ({ source: 'jenkins', controllerUrl: '', queueItemId: 0, label: '' }),
   refusalReasons: [],
-  signing: pitcrewSigning(),
 });

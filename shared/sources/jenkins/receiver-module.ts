@@ -1,4 +1,5 @@
 import { defineCiReceiverModule } from '../module';
+import { pitcrewSigning } from '../signature';
 import { createJenkinsWebhookReceiver } from './webhook';
 import { jenkinsModule } from './module';
 
@@ -10,4 +11,5 @@ export const jenkinsReceiverModule = defineCiReceiverModule(jenkinsModule, {
       url: jenkins.url,
       signatureToleranceSeconds: jenkins.signatureToleranceSeconds,
     }),
+  signing: pitcrewSigning(),
 });

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runDev } from '../../../infra/local/dev/run-dev';
-import { ciSources, signedHeadersFor } from '../../../shared/sources';
+import { ciSources } from '../../../shared/sources';
+import { signedHeadersFor } from '../../../shared/sources/signing';
 import { requiredTestEnv } from '../../support/env';
 
 const bin = resolve('bin/pitcrew.js');

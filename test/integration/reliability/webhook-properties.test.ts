@@ -1,13 +1,8 @@
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  ciSources,
-  isCiSource,
-  signedHeadersFor,
-  signingSchemeOf,
-  type CiSource,
-} from '../../../shared/sources';
+import { ciSources, isCiSource, type CiSource } from '../../../shared/sources';
+import { signedHeadersFor, signingSchemeOf } from '../../../shared/sources/signing';
 import { localCiOf } from '../../../infra/local/stand-ins/local-cis';
 import { startAwsFaultProxy, type AwsFaultProxy } from '../../../infra/local/stand-ins/aws-fault-proxy';
 import { deliveryFor, type BuildAction } from '../../../infra/local/stand-ins/builds';

@@ -1,5 +1,6 @@
 import { generateAppKeyPair } from '../../../infra/local/stand-ins/github-api';
-import { signBody, signedHeadersFor } from '../../../shared/sources';
+import { signBody } from '../../../shared/sources';
+import { signedHeadersFor } from '../../../shared/sources/signing';
 import { backlogGateDefaults } from '../../../shared/webhook';
 import { startAwsFaultProxy, type AwsFaultProxy } from '../../../infra/local/stand-ins/aws-fault-proxy';
 import { deliveryFor, type Delivery } from '../../../infra/local/stand-ins/builds';

@@ -12,7 +12,7 @@ import { requestIdFor } from '../../../shared/requests/identity';
 import type { RequestRecord } from '../../../shared/requests/record';
 import { createWebhookRegistry } from '../../../shared/runtime/sources';
 import { createSourceRegistry } from '../../../shared/runtime/api-sources';
-import { signedHeadersFor } from '../../../shared/sources';
+import { signedHeadersFor } from '../../../shared/sources/signing';
 import { createMemoryState, type MemoryState } from '../../../shared/state/memory';
 import { createBacklogGate, type WebhookPorts, type WebhookRequest } from '../../../shared/webhook';
 

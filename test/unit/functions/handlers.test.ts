@@ -1,4 +1,5 @@
-import { signBody, signedHeadersFor } from '../../../shared/sources';
+import { signBody } from '../../../shared/sources';
+import { signedHeadersFor } from '../../../shared/sources/signing';
 import { importHandler } from '../../support/handlers';
 import { httpEvent, lambdaContext } from '../../../infra/local/stand-ins/lambda';
 import { functionEnv } from '../../support/function-env';

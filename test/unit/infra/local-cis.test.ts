@@ -1,6 +1,7 @@
 import { localCis } from '../../../infra/local/stand-ins/local-cis';
 import type { RunningLocalCi } from '../../../infra/local/stand-ins/local-ci';
-import { ciModuleOf, ciSources, signedHeadersFor } from '../../../shared/sources';
+import { ciModuleOf, ciSources } from '../../../shared/sources';
+import { signedHeadersFor } from '../../../shared/sources/signing';
 import type { SecretRef } from '../../../shared/config/file-schema';
 import { createCiReceiver } from '../../../shared/sources/receiver-registry';
 

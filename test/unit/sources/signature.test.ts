@@ -5,11 +5,11 @@ import {
   pitcrewSigning,
   signBody,
   signDelivery,
-  signedHeadersFor,
   tokenSigning,
   verifyDelivery,
   type SigningScheme,
 } from '../../../shared/sources';
+import { signedHeadersFor } from '../../../shared/sources/signing';
 import { githubSigning } from '../../../shared/sources/github';
 
 const nowMs = Date.parse('2026-12-02T10:00:00Z');

@@ -2,7 +2,7 @@ import { parseConfig } from '../../../shared/config';
 import type { ProvisionQueue } from '../../../shared/ports';
 import { silentLogger } from '../../../shared/ports/logger';
 import { createWebhookRegistry } from '../../../shared/runtime/sources';
-import { signedHeadersFor } from '../../../shared/sources';
+import { signedHeadersFor } from '../../../shared/sources/signing';
 import type { DeliveryStore, RequestStore } from '../../../shared/state';
 import { receiveWebhook, type BacklogGate, type WebhookPorts } from '../../../shared/webhook';
 

@@ -52,6 +52,6 @@ describe('Buildkite config section', () => {
       buildkiteReceiverModule.createReceiver(parse({ acceptTokenHeader }).data!, () => '', Date.now);
     expect(receiver(false).signing.kind).toBe('buildkite-signature');
     expect(receiver(true).signing.kind).toBe('buildkite-signature-or-token');
-    expect(buildkiteModule.signing.kind).toBe('buildkite-signature');
+    expect(buildkiteReceiverModule.signing.kind).toBe('buildkite-signature');
   });
 });
