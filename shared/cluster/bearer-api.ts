@@ -1,6 +1,7 @@
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { V1PodList } from '@kubernetes/client-node';
 import type { ClusterTimeouts } from './client';
 import type { PodApi } from './pod-api';
@@ -94,6 +95,10 @@ export function createBearerPodApi(connection: BearerApiConnection): PodApi {
   const basePath = base.pathname.replace(/\/$/, '');
   const now = connection.now ?? Date.now;
   let pool: { agent: HttpsAgent | HttpAgent; lastUsedMs: number } | undefined;
+  // One TLS context for every connection the client opens: given `ca`, Node's https agent builds a
+  // context per connection and parses the CA again each time (a profile of the burst showed it at
+  // every new connection). Built at the first call, not at cold start.
+  let secureContext: SecureContext | undefined;
 
   /** The keep-alive agent, replaced after `maxIdleConnectionMs` without a call. */
   function agent(): HttpsAgent | HttpAgent {
@@ -110,7 +115,9 @@ export function createBearerPodApi(connection: BearerApiConnection): PodApi {
         ? new HttpsAgent({
             keepAlive: true,
             timeout: maxIdleConnectionMs,
-            ...(connection.caData ? { ca: pem(connection.caData) } : {}),
+            secureContext: (secureContext ??= createSecureContext(
+              connection.caData ? { ca: pem(connection.caData) } : {},
+            )),
             rejectUnauthorized: !(connection.skipTlsVerify ?? false),
           })
         : new HttpAgent({ keepAlive: true, timeout: maxIdleConnectionMs }),

@@ -1,6 +1,7 @@
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { rootCertificates } from 'node:tls';
 import { createAgentClient } from '../../../shared/cluster';
 import { createBearerPodApi } from '../../../shared/cluster/bearer-api';
 import type { PodApi } from '../../../shared/cluster/pod-api';
@@ -56,12 +57,12 @@ async function setFinalizers(namespace: string, name: string, finalizers: string
  * The same API server through the client a deployed function uses with a bearer token (EKS or a
  * ServiceAccount token): bearer-api.ts, which sends the seven calls itself.
  */
-function proxiedBearerApi(): PodApi {
+function proxiedBearerApi(caData?: string): PodApi {
   const credentials = proxy.credentials as { token: { value: string }; caData: string };
   const token = async (): Promise<string> => credentials.token.value;
   return createBearerPodApi({
     server: proxy.server,
-    caData: credentials.caData,
+    caData: caData ?? credentials.caData,
     tokenSource: { token, refresh: token },
     timeouts: { connectTimeoutMs: 5000, requestTimeoutMs: 15_000 },
   });
@@ -70,7 +71,7 @@ function proxiedBearerApi(): PodApi {
 describe.each([
   ['@kubernetes/client-node (a kubeconfig)', proxiedCore],
   ['the bearer-token client (bearer-api.ts)', proxiedBearerApi],
-] as const)('through %s', (_client, api) =>
+] as const)('through %s', (_client, api: () => PodApi) =>
   describeAgentClientContract('Kubernetes API server (kwok)', async () => {
     const namespace = await createTestNamespace(admin, 'contract');
     const held = new Set<string>();
@@ -122,3 +123,39 @@ describe.each([
     };
   }),
 );
+
+describe("the bearer-token client checks the API server's certificate against the configured CA", () => {
+  // It builds one TLS context for all its connections (bearer-api.ts): that context must still hold
+  // the CA, on the first connection and on every one opened beside it.
+  it('works over many connections at once with the right CA', async () => {
+    const bearer = proxiedBearerApi();
+    const namespace = await createTestNamespace(admin, 'tls');
+    try {
+      // Twelve calls at once: the keep-alive agent opens a connection for each one it cannot reuse.
+      const lists = await Promise.all(
+        Array.from({ length: 12 }, () => bearer.listNamespacedPod({ namespace })),
+      );
+      expect(lists.map((list) => list.items.length)).toEqual(Array.from({ length: 12 }, () => 0));
+    } finally {
+      await deleteNamespace(admin, namespace);
+    }
+  });
+
+  it('refuses the server with a CA that did not sign its certificate, and sends nothing', async () => {
+    // A real CA (the first of Node's bundled roots), just not the local cluster's.
+    const bearer = proxiedBearerApi(Buffer.from(rootCertificates[0]!).toString('base64'));
+    const namespace = await createTestNamespace(admin, 'tls');
+    try {
+      const created = bearer.createNamespacedPod({
+        namespace,
+        body: { metadata: { name: 'never' }, spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] } },
+      });
+      await expect(created).rejects.toThrow(/certificate/i);
+      await expect(
+        absentOn404(admin.readNamespacedPod({ namespace, name: 'never' })),
+      ).resolves.toBeUndefined();
+    } finally {
+      await deleteNamespace(admin, namespace);
+    }
+  });
+});
