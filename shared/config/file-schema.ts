@@ -1,6 +1,6 @@
 import * as z from '../schema/zod';
 import { envName, nonEmpty, positiveInt, secretRefSchema } from '../sources/config-parts';
-import type { CiModule } from '../sources/module';
+import { ciConfigSchemas } from '../sources/config-registry';
 import { ciSources } from '../sources/names';
 import { ciModuleOf, ciModules, registeredModules } from '../sources/registry';
 
@@ -133,16 +133,16 @@ const clusterSchema = z
 const secretsSchema = z.strictObject({ maxAgeSeconds: z._default(nonNegativeInt, 300) });
 
 /**
- * Each CI's section, `sources.<name>`, is its module's `configSchema` (shared/sources/<ci>/module.ts),
- * in the registry's order.
+ * Each CI's section, `sources.<name>`, is its config schema (shared/sources/<ci>/config-schema.ts,
+ * registered in shared/sources/config-registry.ts), in the registry's order.
  */
-type ModuleSections<Modules extends readonly CiModule[]> = {
-  [Module in Modules[number] as Module['name']]: z.ZodMiniOptional<Module['configSchema']>;
+type ModuleSections = {
+  [Name in keyof typeof ciConfigSchemas]: z.ZodMiniOptional<(typeof ciConfigSchemas)[Name]>;
 };
 const sourcesSchema = z.strictObject(
   Object.fromEntries(
-    ciModules.map((module) => [module.name, z.optional(module.configSchema)]),
-  ) as ModuleSections<typeof ciModules>,
+    ciModules.map((module) => [module.name, z.optional(ciConfigSchemas[module.name])]),
+  ) as ModuleSections,
 );
 
 const retentionSchema = z.strictObject({

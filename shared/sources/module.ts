@@ -24,20 +24,18 @@ export type SecretLookup = (ref: SecretRef, where: string) => string;
  */
 export interface CiModule<
   Name extends string = string,
-  Schema extends z.ZodMiniType<CiSettingsBase, unknown> = z.ZodMiniType<CiSettingsBase, unknown>,
+  Settings extends CiSettingsBase = CiSettingsBase,
   Details extends z.ZodMiniObject = z.ZodMiniObject,
 > {
   /** The `{source}` of `POST /webhooks/{source}`, the key under `sources:` and the records' `source`. */
   readonly name: Name;
-  /** Its section of the config file, `sources.<name>`. */
-  readonly configSchema: Schema;
   /** Its API secrets (beside the webhook secrets, which every CI has), by full config key. */
-  apiSecretEntries(settings: z.output<Schema>): SecretEntry[];
+  apiSecretEntries(settings: Settings): SecretEntry[];
   /**
    * Secrets every agent of this CI holds (the generic agent token), by full config key: agents run
    * untrusted builds, so the config refuses a webhook secret that is one of these.
    */
-  agentHeldSecretEntries?(settings: z.output<Schema>): SecretEntry[];
+  agentHeldSecretEntries?(settings: Settings): SecretEntry[];
   /**
    * The settings of its section that are URLs Pitcrew sends this CI's credentials to (`apiUrl`): a
    * deployed stage refuses any that is not https (shared/config/insecure-settings.ts). Keys of its
@@ -85,11 +83,7 @@ export interface CiReceiverModule<Module extends CiModule = CiModule> {
    * Its webhook receiver, from settings alone: the webhook function holds no API credentials, so
    * `secrets` is there for a CI whose parsing needs a non-API secret; none does today.
    */
-  createReceiver(
-    settings: z.output<Module['configSchema']>,
-    secrets: SecretLookup,
-    now: () => number,
-  ): WebhookReceiver;
+  createReceiver(settings: SettingsOf<Module>, secrets: SecretLookup, now: () => number): WebhookReceiver;
   /**
    * How a sender signs for it at the default tolerance (`pitcrew demo`, the bench, the tests; the
    * receiver takes its tolerance from the config). Here rather than on `CiModule`: the signing code
@@ -97,6 +91,14 @@ export interface CiReceiverModule<Module extends CiModule = CiModule> {
    */
   readonly signing: SigningScheme;
 }
+
+/**
+ * The config side of one CI (<ci>/config-schema.ts): its section of the config file, `sources.<name>`,
+ * registered in shared/sources/config-registry.ts, which only the full config parser
+ * (shared/config/file-schema.ts) imports. A deployed function reads the config compiled at
+ * packaging (shared/config/load.ts) and never loads the schemas.
+ */
+export type CiConfigSchema<Module extends CiModule = CiModule> = z.ZodMiniType<SettingsOf<Module>, unknown>;
 
 /**
  * The API side of one CI (<ci>/api-module.ts), registered in shared/sources/api-registry.ts, which
@@ -108,19 +110,25 @@ export interface CiReceiverModule<Module extends CiModule = CiModule> {
  */
 export interface CiApiModule<Module extends CiModule = CiModule> {
   readonly name: Module['name'];
-  createAdapter(settings: z.output<Module['configSchema']>, secrets: SecretLookup): CiSourceAdapter;
+  createAdapter(settings: SettingsOf<Module>, secrets: SecretLookup): CiSourceAdapter;
 }
 
-/** Keeps a module's own types (its name literal, its schemas) while checking it is a CiModule. */
-export const defineCiModule = <
-  const Name extends string,
-  Schema extends z.ZodMiniType<CiSettingsBase, unknown>,
-  Details extends z.ZodMiniObject,
->(
-  module: CiModule<Name, Schema, Details> & {
-    readonly urlSettings: readonly (keyof z.output<Schema> & string)[];
-  },
-): CiModule<Name, Schema, Details> => module;
+/** A module's parsed config section: what its config schema (<ci>/config-schema.ts) gives. */
+export type SettingsOf<Module extends CiModule> =
+  Module extends CiModule<string, infer Settings, z.ZodMiniObject> ? Settings : never;
+
+/**
+ * Keeps a module's own types (its name literal, its details schema) while checking it is a CiModule
+ * of `Settings`, the type of its config section: `defineCiModule<GithubSettings>()({ ... })`.
+ */
+export const defineCiModule =
+  <Settings extends CiSettingsBase>() =>
+  <const Name extends string, Details extends z.ZodMiniObject>(
+    module: CiModule<Name, Settings, Details> & {
+      readonly urlSettings: readonly (keyof Settings & string)[];
+    },
+  ): CiModule<Name, Settings, Details> =>
+    module;
 
 export const defineCiApiModule = <Module extends CiModule>(
   _module: Module,

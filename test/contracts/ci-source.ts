@@ -12,6 +12,7 @@ import type {
   SourceDetails,
   WebhookInput,
 } from '../../shared/sources/types';
+import { ciConfigSchemas } from '../../shared/sources/config-registry';
 
 /**
  * The contract every CI module (shared/sources/<ci>/module.ts and api-module.ts) keeps, run over each
@@ -71,7 +72,7 @@ const valueOf: SecretLookup = (ref: SecretRef, where: string) => {
 export function describeCiSourceContract(module: AnyCiModule, samples: CiContractSamples): void {
   const nowMs = Date.parse('2026-03-01T12:00:00Z');
   const settings = () => {
-    const parsed = module.configSchema.safeParse(samples.minimalConfig);
+    const parsed = ciConfigSchemas[module.name].safeParse(samples.minimalConfig);
     if (!parsed.success)
       throw new Error(`the minimal config of ${module.name} is refused: ${parsed.error.message}`);
     return parsed.data;
@@ -86,12 +87,12 @@ export function describeCiSourceContract(module: AnyCiModule, samples: CiContrac
   describe(`CI module ${module.name}`, () => {
     describe('config schema', () => {
       it('accepts its minimal config', () => {
-        expect(module.configSchema.safeParse(samples.minimalConfig).success).toBe(true);
+        expect(ciConfigSchemas[module.name].safeParse(samples.minimalConfig).success).toBe(true);
       });
 
       it(`names a missing required field (${samples.requiredField})`, () => {
         const { [samples.requiredField]: _left, ...rest } = samples.minimalConfig;
-        const parsed = module.configSchema.safeParse(rest);
+        const parsed = ciConfigSchemas[module.name].safeParse(rest);
         expect(parsed.success).toBe(false);
         expect(parsed.error?.issues.map((issue) => issue.path[0])).toContain(samples.requiredField);
       });
@@ -167,7 +168,7 @@ export function describeCiSourceContract(module: AnyCiModule, samples: CiContrac
         afterEach(() => api.close());
 
         const adapter = () => {
-          const parsed = module.configSchema.safeParse(api.config);
+          const parsed = ciConfigSchemas[module.name].safeParse(api.config);
           if (!parsed.success) throw new Error(parsed.error.message);
           return (ciApiModules[module.name] as CiApiModule).createAdapter(parsed.data, valueOf);
         };

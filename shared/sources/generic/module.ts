@@ -1,30 +1,10 @@
 import * as z from '../../schema/zod';
-import {
-  maxBacklog,
-  secretRefSchema,
-  signatureToleranceSeconds,
-  webhookSecretsSchema,
-} from '../config-parts';
-import { lazily } from '../../schema/lazily';
 import { defineCiModule } from '../module';
-
-const genericSchema = lazily(() =>
-  z.strictObject({
-    webhookSecret: webhookSecretsSchema,
-    signatureToleranceSeconds,
-    maxBacklog,
-    agentToken: z.optional(secretRefSchema),
-  }),
-);
-export type GenericSettings = z.output<ReturnType<typeof genericSchema>>;
+import type { GenericSettings } from './config-schema';
 
 /** Any CI, through the signed contract of contract.ts (docs/generic-webhook.md). */
-export const genericModule = defineCiModule({
+export const genericModule = defineCiModule<GenericSettings>()({
   name: 'generic',
-  // Built on first use: only a YAML config is parsed with it (shared/schema/lazily.ts).
-  get configSchema() {
-    return genericSchema();
-  },
   urlSettings: [],
   apiSecretEntries: (generic) =>
     generic.agentToken ? [{ where: 'sources.generic.agentToken', ref: generic.agentToken }] : [],

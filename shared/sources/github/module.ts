@@ -1,82 +1,10 @@
 import * as z from '../../schema/zod';
-import {
-  maxBacklog,
-  nonEmpty,
-  positiveInt,
-  secretRefSchema,
-  uncoveredPollEntries,
-  webhookSecretsSchema,
-} from '../config-parts';
-import { lazily } from '../../schema/lazily';
 import { defineCiModule } from '../module';
-import { repositoryMatches } from './repository-pattern';
-
-/** `owner/repo` or `owner/*`; GitHub's names are letters, digits and . _ - */
-const repositoryPattern = z
-  .string()
-  .check(
-    z.regex(
-      /^[A-Za-z0-9._-]{1,100}\/([A-Za-z0-9._-]{1,100}|\*)$/,
-      'must be owner/repo or owner/* (letters, digits, . _ -)',
-    ),
-  );
-
-const githubSchema = lazily(() =>
-  z
-    .strictObject({
-      webhookSecret: webhookSecretsSchema,
-      apiUrl: z._default(z.url(), 'https://api.github.com'),
-      auth: z.union([
-        z.strictObject({ token: secretRefSchema }),
-        z.strictObject({
-          app: z.strictObject({
-            appId: nonEmpty,
-            privateKey: secretRefSchema,
-            installationId: z.optional(positiveInt),
-          }),
-        }),
-      ]),
-      /**
-       * The repositories whose jobs may get an agent. Required: Pitcrew cannot know which repositories
-       * the token or App can see, so it never guesses (docs/security.md).
-       */
-      repositories: z
-        .array(repositoryPattern)
-        .check(z.minLength(1, 'list at least one owner/repo or owner/*')),
-      /** On a public repository anyone's pull request can run on the agent (docs/security.md). */
-      allowPublicRepositories: z._default(z.boolean(), false),
-      /**
-       * A queued job created longer ago than this is a replay or long stale: ignored. At most 7 days,
-       * well inside the 14 days an ended request is kept, so a replay always finds its build's record.
-       */
-      maxJobAgeHours: z._default(positiveInt.check(z.maximum(168)), 24),
-      maxBacklog,
-      runnerScope: z._default(z.enum(['repo', 'org']), 'repo'),
-      runnerGroupId: z._default(positiveInt, 1),
-      /** The reaper polls these repositories ("owner/repo") for queued jobs whose webhook was lost. */
-      pollRepositories: z._default(
-        z.array(z.string().check(z.regex(/^[^/\s]+\/[^/\s]+$/, 'must be owner/repo'))),
-        [],
-      ),
-    })
-    .check(
-      z.superRefine((github, ctx) => {
-        const keys = { poll: 'pollRepositories', allowed: 'repositories' };
-        const lists = { poll: github.pollRepositories, allowed: github.repositories };
-        for (const issue of uncoveredPollEntries('github', keys, lists, repositoryMatches))
-          ctx.addIssue(issue);
-      }),
-    ),
-);
-export type GithubSettings = z.output<ReturnType<typeof githubSchema>>;
+import type { GithubSettings } from './config-schema';
 
 /** GitHub Actions: JIT runners for `workflow_job` deliveries (docs/github.md). */
-export const githubModule = defineCiModule({
+export const githubModule = defineCiModule<GithubSettings>()({
   name: 'github',
-  // Built on first use: only a YAML config is parsed with it (shared/schema/lazily.ts).
-  get configSchema() {
-    return githubSchema();
-  },
   urlSettings: ['apiUrl'],
   apiSecretEntries: (github) => [
     'token' in github.auth

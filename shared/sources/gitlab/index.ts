@@ -3,7 +3,7 @@ export type { GitlabSourceOptions } from './adapter';
 export { failureFor, rateLimitWaitSeconds } from './api';
 export { gitlabApiModule } from './api-module';
 export { gitlabModule, gitlabRunnerCommand } from './module';
-export type { GitlabSettings } from './module';
+export type { GitlabSettings } from './config-schema';
 export { pollRateLimitReserve } from './polling';
 export { isProjectPattern, projectMatches } from './project-path';
 export { servesTags } from './tags';

@@ -1,36 +1,10 @@
 import * as z from '../../schema/zod';
-import {
-  maxBacklog,
-  nonEmpty,
-  secretRefSchema,
-  signatureToleranceSeconds,
-  webhookSecretsSchema,
-} from '../config-parts';
-import { lazily } from '../../schema/lazily';
 import { defineCiModule } from '../module';
-
-const jenkinsSchema = lazily(() =>
-  z.strictObject({
-    webhookSecret: webhookSecretsSchema,
-    signatureToleranceSeconds,
-    maxBacklog,
-    url: z.url(),
-    user: nonEmpty,
-    apiToken: secretRefSchema,
-    tunnel: z.optional(z.string().check(z.regex(/^[^:\s]*:\d+$/, 'must be HOST:PORT'))),
-    /** The reaper polls the Jenkins queue for builds whose webhook was lost. */
-    pollQueue: z._default(z.boolean(), false),
-  }),
-);
-export type JenkinsSettings = z.output<ReturnType<typeof jenkinsSchema>>;
+import type { JenkinsSettings } from './config-schema';
 
 /** Jenkins: a permanent WebSocket agent per queued build (docs/jenkins.md). */
-export const jenkinsModule = defineCiModule({
+export const jenkinsModule = defineCiModule<JenkinsSettings>()({
   name: 'jenkins',
-  // Built on first use: only a YAML config is parsed with it (shared/schema/lazily.ts).
-  get configSchema() {
-    return jenkinsSchema();
-  },
   urlSettings: ['url'],
   apiSecretEntries: (jenkins) => [{ where: 'sources.jenkins.apiToken', ref: jenkins.apiToken }],
   detailsSchema: z.object({

@@ -15,23 +15,31 @@ const kubernetesMarker = '/api/v1/namespaces/{namespace}/pods';
 const xrayMarker = 'ns.run() or ns.bind() must be called first';
 /** A message only the yaml package has. */
 const yamlMarker = 'Implicit keys need to be on a single line';
-/** Text only the config schema (file-schema.ts) and the template checks (pod-security.ts) have. */
+/**
+ * Text only the config schema (file-schema.ts), the template checks (pod-security.ts) and the CIs'
+ * config sections (shared/sources/<ci>/config-schema.ts, here Buildkite's) have.
+ */
 const configCheckMarkers = [
   'must be a DNS label: lower-case letters, digits and -',
   'net.ipv4.ip_unprivileged_port_start',
+  'must be a Buildkite slug (letters, digits, . _ -)',
 ];
-/** A header only GitHub's webhook receiver reads (shared/sources/github/webhook.ts). */
-const receiverMarker = 'x-github-event';
+/**
+ * Headers only the webhook side reads: GitHub's receiver (shared/sources/github/webhook.ts) and
+ * Buildkite's signing scheme (shared/sources/buildkite/signing.ts, on its receiver module).
+ */
+const receiverMarkers = ['x-github-event', 'x-buildkite-signature'];
 
 /**
  * What each function may load at cold start, in KiB (handler.mjs and its static chunks, as
- * dist/sizes.json counts them): measured 642-663 KiB on 2026-12-02 once the bundled config was used
- * as compiled (no config schema or template checks at cold start) and the receivers loaded only by
- * the webhook, in a chunk of their own (docs/performance.md), plus a few KiB of room. A heavy import
+ * dist/sizes.json counts them): measured 626-658 KiB on 2026-12-02 once the bundled config was used
+ * as compiled (no config schema, CI config sections or template checks at cold start) and the
+ * receivers and signing loaded only by the webhook, in a chunk of their own (docs/performance.md),
+ * plus a few KiB of room. A heavy import
  * (classic zod was 443 KiB, yaml 112 KiB) fails this. Raise a bound only with a reason in
  * docs/performance.md.
  */
-const coldStartKiB = { webhook: 648, provision: 669, reap: 660, ops: 638 } as const;
+const coldStartKiB = { webhook: 643, provision: 663, reap: 654, ops: 631 } as const;
 /** handler.mjs and every chunk it imports statically: what a cold start loads before any dynamic import. */
 function staticClosure(entry: string): string[] {
   const seen = new Set<string>();
@@ -164,7 +172,7 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
     }
   });
 
-  it('load neither the config checks nor a CI receiver at cold start: npm run package ran the checks, and only the webhook loads the receivers, in a chunk of their own', () => {
+  it('load neither the config checks nor a CI receiver or signing scheme at cold start: npm run package ran the checks, and only the webhook loads the receivers, in a chunk of their own', () => {
     const has = (file: string, marker: string): boolean => readFileSync(file, 'utf8').includes(marker);
     const chunksOf = (fn: string): string[] =>
       readdirSync(join('dist', fn, 'chunks'))
@@ -174,13 +182,17 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
       expect({
         fn,
         configChecks: configCheckMarkers.filter((marker) => closures[fn]!.some((file) => has(file, marker))),
-        receiver: closures[fn]!.some((file) => has(file, receiverMarker)),
+        receiver: receiverMarkers.filter((marker) => closures[fn]!.some((file) => has(file, marker))),
         // The full parser still ships, for a YAML config (`pitcrew dev`, the CLI).
         configChecksShipped: configCheckMarkers.every((marker) =>
           chunksOf(fn).some((file) => has(file, marker)),
         ),
-      }).toEqual({ fn, configChecks: [], receiver: false, configChecksShipped: true });
-    expect(chunksOf('webhook').some((file) => has(file, receiverMarker))).toBe(true);
+      }).toEqual({ fn, configChecks: [], receiver: [], configChecksShipped: true });
+    for (const marker of receiverMarkers)
+      expect({ marker, inWebhook: chunksOf('webhook').some((file) => has(file, marker)) }).toEqual({
+        marker,
+        inWebhook: true,
+      });
   });
 
   it('start from the bundled JSON config with no node_modules to fall back on, as in the Lambda zip', () => {

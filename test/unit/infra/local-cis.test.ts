@@ -4,6 +4,7 @@ import { ciModuleOf, ciSources } from '../../../shared/sources';
 import { signedHeadersFor } from '../../../shared/sources/signing';
 import type { SecretRef } from '../../../shared/config/file-schema';
 import { createCiReceiver } from '../../../shared/sources/receiver-registry';
+import { ciConfigSchemas } from '../../../shared/sources/config-registry';
 
 /**
  * `pitcrew dev`, `pitcrew demo`, the storm and the property tests iterate over the local kits: a CI
@@ -24,7 +25,7 @@ describe('the local CI kits (infra/local/stand-ins/local-cis.ts)', () => {
     afterAll(() => running.close());
 
     const receiver = () => {
-      const parsed = module.configSchema.safeParse(running.configSection('kit-secret'));
+      const parsed = ciConfigSchemas[module.name].safeParse(running.configSection('kit-secret'));
       if (!parsed.success) throw new Error(`its config section is refused: ${parsed.error.message}`);
       const valueOf = (ref: SecretRef): string => ('value' in ref ? ref.value : '');
       return createCiReceiver(module, parsed.data, valueOf, () => Date.now());

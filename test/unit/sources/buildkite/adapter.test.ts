@@ -1,5 +1,4 @@
 import { ciApiModules } from '../../../../shared/sources/api-registry';
-import { buildkiteModule } from '../../../../shared/sources/buildkite/module';
 import {
   createBuildkiteSource,
   pollRateLimitReserve,
@@ -9,6 +8,7 @@ import { CiRejectedError, CiUnavailableError } from '../../../../shared/sources/
 import type { AgentRequest } from '../../../../shared/sources/types';
 import { type FakeBuildkite, startFakeBuildkite } from '../../../../infra/local/stand-ins/buildkite-api';
 import { jobId, minimalBuildkiteConfig } from './contract-samples';
+import { buildkiteConfigSchema } from '../../../../shared/sources/buildkite/config-schema';
 
 const request: AgentRequest = {
   requestId: 'req-0001',
@@ -47,7 +47,7 @@ describe('Buildkite adapter, against the stand-in', () => {
   });
 
   it('builds from the registered API module and its config', async () => {
-    const settings = buildkiteModule.configSchema.parse({
+    const settings = buildkiteConfigSchema.parse({
       ...minimalBuildkiteConfig,
       apiUrl: buildkite.url,
       apiToken: { value: buildkite.apiToken },

@@ -1,9 +1,10 @@
 import { buildkiteModule } from '../../../../shared/sources/buildkite/module';
 import { buildkiteReceiverModule } from '../../../../shared/sources/buildkite/receiver-module';
 import { minimalBuildkiteConfig } from './contract-samples';
+import { buildkiteConfigSchema } from '../../../../shared/sources/buildkite/config-schema';
 
 const parse = (change: Record<string, unknown>) =>
-  buildkiteModule.configSchema.safeParse({ ...minimalBuildkiteConfig, ...change });
+  buildkiteConfigSchema.safeParse({ ...minimalBuildkiteConfig, ...change });
 const problems = (change: Record<string, unknown>) =>
   parse(change).error?.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`) ?? [];
 

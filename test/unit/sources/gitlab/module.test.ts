@@ -1,4 +1,5 @@
 import { gitlabModule, gitlabRunnerCommand } from '../../../../shared/sources/gitlab';
+import { gitlabConfigSchema } from '../../../../shared/sources/gitlab/config-schema';
 
 const minimal = {
   webhookSecret: { value: 'secret' },
@@ -9,7 +10,7 @@ const minimal = {
 
 describe('GitLab config section', () => {
   it('fills the defaults', () => {
-    expect(gitlabModule.configSchema.parse(minimal)).toEqual({
+    expect(gitlabConfigSchema.parse(minimal)).toEqual({
       ...minimal,
       apiUrl: 'https://gitlab.com',
       allowPublicProjects: false,
@@ -28,13 +29,13 @@ describe('GitLab config section', () => {
     ['an unknown field', { token: 'x' }, ''],
     ['a polled project not allowed', { pollProjects: ['mallory/app'] }, 'pollProjects'],
   ])('refuses %s', (_what, change, field) => {
-    const parsed = gitlabModule.configSchema.safeParse({ ...minimal, ...change });
+    const parsed = gitlabConfigSchema.safeParse({ ...minimal, ...change });
     expect(parsed.success).toBe(false);
     expect(parsed.error?.issues.map((issue) => String(issue.path[0] ?? ''))).toContain(field);
   });
 
   it('names its API secret, and apiUrl as a URL a deployed stage wants https', () => {
-    const settings = gitlabModule.configSchema.parse(minimal);
+    const settings = gitlabConfigSchema.parse(minimal);
     expect(gitlabModule.apiSecretEntries(settings)).toEqual([
       { where: 'sources.gitlab.apiToken', ref: minimal.apiToken },
     ]);

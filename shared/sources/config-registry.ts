@@ -1,0 +1,26 @@
+import type { CiConfigSchema } from './module';
+import { buildkiteConfigSchema } from './buildkite/config-schema';
+import { genericConfigSchema } from './generic/config-schema';
+import { githubConfigSchema } from './github/config-schema';
+import { gitlabConfigSchema } from './gitlab/config-schema';
+import { jenkinsConfigSchema } from './jenkins/config-schema';
+import type { ciModules } from './registry';
+
+type Registered = (typeof ciModules)[number];
+
+/**
+ * The config section, `sources.<name>`, of every module in registry.ts, by name. Kept apart from that
+ * list so that only the full config parser (shared/config/file-schema.ts: `pitcrew dev`, the CLI,
+ * `npm run package`) loads the schemas; a deployed function reads the compiled config and never does
+ * (test/integration/deploy/bundles.test.ts). Typed so that a CI registered there without its schema
+ * here, or with a schema whose output is not its module's settings, does not compile.
+ */
+export const ciConfigSchemas: {
+  readonly [Name in Registered['name']]: CiConfigSchema<Extract<Registered, { name: Name }>>;
+} = {
+  github: githubConfigSchema,
+  jenkins: jenkinsConfigSchema,
+  generic: genericConfigSchema,
+  buildkite: buildkiteConfigSchema,
+  gitlab: gitlabConfigSchema,
+};
