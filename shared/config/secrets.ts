@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError, SecretReadError, type SettingProblem } from './errors';
 import type { SecretRef } from './file-schema';
-import { stagePlaceholder } from '../sources/config-parts';
+import { stagePlaceholder } from './stage-placeholder';
 
 /** What the resolver needs from AWS: shared/config/aws-secrets.ts reads through Powertools Parameters. */
 export interface SecretReader {

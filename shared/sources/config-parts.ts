@@ -1,4 +1,5 @@
 import * as z from '../schema/zod';
+import { stagePlaceholder } from '../config/stage-placeholder';
 
 /**
  * The config-file schema parts every CI module's config section is built from (module.ts). They live
@@ -15,8 +16,7 @@ export const envName = z
   .string()
   .check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'));
 
-/** `{stage}` in an SSM or Secrets Manager name stands for the deployed stage (docs/configuration.md). */
-export const stagePlaceholder = '{stage}';
+export { stagePlaceholder };
 const awsArn = /^arn:aws[a-z-]*:/;
 const ssmParameterName = z.string().check(
   z.maxLength(2048),
