@@ -18,7 +18,7 @@ import { createSourceRegistry } from '../../../shared/runtime/api-sources';
 import { connectAgents } from '../../../shared/runtime/cluster-agents';
 import { keys, type CapacityStore, type RequestStore } from '../../../shared/state';
 import { managedSelector, pitcrewLabels } from '../../../shared/templates';
-import type { LocalCi, RunningLocalCi } from './local-ci';
+import type { LocalCi, LocalCiFailure, RunningLocalCi } from './local-ci';
 import { startAwsFaultProxy, type AwsFaultProxy } from './aws-fault-proxy';
 import { deliveryFor, type Build, type BuildAction, type Delivery } from './builds';
 import { crashPoints, freezingReapPorts, provisionPortsOver, runDyingContainer } from './crash-ports';
@@ -450,7 +450,7 @@ async function startInjection(
   /**
    * Each CI with an API (in turn) answers 503, 429 (with Retry-After) or 500 (in turn) to every call
    * for a while; when and how long are drawn. A window no call has met yet is held open a little
-   * longer (`untilMetMs`): on a loaded machine the calls come sparser and a storm's few windows could
+   * longer (holdUntilMet): on a loaded machine the calls come sparser and a storm's few windows could
    * all fall in quiet spells, testing nothing.
    */
   async function ciOutages(): Promise<void> {
@@ -472,14 +472,35 @@ async function startInjection(
       const servedBefore = servedCount(failing.running);
       failing.running.failFor(forMs, failure);
       counts.ci[source] = (counts.ci[source] ?? 0) + 1;
-      await sleep(forMs);
-      let heldMs = 0;
-      for (const stepMs = 250; isRunning() && heldMs < rates.ciApi.untilMetMs; heldMs += stepMs) {
-        if (servedCount(failing.running) > servedBefore) break;
-        failing.running.failFor(stepMs, failure);
-        await sleep(stepMs);
-      }
-      log(`storm: ${source} answered ${status} for ${forMs + heldMs} ms`);
+      log(`storm: ${source} answers ${status} for ${forMs} ms`);
+      // Not awaited: the windows keep their cadence however long one is held.
+      void holdUntilMet(failing, failure, servedBefore, forMs);
+    }
+  }
+
+  /**
+   * Keeps a CI's outage window open past its `forMs`, up to `untilMetMs` more, while no call has met
+   * it: each step is armed before the last one lapses, so no call slips through between two.
+   */
+  async function holdUntilMet(
+    failing: StormCi,
+    failure: LocalCiFailure,
+    servedBefore: number,
+    forMs: number,
+  ): Promise<void> {
+    const stepMs = 250;
+    await sleep(Math.max(0, forMs - stepMs));
+    let heldMs = 0;
+    while (isRunning() && heldMs < rates.ciApi.untilMetMs && servedCount(failing.running) === servedBefore) {
+      failing.running.failFor?.(2 * stepMs, failure);
+      await sleep(stepMs);
+      heldMs += stepMs;
+    }
+    if (heldMs > 0) {
+      const met = servedCount(failing.running) > servedBefore;
+      log(
+        `storm: ${failing.kit.name}'s outage held ${heldMs} ms longer (${met ? 'a call met it' : 'no call came'})`,
+      );
     }
   }
 
