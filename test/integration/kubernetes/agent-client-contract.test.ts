@@ -57,12 +57,13 @@ async function setFinalizers(namespace: string, name: string, finalizers: string
  * The same API server through the client a deployed function uses with a bearer token (EKS or a
  * ServiceAccount token): bearer-api.ts, which sends the seven calls itself.
  */
-function proxiedBearerApi(caData?: string): PodApi {
+function proxiedBearerApi(caData?: string, skipTlsVerify = false): PodApi {
   const credentials = proxy.credentials as { token: { value: string }; caData: string };
   const token = async (): Promise<string> => credentials.token.value;
   return createBearerPodApi({
     server: proxy.server,
     caData: caData ?? credentials.caData,
+    skipTlsVerify,
     tokenSource: { token, refresh: token },
     timeouts: { connectTimeoutMs: 5000, requestTimeoutMs: 15_000 },
   });
@@ -136,6 +137,16 @@ describe("the bearer-token client checks the API server's certificate against th
         Array.from({ length: 12 }, () => bearer.listNamespacedPod({ namespace })),
       );
       expect(lists.map((list) => list.items.length)).toEqual(Array.from({ length: 12 }, () => 0));
+    } finally {
+      await deleteNamespace(admin, namespace);
+    }
+  });
+
+  it('still skips the check when told to (skipTlsVerify, local clusters only), even with that CA', async () => {
+    const bearer = proxiedBearerApi(Buffer.from(rootCertificates[0]!).toString('base64'), true);
+    const namespace = await createTestNamespace(admin, 'tls');
+    try {
+      await expect(bearer.listNamespacedPod({ namespace })).resolves.toMatchObject({ items: [] });
     } finally {
       await deleteNamespace(admin, namespace);
     }
