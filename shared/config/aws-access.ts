@@ -1,4 +1,5 @@
-import { stagePlaceholder, type PitcrewConfig } from './file-schema';
+import type { PitcrewConfig } from './file-schema';
+import { stagePlaceholder } from './stage-placeholder';
 import { clusterSecretEntries, sourceSecretEntries } from './secret-entries';
 import type { SecretEntry } from './secrets';
 import type { FunctionName } from './settings';

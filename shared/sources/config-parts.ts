@@ -2,11 +2,11 @@ import * as z from '../schema/zod';
 import { stagePlaceholder } from '../config/stage-placeholder';
 
 /**
- * The config-file schema parts every CI module's config section is built from (module.ts). They live
- * here, not in shared/config/file-schema.ts, because file-schema.ts builds its `sources` section from
- * the registered modules: a module importing file-schema.ts would be an import cycle. file-schema.ts
- * re-exports what the rest of the code imports from it (`secretRefSchema`, `SecretRef`,
- * `stagePlaceholder`).
+ * The config-file schema parts every CI's config section is built from (<ci>/config-schema.ts).
+ * They live here, not in shared/config/file-schema.ts, because file-schema.ts builds its `sources`
+ * section from the CIs' schemas (config-registry.ts): a CI's schema importing file-schema.ts would be
+ * an import cycle. file-schema.ts re-exports what the rest of the code imports from it
+ * (`secretRefSchema`, `SecretRef`, `stagePlaceholder`).
  */
 
 export const nonEmpty = z.string().check(z.minLength(1));

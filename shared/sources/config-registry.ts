@@ -1,4 +1,5 @@
-import type { CiConfigSchema } from './module';
+import type * as z from '../schema/zod';
+import type { CiConfigSchema, SettingsOf } from './module';
 import { buildkiteConfigSchema } from './buildkite/config-schema';
 import { genericConfigSchema } from './generic/config-schema';
 import { githubConfigSchema } from './github/config-schema';
@@ -8,19 +9,36 @@ import type { ciModules } from './registry';
 
 type Registered = (typeof ciModules)[number];
 
-/**
- * The config section, `sources.<name>`, of every module in registry.ts, by name. Kept apart from that
- * list so that only the full config parser (shared/config/file-schema.ts: `pitcrew dev`, the CLI,
- * `npm run package`) loads the schemas; a deployed function reads the compiled config and never does
- * (test/integration/deploy/bundles.test.ts). Typed so that a CI registered there without its schema
- * here, or with a schema whose output is not its module's settings, does not compile.
- */
-export const ciConfigSchemas: {
-  readonly [Name in Registered['name']]: CiConfigSchema<Extract<Registered, { name: Name }>>;
-} = {
+const schemas = {
   github: githubConfigSchema,
   jenkins: jenkinsConfigSchema,
   generic: genericConfigSchema,
   buildkite: buildkiteConfigSchema,
   gitlab: gitlabConfigSchema,
 };
+
+/** True only when A and B are the same type (each assignable to the other). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/**
+ * Each schema's output is exactly its module's settings: assignability alone would let one CI's
+ * schema stand for another's whose fields it covers (Jenkins's for generic's, say).
+ */
+type OutputsMatch = {
+  [Name in Registered['name']]: Same<
+    z.output<(typeof schemas)[Name]>,
+    SettingsOf<Extract<Registered, { name: Name }>>
+  >;
+};
+const outputsMatch: false extends OutputsMatch[Registered['name']] ? never : true = true;
+void outputsMatch;
+
+/**
+ * The config section, `sources.<name>`, of every module in registry.ts, by name. Kept apart from that
+ * list so that only the full config parser (shared/config/file-schema.ts: `pitcrew dev`, the CLI,
+ * `npm run package`) loads the schemas; a deployed function reads the compiled config and never does
+ * (test/integration/deploy/bundles.test.ts). Typed so that a CI registered there without its schema
+ * here, or with a schema whose output is not exactly its module's settings, does not compile.
+ */
+export const ciConfigSchemas: {
+  readonly [Name in Registered['name']]: CiConfigSchema<Extract<Registered, { name: Name }>>;
+} = schemas;

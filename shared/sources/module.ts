@@ -18,9 +18,11 @@ export type SecretLookup = (ref: SecretRef, where: string) => string;
  * shared/sources/registry.ts: everything the rest of Pitcrew needs to know of it. Code outside
  * shared/sources/<ci>/ reads these fields and never names a CI (test/unit/sources/no-ci-names.test.ts).
  *
- * This part holds the schemas and facts every function loads. The webhook receiver, which only the
- * webhook function loads, is `CiReceiverModule` (<ci>/receiver-module.ts); the API adapter, which only
- * the functions that call a CI load, is `CiApiModule` (<ci>/api-module.ts).
+ * This part holds the facts (and the details schema) every function loads. Its config section's
+ * schema, which only the full config parser loads, is <ci>/config-schema.ts (`CiConfigSchema`); the
+ * webhook receiver and signing, which only the webhook function loads, are `CiReceiverModule`
+ * (<ci>/receiver-module.ts); the API adapter, which only the functions that call a CI load, is
+ * `CiApiModule` (<ci>/api-module.ts).
  */
 export interface CiModule<
   Name extends string = string,
@@ -29,6 +31,11 @@ export interface CiModule<
 > {
   /** The `{source}` of `POST /webhooks/{source}`, the key under `sources:` and the records' `source`. */
   readonly name: Name;
+  /**
+   * Never set: carries the type of its config section, for `SettingsOf`, which reading it off the
+   * methods' parameters would infer only loosely (TypeScript compares method parameters both ways).
+   */
+  readonly settingsType?: Settings;
   /** Its API secrets (beside the webhook secrets, which every CI has), by full config key. */
   apiSecretEntries(settings: Settings): SecretEntry[];
   /**
@@ -114,8 +121,7 @@ export interface CiApiModule<Module extends CiModule = CiModule> {
 }
 
 /** A module's parsed config section: what its config schema (<ci>/config-schema.ts) gives. */
-export type SettingsOf<Module extends CiModule> =
-  Module extends CiModule<string, infer Settings, z.ZodMiniObject> ? Settings : never;
+export type SettingsOf<Module extends CiModule> = NonNullable<Module['settingsType']>;
 
 /**
  * Keeps a module's own types (its name literal, its details schema) while checking it is a CiModule

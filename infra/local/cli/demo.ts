@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CiSource } from '../../../shared/sources';
+import type { CiSource } from '../../../shared/sources';
 import { signedHeadersFor } from '../../../shared/sources/signing';
 import { localCis } from '../stand-ins/local-cis';
 import type { DevInfo } from '../dev/run-dev';

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { LocalAwsResources } from '../../../infra/local/aws-resources';
 import { requestIdFor } from '../../../shared/requests';
-import { type CiSource } from '../../../shared/sources';
+import type { CiSource } from '../../../shared/sources';
 import { signedHeadersFor } from '../../../shared/sources/signing';
 import type { LocalCi, RunningLocalCi } from '../../../infra/local/stand-ins/local-ci';
 import { kitCis, kitTemplates, webhookSecretOf } from '../../support/provisioning';
