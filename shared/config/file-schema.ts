@@ -24,7 +24,8 @@ const quantity = z.union([
   z.number(),
 ]);
 
-export { secretRefSchema, stagePlaceholder } from '../sources/config-parts';
+export { secretRefSchema } from '../sources/config-parts';
+export { stagePlaceholder } from './stage-placeholder';
 export type { SecretRef } from '../sources/config-parts';
 
 const resourceList = z.strictObject({

@@ -6,7 +6,7 @@ import { stagePlaceholder } from '../config/stage-placeholder';
  * They live here, not in shared/config/file-schema.ts, because file-schema.ts builds its `sources`
  * section from the CIs' schemas (config-registry.ts): a CI's schema importing file-schema.ts would be
  * an import cycle. file-schema.ts re-exports what the rest of the code imports from it
- * (`secretRefSchema`, `SecretRef`, `stagePlaceholder`).
+ * (`secretRefSchema`, `SecretRef`).
  */
 
 export const nonEmpty = z.string().check(z.minLength(1));
@@ -16,7 +16,6 @@ export const envName = z
   .string()
   .check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'));
 
-export { stagePlaceholder };
 const awsArn = /^arn:aws[a-z-]*:/;
 const ssmParameterName = z.string().check(
   z.maxLength(2048),
@@ -70,10 +69,21 @@ export type SectionIssue = {
 };
 
 /**
- * The entries of a CI's poll list that its allow-list does not cover: the reaper polls only origins
- * the webhook would serve (`sources.<ci>.<poll>` within `sources.<ci>.<allowed>`).
+ * A CI section's check that every entry of its poll list is covered by its allow-list: the reaper
+ * polls only origins the webhook would serve (`sources.<ci>.<poll>` within `sources.<ci>.<allowed>`).
  */
-export function uncoveredPollEntries(
+export const pollListCovered = <Poll extends string, Allowed extends string>(
+  ci: string,
+  keys: { readonly poll: Poll; readonly allowed: Allowed },
+  matches: (pattern: string, entry: string) => boolean,
+) =>
+  z.superRefine((section: Readonly<Record<Poll | Allowed, readonly string[]>>, ctx) => {
+    const lists = { poll: section[keys.poll], allowed: section[keys.allowed] };
+    for (const issue of uncoveredPollEntries(ci, keys, lists, matches)) ctx.addIssue(issue);
+  });
+
+/** The entries of a CI's poll list that its allow-list does not cover. */
+function uncoveredPollEntries(
   ci: string,
   keys: { readonly poll: string; readonly allowed: string },
   lists: { readonly poll: readonly string[]; readonly allowed: readonly string[] },

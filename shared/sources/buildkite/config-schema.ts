@@ -3,7 +3,7 @@ import {
   maxBacklog,
   secretRefSchema,
   signatureToleranceSeconds,
-  uncoveredPollEntries,
+  pollListCovered,
   webhookSecretsSchema,
 } from '../config-parts';
 import { pipelineMatches, slugPattern } from './pipeline-pattern';
@@ -73,10 +73,7 @@ export const buildkiteConfigSchema = z
             message: `'${entry}' is not in sources.buildkite.organization (${buildkite.organization})`,
           });
       });
-      const keys = { poll: 'pollPipelines', allowed: 'pipelines' };
-      const lists = { poll: buildkite.pollPipelines, allowed: buildkite.pipelines };
-      for (const issue of uncoveredPollEntries('buildkite', keys, lists, pipelineMatches))
-        ctx.addIssue(issue);
     }),
+    pollListCovered('buildkite', { poll: 'pollPipelines', allowed: 'pipelines' }, pipelineMatches),
   );
 export type BuildkiteSettings = z.output<typeof buildkiteConfigSchema>;

@@ -4,7 +4,7 @@ import {
   nonEmpty,
   positiveInt,
   secretRefSchema,
-  uncoveredPollEntries,
+  pollListCovered,
   webhookSecretsSchema,
 } from '../config-parts';
 import { repositoryMatches } from './repository-pattern';
@@ -54,11 +54,5 @@ export const githubConfigSchema = z
       [],
     ),
   })
-  .check(
-    z.superRefine((github, ctx) => {
-      const keys = { poll: 'pollRepositories', allowed: 'repositories' };
-      const lists = { poll: github.pollRepositories, allowed: github.repositories };
-      for (const issue of uncoveredPollEntries('github', keys, lists, repositoryMatches)) ctx.addIssue(issue);
-    }),
-  );
+  .check(pollListCovered('github', { poll: 'pollRepositories', allowed: 'repositories' }, repositoryMatches));
 export type GithubSettings = z.output<typeof githubConfigSchema>;

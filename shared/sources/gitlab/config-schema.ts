@@ -3,7 +3,7 @@ import {
   maxBacklog,
   positiveInt,
   secretRefSchema,
-  uncoveredPollEntries,
+  pollListCovered,
   webhookSecretsSchema,
 } from '../config-parts';
 import { projectMatches, projectPathSchema, projectPatternSchema } from './project-path';
@@ -52,11 +52,5 @@ export const gitlabConfigSchema = z
     /** The reaper polls these projects (full paths) for pending jobs whose webhook was lost. */
     pollProjects: z._default(z.array(projectPathSchema).check(z.maxLength(100)), []),
   })
-  .check(
-    z.superRefine((gitlab, ctx) => {
-      const keys = { poll: 'pollProjects', allowed: 'projects' };
-      const lists = { poll: gitlab.pollProjects, allowed: gitlab.projects };
-      for (const issue of uncoveredPollEntries('gitlab', keys, lists, projectMatches)) ctx.addIssue(issue);
-    }),
-  );
+  .check(pollListCovered('gitlab', { poll: 'pollProjects', allowed: 'projects' }, projectMatches));
 export type GitlabSettings = z.output<typeof gitlabConfigSchema>;
