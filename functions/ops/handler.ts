@@ -13,10 +13,11 @@ import {
   type OpsResult,
 } from '../../shared/ops';
 import { createReapPorts, createRuntime } from '../../shared/runtime';
+import { ciSide } from '../../shared/runtime/ci-side';
 import { createRequestQueries } from '../../shared/state';
 
 // Cold start: a bad setting or config key stops the function here with a ConfigError naming it.
-const runtime = await createRuntime('ops', process.env);
+const runtime = await createRuntime('ops', process.env, ciSide);
 const logger = createLogger('ops');
 if (!runtime.settings.dlqUrl)
   throw new ConfigError([{ setting: 'PITCREW_DLQ_URL', problem: 'is required but not set' }]);

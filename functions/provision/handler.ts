@@ -22,8 +22,9 @@ import {
 } from '../../shared/provision';
 import { queueLimits, readProvisionMessage } from '../../shared/queue';
 import { createProvisionPorts, createRuntime } from '../../shared/runtime';
+import { ciSide } from '../../shared/runtime/ci-side';
 
-const runtime = await createRuntime('provision', process.env);
+const runtime = await createRuntime('provision', process.env, ciSide);
 const logger = createLogger('provision', runtime.settings.stage);
 const metrics = createMetrics('provision', runtime.settings.stage, logger);
 const tracing = await createTracing('provision', [runtime.db, runtime.sqs], process.env);

@@ -5,8 +5,9 @@ import middy from '@middy/core';
 import { createLogger, createMetrics, createTracing, metricNames, refreshSecrets } from '../../shared/lambda';
 import { reap, type ReapPorts, type ReapReport } from '../../shared/reap';
 import { createReapPorts, createRuntime } from '../../shared/runtime';
+import { ciSide } from '../../shared/runtime/ci-side';
 
-const runtime = await createRuntime('reap', process.env);
+const runtime = await createRuntime('reap', process.env, ciSide);
 const logger = createLogger('reap', runtime.settings.stage);
 const metrics = createMetrics('reap', runtime.settings.stage, logger);
 const tracing = await createTracing('reap', [runtime.db, runtime.sqs], process.env);

@@ -6,12 +6,13 @@ import { createLogger, createMetrics, createTracing, metricNames, refreshSecrets
 import { createSqsProvisionQueue } from '../../shared/queue';
 import { ciModuleOf, isCiSource } from '../../shared/sources';
 import { createRuntime } from '../../shared/runtime';
+import { webhookSide } from '../../shared/runtime/sources';
 import { createDeliveryStore, createRequestQueries, createRequestStore } from '../../shared/state';
 import { createBacklogGate, receiveWebhook, type WebhookPorts } from '../../shared/webhook';
 import { isDropped, toHttpResponse } from './http-response';
 
 // Cold start: a bad setting or config key stops the function here with a ConfigError naming it.
-const runtime = await createRuntime('webhook', process.env);
+const runtime = await createRuntime('webhook', process.env, webhookSide);
 const logger = createLogger('webhook', runtime.settings.stage);
 const metrics = createMetrics('webhook', runtime.settings.stage, logger);
 const tracing = await createTracing('webhook', [runtime.db, runtime.sqs], process.env);

@@ -8,7 +8,7 @@ import type { SecretLookup } from './sources';
 /**
  * One API adapter per configured CI, keyed by source name, built over resolved secrets (API tokens,
  * App keys) by its module's API side (shared/sources/<ci>/api-module.ts). The webhook function never
- * builds these, nor loads this module (runtime.ts), so its bundle holds no adapter.
+ * builds these, nor loads this module (ci-side.ts), so its bundle holds no adapter.
  */
 export function createSourceRegistry(
   sources: PitcrewConfig['sources'],

@@ -1,8 +1,10 @@
+import type { CiSide } from './runtime';
+import { connectAgents } from './cluster-agents';
+import { createSourceRegistry } from './api-sources';
+
 /**
- * What the functions that reach the cluster and call a CI (provision, reap, ops) load at cold start,
- * and the webhook never does: the agent client and the CI API adapters. One module, so one chunk:
- * runtime.ts imports it on demand, and each module file a cold start loads costs about a millisecond
- * on its own (docs/performance.md), more than these bytes.
+ * What provision, reap and ops build at cold start, and the webhook never does: the agent client and
+ * the CI API adapters. Their handlers import it and pass it to createRuntime; the webhook's bundle
+ * does not hold it.
  */
-export { connectAgents } from './cluster-agents';
-export { createSourceRegistry } from './api-sources';
+export const ciSide: CiSide = { connectAgents, createSourceRegistry };

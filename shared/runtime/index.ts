@@ -1,6 +1,7 @@
 export { createRuntime } from './runtime';
-export type { Runtime, RuntimeOptions } from './runtime';
-// createWebhookRegistry (./sources) is left out on purpose: the runtime loads it in the webhook only.
+export type { CiSide, Runtime, RuntimeOptions, SideOf, WebhookSide } from './runtime';
+// ciSide (./ci-side) and webhookSide (./sources) are left out on purpose: each handler imports its own
+// from its module, so no bundle holds the other side.
 export type { SecretLookup } from './sources';
 export { createProvisionPorts } from './provision-ports';
 export { createReapPorts } from './reap-ports';

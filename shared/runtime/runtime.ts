@@ -12,8 +12,29 @@ import { createQueueClient } from '../queue/client';
 import { createStateClient } from '../state/client';
 import type { SourceRegistry } from '../sources/types';
 import type { WebhookRegistry } from '../webhook/receive-webhook';
+import type { SecretLookup } from '../sources/module';
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * What the webhook builds at cold start and no other function does: the CIs' receivers
+ * (./sources.ts).
+ */
+export interface WebhookSide {
+  createWebhookRegistry(sources: PitcrewConfig['sources'], secretOf: SecretLookup): WebhookRegistry;
+}
+
+/**
+ * What provision, reap and ops build at cold start and the webhook never does: the cluster client and
+ * the CIs' API adapters (./ci-side.ts).
+ */
+export interface CiSide {
+  connectAgents(cluster: PitcrewConfig['cluster'], deps: ClusterAccessDeps): Promise<AgentClient>;
+  createSourceRegistry(sources: PitcrewConfig['sources'], secretOf: SecretLookup): SourceRegistry;
+}
+
+/** The side a function's handler passes in: the webhook's, or the CI side for the others. */
+export type SideOf<F extends FunctionName> = F extends 'webhook' ? WebhookSide : CiSide;
 
 export interface Runtime {
   readonly settings: Settings;
@@ -50,12 +71,22 @@ export interface RuntimeOptions {
  * that reach Kubernetes, the cluster client. Any problem throws one ConfigError naming every bad
  * setting, key or secret. This is the only place below the handlers that sees `process.env`
  * (passed in as `env`). Handlers call it with top-level await.
+ *
+ * The handler passes its `side` in, imported statically: the webhook's bundle then holds neither the
+ * cluster client nor an API adapter, the others' hold no receiver, and each bundle's static imports
+ * are all its cold start loads (no dynamic import awaited here, which bundles.test.ts checks).
  */
-export async function createRuntime(
-  fn: FunctionName,
+export async function createRuntime<F extends FunctionName>(
+  fn: F,
   env: Env,
+  side: SideOf<F>,
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
+  const given: WebhookSide | CiSide = side;
+  const ciSide = 'connectAgents' in given ? given : undefined;
+  const webhookSide = 'createWebhookRegistry' in given ? given : undefined;
+  if ((fn === 'webhook') !== (webhookSide !== undefined))
+    throw new TypeError(`createRuntime('${fn}') was given the other functions' side`);
   const settings = loadSettings(fn, env);
   const config = await loadConfig(settings.configFile);
   const secrets = createSecretResolver({
@@ -66,11 +97,8 @@ export async function createRuntime(
   });
   const entries = sourceSecretEntries(config.sources, fn === 'webhook' ? 'webhook' : 'all');
   // One after the other, not in parallel: jest's ESM loader cannot link two dynamic imports that
-  // share modules at once, and a DescribeCluster is the only AWS call the cluster side may add.
+  // share modules at once (the secret readers and the cluster access each may load an AWS client).
   const resolved = await resolveSecrets(secrets, entries);
-  // Loaded only by the functions that call a CI and reach the cluster: the webhook's bundle holds
-  // neither the API adapters nor the cluster client.
-  const ciSide = fn === 'webhook' ? undefined : await import('./ci-side');
   const agents = await ciSide?.connectAgents(config.cluster, {
     ...options.cluster,
     secrets,
@@ -86,10 +114,7 @@ export async function createRuntime(
   // it verifies and parses, and never calls a CI.
   const apiSources = (): SourceRegistry => ciSide?.createSourceRegistry(config.sources, secretOf) ?? {};
   const sources = apiSources();
-  // Only the webhook receives deliveries, so only it loads the receivers, in one chunk: each dynamic
-  // import a cold start awaits costs a millisecond or two, more than the receivers' bytes
-  // (docs/performance.md). The other functions' bundles do not load them.
-  const webhookSide = fn === 'webhook' ? await import('./sources') : undefined;
+  // Only the webhook receives deliveries, so only it builds the receivers.
   const createWebhooks = (): WebhookRegistry =>
     webhookSide?.createWebhookRegistry(config.sources, secretOf) ?? {};
   const webhooks = createWebhooks();

@@ -6,6 +6,7 @@ import { ciSources } from '../sources/names';
 import { createCiReceiver } from '../sources/receiver-registry';
 import { registeredModules } from '../sources/registry';
 import type { ConfiguredWebhook, WebhookRegistry } from '../webhook/receive-webhook';
+import type { WebhookSide } from './runtime';
 
 export type { SecretLookup };
 
@@ -54,3 +55,9 @@ function refuseSharedSecretValues(registry: WebhookRegistry): void {
       })),
     );
 }
+
+/**
+ * What the webhook builds at cold start and no other function does: the receivers. Its handler imports
+ * it and passes it to createRuntime; the other functions' bundles do not hold it.
+ */
+export const webhookSide: WebhookSide = { createWebhookRegistry };

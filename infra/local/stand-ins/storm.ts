@@ -5,17 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pollOnce, type SqsHandler } from '../dev/sqs-poller';
 import { silentLogger } from '../../../shared/ports/logger';
 import { readProvisionMessage } from '../../../shared/queue';
-import {
-  createAwsSecretReader,
-  createSecretResolver,
-  resolveSecrets,
-  sourceSecretEntries,
-} from '../../../shared/config';
 import { reap, type ReapReport } from '../../../shared/reap';
 import { isTerminal, podNameFor, requestIdFor, type RequestRecord } from '../../../shared/requests';
 import { createReapPorts, createRuntime, type Runtime } from '../../../shared/runtime';
-import { createSourceRegistry } from '../../../shared/runtime/api-sources';
-import { connectAgents } from '../../../shared/runtime/cluster-agents';
+import { ciSide } from '../../../shared/runtime/ci-side';
 import { keys, type CapacityStore, type RequestStore } from '../../../shared/state';
 import { managedSelector, pitcrewLabels } from '../../../shared/templates';
 import type { LocalCi, LocalCiFailure, RunningLocalCi } from './local-ci';
@@ -362,28 +355,14 @@ export async function startStormFaults(
 }
 
 /**
- * A function's runtime, as its handler builds it at cold start (createRuntime), but with the cluster
- * client and the CI adapters made through this module's own imports: createRuntime loads both with
- * dynamic imports, which under jest (once a test has re-imported handlers) are second copies of
- * shared/cluster and shared/sources whose error classes the provision and reap code of this module
- * would not recognise (a CI's 503 taken for a refusal).
+ * A function's runtime, as its handler builds it at cold start: the CI side (cluster client and CI
+ * adapters) imported statically, by this module as by the handler, so their error classes are the ones
+ * the provision and reap code of this module recognise.
  */
-async function runtimeOf(
+const runtimeOf = (
   fn: 'provision' | 'reap',
   env: Readonly<Record<string, string | undefined>>,
-): Promise<Runtime> {
-  const runtime = await createRuntime(fn, env);
-  const secrets = createSecretResolver({
-    env,
-    stage: runtime.settings.stage,
-    reader: createAwsSecretReader({ region: runtime.settings.region }),
-    maxAgeSeconds: runtime.config.secrets.maxAgeSeconds,
-  });
-  const agents = await connectAgents(runtime.config.cluster, { secrets, region: runtime.settings.region });
-  const values = await resolveSecrets(secrets, sourceSecretEntries(runtime.config.sources, 'all'));
-  const sources = createSourceRegistry(runtime.config.sources, (_ref, where) => values.get(where) ?? '');
-  return { ...runtime, sources, agents: () => agents };
-}
+): Promise<Runtime> => createRuntime(fn, env, ciSide);
 
 /**
  * The faults of one storm while it runs: the per-call rules in the proxies, and the ones that come

@@ -3,7 +3,6 @@ import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
 import { type AgentApi, findConnectedAgents, stopAgent } from './agents';
 import { createBuildkiteFetch } from './api';
 import { buildkiteModule } from './module';
-import { listQueuedBuilds } from './polling';
 
 export interface BuildkiteSourceOptions {
   readonly organization: string;
@@ -84,11 +83,13 @@ export function createBuildkiteSource(options: BuildkiteSourceOptions): CiSource
     },
 
     // Left undefined without pipelines, so the reaper knows there is nothing to poll.
+    // Polling, and the receiver code it judges a polled job with, load on the first poll: only the
+    // reaper polls, and provision and ops would otherwise load both at every cold start.
     ...(pollPipelines.length === 0
       ? {}
       : {
-          listQueuedBuilds: () =>
-            listQueuedBuilds(
+          listQueuedBuilds: async () =>
+            (await import('./polling')).listQueuedBuilds(
               { fetch, apiUrl },
               {
                 organization: options.organization,

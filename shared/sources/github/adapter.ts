@@ -5,7 +5,8 @@ import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
 import { githubModule } from './module';
 import { createGithubFetch, type GithubFetch } from './api';
 import { createInstallationTokens, loadAppPrivateKey } from './app-auth';
-import { listQueuedBuilds, parsePollRepository, type PollAuth, type PollRepository } from './polling';
+import type { PollAuth } from './polling';
+import { parsePollRepository, type PollRepository } from './repository-name';
 import {
   deleteRunner,
   describeScope,
@@ -210,10 +211,16 @@ export function createGithubSource(options: GithubSourceOptions): CiSourceAdapte
     },
 
     // Left undefined without repositories, so the reaper knows there is nothing to poll.
+    // Polling, and the receiver code it judges a polled job with, load on the first poll: only the
+    // reaper polls, and provision and ops would otherwise load both at every cold start.
     ...(poll.repositories.length === 0
       ? {}
       : {
-          listQueuedBuilds: () => listQueuedBuilds({ fetch, now: settings.now, authFor: pollAuthFor }, poll),
+          listQueuedBuilds: async () =>
+            (await import('./polling')).listQueuedBuilds(
+              { fetch, now: settings.now, authFor: pollAuthFor },
+              poll,
+            ),
         }),
   };
 }

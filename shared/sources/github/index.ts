@@ -2,8 +2,9 @@ export { createGithubSource, githubSourceDefaults, jitConfigEnvName } from './ad
 export type { GithubAuth, GithubSourceOptions } from './adapter';
 export { githubApiVersion, rateLimitWaitSeconds } from './api';
 export { signAppJwt } from './app-auth';
-export { parsePollRepository, pollRateLimitReserve } from './polling';
-export type { PollRepository } from './polling';
+export { pollRateLimitReserve } from './polling';
+export { parsePollRepository } from './repository-name';
+export type { PollRepository } from './repository-name';
 export { repositoryMatches } from './repository-pattern';
 export { judgeGithubJob } from './trust';
 export type { GithubJobOrigin, GithubTrustPolicy } from './trust';

@@ -3,25 +3,8 @@ import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
 import { failureFor, type FailureHints, type GithubFetch, type GithubResponse, unexpectedBody } from './api';
 import { visibilityOf } from './trust';
-import { githubJobEvent, pathSafeName } from './webhook';
-
-/** A repository whose queued jobs are polled, from a `pollRepositories` entry. */
-export interface PollRepository {
-  readonly owner: string;
-  readonly repo: string;
-}
-
-/**
- * Parses an "owner/repo" entry with the rules webhook names follow (they end up in REST paths).
- * Throws, so a bad entry fails when the adapter is built, not on the first poll.
- */
-export function parsePollRepository(entry: string): PollRepository {
-  const [owner = '', repo = '', ...rest] = entry.split('/');
-  const valid =
-    rest.length === 0 && pathSafeName.safeParse(owner).success && pathSafeName.safeParse(repo).success;
-  if (!valid) throw new Error(`GitHub pollRepositories entry "${entry}" is not "owner/repo"`);
-  return { owner, repo };
-}
+import { pathSafeName, type PollRepository } from './repository-name';
+import { githubJobEvent } from './webhook';
 
 /** The credential to read one repository's Actions with, and the App installation it belongs to. */
 export interface PollAuth {

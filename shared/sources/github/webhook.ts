@@ -2,6 +2,7 @@ import * as z from '../../schema/zod';
 import { invalidFromZod, parseJsonBody } from '../parse-json';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { githubSigning } from './signing';
+import { pathSafeName } from './repository-name';
 import { judgeGithubJob, type GithubJobOrigin, type GithubTrustPolicy } from './trust';
 
 /** https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers */
@@ -9,13 +10,6 @@ export const githubEventHeader = 'x-github-event';
 export const githubDeliveryHeader = 'x-github-delivery';
 
 const deliveryIdSchema = z.string().check(z.minLength(1), z.maxLength(200));
-
-// Owner and repository end up in REST paths. GitHub allows letters, digits, '-', '_' and '.';
-// a name of only dots would be resolved away as a path segment, so it is refused.
-export const pathSafeName = z.string().check(
-  z.regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be letters, digits and . _ - only'),
-  z.refine((name) => !/^\.+$/.test(name), 'must not be only dots'),
-);
 
 /**
  * The parts of a `workflow_job` delivery Pitcrew uses; GitHub sends many more, which zod strips.

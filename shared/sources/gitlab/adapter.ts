@@ -4,7 +4,6 @@ import { CiRejectedError } from '../errors';
 import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
 import { createGitlabFetch } from './api';
 import { gitlabModule } from './module';
-import { listQueuedBuilds } from './polling';
 import { createRunner, deleteRunner, findRunnersByDescription, getJob, type RunnerApi } from './runners';
 import { servesTags } from './tags';
 
@@ -142,6 +141,10 @@ export function createGitlabSource(options: GitlabSourceOptions): CiSourceAdapte
     },
 
     // Left undefined without projects to poll, so the reaper knows there is nothing to poll.
-    ...(poll.projects.length === 0 ? {} : { listQueuedBuilds: () => listQueuedBuilds(api, poll) }),
+    // Polling, and the receiver code it judges a polled job with, load on the first poll: only the
+    // reaper polls, and provision and ops would otherwise load both at every cold start.
+    ...(poll.projects.length === 0
+      ? {}
+      : { listQueuedBuilds: async () => (await import('./polling')).listQueuedBuilds(api, poll) }),
   };
 }

@@ -12,7 +12,7 @@ import {
 } from './agents';
 import { createJenkinsFetch } from './api';
 import { formatLabelString, parseLabelExpression, satisfyingLabels } from './label-expression';
-import { normaliseControllerUrl, queuedBuildFromQueueItem } from './webhook';
+import { normaliseControllerUrl } from './controller-url';
 import { jenkinsModule } from './module';
 
 export interface JenkinsSourceOptions {
@@ -91,7 +91,10 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
     listQueueItems: () => listQueueItems(api),
     ...(settings.pollQueue
       ? {
+          // The receiver code that reads a queue item as a build loads on the first poll: only the
+          // reaper polls, and provision and ops would otherwise load it at every cold start.
           async listQueuedBuilds() {
+            const { queuedBuildFromQueueItem } = await import('./webhook');
             const items = await listQueueItems(api);
             return items
               .map((item) => queuedBuildFromQueueItem(item, url))

@@ -9,11 +9,11 @@ export {
   satisfyingLabels,
 } from './label-expression';
 export type { LabelExpression } from './label-expression';
+export { normaliseControllerUrl } from './controller-url';
 export { labelFromWhy } from './queue-why';
 export {
   createJenkinsWebhookReceiver,
   jenkinsEventTypes,
-  normaliseControllerUrl,
   parseJenkinsWebhook,
   queuedBuildFromQueueItem,
 } from './webhook';

@@ -3,6 +3,7 @@ import { invalidFromZod, parseJsonBody } from '../parse-json';
 import { pitcrewSigning } from '../signature';
 import type { BuildEvent, BuildAction, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { type CloudEvent, readCloudEvent } from './cloudevents';
+import { absoluteUrl, normaliseControllerUrl } from './controller-url';
 import { deliveryHeader, deliveryIdSchema, jenkinsContractSchema, queueItemIdSchema } from './contract';
 import { labelAtoms, maxLabelAtoms, parseLabelExpression, satisfyingLabels } from './label-expression';
 import { labelFromWhy } from './queue-why';
@@ -43,24 +44,6 @@ export function parseJenkinsWebhook(input: WebhookInput, settings: JenkinsWebhoo
   if (read.kind === 'invalid') return read.invalid;
   if (read.kind === 'cloudevent') return parseCloudEvent(read.event, settings);
   return parseContract(input, settings);
-}
-
-/** An http(s) URL as the controller's root: no credentials, query or fragment, a trailing slash. */
-export function normaliseControllerUrl(raw: string | null | undefined): string | undefined {
-  const url = absoluteUrl(raw);
-  if (url === undefined) return undefined;
-  url.username = '';
-  url.password = '';
-  url.search = '';
-  url.hash = '';
-  if (!url.pathname.endsWith('/')) url.pathname += '/';
-  return url.href;
-}
-
-function absoluteUrl(raw: string | null | undefined): URL | undefined {
-  if (raw == null || !URL.canParse(raw)) return undefined;
-  const url = new URL(raw);
-  return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
 }
 
 interface BuildFacts {

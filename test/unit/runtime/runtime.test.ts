@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compileConfig, ConfigError, SecretReadError, type SecretReader } from '../../../shared/config';
 import { createRuntime } from '../../../shared/runtime';
+import { ciSide } from '../../../shared/runtime/ci-side';
+import { webhookSide } from '../../../shared/runtime/sources';
 import { ciSources } from '../../../shared/sources';
 import { functionEnv } from '../../support/function-env';
 
@@ -52,9 +54,14 @@ describe('createRuntime', () => {
       '/pitcrew/prod/generic': 'webhook-secret',
       'pitcrew/prod/agents': JSON.stringify({ token: 'agent-token' }),
     });
-    const runtime = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + sources)), {
-      secretReader: store.reader,
-    });
+    const runtime = await createRuntime(
+      'webhook',
+      envFor(configFile(kubeconfigCluster + sources)),
+      webhookSide,
+      {
+        secretReader: store.reader,
+      },
+    );
     expect(runtime.webhooks.generic?.secrets).toEqual(['webhook-secret']);
     // Not the agent token, and no API adapter: the webhook verifies signatures and never calls a CI.
     expect(store.reads.sort()).toEqual(['/pitcrew/prod/generic']);
@@ -80,17 +87,27 @@ templates:
       '/pitcrew/prod/jenkins-next': 'same-value',
       '/pitcrew/prod/jenkins-api': 'api',
     });
-    const failure = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + twoSources)), {
-      secretReader: store.reader,
-    }).catch((error: unknown) => error);
+    const failure = await createRuntime(
+      'webhook',
+      envFor(configFile(kubeconfigCluster + twoSources)),
+      webhookSide,
+      {
+        secretReader: store.reader,
+      },
+    ).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConfigError);
     expect(String(failure)).toContain('jenkins and generic resolve to the same webhook secret');
     expect(String(failure)).not.toContain('same-value');
 
     store.values['/pitcrew/prod/jenkins-next'] = 'jenkins-next-value';
-    const runtime = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + twoSources)), {
-      secretReader: store.reader,
-    });
+    const runtime = await createRuntime(
+      'webhook',
+      envFor(configFile(kubeconfigCluster + twoSources)),
+      webhookSide,
+      {
+        secretReader: store.reader,
+      },
+    );
     expect(runtime.webhooks.jenkins?.secrets).toEqual(['jenkins-value', 'jenkins-next-value']);
     // A rotation that would make them equal is refused, and the secrets read before stay in use.
     store.values['/pitcrew/prod/generic'] = 'jenkins-value';
@@ -98,10 +115,30 @@ templates:
     expect(runtime.webhooks.generic?.secrets).toEqual(['same-value']);
   });
 
+  it("refuses the other functions' side before reading anything: the webhook never builds API adapters, nor the others receivers", async () => {
+    const store = storeOf({
+      '/pitcrew/prod/generic': 's',
+      'pitcrew/prod/agents': JSON.stringify({ token: 't' }),
+    });
+    const env = envFor(configFile(kubeconfigCluster + sources));
+    await expect(
+      createRuntime('webhook', env, ciSide as never, { secretReader: store.reader }),
+    ).rejects.toThrow(/createRuntime\('webhook'\) was given the other functions' side/);
+    await expect(
+      createRuntime('provision', env, webhookSide as never, { secretReader: store.reader }),
+    ).rejects.toThrow(/createRuntime\('provision'\) was given the other functions' side/);
+    expect(store.reads).toEqual([]);
+  });
+
   it('names every missing secret in one ConfigError', async () => {
-    const failure = await createRuntime('provision', envFor(configFile(kubeconfigCluster + sources)), {
-      secretReader: storeOf({}).reader,
-    }).catch((error: unknown) => error);
+    const failure = await createRuntime(
+      'provision',
+      envFor(configFile(kubeconfigCluster + sources)),
+      ciSide,
+      {
+        secretReader: storeOf({}).reader,
+      },
+    ).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConfigError);
     expect((failure as ConfigError).problems.map((problem) => problem.setting)).toEqual([
       'sources.generic.webhookSecret',
@@ -114,9 +151,14 @@ templates:
       '/pitcrew/prod/generic': 'before',
       'pitcrew/prod/agents': JSON.stringify({ token: 'agent-token' }),
     });
-    const runtime = await createRuntime('webhook', envFor(configFile(kubeconfigCluster + sources)), {
-      secretReader: store.reader,
-    });
+    const runtime = await createRuntime(
+      'webhook',
+      envFor(configFile(kubeconfigCluster + sources)),
+      webhookSide,
+      {
+        secretReader: store.reader,
+      },
+    );
     const registry = runtime.webhooks;
     const receiver = registry.generic?.receiver;
     await runtime.refreshSecrets();
@@ -133,6 +175,7 @@ templates:
     const runtime = await createRuntime(
       'provision',
       envFor(configFile(`cluster:\n  credentials: { kind: eks, clusterName: ci-agents }\n${sources}`)),
+      ciSide,
       {
         secretReader: storeOf({
           '/pitcrew/prod/generic': 's',
@@ -187,7 +230,7 @@ templates:
         }),
       };
       const env = envFor(configOf('infra/pitcrew.example.yaml'));
-      const webhook = await createRuntime('webhook', env, {
+      const webhook = await createRuntime('webhook', env, webhookSide, {
         secretReader: store.reader,
         cluster,
       });
@@ -202,7 +245,7 @@ templates:
         '/pitcrew/prod/jenkins/webhook-secret',
       ]);
       for (const fn of ['provision', 'reap', 'ops'] as const) {
-        const runtime = await createRuntime(fn, env, {
+        const runtime = await createRuntime(fn, env, ciSide, {
           secretReader: store.reader,
           cluster,
         });
