@@ -1,6 +1,7 @@
-import { build } from 'esbuild';
-import { join } from 'node:path';
-import { coldStartCode, lambdaBuildOptions, type ColdStartCode } from '../../scripts/esbuild-options';
+import { build, type Metafile } from 'esbuild';
+import { join, relative } from 'node:path';
+import { codeOf, coldStartCode, lambdaBuildOptions, type ColdStartCode } from '../../scripts/esbuild-options';
+import { filesLoadedAtInit } from './loaded-at-init';
 
 export const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
 export type FunctionName = (typeof functionNames)[number];
@@ -8,6 +9,7 @@ export type FunctionName = (typeof functionNames)[number];
 export interface BuiltEntry extends ColdStartCode {
   /** The entry file, to import in a fresh process. */
   readonly entryFile: string;
+  readonly metafile: Metafile;
 }
 
 /** Builds one entry with the Lambda bundles' esbuild settings into `outdir`. */
@@ -16,7 +18,21 @@ export async function buildEntry(entry: string, outdir: string): Promise<BuiltEn
   // The metafile names outputs relative to the working directory.
   const output = Object.entries(metafile?.outputs ?? {}).find(([, info]) => info.entryPoint === entry)?.[0];
   if (!metafile || !output) throw new Error(`esbuild gave no metafile entry for ${entry}`);
-  return { entryFile: join(outdir, 'handler.mjs'), ...coldStartCode(metafile, output) };
+  return { entryFile: join(outdir, 'handler.mjs'), metafile, ...coldStartCode(metafile, output) };
+}
+
+/**
+ * What a fresh process of a built entry loads before its first event, found by running it with `env`:
+ * the static imports and any dynamic import its top-level code awaits. `dynamic` names the files the
+ * build's static imports do not show.
+ */
+export function codeLoadedAtInit(
+  entry: BuiltEntry,
+  env: Record<string, string>,
+): ColdStartCode & { readonly dynamic: readonly string[] } {
+  const loaded = filesLoadedAtInit(entry.entryFile, env).map((file) => relative(process.cwd(), file));
+  const code = codeOf(entry.metafile, loaded);
+  return { ...code, dynamic: loaded.filter((file) => !entry.files.includes(file)) };
 }
 
 /** A function's handler, and its baseline: the same AWS SDK clients, Powertools and middy, nothing else. */

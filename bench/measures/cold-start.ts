@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { baselineOf, buildEntry, functionNames, serviceLibraries, type BuiltEntry } from '../lib/bundles';
+import { baselineOf, buildEntry, codeLoadedAtInit, functionNames, serviceLibraries } from '../lib/bundles';
+import type { ColdStartCode } from '../../scripts/esbuild-options';
 import type { Row } from '../lib/report';
 import { median, round } from '../lib/stats';
 import type { BenchSystem } from '../lib/system';
@@ -28,7 +29,7 @@ function initOnce(entryFile: string, env: Record<string, string>): number {
 }
 
 const kib = (bytes: number): number => round(bytes / 1024, 1);
-const largest = (entry: BuiltEntry): string =>
+const largest = (entry: ColdStartCode): string =>
   entry.byPackage
     .slice(0, 3)
     .map(({ name, bytes }) => `${name} ${kib(bytes)} KiB`)
@@ -39,7 +40,10 @@ const largest = (entry: BuiltEntry): string =>
  * the AWS SDK clients, Powertools utilities and middy the function uses, and nothing else
  * (bench/baselines), built with the same esbuild settings. Sizes are what a cold start loads (the
  * entry and the chunks it imports statically); module init is the median of fresh processes, the two
- * alternating so that a busy moment hits both. The functions read the config as deployed: JSON, as
+ * alternating so that a busy moment hits both. The code loaded is what a fresh process of each
+ * actually loads before its first event (bench/lib/loaded-at-init.ts): the entry's static imports and
+ * any dynamic import its set-up awaits, which a build's static imports alone would miss. The
+ * functions read the config as deployed: JSON, as
  * `npm run package` bundles it, with the cluster reached over a bearer token (bench/lib/deployed-cluster.ts).
  */
 export async function measureColdStart(system: BenchSystem): Promise<{ rows: Row[]; details: object }> {
@@ -54,8 +58,10 @@ export async function measureColdStart(system: BenchSystem): Promise<{ rows: Row
   const rows: Row[] = [];
   const details: Record<string, object> = {};
   for (const fn of functionNames) {
-    const pitcrew = await buildEntry(join('functions', fn, 'handler.ts'), join('dist', '.bench', fn));
-    const baseline = await buildEntry(baselineOf(fn), join('dist', '.bench', `${fn}-baseline`));
+    const pitcrewBuild = await buildEntry(join('functions', fn, 'handler.ts'), join('dist', '.bench', fn));
+    const baselineBuild = await buildEntry(baselineOf(fn), join('dist', '.bench', `${fn}-baseline`));
+    const pitcrew = { ...codeLoadedAtInit(pitcrewBuild, env), entryFile: pitcrewBuild.entryFile };
+    const baseline = { ...codeLoadedAtInit(baselineBuild, env), entryFile: baselineBuild.entryFile };
     const libraries = serviceLibraries(pitcrew);
     if (libraries.join() !== serviceLibraries(baseline).join())
       throw new Error(`bench/baselines/${fn}.ts does not load what ${fn} does: ${libraries.join(', ')}`);
@@ -99,14 +105,16 @@ export async function measureColdStart(system: BenchSystem): Promise<{ rows: Row
         metric: 'code loaded at cold start',
         value: kib(pitcrew.bytes),
         unit: 'KiB',
-        note: `largest: ${largest(pitcrew)}`,
+        note: `${pitcrew.files.length} files${
+          pitcrew.dynamic.length > 0 ? ` (${pitcrew.dynamic.length} by a dynamic import at init)` : ''
+        }; largest: ${largest(pitcrew)}`,
       },
       {
         measure: `cold start ${fn}`,
         metric: 'baseline code',
         value: kib(baseline.bytes),
         unit: 'KiB',
-        note: libraries.join(', '),
+        note: `${baseline.files.length} files; ${libraries.join(', ')}`,
       },
       {
         measure: `cold start ${fn}`,
@@ -120,6 +128,9 @@ export async function measureColdStart(system: BenchSystem): Promise<{ rows: Row
     details[fn] = {
       coldStartBytes: pitcrew.bytes,
       baselineBytes: baseline.bytes,
+      files: pitcrew.files.length,
+      dynamicAtInit: pitcrew.dynamic,
+      baselineFiles: baseline.files.length,
       initMs,
       baselineInitMs,
       bytesRatio,
