@@ -83,13 +83,12 @@ export function createBuildkiteSource(options: BuildkiteSourceOptions): CiSource
     },
 
     // Left undefined without pipelines, so the reaper knows there is nothing to poll.
-    // Polling, and the receiver code it judges a polled job with, load on the first poll: only the
-    // reaper polls, and provision and ops would otherwise load both at every cold start.
+    // Polling loads on the first poll (../pollers.ts).
     ...(pollPipelines.length === 0
       ? {}
       : {
           listQueuedBuilds: async () =>
-            (await import('./polling')).listQueuedBuilds(
+            (await import('../pollers')).listBuildkiteQueuedBuilds(
               { fetch, apiUrl },
               {
                 organization: options.organization,

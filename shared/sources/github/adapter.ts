@@ -211,13 +211,12 @@ export function createGithubSource(options: GithubSourceOptions): CiSourceAdapte
     },
 
     // Left undefined without repositories, so the reaper knows there is nothing to poll.
-    // Polling, and the receiver code it judges a polled job with, load on the first poll: only the
-    // reaper polls, and provision and ops would otherwise load both at every cold start.
+    // Polling loads on the first poll (../pollers.ts).
     ...(poll.repositories.length === 0
       ? {}
       : {
           listQueuedBuilds: async () =>
-            (await import('./polling')).listQueuedBuilds(
+            (await import('../pollers')).listGithubQueuedBuilds(
               { fetch, now: settings.now, authFor: pollAuthFor },
               poll,
             ),

@@ -141,10 +141,9 @@ export function createGitlabSource(options: GitlabSourceOptions): CiSourceAdapte
     },
 
     // Left undefined without projects to poll, so the reaper knows there is nothing to poll.
-    // Polling, and the receiver code it judges a polled job with, load on the first poll: only the
-    // reaper polls, and provision and ops would otherwise load both at every cold start.
+    // Polling loads on the first poll (../pollers.ts).
     ...(poll.projects.length === 0
       ? {}
-      : { listQueuedBuilds: async () => (await import('./polling')).listQueuedBuilds(api, poll) }),
+      : { listQueuedBuilds: async () => (await import('../pollers')).listGitlabQueuedBuilds(api, poll) }),
   };
 }

@@ -91,10 +91,9 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
     listQueueItems: () => listQueueItems(api),
     ...(settings.pollQueue
       ? {
-          // The receiver code that reads a queue item as a build loads on the first poll: only the
-          // reaper polls, and provision and ops would otherwise load it at every cold start.
+          // The receiver code that reads a queue item as a build loads on the first poll (../pollers.ts).
           async listQueuedBuilds() {
-            const { queuedBuildFromQueueItem } = await import('./webhook');
+            const { jenkinsQueuedBuild: queuedBuildFromQueueItem } = await import('../pollers');
             const items = await listQueueItems(api);
             return items
               .map((item) => queuedBuildFromQueueItem(item, url))
