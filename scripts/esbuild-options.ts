@@ -45,8 +45,10 @@ export interface ColdStartCode {
  * What a cold start loads of one build, as far as the build shows it: `import` statements are followed
  * from the entry, dynamic `import()`s are not (they load on first use). Chunks shared between the entry
  * and a dynamic import are loaded at cold start, so they count. A dynamic import that the module's
- * top-level code awaits also loads at cold start; the bench finds those by running the entry
- * (bench/lib/loaded-at-init.ts), and bundles.test.ts checks that no handler has one.
+ * top-level code awaits also loads at cold start: the bench finds those by running the entry
+ * (bench/lib/loaded-at-init.ts), and bundles.test.ts checks that none of Pitcrew's own code loads
+ * that way (the config may still make a cold start load an AWS client on demand: SSM, Secrets
+ * Manager, EKS).
  */
 export function coldStartCode(metafile: Metafile, entryOutput: string): ColdStartCode {
   const outputs = metafile.outputs;

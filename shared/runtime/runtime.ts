@@ -73,8 +73,12 @@ export interface RuntimeOptions {
  * (passed in as `env`). Handlers call it with top-level await.
  *
  * The handler passes its `side` in, imported statically: the webhook's bundle then holds neither the
- * cluster client nor an API adapter, the others' hold no receiver, and each bundle's static imports
- * are all its cold start loads (no dynamic import awaited here, which bundles.test.ts checks).
+ * cluster client nor an API adapter, the others' hold no receiver, and none of Pitcrew's own code
+ * loads at cold start through a dynamic import, so each bundle's static imports show what its cold
+ * start loads (bundles.test.ts checks it with every CI of the example configured). What the config
+ * alone may make a cold start load on demand: the SSM or Secrets Manager reader for a secret kept
+ * there, the EKS client for `kind: eks`, client-node for a kubeconfig, and the YAML parser for a
+ * config file that was not compiled.
  */
 export async function createRuntime<F extends FunctionName>(
   fn: F,
@@ -82,11 +86,14 @@ export async function createRuntime<F extends FunctionName>(
   side: SideOf<F>,
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
-  const given: WebhookSide | CiSide = side;
-  const ciSide = 'connectAgents' in given ? given : undefined;
-  const webhookSide = 'createWebhookRegistry' in given ? given : undefined;
-  if ((fn === 'webhook') !== (webhookSide !== undefined))
-    throw new TypeError(`createRuntime('${fn}') was given the other functions' side`);
+  const given: unknown = side;
+  const has = (member: string): boolean => typeof given === 'object' && given !== null && member in given;
+  const webhookSide = has('createWebhookRegistry') ? (side as WebhookSide) : undefined;
+  const ciSide = has('connectAgents') && has('createSourceRegistry') ? (side as CiSide) : undefined;
+  if (fn === 'webhook' ? !webhookSide || ciSide : !ciSide || webhookSide)
+    throw new TypeError(
+      `createRuntime('${fn}') needs the ${fn === 'webhook' ? 'webhook side (runtime/sources.ts)' : 'CI side (runtime/ci-side.ts)'}`,
+    );
   const settings = loadSettings(fn, env);
   const config = await loadConfig(settings.configFile);
   const secrets = createSecretResolver({

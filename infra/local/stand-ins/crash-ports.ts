@@ -19,7 +19,7 @@ export const crashPoints = ['after-reserve', 'after-credentials', 'after-pod', '
 export type CrashPoint = (typeof crashPoints)[number];
 
 /**
- * The provision function's ports over a runtime (`createRuntime('provision', env)`), built as
+ * The provision function's ports over a runtime (`createRuntime('provision', env, ciSide)`), built as
  * functions/provision/handler.ts builds them: another "container" of the same function whose attempts
  * a test can wrap.
  */

@@ -32,8 +32,15 @@ const configCheckMarkers = [
  * Buildkite's signing scheme (shared/sources/buildkite/signing.ts, on its receiver module).
  */
 const receiverMarkers = ['x-github-event', 'x-buildkite-signature'];
-/** Text only the CIs' lost-event polling has (shared/sources/github/polling.ts, gitlab/polling.ts). */
-const pollingMarkers = ['the Actions: read repository permission', 'scope[]=pending'];
+/**
+ * Text only the CIs' lost-event polling has (shared/sources/github/polling.ts, gitlab/polling.ts,
+ * buildkite/polling.ts).
+ */
+const pollingMarkers = [
+  'the Actions: read repository permission',
+  'scope[]=pending',
+  'the API token needs the read_builds and read_pipelines scopes',
+];
 
 /**
  * What each function may load at cold start, in KiB (handler.mjs and its static chunks, as

@@ -115,7 +115,7 @@ templates:
     expect(runtime.webhooks.generic?.secrets).toEqual(['same-value']);
   });
 
-  it("refuses the other functions' side before reading anything: the webhook never builds API adapters, nor the others receivers", async () => {
+  it("refuses the other functions' side, or a partial one, before reading anything: the webhook never builds API adapters, nor the others receivers", async () => {
     const store = storeOf({
       '/pitcrew/prod/generic': 's',
       'pitcrew/prod/agents': JSON.stringify({ token: 't' }),
@@ -123,10 +123,20 @@ templates:
     const env = envFor(configFile(kubeconfigCluster + sources));
     await expect(
       createRuntime('webhook', env, ciSide as never, { secretReader: store.reader }),
-    ).rejects.toThrow(/createRuntime\('webhook'\) was given the other functions' side/);
+    ).rejects.toThrow(/createRuntime\('webhook'\) needs the webhook side/);
     await expect(
       createRuntime('provision', env, webhookSide as never, { secretReader: store.reader }),
-    ).rejects.toThrow(/createRuntime\('provision'\) was given the other functions' side/);
+    ).rejects.toThrow(/createRuntime\('provision'\) needs the CI side/);
+    // Nor half a side, or none: the function would start and fail at its first event.
+    for (const side of [
+      {},
+      { connectAgents: ciSide.connectAgents },
+      undefined,
+      { ...ciSide, ...webhookSide },
+    ])
+      await expect(createRuntime('reap', env, side as never, { secretReader: store.reader })).rejects.toThrow(
+        /createRuntime\('reap'\) needs the CI side/,
+      );
     expect(store.reads).toEqual([]);
   });
 
