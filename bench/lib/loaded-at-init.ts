@@ -19,6 +19,17 @@ const registerHooks = `import { register } from 'node:module'; register(${JSON.s
 )});`;
 
 /**
+ * The environment of a fresh process that imports a function's bundle: the function's own on top of
+ * the bench's, with Powertools' logs and the SDK's Node version warning off (they would be timed).
+ */
+export const freshProcessEnv = (env: Record<string, string>): NodeJS.ProcessEnv => ({
+  ...process.env,
+  ...env,
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+});
+
+/**
  * The files a fresh Node process loads while it imports `entryFile`: its static imports and every
  * dynamic import the module's top-level code awaits (the runtime's set-up), which is what a cold
  * start reads and compiles before the first event. A build's metafile alone shows only the static
@@ -39,13 +50,7 @@ export function filesLoadedAtInit(entryFile: string, env: Record<string, string>
         `await import(${JSON.stringify(url)});`,
       ],
       {
-        env: {
-          ...process.env,
-          ...env,
-          PITCREW_LOADED_LOG: log,
-          POWERTOOLS_LOG_LEVEL: 'SILENT',
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        },
+        env: { ...freshProcessEnv(env), PITCREW_LOADED_LOG: log },
         stdio: ['ignore', 'ignore', 'pipe'],
       },
     );

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { baselineOf, buildEntry, codeLoadedAtInit, functionNames, serviceLibraries } from '../lib/bundles';
 import type { ColdStartCode } from '../../scripts/esbuild-options';
+import { freshProcessEnv } from '../lib/loaded-at-init';
 import type { Row } from '../lib/report';
 import { median, round } from '../lib/stats';
 import type { BenchSystem } from '../lib/system';
@@ -17,12 +18,7 @@ function initOnce(entryFile: string, env: Record<string, string>): number {
   const url = pathToFileURL(resolve(entryFile)).href;
   const script = `const t = performance.now(); await import(${JSON.stringify(url)}); process.stdout.write(JSON.stringify(performance.now() - t));`;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: {
-      ...process.env,
-      ...env,
-      POWERTOOLS_LOG_LEVEL: 'SILENT',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    },
+    env: freshProcessEnv(env),
     encoding: 'utf8',
   });
   return JSON.parse(out) as number;

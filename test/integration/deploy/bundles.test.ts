@@ -53,6 +53,9 @@ const pollingMarkers = [
  * only with a reason in docs/performance.md.
  */
 const coldStartKiB = { webhook: 664, provision: 706, reap: 709, ops: 674 } as const;
+/** Whether a built file holds a marker text. */
+const has = (file: string, marker: string): boolean => readFileSync(file, 'utf8').includes(marker);
+
 /** handler.mjs and every chunk it imports statically: what a cold start loads before any dynamic import. */
 function staticClosure(entry: string): string[] {
   const seen = new Set<string>();
@@ -252,7 +255,6 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
     for (const fn of functionNames) expect(loadedAtInit[fn]!.sort()).toEqual([...closures[fn]!].sort());
     // Only the reaper polls: its cold start loads the CIs' polling (and the receiver code polling
     // judges a job with), and no other function's does.
-    const has = (file: string, marker: string): boolean => readFileSync(file, 'utf8').includes(marker);
     for (const fn of functionNames)
       expect({
         fn,
@@ -261,7 +263,6 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
   });
 
   it('load no config checks at cold start (npm run package ran them), and only the webhook loads the receivers and signing schemes', () => {
-    const has = (file: string, marker: string): boolean => readFileSync(file, 'utf8').includes(marker);
     const chunksOf = (fn: string): string[] =>
       readdirSync(join('dist', fn, 'chunks'))
         .filter((name) => name.endsWith('.mjs'))
@@ -291,7 +292,7 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
   });
 
   it('load the X-Ray SDK only when tracing is on: its async hook would tax every call otherwise', () => {
-    const hasMarker = (file: string): boolean => readFileSync(file, 'utf8').includes(xrayMarker);
+    const hasMarker = (file: string): boolean => has(file, xrayMarker);
     // ops is never traced: it neither loads nor ships the X-Ray SDK.
     const opsFiles = readdirSync(join('dist', 'ops', 'chunks')).map((name) =>
       join('dist', 'ops', 'chunks', name),
@@ -308,7 +309,7 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
   });
 
   it('keep the Kubernetes client out of what the webhook loads, but ship it for the others to load', () => {
-    const hasMarker = (file: string): boolean => readFileSync(file, 'utf8').includes(kubernetesMarker);
+    const hasMarker = (file: string): boolean => has(file, kubernetesMarker);
     expect(closures.webhook!.some(hasMarker)).toBe(false);
     for (const fn of ['provision', 'reap', 'ops']) {
       const chunks = readdirSync(join('dist', fn, 'chunks')).filter((name) => name.endsWith('.mjs'));
