@@ -34,13 +34,12 @@ const largest = (entry: ColdStartCode): string =>
 /**
  * Cold start and size, each function against its baseline: a handler that imports and sets up exactly
  * the AWS SDK clients, Powertools utilities and middy the function uses, and nothing else
- * (bench/baselines), built with the same esbuild settings. Sizes are what a cold start loads (the
- * entry and the chunks it imports statically); module init is the median of fresh processes, the two
- * alternating so that a busy moment hits both. The code loaded is what a fresh process of each
- * actually loads before its first event (bench/lib/loaded-at-init.ts): the entry's static imports and
- * any dynamic import its set-up awaits, which a build's static imports alone would miss. The
- * functions read the config as deployed: JSON, as
- * `npm run package` bundles it, with the cluster reached over a bearer token (bench/lib/deployed-cluster.ts).
+ * (bench/baselines), built with the same esbuild settings. Module init is the median of fresh
+ * processes, the two alternating so that a busy moment hits both. The code loaded is what a fresh
+ * process of each actually loads before its first event (bench/lib/loaded-at-init.ts): the entry's
+ * static imports and any dynamic import its set-up awaits, which a build's static imports alone would
+ * miss. The functions read the config as deployed: JSON, as `npm run package` bundles it, with the
+ * cluster reached over a bearer token (bench/lib/deployed-cluster.ts).
  */
 export async function measureColdStart(system: BenchSystem): Promise<{ rows: Row[]; details: object }> {
   const sizes = JSON.parse(readFileSync('dist/sizes.json', 'utf8')) as {

@@ -93,11 +93,9 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
       ? {
           // The receiver code that reads a queue item as a build loads on the first poll (../pollers.ts).
           async listQueuedBuilds() {
-            const { jenkinsQueuedBuild: queuedBuildFromQueueItem } = await import('../pollers');
+            const { jenkinsQueuedBuild } = await import('../pollers');
             const items = await listQueueItems(api);
-            return items
-              .map((item) => queuedBuildFromQueueItem(item, url))
-              .filter((event) => event !== undefined);
+            return items.map((item) => jenkinsQueuedBuild(item, url)).filter((event) => event !== undefined);
           },
         }
       : {}),
