@@ -14,6 +14,7 @@ import type { BenchSystem } from '../lib/system';
 import { benchNamespace } from '../lib/system';
 import { quantile, round } from '../lib/stats';
 import type { Row } from '../lib/report';
+import { callsOnPath, describePath, type PathWindow } from '../lib/path-calls';
 
 const builds = 40;
 /** Untimed builds first, on each side: the functions, like a warm Lambda container, have run before. */
@@ -21,6 +22,21 @@ const warmup = 5;
 
 /** The issue's target: Pitcrew's webhook -> pod p50 against the bare chain's. */
 export const endToEndTarget = 1.5;
+
+/** Idle time after each build, on both sides, so that a build finds the system as a lone build would. */
+const idleMs = 50;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** The proxies' clock (bench/lib/path-calls.ts): ms since the epoch, from this process's performance.now(). */
+const clock = (now: number): number => performance.timeOrigin + now;
+
+async function waitFor(done: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!done()) {
+    if (performance.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await sleep(5);
+  }
+}
 
 /**
  * The calls no design can skip between a CI's event and its pod, made bare, one build at a time: one
@@ -33,7 +49,7 @@ async function timeBareChain(
   create: (pod: V1Pod) => Promise<unknown>,
   render: (name: string) => V1Pod,
   reservation: 'update' | 'transaction' = 'update',
-): Promise<number[]> {
+): Promise<{ times: number[]; windows: PathWindow[] }> {
   const prefix = reservation === 'update' ? 'bare-chain' : 'bare-chain-tx';
   const region = 'us-east-1';
   const db = createStateClient({ region, endpoint: system.dynamo.endpoint });
@@ -52,6 +68,7 @@ async function timeBareChain(
     ExpressionAttributeValues: { ':one': 1, ':cap': 10_000 },
   });
   const times: number[] = [];
+  const windows: PathWindow[] = [];
   try {
     for (let index = 0; index < warmup + builds; index++) {
       const id = `${prefix}-${index}`;
@@ -91,14 +108,19 @@ async function timeBareChain(
         );
       await create(render(id));
       await system.pods.until(() => system.pods.byRequest.has(id), 30_000, `the bare chain's pod ${id}`);
-      if (index >= warmup) times.push((system.pods.byRequest.get(id)?.seenAt ?? performance.now()) - started);
+      const seen = system.pods.byRequest.get(id)?.seenAt ?? performance.now();
+      if (index >= warmup) {
+        times.push(seen - started);
+        windows.push({ start: clock(started), end: clock(seen) });
+      }
+      await sleep(idleMs);
     }
   } finally {
     await sqs.send(new DeleteQueueCommand({ QueueUrl })).catch(() => undefined);
     db.destroy();
     sqs.destroy();
   }
-  return times;
+  return { times, windows };
 }
 
 /**
@@ -108,23 +130,48 @@ async function timeBareChain(
  */
 export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[]; details: object }> {
   const endToEndMs: number[] = [];
+  const backToBackMs: number[] = [];
+  const windows: PathWindow[] = [];
   const requestIds: string[] = [];
-  let invocationsBefore = system.invocations.length;
-  for (let index = 0; index < warmup + builds; index++) {
-    if (index === warmup) invocationsBefore = system.invocations.length;
+  const provisionCalls = (): number => system.invocations.filter((call) => call.fn === 'provision').length;
+  /** One build through the whole system, timed; `settle` waits, after its pod, for its provision call to end. */
+  const oneBuild = async (name: string, settle: boolean): Promise<{ ms: number; window: PathWindow }> => {
+    const provisionsBefore = provisionCalls();
     const started = performance.now();
-    const { status, requestId } = await system.sendGeneric(`e2e-${index}`, ['bench']);
+    const { status, requestId } = await system.sendGeneric(name, ['bench']);
     if (status !== 202 || !requestId) throw new Error(`webhook answered ${status}`);
     requestIds.push(requestId);
     await system.pods.until(() => system.pods.byRequest.has(requestId), 30_000, `the pod of ${requestId}`);
-    const pod = system.pods.byRequest.get(requestId);
-    if (index >= warmup) endToEndMs.push((pod?.seenAt ?? performance.now()) - started);
+    const seen = system.pods.byRequest.get(requestId)?.seenAt ?? performance.now();
+    if (settle) {
+      await waitFor(() => provisionCalls() > provisionsBefore, `the provision call of ${requestId} to end`);
+      // The poller deletes the message after the call, then polls again: as a Lambda poller would be.
+      await sleep(idleMs);
+    }
+    return { ms: seen - started, window: { start: clock(started), end: clock(seen) } };
+  };
+  let invocationsBefore = system.invocations.length;
+  for (let index = 0; index < warmup + builds; index++) {
+    if (index === warmup) invocationsBefore = system.invocations.length;
+    const { ms, window } = await oneBuild(`e2e-${index}`, true);
+    if (index >= warmup) {
+      endToEndMs.push(ms);
+      windows.push(window);
+    }
   }
+  // The functions' own time, of the settled builds only.
+  const invocationsAfter = system.invocations.length;
+  // As the measure ran before it settled builds: each sent once the previous pod appeared, while
+  // that build's provision call was still recording it (its Secret, its record, the message's delete).
+  for (let index = 0; index < builds; index++)
+    backToBackMs.push((await oneBuild(`e2e-b2b-${index}`, false)).ms);
 
   // Where the time goes: the two functions' own time; the rest is SQS delivery and the watch.
   const functionMs = (fn: string): number =>
     quantile(
-      system.invocations.slice(invocationsBefore).flatMap((call) => (call.fn === fn ? [call.ms] : [])),
+      system.invocations
+        .slice(invocationsBefore, invocationsAfter)
+        .flatMap((call) => (call.fn === fn ? [call.ms] : [])),
       0.5,
     );
   const webhookMs = functionMs('webhook');
@@ -162,8 +209,8 @@ export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[
       requestId: name,
       agentEnv: {},
     });
-  const chainMs = await timeBareChain(system, (pod) => agents.createPod(pod), renderBare);
-  const transactionalChainMs = await timeBareChain(
+  const { times: chainMs } = await timeBareChain(system, (pod) => agents.createPod(pod), renderBare);
+  const { times: transactionalChainMs, windows: bareWindows } = await timeBareChain(
     system,
     (pod) => agents.createPod(pod),
     renderBare,
@@ -180,6 +227,10 @@ export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[
   await system.core
     .deleteCollectionNamespacedPod({ namespace: benchNamespace, labelSelector: 'pitcrew.dev/request-id' })
     .catch(() => undefined);
+  // Every DynamoDB and SQS call on the two paths, as the proxies saw them: when, and the server's time.
+  const awsCalls = [...(await system.dynamo.calls()), ...(await system.sqs.calls())];
+  const pitcrewPath = callsOnPath(awsCalls, windows);
+  const barePath = callsOnPath(awsCalls, bareWindows);
   const p50 = quantile(endToEndMs, 0.5);
   const bareP50 = quantile(bareMs, 0.5);
   const chainP50 = quantile(chainMs, 0.5);
@@ -191,9 +242,23 @@ export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[
         metric: 'p50',
         value: round(p50),
         unit: 'ms',
-        note: `${builds} builds one at a time after ${warmup} untimed, POST to the pod in the API server's watch`,
+        note: `${builds} builds one at a time after ${warmup} untimed, POST to the pod in the API server's watch; each sent once the previous one's provision call ended`,
       },
       { measure: 'webhook -> pod', metric: 'p99', value: round(quantile(endToEndMs, 0.99)), unit: 'ms' },
+      {
+        measure: 'webhook -> pod',
+        metric: 'p50 back to back',
+        value: round(quantile(backToBackMs, 0.5)),
+        unit: 'ms',
+        note: "each build sent as the previous pod appears, that build's Secret, record and delete still running (the measure before 2026-12-03)",
+      },
+      {
+        measure: 'webhook -> pod',
+        metric: 'calls on the path (p50)',
+        value: pitcrewPath.length,
+        unit: 'calls',
+        note: `ms from the POST to the server, (the server's ms): ${describePath(pitcrewPath)}`,
+      },
       {
         measure: 'webhook -> pod',
         metric: 'webhook function p50',
@@ -251,6 +316,13 @@ export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[
       },
       {
         measure: 'webhook -> pod',
+        metric: 'calls on that chain (p50)',
+        value: barePath.length,
+        unit: 'calls',
+        note: `ms from its start to the server, (the server's ms): ${describePath(barePath)}`,
+      },
+      {
+        measure: 'webhook -> pod',
         metric: 'ratio to that chain (p50)',
         value: round(p50 / transactionalP50),
         unit: 'x',
@@ -264,6 +336,17 @@ export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[
         note: 'end to end / bare pod create',
       },
     ],
-    details: { endToEndMs, bareMs, chainMs, transactionalChainMs, newConnectionMs, webhookMs, provisionMs },
+    details: {
+      endToEndMs,
+      backToBackMs,
+      bareMs,
+      chainMs,
+      transactionalChainMs,
+      newConnectionMs,
+      webhookMs,
+      provisionMs,
+      pitcrewPath,
+      barePath,
+    },
   };
 }

@@ -42,6 +42,9 @@ export interface AwsCall {
   readonly fault?: AwsFault;
   /** Items a batch or transaction carries (BatchGetItem keys, TransactWriteItems): what it is billed by. */
   readonly items?: number;
+  /** When the request arrived (ms since the epoch, fractional) and how long the server took to answer it. */
+  readonly at?: number;
+  upstreamMs?: number;
 }
 
 /** How many items a DynamoDB batch or transaction call carries; undefined for single-item calls. */
@@ -213,13 +216,22 @@ export async function startAwsFaultProxy(
         const text = body.toString('utf8');
         const fault = pickFault(operation, text);
         const items = countItems(operation, text);
-        calls.push({ operation, ...(fault ? { fault } : {}), ...(items === undefined ? {} : { items }) });
+        const at = performance.timeOrigin + performance.now();
+        const call: AwsCall = {
+          operation,
+          at,
+          ...(fault ? { fault } : {}),
+          ...(items === undefined ? {} : { items }),
+        };
+        calls.push(call);
+        const sent = performance.now();
         if (fault === 'throttle' || fault === 'internal') return answerError(response, fault);
         if (fault === 'reset') return void request.socket.destroy();
         forward(
           request,
           body,
           (status, headers, answer) => {
+            call.upstreamMs = performance.now() - sent;
             if (fault === 'lost-answer') return answerError(response, 'internal');
             if (operation === 'ReceiveMessage' && status === 200) redeliverSome(text, answer);
             response.writeHead(status, headers);
