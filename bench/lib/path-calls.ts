@@ -7,7 +7,10 @@ export interface PathWindow {
   readonly end: number;
 }
 
-/** A call every build's path made: when it reached the server (after the build started) and how long the server took. */
+/**
+ * A call every build's path made: when the proxy had it (ms after the build started) and the proxy's
+ * round trip to the server for it, which is the server's time (the proxy is a local pass-through).
+ */
 export interface PathCall {
   /** e.g. `PutItem#2`: the second PutItem of a build's path. */
   readonly call: string;
@@ -18,8 +21,9 @@ export interface PathCall {
 /**
  * Where the time of a path goes, from the counting proxies' own stamps: for each call the builds'
  * paths made (the n-th call of an operation within a build's window), the median moment it reached
- * DynamoDB or SQS and the median time the server took to answer it. A call only some builds made
- * (a retry, the previous build's tail) is left out. Sorted by when it is made.
+ * DynamoDB or SQS and the median time the server took to answer it (of the builds whose call has
+ * an answer's time). A call only some builds made (a retry, the previous build's tail) is left out.
+ * Sorted by when it is made.
  */
 export function callsOnPath(calls: readonly AwsCall[], windows: readonly PathWindow[]): PathCall[] {
   const seen = new Map<string, { at: number[]; server: number[] }>();
@@ -47,6 +51,6 @@ export function callsOnPath(calls: readonly AwsCall[], windows: readonly PathWin
     .sort((a, b) => a.atMs - b.atMs);
 }
 
-/** `PutItem#1 at 3.7 ms (4.3 ms)`, ...: a path's calls for a table note. */
+/** `PutItem#1 at 3.7 (4.3), ...`, times in ms: a path's calls for a table note. */
 export const describePath = (path: readonly PathCall[]): string =>
   path.map(({ call, atMs, serverMs }) => `${call} at ${atMs} (${serverMs})`).join(', ');

@@ -29,9 +29,13 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** The proxies' clock (bench/lib/path-calls.ts): ms since the epoch, from this process's performance.now(). */
 const clock = (now: number): number => performance.timeOrigin + now;
 
-async function waitFor(done: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+async function waitFor(
+  done: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while (!done()) {
+  while (!(await done())) {
     if (performance.now() > deadline)
       throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
     await sleep(5);
@@ -74,7 +78,7 @@ async function timeBareChain(
       const id = `${prefix}-${index}`;
       const waiting = sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 5 }));
       // Let the long poll reach the queue before the clock starts, as Lambda's pollers always wait.
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
       const started = performance.now();
       await db.send(
         new PutCommand({
@@ -134,7 +138,7 @@ export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[
   const windows: PathWindow[] = [];
   const requestIds: string[] = [];
   const provisionCalls = (): number => system.invocations.filter((call) => call.fn === 'provision').length;
-  /** One build through the whole system, timed; `settle` waits, after its pod, for its provision call to end. */
+  /** One build through the whole system, timed; `settle` waits, after its pod, for the rest of its work. */
   const oneBuild = async (name: string, settle: boolean): Promise<{ ms: number; window: PathWindow }> => {
     const provisionsBefore = provisionCalls();
     const started = performance.now();
@@ -145,7 +149,13 @@ export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[
     const seen = system.pods.byRequest.get(requestId)?.seenAt ?? performance.now();
     if (settle) {
       await waitFor(() => provisionCalls() > provisionsBefore, `the provision call of ${requestId} to end`);
-      // The poller deletes the message after the call, then polls again: as a Lambda poller would be.
+      // Then its message's delete, which the poller makes after the call (nothing else runs meanwhile).
+      const deleted = async (): Promise<boolean> =>
+        (await system.sqs.calls()).some(
+          (call) => call.operation === 'DeleteMessageBatch' && (call.at ?? 0) >= clock(started),
+        );
+      await waitFor(deleted, `the delete of the message of ${requestId}`);
+      // And the poller back on its long poll, as a Lambda poller would be.
       await sleep(idleMs);
     }
     return { ms: seen - started, window: { start: clock(started), end: clock(seen) } };
@@ -242,7 +252,7 @@ export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[
         metric: 'p50',
         value: round(p50),
         unit: 'ms',
-        note: `${builds} builds one at a time after ${warmup} untimed, POST to the pod in the API server's watch; each sent once the previous one's provision call ended`,
+        note: `${builds} builds one at a time after ${warmup} untimed, POST to the pod in the API server's watch; each sent once the previous one's provision call ended and its message was deleted`,
       },
       { measure: 'webhook -> pod', metric: 'p99', value: round(quantile(endToEndMs, 0.99)), unit: 'ms' },
       {
@@ -257,7 +267,7 @@ export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[
         metric: 'calls on the path (p50)',
         value: pitcrewPath.length,
         unit: 'calls',
-        note: `ms from the POST to the server, (the server's ms): ${describePath(pitcrewPath)}`,
+        note: `ms from the POST to the server, (the proxy's round trip to the server): ${describePath(pitcrewPath)}`,
       },
       {
         measure: 'webhook -> pod',
@@ -319,7 +329,7 @@ export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[
         metric: 'calls on that chain (p50)',
         value: barePath.length,
         unit: 'calls',
-        note: `ms from its start to the server, (the server's ms): ${describePath(barePath)}`,
+        note: `ms from its start to the server, (the proxy's round trip to the server): ${describePath(barePath)}`,
       },
       {
         measure: 'webhook -> pod',

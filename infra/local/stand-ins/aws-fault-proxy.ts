@@ -42,10 +42,14 @@ export interface AwsCall {
   readonly fault?: AwsFault;
   /** Items a batch or transaction carries (BatchGetItem keys, TransactWriteItems): what it is billed by. */
   readonly items?: number;
-  /** When the request arrived (ms since the epoch, fractional) and how long the server took to answer it. */
+  /** When the proxy had the request's body (ms since the epoch, fractional). */
   readonly at?: number;
-  upstreamMs?: number;
+  /** The proxy's round trip to the server for it: the server's time, the proxy being a local pass-through. */
+  readonly upstreamMs?: number;
 }
+
+/** A call as the proxy records it: its round trip is set once the server has answered. */
+type RecordedCall = { -readonly [key in keyof AwsCall]: AwsCall[key] };
 
 /** How many items a DynamoDB batch or transaction call carries; undefined for single-item calls. */
 function countItems(operation: string, body: string): number | undefined {
@@ -217,7 +221,7 @@ export async function startAwsFaultProxy(
         const fault = pickFault(operation, text);
         const items = countItems(operation, text);
         const at = performance.timeOrigin + performance.now();
-        const call: AwsCall = {
+        const call: RecordedCall = {
           operation,
           at,
           ...(fault ? { fault } : {}),

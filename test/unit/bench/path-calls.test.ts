@@ -33,4 +33,13 @@ describe("a path's calls, from the proxies' stamps", () => {
     expect(path.map(({ call }) => call)).toEqual(['PutItem#1']);
     expect(describePath(path)).toBe('PutItem#1 at 5 (2)');
   });
+
+  it("takes the server's time from the builds whose call has one, and leaves out a call none has", () => {
+    const calls = windows.flatMap(({ start }, build) => [
+      // A call still unanswered when the calls were fetched (or refused by a fault) has no time.
+      { operation: 'PutItem', at: start + 1, ...(build === 0 ? {} : { upstreamMs: 4 + build }) },
+      { operation: 'SendMessage', at: start + 6 },
+    ]);
+    expect(callsOnPath(calls, windows)).toEqual([{ call: 'PutItem#1', atMs: 1, serverMs: 5 }]);
+  });
 });
