@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { localJavaServerOptions } from './java-options';
 import { freePort } from './ports';
 import { startProcess, type ManagedProcess } from './process';
 import { ensureJavaServer, requireTool } from './toolchain';
@@ -24,12 +25,15 @@ export async function startDynamoDbLocal(workDir: string): Promise<RunningDynamo
     command: 'java',
     args: [
       '-Xmx512m',
+      ...localJavaServerOptions,
       `-Djava.library.path=${jars}`,
       '-cp',
       `${jars}/*`,
       'com.amazonaws.services.dynamodbv2.local.main.ServerRunner',
       '-inMemory',
       '-sharedDb',
+      // A local emulator has nothing to report to AWS (and, offline, nowhere to send it).
+      '-disableTelemetry',
       '-port',
       String(port),
     ],

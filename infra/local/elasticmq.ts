@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { localJavaServerOptions } from './java-options';
 import { freePort } from './ports';
 import { startProcess, type ManagedProcess } from './process';
 import { ensureJavaServer, requireTool } from './toolchain';
@@ -36,7 +37,14 @@ export async function startElasticMq(workDir: string): Promise<RunningSqs> {
   const process = await startProcess({
     name: 'ElasticMQ',
     command: 'java',
-    args: ['-Xmx256m', `-Dconfig.file=${configFile}`, '-cp', `${jars}/*`, 'org.elasticmq.server.Main'],
+    args: [
+      '-Xmx256m',
+      ...localJavaServerOptions,
+      `-Dconfig.file=${configFile}`,
+      '-cp',
+      `${jars}/*`,
+      'org.elasticmq.server.Main',
+    ],
     logFile: join(workDir, 'elasticmq.log'),
     isReady: () => answersSqs(endpoint),
   });
