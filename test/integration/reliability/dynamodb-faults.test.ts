@@ -52,7 +52,11 @@ describe('DynamoDB throttling and errors', () => {
   let system: ProvisioningSystem;
   beforeAll(async () => {
     proxy = await startAwsFaultProxy(requiredTestEnv('dynamoDbEndpoint'));
-    system = await startProvisioningSystem({ dynamoDbEndpoint: proxy.endpoint });
+    system = await startProvisioningSystem({
+      dynamoDbEndpoint: proxy.endpoint,
+      // Past an attempt's hold (the provision timeout, 30 s): see the random-faults test below.
+      reaper: { staleQueuedSeconds: 35 },
+    });
   });
   afterAll(async () => {
     await system.close();
@@ -100,9 +104,13 @@ describe('DynamoDB throttling and errors', () => {
     // 202, or 200 "already queued; its message was sent again" when the record's write was applied
     // but answered with an error: either way the build is in, as the end of this test checks.
     expect(answers.filter((answer) => answer.statusCode !== 202 && answer.statusCode !== 200)).toEqual([]);
-    // A reservation whose answer was lost holds its request for the provision timeout (30 s), as an
-    // attempt that may still run; SQS redelivers after 1 s here (180 s on AWS, past the hold), so
-    // the loop allows for one hold to expire.
+    // A reservation applied but answered with errors past the SDK's retries (a lost answer, then
+    // throttling) holds its request for the provision timeout (30 s), as an attempt that may still
+    // run. SQS redelivers after 180 s on AWS, past the hold; here after 1 s, so the message's five
+    // receives end before the hold does, the last lets it go, and the request is left to the reaper,
+    // as a lost message is: its rule for a request provisioning without a pod past
+    // staleQueuedSeconds gives the slot back and queues it again. So the loop runs the reaper too
+    // (under the same faults; a run that fails is tried again on the next turn).
     const deadline = Date.now() + 75_000;
     while (Date.now() < deadline) {
       await system.provisionAll();
@@ -110,6 +118,7 @@ describe('DynamoDB throttling and errors', () => {
         list.map((build) => system.requests.get(requestIdOf(build, system.jenkins.url))),
       );
       if (records.every((record) => record?.status === 'provisioned')) break;
+      await system.reapNow().catch(() => undefined);
       await sleep(500);
     }
     const faults = proxy.faultCounts();
