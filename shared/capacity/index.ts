@@ -1,3 +1,4 @@
+export { byTemplate } from './by-template';
 export { capacityLimits } from './limits';
 export { counterRepairs, expectedCounters, planTrim, planWake } from './plan';
 export type { CapacityLimits } from './plan';

@@ -1,5 +1,6 @@
 import type { PitcrewConfig } from '../config/file-schema';
 import type { OperatorSettings } from '../state/settings-store';
+import { byTemplate } from './by-template';
 import type { CapacityLimits } from './plan';
 
 /** The caps in force: an operator's run-time override (ops `caps`) wins over the config file. */
@@ -15,7 +16,7 @@ export function capacityLimits(
     templateCaps: Object.fromEntries(
       config.templates.map((template) => [
         template.name,
-        runtime.templateCaps[template.name] ?? template.instanceCap,
+        byTemplate(runtime.templateCaps, template.name) ?? template.instanceCap,
       ]),
     ),
   };

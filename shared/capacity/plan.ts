@@ -1,3 +1,4 @@
+import { byTemplate } from './by-template';
 import type { CounterSnapshot } from '../state/capacity-store';
 import type { RequestRecord } from '../requests/record';
 
@@ -11,7 +12,7 @@ export function expectedCounters(holders: readonly RequestRecord[]): CounterSnap
   const templates: Record<string, number> = {};
   for (const record of holders)
     if (record.holdsSlot && record.template)
-      templates[record.template] = (templates[record.template] ?? 0) + 1;
+      templates[record.template] = (byTemplate(templates, record.template) ?? 0) + 1;
   return { global: Object.values(templates).reduce((sum, used) => sum + used, 0), templates };
 }
 
@@ -25,8 +26,8 @@ export function counterRepairs(
     repairs.push({ template: 'global', observed: observed.global, expected: expected.global });
   const names = new Set([...Object.keys(observed.templates), ...Object.keys(expected.templates)]);
   for (const name of [...names].sort()) {
-    const was = observed.templates[name] ?? 0;
-    const should = expected.templates[name] ?? 0;
+    const was = byTemplate(observed.templates, name) ?? 0;
+    const should = byTemplate(expected.templates, name) ?? 0;
     if (was !== should) repairs.push({ template: name, observed: was, expected: should });
   }
   return repairs;
@@ -43,13 +44,17 @@ export function planWake(
   limits: CapacityLimits,
 ): RequestRecord[] {
   let globalFree = limits.globalCap - used.global;
-  const free: Record<string, number> = {};
+  const free = new Map<string, number>();
   const queues = new Map<string, RequestRecord[]>();
   // By when the build was first queued, not when it last changed state, so a request that keeps
   // losing the race after being woken does not go to the back of the line.
   for (const record of [...waiting].sort((a, b) => a.createdAt.localeCompare(b.createdAt))) {
     const template = record.template ?? '';
-    free[template] ??= (limits.templateCaps[template] ?? 0) - (used.templates[template] ?? 0);
+    if (!free.has(template))
+      free.set(
+        template,
+        (byTemplate(limits.templateCaps, template) ?? 0) - (byTemplate(used.templates, template) ?? 0),
+      );
     queues.set(template, [...(queues.get(template) ?? []), record]);
   }
   const woken: RequestRecord[] = [];
@@ -58,10 +63,10 @@ export function planWake(
     progressed = false;
     for (const [template, queue] of queues) {
       if (globalFree <= 0) break;
-      const next = (free[template] ?? 0) > 0 ? queue.shift() : undefined;
+      const next = (free.get(template) ?? 0) > 0 ? queue.shift() : undefined;
       if (!next) continue;
       woken.push(next);
-      free[template] = (free[template] ?? 0) - 1;
+      free.set(template, (free.get(template) ?? 0) - 1);
       globalFree -= 1;
       progressed = true;
     }

@@ -1,3 +1,4 @@
+import { byTemplate } from '../capacity/by-template';
 import { capacityLimits } from '../capacity/limits';
 import { wakeWaiting } from '../capacity/wake';
 import { OpsInputError } from './errors';
@@ -58,8 +59,9 @@ export async function caps(
   });
   const limitsBefore = capacityLimits(ports.config, before);
   const limitsAfter = capacityLimits(ports.config, after);
-  const from = template === undefined ? limitsBefore.globalCap : limitsBefore.templateCaps[template];
-  const to = template === undefined ? limitsAfter.globalCap : limitsAfter.templateCaps[template];
+  const from =
+    template === undefined ? limitsBefore.globalCap : byTemplate(limitsBefore.templateCaps, template);
+  const to = template === undefined ? limitsAfter.globalCap : byTemplate(limitsAfter.templateCaps, template);
   ports.logger.warn('cap changed by an operator', { template: template ?? 'global', from, to });
   const woken =
     to !== undefined && from !== undefined && to > from && !after.drained

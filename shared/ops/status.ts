@@ -1,3 +1,4 @@
+import { byTemplate } from '../capacity/by-template';
 import { capacityLimits } from '../capacity/limits';
 import { readQueueDepth, type QueueDepth } from '../queue/depth';
 import { requestStatuses, type RequestStatus } from '../requests/record';
@@ -31,12 +32,12 @@ export async function readCaps(ports: OpsPorts): Promise<StatusReport['caps']> {
   const limits = capacityLimits(ports.config, runtime);
   const templates: Record<string, CapView & { pods: number }> = {};
   for (const template of ports.config.templates) {
-    const override = runtime.templateCaps[template.name];
+    const override = byTemplate(runtime.templateCaps, template.name);
     templates[template.name] = {
-      cap: limits.templateCaps[template.name] ?? template.instanceCap,
+      cap: byTemplate(limits.templateCaps, template.name) ?? template.instanceCap,
       configured: template.instanceCap,
       ...(override === undefined ? {} : { override }),
-      used: counters.templates[template.name] ?? 0,
+      used: byTemplate(counters.templates, template.name) ?? 0,
       pods: 0,
     };
   }

@@ -1,3 +1,4 @@
+import { byTemplate } from '../capacity/by-template';
 import { podNameFor } from '../requests/identity';
 import type { RequestRecord } from '../requests/record';
 import type { OperatorSettings } from '../state/settings-store';
@@ -70,21 +71,21 @@ async function reserveByTemplate(
   runtime: OperatorSettings,
   ports: ProvisionPorts,
 ): Promise<Set<string>> {
-  const byTemplate = new Map<string, RequestRecord[]>();
+  const groups = new Map<string, RequestRecord[]>();
   for (const record of records) {
     if (decideProvision(record, runtime.drained).kind !== 'reserve' || !record.template) continue;
-    const group = byTemplate.get(record.template) ?? [];
+    const group = groups.get(record.template) ?? [];
     group.push(record);
-    byTemplate.set(record.template, group);
+    groups.set(record.template, group);
   }
   const reserved = new Set<string>();
-  for (const [name, group] of byTemplate) {
+  for (const [name, group] of groups) {
     const template = ports.config.templates.find((candidate) => candidate.name === name);
     if (!template || group.length < 2) continue;
     const slot = {
       template: name,
       globalCap: runtime.globalCap ?? ports.config.capacity.globalCap,
-      templateCap: runtime.templateCaps[name] ?? template.instanceCap,
+      templateCap: byTemplate(runtime.templateCaps, name) ?? template.instanceCap,
       attemptSeconds: ports.attemptSeconds ?? queueLimits.provisionTimeoutSeconds,
     };
     const requests = group.map((record) => ({

@@ -1,3 +1,4 @@
+import { byTemplate } from '../capacity/by-template';
 import type { Clock } from '../ports/clock';
 import { randomUUID } from 'node:crypto';
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
@@ -244,7 +245,7 @@ async function trimOverCap(
   for (const [template, cap] of Object.entries(caps)) {
     // Reservations are held to the counter: when it is within the cap, more holders in the list
     // are requests that moved while the reaper read them, not a lowered cap.
-    if ((counters.templates[template] ?? 0) <= cap) continue;
+    if ((byTemplate(counters.templates, template) ?? 0) <= cap) continue;
     const holders = records
       .filter((record) => record.holdsSlot && record.template === template)
       .map((record) => {

@@ -1,3 +1,4 @@
+import { byTemplate } from '../../capacity/by-template';
 import { isPodMadeFor } from '../../templates/labels';
 import { ForeignPodError, RetryLaterError } from '../errors';
 import type { Prepared } from '../prepare-batch';
@@ -35,7 +36,7 @@ export async function reserveSlot(
     template: template.name,
     podName,
     globalCap: runtime.globalCap ?? ports.config.capacity.globalCap,
-    templateCap: runtime.templateCaps[template.name] ?? template.instanceCap,
+    templateCap: byTemplate(runtime.templateCaps, template.name) ?? template.instanceCap,
     attemptSeconds: attempt.attemptSeconds,
   });
   if (!reservation.reserved) {
