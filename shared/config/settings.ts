@@ -1,4 +1,4 @@
-import * as z from '../schema/zod';
+import * as v from '../schema/valibot';
 import { ConfigError, type SettingProblem } from './errors';
 
 /**
@@ -6,8 +6,8 @@ import { ConfigError, type SettingProblem } from './errors';
  * local harness sets them for `pitcrew dev` and the tests. Nothing below a handler reads
  * `process.env`: handlers call `loadSettings` once and pass the result in.
  */
-const url = z.url({ message: 'must be a URL' });
-const name = z.string().check(z.trim(), z.minLength(1, { message: 'must not be empty' }));
+const url = v.url({ message: 'must be a URL' });
+const name = v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'));
 
 const common = {
   PITCREW_STAGE: name,
@@ -16,20 +16,20 @@ const common = {
   /** The YAML config file (templates, cluster, CI connections); bundled beside the handler on AWS. */
   PITCREW_CONFIG_FILE: name,
   /** Local only: DynamoDB Local. Unset in AWS, where the SDK finds the regional endpoint. */
-  PITCREW_DYNAMODB_ENDPOINT: z.optional(url),
+  PITCREW_DYNAMODB_ENDPOINT: v.optional(url),
   /** Local only: ElasticMQ. */
-  PITCREW_SQS_ENDPOINT: z.optional(url),
+  PITCREW_SQS_ENDPOINT: v.optional(url),
 };
 
 export const settingsSchemas = {
-  webhook: z.object({ ...common, PITCREW_QUEUE_URL: url }),
-  provision: z.object({ ...common, PITCREW_QUEUE_URL: url }),
-  reap: z.object({ ...common, PITCREW_QUEUE_URL: url }),
-  ops: z.object({ ...common, PITCREW_QUEUE_URL: url, PITCREW_DLQ_URL: url }),
+  webhook: v.object({ ...common, PITCREW_QUEUE_URL: url }),
+  provision: v.object({ ...common, PITCREW_QUEUE_URL: url }),
+  reap: v.object({ ...common, PITCREW_QUEUE_URL: url }),
+  ops: v.object({ ...common, PITCREW_QUEUE_URL: url, PITCREW_DLQ_URL: url }),
 } as const;
 
 export type FunctionName = keyof typeof settingsSchemas;
-export type RawSettings<F extends FunctionName> = z.infer<(typeof settingsSchemas)[F]>;
+export type RawSettings<F extends FunctionName> = v.InferOutput<(typeof settingsSchemas)[F]>;
 
 export interface Settings {
   readonly stage: string;
@@ -47,18 +47,15 @@ export interface Settings {
  * invalid setting, so a misconfigured deploy fails at cold start with a message that says what to fix.
  */
 export function loadSettings(fn: FunctionName, env: Readonly<Record<string, string | undefined>>): Settings {
-  const parsed = settingsSchemas[fn].safeParse(env);
+  const parsed = v.safeParse(settingsSchemas[fn], env);
   if (!parsed.success) {
-    const problems: SettingProblem[] = parsed.error.issues.map((issue) => ({
-      setting: String(issue.path[0] ?? '(environment)'),
-      problem:
-        issue.code === 'invalid_type' && env[String(issue.path[0])] === undefined
-          ? 'is required but not set'
-          : issue.message,
-    }));
+    const problems: SettingProblem[] = parsed.issues.map((issue) => {
+      const setting = v.issuePath(issue) || '(environment)';
+      return { setting, problem: env[setting] === undefined ? 'is required but not set' : issue.message };
+    });
     throw new ConfigError(problems);
   }
-  const raw = parsed.data as RawSettings<'ops'> & RawSettings<'webhook'>;
+  const raw = parsed.output as RawSettings<'ops'> & RawSettings<'webhook'>;
   return {
     stage: raw.PITCREW_STAGE,
     region: raw.AWS_REGION,

@@ -1,3 +1,4 @@
+import * as v from '../schema/valibot';
 import type { Context } from 'aws-lambda';
 import { OpsError } from './errors';
 import { opsEventSchema } from './event';
@@ -61,10 +62,10 @@ export function callerOf(event: unknown, context: CallerContext): OpsCaller {
 }
 
 export function auditRecord(event: unknown, caller: OpsCaller, outcome: OpsOutcome): OpsAuditRecord {
-  const parsed = opsEventSchema.safeParse(event);
+  const parsed = v.safeParse(opsEventSchema, event);
   const named = fieldOf(event, 'action');
   const request = parsed.success
-    ? { action: parsed.data.action, arguments: argumentsOf(parsed.data) }
+    ? { action: parsed.output.action, arguments: argumentsOf(parsed.output) }
     : {
         ...(typeof named === 'string' ? { action: named.slice(0, 50) } : {}),
         fields: isObject(event) ? Object.keys(event).slice(0, 20) : [],

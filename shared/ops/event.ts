@@ -1,4 +1,4 @@
-import * as z from '../schema/zod';
+import * as v from '../schema/valibot';
 import { requestStatuses } from '../requests/record';
 import { ciSources } from '../sources/names';
 import { refuseUnconfirmed } from './confirm';
@@ -9,11 +9,14 @@ import { OpsInputError } from './errors';
  * below works on typed values; a bad event fails with an `OpsInputError` naming the field.
  * docs/operations.md documents each action with an example.
  */
-const requestId = z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(200));
-// z.number() with an int check, not z.int(msg): the message is for fractions, not for a string.
-const cap = z
-  .number()
-  .check(z.int('must be a whole number'), z.nonnegative('must be 0 or more'), z.maximum(100_000));
+const requestId = v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(200));
+// v.number() with an integer check, not v.int(): the message is for fractions, not for a string.
+const cap = v.pipe(
+  v.number(),
+  v.safeInteger('must be a whole number'),
+  v.minValue(0, 'must be 0 or more'),
+  v.maxValue(100_000),
+);
 
 export const opsActions = [
   'status',
@@ -37,40 +40,40 @@ export const redriveDefaults = { max: 100, maxMax: 10_000 } as const;
  * the operator's user and host), logged with the invocation; nothing checks it (docs/operations.md).
  */
 const who = {
-  actor: z.optional(z.string().check(z.trim(), z.minLength(1, 'must not be empty'), z.maxLength(200))),
+  actor: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(200))),
 };
 /** What a destructive action needs to run: `confirm: true` (the CLI's `--yes`); see confirm.ts. */
-const confirm = { confirm: z.optional(z.boolean()) };
+const confirm = { confirm: v.optional(v.boolean()) };
 
-const nonEmpty = z.string().check(z.minLength(1));
+const nonEmpty = v.pipe(v.string(), v.minLength(1));
 
-export const opsEventSchema = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('status'), ...who }),
-  z.strictObject({
-    action: z.literal('list'),
-    status: z.optional(z.enum(requestStatuses)),
-    template: z.optional(nonEmpty),
-    source: z.optional(z.enum(ciSources)),
-    limit: z._default(z.int().check(z.minimum(1), z.maximum(listDefaults.maxLimit)), listDefaults.limit),
+export const opsEventSchema = v.variant('action', [
+  v.strictObject({ action: v.literal('status'), ...who }),
+  v.strictObject({
+    action: v.literal('list'),
+    status: v.optional(v.picklist(requestStatuses)),
+    template: v.optional(nonEmpty),
+    source: v.optional(v.picklist(ciSources)),
+    limit: v.optional(v.pipe(v.int(), v.minValue(1), v.maxValue(listDefaults.maxLimit)), listDefaults.limit),
     /** The `next` of the previous page. */
-    cursor: z.optional(nonEmpty),
+    cursor: v.optional(nonEmpty),
     ...who,
   }),
-  z.strictObject({ action: z.literal('describe'), requestId, ...who }),
-  z.strictObject({ action: z.literal('drain'), ...who, ...confirm }),
-  z.strictObject({ action: z.literal('resume'), ...who }),
+  v.strictObject({ action: v.literal('describe'), requestId, ...who }),
+  v.strictObject({ action: v.literal('drain'), ...who, ...confirm }),
+  v.strictObject({ action: v.literal('resume'), ...who }),
   /** `force` also trims running agents over a lowered cap (normally only pending ones). */
-  z.strictObject({
-    action: z.literal('reconcile'),
-    force: z._default(z.boolean(), false),
+  v.strictObject({
+    action: v.literal('reconcile'),
+    force: v.optional(v.boolean(), false),
     ...who,
     ...confirm,
   }),
-  z.strictObject({ action: z.literal('cancel'), requestId, ...who, ...confirm }),
-  z.strictObject({ action: z.literal('retry'), requestId, ...who }),
-  z.strictObject({
-    action: z.literal('redrive'),
-    max: z._default(z.int().check(z.minimum(1), z.maximum(redriveDefaults.maxMax)), redriveDefaults.max),
+  v.strictObject({ action: v.literal('cancel'), requestId, ...who, ...confirm }),
+  v.strictObject({ action: v.literal('retry'), requestId, ...who }),
+  v.strictObject({
+    action: v.literal('redrive'),
+    max: v.optional(v.pipe(v.int(), v.minValue(1), v.maxValue(redriveDefaults.maxMax)), redriveDefaults.max),
     ...who,
     ...confirm,
   }),
@@ -78,44 +81,45 @@ export const opsEventSchema = z.discriminatedUnion('action', [
    * Without `cap`: read every cap. With `cap`: set the template's cap, or the global cap when no
    * template is named; `cap: null` removes the override, so the config file's value applies again.
    */
-  z.strictObject({
-    action: z.literal('caps'),
-    template: z.optional(nonEmpty),
-    cap: z.optional(z.nullable(cap)),
+  v.strictObject({
+    action: v.literal('caps'),
+    template: v.optional(nonEmpty),
+    cap: v.optional(v.nullable(cap)),
     ...who,
     ...confirm,
   }),
 ]);
-export type OpsEvent = z.infer<typeof opsEventSchema>;
+export type OpsEvent = v.InferOutput<typeof opsEventSchema>;
 
 /**
  * Parses an ops event or throws an `OpsInputError` that names the first bad field, or `confirm` when
  * a destructive action comes without `confirm: true` (nothing is read or written before this).
  */
 export function parseOpsEvent(event: unknown): OpsEvent {
-  const parsed = opsEventSchema.safeParse(event);
+  // Checked here, not by the schema: valibot's objects would read an array as {}.
+  if (typeof event !== 'object' || event === null || Array.isArray(event))
+    throw new OpsInputError(
+      'action',
+      'is required: the event must be a JSON object such as {"action": "status"}',
+    );
+  const parsed = v.safeParse(opsEventSchema, event);
   if (parsed.success) {
-    refuseUnconfirmed(parsed.data);
-    return parsed.data;
+    refuseUnconfirmed(parsed.output);
+    return parsed.output;
   }
-  const issue = parsed.error.issues[0];
+  const issue = parsed.issues[0];
   if (!issue) throw new OpsInputError('action', 'could not be read');
-  if (issue.code === 'invalid_union' || (issue.path[0] === 'action' && issue.path.length === 1)) {
-    const given =
-      typeof event === 'object' && event !== null ? (event as { action?: unknown }).action : undefined;
+  const path = v.issuePath(issue);
+  if (issue.type === 'variant' || path === 'action') {
+    const given = (event as { action?: unknown }).action;
     throw new OpsInputError(
       'action',
       `${given === undefined ? 'is required' : `${describeValue(given)} is not an action`}: use one of ${opsActions.join(', ')}`,
     );
   }
-  if (issue.path.length === 0 && issue.code === 'invalid_type')
-    throw new OpsInputError(
-      'action',
-      'is required: the event must be a JSON object such as {"action": "status"}',
-    );
-  if (issue.code === 'unrecognized_keys')
-    throw new OpsInputError(issue.keys[0] ?? '?', `is not a field of this action`);
-  const field = issue.path.join('.') || 'event';
+  const unknownKey = v.unknownKeyOf(issue);
+  if (unknownKey !== undefined) throw new OpsInputError(unknownKey, `is not a field of this action`);
+  const field = path || 'event';
   throw new OpsInputError(field, issue.message.replace(/^Invalid input: /, ''));
 }
 

@@ -1,5 +1,5 @@
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
-import * as z from '../schema/zod';
+import * as v from '../schema/valibot';
 import { requestStatuses, type RequestRecord } from '../requests/record';
 import type { PagePosition } from '../state/request-queries';
 import { OpsInputError, OpsNotFoundError } from './errors';
@@ -34,16 +34,16 @@ const summarise = (record: RequestRecord): RequestSummary => ({
 });
 
 // The cursor is the page position, base64url JSON: opaque to callers, checked when it comes back.
-const positionSchema = z.object({
-  status: z.enum(requestStatuses),
-  key: z.record(z.string(), z.string()),
+const positionSchema = v.object({
+  status: v.picklist(requestStatuses),
+  key: v.record(v.string(), v.string()),
 });
 const encodeCursor = (position: PagePosition): string =>
   Buffer.from(JSON.stringify(position)).toString('base64url');
 
 function decodeCursor(cursor: string): PagePosition {
   try {
-    return positionSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return v.parse(positionSchema, JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
   } catch {
     throw new OpsInputError(
       'cursor',

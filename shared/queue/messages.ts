@@ -1,13 +1,13 @@
-import * as z from '../schema/zod';
+import * as v from '../schema/valibot';
 
 /**
  * What the provision queue carries: only the request id. The record in the table is the truth, so a
  * stale or replayed message cannot carry stale decisions with it.
  */
-export const provisionMessageSchema = z.strictObject({
-  requestId: z.string().check(z.minLength(1), z.maxLength(200)),
+export const provisionMessageSchema = v.strictObject({
+  requestId: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
 });
-export type ProvisionMessage = z.infer<typeof provisionMessageSchema>;
+export type ProvisionMessage = v.InferOutput<typeof provisionMessageSchema>;
 
 /** A message body as a `ProvisionMessage`, or undefined when it is not one (not JSON, or another shape). */
 export function readProvisionMessage(body: string | undefined): ProvisionMessage | undefined {
@@ -17,6 +17,6 @@ export function readProvisionMessage(body: string | undefined): ProvisionMessage
   } catch {
     return undefined;
   }
-  const parsed = provisionMessageSchema.safeParse(json);
-  return parsed.success ? parsed.data : undefined;
+  const parsed = v.safeParse(provisionMessageSchema, json);
+  return parsed.success ? parsed.output : undefined;
 }

@@ -1,4 +1,4 @@
-import * as z from '../schema/zod';
+import * as v from '../schema/valibot';
 import type { CiModule } from '../sources/module';
 import { ciSources } from '../sources/names';
 import { ciModules } from '../sources/registry';
@@ -35,51 +35,51 @@ export type RequestStatus = (typeof requestStatuses)[number];
 export const terminalStatuses: readonly RequestStatus[] = ['completed', 'cancelled', 'failed'];
 export const isTerminal = (status: RequestStatus): boolean => terminalStatuses.includes(status);
 
-/** The details schemas of the registered modules, as the tuple `discriminatedUnion` takes. */
+/** The details schemas of the registered modules, as the tuple `variant` takes. */
 type DetailsSchemasOf<Modules extends readonly CiModule[]> = {
   readonly [Index in keyof Modules]: Modules[Index]['detailsSchema'];
 };
 /** Each CI's `details`: its module's `detailsSchema` (shared/sources/<ci>/module.ts). */
-const sourceDetailsSchema = z.discriminatedUnion(
+const sourceDetailsSchema = v.variant(
   'source',
   ciModules.map((module) => module.detailsSchema) as unknown as DetailsSchemasOf<typeof ciModules>,
 );
 
 /** A request record as stored; parsed on every read so the code never trusts the item's shape. */
-export const requestRecordSchema = z.object({
-  requestId: z.string(),
-  source: z.enum(ciSources),
-  jobKey: z.string(),
-  status: z.enum(requestStatuses),
-  statusSince: z.string(),
-  createdAt: z.string(),
-  labels: z._default(z.array(z.string()), []),
+export const requestRecordSchema = v.object({
+  requestId: v.string(),
+  source: v.picklist(ciSources),
+  jobKey: v.string(),
+  status: v.picklist(requestStatuses),
+  statusSince: v.string(),
+  createdAt: v.string(),
+  labels: v.optional(v.array(v.string()), []),
   details: sourceDetailsSchema,
-  template: z.optional(z.string()),
-  podName: z.optional(z.string()),
-  url: z.optional(z.string()),
-  holdsSlot: z._default(z.boolean(), false),
+  template: v.optional(v.string()),
+  podName: v.optional(v.string()),
+  url: v.optional(v.string()),
+  holdsSlot: v.optional(v.boolean(), false),
   /** Provisioning attempts, transient SQS retries included. */
-  attempts: z._default(z.int(), 0),
+  attempts: v.optional(v.int(), 0),
   /** Times the reaper gave the build another go (stuck or lost pod): what `retries` limits. */
-  retriesUsed: z._default(z.int(), 0),
-  reason: z.optional(z.string()),
-  externalId: z.optional(z.string()),
+  retriesUsed: v.optional(v.int(), 0),
+  reason: v.optional(v.string()),
+  externalId: v.optional(v.string()),
   /**
    * While an attempt is making this request's agent (epoch ms, at most the provision function's
    * timeout): another attempt with the same request (a duplicate message, a redelivery) waits until
    * then instead of making credentials of its own, which would replace the first attempt's.
    */
-  attemptUntilMs: z.optional(z.number()),
+  attemptUntilMs: v.optional(v.number()),
   /** What an `ending` request becomes once its agent is gone: what the CI said of the build. */
-  endAs: z.optional(z.enum(['completed', 'cancelled'])),
+  endAs: v.optional(v.picklist(['completed', 'cancelled'])),
   /** When an operator last queued a failed request again (ops retry, redrive): its wait starts anew. */
-  requeuedAt: z.optional(z.string()),
+  requeuedAt: v.optional(v.string()),
   /** True when written by an end event before any queued event (see above). */
-  tombstone: z.optional(z.boolean()),
-  expiresAt: z.optional(z.number()),
+  tombstone: v.optional(v.boolean()),
+  expiresAt: v.optional(v.number()),
 });
-export type RequestRecord = z.infer<typeof requestRecordSchema>;
+export type RequestRecord = v.InferOutput<typeof requestRecordSchema>;
 
 /** What an `ending` request becomes once its agent is gone: what the CI said of the build. */
 export const endStateOf = (record: RequestRecord): 'completed' | 'cancelled' => record.endAs ?? 'completed';

@@ -3,7 +3,8 @@ import { config } from 'zod/mini';
 
 /**
  * The one way product code gets zod: `zod/mini`, with zod's English messages. Import it as
- * `import * as z from '../schema/zod'`.
+ * `import * as z from '../schema/zod'`. zod parses the config file, at packaging and in the CLI; what
+ * the functions parse at run time uses valibot (./valibot.ts), a smaller cold start.
  *
  * Why mini: the classic `zod` entry hangs every method on every schema, so a bundler cannot drop any
  * of it; it was 443 KiB of each Lambda bundle (minified), more than half, loaded at every cold start.

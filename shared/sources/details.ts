@@ -1,4 +1,4 @@
-import type * as z from '../schema/zod';
+import * as v from '../schema/valibot';
 import { CiRejectedError } from './errors';
 import type { AgentRequest } from './types';
 
@@ -7,16 +7,16 @@ import type { AgentRequest } from './types';
  * the shared `SourceDetails` type names no CI. Details of another shape are a bug upstream (a record
  * handed to the wrong adapter), refused rather than guessed at.
  */
-export function parseDetails<Schema extends z.ZodMiniType>(
+export function parseDetails<Schema extends v.GenericSchema>(
   schema: Schema,
   request: Pick<AgentRequest, 'requestId' | 'details'>,
-): z.output<Schema> {
-  const parsed = schema.safeParse(request.details);
+): v.InferOutput<Schema> {
+  const parsed = v.safeParse(schema, request.details);
   if (!parsed.success)
     throw new CiRejectedError(
-      `request ${request.requestId} has ${request.details.source} details this CI cannot read: ${parsed.error.issues
-        .map((issue) => `${issue.path.join('.') || 'details'}: ${issue.message}`)
+      `request ${request.requestId} has ${request.details.source} details this CI cannot read: ${parsed.issues
+        .map((issue) => `${v.issuePath(issue) || 'details'}: ${issue.message}`)
         .join('; ')}`,
     );
-  return parsed.data;
+  return parsed.output;
 }

@@ -1,3 +1,4 @@
+import type * as v from '../schema/valibot';
 import type * as z from '../schema/zod';
 import type { SecretEntry } from '../config/secrets';
 import type { SecretRef } from './config-parts';
@@ -9,6 +10,9 @@ export interface CiSettingsBase {
   readonly webhookSecret: SecretRef | readonly SecretRef[];
   readonly maxBacklog: number;
 }
+
+/** A CI's details schema: an object (shared/schema/valibot.ts), parsed whenever a record is read. */
+export type DetailsSchema = v.ObjectSchema<v.ObjectEntries, v.ErrorMessage<v.ObjectIssue> | undefined>;
 
 /** A secret's value, already resolved, by the config key it sits at (`sources.jenkins.apiToken`). */
 export type SecretLookup = (ref: SecretRef, where: string) => string;
@@ -27,7 +31,7 @@ export type SecretLookup = (ref: SecretRef, where: string) => string;
 export interface CiModule<
   Name extends string = string,
   Settings extends CiSettingsBase = CiSettingsBase,
-  Details extends z.ZodMiniObject = z.ZodMiniObject,
+  Details extends DetailsSchema = DetailsSchema,
 > {
   /** The `{source}` of `POST /webhooks/{source}`, the key under `sources:` and the records' `source`. */
   readonly name: Name;
@@ -129,7 +133,7 @@ export type SettingsOf<Module extends CiModule> = NonNullable<Module['settingsTy
  */
 export const defineCiModule =
   <Settings extends CiSettingsBase>() =>
-  <const Name extends string, Details extends z.ZodMiniObject>(
+  <const Name extends string, Details extends DetailsSchema>(
     module: CiModule<Name, Settings, Details> & {
       readonly urlSettings: readonly (keyof Settings & string)[];
     },

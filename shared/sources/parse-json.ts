@@ -1,4 +1,4 @@
-import type * as z from '../schema/zod';
+import * as v from '../schema/valibot';
 import type { ParsedWebhook } from './types';
 
 /** The body as JSON, or the `invalid` answer that names it. */
@@ -12,9 +12,9 @@ export function parseJsonBody(
   }
 }
 
-/** Turns a zod failure into the `invalid` answer naming the first bad field as a dotted path. */
-export function invalidFromZod(error: z.core.$ZodError): ParsedWebhook {
-  const issue = error.issues[0];
-  const field = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'body';
+/** Turns a failed parse into the `invalid` answer naming the first bad field as a dotted path. */
+export function invalidFromIssues(issues: readonly v.BaseIssue<unknown>[]): ParsedWebhook {
+  const issue = issues[0];
+  const field = (issue && v.issuePath(issue)) || 'body';
   return { kind: 'invalid', field, problem: issue?.message ?? 'is invalid' };
 }

@@ -1,3 +1,4 @@
+import * as v from '../schema/valibot';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OperatorSettings } from '../ports/settings-store';
 import { requestRecordSchema, type RequestRecord } from '../requests/record';
@@ -35,11 +36,11 @@ export function createBatchReader(db: DynamoDBDocumentClient, tableName: string)
     )) {
       if (item.pk === settingsKey.pk && item.sk === settingsKey.sk) settingsItem = item;
       else {
-        const record = requestRecordSchema.parse(item);
+        const record = v.parse(requestRecordSchema, item);
         records.set(record.requestId, record);
       }
     }
-    const { version: _version, ...settings } = storedSettingsSchema.parse(settingsItem ?? {});
+    const { version: _version, ...settings } = v.parse(storedSettingsSchema, settingsItem ?? {});
     return { records, settings };
   };
 }

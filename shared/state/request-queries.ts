@@ -1,3 +1,4 @@
+import * as v from '../schema/valibot';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ListQuery, PagePosition, RequestQueries } from '../ports/request-queries';
 import { requestRecordSchema, type RequestRecord, type RequestStatus } from '../requests/record';
@@ -82,7 +83,7 @@ export function createRequestQueries(db: DynamoDBDocumentClient, tableName: stri
           ExclusiveStartKey: startKey,
         });
         for (const item of page.Items ?? []) {
-          const record = requestRecordSchema.parse(item);
+          const record = v.parse(requestRecordSchema, item);
           items.push(record);
           // Full: resume right after this item, wherever the page it came from ended.
           if (items.length === request.limit) return { items, next: { status, key: indexKeyOf(record) } };

@@ -1,3 +1,4 @@
+import * as v from '../schema/valibot';
 import { systemClock, type Clock } from '../ports/clock';
 import {
   ConditionalCheckFailedException,
@@ -33,7 +34,7 @@ import { tableShape } from './table';
 export type { CreateResult, EndResult, RequestStore } from '../ports/request-store';
 
 const parseRecord = (item: Record<string, unknown> | undefined): RequestRecord | undefined =>
-  item ? requestRecordSchema.parse(item) : undefined;
+  item ? v.parse(requestRecordSchema, item) : undefined;
 
 const isConditionFailure = (error: unknown): boolean => error instanceof ConditionalCheckFailedException;
 
@@ -351,7 +352,7 @@ export function createRequestStore(
           }),
         ),
       );
-      for (const item of page.Items ?? []) records.push(requestRecordSchema.parse(item));
+      for (const item of page.Items ?? []) records.push(v.parse(requestRecordSchema, item));
       startKey = page.LastEvaluatedKey;
     } while (startKey && (limit === undefined || records.length < limit));
     return records;

@@ -1,3 +1,4 @@
+import * as v from '../schema/valibot';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OperatorSettings, OperatorSettingsStore } from '../ports/settings-store';
@@ -20,7 +21,7 @@ export function createOperatorSettingsStore(
       const { Item } = await db.send(
         new GetCommand({ TableName: tableName, Key: keys.settings(), ConsistentRead: true }),
       );
-      return storedSettingsSchema.parse(Item ?? {});
+      return v.parse(storedSettingsSchema, Item ?? {});
     } catch (error) {
       throw new StateUnavailableError('GetItem (settings)', { cause: error });
     }
@@ -42,7 +43,7 @@ export function createOperatorSettingsStore(
     ): Promise<{ before: OperatorSettings; after: OperatorSettings }> {
       for (let attempt = 0; attempt < maxSettingsUpdateAttempts; attempt++) {
         const { version, ...before } = await read();
-        const after = operatorSettingsSchema.parse(change(before));
+        const after = v.parse(operatorSettingsSchema, change(before));
         try {
           await db.send(
             new PutCommand({

@@ -1,3 +1,4 @@
+import * as v from '../../shared/schema/valibot';
 import type { SecretRef } from '../../shared/config/file-schema';
 import { ciApiModules } from '../../shared/sources/api-registry';
 import type { CiApiModule, SecretLookup } from '../../shared/sources/module';
@@ -133,7 +134,7 @@ export function describeCiSourceContract(module: AnyCiModule, samples: CiContrac
         expect(parsed.event).toMatchObject({ source: module.name, action });
         expect(parsed.event.jobKey).not.toBe('');
         expect(parsed.event.details.source).toBe(module.name);
-        expect(module.detailsSchema.safeParse(parsed.event.details).success).toBe(true);
+        expect(v.safeParse(module.detailsSchema, parsed.event.details).success).toBe(true);
       });
 
       const refusedSample = samples.refused;
@@ -213,7 +214,7 @@ export function describeCiSourceContract(module: AnyCiModule, samples: CiContrac
             action: 'queued',
             deliveryId: `poll:${jobKey}`,
           });
-          expect(module.detailsSchema.safeParse(listed[0]?.details).success).toBe(true);
+          expect(v.safeParse(module.detailsSchema, listed[0]?.details).success).toBe(true);
         });
 
         if (module.deregistrationDetails) {

@@ -1,3 +1,4 @@
+import * as v from '../../../shared/schema/valibot';
 import { hostname, userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { destructiveEffect, opsActions, opsEventSchema, type OpsAction } from '../../../shared/ops';
@@ -138,8 +139,8 @@ function capsEvent(global: string | undefined, positionals: string[]): OpsComman
  * it too (`confirm` in the event). An event the function would refuse anyway is left to it.
  */
 function refuseUnconfirmed(event: OpsCommand['event']): void {
-  const parsed = opsEventSchema.safeParse(event);
-  const effect = parsed.success ? destructiveEffect(parsed.data) : undefined;
+  const parsed = v.safeParse(opsEventSchema, event);
+  const effect = parsed.success ? destructiveEffect(parsed.output) : undefined;
   if (effect !== undefined)
     throw new UsageError(`${effect}: nothing was done. Run it again with --yes to go ahead`);
 }

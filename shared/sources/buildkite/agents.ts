@@ -1,4 +1,4 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { failureFor, type BuildkiteFetch, type FailureHints, unexpectedBody } from './api';
 
 export interface AgentApi {
@@ -14,16 +14,18 @@ const hints = (organization: string): FailureHints => ({
   notFound: `organization ${organization} does not exist or the API token cannot see it`,
 });
 
+const messageSchema = v.object({ message: v.string() });
+
 const messageOf = (body: unknown): string => {
-  const parsed = z.object({ message: z.string() }).safeParse(body);
-  return parsed.success ? parsed.data.message : '';
+  const parsed = v.safeParse(messageSchema, body);
+  return parsed.success ? parsed.output.message : '';
 };
 
-const agentListSchema = z.array(
-  z.object({
-    id: z.string().check(z.regex(/^[0-9A-Za-z-]{1,64}$/)),
-    name: z.string(),
-    connection_state: z.optional(z.string()),
+const agentListSchema = v.array(
+  v.object({
+    id: v.pipe(v.string(), v.regex(/^[0-9A-Za-z-]{1,64}$/)),
+    name: v.string(),
+    connection_state: v.optional(v.string()),
   }),
 );
 
@@ -40,9 +42,9 @@ export async function findConnectedAgents(api: AgentApi, name: string): Promise<
     purpose,
   });
   if (response.status !== 200) throw failureFor(response, purpose, hints(api.organization));
-  const parsed = agentListSchema.safeParse(response.body);
-  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
-  return parsed.data.filter((agent) => agent.name === name).map((agent) => agent.id);
+  const parsed = v.safeParse(agentListSchema, response.body);
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
+  return parsed.output.filter((agent) => agent.name === name).map((agent) => agent.id);
 }
 
 /**

@@ -1,6 +1,7 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { type CiError, CiRejectedError, CiUnavailableError } from '../errors';
 import { callJson } from '../json-call';
+import { unexpectedBodyOf } from '../unexpected-body';
 
 export interface BuildkiteCall {
   readonly method: 'GET' | 'PUT';
@@ -51,12 +52,12 @@ export function createBuildkiteFetch(settings: BuildkiteFetchSettings): Buildkit
     });
 }
 
-const errorBodySchema = z.object({ message: z.string() });
+const errorBodySchema = v.object({ message: v.string() });
 
 /** Buildkite's own error message (`{ "message": ... }`), shortened. */
 function buildkiteMessage(body: unknown): string | undefined {
-  const parsed = errorBodySchema.safeParse(body);
-  return parsed.success ? parsed.data.message.slice(0, 200) : undefined;
+  const parsed = v.safeParse(errorBodySchema, body);
+  return parsed.success ? parsed.output.message.slice(0, 200) : undefined;
 }
 
 const secondsPattern = /^\d{1,6}$/;
@@ -111,14 +112,8 @@ export function failureFor(response: BuildkiteResponse, purpose: string, hints: 
   return new CiRejectedError(`Buildkite refused to ${purpose} (${status}): ${reason}${suffix}`, status);
 }
 
-/** A success whose body is not what the docs describe; only the field path is named. */
-export function unexpectedBody(purpose: string, status: number, error: z.core.$ZodError): CiRejectedError {
-  const path = error.issues[0]?.path.map(String).join('.');
-  return new CiRejectedError(
-    `Buildkite answered ${status} when asked to ${purpose}, but without a valid ${path ? path : 'body'}: check that apiUrl points at the REST API`,
-    status,
-  );
-}
+/** A success whose body is not what Buildkite's docs describe (../unexpected-body.ts). */
+export const unexpectedBody = unexpectedBodyOf('Buildkite', 'check that apiUrl points at the REST API');
 
 /**
  * The next page's path from a `Link` header (https://buildkite.com/docs/apis/rest-api#pagination),

@@ -1,4 +1,4 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { defineCiModule } from '../module';
 import { buildkiteRefusalReasons } from './refusal-reasons';
 import type { BuildkiteSettings } from './config-schema';
@@ -15,12 +15,12 @@ export const buildkiteModule = defineCiModule<BuildkiteSettings>()({
   agentHeldSecretEntries: (buildkite) => [
     { where: 'sources.buildkite.agentToken', ref: buildkite.agentToken },
   ],
-  detailsSchema: z.object({
-    source: z.literal('buildkite'),
-    organization: z.string(),
-    pipeline: z.string(),
-    buildNumber: z.optional(z.number()),
-    jobId: z.string(),
+  detailsSchema: v.object({
+    source: v.literal('buildkite'),
+    organization: v.string(),
+    pipeline: v.string(),
+    buildNumber: v.optional(v.number()),
+    jobId: v.string(),
   }),
   // https://buildkite.com/docs/agent/v3/docker: buildkite/agent:3 follows the v3 agent without
   // breaking changes; its binary starts with `start` and reads BUILDKITE_AGENT_* settings from env.

@@ -1,4 +1,4 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
 import {
@@ -35,32 +35,32 @@ export const pollRateLimitReserve = 40;
 // A bound on a loop driven by Buildkite's answers: 3 pages of 100 builds per pipeline.
 const maxPages = 3;
 
-const pipelineSchema = z.object({
-  slug: z.string(),
-  visibility: z.optional(z.nullable(z.string())),
-  repository: z.optional(z.nullable(z.string())),
+const pipelineSchema = v.object({
+  slug: v.string(),
+  visibility: v.optional(v.nullable(v.string())),
+  repository: v.optional(v.nullable(v.string())),
 });
 
 /** https://buildkite.com/docs/apis/rest-api/builds#list-builds-for-a-pipeline (jobs embedded). */
-const buildsSchema = z.array(
-  z.object({
-    number: z.int().check(z.nonnegative()),
-    jobs: z.optional(z.array(z.unknown())),
-    pull_request: z.optional(z.nullable(z.object({ repository: z.optional(z.nullable(z.string())) }))),
-    pipeline: z.optional(pipelineSchema),
+const buildsSchema = v.array(
+  v.object({
+    number: v.pipe(v.int(), v.minValue(0)),
+    jobs: v.optional(v.array(v.unknown())),
+    pull_request: v.optional(v.nullable(v.object({ repository: v.optional(v.nullable(v.string())) }))),
+    pipeline: v.optional(pipelineSchema),
   }),
 );
-type Build = z.infer<typeof buildsSchema>[number];
+type Build = v.InferOutput<typeof buildsSchema>[number];
 
 /** The job fields an event needs, with the webhook parser's limits; each job is parsed alone. */
-const scheduledJobSchema = z.object({
+const scheduledJobSchema = v.object({
   id: jobIdSchema,
-  type: z.literal('script'),
-  state: z.literal('scheduled'),
-  agent_query_rules: z.optional(z.nullable(queryRulesSchema)),
-  web_url: z.optional(z.nullable(z.url())),
+  type: v.literal('script'),
+  state: v.literal('scheduled'),
+  agent_query_rules: v.optional(v.nullable(queryRulesSchema)),
+  web_url: v.optional(v.nullable(v.url())),
 });
-type ScheduledJob = z.infer<typeof scheduledJobSchema>;
+type ScheduledJob = v.InferOutput<typeof scheduledJobSchema>;
 
 const pipelinePath = (organization: string, pipeline: string): string =>
   `/v2/organizations/${encodeURIComponent(organization)}/pipelines/${encodeURIComponent(pipeline)}`;
@@ -117,9 +117,9 @@ async function readPipeline(api: PollApi, settings: PollSettings, pipeline: stri
     purpose,
     hintsFor(settings.organization, pipeline),
   );
-  const parsed = pipelineSchema.safeParse(response.body);
-  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
-  return parsed.data;
+  const parsed = v.safeParse(pipelineSchema, response.body);
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
+  return parsed.output;
 }
 
 /** Scheduled and running builds, newest first: a running build still has scheduled jobs after a `wait`. */
@@ -130,17 +130,17 @@ async function listActiveBuilds(api: PollApi, settings: PollSettings, pipeline: 
     `${pipelinePath(settings.organization, pipeline)}/builds?state[]=scheduled&state[]=running&per_page=100`;
   for (let page = 0; path !== undefined && page < maxPages; page += 1) {
     const response = await get(api, path, purpose, hintsFor(settings.organization, pipeline));
-    const parsed = buildsSchema.safeParse(response.body);
-    if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
-    builds.push(...parsed.data);
+    const parsed = v.safeParse(buildsSchema, response.body);
+    if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
+    builds.push(...parsed.output);
     path = nextPagePath(response, api.apiUrl);
   }
   return builds;
 }
 
 function asScheduledJob(job: unknown): ScheduledJob[] {
-  const parsed = scheduledJobSchema.safeParse(job);
-  return parsed.success ? [parsed.data] : [];
+  const parsed = v.safeParse(scheduledJobSchema, job);
+  return parsed.success ? [parsed.output] : [];
 }
 
 const isFork = (build: Build, repository: string | null | undefined): boolean => {

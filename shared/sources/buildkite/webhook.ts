@@ -1,5 +1,5 @@
-import * as z from '../../schema/zod';
-import { invalidFromZod, parseJsonBody } from '../parse-json';
+import * as v from '../../schema/valibot';
+import { invalidFromIssues, parseJsonBody } from '../parse-json';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { slugPattern } from './pipeline-pattern';
 import { buildkiteSignatureOrTokenSigning, buildkiteSigning, hasSignedTimestamp } from './signing';
@@ -8,52 +8,53 @@ import { type BuildkiteJobOrigin, type BuildkiteTrustPolicy, judgeBuildkiteJob }
 /** https://buildkite.com/docs/apis/webhooks/pipelines#http-headers */
 export const buildkiteEventHeader = 'x-buildkite-event';
 
-const slug = z.string().check(z.regex(slugPattern, 'must be a Buildkite slug'));
+const slug = v.pipe(v.string(), v.regex(slugPattern, 'must be a Buildkite slug'));
 // Job ids are UUIDs (https://buildkite.com/docs/apis/rest-api/builds#job-data-model); they end up in
 // agent settings and poll ids, so anything else is refused.
-export const jobIdSchema = z.string().check(z.regex(/^[0-9A-Fa-f-]{1,64}$/, 'must be a job UUID'));
-const date = z.optional(z.nullable(z.string().check(z.maxLength(64))));
+export const jobIdSchema = v.pipe(v.string(), v.regex(/^[0-9A-Fa-f-]{1,64}$/, 'must be a job UUID'));
+const date = v.optional(v.nullable(v.pipe(v.string(), v.maxLength(64))));
 // agent_query_rules are the job's `agents:` targeting, `key=value` strings such as `queue=kubernetes`
 // (https://buildkite.com/docs/agent/v3/queues); they pick the template, unchanged.
-export const queryRulesSchema = z
-  .array(z.string().check(z.minLength(1), z.maxLength(200)))
-  .check(z.maxLength(100));
+export const queryRulesSchema = v.pipe(
+  v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
+  v.maxLength(100),
+);
 
 /**
  * The parts of a job event Pitcrew reads (https://buildkite.com/docs/apis/webhooks/pipelines/job-events:
- * `job`, `build`, `pipeline`, `sender`); Buildkite sends much more, which zod strips.
+ * `job`, `build`, `pipeline`, `sender`); Buildkite sends much more, which the schema drops.
  */
-const jobEventSchema = z.object({
-  job: z.object({
+const jobEventSchema = v.object({
+  job: v.object({
     id: jobIdSchema,
-    type: z.optional(z.string().check(z.maxLength(40))),
-    state: z.optional(z.nullable(z.string().check(z.maxLength(40)))),
-    agent_query_rules: z.optional(z.nullable(queryRulesSchema)),
-    web_url: z.optional(z.nullable(z.url())),
+    type: v.optional(v.pipe(v.string(), v.maxLength(40))),
+    state: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(40)))),
+    agent_query_rules: v.optional(v.nullable(queryRulesSchema)),
+    web_url: v.optional(v.nullable(v.url())),
     created_at: date,
     scheduled_at: date,
     runnable_at: date,
   }),
-  build: z.optional(
-    z.object({
-      number: z.optional(z.int().check(z.nonnegative())),
-      pull_request: z.optional(
-        z.nullable(z.object({ repository: z.optional(z.nullable(z.string().check(z.maxLength(2000)))) })),
+  build: v.optional(
+    v.object({
+      number: v.optional(v.pipe(v.int(), v.minValue(0))),
+      pull_request: v.optional(
+        v.nullable(v.object({ repository: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(2000)))) })),
       ),
     }),
   ),
-  pipeline: z.object({
+  pipeline: v.object({
     slug,
     // `https://api.buildkite.com/v2/organizations/{org}/pipelines/{slug}`: where the organization is named.
-    url: z.optional(z.string().check(z.maxLength(2000))),
-    visibility: z.optional(z.nullable(z.string().check(z.maxLength(20)))),
-    repository: z.optional(z.nullable(z.string().check(z.maxLength(2000)))),
+    url: v.optional(v.pipe(v.string(), v.maxLength(2000))),
+    visibility: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(20)))),
+    repository: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(2000)))),
   }),
-  organization: z.optional(z.object({ slug })),
+  organization: v.optional(v.object({ slug })),
 });
-type JobEventBody = z.infer<typeof jobEventSchema>;
+type JobEventBody = v.InferOutput<typeof jobEventSchema>;
 
-const eventSchema = z.object({ event: z.string().check(z.minLength(1), z.maxLength(100)) });
+const eventSchema = v.object({ event: v.pipe(v.string(), v.minLength(1), v.maxLength(100)) });
 
 /**
  * `job.activated` is for block steps, which no agent runs; `ping` is sent when the webhook's settings
@@ -114,9 +115,9 @@ function parseDelivery(input: WebhookInput): DeliveryParse {
   if (!json.ok) return json.invalid;
   // The body's `event` is signed; the header is not (the HMAC covers the body alone), so the body
   // decides and a header that disagrees is refused rather than believed.
-  const named = eventSchema.safeParse(json.value);
-  if (!named.success) return invalidFromZod(named.error);
-  const { event } = named.data;
+  const named = v.safeParse(eventSchema, json.value);
+  if (!named.success) return invalidFromIssues(named.issues);
+  const { event } = named.output;
   const header = input.headers[buildkiteEventHeader];
   if (header !== undefined && header !== event)
     return {
@@ -126,13 +127,13 @@ function parseDelivery(input: WebhookInput): DeliveryParse {
     };
   if (!isHandled(event)) return { kind: 'ignored', reason: `event ${event} needs no agent` };
 
-  const body = jobEventSchema.safeParse(json.value);
-  if (!body.success) return invalidFromZod(body.error);
-  const { job, build, pipeline } = body.data;
+  const body = v.safeParse(jobEventSchema, json.value);
+  if (!body.success) return invalidFromIssues(body.issues);
+  const { job, build, pipeline } = body.output;
   // Only command steps (`script`) run on an agent; a finished trigger or wait step is not ours.
   if (job.type !== undefined && job.type !== 'script')
     return { kind: 'ignored', reason: `a ${job.type} job runs on no agent` };
-  const organization = organizationOf(body.data);
+  const organization = organizationOf(body.output);
   if (organization === undefined)
     return { kind: 'invalid', field: 'pipeline.url', problem: 'does not name the organization' };
 

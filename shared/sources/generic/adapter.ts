@@ -1,4 +1,5 @@
-import { invalidFromZod, parseJsonBody } from '../parse-json';
+import * as v from '../../schema/valibot';
+import { invalidFromIssues, parseJsonBody } from '../parse-json';
 import { pitcrewSigning } from '../signature';
 import type {
   AgentCredentials,
@@ -42,7 +43,7 @@ export function createGenericWebhookReceiver(
 }
 
 export function parseGenericWebhook(input: WebhookInput): ParsedWebhook {
-  const delivery = deliveryIdSchema.safeParse(input.headers[deliveryHeader]);
+  const delivery = v.safeParse(deliveryIdSchema, input.headers[deliveryHeader]);
   if (!delivery.success)
     return {
       kind: 'invalid',
@@ -51,17 +52,17 @@ export function parseGenericWebhook(input: WebhookInput): ParsedWebhook {
     };
   const json = parseJsonBody(input.rawBody);
   if (!json.ok) return json.invalid;
-  const body = genericWebhookSchema.safeParse(json.value);
-  if (!body.success) return invalidFromZod(body.error);
+  const body = v.safeParse(genericWebhookSchema, json.value);
+  if (!body.success) return invalidFromIssues(body.issues);
   return {
     kind: 'event',
     event: {
       source: 'generic',
-      jobKey: body.data.job.id,
-      action: body.data.action,
-      labels: body.data.job.labels,
-      deliveryId: delivery.data,
-      url: body.data.job.url,
+      jobKey: body.output.job.id,
+      action: body.output.action,
+      labels: body.output.job.labels,
+      deliveryId: delivery.output,
+      url: body.output.job.url,
       details: { source: 'generic' },
     },
   };

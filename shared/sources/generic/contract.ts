@@ -1,4 +1,4 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { buildActions } from '../types';
 
 /**
@@ -11,27 +11,26 @@ import { buildActions } from '../types';
  * Unknown fields are refused, so a sender cannot believe it set something (an image, an env var)
  * that Pitcrew ignores.
  */
-export const genericLabel = z
-  .string()
-  .check(
-    z.minLength(1),
-    z.maxLength(63),
-    z.regex(/^[A-Za-z0-9][A-Za-z0-9._\-/:]*$/, 'must be letters, digits and . _ - / : only'),
-  );
+export const genericLabel = v.pipe(
+  v.string(),
+  v.minLength(1),
+  v.maxLength(63),
+  v.regex(/^[A-Za-z0-9][A-Za-z0-9._\-/:]*$/, 'must be letters, digits and . _ - / : only'),
+);
 
-export const genericWebhookSchema = z.strictObject({
-  action: z.enum(buildActions),
-  job: z.strictObject({
-    id: z.pipe(
-      z.union([z.string().check(z.minLength(1), z.maxLength(200)), z.int().check(z.nonnegative())]),
-      z.transform(String),
+export const genericWebhookSchema = v.strictObject({
+  action: v.picklist(buildActions),
+  job: v.strictObject({
+    id: v.pipe(
+      v.union([v.pipe(v.string(), v.minLength(1), v.maxLength(200)), v.pipe(v.int(), v.minValue(0))]),
+      v.transform(String),
     ),
-    labels: z._default(z.array(genericLabel).check(z.maxLength(32)), []),
-    url: z.optional(z.url().check(z.maxLength(2000))),
+    labels: v.optional(v.pipe(v.array(genericLabel), v.maxLength(32)), []),
+    url: v.optional(v.pipe(v.url(), v.maxLength(2000))),
   }),
 });
 
-export type GenericWebhook = z.infer<typeof genericWebhookSchema>;
+export type GenericWebhook = v.InferOutput<typeof genericWebhookSchema>;
 
 export const deliveryHeader = 'x-pitcrew-delivery';
-export const deliveryIdSchema = z.string().check(z.minLength(1), z.maxLength(200));
+export const deliveryIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(200));

@@ -1,4 +1,4 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { defineCiModule } from '../module';
 import type { GenericSettings } from './config-schema';
 
@@ -10,7 +10,7 @@ export const genericModule = defineCiModule<GenericSettings>()({
     generic.agentToken ? [{ where: 'sources.generic.agentToken', ref: generic.agentToken }] : [],
   agentHeldSecretEntries: (generic) =>
     generic.agentToken ? [{ where: 'sources.generic.agentToken', ref: generic.agentToken }] : [],
-  detailsSchema: z.object({ source: z.literal('generic') }),
+  detailsSchema: v.object({ source: v.literal('generic') }),
   // No image: Pitcrew cannot guess what runs a build of any CI, so each template names one.
   podDefaults: {},
   agentsOutliveBuilds: false,

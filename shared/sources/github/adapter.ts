@@ -1,5 +1,5 @@
 import { CiRejectedError, CiUnavailableError } from '../errors';
-import type * as z from '../../schema/zod';
+import type * as v from '../../schema/valibot';
 import { parseDetails } from '../details';
 import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
 import { githubModule } from './module';
@@ -107,7 +107,7 @@ function withDefaults(options: GithubSourceOptions): GithubSettings {
   return settings;
 }
 
-type GithubDetails = z.output<typeof githubModule.detailsSchema>;
+type GithubDetails = v.InferOutput<typeof githubModule.detailsSchema>;
 
 interface TokenSource {
   /** The token to call the runner endpoints with for one build's repository. */

@@ -1,6 +1,7 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { type CiError, CiRejectedError, CiUnavailableError } from '../errors';
 import { callJson } from '../json-call';
+import { unexpectedBodyOf } from '../unexpected-body';
 
 /** The REST API version every call pins (https://docs.github.com/en/rest/about-the-rest-api/api-versions). */
 export const githubApiVersion = '2022-11-28';
@@ -62,12 +63,12 @@ export interface FailureHints {
   readonly notFound?: string;
 }
 
-const errorBodySchema = z.object({ message: z.string() });
+const errorBodySchema = v.object({ message: v.string() });
 
 /** GitHub's own error message (https://docs.github.com/en/rest/using-the-rest-api/troubleshooting-the-rest-api), shortened. */
 function githubMessage(body: unknown): string | undefined {
-  const parsed = errorBodySchema.safeParse(body);
-  return parsed.success ? parsed.data.message.slice(0, 200) : undefined;
+  const parsed = v.safeParse(errorBodySchema, body);
+  return parsed.success ? parsed.output.message.slice(0, 200) : undefined;
 }
 
 /**
@@ -126,15 +127,5 @@ export function rateLimitWaitSeconds(response: GithubResponse, nowMs: number): n
   return exhausted || secondary || retryAfter !== null || response.status === 429 ? 60 : undefined;
 }
 
-/**
- * A success whose body is not what the docs describe, e.g. an apiUrl that points at a web page. Only
- * the field path is named: the body may hold a secret (a token, a JIT config).
- */
-export function unexpectedBody(purpose: string, status: number, error: z.core.$ZodError): CiRejectedError {
-  const path = error.issues[0]?.path.map(String).join('.');
-  const field = path ? path : 'body';
-  return new CiRejectedError(
-    `GitHub answered ${status} when asked to ${purpose}, but without a valid ${field}: check that apiUrl points at the REST API`,
-    status,
-  );
-}
+/** A success whose body is not what GitHub's docs describe (../unexpected-body.ts). */
+export const unexpectedBody = unexpectedBodyOf('GitHub', 'check that apiUrl points at the REST API');

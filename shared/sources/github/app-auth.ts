@@ -1,5 +1,5 @@
 import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { failureFor, type GithubFetch, unexpectedBody } from './api';
 
 /** Parses the App's PEM private key once, so a bad key fails when the adapter is built, not per build. */
@@ -66,10 +66,10 @@ interface CachedToken {
 // Refreshed this long before GitHub's expires_at, so a token never expires in the middle of a build step.
 const refreshMarginMs = 5 * 60 * 1000;
 
-const installationSchema = z.object({ id: z.int().check(z.positive()) });
-const accessTokenSchema = z.object({
-  token: z.string().check(z.minLength(1)),
-  expires_at: z.iso.datetime({ offset: true }),
+const installationSchema = v.object({ id: v.pipe(v.int(), v.gtValue(0)) });
+const accessTokenSchema = v.object({
+  token: v.pipe(v.string(), v.minLength(1)),
+  expires_at: v.isoDateTime(),
 });
 
 /**
@@ -115,9 +115,12 @@ export function createInstallationTokens(settings: AppAuthSettings): Installatio
         notFound: `the installation does not exist or does not belong to App ${settings.appId}`,
       });
     }
-    const parsed = accessTokenSchema.safeParse(response.body);
-    if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
-    return { token: parsed.data.token, refreshAtMs: Date.parse(parsed.data.expires_at) - refreshMarginMs };
+    const parsed = v.safeParse(accessTokenSchema, response.body);
+    if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
+    return {
+      token: parsed.output.token,
+      refreshAtMs: Date.parse(parsed.output.expires_at) - refreshMarginMs,
+    };
   }
 
   /** https://docs.github.com/en/rest/apps/apps#get-a-repository-installation-for-the-authenticated-app */
@@ -137,10 +140,10 @@ export function createInstallationTokens(settings: AppAuthSettings): Installatio
         notFound: `App ${settings.appId} is not installed on ${owner}/${repo}: install it on the repository or its organization`,
       });
     }
-    const parsed = installationSchema.safeParse(response.body);
-    if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
-    installations.set(key, parsed.data.id);
-    return parsed.data.id;
+    const parsed = v.safeParse(installationSchema, response.body);
+    if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
+    installations.set(key, parsed.output.id);
+    return parsed.output.id;
   }
 
   // The webhook's installation is the one that sent the event, so it wins over the configured one.

@@ -1,4 +1,4 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { defineCiModule } from '../module';
 import type { GithubSettings } from './config-schema';
 
@@ -11,12 +11,12 @@ export const githubModule = defineCiModule<GithubSettings>()({
       ? { where: 'sources.github.auth.token', ref: github.auth.token }
       : { where: 'sources.github.auth.app.privateKey', ref: github.auth.app.privateKey },
   ],
-  detailsSchema: z.object({
-    source: z.literal('github'),
-    owner: z.string(),
-    repo: z.string(),
-    installationId: z.optional(z.number()),
-    runId: z.optional(z.number()),
+  detailsSchema: v.object({
+    source: v.literal('github'),
+    owner: v.string(),
+    repo: v.string(),
+    installationId: v.optional(v.number()),
+    runId: v.optional(v.number()),
   }),
   // The runner reads ACTIONS_RUNNER_INPUT_JITCONFIG, as actions-runner-controller starts it.
   podDefaults: { image: 'ghcr.io/actions/actions-runner:latest', command: ['/home/runner/run.sh'] },

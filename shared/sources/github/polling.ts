@@ -1,4 +1,4 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
 import { failureFor, type FailureHints, type GithubFetch, type GithubResponse, unexpectedBody } from './api';
@@ -41,39 +41,39 @@ const jobsPerPage = 100;
 // A bound on a loop driven by GitHub's answers; a matrix makes at most 256 jobs.
 const maxJobPages = 10;
 
-const repositorySchema = z.object({
+const repositorySchema = v.object({
   name: pathSafeName,
-  owner: z.object({ login: pathSafeName }),
-  private: z.optional(z.boolean()),
-  visibility: z.optional(z.string()),
+  owner: v.object({ login: pathSafeName }),
+  private: v.optional(v.boolean()),
+  visibility: v.optional(v.string()),
 });
 
 /** https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository */
-const runsSchema = z.object({
-  total_count: z.int().check(z.nonnegative()),
-  workflow_runs: z.array(z.object({ id: z.int().check(z.positive()), repository: repositorySchema })),
+const runsSchema = v.object({
+  total_count: v.pipe(v.int(), v.minValue(0)),
+  workflow_runs: v.array(v.object({ id: v.pipe(v.int(), v.gtValue(0)), repository: repositorySchema })),
 });
-type QueuedRun = z.infer<typeof runsSchema>['workflow_runs'][number];
+type QueuedRun = v.InferOutput<typeof runsSchema>['workflow_runs'][number];
 
 /** https://docs.github.com/en/rest/actions/workflow-jobs#list-jobs-for-a-workflow-run */
-const jobsPageSchema = z.object({
-  total_count: z.int().check(z.nonnegative()),
-  jobs: z.array(z.unknown()),
+const jobsPageSchema = v.object({
+  total_count: v.pipe(v.int(), v.minValue(0)),
+  jobs: v.array(v.unknown()),
 });
 
 /**
  * The job fields an event needs, with the webhook parser's limits. Each job is parsed alone: a job
  * that is not queued (or that the webhook parser would refuse too) is skipped, not the whole run.
  */
-const queuedJobSchema = z.object({
-  id: z.int().check(z.nonnegative()),
-  run_id: z.int().check(z.nonnegative()),
-  status: z.literal('queued'),
-  labels: z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.maxLength(100)),
+const queuedJobSchema = v.object({
+  id: v.pipe(v.int(), v.minValue(0)),
+  run_id: v.pipe(v.int(), v.minValue(0)),
+  status: v.literal('queued'),
+  labels: v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(200))), v.maxLength(100)),
   // Nullable in the REST schema, unlike in the webhook.
-  html_url: z.optional(z.nullable(z.url())),
+  html_url: v.optional(v.nullable(v.url())),
 });
-type QueuedJob = z.infer<typeof queuedJobSchema>;
+type QueuedJob = v.InferOutput<typeof queuedJobSchema>;
 
 const nameOf = (repository: PollRepository): string => `${repository.owner}/${repository.repo}`;
 
@@ -123,9 +123,9 @@ async function listQueuedRuns(
   const path = `${actionsPath(repository)}/runs?status=queued&per_page=${maxRuns}`;
   const response = await api.fetch({ method: 'GET', path, credential: token, purpose });
   checkAnswer(api, response, purpose, hintsFor(repository));
-  const parsed = runsSchema.safeParse(response.body);
-  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
-  return parsed.data.workflow_runs;
+  const parsed = v.safeParse(runsSchema, response.body);
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
+  return parsed.output.workflow_runs;
 }
 
 /**
@@ -147,9 +147,9 @@ async function listQueuedJobs(
     const response = await api.fetch({ method: 'GET', path, credential: token, purpose });
     if (response.status === 404) return queued;
     checkAnswer(api, response, purpose, hints);
-    const parsed = jobsPageSchema.safeParse(response.body);
-    if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
-    const { jobs, total_count: total } = parsed.data;
+    const parsed = v.safeParse(jobsPageSchema, response.body);
+    if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
+    const { jobs, total_count: total } = parsed.output;
     seen += jobs.length;
     queued.push(...jobs.flatMap(asQueuedJob));
     if (jobs.length < jobsPerPage || seen >= total) break;
@@ -158,8 +158,8 @@ async function listQueuedJobs(
 }
 
 function asQueuedJob(job: unknown): QueuedJob[] {
-  const parsed = queuedJobSchema.safeParse(job);
-  return parsed.success ? [parsed.data] : [];
+  const parsed = v.safeParse(queuedJobSchema, job);
+  return parsed.success ? [parsed.output] : [];
 }
 
 /** The event the `workflow_job` `queued` webhook for this job would have given, under its own delivery id. */

@@ -1,4 +1,4 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 
 /**
  * GitHub owner and repository names as Pitcrew takes them: the receiver reads them from deliveries,
@@ -7,9 +7,10 @@ import * as z from '../../schema/zod';
 
 // Owner and repository end up in REST paths. GitHub allows letters, digits, '-', '_' and '.';
 // a name of only dots would be resolved away as a path segment, so it is refused.
-export const pathSafeName = z.string().check(
-  z.regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be letters, digits and . _ - only'),
-  z.refine((name) => !/^\.+$/.test(name), 'must not be only dots'),
+export const pathSafeName = v.pipe(
+  v.string(),
+  v.regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be letters, digits and . _ - only'),
+  v.check((name) => !/^\.+$/.test(name), 'must not be only dots'),
 );
 
 /** A repository whose queued jobs are polled, from a `pollRepositories` entry. */
@@ -25,7 +26,7 @@ export interface PollRepository {
 export function parsePollRepository(entry: string): PollRepository {
   const [owner = '', repo = '', ...rest] = entry.split('/');
   const valid =
-    rest.length === 0 && pathSafeName.safeParse(owner).success && pathSafeName.safeParse(repo).success;
+    rest.length === 0 && v.safeParse(pathSafeName, owner).success && v.safeParse(pathSafeName, repo).success;
   if (!valid) throw new Error(`GitHub pollRepositories entry "${entry}" is not "owner/repo"`);
   return { owner, repo };
 }

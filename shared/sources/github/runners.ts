@@ -1,4 +1,4 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { failureFor, type FailureHints, type GithubFetch, unexpectedBody } from './api';
 
 /** Where runners are registered: on the build's repository, or on its owner organization. */
@@ -44,9 +44,9 @@ export type JitResult =
   | { readonly kind: 'created'; readonly runnerId: number; readonly encodedJitConfig: string }
   | { readonly kind: 'name-taken' };
 
-const jitConfigSchema = z.object({
-  runner: z.object({ id: z.int().check(z.positive()) }),
-  encoded_jit_config: z.string().check(z.minLength(1)),
+const jitConfigSchema = v.object({
+  runner: v.object({ id: v.pipe(v.int(), v.gtValue(0)) }),
+  encoded_jit_config: v.pipe(v.string(), v.minLength(1)),
 });
 
 /**
@@ -82,17 +82,17 @@ export async function generateJitConfig(
       hintsFor(scope, `, or runner group ${jit.runnerGroupId} does not exist`),
     );
   }
-  const parsed = jitConfigSchema.safeParse(response.body);
-  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
+  const parsed = v.safeParse(jitConfigSchema, response.body);
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
   return {
     kind: 'created',
-    runnerId: parsed.data.runner.id,
-    encodedJitConfig: parsed.data.encoded_jit_config,
+    runnerId: parsed.output.runner.id,
+    encodedJitConfig: parsed.output.encoded_jit_config,
   };
 }
 
-const runnerListSchema = z.object({
-  runners: z.array(z.object({ id: z.int().check(z.positive()), name: z.string() })),
+const runnerListSchema = v.object({
+  runners: v.array(v.object({ id: v.pipe(v.int(), v.gtValue(0)), name: v.string() })),
 });
 
 /**
@@ -113,9 +113,9 @@ export async function findRunnerByName(
     purpose,
   });
   if (response.status !== 200) throw failureFor(response, purpose, api.now(), hintsFor(scope));
-  const parsed = runnerListSchema.safeParse(response.body);
-  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
-  return parsed.data.runners.find((runner) => runner.name === name)?.id;
+  const parsed = v.safeParse(runnerListSchema, response.body);
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
+  return parsed.output.runners.find((runner) => runner.name === name)?.id;
 }
 
 /**

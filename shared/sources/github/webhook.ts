@@ -1,5 +1,5 @@
-import * as z from '../../schema/zod';
-import { invalidFromZod, parseJsonBody } from '../parse-json';
+import * as v from '../../schema/valibot';
+import { invalidFromIssues, parseJsonBody } from '../parse-json';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { githubSigning } from './signing';
 import { pathSafeName } from './repository-name';
@@ -9,34 +9,34 @@ import { judgeGithubJob, type GithubJobOrigin, type GithubTrustPolicy } from './
 export const githubEventHeader = 'x-github-event';
 export const githubDeliveryHeader = 'x-github-delivery';
 
-const deliveryIdSchema = z.string().check(z.minLength(1), z.maxLength(200));
+const deliveryIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
 
 /**
- * The parts of a `workflow_job` delivery Pitcrew uses; GitHub sends many more, which zod strips.
+ * The parts of a `workflow_job` delivery Pitcrew uses; GitHub sends many more, which the schema drops.
  * https://docs.github.com/en/webhooks/webhook-events-and-payloads#workflow_job
  */
-const workflowJobSchema = z.object({
-  workflow_job: z.object({
-    id: z.int().check(z.nonnegative()),
-    run_id: z.optional(z.int().check(z.nonnegative())),
-    labels: z.array(z.string().check(z.minLength(1), z.maxLength(200))).check(z.maxLength(100)),
-    html_url: z.optional(z.url()),
-    conclusion: z.optional(z.nullable(z.string())),
-    created_at: z.optional(z.string().check(z.maxLength(64))),
+const workflowJobSchema = v.object({
+  workflow_job: v.object({
+    id: v.pipe(v.int(), v.minValue(0)),
+    run_id: v.optional(v.pipe(v.int(), v.minValue(0))),
+    labels: v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(200))), v.maxLength(100)),
+    html_url: v.optional(v.url()),
+    conclusion: v.optional(v.nullable(v.string())),
+    created_at: v.optional(v.pipe(v.string(), v.maxLength(64))),
   }),
-  repository: z.object({
+  repository: v.object({
     name: pathSafeName,
-    owner: z.object({ login: pathSafeName }),
+    owner: v.object({ login: pathSafeName }),
     // Read by the trust policy (trust.ts); left optional here so a payload without them is refused
     // there, by name, rather than here as malformed.
-    private: z.optional(z.boolean()),
-    visibility: z.optional(z.string().check(z.maxLength(20))),
+    private: v.optional(v.boolean()),
+    visibility: v.optional(v.pipe(v.string(), v.maxLength(20))),
   }),
   // Present when the webhook belongs to a GitHub App, absent for a repository or organisation webhook.
-  installation: z.optional(z.object({ id: z.int().check(z.positive()) })),
+  installation: v.optional(v.object({ id: v.pipe(v.int(), v.gtValue(0)) })),
 });
 
-const actionSchema = z.object({ action: z.string() });
+const actionSchema = v.object({ action: v.string() });
 
 /**
  * `waiting` is not mapped: GitHub sends it while a job waits on an environment protection rule
@@ -93,7 +93,7 @@ function parseDelivery(input: WebhookInput): DeliveryParse {
   if (event === 'ping') return { kind: 'ignored', reason: 'ping' };
   if (event !== 'workflow_job') return { kind: 'ignored', reason: `event ${event} is not workflow_job` };
 
-  const delivery = deliveryIdSchema.safeParse(input.headers[githubDeliveryHeader]);
+  const delivery = v.safeParse(deliveryIdSchema, input.headers[githubDeliveryHeader]);
   if (!delivery.success) {
     return {
       kind: 'invalid',
@@ -105,16 +105,16 @@ function parseDelivery(input: WebhookInput): DeliveryParse {
   if (!json.ok) return json.invalid;
 
   // The action is read first so that an action GitHub adds later is ignored, not refused.
-  const action = actionSchema.safeParse(json.value);
-  if (!action.success) return invalidFromZod(action.error);
-  if (!isHandled(action.data.action)) {
-    return { kind: 'ignored', reason: `workflow_job action ${action.data.action} needs no agent` };
+  const action = v.safeParse(actionSchema, json.value);
+  if (!action.success) return invalidFromIssues(action.issues);
+  if (!isHandled(action.output.action)) {
+    return { kind: 'ignored', reason: `workflow_job action ${action.output.action} needs no agent` };
   }
 
-  const body = workflowJobSchema.safeParse(json.value);
-  if (!body.success) return invalidFromZod(body.error);
-  const { workflow_job: job, repository, installation } = body.data;
-  const buildAction = buildActionFor(action.data.action, job.conclusion);
+  const body = v.safeParse(workflowJobSchema, json.value);
+  if (!body.success) return invalidFromIssues(body.issues);
+  const { workflow_job: job, repository, installation } = body.output;
+  const buildAction = buildActionFor(action.output.action, job.conclusion);
   const origin: GithubJobOrigin = {
     action: buildAction,
     owner: repository.owner.login,
@@ -126,7 +126,7 @@ function parseDelivery(input: WebhookInput): DeliveryParse {
   };
   const parsed: ParsedWebhook = {
     kind: 'event',
-    event: githubJobEvent(buildAction, delivery.data, {
+    event: githubJobEvent(buildAction, delivery.output, {
       jobId: job.id,
       runId: job.run_id,
       labels: job.labels,

@@ -1,4 +1,4 @@
-import type * as z from '../../schema/zod';
+import type * as v from '../../schema/valibot';
 import { parseDetails } from '../details';
 import { CiRejectedError } from '../errors';
 import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
@@ -40,7 +40,7 @@ export const gitlabSourceDefaults = {
  */
 export const runnerTokenEnvName = 'CI_SERVER_TOKEN';
 
-type GitlabDetails = z.output<typeof gitlabModule.detailsSchema>;
+type GitlabDetails = v.InferOutput<typeof gitlabModule.detailsSchema>;
 
 const gitlabDetails = (request: Pick<AgentRequest, 'requestId' | 'details'>): GitlabDetails =>
   parseDetails(gitlabModule.detailsSchema, request);

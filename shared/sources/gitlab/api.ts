@@ -1,6 +1,7 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { type CiError, CiRejectedError, CiUnavailableError } from '../errors';
 import { callJson } from '../json-call';
+import { unexpectedBodyOf } from '../unexpected-body';
 import { retryAfterSeconds } from '../retry-after';
 
 export interface GitlabCall {
@@ -60,16 +61,16 @@ export interface FailureHints {
  * GitLab's error bodies: `{"message": "..."}` (a string, or an object of field errors) or, for token
  * problems, `{"error": "...", "error_description": "..."}`; anything else is not quoted.
  */
-const errorBodySchema = z.union([
-  z.object({ message: z.union([z.string(), z.record(z.string(), z.unknown())]) }),
-  z.object({ error: z.string(), error_description: z.optional(z.string()) }),
+const errorBodySchema = v.union([
+  v.object({ message: v.union([v.string(), v.record(v.string(), v.unknown())]) }),
+  v.object({ error: v.string(), error_description: v.optional(v.string()) }),
 ]);
 
 /** GitLab's own message, shortened; never the whole body, which could hold a runner token. */
 function gitlabMessage(body: unknown): string | undefined {
-  const parsed = errorBodySchema.safeParse(body);
+  const parsed = v.safeParse(errorBodySchema, body);
   if (!parsed.success) return undefined;
-  const data = parsed.data;
+  const data = parsed.output;
   const text =
     'message' in data
       ? typeof data.message === 'string'
@@ -133,18 +134,8 @@ export function rateLimitWaitSeconds(headers: Headers, nowMs: number): number {
   return 60;
 }
 
-/**
- * A success whose body is not what the docs describe, e.g. an apiUrl that points at a web page. Only
- * the field path is named: the body may hold a secret (a runner token).
- */
-export function unexpectedBody(purpose: string, status: number, error: z.core.$ZodError): CiRejectedError {
-  const path = error.issues[0]?.path.map(String).join('.');
-  const field = path ? path : 'body';
-  return new CiRejectedError(
-    `GitLab answered ${status} when asked to ${purpose}, but without a valid ${field}: check that apiUrl is the instance URL`,
-    status,
-  );
-}
+/** A success whose body is not what GitLab's docs describe (../unexpected-body.ts). */
+export const unexpectedBody = unexpectedBodyOf('GitLab', 'check that apiUrl is the instance URL');
 
 /** A project's id or URL-encoded full path, as every project endpoint takes it (https://docs.gitlab.com/api/jobs/). */
 export const projectRef = (project: number | string): string => encodeURIComponent(String(project));

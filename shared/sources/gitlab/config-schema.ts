@@ -6,7 +6,18 @@ import {
   pollListCovered,
   webhookSecretsSchema,
 } from '../config-parts';
-import { projectMatches, projectPathSchema, projectPatternSchema } from './project-path';
+import {
+  isProjectPath,
+  isProjectPattern,
+  projectMatches,
+  projectPathRule,
+  projectPatternRule,
+} from './project-path';
+
+const projectPathSchema = z.string().check(z.maxLength(2048), z.refine(isProjectPath, projectPathRule));
+const projectPatternSchema = z
+  .string()
+  .check(z.maxLength(2048), z.refine(isProjectPattern, projectPatternRule));
 
 /** A runner tag (https://docs.gitlab.com/ci/yaml/#tags): no commas, which GitLab splits tag lists on. */
 const tagSchema = z

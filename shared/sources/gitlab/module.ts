@@ -1,4 +1,4 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { defineCiModule } from '../module';
 import { gitlabRefusalReasons } from './refusal-reasons';
 import type { GitlabSettings } from './config-schema';
@@ -23,11 +23,11 @@ export const gitlabModule = defineCiModule<GitlabSettings>()({
   name: 'gitlab',
   urlSettings: ['apiUrl'],
   apiSecretEntries: (gitlab) => [{ where: 'sources.gitlab.apiToken', ref: gitlab.apiToken }],
-  detailsSchema: z.object({
-    source: z.literal('gitlab'),
-    projectId: z.number(),
-    projectPath: z.string(),
-    jobId: z.number(),
+  detailsSchema: v.object({
+    source: v.literal('gitlab'),
+    projectId: v.number(),
+    projectPath: v.string(),
+    jobId: v.number(),
   }),
   // https://hub.docker.com/r/gitlab/gitlab-runner; pin a version in the template for production.
   podDefaults: { image: 'gitlab/gitlab-runner:latest', command: gitlabRunnerCommand },

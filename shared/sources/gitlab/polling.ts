@@ -1,4 +1,4 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
 import {
@@ -40,22 +40,22 @@ const jobsPerPage = 100;
 const maxJobPages = 5;
 
 /** https://docs.gitlab.com/api/projects/#get-a-single-project */
-const projectSchema = z.object({
-  id: z.int().check(z.positive()),
+const projectSchema = v.object({
+  id: v.pipe(v.int(), v.gtValue(0)),
   path_with_namespace: projectPathSchema,
-  visibility: z.optional(z.string()),
-  web_url: z.optional(z.nullable(z.string())),
+  visibility: v.optional(v.string()),
+  web_url: v.optional(v.nullable(v.string())),
 });
-type Project = z.infer<typeof projectSchema>;
+type Project = v.InferOutput<typeof projectSchema>;
 
 /** https://docs.gitlab.com/api/jobs/#list-project-jobs; each job is parsed alone, a bad one skipped. */
-const pendingJobSchema = z.object({
-  id: z.int().check(z.positive()),
-  status: z.literal('pending'),
-  tag_list: z.array(z.string().check(z.minLength(1), z.maxLength(255))).check(z.maxLength(100)),
-  web_url: z.optional(z.nullable(z.url())),
+const pendingJobSchema = v.object({
+  id: v.pipe(v.int(), v.gtValue(0)),
+  status: v.literal('pending'),
+  tag_list: v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(255))), v.maxLength(100)),
+  web_url: v.optional(v.nullable(v.url())),
 });
-type PendingJob = z.infer<typeof pendingJobSchema>;
+type PendingJob = v.InferOutput<typeof pendingJobSchema>;
 
 const hintsFor = (project: string): FailureHints => ({
   forbidden: 'the access token needs the read_api scope (or api) and access to the project and its jobs',
@@ -88,10 +88,12 @@ async function get(api: PollApi, path: string, purpose: string, project: string)
 async function readProject(api: PollApi, path: string): Promise<Project> {
   const purpose = `read project ${path}`;
   const response = await get(api, `/projects/${projectRef(path)}`, purpose, path);
-  const parsed = projectSchema.safeParse(response.body);
-  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
-  return parsed.data;
+  const parsed = v.safeParse(projectSchema, response.body);
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
+  return parsed.output;
 }
+
+const jobPageSchema = v.array(v.unknown());
 
 /** The project's pending jobs, page by page (`scope[]=pending`, newest first). */
 async function listPendingJobs(api: PollApi, project: Project): Promise<PendingJob[]> {
@@ -100,17 +102,17 @@ async function listPendingJobs(api: PollApi, project: Project): Promise<PendingJ
   for (let page = 1; page <= maxJobPages; page += 1) {
     const path = `/projects/${project.id}/jobs?scope[]=pending&per_page=${jobsPerPage}&page=${page}`;
     const response = await get(api, path, purpose, project.path_with_namespace);
-    const parsed = z.array(z.unknown()).safeParse(response.body);
-    if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
-    jobs.push(...parsed.data.flatMap(asPendingJob));
-    if (parsed.data.length < jobsPerPage) break;
+    const parsed = v.safeParse(jobPageSchema, response.body);
+    if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
+    jobs.push(...parsed.output.flatMap(asPendingJob));
+    if (parsed.output.length < jobsPerPage) break;
   }
   return jobs;
 }
 
 function asPendingJob(job: unknown): PendingJob[] {
-  const parsed = pendingJobSchema.safeParse(job);
-  return parsed.success ? [parsed.data] : [];
+  const parsed = v.safeParse(pendingJobSchema, job);
+  return parsed.success ? [parsed.output] : [];
 }
 
 /** `visibility` of the projects API: only `private` and `internal` count as not public. */

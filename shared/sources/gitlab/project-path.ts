@@ -1,4 +1,4 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 
 /**
  * GitLab project paths (`group/subgroup/project`) and the allow-list patterns that name them.
@@ -12,18 +12,23 @@ const segment = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;
 // A bound on the depth of subgroups, well beyond what anyone nests.
 const maxSegments = 21;
 
-const isProjectPath = (path: string): boolean => {
+export const isProjectPath = (path: string): boolean => {
   const parts = path.split('/');
   return parts.length >= 2 && parts.length <= maxSegments && parts.every((part) => segment.test(part));
 };
 
-/** A full project path, as `project.path_with_namespace` gives it. */
-export const projectPathSchema = z
-  .string()
-  .check(
-    z.maxLength(2048),
-    z.refine(isProjectPath, 'must be a GitLab project path, group/project (letters, digits, _ . -)'),
-  );
+export const projectPathRule = 'must be a GitLab project path, group/project (letters, digits, _ . -)';
+export const projectPatternRule = 'must be group/project, group/* or group/** (letters, digits, _ . -)';
+
+/**
+ * A full project path, as `project.path_with_namespace` gives it, read from a delivery or an API
+ * answer. The config's entries are checked by the same rule (./config-schema.ts).
+ */
+export const projectPathSchema = v.pipe(
+  v.string(),
+  v.maxLength(2048),
+  v.check(isProjectPath, projectPathRule),
+);
 
 /**
  * `group/project`, `group/*` (the projects directly in a group) or `group/**` (every project in a group
@@ -38,13 +43,6 @@ export function isProjectPattern(pattern: string): boolean {
   }
   return isProjectPath(pattern);
 }
-
-export const projectPatternSchema = z
-  .string()
-  .check(
-    z.maxLength(2048),
-    z.refine(isProjectPattern, 'must be group/project, group/* or group/** (letters, digits, _ . -)'),
-  );
 
 /**
  * Whether `path` is allowed by `pattern`. GitLab's paths are matched without regard to case, as

@@ -1,4 +1,4 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { failureFor, type FailureHints, type GitlabFetch, projectRef, unexpectedBody } from './api';
 
 /** What the runner and job calls need besides their arguments. */
@@ -25,12 +25,12 @@ const jobHints = (project: ProjectRef): FailureHints => ({
 });
 
 /** The job fields Pitcrew reads (https://docs.gitlab.com/api/jobs/#get-a-single-job). */
-const jobSchema = z.object({
-  id: z.int().check(z.positive()),
-  status: z.string(),
-  tag_list: z.array(z.string().check(z.minLength(1), z.maxLength(255))).check(z.maxLength(100)),
+const jobSchema = v.object({
+  id: v.pipe(v.int(), v.gtValue(0)),
+  status: v.string(),
+  tag_list: v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(255))), v.maxLength(100)),
 });
-export type GitlabJob = z.infer<typeof jobSchema>;
+export type GitlabJob = v.InferOutput<typeof jobSchema>;
 
 /** One job of the project; undefined when GitLab has no such job (404). */
 export async function getJob(
@@ -46,9 +46,9 @@ export async function getJob(
   });
   if (response.status === 404) return undefined;
   if (response.status !== 200) throw failureFor(response, purpose, api.now(), jobHints(project));
-  const parsed = jobSchema.safeParse(response.body);
-  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
-  return parsed.data;
+  const parsed = v.safeParse(jobSchema, response.body);
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
+  return parsed.output;
 }
 
 export interface RunnerRequest {
@@ -58,9 +58,9 @@ export interface RunnerRequest {
   readonly maintenanceNote: string;
 }
 
-const createdRunnerSchema = z.object({
-  id: z.int().check(z.positive()),
-  token: z.string().check(z.minLength(1)),
+const createdRunnerSchema = v.object({
+  id: v.pipe(v.int(), v.gtValue(0)),
+  token: v.pipe(v.string(), v.minLength(1)),
 });
 
 /**
@@ -89,9 +89,9 @@ export async function createRunner(
     purpose,
   });
   if (response.status !== 201) throw failureFor(response, purpose, api.now(), runnerHints(project));
-  const parsed = createdRunnerSchema.safeParse(response.body);
-  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
-  return { runnerId: parsed.data.id, token: parsed.data.token };
+  const parsed = v.safeParse(createdRunnerSchema, response.body);
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
+  return { runnerId: parsed.output.id, token: parsed.output.token };
 }
 
 /**
@@ -105,8 +105,8 @@ export async function deleteRunner(api: RunnerApi, project: ProjectRef, runnerId
   throw failureFor(response, purpose, api.now(), runnerHints(project));
 }
 
-const runnerListSchema = z.array(
-  z.object({ id: z.int().check(z.positive()), description: z.nullable(z.string()) }),
+const runnerListSchema = v.array(
+  v.object({ id: v.pipe(v.int(), v.gtValue(0)), description: v.nullable(v.string()) }),
 );
 const runnersPerPage = 100;
 // A bound on a loop driven by GitLab's answers.
@@ -131,12 +131,12 @@ export async function findRunnersByDescription(
       purpose,
     });
     if (response.status !== 200) throw failureFor(response, purpose, api.now(), runnerHints(project));
-    const parsed = runnerListSchema.safeParse(response.body);
-    if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.error);
+    const parsed = v.safeParse(runnerListSchema, response.body);
+    if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
     found.push(
-      ...parsed.data.filter((runner) => runner.description === description).map((runner) => runner.id),
+      ...parsed.output.filter((runner) => runner.description === description).map((runner) => runner.id),
     );
-    if (parsed.data.length < runnersPerPage) break;
+    if (parsed.output.length < runnersPerPage) break;
   }
   return found;
 }

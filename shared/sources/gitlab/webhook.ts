@@ -1,5 +1,5 @@
-import * as z from '../../schema/zod';
-import { invalidFromZod, parseJsonBody } from '../parse-json';
+import * as v from '../../schema/valibot';
+import { invalidFromIssues, parseJsonBody } from '../parse-json';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { projectPathSchema } from './project-path';
 import { gitlabSigning } from './signing';
@@ -18,34 +18,34 @@ export const gitlabIdempotencyHeader = 'idempotency-key';
 /** `X-Gitlab-Event` of job events (https://docs.gitlab.com/user/project/integrations/webhook_events/#job-events). */
 export const jobHookEvent = 'Job Hook';
 
-const deliveryIdSchema = z.string().check(z.minLength(1), z.maxLength(200));
-const jobIdSchema = z.int().check(z.positive(), z.maximum(Number.MAX_SAFE_INTEGER));
+const deliveryIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
+const jobIdSchema = v.pipe(v.int(), v.gtValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 
 /**
- * The parts of a Job Hook Pitcrew uses; GitLab sends many more, which zod strips
+ * The parts of a Job Hook Pitcrew uses; GitLab sends many more, which the schema drops
  * (https://docs.gitlab.com/user/project/integrations/webhook_events/#job-events). The payload does
  * not carry the job's own tags (`runner.tags` are the tags of the runner that took the job, absent
  * while it is pending), which is why the module's `tags` setting stands in for them (module.ts).
  */
-const jobHookSchema = z.object({
+const jobHookSchema = v.object({
   build_id: jobIdSchema,
-  build_name: z.optional(z.nullable(z.string().check(z.maxLength(1024)))),
-  build_created_at: z.optional(z.nullable(z.string().check(z.maxLength(64)))),
-  build_created_at_iso: z.optional(z.nullable(z.string().check(z.maxLength(64)))),
-  project: z.object({
+  build_name: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(1024)))),
+  build_created_at: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(64)))),
+  build_created_at_iso: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(64)))),
+  project: v.object({
     id: jobIdSchema,
     path_with_namespace: projectPathSchema,
-    web_url: z.optional(z.nullable(z.url().check(z.maxLength(2048)))),
+    web_url: v.optional(v.nullable(v.pipe(v.url(), v.maxLength(2048)))),
     // Read by the trust policy (trust.ts); optional here so a payload without it is refused there,
     // by name, rather than here as malformed.
-    visibility_level: z.optional(z.nullable(z.int())),
+    visibility_level: v.optional(v.nullable(v.int())),
   }),
-  repository: z.optional(z.nullable(z.object({ visibility_level: z.optional(z.nullable(z.int())) }))),
+  repository: v.optional(v.nullable(v.object({ visibility_level: v.optional(v.nullable(v.int())) }))),
 });
 
-const kindSchema = z.object({
-  object_kind: z.literal('build'),
-  build_status: z.string().check(z.maxLength(64)),
+const kindSchema = v.object({
+  object_kind: v.literal('build'),
+  build_status: v.pipe(v.string(), v.maxLength(64)),
 });
 
 /**
@@ -92,8 +92,8 @@ export function createGitlabWebhookReceiver(settings: GitlabReceiverSettings): W
 /** The delivery's id for deduplication: the Idempotency-Key when GitLab sends one, else the event UUID. */
 function deliveryIdOf(headers: WebhookInput['headers']): string | undefined {
   for (const header of [gitlabIdempotencyHeader, gitlabEventUuidHeader]) {
-    const parsed = deliveryIdSchema.safeParse(headers[header]);
-    if (parsed.success) return parsed.data;
+    const parsed = v.safeParse(deliveryIdSchema, headers[header]);
+    if (parsed.success) return parsed.output;
   }
   return undefined;
 }
@@ -123,15 +123,15 @@ function parseDelivery(input: WebhookInput, tags: readonly string[]): DeliveryPa
   if (!json.ok) return json.invalid;
 
   // The status is read first so that a status GitLab adds later is ignored, not refused.
-  const kind = kindSchema.safeParse(json.value);
-  if (!kind.success) return invalidFromZod(kind.error);
-  const action = buildActionOf(kind.data.build_status);
+  const kind = v.safeParse(kindSchema, json.value);
+  if (!kind.success) return invalidFromIssues(kind.issues);
+  const action = buildActionOf(kind.output.build_status);
   if (action === undefined)
-    return { kind: 'ignored', reason: `job status ${kind.data.build_status} needs no runner` };
+    return { kind: 'ignored', reason: `job status ${kind.output.build_status} needs no runner` };
 
-  const body = jobHookSchema.safeParse(json.value);
-  if (!body.success) return invalidFromZod(body.error);
-  const job = body.data;
+  const body = v.safeParse(jobHookSchema, json.value);
+  if (!body.success) return invalidFromIssues(body.issues);
+  const job = body.output;
   const origin: GitlabJobOrigin = {
     action,
     projectPath: job.project.path_with_namespace,

@@ -1,3 +1,4 @@
+import * as v from '../../schema/valibot';
 import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
 import {
   agentDescriptionPrefix,
@@ -108,8 +109,8 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
  */
 export function agentLabels(request: AgentRequest): readonly string[] {
   if (request.labels.length > 0) return request.labels;
-  const details = jenkinsModule.detailsSchema.safeParse(request.details);
-  if (!details.success || details.data.label === '') return [];
-  const parsed = parseLabelExpression(details.data.label);
+  const details = v.safeParse(jenkinsModule.detailsSchema, request.details);
+  if (!details.success || details.output.label === '') return [];
+  const parsed = parseLabelExpression(details.output.label);
   return (parsed.ok ? satisfyingLabels(parsed.expression) : undefined) ?? [];
 }

@@ -1,4 +1,4 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { CiRejectedError } from '../errors';
 import { failureFor, isOk, isPostDone, type JenkinsFetch } from './api';
 import { secretFromJnlp } from './jnlp';
@@ -133,15 +133,15 @@ export async function deleteNode(api: JenkinsApi, name: string): Promise<'delete
   });
 }
 
-const executorSchema = z.object({ idle: z.optional(z.boolean()) });
+const executorSchema = v.object({ idle: v.optional(v.boolean()) });
 
 /** The fields of Computer's remote API (https://javadoc.jenkins.io/hudson/model/Computer.html) used here. */
-const computerSchema = z.object({
-  idle: z.boolean(),
-  offline: z.boolean(),
-  description: z.nullish(z.string()),
-  executors: z.nullish(z.array(z.nullable(executorSchema))),
-  oneOffExecutors: z.nullish(z.array(z.nullable(executorSchema))),
+const computerSchema = v.object({
+  idle: v.boolean(),
+  offline: v.boolean(),
+  description: v.nullish(v.string()),
+  executors: v.nullish(v.array(v.nullable(executorSchema))),
+  oneOffExecutors: v.nullish(v.array(v.nullable(executorSchema))),
 });
 
 export interface AgentState {
@@ -169,22 +169,22 @@ export async function getAgentState(api: JenkinsApi, name: string): Promise<Agen
       notFound: `agent ${name} is not registered`,
     });
   }
-  const computer = computerSchema.safeParse(parseJson(response.text));
+  const computer = v.safeParse(computerSchema, parseJson(response.text));
   if (!computer.success) throw unexpectedAnswer(purpose, response.status);
-  const { idle, offline, description, executors, oneOffExecutors } = computer.data;
+  const { idle, offline, description, executors, oneOffExecutors } = computer.output;
   const anyBusy = [...(executors ?? []), ...(oneOffExecutors ?? [])].some(
     (executor) => executor?.idle === false,
   );
   return { online: !offline, busy: !idle || anyBusy, ...(description == null ? {} : { description }) };
 }
 
-const queueSchema = z.object({
-  items: z.array(
-    z.object({
-      id: z.int().check(z.positive()),
-      why: z.nullish(z.string()),
-      inQueueSince: z.nullish(z.number()),
-      task: z.nullish(z.object({ name: z.nullish(z.string()), url: z.nullish(z.string()) })),
+const queueSchema = v.object({
+  items: v.array(
+    v.object({
+      id: v.pipe(v.int(), v.gtValue(0)),
+      why: v.nullish(v.string()),
+      inQueueSince: v.nullish(v.number()),
+      task: v.nullish(v.object({ name: v.nullish(v.string()), url: v.nullish(v.string()) })),
     }),
   ),
 });
@@ -215,9 +215,9 @@ export async function listQueueItems(api: JenkinsApi): Promise<QueueItem[]> {
       notFound: 'url does not point at a Jenkins controller (no /queue/api/json there)',
     });
   }
-  const queue = queueSchema.safeParse(parseJson(response.text));
+  const queue = v.safeParse(queueSchema, parseJson(response.text));
   if (!queue.success) throw unexpectedAnswer(purpose, response.status);
-  return queue.data.items.map((item) => {
+  return queue.output.items.map((item) => {
     const label = item.why == null ? undefined : labelFromWhy(item.why);
     return {
       id: item.id,

@@ -1,5 +1,5 @@
-import * as z from '../../schema/zod';
-import { invalidFromZod, parseJsonBody } from '../parse-json';
+import * as v from '../../schema/valibot';
+import { invalidFromIssues, parseJsonBody } from '../parse-json';
 import type { ParsedWebhook, WebhookInput } from '../types';
 
 /**
@@ -25,17 +25,17 @@ const structuredType = 'application/cloudevents+json';
 const batchType = 'application/cloudevents-batch+json';
 const binaryHeaders = ['ce-specversion', 'ce-id', 'ce-source', 'ce-type'] as const;
 
-const attribute = z.string().check(z.minLength(1, 'is required'), z.maxLength(2000));
+const attribute = v.pipe(v.string(), v.minLength(1, 'is required'), v.maxLength(2000));
 
 /** The JSON event format (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/formats/json-format.md). */
-const structuredSchema = z.object({
-  specversion: z.literal('1.0', 'must be "1.0"'),
+const structuredSchema = v.object({
+  specversion: v.literal('1.0', 'must be "1.0"'),
   id: attribute,
   source: attribute,
   type: attribute,
-  datacontenttype: z.optional(z.string()),
-  data: z.optional(z.unknown()),
-  data_base64: z.optional(z.string()),
+  datacontenttype: v.optional(v.string()),
+  data: v.optional(v.unknown()),
+  data_base64: v.optional(v.string()),
 });
 
 const mediaType = (headers: WebhookInput['headers']): string =>
@@ -65,9 +65,9 @@ export function readCloudEvent(input: WebhookInput): CloudEventRead {
 function readStructured(rawBody: Buffer): CloudEventRead {
   const json = parseJsonBody(rawBody);
   if (!json.ok) return { kind: 'invalid', invalid: json.invalid };
-  const envelope = structuredSchema.safeParse(json.value);
-  if (!envelope.success) return { kind: 'invalid', invalid: invalidFromZod(envelope.error) };
-  const { id, type, source, data, data_base64: base64 } = envelope.data;
+  const envelope = v.safeParse(structuredSchema, json.value);
+  if (!envelope.success) return { kind: 'invalid', invalid: invalidFromIssues(envelope.issues) };
+  const { id, type, source, data, data_base64: base64 } = envelope.output;
   if (data === undefined && base64 !== undefined) {
     const decoded = parseJsonBody(Buffer.from(base64, 'base64'));
     if (!decoded.ok) return invalid('data_base64', 'does not hold JSON');

@@ -1,4 +1,4 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { buildActions } from '../types';
 import { parseLabelExpression } from './label-expression';
 
@@ -6,27 +6,26 @@ import { parseLabelExpression } from './label-expression';
  * Jenkins queue item ids are positive longs (hudson.model.Queue.Item#getId); senders write them as
  * numbers, a shell script may quote them.
  */
-export const queueItemIdSchema = z.pipe(
-  z.union([z.number(), z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a number')), z.transform(Number))]),
-  // z.number() with an int check, not z.int(msg): the message is for fractions, not for other types.
-  z
-    .number()
-    .check(
-      z.int('must be a whole number'),
-      z.positive('must be positive'),
-      z.maximum(Number.MAX_SAFE_INTEGER),
-    ),
+export const queueItemIdSchema = v.pipe(
+  v.union([v.number(), v.pipe(v.string(), v.regex(/^\d+$/, 'must be a number'), v.transform(Number))]),
+  // A number again after the transform (a string of 400 digits is Infinity), then whole: the
+  // message is for fractions, not for other types.
+  v.finite(),
+  v.safeInteger('must be a whole number'),
+  v.gtValue(0, 'must be positive'),
+  v.maxValue(Number.MAX_SAFE_INTEGER),
 );
 
 /** A label or a label expression, as a build asks for it: `linux`, `linux && docker`. */
-export const labelExpressionSchema = z.string().check(
-  z.trim(),
-  z.minLength(1, 'must not be empty'),
-  z.maxLength(500),
-  z.superRefine((text, ctx) => {
-    const parsed = parseLabelExpression(text);
-    if (!parsed.ok)
-      ctx.addIssue({ code: 'custom', message: `is not a Jenkins label expression: ${parsed.problem}` });
+export const labelExpressionSchema = v.pipe(
+  v.string(),
+  v.trim(),
+  v.minLength(1, 'must not be empty'),
+  v.maxLength(500),
+  v.rawCheck(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const parsed = parseLabelExpression(dataset.value);
+    if (!parsed.ok) addIssue({ message: `is not a Jenkins label expression: ${parsed.problem}` });
   }),
 );
 
@@ -40,14 +39,14 @@ export const labelExpressionSchema = z.string().check(
  * required. Unknown fields are refused, as in the generic contract, so a sender cannot believe it set
  * something Pitcrew ignores.
  */
-export const jenkinsContractSchema = z.strictObject({
-  action: z.enum(buildActions),
-  job: z.strictObject({
+export const jenkinsContractSchema = v.strictObject({
+  action: v.picklist(buildActions),
+  job: v.strictObject({
     id: queueItemIdSchema,
-    labels: z._default(z.array(labelExpressionSchema).check(z.maxLength(32)), []),
-    url: z.optional(z.url({ protocol: /^https?$/ }).check(z.maxLength(2000))),
+    labels: v.optional(v.pipe(v.array(labelExpressionSchema), v.maxLength(32)), []),
+    url: v.optional(v.pipe(v.url({ protocols: /^https?$/ }), v.maxLength(2000))),
   }),
 });
 
 export const deliveryHeader = 'x-pitcrew-delivery';
-export const deliveryIdSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(200));
+export const deliveryIdSchema = v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(200));

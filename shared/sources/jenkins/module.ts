@@ -1,4 +1,4 @@
-import * as z from '../../schema/zod';
+import * as v from '../../schema/valibot';
 import { defineCiModule } from '../module';
 import type { JenkinsSettings } from './config-schema';
 
@@ -7,11 +7,11 @@ export const jenkinsModule = defineCiModule<JenkinsSettings>()({
   name: 'jenkins',
   urlSettings: ['url'],
   apiSecretEntries: (jenkins) => [{ where: 'sources.jenkins.apiToken', ref: jenkins.apiToken }],
-  detailsSchema: z.object({
-    source: z.literal('jenkins'),
-    controllerUrl: z.string(),
-    queueItemId: z.number(),
-    label: z.string(),
+  detailsSchema: v.object({
+    source: v.literal('jenkins'),
+    controllerUrl: v.string(),
+    queueItemId: v.number(),
+    label: v.string(),
   }),
   podDefaults: { image: 'jenkins/inbound-agent:latest' },
   // A Jenkins agent stays connected after its build: it goes only once idle.

@@ -1,5 +1,5 @@
-import * as z from '../../schema/zod';
-import { invalidFromZod, parseJsonBody } from '../parse-json';
+import * as v from '../../schema/valibot';
+import { invalidFromIssues, parseJsonBody } from '../parse-json';
 import { pitcrewSigning } from '../signature';
 import type { BuildEvent, BuildAction, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { type CloudEvent, readCloudEvent } from './cloudevents';
@@ -140,28 +140,28 @@ export const jenkinsEventTypes = {
  * `why` (the field of the same name in /queue/api/json), `cancelled` (Queue.LeftItem#isCancelled) and
  * `url` are not sent by the plugin; a relay may add them.
  */
-const queueDataSchema = z.object({
+const queueDataSchema = v.object({
   jenkinsQueueId: queueItemIdSchema,
-  ciUrl: z.nullish(z.string()),
-  status: z.nullish(z.string()),
-  why: z.nullish(z.string()),
-  queueCauses: z.nullish(z.array(z.nullable(z.object({ reasonForWaiting: z.nullish(z.string()) })))),
-  cancelled: z.nullish(z.boolean()),
-  url: z.nullish(z.string()),
+  ciUrl: v.nullish(v.string()),
+  status: v.nullish(v.string()),
+  why: v.nullish(v.string()),
+  queueCauses: v.nullish(v.array(v.nullable(v.object({ reasonForWaiting: v.nullish(v.string()) })))),
+  cancelled: v.nullish(v.boolean()),
+  url: v.nullish(v.string()),
 });
-type QueueData = z.infer<typeof queueDataSchema>;
+type QueueData = v.InferOutput<typeof queueDataSchema>;
 
 /** JobModel with its BuildModel: `build.queueId` is the queue item the build came from. */
-const jobDataSchema = z.object({
-  build: z.object({
+const jobDataSchema = v.object({
+  build: v.object({
     queueId: queueItemIdSchema,
-    fullUrl: z.nullish(z.string()),
-    url: z.nullish(z.string()),
-    phase: z.nullish(z.string()),
-    status: z.nullish(z.string()),
+    fullUrl: v.nullish(v.string()),
+    url: v.nullish(v.string()),
+    phase: v.nullish(v.string()),
+    status: v.nullish(v.string()),
   }),
 });
-type JobData = z.infer<typeof jobDataSchema>;
+type JobData = v.InferOutput<typeof jobDataSchema>;
 
 function parseCloudEvent(event: CloudEvent, settings: JenkinsWebhookSettings): ParsedWebhook {
   switch (event.type) {
@@ -186,16 +186,16 @@ function parseCloudEvent(event: CloudEvent, settings: JenkinsWebhookSettings): P
  */
 function withData<T extends QueueData | JobData>(
   event: CloudEvent,
-  schema: z.ZodMiniType<T>,
+  schema: v.GenericSchema<unknown, T>,
   stage: string,
   next: (data: T) => ParsedWebhook,
 ): ParsedWebhook {
-  const parsed = schema.safeParse(event.data);
-  if (!parsed.success) return inData(invalidFromZod(parsed.error));
+  const parsed = v.safeParse(schema, event.data);
+  if (!parsed.success) return inData(invalidFromIssues(parsed.issues));
   const [field, stated] =
-    'build' in parsed.data
-      ? ['data.build.phase', parsed.data.build.phase]
-      : ['data.status', parsed.data.status];
+    'build' in parsed.output
+      ? ['data.build.phase', parsed.output.build.phase]
+      : ['data.status', parsed.output.status];
   if (stated != null && stated.toUpperCase() !== stage) {
     return {
       kind: 'invalid',
@@ -203,7 +203,7 @@ function withData<T extends QueueData | JobData>(
       problem: `is "${stated}", which does not match the event type ${event.type}`,
     };
   }
-  return next(parsed.data);
+  return next(parsed.output);
 }
 
 /** Names a field of the CloudEvent's data by its path from the event: `data.jenkinsQueueId`. */
@@ -334,7 +334,7 @@ function combineLabels(entries: readonly string[]): string {
 }
 
 function parseContract(input: WebhookInput, settings: JenkinsWebhookSettings): ParsedWebhook {
-  const delivery = deliveryIdSchema.safeParse(input.headers[deliveryHeader]);
+  const delivery = v.safeParse(deliveryIdSchema, input.headers[deliveryHeader]);
   if (!delivery.success) {
     return {
       kind: 'invalid',
@@ -344,9 +344,9 @@ function parseContract(input: WebhookInput, settings: JenkinsWebhookSettings): P
   }
   const json = parseJsonBody(input.rawBody);
   if (!json.ok) return json.invalid;
-  const body = jenkinsContractSchema.safeParse(json.value);
-  if (!body.success) return invalidFromZod(body.error);
-  const { action, job } = body.data;
+  const body = v.safeParse(jenkinsContractSchema, json.value);
+  if (!body.success) return invalidFromIssues(body.issues);
+  const { action, job } = body.output;
   if (job.labels.length === 0 && action === 'queued') {
     return {
       kind: 'ignored',
@@ -364,7 +364,7 @@ function parseContract(input: WebhookInput, settings: JenkinsWebhookSettings): P
     action,
     label: labels?.label ?? '',
     labels: labels?.labels ?? [],
-    deliveryId: delivery.data,
+    deliveryId: delivery.output,
     ...(job.url === undefined ? {} : { url: job.url }),
   });
 }

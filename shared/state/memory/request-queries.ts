@@ -1,3 +1,4 @@
+import * as v from '../../schema/valibot';
 import type { ListQuery, PagePosition, RequestQueries } from '../../ports/request-queries';
 import { requestRecordSchema, type RequestRecord, type RequestStatus } from '../../requests/record';
 import type { CiSource } from '../../sources/names';
@@ -64,7 +65,7 @@ export function createMemoryRequestQueries(table: MemoryTable): RequestQueries {
           continue;
         if (request.template !== undefined && item.template !== request.template) continue;
         if (request.source !== undefined && item.source !== request.source) continue;
-        const record = requestRecordSchema.parse(item);
+        const record = v.parse(requestRecordSchema, item);
         items.push(record);
         if (items.length === request.limit)
           return {

@@ -1,3 +1,4 @@
+import * as v from '../../schema/valibot';
 import type { Clock } from '../../ports/clock';
 import { requestRecordSchema, type RequestRecord, type RequestStatus } from '../../requests/record';
 import { assertAllowed } from '../../requests/transitions';
@@ -15,7 +16,7 @@ import { endRequest, settleMove, transitionFields } from '../moves';
 import type { MemoryItem, MemoryTable } from './table';
 
 const parseRecord = (item: MemoryItem | undefined): RequestRecord | undefined =>
-  item ? requestRecordSchema.parse(item) : undefined;
+  item ? v.parse(requestRecordSchema, item) : undefined;
 
 /**
  * The request store in memory: the port's contract (shared/ports/request-store.ts) with the DynamoDB
@@ -127,7 +128,7 @@ export function createMemoryRequestStore(table: MemoryTable, now: Clock = table.
               ? 0
               : 1,
         );
-      return (limit ? indexed.slice(0, limit) : indexed).map((item) => requestRecordSchema.parse(item));
+      return (limit ? indexed.slice(0, limit) : indexed).map((item) => v.parse(requestRecordSchema, item));
     });
   }
 

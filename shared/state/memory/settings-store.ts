@@ -1,3 +1,4 @@
+import * as v from '../../schema/valibot';
 import type { OperatorSettings, OperatorSettingsStore } from '../../ports/settings-store';
 import { StateUnavailableError } from '../errors';
 import { keys } from '../keys';
@@ -13,7 +14,7 @@ import type { MemoryTable } from './table';
 export function createMemoryOperatorSettingsStore(table: MemoryTable): OperatorSettingsStore {
   async function read(): Promise<OperatorSettings & { version: number }> {
     table.check('GetItem (settings)');
-    return storedSettingsSchema.parse(table.get(keys.settings()) ?? {});
+    return v.parse(storedSettingsSchema, table.get(keys.settings()) ?? {});
   }
 
   return {
@@ -25,7 +26,7 @@ export function createMemoryOperatorSettingsStore(table: MemoryTable): OperatorS
     async update(change) {
       for (let attempt = 0; attempt < maxSettingsUpdateAttempts; attempt++) {
         const { version, ...before } = await read();
-        const after = operatorSettingsSchema.parse(change(before));
+        const after = v.parse(operatorSettingsSchema, change(before));
         // The write is a separate call, as on DynamoDB: another update may land in between.
         await Promise.resolve();
         table.check('PutItem (settings)');

@@ -1,3 +1,4 @@
+import * as v from '../../../shared/schema/valibot';
 import { readdirSync, readFileSync } from 'node:fs';
 import { importHandler } from '../../support/handlers';
 import { lambdaContext } from '../../../infra/local/stand-ins/lambda';
@@ -17,7 +18,7 @@ describe('the sample events in events/ reach their handlers', () => {
   it('provision-batch.json parses as an SQS batch of one provision message', async () => {
     const { provisionMessageSchema } = await import('../../../shared/queue');
     const batch = sample('provision-batch.json') as { Records: { body: string }[] };
-    expect(batch.Records.map((record) => provisionMessageSchema.parse(JSON.parse(record.body)))).toEqual([
+    expect(batch.Records.map((record) => v.parse(provisionMessageSchema, JSON.parse(record.body)))).toEqual([
       { requestId: 'github-123456789' },
     ]);
   });

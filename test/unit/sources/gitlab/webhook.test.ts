@@ -1,3 +1,4 @@
+import * as v from '../../../../shared/schema/valibot';
 import { gitlabModule } from '../../../../shared/sources/gitlab';
 import {
   buildActionOf,
@@ -139,7 +140,7 @@ describe('GitLab Job Hook parsing', () => {
       },
     });
     if (parsed.kind === 'event')
-      expect(gitlabModule.detailsSchema.safeParse(parsed.event.details).success).toBe(true);
+      expect(v.safeParse(gitlabModule.detailsSchema, parsed.event.details).success).toBe(true);
   });
 
   it.each([
