@@ -13,11 +13,11 @@ import {
   type OpsResult,
 } from '../../shared/ops';
 import { createReapPorts, createRuntime } from '../../shared/runtime';
-import { ciSide } from '../../shared/runtime/ci-side';
+import { opsCiSide } from '../../shared/runtime/ops-side';
 import { createRequestQueries } from '../../shared/state';
 
 // Cold start: a bad setting or config key stops the function here with a ConfigError naming it.
-const runtime = await createRuntime('ops', process.env, ciSide);
+const runtime = await createRuntime('ops', process.env, opsCiSide);
 const logger = createLogger('ops');
 if (!runtime.settings.dlqUrl)
   throw new ConfigError([{ setting: 'PITCREW_DLQ_URL', problem: 'is required but not set' }]);
@@ -27,6 +27,7 @@ const ports: OpsPorts = {
   // Raw client for the dead-letter queue only (redrive, its depth); the provision queue is `queue`.
   sqs: runtime.sqs,
   dlqUrl: runtime.settings.dlqUrl,
+  loadSources: () => runtime.loadSources(),
 };
 
 /**

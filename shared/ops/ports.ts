@@ -8,4 +8,9 @@ export interface OpsPorts extends ReapPorts {
   /** The raw client for the dead-letter queue: `redrive` receives and deletes there, `status` reads its depth. */
   readonly sqs: SQSClient;
   readonly dlqUrl: string;
+  /**
+   * Builds the CI adapters (`sources`) if they are not built yet: `cancel` and `reconcile` call a
+   * CI, the other actions never do, so the ops function builds them on the first of those.
+   */
+  loadSources(): Promise<void>;
 }

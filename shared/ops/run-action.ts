@@ -32,8 +32,10 @@ export async function runOpsAction(event: unknown, ports: OpsPorts): Promise<Ops
       case 'resume':
         return (await actions()).resume(ports);
       case 'reconcile':
+        await ports.loadSources();
         return { report: await (await import('../reap/reap')).reap(ports, { force: parsed.force }) };
       case 'cancel':
+        await ports.loadSources();
         return (await actions()).cancel(parsed.requestId, ports);
       case 'retry':
         return (await actions()).retry(parsed.requestId, ports);

@@ -24,13 +24,22 @@ export interface WebhookSide {
   createWebhookRegistry(sources: PitcrewConfig['sources'], secretOf: SecretLookup): WebhookRegistry;
 }
 
+/** Builds the CIs' API adapters over resolved secrets (./api-sources.ts). */
+export type CreateSourceRegistry = (
+  sources: PitcrewConfig['sources'],
+  secretOf: SecretLookup,
+) => SourceRegistry;
+
 /**
- * What provision, reap and ops build at cold start and the webhook never does: the cluster client and
- * the CIs' API adapters (./ci-side.ts).
+ * What provision, reap and ops build and the webhook never does: the cluster client, at cold start,
+ * and the CIs' API adapters: at cold start with `createSourceRegistry` (./ci-side.ts), or with
+ * `loadSourceRegistry` when `Runtime.loadSources` is first awaited (./ops-side.ts: only two of the
+ * operator actions call a CI).
  */
 export interface CiSide {
   connectAgents(cluster: PitcrewConfig['cluster'], deps: ClusterAccessDeps): Promise<AgentClient>;
-  createSourceRegistry(sources: PitcrewConfig['sources'], secretOf: SecretLookup): SourceRegistry;
+  readonly createSourceRegistry?: CreateSourceRegistry;
+  readonly loadSourceRegistry?: () => Promise<CreateSourceRegistry>;
 }
 
 /** The side a function's handler passes in: the webhook's, or the CI side for the others. */
@@ -50,6 +59,11 @@ export interface Runtime {
   readonly sqs: SQSClient;
   /** The cluster client, connected at cold start; the webhook function has none (it never needs one). */
   agents(): AgentClient;
+  /**
+   * Builds the CI adapters into `sources` if the side deferred them (`loadSourceRegistry`); a no-op
+   * once built, or when they were built at cold start. A bad API secret then fails here.
+   */
+  loadSources(): Promise<void>;
   /**
    * Resolves the CI secrets again (SSM and Secrets Manager answer from cache until
    * `secrets.maxAgeSeconds`) and rebuilds the adapters of a source whose secret changed, so a
@@ -75,7 +89,8 @@ export interface RuntimeOptions {
  * The handler passes its `side` in, imported statically: the webhook's bundle then holds neither the
  * cluster client nor an API adapter, the others' hold no receiver, and none of Pitcrew's own code
  * loads at cold start through a dynamic import, so each bundle's static imports show what its cold
- * start loads (bundles.test.ts checks it with every CI of the example configured). What the config
+ * start loads (bundles.test.ts checks it with every CI of the example configured). The ops side
+ * builds the API adapters after cold start, when `loadSources` is first awaited. What the config
  * alone may make a cold start load on demand: the SSM or Secrets Manager reader for a secret kept
  * there, the EKS client for `kind: eks`, client-node for a kubeconfig, and the YAML parser for a
  * config file that was not compiled.
@@ -89,7 +104,10 @@ export async function createRuntime<F extends FunctionName>(
   const given: unknown = side;
   const has = (member: string): boolean => typeof given === 'object' && given !== null && member in given;
   const webhookSide = has('createWebhookRegistry') ? (side as WebhookSide) : undefined;
-  const ciSide = has('connectAgents') && has('createSourceRegistry') ? (side as CiSide) : undefined;
+  const ciSide =
+    has('connectAgents') && (has('createSourceRegistry') || has('loadSourceRegistry'))
+      ? (side as CiSide)
+      : undefined;
   if (fn === 'webhook' ? !webhookSide || ciSide : !ciSide || webhookSide)
     throw new TypeError(
       `createRuntime('${fn}') needs the ${fn === 'webhook' ? 'webhook side (runtime/sources.ts)' : 'CI side (runtime/ci-side.ts)'}`,
@@ -119,7 +137,8 @@ export async function createRuntime<F extends FunctionName>(
   };
   // The webhook resolves only webhook secrets (its role may read no more) and builds no API adapter:
   // it verifies and parses, and never calls a CI.
-  const apiSources = (): SourceRegistry => ciSide?.createSourceRegistry(config.sources, secretOf) ?? {};
+  let buildSources = ciSide?.createSourceRegistry;
+  const apiSources = (): SourceRegistry => buildSources?.(config.sources, secretOf) ?? {};
   const sources = apiSources();
   // Only the webhook receives deliveries, so only it builds the receivers.
   const createWebhooks = (): WebhookRegistry =>
@@ -136,6 +155,12 @@ export async function createRuntime<F extends FunctionName>(
     agents() {
       if (!agents) throw new Error(`the ${fn} function has no cluster access`);
       return agents;
+    },
+    async loadSources() {
+      if (buildSources || !ciSide?.loadSourceRegistry) return;
+      const build = await ciSide.loadSourceRegistry();
+      Object.assign(sources, build(config.sources, secretOf));
+      buildSources = build;
     },
     async refreshSecrets() {
       const fresh = await resolveSecrets(secrets, entries);

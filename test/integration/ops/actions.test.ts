@@ -175,6 +175,36 @@ describe('the ops function, each action against the real servers', () => {
     expect(again.message).toMatch(/already cancelled/);
   });
 
+  // The ops function builds the CI adapters on its first cancel or reconcile, not at cold start: this
+  // cancel needs GitHub's, to take the runner off the repository.
+  it('cancel of a GitHub build removes its runner at GitHub too', async () => {
+    const body = {
+      action: 'queued',
+      workflow_job: {
+        id: 7301,
+        run_id: 73,
+        labels: ['self-hosted', 'linux'],
+        created_at: new Date().toISOString(),
+      },
+      repository: { name: 'app', owner: { login: 'acme' }, private: true },
+    };
+    const answer = await system.sendWebhook('github', body, {
+      'x-github-event': 'workflow_job',
+      'x-github-delivery': 'ops-gh-1',
+    });
+    expect(answer.statusCode).toBe(202);
+    await system.provisionAll();
+    const requestId = String(answer.body.requestId);
+    const podName = (await system.requests.get(requestId))!.podName!;
+    expect(system.github.state.runners.map((runner) => runner.name)).toContain(podName);
+
+    expect(await run({ action: 'cancel', requestId, confirm: true })).toMatchObject({
+      status: 'cancelled',
+      podDeleted: podName,
+    });
+    expect(system.github.state.runners.map((runner) => runner.name)).not.toContain(podName);
+  });
+
   it('retry puts a failed request back in the queue, and it gets a pod', async () => {
     const requestId = await queue('rt-1', ['stuck']);
     await system.provisionAll();

@@ -109,7 +109,14 @@ export function createTwins(yaml: string = flowConfigYaml, options: { terminatin
   mockClient(sqs)
     .on(GetQueueAttributesCommand)
     .resolves({ Attributes: { ApproximateNumberOfMessages: '0' } });
-  const ops: OpsPorts = { ...reap, queries, sqs, dlqUrl: 'https://sqs.invalid/dlq' };
+  // The twins' adapters are built up front, so there is nothing to load.
+  const ops: OpsPorts = {
+    ...reap,
+    queries,
+    sqs,
+    dlqUrl: 'https://sqs.invalid/dlq',
+    loadSources: () => Promise.resolve(),
+  };
   return { config, namespace, clock, state, agents, queue, webhook, provision, reap, ops };
 }
 

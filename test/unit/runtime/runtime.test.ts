@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { compileConfig, ConfigError, SecretReadError, type SecretReader } from '../../../shared/config';
 import { createRuntime } from '../../../shared/runtime';
 import { ciSide } from '../../../shared/runtime/ci-side';
+import { opsCiSide } from '../../../shared/runtime/ops-side';
 import { webhookSide } from '../../../shared/runtime/sources';
 import { ciSources } from '../../../shared/sources';
 import { functionEnv } from '../../support/function-env';
@@ -154,6 +155,40 @@ templates:
       'sources.generic.webhookSecret',
       'sources.generic.agentToken',
     ]);
+  });
+
+  it("builds ops's CI adapters when first asked to, into the registry the ports hold, and keeps them", async () => {
+    const store = storeOf({
+      '/pitcrew/prod/generic': 'webhook-secret',
+      'pitcrew/prod/agents': JSON.stringify({ token: 'agent-token' }),
+    });
+    const file = configFile(kubeconfigCluster + sources);
+    const ops = await createRuntime(
+      'ops',
+      { ...envFor(file), PITCREW_DLQ_URL: 'http://127.0.0.1:1/dlq' },
+      opsCiSide,
+      {
+        secretReader: store.reader,
+      },
+    );
+    const registry = ops.sources;
+    expect(registry).toEqual({});
+    await ops.loadSources();
+    expect(ops.sources).toBe(registry);
+    const adapter = registry.generic?.adapter;
+    expect(adapter).toBeDefined();
+    await ops.loadSources();
+    expect(registry.generic?.adapter).toBe(adapter);
+    // A rotated secret rebuilds the loaded adapters, as at cold start.
+    store.values['pitcrew/prod/agents'] = JSON.stringify({ token: 'rotated' });
+    await ops.refreshSecrets();
+    expect(registry.generic?.adapter).not.toBe(adapter);
+    // The other functions build theirs at cold start; loading again changes nothing.
+    const reap = await createRuntime('reap', envFor(file), ciSide, { secretReader: store.reader });
+    const built = reap.sources.generic?.adapter;
+    expect(built).toBeDefined();
+    await reap.loadSources();
+    expect(reap.sources.generic?.adapter).toBe(built);
   });
 
   it('picks up a rotated secret on refresh, in the same registry object the ports hold', async () => {
