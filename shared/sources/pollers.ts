@@ -9,4 +9,4 @@
 export { listQueuedBuilds as listBuildkiteQueuedBuilds } from './buildkite/polling';
 export { listQueuedBuilds as listGithubQueuedBuilds } from './github/polling';
 export { listQueuedBuilds as listGitlabQueuedBuilds } from './gitlab/polling';
-export { queuedBuildFromQueueItem as jenkinsQueuedBuild } from './jenkins/webhook';
+export { listQueuedBuilds as listJenkinsQueuedBuilds } from './jenkins/polling';

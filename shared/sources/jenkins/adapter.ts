@@ -7,8 +7,6 @@ import {
   deleteNode,
   getAgentState,
   type JenkinsApi,
-  listQueueItems,
-  type QueueItem,
   readAgentSecret,
 } from './agents';
 import { createJenkinsFetch } from './api';
@@ -43,8 +41,6 @@ export interface JenkinsSource extends CiSourceAdapter {
   isAgentBusy(agentName: string): Promise<boolean>;
   /** The agent's state, or undefined when Jenkins has no such agent. */
   getAgentState(agentName: string): Promise<AgentState | undefined>;
-  /** What waits in the build queue, with the label each item's why text names. */
-  listQueueItems(): Promise<QueueItem[]>;
 }
 
 /**
@@ -89,15 +85,11 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
     },
     isAgentBusy: async (agentName) => (await getAgentState(api, agentName))?.busy ?? false,
     getAgentState: (agentName) => getAgentState(api, agentName),
-    listQueueItems: () => listQueueItems(api),
     ...(settings.pollQueue
       ? {
-          // The receiver code that reads a queue item as a build loads on the first poll (../pollers.ts).
-          async listQueuedBuilds() {
-            const { jenkinsQueuedBuild } = await import('../pollers');
-            const items = await listQueueItems(api);
-            return items.map((item) => jenkinsQueuedBuild(item, url)).filter((event) => event !== undefined);
-          },
+          // The polling, and the receiver code that reads a queue item as a build, load on the first
+          // poll (../pollers.ts).
+          listQueuedBuilds: async () => (await import('../pollers')).listJenkinsQueuedBuilds(api, url),
         }
       : {}),
   };

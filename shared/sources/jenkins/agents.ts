@@ -2,7 +2,6 @@ import * as v from '../../schema/valibot';
 import { CiRejectedError } from '../errors';
 import { failureFor, isOk, isPostDone, type JenkinsFetch } from './api';
 import { secretFromJnlp } from './jnlp';
-import { labelFromWhy } from './queue-why';
 
 /** What the agent calls need besides their arguments. */
 export interface JenkinsApi {
@@ -178,59 +177,8 @@ export async function getAgentState(api: JenkinsApi, name: string): Promise<Agen
   return { online: !offline, busy: !idle || anyBusy, ...(description == null ? {} : { description }) };
 }
 
-const queueSchema = v.object({
-  items: v.array(
-    v.object({
-      id: v.pipe(v.int(), v.gtValue(0)),
-      why: v.nullish(v.string()),
-      inQueueSince: v.nullish(v.number()),
-      task: v.nullish(v.object({ name: v.nullish(v.string()), url: v.nullish(v.string()) })),
-    }),
-  ),
-});
-
-export interface QueueItem {
-  readonly id: number;
-  readonly why?: string;
-  /** The label or label expression the why text names, when it names one. */
-  readonly label?: string;
-  readonly taskName?: string;
-  readonly taskUrl?: string;
-  readonly inQueueSince?: number;
-}
-
-const queueTree = 'items[id,why,inQueueSince,task[name,url]]';
-
-/** `GET /queue/api/json`: what waits in the build queue now, for finding builds whose webhook was lost. */
-export async function listQueueItems(api: JenkinsApi): Promise<QueueItem[]> {
-  const purpose = 'list the build queue';
-  const response = await api.fetch({
-    method: 'GET',
-    path: `queue/api/json?tree=${encodeURIComponent(queueTree)}`,
-    purpose,
-  });
-  if (!isOk(response)) {
-    throw failureFor(response, purpose, api.now(), {
-      forbidden: "the API token's user needs Overall/Read permission",
-      notFound: 'url does not point at a Jenkins controller (no /queue/api/json there)',
-    });
-  }
-  const queue = v.safeParse(queueSchema, parseJson(response.text));
-  if (!queue.success) throw unexpectedAnswer(purpose, response.status);
-  return queue.output.items.map((item) => {
-    const label = item.why == null ? undefined : labelFromWhy(item.why);
-    return {
-      id: item.id,
-      ...(item.why == null ? {} : { why: item.why }),
-      ...(label === undefined ? {} : { label }),
-      ...(item.task?.name == null ? {} : { taskName: item.task.name }),
-      ...(item.task?.url == null ? {} : { taskUrl: item.task.url }),
-      ...(item.inQueueSince == null ? {} : { inQueueSince: item.inQueueSince }),
-    };
-  });
-}
-
-function parseJson(text: string): unknown {
+/** The body as JSON; undefined if it is not, which the schema then refuses. */
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {
@@ -238,7 +186,8 @@ function parseJson(text: string): unknown {
   }
 }
 
-function unexpectedAnswer(purpose: string, status: number): CiRejectedError {
+/** An answer that is not the JSON Jenkins's remote API documents for the call. */
+export function unexpectedAnswer(purpose: string, status: number): CiRejectedError {
   return new CiRejectedError(
     `Jenkins answered ${status} when asked to ${purpose}, but not with the JSON its remote API documents: check that url points at Jenkins itself`,
     status,

@@ -1,6 +1,7 @@
 export { createJenkinsSource, jenkinsSourceDefaults } from './adapter';
 export type { JenkinsSource, JenkinsSourceOptions } from './adapter';
-export type { AgentState, QueueItem } from './agents';
+export type { AgentState } from './agents';
+export type { QueueItem } from './polling';
 export { deliveryHeader, jenkinsContractSchema } from './contract';
 export {
   evaluateLabelExpression,

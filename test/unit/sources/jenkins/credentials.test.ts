@@ -2,6 +2,8 @@ import { inspect } from 'node:util';
 import { CiRejectedError, CiUnavailableError } from '../../../../shared/sources/errors';
 import { createJenkinsSource, type JenkinsSourceOptions } from '../../../../shared/sources/jenkins';
 import type { AgentRequest } from '../../../../shared/sources/types';
+import { createJenkinsFetch } from '../../../../shared/sources/jenkins/api';
+import { listQueueItems } from '../../../../shared/sources/jenkins/polling';
 import { type FakeJenkins, startFakeJenkins } from '../../../../infra/local/stand-ins/jenkins-api';
 
 const apiToken = '11f0c0ffee2bd3a4d5e6f708192a3b4c5d';
@@ -369,7 +371,12 @@ describe('Jenkins deregisterAgent, isAgentBusy and the queue', () => {
       },
       { id: 26, why: 'In the quiet period. Expires in 3 sec', taskName: 'other' },
     );
-    expect(await source().listQueueItems()).toEqual([
+    // The reaper's poll reads the queue through this (shared/sources/jenkins/polling.ts).
+    const api = {
+      fetch: createJenkinsFetch({ url: jenkins.url, user: 'pitcrew', apiToken, requestTimeoutMs: 5_000 }),
+      now: Date.now,
+    };
+    expect(await listQueueItems(api)).toEqual([
       {
         id: 25,
         why: 'Waiting for next available executor on ‘linux’',
