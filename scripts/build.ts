@@ -30,10 +30,16 @@ import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { ZipFile } from 'yazl';
 import type { PitcrewConfig } from '../shared/config';
+import { ciSources, type CiSource } from '../shared/sources/names';
 import { coldStartCode, lambdaBuildOptions } from './esbuild-options';
 
 export const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
-const distDir = 'dist';
+/**
+ * Where the bundles go: dist/, which serverless.yml packages. PITCREW_DIST_DIR builds elsewhere, for
+ * a test that builds another config without touching the dist/ other tests use; `npm run package`
+ * refuses it (serverless.yml would package dist/ all the same).
+ */
+const distDir = process.env.PITCREW_DIST_DIR ?? 'dist';
 /** The config bundled beside each handler; PITCREW_CONFIG picks yours (default: the example). */
 const configFile = process.env.PITCREW_CONFIG ?? 'infra/pitcrew.example.yaml';
 /** Bundled as JSON (shared/config/compile.ts), so no function loads a YAML parser; serverless.yml names it. */
@@ -56,11 +62,11 @@ const filesUnder = (dir: string): string[] =>
     entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)],
   );
 
-async function bundle(fn: string): Promise<BundleSize> {
+async function bundle(fn: string, sources: readonly CiSource[]): Promise<BundleSize> {
   const outDir = join(distDir, fn);
   rmSync(outDir, { recursive: true, force: true });
   const outfile = join(outDir, 'handler.mjs');
-  const { metafile } = await build(lambdaBuildOptions(join('functions', fn, 'handler.ts'), outDir));
+  const { metafile } = await build(lambdaBuildOptions(join('functions', fn, 'handler.ts'), outDir, sources));
   const zipPath = join(distDir, `${fn}.zip`);
   const zip = new ZipFile();
   // A fixed mtime keeps the artifact byte-identical across builds of the same code.
@@ -74,7 +80,10 @@ async function bundle(fn: string): Promise<BundleSize> {
   return {
     function: fn,
     bundleBytes: statSync(outfile).size,
-    coldStartBytes: metafile ? coldStartCode(metafile, outfile).bytes : statSync(outfile).size,
+    // The metafile names outputs relative to the working directory, wherever distDir is.
+    coldStartBytes: metafile
+      ? coldStartCode(metafile, relative(process.cwd(), resolve(outfile))).bytes
+      : statSync(outfile).size,
     allCodeBytes: code.reduce((sum, file) => sum + statSync(file).size, 0),
     zipBytes: statSync(zipPath).size,
   };
@@ -164,6 +173,10 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
+  if (request.serverlessArgs && distDir !== 'dist') {
+    console.error(`PITCREW_DIST_DIR=${distDir}: npm run package packages dist/ (serverless.yml); unset it`);
+    process.exit(2);
+  }
   const unknown = request.functions.filter(
     (name) => !functionNames.includes(name as (typeof functionNames)[number]),
   );
@@ -183,8 +196,11 @@ async function main(): Promise<void> {
   writeFileSync(join(distDir, 'access.json'), `${JSON.stringify(access, null, 2)}\n`);
   const sizes: BundleSize[] = [];
   const requested = request.functions.length > 0 ? request.functions : functionNames;
-  for (const fn of requested) sizes.push(await bundle(fn));
-  console.log(`config: ${configFile}`);
+  // Only the configured CIs' code goes in (./configured-sources.ts): a CI added later means packaging
+  // again, as any change to the config already does.
+  const sources = ciSources.filter((source) => config.sources[source] !== undefined);
+  for (const fn of requested) sizes.push(await bundle(fn, sources));
+  console.log(`config: ${configFile} (CIs built in: ${sources.join(', ') || 'none'})`);
   console.log('function    handler.mjs cold start   all code        zip');
   for (const size of sizes)
     console.log(

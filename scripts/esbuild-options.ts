@@ -4,13 +4,23 @@
  * cold start loads of a build's output.
  */
 import type { BuildOptions, Metafile } from 'esbuild';
+import type { CiSource } from '../shared/sources/names';
+import { configuredSourcesPlugin } from './configured-sources';
 
 // Some bundled dependencies are CommonJS and call `require`; ESM output has none, so give it one.
 const requireShim =
   "import { createRequire as __pitcrewCreateRequire } from 'node:module'; const require = __pitcrewCreateRequire(import.meta.url);";
 
-/** Minified ESM for node20 with source maps; dynamic imports split into chunks loaded only when called. */
-export function lambdaBuildOptions(entry: string, outdir: string): BuildOptions {
+/**
+ * Minified ESM for node20 with source maps; dynamic imports split into chunks loaded only when called.
+ * With `sources` (the CIs a config configures), the bundle holds only those CIs' code
+ * (./configured-sources.ts); without, every CI's.
+ */
+export function lambdaBuildOptions(
+  entry: string,
+  outdir: string,
+  sources?: readonly CiSource[],
+): BuildOptions {
   return {
     entryPoints: { handler: entry },
     outdir,
@@ -30,6 +40,7 @@ export function lambdaBuildOptions(entry: string, outdir: string): BuildOptions 
     legalComments: 'none',
     logLevel: 'warning',
     metafile: true,
+    plugins: sources ? [configuredSourcesPlugin(sources)] : [],
   };
 }
 

@@ -1,6 +1,5 @@
 import type { PitcrewConfig } from '../config/file-schema';
-import { ciApiModules } from '../sources/api-registry';
-import type { CiApiModule } from '../sources/module';
+import { ciApiModuleOf } from '../sources/api-registry';
 import { registeredModules } from '../sources/registry';
 import type { SourceRegistry } from '../sources/types';
 import type { SecretLookup } from './sources';
@@ -18,9 +17,8 @@ export function createSourceRegistry(
   for (const module of registeredModules) {
     const settings = sources[module.name];
     if (!settings) continue;
-    // Each entry of ciApiModules takes its own module's settings, which `settings` is.
-    const api = ciApiModules[module.name] as CiApiModule;
-    registry[module.name] = { adapter: api.createAdapter(settings, secretOf) };
+    // Each CI's API side takes its own module's settings, which `settings` is.
+    registry[module.name] = { adapter: ciApiModuleOf(module.name).createAdapter(settings, secretOf) };
   }
   return registry;
 }

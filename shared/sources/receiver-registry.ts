@@ -4,6 +4,7 @@ import { genericReceiverModule } from './generic/receiver-module';
 import { githubReceiverModule } from './github/receiver-module';
 import { gitlabReceiverModule } from './gitlab/receiver-module';
 import { jenkinsReceiverModule } from './jenkins/receiver-module';
+import { notInThisBuild } from './not-in-build';
 import type { AnyCiModule, ciModules } from './registry';
 import type { WebhookReceiver } from './types';
 
@@ -13,7 +14,8 @@ type Registered = (typeof ciModules)[number];
  * The webhook side of every module in registry.ts, by name. Kept apart from that list so that only
  * the webhook function loads the receivers (module.ts, `CiReceiverModule`; shared/runtime/runtime.ts
  * loads them in one chunk); typed so that a CI registered there without its receiver here, or with
- * another module's, does not compile.
+ * another module's, does not compile. A packaged bundle holds only its config's CIs
+ * (scripts/configured-sources.ts drops the others' lines).
  */
 export const ciReceiverModules: {
   readonly [Name in Registered['name']]: CiReceiverModule<Extract<Registered, { name: Name }>>;
@@ -32,6 +34,8 @@ export function createCiReceiver(
   secrets: SecretLookup,
   now: () => number,
 ): WebhookReceiver {
+  const receiverModule = (ciReceiverModules as Partial<Record<string, CiReceiverModule>>)[module.name];
+  if (!receiverModule) throw notInThisBuild(module.name);
   // Each entry of ciReceiverModules takes its own module's settings, which `settings` is.
-  return (ciReceiverModules[module.name] as CiReceiverModule).createReceiver(settings, secrets, now);
+  return receiverModule.createReceiver(settings, secrets, now);
 }

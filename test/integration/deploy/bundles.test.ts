@@ -34,13 +34,27 @@ const configCheckMarkers = [
 const receiverMarkers = ['x-github-event', 'x-buildkite-signature'];
 /**
  * Text only the CIs' lost-event polling has (shared/sources/github/polling.ts, gitlab/polling.ts,
- * buildkite/polling.ts).
+ * buildkite/polling.ts, jenkins/polling.ts).
  */
 const pollingMarkers = [
   'the Actions: read repository permission',
   'scope[]=pending',
   'the API token needs the read_builds and read_pipelines scopes',
+  'no /queue/api/json there',
 ];
+
+/**
+ * Text only each CI's API adapter has (the cluster-side agent or runner calls of GitHub, Jenkins,
+ * GitLab and Buildkite): a bundle packaged for a config without that CI holds none of it.
+ */
+const adapterMarkers = [
+  'the Administration: write repository permission',
+  'Jenkins did not accept the agent configuration',
+  'the create_runner and manage_runner scopes',
+  'the read_agents and write_agents scopes',
+];
+/** Every marker of a CI other than the generic one: its receiver, its adapter, its polling. */
+const otherCiMarkers = [...receiverMarkers, ...adapterMarkers, ...pollingMarkers];
 
 /**
  * What each function may load at cold start, in KiB (handler.mjs and its static chunks, as
@@ -54,6 +68,13 @@ const pollingMarkers = [
 const coldStartKiB = { webhook: 639, provision: 679, reap: 682, ops: 612 } as const;
 /** Text only zod's core has: its schemas' class names. zod parses the config file, not events. */
 const zodMarker = '$ZodType';
+/** handler.mjs and every chunk of a built function in `dir`: what its zip ships. */
+const shippedFiles = (dir: string): string[] => [
+  join(dir, 'handler.mjs'),
+  ...readdirSync(join(dir, 'chunks'))
+    .filter((name) => name.endsWith('.mjs'))
+    .map((name) => join(dir, 'chunks', name)),
+];
 /** Whether a built file holds a marker text. */
 const has = (file: string, marker: string): boolean => readFileSync(file, 'utf8').includes(marker);
 
@@ -120,6 +141,8 @@ function invokeBundle(
   event: unknown,
   env: NodeJS.ProcessEnv = {},
   entry = resolve('dist', fn, 'handler.mjs'),
+  /** 'pipe' keeps an expected failure's stderr (a minified stack) out of the test log. */
+  stderr: 'inherit' | 'pipe' = 'inherit',
 ): unknown {
   const script = `
     const { handler } = await import(${JSON.stringify(entry)});
@@ -136,6 +159,7 @@ function invokeBundle(
       ...env,
     },
     encoding: 'utf8',
+    stdio: ['ignore', 'pipe', stderr],
   });
   return JSON.parse(output.slice(output.indexOf('RESULT ') + 'RESULT '.length));
 }
@@ -147,65 +171,117 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
   let loadedAtInit: Record<string, string[]>;
   /** The webhook's answer when run from a copy of its bundle outside the repository. */
   let copiedWebhook: unknown;
+  /** Built by `scripts/build.ts` for test/fixtures/config/minimal.yaml (the generic CI only), outside dist/. */
+  const genericOnly = mkdtempSync(join(tmpdir(), 'pitcrew-generic-only-'));
+  let genericOnlySizes: { function: string; coldStartBytes: number }[];
+  let genericOnlyResults: Record<string, unknown>;
+  /** What a cold start of that build printed when its config named every CI, the example's. */
+  let genericOnlyWithEveryCi: Record<string, string>;
   /** What the traced invocation sent to a stand-in X-Ray daemon (UDP, as Lambda's). */
   const xrayPackets: string[] = [];
   beforeAll(async () => {
     const daemon = createSocket('udp4');
     daemon.on('message', (message) => xrayPackets.push(message.toString('utf8')));
     await new Promise<void>((bound) => daemon.bind(0, '127.0.0.1', bound));
-    // dist/ is shared with the packaging tests: build and use it under the same lock.
-    withBuildLock(() => {
-      execFileSync('npx', ['tsx', 'scripts/build.ts'], { stdio: 'pipe' });
-      closures = Object.fromEntries(
-        functionNames.map((fn) => [fn, staticClosure(resolve('dist', fn, 'handler.mjs'))]),
-      );
-      const configDir = mkdtempSync(join(tmpdir(), 'pitcrew-example-'));
-      try {
-        const env = { ...functionEnv, PITCREW_CONFIG_FILE: offlineExampleConfig(configDir) };
-        loadedAtInit = Object.fromEntries(
-          functionNames.map((fn) => [fn, filesLoadedAtInit(resolve('dist', fn, 'handler.mjs'), env)]),
-        );
-      } finally {
-        rmSync(configDir, { recursive: true, force: true });
-      }
-      results = {
-        webhook: invokeBundle('webhook', httpEvent({ source: 'teamcity' })),
-        provision: invokeBundle('provision', { Records: [] }),
-        // What Lambda sets for a function with active tracing, and what serverless.yml adds.
-        tracedWebhook: invokeBundle('webhook', httpEvent({ source: 'teamcity' }), {
-          POWERTOOLS_TRACE_ENABLED: 'true',
-          AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-          LAMBDA_TASK_ROOT: resolve('dist', 'webhook'),
-          _HANDLER: 'handler.handler',
-          _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
-          AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.address().port}`,
-        }),
-      };
-      // The zip's layout, away from the repository's node_modules: a YAML parser cannot be found.
-      const lambdaRoot = mkdtempSync(join(tmpdir(), 'pitcrew-zip-'));
-      try {
-        cpSync(join('dist', 'webhook'), lambdaRoot, { recursive: true });
-        const minimal = resolve('test/fixtures/config/minimal.yaml');
-        writeFileSync(
-          join(lambdaRoot, 'pitcrew.config.json'),
-          compileConfig(readFileSync(minimal, 'utf8'), minimal),
-        );
-        copiedWebhook = invokeBundle(
-          'webhook',
-          httpEvent({ source: 'teamcity' }),
-          {
-            PITCREW_CONFIG_FILE: join(lambdaRoot, 'pitcrew.config.json'),
-          },
-          join(lambdaRoot, 'handler.mjs'),
-        );
-      } finally {
-        rmSync(lambdaRoot, { recursive: true, force: true });
-      }
+    // As `npm run package` builds for a config with one CI, beside dist/ (which other tests use).
+    execFileSync('npx', ['tsx', 'scripts/build.ts', '--stage', 'local'], {
+      env: {
+        ...process.env,
+        PITCREW_CONFIG: resolve('test/fixtures/config/minimal.yaml'),
+        PITCREW_DIST_DIR: genericOnly,
+      },
+      stdio: 'pipe',
     });
-    // The kernel kept the packets while the child ran; give the socket a moment to read them.
-    await new Promise((read) => setTimeout(read, 300));
-    daemon.close();
+    genericOnlySizes = JSON.parse(
+      readFileSync(join(genericOnly, 'sizes.json'), 'utf8'),
+    ) as typeof genericOnlySizes;
+    try {
+      // dist/ is shared with the packaging tests: build and use it under the same lock.
+      withBuildLock(() => {
+        execFileSync('npx', ['tsx', 'scripts/build.ts'], { stdio: 'pipe' });
+        closures = Object.fromEntries(
+          functionNames.map((fn) => [fn, staticClosure(resolve('dist', fn, 'handler.mjs'))]),
+        );
+        const configDir = mkdtempSync(join(tmpdir(), 'pitcrew-example-'));
+        try {
+          const env = { ...functionEnv, PITCREW_CONFIG_FILE: offlineExampleConfig(configDir) };
+          loadedAtInit = Object.fromEntries(
+            functionNames.map((fn) => [fn, filesLoadedAtInit(resolve('dist', fn, 'handler.mjs'), env)]),
+          );
+          const coldStartFailure = (fn: string): string => {
+            try {
+              invokeBundle(
+                fn,
+                fn === 'webhook' ? httpEvent({ source: 'generic' }) : { Records: [] },
+                env,
+                join(genericOnly, fn, 'handler.mjs'),
+                'pipe',
+              );
+              return 'started';
+            } catch (error) {
+              return String((error as { stderr?: unknown }).stderr);
+            }
+          };
+          genericOnlyWithEveryCi = Object.fromEntries(
+            (['webhook', 'provision', 'reap'] as const).map((fn) => [fn, coldStartFailure(fn)]),
+          );
+        } finally {
+          rmSync(configDir, { recursive: true, force: true });
+        }
+        // The config as packaged, JSON: outside the repository no YAML parser can be found.
+        const genericConfig = join(genericOnly, 'pitcrew.config.json');
+        const fromGenericOnly = (fn: string, event: unknown): unknown =>
+          invokeBundle(
+            fn,
+            event,
+            { PITCREW_CONFIG_FILE: genericConfig },
+            join(genericOnly, fn, 'handler.mjs'),
+          );
+        genericOnlyResults = {
+          webhook: fromGenericOnly('webhook', httpEvent({ source: 'teamcity' })),
+          provision: fromGenericOnly('provision', { Records: [] }),
+        };
+        results = {
+          webhook: invokeBundle('webhook', httpEvent({ source: 'teamcity' })),
+          provision: invokeBundle('provision', { Records: [] }),
+          // What Lambda sets for a function with active tracing, and what serverless.yml adds.
+          tracedWebhook: invokeBundle('webhook', httpEvent({ source: 'teamcity' }), {
+            POWERTOOLS_TRACE_ENABLED: 'true',
+            AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+            LAMBDA_TASK_ROOT: resolve('dist', 'webhook'),
+            _HANDLER: 'handler.handler',
+            _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+            AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.address().port}`,
+          }),
+        };
+        // The zip's layout, away from the repository's node_modules: a YAML parser cannot be found.
+        const lambdaRoot = mkdtempSync(join(tmpdir(), 'pitcrew-zip-'));
+        try {
+          cpSync(join('dist', 'webhook'), lambdaRoot, { recursive: true });
+          const minimal = resolve('test/fixtures/config/minimal.yaml');
+          writeFileSync(
+            join(lambdaRoot, 'pitcrew.config.json'),
+            compileConfig(readFileSync(minimal, 'utf8'), minimal),
+          );
+          copiedWebhook = invokeBundle(
+            'webhook',
+            httpEvent({ source: 'teamcity' }),
+            {
+              PITCREW_CONFIG_FILE: join(lambdaRoot, 'pitcrew.config.json'),
+            },
+            join(lambdaRoot, 'handler.mjs'),
+          );
+        } finally {
+          rmSync(lambdaRoot, { recursive: true, force: true });
+        }
+      });
+      // The kernel kept the packets while the child ran; give the socket a moment to read them.
+      await new Promise((read) => setTimeout(read, 300));
+    } finally {
+      daemon.close();
+    }
   }, 300_000);
+  afterAll(() => rmSync(genericOnly, { recursive: true, force: true }));
 
   it('start in plain Node from handler.mjs and answer (top-level await, chunks and require shim work)', () => {
     expect(results.webhook).toMatchObject({ statusCode: 404 });
@@ -323,5 +399,35 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
         ships: true,
       });
     }
+  });
+
+  it("hold only their config's CIs: built for the generic CI alone, no function ships another CI's receiver, adapter or polling, and each loads less", () => {
+    const markersIn = (files: readonly string[]): string[] =>
+      otherCiMarkers.filter((marker) => files.some((file) => has(file, marker)));
+    for (const fn of functionNames) {
+      expect({ fn, shipped: markersIn(shippedFiles(join(genericOnly, fn))) }).toEqual({ fn, shipped: [] });
+      const bytes = (sizes: { function: string; coldStartBytes: number }[]): number =>
+        sizes.find((entry) => entry.function === fn)?.coldStartBytes ?? NaN;
+      const everyCi = JSON.parse(readFileSync('dist/sizes.json', 'utf8')) as typeof genericOnlySizes;
+      // ops builds its adapters at its first cancel or reconcile, so only its chunks shrink.
+      if (fn !== 'ops')
+        expect({ fn, smaller: bytes(genericOnlySizes) < bytes(everyCi) }).toEqual({ fn, smaller: true });
+      // Counted, not missed: the SDK alone is more than this.
+      expect({ fn, counted: bytes(genericOnlySizes) > 400 * 1024 }).toEqual({ fn, counted: true });
+    }
+    // The same markers are found where the CIs are built in, so the check above can fail.
+    expect(markersIn(functionNames.flatMap((fn) => shippedFiles(join('dist', fn))))).toEqual(otherCiMarkers);
+  });
+
+  it('start from the one-CI build with its config and answer; with a config naming a CI it was not packaged for, stop at cold start naming that CI and the fix', () => {
+    expect(genericOnlyResults.webhook).toEqual(results.webhook);
+    expect(genericOnlyResults.provision).toEqual({ batchItemFailures: [] });
+    for (const fn of ['webhook', 'provision', 'reap'])
+      expect({ fn, failure: genericOnlyWithEveryCi[fn] }).toEqual({
+        fn,
+        failure: expect.stringContaining(
+          'sources.github: is configured, but this function was packaged for a config without github, so it holds no github code: package again with this config (npm run package)',
+        ),
+      });
   });
 });
