@@ -1,6 +1,7 @@
 import { build, type Metafile } from 'esbuild';
 import { join, relative } from 'node:path';
 import { codeOf, coldStartCode, lambdaBuildOptions, type ColdStartCode } from '../../scripts/esbuild-options';
+import type { CiSource } from '../../shared/sources/names';
 import { filesLoadedAtInit } from './loaded-at-init';
 
 export const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
@@ -12,9 +13,16 @@ export interface BuiltEntry extends ColdStartCode {
   readonly metafile: Metafile;
 }
 
-/** Builds one entry with the Lambda bundles' esbuild settings into `outdir`. */
-export async function buildEntry(entry: string, outdir: string): Promise<BuiltEntry> {
-  const { metafile } = await build({ ...lambdaBuildOptions(entry, outdir), sourcemap: false });
+/**
+ * Builds one entry with the Lambda bundles' esbuild settings into `outdir`: with every CI's code, or
+ * only `sources`' as `npm run package` builds for a config that configures those.
+ */
+export async function buildEntry(
+  entry: string,
+  outdir: string,
+  sources?: readonly CiSource[],
+): Promise<BuiltEntry> {
+  const { metafile } = await build({ ...lambdaBuildOptions(entry, outdir, sources), sourcemap: false });
   // The metafile names outputs relative to the working directory.
   const output = Object.entries(metafile?.outputs ?? {}).find(([, info]) => info.entryPoint === entry)?.[0];
   if (!metafile || !output) throw new Error(`esbuild gave no metafile entry for ${entry}`);
