@@ -25,7 +25,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { ZipFile } from 'yazl';
@@ -40,6 +40,15 @@ export const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
  * refuses it (serverless.yml would package dist/ all the same).
  */
 const distDir = process.env.PITCREW_DIST_DIR ?? 'dist';
+/** Why distDir is unsafe to empty and fill, if it is: the build removes each function's folder in it. */
+function distDirProblem(dir: string): string | undefined {
+  if (dir.trim() === '') return 'is empty';
+  const inRepository = relative(resolve('.'), resolve(dir));
+  const inside = !inRepository.startsWith('..') && !isAbsolute(inRepository);
+  if (inside && !`${inRepository}/`.startsWith('dist/'))
+    return 'is inside the repository but not under dist/ (the build replaces the webhook/, provision/, reap/ and ops/ folders in it)';
+  return undefined;
+}
 /** The config bundled beside each handler; PITCREW_CONFIG picks yours (default: the example). */
 const configFile = process.env.PITCREW_CONFIG ?? 'infra/pitcrew.example.yaml';
 /** Bundled as JSON (shared/config/compile.ts), so no function loads a YAML parser; serverless.yml names it. */
@@ -170,6 +179,13 @@ async function main(): Promise<void> {
   } catch (error) {
     console.error(
       `${error instanceof Error ? error.message : String(error)}\nusage: tsx scripts/build.ts [function ...] [--stage S] [${allowFlag}]`,
+    );
+    process.exit(2);
+  }
+  const distProblem = distDirProblem(distDir);
+  if (distProblem) {
+    console.error(
+      `PITCREW_DIST_DIR=${distDir} ${distProblem}: give a folder under dist/ or outside the repository`,
     );
     process.exit(2);
   }

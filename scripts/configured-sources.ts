@@ -3,16 +3,19 @@
  * adapter and polling reach the functions through three registry files and nowhere else
  * (test/unit/infra/configured-sources.test.ts holds the code to that); when `npm run package` builds
  * for a config, this esbuild plugin loads those files without the lines of the CIs it does not
- * configure, so their code is neither loaded at cold start nor shipped. A Jenkins-only deployment's
- * provision and reap then load 23 and 33 KiB less (docs/performance.md).
+ * configure, so their code is neither loaded at cold start nor shipped (a Jenkins-only
+ * deployment's provision and reap load 22 and 33 KiB less: docs/performance.md).
  *
  * Filtering the real files, rather than generating registries from a table, keeps them the one
  * source of truth that the compiler checks (each CI registered with every side). The filter is
- * strict: it drops single-line imports and re-exports of a left-out CI's folder and that CI's entry
- * in an object literal, and refuses to build if anything of that CI is left.
+ * strict: it blanks single-line imports and re-exports of a left-out CI's folder and that CI's entry
+ * in an object literal when its value is one of those imports (blanked, not removed, so the source
+ * map's lines still hold), refuses to build if anything else names the folder, and, once built,
+ * refuses a bundle that holds any of that CI's files other than its definition and config schema.
  */
-import type { Plugin } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
 import { ciSources, type CiSource } from '../shared/sources/names';
 
 /** The files through which the functions reach per-CI code (shared/sources/config-registry.ts, the
@@ -23,43 +26,56 @@ export const perCiRegistries = [
   'shared/sources/pollers.ts',
 ] as const;
 
+/**
+ * What every bundle holds of every CI: its definition (name, details schema: a record of a CI
+ * dropped from the config still parses) and its config schema (in the full config parser's chunk,
+ * for a YAML config; the CLI checks every CI's section).
+ */
+const alwaysWhole = ['shared/sources/registry.ts', 'shared/sources/config-registry.ts'];
+
 const registryFilter = /shared[\\/]sources[\\/](api-registry|receiver-registry|pollers)\.ts$/;
 
 /** `import { a, b as c } from './<ci>/…';` or `export { … } from './<ci>/…';` on one line. */
-const folderLine = /^(?<kind>import|export) \{(?<names>[^}]*)\} from '\.\/(?<ci>[a-z]+)\/[\w-]+';$/;
+const folderLine = /^(?<kind>import|export)(?: type)? \{(?<names>[^}]*)\} from '\.\/(?<ci>[a-z]+)\/[\w-]+';$/;
 /** `  <ci>: <identifier>,` in an object literal. */
-const entryLine = /^\s+(?<ci>[a-z]+): \w+,$/;
+const entryLine = /^\s+(?<ci>[a-z]+): (?<value>\w+),$/;
 
 /**
- * `text` (one of perCiRegistries, named by `file` in errors) without what belongs to the CIs not in
- * `configured`. Throws, naming the file and the CI, if the result would still mention one of them.
+ * `text` (one of perCiRegistries, named by `file` in errors) with what belongs to the CIs not in
+ * `configured` blanked. Throws, naming the file and the CI, if the result would still name one of
+ * their folders or use a name one of their imports brought in.
  */
 export function keepConfiguredSources(text: string, file: string, configured: readonly CiSource[]): string {
   for (const source of configured)
     if (!ciSources.includes(source)) throw new Error(`${file}: '${source}' is not a registered CI`);
   const leftOut = new Set<string>(ciSources.filter((source) => !configured.includes(source)));
+  const lines = text.split('\n');
   const droppedNames = new Set<string>();
-  const kept = text.split('\n').filter((line) => {
-    const { kind, names = '', ci = '' } = folderLine.exec(line)?.groups ?? {};
-    if (leftOut.has(ci)) {
-      // The local names an import brings in; a re-export brings none into this file.
-      if (kind === 'import')
-        for (const binding of names.split(','))
-          droppedNames.add(
-            binding
-              .trim()
-              .split(/\s+as\s+/)
-              .at(-1) ?? '',
-          );
-      return false;
-    }
-    return !leftOut.has(entryLine.exec(line)?.groups?.ci ?? '');
+  // First the imports, whose names decide which entries go.
+  const kept = lines.map((line) => {
+    const { kind, names = '', ci = '' } = folderLine.exec(line.replace(/\r$/, ''))?.groups ?? {};
+    if (!leftOut.has(ci)) return line;
+    // The local names an import brings in; a re-export brings none into this file.
+    if (kind === 'import')
+      for (const binding of names.split(','))
+        droppedNames.add(
+          binding
+            .trim()
+            .split(/\s+as\s+/)
+            .at(-1) ?? '',
+        );
+    return '';
   });
-  const result = kept.join('\n');
+  const result = kept
+    .map((line) => {
+      const { ci = '', value = '' } = entryLine.exec(line.replace(/\r$/, ''))?.groups ?? {};
+      return leftOut.has(ci) && droppedNames.has(value) ? '' : line;
+    })
+    .join('\n');
   for (const source of leftOut)
-    if (result.includes(`'./${source}/`))
+    if (new RegExp(`['"\`]\\./${source}(/|['"\`])`).test(result))
       throw new Error(
-        `${file}: cannot leave ${source} out of this build: an import of ./${source}/ is not on one line of its own`,
+        `${file}: cannot leave ${source} out of this build: ./${source}/ is imported other than as "import { … } from './${source}/<file>';" on one line`,
       );
   for (const name of droppedNames)
     if (new RegExp(`\\b${name}\\b`).test(result))
@@ -67,15 +83,52 @@ export function keepConfiguredSources(text: string, file: string, configured: re
   return result;
 }
 
+/** A left-out CI's files that `inputs` (a metafile's, relative to the working directory) hold beyond `allowed`. */
+export function leftOutFiles(
+  inputs: readonly string[],
+  allowed: ReadonlySet<string>,
+  configured: readonly CiSource[],
+): string[] {
+  const leftOut = ciSources.filter((source) => !configured.includes(source));
+  return inputs.filter(
+    (input) =>
+      !allowed.has(input) &&
+      leftOut.some((source) => input.replaceAll('\\', '/').startsWith(`shared/sources/${source}/`)),
+  );
+}
+
 /** The plugin lambdaBuildOptions adds for a build with a config (scripts/build.ts). */
 export function configuredSourcesPlugin(configured: readonly CiSource[]): Plugin {
   return {
     name: 'pitcrew-configured-sources',
-    setup(build) {
-      build.onLoad({ filter: registryFilter }, async ({ path }) => ({
+    setup(pluginBuild) {
+      pluginBuild.onLoad({ filter: registryFilter }, async ({ path }) => ({
         contents: keepConfiguredSources(await readFile(path, 'utf8'), path, configured),
         loader: 'ts',
       }));
+      // Whatever the filter missed (a new import elsewhere, one CI's folder importing another's)
+      // shows in what the bundle holds: only alwaysWhole may bring a left-out CI's files in.
+      pluginBuild.onEnd(async (result) => {
+        const inputs = Object.keys(result.metafile?.inputs ?? {});
+        if (inputs.length === 0) return;
+        const { metafile } = await build({
+          entryPoints: alwaysWhole,
+          outdir: 'unused',
+          bundle: true,
+          write: false,
+          metafile: true,
+          platform: 'node',
+          format: 'esm',
+          packages: 'external',
+          logLevel: 'silent',
+        });
+        const allowed = new Set(Object.keys(metafile.inputs).map((input) => relative('.', input)));
+        const stray = leftOutFiles(inputs, allowed, configured);
+        if (stray.length > 0)
+          throw new Error(
+            `built for ${configured.join(', ') || 'no CI'}, but the bundle holds a left-out CI's code: ${stray.join(', ')} (reach a CI only through ${perCiRegistries.join(', ')})`,
+          );
+      });
     },
   };
 }

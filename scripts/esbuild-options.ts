@@ -63,6 +63,8 @@ export interface ColdStartCode {
  */
 export function coldStartCode(metafile: Metafile, entryOutput: string): ColdStartCode {
   const outputs = metafile.outputs;
+  // Named as the metafile names it (relative to the working directory), or nothing would be counted.
+  if (!outputs[entryOutput]) throw new Error(`${entryOutput} is not an output of this build`);
   const files = new Set<string>();
   const pending = [entryOutput];
   for (let file = pending.pop(); file !== undefined; file = pending.pop()) {

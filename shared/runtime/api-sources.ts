@@ -1,5 +1,5 @@
 import type { PitcrewConfig } from '../config/file-schema';
-import { ciApiModuleOf } from '../sources/api-registry';
+import { ciApiModulesOf } from '../sources/api-registry';
 import { registeredModules } from '../sources/registry';
 import type { SourceRegistry } from '../sources/types';
 import type { SecretLookup } from './sources';
@@ -14,11 +14,11 @@ export function createSourceRegistry(
   secretOf: SecretLookup,
 ): SourceRegistry {
   const registry: SourceRegistry = {};
-  for (const module of registeredModules) {
+  const configured = registeredModules.filter((module) => sources[module.name] !== undefined);
+  for (const { module, api } of ciApiModulesOf(configured)) {
     const settings = sources[module.name];
-    if (!settings) continue;
     // Each CI's API side takes its own module's settings, which `settings` is.
-    registry[module.name] = { adapter: ciApiModuleOf(module.name).createAdapter(settings, secretOf) };
+    if (settings) registry[module.name] = { adapter: api.createAdapter(settings, secretOf) };
   }
   return registry;
 }

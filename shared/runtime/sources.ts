@@ -3,7 +3,7 @@ import type { PitcrewConfig } from '../config/file-schema';
 import { webhookSecretEntries } from '../config/secret-entries';
 import type { SecretLookup } from '../sources/module';
 import { ciSources } from '../sources/names';
-import { createCiReceiver } from '../sources/receiver-registry';
+import { createCiReceiver, refuseReceiversNotBuilt } from '../sources/receiver-registry';
 import { registeredModules } from '../sources/registry';
 import type { ConfiguredWebhook, WebhookRegistry } from '../webhook/receive-webhook';
 import type { WebhookSide } from './runtime';
@@ -22,6 +22,7 @@ export function createWebhookRegistry(
   now: () => number = Date.now,
 ): WebhookRegistry {
   const registry: WebhookRegistry = {};
+  refuseReceiversNotBuilt(registeredModules.flatMap((module) => (sources[module.name] ? [module.name] : [])));
   for (const module of registeredModules) {
     const settings = sources[module.name];
     if (!settings) continue;

@@ -14,7 +14,7 @@ type Registered = (typeof ciModules)[number];
  * functions that call a CI load the adapters (module.ts, `CiApiModule`); typed so that a CI registered
  * there without its API side here, or with another module's, does not compile. A packaged bundle
  * holds only its config's CIs (scripts/configured-sources.ts drops the others' lines), so read it
- * through ciApiModuleOf.
+ * through ciApiModulesOf.
  */
 export const ciApiModules: {
   readonly [Name in Registered['name']]: CiApiModule<Extract<Registered, { name: Name }>>;
@@ -26,9 +26,15 @@ export const ciApiModules: {
   gitlab: gitlabApiModule,
 };
 
-/** The API side of a CI; a ConfigError naming it if this bundle was packaged without it. */
-export function ciApiModuleOf(name: Registered['name']): CiApiModule {
-  const api = (ciApiModules as Partial<Record<string, CiApiModule>>)[name];
-  if (!api) throw notInThisBuild(name);
-  return api;
+/** The API side of each of `modules`; a ConfigError naming every one this bundle was packaged without. */
+export function ciApiModulesOf<Module extends { readonly name: Registered['name'] }>(
+  modules: readonly Module[],
+): { readonly module: Module; readonly api: CiApiModule }[] {
+  const built = ciApiModules as Partial<Record<string, CiApiModule>>;
+  const missing = modules.filter((module) => built[module.name] === undefined);
+  if (missing.length > 0) throw notInThisBuild(missing.map((module) => module.name));
+  return modules.flatMap((module) => {
+    const api = built[module.name];
+    return api ? [{ module, api }] : [];
+  });
 }

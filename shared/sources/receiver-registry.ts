@@ -34,8 +34,18 @@ export function createCiReceiver(
   secrets: SecretLookup,
   now: () => number,
 ): WebhookReceiver {
-  const receiverModule = (ciReceiverModules as Partial<Record<string, CiReceiverModule>>)[module.name];
-  if (!receiverModule) throw notInThisBuild(module.name);
+  const receiverModule = ciReceiverModuleOf(module.name);
+  if (!receiverModule) throw notInThisBuild([module.name]);
   // Each entry of ciReceiverModules takes its own module's settings, which `settings` is.
   return receiverModule.createReceiver(settings, secrets, now);
+}
+
+/** The receiver module of a CI; undefined if this bundle was packaged without it. */
+export const ciReceiverModuleOf = (name: Registered['name']): CiReceiverModule | undefined =>
+  (ciReceiverModules as Partial<Record<string, CiReceiverModule>>)[name];
+
+/** A ConfigError naming every one of `names` this bundle was packaged without, if any. */
+export function refuseReceiversNotBuilt(names: readonly Registered['name'][]): void {
+  const missing = names.filter((name) => ciReceiverModuleOf(name) === undefined);
+  if (missing.length > 0) throw notInThisBuild(missing);
 }

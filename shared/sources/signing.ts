@@ -1,5 +1,6 @@
 import type { CiSource } from './names';
-import { ciReceiverModules } from './receiver-registry';
+import { notInThisBuild } from './not-in-build';
+import { ciReceiverModuleOf } from './receiver-registry';
 import { signDelivery, type SigningScheme } from './signature';
 
 /**
@@ -7,7 +8,11 @@ import { signDelivery, type SigningScheme } from './signature';
  * the bench and the tests sign with. The receivers (the webhook function) take their tolerance from
  * the config; the signature does not depend on it.
  */
-export const signingSchemeOf = (source: CiSource): SigningScheme => ciReceiverModules[source].signing;
+export function signingSchemeOf(source: CiSource): SigningScheme {
+  const receiverModule = ciReceiverModuleOf(source);
+  if (!receiverModule) throw notInThisBuild([source]);
+  return receiverModule.signing;
+}
 
 /** The signature headers (and, for Pitcrew's scheme, the timestamp) a sender puts on `body`. */
 export const signedHeadersFor = (

@@ -419,15 +419,25 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
     expect(markersIn(functionNames.flatMap((fn) => shippedFiles(join('dist', fn))))).toEqual(otherCiMarkers);
   });
 
-  it('start from the one-CI build with its config and answer; with a config naming a CI it was not packaged for, stop at cold start naming that CI and the fix', () => {
+  it('start from the one-CI build with its config and answer; with a config naming a CI it was not packaged for, stop at cold start naming every such CI and the fix', () => {
     expect(genericOnlyResults.webhook).toEqual(results.webhook);
     expect(genericOnlyResults.provision).toEqual({ batchItemFailures: [] });
+    // Every CI the build lacks is named at once, each with the fix (ops builds its adapters at its
+    // first cancel or reconcile, so it fails there rather than at cold start).
+    const missing = ['github', 'jenkins', 'buildkite', 'gitlab'];
     for (const fn of ['webhook', 'provision', 'reap'])
       expect({ fn, failure: genericOnlyWithEveryCi[fn] }).toEqual({
         fn,
-        failure: expect.stringContaining(
-          'sources.github: is configured, but this function was packaged for a config without github, so it holds no github code: package again with this config (npm run package)',
-        ),
+        failure: expect.stringContaining(`Pitcrew cannot start: ${missing.length} settings are wrong`),
       });
+    for (const fn of ['webhook', 'provision', 'reap'])
+      for (const ci of missing)
+        expect({
+          fn,
+          ci,
+          named: genericOnlyWithEveryCi[fn]?.includes(
+            `sources.${ci}: is configured, but this function was packaged for a config without ${ci}, so it holds no ${ci} code: package again with this config (npm run package)`,
+          ),
+        }).toEqual({ fn, ci, named: true });
   });
 });
