@@ -1,8 +1,8 @@
 import { transformSync } from 'esbuild';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { keepConfiguredSources, leftOutFiles, perCiRegistries } from '../../../scripts/configured-sources';
 import { ciSources } from '../../../shared/sources/names';
+import { sourceFiles } from '../../support/imports';
 
 const read = (file: string): string => readFileSync(file, 'utf8');
 /** The CIs whose folder a text imports from or re-exports. */
@@ -26,15 +26,6 @@ const refusalOf = (run: () => unknown): string => {
   }
   return 'no refusal';
 };
-
-const tsFilesUnder = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? tsFilesUnder(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
 
 describe('a bundle built for a config holds only its CIs (scripts/configured-sources.ts)', () => {
   it.each(perCiRegistries)('%s: with one CI, only that CI is left, and the result still compiles', (file) => {
@@ -124,7 +115,7 @@ describe('a bundle built for a config holds only its CIs (scripts/configured-sou
     // registry.ts holds every CI's definition (its name, settings and details schemas: a record of a
     // CI dropped from the config still parses); config-registry.ts only the config parser loads.
     const alwaysWhole = ['shared/sources/registry.ts', 'shared/sources/config-registry.ts'];
-    const reaching = [...tsFilesUnder('shared'), ...tsFilesUnder('functions')].filter((file) => {
+    const reaching = ['shared', 'functions'].flatMap(sourceFiles).filter((file) => {
       const inCiFolder = ciSources.some((source) => file.startsWith(`shared/sources/${source}/`));
       return !inCiFolder && !alwaysWhole.includes(file) && specifiersIn(read(file)).some(reachesCiFolder);
     });
