@@ -156,7 +156,7 @@ describe('bench charts', () => {
     expect(texts(svg)).toEqual(
       expect.arrayContaining([
         'Cold start: each function against its baseline',
-        'Pitcrew',
+        'Pitcrew, every CI',
         'baseline',
         'webhook',
         'provision',
@@ -169,6 +169,18 @@ describe('bench charts', () => {
     expect(marks(svg, 'rect')).toBe(12);
     expect(marks(svg, 'text')).toBe(12);
     expect(texts(svg)).toContain('410'); // 420,000 bytes in KiB
+  });
+
+  it('adds a bar for the build of one CI alone where the measure gave one', async () => {
+    const withOneCi = {
+      ...coldStart,
+      provision: { ...coldStart.provision, oneCi: { source: 'jenkins', loadedBytes: 512_000, initMs: 120 } },
+    };
+    const svg = await coldStartChart({ functions: withOneCi });
+    expect(texts(svg)).toEqual(expect.arrayContaining(['Pitcrew, every CI', 'Pitcrew, one CI', 'baseline']));
+    // One more bar and figure in each panel, for provision.
+    expect(marks(svg, 'rect')).toBe(14);
+    expect(texts(svg)).toEqual(expect.arrayContaining(['500', '120'])); // 512,000 bytes in KiB; its init
   });
 
   it("draws the storm's live pods, slots and caps, all templates and each", async () => {
