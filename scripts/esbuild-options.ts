@@ -59,7 +59,7 @@ export interface ColdStartCode {
  * top-level code awaits also loads at cold start: the bench finds those by running the entry
  * (bench/lib/loaded-at-init.ts), and bundles.test.ts checks that none of Pitcrew's own code loads
  * that way (the config may still make a cold start load an AWS client on demand: SSM, Secrets
- * Manager, EKS).
+ * Manager, EKS; and the reaper's, the CIs' polling when a CI is set to poll).
  */
 export function coldStartCode(metafile: Metafile, entryOutput: string): ColdStartCode {
   const outputs = metafile.outputs;

@@ -6,12 +6,10 @@ import { createLogger, createMetrics, createTracing, metricNames, refreshSecrets
 import { reap, type ReapPorts, type ReapReport } from '../../shared/reap';
 import { createReapPorts, createRuntime } from '../../shared/runtime';
 import { ciSide } from '../../shared/runtime/ci-side';
-// The reaper polls the CIs for lost builds on every run: its cold start loads the polling code that
-// the adapters import on demand (provision and ops never poll), so that work is done, and measured,
-// where the reaper starts rather than in its first run.
-import '../../shared/sources/pollers';
+import { loadPollingIfAnyPolls } from '../../shared/runtime/reap-polling';
 
 const runtime = await createRuntime('reap', process.env, ciSide);
+await loadPollingIfAnyPolls(runtime.sources);
 const logger = createLogger('reap', runtime.settings.stage);
 const metrics = createMetrics('reap', runtime.settings.stage, logger);
 const tracing = await createTracing('reap', [runtime.db, runtime.sqs], process.env);

@@ -92,8 +92,9 @@ export interface RuntimeOptions {
  * start loads (bundles.test.ts checks it with every CI of the example configured). The ops side
  * builds the API adapters after cold start, when `loadSources` is first awaited. What the config
  * alone may make a cold start load on demand: the SSM or Secrets Manager reader for a secret kept
- * there, the EKS client for `kind: eks`, client-node for a kubeconfig, and the YAML parser for a
- * config file that was not compiled.
+ * there, the EKS client for `kind: eks`, client-node for a kubeconfig, the YAML parser for a config file
+ * that was not compiled, and, in the reaper, the CIs' polling when a CI is set to poll
+ * (./reap-polling.ts).
  */
 export async function createRuntime<F extends FunctionName>(
   fn: F,

@@ -99,8 +99,16 @@ function staticClosure(entry: string): string[] {
  * the bench's deployed cluster is. Reading SSM or asking EKS would load their AWS clients at cold
  * start by design; what this checks is that nothing else does.
  */
-function offlineExampleConfig(dir: string): string {
+function offlineExampleConfig(dir: string, polling = false): string {
   const config = parse(readFileSync('infra/pitcrew.example.yaml', 'utf8')) as Record<string, unknown>;
+  if (polling) {
+    // Every CI that can poll set to poll one of the origins it already allows.
+    const sources = config.sources as Record<string, Record<string, unknown>>;
+    Object.assign(sources.github ?? {}, { pollRepositories: ['your-org/app'] });
+    Object.assign(sources.jenkins ?? {}, { pollQueue: true });
+    Object.assign(sources.buildkite ?? {}, { pollPipelines: ['your-org/app'] });
+    Object.assign(sources.gitlab ?? {}, { pollProjects: ['your-group/app'] });
+  }
   const appKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
     type: 'pkcs1',
     format: 'pem',
@@ -114,7 +122,7 @@ function offlineExampleConfig(dir: string): string {
     return Object.fromEntries(Object.entries(node).map(([name, value]) => [name, offline(value, name)]));
   };
   const cluster = config.cluster as Record<string, unknown>;
-  const file = join(dir, 'pitcrew.yaml');
+  const file = join(dir, polling ? 'pitcrew-polling.yaml' : 'pitcrew.yaml');
   writeFileSync(
     file,
     stringify({
@@ -130,7 +138,7 @@ function offlineExampleConfig(dir: string): string {
       },
     }),
   );
-  const compiled = join(dir, 'pitcrew.config.json');
+  const compiled = join(dir, polling ? 'pitcrew-polling.config.json' : 'pitcrew.config.json');
   writeFileSync(compiled, compileConfig(readFileSync(file, 'utf8'), file));
   return compiled;
 }
@@ -169,6 +177,8 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
   let closures: Record<string, string[]>;
   /** What a fresh process of each loads before its first event, with every CI of the example configured. */
   let loadedAtInit: Record<string, string[]>;
+  /** What a fresh reaper loads before its first event when every CI of the example is set to poll. */
+  let reaperLoadedWhenPolling: string[];
   /** The webhook's answer when run from a copy of its bundle outside the repository. */
   let copiedWebhook: unknown;
   /** Built by `scripts/build.ts` for test/fixtures/config/minimal.yaml (the generic CI only), outside dist/. */
@@ -208,6 +218,10 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
           loadedAtInit = Object.fromEntries(
             functionNames.map((fn) => [fn, filesLoadedAtInit(resolve('dist', fn, 'handler.mjs'), env)]),
           );
+          reaperLoadedWhenPolling = filesLoadedAtInit(resolve('dist', 'reap', 'handler.mjs'), {
+            ...env,
+            PITCREW_CONFIG_FILE: offlineExampleConfig(configDir, true),
+          });
           const coldStartFailure = (fn: string): string => {
             try {
               invokeBundle(
@@ -334,13 +348,31 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
         fn,
         loaded: [...closures[fn]!].sort(),
       });
-    // Only the reaper polls: its cold start loads the CIs' polling (and the receiver code polling
-    // judges a job with), and no other function's does.
+    // The example sets no CI to poll: no function's cold start loads the polling.
     for (const fn of functionNames)
       expect({
         fn,
         polling: pollingMarkers.filter((marker) => loadedAtInit[fn]!.some((file) => has(file, marker))),
-      }).toEqual({ fn, polling: fn === 'reap' ? pollingMarkers : [] });
+      }).toEqual({ fn, polling: [] });
+  });
+
+  it("load the CIs' polling at the reaper's cold start when the config sets a CI to poll, and only there", () => {
+    // The reaper then polls on every run, so its cold start loads the polling (and the receiver code
+    // polling judges a job with) rather than its first run: a dynamic import its set-up awaits.
+    expect(
+      pollingMarkers.filter((marker) => reaperLoadedWhenPolling.some((file) => has(file, marker))),
+    ).toEqual(pollingMarkers);
+    // ... through the dynamic import: the reaper's static imports hold none of it.
+    expect(pollingMarkers.filter((marker) => closures.reap!.some((file) => has(file, marker)))).toEqual([]);
+    // Provision and ops never poll, whatever the config: their bundles' static imports hold none of it.
+    for (const fn of ['provision', 'ops'])
+      expect({
+        fn,
+        polling: pollingMarkers.filter((marker) => closures[fn]!.some((file) => has(file, marker))),
+      }).toEqual({
+        fn,
+        polling: [],
+      });
   });
 
   it('load no config checks at cold start (npm run package ran them), and only the webhook loads the receivers and signing schemes', () => {
