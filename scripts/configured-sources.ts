@@ -4,7 +4,7 @@
  * (test/unit/infra/configured-sources.test.ts holds the code to that); when `npm run package` builds
  * for a config, this esbuild plugin loads those files without the lines of the CIs it does not
  * configure, so their code is neither loaded at cold start nor shipped (a Jenkins-only
- * deployment's provision and reap load 22 and 33 KiB less: docs/performance.md).
+ * deployment's provision and reap load about 22 KiB less each: docs/performance.md).
  *
  * Filtering the real files, rather than generating registries from a table, keeps them the one
  * source of truth that the compiler checks (each CI registered with every side). The filter is
@@ -57,13 +57,14 @@ export function keepConfiguredSources(text: string, file: string, configured: re
     if (!leftOut.has(ci)) return line;
     // The local names an import brings in; a re-export brings none into this file.
     if (kind === 'import')
-      for (const binding of names.split(','))
-        droppedNames.add(
-          binding
-            .trim()
-            .split(/\s+as\s+/)
-            .at(-1) ?? '',
-        );
+      for (const binding of names.split(',')) {
+        // The name after `as`, if any; a trailing comma leaves an empty binding, which names nothing.
+        const local = binding
+          .trim()
+          .split(/\s+as\s+/)
+          .at(-1);
+        if (local) droppedNames.add(local);
+      }
     return '';
   });
   const result = kept
@@ -111,19 +112,7 @@ export function configuredSourcesPlugin(configured: readonly CiSource[]): Plugin
       pluginBuild.onEnd(async (result) => {
         const inputs = Object.keys(result.metafile?.inputs ?? {});
         if (inputs.length === 0) return;
-        const { metafile } = await build({
-          entryPoints: alwaysWhole,
-          outdir: 'unused',
-          bundle: true,
-          write: false,
-          metafile: true,
-          platform: 'node',
-          format: 'esm',
-          packages: 'external',
-          logLevel: 'silent',
-        });
-        const allowed = new Set(Object.keys(metafile.inputs).map((input) => relative('.', input)));
-        const stray = leftOutFiles(inputs, allowed, configured);
+        const stray = leftOutFiles(inputs, await alwaysWholeInputs(), configured);
         if (stray.length > 0)
           throw new Error(
             `built for ${configured.join(', ') || 'no CI'}, but the bundle holds a left-out CI's code: ${stray.join(', ')} (reach a CI only through ${perCiRegistries.join(', ')})`,
@@ -131,4 +120,21 @@ export function configuredSourcesPlugin(configured: readonly CiSource[]): Plugin
       });
     },
   };
+}
+
+/** The files alwaysWhole reaches, relative to the working directory: found once per process. */
+let alwaysWholeFiles: Promise<ReadonlySet<string>> | undefined;
+function alwaysWholeInputs(): Promise<ReadonlySet<string>> {
+  alwaysWholeFiles ??= build({
+    entryPoints: alwaysWhole,
+    outdir: 'unused',
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    packages: 'external',
+    logLevel: 'silent',
+  }).then(({ metafile }) => new Set(Object.keys(metafile.inputs).map((input) => relative('.', input))));
+  return alwaysWholeFiles;
 }

@@ -4,7 +4,10 @@ import { createSocket } from 'node:dgram';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { build } from 'esbuild';
 import { parse, stringify } from 'yaml';
+import { lambdaBuildOptions } from '../../../scripts/esbuild-options';
+import { ciSources } from '../../../shared/sources/names';
 import { filesLoadedAtInit } from '../../../bench/lib/loaded-at-init';
 import { compileConfig } from '../../../shared/config';
 import { httpEvent, lambdaContext } from '../../../infra/local/stand-ins/lambda';
@@ -53,6 +56,22 @@ const adapterMarkers = [
   'the create_runner and manage_runner scopes',
   'the read_agents and write_agents scopes',
 ];
+/** The markers above by the CI whose code holds them (the generic CI's code has none of its own). */
+const markersOfCi: Readonly<Record<string, readonly string[]>> = {
+  github: [
+    'x-github-event',
+    'the Administration: write repository permission',
+    'the Actions: read repository permission',
+  ],
+  jenkins: ['Jenkins did not accept the agent configuration', 'no /queue/api/json there'],
+  gitlab: ['the create_runner and manage_runner scopes', 'scope[]=pending'],
+  buildkite: [
+    'x-buildkite-signature',
+    'the read_agents and write_agents scopes',
+    'the API token needs the read_builds and read_pipelines scopes',
+  ],
+  generic: [],
+};
 /** Every marker of a CI other than the generic one: its receiver, its adapter, its polling. */
 const otherCiMarkers = [...receiverMarkers, ...adapterMarkers, ...pollingMarkers];
 
@@ -98,8 +117,18 @@ function staticClosure(entry: string): string[] {
  * the bench's deployed cluster is. Reading SSM or asking EKS would load their AWS clients at cold
  * start by design; what this checks is that nothing else does.
  */
-function offlineExampleConfig(dir: string, polling = false): string {
+function offlineExampleConfig(
+  dir: string,
+  { polling = false, only }: { polling?: boolean; only?: string } = {},
+): string {
   const config = parse(readFileSync('infra/pitcrew.example.yaml', 'utf8')) as Record<string, unknown>;
+  if (only) {
+    // A deployment of that CI alone: its section and its templates.
+    config.sources = { [only]: (config.sources as Record<string, unknown>)[only] };
+    config.templates = (config.templates as { source: string }[]).filter(
+      (template) => template.source === only,
+    );
+  }
   if (polling) {
     // Every CI that can poll set to poll one of the origins it already allows.
     const sources = config.sources as Record<string, Record<string, unknown>>;
@@ -121,7 +150,8 @@ function offlineExampleConfig(dir: string, polling = false): string {
     return Object.fromEntries(Object.entries(node).map(([name, value]) => [name, offline(value, name)]));
   };
   const cluster = config.cluster as Record<string, unknown>;
-  const file = join(dir, polling ? 'pitcrew-polling.yaml' : 'pitcrew.yaml');
+  const name = `pitcrew-${only ?? 'every-ci'}${polling ? '-polling' : ''}`;
+  const file = join(dir, `${name}.yaml`);
   writeFileSync(
     file,
     stringify({
@@ -137,7 +167,7 @@ function offlineExampleConfig(dir: string, polling = false): string {
       },
     }),
   );
-  const compiled = join(dir, polling ? 'pitcrew-polling.config.json' : 'pitcrew.config.json');
+  const compiled = join(dir, `${name}.config.json`);
   writeFileSync(compiled, compileConfig(readFileSync(file, 'utf8'), file));
   return compiled;
 }
@@ -219,7 +249,7 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
           );
           reaperLoadedWhenPolling = filesLoadedAtInit(resolve('dist', 'reap', 'handler.mjs'), {
             ...env,
-            PITCREW_CONFIG_FILE: offlineExampleConfig(configDir, true),
+            PITCREW_CONFIG_FILE: offlineExampleConfig(configDir, { polling: true }),
           });
           const coldStartFailure = (fn: string): string => {
             try {
@@ -471,4 +501,53 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
           ),
         }).toEqual({ fn, ci, named: true });
   });
+});
+
+describe('each CI alone, built as `npm run package` builds for a config of that CI and set to poll', () => {
+  const builtDir = mkdtempSync(join(tmpdir(), 'pitcrew-each-ci-'));
+  /** What a fresh process of each function loads before its first event, by CI. */
+  const loaded: Record<string, Record<string, string[]>> = {};
+  beforeAll(async () => {
+    for (const ci of ciSources) {
+      const env = {
+        ...functionEnv,
+        PITCREW_CONFIG_FILE: offlineExampleConfig(builtDir, { polling: true, only: ci }),
+      };
+      loaded[ci] = {};
+      for (const fn of ['webhook', 'provision', 'reap']) {
+        const outdir = join(builtDir, ci, fn);
+        await build({
+          ...lambdaBuildOptions(join('functions', fn, 'handler.ts'), outdir, [ci]),
+          sourcemap: false,
+          logLevel: 'silent',
+        });
+        // Throws, and fails the test, if the cold start does.
+        loaded[ci]![fn] = filesLoadedAtInit(join(outdir, 'handler.mjs'), env);
+      }
+    }
+  }, 300_000);
+  afterAll(() => rmSync(builtDir, { recursive: true, force: true }));
+
+  it('know every marker by its CI', () => {
+    expect(Object.values(markersOfCi).flat().sort()).toEqual([...otherCiMarkers].sort());
+  });
+
+  it.each(ciSources)(
+    '%s: the webhook, provision and reap start, load none of the other CIs, and the reaper its own polling',
+    (ci) => {
+      const others = Object.entries(markersOfCi).flatMap(([other, markers]) => (other === ci ? [] : markers));
+      for (const fn of ['webhook', 'provision', 'reap']) {
+        const files = loaded[ci]?.[fn] ?? [];
+        expect({ fn, started: files.length > 0 }).toEqual({ fn, started: true });
+        expect({ fn, others: others.filter((marker) => files.some((file) => has(file, marker))) }).toEqual({
+          fn,
+          others: [],
+        });
+      }
+      const ownPolling = (markersOfCi[ci] ?? []).filter((marker) => pollingMarkers.includes(marker));
+      expect(
+        ownPolling.filter((marker) => (loaded[ci]?.reap ?? []).some((file) => has(file, marker))),
+      ).toEqual(ownPolling);
+    },
+  );
 });

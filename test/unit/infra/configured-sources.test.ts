@@ -67,6 +67,12 @@ describe('a bundle built for a config holds only its CIs (scripts/configured-sou
     );
   });
 
+  it('reads an import with a trailing comma as naming only what it names', () => {
+    const text =
+      "import { githubApiModule, } from './github/api-module';\nexport const all = {\n  github: githubApiModule,\n};";
+    expect(keepConfiguredSources(text, 'registry.ts', ['jenkins'])).toBe('\nexport const all = {\n\n};');
+  });
+
   it("finds a left-out CI's files in what a bundle holds beyond the definitions, whatever brought them in", () => {
     const allowed = new Set(['shared/sources/github/module.ts']);
     const inputs = [
