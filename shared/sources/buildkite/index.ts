@@ -1,5 +1,6 @@
-export { agentEnv, buildkiteSourceDefaults, createBuildkiteSource } from './adapter';
-export type { BuildkiteSourceOptions } from './adapter';
+export { agentEnv, createBuildkiteSource } from './adapter';
+export { buildkiteSourceDefaults } from './adapter-settings';
+export type { BuildkiteSourceOptions } from './adapter-settings';
 export { nextPagePath, rateLimitWaitSeconds } from './api';
 export { pipelineMatches } from './pipeline-pattern';
 export { pollRateLimitReserve, pollUserRateLimitReserve } from './polling';

@@ -1,4 +1,5 @@
-export { createGenericSource, createGenericWebhookReceiver, parseGenericWebhook } from './adapter';
+export { createGenericSource } from './adapter';
+export { createGenericWebhookReceiver, parseGenericWebhook } from './webhook';
 export type { GenericSourceOptions } from './adapter';
 export { deliveryHeader, genericWebhookSchema } from './contract';
 export type { GenericWebhook } from './contract';

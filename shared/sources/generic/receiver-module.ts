@@ -1,6 +1,6 @@
 import { defineCiReceiverModule } from '../module';
 import { pitcrewSigning } from '../signature';
-import { createGenericWebhookReceiver } from './adapter';
+import { createGenericWebhookReceiver } from './webhook';
 import { genericModule } from './module';
 
 /** The webhook side of generic: its receiver, from settings alone (registered in shared/sources/receiver-registry.ts). */

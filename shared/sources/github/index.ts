@@ -1,5 +1,6 @@
-export { createGithubSource, githubSourceDefaults, jitConfigEnvName } from './adapter';
-export type { GithubAuth, GithubSourceOptions } from './adapter';
+export { createGithubSource, jitConfigEnvName } from './adapter';
+export { githubSourceDefaults } from './adapter-settings';
+export type { GithubAuth, GithubSourceOptions } from './adapter-settings';
 export { githubApiVersion, rateLimitWaitSeconds } from './api';
 export { signAppJwt } from './app-auth';
 export { pollRateLimitReserve } from './polling';

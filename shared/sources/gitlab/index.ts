@@ -1,5 +1,6 @@
-export { createGitlabSource, gitlabSourceDefaults, runnerTokenEnvName } from './adapter';
-export type { GitlabSourceOptions } from './adapter';
+export { createGitlabSource, runnerTokenEnvName } from './adapter';
+export { gitlabSourceDefaults } from './adapter-settings';
+export type { GitlabSourceOptions } from './adapter-settings';
 export { failureFor, rateLimitWaitSeconds } from './api';
 export { gitlabApiModule } from './api-module';
 export { gitlabModule, gitlabRunnerCommand } from './module';

@@ -1,5 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -76,18 +77,28 @@ function configFor(auth: AuthKind, namespace: string, kits: readonly KitCi[]): s
  */
 const builtDir = resolve('dist', '.auth-kinds');
 
-/** Imports a built bundle in a fresh Node process, as Lambda would, and calls it once. */
-function invokeBundle(fn: string, event: unknown, env: Record<string, string>): unknown {
+/**
+ * Imports a built bundle in a fresh Node process, as Lambda would, and calls it once. Not waiting
+ * synchronously: the CIs' stand-ins the bundle calls answer from this process.
+ */
+async function invokeBundle(fn: string, event: unknown, env: Record<string, string>): Promise<unknown> {
   const script = `
     const { handler } = await import(${JSON.stringify(resolve(builtDir, fn, 'handler.mjs'))});
     const result = await handler(${JSON.stringify(event)}, ${JSON.stringify(lambdaContext(fn))});
     process.stdout.write('RESULT ' + JSON.stringify(result ?? null));`;
-  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { PATH: process.env.PATH, ...functionEnv, POWERTOOLS_LOG_LEVEL: 'ERROR', ...env },
-    encoding: 'utf8',
-  });
+  const { stdout: output } = await promisify(execFile)(
+    process.execPath,
+    ['--input-type=module', '-e', script],
+    {
+      env: { PATH: process.env.PATH, ...functionEnv, POWERTOOLS_LOG_LEVEL: 'ERROR', ...env },
+      encoding: 'utf8',
+    },
+  );
   return JSON.parse(output.slice(output.indexOf('RESULT ') + 'RESULT '.length));
 }
+
+/** The number of the build each kit's CI queues, one per auth kind (the runs share the stand-ins' ids). */
+const buildOf = (auth: AuthKind): number => (auth === 'token' ? 41 : 42);
 
 describe.each(authKinds)('the built functions with GitHub %s auth', (auth) => {
   const core = adminKubeConfig().makeApiClient(CoreV1Api);
@@ -122,8 +133,8 @@ describe.each(authKinds)('the built functions with GitHub %s auth', (auth) => {
 
   const secretOf = (source: CiSource): string =>
     source in secrets ? secrets[source as keyof typeof secrets] : webhookSecretOf(source);
-  const webhook = (source: CiSource, body: string, headers: Record<string, string>) =>
-    invokeBundle(
+  const webhook = async (source: CiSource, body: string, headers: Record<string, string>) =>
+    (await invokeBundle(
       'webhook',
       httpEvent({
         source,
@@ -131,54 +142,72 @@ describe.each(authKinds)('the built functions with GitHub %s auth', (auth) => {
         headers: { ...headers, ...signedHeadersFor(source, body, secretOf(source)) },
       }),
       env,
-    ) as { statusCode: number; body: string };
+    )) as { statusCode: number; body: string };
 
   it.each(kitCis().map((kit) => [kit.name, kit] as const))(
     'webhook: records a signed queued build of %s, configured as its kit configures it',
-    (_name, kit) => {
-      const { body, headers } = kit.delivery(auth === 'token' ? 41 : 42, 'queued');
-      const answer = webhook(kit.name, JSON.stringify(body), headers);
+    async (_name, kit) => {
+      const { body, headers } = kit.delivery(buildOf(auth), 'queued');
+      const answer = await webhook(kit.name, JSON.stringify(body), headers);
       expect({ ...answer, body: JSON.parse(answer.body) as unknown }).toMatchObject({ statusCode: 202 });
     },
   );
 
-  it('webhook: answers a signed GitHub ping and records a signed generic build', () => {
-    const ping = webhook('github', '{"zen":"Design for failure."}', {
+  it('webhook: answers a signed GitHub ping and records a signed generic build', async () => {
+    const ping = await webhook('github', '{"zen":"Design for failure."}', {
       'x-github-event': 'ping',
       'x-github-delivery': `ping-${auth}`,
     });
     expect(ping).toMatchObject({ statusCode: 200 });
     expect(JSON.parse(ping.body)).toEqual({ status: 'ignored', reason: 'ping' });
     const body = JSON.stringify({ action: 'queued', job: { id: `build-${auth}`, labels: ['linux'] } });
-    const queued = webhook('generic', body, { 'x-pitcrew-delivery': `d-${auth}` });
+    const queued = await webhook('generic', body, { 'x-pitcrew-delivery': `d-${auth}` });
     expect(queued).toMatchObject({ statusCode: 202 });
   });
 
-  it('webhook: refuses a GitHub job of a repository outside the allow-list', () => {
+  it('webhook: refuses a GitHub job of a repository outside the allow-list', async () => {
     const body = JSON.stringify({
       action: 'queued',
       workflow_job: { id: 1, labels: ['self-hosted', 'linux'], created_at: new Date().toISOString() },
       repository: { name: 'app', owner: { login: 'mallory' }, private: true },
       installation: { id: 7 },
     });
-    const answer = webhook('github', body, { 'x-github-event': 'workflow_job', 'x-github-delivery': 'd-1' });
+    const answer = await webhook('github', body, {
+      'x-github-event': 'workflow_job',
+      'x-github-delivery': 'd-1',
+    });
     expect(answer).toMatchObject({ statusCode: 200 });
     expect(JSON.parse(answer.body)).toMatchObject({ refusal: 'repository-not-allowed' });
   });
 
-  it('provision: starts and makes the queued build its pod', async () => {
-    const requestId = requestIdFor('generic', `build-${auth}`);
-    const result = invokeBundle('provision', sqsEvent([JSON.stringify({ requestId })]), env);
+  it("provision: starts and makes each queued build its pod, each CI's adapter loaded on its first call", async () => {
+    // The generic build and the kits' (their adapters call their stand-ins: GitLab's makes a runner).
+    const requestIds = [
+      requestIdFor('generic', `build-${auth}`),
+      ...kits.map(({ kit, running }) => requestIdFor(kit.name, kit.jobKeyOf(buildOf(auth), running.context))),
+    ];
+    const result = await invokeBundle(
+      'provision',
+      sqsEvent(requestIds.map((requestId) => JSON.stringify({ requestId }))),
+      env,
+    );
     expect(result).toEqual({ batchItemFailures: [] });
     const pods = await core.listNamespacedPod({ namespace });
-    expect(pods.items.map((pod) => pod.metadata?.labels?.['pitcrew.dev/request-id'])).toEqual([requestId]);
+    expect(pods.items.map((pod) => pod.metadata?.labels?.['pitcrew.dev/request-id']).sort()).toEqual(
+      [...requestIds].sort(),
+    );
+    const gitlab = kits.find(({ kit }) => kit.name === 'gitlab');
+    if (gitlab) expect(gitlab.running.agentNames()).toHaveLength(1);
   });
 
-  it('reap and ops: start and answer', () => {
-    expect(invokeBundle('reap', {}, env)).toMatchObject({ podsByTemplate: { gen: 1 }, expired: 0 });
-    expect(invokeBundle('ops', { action: 'status' }, env)).toMatchObject({
+  it('reap and ops: start and answer', async () => {
+    expect(await invokeBundle('reap', {}, env)).toMatchObject({
+      podsByTemplate: { gen: 1, ...Object.fromEntries(kits.map(({ kit }) => [`${kit.name}-linux`, 1])) },
+      expired: 0,
+    });
+    expect(await invokeBundle('ops', { action: 'status' }, env)).toMatchObject({
       action: 'status',
-      requests: { provisioned: 1 },
+      requests: { provisioned: 1 + kits.length },
     });
   });
 });
