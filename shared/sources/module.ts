@@ -116,9 +116,8 @@ export type CiConfigSchema<Module extends CiModule = CiModule> = z.ZodMiniType<S
  * only shared/runtime/api-sources.ts imports. A separate part so that the webhook function, which
  * never calls a CI, does not load the adapters (test/integration/deploy/bundles.test.ts bounds its
  * cold start); a static import rather than a dynamic one inside `CiModule`, so `createSourceRegistry`
- * stays synchronous and checks each CI's settings at cold start. The adapter it returns may load its
- * own code on its first call (../lazy-adapter.ts); a dynamic import of a module gives the instance a
- * static one does, so error classes still match (infra/local/stand-ins/storm.ts relies on this).
+ * stays synchronous and a caller that imports it gets the same module instances (error classes) as
+ * its own imports (infra/local/stand-ins/storm.ts relies on this).
  */
 export interface CiApiModule<Module extends CiModule = CiModule> {
   readonly name: Module['name'];

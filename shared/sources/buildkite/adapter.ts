@@ -1,14 +1,26 @@
 import { parseDetails } from '../details';
 import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
-import {
-  buildkiteAdapterCalls,
-  parseBuildkiteAdapterOptions,
-  type BuildkiteAdapterSettings,
-  type BuildkiteSourceOptions,
-} from './adapter-settings';
 import { type AgentApi, findConnectedAgents, stopAgent } from './agents';
 import { createBuildkiteFetch } from './api';
 import { buildkiteModule } from './module';
+
+export interface BuildkiteSourceOptions {
+  readonly organization: string;
+  /** REST API root (https://api.buildkite.com). */
+  readonly apiUrl?: string;
+  readonly apiToken: string;
+  /** The agent token every pod registers with. */
+  readonly agentToken: string;
+  readonly requestTimeoutMs?: number;
+  /** "organization/pipeline" entries whose scheduled jobs `listQueuedBuilds` reports. */
+  readonly pollPipelines?: readonly string[];
+  readonly allowPublicPipelines?: boolean;
+}
+
+export const buildkiteSourceDefaults = {
+  apiUrl: 'https://api.buildkite.com',
+  requestTimeoutMs: 10_000,
+} as const;
 
 /**
  * The agent's settings, each the environment twin of a `buildkite-agent start` flag
@@ -26,13 +38,24 @@ export const agentEnv = {
  * API. The pod gets the token in its Secret, and `--acquire-job` binds it to the build's job: it runs
  * that job and exits (https://buildkite.com/docs/agent/v3/cli-start#acquire-job).
  */
-export const createBuildkiteSource = (options: BuildkiteSourceOptions): CiSourceAdapter =>
-  buildkiteSourceFrom(parseBuildkiteAdapterOptions(options));
-
-/** The adapter over settings `parseBuildkiteAdapterOptions` checked (its API side loads this on its first call). */
-export function buildkiteSourceFrom(settings: BuildkiteAdapterSettings): CiSourceAdapter {
-  const fetch = createBuildkiteFetch(settings);
-  const agents: AgentApi = { fetch, organization: settings.organization };
+export function createBuildkiteSource(options: BuildkiteSourceOptions): CiSourceAdapter {
+  const apiUrl = (options.apiUrl ?? buildkiteSourceDefaults.apiUrl).replace(/\/+$/, '');
+  // Bad options fail when the adapter is built (at cold start), not on the first build.
+  if (!URL.canParse(apiUrl) || !/^https?:$/.test(new URL(apiUrl).protocol))
+    throw new Error(`Buildkite apiUrl ${apiUrl} is not an http(s) URL`);
+  if (options.apiToken === '') throw new Error('Buildkite apiToken is empty');
+  if (options.agentToken === '') throw new Error('Buildkite agentToken is empty');
+  const fetch = createBuildkiteFetch({
+    apiUrl,
+    apiToken: options.apiToken,
+    requestTimeoutMs: options.requestTimeoutMs ?? buildkiteSourceDefaults.requestTimeoutMs,
+  });
+  const agents: AgentApi = { fetch, organization: options.organization };
+  const pollPipelines = [
+    ...new Set(
+      (options.pollPipelines ?? []).map((entry) => entry.split('/')[1] ?? '').filter((slug) => slug !== ''),
+    ),
+  ];
 
   return {
     name: 'buildkite',
@@ -40,7 +63,7 @@ export function buildkiteSourceFrom(settings: BuildkiteAdapterSettings): CiSourc
     async createAgentCredentials(request: AgentRequest): Promise<AgentCredentials> {
       const details = parseDetails(buildkiteModule.detailsSchema, request);
       return {
-        secretEnv: { [agentEnv.token]: settings.agentToken },
+        secretEnv: { [agentEnv.token]: options.agentToken },
         env: {
           [agentEnv.name]: request.agentName,
           [agentEnv.acquireJob]: details.jobId,
@@ -59,17 +82,18 @@ export function buildkiteSourceFrom(settings: BuildkiteAdapterSettings): CiSourc
         await stopAgent(agents, id, request.agentName);
     },
 
+    // Left undefined without pipelines, so the reaper knows there is nothing to poll.
     // Polling loads on the first poll (../pollers.ts).
-    ...(!buildkiteAdapterCalls(settings).listQueuedBuilds
+    ...(pollPipelines.length === 0
       ? {}
       : {
           listQueuedBuilds: async () =>
             (await import('../pollers')).listBuildkiteQueuedBuilds(
-              { fetch, apiUrl: settings.apiUrl },
+              { fetch, apiUrl },
               {
-                organization: settings.organization,
-                pipelines: settings.pollPipelines,
-                allowPublicPipelines: settings.allowPublicPipelines,
+                organization: options.organization,
+                pipelines: pollPipelines,
+                allowPublicPipelines: options.allowPublicPipelines ?? false,
               },
             ),
         }),

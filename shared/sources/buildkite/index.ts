@@ -1,6 +1,5 @@
-export { agentEnv, createBuildkiteSource } from './adapter';
-export { buildkiteSourceDefaults } from './adapter-settings';
-export type { BuildkiteSourceOptions } from './adapter-settings';
+export { agentEnv, buildkiteSourceDefaults, createBuildkiteSource } from './adapter';
+export type { BuildkiteSourceOptions } from './adapter';
 export { nextPagePath, rateLimitWaitSeconds } from './api';
 export { pipelineMatches } from './pipeline-pattern';
 export { pollRateLimitReserve, pollUserRateLimitReserve } from './polling';

@@ -4,16 +4,9 @@ import { parseDetails } from '../details';
 import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
 import { githubModule } from './module';
 import { createGithubFetch, type GithubFetch } from './api';
-import {
-  type CheckedGithubAuth,
-  githubAdapterCalls,
-  parseGithubAdapterOptions,
-  type GithubAdapterSettings,
-  type GithubSourceOptions,
-} from './adapter-settings';
-import { createInstallationTokens } from './app-auth';
+import { createInstallationTokens, loadAppPrivateKey } from './app-auth';
 import type { PollAuth } from './polling';
-import type { PollRepository } from './repository-name';
+import { parsePollRepository, type PollRepository } from './repository-name';
 import {
   deleteRunner,
   describeScope,
@@ -24,8 +17,95 @@ import {
   type RunnerScope,
 } from './runners';
 
+/** A personal (or fine-grained) access token, or a GitHub App that mints installation tokens. */
+export type GithubAuth =
+  | { readonly kind: 'token'; readonly token: string }
+  | {
+      readonly kind: 'app';
+      readonly appId: string;
+      readonly privateKey: string;
+      readonly installationId?: number;
+    };
+
+export interface GithubSourceOptions {
+  /** REST API root; GHES: `https://ghe.example.com/api/v3`. */
+  readonly apiUrl?: string;
+  readonly auth: GithubAuth;
+  /** Register runners on the build's repository, or on its organization. */
+  readonly runnerScope?: 'repo' | 'org';
+  readonly runnerGroupId?: number;
+  /** The runner's work directory, relative to its install directory. */
+  readonly workFolder?: string;
+  readonly requestTimeoutMs?: number;
+  /**
+   * "owner/repo" entries whose queued jobs `listQueuedBuilds` reports, for the reaper to provision
+   * those whose webhook was lost. Empty: the adapter has no `listQueuedBuilds`.
+   */
+  readonly pollRepositories?: readonly string[];
+  /** How many queued workflow runs to read per repository and poll, newest first (1 to 100). */
+  readonly pollMaxRunsPerRepo?: number;
+  /** Poll public repositories' runs too (sources.github.allowPublicRepositories). */
+  readonly allowPublicRepositories?: boolean;
+  /** Milliseconds since the epoch; tests pass a clock. */
+  readonly now?: () => number;
+}
+
+/** Every default, in one place. */
+export const githubSourceDefaults = {
+  apiUrl: 'https://api.github.com',
+  runnerScope: 'repo',
+  runnerGroupId: 1,
+  workFolder: '_work',
+  requestTimeoutMs: 10_000,
+  pollRepositories: [],
+  pollMaxRunsPerRepo: 20,
+  allowPublicRepositories: false,
+} as const;
+
 /** The runner reads `--jitconfig` from this variable (the runner maps ACTIONS_RUNNER_INPUT_<ARG> to its arguments). */
 export const jitConfigEnvName = 'ACTIONS_RUNNER_INPUT_JITCONFIG';
+
+type GithubSettings = Required<Omit<GithubSourceOptions, 'auth' | 'pollRepositories'>> & {
+  readonly pollRepositories: readonly PollRepository[];
+};
+
+/** Parsed, and without repeats: GitHub's names are not case sensitive. */
+function pollRepositoriesFrom(entries: readonly string[]): PollRepository[] {
+  const byName = new Map(
+    entries.map(parsePollRepository).map((r) => [`${r.owner}/${r.repo}`.toLowerCase(), r]),
+  );
+  return [...byName.values()];
+}
+
+function withDefaults(options: GithubSourceOptions): GithubSettings {
+  const settings = {
+    apiUrl: (options.apiUrl ?? githubSourceDefaults.apiUrl).replace(/\/+$/, ''),
+    runnerScope: options.runnerScope ?? githubSourceDefaults.runnerScope,
+    runnerGroupId: options.runnerGroupId ?? githubSourceDefaults.runnerGroupId,
+    workFolder: options.workFolder ?? githubSourceDefaults.workFolder,
+    requestTimeoutMs: options.requestTimeoutMs ?? githubSourceDefaults.requestTimeoutMs,
+    pollRepositories: pollRepositoriesFrom(options.pollRepositories ?? githubSourceDefaults.pollRepositories),
+    pollMaxRunsPerRepo: options.pollMaxRunsPerRepo ?? githubSourceDefaults.pollMaxRunsPerRepo,
+    allowPublicRepositories: options.allowPublicRepositories ?? githubSourceDefaults.allowPublicRepositories,
+    now: options.now ?? Date.now,
+  };
+  // Bad options fail when the adapter is built (at cold start), not on the first build.
+  if (!URL.canParse(settings.apiUrl) || !/^https?:$/.test(new URL(settings.apiUrl).protocol)) {
+    throw new Error(`GitHub apiUrl ${settings.apiUrl} is not an http(s) URL`);
+  }
+  if (!Number.isInteger(settings.runnerGroupId) || settings.runnerGroupId < 1) {
+    throw new Error(`GitHub runnerGroupId must be a positive integer, not ${settings.runnerGroupId}`);
+  }
+  if (!(settings.requestTimeoutMs > 0)) {
+    throw new Error(`GitHub requestTimeoutMs must be positive, not ${settings.requestTimeoutMs}`);
+  }
+  // It is the runs list's per_page, which GitHub caps at 100.
+  const maxRuns = settings.pollMaxRunsPerRepo;
+  if (!Number.isInteger(maxRuns) || maxRuns < 1 || maxRuns > 100) {
+    throw new Error(`GitHub pollMaxRunsPerRepo must be an integer from 1 to 100, not ${maxRuns}`);
+  }
+  return settings;
+}
 
 type GithubDetails = v.InferOutput<typeof githubModule.detailsSchema>;
 
@@ -36,13 +116,14 @@ interface TokenSource {
   readonly pollAuthFor: (repository: PollRepository) => Promise<PollAuth>;
 }
 
-function createTokenSource(auth: CheckedGithubAuth, fetch: GithubFetch, now: () => number): TokenSource {
+function createTokenSource(auth: GithubAuth, fetch: GithubFetch, now: () => number): TokenSource {
   if (auth.kind === 'token') {
+    if (auth.token === '') throw new Error('GitHub auth token is empty');
     return { tokenFor: async () => auth.token, pollAuthFor: async () => ({ token: auth.token }) };
   }
   const tokens = createInstallationTokens({
     appId: auth.appId,
-    privateKey: auth.privateKey,
+    privateKey: loadAppPrivateKey(auth.privateKey),
     installationId: auth.installationId,
     fetch,
     now,
@@ -87,14 +168,11 @@ function runnerIdFrom(externalId: string): number {
 }
 
 /** GitHub Actions: `workflow_job` webhooks in, ephemeral just-in-time runners out. */
-export const createGithubSource = (options: GithubSourceOptions): CiSourceAdapter =>
-  githubSourceFrom(parseGithubAdapterOptions(options));
-
-/** The adapter over settings `parseGithubAdapterOptions` checked (its API side loads this on its first call). */
-export function githubSourceFrom(settings: GithubAdapterSettings): CiSourceAdapter {
+export function createGithubSource(options: GithubSourceOptions): CiSourceAdapter {
+  const settings = withDefaults(options);
   const fetch = createGithubFetch(settings);
   const api: RunnerApi = { fetch, now: settings.now };
-  const { tokenFor, pollAuthFor } = createTokenSource(settings.auth, fetch, settings.now);
+  const { tokenFor, pollAuthFor } = createTokenSource(options.auth, fetch, settings.now);
   const poll = {
     repositories: settings.pollRepositories,
     maxRunsPerRepo: settings.pollMaxRunsPerRepo,
@@ -132,8 +210,9 @@ export function githubSourceFrom(settings: GithubAdapterSettings): CiSourceAdapt
       if (runnerId !== undefined) await deleteRunner(api, token, scope, runnerId);
     },
 
+    // Left undefined without repositories, so the reaper knows there is nothing to poll.
     // Polling loads on the first poll (../pollers.ts).
-    ...(!githubAdapterCalls(settings).listQueuedBuilds
+    ...(poll.repositories.length === 0
       ? {}
       : {
           listQueuedBuilds: async () =>

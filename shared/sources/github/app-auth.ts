@@ -1,6 +1,21 @@
-import { createSign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createSign, type KeyObject } from 'node:crypto';
 import * as v from '../../schema/valibot';
 import { failureFor, type GithubFetch, unexpectedBody } from './api';
+
+/** Parses the App's PEM private key once, so a bad key fails when the adapter is built, not per build. */
+export function loadAppPrivateKey(pem: string): KeyObject {
+  try {
+    return createPrivateKey(pem);
+  } catch (error) {
+    // The key itself is never repeated; node's error only names the decoder step that failed.
+    throw new Error(
+      'GitHub App privateKey is not a PEM private key: use the .pem file GitHub generated for the App',
+      {
+        cause: error,
+      },
+    );
+  }
+}
 
 const base64url = (value: string | Buffer): string => Buffer.from(value).toString('base64url');
 

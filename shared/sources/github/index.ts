@@ -1,6 +1,5 @@
-export { createGithubSource, jitConfigEnvName } from './adapter';
-export { githubSourceDefaults } from './adapter-settings';
-export type { GithubAuth, GithubSourceOptions } from './adapter-settings';
+export { createGithubSource, githubSourceDefaults, jitConfigEnvName } from './adapter';
+export type { GithubAuth, GithubSourceOptions } from './adapter';
 export { githubApiVersion, rateLimitWaitSeconds } from './api';
 export { signAppJwt } from './app-auth';
 export { pollRateLimitReserve } from './polling';

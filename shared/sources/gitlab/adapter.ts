@@ -2,16 +2,36 @@ import type * as v from '../../schema/valibot';
 import { parseDetails } from '../details';
 import { CiRejectedError } from '../errors';
 import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
-import {
-  gitlabAdapterCalls,
-  parseGitlabAdapterOptions,
-  type GitlabAdapterSettings,
-  type GitlabSourceOptions,
-} from './adapter-settings';
 import { createGitlabFetch } from './api';
 import { gitlabModule } from './module';
 import { createRunner, deleteRunner, findRunnersByDescription, getJob, type RunnerApi } from './runners';
 import { servesTags } from './tags';
+
+export interface GitlabSourceOptions {
+  /** The instance URL (https://gitlab.com); the REST API is at `<apiUrl>/api/v4`, runners connect to it. */
+  readonly apiUrl?: string;
+  /** An access token with the create_runner, manage_runner and read_api scopes (docs/gitlab.md). */
+  readonly token: string;
+  /** The job tags this source serves (sources.gitlab.tags). */
+  readonly tags: readonly string[];
+  /** Project paths whose pending jobs `listQueuedBuilds` reports. Empty: no `listQueuedBuilds`. */
+  readonly pollProjects?: readonly string[];
+  /** The allow-list (sources.gitlab.projects), which polling checks again. */
+  readonly projects?: readonly string[];
+  readonly allowPublicProjects?: boolean;
+  /** Where the shell executor clones and builds, inside the pod. */
+  readonly buildsDir?: string;
+  readonly requestTimeoutMs?: number;
+  /** Milliseconds since the epoch; tests pass a clock. */
+  readonly now?: () => number;
+}
+
+/** Every default, in one place. */
+export const gitlabSourceDefaults = {
+  apiUrl: 'https://gitlab.com',
+  buildsDir: '/tmp/builds',
+  requestTimeoutMs: 10_000,
+} as const;
 
 /**
  * The variables `gitlab-runner run-single` reads (RunnerCredentials and RunnerSettings of
@@ -24,6 +44,29 @@ type GitlabDetails = v.InferOutput<typeof gitlabModule.detailsSchema>;
 
 const gitlabDetails = (request: Pick<AgentRequest, 'requestId' | 'details'>): GitlabDetails =>
   parseDetails(gitlabModule.detailsSchema, request);
+
+function withDefaults(options: GitlabSourceOptions) {
+  const apiUrl = (options.apiUrl ?? gitlabSourceDefaults.apiUrl).replace(/\/+$/, '');
+  // Bad options fail when the adapter is built (at cold start), not on the first build.
+  if (!URL.canParse(apiUrl) || !/^https?:$/.test(new URL(apiUrl).protocol))
+    throw new Error(`GitLab apiUrl ${apiUrl} is not an http(s) URL`);
+  if (options.token === '') throw new Error('GitLab apiToken is empty');
+  if (options.tags.length === 0) throw new Error('GitLab tags must name at least one tag');
+  const requestTimeoutMs = options.requestTimeoutMs ?? gitlabSourceDefaults.requestTimeoutMs;
+  if (!(requestTimeoutMs > 0))
+    throw new Error(`GitLab requestTimeoutMs must be positive, not ${requestTimeoutMs}`);
+  return {
+    apiUrl,
+    token: options.token,
+    tags: options.tags,
+    pollProjects: options.pollProjects ?? [],
+    projects: options.projects ?? [],
+    allowPublicProjects: options.allowPublicProjects ?? false,
+    buildsDir: options.buildsDir ?? gitlabSourceDefaults.buildsDir,
+    requestTimeoutMs,
+    now: options.now ?? Date.now,
+  };
+}
 
 /** Parses a runner id we stored as `externalId`. */
 function runnerIdFrom(externalId: string): number {
@@ -53,11 +96,8 @@ async function tagsOfServableJob(api: RunnerApi, details: GitlabDetails, tags: r
 }
 
 /** GitLab CI: Job Hooks in, one project runner per pending job out, run by `gitlab-runner run-single`. */
-export const createGitlabSource = (options: GitlabSourceOptions): CiSourceAdapter =>
-  gitlabSourceFrom(parseGitlabAdapterOptions(options));
-
-/** The adapter over settings `parseGitlabAdapterOptions` checked (its API side loads this on its first call). */
-export function gitlabSourceFrom(settings: GitlabAdapterSettings): CiSourceAdapter {
+export function createGitlabSource(options: GitlabSourceOptions): CiSourceAdapter {
+  const settings = withDefaults(options);
   const api: RunnerApi = { fetch: createGitlabFetch(settings), now: settings.now };
   const poll = {
     projects: settings.pollProjects,
@@ -100,8 +140,9 @@ export function gitlabSourceFrom(settings: GitlabAdapterSettings): CiSourceAdapt
         if (runnerId !== recorded) await deleteRunner(api, details, runnerId);
     },
 
+    // Left undefined without projects to poll, so the reaper knows there is nothing to poll.
     // Polling loads on the first poll (../pollers.ts).
-    ...(!gitlabAdapterCalls(settings).listQueuedBuilds
+    ...(poll.projects.length === 0
       ? {}
       : { listQueuedBuilds: async () => (await import('../pollers')).listGitlabQueuedBuilds(api, poll) }),
   };

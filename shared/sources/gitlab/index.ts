@@ -1,6 +1,5 @@
-export { createGitlabSource, runnerTokenEnvName } from './adapter';
-export { gitlabSourceDefaults } from './adapter-settings';
-export type { GitlabSourceOptions } from './adapter-settings';
+export { createGitlabSource, gitlabSourceDefaults, runnerTokenEnvName } from './adapter';
+export type { GitlabSourceOptions } from './adapter';
 export { failureFor, rateLimitWaitSeconds } from './api';
 export { gitlabApiModule } from './api-module';
 export { gitlabModule, gitlabRunnerCommand } from './module';

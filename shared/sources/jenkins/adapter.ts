@@ -11,13 +11,28 @@ import {
 } from './agents';
 import { createJenkinsFetch } from './api';
 import { formatLabelString, parseLabelExpression, satisfyingLabels } from './label-expression';
-import {
-  jenkinsAdapterCalls,
-  parseJenkinsAdapterOptions,
-  type JenkinsAdapterSettings,
-  type JenkinsSourceOptions,
-} from './adapter-settings';
+import { normaliseControllerUrl } from './controller-url';
 import { jenkinsModule } from './module';
+
+export interface JenkinsSourceOptions {
+  /** The controller URL Pitcrew calls and agents connect to, e.g. https://jenkins.example.com/. */
+  readonly url: string;
+  /** The user whose API token Pitcrew uses (permissions: docs/jenkins.md). */
+  readonly user: string;
+  readonly apiToken: string;
+  /** HOST:PORT the agent connects through instead of the controller, passed to it as JENKINS_TUNNEL. */
+  readonly tunnel?: string;
+  /** The agent's remote root directory (the node's remoteFS, the pod's JENKINS_AGENT_WORKDIR). */
+  readonly agentWorkDir?: string;
+  readonly requestTimeoutMs?: number;
+  /** Let the reaper poll `/queue/api/json` for builds whose webhook was lost (default false). */
+  readonly pollQueue?: boolean;
+}
+
+export const jenkinsSourceDefaults = {
+  agentWorkDir: '/home/jenkins/agent',
+  requestTimeoutMs: 10_000,
+} as const;
 
 /** The adapter, plus what the reaper asks Jenkins about its agents and the queue. */
 export interface JenkinsSource extends CiSourceAdapter {
@@ -30,15 +45,18 @@ export interface JenkinsSource extends CiSourceAdapter {
 
 /**
  * Jenkins as a CI source: one permanent inbound agent (a node) per build, created through the remote
- * API, with its secret handed to the pod.
+ * API, with its secret handed to the pod. Options are merged with the defaults once, here.
  */
-export const createJenkinsSource = (options: JenkinsSourceOptions): JenkinsSource =>
-  jenkinsSourceFrom(parseJenkinsAdapterOptions(options));
-
-/** The adapter over settings `parseJenkinsAdapterOptions` checked (its API side loads this on its first call). */
-export function jenkinsSourceFrom(settings: JenkinsAdapterSettings): JenkinsSource {
-  const { url } = settings;
-  const api: JenkinsApi = { fetch: createJenkinsFetch(settings), now: Date.now };
+export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSource {
+  const settings = {
+    ...options,
+    agentWorkDir: options.agentWorkDir ?? jenkinsSourceDefaults.agentWorkDir,
+    requestTimeoutMs: options.requestTimeoutMs ?? jenkinsSourceDefaults.requestTimeoutMs,
+    pollQueue: options.pollQueue ?? false,
+  };
+  const url = normaliseControllerUrl(settings.url);
+  if (url === undefined) throw new TypeError('The Jenkins url must be an http(s) URL');
+  const api: JenkinsApi = { fetch: createJenkinsFetch({ ...settings, url }), now: Date.now };
 
   return {
     name: 'jenkins',
@@ -67,7 +85,7 @@ export function jenkinsSourceFrom(settings: JenkinsAdapterSettings): JenkinsSour
     },
     isAgentBusy: async (agentName) => (await getAgentState(api, agentName))?.busy ?? false,
     getAgentState: (agentName) => getAgentState(api, agentName),
-    ...(jenkinsAdapterCalls(settings).listQueuedBuilds
+    ...(settings.pollQueue
       ? {
           // The polling, and the receiver code that reads a queue item as a build, load on the first
           // poll (../pollers.ts).

@@ -1,7 +1,5 @@
-export { createJenkinsSource } from './adapter';
-export type { JenkinsSource } from './adapter';
-export { jenkinsSourceDefaults } from './adapter-settings';
-export type { JenkinsSourceOptions } from './adapter-settings';
+export { createJenkinsSource, jenkinsSourceDefaults } from './adapter';
+export type { JenkinsSource, JenkinsSourceOptions } from './adapter';
 export type { AgentState } from './agents';
 export type { QueueItem } from './polling';
 export { deliveryHeader, jenkinsContractSchema } from './contract';

@@ -180,7 +180,7 @@ describe.each(authKinds)('the built functions with GitHub %s auth', (auth) => {
     expect(JSON.parse(answer.body)).toMatchObject({ refusal: 'repository-not-allowed' });
   });
 
-  it("provision: starts and makes each queued build its pod, each CI's adapter loaded on its first call", async () => {
+  it("provision: starts and makes each queued build its pod, calling the kits' CIs through their adapters", async () => {
     // The generic build and the kits' (their adapters call their stand-ins: GitLab's makes a runner).
     const requestIds = [
       requestIdFor('generic', `build-${auth}`),
