@@ -205,9 +205,20 @@ describe('the ops function, each action against the real servers', () => {
     expect(system.github.state.runners.map((runner) => runner.name)).not.toContain(podName);
   });
 
+  /** Until kwok reports its image cannot be pulled: the reaper keeps a pod that is merely Pending. */
+  const pullFails = async (requestId: string): Promise<void> => {
+    await waitForPod(
+      system.core,
+      system.namespace,
+      (await system.requests.get(requestId))!.podName!,
+      (pod) => pod.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ErrImagePull',
+    );
+  };
+
   it('retry puts a failed request back in the queue, and it gets a pod', async () => {
     const requestId = await queue('rt-1', ['stuck']);
     await system.provisionAll();
+    await pullFails(requestId);
     await system.reapNow(); // stuck in ErrImagePull, no retries left: failed
     expect(await system.requests.get(requestId)).toMatchObject({ status: 'failed' });
     const refusal = await failure({ action: 'retry', requestId: await queue('rt-2') });
@@ -228,6 +239,7 @@ describe('the ops function, each action against the real servers', () => {
   it('redrive moves dead letters back: failed requests queued again, ended ones dropped, strangers left', async () => {
     const failed = await queue('rd-1', ['stuck']);
     await system.provisionAll();
+    await pullFails(failed);
     await system.reapNow();
     expect((await system.requests.get(failed))?.status).toBe('failed');
     const ended = await queue('rd-2');

@@ -170,6 +170,8 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
 
   it('deletes a pod that ran past its maximum lifetime and fails the build', async () => {
     const { requestId, podName } = await provisioned('old-1', ['short']);
+    // Its lifetime counts from its start, which kwok gives it a moment later on a busy machine.
+    await waitForPod(system.core, system.namespace, podName, phaseIs('Running'));
     await sleep(2100);
     const report = await system.reapNow();
     expect(report.deleted['too-old']).toBe(1);
@@ -322,6 +324,8 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
 
   it('never deletes a busy Jenkins agent, and deletes it (node first) once idle', async () => {
     const { requestId, podName } = await provisioned('9001', ['idle'], 'jenkins');
+    // The reaper keeps a Pending pod whatever its agent says: let kwok start it first.
+    await waitForPod(system.core, system.namespace, podName, phaseIs('Running'));
     system.jenkins.state.nodes.get(podName)!.busy = true;
     const busy = await system.reapNow();
     expect(busy.keptBusy).toBe(1);
