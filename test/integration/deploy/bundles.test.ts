@@ -36,6 +36,12 @@ const configCheckMarkers = [
  */
 const receiverMarkers = ['x-github-event', 'x-buildkite-signature'];
 /**
+ * Text of the generic CI's webhook contract (shared/sources/generic/contract.ts), which only its
+ * receiver reads: it sat beside the generic adapter until 2026-12-03, and so loaded at provision's
+ * and the reaper's cold start.
+ */
+const genericReceiverMarker = 'must be letters, digits and . _ - / : only';
+/**
  * Text only the CIs' lost-event polling has (shared/sources/github/polling.ts, gitlab/polling.ts,
  * buildkite/polling.ts, jenkins/polling.ts).
  */
@@ -415,6 +421,7 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
         fn,
         configChecks: configCheckMarkers.filter((marker) => closures[fn]!.some((file) => has(file, marker))),
         receiver: receiverMarkers.filter((marker) => closures[fn]!.some((file) => has(file, marker))),
+        genericReceiver: closures[fn]!.some((file) => has(file, genericReceiverMarker)),
         // The full parser still ships, for a YAML config (`pitcrew dev`, the CLI).
         configChecksShipped: configCheckMarkers.every((marker) =>
           chunksOf(fn).some((file) => has(file, marker)),
@@ -423,6 +430,7 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
         fn,
         configChecks: [],
         receiver: fn === 'webhook' ? receiverMarkers : [],
+        genericReceiver: fn === 'webhook',
         configChecksShipped: true,
       });
   });

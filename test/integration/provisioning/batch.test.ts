@@ -48,7 +48,7 @@ describe('a provision batch reads and reserves together (real DynamoDB, SQS and 
         {},
       );
 
-  it('ten requests of one template: one BatchGetItem for the records and the settings, one transaction for the slots, ten pods, one transaction recording them', async () => {
+  it('ten requests of one template: one BatchGetItem for the records and the settings, one transaction for the slots, ten pods, recorded in batches', async () => {
     const ids = await queue('many', ['many'], 10);
     const from = dynamo.calls.length;
     const batch = await system.pollOnce(2);
