@@ -1,5 +1,5 @@
 import * as v from '../schema/valibot';
-import type { ParsedWebhook } from './types';
+import type { ParsedWebhook, WebhookInput } from './types';
 
 /** The body as JSON, or the `invalid` answer that names it. */
 export function parseJsonBody(
@@ -17,4 +17,34 @@ export function invalidFromIssues(issues: readonly v.BaseIssue<unknown>[]): Pars
   const issue = issues[0];
   const field = (issue && v.issuePath(issue)) || 'body';
   return { kind: 'invalid', field, problem: issue?.message ?? 'is invalid' };
+}
+
+/**
+ * A delivery of one of Pitcrew's own contracts (the generic webhook, the Jenkins plugin's events):
+ * its id from `header`, then its JSON body, each against its contract's schema; or the `invalid`
+ * answer that names the first bad part.
+ */
+export function parseContractDelivery<const Body extends v.GenericSchema>(
+  input: WebhookInput,
+  contract: {
+    readonly header: string;
+    readonly idSchema: v.GenericSchema<unknown, string>;
+    readonly bodySchema: Body;
+  },
+): { ok: true; deliveryId: string; body: v.InferOutput<Body> } | { ok: false; invalid: ParsedWebhook } {
+  const delivery = v.safeParse(contract.idSchema, input.headers[contract.header]);
+  if (!delivery.success)
+    return {
+      ok: false,
+      invalid: {
+        kind: 'invalid',
+        field: `header ${contract.header}`,
+        problem: 'is required (a unique id per delivery)',
+      },
+    };
+  const json = parseJsonBody(input.rawBody);
+  if (!json.ok) return json;
+  const body = v.safeParse(contract.bodySchema, json.value);
+  if (!body.success) return { ok: false, invalid: invalidFromIssues(body.issues) };
+  return { ok: true, deliveryId: delivery.output, body: body.output };
 }

@@ -1,5 +1,4 @@
-import * as v from '../../schema/valibot';
-import { invalidFromIssues, parseJsonBody } from '../parse-json';
+import { parseContractDelivery } from '../parse-json';
 import { pitcrewSigning } from '../signature';
 import type { ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { deliveryHeader, deliveryIdSchema, genericWebhookSchema } from './contract';
@@ -16,26 +15,22 @@ export function createGenericWebhookReceiver(
 }
 
 export function parseGenericWebhook(input: WebhookInput): ParsedWebhook {
-  const delivery = v.safeParse(deliveryIdSchema, input.headers[deliveryHeader]);
-  if (!delivery.success)
-    return {
-      kind: 'invalid',
-      field: `header ${deliveryHeader}`,
-      problem: 'is required (a unique id per delivery)',
-    };
-  const json = parseJsonBody(input.rawBody);
-  if (!json.ok) return json.invalid;
-  const body = v.safeParse(genericWebhookSchema, json.value);
-  if (!body.success) return invalidFromIssues(body.issues);
+  const parsed = parseContractDelivery(input, {
+    header: deliveryHeader,
+    idSchema: deliveryIdSchema,
+    bodySchema: genericWebhookSchema,
+  });
+  if (!parsed.ok) return parsed.invalid;
+  const { deliveryId, body } = parsed;
   return {
     kind: 'event',
     event: {
       source: 'generic',
-      jobKey: body.output.job.id,
-      action: body.output.action,
-      labels: body.output.job.labels,
-      deliveryId: delivery.output,
-      url: body.output.job.url,
+      jobKey: body.job.id,
+      action: body.action,
+      labels: body.job.labels,
+      deliveryId,
+      url: body.job.url,
       details: { source: 'generic' },
     },
   };

@@ -1,5 +1,5 @@
 import * as v from '../../schema/valibot';
-import { invalidFromIssues, parseJsonBody } from '../parse-json';
+import { invalidFromIssues, parseContractDelivery } from '../parse-json';
 import { pitcrewSigning } from '../signature';
 import type { BuildEvent, BuildAction, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { type CloudEvent, readCloudEvent } from './cloudevents';
@@ -334,19 +334,13 @@ function combineLabels(entries: readonly string[]): string {
 }
 
 function parseContract(input: WebhookInput, settings: JenkinsWebhookSettings): ParsedWebhook {
-  const delivery = v.safeParse(deliveryIdSchema, input.headers[deliveryHeader]);
-  if (!delivery.success) {
-    return {
-      kind: 'invalid',
-      field: `header ${deliveryHeader}`,
-      problem: 'is required (a unique id per delivery)',
-    };
-  }
-  const json = parseJsonBody(input.rawBody);
-  if (!json.ok) return json.invalid;
-  const body = v.safeParse(jenkinsContractSchema, json.value);
-  if (!body.success) return invalidFromIssues(body.issues);
-  const { action, job } = body.output;
+  const parsed = parseContractDelivery(input, {
+    header: deliveryHeader,
+    idSchema: deliveryIdSchema,
+    bodySchema: jenkinsContractSchema,
+  });
+  if (!parsed.ok) return parsed.invalid;
+  const { action, job } = parsed.body;
   if (job.labels.length === 0 && action === 'queued') {
     return {
       kind: 'ignored',
@@ -364,7 +358,7 @@ function parseContract(input: WebhookInput, settings: JenkinsWebhookSettings): P
     action,
     label: labels?.label ?? '',
     labels: labels?.labels ?? [],
-    deliveryId: delivery.output,
+    deliveryId: parsed.deliveryId,
     ...(job.url === undefined ? {} : { url: job.url }),
   });
 }
