@@ -33,7 +33,10 @@ export const perCiRegistries = [
  */
 const alwaysWhole = ['shared/sources/registry.ts', 'shared/sources/config-registry.ts'];
 
-const registryFilter = /shared[\\/]sources[\\/](api-registry|receiver-registry|pollers)\.ts$/;
+/** perCiRegistries as esbuild's onLoad filter (Go regexp syntax), with either path separator. */
+const registryFilter = new RegExp(
+  `(${perCiRegistries.map((file) => file.replaceAll('.', '\\.').replaceAll('/', '[\\\\/]')).join('|')})$`,
+);
 
 /** `import { a, b as c } from './<ci>/…';` or `export { … } from './<ci>/…';` on one line. */
 const folderLine = /^(?<kind>import|export)(?: type)? \{(?<names>[^}]*)\} from '\.\/(?<ci>[a-z]+)\/[\w-]+';$/;

@@ -31,10 +31,8 @@ export function ciApiModulesOf<Module extends { readonly name: Registered['name'
   modules: readonly Module[],
 ): { readonly module: Module; readonly api: CiApiModule }[] {
   const built = ciApiModules as Partial<Record<string, CiApiModule>>;
-  const missing = modules.filter((module) => built[module.name] === undefined);
-  if (missing.length > 0) throw notInThisBuild(missing.map((module) => module.name));
-  return modules.flatMap((module) => {
-    const api = built[module.name];
-    return api ? [{ module, api }] : [];
-  });
+  const found = modules.map((module) => ({ module, api: built[module.name] }));
+  const missing = found.filter(({ api }) => api === undefined).map(({ module }) => module.name);
+  if (missing.length > 0) throw notInThisBuild(missing);
+  return found.flatMap(({ module, api }) => (api ? [{ module, api }] : []));
 }
