@@ -65,6 +65,7 @@ export interface AgentRequest {
   readonly requestId: string;
   /** The agent's name at the CI; also the pod's name. */
   readonly agentName: string;
+  /** The template's labels, which the agent registers with (a template names at least one). */
   readonly labels: readonly string[];
   readonly details: SourceDetails;
 }

@@ -6,6 +6,7 @@ export { agentContainerName, agentSecretNameFor, renderAgentPod, renderAgentSecr
 export type { AgentPodInput } from './pod';
 export { checkPodSecurity, podSecurityLevels } from './pod-security';
 export type { PodSecurityLevel, PodSecurityViolation } from './pod-security';
-export { agentResources, quantityValue, resourceProblems } from './resources';
+export { agentResources } from './resources';
+export { quantityValue, resourceProblems } from './resource-checks';
 export { checkTemplates, renderTemplatePod } from './template-checks';
 export type { TemplateProblem } from './template-checks';

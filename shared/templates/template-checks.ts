@@ -4,7 +4,7 @@ import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import { podNameFor } from '../requests/identity';
 import { renderAgentPod } from './pod';
 import { checkPodSecurity, type PodSecurityViolation } from './pod-security';
-import { resourceProblems } from './resources';
+import { resourceProblems } from './resource-checks';
 
 /** One problem with one template: the key under `templates` (`templates.1.podYaml`) and what is wrong. */
 export interface TemplateProblem {

@@ -1,5 +1,4 @@
-import * as v from '../../schema/valibot';
-import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
+import type { AgentCredentials, CiSourceAdapter } from '../types';
 import {
   agentDescriptionPrefix,
   type AgentState,
@@ -10,9 +9,8 @@ import {
   readAgentSecret,
 } from './agents';
 import { createJenkinsFetch } from './api';
-import { formatLabelString, parseLabelExpression, satisfyingLabels } from './label-expression';
+import { formatLabelString } from './label-string';
 import { normaliseControllerUrl } from './controller-url';
-import { jenkinsModule } from './module';
 
 export interface JenkinsSourceOptions {
   /** The controller URL Pitcrew calls and agents connect to, e.g. https://jenkins.example.com/. */
@@ -65,7 +63,7 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
       await createNode(api, {
         name,
         description: `${agentDescriptionPrefix} for request ${request.requestId}`,
-        labelString: formatLabelString(agentLabels(request)),
+        labelString: formatLabelString(request.labels),
         remoteFS: settings.agentWorkDir,
       });
       const secret = await readAgentSecret(api, name);
@@ -93,16 +91,4 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
         }
       : {}),
   };
-}
-
-/**
- * The labels the node gets: the request's, else the smallest set that satisfies the label
- * expression the build waits for (details.label).
- */
-export function agentLabels(request: AgentRequest): readonly string[] {
-  if (request.labels.length > 0) return request.labels;
-  const details = v.safeParse(jenkinsModule.detailsSchema, request.details);
-  if (!details.success || details.output.label === '') return [];
-  const parsed = parseLabelExpression(details.output.label);
-  return (parsed.ok ? satisfyingLabels(parsed.expression) : undefined) ?? [];
 }

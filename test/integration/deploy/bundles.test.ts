@@ -42,6 +42,13 @@ const receiverMarkers = ['x-github-event', 'x-buildkite-signature'];
  */
 const genericReceiverMarker = 'must be letters, digits and . _ - / : only';
 /**
+ * Text of the Jenkins label-expression parser (shared/sources/jenkins/label-expression.ts), which the
+ * Jenkins receiver matches templates with. The Jenkins adapter also named its node from the build's
+ * expression until 2026-12-03 (it now uses the template's labels), so the parser loaded at
+ * provision's and the reaper's cold start.
+ */
+const labelParserMarker = 'unterminated string starting at';
+/**
  * Text only the CIs' lost-event polling has (shared/sources/github/polling.ts, gitlab/polling.ts,
  * buildkite/polling.ts, jenkins/polling.ts).
  */
@@ -84,13 +91,14 @@ const otherCiMarkers = [...receiverMarkers, ...adapterMarkers, ...pollingMarkers
 /**
  * What each function may load at cold start, in KiB (handler.mjs and its static chunks, as
  * dist/sizes.json counts them, which the test below checks is all a cold start loads), with every
- * CI of the example built in: measured on 2026-12-03 webhook 634.6, provision 671.6, reap 662.3
- * (once it loaded the CIs' polling only when a CI polls, and the generic CI's receiver no longer
- * came with its adapter) and ops 607.3 KiB, plus a few KiB of room.
+ * CI of the example built in: measured on 2026-12-03 webhook 634.6, provision 667.6, reap 659.0
+ * (once it loaded the CIs' polling only when a CI polls, the generic CI's receiver no longer came
+ * with its adapter, and the Jenkins adapter no longer read label expressions) and ops 607.3 KiB,
+ * plus a few KiB of room.
  * A heavy import (classic zod was 443 KiB, yaml 112 KiB, zod/mini's core 38 KiB) fails this. Raise
  * a bound only with a reason in docs/performance.md.
  */
-const coldStartKiB = { webhook: 639, provision: 676, reap: 667, ops: 612 } as const;
+const coldStartKiB = { webhook: 639, provision: 672, reap: 664, ops: 612 } as const;
 /** Text only zod's core has: its schemas' class names. zod parses the config file, not events. */
 const zodMarker = '$ZodType';
 /** handler.mjs and every chunk of a built function in `dir`: what its zip ships. */
@@ -411,7 +419,7 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
       });
   });
 
-  it('load no config checks at cold start (npm run package ran them), and only the webhook loads the receivers and signing schemes', () => {
+  it('load no config checks at cold start (npm run package ran them), and only the webhook loads the receivers, signing schemes and Jenkins label parser', () => {
     const chunksOf = (fn: string): string[] =>
       readdirSync(join('dist', fn, 'chunks'))
         .filter((name) => name.endsWith('.mjs'))
@@ -422,6 +430,7 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
         configChecks: configCheckMarkers.filter((marker) => closures[fn]!.some((file) => has(file, marker))),
         receiver: receiverMarkers.filter((marker) => closures[fn]!.some((file) => has(file, marker))),
         genericReceiver: closures[fn]!.some((file) => has(file, genericReceiverMarker)),
+        labelParser: closures[fn]!.some((file) => has(file, labelParserMarker)),
         // The full parser still ships, for a YAML config (`pitcrew dev`, the CLI).
         configChecksShipped: configCheckMarkers.every((marker) =>
           chunksOf(fn).some((file) => has(file, marker)),
@@ -431,6 +440,7 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
         configChecks: [],
         receiver: fn === 'webhook' ? receiverMarkers : [],
         genericReceiver: fn === 'webhook',
+        labelParser: fn === 'webhook',
         configChecksShipped: true,
       });
   });

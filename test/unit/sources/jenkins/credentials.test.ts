@@ -114,20 +114,6 @@ describe('Jenkins createAgentCredentials', () => {
     expect(other.env).not.toHaveProperty('JENKINS_TUNNEL');
   });
 
-  it('labels the node from the label expression when the request has no labels', async () => {
-    await source().createAgentCredentials({
-      ...request,
-      labels: [],
-      details: {
-        source: 'jenkins',
-        controllerUrl: jenkins.url,
-        queueItemId: 3,
-        label: 'linux && (docker || podman) && !arm',
-      },
-    });
-    expect(jenkins.state.nodes.get('pitcrew-linux-0001')?.labelString).toBe('linux docker');
-  });
-
   it('reuses the node a previous attempt created and returns its secret', async () => {
     const first = await source().createAgentCredentials(request);
     const again = await source().createAgentCredentials(request);

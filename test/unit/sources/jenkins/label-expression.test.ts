@@ -1,12 +1,12 @@
 import {
   evaluateLabelExpression,
-  formatLabelString,
   type LabelExpression,
   matchesLabelExpression,
   maxLabelNesting,
   parseLabelExpression,
   satisfyingLabels,
 } from '../../../../shared/sources/jenkins/label-expression';
+import { formatLabelString } from '../../../../shared/sources/jenkins/label-string';
 
 const parse = (text: string): LabelExpression => {
   const parsed = parseLabelExpression(text);
