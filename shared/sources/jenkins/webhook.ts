@@ -1,11 +1,24 @@
 import * as v from '../../schema/valibot';
 import { invalidFromIssues, parseContractDelivery } from '../parse-json';
 import { pitcrewSigning } from '../signature';
-import type { BuildEvent, BuildAction, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
+import type {
+  BuildEvent,
+  BuildAction,
+  LabelRule,
+  ParsedWebhook,
+  WebhookInput,
+  WebhookReceiver,
+} from '../types';
 import { type CloudEvent, readCloudEvent } from './cloudevents';
 import { absoluteUrl, normaliseControllerUrl } from './controller-url';
 import { deliveryHeader, deliveryIdSchema, jenkinsContractSchema, queueItemIdSchema } from './contract';
-import { labelAtoms, maxLabelAtoms, parseLabelExpression, satisfyingLabels } from './label-expression';
+import {
+  evaluateLabelExpression,
+  labelAtoms,
+  maxLabelAtoms,
+  parseLabelExpression,
+  satisfyingLabels,
+} from './label-expression';
 import { labelFromWhy } from './queue-why';
 
 export interface JenkinsWebhookSettings {
@@ -52,6 +65,7 @@ interface BuildFacts {
   readonly action: BuildAction;
   readonly label: string;
   readonly labels: readonly string[];
+  readonly labelRule?: LabelRule;
   readonly deliveryId: string;
   readonly url?: string;
 }
@@ -66,6 +80,7 @@ function eventFrom(facts: BuildFacts): ParsedWebhook {
       jobKey: `${controllerUrl}#${queueItemId}`,
       action: facts.action,
       labels: facts.labels,
+      ...(facts.labelRule === undefined ? {} : { labelRule: facts.labelRule }),
       deliveryId: facts.deliveryId,
       ...(facts.url === undefined ? {} : { url: facts.url }),
       details: { source: 'jenkins', controllerUrl, queueItemId, label },
@@ -90,6 +105,7 @@ export function queuedBuildFromQueueItem(
     action: 'queued',
     label: labels.label,
     labels: labels.labels,
+    labelRule: labels.rule,
     deliveryId: `poll:${controllerUrl}#${item.id}`,
     url: item.taskUrl,
   });
@@ -97,12 +113,14 @@ export function queuedBuildFromQueueItem(
 }
 
 type Labels =
-  | { readonly ok: true; readonly label: string; readonly labels: string[] }
+  | { readonly ok: true; readonly label: string; readonly labels: string[]; readonly rule: LabelRule }
   | { readonly ok: false; readonly answer: ParsedWebhook };
 
 /**
- * The labels Pitcrew's agent will carry for a build that asks for `label`: the smallest set that
- * satisfies the expression (label-expression.ts), so Jenkins hands that build to the agent.
+ * What a build that asks for `label` needs of a template: to offer the smallest set of labels that
+ * satisfies the expression (label-expression.ts), and, since the agent carries the template's labels,
+ * those labels to satisfy the expression themselves (`[docker, gpu]` offers `docker` but fails
+ * `docker && !gpu`), as Jenkins will judge the agent before it hands the build over.
  */
 function labelsFor(label: string, field: string, what: string): Labels {
   const parsed = parseLabelExpression(label);
@@ -111,7 +129,12 @@ function labelsFor(label: string, field: string, what: string): Labels {
     return { ok: false, answer: { kind: 'invalid', field, problem } };
   }
   const labels = satisfyingLabels(parsed.expression);
-  if (labels !== undefined) return { ok: true, label, labels };
+  const { expression } = parsed;
+  const rule: LabelRule = {
+    text: `the label expression "${label}"`,
+    satisfiedBy: (templateLabels) => evaluateLabelExpression(expression, new Set(templateLabels)),
+  };
+  if (labels !== undefined) return { ok: true, label, labels, rule };
   const reason =
     labelAtoms(parsed.expression).length > maxLabelAtoms
       ? `${what} asks for "${label}", which has more than ${maxLabelAtoms} labels`
@@ -269,6 +292,7 @@ function queuedFromCloudEvent(
     action: 'queued',
     label: labels.label,
     labels: labels.labels,
+    labelRule: labels.rule,
     deliveryId: event.id,
     ...(url === undefined ? {} : { url }),
   });
@@ -358,6 +382,7 @@ function parseContract(input: WebhookInput, settings: JenkinsWebhookSettings): P
     action,
     label: labels?.label ?? '',
     labels: labels?.labels ?? [],
+    ...(labels === undefined ? {} : { labelRule: labels.rule }),
     deliveryId: parsed.deliveryId,
     ...(job.url === undefined ? {} : { url: job.url }),
   });

@@ -15,7 +15,13 @@ const secretData = async (system: ProvisioningSystem, name: string): Promise<Rec
 describe('a signed webhook becomes one agent pod (webhook -> SQS -> provision -> API server)', () => {
   let system: ProvisioningSystem;
   beforeAll(async () => {
-    system = await startProvisioningSystem();
+    system = await startProvisioningSystem({
+      // A Jenkins build that asks for `docker && !gpu`: both offer `docker`, only one satisfies it.
+      templates: [
+        { name: 'jk-docker-gpu', source: 'jenkins', labels: ['docker', 'gpu'], priority: 9, instanceCap: 5 },
+        { name: 'jk-docker', source: 'jenkins', labels: ['docker'], instanceCap: 5 },
+      ],
+    });
   });
   afterAll(() => system.close());
 
@@ -124,5 +130,31 @@ describe('a signed webhook becomes one agent pod (webhook -> SQS -> provision ->
     expect(envOf(pod!).JENKINS_SECRET).toBeUndefined();
     expect((await secretData(system, record!.podName!)).JENKINS_SECRET).toBe(node?.secret);
     expect(JSON.stringify(pod)).not.toContain(testSecrets.jenkinsApiToken);
+  });
+
+  it('jenkins: a template serves a label expression only when its labels satisfy it, as Jenkins judges the agent', async () => {
+    const answer = await system.sendWebhook(
+      'jenkins',
+      { action: 'queued', job: { id: 18, labels: ['docker && !gpu'] } },
+      { 'x-pitcrew-delivery': 'jk-d-2' },
+    );
+    expect(answer.statusCode).toBe(202);
+    await system.provisionAll();
+    // The higher priority template offers `docker`, but its agent would carry `gpu`, which the build
+    // refuses: Jenkins would never hand the build to it.
+    const record = await system.requests.get(String(answer.body.requestId));
+    expect(record).toMatchObject({ status: 'provisioned', template: 'jk-docker' });
+    expect(system.jenkins.state.nodes.get(record!.podName!)?.labelString).toBe('docker');
+
+    const refused = await system.sendWebhook(
+      'jenkins',
+      { action: 'queued', job: { id: 19, labels: ['gpu && !docker'] } },
+      { 'x-pitcrew-delivery': 'jk-d-3' },
+    );
+    expect(refused.body).toEqual({
+      status: 'ignored',
+      reason: 'no jenkins template serves the labels [gpu] and the label expression "gpu && !docker"',
+    });
+    expect(await system.requests.get(requestIdFor('jenkins', `${system.jenkins.url}#19`))).toBeUndefined();
   });
 });

@@ -4,7 +4,10 @@ import { startProvisioningSystem, type ProvisioningSystem } from '../../support/
 describe('lost webhooks: the reaper polls the Jenkins queue (sources.jenkins.pollQueue)', () => {
   let system: ProvisioningSystem;
   beforeAll(async () => {
-    system = await startProvisioningSystem({ jenkinsPollQueue: true });
+    system = await startProvisioningSystem({
+      jenkinsPollQueue: true,
+      templates: [{ name: 'jk-docker-gpu', source: 'jenkins', labels: ['docker', 'gpu'], instanceCap: 5 }],
+    });
   });
   afterAll(() => system.close());
 
@@ -12,8 +15,10 @@ describe('lost webhooks: the reaper polls the Jenkins queue (sources.jenkins.pol
     const jobUrl = `${system.jenkins.url}job/app/12/`;
     system.jenkins.state.queue.push(
       { id: 501, why: 'Waiting for next available executor on ‘linux’', taskName: 'app', taskUrl: jobUrl },
-      // Not ours: it waits for nothing a template serves, or for no label at all.
+      // Not ours: it waits for nothing a template serves, for what the one template offering its
+      // label refuses (that agent would carry `gpu`), or for no label at all.
       { id: 502, why: 'Waiting for next available executor on ‘windows’', taskName: 'win' },
+      { id: 504, why: 'Waiting for next available executor on ‘docker && !gpu’', taskName: 'cpu' },
       { id: 503, why: 'In the quiet period. Expires in 4.9 sec', taskName: 'quiet' },
     );
     const first = await system.reapNow();

@@ -59,4 +59,35 @@ describe('matchTemplate', () => {
       reason: 'the build asks for no labels',
     });
   });
+
+  describe("with a build's label rule (a Jenkins label expression)", () => {
+    const docker = template({ name: 'docker', source: 'jenkins', labels: ['docker'] });
+    const gpu = template({ name: 'gpu', source: 'jenkins', labels: ['docker', 'gpu'], priority: 9 });
+    /** `docker && !gpu`, as the Jenkins receiver builds it. */
+    const noGpu = {
+      text: 'the label expression "docker && !gpu"',
+      satisfiedBy: (labels: readonly string[]) => labels.includes('docker') && !labels.includes('gpu'),
+    };
+
+    it('passes over a template whose labels the rule refuses, however high its priority', () => {
+      expect(matchTemplate([gpu, docker], 'jenkins', ['docker'], noGpu)).toEqual({
+        kind: 'match',
+        template: docker,
+      });
+      // Without the rule the higher priority wins: the agent would carry a label the build refuses.
+      expect(matchTemplate([gpu, docker], 'jenkins', ['docker'])).toEqual({ kind: 'match', template: gpu });
+    });
+
+    it('says what the build asks when the rule refused every template that offers its labels', () => {
+      expect(matchTemplate([gpu], 'jenkins', ['docker'], noGpu)).toEqual({
+        kind: 'none',
+        reason: 'no jenkins template serves the labels [docker] and the label expression "docker && !gpu"',
+      });
+      // No template offered the labels at all: the rule is not what stopped it.
+      expect(matchTemplate([gpu], 'jenkins', ['arm'], noGpu)).toEqual({
+        kind: 'none',
+        reason: 'no jenkins template serves the labels [arm]',
+      });
+    });
+  });
 });

@@ -71,6 +71,7 @@ describe('Jenkins parseWebhook: CloudEvents', () => {
         jobKey: 'https://jenkins.example.com/#25',
         action: 'queued',
         labels: ['linux'],
+        labelRule: { text: 'the label expression "linux"', satisfiedBy: expect.any(Function) },
         deliveryId: 'c42d1f19-9908-43da-9a7f-404405c52b60',
         details: {
           source: 'jenkins',
@@ -113,12 +114,18 @@ describe('Jenkins parseWebhook: CloudEvents', () => {
     expect(eventOf(parse(waitingFor(reason))).details).toMatchObject({ label });
   });
 
-  it('gives the agent the fewest labels that satisfy a label expression', () => {
+  it('asks a template to offer the fewest labels that satisfy a label expression, and to satisfy it', () => {
     const event = eventOf(
       parse(waitingFor('Waiting for next available executor on ‘linux && !windows && (docker || podman)’')),
     );
     expect(event.labels).toEqual(['linux', 'docker']);
     expect(event.details).toMatchObject({ label: 'linux && !windows && (docker || podman)' });
+    // The agent carries its template's labels: one that also offers a refused label would never run it.
+    expect(event.labelRule?.satisfiedBy(['linux', 'docker', 'big'])).toBe(true);
+    expect(event.labelRule?.satisfiedBy(['linux', 'podman'])).toBe(true);
+    expect(event.labelRule?.satisfiedBy(['linux', 'docker', 'windows'])).toBe(false);
+    // As Jenkins compares label names: exactly.
+    expect(event.labelRule?.satisfiedBy(['Linux', 'docker'])).toBe(false);
   });
 
   it('ignores a build that waits for something else than an agent', () => {
@@ -332,6 +339,7 @@ describe('Jenkins parseWebhook: the JSON contract', () => {
         jobKey: 'http://jenkins.ci.svc:8080/#1234',
         action: 'queued',
         labels: ['linux', 'docker'],
+        labelRule: { text: 'the label expression "linux && docker"', satisfiedBy: expect.any(Function) },
         deliveryId: '0c8e1d4e-7d55-4c2a-b0a5-1f7a3d9c2e61',
         url: 'https://jenkins.example.com/job/app/',
         details: {
