@@ -17,7 +17,7 @@ export interface SourceDetails {
   readonly [field: string]: unknown;
 }
 
-/** A test of a template's labels beyond offering the build's, and how to name it in a reason. */
+/** A test of a template's labels, and how to name what the build asks in a reason. */
 export interface LabelRule {
   /** What the build asks, for a reason that no template serves it: `the label expression "a && !b"`. */
   readonly text: string;
@@ -33,10 +33,10 @@ export interface BuildEvent {
   /** The labels the build asked for; only ever used to pick a template. */
   readonly labels: readonly string[];
   /**
-   * What a template's labels must also satisfy to serve the build, for a CI whose builds ask with
-   * more than a set of labels: a Jenkins label expression can refuse a label (`!gpu`), and the agent
-   * carries its template's labels. In memory only: the template is picked before the build is
-   * recorded (shared/templates/match.ts).
+   * What a template's labels must satisfy to serve the build, for a CI whose builds ask with more
+   * than a set of labels: a Jenkins label expression can offer alternatives (`docker || podman`) and
+   * refuse a label (`!gpu`), and the agent carries its template's labels. In memory only: the
+   * template is picked before the build is recorded (shared/templates/match.ts).
    */
   readonly labelRule?: LabelRule;
   /** The CI's delivery id, for deduplication. */

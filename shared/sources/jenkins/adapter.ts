@@ -8,6 +8,7 @@ import {
   type JenkinsApi,
   readAgentSecret,
 } from './agents';
+import { CiError } from '../errors';
 import { createJenkinsFetch } from './api';
 import { formatLabelString } from './label-string';
 import { normaliseControllerUrl } from './controller-url';
@@ -59,6 +60,10 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
   return {
     name: 'jenkins',
     async createAgentCredentials(request): Promise<AgentCredentials> {
+      // A template names at least one label. Without any, the node (EXCLUSIVE mode) would take no
+      // build and idle until reaped, so say so rather than make it.
+      if (request.labels.length === 0)
+        throw new CiError('a Jenkins agent needs at least one label, and its template names none', false);
       const name = request.agentName;
       await createNode(api, {
         name,

@@ -3,12 +3,7 @@ export type { JenkinsSource, JenkinsSourceOptions } from './adapter';
 export type { AgentState } from './agents';
 export type { QueueItem } from './polling';
 export { deliveryHeader, jenkinsContractSchema } from './contract';
-export {
-  evaluateLabelExpression,
-  matchesLabelExpression,
-  parseLabelExpression,
-  satisfyingLabels,
-} from './label-expression';
+export { evaluateLabelExpression, parseLabelExpression, satisfyingLabels } from './label-expression';
 export type { LabelExpression } from './label-expression';
 export { normaliseControllerUrl } from './controller-url';
 export { labelFromWhy } from './queue-why';

@@ -234,8 +234,9 @@ function* combinations(from: number, count: number, size: number): Generator<num
 
 /**
  * The smallest set of labels an agent must carry (and no other) for Jenkins to give it the build:
- * `linux && docker` needs both, `linux || mac` needs only `linux`, `!windows` needs none. That is the
- * set Pitcrew puts on the agent it creates. Undefined when no set works (`a && !a`) or the expression
+ * `linux && docker` needs both, `linux || mac` needs only `linux`, `!windows` needs none. Pitcrew
+ * records it as the build's labels: an `exact` template must offer just these
+ * (shared/templates/match.ts). Undefined when no set works (`a && !a`) or the expression
  * has more than `maxLabelAtoms` atoms.
  */
 export function satisfyingLabels(expression: LabelExpression): string[] | undefined {
@@ -246,10 +247,4 @@ export function satisfyingLabels(expression: LabelExpression): string[] | undefi
     if (evaluateLabelExpression(expression, new Set(labels))) return labels;
   }
   return undefined;
-}
-
-/** True when an agent with `labels` serves `expression` (false when the expression does not parse). */
-export function matchesLabelExpression(expression: string, labels: readonly string[]): boolean {
-  const parsed = parseLabelExpression(expression);
-  return parsed.ok && evaluateLabelExpression(parsed.expression, new Set(labels));
 }

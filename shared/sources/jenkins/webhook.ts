@@ -117,10 +117,10 @@ type Labels =
   | { readonly ok: false; readonly answer: ParsedWebhook };
 
 /**
- * What a build that asks for `label` needs of a template: to offer the smallest set of labels that
- * satisfies the expression (label-expression.ts), and, since the agent carries the template's labels,
- * those labels to satisfy the expression themselves (`[docker, gpu]` offers `docker` but fails
- * `docker && !gpu`), as Jenkins will judge the agent before it hands the build over.
+ * What a build that asks for `label` needs of a template: its labels, which the agent carries, must
+ * satisfy the expression (`rule`), as Jenkins judges the agent before it hands the build over
+ * (`[docker, gpu]` fails `docker && !gpu`); `labels` are the fewest that satisfy it
+ * (label-expression.ts), which an `exact` template must be.
  */
 function labelsFor(label: string, field: string, what: string): Labels {
   const parsed = parseLabelExpression(label);

@@ -153,7 +153,7 @@ describe('a signed webhook becomes one agent pod (webhook -> SQS -> provision ->
     );
     expect(refused.body).toEqual({
       status: 'ignored',
-      reason: 'no jenkins template serves the labels [gpu] and the label expression "gpu && !docker"',
+      reason: 'no jenkins template serves the label expression "gpu && !docker"',
     });
     expect(await system.requests.get(requestIdFor('jenkins', `${system.jenkins.url}#19`))).toBeUndefined();
   });

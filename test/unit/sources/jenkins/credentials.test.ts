@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { CiRejectedError, CiUnavailableError } from '../../../../shared/sources/errors';
+import { CiError, CiRejectedError, CiUnavailableError } from '../../../../shared/sources/errors';
 import { createJenkinsSource, type JenkinsSourceOptions } from '../../../../shared/sources/jenkins';
 import type { AgentRequest } from '../../../../shared/sources/types';
 import { createJenkinsFetch } from '../../../../shared/sources/jenkins/api';
@@ -112,6 +112,16 @@ describe('Jenkins createAgentCredentials', () => {
       agentName: 'pitcrew-linux-0002',
     });
     expect(other.env).not.toHaveProperty('JENKINS_TUNNEL');
+  });
+
+  it('refuses to make a node without labels, which would take no build, and makes none', async () => {
+    const refused = source().createAgentCredentials({ ...request, labels: [] });
+    await expect(refused).rejects.toThrow(CiError);
+    await expect(refused).rejects.toMatchObject({
+      retryable: false,
+      message: 'a Jenkins agent needs at least one label, and its template names none',
+    });
+    expect(jenkins.state.nodes.has(request.agentName)).toBe(false);
   });
 
   it('reuses the node a previous attempt created and returns its secret', async () => {

@@ -1,7 +1,6 @@
 import {
   evaluateLabelExpression,
   type LabelExpression,
-  matchesLabelExpression,
   maxLabelNesting,
   parseLabelExpression,
   satisfyingLabels,
@@ -107,15 +106,6 @@ describe('satisfyingLabels', () => {
       expect(labels).toBeDefined();
       expect(evaluateLabelExpression(expression, new Set(labels))).toBe(true);
     }
-  });
-});
-
-describe('matchesLabelExpression', () => {
-  it('matches as Jenkins would for an agent with those labels', () => {
-    expect(matchesLabelExpression('linux && docker', ['docker', 'linux', 'x64'])).toBe(true);
-    expect(matchesLabelExpression('linux && docker', ['linux'])).toBe(false);
-    expect(matchesLabelExpression('linux && !arm', ['linux', 'arm'])).toBe(false);
-    expect(matchesLabelExpression('linux &&', ['linux'])).toBe(false);
   });
 });
 
