@@ -1,3 +1,4 @@
+import { CiError } from '../errors';
 import type { AgentCredentials, CiSourceAdapter } from '../types';
 import {
   agentDescriptionPrefix,
@@ -8,7 +9,6 @@ import {
   type JenkinsApi,
   readAgentSecret,
 } from './agents';
-import { CiError } from '../errors';
 import { createJenkinsFetch } from './api';
 import { formatLabelString } from './label-string';
 import { normaliseControllerUrl } from './controller-url';

@@ -128,13 +128,15 @@ function labelsFor(label: string, field: string, what: string): Labels {
     const problem = `names "${label}", which is not a Jenkins label expression: ${parsed.problem}`;
     return { ok: false, answer: { kind: 'invalid', field, problem } };
   }
-  const labels = satisfyingLabels(parsed.expression);
   const { expression } = parsed;
-  const rule: LabelRule = {
-    text: `the label expression "${label}"`,
-    satisfiedBy: (templateLabels) => evaluateLabelExpression(expression, new Set(templateLabels)),
-  };
-  if (labels !== undefined) return { ok: true, label, labels, rule };
+  const labels = satisfyingLabels(expression);
+  if (labels !== undefined) {
+    const rule: LabelRule = {
+      text: `the label expression "${label}"`,
+      satisfiedBy: (templateLabels) => evaluateLabelExpression(expression, new Set(templateLabels)),
+    };
+    return { ok: true, label, labels, rule };
+  }
   const reason =
     labelAtoms(parsed.expression).length > maxLabelAtoms
       ? `${what} asks for "${label}", which has more than ${maxLabelAtoms} labels`
