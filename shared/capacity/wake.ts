@@ -6,8 +6,8 @@ import type { RequestStore } from '../state/request-store';
 import { planWake, type CapacityLimits } from './plan';
 
 export interface WakePorts {
-  readonly requests: RequestStore;
-  readonly capacity: CapacityStore;
+  readonly requests: Pick<RequestStore, 'listByStatus' | 'transition'>;
+  readonly capacity: Pick<CapacityStore, 'readCounters'>;
   readonly queue: ProvisionQueue;
   readonly logger: LoggerPort;
 }

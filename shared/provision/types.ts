@@ -15,8 +15,12 @@ export interface ProvisionPorts {
     readonly namespace: string;
   };
   readonly sources: SourceRegistry;
-  readonly requests: RequestStore;
-  readonly capacity: CapacityStore;
+  /** The calls of the provision flow alone, so its bundle holds no others (shared/runtime/provision-ports.ts). */
+  readonly requests: Pick<
+    RequestStore,
+    'get' | 'getMany' | 'transition' | 'transitionAll' | 'listByStatus' | 'claimAttempt' | 'endAttempt'
+  >;
+  readonly capacity: Pick<CapacityStore, 'reserve' | 'reserveMany' | 'release' | 'readCounters'>;
   readonly settings: OperatorSettingsStore;
   readonly agents: AgentClient;
   readonly logger: LoggerPort;

@@ -16,8 +16,8 @@ import type { PodView } from './pod-view';
 export interface ActPorts {
   readonly namespace: string;
   readonly sources: SourceRegistry;
-  readonly requests: RequestStore;
-  readonly capacity: CapacityStore;
+  readonly requests: Pick<RequestStore, 'get' | 'transition'>;
+  readonly capacity: Pick<CapacityStore, 'release'>;
   readonly agents: AgentClient;
   readonly queue: ProvisionQueue;
   readonly logger: LoggerPort;

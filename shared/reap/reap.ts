@@ -23,8 +23,9 @@ import { reapRulesFrom, type ReapRules } from './rules';
 export interface ReapPorts {
   readonly config: Pick<PitcrewConfig, 'templates' | 'capacity' | 'reaper'> & { readonly namespace: string };
   readonly sources: SourceRegistry;
-  readonly requests: RequestStore;
-  readonly capacity: CapacityStore;
+  /** The reaper's calls alone, so its bundle holds no others (shared/runtime/reap-ports.ts). */
+  readonly requests: Pick<RequestStore, 'get' | 'transition' | 'listByStatus' | 'createIfAbsent'>;
+  readonly capacity: Pick<CapacityStore, 'release' | 'readCounters' | 'repairCounter'>;
   readonly settings: OperatorSettingsStore;
   readonly leases: LeaseStore;
   readonly agents: AgentClient;

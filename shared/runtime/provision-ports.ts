@@ -2,21 +2,39 @@ import { createBatchReader } from '../state/batch-read';
 import type { LoggerPort } from '../ports/logger';
 import type { ProvisionPorts } from '../provision/types';
 import { createSqsProvisionQueue } from '../queue/provision-queue';
-import { createCapacityStore } from '../state/capacity-store';
-import { createRequestStore } from '../state/request-store';
+import * as capacity from '../state/capacity-store';
+import * as requests from '../state/request-store';
 import { createOperatorSettingsStore } from '../state/settings-store';
+import { on, tableAccess } from '../state/table-access';
 import type { Runtime } from './runtime';
 
-/** The provision function's ports over a runtime: its handler's, and the extra "containers" the storm and crash tests run. */
+/**
+ * The provision function's ports over a runtime: its handler's, and the extra "containers" the storm
+ * and crash tests run. Its stores hold only the operations the provision flow calls, bound one by
+ * one, so its bundle holds no others (shared/state/table-access.ts).
+ */
 export function createProvisionPorts(runtime: Runtime, logger: LoggerPort): ProvisionPorts {
-  const table = runtime.settings.tableName;
+  const table = tableAccess(runtime.db, runtime.settings.tableName);
   return {
     config: { ...runtime.config, namespace: runtime.config.cluster.namespace },
     sources: runtime.sources,
-    requests: createRequestStore(runtime.db, table),
-    capacity: createCapacityStore(runtime.db, table),
-    settings: createOperatorSettingsStore(runtime.db, table),
-    readBatch: createBatchReader(runtime.db, table),
+    requests: {
+      get: on(table, requests.getRequest),
+      getMany: on(table, requests.getRequests),
+      transition: on(table, requests.transitionRequest),
+      transitionAll: on(table, requests.transitionRequests),
+      listByStatus: on(table, requests.listRequestsByStatus),
+      claimAttempt: on(table, requests.claimAttempt),
+      endAttempt: on(table, requests.endAttempt),
+    },
+    capacity: {
+      reserve: on(table, capacity.reserveSlot),
+      reserveMany: on(table, capacity.reserveSlots),
+      release: on(table, capacity.releaseSlot),
+      readCounters: on(table, capacity.readCounters),
+    },
+    settings: createOperatorSettingsStore(runtime.db, table.tableName),
+    readBatch: createBatchReader(runtime.db, table.tableName),
     agents: runtime.agents(),
     logger,
     queue: createSqsProvisionQueue(runtime.sqs, runtime.settings.queueUrl),

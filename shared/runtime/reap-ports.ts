@@ -1,22 +1,36 @@
 import type { LoggerPort } from '../ports/logger';
 import { createSqsProvisionQueue } from '../queue/provision-queue';
 import type { ReapPorts } from '../reap/reap';
-import { createCapacityStore } from '../state/capacity-store';
+import * as capacity from '../state/capacity-store';
 import { createLeaseStore } from '../state/lease-store';
-import { createRequestStore } from '../state/request-store';
+import * as requests from '../state/request-store';
 import { createOperatorSettingsStore } from '../state/settings-store';
+import { on, tableAccess } from '../state/table-access';
 import type { Runtime } from './runtime';
 
-/** The reaper's ports over a runtime: the reap function's, and ops `reconcile`'s (the same reaper). */
+/**
+ * The reaper's ports over a runtime: the reap function's, and ops `reconcile`'s (the same reaper).
+ * Its stores hold only the operations the reaper calls, bound one by one, so its bundle holds no
+ * others (shared/state/table-access.ts).
+ */
 export function createReapPorts(runtime: Runtime, logger: LoggerPort): ReapPorts {
-  const table = runtime.settings.tableName;
+  const table = tableAccess(runtime.db, runtime.settings.tableName);
   return {
     config: { ...runtime.config, namespace: runtime.config.cluster.namespace },
     sources: runtime.sources,
-    requests: createRequestStore(runtime.db, table),
-    capacity: createCapacityStore(runtime.db, table),
-    settings: createOperatorSettingsStore(runtime.db, table),
-    leases: createLeaseStore(runtime.db, table),
+    requests: {
+      get: on(table, requests.getRequest),
+      transition: on(table, requests.transitionRequest),
+      listByStatus: on(table, requests.listRequestsByStatus),
+      createIfAbsent: on(table, requests.createRequestIfAbsent),
+    },
+    capacity: {
+      release: on(table, capacity.releaseSlot),
+      readCounters: on(table, capacity.readCounters),
+      repairCounter: on(table, capacity.repairCounter),
+    },
+    settings: createOperatorSettingsStore(runtime.db, table.tableName),
+    leases: createLeaseStore(runtime.db, table.tableName),
     agents: runtime.agents(),
     queue: createSqsProvisionQueue(runtime.sqs, runtime.settings.queueUrl),
     logger,

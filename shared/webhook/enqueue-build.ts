@@ -10,7 +10,7 @@ import type { WebhookOutcome } from './outcome';
 
 export interface EnqueuePorts {
   readonly templates: readonly AgentTemplate[];
-  readonly requests: RequestStore;
+  readonly requests: Pick<RequestStore, 'createIfAbsent'>;
   readonly queue: ProvisionQueue;
   readonly now: Clock;
   /**

@@ -68,8 +68,8 @@ export function reapPortsFor(system: ProvisioningSystem): ReapPorts {
   return {
     config: { ...provision.config, reaper: loadConfigFile(system.configFile).reaper },
     sources: provision.sources,
-    requests: provision.requests,
-    capacity: provision.capacity,
+    requests: createRequestStore(system.db, system.resources.tableName),
+    capacity: createCapacityStore(system.db, system.resources.tableName),
     settings: provision.settings,
     leases: createLeaseStore(system.db, system.resources.tableName),
     agents: provision.agents,
