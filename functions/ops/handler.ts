@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { createAgentClient } from '../../shared/cluster/agents';
 import { ConfigError } from '../../shared/config/errors';
 // The logger alone: the shared index also holds tracing, whose lazy X-Ray chunk ops never needs.
 import { createLogger } from '../../shared/lambda/logger';
@@ -14,7 +15,8 @@ import {
 } from '../../shared/ops';
 import { createReapPorts, createRuntime } from '../../shared/runtime';
 import { opsCiSide } from '../../shared/runtime/ops-side';
-import { createRequestQueries } from '../../shared/state';
+import { createOperatorSettingsStore, createRequestQueries } from '../../shared/state';
+import { createSqsProvisionQueue } from '../../shared/queue/provision-queue';
 
 // Cold start: a bad setting or config key stops the function here with a ConfigError naming it.
 const runtime = await createRuntime('ops', process.env, opsCiSide);
@@ -23,6 +25,10 @@ if (!runtime.settings.dlqUrl)
   throw new ConfigError([{ setting: 'PITCREW_DLQ_URL', problem: 'is required but not set' }]);
 const ports: OpsPorts = {
   ...createReapPorts(runtime, logger),
+  // The whole agent client, settings store and queue: the reaper's ports hold only what it calls.
+  agents: createAgentClient(runtime.cluster()),
+  settings: createOperatorSettingsStore(runtime.db, runtime.settings.tableName),
+  queue: createSqsProvisionQueue(runtime.sqs, runtime.settings.queueUrl),
   queries: createRequestQueries(runtime.db, runtime.settings.tableName),
   // Raw client for the dead-letter queue only (redrive, its depth); the provision queue is `queue`.
   sqs: runtime.sqs,

@@ -8,7 +8,7 @@ import { planWake, type CapacityLimits } from './plan';
 export interface WakePorts {
   readonly requests: Pick<RequestStore, 'listByStatus' | 'transition'>;
   readonly capacity: Pick<CapacityStore, 'readCounters'>;
-  readonly queue: ProvisionQueue;
+  readonly queue: Pick<ProvisionQueue, 'send'>;
   readonly logger: LoggerPort;
 }
 

@@ -21,11 +21,11 @@ export interface ProvisionPorts {
     'get' | 'getMany' | 'transition' | 'transitionAll' | 'listByStatus' | 'claimAttempt' | 'endAttempt'
   >;
   readonly capacity: Pick<CapacityStore, 'reserve' | 'reserveMany' | 'release' | 'readCounters'>;
-  readonly settings: OperatorSettingsStore;
-  readonly agents: AgentClient;
+  readonly settings: Pick<OperatorSettingsStore, 'get'>;
+  readonly agents: Pick<AgentClient, 'createPod' | 'putSecret' | 'deletePod' | 'findAgent'>;
   readonly logger: LoggerPort;
   /** Where waiting requests are re-enqueued when an ended build frees its slot (finish-request.ts). */
-  readonly queue: ProvisionQueue;
+  readonly queue: Pick<ProvisionQueue, 'send'>;
   /**
    * Reads a batch's requests and the operator settings in one call (shared/state/batch-read.ts);
    * without it, prepare-batch.ts reads them with `requests.getMany` and `settings.get`.

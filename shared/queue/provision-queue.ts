@@ -25,12 +25,22 @@ export async function sendProvisionMessage(
   }
 }
 
-/** The provision queue port (shared/ports/provision-queue.ts) on SQS: `queueUrl` on `sqs`. */
-export function createSqsProvisionQueue(sqs: SQSClient, queueUrl: string): ProvisionQueue {
+/**
+ * The provision queue's `send` alone, on SQS: what provision and the reaper call, without the depth
+ * reading that only the webhook and ops load.
+ */
+export function createSqsProvisionSender(sqs: SQSClient, queueUrl: string): Pick<ProvisionQueue, 'send'> {
   return {
     send: async (message) => {
       await sendProvisionMessage(sqs, queueUrl, message);
     },
+  };
+}
+
+/** The provision queue port (shared/ports/provision-queue.ts) on SQS: `queueUrl` on `sqs`. */
+export function createSqsProvisionQueue(sqs: SQSClient, queueUrl: string): ProvisionQueue {
+  return {
+    ...createSqsProvisionSender(sqs, queueUrl),
     depth: () => readQueueDepth(sqs, queueUrl),
   };
 }

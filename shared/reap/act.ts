@@ -18,8 +18,8 @@ export interface ActPorts {
   readonly sources: SourceRegistry;
   readonly requests: Pick<RequestStore, 'get' | 'transition'>;
   readonly capacity: Pick<CapacityStore, 'release'>;
-  readonly agents: AgentClient;
-  readonly queue: ProvisionQueue;
+  readonly agents: Pick<AgentClient, 'deletePod'>;
+  readonly queue: Pick<ProvisionQueue, 'send'>;
   readonly logger: LoggerPort;
 }
 

@@ -12,7 +12,6 @@ import type { LeaseStore } from '../state/lease-store';
 import type { RequestStore } from '../state/request-store';
 import type { OperatorSettingsStore } from '../state/settings-store';
 import { managedSelector } from '../templates/labels';
-import { enqueueBuild } from '../webhook/enqueue-build';
 import type { SourceRegistry } from '../sources/types';
 import { deregister, deregisterLost, expire, isSafeToDelete, settle, type ActPorts } from './act';
 import { decidePod, decideRecord, type PodDecision } from './decide';
@@ -26,10 +25,10 @@ export interface ReapPorts {
   /** The reaper's calls alone, so its bundle holds no others (shared/runtime/reap-ports.ts). */
   readonly requests: Pick<RequestStore, 'get' | 'transition' | 'listByStatus' | 'createIfAbsent'>;
   readonly capacity: Pick<CapacityStore, 'release' | 'readCounters' | 'repairCounter'>;
-  readonly settings: OperatorSettingsStore;
+  readonly settings: Pick<OperatorSettingsStore, 'get'>;
   readonly leases: LeaseStore;
-  readonly agents: AgentClient;
-  readonly queue: ProvisionQueue;
+  readonly agents: Pick<AgentClient, 'deletePod' | 'listPods'>;
+  readonly queue: Pick<ProvisionQueue, 'send'>;
   readonly logger: LoggerPort;
   readonly now: Clock;
 }
@@ -280,6 +279,8 @@ async function recoverLostBuilds(ports: ReapPorts, report: ReapReport): Promise<
     const list = configured?.adapter.listQueuedBuilds?.bind(configured.adapter);
     if (!list) continue;
     await guarded(report, ports.logger, async () => {
+      // Loaded at cold start when a CI polls (shared/runtime/reap-polling.ts), with the polling.
+      const { enqueueBuild } = await import('../sources/pollers');
       for (const event of await list()) {
         const outcome = await enqueueBuild(event, { ...ports, templates: ports.config.templates });
         if (outcome.kind !== 'accepted') continue;

@@ -1,11 +1,13 @@
+import * as agents from '../cluster/agents';
 import { createBatchReader } from '../state/batch-read';
 import type { LoggerPort } from '../ports/logger';
 import type { ProvisionPorts } from '../provision/types';
-import { createSqsProvisionQueue } from '../queue/provision-queue';
+import { createSqsProvisionSender } from '../queue/provision-queue';
 import * as capacity from '../state/capacity-store';
 import * as requests from '../state/request-store';
-import { createOperatorSettingsStore } from '../state/settings-store';
-import { on, tableAccess } from '../state/table-access';
+import { createOperatorSettingsReader } from '../state/settings-store';
+import { on } from '../ports/operation';
+import { tableAccess } from '../state/table-access';
 import type { Runtime } from './runtime';
 
 /**
@@ -15,6 +17,7 @@ import type { Runtime } from './runtime';
  */
 export function createProvisionPorts(runtime: Runtime, logger: LoggerPort): ProvisionPorts {
   const table = tableAccess(runtime.db, runtime.settings.tableName);
+  const cluster = runtime.cluster();
   return {
     config: { ...runtime.config, namespace: runtime.config.cluster.namespace },
     sources: runtime.sources,
@@ -33,10 +36,15 @@ export function createProvisionPorts(runtime: Runtime, logger: LoggerPort): Prov
       release: on(table, capacity.releaseSlot),
       readCounters: on(table, capacity.readCounters),
     },
-    settings: createOperatorSettingsStore(runtime.db, table.tableName),
+    settings: createOperatorSettingsReader(runtime.db, table.tableName),
     readBatch: createBatchReader(runtime.db, table.tableName),
-    agents: runtime.agents(),
+    agents: {
+      createPod: on(cluster, agents.createAgentPod),
+      putSecret: on(cluster, agents.putAgentSecret),
+      deletePod: on(cluster, agents.deleteAgentPod),
+      findAgent: on(cluster, agents.findAgent),
+    },
     logger,
-    queue: createSqsProvisionQueue(runtime.sqs, runtime.settings.queueUrl),
+    queue: createSqsProvisionSender(runtime.sqs, runtime.settings.queueUrl),
   };
 }

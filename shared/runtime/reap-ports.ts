@@ -1,11 +1,13 @@
+import * as agents from '../cluster/agents';
 import type { LoggerPort } from '../ports/logger';
-import { createSqsProvisionQueue } from '../queue/provision-queue';
+import { createSqsProvisionSender } from '../queue/provision-queue';
 import type { ReapPorts } from '../reap/reap';
 import * as capacity from '../state/capacity-store';
 import { createLeaseStore } from '../state/lease-store';
 import * as requests from '../state/request-store';
-import { createOperatorSettingsStore } from '../state/settings-store';
-import { on, tableAccess } from '../state/table-access';
+import { createOperatorSettingsReader } from '../state/settings-store';
+import { on } from '../ports/operation';
+import { tableAccess } from '../state/table-access';
 import type { Runtime } from './runtime';
 
 /**
@@ -15,6 +17,7 @@ import type { Runtime } from './runtime';
  */
 export function createReapPorts(runtime: Runtime, logger: LoggerPort): ReapPorts {
   const table = tableAccess(runtime.db, runtime.settings.tableName);
+  const cluster = runtime.cluster();
   return {
     config: { ...runtime.config, namespace: runtime.config.cluster.namespace },
     sources: runtime.sources,
@@ -29,10 +32,13 @@ export function createReapPorts(runtime: Runtime, logger: LoggerPort): ReapPorts
       readCounters: on(table, capacity.readCounters),
       repairCounter: on(table, capacity.repairCounter),
     },
-    settings: createOperatorSettingsStore(runtime.db, table.tableName),
+    settings: createOperatorSettingsReader(runtime.db, table.tableName),
     leases: createLeaseStore(runtime.db, table.tableName),
-    agents: runtime.agents(),
-    queue: createSqsProvisionQueue(runtime.sqs, runtime.settings.queueUrl),
+    agents: {
+      deletePod: on(cluster, agents.deleteAgentPod),
+      listPods: on(cluster, agents.listAgentPods),
+    },
+    queue: createSqsProvisionSender(runtime.sqs, runtime.settings.queueUrl),
     logger,
     now: () => new Date(),
   };

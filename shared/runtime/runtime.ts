@@ -1,6 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AgentClient } from '../cluster/agents';
+import type { PodApi } from '../cluster/pod-api';
 import type { ClusterAccessDeps } from '../cluster/connect';
 import { createAwsSecretReader } from '../config/aws-secrets';
 import { loadConfig } from '../config/load';
@@ -37,7 +37,7 @@ export type CreateSourceRegistry = (
  * operator actions call a CI).
  */
 export interface CiSide {
-  connectAgents(cluster: PitcrewConfig['cluster'], deps: ClusterAccessDeps): Promise<AgentClient>;
+  connectAgents(cluster: PitcrewConfig['cluster'], deps: ClusterAccessDeps): Promise<PodApi>;
   readonly createSourceRegistry?: CreateSourceRegistry;
   readonly loadSourceRegistry?: () => Promise<CreateSourceRegistry>;
 }
@@ -58,7 +58,7 @@ export interface Runtime {
   readonly db: DynamoDBDocumentClient;
   readonly sqs: SQSClient;
   /** The cluster client, connected at cold start; the webhook function has none (it never needs one). */
-  agents(): AgentClient;
+  cluster(): PodApi;
   /**
    * Builds the CI adapters into `sources` if the side deferred them (`loadSourceRegistry`); a no-op
    * once built, or when they were built at cold start. A bad API secret then fails here.
@@ -125,7 +125,7 @@ export async function createRuntime<F extends FunctionName>(
   // One after the other, not in parallel: jest's ESM loader cannot link two dynamic imports that
   // share modules at once (the secret readers and the cluster access each may load an AWS client).
   const resolved = await resolveSecrets(secrets, entries);
-  const agents = await ciSide?.connectAgents(config.cluster, {
+  const cluster = await ciSide?.connectAgents(config.cluster, {
     ...options.cluster,
     secrets,
     region: settings.region,
@@ -153,9 +153,9 @@ export async function createRuntime<F extends FunctionName>(
     webhooks,
     db: createStateClient({ region: settings.region, endpoint: settings.dynamoDbEndpoint }),
     sqs: createQueueClient({ region: settings.region, endpoint: settings.sqsEndpoint }),
-    agents() {
-      if (!agents) throw new Error(`the ${fn} function has no cluster access`);
-      return agents;
+    cluster() {
+      if (!cluster) throw new Error(`the ${fn} function has no cluster access`);
+      return cluster;
     },
     async loadSources() {
       if (buildSources || !ciSide?.loadSourceRegistry) return;

@@ -10,3 +10,5 @@ export { listQueuedBuilds as listBuildkiteQueuedBuilds } from './buildkite/polli
 export { listQueuedBuilds as listGithubQueuedBuilds } from './github/polling';
 export { listQueuedBuilds as listGitlabQueuedBuilds } from './gitlab/polling';
 export { listQueuedBuilds as listJenkinsQueuedBuilds } from './jenkins/polling';
+// What the reaper does with a polled build, which it needs only when it polls.
+export { enqueueBuild } from '../webhook/enqueue-build';

@@ -21,7 +21,8 @@ import type {
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
 import { batchFits, endedExpiresAt, releaseFromStates, reserveFromStates } from './moves';
-import { on, tableAccess, type TableAccess } from './table-access';
+import { on } from '../ports/operation';
+import { tableAccess, type TableAccess } from './table-access';
 
 export type { CapacityStore, CounterSnapshot, Reservation, SlotRequest } from '../ports/capacity-store';
 

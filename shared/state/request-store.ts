@@ -31,7 +31,8 @@ import { StateUnavailableError } from './errors';
 import { keys } from './keys';
 import { endRequest, settleMove, transitionFields } from './moves';
 import { tableShape } from './table';
-import { on, tableAccess, type TableAccess } from './table-access';
+import { on } from '../ports/operation';
+import { tableAccess, type TableAccess } from './table-access';
 
 export type { CreateResult, EndResult, RequestStore } from '../ports/request-store';
 

@@ -8,6 +8,37 @@ import { maxSettingsUpdateAttempts, operatorSettingsSchema, storedSettingsSchema
 
 export type { OperatorSettings, OperatorSettingsStore } from '../ports/settings-store';
 
+/** The settings item as stored, with its version. */
+async function readStored(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+): Promise<OperatorSettings & { version: number }> {
+  try {
+    const { Item } = await db.send(
+      new GetCommand({ TableName: tableName, Key: keys.settings(), ConsistentRead: true }),
+    );
+    return v.parse(storedSettingsSchema, Item ?? {});
+  } catch (error) {
+    throw new StateUnavailableError('GetItem (settings)', { cause: error });
+  }
+}
+
+/**
+ * The settings' `get` alone: what provision and the reaper call, without the update that only ops
+ * loads (its bundle holds no other).
+ */
+export function createOperatorSettingsReader(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+): Pick<OperatorSettingsStore, 'get'> {
+  return {
+    async get(): Promise<OperatorSettings> {
+      const { version: _version, ...settings } = await readStored(db, tableName);
+      return settings;
+    },
+  };
+}
+
 /**
  * Settings operators change at run time (ops `drain`/`resume`, `caps`), one item in the table with a
  * version for optimistic concurrency. The contract is the port's (shared/ports/settings-store.ts).
@@ -16,22 +47,8 @@ export function createOperatorSettingsStore(
   db: DynamoDBDocumentClient,
   tableName: string,
 ): OperatorSettingsStore {
-  async function read(): Promise<OperatorSettings & { version: number }> {
-    try {
-      const { Item } = await db.send(
-        new GetCommand({ TableName: tableName, Key: keys.settings(), ConsistentRead: true }),
-      );
-      return v.parse(storedSettingsSchema, Item ?? {});
-    } catch (error) {
-      throw new StateUnavailableError('GetItem (settings)', { cause: error });
-    }
-  }
-
   return {
-    async get(): Promise<OperatorSettings> {
-      const { version: _version, ...settings } = await read();
-      return settings;
-    },
+    ...createOperatorSettingsReader(db, tableName),
 
     /**
      * Applies `change` to the current settings and writes them only if nobody wrote in between
@@ -42,7 +59,7 @@ export function createOperatorSettingsStore(
       change: (current: OperatorSettings) => OperatorSettings,
     ): Promise<{ before: OperatorSettings; after: OperatorSettings }> {
       for (let attempt = 0; attempt < maxSettingsUpdateAttempts; attempt++) {
-        const { version, ...before } = await read();
+        const { version, ...before } = await readStored(db, tableName);
         const after = v.parse(operatorSettingsSchema, change(before));
         try {
           await db.send(

@@ -11,7 +11,7 @@ import type { WebhookOutcome } from './outcome';
 export interface EnqueuePorts {
   readonly templates: readonly AgentTemplate[];
   readonly requests: Pick<RequestStore, 'createIfAbsent'>;
-  readonly queue: ProvisionQueue;
+  readonly queue: Pick<ProvisionQueue, 'send'>;
   readonly now: Clock;
   /**
    * For a webhook: the answer to give when this very delivery was handled before (its marker is

@@ -72,7 +72,7 @@ export function reapPortsFor(system: ProvisioningSystem): ReapPorts {
     capacity: createCapacityStore(system.db, system.resources.tableName),
     settings: provision.settings,
     leases: createLeaseStore(system.db, system.resources.tableName),
-    agents: provision.agents,
+    agents: createAgentClient(system.core),
     queue: createSqsProvisionQueue(system.sqs, system.resources.queueUrl),
     logger: silentLogger,
     now: () => new Date(),

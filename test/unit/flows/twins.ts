@@ -112,6 +112,9 @@ export function createTwins(yaml: string = flowConfigYaml, options: { terminatin
   // The twins' adapters are built up front, so there is nothing to load.
   const ops: OpsPorts = {
     ...reap,
+    settings: state.settings,
+    agents,
+    queue,
     queries,
     sqs,
     dlqUrl: 'https://sqs.invalid/dlq',

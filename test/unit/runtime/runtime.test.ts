@@ -67,7 +67,7 @@ describe('createRuntime', () => {
     // Not the agent token, and no API adapter: the webhook verifies signatures and never calls a CI.
     expect(store.reads.sort()).toEqual(['/pitcrew/prod/generic']);
     expect(runtime.sources).toEqual({});
-    expect(() => runtime.agents()).toThrow(/the webhook function has no cluster access/);
+    expect(() => runtime.cluster()).toThrow(/the webhook function has no cluster access/);
   });
 
   it('refuses two sources whose webhook secrets resolve to the same value', async () => {
@@ -238,7 +238,7 @@ templates:
       },
     );
     expect(described).toEqual(['us-east-1/ci-agents']);
-    expect(typeof runtime.agents().createPod).toBe('function');
+    expect(typeof runtime.cluster().createNamespacedPod).toBe('function');
   });
 
   it.each([
