@@ -12,6 +12,14 @@ const requireShim =
   "import { createRequire as __pitcrewCreateRequire } from 'node:module'; const require = __pitcrewCreateRequire(import.meta.url);";
 
 /**
+ * The function a Lambda entry (`functions/<name>/handler.ts`) is, which its bundle holds in place of
+ * `process.env.PITCREW_BUNDLE` so that code only another function calls is left out
+ * (shared/sources/bundle.ts); undefined for any other entry (the bench's baselines).
+ */
+const bundledFunction = (entry: string): string | undefined =>
+  /(?:^|[\\/])functions[\\/]([a-z]+)[\\/]handler\.ts$/.exec(entry)?.[1];
+
+/**
  * Minified ESM for node20 with source maps; dynamic imports split into chunks loaded only when called.
  * With `sources` (the CIs a config configures), the bundle holds only those CIs' code
  * (./configured-sources.ts); without, every CI's.
@@ -38,6 +46,7 @@ export function lambdaBuildOptions(
     // The AWS SDK is bundled on purpose: the deployed code runs the SDK version the tests ran.
     banner: { js: requireShim },
     legalComments: 'none',
+    define: { 'process.env.PITCREW_BUNDLE': JSON.stringify(bundledFunction(entry) ?? '') },
     logLevel: 'warning',
     metafile: true,
     plugins: sources ? [configuredSourcesPlugin(sources)] : [],

@@ -1,4 +1,5 @@
 import { parseDetails } from '../details';
+import { makesNoAgents } from '../bundle';
 import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
 import { type AgentApi, findConnectedAgents, stopAgent } from './agents';
 import { createBuildkiteFetch } from './api';
@@ -60,18 +61,23 @@ export function createBuildkiteSource(options: BuildkiteSourceOptions): CiSource
   return {
     name: 'buildkite',
 
-    async createAgentCredentials(request: AgentRequest): Promise<AgentCredentials> {
-      const details = parseDetails(buildkiteModule.detailsSchema, request);
-      return {
-        secretEnv: { [agentEnv.token]: options.agentToken },
-        env: {
-          [agentEnv.name]: request.agentName,
-          [agentEnv.acquireJob]: details.jobId,
-          // The job's query rules as the agent's tags, so Buildkite deems the agent able to run it.
-          ...(request.labels.length === 0 ? {} : { [agentEnv.tags]: request.labels.join(',') }),
-        },
-      };
-    },
+    // The reaper makes no agents, so its bundle leaves this out (../bundle.ts).
+    createAgentCredentials:
+      // eslint-disable-next-line no-restricted-properties -- the bundle's name, set at build, not a setting
+      process.env.PITCREW_BUNDLE === 'reap'
+        ? makesNoAgents
+        : async (request: AgentRequest): Promise<AgentCredentials> => {
+            const details = parseDetails(buildkiteModule.detailsSchema, request);
+            return {
+              secretEnv: { [agentEnv.token]: options.agentToken },
+              env: {
+                [agentEnv.name]: request.agentName,
+                [agentEnv.acquireJob]: details.jobId,
+                // The job's query rules as the agent's tags, so Buildkite deems the agent able to run it.
+                ...(request.labels.length === 0 ? {} : { [agentEnv.tags]: request.labels.join(',') }),
+              },
+            };
+          },
 
     /**
      * An agent that acquired its job disconnects by itself; one still connected (its pod never got the

@@ -1,4 +1,5 @@
 import { CiRejectedError, CiUnavailableError } from '../errors';
+import { makesNoAgents } from '../bundle';
 import type * as v from '../../schema/valibot';
 import { parseDetails } from '../details';
 import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
@@ -182,22 +183,27 @@ export function createGithubSource(options: GithubSourceOptions): CiSourceAdapte
   return {
     name: 'github',
 
-    async createAgentCredentials(request): Promise<AgentCredentials> {
-      const details = githubDetails(request);
-      const scope = scopeFor(details, settings.runnerScope);
-      const token = await tokenFor(details);
-      const runner = await createJitRunner(api, token, scope, {
-        name: request.agentName,
-        labels: request.labels,
-        runnerGroupId: settings.runnerGroupId,
-        workFolder: settings.workFolder,
-      });
-      return {
-        secretEnv: { [jitConfigEnvName]: runner.encodedJitConfig },
-        env: { RUNNER_NAME: request.agentName },
-        externalId: String(runner.runnerId),
-      };
-    },
+    // The reaper makes no agents, so its bundle leaves this out (../bundle.ts).
+    createAgentCredentials:
+      // eslint-disable-next-line no-restricted-properties -- the bundle's name, set at build, not a setting
+      process.env.PITCREW_BUNDLE === 'reap'
+        ? makesNoAgents
+        : async (request): Promise<AgentCredentials> => {
+            const details = githubDetails(request);
+            const scope = scopeFor(details, settings.runnerScope);
+            const token = await tokenFor(details);
+            const runner = await createJitRunner(api, token, scope, {
+              name: request.agentName,
+              labels: request.labels,
+              runnerGroupId: settings.runnerGroupId,
+              workFolder: settings.workFolder,
+            });
+            return {
+              secretEnv: { [jitConfigEnvName]: runner.encodedJitConfig },
+              env: { RUNNER_NAME: request.agentName },
+              externalId: String(runner.runnerId),
+            };
+          },
 
     async deregisterAgent(request): Promise<void> {
       const details = githubDetails(request);

@@ -1,4 +1,5 @@
 import type * as v from '../../schema/valibot';
+import { makesNoAgents } from '../bundle';
 import { parseDetails } from '../details';
 import { CiRejectedError } from '../errors';
 import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
@@ -109,25 +110,30 @@ export function createGitlabSource(options: GitlabSourceOptions): CiSourceAdapte
   return {
     name: 'gitlab',
 
-    async createAgentCredentials(request): Promise<AgentCredentials> {
-      const details = gitlabDetails(request);
-      const jobTags = await tagsOfServableJob(api, details, settings.tags);
-      const runner = await createRunner(api, details, {
-        description: request.agentName,
-        tags: jobTags,
-        maintenanceNote: `Pitcrew agent for request ${request.requestId}, job ${details.jobId}`,
-      });
-      return {
-        secretEnv: { [runnerTokenEnvName]: runner.token },
-        env: {
-          CI_SERVER_URL: settings.apiUrl,
-          RUNNER_NAME: request.agentName,
-          RUNNER_EXECUTOR: 'shell',
-          RUNNER_BUILDS_DIR: settings.buildsDir,
-        },
-        externalId: String(runner.runnerId),
-      };
-    },
+    // The reaper makes no agents, so its bundle leaves this out (../bundle.ts).
+    createAgentCredentials:
+      // eslint-disable-next-line no-restricted-properties -- the bundle's name, set at build, not a setting
+      process.env.PITCREW_BUNDLE === 'reap'
+        ? makesNoAgents
+        : async (request): Promise<AgentCredentials> => {
+            const details = gitlabDetails(request);
+            const jobTags = await tagsOfServableJob(api, details, settings.tags);
+            const runner = await createRunner(api, details, {
+              description: request.agentName,
+              tags: jobTags,
+              maintenanceNote: `Pitcrew agent for request ${request.requestId}, job ${details.jobId}`,
+            });
+            return {
+              secretEnv: { [runnerTokenEnvName]: runner.token },
+              env: {
+                CI_SERVER_URL: settings.apiUrl,
+                RUNNER_NAME: request.agentName,
+                RUNNER_EXECUTOR: 'shell',
+                RUNNER_BUILDS_DIR: settings.buildsDir,
+              },
+              externalId: String(runner.runnerId),
+            };
+          },
 
     async deregisterAgent(request): Promise<void> {
       const details = gitlabDetails(request);

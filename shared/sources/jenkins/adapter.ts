@@ -1,4 +1,5 @@
 import { CiError } from '../errors';
+import { makesNoAgents } from '../bundle';
 import type { AgentCredentials, CiSourceAdapter } from '../types';
 import {
   agentDescriptionPrefix,
@@ -59,30 +60,38 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
 
   return {
     name: 'jenkins',
-    async createAgentCredentials(request): Promise<AgentCredentials> {
-      // A template names at least one label. Without any, the node (EXCLUSIVE mode) would take no
-      // build and idle until reaped, so say so rather than make it.
-      if (request.labels.length === 0)
-        throw new CiError('a Jenkins agent needs at least one label, and its template names none', false);
-      const name = request.agentName;
-      await createNode(api, {
-        name,
-        description: `${agentDescriptionPrefix} for request ${request.requestId}`,
-        labelString: formatLabelString(request.labels),
-        remoteFS: settings.agentWorkDir,
-      });
-      const secret = await readAgentSecret(api, name);
-      return {
-        secretEnv: { JENKINS_SECRET: secret },
-        env: {
-          JENKINS_URL: url,
-          JENKINS_AGENT_NAME: name,
-          JENKINS_AGENT_WORKDIR: settings.agentWorkDir,
-          JENKINS_WEB_SOCKET: 'true',
-          ...(settings.tunnel ? { JENKINS_TUNNEL: settings.tunnel } : {}),
-        },
-      };
-    },
+    // The reaper makes no agents, so its bundle leaves this out (../bundle.ts).
+    createAgentCredentials:
+      // eslint-disable-next-line no-restricted-properties -- the bundle's name, set at build, not a setting
+      process.env.PITCREW_BUNDLE === 'reap'
+        ? makesNoAgents
+        : async (request): Promise<AgentCredentials> => {
+            // A template names at least one label. Without any, the node (EXCLUSIVE mode) would take no
+            // build and idle until reaped, so say so rather than make it.
+            if (request.labels.length === 0)
+              throw new CiError(
+                'a Jenkins agent needs at least one label, and its template names none',
+                false,
+              );
+            const name = request.agentName;
+            await createNode(api, {
+              name,
+              description: `${agentDescriptionPrefix} for request ${request.requestId}`,
+              labelString: formatLabelString(request.labels),
+              remoteFS: settings.agentWorkDir,
+            });
+            const secret = await readAgentSecret(api, name);
+            return {
+              secretEnv: { JENKINS_SECRET: secret },
+              env: {
+                JENKINS_URL: url,
+                JENKINS_AGENT_NAME: name,
+                JENKINS_AGENT_WORKDIR: settings.agentWorkDir,
+                JENKINS_WEB_SOCKET: 'true',
+                ...(settings.tunnel ? { JENKINS_TUNNEL: settings.tunnel } : {}),
+              },
+            };
+          },
     async deregisterAgent(request): Promise<void> {
       await deleteNode(api, request.agentName);
     },

@@ -69,6 +69,16 @@ const adapterMarkers = [
   'the create_runner and manage_runner scopes',
   'the read_agents and write_agents scopes',
 ];
+/**
+ * Text only the CIs' agent-making calls have (GitHub's just-in-time runner, Jenkins's node, GitLab's
+ * runner, Buildkite's job to acquire), which the reaper's bundle leaves out (shared/sources/bundle.ts).
+ */
+const agentMakingMarkers = [
+  'generate-jitconfig',
+  'computer/doCreateItem',
+  '/user/runners',
+  'BUILDKITE_AGENT_ACQUIRE_JOB',
+];
 /** The markers above by the CI whose code holds them (the generic CI's code has none of its own). */
 const markersOfCi: Readonly<Record<string, readonly string[]>> = {
   github: [
@@ -91,14 +101,13 @@ const otherCiMarkers = [...receiverMarkers, ...adapterMarkers, ...pollingMarkers
 /**
  * What each function may load at cold start, in KiB (handler.mjs and its static chunks, as
  * dist/sizes.json counts them, which the test below checks is all a cold start loads), with every
- * CI of the example built in: measured on 2026-12-03 webhook 634.6, provision 667.6, reap 659.0
- * (once it loaded the CIs' polling only when a CI polls, the generic CI's receiver no longer came
- * with its adapter, and the Jenkins adapter no longer read label expressions) and ops 607.3 KiB,
- * plus a few KiB of room.
+ * CI of the example built in: measured on 2026-12-03 webhook 634.9, provision 664.4, reap 643.1
+ * (once they bound only the store, cluster, queue and settings calls they make, and the reaper's
+ * adapters left out the agents' making) and ops 601.7 KiB, plus a few KiB of room.
  * A heavy import (classic zod was 443 KiB, yaml 112 KiB, zod/mini's core 38 KiB) fails this. Raise
  * a bound only with a reason in docs/performance.md.
  */
-const coldStartKiB = { webhook: 639, provision: 672, reap: 664, ops: 612 } as const;
+const coldStartKiB = { webhook: 639, provision: 668, reap: 646, ops: 606 } as const;
 /** Text only zod's core has: its schemas' class names. zod parses the config file, not events. */
 const zodMarker = '$ZodType';
 /** handler.mjs and every chunk of a built function in `dir`: what its zip ships. */
@@ -383,6 +392,18 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
         yaml: false,
       });
     }
+  });
+
+  it("leave the agents' making out of the reaper's bundle, which never makes one, and ship it to provision and ops", () => {
+    const shipped = (fn: string): string[] =>
+      agentMakingMarkers.filter((marker) => shippedFiles(join('dist', fn)).some((file) => has(file, marker)));
+    expect(shipped('reap')).toEqual([]);
+    // Found where it is built in, so the check above can fail: provision at cold start, ops in the
+    // chunk of adapters it loads for cancel and reconcile.
+    expect(
+      agentMakingMarkers.filter((marker) => closures.provision!.some((file) => has(file, marker))),
+    ).toEqual(agentMakingMarkers);
+    expect(shipped('ops')).toEqual(agentMakingMarkers);
   });
 
   it('load at cold start only what their static imports show, with every CI of the example configured: no set-up awaits a dynamic import', () => {
