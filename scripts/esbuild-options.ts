@@ -16,7 +16,7 @@ const requireShim =
  * `process.env.PITCREW_BUNDLE` so that code only another function calls is left out
  * (shared/sources/bundle.ts); undefined for any other entry (the bench's baselines).
  */
-const bundledFunction = (entry: string): string | undefined =>
+export const bundledFunction = (entry: string): string | undefined =>
   /(?:^|[\\/])functions[\\/]([a-z]+)[\\/]handler\.ts$/.exec(entry)?.[1];
 
 /**

@@ -1,12 +1,12 @@
+import { connectCluster } from '../cluster/connect';
 import type { CiSide } from './runtime';
-import { connectAgents } from './cluster-agents';
 
 /**
- * The ops function's CI side: the cluster client at cold start (`status` and `describe` read pods),
+ * The ops function's CI side: the cluster's API at cold start (`status` and `describe` read pods),
  * the CI API adapters only when `cancel` or `reconcile` first needs them (`Runtime.loadSources`), so
  * the other operator actions never load the five CIs' adapters.
  */
 export const opsCiSide: CiSide = {
-  connectAgents,
+  connectCluster,
   loadSourceRegistry: async () => (await import('./api-sources')).createSourceRegistry,
 };

@@ -37,7 +37,7 @@ export type CreateSourceRegistry = (
  * operator actions call a CI).
  */
 export interface CiSide {
-  connectAgents(cluster: PitcrewConfig['cluster'], deps: ClusterAccessDeps): Promise<PodApi>;
+  connectCluster(cluster: PitcrewConfig['cluster'], deps: ClusterAccessDeps): Promise<PodApi>;
   readonly createSourceRegistry?: CreateSourceRegistry;
   readonly loadSourceRegistry?: () => Promise<CreateSourceRegistry>;
 }
@@ -57,7 +57,10 @@ export interface Runtime {
   readonly webhooks: WebhookRegistry;
   readonly db: DynamoDBDocumentClient;
   readonly sqs: SQSClient;
-  /** The cluster client, connected at cold start; the webhook function has none (it never needs one). */
+  /**
+   * The cluster's API, connected at cold start, over which a function binds the agent calls it makes;
+   * the webhook function has none (it never needs one).
+   */
   cluster(): PodApi;
   /**
    * Builds the CI adapters into `sources` if the side deferred them (`loadSourceRegistry`); a no-op
@@ -106,7 +109,7 @@ export async function createRuntime<F extends FunctionName>(
   const has = (member: string): boolean => typeof given === 'object' && given !== null && member in given;
   const webhookSide = has('createWebhookRegistry') ? (side as WebhookSide) : undefined;
   const ciSide =
-    has('connectAgents') && (has('createSourceRegistry') || has('loadSourceRegistry'))
+    has('connectCluster') && (has('createSourceRegistry') || has('loadSourceRegistry'))
       ? (side as CiSide)
       : undefined;
   if (fn === 'webhook' ? !webhookSide || ciSide : !ciSide || webhookSide)
@@ -125,7 +128,7 @@ export async function createRuntime<F extends FunctionName>(
   // One after the other, not in parallel: jest's ESM loader cannot link two dynamic imports that
   // share modules at once (the secret readers and the cluster access each may load an AWS client).
   const resolved = await resolveSecrets(secrets, entries);
-  const cluster = await ciSide?.connectAgents(config.cluster, {
+  const cluster = await ciSide?.connectCluster(config.cluster, {
     ...options.cluster,
     secrets,
     region: settings.region,

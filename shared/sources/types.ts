@@ -114,6 +114,11 @@ export interface WebhookReceiver {
  */
 export interface CiSourceAdapter {
   readonly name: CiSource;
+  /**
+   * Makes the agent at the CI and answers its connection settings. Only provision calls it: an
+   * adapter leaves it out of the reaper's bundle by testing the bundle's name where it builds this
+   * (./bundle.ts; bundles.test.ts checks each CI's by a text only its agent-making has).
+   */
   createAgentCredentials(request: AgentRequest): Promise<AgentCredentials>;
   /** Removes the agent at the CI if it is still registered; a missing agent is success. */
   deregisterAgent(request: AgentRequest & { readonly externalId?: string }): Promise<void>;

@@ -131,7 +131,7 @@ templates:
     // Nor half a side, or none: the function would start and fail at its first event.
     for (const side of [
       {},
-      { connectAgents: ciSide.connectAgents },
+      { connectCluster: ciSide.connectCluster },
       undefined,
       { ...ciSide, ...webhookSide },
     ])
