@@ -12,8 +12,8 @@ import type { Runtime } from './runtime';
 
 /**
  * The provision function's ports over a runtime: its handler's, and the extra "containers" the storm
- * and crash tests run. Its stores hold only the operations the provision flow calls, bound one by
- * one, so its bundle holds no others (shared/state/table-access.ts).
+ * and crash tests run. Its stores and agent client hold only the operations the provision flow calls,
+ * bound one by one, so its bundle holds no others (shared/ports/operation.ts).
  */
 export function createProvisionPorts(runtime: Runtime, logger: LoggerPort): ProvisionPorts {
   const table = tableAccess(runtime.db, runtime.settings.tableName);

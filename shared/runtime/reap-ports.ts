@@ -12,8 +12,8 @@ import type { Runtime } from './runtime';
 
 /**
  * The reaper's ports over a runtime: the reap function's, and ops `reconcile`'s (the same reaper).
- * Its stores hold only the operations the reaper calls, bound one by one, so its bundle holds no
- * others (shared/state/table-access.ts).
+ * Its stores and agent client hold only the operations the reaper calls, bound one by one, so its
+ * bundle holds no others (shared/ports/operation.ts).
  */
 export function createReapPorts(runtime: Runtime, logger: LoggerPort): ReapPorts {
   const table = tableAccess(runtime.db, runtime.settings.tableName);
