@@ -51,7 +51,7 @@ async function provisionRecord(
   try {
     publishProvisionOutcome(
       metrics,
-      await provisionRequest(message.requestId, ports, lastAttempt, prepared, recordPod),
+      await provisionRequest(message.requestId, ports, lastAttempt, prepared, recordPod, message.snapshot),
       new Date(),
     );
   } catch (error) {

@@ -16,6 +16,14 @@ export interface SlotRequest {
   readonly attemptSeconds?: number;
 }
 
+/** A new request's slot, taken on its message's snapshot without a read: what `reserveFresh` takes. */
+export interface FreshSlotRequest extends Omit<SlotRequest, 'from'> {
+  /** The snapshot's digest of the request's unchanging fields (shared/requests/digest.ts). */
+  readonly digest: string;
+  /** The version of the operator settings the caps come from (0: never written, or before versions). */
+  readonly settingsVersion: number;
+}
+
 /** Slots for several requests of one template: what `reserveMany` takes. */
 export type SlotBatch = Omit<SlotRequest, 'requestId' | 'podName'> & {
   readonly requests: readonly { readonly requestId: string; readonly podName: string }[];
@@ -66,6 +74,15 @@ export interface CapacityStore {
    * request named twice, or a `from` as `reserve` does.
    */
   reserveMany(batch: SlotBatch): Promise<boolean>;
+
+  /**
+   * `reserve` for a request as its creation left it, taken on a snapshot rather than a read: applies
+   * only while the request is `queued`, never reserved (`attempts` 0), holding no slot, with the
+   * digest `digest` (the store writes it on the record it creates), and the operator settings are at
+   * `settingsVersion`, and both counters have room. False, nothing written, when any of those fails,
+   * without saying which: the caller reads the request and the settings and reserves as usual.
+   */
+  reserveFresh(slot: FreshSlotRequest): Promise<boolean>;
 
   /**
    * Gives the request's slot back (each counter minus one) and moves it to `to`, setting `statusSince`

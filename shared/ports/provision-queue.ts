@@ -1,3 +1,5 @@
+import type { ProvisionMessage } from '../queue/messages';
+
 /**
  * The provision queue: where a request id goes so the provision function takes it up. Adapters: SQS
  * (shared/queue/provision-queue.ts), in memory (shared/queue/memory.ts); both are held to
@@ -5,11 +7,12 @@
  */
 export interface ProvisionQueue {
   /**
-   * Enqueues one message for the provision function; it carries the request id only (the record in
-   * the table is the truth). Resolves once the queue has it. Throws `QueueUnavailableError` when the
-   * queue cannot be reached or refuses the message; the message may or may not have been taken then.
+   * Enqueues one message for the provision function: the request id, and a snapshot of the record
+   * when the request was just created (shared/queue/messages.ts; the record in the table is the
+   * truth). Resolves once the queue has it. Throws `QueueUnavailableError` when the queue cannot be
+   * reached or refuses the message; the message may or may not have been taken then.
    */
-  send(message: { requestId: string }): Promise<void>;
+  send(message: ProvisionMessage): Promise<void>;
 
   /**
    * How many messages the queue holds, as approximate as SQS says: ready to be received, received and

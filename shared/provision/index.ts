@@ -7,3 +7,4 @@ export { provisionRequest } from './provision-request';
 export { createRecordBatch } from './record-batch';
 export type { PodRecorder } from './record-batch';
 export type { ProvisionOutcome, ProvisionPorts } from './provision-request';
+export type { VersionedSettings } from './types';

@@ -8,6 +8,7 @@ import { abandonAgent, finishOrLeaveToReaper, removeUnusedAgent } from './steps/
 import { handleFailure } from './steps/failure';
 import { makeAgent, recordAgent, type MadeAgent } from './steps/make-agent';
 import { claimAttempt, reserveSlot, resumeAttempt } from './steps/start-attempt';
+import { startFromSnapshot } from './steps/snapshot-start';
 import { failWithoutSlot, markWaiting } from './steps/without-agent';
 import type { Attempt, ProvisionOutcome, ProvisionPorts } from './types';
 
@@ -28,7 +29,15 @@ export async function provisionRequest(
   prepared?: Prepared,
   /** Records the pod with the batch's others (record-batch.ts); alone when absent. */
   recordPod?: PodRecorder,
+  /** The record as created, when the message carries it (shared/queue/messages.ts). */
+  snapshot?: Readonly<Record<string, unknown>>,
 ): Promise<ProvisionOutcome> {
+  const fresh =
+    snapshot && !prepared
+      ? await startFromSnapshot(requestId, snapshot, ports, lastAttempt, recordPod)
+      : undefined;
+  if (fresh) return makeAndRecordAgent(fresh, false, ports);
+
   const [record, runtime] = prepared
     ? [prepared.record, prepared.runtime]
     : ports.readBatch
@@ -60,7 +69,15 @@ export async function provisionRequest(
   };
   const started = resuming ? await claimAttempt(attempt, ports) : await reserveSlot(attempt, prepared, ports);
   if (started.kind === 'done') return started.outcome;
+  return makeAndRecordAgent(attempt, resuming, ports);
+}
 
+/** An attempt that holds its slot: makes the agent (or adopts a previous attempt's) and records it. */
+async function makeAndRecordAgent(
+  attempt: Attempt,
+  resuming: boolean,
+  ports: ProvisionPorts,
+): Promise<ProvisionOutcome> {
   let recorded: Awaited<ReturnType<typeof recordAgent>>;
   try {
     const resumed = resuming ? await resumeAttempt(attempt, ports) : { kind: 'make' as const };
@@ -71,6 +88,7 @@ export async function provisionRequest(
     return handleFailure(error, attempt, ports);
   }
   // Outside the failure handling: the request is no longer this attempt's to fail.
-  if (recorded.kind === 'moved') return abandonAgent(record, template, attempt.podName, runtime, ports);
+  if (recorded.kind === 'moved')
+    return abandonAgent(attempt.record, attempt.template, attempt.podName, attempt.runtime, ports);
   return recorded.outcome;
 }

@@ -20,7 +20,10 @@ export interface ProvisionPorts {
     RequestStore,
     'get' | 'getMany' | 'transition' | 'transitionAll' | 'listByStatus' | 'claimAttempt' | 'endAttempt'
   >;
-  readonly capacity: Pick<CapacityStore, 'reserve' | 'reserveMany' | 'release' | 'readCounters'>;
+  readonly capacity: Pick<
+    CapacityStore,
+    'reserve' | 'reserveMany' | 'reserveFresh' | 'release' | 'readCounters'
+  >;
   readonly settings: Pick<OperatorSettingsStore, 'get'>;
   readonly agents: Pick<AgentClient, 'createPod' | 'putSecret' | 'deletePod' | 'findAgent'>;
   readonly logger: LoggerPort;
@@ -32,10 +35,22 @@ export interface ProvisionPorts {
    */
   readonly readBatch?: BatchReader;
   /**
+   * The operator settings this container read last, with their version: what a new request's
+   * reservation on its message's snapshot takes the caps from (steps/snapshot-start.ts), the
+   * transaction checking the version. Without it, or before the first read, every message reads first.
+   */
+  readonly latestSettings?: () => VersionedSettings | undefined;
+  /**
    * How long one attempt may run at most: the provision function's timeout (the default). A second
    * attempt at the same request waits that long for the first before it takes over.
    */
   readonly attemptSeconds?: number;
+}
+
+/** Operator settings as read, with the version they were stored at. */
+export interface VersionedSettings {
+  readonly settings: OperatorSettings;
+  readonly version: number;
 }
 
 export type ProvisionOutcome =

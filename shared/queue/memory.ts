@@ -4,8 +4,10 @@ import type { ProvisionMessage } from './messages';
 
 /** The in-memory provision queue: what tests and stand-ins read back, and a way to make sends fail. */
 export interface MemoryProvisionQueue extends ProvisionQueue {
-  /** Every message taken, in order (copies: a caller's later change does not show here). */
+  /** Every message taken, in order, as its request id (copies: a caller's later change does not show here). */
   readonly sent: readonly ProvisionMessage[];
+  /** Every message taken, in order, whole: a new request's carries its snapshot (shared/queue/messages.ts). */
+  readonly whole: readonly ProvisionMessage[];
   /** The request ids of `sent`, in order. */
   sentIds(): string[];
   /** The next `count` sends throw `QueueUnavailableError` and record nothing. */
@@ -19,12 +21,14 @@ export interface MemoryProvisionQueue extends ProvisionQueue {
 /** Implements the provision queue port (shared/ports/provision-queue.ts) in memory. */
 export function createMemoryProvisionQueue(): MemoryProvisionQueue {
   const sent: ProvisionMessage[] = [];
+  const whole: ProvisionMessage[] = [];
   let failures = 0;
   let unavailable = false;
   const fail = (operation: string): QueueUnavailableError =>
     new QueueUnavailableError(operation, { cause: new Error('the in-memory queue was told to fail') });
   return {
     sent,
+    whole,
     sentIds: () => sent.map((message) => message.requestId),
     failNextSends: (count) => {
       failures = count;
@@ -34,6 +38,7 @@ export function createMemoryProvisionQueue(): MemoryProvisionQueue {
     },
     clear: () => {
       sent.length = 0;
+      whole.length = 0;
     },
     send: async (message) => {
       await Promise.resolve();
@@ -43,6 +48,7 @@ export function createMemoryProvisionQueue(): MemoryProvisionQueue {
         throw fail('SendMessage');
       }
       sent.push({ requestId: message.requestId });
+      whole.push(structuredClone(message));
     },
     depth: async (): Promise<QueueDepthReading> => {
       await Promise.resolve();

@@ -1,13 +1,32 @@
 import * as v from '../schema/valibot';
+import type { RequestRecord } from '../requests/record';
 
 /**
- * What the provision queue carries: only the request id. The record in the table is the truth, so a
- * stale or replayed message cannot carry stale decisions with it.
+ * What the provision queue carries: the request id, and, in the message of the webhook (or poll) that
+ * created the request, a snapshot of the record as created. The record in the table stays the truth:
+ * provision acts on a snapshot only through a reservation whose conditions hold it to the record
+ * (unchanged since created, the same digest: shared/provision/steps/snapshot-start.ts), and reads the
+ * record when they fail or a message has none, so a stale or replayed message carries no stale
+ * decision with it.
  */
 export const provisionMessageSchema = v.strictObject({
   requestId: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
+  snapshot: v.optional(v.record(v.string(), v.unknown())),
 });
 export type ProvisionMessage = v.InferOutput<typeof provisionMessageSchema>;
+
+/**
+ * The largest snapshot a message carries (its JSON's length); a larger record goes as its id alone
+ * and is read. A record is a few hundred bytes; this keeps a message far under SQS's 256 KiB.
+ */
+export const maxSnapshotLength = 16 * 1024;
+
+/** The message of a request just created: its id, with its record while that is small enough. */
+export function newRequestMessage(record: RequestRecord): ProvisionMessage {
+  return JSON.stringify(record).length <= maxSnapshotLength
+    ? { requestId: record.requestId, snapshot: { ...record } }
+    : { requestId: record.requestId };
+}
 
 /** A message body as a `ProvisionMessage`, or undefined when it is not one (not JSON, or another shape). */
 export function readProvisionMessage(body: string | undefined): ProvisionMessage | undefined {

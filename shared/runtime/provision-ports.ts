@@ -1,7 +1,7 @@
 import * as agents from '../cluster/agents';
 import { createBatchReader } from '../state/batch-read';
 import type { LoggerPort } from '../ports/logger';
-import type { ProvisionPorts } from '../provision/types';
+import type { ProvisionPorts, VersionedSettings } from '../provision/types';
 import { createSqsProvisionSender } from '../queue/provision-queue';
 import * as capacity from '../state/capacity-store';
 import * as requests from '../state/request-store';
@@ -18,6 +18,9 @@ import type { Runtime } from './runtime';
 export function createProvisionPorts(runtime: Runtime, logger: LoggerPort): ProvisionPorts {
   const table = tableAccess(runtime.db, runtime.settings.tableName);
   const cluster = runtime.cluster();
+  const readBatch = createBatchReader(runtime.db, table.tableName);
+  // The settings each read found, for a new request's reservation on its snapshot (steps/snapshot-start.ts).
+  let latest: VersionedSettings | undefined;
   return {
     config: { ...runtime.config, namespace: runtime.config.cluster.namespace },
     sources: runtime.sources,
@@ -33,11 +36,17 @@ export function createProvisionPorts(runtime: Runtime, logger: LoggerPort): Prov
     capacity: {
       reserve: on(table, capacity.reserveSlot),
       reserveMany: on(table, capacity.reserveSlots),
+      reserveFresh: on(table, capacity.reserveFreshSlot),
       release: on(table, capacity.releaseSlot),
       readCounters: on(table, capacity.readCounters),
     },
     settings: createOperatorSettingsReader(runtime.db, table.tableName),
-    readBatch: createBatchReader(runtime.db, table.tableName),
+    readBatch: async (requestIds) => {
+      const reads = await readBatch(requestIds);
+      latest = { settings: reads.settings, version: reads.settingsVersion };
+      return reads;
+    },
+    latestSettings: () => latest,
     agents: {
       createPod: on(cluster, agents.createAgentPod),
       putSecret: on(cluster, agents.putAgentSecret),

@@ -10,6 +10,8 @@ import { storedSettingsSchema } from './settings-schema';
 export interface BatchReads {
   readonly records: Map<string, RequestRecord>;
   readonly settings: OperatorSettings;
+  /** The settings' version (0: never written), what a reservation on a snapshot checks them by. */
+  readonly settingsVersion: number;
 }
 
 /** Reads a batch's requests and the operator settings together (at most 99 requests). */
@@ -40,7 +42,7 @@ export function createBatchReader(db: DynamoDBDocumentClient, tableName: string)
         records.set(record.requestId, record);
       }
     }
-    const { version: _version, ...settings } = v.parse(storedSettingsSchema, settingsItem ?? {});
-    return { records, settings };
+    const { version, ...settings } = v.parse(storedSettingsSchema, settingsItem ?? {});
+    return { records, settings, settingsVersion: version };
   };
 }

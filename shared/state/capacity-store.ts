@@ -13,6 +13,7 @@ import { terminalStatuses, type RequestStatus } from '../requests/record';
 import type {
   CapacityStore,
   CounterSnapshot,
+  FreshSlotRequest,
   ReleaseOptions,
   Reservation,
   SlotBatch,
@@ -118,6 +119,48 @@ export async function reserveSlot(table: TableAccess, slot: SlotRequest): Promis
   if (failed[0] === 'ConditionalCheckFailed') return { reserved: false, reason: 'global-cap' };
   if (failed[1] === 'ConditionalCheckFailed') return { reserved: false, reason: 'template-cap' };
   return { reserved: false, reason: 'request-moved' };
+}
+
+/**
+ * Takes a new request's slot on its message's snapshot (the port's `reserveFresh`): `reserve`'s
+ * transaction from `queued`, its request update further conditioned on the record being as created
+ * (never reserved, the snapshot's digest), with a check that the operator settings the caps came
+ * from are still the stored ones. One round trip where reading first takes two.
+ */
+export async function reserveFreshSlot(table: TableAccess, slot: FreshSlotRequest): Promise<boolean> {
+  if (slot.globalCap <= 0 || slot.templateCap <= 0) return false;
+  const move = moveToProvisioning(table, slot, { ...slot, from: ['queued'] }).Update;
+  const failed = await transact(table, {
+    TransactItems: [
+      takeSlots(table, keys.globalCounter(), 1, slot.globalCap),
+      takeSlots(table, keys.templateCounter(slot.template), 1, slot.templateCap),
+      {
+        Update: {
+          ...move,
+          ConditionExpression: `${move.ConditionExpression} AND attempts = :zero AND digest = :digest`,
+          ExpressionAttributeValues: {
+            ...move.ExpressionAttributeValues,
+            ':zero': 0,
+            ':digest': slot.digest,
+          },
+        },
+      },
+      {
+        ConditionCheck: {
+          TableName: table.tableName,
+          Key: keys.settings(),
+          // Settings written before versions existed have none, and read as version 0 (settings-store.ts).
+          ...(slot.settingsVersion === 0
+            ? { ConditionExpression: 'attribute_not_exists(version)' }
+            : {
+                ConditionExpression: 'version = :version',
+                ExpressionAttributeValues: { ':version': slot.settingsVersion },
+              }),
+        },
+      },
+    ],
+  });
+  return failed === undefined;
 }
 
 /**
@@ -306,6 +349,7 @@ export function createCapacityStore(
   return {
     reserve: on(table, reserveSlot),
     reserveMany: on(table, reserveSlots),
+    reserveFresh: on(table, reserveFreshSlot),
     release: on(table, releaseSlot),
     readCounters: on(table, readCounters),
     repairCounter: on(table, repairCounter),

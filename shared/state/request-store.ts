@@ -14,6 +14,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { requestRecordSchema, type RequestRecord, type RequestStatus } from '../requests/record';
+import { requestDigest } from '../requests/digest';
 import { assertAllowed } from '../requests/transitions';
 import type {
   CreateResult,
@@ -101,7 +102,8 @@ export async function createRequestIfAbsent(
       table.db.send(
         new PutCommand({
           TableName: table.tableName,
-          Item: { ...keys.request(record.requestId), ...record },
+          // The digest of its unchanging fields: what a provision message's snapshot is checked against.
+          Item: { ...keys.request(record.requestId), ...record, digest: requestDigest(record) },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),

@@ -1,6 +1,7 @@
 import type { Clock } from '../ports/clock';
 import type { AgentTemplate } from '../config/file-schema';
 import type { ProvisionQueue } from '../ports/provision-queue';
+import { newRequestMessage } from '../queue/messages';
 import { requestIdFor } from '../requests/identity';
 import type { RequestRecord } from '../requests/record';
 import type { BuildEvent } from '../sources/types';
@@ -29,10 +30,11 @@ export async function enqueueBuild(event: BuildEvent, ports: EnqueuePorts): Prom
   const match = matchTemplate(ports.templates, event.source, event.labels, event.labelRule);
   if (match.kind === 'none') return { kind: 'ignored', reason: match.reason };
   const requestId = requestIdFor(event.source, event.jobKey);
-  const created = await ports.requests.createIfAbsent({
+  const record: RequestRecord = {
     ...newRecord(event, requestId, ports.now()),
     template: match.template.name,
-  });
+  };
+  const created = await ports.requests.createIfAbsent(record);
   if (!created.created) {
     const { existing } = created;
     const duplicate = await ports.duplicateOf?.();
@@ -50,7 +52,8 @@ export async function enqueueBuild(event: BuildEvent, ports: EnqueuePorts): Prom
     };
   }
   // If this send fails the record stays queued: the CI's retry, or the reaper's stale-queued rule, sends it.
-  await ports.queue.send({ requestId });
+  // The record goes with it, so provision can take its slot without reading it first (messages.ts).
+  await ports.queue.send(newRequestMessage(record));
   return { kind: 'accepted', requestId };
 }
 

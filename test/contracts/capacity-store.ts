@@ -1,6 +1,8 @@
 import { endedRequestTtlSeconds, type RequestRecord } from '../../shared/requests';
 import type { CapacityStore, SlotBatch, SlotRequest } from '../../shared/ports/capacity-store';
 import type { RequestStore } from '../../shared/ports/request-store';
+import type { OperatorSettingsStore } from '../../shared/ports/settings-store';
+import { requestDigest } from '../../shared/requests/digest';
 import { StateUnavailableError } from '../../shared/state/errors';
 import { keys } from '../../shared/state/keys';
 import { queuedRecord } from '../support/records';
@@ -13,7 +15,11 @@ import { withSubject, type MakeSubject } from './harness';
  */
 export function describeCapacityStoreContract(
   name: string,
-  make: MakeSubject<{ readonly requests: RequestStore; readonly capacity: CapacityStore }>,
+  make: MakeSubject<{
+    readonly requests: RequestStore;
+    readonly capacity: CapacityStore;
+    readonly settings: OperatorSettingsStore;
+  }>,
 ): void {
   describe(`CapacityStore contract: ${name}`, () => {
     const current = withSubject(make);
@@ -243,6 +249,96 @@ export function describeCapacityStoreContract(
           TypeError,
         );
         expect(await capacity.readCounters()).toEqual({ global: 0, templates: {}, changes: {} });
+      });
+    });
+
+    describe('reserveFresh', () => {
+      /** A new request's slot on its snapshot: the record as created, the settings at `version`. */
+      const fresh = (record: RequestRecord, templateCap = 10, settingsVersion = 0, globalCap = 100) => ({
+        ...slot(record.requestId, 'tpl-fresh', templateCap, globalCap),
+        digest: requestDigest(record),
+        settingsVersion,
+      });
+
+      it('takes the slot of a request as created, as reserve does, in one write', async () => {
+        const { requests, capacity, clock } = current();
+        const record = queuedRecord('fresh-1', { template: 'tpl-fresh' });
+        await requests.createIfAbsent(record);
+        clock.advance(1000);
+        expect(await capacity.reserveFresh({ ...fresh(record), attemptSeconds: 60 })).toBe(true);
+        expect(await requests.get('fresh-1')).toEqual({
+          ...record,
+          status: 'provisioning',
+          statusSince: clock.now().toISOString(),
+          holdsSlot: true,
+          podName: 'pc-fresh-1',
+          attempts: 1,
+          attemptUntilMs: clock.now().getTime() + 60_000,
+        });
+        expect(await capacity.readCounters()).toEqual({
+          global: 1,
+          templates: { 'tpl-fresh': 1 },
+          changes: { global: 1, 'tpl-fresh': 1 },
+        });
+      });
+
+      it('takes nothing for a snapshot the record is not: another digest, reserved before, moved, absent', async () => {
+        const { requests, capacity } = current();
+        const record = queuedRecord('fresh-2', { template: 'tpl-fresh' });
+        await requests.createIfAbsent(record);
+        // Altered: other details, or another request's fields under this id.
+        expect(
+          await capacity.reserveFresh({
+            ...fresh(record),
+            digest: requestDigest({ ...record, details: { source: 'generic', url: 'x' } }),
+          }),
+        ).toBe(false);
+        expect(
+          await capacity.reserveFresh({ ...fresh(record), digest: requestDigest(queuedRecord('other')) }),
+        ).toBe(false);
+        // Reserved and given back since: queued again, but no longer as created.
+        expect((await capacity.reserve(slot('fresh-2', 'tpl-fresh', 10))).reserved).toBe(true);
+        expect(await capacity.release('fresh-2', 'tpl-fresh', 'queued', 'retry')).toBe(true);
+        expect(await capacity.reserveFresh(fresh(record))).toBe(false);
+        // Moved on (waiting at a cap), and never created.
+        const waiting = queuedRecord('fresh-3', { template: 'tpl-fresh' });
+        await requests.createIfAbsent(waiting);
+        await requests.transition('fresh-3', ['queued'], 'waiting', { reason: 'at the cap' });
+        expect(await capacity.reserveFresh(fresh(waiting))).toBe(false);
+        expect(
+          await capacity.reserveFresh(fresh(queuedRecord('fresh-none', { template: 'tpl-fresh' }))),
+        ).toBe(false);
+        expect(await statuses(['fresh-2', 'fresh-3'])).toEqual(['queued', 'waiting']);
+        expect(await capacity.readCounters()).toEqual({
+          global: 0,
+          templates: { 'tpl-fresh': 0 },
+          changes: { global: 2, 'tpl-fresh': 2 },
+        });
+      });
+
+      it('takes nothing once the operator settings moved past the version the caps came from', async () => {
+        const { requests, capacity, settings } = current();
+        const record = queuedRecord('fresh-4', { template: 'tpl-fresh' });
+        await requests.createIfAbsent(record);
+        await settings.update((current) => ({ ...current, globalCap: 50 }));
+        // Never written (version 0) is no longer so; version 1 is what they are now.
+        expect(await capacity.reserveFresh(fresh(record, 10, 0))).toBe(false);
+        expect(await capacity.reserveFresh(fresh(record, 10, 2))).toBe(false);
+        expect(await statuses(['fresh-4'])).toEqual(['queued']);
+        expect(await capacity.reserveFresh(fresh(record, 10, 1))).toBe(true);
+      });
+
+      it('takes nothing at a cap, and never more than the cap under concurrency', async () => {
+        const { requests, capacity } = current();
+        const records = Array.from({ length: 6 }, (_, index) =>
+          queuedRecord(`fresh-cap-${index}`, { template: 'tpl-fresh' }),
+        );
+        for (const record of records) await requests.createIfAbsent(record);
+        const taken = await Promise.all(records.map((record) => capacity.reserveFresh(fresh(record, 2))));
+        expect(taken.filter(Boolean)).toHaveLength(2);
+        expect((await capacity.readCounters()).templates).toEqual({ 'tpl-fresh': 2 });
+        expect(await capacity.reserveFresh(fresh(records[5] as RequestRecord, 10, 0, 0))).toBe(false);
+        expect(await capacity.reserveFresh(fresh(records[5] as RequestRecord, 0))).toBe(false);
       });
     });
 

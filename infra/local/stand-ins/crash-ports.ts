@@ -51,7 +51,7 @@ export function crashingPorts(
     markCrashed = resolve;
   });
 
-  function wrap<T extends object>(target: T, crashAfter?: string): T {
+  function wrap<T extends object>(target: T, ...crashAfter: string[]): T {
     return new Proxy(target, {
       get(object, key, receiver) {
         const value = Reflect.get(object, key, receiver) as unknown;
@@ -59,10 +59,13 @@ export function crashingPorts(
         return async (...args: unknown[]) => {
           if (dead) return never();
           const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(object, args);
+          // A reservation that took no slot is no step done; a snapshot's (`reserveFresh`) answers true.
           const succeeded =
-            key !== 'reserve' || (result as { reserved?: boolean } | undefined)?.reserved === true;
+            key === 'reserve'
+              ? (result as { reserved?: boolean } | undefined)?.reserved === true
+              : key !== 'reserveFresh' || result === true;
           if (dead) return never();
-          if (key === crashAfter && succeeded) {
+          if (typeof key === 'string' && crashAfter.includes(key) && succeeded) {
             dead = true;
             markCrashed();
             return never();
@@ -80,7 +83,7 @@ export function crashingPorts(
         ...configured,
         adapter: wrap(
           configured.adapter,
-          point === 'after-credentials' ? 'createAgentCredentials' : undefined,
+          ...(point === 'after-credentials' ? ['createAgentCredentials'] : []),
         ),
       },
     ]),
@@ -89,11 +92,11 @@ export function crashingPorts(
     ...real,
     sources,
     requests: wrap(real.requests),
-    capacity: wrap(real.capacity, point === 'after-reserve' ? 'reserve' : undefined),
+    capacity: wrap(real.capacity, ...(point === 'after-reserve' ? ['reserve', 'reserveFresh'] : [])),
     settings: wrap(real.settings),
     agents: wrap(
       real.agents,
-      point === 'after-pod' ? 'createPod' : point === 'after-secret' ? 'putSecret' : undefined,
+      ...(point === 'after-pod' ? ['createPod'] : point === 'after-secret' ? ['putSecret'] : []),
     ),
     queue: wrap(real.queue),
     logger: {
@@ -252,7 +255,8 @@ export async function runDyingContainer(options: DyingContainerOptions): Promise
     const isLast = (message: Message): boolean =>
       Number(message.Attributes?.ApproximateReceiveCount ?? 1) >= queueLimits.queueMaxReceiveCount;
     const anyLast = Messages.some(isLast);
-    const requestIds = Messages.map((message) => readProvisionMessage(message.Body)?.requestId);
+    const messages = Messages.map((message) => readProvisionMessage(message.Body));
+    const requestIds = messages.map((message) => message?.requestId);
     const point = anyLast
       ? undefined
       : await options.crashPointFor(requestIds.filter((id) => id !== undefined));
@@ -260,7 +264,14 @@ export async function runDyingContainer(options: DyingContainerOptions): Promise
       const requestId = requestIds[index];
       const wrapped = crashingPorts(anyLast ? options.ports.lastDelivery : options.ports.killable, point);
       const run: Promise<boolean> = requestId
-        ? provisionRequest(requestId, wrapped.ports, isLast(message)).then(
+        ? provisionRequest(
+            requestId,
+            wrapped.ports,
+            isLast(message),
+            undefined,
+            undefined,
+            messages[index]?.snapshot,
+          ).then(
             () => true,
             () => false,
           )

@@ -1,6 +1,7 @@
 import { byTemplate } from '../../capacity/by-template';
 import { isPodMadeFor } from '../../templates/labels';
 import { ForeignPodError, RetryLaterError } from '../errors';
+import type { SlotRequest } from '../../ports/capacity-store';
 import type { Prepared } from '../prepare-batch';
 import { attemptLog, type Attempt, type ProvisionPorts, type StepOutcome } from '../types';
 import { markWaiting } from './without-agent';
@@ -19,26 +20,32 @@ export async function claimAttempt(attempt: Attempt, ports: ProvisionPorts): Pro
   throw new RetryLaterError(`${reason}; trying again after it`);
 }
 
-/** A new request: takes its slot (unless its batch did already), or it waits at a cap. */
-export async function reserveSlot(
-  attempt: Attempt,
-  prepared: Prepared | undefined,
-  ports: ProvisionPorts,
-): Promise<StepOutcome> {
+/** The slot an attempt takes: the caps the operator set at run time, else the config's. */
+export function slotOf(attempt: Attempt, ports: ProvisionPorts): SlotRequest {
   const { record, template, podName, runtime } = attempt;
-  const log = attemptLog(ports, record);
-  if (prepared?.reserved) {
-    log('slot reserved with its batch', { template: template.name, podName });
-    return { kind: 'next' };
-  }
-  const reservation = await ports.capacity.reserve({
+  return {
     requestId: record.requestId,
     template: template.name,
     podName,
     globalCap: runtime.globalCap ?? ports.config.capacity.globalCap,
     templateCap: byTemplate(runtime.templateCaps, template.name) ?? template.instanceCap,
     attemptSeconds: attempt.attemptSeconds,
-  });
+  };
+}
+
+/** A new request: takes its slot (unless its batch did already), or it waits at a cap. */
+export async function reserveSlot(
+  attempt: Attempt,
+  prepared: Prepared | undefined,
+  ports: ProvisionPorts,
+): Promise<StepOutcome> {
+  const { record, template, podName } = attempt;
+  const log = attemptLog(ports, record);
+  if (prepared?.reserved) {
+    log('slot reserved with its batch', { template: template.name, podName });
+    return { kind: 'next' };
+  }
+  const reservation = await ports.capacity.reserve(slotOf(attempt, ports));
   if (!reservation.reserved) {
     if (reservation.reason === 'request-moved')
       return { kind: 'done', outcome: { kind: 'skipped', reason: 'another provisioner took this request' } };

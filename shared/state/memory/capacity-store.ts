@@ -3,6 +3,7 @@ import { terminalStatuses, type RequestStatus } from '../../requests/record';
 import type {
   CapacityStore,
   CounterSnapshot,
+  FreshSlotRequest,
   ReleaseOptions,
   Reservation,
   SlotBatch,
@@ -17,7 +18,8 @@ import type { MemoryItem, MemoryTable } from './table';
 interface Write {
   readonly key: { pk: string; sk: string };
   readonly condition: (item: MemoryItem | undefined) => boolean;
-  readonly apply: (item: MemoryItem | undefined) => MemoryItem;
+  /** The item it writes; none for a condition check, which writes nothing. */
+  readonly apply?: (item: MemoryItem | undefined) => MemoryItem;
 }
 
 /** As DynamoDB answers a cancelled transaction: per write, 'None' or 'ConditionalCheckFailed'. */
@@ -43,7 +45,7 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
       write.condition(table.get(write.key)) ? 'None' : 'ConditionalCheckFailed',
     );
     if (outcomes.some((outcome) => outcome !== 'None')) return outcomes;
-    for (const write of writes) table.put(write.apply(table.get(write.key)));
+    for (const write of writes) if (write.apply) table.put(write.apply(table.get(write.key)));
     return undefined;
   }
 
@@ -116,6 +118,25 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
     if (failed[0] === 'ConditionalCheckFailed') return { reserved: false, reason: 'global-cap' };
     if (failed[1] === 'ConditionalCheckFailed') return { reserved: false, reason: 'template-cap' };
     return { reserved: false, reason: 'request-moved' };
+  }
+
+  async function reserveFresh(slot: FreshSlotRequest): Promise<boolean> {
+    if (slot.globalCap <= 0 || slot.templateCap <= 0) return false;
+    const move = moveToProvisioning(slot, { ...slot, from: ['queued'] }, now());
+    const writes: Write[] = [
+      takeSlots(keys.globalCounter(), 1, slot.globalCap),
+      takeSlots(keys.templateCounter(slot.template), 1, slot.templateCap),
+      {
+        ...move,
+        condition: (item) => move.condition(item) && item?.attempts === 0 && item.digest === slot.digest,
+      },
+      {
+        key: keys.settings(),
+        // Settings written before versions existed have none, and read as version 0.
+        condition: (item) => (number(item?.version) ?? 0) === slot.settingsVersion,
+      },
+    ];
+    return transact('TransactWriteItems', writes) === undefined;
   }
 
   async function reserveMany(slot: SlotBatch): Promise<boolean> {
@@ -211,5 +232,5 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
     return failed === undefined;
   }
 
-  return { reserve, reserveMany, release, readCounters, repairCounter };
+  return { reserve, reserveMany, reserveFresh, release, readCounters, repairCounter };
 }

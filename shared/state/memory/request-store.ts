@@ -1,6 +1,7 @@
 import * as v from '../../schema/valibot';
 import type { Clock } from '../../ports/clock';
 import { requestRecordSchema, type RequestRecord, type RequestStatus } from '../../requests/record';
+import { requestDigest } from '../../requests/digest';
 import { assertAllowed } from '../../requests/transitions';
 import type {
   CreateResult,
@@ -45,7 +46,7 @@ export function createMemoryRequestStore(table: MemoryTable, now: Clock = table.
     return call('PutItem', () => {
       const existing = parseRecord(table.get(keys.request(record.requestId)));
       if (existing) return { created: false, existing };
-      table.put({ ...keys.request(record.requestId), ...record });
+      table.put({ ...keys.request(record.requestId), ...record, digest: requestDigest(record) });
       return { created: true };
     });
   }

@@ -1,4 +1,4 @@
-import { createCapacityStore, createRequestStore } from '../../../shared/state';
+import { createCapacityStore, createOperatorSettingsStore, createRequestStore } from '../../../shared/state';
 import { testStateClient } from '../../support/aws';
 import { describeCapacityStoreContract } from '../../contracts/capacity-store';
 import { dynamoDbSubject } from './dynamodb-subject';
@@ -13,5 +13,6 @@ describeCapacityStoreContract(
   dynamoDbSubject(db, (client, tableName, now) => ({
     requests: createRequestStore(client, tableName, now),
     capacity: createCapacityStore(client, tableName, now),
+    settings: createOperatorSettingsStore(client, tableName),
   })),
 );

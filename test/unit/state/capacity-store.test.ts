@@ -1,4 +1,8 @@
-import { createMemoryCapacityStore, createMemoryRequestStore } from '../../../shared/state/memory';
+import {
+  createMemoryCapacityStore,
+  createMemoryOperatorSettingsStore,
+  createMemoryRequestStore,
+} from '../../../shared/state/memory';
 import { describeCapacityStoreContract } from '../../contracts/capacity-store';
 import { memorySubject } from './memory-subject';
 
@@ -7,5 +11,6 @@ describeCapacityStoreContract(
   memorySubject((table, now) => ({
     requests: createMemoryRequestStore(table, now),
     capacity: createMemoryCapacityStore(table, now),
+    settings: createMemoryOperatorSettingsStore(table),
   })),
 );
