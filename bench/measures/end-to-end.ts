@@ -336,7 +336,7 @@ export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[
         metric: 'ratio to that chain (p50)',
         value: round(p50 / transactionalP50),
         unit: 'x',
-        note: "what Pitcrew adds beyond its calls: the HTTP hop, the functions' framework, the reads before the slot",
+        note: "what Pitcrew adds beyond its calls: the HTTP hop, the functions' framework, the webhook's delivery marker beside the path, the settings' check in the slot's transaction",
       },
       {
         measure: 'webhook -> pod',

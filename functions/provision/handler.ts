@@ -42,7 +42,7 @@ async function provisionRecord(
 ): Promise<void> {
   const message = readProvisionMessage(record.body);
   if (!message) {
-    logger.error('dropping a provision message that is not {"requestId": "..."}', {
+    logger.error('dropping a provision message that is not {"requestId": "...", "snapshot"?: {...}}', {
       messageId: record.messageId,
     });
     return;

@@ -20,7 +20,7 @@ export interface SlotRequest {
 export interface FreshSlotRequest extends Omit<SlotRequest, 'from'> {
   /** The snapshot's digest of the request's unchanging fields (shared/requests/digest.ts). */
   readonly digest: string;
-  /** The version of the operator settings the caps come from (0: never written, or before versions). */
+  /** The version of the operator settings the caps come from (0: never written, no item). */
   readonly settingsVersion: number;
 }
 

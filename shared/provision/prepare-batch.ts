@@ -24,7 +24,9 @@ export interface BatchMessage {
  * Does for a whole SQS batch what each message would do alone at its start: one read of the
  * records (BatchGetItem) and of the run-time settings, and, per template, one transaction taking
  * the slots of every request that needs one. A batch of 10 thus makes 3 DynamoDB calls where its
- * messages would make 30, and the capacity counters (hot items under load) are written once.
+ * messages would make 30, and the capacity counters (hot items under load) are written once. (A
+ * lone message, the common case when builds come one at a time, is not prepared: a new build's
+ * takes its slot on its snapshot without a read, steps/snapshot-start.ts.)
  *
  * A template whose slots do not all fit gets what room there is, one request at a time in the
  * batch's order, so the build queued first is the one that starts (its messages, each on its own,

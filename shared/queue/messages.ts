@@ -7,9 +7,10 @@ import type { RequestRecord } from '../requests/record';
  * provision acts on a snapshot only through a reservation whose conditions hold it to the record
  * (unchanged since created, the same digest: shared/provision/steps/snapshot-start.ts), and reads the
  * record when they fail or a message has none, so a stale or replayed message carries no stale
- * decision with it.
+ * decision with it. Other keys are left out, not refused, so a message a later version adds to still
+ * provisions its build here (a version before this one refused the snapshot: docs/deploy.md).
  */
-export const provisionMessageSchema = v.strictObject({
+export const provisionMessageSchema = v.object({
   requestId: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
   snapshot: v.optional(v.record(v.string(), v.unknown())),
 });

@@ -43,7 +43,10 @@ export function createProvisionPorts(runtime: Runtime, logger: LoggerPort): Prov
     settings: createOperatorSettingsReader(runtime.db, table.tableName),
     readBatch: async (requestIds) => {
       const reads = await readBatch(requestIds);
-      latest = { settings: reads.settings, version: reads.settingsVersion };
+      latest =
+        reads.settingsVersion === undefined
+          ? undefined
+          : { settings: reads.settings, version: reads.settingsVersion };
       return reads;
     },
     latestSettings: () => latest,

@@ -10,8 +10,11 @@ import { storedSettingsSchema } from './settings-schema';
 export interface BatchReads {
   readonly records: Map<string, RequestRecord>;
   readonly settings: OperatorSettings;
-  /** The settings' version (0: never written), what a reservation on a snapshot checks them by. */
-  readonly settingsVersion: number;
+  /**
+   * The settings' version, what a reservation on a snapshot checks them by: 0 when never written,
+   * undefined when the item has none (see below).
+   */
+  readonly settingsVersion: number | undefined;
 }
 
 /** Reads a batch's requests and the operator settings together (at most 99 requests). */
@@ -43,6 +46,9 @@ export function createBatchReader(db: DynamoDBDocumentClient, tableName: string)
       }
     }
     const { version, ...settings } = v.parse(storedSettingsSchema, settingsItem ?? {});
-    return { records, settings, settingsVersion: version };
+    // An item with no version (written by hand, or before versions) cannot be told from its next
+    // hand edit: none is given, and nothing is taken on a snapshot with these settings.
+    const versioned = settingsItem === undefined || typeof settingsItem.version === 'number';
+    return { records, settings, settingsVersion: versioned ? version : undefined };
   };
 }

@@ -149,9 +149,9 @@ export async function reserveFreshSlot(table: TableAccess, slot: FreshSlotReques
         ConditionCheck: {
           TableName: table.tableName,
           Key: keys.settings(),
-          // Settings written before versions existed have none, and read as version 0 (settings-store.ts).
+          // Version 0: never written. Any item since, even one without a version, fails the check.
           ...(slot.settingsVersion === 0
-            ? { ConditionExpression: 'attribute_not_exists(version)' }
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
             : {
                 ConditionExpression: 'version = :version',
                 ExpressionAttributeValues: { ':version': slot.settingsVersion },

@@ -1,5 +1,6 @@
 import * as v from '../schema/valibot';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OperatorSettings, OperatorSettingsStore } from '../ports/settings-store';
 import { StateUnavailableError } from './errors';
@@ -75,6 +76,12 @@ export function createOperatorSettingsStore(
           return { before, after };
         } catch (error) {
           if (error instanceof ConditionalCheckFailedException) continue;
+          // A provision transaction checking the settings' version holds the item for a moment
+          // (capacity-store.ts reserveFreshSlot): wait a little and try again, as for a lost race.
+          if (error instanceof TransactionConflictException) {
+            await sleep(Math.random() * 50 * (attempt + 1));
+            continue;
+          }
           throw new StateUnavailableError('PutItem (settings)', { cause: error });
         }
       }

@@ -2,7 +2,7 @@ import * as v from '../../schema/valibot';
 import { queueLimits } from '../../queue/limits';
 import { requestDigest } from '../../requests/digest';
 import { podNameFor } from '../../requests/identity';
-import { requestRecordSchema } from '../../requests/record';
+import { requestRecordSchema, type RequestRecord } from '../../requests/record';
 import { decideProvision } from '../decide';
 import type { PodRecorder } from '../record-batch';
 import { attemptLog, type Attempt, type ProvisionPorts } from '../types';
@@ -29,9 +29,9 @@ export async function startFromSnapshot(
 ): Promise<Attempt | undefined> {
   const latest = ports.latestSettings?.();
   if (!latest) return undefined;
-  const parsed = v.safeParse(requestRecordSchema, snapshot);
-  if (!parsed.success || parsed.output.requestId !== requestId) return undefined;
-  const record = parsed.output;
+  const read = readSnapshot(requestId, snapshot);
+  if (!read) return undefined;
+  const { record, digest } = read;
   if (decideProvision(record, latest.settings.drained).kind !== 'reserve') return undefined;
   const template = ports.config.templates.find((candidate) => candidate.name === record.template);
   if (!template) return undefined;
@@ -45,10 +45,9 @@ export async function startFromSnapshot(
     podCreated: false,
     recordPod,
   };
-  // The digest of the snapshot as sent, before parsing: the same JSON the webhook's record was.
   const taken = await ports.capacity.reserveFresh({
     ...slotOf(attempt, ports),
-    digest: requestDigest(snapshot),
+    digest,
     settingsVersion: latest.version,
   });
   if (!taken) return undefined;
@@ -57,4 +56,41 @@ export async function startFromSnapshot(
     podName: attempt.podName,
   });
   return attempt;
+}
+
+/**
+ * The snapshot as the record it claims to be, and its digest; undefined for anything else (not a
+ * record, another request's, too deeply nested to digest). The digest is of the snapshot as sent,
+ * before parsing: the same JSON the webhook's record was. The attempt gets only what the digest and
+ * the transaction vouch for: the unchanging fields, and the state of a record as created.
+ */
+function readSnapshot(
+  requestId: string,
+  snapshot: Readonly<Record<string, unknown>>,
+): { readonly record: RequestRecord; readonly digest: string } | undefined {
+  try {
+    const parsed = v.safeParse(requestRecordSchema, snapshot);
+    if (!parsed.success || parsed.output.requestId !== requestId) return undefined;
+    const { source, jobKey, createdAt, template, labels, details, url } = parsed.output;
+    return {
+      record: {
+        requestId,
+        source,
+        jobKey,
+        createdAt,
+        template,
+        labels,
+        details,
+        url,
+        status: 'queued',
+        statusSince: createdAt,
+        holdsSlot: false,
+        attempts: 0,
+        retriesUsed: 0,
+      },
+      digest: requestDigest(snapshot),
+    };
+  } catch {
+    return undefined;
+  }
 }

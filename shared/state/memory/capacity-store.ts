@@ -132,8 +132,9 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
       },
       {
         key: keys.settings(),
-        // Settings written before versions existed have none, and read as version 0.
-        condition: (item) => (number(item?.version) ?? 0) === slot.settingsVersion,
+        // Version 0: never written. Any item since, even one without a version, fails the check.
+        condition: (item) =>
+          slot.settingsVersion === 0 ? item === undefined : number(item?.version) === slot.settingsVersion,
       },
     ];
     return transact('TransactWriteItems', writes) === undefined;

@@ -2,6 +2,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { ApiException, type V1Pod } from '@kubernetes/client-node';
 import { loadConfigFile } from '../../../shared/config';
 import { provisionRequest } from '../../../shared/provision';
+import { readProvisionMessage } from '../../../shared/queue';
 import { podNameFor } from '../../../shared/requests';
 import type { CiSource } from '../../../shared/sources';
 import { renderAgentPod } from '../../../shared/templates';
@@ -133,7 +134,7 @@ describe('a pod that holds a request’s name', () => {
           VisibilityTimeout: 2,
         }),
       );
-      expect(Messages.map((message) => message.Body)).toEqual([JSON.stringify({ requestId })]);
+      expect(Messages.map((message) => readProvisionMessage(message.Body)?.requestId)).toEqual([requestId]);
       const { ports, crashed } = crashingPorts(provisionPortsFor(system), 'after-credentials');
       void provisionRequest(requestId, ports);
       await crashed;

@@ -1,4 +1,6 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createBatchReader } from '../../../shared/state/batch-read';
+import { keys } from '../../../shared/state/keys';
 import { createOperatorSettingsStore, createRequestStore } from '../../../shared/state';
 import { testStateClient } from '../../support/aws';
 import { queuedRecord } from '../../support/records';
@@ -25,6 +27,7 @@ describe("a provision batch's reads, in one BatchGetItem (DynamoDB Local)", () =
     const before = await readBatch([...ids, 'read-missing', 'read-1']);
     expect(sent).toEqual(['BatchGet']);
     expect(before.settings).toEqual(await settings.get());
+    expect(before.settingsVersion).toBe(0);
     expect(before.records).toEqual(await requests.getMany(ids));
     expect([...before.records.keys()].sort()).toEqual(ids);
 
@@ -33,6 +36,16 @@ describe("a provision batch's reads, in one BatchGetItem (DynamoDB Local)", () =
     expect(after.settings).toEqual(await settings.get());
     expect(after.settings).toMatchObject({ drained: true, globalCap: 7 });
     expect(after.settings).not.toHaveProperty('version');
+    expect(after.settingsVersion).toBe(1);
+
+    // An item with no version (written by hand) gives none: a snapshot's reservation cannot rely on it.
+    await db.send(
+      new PutCommand({
+        TableName: table.tableName(),
+        Item: { ...keys.settings(), drained: false, templateCaps: {} },
+      }),
+    );
+    expect((await readBatch(ids)).settingsVersion).toBeUndefined();
   });
 
   it('refuses more requests than one call can carry with the settings', async () => {
