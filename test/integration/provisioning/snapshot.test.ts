@@ -1,6 +1,8 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { startAwsFaultProxy, type AwsFaultProxy } from '../../../infra/local/stand-ins/aws-fault-proxy';
+import { deliveryFor, requestIdOf } from '../../../infra/local/stand-ins/builds';
 import { podNameFor } from '../../../shared/requests/identity';
+import { ciSources } from '../../../shared/sources';
 import { createOperatorSettingsStore } from '../../../shared/state';
 import { pitcrewLabels } from '../../../shared/templates/labels';
 import { requiredTestEnv } from '../../support/env';
@@ -73,6 +75,21 @@ describe('provision takes a new build on its message snapshot (real DynamoDB, SQ
     expect(await system.requests.get(second)).toMatchObject({ status: 'provisioned', holdsSlot: true });
     expect(await podOf(second)).toBeDefined();
   });
+
+  it.each(ciSources)(
+    "%s: a new build's snapshot digests to its stored record's, so it is taken without a read",
+    async (source) => {
+      // Each CI's receiver builds its own details; a snapshot that did not survive the queue as the
+      // same JSON would fall back to the read every time, unnoticed but for the lost round trip.
+      const build = { source, id: 500 + ciSources.indexOf(source) };
+      const delivery = deliveryFor(build, 'queued');
+      const answer = await system.sendWebhook(delivery.source, delivery.body, delivery.headers);
+      expect(answer.statusCode).toBe(202);
+      const requestId = requestIdOf(build, system.jenkins.url);
+      expect(await provisionOnce()).not.toHaveProperty('BatchGetItem');
+      expect(await system.requests.get(requestId)).toMatchObject({ status: 'provisioned', holdsSlot: true });
+    },
+  );
 
   it('reads first once an operator changed the settings, and keeps to them: drained, nothing made', async () => {
     const settings = createOperatorSettingsStore(system.db, system.resources.tableName);

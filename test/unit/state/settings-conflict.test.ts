@@ -8,7 +8,9 @@ import { StateUnavailableError } from '../../../shared/state/errors';
 /**
  * A provision transaction that checks the settings' version (capacity-store.ts reserveFreshSlot)
  * holds the item for a moment, and DynamoDB answers a write to it meanwhile with a transaction
- * conflict, which the SDK does not retry: an operator's drain must not fail for it.
+ * conflict, which the SDK does not retry: an operator's drain must not fail for it. DynamoDB Local
+ * does not answer this conflict (300 writes to the item beside four loops of transactions checking
+ * it gave none), so the client is mocked here, answering as DynamoDB documents.
  */
 describe('the operator settings store, when a provision transaction holds the settings item', () => {
   const conflict = () =>
