@@ -51,7 +51,11 @@ async function provisionRecord(
   try {
     publishProvisionOutcome(
       metrics,
-      await provisionRequest(message.requestId, ports, lastAttempt, prepared, recordPod, message.snapshot),
+      await provisionRequest(message.requestId, ports, lastAttempt, {
+        prepared,
+        recordPod,
+        snapshot: message.snapshot,
+      }),
       new Date(),
     );
   } catch (error) {

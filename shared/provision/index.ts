@@ -6,5 +6,5 @@ export type { BatchMessage, Prepared } from './prepare-batch';
 export { provisionRequest } from './provision-request';
 export { createRecordBatch } from './record-batch';
 export type { PodRecorder } from './record-batch';
-export type { ProvisionOutcome, ProvisionPorts } from './provision-request';
+export type { MessageContext, ProvisionOutcome, ProvisionPorts } from './provision-request';
 export type { VersionedSettings } from './types';

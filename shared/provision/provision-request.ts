@@ -14,6 +14,16 @@ import type { Attempt, ProvisionOutcome, ProvisionPorts } from './types';
 
 export type { ProvisionOutcome, ProvisionPorts } from './types';
 
+/** What a message brings beside its request id, from its batch or from itself. */
+export interface MessageContext {
+  /** What the batch already read and reserved for this message (prepare-batch.ts), if anything. */
+  readonly prepared?: Prepared;
+  /** Records the pod with the batch's others (record-batch.ts); alone when absent. */
+  readonly recordPod?: PodRecorder;
+  /** The record as created, when the message carries it (shared/queue/messages.ts). */
+  readonly snapshot?: Readonly<Record<string, unknown>>;
+}
+
 /**
  * Provisions one request: reserve a slot, ask the CI for the agent's credentials, create the pod and
  * its Secret, record the pod. Returns what happened; throws `RetryLaterError` for a transient failure
@@ -25,12 +35,7 @@ export async function provisionRequest(
   requestId: string,
   ports: ProvisionPorts,
   lastAttempt = false,
-  /** What the batch already read and reserved for this message (prepare-batch.ts), if anything. */
-  prepared?: Prepared,
-  /** Records the pod with the batch's others (record-batch.ts); alone when absent. */
-  recordPod?: PodRecorder,
-  /** The record as created, when the message carries it (shared/queue/messages.ts). */
-  snapshot?: Readonly<Record<string, unknown>>,
+  { prepared, recordPod, snapshot }: MessageContext = {},
 ): Promise<ProvisionOutcome> {
   const fresh =
     snapshot && !prepared

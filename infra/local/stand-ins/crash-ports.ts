@@ -264,14 +264,9 @@ export async function runDyingContainer(options: DyingContainerOptions): Promise
       const requestId = requestIds[index];
       const wrapped = crashingPorts(anyLast ? options.ports.lastDelivery : options.ports.killable, point);
       const run: Promise<boolean> = requestId
-        ? provisionRequest(
-            requestId,
-            wrapped.ports,
-            isLast(message),
-            undefined,
-            undefined,
-            messages[index]?.snapshot,
-          ).then(
+        ? provisionRequest(requestId, wrapped.ports, isLast(message), {
+            snapshot: messages[index]?.snapshot,
+          }).then(
             () => true,
             () => false,
           )

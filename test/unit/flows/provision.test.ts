@@ -235,7 +235,9 @@ describe('provisioning on the twins', () => {
     expect(await slots(twins)).toEqual({ global: 3, templates: { gen: 1, big: 2 } });
     const outcomes = await Promise.all(
       messages.map((message) =>
-        provisionRequest(message.requestId, twins.provision, false, prepared.get(message.messageId)),
+        provisionRequest(message.requestId, twins.provision, false, {
+          prepared: prepared.get(message.messageId),
+        }),
       ),
     );
     expect(outcomes.map((outcome) => outcome.kind)).toEqual([

@@ -45,7 +45,7 @@ describe('provisioning from a message snapshot, on the twins', () => {
   it('takes the slot and makes the agent without reading the request or the settings', async () => {
     const { requestId, snapshot } = await queued('build-1');
     const podName = podNameFor('gen', requestId);
-    expect(await provisionRequest(requestId, ports, false, undefined, undefined, snapshot)).toMatchObject({
+    expect(await provisionRequest(requestId, ports, false, { snapshot })).toMatchObject({
       kind: 'provisioned',
       podName,
     });
@@ -63,7 +63,7 @@ describe('provisioning from a message snapshot, on the twins', () => {
   it('reads first when no settings were read yet, as a cold container does', async () => {
     latest = undefined;
     const { requestId, snapshot } = await queued('build-1');
-    expect(await provisionRequest(requestId, ports, false, undefined, undefined, snapshot)).toMatchObject({
+    expect(await provisionRequest(requestId, ports, false, { snapshot })).toMatchObject({
       kind: 'provisioned',
     });
     expect(reads).toEqual(['get', 'settings']);
@@ -72,7 +72,7 @@ describe('provisioning from a message snapshot, on the twins', () => {
   it('reads first when the settings moved since, and keeps to what they say now (drained)', async () => {
     const { requestId, snapshot } = await queued('build-1');
     await twins.state.settings.update((current) => ({ ...current, drained: true }));
-    expect(await provisionRequest(requestId, ports, false, undefined, undefined, snapshot)).toEqual({
+    expect(await provisionRequest(requestId, ports, false, { snapshot })).toEqual({
       kind: 'waiting',
       reason: 'provisioning is drained',
     });
@@ -84,7 +84,7 @@ describe('provisioning from a message snapshot, on the twins', () => {
   it('reads first when a cap the operator lowered since would refuse, and the request waits', async () => {
     const { requestId, snapshot } = await queued('build-1');
     await twins.state.settings.update((current) => ({ ...current, templateCaps: { gen: 0 } }));
-    expect(await provisionRequest(requestId, ports, false, undefined, undefined, snapshot)).toEqual({
+    expect(await provisionRequest(requestId, ports, false, { snapshot })).toEqual({
       kind: 'waiting',
       reason: "at the 'gen' cap",
     });
@@ -95,7 +95,7 @@ describe('provisioning from a message snapshot, on the twins', () => {
     const { requestId, snapshot } = await queued('build-1');
     // Another template, with a larger cap and other labels: what a forged message might ask for.
     const altered = { ...snapshot, template: 'big', labels: ['big'] };
-    const outcome = await provisionRequest(requestId, ports, false, undefined, undefined, altered);
+    const outcome = await provisionRequest(requestId, ports, false, { snapshot: altered });
     expect(outcome).toMatchObject({ kind: 'provisioned', podName: podNameFor('gen', requestId) });
     expect(reads).toEqual(['get', 'settings']);
     const pod = twins.agents.pod(twins.namespace, podNameFor('gen', requestId));
@@ -107,19 +107,19 @@ describe('provisioning from a message snapshot, on the twins', () => {
     const first = await queued('build-1');
     const second = await queued('build-2', ['big']);
     expect(
-      await provisionRequest(second.requestId, ports, false, undefined, undefined, first.snapshot),
+      await provisionRequest(second.requestId, ports, false, { snapshot: first.snapshot }),
     ).toMatchObject({ kind: 'provisioned', podName: podNameFor('big', second.requestId) });
     expect(
-      await provisionRequest(first.requestId, ports, false, undefined, undefined, { status: 'queued' }),
+      await provisionRequest(first.requestId, ports, false, { snapshot: { status: 'queued' } }),
     ).toMatchObject({ kind: 'provisioned', podName: podNameFor('gen', first.requestId) });
     expect(reads).toEqual(['get', 'settings', 'get', 'settings']);
   });
 
   it('a redelivered message takes no second slot: the record moved on, so it reads and skips', async () => {
     const { requestId, snapshot } = await queued('build-1');
-    await provisionRequest(requestId, ports, false, undefined, undefined, snapshot);
+    await provisionRequest(requestId, ports, false, { snapshot });
     reads = [];
-    expect(await provisionRequest(requestId, ports, false, undefined, undefined, snapshot)).toMatchObject({
+    expect(await provisionRequest(requestId, ports, false, { snapshot })).toMatchObject({
       kind: 'skipped',
     });
     expect(reads).toEqual(['get', 'settings']);
