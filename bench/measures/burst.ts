@@ -1,3 +1,4 @@
+import { countByOperation } from '../../infra/local/stand-ins/aws-fault-proxy';
 import { availableParallelism } from 'node:os';
 import { queueLimits } from '../../shared/queue';
 import { renderAgentPod, renderAgentSecret } from '../../shared/templates';
@@ -100,12 +101,7 @@ export async function measureBurst(
   const pitcrewPods = countOverTime(
     requestIds.map((requestId) => (system.pods.byRequest.get(requestId)?.seenAt ?? started) - started),
   );
-  const dynamoCalls = (await system.dynamo.calls())
-    .slice(dynamoBefore)
-    .reduce<Record<string, number>>(
-      (counts, call) => ({ ...counts, [call.operation]: (counts[call.operation] ?? 0) + 1 }),
-      {},
-    );
+  const dynamoCalls = countByOperation((await system.dynamo.calls()).slice(dynamoBefore));
 
   const rawCpuBefore = cpuSeconds();
   const rawStarted = performance.now();

@@ -48,6 +48,13 @@ export interface AwsCall {
   readonly upstreamMs?: number;
 }
 
+/** How many of `calls` each operation made: `{ PutItem: 2, TransactWriteItems: 1 }`. */
+export const countByOperation = (calls: readonly Pick<AwsCall, 'operation'>[]): Record<string, number> =>
+  calls.reduce<Record<string, number>>(
+    (counts, call) => ({ ...counts, [call.operation]: (counts[call.operation] ?? 0) + 1 }),
+    {},
+  );
+
 /** A call as the proxy records it: its round trip is set once the server has answered. */
 type RecordedCall = { -readonly [key in keyof AwsCall]: AwsCall[key] };
 

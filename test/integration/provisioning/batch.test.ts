@@ -1,4 +1,8 @@
-import { startAwsFaultProxy, type AwsFaultProxy } from '../../../infra/local/stand-ins/aws-fault-proxy';
+import {
+  countByOperation,
+  startAwsFaultProxy,
+  type AwsFaultProxy,
+} from '../../../infra/local/stand-ins/aws-fault-proxy';
 import { requiredTestEnv } from '../../support/env';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 
@@ -40,13 +44,7 @@ describe('a provision batch reads and reserves together (real DynamoDB, SQS and 
     return ids;
   }
 
-  const operations = (from: number): Record<string, number> =>
-    dynamo.calls
-      .slice(from)
-      .reduce<Record<string, number>>(
-        (counts, call) => ({ ...counts, [call.operation]: (counts[call.operation] ?? 0) + 1 }),
-        {},
-      );
+  const operations = (from: number): Record<string, number> => countByOperation(dynamo.calls.slice(from));
 
   it('ten requests of one template: one BatchGetItem for the records and the settings, one transaction for the slots, ten pods, recorded in batches', async () => {
     const ids = await queue('many', ['many'], 10);

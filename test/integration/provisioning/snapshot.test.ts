@@ -1,5 +1,9 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { startAwsFaultProxy, type AwsFaultProxy } from '../../../infra/local/stand-ins/aws-fault-proxy';
+import {
+  countByOperation,
+  startAwsFaultProxy,
+  type AwsFaultProxy,
+} from '../../../infra/local/stand-ins/aws-fault-proxy';
 import { deliveryFor, requestIdOf } from '../../../infra/local/stand-ins/builds';
 import { podNameFor } from '../../../shared/requests/identity';
 import { ciSources } from '../../../shared/sources';
@@ -51,12 +55,7 @@ describe('provision takes a new build on its message snapshot (real DynamoDB, SQ
   async function provisionOnce(): Promise<Record<string, number>> {
     const from = dynamo.calls.length;
     expect(await system.pollOnce(2)).toEqual({ received: 1, failed: 0 });
-    return dynamo.calls
-      .slice(from)
-      .reduce<Record<string, number>>(
-        (counts, call) => ({ ...counts, [call.operation]: (counts[call.operation] ?? 0) + 1 }),
-        {},
-      );
+    return countByOperation(dynamo.calls.slice(from));
   }
 
   const podOf = async (requestId: string, template = 'gen-snap') =>
