@@ -20,7 +20,7 @@ import {
   type Prepared,
   type ProvisionPorts,
 } from '../../shared/provision';
-import { queueLimits, readProvisionMessage } from '../../shared/queue';
+import { queueLimits, readProvisionMessage, type ProvisionMessage } from '../../shared/queue';
 import { createProvisionPorts, createRuntime } from '../../shared/runtime';
 import { ciSide } from '../../shared/runtime/ci-side';
 
@@ -32,15 +32,16 @@ const ports: ProvisionPorts = createProvisionPorts(runtime, logger);
 const processor = new BatchProcessor(EventType.SQS);
 
 /**
- * One SQS record: a message that is not ours is logged and dropped (retrying cannot fix it); a
- * transient failure throws, and Powertools reports the record in batchItemFailures.
+ * One SQS record, its body read once for the whole batch (`message`): a message that is not ours is
+ * logged and dropped (retrying cannot fix it); a transient failure throws, and Powertools reports the
+ * record in batchItemFailures.
  */
 async function provisionRecord(
   record: SQSRecord,
+  message: ProvisionMessage | undefined,
   prepared?: Prepared,
   recordPod?: PodRecorder,
 ): Promise<void> {
-  const message = readProvisionMessage(record.body);
   if (!message) {
     logger.error('dropping a provision message that is not {"requestId": "...", "snapshot"?: {...}}', {
       messageId: record.messageId,
@@ -69,11 +70,12 @@ async function provisionRecord(
  * message goes on, and their pods are recorded together at the end (record-batch.ts).
  */
 async function provisionBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
+  // Read once here: a message's snapshot is the largest part of its body.
+  const messages = new Map(
+    event.Records.map((record) => [record.messageId, readProvisionMessage(record.body)]),
+  );
   const prepared = await prepareBatch(
-    event.Records.map((record) => ({
-      messageId: record.messageId,
-      requestId: readProvisionMessage(record.body)?.requestId,
-    })),
+    event.Records.map(({ messageId }) => ({ messageId, requestId: messages.get(messageId)?.requestId })),
     ports,
   );
   const recording = createRecordBatch(ports.requests);
@@ -83,7 +85,12 @@ async function provisionBatch(event: SQSEvent, context: Context): Promise<SQSBat
     async (record: SQSRecord) => {
       const flow = recording.join();
       try {
-        await provisionRecord(record, prepared.get(record.messageId), flow.record);
+        await provisionRecord(
+          record,
+          messages.get(record.messageId),
+          prepared.get(record.messageId),
+          flow.record,
+        );
       } finally {
         flow.leave();
       }
