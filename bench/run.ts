@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { writeCharts } from './lib/charts';
 import { publish, type Row } from './lib/report';
 import { startBenchSystem } from './lib/system';
+import { warmServers, warmUpRounds } from './lib/warm-servers';
 import { measureBurst } from './measures/burst';
 import { measureCap } from './measures/cap';
 import { measureColdStart } from './measures/cold-start';
@@ -40,6 +41,8 @@ async function main(): Promise<void> {
   }
   say('starting the local servers and the system ...');
   const system = await startBenchSystem({ provisioners });
+  say(`warming the servers (${warmUpRounds} rounds of every call the measures time) ...`);
+  await warmServers({ dynamo: system.dynamo.endpoint, sqs: system.sqs.endpoint });
   const rows: Row[] = [];
   const details: Record<string, object> = {};
   const steps: [Measure, () => Promise<{ rows: Row[]; details: object }>][] = [
