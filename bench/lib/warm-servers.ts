@@ -1,14 +1,16 @@
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   DeleteQueueCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
   SQSClient,
+  type Message,
 } from '@aws-sdk/client-sqs';
+import { receiveBatch } from '../../infra/local/dev/sqs-poller';
 import { newRequestMessage } from '../../shared/queue/messages';
+import { queueLimits } from '../../shared/queue/limits';
+import { sendProvisionMessage } from '../../shared/queue/provision-queue';
 import { requestDigest } from '../../shared/requests/digest';
 import type { RequestRecord } from '../../shared/requests/record';
 import { reserveFreshSlot } from '../../shared/state/capacity-store';
@@ -19,22 +21,26 @@ import { createRequestIfAbsent, transitionRequest } from '../../shared/state/req
 import { createOperatorSettingsStore } from '../../shared/state/settings-store';
 import { createTableInput } from '../../shared/state/table';
 import { tableAccess } from '../../shared/state/table-access';
+import { bareChainCalls } from './bare-chain';
 
 /** Rounds of every call kind: past this, a TransactWriteItems at DynamoDB Local stops getting faster. */
 export const warmUpRounds = 600;
-/** Rounds run side by side, so the warm-up takes seconds, not a minute; the JIT counts calls, not time. */
-const lanes = 3;
+/**
+ * Rounds run side by side, each lane on a queue of its own (so each long poll gets its own lane's
+ * message), so the warm-up takes seconds, not a minute: the JIT counts calls, not time.
+ */
+export const warmUpLanes = 3;
 
 /**
- * Runs every kind of DynamoDB and SQS call the measures time, on both sides, `rounds` times before
- * any of them, on a table and a queue of its own that it then deletes.
+ * Runs every DynamoDB and SQS call the measures time, as each side makes it, `rounds` times before
+ * any measure, on a table and queues of its own that it then deletes: Pitcrew's own store calls
+ * and its poller's receive, and the bare chain's calls as the chain makes them (bare-chain.ts).
  *
  * DynamoDB Local and ElasticMQ run on the JVM, whose code is interpreted until its JIT compiles
- * what runs often: DynamoDB Local answers its first 50 transactions in about 11 ms each (median,
- * measured on a quiet server) and takes about 4.4 ms once it has run 500. Unwarmed, a measure pays
- * for whichever code path it is the first to use, and a bare chain timed after Pitcrew's builds
- * runs on paths those builds warmed: the comparison would hold the servers' warm-up against
- * Pitcrew. AWS's services are always warm.
+ * what runs often: DynamoDB Local answered Pitcrew's slot transaction in about 11 ms (median) over
+ * the first 50 it ran and about 4.4 ms once it had run 500. Unwarmed, a measure paid for every code
+ * path it was the first to use: webhook → pod ran its transactions on a server that had run none,
+ * and its bare chains after them. AWS's services are always warm.
  */
 export async function warmServers(
   endpoints: { readonly dynamo: string; readonly sqs: string },
@@ -43,93 +49,116 @@ export async function warmServers(
   const region = 'us-east-1';
   const db = createStateClient({ region, endpoint: endpoints.dynamo });
   const sqs = new SQSClient({ region, endpoint: endpoints.sqs });
-  const tableName = `bench-warm-up-${Date.now()}`;
-  const table = tableAccess(db, tableName);
-  const deliveries = createDeliveryStore(db, tableName);
-  await db.send(new CreateTableCommand(createTableInput(tableName)));
-  const { QueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: tableName }));
+  const name = `bench-warm-up-${Date.now()}`;
+  const table = tableAccess(db, name);
+  const deliveries = createDeliveryStore(db, name);
+  const bare = bareChainCalls(name);
+  const queues: string[] = [];
+  let tableMade = false;
+  /** Deletes a batch's messages as the poller does once its handler returns. */
+  const deleteAll = async (queueUrl: string, messages: readonly Message[]): Promise<void> => {
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: messages.map((message, entry) => ({
+          Id: String(entry),
+          ReceiptHandle: message.ReceiptHandle,
+        })),
+      }),
+    );
+  };
+  /** A long poll's one message, or why the warm-up cannot go on. */
+  const oneMessage = async (poll: Promise<{ Messages?: Message[] }>, what: string): Promise<Message[]> => {
+    const { Messages = [] } = await poll;
+    if (Messages.length !== 1)
+      throw new Error(`the warm-up's ${what} got ${Messages.length} messages, not 1`);
+    return Messages;
+  };
+
+  /** A new build as Pitcrew takes it: the webhook's calls, then provision's, on a waiting poll. */
+  const pitcrewRound = async (
+    queueUrl: string,
+    requestId: string,
+    settingsVersion: number,
+  ): Promise<void> => {
+    const record = warmUpRecord(requestId);
+    const poll = sqs.send(receiveBatch(queueUrl, queueLimits.provisionBatchSize, 5));
+    await createRequestIfAbsent(table, record);
+    await sendProvisionMessage(sqs, queueUrl, newRequestMessage(record));
+    await deliveries.remember('generic', requestId);
+    const messages = await oneMessage(poll, 'provision poll');
+    const taken = await reserveFreshSlot(table, {
+      requestId,
+      template: record.template ?? '',
+      podName: requestId,
+      globalCap: 1_000_000,
+      templateCap: 1_000_000,
+      attemptSeconds: 60,
+      digest: requestDigest(record),
+      settingsVersion,
+    });
+    // A refused transaction runs another path at the server (its cancellation): the warm-up would
+    // then warm what no measure times.
+    if (!taken) throw new Error(`the warm-up's slot transaction for ${requestId} was refused`);
+    const recorded = await transitionRequest(table, requestId, ['provisioning'], 'provisioned', {
+      podName: requestId,
+    });
+    if (!recorded) throw new Error(`the warm-up could not record the pod of ${requestId}`);
+    await deleteAll(queueUrl, messages);
+    // The reads of a marker (a retried delivery) and of a batch of records.
+    await db.send(
+      new GetCommand({ TableName: name, Key: keys.delivery('generic', requestId), ConsistentRead: true }),
+    );
+    await db.send(
+      new BatchGetCommand({
+        RequestItems: { [name]: { Keys: [keys.request(requestId), keys.settings()], ConsistentRead: true } },
+      }),
+    );
+  };
+
+  /** The bare chain's calls, each way it takes the slot (bench/measures/end-to-end.ts). */
+  const bareRound = async (
+    queueUrl: string,
+    requestId: string,
+    counters: readonly string[],
+  ): Promise<void> => {
+    for (const [slot, id] of [
+      ['update', `${requestId}-bare`],
+      ['transaction', `${requestId}-bare-tx`],
+    ] as const) {
+      const poll = sqs.send(bare.waitingReceive(queueUrl));
+      await db.send(bare.putRequest(id));
+      await sqs.send(bare.message(queueUrl, id));
+      const messages = await oneMessage(poll, 'bare long poll');
+      if (slot === 'update') await db.send(bare.takeSlot(counters[0] ?? ''));
+      else await db.send(bare.takeSlotAndMove(counters, id));
+      await deleteAll(queueUrl, messages);
+    }
+  };
+
   try {
-    // The operator settings item exists, as in a deployment drained once, and the transaction checks
-    // it: on a new table its first write is version 1.
-    await createOperatorSettingsStore(db, tableName).update((current) => current);
+    await db.send(new CreateTableCommand(createTableInput(name)));
+    tableMade = true;
+    // The operator settings item exists, as in a deployment drained once, and Pitcrew's transaction
+    // checks it: on a new table its first write is version 1.
+    await createOperatorSettingsStore(db, name).update((current) => current);
     const settingsVersion = 1;
-    const round = async (index: number): Promise<void> => {
-      const requestId = `warm-up-${index}`;
-      const record = warmUpRecord(requestId);
-      // The webhook's calls: the request, its message, the delivery marker.
-      await createRequestIfAbsent(table, record);
-      await sqs.send(
-        new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(newRequestMessage(record)) }),
-      );
-      await deliveries.remember('generic', requestId);
-      // Provision's: the message, the slot (the bare chain's single update too), the pod recorded.
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl,
-          MaxNumberOfMessages: 10,
-          MessageSystemAttributeNames: ['All'],
-        }),
-      );
-      const taken = await reserveFreshSlot(table, {
-        requestId,
-        template: record.template ?? '',
-        podName: requestId,
-        globalCap: 1_000_000,
-        templateCap: 1_000_000,
-        attemptSeconds: 60,
-        digest: requestDigest(record),
-        settingsVersion,
-      });
-      // A refused transaction runs another path at the server (its cancellation): the warm-up
-      // would then warm what no measure times.
-      if (!taken) throw new Error(`the warm-up's slot transaction for ${requestId} was refused`);
-      await db.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: keys.request(`${requestId}-counter`),
-          UpdateExpression: 'SET used = if_not_exists(used, :zero) + :one',
-          ConditionExpression: 'attribute_not_exists(used) OR used < :cap',
-          ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':cap': 1_000_000 },
-        }),
-      );
-      const recorded = await transitionRequest(table, requestId, ['provisioning'], 'provisioned', {
-        podName: requestId,
-      });
-      if (!recorded) throw new Error(`the warm-up could not record the pod of ${requestId}`);
-      if (Messages.length > 0)
-        await sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl,
-            Entries: Messages.map((message, entry) => ({
-              Id: String(entry),
-              ReceiptHandle: message.ReceiptHandle,
-            })),
-          }),
-        );
-      // The reads: a marker, a batch of records.
-      await db.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: keys.delivery('generic', requestId),
-          ConsistentRead: true,
-        }),
-      );
-      await db.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [tableName]: { Keys: [keys.request(requestId), keys.settings()], ConsistentRead: true },
-          },
-        }),
-      );
-    };
     await Promise.all(
-      Array.from({ length: lanes }, async (_, lane) => {
-        for (let index = lane; index < rounds; index += lanes) await round(index);
+      Array.from({ length: Math.min(warmUpLanes, rounds) }, async (_, lane) => {
+        const { QueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-${lane}` }));
+        queues.push(QueueUrl);
+        const counters = [`${name}-${lane}-template`, `${name}-${lane}-global`];
+        for (const counter of counters) await db.send(bare.counter(counter));
+        for (let index = lane; index < rounds; index += warmUpLanes) {
+          await pitcrewRound(QueueUrl, `warm-up-${index}`, settingsVersion);
+          await bareRound(QueueUrl, `warm-up-${index}`, counters);
+        }
       }),
     );
   } finally {
-    await sqs.send(new DeleteQueueCommand({ QueueUrl })).catch(() => undefined);
-    await db.send(new DeleteTableCommand({ TableName: tableName })).catch(() => undefined);
+    for (const queueUrl of queues)
+      await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
+    if (tableMade) await db.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
     db.destroy();
     sqs.destroy();
   }

@@ -1,14 +1,8 @@
-import {
-  CreateQueueCommand,
-  DeleteQueueCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import { PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { V1Pod } from '@kubernetes/client-node';
-import { createStateClient, keys } from '../../shared/state';
+import { createStateClient } from '../../shared/state';
 import { renderAgentPod } from '../../shared/templates';
+import { bareChainCalls } from '../lib/bare-chain';
 import { benchConfig, cancelAll, pitcrewAgentClient } from '../lib/builds';
 import type { BenchSystem } from '../lib/system';
 import { benchNamespace } from '../lib/system';
@@ -60,56 +54,26 @@ async function timeBareChain(
   const sqs = new SQSClient({ region, endpoint: system.sqs.endpoint });
   const table = system.dev.info.dynamodb.tableName;
   const { QueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: `bench-${prefix}` }));
+  const calls = bareChainCalls(table);
   const templateCounter = `bench-${prefix}-counter`;
   const counters = [templateCounter, `bench-${prefix}-global`];
-  for (const counter of counters)
-    await db.send(new PutCommand({ TableName: table, Item: { ...keys.request(counter), used: 0 } }));
-  const takeSlot = (counter: string) => ({
-    TableName: table,
-    Key: keys.request(counter),
-    UpdateExpression: 'SET used = used + :one',
-    ConditionExpression: 'used < :cap',
-    ExpressionAttributeValues: { ':one': 1, ':cap': 10_000 },
-  });
+  for (const counter of counters) await db.send(calls.counter(counter));
   const times: number[] = [];
   const windows: PathWindow[] = [];
   try {
     for (let index = 0; index < warmup + builds; index++) {
       const id = `${prefix}-${index}`;
-      const waiting = sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 5 }));
+      const waiting = sqs.send(calls.waitingReceive(QueueUrl));
       // Let the long poll reach the queue before the clock starts, as Lambda's pollers always wait.
       await sleep(20);
       const started = performance.now();
-      await db.send(
-        new PutCommand({
-          TableName: table,
-          Item: { ...keys.request(id), status: 'queued' },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify({ requestId: id }) }));
+      await db.send(calls.putRequest(id));
+      await sqs.send(calls.message(QueueUrl, id));
       const { Messages = [] } = await waiting;
       if (Messages.length !== 1) throw new Error('the bare chain lost its message');
-      if (reservation === 'update') await db.send(new UpdateCommand(takeSlot(templateCounter)));
+      if (reservation === 'update') await db.send(calls.takeSlot(templateCounter));
       // As Pitcrew reserves: the template's and the global counter and the request's move, together.
-      else
-        await db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              ...counters.map((counter) => ({ Update: takeSlot(counter) })),
-              {
-                Update: {
-                  TableName: table,
-                  Key: keys.request(id),
-                  UpdateExpression: 'SET #status = :provisioning',
-                  ConditionExpression: '#status = :queued',
-                  ExpressionAttributeNames: { '#status': 'status' },
-                  ExpressionAttributeValues: { ':provisioning': 'provisioning', ':queued': 'queued' },
-                },
-              },
-            ],
-          }),
-        );
+      else await db.send(calls.takeSlotAndMove(counters, id));
       await create(render(id));
       await system.pods.until(() => system.pods.byRequest.has(id), 30_000, `the bare chain's pod ${id}`);
       const seen = system.pods.byRequest.get(id)?.seenAt ?? performance.now();
