@@ -1,18 +1,13 @@
 import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  CreateQueueCommand,
-  DeleteMessageBatchCommand,
-  DeleteQueueCommand,
-  SQSClient,
-  type Message,
-} from '@aws-sdk/client-sqs';
-import { receiveBatch } from '../../infra/local/dev/sqs-poller';
+import { CreateQueueCommand, DeleteQueueCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { deleteBatch, receiveBatch } from '../../infra/local/dev/sqs-poller';
 import { newRequestMessage } from '../../shared/queue/messages';
 import { queueLimits } from '../../shared/queue/limits';
 import { sendProvisionMessage } from '../../shared/queue/provision-queue';
 import { requestDigest } from '../../shared/requests/digest';
 import type { RequestRecord } from '../../shared/requests/record';
+import { newRecord } from '../../shared/webhook/enqueue-build';
 import { reserveFreshSlot } from '../../shared/state/capacity-store';
 import { createStateClient } from '../../shared/state/client';
 import { createDeliveryStore } from '../../shared/state/delivery-store';
@@ -55,18 +50,6 @@ export async function warmServers(
   const bare = bareChainCalls(name);
   const queues: string[] = [];
   let tableMade = false;
-  /** Deletes a batch's messages as the poller does once its handler returns. */
-  const deleteAll = async (queueUrl: string, messages: readonly Message[]): Promise<void> => {
-    await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: messages.map((message, entry) => ({
-          Id: String(entry),
-          ReceiptHandle: message.ReceiptHandle,
-        })),
-      }),
-    );
-  };
   /** A long poll's one message, or why the warm-up cannot go on. */
   const oneMessage = async (poll: Promise<{ Messages?: Message[] }>, what: string): Promise<Message[]> => {
     const { Messages = [] } = await poll;
@@ -104,7 +87,7 @@ export async function warmServers(
       podName: requestId,
     });
     if (!recorded) throw new Error(`the warm-up could not record the pod of ${requestId}`);
-    await deleteAll(queueUrl, messages);
+    await sqs.send(deleteBatch(queueUrl, messages));
     // The reads of a marker (a retried delivery) and of a batch of records.
     await db.send(
       new GetCommand({ TableName: name, Key: keys.delivery('generic', requestId), ConsistentRead: true }),
@@ -132,7 +115,7 @@ export async function warmServers(
       const messages = await oneMessage(poll, 'bare long poll');
       if (slot === 'update') await db.send(bare.takeSlot(counters[0] ?? ''));
       else await db.send(bare.takeSlotAndMove(counters, id));
-      await deleteAll(queueUrl, messages);
+      await sqs.send(deleteBatch(queueUrl, messages));
     }
   };
 
@@ -164,21 +147,19 @@ export async function warmServers(
   }
 }
 
-function warmUpRecord(requestId: string): RequestRecord {
-  const at = new Date().toISOString();
-  return {
+/** A new generic build's record, as the webhook makes it (enqueue-build.ts), for the warm-up's template. */
+const warmUpRecord = (requestId: string): RequestRecord => ({
+  ...newRecord(
+    {
+      source: 'generic',
+      jobKey: requestId,
+      action: 'queued',
+      labels: ['bench'],
+      deliveryId: requestId,
+      details: { source: 'generic' },
+    },
     requestId,
-    source: 'generic',
-    jobKey: requestId,
-    status: 'queued',
-    statusSince: at,
-    createdAt: at,
-    labels: ['bench'],
-    details: { source: 'generic' },
-    url: undefined,
-    holdsSlot: false,
-    attempts: 0,
-    retriesUsed: 0,
-    template: 'bench-warm-up',
-  };
-}
+    new Date(),
+  ),
+  template: 'bench-warm-up',
+});

@@ -60,12 +60,7 @@ export async function pollOnce(
   const failed = await invoke(handler, Messages, options.queueArn);
   const done = Messages.filter((message) => !failed.has(message.MessageId ?? ''));
   if (done.length > 0) {
-    await options.sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: options.queueUrl,
-        Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
-      }),
-    );
+    await options.sqs.send(deleteBatch(options.queueUrl, done));
   }
   return { received: Messages.length, failed: failed.size };
 }
@@ -81,6 +76,13 @@ export const receiveBatch = (
     MaxNumberOfMessages: batchSize,
     WaitTimeSeconds: waitSeconds,
     MessageSystemAttributeNames: ['All'],
+  });
+
+/** The delete of a batch's messages that succeeded, as the event source mapping makes it. */
+export const deleteBatch = (queueUrl: string, messages: readonly Message[]): DeleteMessageBatchCommand =>
+  new DeleteMessageBatchCommand({
+    QueueUrl: queueUrl,
+    Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
   });
 
 async function invoke(handler: SqsHandler, messages: Message[], queueArn: string): Promise<Set<string>> {
