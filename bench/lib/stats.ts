@@ -10,6 +10,9 @@ export const median = (values: readonly number[]): number => quantile(values, 0.
 
 export const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
 
+/** A ratio that has a target, to three places: one just under its bound reads as under (1.149, not 1.15). */
+export const roundRatio = (value: number): number => round(value, 3);
+
 /** Milliseconds since `start` (from performance.now()). */
 export const since = (start: number): number => performance.now() - start;
 

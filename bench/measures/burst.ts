@@ -4,7 +4,7 @@ import { queueLimits } from '../../shared/queue';
 import { renderAgentPod, renderAgentSecret } from '../../shared/templates';
 import type { BenchSystem } from '../lib/system';
 import { benchNamespace } from '../lib/system';
-import { inParallel, round } from '../lib/stats';
+import { inParallel, round, roundRatio } from '../lib/stats';
 import { benchConfig, cancelAll, pitcrewAgentClient, queueBurst } from '../lib/builds';
 import type { Row } from '../lib/report';
 import { cpuSeconds, cpuSpent } from '../lib/cpu';
@@ -137,7 +137,7 @@ export async function measureBurst(
       {
         measure: 'burst',
         metric: 'ratio Pitcrew / raw',
-        value: round(pitcrewRate / rawRate),
+        value: roundRatio(pitcrewRate / rawRate),
         unit: 'x',
         note: 'target >= 0.8',
       },
@@ -193,7 +193,7 @@ function nodeCpuRows(pitcrewCpu: Record<string, number>, rawCpu: Record<string, 
     {
       measure: 'burst',
       metric: 'Node CPU per pod, Pitcrew / raw',
-      value: round(pitcrewMs / rawMs),
+      value: roundRatio(pitcrewMs / rawMs),
       unit: 'x',
       note: `target <= ${nodeCpuTarget}`,
     },

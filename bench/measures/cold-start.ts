@@ -16,7 +16,7 @@ import { compileConfig } from '../../shared/config';
 import { ciSources, type CiSource } from '../../shared/sources/names';
 import { freshProcessEnv } from '../lib/loaded-at-init';
 import type { Row } from '../lib/report';
-import { median, round } from '../lib/stats';
+import { median, round, roundRatio } from '../lib/stats';
 import type { BenchSystem } from '../lib/system';
 
 const runs = 15;
@@ -127,7 +127,7 @@ export async function measureColdStart(system: BenchSystem): Promise<{ rows: Row
       {
         measure: `cold start ${fn}`,
         metric: 'init ratio',
-        value: round(initRatio),
+        value: roundRatio(initRatio),
         unit: 'x',
         note: `target <= ${coldStartTargets.initRatio}`,
       },
@@ -150,7 +150,7 @@ export async function measureColdStart(system: BenchSystem): Promise<{ rows: Row
       {
         measure: `cold start ${fn}`,
         metric: 'size ratio',
-        value: round(bytesRatio),
+        value: roundRatio(bytesRatio),
         unit: 'x',
         note: `target <= ${coldStartTargets.bytesRatio}`,
       },
@@ -219,14 +219,14 @@ async function measureOneCi(
       {
         measure,
         metric: 'size ratio, one CI configured (largest)',
-        value: round(loaded.bytes / baseline.bytes),
+        value: roundRatio(loaded.bytes / baseline.bytes),
         unit: 'x',
         note: `target <= ${coldStartTargets.bytesRatio}`,
       },
       {
         measure,
         metric: `init ratio, ${largest.source} only`,
-        value: round(initMs / baselineInitMs),
+        value: roundRatio(initMs / baselineInitMs),
         unit: 'x',
         note: `${round(initMs)} / ${round(baselineInitMs)} ms, a config of ${largest.source} alone`,
       },

@@ -6,7 +6,7 @@ import { bareChainCalls } from '../lib/bare-chain';
 import { benchConfig, cancelAll, pitcrewAgentClient } from '../lib/builds';
 import type { BenchSystem } from '../lib/system';
 import { benchNamespace } from '../lib/system';
-import { quantile, round } from '../lib/stats';
+import { quantile, round, roundRatio } from '../lib/stats';
 import type { Row } from '../lib/report';
 import { callsOnPath, describePath, type PathWindow } from '../lib/path-calls';
 
@@ -277,7 +277,7 @@ export async function measureEndToEnd(system: BenchSystem): Promise<{ rows: Row[
       {
         measure: 'webhook -> pod',
         metric: 'ratio to the bare chain (p50)',
-        value: round(p50 / chainP50),
+        value: roundRatio(p50 / chainP50),
         unit: 'x',
         note: `target <= ${endToEndTarget}`,
       },

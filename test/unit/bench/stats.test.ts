@@ -1,4 +1,4 @@
-import { inParallel, median, quantile } from '../../../bench/lib/stats';
+import { inParallel, median, quantile, roundRatio } from '../../../bench/lib/stats';
 
 describe('bench statistics', () => {
   it('takes quantiles by nearest rank', () => {
@@ -8,6 +8,12 @@ describe('bench statistics', () => {
     expect(quantile(values, 1)).toBe(100);
     expect(median([3, 1, 2])).toBe(2);
     expect(quantile([], 0.5)).toBeNaN();
+  });
+
+  it('gives a ratio with a target three places, so one just under its bound does not read as on it', () => {
+    expect(roundRatio(650.5 / 566.2)).toBe(1.149);
+    expect(roundRatio(1.1496)).toBe(1.15);
+    expect(roundRatio(0.5937)).toBe(0.594);
   });
 
   it('runs tasks at most `concurrency` at once and keeps the order of the results', async () => {
