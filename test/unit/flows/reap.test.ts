@@ -1,5 +1,6 @@
 import { provisionRequest } from '../../../shared/provision';
-import { reap } from '../../../shared/reap';
+import { reap, type ReapPorts } from '../../../shared/reap';
+import type { AgentRequest, CiSourceAdapter } from '../../../shared/sources/types';
 import { podNameFor } from '../../../shared/requests/identity';
 import { managedByValue, pitcrewLabels } from '../../../shared/templates/labels';
 import { createTwins, genericRequestId, livePods, recordQueued, slots, type Twins } from './twins';
@@ -178,6 +179,49 @@ describe('the reaper on the twins', () => {
     });
     expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
   });
+
+  /**
+   * The reaper's ports with the generic CI's adapter recording what it is asked to deregister: a
+   * GitHub runner can only be found with the repository its ended request holds (bugs 5 and 9 of
+   * docs/reliability.md), so the details must be the request's, not made from the pod's name.
+   */
+  function recordingDeregistrations(): { ports: ReapPorts; deregistered: AgentRequest[] } {
+    const deregistered: AgentRequest[] = [];
+    const real = twins.reap.sources.generic?.adapter;
+    if (!real) throw new Error('the twins have no generic adapter');
+    const adapter: CiSourceAdapter = {
+      ...real,
+      async deregisterAgent(request) {
+        deregistered.push(request);
+      },
+    };
+    return { ports: { ...twins.reap, sources: { generic: { adapter } } }, deregistered };
+  }
+
+  it.each([
+    ['young, so its ended request is read for it alone', 0],
+    ['past the orphan grace, so the removal reads the ended request itself', 1],
+  ])(
+    'deletes the pod of an ended build (%s) and deregisters its agent with that request’s details',
+    async (_case, gracesLater) => {
+      const requestId = await provisioned('build-1');
+      const podName = podNameFor('gen', requestId);
+      // The build ended with its slot given back while its pod stayed (a pod the API server made
+      // after its client gave up, or an attempt that died after the pod).
+      expect(await twins.state.capacity.release(requestId, 'gen', 'cancelled', 'the CI cancelled it')).toBe(
+        true,
+      );
+      const record = await twins.state.requests.get(requestId);
+      twins.clock.advance(gracesLater * (twins.config.reaper.orphanGraceSeconds + 1));
+      const { ports, deregistered } = recordingDeregistrations();
+      expect(await reap(ports)).toMatchObject({ deleted: { orphan: 1 }, errors: 0 });
+      expect(livePods(twins)).toEqual([]);
+      expect(deregistered).toEqual([
+        expect.objectContaining({ requestId, agentName: podName, details: record?.details }),
+      ]);
+      expect(record?.details).toMatchObject({ source: 'generic' });
+    },
+  );
 
   it('does nothing while another run holds the lease', async () => {
     const requestId = await provisioned('build-1');
