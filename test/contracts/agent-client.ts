@@ -32,6 +32,12 @@ export interface AgentClusterSubject {
   recordEvent(podName: string, reason: string, message: string): Promise<void>;
   /** Makes the port's next `calls` API calls answer `status`, as a throttling or failing API server. */
   failNext(calls: number, status: 429 | 500 | 503): void;
+  /**
+   * How many times the port sends one call that the API server answers with `status` before it gives
+   * up: the bearer-token client sends a call the server did not take (429, 503) again within the call
+   * (shared/cluster/bearer-api.ts). 1 when absent.
+   */
+  readonly sendsPerCall?: (status: 429 | 500 | 503) => number;
   readonly dispose?: () => Promise<void>;
 }
 
@@ -257,8 +263,8 @@ export function describeAgentClientContract(name: string, make: MakeAgentCluster
     it.each([429, 503, 500] as const)(
       'translates a %s from the API server as retryable, naming the call',
       async (status) => {
-        const { agents, namespace, failNext } = current();
-        failNext(1, status);
+        const { agents, namespace, failNext, sendsPerCall } = current();
+        failNext(sendsPerCall?.(status) ?? 1, status);
         const error = await failure(agents.createPod(contractPod(namespace, 'agent-1', madeFor('r1'))));
         expect(error).toBeInstanceOf(ClusterUnavailableError);
         expect(error).toMatchObject({ retryable: true, status });
@@ -271,7 +277,7 @@ export function describeAgentClientContract(name: string, make: MakeAgentCluster
     );
 
     it('throws ClusterUnavailableError from every method while the API server fails', async () => {
-      const { agents, namespace, failNext } = current();
+      const { agents, namespace, failNext, sendsPerCall } = current();
       const { pod } = await agents.createPod(contractPod(namespace, 'agent-1', madeFor('r1')));
       const calls: [string, () => Promise<unknown>][] = [
         ['deleting pod', () => agents.deletePod(namespace, 'agent-1')],
@@ -281,7 +287,7 @@ export function describeAgentClientContract(name: string, make: MakeAgentCluster
         ['creating secret', () => agents.putSecret(secretFor(namespace, pod, 'token'))],
       ];
       for (const [action, run] of calls) {
-        failNext(1, 503);
+        failNext(sendsPerCall?.(503) ?? 1, 503);
         const error = await failure(run());
         expect(error).toBeInstanceOf(ClusterUnavailableError);
         expect(error).toMatchObject({ status: 503 });

@@ -1,6 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBearerPodApi, KubeApiError } from '../../../shared/cluster/bearer-api';
+import {
+  createBearerPodApi,
+  KubeApiError,
+  notTakenRetry,
+  notTakenWaitMs,
+} from '../../../shared/cluster/bearer-api';
 import { isNotFound, translateClusterError } from '../../../shared/cluster/translate';
 import { ClusterRejectedError, ClusterUnavailableError } from '../../../shared/cluster/errors';
 
@@ -20,7 +25,14 @@ describe('the bearer-token client (shared/cluster/bearer-api.ts)', () => {
   let server: Server;
   let url: string;
   const seen: Seen[] = [];
-  let answer: (request: Seen) => { status: number; body?: unknown } = () => ({ status: 200, body: {} });
+  /** The server's answer to a call: a status, or (`drop`) the connection closed with no answer. */
+  interface Reply {
+    readonly status: number;
+    readonly body?: unknown;
+    readonly headers?: Record<string, string>;
+    readonly drop?: boolean;
+  }
+  let answer: (request: Seen) => Reply = () => ({ status: 200, body: {} });
 
   beforeAll(async () => {
     server = createServer((request: IncomingMessage, response: ServerResponse) => {
@@ -35,8 +47,12 @@ describe('the bearer-token client (shared/cluster/bearer-api.ts)', () => {
           body,
         };
         seen.push(entry);
-        const { status, body: reply } = answer(entry);
-        response.writeHead(status, { 'content-type': 'application/json' });
+        const { status, body: reply, headers, drop } = answer(entry);
+        if (drop) {
+          request.socket.destroy();
+          return;
+        }
+        response.writeHead(status, { 'content-type': 'application/json', ...headers });
         response.end(reply === undefined ? '' : JSON.stringify(reply));
       });
     });
@@ -147,6 +163,73 @@ describe('the bearer-token client (shared/cluster/bearer-api.ts)', () => {
     const translated = translateClusterError(busy, 'deleting pod agents/p');
     expect(translated).toBeInstanceOf(ClusterUnavailableError);
     expect(translated.message).toBe('deleting pod agents/p failed (503): busy');
+  });
+
+  describe('a call the API server did not take is sent again, within its deadline', () => {
+    const read = (api: ReturnType<typeof createBearerPodApi>) =>
+      api.readNamespacedPod({ namespace: 'agents', name: 'p' }).then(
+        () => 'read',
+        (error: unknown) => error,
+      );
+    /** Answers the calls in turn with `replies`, then 200. */
+    const inTurn = (...replies: Reply[]) => {
+      let index = 0;
+      answer = () => replies[index++] ?? { status: 200, body: {} };
+    };
+
+    it.each([
+      ['throttled (429 with Retry-After)', { status: 429, headers: { 'retry-after': '0' } }],
+      ['unavailable (503)', { status: 503, body: { message: 'busy' } }],
+      ['a load balancer with no backend (502)', { status: 502 }],
+      ['a connection closed with no answer', { status: 0, drop: true }],
+    ])('%s, then answered: the call succeeds', async (_case, first: Reply) => {
+      inTurn(first);
+      expect(await read(createBearerPodApi({ server: url, tokenSource: tokens('t', 't').source }))).toBe(
+        'read',
+      );
+      expect(seen).toHaveLength(2);
+    });
+
+    it('gives up after two more sends, with the last answer', async () => {
+      answer = () => ({ status: 503, body: { message: 'still busy' } });
+      const error = await read(createBearerPodApi({ server: url, tokenSource: tokens('t', 't').source }));
+      expect(error).toBeInstanceOf(KubeApiError);
+      expect(error).toMatchObject({ code: 503 });
+      expect(seen).toHaveLength(1 + notTakenRetry.retries);
+    });
+
+    it.each([500, 404, 409, 403])(
+      'does not send again what the API server took and refused (%i)',
+      async (status) => {
+        answer = () => ({ status });
+        expect(
+          await read(createBearerPodApi({ server: url, tokenSource: tokens('t', 't').source })),
+        ).toMatchObject({
+          code: status,
+        });
+        expect(seen).toHaveLength(1);
+      },
+    );
+
+    it('does not wait past the call’s deadline: a Retry-After longer than what is left ends the call', async () => {
+      inTurn({ status: 429, headers: { 'retry-after': '1' } });
+      const api = createBearerPodApi({
+        server: url,
+        tokenSource: tokens('t', 't').source,
+        timeouts: { connectTimeoutMs: 500, requestTimeoutMs: 800 },
+      });
+      expect(await read(api)).toMatchObject({ code: 429 });
+      expect(seen).toHaveLength(1);
+    });
+
+    it('waits what the API server asks, else 200 ms then 400, never more than a second', () => {
+      expect(notTakenWaitMs(1, undefined)).toBe(200);
+      expect(notTakenWaitMs(2, undefined)).toBe(400);
+      expect(notTakenWaitMs(1, '0')).toBe(0);
+      expect(notTakenWaitMs(1, '1')).toBe(1000);
+      expect(notTakenWaitMs(2, '30')).toBe(1000);
+      expect(notTakenWaitMs(1, 'Wed, 21 Oct 2026 07:28:00 GMT')).toBe(200);
+    });
   });
 
   it('reuses one connection, and opens a new one after a pause longer than the idle limit', async () => {
