@@ -34,8 +34,14 @@ export async function putAgentSecret(core: PodApi, secret: V1Secret): Promise<vo
       await core.createNamespacedSecret({ namespace, body: secret });
       return;
     } catch (error) {
-      if (!isAlreadyExists(error) || attempt > 0)
-        throw translateClusterError(error, `creating secret ${namespace}/${name}`);
+      if (!isAlreadyExists(error)) throw translateClusterError(error, `creating secret ${namespace}/${name}`);
+      // There again right after its delete: a create of ours the API server took before the client
+      // lost its answer and sent it again (bearer-api.ts). Not a refusal of the Secret: try later.
+      if (attempt > 0)
+        throw new ClusterUnavailableError(
+          `secret ${namespace}/${name} exists again after its delete; retrying later`,
+          409,
+        );
     }
     try {
       await core.deleteNamespacedSecret({ namespace, name });

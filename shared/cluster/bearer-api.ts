@@ -16,7 +16,7 @@ import type { TokenSource } from './token-source';
  * one keep-alive connection reused across calls and retired after `maxIdleConnectionMs` idle (a frozen
  * Lambda's pooled socket may be dead), a bound on the TLS handshake and on the whole call, and a 401
  * answered by reading the token afresh and sending once more. Its own: a call the API server did not
- * take (throttled, unavailable, or no answer at all) is sent again within its deadline
+ * take (throttled, unavailable, or a connection failed at once) is sent again within its deadline
  * (notTakenRetry).
  */
 export interface BearerApiConnection {
@@ -51,8 +51,13 @@ const maxIdleConnectionMs = 30_000;
  * with no backend for a moment).
  */
 const notTakenStatuses = new Set([429, 502, 503, 504]);
-/** Connections that failed before any answer: reset, refused, broken, or not made in time. */
-const notAnsweredCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN']);
+/**
+ * Connections that failed at once, before any answer: reset, refused, broken, a name not resolved
+ * for now. Not a connection that was not made within `connectTimeoutMs`: an API server that does not
+ * answer for that long is no passing moment, and waiting for it again would hold the call for its
+ * whole deadline.
+ */
+const notAnsweredCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'EAI_AGAIN']);
 
 /**
  * How a call that was not taken is sent again within the same call: at most twice more, after the
@@ -60,8 +65,8 @@ const notAnsweredCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMED
  * never past the call's deadline. A build's provision attempt makes two or three calls; without this
  * a second's throttling or a dropped connection failed the whole attempt, and five attempts in a row
  * failed the build (docs/reliability.md, "A build given up"). Sending again is safe for all seven
- * calls: a create the server did take answers 409 the second time, which agents.ts reads as "already
- * there"; a delete, 404.
+ * calls: a pod create the server did take answers 409 the second time, which agents.ts reads as
+ * "already there" (and a Secret's second create as "try again later"); a delete, 404.
  */
 export const notTakenRetry = { retries: 2, firstWaitMs: 200, maxWaitMs: 1000 } as const;
 
@@ -140,12 +145,14 @@ async function sendUntilTaken(
   now: () => number,
   aborted: () => boolean,
 ): Promise<Answer> {
+  let last: { answer: Answer } | { error: unknown } | undefined;
   for (let attempt = 1; ; attempt++) {
     let outcome: { answer: Answer } | { error: unknown };
     try {
       outcome = { answer: await sendOnce() };
     } catch (error) {
-      outcome = { error };
+      // The deadline ran out while sending again: what the server said before says more.
+      outcome = last && aborted() ? last : { error };
     }
     const notTaken =
       'answer' in outcome ? notTakenStatuses.has(outcome.answer.status) : isNotAnswered(outcome.error);
@@ -154,6 +161,7 @@ async function sendUntilTaken(
       if ('answer' in outcome) return outcome.answer;
       throw outcome.error;
     }
+    last = outcome;
     await new Promise((resolve) => setTimeout(resolve, wait));
   }
 }
@@ -245,10 +253,7 @@ export function createBearerPodApi(connection: BearerApiConnection): PodApi {
           const timer = setTimeout(
             () =>
               socket.destroy(
-                Object.assign(
-                  new Error(`no connection to the API server within ${timeouts.connectTimeoutMs} ms`),
-                  { code: 'ETIMEDOUT' },
-                ),
+                new Error(`no connection to the API server within ${timeouts.connectTimeoutMs} ms`),
               ),
             timeouts.connectTimeoutMs,
           );

@@ -79,6 +79,11 @@ const agentMakingMarkers = [
   '/user/runners',
   'BUILDKITE_AGENT_ACQUIRE_JOB',
 ];
+/**
+ * Text only the agent client's sending again of a call the API server did not take has
+ * (shared/cluster/bearer-api.ts, `notTakenRetry`), which the reaper's bundle leaves out.
+ */
+const notTakenRetryMarker = 'firstWaitMs';
 /** The markers above by the CI whose code holds them (the generic CI's code has none of its own). */
 const markersOfCi: Readonly<Record<string, readonly string[]>> = {
   github: [
@@ -406,6 +411,12 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
       agentMakingMarkers.filter((marker) => closures.provision!.some((file) => has(file, marker))),
     ).toEqual(agentMakingMarkers);
     expect(shipped('ops')).toEqual(agentMakingMarkers);
+  });
+
+  it("leave the agent client's sending again out of the reaper's bundle, whose next run does, and load it in provision's", () => {
+    expect(shippedFiles(join('dist', 'reap')).some((file) => has(file, notTakenRetryMarker))).toBe(false);
+    // Found where it is built in, so the check above can fail.
+    expect(closures.provision!.some((file) => has(file, notTakenRetryMarker))).toBe(true);
   });
 
   it('load at cold start only what their static imports show, with every CI of the example configured: no set-up awaits a dynamic import', () => {

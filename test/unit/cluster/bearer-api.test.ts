@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import {
   createBearerPodApi,
   KubeApiError,
@@ -31,6 +31,8 @@ describe('the bearer-token client (shared/cluster/bearer-api.ts)', () => {
     readonly body?: unknown;
     readonly headers?: Record<string, string>;
     readonly drop?: boolean;
+    /** Answer only after this long. */
+    readonly slowMs?: number;
   }
   let answer: (request: Seen) => Reply = () => ({ status: 200, body: {} });
 
@@ -47,13 +49,16 @@ describe('the bearer-token client (shared/cluster/bearer-api.ts)', () => {
           body,
         };
         seen.push(entry);
-        const { status, body: reply, headers, drop } = answer(entry);
+        const { status, body: reply, headers, drop, slowMs } = answer(entry);
         if (drop) {
           request.socket.destroy();
           return;
         }
-        response.writeHead(status, { 'content-type': 'application/json', ...headers });
-        response.end(reply === undefined ? '' : JSON.stringify(reply));
+        setTimeout(() => {
+          if (response.destroyed) return;
+          response.writeHead(status, { 'content-type': 'application/json', ...headers });
+          response.end(reply === undefined ? '' : JSON.stringify(reply));
+        }, slowMs ?? 0);
       });
     });
     await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
@@ -220,6 +225,38 @@ describe('the bearer-token client (shared/cluster/bearer-api.ts)', () => {
       });
       expect(await read(api)).toMatchObject({ code: 429 });
       expect(seen).toHaveLength(1);
+    });
+
+    it('ends with what the server said when the deadline runs out while it sends again', async () => {
+      let calls = 0;
+      answer = () =>
+        calls++ === 0 ? { status: 503, body: { message: 'busy' } } : { status: 200, slowMs: 2000 };
+      const api = createBearerPodApi({
+        server: url,
+        tokenSource: tokens('t', 't').source,
+        timeouts: { connectTimeoutMs: 500, requestTimeoutMs: 700 },
+      });
+      expect(await read(api)).toMatchObject({ code: 503 });
+      expect(seen).toHaveLength(2);
+    });
+
+    it('does not wait again for an API server that took longer than the connect timeout to answer at all', async () => {
+      // A TLS server that never finishes its handshake: the client's connect timeout ends the try.
+      const silent = createNetServer(() => undefined);
+      let connections = 0;
+      silent.on('connection', () => (connections += 1));
+      await new Promise<void>((listening) => silent.listen(0, '127.0.0.1', listening));
+      try {
+        const api = createBearerPodApi({
+          server: `https://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+          tokenSource: tokens('t', 't').source,
+          timeouts: { connectTimeoutMs: 200, requestTimeoutMs: 5000 },
+        });
+        expect(String(await read(api))).toContain('no connection to the API server within 200 ms');
+        expect(connections).toBe(1);
+      } finally {
+        silent.close();
+      }
     });
 
     it('waits what the API server asks, else 200 ms then 400, never more than a second', () => {

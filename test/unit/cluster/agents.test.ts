@@ -1,0 +1,55 @@
+import { putAgentSecret } from '../../../shared/cluster/agents';
+import { KubeApiError } from '../../../shared/cluster/bearer-api';
+import { ClusterRejectedError, ClusterUnavailableError } from '../../../shared/cluster/errors';
+import type { PodApi } from '../../../shared/cluster/pod-api';
+
+/**
+ * The agent client's Secret writes (shared/cluster/agents.ts) over a PodApi that answers as told: a
+ * Secret from an earlier attempt is replaced, and one that is there again right after its delete
+ * (a create the API server took, which the client then sent again) is a "later", not a refusal.
+ */
+describe("the agent Secret's create (putAgentSecret)", () => {
+  const secret = { metadata: { name: 'pc-gen-abc', namespace: 'agents' }, stringData: { token: 't' } };
+  const conflict = (): KubeApiError =>
+    new KubeApiError(409, { kind: 'Status', reason: 'AlreadyExists', code: 409 }, 'HTTP 409');
+
+  /** A PodApi whose Secret creates answer `creates` in turn (an error is thrown), recording the calls. */
+  function podApi(...creates: (KubeApiError | 'ok')[]): { api: PodApi; calls: string[] } {
+    const calls: string[] = [];
+    const api = {
+      createNamespacedSecret: async () => {
+        calls.push('create');
+        const next = creates.shift() ?? 'ok';
+        if (next !== 'ok') throw next;
+        return secret;
+      },
+      deleteNamespacedSecret: async () => {
+        calls.push('delete');
+        return {};
+      },
+    } as unknown as PodApi;
+    return { api, calls };
+  }
+
+  it("replaces an earlier attempt's Secret: delete, then create", async () => {
+    const { api, calls } = podApi(conflict(), 'ok');
+    await putAgentSecret(api, secret);
+    expect(calls).toEqual(['create', 'delete', 'create']);
+  });
+
+  it('tries again later, retryable, when the Secret is there again right after its delete', async () => {
+    const { api, calls } = podApi(conflict(), conflict());
+    const error = await putAgentSecret(api, secret).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ClusterUnavailableError);
+    expect(error).toMatchObject({ retryable: true, status: 409 });
+    expect(String(error)).toContain('secret agents/pc-gen-abc exists again after its delete');
+    expect(calls).toEqual(['create', 'delete', 'create']);
+  });
+
+  it('still refuses for good what the API server refused (422)', async () => {
+    const invalid = new KubeApiError(422, { kind: 'Status', message: 'data: Invalid value' }, 'HTTP 422');
+    const error = await putAgentSecret(podApi(invalid).api, secret).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ClusterRejectedError);
+    expect(error).toMatchObject({ retryable: false, status: 422 });
+  });
+});
