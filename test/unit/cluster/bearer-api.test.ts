@@ -171,11 +171,14 @@ describe('the bearer-token client (shared/cluster/bearer-api.ts)', () => {
   });
 
   describe('a call the API server did not take is sent again, within its deadline', () => {
-    const read = (api: ReturnType<typeof createBearerPodApi>) =>
-      api.readNamespacedPod({ namespace: 'agents', name: 'p' }).then(
-        () => 'read',
-        (error: unknown) => error,
-      );
+    /** One pod read through a fresh client of `server`: 'read', or what it rejected with. */
+    const read = (timeouts?: { connectTimeoutMs: number; requestTimeoutMs: number }, server = url) =>
+      createBearerPodApi({ server, tokenSource: tokens('t', 't').source, ...(timeouts ? { timeouts } : {}) })
+        .readNamespacedPod({ namespace: 'agents', name: 'p' })
+        .then(
+          () => 'read',
+          (error: unknown) => error,
+        );
     /** Answers the calls in turn with `replies`, then 200. */
     const inTurn = (...replies: Reply[]) => {
       let index = 0;
@@ -189,15 +192,13 @@ describe('the bearer-token client (shared/cluster/bearer-api.ts)', () => {
       ['a connection closed with no answer', { status: 0, drop: true }],
     ])('%s, then answered: the call succeeds', async (_case, first: Reply) => {
       inTurn(first);
-      expect(await read(createBearerPodApi({ server: url, tokenSource: tokens('t', 't').source }))).toBe(
-        'read',
-      );
+      expect(await read()).toBe('read');
       expect(seen).toHaveLength(2);
     });
 
     it('gives up after two more sends, with the last answer', async () => {
       answer = () => ({ status: 503, body: { message: 'still busy' } });
-      const error = await read(createBearerPodApi({ server: url, tokenSource: tokens('t', 't').source }));
+      const error = await read();
       expect(error).toBeInstanceOf(KubeApiError);
       expect(error).toMatchObject({ code: 503 });
       expect(seen).toHaveLength(1 + notTakenRetry.retries);
@@ -207,36 +208,20 @@ describe('the bearer-token client (shared/cluster/bearer-api.ts)', () => {
       'does not send again what the API server took and refused (%i)',
       async (status) => {
         answer = () => ({ status });
-        expect(
-          await read(createBearerPodApi({ server: url, tokenSource: tokens('t', 't').source })),
-        ).toMatchObject({
-          code: status,
-        });
+        expect(await read()).toMatchObject({ code: status });
         expect(seen).toHaveLength(1);
       },
     );
 
     it('does not wait past the call’s deadline: a Retry-After longer than what is left ends the call', async () => {
       inTurn({ status: 429, headers: { 'retry-after': '1' } });
-      const api = createBearerPodApi({
-        server: url,
-        tokenSource: tokens('t', 't').source,
-        timeouts: { connectTimeoutMs: 500, requestTimeoutMs: 800 },
-      });
-      expect(await read(api)).toMatchObject({ code: 429 });
+      expect(await read({ connectTimeoutMs: 500, requestTimeoutMs: 800 })).toMatchObject({ code: 429 });
       expect(seen).toHaveLength(1);
     });
 
     it('ends with what the server said when the deadline runs out while it sends again', async () => {
-      let calls = 0;
-      answer = () =>
-        calls++ === 0 ? { status: 503, body: { message: 'busy' } } : { status: 200, slowMs: 2000 };
-      const api = createBearerPodApi({
-        server: url,
-        tokenSource: tokens('t', 't').source,
-        timeouts: { connectTimeoutMs: 500, requestTimeoutMs: 700 },
-      });
-      expect(await read(api)).toMatchObject({ code: 503 });
+      inTurn({ status: 503, body: { message: 'busy' } }, { status: 200, slowMs: 2000 });
+      expect(await read({ connectTimeoutMs: 500, requestTimeoutMs: 700 })).toMatchObject({ code: 503 });
       expect(seen).toHaveLength(2);
     });
 
@@ -247,12 +232,10 @@ describe('the bearer-token client (shared/cluster/bearer-api.ts)', () => {
       silent.on('connection', () => (connections += 1));
       await new Promise<void>((listening) => silent.listen(0, '127.0.0.1', listening));
       try {
-        const api = createBearerPodApi({
-          server: `https://127.0.0.1:${(silent.address() as AddressInfo).port}`,
-          tokenSource: tokens('t', 't').source,
-          timeouts: { connectTimeoutMs: 200, requestTimeoutMs: 5000 },
-        });
-        expect(String(await read(api))).toContain('no connection to the API server within 200 ms');
+        const silentUrl = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+        expect(String(await read({ connectTimeoutMs: 200, requestTimeoutMs: 5000 }, silentUrl))).toContain(
+          'no connection to the API server within 200 ms',
+        );
         expect(connections).toBe(1);
       } finally {
         silent.close();
