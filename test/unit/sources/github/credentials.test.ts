@@ -153,12 +153,14 @@ describe('GitHub createAgentCredentials with a token', () => {
 
   it('is unavailable when GitHub cannot be reached', async () => {
     const closedUrl = github.url;
-    await github.close();
+    // The next fake starts before this one closes, so it cannot be given the port now left empty.
+    const closing = github;
+    github = await startFakeGithub();
+    await closing.close();
 
     const error = await source({ apiUrl: closedUrl })
       .createAgentCredentials(request)
       .catch((e: unknown) => e);
-    github = await startFakeGithub();
     expect(error).toBeInstanceOf(CiUnavailableError);
     expect((error as Error).message).toContain('ECONNREFUSED');
   });
