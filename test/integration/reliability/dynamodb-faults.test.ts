@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCapacityStore } from '../../../shared/state';
 import { startAwsFaultProxy, type AwsFaultProxy } from '../../../infra/local/stand-ins/aws-fault-proxy';
+import { seededRandom } from '../../../infra/local/stand-ins/seeded-random';
 import { deliveryFor, requestIdOf, type Build } from '../../../infra/local/stand-ins/builds';
 import { requiredTestEnv } from '../../support/env';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
@@ -51,7 +52,10 @@ describe('DynamoDB throttling and errors', () => {
   let proxy: AwsFaultProxy;
   let system: ProvisioningSystem;
   beforeAll(async () => {
-    proxy = await startAwsFaultProxy(requiredTestEnv('dynamoDbEndpoint'));
+    // Seeded, so that a run's faults can be drawn again (the calls' order still varies with timing).
+    proxy = await startAwsFaultProxy(requiredTestEnv('dynamoDbEndpoint'), {
+      random: seededRandom(7, 'dynamodb-faults'),
+    });
     system = await startProvisioningSystem({
       dynamoDbEndpoint: proxy.endpoint,
       // Past an attempt's hold (the provision timeout, 30 s): see the random-faults test below.
@@ -110,8 +114,9 @@ describe('DynamoDB throttling and errors', () => {
     // receives end before the hold does, the last lets it go, and the request is left to the reaper,
     // as a lost message is: its rule for a request provisioning without a pod past
     // staleQueuedSeconds gives the slot back and queues it again. So the loop runs the reaper too
-    // (under the same faults; a run that fails is tried again on the next turn).
-    const deadline = Date.now() + 75_000;
+    // (under the same faults; a run that fails is tried again on the next turn). A request unlucky
+    // twice waits for that rule twice (2 × 35 s), so the loop allows for it.
+    const deadline = Date.now() + 110_000;
     while (Date.now() < deadline) {
       await system.provisionAll();
       const records = await Promise.all(
@@ -140,5 +145,5 @@ describe('DynamoDB throttling and errors', () => {
     // The reaper, on a healthy table, finds nothing to repair: no counter drifted.
     const report = await system.reapNow();
     expect(report).toMatchObject({ counterRepairs: 0, errors: 0, lost: 0 });
-  }, 120_000);
+  }, 150_000);
 });
