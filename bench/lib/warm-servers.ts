@@ -65,7 +65,8 @@ export async function warmServers(
     settingsVersion: number,
   ): Promise<void> => {
     const record = warmUpRecord(requestId);
-    const poll = sqs.send(receiveBatch(queueUrl, queueLimits.provisionBatchSize, 5));
+    // The longest poll SQS allows: the calls before the send may take seconds on a loaded machine.
+    const poll = sqs.send(receiveBatch(queueUrl, queueLimits.provisionBatchSize, 20));
     await createRequestIfAbsent(table, record);
     await sendProvisionMessage(sqs, queueUrl, newRequestMessage(record));
     await deliveries.remember('generic', requestId);

