@@ -67,6 +67,16 @@ function readAtom(text: string, start: number): { value: string; end: number } {
   return { value: text.slice(start, end), end };
 }
 
+/**
+ * How many labels and operators an expression may hold. Every delivery's expression is parsed,
+ * then checked against up to 2^maxLabelAtoms label sets (satisfyingLabels): unbounded, a signed
+ * delivery naming one long `a && b && ...` (a label is whatever a Jenkinsfile asks for) held the
+ * webhook's CPU for seconds, and a longer one overflowed the evaluator's stack. 256 keeps the worst
+ * case near a tenth of a second and is far beyond any real expression (32 labels of a contract
+ * delivery, each a few parts, joined).
+ */
+export const maxLabelTokens = 256;
+
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -76,6 +86,9 @@ function tokenize(text: string): Token[] {
       i += 1;
       continue;
     }
+    // Another token starts here.
+    if (tokens.length === maxLabelTokens)
+      throw new LabelSyntaxError(`has more than ${maxLabelTokens} labels and operators`);
     const operator = operators.find((candidate) => text.startsWith(candidate, i));
     if (operator !== undefined) {
       tokens.push({ kind: operator, at: i + 1 });

@@ -37,9 +37,17 @@ function unquote(raw: string): string {
   return text.replace(anyQuote, '').trim();
 }
 
+/**
+ * The longest cause of blockage read: a sentence and a label expression (at most 500 characters in a
+ * contract delivery). Longer ones are skipped unread: the patterns' `\s+(.+?)\s+` take time
+ * quadratic in a segment's length, and a why text has no length limit of its own.
+ */
+export const maxWhySegment = 1000;
+
 /** The label (or label expression) the text says the build waits for, or undefined when it names none. */
 export function labelFromWhy(why: string): string | undefined {
   for (const segment of why.split(/\r?\n|;\s+/)) {
+    if (segment.length > maxWhySegment) continue;
     for (const pattern of labelPatterns) {
       const match = pattern.exec(segment.trim());
       const label = match?.[1] === undefined ? '' : unquote(match[1]);

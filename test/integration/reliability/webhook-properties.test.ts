@@ -352,6 +352,22 @@ describe('the webhook handler under random and mutated input', () => {
     });
   });
 
+  it.each([
+    [
+      'a label expression of 20,000 labels',
+      `Waiting for next available executor on ‘${'linux && '.repeat(20_000)}x’`,
+    ],
+    ['a cause of 40,000 spaces', `All nodes of label ${' '.repeat(40_000)}x are offline`],
+  ])('jenkins: a why text naming %s is refused or ignored at once, not a crash', async (_case, why) => {
+    const { headers, body } = jenkinsFixtures[1]!;
+    const text = JSON.stringify(setPath(body, ['data', 'why'], why));
+    await check({
+      source: 'jenkins',
+      body: text,
+      headers: { ...headers, ...signedHeadersFor('jenkins', text, testSecrets.jenkins) },
+    });
+  });
+
   it('any source name and any body: a 404 naming the known sources, and nothing written', async () => {
     await fc.assert(
       fc.asyncProperty(

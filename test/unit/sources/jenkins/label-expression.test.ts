@@ -2,6 +2,7 @@ import {
   evaluateLabelExpression,
   type LabelExpression,
   maxLabelNesting,
+  maxLabelTokens,
   parseLabelExpression,
   satisfyingLabels,
 } from '../../../../shared/sources/jenkins/label-expression';
@@ -17,10 +18,23 @@ describe('parseLabelExpression', () => {
   it('refuses parentheses nested past the limit with a reason, instead of overflowing the stack', () => {
     const nested = (depth: number): string => `${'('.repeat(depth)}linux${')'.repeat(depth)}`;
     expect(parseLabelExpression(nested(maxLabelNesting))).toMatchObject({ ok: true });
-    expect(parseLabelExpression(nested(6000))).toEqual({
+    expect(parseLabelExpression(nested(100))).toEqual({
       ok: false,
       problem: `parentheses nest deeper than ${maxLabelNesting} levels at ${maxLabelNesting + 1}`,
     });
+  });
+
+  it('refuses more labels and operators than the limit with a reason, instead of overflowing the stack', () => {
+    // n atoms joined by && are 2n - 1 tokens.
+    const chain = (atoms: number): string =>
+      Array.from({ length: atoms }, (_, index) => `l${index % 16}`).join(' && ');
+    expect(parseLabelExpression(`${chain(maxLabelTokens / 2)} `)).toMatchObject({ ok: true });
+    expect(parseLabelExpression(`${chain(maxLabelTokens / 2)} && x`)).toEqual({
+      ok: false,
+      problem: `has more than ${maxLabelTokens} labels and operators`,
+    });
+    // A chain deeper than the evaluator's stack (it threw a RangeError out of the webhook's parse).
+    expect(parseLabelExpression(chain(20_000))).toMatchObject({ ok: false });
   });
 
   it('reads a single label, with the characters Jenkins allows in one', () => {

@@ -1,4 +1,4 @@
-import { labelFromWhy } from '../../../../shared/sources/jenkins/queue-why';
+import { labelFromWhy, maxWhySegment } from '../../../../shared/sources/jenkins/queue-why';
 
 describe('labelFromWhy', () => {
   it.each([
@@ -13,6 +13,17 @@ describe('labelFromWhy', () => {
     ["All nodes of label 'arm64' are offline", 'arm64'],
   ])('%s → %s', (why, label) => {
     expect(labelFromWhy(why)).toBe(label);
+  });
+
+  it('skips a cause longer than the limit unread, and reads the next', () => {
+    const label = 'l'.repeat(maxWhySegment);
+    // Within the limit it is read; past it, skipped (the patterns take time quadratic in its length).
+    expect(labelFromWhy(`There are no nodes with the label ‘${'l'.repeat(900)}’`)).toBe('l'.repeat(900));
+    expect(labelFromWhy(`There are no nodes with the label ‘${label}’`)).toBeUndefined();
+    expect(labelFromWhy(`All nodes of label ${' '.repeat(40_000)}x are offline`)).toBeUndefined();
+    expect(
+      labelFromWhy(`There are no nodes with the label ‘${label}’; All nodes of label ‘arm64’ are offline`),
+    ).toBe('arm64');
   });
 
   it('keeps a label expression whole, with its operators and quoted labels', () => {
