@@ -6,7 +6,7 @@ import type {
   V1NetworkPolicyPort,
 } from '@kubernetes/client-node';
 import { metadataCidrs, type AgentTemplate, type ClusterConfig } from '../config/file-schema';
-import { managedByValue, pitcrewLabels } from '../templates/labels';
+import { pitcrewLabels } from '../templates/labels';
 
 /**
  * The NetworkPolicies of the agents' namespace, rendered from the config (docs/agent-boundary.md).
@@ -59,9 +59,10 @@ export function renderNetworkPolicies(input: NetworkPolicyInput): V1NetworkPolic
       egress: egressRules(allowed.map(parseCidr), denied),
     },
   });
-  const agents = { [pitcrewLabels.managedBy]: managedByValue };
   // The default policy selects every pod of the namespace, not only those Pitcrew labels: a pod made
-  // there by other means must not reach the metadata endpoints either.
+  // there by other means must not reach the metadata endpoints either. A template's policy selects
+  // by the template label alone, the default's exact complement: every pod is under one policy (a
+  // pod with a strict template's label but not Pitcrew's was under none, free to go anywhere).
   const notStrict =
     strict.length > 0
       ? {
@@ -79,7 +80,7 @@ export function renderNetworkPolicies(input: NetworkPolicyInput): V1NetworkPolic
     ...strict.map((template) =>
       policy(
         templateNetworkPolicyName(template.name),
-        { matchLabels: { ...agents, [pitcrewLabels.template]: template.name } },
+        { matchLabels: { [pitcrewLabels.template]: template.name } },
         template.egressCidrs ?? [],
       ),
     ),

@@ -145,6 +145,14 @@ describe('renderNetworkPolicies', () => {
         .map((policy) => policy.metadata!.name);
     expect(selecting('open')).toEqual(['pitcrew-agents']);
     expect(selecting('locked')).toEqual(['pitcrew-template-locked']);
+    // And any other pod of the namespace, whatever labels it was given by other means.
+    const madeElsewhere = (labels: Record<string, string>) =>
+      policiesOf(config)
+        .filter((policy) => selects(policy.spec!.podSelector!, labels))
+        .map((policy) => policy.metadata!.name);
+    expect(madeElsewhere({})).toEqual(['pitcrew-agents']);
+    expect(madeElsewhere({ 'pitcrew.dev/template': 'locked' })).toEqual(['pitcrew-template-locked']);
+    expect(madeElsewhere({ 'pitcrew.dev/template': 'open' })).toEqual(['pitcrew-agents']);
     expect(broad!.spec!.podSelector!.matchExpressions).toEqual([
       { key: 'pitcrew.dev/template', operator: 'NotIn', values: ['locked'] },
     ]);
