@@ -17,12 +17,22 @@ export const envName = z
   .check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'));
 
 const awsArn = /^arn:aws[a-z-]*:/;
+/**
+ * The functions' roles are granted read on exactly the ARNs the config names (aws-access.ts), so an
+ * ARN with an IAM wildcard would grant every secret it matches (`parameter/*`: all of the account's).
+ */
+const oneArn = (what: string) =>
+  z.refine(
+    (ref: string) => !awsArn.test(ref) || !/[*?]/.test(ref),
+    `must name one ${what}: an ARN with * or ? would let the functions read every ${what} it matches`,
+  );
 const ssmParameterName = z.string().check(
   z.maxLength(2048),
   z.refine(
     (name) => awsArn.test(name) || /^[A-Za-z0-9_.\-/]+$/.test(name.replaceAll(stagePlaceholder, 'stage')),
     'must be an SSM parameter name (letters, digits, _ . - /) or ARN',
   ),
+  oneArn('parameter'),
 );
 const secretsManagerId = z.string().check(
   z.maxLength(2048),
@@ -30,6 +40,7 @@ const secretsManagerId = z.string().check(
     (id) => awsArn.test(id) || /^[A-Za-z0-9/_+=.@-]+$/.test(id.replaceAll(stagePlaceholder, 'stage')),
     'must be a Secrets Manager secret name (letters, digits, / _ + = . @ -) or ARN',
   ),
+  oneArn('secret'),
 );
 
 /**

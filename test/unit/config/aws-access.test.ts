@@ -77,6 +77,34 @@ describe('accessPolicies (each role reads exactly the secrets the config names)'
     expect(JSON.stringify(configured)).not.toContain('eks:DescribeCluster');
   });
 
+  it.each([
+    ["{ ssm: 'arn:aws:ssm:*:*:parameter/*' }", 'sources.generic.webhookSecret.ssm', 'parameter'],
+    [
+      "{ ssm: 'arn:aws:ssm:eu-west-1:123456789012:parameter/pitcrew/?' }",
+      'sources.generic.webhookSecret.ssm',
+      'parameter',
+    ],
+    [
+      "{ secretsManager: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:*' }",
+      'sources.generic.webhookSecret.secretsManager',
+      'secret',
+    ],
+  ])(
+    'refuses a secret ARN with a wildcard, which would grant every secret it matches: %s',
+    (ref, field, what) => {
+      let error: unknown;
+      try {
+        config('{ kind: kubeconfig, path: /k }', `  generic: { webhookSecret: ${ref} }`);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(String(error)).toContain(field);
+      expect(String(error)).toContain(
+        `must name one ${what}: an ARN with * or ? would let the functions read every ${what} it matches`,
+      );
+    },
+  );
+
   it('denies all reads to a function whose config names no AWS secret (a policy needs a statement)', () => {
     const local = accessPolicies(
       config('{ kind: kubeconfig, path: /k }', `  generic: { webhookSecret: { env: SECRET } }`),
