@@ -22,7 +22,7 @@ const awsArn = /^arn:aws[a-z-]*:/;
  * ARN with an IAM wildcard would grant every secret it matches (`parameter/*`: all of the account's).
  */
 const oneArn = (what: string) =>
-  z.refine(
+  z.refine<string>(
     (ref: string) => !awsArn.test(ref) || !/[*?]/.test(ref),
     `must name one ${what}: an ARN with * or ? would let the functions read every ${what} it matches`,
   );
