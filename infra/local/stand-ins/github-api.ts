@@ -6,6 +6,8 @@
  * - Runners, repository and organization scope: POST .../actions/runners/generate-jitconfig,
  *   GET .../actions/runners?name=, DELETE .../actions/runners/{id}
  *   (https://docs.github.com/en/rest/actions/self-hosted-runners)
+ * - A repository's visibility: GET /repos/{owner}/{repo}
+ *   (https://docs.github.com/en/rest/repos/repos#get-a-repository), `private` and `visibility` only
  * - Workflow runs and jobs: GET /repos/{owner}/{repo}/actions/runs?status=&per_page=&page=
  *   (https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository),
  *   GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs?filter=&per_page=&page=
@@ -39,6 +41,8 @@ export interface FakeGithubOptions {
   readonly installationTokenLifetimeSeconds?: number;
   /** Repositories that exist, "owner/repo" (case-insensitive) for the workflow endpoints; default: all. */
   readonly repositories?: readonly string[];
+  /** Repositories that are public, "owner/repo" (case-insensitive); every other one is private. */
+  readonly publicRepositories?: readonly string[];
   readonly now?: () => number;
 }
 
@@ -471,13 +475,36 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
     return notFound;
   }
 
+  /** GET /repos/{owner}/{repo}: what a repository's visibility is (the fields the adapter reads). */
+  function repository(ctx: Context): Answer | undefined {
+    const match = /^\/repos\/([^/]+)\/([^/]+)$/.exec(ctx.path);
+    if (!match || ctx.method !== 'GET') return undefined;
+    const owner = decodeURIComponent(match[1] ?? '');
+    const repo = decodeURIComponent(match[2] ?? '');
+    const denied = runnerAccess(ctx, owner);
+    if (denied) return denied;
+    const fullName = `${owner}/${repo}`.toLowerCase();
+    if (repositories !== undefined && !repositories.has(fullName)) return notFound;
+    const isPublic = (options.publicRepositories ?? []).some((name) => name.toLowerCase() === fullName);
+    return {
+      status: 200,
+      body: {
+        name: repo,
+        full_name: `${owner}/${repo}`,
+        owner: { login: owner },
+        private: !isPublic,
+        visibility: isPublic ? 'public' : 'private',
+      },
+    };
+  }
+
   function route(ctx: Context): Answer {
     const token = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(ctx.path);
     if (token && ctx.method === 'POST') return createAccessToken(ctx, Number(token[1]));
     const installation = /^\/repos\/([^/]+)\/([^/]+)\/installation$/.exec(ctx.path);
     if (installation && ctx.method === 'GET')
       return repositoryInstallation(ctx, decodeURIComponent(installation[1] ?? ''));
-    return workflows(ctx) ?? runners(ctx) ?? notFound;
+    return repository(ctx) ?? workflows(ctx) ?? runners(ctx) ?? notFound;
   }
 
   function send(response: ServerResponse, answer: Answer): void {

@@ -13,6 +13,7 @@ import {
   describeScope,
   findRunnerByName,
   generateJitConfig,
+  isPublicRepository,
   type JitRequest,
   type RunnerApi,
   type RunnerScope,
@@ -45,7 +46,10 @@ export interface GithubSourceOptions {
   readonly pollRepositories?: readonly string[];
   /** How many queued workflow runs to read per repository and poll, newest first (1 to 100). */
   readonly pollMaxRunsPerRepo?: number;
-  /** Poll public repositories' runs too (sources.github.allowPublicRepositories). */
+  /**
+   * Make runners for public repositories, and poll their runs (sources.github.allowPublicRepositories).
+   * When false, GitHub is asked whether the repository is public before each runner is made.
+   */
   readonly allowPublicRepositories?: boolean;
   /** Milliseconds since the epoch; tests pass a clock. */
   readonly now?: () => number;
@@ -192,6 +196,13 @@ export function createGithubSource(options: GithubSourceOptions): CiSourceAdapte
             const details = githubDetails(request);
             const scope = scopeFor(details, settings.runnerScope);
             const token = await tokenFor(details);
+            if (
+              !settings.allowPublicRepositories &&
+              (await isPublicRepository(api, token, details.owner, details.repo))
+            )
+              throw new CiRejectedError(
+                `${details.owner}/${details.repo} is public at GitHub, though its delivery said it was not: anyone's pull request could run on the runner (sources.github.allowPublicRepositories is false)`,
+              );
             const runner = await createJitRunner(api, token, scope, {
               name: request.agentName,
               labels: request.labels,

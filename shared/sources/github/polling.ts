@@ -2,7 +2,7 @@ import * as v from '../../schema/valibot';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
 import { failureFor, type FailureHints, type GithubFetch, type GithubResponse, unexpectedBody } from './api';
-import { visibilityOf } from './trust';
+import { visibilityOf } from './visibility';
 import { pathSafeName, type PollRepository } from './repository-name';
 import { githubJobEvent } from './webhook';
 

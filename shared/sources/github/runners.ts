@@ -138,3 +138,41 @@ export async function deleteRunner(
   if (response.status === 204 || response.status === 404) return;
   throw failureFor(response, purpose, api.now(), hintsFor(scope));
 }
+
+/**
+ * https://docs.github.com/en/rest/repos/repos#get-a-repository: whether GitHub itself says the
+ * repository is public (any visibility but private or internal is). The trust rules judged what the
+ * signed delivery said; this asks GitHub, so a delivery forged with the webhook's secret cannot get a
+ * runner onto a public repository by calling it private.
+ */
+export async function isPublicRepository(
+  api: RunnerApi,
+  token: string,
+  owner: string,
+  repo: string,
+): Promise<boolean> {
+  const name = `${owner}/${repo}`;
+  const purpose = `read whether ${name} is public`;
+  const response = await api.fetch({
+    method: 'GET',
+    path: `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`,
+    credential: token,
+    purpose,
+  });
+  if (response.status !== 200)
+    throw failureFor(response, purpose, api.now(), {
+      forbidden: 'the token or App needs the Metadata: read repository permission',
+      notFound: `${name} does not exist or the credentials cannot see it`,
+    });
+  // The schema is built here, not at the top of the module: a top-level call stays in every bundle
+  // that imports the module, and the reaper's never makes this call.
+  const parsed = v.safeParse(
+    v.object({ private: v.boolean(), visibility: v.optional(v.string()) }),
+    response.body,
+  );
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
+  // The rule of ./visibility.ts (GitHub's answer always has `private`), written out: importing it here
+  // would put it in a chunk the reaper loads at cold start, as its polling imports it too.
+  const { visibility, private: isPrivate } = parsed.output;
+  return visibility === undefined ? !isPrivate : visibility !== 'private' && visibility !== 'internal';
+}

@@ -1,6 +1,7 @@
 import { repositoryMatches } from './repository-pattern';
 import { judgeJobAge, refusalOf, type Refusal } from '../refusal';
 import type { BuildAction, RefusalReason } from '../types';
+import { visibilityOf } from './visibility';
 
 /**
  * Which GitHub jobs may get an agent (docs/security.md). A signed delivery proves only that GitHub
@@ -33,24 +34,6 @@ export interface GithubJobOrigin {
 }
 
 const refusal = refusalOf<RefusalReason>();
-
-/** The visibilities GitHub documents for a repository that not everyone can read. */
-const notPublicVisibilities: readonly string[] = ['private', 'internal'];
-
-/**
- * Whether a repository is public, as the payload says. `visibility` settles it when present (only
- * `private` and `internal` count as not public, so an unknown value fails closed), else `private`;
- * a payload with neither is treated as public, so a delivery that hides its visibility is refused.
- */
-export function visibilityOf(repository: {
-  readonly private?: boolean;
-  readonly visibility?: string;
-}): 'public' | 'not public' | 'unknown' {
-  if (repository.visibility !== undefined)
-    return notPublicVisibilities.includes(repository.visibility) ? 'not public' : 'public';
-  if (repository.private !== undefined) return repository.private ? 'not public' : 'public';
-  return 'unknown';
-}
 
 /**
  * The operator's verdict on one job, or undefined when it may proceed. Every action is judged on its

@@ -48,6 +48,7 @@ describe('GitHub App authentication', () => {
 
     expect(github.state.requests.map((r) => [r.method, r.path, r.auth])).toEqual([
       ['POST', `/app/installations/${installationId}/access_tokens`, 'app-jwt'],
+      ['GET', '/repos/acme/app', 'installation-token'],
       ['POST', '/repos/acme/app/actions/runners/generate-jitconfig', 'installation-token'],
     ]);
     expect(credentials.externalId).toBe(String(github.state.runners[0]!.id));

@@ -45,10 +45,12 @@ describe('GitHub createAgentCredentials with a token', () => {
     });
   });
 
-  it('sends the documented request: path, body and headers', async () => {
+  it('sends the documented requests: path, body and headers', async () => {
     await source().createAgentCredentials(request);
 
     expect(github.state.requests).toEqual([
+      // Whether GitHub says the repository is public, whatever the delivery said.
+      expect.objectContaining({ method: 'GET', path: '/repos/acme/app', auth: 'token' }),
       {
         method: 'POST',
         path: '/repos/acme/app/actions/runners/generate-jitconfig',
@@ -69,6 +71,47 @@ describe('GitHub createAgentCredentials with a token', () => {
     ]);
   });
 
+  describe('asks GitHub whether the repository is public, whatever the delivery said', () => {
+    const failureOf = (call: Promise<unknown>) => call.catch((error: unknown) => error);
+    const publicRepository = async () => {
+      await github.close();
+      github = await startFakeGithub({ tokens: [token], publicRepositories: ['Acme/App'], now: () => nowMs });
+    };
+
+    it('refuses for good to make a runner for a public repository', async () => {
+      await publicRepository();
+      const error = await failureOf(source().createAgentCredentials(request));
+      expect(error).toBeInstanceOf(CiRejectedError);
+      expect(error).toMatchObject({ retryable: false });
+      expect((error as Error).message).toBe(
+        "acme/app is public at GitHub, though its delivery said it was not: anyone's pull request could run on the runner (sources.github.allowPublicRepositories is false)",
+      );
+      expect(github.state.runners).toEqual([]);
+      expect(github.state.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /repos/acme/app']);
+    });
+
+    it('makes it with allowPublicRepositories, without asking', async () => {
+      await publicRepository();
+      await source({ allowPublicRepositories: true }).createAgentCredentials(request);
+      expect(github.state.runners).toHaveLength(1);
+      expect(github.state.requests.map((r) => r.path)).toEqual([
+        '/repos/acme/app/actions/runners/generate-jitconfig',
+      ]);
+    });
+
+    it('makes none while GitHub cannot say (retryable), or cannot see the repository (permanent)', async () => {
+      github.failNext(1, { status: 503, path: /^\/repos\/acme\/app$/ });
+      expect(await failureOf(source().createAgentCredentials(request))).toBeInstanceOf(CiUnavailableError);
+      github.failNext(1, { status: 404, body: { message: 'Not Found' }, path: /^\/repos\/acme\/app$/ });
+      const missing = await failureOf(source().createAgentCredentials(request));
+      expect(missing).toBeInstanceOf(CiRejectedError);
+      expect((missing as Error).message).toContain(
+        'acme/app does not exist or the credentials cannot see it',
+      );
+      expect(github.state.runners).toEqual([]);
+    });
+  });
+
   it('uses the configured runner group and work folder', async () => {
     await source({ runnerGroupId: 3, workFolder: 'builds' }).createAgentCredentials(request);
     expect(github.state.runners[0]).toMatchObject({ runnerGroupId: 3, workFolder: 'builds' });
@@ -78,6 +121,7 @@ describe('GitHub createAgentCredentials with a token', () => {
     const credentials = await source({ runnerScope: 'org' }).createAgentCredentials(request);
 
     expect(github.state.requests.map((r) => r.path)).toEqual([
+      '/repos/acme/app',
       '/orgs/acme/actions/runners/generate-jitconfig',
     ]);
     expect(github.state.runners[0]).toMatchObject({ owner: 'acme', repo: undefined });
@@ -100,7 +144,8 @@ describe('GitHub createAgentCredentials with a token', () => {
 
     expect(second.externalId).not.toBe(first.externalId);
     expect(github.state.runners.map((r) => String(r.id))).toEqual([second.externalId]);
-    expect(github.state.requests.slice(1).map((r) => `${r.method} ${r.path}`)).toEqual([
+    expect(github.state.requests.slice(2).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /repos/acme/app',
       'POST /repos/acme/app/actions/runners/generate-jitconfig',
       'GET /repos/acme/app/actions/runners?name=pitcrew-linux-0001&per_page=100',
       `DELETE /repos/acme/app/actions/runners/${first.externalId}`,
@@ -131,7 +176,11 @@ describe('GitHub createAgentCredentials with a token', () => {
   });
 
   it('is unavailable (retryable) when GitHub answers 503', async () => {
-    github.failNext(1, { status: 503, body: { message: 'Service Unavailable' } });
+    github.failNext(1, {
+      path: /generate-jitconfig$/,
+      status: 503,
+      body: { message: 'Service Unavailable' },
+    });
 
     const error = await source()
       .createAgentCredentials(request)
@@ -142,7 +191,11 @@ describe('GitHub createAgentCredentials with a token', () => {
   });
 
   it('is unavailable when GitHub does not answer in time', async () => {
-    github.failNext(1, { status: 201, delayMs: 2_000 });
+    github.failNext(1, {
+      path: /generate-jitconfig$/,
+      status: 201,
+      delayMs: 2_000,
+    });
 
     const error = await source({ requestTimeoutMs: 100 })
       .createAgentCredentials(request)
@@ -167,6 +220,7 @@ describe('GitHub createAgentCredentials with a token', () => {
 
   it('waits until x-ratelimit-reset when the primary rate limit is used up', async () => {
     github.failNext(1, {
+      path: /generate-jitconfig$/,
       status: 403,
       headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(nowMs / 1000 + 120) },
       body: { message: 'API rate limit exceeded for user ID 1.' },
@@ -181,6 +235,7 @@ describe('GitHub createAgentCredentials with a token', () => {
 
   it('waits retry-after seconds on a secondary rate limit (429)', async () => {
     github.failNext(1, {
+      path: /generate-jitconfig$/,
       status: 429,
       headers: { 'retry-after': '30' },
       body: { message: 'secondary rate limit' },
@@ -194,7 +249,11 @@ describe('GitHub createAgentCredentials with a token', () => {
   });
 
   it('waits a minute on a secondary rate limit that gives no time', async () => {
-    github.failNext(1, { status: 403, body: { message: 'You have exceeded a secondary rate limit.' } });
+    github.failNext(1, {
+      path: /generate-jitconfig$/,
+      status: 403,
+      body: { message: 'You have exceeded a secondary rate limit.' },
+    });
 
     const error = await source()
       .createAgentCredentials(request)
@@ -205,6 +264,7 @@ describe('GitHub createAgentCredentials with a token', () => {
 
   it('is rejected (permanent) with the permission to grant when GitHub answers 403', async () => {
     github.failNext(1, {
+      path: /generate-jitconfig$/,
       status: 403,
       body: { message: 'Resource not accessible by personal access token' },
     });
@@ -221,7 +281,11 @@ describe('GitHub createAgentCredentials with a token', () => {
   });
 
   it('names the organization permission for org scope', async () => {
-    github.failNext(1, { status: 403, body: { message: 'Must have admin rights to Repository.' } });
+    github.failNext(1, {
+      path: /generate-jitconfig$/,
+      status: 403,
+      body: { message: 'Must have admin rights to Repository.' },
+    });
 
     const error = await source({ runnerScope: 'org' })
       .createAgentCredentials(request)
@@ -264,7 +328,11 @@ describe('GitHub createAgentCredentials with a token', () => {
 
   it('never puts a JIT config from a malformed answer into the error', async () => {
     const jitSecret = 'SECRET-JIT-CONFIG-d2hhdCBhIHNlY3JldA==';
-    github.failNext(1, { status: 201, body: { runner: { name: 'x' }, encoded_jit_config: jitSecret } });
+    github.failNext(1, {
+      path: /generate-jitconfig$/,
+      status: 201,
+      body: { runner: { name: 'x' }, encoded_jit_config: jitSecret },
+    });
 
     const error = await source()
       .createAgentCredentials(request)
