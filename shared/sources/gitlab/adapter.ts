@@ -5,7 +5,15 @@ import { CiRejectedError } from '../errors';
 import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
 import { createGitlabFetch } from './api';
 import { gitlabModule } from './module';
-import { createRunner, deleteRunner, findRunnersByDescription, getJob, type RunnerApi } from './runners';
+import {
+  createRunner,
+  deleteRunner,
+  findRunnersByDescription,
+  getJob,
+  getProject,
+  type GitlabProject,
+  type RunnerApi,
+} from './runners';
 import { servesTags } from './tags';
 
 export interface GitlabSourceOptions {
@@ -96,6 +104,23 @@ async function tagsOfServableJob(api: RunnerApi, details: GitlabDetails, tags: r
   return job.tag_list;
 }
 
+/**
+ * The project a runner would be made for, as GitLab gives it, against what the delivery stated and
+ * the trust rules judged: the runner is made for the delivery's project id, which nothing tied to
+ * the path judged, and its visibility was the sender's word. A secret's holder could otherwise name
+ * an allowed private path with another project's id, or call a public project private.
+ */
+function refuseUntrustedProject(project: GitlabProject, details: GitlabDetails, allowPublic: boolean): void {
+  if (project.path.toLowerCase() !== details.projectPath.toLowerCase())
+    throw new CiRejectedError(
+      `project ${details.projectId} is ${project.path} at GitLab, not ${details.projectPath} as its delivery said`,
+    );
+  if (!allowPublic && project.visibility !== 'private' && project.visibility !== 'internal')
+    throw new CiRejectedError(
+      `${project.path} is ${project.visibility} at GitLab, though its delivery said it was not: anyone's merge request could run on the runner (sources.gitlab.allowPublicProjects is false)`,
+    );
+}
+
 /** GitLab CI: Job Hooks in, one project runner per pending job out, run by `gitlab-runner run-single`. */
 export function createGitlabSource(options: GitlabSourceOptions): CiSourceAdapter {
   const settings = withDefaults(options);
@@ -117,7 +142,11 @@ export function createGitlabSource(options: GitlabSourceOptions): CiSourceAdapte
         ? makesNoAgents
         : async (request): Promise<AgentCredentials> => {
             const details = gitlabDetails(request);
-            const jobTags = await tagsOfServableJob(api, details, settings.tags);
+            const [project, jobTags] = await Promise.all([
+              getProject(api, details),
+              tagsOfServableJob(api, details, settings.tags),
+            ]);
+            refuseUntrustedProject(project, details, settings.allowPublicProjects);
             const runner = await createRunner(api, details, {
               description: request.agentName,
               tags: jobTags,

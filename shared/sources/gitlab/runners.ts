@@ -51,6 +51,30 @@ export async function getJob(
   return parsed.output;
 }
 
+/** A project as GitLab itself gives it: its path and who can see it. */
+export interface GitlabProject {
+  readonly path: string;
+  readonly visibility: string;
+}
+
+/**
+ * https://docs.gitlab.com/api/projects/#get-a-single-project, by the id the runner will be made
+ * for: the trust rules judged the path and visibility a delivery stated, which its sender chose.
+ */
+export async function getProject(api: RunnerApi, project: ProjectRef): Promise<GitlabProject> {
+  const purpose = `read project ${project.projectId} (${project.projectPath})`;
+  const response = await api.fetch({ method: 'GET', path: `/projects/${project.projectId}`, purpose });
+  if (response.status !== 200) throw failureFor(response, purpose, api.now(), jobHints(project));
+  // Built here, not at the top of the module: a top-level call stays in every bundle that imports
+  // the module, and the reaper's never makes this call.
+  const parsed = v.safeParse(
+    v.object({ path_with_namespace: v.pipe(v.string(), v.minLength(1)), visibility: v.string() }),
+    response.body,
+  );
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
+  return { path: parsed.output.path_with_namespace, visibility: parsed.output.visibility };
+}
+
 export interface RunnerRequest {
   /** The runner's description: the agent's (and pod's) name, so people can match them. */
   readonly description: string;

@@ -54,8 +54,49 @@ describe('GitLab adapter, against the stand-in', () => {
       });
       expect(runner?.token).toMatch(/^glrt-/);
       expect(JSON.stringify(credentials.env)).not.toContain(runner?.token);
-      expect(calls()).toEqual(['GET /projects/42/jobs/7', 'POST /user/runners']);
+      // The project and the job are read together, then the runner made.
+      expect(calls().slice(0, 2).sort()).toEqual(['GET /projects/42', 'GET /projects/42/jobs/7']);
+      expect(calls().slice(2)).toEqual(['POST /user/runners']);
       expect(gitlab.state.requests.every((r) => r.headers['user-agent'] === 'pitcrew')).toBe(true);
+    });
+
+    describe('checks the project at GitLab against what the delivery said, whatever that was', () => {
+      const project = async (path: string, visibility: 'private' | 'internal' | 'public') => {
+        await gitlab.close();
+        gitlab = await startFakeGitlab({ tokens: [token], projects: [{ id: 42, path, visibility }] });
+        job('pending', ['linux']);
+      };
+      const refusal = async (options: Partial<GitlabSourceOptions> = {}) => {
+        const error = await source(options)
+          .createAgentCredentials(request)
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(CiRejectedError);
+        expect(error).toMatchObject({ retryable: false });
+        expect(gitlab.state.runners).toEqual([]);
+        return (error as Error).message;
+      };
+
+      it('refuses for good a project id that is another project than the path judged', async () => {
+        await project('other-group/secret-app', 'private');
+        expect(await refusal()).toBe(
+          'project 42 is other-group/secret-app at GitLab, not acme/app as its delivery said',
+        );
+      });
+
+      it('refuses for good a public project, unless allowPublicProjects', async () => {
+        await project('Acme/App', 'public');
+        expect(await refusal()).toBe(
+          "Acme/App is public at GitLab, though its delivery said it was not: anyone's merge request could run on the runner (sources.gitlab.allowPublicProjects is false)",
+        );
+        await source({ allowPublicProjects: true }).createAgentCredentials(request);
+        expect(gitlab.state.runners).toHaveLength(1);
+      });
+
+      it('makes the runner for an internal project, as the trust rules count it not public', async () => {
+        await project('acme/app', 'internal');
+        await source().createAgentCredentials(request);
+        expect(gitlab.state.runners).toHaveLength(1);
+      });
     });
 
     it('sends the token only in PRIVATE-TOKEN (the stand-in records no credential)', async () => {
