@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/errors';
+import { ConfigError, type SettingProblem } from '../config/errors';
 import type { PitcrewConfig } from '../config/file-schema';
 import { webhookSecretEntries } from '../config/secret-entries';
 import type { SecretLookup } from '../sources/module';
@@ -22,21 +22,36 @@ export function createWebhookRegistry(
   now: () => number = Date.now,
 ): WebhookRegistry {
   const registry: WebhookRegistry = {};
+  const tooShort: SettingProblem[] = [];
   refuseReceiversNotBuilt(registeredModules.flatMap((module) => (sources[module.name] ? [module.name] : [])));
   for (const module of registeredModules) {
     const settings = sources[module.name];
     if (!settings) continue;
     registry[module.name] = {
       receiver: createCiReceiver(module, settings, secretOf, now),
-      secrets: webhookSecretEntries(module.name, settings.webhookSecret).map((entry) =>
-        secretOf(entry.ref, entry.where),
-      ),
+      secrets: webhookSecretEntries(module.name, settings.webhookSecret).map((entry) => {
+        const secret = secretOf(entry.ref, entry.where);
+        const length = secret.trim().length;
+        if (('ssm' in entry.ref || 'secretsManager' in entry.ref) && length < minWebhookSecretLength)
+          tooShort.push({
+            setting: entry.where,
+            problem: `is ${length} characters: a webhook secret needs at least ${minWebhookSecretLength}, or one captured delivery lets anyone find it offline`,
+          });
+        return secret;
+      }),
       maxBacklog: settings.maxBacklog,
     } satisfies ConfiguredWebhook;
   }
+  if (tooShort.length > 0) throw new ConfigError(tooShort);
   refuseSharedSecretValues(registry);
   return registry;
 }
+
+/**
+ * The fewest characters a webhook secret read from SSM or Secrets Manager (a deployed stage's) may
+ * have. Local references (`value`, `env`, `file`), which a deployed stage refuses, may be shorter.
+ */
+export const minWebhookSecretLength = 16;
 
 function refuseSharedSecretValues(registry: WebhookRegistry): void {
   const owner = new Map<string, string>();

@@ -52,7 +52,7 @@ const envFor = (file: string) => ({ ...functionEnv, PITCREW_STAGE: 'prod', PITCR
 describe('createRuntime', () => {
   it('resolves only the webhook secrets for the webhook, which gets no cluster client', async () => {
     const store = storeOf({
-      '/pitcrew/prod/generic': 'webhook-secret',
+      '/pitcrew/prod/generic': 'webhook-secret-0123456789',
       'pitcrew/prod/agents': JSON.stringify({ token: 'agent-token' }),
     });
     const runtime = await createRuntime(
@@ -63,7 +63,7 @@ describe('createRuntime', () => {
         secretReader: store.reader,
       },
     );
-    expect(runtime.webhooks.generic?.secrets).toEqual(['webhook-secret']);
+    expect(runtime.webhooks.generic?.secrets).toEqual(['webhook-secret-0123456789']);
     // Not the agent token, and no API adapter: the webhook verifies signatures and never calls a CI.
     expect(store.reads.sort()).toEqual(['/pitcrew/prod/generic']);
     expect(runtime.sources).toEqual({});
@@ -83,9 +83,9 @@ templates:
   - { name: gen, source: generic, labels: [linux], image: busybox }
 `;
     const store = storeOf({
-      '/pitcrew/prod/generic': 'same-value',
-      '/pitcrew/prod/jenkins': 'jenkins-value',
-      '/pitcrew/prod/jenkins-next': 'same-value',
+      '/pitcrew/prod/generic': 'same-value-0123456789',
+      '/pitcrew/prod/jenkins': 'jenkins-value-0123456789',
+      '/pitcrew/prod/jenkins-next': 'same-value-0123456789',
       '/pitcrew/prod/jenkins-api': 'api',
     });
     const failure = await createRuntime(
@@ -98,9 +98,9 @@ templates:
     ).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConfigError);
     expect(String(failure)).toContain('jenkins and generic resolve to the same webhook secret');
-    expect(String(failure)).not.toContain('same-value');
+    expect(String(failure)).not.toContain('same-value-0123456789');
 
-    store.values['/pitcrew/prod/jenkins-next'] = 'jenkins-next-value';
+    store.values['/pitcrew/prod/jenkins-next'] = 'jenkins-next-value-0123456789';
     const runtime = await createRuntime(
       'webhook',
       envFor(configFile(kubeconfigCluster + twoSources)),
@@ -109,16 +109,19 @@ templates:
         secretReader: store.reader,
       },
     );
-    expect(runtime.webhooks.jenkins?.secrets).toEqual(['jenkins-value', 'jenkins-next-value']);
+    expect(runtime.webhooks.jenkins?.secrets).toEqual([
+      'jenkins-value-0123456789',
+      'jenkins-next-value-0123456789',
+    ]);
     // A rotation that would make them equal is refused, and the secrets read before stay in use.
-    store.values['/pitcrew/prod/generic'] = 'jenkins-value';
+    store.values['/pitcrew/prod/generic'] = 'jenkins-value-0123456789';
     await expect(runtime.refreshSecrets()).rejects.toThrow(/same webhook secret/);
-    expect(runtime.webhooks.generic?.secrets).toEqual(['same-value']);
+    expect(runtime.webhooks.generic?.secrets).toEqual(['same-value-0123456789']);
   });
 
   it("refuses the other functions' side, or a partial one, before reading anything: the webhook never builds API adapters, nor the others receivers", async () => {
     const store = storeOf({
-      '/pitcrew/prod/generic': 's',
+      '/pitcrew/prod/generic': 'generic-secret-0123456789',
       'pitcrew/prod/agents': JSON.stringify({ token: 't' }),
     });
     const env = envFor(configFile(kubeconfigCluster + sources));
@@ -159,7 +162,7 @@ templates:
 
   it("builds ops's CI adapters when first asked to, into the registry the ports hold, and keeps them", async () => {
     const store = storeOf({
-      '/pitcrew/prod/generic': 'webhook-secret',
+      '/pitcrew/prod/generic': 'webhook-secret-0123456789',
       'pitcrew/prod/agents': JSON.stringify({ token: 'agent-token' }),
     });
     const file = configFile(kubeconfigCluster + sources);
@@ -191,9 +194,46 @@ templates:
     expect(reap.sources.generic?.adapter).toBe(built);
   });
 
+  it('refuses a webhook secret from SSM or Secrets Manager shorter than 16 characters, naming it, not its value', async () => {
+    const twoSecrets = `
+sources:
+  generic:
+    webhookSecret: [{ ssm: '/pitcrew/{stage}/generic' }, { secretsManager: 'pitcrew/{stage}/hooks', key: generic }]
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox }
+`;
+    const store = storeOf({
+      '/pitcrew/prod/generic': 'hunter2',
+      'pitcrew/prod/hooks': JSON.stringify({ generic: '   ' }),
+    });
+    const start = () =>
+      createRuntime('webhook', envFor(configFile(kubeconfigCluster + twoSecrets)), webhookSide, {
+        secretReader: store.reader,
+      });
+    const failure = await start().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ConfigError);
+    expect((failure as ConfigError).problems).toEqual([
+      {
+        setting: 'sources.generic.webhookSecret.0',
+        problem:
+          'is 7 characters: a webhook secret needs at least 16, or one captured delivery lets anyone find it offline',
+      },
+      {
+        setting: 'sources.generic.webhookSecret.1',
+        problem:
+          'is 0 characters: a webhook secret needs at least 16, or one captured delivery lets anyone find it offline',
+      },
+    ]);
+    expect(String(failure)).not.toContain('hunter2');
+
+    store.values['/pitcrew/prod/generic'] = '0123456789abcdef';
+    store.values['pitcrew/prod/hooks'] = JSON.stringify({ generic: 'fedcba9876543210' });
+    expect((await start()).webhooks.generic?.secrets).toEqual(['0123456789abcdef', 'fedcba9876543210']);
+  });
+
   it('picks up a rotated secret on refresh, in the same registry object the ports hold', async () => {
     const store = storeOf({
-      '/pitcrew/prod/generic': 'before',
+      '/pitcrew/prod/generic': 'secret-before-0123456789',
       'pitcrew/prod/agents': JSON.stringify({ token: 'agent-token' }),
     });
     const runtime = await createRuntime(
@@ -208,10 +248,10 @@ templates:
     const receiver = registry.generic?.receiver;
     await runtime.refreshSecrets();
     expect(registry.generic?.receiver).toBe(receiver);
-    store.values['/pitcrew/prod/generic'] = 'after';
+    store.values['/pitcrew/prod/generic'] = 'secret-after-0123456789';
     await runtime.refreshSecrets();
     expect(runtime.webhooks).toBe(registry);
-    expect(registry.generic?.secrets).toEqual(['after']);
+    expect(registry.generic?.secrets).toEqual(['secret-after-0123456789']);
     expect(registry.generic?.receiver).not.toBe(receiver);
   });
 
@@ -223,7 +263,7 @@ templates:
       ciSide,
       {
         secretReader: storeOf({
-          '/pitcrew/prod/generic': 's',
+          '/pitcrew/prod/generic': 'generic-secret-0123456789',
           'pitcrew/prod/agents': JSON.stringify({ token: 't' }),
         }).reader,
         cluster: {
@@ -254,15 +294,15 @@ templates:
         publicKeyEncoding: { type: 'spki', format: 'pem' },
       });
       const store = storeOf({
-        '/pitcrew/prod/github/webhook-secret': 'gh-secret',
-        '/pitcrew/prod/jenkins/webhook-secret': 'jk-secret',
+        '/pitcrew/prod/github/webhook-secret': 'gh-secret-0123456789',
+        '/pitcrew/prod/jenkins/webhook-secret': 'jk-secret-0123456789',
         '/pitcrew/prod/jenkins/api-token': 'jk-token',
-        '/pitcrew/prod/generic/webhook-secret': 'gen-secret',
+        '/pitcrew/prod/generic/webhook-secret': 'gen-secret-0123456789',
         'pitcrew/prod/github-app-key': privateKey,
-        '/pitcrew/prod/buildkite/webhook-token': 'bk-secret',
+        '/pitcrew/prod/buildkite/webhook-token': 'bk-secret-0123456789',
         '/pitcrew/prod/buildkite/api-token': 'bkua_token',
         '/pitcrew/prod/buildkite/agent-token': 'bk-agent-token',
-        '/pitcrew/prod/gitlab/webhook-secret': 'gl-secret',
+        '/pitcrew/prod/gitlab/webhook-secret': 'gl-secret-0123456789',
         '/pitcrew/prod/gitlab/api-token': 'glpat-token',
       });
       const cluster = {
