@@ -131,7 +131,23 @@ const clusterSchema = z
   );
 
 /** How long a secret read from SSM or Secrets Manager is reused before it is read again. */
-const secretsSchema = z.strictObject({ maxAgeSeconds: z._default(nonNegativeInt, 300) });
+/**
+ * At least 30 s: the webhook reads its secrets again before a request once they are older than this,
+ * and a request need not be signed to make it read, so 0 would let anyone drive SSM's rate.
+ */
+const secretsSchema = z.strictObject({
+  maxAgeSeconds: z._default(
+    z
+      .int()
+      .check(
+        z.gte(
+          30,
+          'must be at least 30: secrets are read again before any request once they are older, signed or not',
+        ),
+      ),
+    300,
+  ),
+});
 
 /**
  * Each CI's section, `sources.<name>`, is its config schema (shared/sources/<ci>/config-schema.ts,

@@ -141,7 +141,11 @@ describe('compileConfig', () => {
 
   it("has a format that names the schema's output: change the schema, and bump compiledConfigFormat", () => {
     // The fingerprint of what the schema gives back, by format. A new format gets its own line.
-    const fingerprints: Record<string, string> = { 'pitcrew-compiled-config/1': 'a8099be6f14ce12d' };
+    const fingerprints: Record<string, string> = {
+      'pitcrew-compiled-config/1': 'a8099be6f14ce12d',
+      // secrets.maxAgeSeconds at least 30 (2026-12-04).
+      'pitcrew-compiled-config/2': 'bbe9b49ed8f983b6',
+    };
     const schema = JSON.stringify(z.toJSONSchema(configFileSchema, { unrepresentable: 'any', io: 'output' }));
     expect({
       format: compiledConfigFormat,

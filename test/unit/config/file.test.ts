@@ -104,6 +104,13 @@ describe('cluster credentials and secret references for a deployed stage', () =>
     expect(config.secrets).toEqual({ maxAgeSeconds: 300 });
   });
 
+  it('refuses secrets read again sooner than every 30 s (a request need not be signed to make the read)', () => {
+    expect(problemsOf(`${minimal}secrets: { maxAgeSeconds: 0 }\n`)).toEqual([
+      'pitcrew.yaml: secrets.maxAgeSeconds: must be at least 30: secrets are read again before any request once they are older, signed or not',
+    ]);
+    expect(parseConfig(`${minimal}secrets: { maxAgeSeconds: 30 }\n`).secrets).toEqual({ maxAgeSeconds: 30 });
+  });
+
   it('wants an EKS endpoint and its CA together', () => {
     expect(
       problemsOf(withCluster("{ kind: eks, clusterName: ci, server: 'https://x.example.com' }")),
