@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { accessPolicies, parseConfig } from '../../../shared/config';
 import { metricNames, metricsNamespace } from '../../../shared/lambda';
 import { packageTemplate, resourcesOfType, type CfnTemplate } from '../../support/template';
@@ -65,19 +65,34 @@ describe('the packaged template, as `serverless package --stage test` writes it 
   });
 
   describe('EKS access', () => {
-    it('maps the provision, reap and ops roles (not the webhook) to the group infra/k8s binds', () => {
-      const binding = parse(readFileSync('infra/k8s/30-rolebinding.yaml', 'utf8')) as {
-        subjects: { kind: string; name: string }[];
-      };
-      const group = binding.subjects.find((subject) => subject.kind === 'Group')?.name;
+    it('maps the provision role to the group infra/k8s binds to the provisioner, reap and ops to the reaper (not the webhook)', () => {
+      const bindings = parseAllDocuments(readFileSync('infra/k8s/30-rolebinding.yaml', 'utf8')).map(
+        (doc) => doc.toJS() as { roleRef: { name: string }; subjects: { kind: string; name: string }[] },
+      );
+      const groupOf = (role: string) =>
+        bindings
+          .find((binding) => binding.roleRef.name === role)
+          ?.subjects.find((subject) => subject.kind === 'Group')?.name;
       const entries = resourcesOfType(template, 'AWS::EKS::AccessEntry');
-      expect(
-        entries
-          .map(([, entry]) => (entry.Properties?.PrincipalArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0])
-          .sort(),
-      ).toEqual(['OpsRole', 'ProvisionRole', 'ReapRole']);
-      for (const [, entry] of entries) {
-        expect(entry).toMatchObject({
+      const byRole = Object.fromEntries(
+        entries.map(([, entry]) => [
+          (entry.Properties?.PrincipalArn as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
+          entry,
+        ]),
+      );
+      expect(Object.keys(byRole).sort()).toEqual(['OpsRole', 'ProvisionRole', 'ReapRole']);
+      const expected = {
+        ProvisionRole: groupOf('pitcrew-provisioner'),
+        ReapRole: groupOf('pitcrew-reaper'),
+        OpsRole: groupOf('pitcrew-reaper'),
+      };
+      expect(expected).toEqual({
+        ProvisionRole: 'pitcrew:provisioners',
+        ReapRole: 'pitcrew:reapers',
+        OpsRole: 'pitcrew:reapers',
+      });
+      for (const [role, group] of Object.entries(expected)) {
+        expect(byRole[role]).toMatchObject({
           Condition: 'CreateEksAccessEntries',
           Properties: { ClusterName: { Ref: 'EksClusterName' }, Type: 'STANDARD', KubernetesGroups: [group] },
         });

@@ -155,6 +155,8 @@ describe('pitcrew k8s-manifests', () => {
       'Namespace',
       'ServiceAccount',
       'Role',
+      'Role',
+      'RoleBinding',
       'RoleBinding',
       'NetworkPolicy',
     ]);
@@ -186,7 +188,9 @@ ${tokenCredentials}`,
         `ServiceAccount/${system}/ci-provisioner`,
         `Secret/${system}/ci-provisioner-token`,
         `Role/${agents}/pitcrew-provisioner`,
+        `Role/${agents}/pitcrew-reaper`,
         `RoleBinding/${agents}/pitcrew-provisioner`,
+        `RoleBinding/${agents}/pitcrew-reaper`,
         `NetworkPolicy/${agents}/pitcrew-agents`,
         `NetworkPolicy/${agents}/pitcrew-template-locked`,
       ]);

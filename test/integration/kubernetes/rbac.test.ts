@@ -59,7 +59,9 @@ describe('the provisioner RBAC in infra/k8s/', () => {
       'ServiceAccount/pitcrew-provisioner',
       'Secret/pitcrew-provisioner-token',
       'Role/pitcrew-provisioner',
+      'Role/pitcrew-reaper',
       'RoleBinding/pitcrew-provisioner',
+      'RoleBinding/pitcrew-reaper',
       'NetworkPolicy/pitcrew-agents',
     ]);
     expect(again.map((object) => object.metadata?.namespace)).toEqual([
@@ -67,6 +69,8 @@ describe('the provisioner RBAC in infra/k8s/', () => {
       undefined,
       systemNamespace,
       systemNamespace,
+      agentsNamespace,
+      agentsNamespace,
       agentsNamespace,
       agentsNamespace,
       agentsNamespace,

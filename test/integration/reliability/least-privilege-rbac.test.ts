@@ -316,4 +316,47 @@ describe('least privilege: Pitcrew with only the provisioner ServiceAccount of i
     expect(await allowed('list', 'secrets', namespace)).toBe(false);
     expect(await allowed('create', 'pods', 'default')).toBe(false);
   });
+
+  it('grants the reap and ops functions (their EKS group) what they do and nothing that creates', async () => {
+    const access = admin.makeApiClient(AuthorizationV1Api);
+    const allowed = async (verb: string, resource: string): Promise<boolean> =>
+      (
+        await access.createSubjectAccessReview({
+          body: {
+            spec: {
+              user: 'arn:aws:sts::123456789012:assumed-role/pitcrew-reap/fn',
+              groups: ['pitcrew:reapers'],
+              resourceAttributes: { namespace, verb, resource },
+            },
+          },
+        })
+      ).status?.allowed ?? false;
+    const rights = async (pairs: [string, string][]) =>
+      Promise.all(
+        pairs.map(async ([verb, resource]) => `${verb} ${resource}: ${await allowed(verb, resource)}`),
+      );
+    expect(
+      await rights([
+        ['list', 'pods'],
+        ['get', 'pods'],
+        ['delete', 'pods'],
+        ['list', 'events'],
+        ['create', 'pods'],
+        ['create', 'secrets'],
+        ['delete', 'secrets'],
+        ['get', 'secrets'],
+        ['update', 'pods'],
+      ]),
+    ).toEqual([
+      'list pods: true',
+      'get pods: true',
+      'delete pods: true',
+      'list events: true',
+      'create pods: false',
+      'create secrets: false',
+      'delete secrets: false',
+      'get secrets: false',
+      'update pods: false',
+    ]);
+  });
 });
