@@ -142,11 +142,20 @@ export function createGitlabSource(options: GitlabSourceOptions): CiSourceAdapte
         ? makesNoAgents
         : async (request): Promise<AgentCredentials> => {
             const details = gitlabDetails(request);
-            const [project, jobTags] = await Promise.all([
+            // Both at once; when both fail, a permanent refusal wins over a passing outage, so the
+            // answer does not depend on which read failed first.
+            const [project, job] = await Promise.allSettled([
               getProject(api, details),
               tagsOfServableJob(api, details, settings.tags),
             ]);
-            refuseUntrustedProject(project, details, settings.allowPublicProjects);
+            if (project.status === 'rejected' || job.status === 'rejected')
+              throw [project, job]
+                .flatMap((read) => (read.status === 'rejected' ? [read.reason as unknown] : []))
+                .sort(
+                  (a, b) => Number(b instanceof CiRejectedError) - Number(a instanceof CiRejectedError),
+                )[0];
+            refuseUntrustedProject(project.value, details, settings.allowPublicProjects);
+            const jobTags = job.value;
             const runner = await createRunner(api, details, {
               description: request.agentName,
               tags: jobTags,

@@ -92,6 +92,17 @@ describe('GitLab adapter, against the stand-in', () => {
         expect(gitlab.state.runners).toHaveLength(1);
       });
 
+      it('gives the permanent refusal when both reads fail, whichever failed first', async () => {
+        job('success', ['linux']);
+        gitlab.failNext(1, { status: 503, path: /^\/projects\/42$/ });
+        const error = await source()
+          .createAgentCredentials(request)
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(CiRejectedError);
+        expect((error as Error).message).toContain('is success, no longer pending');
+        expect(gitlab.state.runners).toEqual([]);
+      });
+
       it('makes the runner for an internal project, as the trust rules count it not public', async () => {
         await project('acme/app', 'internal');
         await source().createAgentCredentials(request);
@@ -211,6 +222,7 @@ describe('GitLab adapter, against the stand-in', () => {
     });
 
     it('a 429 is retryable after Retry-After', async () => {
+      job('pending', ['linux']);
       gitlab.failNext(1, { status: 429, headers: { 'retry-after': '17' } });
       const failure = source().createAgentCredentials(request);
       await expect(failure).rejects.toBeInstanceOf(CiUnavailableError);
