@@ -162,7 +162,7 @@ export async function isPublicRepository(
   if (response.status !== 200)
     throw failureFor(response, purpose, api.now(), {
       forbidden: 'the token or App needs the Metadata: read repository permission',
-      notFound: `${name} does not exist or the credentials cannot see it`,
+      notFound: `${name} does not exist or the credentials cannot see it (a token must be able to read it: classic tokens, the repo scope)`,
     });
   // The schema is built here, not at the top of the module: a top-level call stays in every bundle
   // that imports the module, and the reaper's never makes this call.
