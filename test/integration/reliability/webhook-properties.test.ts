@@ -357,8 +357,9 @@ describe('the webhook handler under random and mutated input', () => {
       'a label expression of 20,000 labels',
       `Waiting for next available executor on ‘${'linux && '.repeat(20_000)}x’`,
     ],
-    ['a cause of 40,000 spaces', `All nodes of label ${' '.repeat(40_000)}x are offline`],
-  ])('jenkins: a why text naming %s is refused or ignored at once, not a crash', async (_case, why) => {
+    // A cause the pattern tries at every split and never matches: time quadratic in its length.
+    ['a cause of 40,000 spaces that never matches', `All nodes of label a${' '.repeat(40_000)}b`],
+  ])('jenkins: a why text naming %s is refused or ignored, not a crash', async (_case, why) => {
     const { headers, body } = jenkinsFixtures[1]!;
     const text = JSON.stringify(setPath(body, ['data', 'why'], why));
     await check({

@@ -360,6 +360,18 @@ describe('Jenkins parseWebhook: the JSON contract', () => {
     expect(event.labels).toEqual(['linux', 'docker']);
   });
 
+  it('refuses label entries that together pass the limit of labels and operators, at once', () => {
+    // 32 entries of 500 characters each are what the contract allows: 8,000 parts joined, which the
+    // search for the labels needed took minutes over before the limit.
+    const entry = Array.from({ length: 110 }, (_, index) => `l${index % 16}`).join('&&');
+    const parsed = contract({
+      action: 'queued',
+      job: { id: 5, labels: Array.from({ length: 32 }, () => entry) },
+    });
+    expect(parsed).toMatchObject({ kind: 'invalid', field: 'job.labels' });
+    expect(JSON.stringify(parsed)).toContain('has more than 256 labels and operators');
+  });
+
   it.each(['started', 'completed', 'cancelled'] as const)('passes %s through, labels or not', (action) => {
     expect(eventOf(contract({ action, job: { id: 5, labels: [] } }))).toMatchObject({
       action,
