@@ -148,12 +148,12 @@ export function createGitlabSource(options: GitlabSourceOptions): CiSourceAdapte
               getProject(api, details),
               tagsOfServableJob(api, details, settings.tags),
             ]);
-            if (project.status === 'rejected' || job.status === 'rejected')
-              throw [project, job]
-                .flatMap((read) => (read.status === 'rejected' ? [read.reason as unknown] : []))
-                .sort(
-                  (a, b) => Number(b instanceof CiRejectedError) - Number(a instanceof CiRejectedError),
-                )[0];
+            if (project.status === 'rejected' || job.status === 'rejected') {
+              const reasons = [project, job].flatMap((read) =>
+                read.status === 'rejected' ? [read.reason as unknown] : [],
+              );
+              throw reasons.find((reason) => reason instanceof CiRejectedError) ?? reasons[0];
+            }
             refuseUntrustedProject(project.value, details, settings.allowPublicProjects);
             const jobTags = job.value;
             const runner = await createRunner(api, details, {

@@ -63,7 +63,11 @@ export interface GitlabProject {
  */
 export async function getProject(api: RunnerApi, project: ProjectRef): Promise<GitlabProject> {
   const purpose = `read project ${project.projectId} (${project.projectPath})`;
-  const response = await api.fetch({ method: 'GET', path: `/projects/${project.projectId}`, purpose });
+  const response = await api.fetch({
+    method: 'GET',
+    path: `/projects/${projectRef(project.projectId)}`,
+    purpose,
+  });
   if (response.status !== 200) throw failureFor(response, purpose, api.now(), jobHints(project));
   // Built here, not at the top of the module: a top-level call stays in every bundle that imports
   // the module, and the reaper's never makes this call.
