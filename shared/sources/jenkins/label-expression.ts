@@ -72,8 +72,8 @@ function readAtom(text: string, start: number): { value: string; end: number } {
  * then checked against up to 2^maxLabelAtoms label sets (satisfyingLabels): unbounded, a signed
  * delivery naming one long `a && b && ...` (a label is whatever a Jenkinsfile asks for) held the
  * webhook's CPU for seconds, and a longer one overflowed the evaluator's stack. 256 keeps the worst
- * case near a tenth of a second and is far beyond any real expression (32 labels of a contract
- * delivery, each a few parts, joined).
+ * case (16 labels, no set satisfying them) at 0.16 s on the bench machine, and is beyond any real
+ * expression (32 labels of a contract delivery, each a few parts, joined).
  */
 export const maxLabelTokens = 256;
 
