@@ -1,6 +1,6 @@
 import * as z from '../schema/zod';
 import { envName, nonEmpty, positiveInt, secretRefSchema } from '../sources/config-parts';
-import { ciConfigSchemas } from '../sources/config-registry';
+import { ciConfigSchemas, ciTemplateOrigins } from '../sources/config-registry';
 import { ciSources } from '../sources/names';
 import { ciModuleOf, ciModules, registeredModules } from '../sources/registry';
 
@@ -175,6 +175,12 @@ export const templateSchema = z.strictObject({
   match: z._default(z.enum(['subset', 'exact']), 'subset'),
   /** Higher wins when several templates match. */
   priority: z._default(z.int(), 0),
+  /**
+   * Serves only builds from these origins, in its source's allow-list form (GitHub repositories,
+   * GitLab projects, Buildkite pipelines); default: any its source allows. Without it, anyone who can
+   * push a build to an allowed origin can ask for this template by its labels (docs/security.md).
+   */
+  from: z.optional(z.array(z.string()).check(z.minLength(1, 'list at least one origin'), z.maxLength(100))),
   image: z.optional(nonEmpty),
   command: z.optional(z.array(z.string())),
   args: z.optional(z.array(z.string())),
@@ -270,6 +276,7 @@ export const configFileSchema = z
             message: `'${template.serviceAccount}' is the provisioner's own account: an agent holding its token could read every agent's credentials; name an account of its own`,
           });
         }
+        if (template.from) checkTemplateOrigins(template, index, config.sources, ctx);
         if (!template.image && !ciModuleOf(template.source).podDefaults.image) {
           ctx.addIssue({
             code: 'custom',
@@ -281,6 +288,38 @@ export const configFileSchema = z
       refuseSharedWebhookSecrets(config.sources, ctx);
     }),
   );
+
+/**
+ * A template's `from`: each entry in its source's allow-list form, and only for a CI and settings
+ * under which an agent serves no build from elsewhere (shared/sources/config-registry.ts).
+ */
+function checkTemplateOrigins(
+  template: AgentTemplate,
+  index: number,
+  sources: PitcrewConfig['sources'],
+  ctx: z.core.$RefinementCtx,
+): void {
+  const path = ['templates', index, 'from'];
+  const settings = sources[template.source];
+  const origins = ciTemplateOrigins[template.source];
+  if (origins.kind === 'unenforceable') {
+    ctx.addIssue({ code: 'custom', path, message: origins.why });
+    return;
+  }
+  // With no connection for its source the template is refused already; nothing to check against.
+  // The cast: `settings` is the section of `template.source`, which TypeScript cannot tie to `origins`.
+  const unenforceable = settings && origins.unenforceable?.(settings as never);
+  if (unenforceable) ctx.addIssue({ code: 'custom', path, message: unenforceable });
+  (template.from ?? []).forEach((entry, entryIndex) => {
+    const parsed = z.safeParse(origins.entry, entry);
+    if (!parsed.success)
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, entryIndex],
+        message: parsed.error.issues[0]?.message ?? 'is not valid',
+      });
+  });
+}
 
 /**
  * A delivery signed for one source must never verify at another, so no two sources may name the same

@@ -112,3 +112,17 @@ function uncoveredPollEntries(
         ],
   );
 }
+
+/**
+ * What a template's `from` may list for one CI (shared/config/file-schema.ts checks it, docs/security.md
+ * "Templates for some origins"): `listed`, entries in the form of the CI's allow-list, for a CI whose
+ * agents Pitcrew keeps to the build's origin, unless its settings say otherwise (`unenforceable`);
+ * `unenforceable`, for a CI that hands an agent to any build whose labels it satisfies.
+ */
+export type TemplateOrigins<Settings> =
+  | {
+      readonly kind: 'listed';
+      readonly entry: z.ZodMiniType<string, unknown>;
+      readonly unenforceable?: (settings: Settings) => string | undefined;
+    }
+  | { readonly kind: 'unenforceable'; readonly why: string };

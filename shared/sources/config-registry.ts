@@ -1,10 +1,11 @@
 import type * as z from '../schema/zod';
+import type { TemplateOrigins } from './config-parts';
 import type { CiConfigSchema, SettingsOf } from './module';
-import { buildkiteConfigSchema } from './buildkite/config-schema';
-import { genericConfigSchema } from './generic/config-schema';
-import { githubConfigSchema } from './github/config-schema';
-import { gitlabConfigSchema } from './gitlab/config-schema';
-import { jenkinsConfigSchema } from './jenkins/config-schema';
+import { buildkiteConfigSchema, buildkiteTemplateOrigins } from './buildkite/config-schema';
+import { genericConfigSchema, genericTemplateOrigins } from './generic/config-schema';
+import { githubConfigSchema, githubTemplateOrigins } from './github/config-schema';
+import { gitlabConfigSchema, gitlabTemplateOrigins } from './gitlab/config-schema';
+import { jenkinsConfigSchema, jenkinsTemplateOrigins } from './jenkins/config-schema';
 import type { ciModules } from './registry';
 
 type Registered = (typeof ciModules)[number];
@@ -42,3 +43,14 @@ void outputsMatch;
 export const ciConfigSchemas: {
   readonly [Name in Registered['name']]: CiConfigSchema<Extract<Registered, { name: Name }>>;
 } = schemas;
+
+/** What a template's `from` may list for each CI (shared/config/file-schema.ts), by name. */
+export const ciTemplateOrigins: {
+  readonly [Name in Registered['name']]: TemplateOrigins<SettingsOf<Extract<Registered, { name: Name }>>>;
+} = {
+  github: githubTemplateOrigins,
+  jenkins: jenkinsTemplateOrigins,
+  generic: genericTemplateOrigins,
+  buildkite: buildkiteTemplateOrigins,
+  gitlab: gitlabTemplateOrigins,
+};

@@ -24,6 +24,17 @@ export interface LabelRule {
   satisfiedBy(templateLabels: readonly string[]): boolean;
 }
 
+/**
+ * Where a build comes from, for templates that serve only some origins (a template's `from`): a
+ * repository, project or pipeline, named as its source's allow-list names it.
+ */
+export interface BuildOrigin {
+  /** `owner/repo`, `group/project`, `organization/pipeline`: for reasons and logs. */
+  readonly name: string;
+  /** Whether one entry of a template's `from` (in its source's allow-list form) covers this origin. */
+  matches(pattern: string): boolean;
+}
+
 /** One webhook delivery, normalised: every source parses into this. */
 export interface BuildEvent {
   readonly source: CiSource;
@@ -39,6 +50,12 @@ export interface BuildEvent {
    * template is picked before the build is recorded (shared/templates/match.ts).
    */
   readonly labelRule?: LabelRule;
+  /**
+   * Where the build comes from, for a CI whose agents Pitcrew can keep to it (GitHub's repository
+   * runners, GitLab's project runners, Buildkite's `--acquire-job`). A build without one is never
+   * served by a template with `from`. In memory only, as `labelRule`.
+   */
+  readonly origin?: BuildOrigin;
   /** The CI's delivery id, for deduplication. */
   readonly deliveryId: string;
   readonly url?: string;

@@ -1,6 +1,6 @@
 import type { AgentTemplate } from '../config/file-schema';
 import type { CiSource } from '../sources/names';
-import type { LabelRule } from '../sources/types';
+import type { BuildOrigin, LabelRule } from '../sources/types';
 
 export type TemplateMatch =
   | { readonly kind: 'match'; readonly template: AgentTemplate }
@@ -23,9 +23,17 @@ function serves(template: AgentTemplate, wanted: Set<string>, rule: LabelRule | 
 }
 
 /**
- * Picks the template for a build from its source and labels: `subset` templates serve any build
- * whose labels they all offer, `exact` ones only the same set; the highest priority wins, then the
- * first in the config. A build with no labels is never ours: it can run on any agent the CI already
+ * Whether a template may serve a build from `origin`: a template with `from` serves only the builds
+ * one of its entries covers, and never a build whose source names no origin (fail closed).
+ */
+const servesOrigin = (template: AgentTemplate, origin: BuildOrigin | undefined): boolean =>
+  template.from === undefined ||
+  (origin !== undefined && template.from.some((pattern) => origin.matches(pattern)));
+
+/**
+ * Picks the template for a build from its source, labels and origin: `subset` templates serve any
+ * build whose labels they all offer, `exact` ones only the same set, and a template with `from` only
+ * builds from there; the highest priority wins, then the first in the config. A build with no labels is never ours: it can run on any agent the CI already
  * has. With a `rule` (BuildEvent.labelRule: a Jenkins label expression), a template serves the build
  * when its own labels satisfy the rule, as the Jenkins Kubernetes plugin picks a pod template
  * (`label.matches(template labels)`): the agent carries the template's labels, and Jenkins hands the
@@ -36,17 +44,23 @@ export function matchTemplate(
   source: CiSource,
   labels: readonly string[],
   rule?: LabelRule,
+  origin?: BuildOrigin,
 ): TemplateMatch {
   const wanted = normalise(labels);
   if (wanted.size === 0) return { kind: 'none', reason: 'the build asks for no labels' };
   let best: AgentTemplate | undefined;
+  let keptOut = false;
   for (const template of templates) {
     if (template.source !== source || !serves(template, wanted, rule)) continue;
-    if (!best || template.priority > best.priority) best = template;
+    if (!servesOrigin(template, origin)) keptOut = true;
+    else if (!best || template.priority > best.priority) best = template;
   }
   if (best) return { kind: 'match', template: best };
+  const asked = rule ? rule.text : `the labels [${[...wanted].join(', ')}]`;
   return {
     kind: 'none',
-    reason: `no ${source} template serves ${rule ? rule.text : `the labels [${[...wanted].join(', ')}]`}`,
+    reason: keptOut
+      ? `no ${source} template serves ${asked} from ${origin?.name ?? 'a build that names no origin'} (a template's from leaves it out)`
+      : `no ${source} template serves ${asked}`,
   };
 }

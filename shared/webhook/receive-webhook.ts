@@ -142,7 +142,7 @@ function admit(request: WebhookRequest, ports: WebhookPorts): Admission {
  */
 const wouldRecord = (event: BuildEvent, ports: WebhookPorts): boolean =>
   event.action === 'queued' &&
-  matchTemplate(ports.templates, event.source, event.labels, event.labelRule).kind !== 'none';
+  matchTemplate(ports.templates, event.source, event.labels, event.labelRule, event.origin).kind !== 'none';
 
 /**
  * A verified event: the delivery's dedupe, the backlog cap, then the action. A queued build a

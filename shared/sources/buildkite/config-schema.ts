@@ -5,6 +5,7 @@ import {
   signatureToleranceSeconds,
   pollListCovered,
   webhookSecretsSchema,
+  type TemplateOrigins,
 } from '../config-parts';
 import { pipelineMatches, slugPattern } from './pipeline-pattern';
 
@@ -77,3 +78,9 @@ export const buildkiteConfigSchema = z
     pollListCovered('buildkite', { poll: 'pollPipelines', allowed: 'pipelines' }, pipelineMatches),
   );
 export type BuildkiteSettings = z.output<typeof buildkiteConfigSchema>;
+
+/** A template's `from`: pipelines, as `pipelines` lists them. Each agent acquires its one job (`--acquire-job`). */
+export const buildkiteTemplateOrigins: TemplateOrigins<BuildkiteSettings> = {
+  kind: 'listed',
+  entry: pipelineEntry,
+};

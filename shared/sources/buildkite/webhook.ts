@@ -1,7 +1,8 @@
 import * as v from '../../schema/valibot';
 import { invalidFromIssues, parseJsonBody } from '../parse-json';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
-import { slugPattern } from './pipeline-pattern';
+import { originOf } from '../origin';
+import { pipelineMatches, slugPattern } from './pipeline-pattern';
 import { buildkiteSignatureOrTokenSigning, buildkiteSigning, hasSignedTimestamp } from './signing';
 import { type BuildkiteJobOrigin, type BuildkiteTrustPolicy, judgeBuildkiteJob } from './trust';
 
@@ -189,6 +190,7 @@ export function buildkiteJobEvent(
     jobKey: facts.jobId.toLowerCase(),
     action,
     labels: facts.labels,
+    origin: originOf(`${facts.organization}/${facts.pipeline}`, pipelineMatches),
     deliveryId,
     ...(facts.url === undefined ? {} : { url: facts.url }),
     details: {

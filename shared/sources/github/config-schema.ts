@@ -6,6 +6,7 @@ import {
   secretRefSchema,
   pollListCovered,
   webhookSecretsSchema,
+  type TemplateOrigins,
 } from '../config-parts';
 import { repositoryMatches } from './repository-pattern';
 
@@ -56,3 +57,17 @@ export const githubConfigSchema = z
   })
   .check(pollListCovered('github', { poll: 'pollRepositories', allowed: 'repositories' }, repositoryMatches));
 export type GithubSettings = z.output<typeof githubConfigSchema>;
+
+/**
+ * A template's `from`: repositories, as `repositories` lists them. A runner made at repository scope
+ * serves only its repository's jobs; one made at organization scope joins a runner group that any of
+ * the group's repositories can use, so `from` cannot hold there.
+ */
+export const githubTemplateOrigins: TemplateOrigins<GithubSettings> = {
+  kind: 'listed',
+  entry: repositoryPattern,
+  unenforceable: (github) =>
+    github.runnerScope === 'org'
+      ? "needs sources.github.runnerScope 'repo': an organization's runner serves any repository of its runner group, whichever job it was made for"
+      : undefined,
+};

@@ -2,7 +2,9 @@ import * as v from '../../schema/valibot';
 import { invalidFromIssues, parseJsonBody } from '../parse-json';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { githubSigning } from './signing';
+import { originOf } from '../origin';
 import { pathSafeName } from './repository-name';
+import { repositoryMatches } from './repository-pattern';
 import { judgeGithubJob, type GithubJobOrigin, type GithubTrustPolicy } from './trust';
 
 /** https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers */
@@ -160,6 +162,7 @@ export function githubJobEvent(action: BuildAction, deliveryId: string, facts: G
     jobKey: String(facts.jobId),
     action,
     labels: facts.labels,
+    origin: originOf(`${facts.owner}/${facts.repo}`, repositoryMatches),
     deliveryId,
     // Absent keys are left out, not set to undefined: the details are stored on the request record.
     ...(facts.url === undefined ? {} : { url: facts.url }),

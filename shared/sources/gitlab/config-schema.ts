@@ -5,6 +5,7 @@ import {
   secretRefSchema,
   pollListCovered,
   webhookSecretsSchema,
+  type TemplateOrigins,
 } from '../config-parts';
 import {
   isProjectPath,
@@ -65,3 +66,9 @@ export const gitlabConfigSchema = z
   })
   .check(pollListCovered('gitlab', { poll: 'pollProjects', allowed: 'projects' }, projectMatches));
 export type GitlabSettings = z.output<typeof gitlabConfigSchema>;
+
+/** A template's `from`: projects, as `projects` lists them. Each runner is made for its job's project alone. */
+export const gitlabTemplateOrigins: TemplateOrigins<GitlabSettings> = {
+  kind: 'listed',
+  entry: projectPatternSchema,
+};

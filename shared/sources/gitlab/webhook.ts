@@ -1,7 +1,8 @@
 import * as v from '../../schema/valibot';
 import { invalidFromIssues, parseJsonBody } from '../parse-json';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
-import { projectPathSchema } from './project-path';
+import { originOf } from '../origin';
+import { projectMatches, projectPathSchema } from './project-path';
 import { gitlabSigning } from './signing';
 import { type GitlabJobOrigin, type GitlabTrustPolicy, judgeGitlabJob } from './trust';
 
@@ -173,6 +174,7 @@ export function gitlabJobEvent(action: BuildAction, deliveryId: string, facts: G
     jobKey: gitlabJobKey(facts.projectId, facts.jobId),
     action,
     labels: [...facts.tags],
+    origin: originOf(facts.projectPath, projectMatches),
     deliveryId,
     // Absent keys are left out, not set to undefined: the details are stored on the request record.
     ...(facts.url === undefined ? {} : { url: facts.url }),

@@ -5,6 +5,7 @@ import {
   secretRefSchema,
   signatureToleranceSeconds,
   webhookSecretsSchema,
+  type TemplateOrigins,
 } from '../config-parts';
 
 export const jenkinsConfigSchema = z.strictObject({
@@ -19,3 +20,12 @@ export const jenkinsConfigSchema = z.strictObject({
   pollQueue: z._default(z.boolean(), false),
 });
 export type JenkinsSettings = z.output<typeof jenkinsConfigSchema>;
+
+/**
+ * A template's `from` cannot hold for Jenkins: the controller hands a queued build to any agent whose
+ * labels satisfy it, whichever job's build the agent was made for.
+ */
+export const jenkinsTemplateOrigins: TemplateOrigins<JenkinsSettings> = {
+  kind: 'unenforceable',
+  why: "cannot be kept for jenkins: Jenkins gives an agent any queued build its labels satisfy, whichever job's build it was made for (restrict the template's labels in Jenkins itself)",
+};

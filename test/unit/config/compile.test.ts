@@ -145,6 +145,8 @@ describe('compileConfig', () => {
       'pitcrew-compiled-config/1': 'a8099be6f14ce12d',
       // secrets.maxAgeSeconds at least 30 (2026-12-04).
       'pitcrew-compiled-config/2': 'bbe9b49ed8f983b6',
+      // A template's `from` (2026-12-04): an older build would serve every origin.
+      'pitcrew-compiled-config/3': '81ae06235db2ba19',
     };
     const schema = JSON.stringify(z.toJSONSchema(configFileSchema, { unrepresentable: 'any', io: 'output' }));
     expect({

@@ -1,4 +1,6 @@
 import { templateSchema, type AgentTemplate } from '../../../shared/config';
+import { repositoryMatches } from '../../../shared/sources/github/repository-pattern';
+import { originOf } from '../../../shared/sources/origin';
 import { matchTemplate } from '../../../shared/templates';
 
 const template = (fields: Record<string, unknown>): AgentTemplate =>
@@ -121,6 +123,46 @@ describe('matchTemplate', () => {
       expect(matchTemplate([gpu], 'jenkins', ['docker'], noGpu)).toEqual({
         kind: 'none',
         reason: 'no jenkins template serves the label expression "docker && !gpu"',
+      });
+    });
+  });
+
+  describe("with a template's from (the origins it serves)", () => {
+    const deploy = template({
+      name: 'deploy',
+      labels: ['self-hosted', 'linux', 'deploy'],
+      from: ['acme/deploy', 'ops/*'],
+      priority: 10,
+    });
+    const fromRepo = (name: string) => originOf(name, repositoryMatches);
+
+    it('serves a build from an origin one of its entries covers', () => {
+      for (const origin of ['acme/deploy', 'ACME/Deploy', 'ops/anything'])
+        expect(matchTemplate([linux, deploy], 'github', ['linux'], undefined, fromRepo(origin))).toEqual({
+          kind: 'match',
+          template: deploy,
+        });
+    });
+
+    it('passes over it for a build from elsewhere, however high its priority, to a template for anyone', () => {
+      expect(
+        matchTemplate([linux, deploy], 'github', ['linux'], undefined, fromRepo('acme/app')),
+      ).toMatchObject({ kind: 'match', template: { name: 'linux' } });
+    });
+
+    it('serves no build from elsewhere that only it could serve, and says the origin kept it out', () => {
+      expect(matchTemplate([linux, deploy], 'github', ['deploy'], undefined, fromRepo('acme/app'))).toEqual({
+        kind: 'none',
+        reason:
+          "no github template serves the labels [deploy] from acme/app (a template's from leaves it out)",
+      });
+    });
+
+    it('serves no build that names no origin (fail closed)', () => {
+      expect(matchTemplate([deploy], 'github', ['deploy'])).toEqual({
+        kind: 'none',
+        reason:
+          "no github template serves the labels [deploy] from a build that names no origin (a template's from leaves it out)",
       });
     });
   });

@@ -1,4 +1,5 @@
 import { createBuildkiteWebhookReceiver, parseBuildkiteWebhook } from '../../../../shared/sources/buildkite';
+import { anyOrigin } from '../../../support/origin';
 import type { WebhookInput } from '../../../../shared/sources/types';
 import { jobEvent, jobId } from './contract-samples';
 
@@ -37,11 +38,20 @@ describe('Buildkite webhook parsing', () => {
         jobKey: jobId,
         action,
         labels: ['queue=kubernetes'],
+        origin: anyOrigin('acme/app'),
         deliveryId: `${event}:${jobId}`,
         url: `https://buildkite.com/acme/app/builds/50#${jobId}`,
         details: { source: 'buildkite', organization: 'acme', pipeline: 'app', buildNumber: 50, jobId },
       },
     });
+  });
+
+  it("names the job's pipeline as its origin, matched as sources.buildkite.pipelines matches", () => {
+    const parsed = parseBuildkiteWebhook(sample('job.scheduled'));
+    const origin = parsed.kind === 'event' ? parsed.event.origin : undefined;
+    expect(origin?.name).toBe('acme/app');
+    const patterns = ['acme/app', 'ACME/*', 'acme/api', 'other/*'];
+    expect(patterns.map((pattern) => origin?.matches(pattern))).toEqual([true, true, false, false]);
   });
 
   it('maps a finished job whose state is canceled to cancelled', () => {

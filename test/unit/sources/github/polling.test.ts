@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { anyOrigin } from '../../../support/origin';
 import { CiRejectedError, CiUnavailableError } from '../../../../shared/sources/errors';
 import {
   createGithubSource,
@@ -76,7 +77,11 @@ async function webhookEventFor(
   return parsed.event;
 }
 
-const polled = (event: BuildEvent): BuildEvent => ({ ...event, deliveryId: `poll:${event.jobKey}` });
+const polled = (event: BuildEvent): BuildEvent => ({
+  ...event,
+  deliveryId: `poll:${event.jobKey}`,
+  ...(event.origin ? { origin: anyOrigin(event.origin.name) } : {}),
+});
 
 const everythingIn = (error: unknown): string => inspect(error, { depth: 10 });
 

@@ -1,5 +1,6 @@
 import { parseGithubWebhook } from '../../../../shared/sources/github';
 import type { ParsedWebhook, WebhookInput } from '../../../../shared/sources/types';
+import { anyOrigin } from '../../../support/origin';
 
 /**
  * Trimmed from GitHub's documented workflow_job examples
@@ -66,6 +67,7 @@ describe('parseGithubWebhook', () => {
         jobKey: '289782451',
         action: 'queued',
         labels: ['self-hosted', 'linux'],
+        origin: anyOrigin('Octocoders/Hello-World'),
         deliveryId: delivery,
         url: 'https://github.com/octo-org/octo-repo/runs/1291536064',
         details: {
@@ -77,6 +79,20 @@ describe('parseGithubWebhook', () => {
         },
       },
     });
+  });
+
+  it("names the job's repository as its origin, matched as sources.github.repositories matches", () => {
+    const origin = eventOf(parseGithubWebhook(input(workflowJobPayload('queued')))).origin;
+    expect(origin?.name).toBe('Octocoders/Hello-World');
+    expect(['octocoders/hello-world', 'Octocoders/*'].map((pattern) => origin?.matches(pattern))).toEqual([
+      true,
+      true,
+    ]);
+    expect(['octocoders/hello', 'other/*', 'octocoders'].map((pattern) => origin?.matches(pattern))).toEqual([
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('maps in_progress to started', () => {

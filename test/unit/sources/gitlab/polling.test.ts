@@ -1,4 +1,5 @@
 import { CiUnavailableError } from '../../../../shared/sources/errors';
+import { anyOrigin } from '../../../support/origin';
 import {
   createGitlabSource,
   type GitlabSourceOptions,
@@ -52,6 +53,7 @@ describe('GitLab lost-event polling', () => {
         jobKey: '42:7',
         action: 'queued',
         labels: ['linux', 'docker'],
+        origin: anyOrigin('Acme/App'),
         deliveryId: 'poll:42:7',
         url: 'https://gitlab.example.com/Acme/App/-/jobs/7',
         details: { source: 'gitlab', projectId: 42, projectPath: 'Acme/App', jobId: 7 },

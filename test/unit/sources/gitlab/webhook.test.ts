@@ -1,4 +1,5 @@
 import * as v from '../../../../shared/schema/valibot';
+import { anyOrigin } from '../../../support/origin';
 import { gitlabModule } from '../../../../shared/sources/gitlab';
 import {
   buildActionOf,
@@ -134,6 +135,7 @@ describe('GitLab Job Hook parsing', () => {
         jobKey: '380:1977',
         action,
         labels: tags,
+        origin: anyOrigin('gitlab-org/gitlab-test'),
         deliveryId: '13792a34-cac6-4fda-95a8-c58e00a3954e',
         url: 'http://192.168.64.1:3005/gitlab-org/gitlab-test/-/jobs/1977',
         details: { source: 'gitlab', projectId: 380, projectPath: 'gitlab-org/gitlab-test', jobId: 1977 },
@@ -141,6 +143,20 @@ describe('GitLab Job Hook parsing', () => {
     });
     if (parsed.kind === 'event')
       expect(v.safeParse(gitlabModule.detailsSchema, parsed.event.details).success).toBe(true);
+  });
+
+  it("names the job's project as its origin, matched as sources.gitlab.projects matches", () => {
+    const parsed = receiver().parseWebhook(input(documentedJobHook('pending')));
+    const origin = parsed.kind === 'event' ? parsed.event.origin : undefined;
+    expect(origin?.name).toBe('gitlab-org/gitlab-test');
+    const patterns = [
+      'gitlab-org/gitlab-test',
+      'gitlab-org/*',
+      'GitLab-Org/**',
+      'gitlab-org/other',
+      'gitlab/*',
+    ];
+    expect(patterns.map((pattern) => origin?.matches(pattern))).toEqual([true, true, true, false, false]);
   });
 
   it.each([

@@ -1,0 +1,93 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { ConfigError, parseConfig } from '../../../shared/config';
+
+/** The example config as shipped, with `edit` applied to its parsed YAML (`templates`, `sources`). */
+function exampleWith(
+  edit: (config: {
+    templates: Record<string, unknown>[];
+    sources: Record<string, Record<string, unknown>>;
+  }) => void,
+): string {
+  const document = parseDocument(readFileSync('infra/pitcrew.example.yaml', 'utf8'));
+  const config = document.toJS() as Parameters<typeof edit>[0];
+  edit(config);
+  return JSON.stringify(config);
+}
+
+const withFrom = (source: string, from: unknown) =>
+  exampleWith((config) => {
+    const template = config.templates.find((candidate) => candidate.source === source);
+    if (!template) throw new Error(`the example has no ${source} template`);
+    template.from = from;
+  });
+
+function problemsOf(text: string): string[] {
+  try {
+    parseConfig(text, 'pitcrew.yaml');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map((p) => `${p.setting}: ${p.problem}`);
+    throw error;
+  }
+  return [];
+}
+
+const templateIndex = (source: string): number =>
+  parseConfig(exampleWith(() => undefined)).templates.findIndex((template) => template.source === source);
+
+describe("a template's from", () => {
+  it.each([
+    ['github', ['your-org/deploy', 'other-org/*']],
+    ['gitlab', ['your-group/deploy', 'your-group/infra/*', 'ops/**']],
+    ['buildkite', ['your-org/deploy', 'your-org/*']],
+  ])('takes %s origins in the form its allow-list takes them', (source, from) => {
+    const config = parseConfig(withFrom(source, from));
+    expect(config.templates[templateIndex(source)]?.from).toEqual(from);
+  });
+
+  it('is optional: without it a template serves any origin its source allows', () => {
+    expect(parseConfig(exampleWith(() => undefined)).templates.map((template) => template.from)).toContain(
+      undefined,
+    );
+  });
+
+  it.each([
+    ['github', 'your-org', 'must be owner/repo or owner/* (letters, digits, . _ -)'],
+    ['gitlab', 'deploy', 'must be group/project, group/* or group/** (letters, digits, _ . -)'],
+    ['buildkite', 'your-org/*/x', 'must be organization/pipeline or organization/* (Buildkite slugs)'],
+  ])(
+    'refuses a %s entry not in its allow-list form, naming it and nothing beside it',
+    (source, entry, rule) => {
+      expect(problemsOf(withFrom(source, ['your-org/deploy', entry]))).toEqual([
+        `pitcrew.yaml: templates.${templateIndex(source)}.from.1: ${rule}`,
+      ]);
+    },
+  );
+
+  it('refuses an empty list', () => {
+    expect(problemsOf(withFrom('github', []))).toEqual([
+      `pitcrew.yaml: templates.${templateIndex('github')}.from: list at least one origin`,
+    ]);
+  });
+
+  it.each([
+    ['jenkins', /cannot be kept for jenkins: Jenkins gives an agent any queued build its labels satisfy/],
+    ['generic', /cannot be kept for generic: a generic delivery names no repository or project/],
+  ])('is refused for %s, whose agents Pitcrew cannot keep to one origin', (source, why) => {
+    expect(problemsOf(withFrom(source, ['your-org/deploy']))).toEqual([
+      expect.stringMatching(
+        new RegExp(`^pitcrew.yaml: templates.${templateIndex(source)}.from: ${why.source}`),
+      ),
+    ]);
+  });
+
+  it('is refused for GitHub runners made at organization scope, which any repository of the group can use', () => {
+    const text = exampleWith((config) => {
+      config.sources.github!.runnerScope = 'org';
+      config.templates.find((template) => template.source === 'github')!.from = ['your-org/deploy'];
+    });
+    expect(problemsOf(text)).toEqual([
+      `pitcrew.yaml: templates.${templateIndex('github')}.from: needs sources.github.runnerScope 'repo': an organization's runner serves any repository of its runner group, whichever job it was made for`,
+    ]);
+  });
+});
