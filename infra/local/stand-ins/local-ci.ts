@@ -87,6 +87,15 @@ export interface LocalCi<Name extends CiSource = CiSource> {
    * delivery from an origin its `configSection` does not allow (refused, never recorded).
    */
   readonly untrustedChanges: readonly (readonly [readonly string[], unknown])[];
+  /**
+   * A second origin its `configSection` allows and its stand-in knows, named as a template's `from`
+   * lists it, and the changes (path, value) that move one of its deliveries there; absent for a CI
+   * whose templates take no `from` (test/integration/reliability/template-origins.test.ts).
+   */
+  readonly secondOrigin?: {
+    readonly name: string;
+    readonly changes: readonly (readonly [readonly string[], unknown])[];
+  };
   /** Starts its stand-in (nothing to start for a CI Pitcrew never calls). */
   start(): Promise<RunningLocalCi>;
 }

@@ -7,6 +7,7 @@ import { localCiOf } from '../../../infra/local/stand-ins/local-cis';
 import { startAwsFaultProxy, type AwsFaultProxy } from '../../../infra/local/stand-ins/aws-fault-proxy';
 import { deliveryFor, type BuildAction } from '../../../infra/local/stand-ins/builds';
 import { requiredTestEnv } from '../../support/env';
+import { setPath } from '../../support/set-path';
 import {
   startProvisioningSystem,
   testSecrets,
@@ -61,18 +62,6 @@ const nasty = fc.oneof(
 /** The string fields of each source's deliveries that reach parsers (labels, why texts, names, URLs): its kit's. */
 const stringFields = (source: Source): (readonly string[])[] => [...localCiOf(source).stringFields];
 
-/** Sets `path` in a copy of `value` (creating what is missing), so a field gets a chosen value. */
-function setPath(value: unknown, path: readonly string[], replacement: unknown): unknown {
-  if (path.length === 0) return replacement;
-  const [key, ...rest] = path as [string, ...string[]];
-  if (Array.isArray(value)) {
-    const copy = [...value];
-    copy[Number(key)] = setPath(copy[Number(key)], rest, replacement);
-    return copy;
-  }
-  const object = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-  return { ...object, [key]: setPath(object[key], rest, replacement) };
-}
 const jsonish = fc.oneof(
   nasty,
   fc.integer(),

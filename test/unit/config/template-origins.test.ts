@@ -82,12 +82,15 @@ describe("a template's from", () => {
   });
 
   it('is refused for GitHub runners made at organization scope, which any repository of the group can use', () => {
+    // The example as shipped keeps gh-deploy to one repository; with runnerScope org that cannot hold.
+    const shipped = parseConfig(exampleWith(() => undefined)).templates;
+    const keptIndex = shipped.findIndex((template) => template.from !== undefined);
+    expect(shipped[keptIndex]).toMatchObject({ source: 'github', from: ['your-org/deploy'] });
     const text = exampleWith((config) => {
       config.sources.github!.runnerScope = 'org';
-      config.templates.find((template) => template.source === 'github')!.from = ['your-org/deploy'];
     });
     expect(problemsOf(text)).toEqual([
-      `pitcrew.yaml: templates.${templateIndex('github')}.from: needs sources.github.runnerScope 'repo': an organization's runner serves any repository of its runner group, whichever job it was made for`,
+      `pitcrew.yaml: templates.${keptIndex}.from: needs sources.github.runnerScope 'repo': an organization's runner serves any repository of its runner group, whichever job it was made for`,
     ]);
   });
 });

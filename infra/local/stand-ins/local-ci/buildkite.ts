@@ -72,7 +72,7 @@ export const buildkiteLocalCi: LocalCi<'buildkite'> = {
     ['pipeline', 'repository'],
     ['event'],
   ],
-  // Its config allows acme/* in organization acme, private pipelines, no forks.
+  // Its config allows acme/app and acme/deploy in organization acme, private pipelines, no forks.
   untrustedChanges: [
     [['pipeline', 'slug'], 'not-listed'],
     [['pipeline', 'url'], 'https://api.buildkite.com/v2/organizations/mallory/pipelines/app'],
@@ -80,6 +80,13 @@ export const buildkiteLocalCi: LocalCi<'buildkite'> = {
     [['pipeline', 'visibility'], null],
     [['build', 'pull_request'], { id: '7', base: 'main', repository: 'https://github.com/mallory/app.git' }],
   ],
+  secondOrigin: {
+    name: 'acme/deploy',
+    changes: [
+      [['pipeline', 'slug'], 'deploy'],
+      [['pipeline', 'url'], 'https://api.buildkite.com/v2/organizations/acme/pipelines/deploy'],
+    ],
+  },
   async start() {
     const buildkite = await startFakeBuildkite({
       organization: 'acme',
@@ -98,7 +105,7 @@ export const buildkiteLocalCi: LocalCi<'buildkite'> = {
         apiUrl: buildkite.url,
         apiToken: { value: buildkite.apiToken },
         agentToken: { value: agentToken },
-        pipelines: ['acme/app'],
+        pipelines: ['acme/app', 'acme/deploy'],
         ...extra,
       }),
       // Agents register themselves when their pod starts; none runs here unless a test connects one.

@@ -57,6 +57,13 @@ export const githubLocalCi: LocalCi<'github'> = {
     [['repository', 'visibility'], 'public'],
     [['workflow_job', 'created_at'], '2020-01-01T00:00:00Z'],
   ],
+  secondOrigin: {
+    name: 'pitcrew/deploy',
+    changes: [
+      [['repository', 'owner', 'login'], 'pitcrew'],
+      [['repository', 'name'], 'deploy'],
+    ],
+  },
   async start() {
     const token = `ghp_local${randomBytes(12).toString('hex')}`;
     const github = await startFakeGithub({ tokens: [token] });

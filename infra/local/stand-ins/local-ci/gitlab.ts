@@ -4,12 +4,14 @@ import type { LocalBuildAction, LocalCi } from '../local-ci';
 
 /**
  * GitLab CI as the local tools play it: Job Hooks of one private project, `acme/app`, whose jobs ask
- * for the tag `linux`, and its REST API stand-in (gitlab-api.ts).
+ * for the tag `linux`, and its REST API stand-in (gitlab-api.ts), which knows `acme/deploy` too.
  */
 const projectId = 4242;
 const projectPath = 'acme/app';
 const apiToken = 'glpat-PitcrewLocalToken0123456789';
 const labels = ['linux'] as const;
+/** Another private project of the group, for templates kept to one project (`secondOrigin`). */
+const secondProject = { id: 4343, path: 'acme/deploy', visibility: 'private' } as const;
 
 /** The job status GitLab sends for each action (https://docs.gitlab.com/api/jobs/, job statuses). */
 const statusOf = (action: LocalBuildAction, failed: boolean | undefined): string => {
@@ -89,10 +91,19 @@ export const gitlabLocalCi: LocalCi<'gitlab'> = {
     [['project', 'visibility_level'], 20],
     [['build_created_at_iso'], '2020-01-01T00:00:00Z'],
   ],
+  secondOrigin: {
+    name: 'acme/deploy',
+    changes: [
+      [['project_id'], secondProject.id],
+      [['project', 'id'], secondProject.id],
+      [['project', 'path_with_namespace'], secondProject.path],
+      [['project', 'web_url'], `https://gitlab.example.com/${secondProject.path}`],
+    ],
+  },
   async start() {
     const gitlab = await startFakeGitlab({
       tokens: [apiToken],
-      projects: [{ id: projectId, path: projectPath, visibility: 'private' }],
+      projects: [{ id: projectId, path: projectPath, visibility: 'private' }, secondProject],
       defaultJobTags: labels,
     });
     return {
