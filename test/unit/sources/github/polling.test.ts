@@ -130,6 +130,13 @@ describe('GitHub listQueuedBuilds', () => {
 
     const events = await poll();
 
+    // A polled job's origin is matched as its webhook's is, so a template's `from` holds for it too.
+    expect(['acme/*', 'ACME/app', 'acme/api', 'other/*'].map((p) => events[0]?.origin?.matches(p))).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
     expect(events).toStrictEqual([
       polled(await webhookEventFor(github, queued, 901)),
       polled(await webhookEventFor(github, queued, 902)),

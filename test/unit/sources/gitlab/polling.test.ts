@@ -63,6 +63,10 @@ describe('GitLab lost-event polling', () => {
       'GET /projects/acme%2Fapp',
       'GET /projects/42/jobs?scope[]=pending&per_page=100&page=1',
     ]);
+    // Matched as its webhook's origin is, so a template's `from` holds for a polled job too.
+    expect(
+      ['acme/app', 'acme/*', 'acme/api', 'other/**'].map((p) => events?.[1]?.origin?.matches(p)),
+    ).toEqual([true, true, false, false]);
   });
 
   it('reads every page of pending jobs', async () => {
