@@ -1,6 +1,6 @@
 /**
  * A Lambda bundle holds only the code of the CIs its config configures. Each CI's receiver, API
- * adapter and polling reach the functions through three registry files and nowhere else
+ * adapter, polling and recorded origin reach the functions through four registry files and nowhere else
  * (test/unit/infra/configured-sources.test.ts holds the code to that); when `npm run package` builds
  * for a config, this esbuild plugin loads those files without the lines of the CIs it does not
  * configure, so their code is neither loaded at cold start nor shipped (a Jenkins-only
@@ -24,6 +24,7 @@ export const perCiRegistries = [
   'shared/sources/api-registry.ts',
   'shared/sources/receiver-registry.ts',
   'shared/sources/pollers.ts',
+  'shared/sources/recorded-origins.ts',
 ] as const;
 
 /**

@@ -310,14 +310,18 @@ function checkTemplateOrigins(
   // The cast: `settings` is the section of `template.source`, which TypeScript cannot tie to `origins`.
   const unenforceable = settings && origins.unenforceable?.(settings as never);
   if (unenforceable) ctx.addIssue({ code: 'custom', path, message: unenforceable });
+  const allowList = settings && origins.allowList(settings as never);
   (template.from ?? []).forEach((entry, entryIndex) => {
     const parsed = z.safeParse(origins.entry, entry);
-    if (!parsed.success)
-      ctx.addIssue({
-        code: 'custom',
-        path: [...path, entryIndex],
-        message: parsed.error.issues[0]?.message ?? 'is not valid',
-      });
+    const problem = !parsed.success
+      ? (parsed.error.issues[0]?.message ?? 'is not valid')
+      : // A wildcard entry may cover allowed origins without equalling a pattern; one origin must be allowed.
+        allowList &&
+          !entry.endsWith('*') &&
+          !allowList.patterns.some((pattern) => origins.matches(pattern, entry))
+        ? `'${entry}' is not among sources.${template.source}.${allowList.key}: no build from it is ever taken`
+        : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', path: [...path, entryIndex], message: problem });
   });
 }
 

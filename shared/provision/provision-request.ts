@@ -2,6 +2,7 @@ import { queueLimits } from '../queue/limits';
 import { podNameFor } from '../requests/identity';
 import { isTerminal } from '../requests/record';
 import { decideProvision } from './decide';
+import { keptOutBy } from './kept-origin';
 import type { Prepared } from './prepare-batch';
 import type { PodRecorder } from './record-batch';
 import { abandonAgent, finishOrLeaveToReaper, removeUnusedAgent } from './steps/ended-build';
@@ -59,6 +60,8 @@ export async function provisionRequest(
   const template = ports.config.templates.find((candidate) => candidate.name === record.template);
   if (!template)
     return failWithoutSlot(record, `template '${record.template}' is no longer configured`, ports);
+  const keptOut = keptOutBy(template, record);
+  if (keptOut) return failWithoutSlot(record, keptOut, ports);
   if (decision.kind === 'wait') return markWaiting(record, decision.reason, ports);
 
   const resuming = decision.kind === 'resume';

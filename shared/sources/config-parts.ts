@@ -124,5 +124,14 @@ export type TemplateOrigins<Settings> =
       readonly kind: 'listed';
       readonly entry: z.ZodMiniType<string, unknown>;
       readonly unenforceable?: (settings: Settings) => string | undefined;
+      /**
+       * The section's allow-list (its key and entries) and its matcher: an entry of `from` naming one
+       * origin that the allow-list leaves out would never serve a build, so the config refuses it.
+       */
+      readonly allowList: (settings: Settings) => {
+        readonly key: string;
+        readonly patterns: readonly string[];
+      };
+      readonly matches: (pattern: string, origin: string) => boolean;
     }
   | { readonly kind: 'unenforceable'; readonly why: string };

@@ -4,6 +4,7 @@ import { requestDigest } from '../../requests/digest';
 import { podNameFor } from '../../requests/identity';
 import { requestRecordSchema, type RequestRecord } from '../../requests/record';
 import { decideProvision } from '../decide';
+import { keptOutBy } from '../kept-origin';
 import type { PodRecorder } from '../record-batch';
 import { attemptLog, type Attempt, type ProvisionPorts } from '../types';
 import { slotOf } from './start-attempt';
@@ -34,7 +35,8 @@ export async function startFromSnapshot(
   const { record, digest } = read;
   if (decideProvision(record, latest.settings.drained).kind !== 'reserve') return undefined;
   const template = ports.config.templates.find((candidate) => candidate.name === record.template);
-  if (!template) return undefined;
+  // The usual way fails the request, without a slot.
+  if (!template || keptOutBy(template, record)) return undefined;
   const attempt: Attempt = {
     record,
     template,

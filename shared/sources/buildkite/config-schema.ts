@@ -83,4 +83,6 @@ export type BuildkiteSettings = z.output<typeof buildkiteConfigSchema>;
 export const buildkiteTemplateOrigins: TemplateOrigins<BuildkiteSettings> = {
   kind: 'listed',
   entry: pipelineEntry,
+  allowList: (buildkite) => ({ key: 'pipelines', patterns: buildkite.pipelines }),
+  matches: pipelineMatches,
 };

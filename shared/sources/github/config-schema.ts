@@ -66,6 +66,8 @@ export type GithubSettings = z.output<typeof githubConfigSchema>;
 export const githubTemplateOrigins: TemplateOrigins<GithubSettings> = {
   kind: 'listed',
   entry: repositoryPattern,
+  allowList: (github) => ({ key: 'repositories', patterns: github.repositories }),
+  matches: repositoryMatches,
   unenforceable: (github) =>
     github.runnerScope === 'org'
       ? "needs sources.github.runnerScope 'repo': an organization's runner serves any repository of its runner group, whichever job it was made for"

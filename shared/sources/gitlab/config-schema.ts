@@ -7,13 +7,8 @@ import {
   webhookSecretsSchema,
   type TemplateOrigins,
 } from '../config-parts';
-import {
-  isProjectPath,
-  isProjectPattern,
-  projectMatches,
-  projectPathRule,
-  projectPatternRule,
-} from './project-path';
+import { isProjectPath, isProjectPattern, projectPathRule, projectPatternRule } from './project-path';
+import { projectMatches } from './project-match';
 
 const projectPathSchema = z.string().check(z.maxLength(2048), z.refine(isProjectPath, projectPathRule));
 const projectPatternSchema = z
@@ -71,4 +66,6 @@ export type GitlabSettings = z.output<typeof gitlabConfigSchema>;
 export const gitlabTemplateOrigins: TemplateOrigins<GitlabSettings> = {
   kind: 'listed',
   entry: projectPatternSchema,
+  allowList: (gitlab) => ({ key: 'projects', patterns: gitlab.projects }),
+  matches: projectMatches,
 };

@@ -9,7 +9,8 @@ import {
   projectRef,
   unexpectedBody,
 } from './api';
-import { projectMatches, projectPathSchema } from './project-path';
+import { projectMatches } from './project-match';
+import { projectPathSchema } from './project-path';
 import { servesTags } from './tags';
 import { gitlabJobEvent, gitlabJobKey } from './webhook';
 

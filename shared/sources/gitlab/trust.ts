@@ -1,7 +1,7 @@
 import { judgeJobAge, refusalOf, type Refusal } from '../refusal';
 import type { BuildAction, RefusalReason } from '../types';
 import type { gitlabRefusalReasons } from './refusal-reasons';
-import { projectMatches } from './project-path';
+import { projectMatches } from './project-match';
 
 /**
  * Which GitLab jobs may get a runner (docs/gitlab.md, "Trust rules"). A delivery carrying the right

@@ -2,7 +2,8 @@ import * as v from '../../schema/valibot';
 import { invalidFromIssues, parseJsonBody } from '../parse-json';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { originOf } from '../origin';
-import { projectMatches, projectPathSchema } from './project-path';
+import { projectMatches } from './project-match';
+import { projectPathSchema } from './project-path';
 import { gitlabSigning } from './signing';
 import { type GitlabJobOrigin, type GitlabTrustPolicy, judgeGitlabJob } from './trust';
 

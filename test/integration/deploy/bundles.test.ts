@@ -111,12 +111,13 @@ const otherCiMarkers = [...receiverMarkers, ...adapterMarkers, ...pollingMarkers
  * adapters left out the agents' making) and ops 601.7 KiB, plus a few KiB of room; provision's
  * raised to 669 on 2026-12-04 for the agent client's retry of a call the API server did not take
  * (shared/cluster/bearer-api.ts, 0.85 KiB: docs/performance.md, its before/after table), and to 670
-the same day for asking GitHub whether a repository is public before making a runner (0.8 KiB),
-and to 671 for reading a GitLab build's project at GitLab (0.8 KiB).
+ * the same day for asking GitHub whether a repository is public before making a runner (0.8 KiB),
+ * to 671 for reading a GitLab build's project at GitLab (0.8 KiB), and to 673 for judging a
+ * template's `from` again before making an agent (shared/provision/kept-origin.ts, 1.3 KiB).
  * A heavy import (classic zod was 443 KiB, yaml 112 KiB, zod/mini's core 38 KiB) fails this. Raise
  * a bound only with a reason in docs/performance.md.
  */
-const coldStartKiB = { webhook: 639, provision: 671, reap: 646, ops: 606 } as const;
+const coldStartKiB = { webhook: 639, provision: 673, reap: 646, ops: 606 } as const;
 /** Text only zod's core has: its schemas' class names. zod parses the config file, not events. */
 const zodMarker = '$ZodType';
 /** handler.mjs and every chunk of a built function in `dir`: what its zip ships. */

@@ -1,4 +1,7 @@
 import { localCis } from '../../../infra/local/stand-ins/local-cis';
+import { newRequestMessage } from '../../../shared/queue/messages';
+import { createSqsProvisionSender } from '../../../shared/queue/provision-queue';
+import { requestIdFor } from '../../../shared/requests';
 import type { LocalCi } from '../../../infra/local/stand-ins/local-ci';
 import { setPath } from '../../support/set-path';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
@@ -106,6 +109,31 @@ describe("a template's from, on the real servers", () => {
       // The same labels from the kept origin are served: the labels alone did not keep it out.
       const trusted = await sendQueued(ci, { fromSecond: true, labels: [...ci.labels, 'deploy-only'] });
       expect(await templatesOf(trusted.body.requestId)).toMatchObject({ pod: `${name}-only` });
+    },
+  );
+
+  it.each(kept.map((ci) => [ci.name, ci] as const))(
+    '%s: a build recorded for the kept template from elsewhere (the config changed since) fails at provision, with no pod and no slot',
+    async (name, ci) => {
+      // A build the webhook recorded for the template for anyone, then the same build as a record
+      // written before the kept template got its `from`: its template, its origin's details.
+      const answer = await sendQueued(ci, { fromSecond: false });
+      const fresh = await system.requests.get(String(answer.body.requestId));
+      if (!fresh) throw new Error('the webhook recorded nothing');
+      const jobKey = `${fresh.jobKey}-before-from`;
+      const old = { ...fresh, jobKey, requestId: requestIdFor(ci.name, jobKey), template: `${name}-deploy` };
+      expect(await system.requests.createIfAbsent(old)).toMatchObject({ created: true });
+      await createSqsProvisionSender(system.sqs, system.resources.queueUrl).send(newRequestMessage(old));
+      await system.provisionAll();
+      expect(await system.requests.get(old.requestId)).toMatchObject({
+        status: 'failed',
+        holdsSlot: false,
+        reason: `template '${name}-deploy' serves only builds from ${ci.secondOrigin.name}, and this build is from acme/app` /* every kit's first origin */,
+      });
+      const pods = await system.listPods();
+      expect(
+        pods.filter((pod) => pod.metadata?.labels?.['pitcrew.dev/request-id'] === old.requestId),
+      ).toEqual([]);
     },
   );
 });

@@ -51,6 +51,13 @@ describe("a template's from", () => {
     );
   });
 
+  /** An origin each source's section in the example allows (`your-org/*`, `your-group/*`). */
+  const allowedOrigin: Record<string, string> = {
+    github: 'your-org/deploy',
+    gitlab: 'your-group/deploy',
+    buildkite: 'your-org/deploy',
+  };
+
   it.each([
     ['github', 'your-org', 'must be owner/repo or owner/* (letters, digits, . _ -)'],
     ['gitlab', 'deploy', 'must be group/project, group/* or group/** (letters, digits, _ . -)'],
@@ -58,11 +65,32 @@ describe("a template's from", () => {
   ])(
     'refuses a %s entry not in its allow-list form, naming it and nothing beside it',
     (source, entry, rule) => {
-      expect(problemsOf(withFrom(source, ['your-org/deploy', entry]))).toEqual([
+      expect(problemsOf(withFrom(source, [allowedOrigin[source], entry]))).toEqual([
         `pitcrew.yaml: templates.${templateIndex(source)}.from.1: ${rule}`,
       ]);
     },
   );
+
+  it.each([
+    ['github', 'other-org/deploy', 'repositories'],
+    ['gitlab', 'other-group/deploy', 'projects'],
+    ['buildkite', 'other-org/deploy', 'pipelines'],
+  ])(
+    'refuses a %s origin its allow-list leaves out (no build from it is ever taken)',
+    (source, entry, key) => {
+      expect(problemsOf(withFrom(source, [allowedOrigin[source], entry]))).toEqual([
+        `pitcrew.yaml: templates.${templateIndex(source)}.from.1: '${entry}' is not among sources.${source}.${key}: no build from it is ever taken`,
+      ]);
+    },
+  );
+
+  it('takes a wildcard entry that is not itself an allow-list pattern (it may cover some allowed origins)', () => {
+    const text = exampleWith((config) => {
+      config.sources.gitlab!.projects = ['your-group/app', 'your-group/infra/deploy'];
+      config.templates.find((template) => template.source === 'gitlab')!.from = ['your-group/**'];
+    });
+    expect(problemsOf(text)).toEqual([]);
+  });
 
   it('refuses an empty list', () => {
     expect(problemsOf(withFrom('github', []))).toEqual([
