@@ -1,4 +1,4 @@
-import { parseConfig } from '../../../shared/config';
+import { parseConfig, templateSchema } from '../../../shared/config';
 import type { ProvisionQueue } from '../../../shared/ports';
 import { silentLogger } from '../../../shared/ports/logger';
 import { createWebhookRegistry } from '../../../shared/runtime/sources';
@@ -195,6 +195,53 @@ describe('receiveWebhook: what it touches, in which order', () => {
       kind: 'ignored',
     });
     expect(unserved.calls).not.toContain('backlog.isFull');
+  });
+
+  it("counts a job against the cap only when a template's from lets a template serve it", async () => {
+    const kept = templateSchema.parse({
+      name: 'gh-kept',
+      source: 'github',
+      labels: ['self-hosted', 'deploy'],
+      from: ['acme/deploy'],
+    });
+    const github = { ...config.sources.github!, repositories: ['acme/*'] };
+    const send = async (repository: string) => {
+      const { ports, calls } = portsWith({ full: true });
+      const body = JSON.stringify({
+        action: 'queued',
+        workflow_job: { id: 2, labels: ['self-hosted', 'deploy'], created_at: new Date().toISOString() },
+        repository: { name: repository, owner: { login: 'acme' }, private: true },
+      });
+      const outcome = await receiveWebhook(
+        {
+          source: 'github',
+          rawBody: Buffer.from(body),
+          headers: {
+            'content-type': 'application/json',
+            'x-github-event': 'workflow_job',
+            'x-github-delivery': `g-${repository}`,
+            ...signedHeadersFor('github', body, 'gh-secret'),
+          },
+        },
+        {
+          ...ports,
+          webhooks: createWebhookRegistry({ ...config.sources, github }, (ref) =>
+            'value' in ref ? ref.value : '',
+          ),
+          templates: [...ports.templates, kept],
+        },
+      );
+      return { outcome, calls };
+    };
+    // From the kept origin: the template serves it, so a full backlog answers 429.
+    expect((await send('deploy')).outcome).toMatchObject({ kind: 'backlog-full' });
+    // From elsewhere: no template serves it, so it is ignored and never counted.
+    const elsewhere = await send('app');
+    expect(elsewhere.outcome).toMatchObject({
+      kind: 'ignored',
+      reason: expect.stringContaining('from acme/app'),
+    });
+    expect(elsewhere.calls).not.toContain('backlog.isFull');
   });
 
   it('takes allowPublicRepositories and maxJobAgeHours from the config into the GitHub receiver', async () => {
