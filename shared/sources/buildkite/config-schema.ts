@@ -79,10 +79,18 @@ export const buildkiteConfigSchema = z
   );
 export type BuildkiteSettings = z.output<typeof buildkiteConfigSchema>;
 
-/** A template's `from`: pipelines, as `pipelines` lists them. Each agent acquires its one job (`--acquire-job`). */
+/**
+ * A template's `from`: pipelines, as `pipelines` lists them. Each agent acquires the one job the
+ * delivery names (`--acquire-job`), and Pitcrew does not ask Buildkite which pipeline it is in, so
+ * the pipeline is the delivery's word: kept only with signed deliveries, never the plain token.
+ */
 export const buildkiteTemplateOrigins: TemplateOrigins<BuildkiteSettings> = {
   kind: 'listed',
   entry: pipelineEntry,
+  unenforceable: (buildkite) =>
+    buildkite.acceptTokenHeader
+      ? 'needs sources.buildkite.acceptTokenHeader false: a token seen once in clear text lets anyone name a kept pipeline for any job'
+      : undefined,
   allowList: (buildkite) => ({ key: 'pipelines', patterns: buildkite.pipelines }),
   matches: pipelineMatches,
 };

@@ -109,6 +109,16 @@ describe("a template's from", () => {
     ]);
   });
 
+  it("is refused for Buildkite while the plain token is accepted: the delivery's pipeline is its word alone", () => {
+    const text = exampleWith((config) => {
+      config.sources.buildkite!.acceptTokenHeader = true;
+      config.templates.find((template) => template.source === 'buildkite')!.from = ['your-org/deploy'];
+    });
+    expect(problemsOf(text)).toEqual([
+      `pitcrew.yaml: templates.${templateIndex('buildkite')}.from: needs sources.buildkite.acceptTokenHeader false: a token seen once in clear text lets anyone name a kept pipeline for any job`,
+    ]);
+  });
+
   it('is refused for GitHub runners made at organization scope, which any repository of the group can use', () => {
     // The example as shipped keeps gh-deploy to one repository; with runnerScope org that cannot hold.
     const shipped = parseConfig(exampleWith(() => undefined)).templates;
