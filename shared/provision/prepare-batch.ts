@@ -4,6 +4,7 @@ import type { RequestRecord } from '../requests/record';
 import type { OperatorSettings } from '../state/settings-store';
 import { queueLimits } from '../queue/limits';
 import { decideProvision } from './decide';
+import { keptOutBy } from './kept-origin';
 import type { ProvisionPorts } from './provision-request';
 
 /** What a batch read and reserved for one of its messages, so its own flow need not do it again. */
@@ -83,14 +84,16 @@ async function reserveByTemplate(
   const reserved = new Set<string>();
   for (const [name, group] of groups) {
     const template = ports.config.templates.find((candidate) => candidate.name === name);
-    if (!template || group.length < 2) continue;
+    // A request the template's `from` leaves out takes no slot: its own flow fails it.
+    const eligible = template ? group.filter((record) => !keptOutBy(template, record)) : [];
+    if (!template || eligible.length < 2) continue;
     const slot = {
       template: name,
       globalCap: runtime.globalCap ?? ports.config.capacity.globalCap,
       templateCap: byTemplate(runtime.templateCaps, name) ?? template.instanceCap,
       attemptSeconds: ports.attemptSeconds ?? queueLimits.provisionTimeoutSeconds,
     };
-    const requests = group.map((record) => ({
+    const requests = eligible.map((record) => ({
       requestId: record.requestId,
       podName: podNameFor(name, record.requestId),
     }));

@@ -10,7 +10,7 @@ import { handleFailure } from './steps/failure';
 import { makeAgent, recordAgent, type MadeAgent } from './steps/make-agent';
 import { claimAttempt, reserveSlot, resumeAttempt } from './steps/start-attempt';
 import { startFromSnapshot } from './steps/snapshot-start';
-import { failWithoutSlot, markWaiting } from './steps/without-agent';
+import { failKeptOut, failWithoutSlot, markWaiting } from './steps/without-agent';
 import type { Attempt, ProvisionOutcome, ProvisionPorts } from './types';
 
 export type { ProvisionOutcome, ProvisionPorts } from './types';
@@ -61,7 +61,7 @@ export async function provisionRequest(
   if (!template)
     return failWithoutSlot(record, `template '${record.template}' is no longer configured`, ports);
   const keptOut = keptOutBy(template, record);
-  if (keptOut) return failWithoutSlot(record, keptOut, ports);
+  if (keptOut) return failKeptOut(record, template, decision.kind === 'resume', keptOut, ports);
   if (decision.kind === 'wait') return markWaiting(record, decision.reason, ports);
 
   const resuming = decision.kind === 'resume';

@@ -71,7 +71,8 @@ export const requestMoves = [
   { move: 'mark-ending', by: ['webhook'], from: anyActive, to: ['ending'], slot: 'keeps' },
   // The CI ended a build that holds no slot: nothing to remove, it ends at once.
   { move: 'end', by: ['webhook'], from: anyActive, to: ['completed', 'cancelled'], slot: 'none' },
-  // A request that cannot be provisioned (its template is no longer configured) and holds no slot.
+  // A request that cannot be provisioned (its template is no longer configured, or its `from` leaves
+  // the build out) and holds no slot.
   { move: 'fail-without-slot', by: ['provision'], from: ['queued', 'waiting'], to: ['failed'], slot: 'none' },
   // Queued or waiting longer than reaper.maxWaitHours: nobody waits for the build any more.
   { move: 'expire', by: ['reaper'], from: ['queued', 'waiting'], to: ['failed'], slot: 'none' },

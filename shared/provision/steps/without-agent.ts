@@ -1,4 +1,7 @@
+import type { AgentTemplate } from '../../config/file-schema';
+import { podNameFor } from '../../requests/identity';
 import type { RequestRecord } from '../../requests/record';
+import { removeAgent } from '../../sources/deregister';
 import { fromStatesOf } from '../../requests/transitions';
 import type { ProvisionOutcome, ProvisionPorts } from '../types';
 
@@ -32,4 +35,36 @@ export async function failWithoutSlot(
       reason,
     });
   return { kind: 'failed', reason };
+}
+
+/**
+ * Fails a request that its template's `from` leaves out (../kept-origin.ts). A resumed one may have
+ * made its pod and registered its agent in an earlier attempt: those are removed first, best effort
+ * (the reaper deletes a pod left over, as any ended request's), so that no agent of a kept template
+ * runs a build from elsewhere.
+ */
+export async function failKeptOut(
+  record: RequestRecord,
+  template: AgentTemplate,
+  resuming: boolean,
+  reason: string,
+  ports: ProvisionPorts,
+): Promise<ProvisionOutcome> {
+  if (resuming)
+    await removeAgent(
+      { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },
+      {
+        pod: 'try-delete',
+        adapter: ports.sources[record.source]?.adapter,
+        agent: {
+          requestId: record.requestId,
+          agentName: podNameFor(template.name, record.requestId),
+          labels: template.labels,
+          details: record.details,
+          externalId: record.externalId,
+        },
+      },
+    ).catch(() => undefined);
+  ports.logger.warn("request left out by its template's from", { requestId: record.requestId, reason });
+  return failWithoutSlot(record, reason, ports);
 }

@@ -1,7 +1,8 @@
 import { podNameFor } from '../../../shared/requests/identity';
 import { prepareBatch, provisionRequest, RetryLaterError } from '../../../shared/provision';
 import { pitcrewLabels } from '../../../shared/templates/labels';
-import { createTwins, livePods, recordQueued, slots, type Twins } from './twins';
+import { crashingPorts } from '../../../infra/local/stand-ins/crash-ports';
+import { attemptSeconds, createTwins, livePods, recordQueued, slots, type Twins } from './twins';
 
 /** provisionRequest (and prepareBatch, finishRequest) on the twins: slots, pods, Secrets, messages. */
 describe('provisioning on the twins', () => {
@@ -250,5 +251,54 @@ describe('provisioning on the twins', () => {
       [podNameFor('gen', a), podNameFor('big', big1), podNameFor('big', big2)].sort(),
     );
     expect(await slots(twins)).toEqual({ global: 3, templates: { gen: 1, big: 2 } });
+  });
+
+  describe("a template's from added since the requests were recorded", () => {
+    /** The twins' ports with `name` kept to acme/* in memory: generic records name no origin, so every one is left out. */
+    const keptPorts = (name: string) => ({
+      ...twins.provision,
+      config: {
+        ...twins.provision.config,
+        templates: twins.provision.config.templates.map((t) =>
+          t.name === name ? { ...t, from: ['acme/*'] } : t,
+        ),
+      },
+    });
+
+    it('a batch takes no slot for the requests it leaves out, and each fails without one', async () => {
+      const ports = keptPorts('big');
+      const big1 = await recordQueued(twins, 'build-big-1', 'big', ['big']);
+      const big2 = await recordQueued(twins, 'build-big-2', 'big', ['big']);
+      const messages = [big1, big2].map((requestId, index) => ({ messageId: `m${index}`, requestId }));
+      const prepared = await prepareBatch(messages, ports);
+      expect([...prepared.values()].map((entry) => entry.reserved)).toEqual([false, false]);
+      expect(await slots(twins)).toEqual({ global: 0, templates: {} });
+      const outcomes = await Promise.all(
+        messages.map((message) =>
+          provisionRequest(message.requestId, ports, false, { prepared: prepared.get(message.messageId) }),
+        ),
+      );
+      expect(outcomes.map((outcome) => outcome.kind)).toEqual(['failed', 'failed']);
+      for (const requestId of [big1, big2])
+        expect(await twins.state.requests.get(requestId)).toMatchObject({
+          status: 'failed',
+          holdsSlot: false,
+        });
+      expect(livePods(twins)).toEqual([]);
+    });
+
+    it('a request resumed after its pod was made loses the pod and its slot, and fails', async () => {
+      const requestId = await recordQueued(twins, 'build-1');
+      // A first attempt makes the pod and dies there; the next comes once the attempt's time is up.
+      const { ports, crashed } = crashingPorts(twins.provision, 'after-pod');
+      void provisionRequest(requestId, ports);
+      await crashed;
+      expect(livePods(twins)).toEqual([podNameFor('gen', requestId)]);
+      twins.clock.advance(attemptSeconds + 1);
+      expect(await provisionRequest(requestId, keptPorts('gen'))).toMatchObject({ kind: 'failed' });
+      expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'failed', holdsSlot: false });
+      expect(livePods(twins)).toEqual([]);
+      expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+    });
   });
 });

@@ -60,6 +60,28 @@ describe('provisioning from a message snapshot, on the twins', () => {
     expect(livePods(twins)).toEqual([podName]);
   });
 
+  it("never takes a slot for a request its template's from leaves out: it reads, and fails it", async () => {
+    // The config refuses `from` for the generic CI, whose records name no origin; kept in memory,
+    // it must leave every generic build out (fail closed), as a `from` added since would.
+    const kept = {
+      ...ports,
+      config: {
+        ...ports.config,
+        templates: ports.config.templates.map((t) => (t.name === 'gen' ? { ...t, from: ['acme/*'] } : t)),
+      },
+    };
+    const { requestId, snapshot } = await queued('build-1');
+    expect(await provisionRequest(requestId, kept, false, { snapshot })).toEqual({
+      kind: 'failed',
+      reason:
+        "template 'gen' serves only builds from acme/*, and this build is from an origin its record does not name",
+    });
+    expect(reads).toEqual(['get', 'settings']);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'failed', holdsSlot: false });
+    expect(await slots(twins)).toEqual({ global: 0, templates: {} });
+    expect(livePods(twins)).toEqual([]);
+  });
+
   it('reads first when no settings were read yet, as a cold container does', async () => {
     latest = undefined;
     const { requestId, snapshot } = await queued('build-1');
