@@ -1,4 +1,5 @@
-import { ConfigError, parseConfig } from '../../../shared/config';
+import { parseConfig } from '../../../shared/config';
+import { configProblemsOf } from '../../support/config-problems';
 
 const minimal = `
 cluster:
@@ -9,16 +10,7 @@ templates:
   - { name: gen, source: generic, labels: [linux], image: busybox }
 `;
 
-const problemsOf = (text: string): string[] => {
-  try {
-    parseConfig(text, 'pitcrew.yaml');
-  } catch (error) {
-    if (error instanceof ConfigError)
-      return error.problems.map((problem) => `${problem.setting}: ${problem.problem}`);
-    throw error;
-  }
-  return [];
-};
+const problemsOf = configProblemsOf;
 
 describe('parseConfig', () => {
   it('fills every default', () => {

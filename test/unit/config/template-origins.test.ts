@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
-import { ConfigError, parseConfig } from '../../../shared/config';
+import { parseConfig } from '../../../shared/config';
+import { configProblemsOf } from '../../support/config-problems';
 
 /** The example config as shipped, with `edit` applied to its parsed YAML (`templates`, `sources`). */
 function exampleWith(
@@ -22,15 +23,7 @@ const withFrom = (source: string, from: unknown) =>
     template.from = from;
   });
 
-function problemsOf(text: string): string[] {
-  try {
-    parseConfig(text, 'pitcrew.yaml');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => `${p.setting}: ${p.problem}`);
-    throw error;
-  }
-  return [];
-}
+const problemsOf = configProblemsOf;
 
 const templateIndex = (source: string): number =>
   parseConfig(exampleWith(() => undefined)).templates.findIndex((template) => template.source === source);

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { ConfigError, parseConfig } from '../../../shared/config';
 import { checkPodSecurity, type PodSecurityLevel } from '../../../shared/templates';
+import { configProblemsOf } from '../../support/config-problems';
 
 /** A pod that meets "restricted", as Pitcrew renders one; `change` edits a copy of it. */
 function pod(change: (pod: V1Pod & { spec: NonNullable<V1Pod['spec']> }) => void = () => undefined): V1Pod {
@@ -275,15 +275,7 @@ templates:
   - ${JSON.stringify({ name: 'dind', source: 'generic', labels: ['docker'], image: 'docker:dind', ...template })}
 `;
 
-const problemsOf = (text: string): string[] => {
-  try {
-    parseConfig(text, 'pitcrew.yaml');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => `${p.setting}: ${p.problem}`);
-    throw error;
-  }
-  return [];
-};
+const problemsOf = configProblemsOf;
 
 describe('the config loader checks each template pod against its podSecurity level', () => {
   const privilegedSidecar =

@@ -82,6 +82,25 @@ function request(body: string, secret = 'new-secret', delivery = 'd-1') {
   };
 }
 
+/** A signed GitHub `workflow_job` queued delivery of job `id` in the private repository acme/`repository`. */
+function githubQueued(id: number, repository: string, labels: string[]) {
+  const body = JSON.stringify({
+    action: 'queued',
+    workflow_job: { id, labels, created_at: new Date().toISOString() },
+    repository: { name: repository, owner: { login: 'acme' }, private: true },
+  });
+  return {
+    source: 'github',
+    rawBody: Buffer.from(body),
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': 'workflow_job',
+      'x-github-delivery': `g-${id}-${repository}`,
+      ...signedHeadersFor('github', body, 'gh-secret'),
+    },
+  };
+}
+
 describe('receiveWebhook: what it touches, in which order', () => {
   it('touches nothing for a bad signature', async () => {
     const { ports, calls } = portsWith();
@@ -93,24 +112,7 @@ describe('receiveWebhook: what it touches, in which order', () => {
 
   it('touches nothing for a job the trust policy refuses', async () => {
     const { ports, calls } = portsWith();
-    const body = JSON.stringify({
-      action: 'queued',
-      workflow_job: { id: 1, labels: ['self-hosted'], created_at: new Date().toISOString() },
-      repository: { name: 'other', owner: { login: 'acme' }, private: true },
-    });
-    const outcome = await receiveWebhook(
-      {
-        source: 'github',
-        rawBody: Buffer.from(body),
-        headers: {
-          'content-type': 'application/json',
-          'x-github-event': 'workflow_job',
-          'x-github-delivery': 'g-1',
-          ...signedHeadersFor('github', body, 'gh-secret'),
-        },
-      },
-      ports,
-    );
+    const outcome = await receiveWebhook(githubQueued(1, 'other', ['self-hosted']), ports);
     expect(outcome).toMatchObject({ kind: 'refused', reason: 'repository-not-allowed' });
     expect(calls).toEqual([]);
   });
@@ -207,30 +209,13 @@ describe('receiveWebhook: what it touches, in which order', () => {
     const github = { ...config.sources.github!, repositories: ['acme/*'] };
     const send = async (repository: string) => {
       const { ports, calls } = portsWith({ full: true });
-      const body = JSON.stringify({
-        action: 'queued',
-        workflow_job: { id: 2, labels: ['self-hosted', 'deploy'], created_at: new Date().toISOString() },
-        repository: { name: repository, owner: { login: 'acme' }, private: true },
+      const outcome = await receiveWebhook(githubQueued(2, repository, ['self-hosted', 'deploy']), {
+        ...ports,
+        webhooks: createWebhookRegistry({ ...config.sources, github }, (ref) =>
+          'value' in ref ? ref.value : '',
+        ),
+        templates: [...ports.templates, kept],
       });
-      const outcome = await receiveWebhook(
-        {
-          source: 'github',
-          rawBody: Buffer.from(body),
-          headers: {
-            'content-type': 'application/json',
-            'x-github-event': 'workflow_job',
-            'x-github-delivery': `g-${repository}`,
-            ...signedHeadersFor('github', body, 'gh-secret'),
-          },
-        },
-        {
-          ...ports,
-          webhooks: createWebhookRegistry({ ...config.sources, github }, (ref) =>
-            'value' in ref ? ref.value : '',
-          ),
-          templates: [...ports.templates, kept],
-        },
-      );
       return { outcome, calls };
     };
     // From the kept origin: the template serves it, so a full backlog answers 429.
