@@ -4,8 +4,8 @@ import { recordedOrigins } from '../sources/recorded-origins';
 
 /**
  * Why a template's `from` leaves out a recorded build, or undefined when the template may serve it.
- * The webhook judged `from` when it chose the template; provision judges it again before it makes
- * an agent, since the config may have changed since (a `from` added, a name given to another
+ * The webhook judged `from` when it chose the template; provision judges it again before it takes
+ * a slot or makes an agent, since the config may have changed since (a `from` added, a name given to another
  * template) and an operator can send an old request again (docs/security.md). Fails closed: a build
  * whose origin its CI cannot read from the record is left out.
  */

@@ -115,7 +115,7 @@ function uncoveredPollEntries(
 
 /**
  * What a template's `from` may list for one CI (shared/config/file-schema.ts checks it, docs/security.md
- * "Templates for some origins"): `listed`, entries in the form of the CI's allow-list, for a CI whose
+ * "Templates kept to some origins"): `listed`, entries in the form of the CI's allow-list, for a CI whose
  * agents Pitcrew keeps to the build's origin, unless its settings say otherwise (`unenforceable`);
  * `unenforceable`, for a CI that hands an agent to any build whose labels it satisfies.
  */

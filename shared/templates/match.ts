@@ -33,8 +33,8 @@ const servesOrigin = (template: AgentTemplate, origin: BuildOrigin | undefined):
 /**
  * Picks the template for a build from its source, labels and origin: `subset` templates serve any
  * build whose labels they all offer, `exact` ones only the same set, and a template with `from` only
- * builds from there; the highest priority wins, then the first in the config. A build with no labels is never ours: it can run on any agent the CI already
- * has. With a `rule` (BuildEvent.labelRule: a Jenkins label expression), a template serves the build
+ * builds from there; the highest priority wins, then the first in the config. A build with no labels
+ * is never ours: it can run on any agent the CI already has. With a `rule` (BuildEvent.labelRule: a Jenkins label expression), a template serves the build
  * when its own labels satisfy the rule, as the Jenkins Kubernetes plugin picks a pod template
  * (`label.matches(template labels)`): the agent carries the template's labels, and Jenkins hands the
  * build only to an agent whose labels satisfy its expression, compared exactly.

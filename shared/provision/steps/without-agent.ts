@@ -22,7 +22,10 @@ export async function markWaiting(
   return { kind: 'waiting', reason };
 }
 
-/** Fails a request before any agent was made for it (its template is gone), giving back a slot it holds. */
+/**
+ * Fails a request before any agent was made for it (its template is gone, or its `from` leaves the
+ * build out), giving back a slot it holds.
+ */
 export async function failWithoutSlot(
   record: RequestRecord,
   reason: string,
