@@ -114,10 +114,11 @@ function uncoveredPollEntries(
 }
 
 /**
- * What a template's `from` may list for one CI (shared/config/file-schema.ts checks it, docs/security.md
- * "Templates kept to some origins"): `listed`, entries in the form of the CI's allow-list, for a CI whose
- * agents Pitcrew keeps to the build's origin, unless its settings say otherwise (`unenforceable`);
- * `unenforceable`, for a CI that hands an agent to any build whose labels it satisfies.
+ * What a template's `from` may list for one CI (shared/config/file-schema.ts checks it;
+ * docs/security.md, "Templates kept to some origins"): `listed`, entries in the form of the CI's
+ * allow-list, for a CI whose agents Pitcrew keeps to the build's origin, unless its settings say
+ * otherwise (`unenforceable`); `unenforceable`, for a CI that hands an agent to any build whose
+ * labels it satisfies.
  */
 export type TemplateOrigins<Settings> =
   | {
