@@ -315,13 +315,37 @@ function checkTemplateOrigins(
     const parsed = z.safeParse(origins.entry, entry);
     const problem = !parsed.success
       ? (parsed.error.issues[0]?.message ?? 'is not valid')
-      : // A wildcard entry may cover allowed origins without equalling a pattern; one origin must be allowed.
-        allowList &&
-          !entry.endsWith('*') &&
-          !allowList.patterns.some((pattern) => origins.matches(pattern, entry))
+      : allowList && !allows(allowList.patterns, entry, origins.matches)
         ? `'${entry}' is not among sources.${template.source}.${allowList.key}: no build from it is ever taken`
         : undefined;
     if (problem) ctx.addIssue({ code: 'custom', path: [...path, entryIndex], message: problem });
+  });
+}
+
+/** The segments of a path or pattern before its wildcard, lower-cased: `Acme/*` gives [acme]. */
+const fixedSegments = (pattern: string): string[] =>
+  pattern
+    .toLowerCase()
+    .split('/')
+    .filter((segment) => segment !== '*' && segment !== '**');
+
+/**
+ * Whether an allow-list may let through a build that `entry` (one origin, or a wildcard) covers: one
+ * origin must match a pattern; a wildcard must share its fixed part with one (`acme/*` with
+ * `acme/app` or `acme/*`, not with `other/*`). Errs on letting an entry pass, which can only serve
+ * fewer builds.
+ */
+function allows(
+  patterns: readonly string[],
+  entry: string,
+  matches: (pattern: string, origin: string) => boolean,
+): boolean {
+  if (!entry.endsWith('*')) return patterns.some((pattern) => matches(pattern, entry));
+  const fixed = fixedSegments(entry);
+  return patterns.some((pattern) => {
+    const other = fixedSegments(pattern);
+    const shorter = Math.min(fixed.length, other.length);
+    return fixed.slice(0, shorter).every((segment, index) => segment === other[index]);
   });
 }
 

@@ -30,8 +30,8 @@ const templateIndex = (source: string): number =>
 
 describe("a template's from", () => {
   it.each([
-    ['github', ['your-org/deploy', 'other-org/*']],
-    ['gitlab', ['your-group/deploy', 'your-group/infra/*', 'ops/**']],
+    ['github', ['your-org/deploy', 'your-org/*']],
+    ['gitlab', ['your-group/deploy', 'your-group/infra/*', 'your-group/**']],
     ['buildkite', ['your-org/deploy', 'your-org/*']],
   ])('takes %s origins in the form its allow-list takes them', (source, from) => {
     const config = parseConfig(withFrom(source, from));
@@ -77,12 +77,21 @@ describe("a template's from", () => {
     },
   );
 
-  it('takes a wildcard entry that is not itself an allow-list pattern (it may cover some allowed origins)', () => {
-    const text = exampleWith((config) => {
-      config.sources.gitlab!.projects = ['your-group/app', 'your-group/infra/deploy'];
-      config.templates.find((template) => template.source === 'gitlab')!.from = ['your-group/**'];
-    });
-    expect(problemsOf(text)).toEqual([]);
+  it('takes a wildcard entry that shares its group with the allow-list, and refuses one that shares nothing', () => {
+    const withGitlab = (from: string[]) =>
+      exampleWith((config) => {
+        config.sources.gitlab!.projects = ['your-group/app', 'your-group/infra/**'];
+        config.templates.find((template) => template.source === 'gitlab')!.from = from;
+      });
+    expect(problemsOf(withGitlab(['your-group/**', 'Your-Group/infra/deploy/*', 'your-group/*']))).toEqual(
+      [],
+    );
+    expect(problemsOf(withGitlab(['your-group/*', 'other-group/**']))).toEqual([
+      `pitcrew.yaml: templates.${templateIndex('gitlab')}.from.1: 'other-group/**' is not among sources.gitlab.projects: no build from it is ever taken`,
+    ]);
+    expect(problemsOf(withFrom('github', ['other-org/*']))).toEqual([
+      `pitcrew.yaml: templates.${templateIndex('github')}.from.0: 'other-org/*' is not among sources.github.repositories: no build from it is ever taken`,
+    ]);
   });
 
   it('refuses an empty list', () => {
