@@ -60,11 +60,11 @@ export async function provisionRequest(
   const template = ports.config.templates.find((candidate) => candidate.name === record.template);
   if (!template)
     return failWithoutSlot(record, `template '${record.template}' is no longer configured`, ports);
+  const resuming = decision.kind === 'resume';
   const keptOut = keptOutBy(template, record);
-  if (keptOut) return failKeptOut(record, template, decision.kind === 'resume', keptOut, ports);
+  if (keptOut) return failKeptOut(record, template, resuming, keptOut, ports);
   if (decision.kind === 'wait') return markWaiting(record, decision.reason, ports);
 
-  const resuming = decision.kind === 'resume';
   const attempt: Attempt = {
     record,
     template,

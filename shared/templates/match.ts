@@ -1,6 +1,9 @@
 import type { AgentTemplate } from '../config/file-schema';
-import type { CiSource } from '../sources/names';
-import type { BuildOrigin, LabelRule } from '../sources/types';
+import type { BuildEvent, LabelRule } from '../sources/types';
+import { servesOrigin } from './serves-origin';
+
+/** What a template is picked by: a build's source, labels, label rule and origin, as its event has them. */
+export type BuildToMatch = Pick<BuildEvent, 'source' | 'labels' | 'labelRule' | 'origin'>;
 
 export type TemplateMatch =
   | { readonly kind: 'match'; readonly template: AgentTemplate }
@@ -23,30 +26,19 @@ function serves(template: AgentTemplate, wanted: Set<string>, rule: LabelRule | 
 }
 
 /**
- * Whether a template may serve a build from `origin`: a template with `from` serves only the builds
- * one of its entries covers, and never a build whose source names no origin (fail closed).
- */
-const servesOrigin = (template: AgentTemplate, origin: BuildOrigin | undefined): boolean =>
-  template.from === undefined ||
-  (origin !== undefined && template.from.some((pattern) => origin.matches(pattern)));
-
-/**
  * Picks the template for a build from its source, labels and origin: `subset` templates serve any
  * build whose labels they all offer, `exact` ones only the same set, and a template with `from` only
  * builds from there; the highest priority wins, then the first in the config. A build with no labels
- * is never ours: it can run on any agent the CI already has. With a `rule` (BuildEvent.labelRule: a Jenkins label expression), a template serves the build
- * when its own labels satisfy the rule, as the Jenkins Kubernetes plugin picks a pod template
- * (`label.matches(template labels)`): the agent carries the template's labels, and Jenkins hands the
- * build only to an agent whose labels satisfy its expression, compared exactly.
+ * is never ours: it can run on any agent the CI already has. With a `labelRule` (a Jenkins label
+ * expression), a template serves the build when its own labels satisfy the rule, as the Jenkins
+ * Kubernetes plugin picks a pod template (`label.matches(template labels)`): the agent carries the
+ * template's labels, and Jenkins hands the build only to an agent whose labels satisfy its
+ * expression, compared exactly. Takes the build whole (a BuildEvent will do), so no caller can leave
+ * out its rule or its origin.
  */
-export function matchTemplate(
-  templates: readonly AgentTemplate[],
-  source: CiSource,
-  labels: readonly string[],
-  rule?: LabelRule,
-  origin?: BuildOrigin,
-): TemplateMatch {
-  const wanted = normalise(labels);
+export function matchTemplate(templates: readonly AgentTemplate[], build: BuildToMatch): TemplateMatch {
+  const { source, labelRule: rule, origin } = build;
+  const wanted = normalise(build.labels);
   if (wanted.size === 0) return { kind: 'none', reason: 'the build asks for no labels' };
   let best: AgentTemplate | undefined;
   let keptOut = false;

@@ -27,7 +27,7 @@ export interface EnqueuePorts {
  * message may be lost), then enqueue it.
  */
 export async function enqueueBuild(event: BuildEvent, ports: EnqueuePorts): Promise<WebhookOutcome> {
-  const match = matchTemplate(ports.templates, event.source, event.labels, event.labelRule, event.origin);
+  const match = matchTemplate(ports.templates, event);
   if (match.kind === 'none') return { kind: 'ignored', reason: match.reason };
   const requestId = requestIdFor(event.source, event.jobKey);
   const record: RequestRecord = {

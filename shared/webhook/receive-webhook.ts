@@ -141,8 +141,7 @@ function admit(request: WebhookRequest, ports: WebhookPorts): Admission {
  * the backlog cap (a job for another runner fleet is ignored anyway, and gets no 429).
  */
 const wouldRecord = (event: BuildEvent, ports: WebhookPorts): boolean =>
-  event.action === 'queued' &&
-  matchTemplate(ports.templates, event.source, event.labels, event.labelRule, event.origin).kind !== 'none';
+  event.action === 'queued' && matchTemplate(ports.templates, event).kind !== 'none';
 
 /**
  * A verified event: the delivery's dedupe, the backlog cap, then the action. A queued build a

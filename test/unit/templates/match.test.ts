@@ -18,37 +18,45 @@ describe('matchTemplate', () => {
   const all = [linux, linuxBig, exactArm, jenkins];
 
   it('serves a build whose labels are a subset of a template, case-insensitively', () => {
-    expect(matchTemplate([linux], 'github', ['Self-Hosted', 'LINUX'])).toEqual({
+    expect(matchTemplate([linux], { source: 'github', labels: ['Self-Hosted', 'LINUX'] })).toEqual({
       kind: 'match',
       template: linux,
     });
   });
 
   it('prefers the higher priority when several templates match', () => {
-    expect(matchTemplate(all, 'github', ['self-hosted', 'linux'])).toMatchObject({
+    expect(matchTemplate(all, { source: 'github', labels: ['self-hosted', 'linux'] })).toMatchObject({
       template: { name: 'linux-big' },
     });
   });
 
   it('keeps config order between equal priorities', () => {
     const twin = template({ name: 'twin', labels: ['self-hosted', 'linux', 'x64'] });
-    expect(matchTemplate([linux, twin], 'github', ['linux'])).toMatchObject({ template: { name: 'linux' } });
+    expect(matchTemplate([linux, twin], { source: 'github', labels: ['linux'] })).toMatchObject({
+      template: { name: 'linux' },
+    });
   });
 
   it('exact templates serve only the same set of labels', () => {
-    expect(matchTemplate([exactArm], 'github', ['self-hosted', 'linux'])).toMatchObject({ kind: 'none' });
-    expect(matchTemplate([exactArm], 'github', ['linux', 'arm64', 'self-hosted'])).toMatchObject({
+    expect(matchTemplate([exactArm], { source: 'github', labels: ['self-hosted', 'linux'] })).toMatchObject({
+      kind: 'none',
+    });
+    expect(
+      matchTemplate([exactArm], { source: 'github', labels: ['linux', 'arm64', 'self-hosted'] }),
+    ).toMatchObject({
       template: { name: 'arm' },
     });
   });
 
   it('never matches a template of another source', () => {
-    expect(matchTemplate([jenkins], 'github', ['linux'])).toMatchObject({ kind: 'none' });
-    expect(matchTemplate(all, 'jenkins', ['linux'])).toMatchObject({ template: { name: 'jk' } });
+    expect(matchTemplate([jenkins], { source: 'github', labels: ['linux'] })).toMatchObject({ kind: 'none' });
+    expect(matchTemplate(all, { source: 'jenkins', labels: ['linux'] })).toMatchObject({
+      template: { name: 'jk' },
+    });
   });
 
   it('does not match a build that asks for a label no template offers, and says which', () => {
-    const result = matchTemplate(all, 'github', ['self-hosted', 'gpu']);
+    const result = matchTemplate(all, { source: 'github', labels: ['self-hosted', 'gpu'] });
     expect(result).toEqual({
       kind: 'none',
       reason: 'no github template serves the labels [self-hosted, gpu]',
@@ -56,7 +64,7 @@ describe('matchTemplate', () => {
   });
 
   it('does not take a build that asks for no labels', () => {
-    expect(matchTemplate(all, 'github', [])).toMatchObject({
+    expect(matchTemplate(all, { source: 'github', labels: [] })).toMatchObject({
       kind: 'none',
       reason: 'the build asks for no labels',
     });
@@ -73,12 +81,17 @@ describe('matchTemplate', () => {
     const noGpu = rule('docker && !gpu', (labels) => labels.includes('docker') && !labels.includes('gpu'));
 
     it('passes over a template whose labels the rule refuses, however high its priority', () => {
-      expect(matchTemplate([gpu, docker], 'jenkins', ['docker'], noGpu)).toEqual({
+      expect(
+        matchTemplate([gpu, docker], { source: 'jenkins', labels: ['docker'], labelRule: noGpu }),
+      ).toEqual({
         kind: 'match',
         template: docker,
       });
       // Without the rule the higher priority wins: the agent would carry a label the build refuses.
-      expect(matchTemplate([gpu, docker], 'jenkins', ['docker'])).toEqual({ kind: 'match', template: gpu });
+      expect(matchTemplate([gpu, docker], { source: 'jenkins', labels: ['docker'] })).toEqual({
+        kind: 'match',
+        template: gpu,
+      });
     });
 
     it('takes a subset template that satisfies the rule through another alternative, as the Kubernetes plugin does', () => {
@@ -88,7 +101,9 @@ describe('matchTemplate', () => {
         (labels) => labels.includes('linux') && (labels.includes('docker') || labels.includes('podman')),
       );
       // The fewest labels the expression needs are [linux, docker]; the template offers the other way.
-      expect(matchTemplate([podman], 'jenkins', ['linux', 'docker'], either)).toEqual({
+      expect(
+        matchTemplate([podman], { source: 'jenkins', labels: ['linux', 'docker'], labelRule: either }),
+      ).toEqual({
         kind: 'match',
         template: podman,
       });
@@ -101,26 +116,29 @@ describe('matchTemplate', () => {
         (labels) => labels.includes('docker') && labels.includes('big'),
       );
       const anyDocker = rule('docker', (labels) => labels.includes('docker'));
-      expect(matchTemplate([exact], 'jenkins', ['docker', 'big'], bigDocker)).toEqual({
+      expect(
+        matchTemplate([exact], { source: 'jenkins', labels: ['docker', 'big'], labelRule: bigDocker }),
+      ).toEqual({
         kind: 'match',
         template: exact,
       });
-      expect(matchTemplate([exact], 'jenkins', ['docker'], anyDocker)).toMatchObject({ kind: 'none' });
+      expect(
+        matchTemplate([exact], { source: 'jenkins', labels: ['docker'], labelRule: anyDocker }),
+      ).toMatchObject({ kind: 'none' });
       // The same set, but refused by the rule (`docker && big && !gpu`, say): still none.
       expect(
-        matchTemplate(
-          [exact],
-          'jenkins',
-          ['docker', 'big'],
-          rule('no', () => false),
-        ),
+        matchTemplate([exact], {
+          source: 'jenkins',
+          labels: ['docker', 'big'],
+          labelRule: rule('no', () => false),
+        }),
       ).toMatchObject({
         kind: 'none',
       });
     });
 
     it('names the expression when no template satisfies it', () => {
-      expect(matchTemplate([gpu], 'jenkins', ['docker'], noGpu)).toEqual({
+      expect(matchTemplate([gpu], { source: 'jenkins', labels: ['docker'], labelRule: noGpu })).toEqual({
         kind: 'none',
         reason: 'no jenkins template serves the label expression "docker && !gpu"',
       });
@@ -138,7 +156,9 @@ describe('matchTemplate', () => {
 
     it('serves a build from an origin one of its entries covers', () => {
       for (const origin of ['acme/deploy', 'ACME/Deploy', 'ops/anything'])
-        expect(matchTemplate([linux, deploy], 'github', ['linux'], undefined, fromRepo(origin))).toEqual({
+        expect(
+          matchTemplate([linux, deploy], { source: 'github', labels: ['linux'], origin: fromRepo(origin) }),
+        ).toEqual({
           kind: 'match',
           template: deploy,
         });
@@ -146,12 +166,18 @@ describe('matchTemplate', () => {
 
     it('passes over it for a build from elsewhere, however high its priority, to a template for anyone', () => {
       expect(
-        matchTemplate([linux, deploy], 'github', ['linux'], undefined, fromRepo('acme/app')),
+        matchTemplate([linux, deploy], { source: 'github', labels: ['linux'], origin: fromRepo('acme/app') }),
       ).toMatchObject({ kind: 'match', template: { name: 'linux' } });
     });
 
     it('serves no build from elsewhere that only it could serve, and says the origin kept it out', () => {
-      expect(matchTemplate([linux, deploy], 'github', ['deploy'], undefined, fromRepo('acme/app'))).toEqual({
+      expect(
+        matchTemplate([linux, deploy], {
+          source: 'github',
+          labels: ['deploy'],
+          origin: fromRepo('acme/app'),
+        }),
+      ).toEqual({
         kind: 'none',
         reason:
           "no github template serves the labels [deploy] from acme/app (a template's from leaves it out)",
@@ -159,7 +185,7 @@ describe('matchTemplate', () => {
     });
 
     it('serves no build that names no origin (fail closed)', () => {
-      expect(matchTemplate([deploy], 'github', ['deploy'])).toEqual({
+      expect(matchTemplate([deploy], { source: 'github', labels: ['deploy'] })).toEqual({
         kind: 'none',
         reason:
           "no github template serves the labels [deploy] from a build that names no origin (a template's from leaves it out)",
