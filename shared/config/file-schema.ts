@@ -130,10 +130,10 @@ const clusterSchema = z
     }),
   );
 
-/** How long a secret read from SSM or Secrets Manager is reused before it is read again. */
 /**
- * At least 30 s: the webhook reads its secrets again before a request once they are older than this,
- * and a request need not be signed to make it read, so 0 would let anyone drive SSM's rate.
+ * How long a secret read from SSM or Secrets Manager is reused before it is read again. At least
+ * 30 s: the webhook reads its secrets again before a request once they are older than this, and a
+ * request need not be signed to make it read, so 0 would let anyone drive SSM's rate.
  */
 const secretsSchema = z.strictObject({
   maxAgeSeconds: z._default(
