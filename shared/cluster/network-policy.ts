@@ -5,7 +5,7 @@ import type {
   V1NetworkPolicyPeer,
   V1NetworkPolicyPort,
 } from '@kubernetes/client-node';
-import { metadataCidrs, type AgentTemplate, type ClusterConfig } from '../config/file-schema';
+import { metadataCidrs, type AgentTemplate, type ClusterConfig, type DnsServer } from '../config/file-schema';
 import { pitcrewLabels } from '../templates/labels';
 
 /**
@@ -19,8 +19,9 @@ import { pitcrewLabels } from '../templates/labels';
  * - A template with `egressCidrs` gets a policy of its own allowing only those (less the denied and
  *   the API server's). NetworkPolicies add up (a pod may send what any policy selecting it allows),
  *   so the default policy's podSelector leaves those templates' pods out.
- * - Every policy allows DNS (UDP and TCP 53) to any address but the denied ones, so names resolve
- *   whichever resolver the cluster uses.
+ * - A template's policy also allows DNS (UDP and TCP 53), to `network.dnsServers` only (by default
+ *   the cluster's DNS pods): to any address, port 53 would carry any protocol past the template's
+ *   list. The default policy needs no rule of its own for DNS: it allows every port.
  * https://kubernetes.io/docs/concepts/services-networking/network-policies/
  */
 export interface NetworkPolicyInput {
@@ -49,6 +50,7 @@ export function renderNetworkPolicies(input: NetworkPolicyInput): V1NetworkPolic
     name: string,
     podSelector: V1LabelSelector,
     allowed: readonly string[],
+    dns: readonly DnsServer[],
   ): V1NetworkPolicy => ({
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
@@ -56,7 +58,7 @@ export function renderNetworkPolicies(input: NetworkPolicyInput): V1NetworkPolic
     spec: {
       podSelector,
       policyTypes: ['Ingress', 'Egress'],
-      egress: egressRules(allowed.map(parseCidr), denied),
+      egress: egressRules(allowed.map(parseCidr), denied, dns),
     },
   });
   // The default policy selects every pod of the namespace, not only those Pitcrew labels: a pod made
@@ -76,24 +78,29 @@ export function renderNetworkPolicies(input: NetworkPolicyInput): V1NetworkPolic
         }
       : {};
   return [
-    policy(defaultNetworkPolicyName, notStrict, everywhere),
+    policy(defaultNetworkPolicyName, notStrict, everywhere, []),
     ...strict.map((template) =>
       policy(
         templateNetworkPolicyName(template.name),
         { matchLabels: { [pitcrewLabels.template]: template.name } },
         template.egressCidrs ?? [],
+        input.network.dnsServers,
       ),
     ),
   ];
 }
 
 /**
- * The allowed CIDRs less the denied ones, then DNS. An ipBlock's `except` entries must lie strictly
- * inside its `cidr` (so in the same family): each denied CIDR goes to the blocks that hold it, and a
- * block a denied CIDR covers whole is dropped. A rule is never left with an empty `to`, which would
- * allow every destination.
+ * The allowed CIDRs less the denied ones, then DNS to its servers. An ipBlock's `except` entries must
+ * lie strictly inside its `cidr` (so in the same family): each denied CIDR goes to the blocks that
+ * hold it, and a block a denied CIDR covers whole is dropped. A rule is never left with an empty
+ * `to`, which would allow every destination.
  */
-function egressRules(allowed: readonly Cidr[], denied: readonly Cidr[]): V1NetworkPolicyEgressRule[] {
+function egressRules(
+  allowed: readonly Cidr[],
+  denied: readonly Cidr[],
+  dns: readonly DnsServer[],
+): V1NetworkPolicyEgressRule[] {
   const peersOf = (blocks: readonly Cidr[]): V1NetworkPolicyPeer[] =>
     unique(blocks)
       .filter((block) => !denied.some((deny) => covers(deny, block)))
@@ -104,10 +111,19 @@ function egressRules(allowed: readonly Cidr[], denied: readonly Cidr[]): V1Netwo
   const rules: V1NetworkPolicyEgressRule[] = [];
   const allowedPeers = peersOf(allowed);
   if (allowedPeers.length > 0) rules.push({ to: allowedPeers });
-  const dnsPeers = peersOf(everywhere.map(parseCidr));
+  const dnsPeers = [
+    ...peersOf(dns.flatMap((server) => (server.cidr === undefined ? [] : [parseCidr(server.cidr)]))),
+    ...dns.flatMap((server) => (server.namespace === undefined ? [] : [podsPeer(server.namespace, server)])),
+  ];
   if (dnsPeers.length > 0) rules.push({ to: dnsPeers, ports: dnsPorts() });
   return rules;
 }
+
+/** The pods of a namespace with these labels (the namespace by the label Kubernetes gives each one). */
+const podsPeer = (namespace: string, server: DnsServer): V1NetworkPolicyPeer => ({
+  namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+  podSelector: { matchLabels: { ...server.podLabels } },
+});
 
 /** An IPv4 or IPv6 network: its address as a number, host bits cleared, and its prefix length. */
 interface Cidr {

@@ -54,13 +54,74 @@ export const metadataCidrs = [
   'fd00:ec2::23/128',
 ] as const;
 
+// A label's key (an optional DNS-subdomain prefix and a name) and value, as the API server takes them.
+const labelKey =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const labelValue = z
+  .string()
+  .check(
+    z.regex(
+      /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/,
+      'must be a Kubernetes label value: at most 63 letters, digits, -, _ and .',
+    ),
+  );
+
+/**
+ * A DNS server an agent whose template lists `egressCidrs` may send to on port 53: the cluster's
+ * DNS pods, chosen by their namespace and labels (a Service's address is translated before the
+ * policy sees it on most CNIs, so a selector is what matches), or an address outside the pod network
+ * (NodeLocal DNSCache's 169.254.20.10, the VPC resolver).
+ */
+const dnsServerSchema = z
+  .strictObject({
+    cidr: z.optional(cidr),
+    namespace: z.optional(dnsLabel),
+    // Keys are checked below: a record's key schema reports only "Invalid key in record".
+    podLabels: z.optional(z.record(z.string(), labelValue)),
+  })
+  .check(
+    z.superRefine((server, ctx) => {
+      const byPods = server.namespace !== undefined || server.podLabels !== undefined;
+      const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+      for (const key of Object.keys(server.podLabels ?? {}))
+        if (!labelKey.test(key))
+          issue(
+            ['podLabels', key],
+            'must be a Kubernetes label key such as k8s-app or app.kubernetes.io/name',
+          );
+      if (server.cidr !== undefined && byPods)
+        issue(['cidr'], 'name a server by cidr, or by namespace and podLabels, not both');
+      else if (server.cidr === undefined && !byPods)
+        issue([], 'must give a cidr, or a namespace and podLabels');
+      else if (byPods && (server.namespace === undefined || Object.keys(server.podLabels ?? {}).length === 0))
+        issue(
+          [server.namespace === undefined ? 'namespace' : 'podLabels'],
+          'a server chosen by its pods needs both a namespace and at least one of its pod labels',
+        );
+    }),
+  );
+export type DnsServer = z.infer<typeof dnsServerSchema>;
+
+/** The cluster DNS of EKS, GKE, AKS, kubeadm and kind: CoreDNS (or kube-dns) pods in kube-system. */
+export const clusterDnsPods: DnsServer = { namespace: 'kube-system', podLabels: { 'k8s-app': 'kube-dns' } };
+
 /** What agents may reach over the network (docs/security.md, "The agent's boundary"). */
 const networkSchema = z.strictObject({
   /** Never reachable from an agent, beside the metadata endpoints, which are always denied. */
   deniedEgressCidrs: z._default(z.array(cidr), [...metadataCidrs]),
   /** The API server's addresses (an EKS endpoint's private IPs, a cluster's service CIDR host). */
   apiServerCidrs: z._default(z.array(cidr), []),
+  /**
+   * Where an agent whose template lists `egressCidrs` may send DNS. Port 53 to any address would let
+   * a build carry any protocol past its list to a server of its own on that port.
+   */
+  dnsServers: z._default(z.array(dnsServerSchema), [clusterDnsPods]),
 });
+const defaultNetwork = {
+  deniedEgressCidrs: [...metadataCidrs],
+  apiServerCidrs: [],
+  dnsServers: [clusterDnsPods],
+};
 
 const clusterCredentialsSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('kubeconfig'), path: nonEmpty, context: z.optional(z.string()) }),
@@ -106,7 +167,7 @@ const clusterSchema = z
       }),
       { name: 'pitcrew-provisioner', namespace: 'pitcrew-system' },
     ),
-    network: z._default(networkSchema, { deniedEgressCidrs: [...metadataCidrs], apiServerCidrs: [] }),
+    network: z._default(networkSchema, defaultNetwork),
     credentials: clusterCredentialsSchema,
     connectTimeoutMs: z._default(positiveInt, 5000),
     requestTimeoutMs: z._default(positiveInt, 15000),

@@ -127,6 +127,44 @@ templates:
     ]);
   });
 
+  it('are accepted with DNS servers given by address and by their pods, which the stored policy keeps', async () => {
+    const listed = parseConfig(`
+cluster:
+  network:
+    dnsServers:
+      - { cidr: 169.254.20.10/32 }
+      - { cidr: 'FD00:10::A/128' }
+      - { namespace: dns, podLabels: { app.kubernetes.io/name: unbound, tier: Resolver_1 } }
+  credentials: { kind: token, server: 'https://k8s.example.com', token: { value: t } }
+sources:
+  generic: { webhookSecret: { value: s } }
+templates:
+  - { name: strict-dns, source: generic, labels: [s], image: busybox, egressCidrs: [140.82.112.0/20] }
+`);
+    const [, strict] = renderNetworkPolicies({
+      namespace,
+      network: listed.cluster.network,
+      templates: listed.templates,
+    });
+    const answer = await dryRunApplyPolicy(admin, strict as KubernetesObject & { apiVersion: string });
+    expect({ status: answer.status, warnings: answer.warnings }).toEqual({ status: 201, warnings: [] });
+    const stored = JSON.parse(answer.body) as { spec: { egress: unknown[] } };
+    expect(stored.spec.egress[1]).toEqual({
+      to: [
+        { ipBlock: { cidr: '169.254.20.10/32' } },
+        { ipBlock: { cidr: 'fd00:10::a/128' } },
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dns' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'unbound', tier: 'Resolver_1' } },
+        },
+      ],
+      ports: [
+        { protocol: 'UDP', port: 53 },
+        { protocol: 'TCP', port: 53 },
+      ],
+    });
+  });
+
   it('are stored as rendered', async () => {
     await applyObjects(admin, policies());
     const stored = await admin.makeApiClient(NetworkingV1Api).listNamespacedNetworkPolicy({ namespace });

@@ -54,7 +54,7 @@ function selects(selector: V1LabelSelector, labels: Record<string, string>): boo
 }
 
 /** Whether a policy lets a pod send to `address` on `port` (node:net's BlockList does the CIDR math). */
-function allows(policy: V1NetworkPolicy, address: string, port = 443): boolean {
+function allows(policy: Pick<V1NetworkPolicy, 'spec'>, address: string, port = 443): boolean {
   const peerAllows = (peer: V1NetworkPolicyPeer): boolean =>
     peer.ipBlock !== undefined &&
     within([peer.ipBlock.cidr], address) &&
@@ -161,8 +161,58 @@ describe('renderNetworkPolicies', () => {
     expect(allows(locked!, '140.82.113.4')).toBe(true);
     expect(allows(locked!, '2606:50c0:8000::153')).toBe(true);
     expect(allows(locked!, '93.184.215.14')).toBe(false);
-    expect(allows(locked!, '93.184.215.14', 53)).toBe(true);
+    // Port 53 goes to the cluster's DNS pods only, not to any address (below).
+    expect(allows(locked!, '93.184.215.14', 53)).toBe(false);
     expect(allows(locked!, '169.254.169.254', 53)).toBe(false);
+  });
+
+  it("lets a strict template's agents send DNS to the cluster's DNS pods only, or to the servers listed", () => {
+    const dnsRule = (network = '') =>
+      policiesOf(configWith(generic('locked', `, egressCidrs: [140.82.112.0/20]`), network))[1]!.spec!
+        .egress![1];
+    const ports = [
+      { protocol: 'UDP', port: 53 },
+      { protocol: 'TCP', port: 53 },
+    ];
+    // The default: CoreDNS (kube-dns) in kube-system, by the labels EKS, GKE, AKS and kubeadm give it.
+    expect(dnsRule()).toEqual({
+      to: [
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+          podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+        },
+      ],
+      ports,
+    });
+    // NodeLocal DNSCache and a resolver of the VPC, by address; the denied ones cut out as everywhere.
+    const listed = dnsRule(
+      `network: { dnsServers: [{ cidr: 169.254.20.10/32 }, { cidr: 10.0.0.0/8 }, { cidr: 169.254.169.254/32 }, { namespace: dns, podLabels: { app.kubernetes.io/name: unbound } }], apiServerCidrs: [10.0.0.1/32] }`,
+    );
+    expect(listed).toEqual({
+      to: [
+        { ipBlock: { cidr: '169.254.20.10/32' } },
+        { ipBlock: { cidr: '10.0.0.0/8', except: ['10.0.0.1/32'] } },
+        {
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'dns' } },
+          podSelector: { matchLabels: { 'app.kubernetes.io/name': 'unbound' } },
+        },
+      ],
+      ports,
+    });
+    const policy = { spec: { egress: [listed!] } };
+    expect(allows(policy, '169.254.20.10', 53)).toBe(true);
+    expect(allows(policy, '169.254.20.10', 443)).toBe(false);
+    expect(allows(policy, '93.184.215.14', 53)).toBe(false);
+    expect(allows(policy, '10.0.0.1', 53)).toBe(false);
+    // No servers: no DNS at all, and never a rule with an empty `to`.
+    expect(dnsRule('network: { dnsServers: [] }')).toBeUndefined();
+    expect(dnsRule('network: { dnsServers: [{ cidr: 169.254.169.254/32 }] }')).toBeUndefined();
+    // The default policy allows every port anywhere but the denied, so it has no DNS rule to widen.
+    const [broad] = policiesOf(
+      configWith(generic('gen'), 'network: { dnsServers: [{ cidr: 10.0.0.10/32 }] }'),
+    );
+    expect(broad!.spec!.egress).toHaveLength(1);
+    expect(broad!.spec!.egress![0]!.ports).toBeUndefined();
   });
 
   it('takes the denied CIDRs out of a template list: an except inside a block, a block inside one dropped', () => {
@@ -186,6 +236,8 @@ describe('renderNetworkPolicies', () => {
     ]);
     const empty = configWith(generic('none', `, egressCidrs: []`));
     expect(policiesOf(empty)[1]!.spec!.egress).toHaveLength(1);
+    const noDns = configWith(generic('none', `, egressCidrs: []`), 'network: { dnsServers: [] }');
+    expect(policiesOf(noDns)[1]!.spec!.egress).toEqual([]);
     const nothing = configWith(generic('gen'), `network: { deniedEgressCidrs: [0.0.0.0/0, '::/0'] }`);
     expect(policiesOf(nothing)[0]!.spec!.egress).toEqual([]);
   });

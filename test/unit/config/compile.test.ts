@@ -147,6 +147,8 @@ describe('compileConfig', () => {
       'pitcrew-compiled-config/2': 'bbe9b49ed8f983b6',
       // A template's `from` (2026-12-04): an older build would serve every origin.
       'pitcrew-compiled-config/3': '81ae06235db2ba19',
+      // cluster.network.dnsServers (2026-12-05): where a strict template's agents may send DNS.
+      'pitcrew-compiled-config/4': '6c901add76588578',
     };
     const schema = JSON.stringify(z.toJSONSchema(configFileSchema, { unrepresentable: 'any', io: 'output' }));
     expect({

@@ -248,6 +248,64 @@ templates:
     ).toEqual([expect.stringContaining('sources.generic.webhookSecret: is also sources.generic.agentToken')]);
   });
 
+  it('refuses a DNS server that is neither an address nor pods, or both, naming the entry and its key', () => {
+    const withDns = (servers: string) =>
+      problemsOf(`
+cluster:
+  credentials: { kind: kubeconfig, path: /tmp/k }
+  network:
+    dnsServers:
+${servers}
+sources:
+  generic: { webhookSecret: { env: X } }
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox, egressCidrs: [10.0.0.0/8] }
+`);
+    expect(
+      withDns(
+        '      - { cidr: 169.254.20.10/32 }\n      - { namespace: dns, podLabels: { k8s-app: kube-dns } }',
+      ),
+    ).toEqual([]);
+    expect(
+      withDns(
+        [
+          '      - { cidr: 169.254.20.10 }',
+          '      - { cidr: 10.0.0.10/32, namespace: kube-system, podLabels: { k8s-app: kube-dns } }',
+          '      - {}',
+          '      - { namespace: kube-system }',
+          '      - { namespace: kube-system, podLabels: {} }',
+          "      - { namespace: kube-system, podLabels: { 'bad key!': x } }",
+          "      - { namespace: kube-system, podLabels: { k8s-app: 'not a value' } }",
+          '      - { namespace: Kube_System, podLabels: { k8s-app: kube-dns } }',
+          '      - { address: 10.0.0.10 }',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      expect.stringMatching(/^pitcrew.yaml: cluster.network.dnsServers.0.cidr: must be a CIDR/),
+      expect.stringMatching(
+        /^pitcrew.yaml: cluster.network.dnsServers.1.cidr: name a server by cidr, or by namespace/,
+      ),
+      expect.stringMatching(
+        /^pitcrew.yaml: cluster.network.dnsServers.2: must give a cidr, or a namespace and podLabels/,
+      ),
+      expect.stringMatching(
+        /^pitcrew.yaml: cluster.network.dnsServers.3.podLabels: a server chosen by its pods needs both/,
+      ),
+      expect.stringMatching(
+        /^pitcrew.yaml: cluster.network.dnsServers.4.podLabels: a server chosen by its pods needs both/,
+      ),
+      expect.stringMatching(
+        /^pitcrew.yaml: cluster.network.dnsServers.5.podLabels.bad key!: must be a Kubernetes label key/,
+      ),
+      expect.stringMatching(
+        /^pitcrew.yaml: cluster.network.dnsServers.6.podLabels.k8s-app: must be a Kubernetes label value/,
+      ),
+      expect.stringMatching(/^pitcrew.yaml: cluster.network.dnsServers.7.namespace: must be a DNS label/),
+      expect.stringMatching(/^pitcrew.yaml: cluster.network.dnsServers.8: .*"address"/),
+      expect.stringMatching(/^pitcrew.yaml: cluster.network.dnsServers.8: must give a cidr/),
+    ]);
+  });
+
   it("refuses the provisioner's account in the agents' namespace", () => {
     expect(
       problemsOf(`
