@@ -13,11 +13,13 @@
  * Older releases print {0} without quotes, translations and copy-pasted texts use ' or ", and {0} is a
  * label expression (`linux&&docker`) when the build asks for one. Several causes are joined with "; ".
  */
-const labelPatterns: readonly RegExp[] = [
-  /^Waiting for next available executor on\s+(.+)$/i,
-  /^There are no nodes with the label\s+(.+)$/i,
-  /^All nodes of label\s+(.+?)\s+are offline\.?$/i,
-  /\bdoesn(?:’|'|`)?t have label\s+(.+)$/i,
+const labelPatterns: readonly { readonly pattern: RegExp; readonly suffix?: RegExp }[] = [
+  { pattern: /^Waiting for next available executor on\s+(.+)$/i },
+  { pattern: /^There are no nodes with the label\s+(.+)$/i },
+  // Not `\s+(.+?)\s+are offline`: a lazy group between two `\s+` backtracks over every run of spaces,
+  // seconds for a few thousand of them. The suffix is a fixed text, matched once at the end.
+  { pattern: /^All nodes of label\s+(.+)$/i, suffix: /\sare offline\.?$/i },
+  { pattern: /\bdoesn(?:’|'|`)?t have label\s+(.+)$/i },
 ];
 
 /** Opening quote → the closing quote Jenkins (or a translation) pairs with it. */
@@ -39,20 +41,29 @@ function unquote(raw: string): string {
 
 /**
  * The longest cause of blockage read: a sentence and a label expression (at most 500 characters in a
- * contract delivery). Longer ones are skipped unread: the patterns' `\s+(.+?)\s+` take time
- * quadratic in a segment's length, and a why text has no length limit of its own.
+ * contract delivery). Longer ones are skipped unread, as are causes past the first `maxWhySegments`:
+ * a why text has no length limit of its own, and whoever writes a build's label writes part of it.
  */
 export const maxWhySegment = 1000;
+export const maxWhySegments = 32;
 
 /** The label (or label expression) the text says the build waits for, or undefined when it names none. */
 export function labelFromWhy(why: string): string | undefined {
-  for (const segment of why.split(/\r?\n|;\s+/)) {
+  for (const segment of why.split(/\r?\n|;\s+/, maxWhySegments)) {
     if (segment.length > maxWhySegment) continue;
-    for (const pattern of labelPatterns) {
-      const match = pattern.exec(segment.trim());
-      const label = match?.[1] === undefined ? '' : unquote(match[1]);
+    for (const { pattern, suffix } of labelPatterns) {
+      const captured = pattern.exec(segment.trim())?.[1];
+      const text =
+        captured === undefined || suffix === undefined ? captured : withoutSuffix(captured, suffix);
+      const label = text === undefined ? '' : unquote(text);
       if (label !== '') return label;
     }
   }
   return undefined;
+}
+
+/** The text before `suffix`, or undefined when it does not end with it. */
+function withoutSuffix(text: string, suffix: RegExp): string | undefined {
+  const match = suffix.exec(text);
+  return match === null ? undefined : text.slice(0, match.index);
 }

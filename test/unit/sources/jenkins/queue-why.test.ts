@@ -1,4 +1,4 @@
-import { labelFromWhy, maxWhySegment } from '../../../../shared/sources/jenkins/queue-why';
+import { labelFromWhy, maxWhySegment, maxWhySegments } from '../../../../shared/sources/jenkins/queue-why';
 
 describe('labelFromWhy', () => {
   it.each([
@@ -17,13 +17,35 @@ describe('labelFromWhy', () => {
 
   it('skips a cause longer than the limit unread, and reads the next', () => {
     const label = 'l'.repeat(maxWhySegment);
-    // Within the limit it is read; past it, skipped (the patterns take time quadratic in its length).
+    // Within the limit it is read; past it, skipped unread.
     expect(labelFromWhy(`There are no nodes with the label ‘${'l'.repeat(900)}’`)).toBe('l'.repeat(900));
     expect(labelFromWhy(`There are no nodes with the label ‘${label}’`)).toBeUndefined();
     expect(labelFromWhy(`All nodes of label ${' '.repeat(40_000)}x are offline`)).toBeUndefined();
     expect(
       labelFromWhy(`There are no nodes with the label ‘${label}’; All nodes of label ‘arm64’ are offline`),
     ).toBe('arm64');
+  });
+
+  it('reads a hostile why text in time linear in its length, and no cause past the first 32', () => {
+    // A cause of 975 spaces took the old `\s+(.+?)\s+are offline` pattern about 150 ms; sixty of them
+    // (61 KB, a delivery's body or a label in a Jenkinsfile) outlasted the webhook's 10 s timeout.
+    const spaces = `All nodes of label${' '.repeat(975)}x`;
+    const hostile = [
+      `Waiting for next available executor on ‘"${'x'.repeat(1001)}"’`,
+      ...Array(60).fill(spaces),
+    ];
+    const started = process.hrtime.bigint();
+    expect(labelFromWhy(hostile.join('; '))).toBeUndefined();
+    expect(labelFromWhy(`All nodes of label${' '.repeat(400)}‘arm64’${' '.repeat(400)}are offline`)).toBe(
+      'arm64',
+    );
+    // Not a speed target: a guard 10,000 times above what it takes now (about 1 ms), and far under
+    // the seconds the old pattern took, so that a pattern that backtracks again fails here.
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(1000);
+    const causes = (label: string, at: number) =>
+      [...Array(at).fill('‘agent-2’ is offline'), `There are no nodes with the label ‘${label}’`].join('; ');
+    expect(labelFromWhy(causes('gpu', maxWhySegments - 1))).toBe('gpu');
+    expect(labelFromWhy(causes('gpu', maxWhySegments))).toBeUndefined();
   });
 
   it('keeps a label expression whole, with its operators and quoted labels', () => {
