@@ -10,6 +10,7 @@ import { handleFailure } from './steps/failure';
 import { makeAgent, recordAgent, type MadeAgent } from './steps/make-agent';
 import { claimAttempt, reserveSlot, resumeAttempt } from './steps/start-attempt';
 import { startFromSnapshot } from './steps/snapshot-start';
+import { retireStartedAgents } from './steps/started-build';
 import { failKeptOut, failWithoutSlot, markWaiting } from './steps/without-agent';
 import type { Attempt, ProvisionOutcome, ProvisionPorts } from './types';
 
@@ -53,6 +54,7 @@ export async function provisionRequest(
       : await Promise.all([ports.requests.get(requestId), ports.settings.get()]);
   const decision = decideProvision(record, runtime.drained);
   if (decision.kind === 'finish' && record) return finishOrLeaveToReaper(record, runtime, ports, lastAttempt);
+  if (record?.status === 'started') return retireStartedAgents(record, ports, lastAttempt);
   if (decision.kind === 'skip' || !record) {
     if (record && isTerminal(record.status)) await removeUnusedAgent(record, ports);
     return { kind: 'skipped', reason: decision.kind === 'skip' ? decision.reason : 'no record' };

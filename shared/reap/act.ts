@@ -146,14 +146,15 @@ export async function expire(
 }
 
 /**
- * Deletes a Jenkins agent only if it is idle, reading its busy state right before acting; a busy
- * agent, or one whose state cannot be read, is left for the next run.
+ * Deletes a Jenkins agent only if it is idle (with `onlyRetired`, only once it ran a build and is out
+ * of rotation), reading its state right before acting; a busy agent, or one whose state cannot be
+ * read, is left for the next run.
  */
-export async function isSafeToDelete(ports: ActPorts, pod: PodView): Promise<boolean> {
+export async function isSafeToDelete(ports: ActPorts, pod: PodView, onlyRetired?: boolean): Promise<boolean> {
   const adapter = pod.source ? ports.sources[pod.source]?.adapter : undefined;
   if (!adapter?.isAgentBusy) return true;
   try {
-    return !(await adapter.isAgentBusy(pod.name));
+    return !(await adapter.isAgentBusy(pod.name, onlyRetired));
   } catch (error) {
     ports.logger.warn('could not read whether the agent is busy; leaving it', {
       podName: pod.name,

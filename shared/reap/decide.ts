@@ -24,6 +24,8 @@ export type PodDecision =
       readonly reason: 'idle' | 'orphan' | 'ended';
       readonly message: string;
       readonly outcome: BuildOutcome;
+      /** Only once it ran a build and is out of rotation (retire.ts), not merely idle. */
+      readonly onlyRetired?: boolean;
     };
 
 /**
@@ -154,13 +156,23 @@ export function decidePod(
       outcome: 'failed',
     };
   }
-  if (outlivesBuilds(pod) && record.status === 'provisioned' && runningFor >= template.idleMinutes * 60) {
-    return {
-      kind: 'delete-if-idle',
-      reason: 'idle',
-      message: `no build started on it within ${template.idleMinutes} minutes`,
-      outcome: 'failed',
-    };
+  // A Jenkins agent nobody's build came to goes after idleMinutes (since its own build started
+  // elsewhere, for a started one); one build per agent: the agent that ran a build is out of rotation
+  // (retire.ts), so once idle it has nothing left to run. A merely idle one is a spare another build
+  // may take.
+  if (outlivesBuilds(pod) && (record.status === 'provisioned' || record.status === 'started')) {
+    const started = record.status === 'started';
+    const idleFor = started ? seconds(Date.parse(record.statusSince), nowMs) : runningFor;
+    const spare = idleFor >= template.idleMinutes * 60;
+    // A minute's grace: the CI says a build started as it hands it to an executor, which then runs it.
+    if (spare || (started && idleFor >= 60))
+      return {
+        kind: 'delete-if-idle',
+        reason: spare ? 'idle' : 'ended',
+        message: spare ? `no build started on it within ${template.idleMinutes} minutes` : 'ran its build',
+        outcome: started ? 'completed' : 'failed',
+        onlyRetired: !spare,
+      };
   }
   return { kind: 'keep' };
 }

@@ -161,7 +161,7 @@ async function actOnPod(
   decision: PodDecision,
 ): Promise<void> {
   if (decision.kind === 'keep') return;
-  if (decision.kind === 'delete-if-idle' && !(await isSafeToDelete(ports, pod))) {
+  if (decision.kind === 'delete-if-idle' && !(await isSafeToDelete(ports, pod, decision.onlyRetired))) {
     report.keptBusy += 1;
     return;
   }

@@ -60,6 +60,11 @@ export interface BuildEvent {
   readonly deliveryId: string;
   readonly url?: string;
   readonly details: SourceDetails;
+  /**
+   * Its CI hands a connected agent any build its labels fit (Jenkins): when the build starts, the
+   * webhook asks provision to take the agents running builds out of rotation (one build per agent).
+   */
+  readonly retireAgentsOnStart?: boolean;
 }
 
 /**
@@ -140,10 +145,19 @@ export interface CiSourceAdapter {
   /** Removes the agent at the CI if it is still registered; a missing agent is success. */
   deregisterAgent(request: AgentRequest & { readonly externalId?: string }): Promise<void>;
   /**
-   * Whether the agent runs a build right now, for CIs whose agents outlive a build (Jenkins). The
-   * reaper reads it right before deleting an agent, and leaves the agent alone if this throws.
+   * Whether the agent runs a build right now, for CIs whose agents outlive a build (Jenkins); with
+   * `untilRetired`, also while it is still in rotation, so false only once it ran its build and is idle
+   * (`retireBusyAgents`). The reaper reads it right before deleting an agent, and leaves the agent
+   * alone if this throws. An agent the CI no longer has is not busy.
    */
-  isAgentBusy?(agentName: string): Promise<boolean>;
+  isAgentBusy?(agentName: string, untilRetired?: boolean): Promise<boolean>;
+  /**
+   * For CIs whose agents outlive a build (Jenkins): takes every Pitcrew agent that runs a build now out
+   * of rotation, so that none runs a second build. Provision calls it when a build starts; answers the
+   * agents taken out.
+   */
+  retireBusyAgents?(): Promise<readonly string[]>;
+
   /**
    * Builds the CI has queued right now, as `queued` BuildEvents, so the reaper can provision those
    * whose webhook was lost. `deliveryId` is `poll:<jobKey>`. Must respect the CI's rate limits.

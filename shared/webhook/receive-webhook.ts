@@ -227,8 +227,12 @@ async function actOn(event: BuildEvent, ports: WebhookPorts): Promise<WebhookOut
   switch (event.action) {
     case 'queued':
       return enqueueBuild(event, ports);
-    case 'started':
-      return endBuild(event, requestId, 'started', ports);
+    case 'started': {
+      const started = await endBuild(event, requestId, 'started', ports);
+      // Whatever the record said: the build may run on any of Pitcrew's agents (retire.ts).
+      if (event.retireAgentsOnStart) await ports.queue.send({ requestId });
+      return started;
+    }
     case 'completed':
     case 'cancelled':
       return endBuild(event, requestId, event.action, ports);

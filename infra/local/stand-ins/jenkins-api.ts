@@ -6,8 +6,10 @@
  *   302 to computer/ on success, 400 "Agent called ‘X’ already exists" for a duplicate name
  * - GET /computer/NAME/jenkins-agent.jnlp: the JNLP file of slave-agent.jnlp.jelly, secret first
  * - POST /computer/NAME/doDelete (Computer.doDoDelete): 302, 404 for an unknown agent
- * - GET /computer/NAME/api/json and GET /queue/api/json
- *   (https://www.jenkins.io/doc/book/using/remote-access-api/)
+ * - POST /computer/NAME/changeOfflineCause (Computer.doChangeOfflineCause): marks the node temporarily
+ *   offline whatever it was (doToggleOffline would flip it), 302; its build goes on, it takes no other
+ * - GET /computer/NAME/api/json, GET /computer/api/json (ComputerSet: every node, as `computer`) and
+ *   GET /queue/api/json (https://www.jenkins.io/doc/book/using/remote-access-api/)
  * Every call needs basic auth with the configured user and API token (401 otherwise); no CSRF crumb
  * is needed with a token (https://www.jenkins.io/doc/book/security/csrf-protection/). Nodes and the
  * queue live in memory; every request is recorded without its Authorization header; the next calls
@@ -43,6 +45,10 @@ export interface FakeJenkinsNode {
   online: boolean;
   /** Whether its executor runs a build. */
   busy: boolean;
+  /** Marked offline by a user (changeOfflineCause): Jenkins hands it no further build. */
+  temporarilyOffline: boolean;
+  /** The message it was marked offline with. */
+  offlineCauseReason?: string;
 }
 
 export interface FakeQueueItem {
@@ -180,6 +186,7 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
       secret: createHmac('sha256', instanceKey).update(name).digest('hex'),
       online: false,
       busy: false,
+      temporarilyOffline: false,
     });
     return { status: 302, headers: { location: `${ctx.rootUrl}computer/` } };
   }
@@ -204,20 +211,43 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
   }
 
   function computerJson(node: FakeJenkinsNode): Answer {
+    return json(computerObject(node));
+  }
+
+  /** A Computer as the remote API exports it (the fields Pitcrew reads, and a few more). */
+  function computerObject(node: FakeJenkinsNode): Record<string, unknown> {
     const executors = Array.from({ length: node.numExecutors }, (_, index) => ({
       idle: !(node.busy && index === 0),
       currentExecutable: node.busy && index === 0 ? { url: `${node.name}/1/` } : null,
     }));
-    return json({
+    return {
       _class: 'hudson.slaves.SlaveComputer',
       displayName: node.name,
       description: node.description,
       idle: !node.busy,
-      offline: !node.online,
-      temporarilyOffline: false,
+      // Computer.isOffline: no channel, or marked offline.
+      offline: !node.online || node.temporarilyOffline,
+      temporarilyOffline: node.temporarilyOffline,
+      offlineCauseReason: node.offlineCauseReason ?? '',
       numExecutors: node.numExecutors,
       executors,
       oneOffExecutors: [],
+    };
+  }
+
+  /** ComputerSet's export: the built-in node first, then every agent. */
+  function computerListJson(): Answer {
+    const builtIn = {
+      _class: 'hudson.model.Hudson$MasterComputer',
+      displayName: 'Built-In Node',
+      description: "the Jenkins controller's built-in node",
+      idle: true,
+      offline: false,
+      temporarilyOffline: false,
+    };
+    return json({
+      _class: 'hudson.model.ComputerSet',
+      computer: [builtIn, ...[...state.nodes.values()].map(computerObject)],
     });
   }
 
@@ -226,6 +256,12 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
     if (node === undefined) return notFound;
     if (rest === 'jenkins-agent.jnlp' && ctx.method === 'GET') return jnlp(node, ctx.rootUrl);
     if (rest === 'api/json' && ctx.method === 'GET') return computerJson(node);
+    if (rest === 'changeOfflineCause') {
+      if (ctx.method !== 'POST') return methodNotAllowed;
+      node.temporarilyOffline = true;
+      node.offlineCauseReason = ctx.params.get('offlineMessage') ?? '';
+      return { status: 302, headers: { location: `${ctx.rootUrl}computer/${encodeURIComponent(name)}/` } };
+    }
     if (rest === 'doDelete') {
       if (ctx.method !== 'POST') return methodNotAllowed;
       state.nodes.delete(name);
@@ -255,6 +291,7 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
   function route(ctx: Context): Answer {
     if (ctx.path === 'computer/doCreateItem') return createNode(ctx);
     if (ctx.path === 'queue/api/json' && ctx.method === 'GET') return queueJson();
+    if (ctx.path === 'computer/api/json' && ctx.method === 'GET') return computerListJson();
     const match = /^computer\/([^/]+)\/(.+)$/.exec(ctx.path);
     if (match?.[1] === undefined || match[2] === undefined) return notFound;
     return computer(ctx, decodeURIComponent(match[1]), match[2]);

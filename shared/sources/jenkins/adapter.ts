@@ -12,6 +12,7 @@ import {
 } from './agents';
 import { createJenkinsFetch } from './api';
 import { formatLabelString } from './label-string';
+import { retireBusyAgents } from './retire';
 import { normaliseControllerUrl } from './controller-url';
 
 export interface JenkinsSourceOptions {
@@ -37,8 +38,8 @@ export const jenkinsSourceDefaults = {
 /** The adapter, plus what the reaper asks Jenkins about its agents and the queue. */
 export interface JenkinsSource extends CiSourceAdapter {
   readonly name: 'jenkins';
-  /** Whether the agent runs (part of) a build now; false when Jenkins has no such agent. */
-  isAgentBusy(agentName: string): Promise<boolean>;
+  /** Whether the agent runs (part of) a build now (or, `untilRetired`, is in rotation); false when Jenkins has no such agent. */
+  isAgentBusy(agentName: string, untilRetired?: boolean): Promise<boolean>;
   /** The agent's state, or undefined when Jenkins has no such agent. */
   getAgentState(agentName: string): Promise<AgentState | undefined>;
 }
@@ -95,7 +96,13 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
     async deregisterAgent(request): Promise<void> {
       await deleteNode(api, request.agentName);
     },
-    isAgentBusy: async (agentName) => (await getAgentState(api, agentName))?.busy ?? false,
+    // Only provision takes agents out of rotation (../bundle.ts).
+    // eslint-disable-next-line no-restricted-properties -- the bundle's name, set at build, not a setting
+    ...(process.env.PITCREW_BUNDLE === 'reap' ? {} : { retireBusyAgents: () => retireBusyAgents(api) }),
+    isAgentBusy: async (agentName, untilRetired) => {
+      const state = await getAgentState(api, agentName);
+      return !!state && (state.busy || (!!untilRetired && !state.retired));
+    },
     getAgentState: (agentName) => getAgentState(api, agentName),
     ...(settings.pollQueue
       ? {

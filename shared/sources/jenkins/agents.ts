@@ -138,6 +138,7 @@ const executorSchema = v.object({ idle: v.optional(v.boolean()) });
 const computerSchema = v.object({
   idle: v.boolean(),
   offline: v.boolean(),
+  temporarilyOffline: v.optional(v.boolean()),
   description: v.nullish(v.string()),
   executors: v.nullish(v.array(v.nullable(executorSchema))),
   oneOffExecutors: v.nullish(v.array(v.nullable(executorSchema))),
@@ -148,10 +149,12 @@ export interface AgentState {
   readonly online: boolean;
   /** Running (part of) a build: a busy executor, or a Pipeline's flyweight task. */
   readonly busy: boolean;
+  /** Marked offline (by Pitcrew once it ran a build: retire.ts): Jenkins hands it no other build. */
+  readonly retired: boolean;
   readonly description?: string;
 }
 
-const computerTree = 'idle,offline,description,executors[idle],oneOffExecutors[idle]';
+const computerTree = 'idle,offline,temporarilyOffline,description,executors[idle],oneOffExecutors[idle]';
 
 /**
  * `GET /computer/NAME/api/json`, or undefined when Jenkins has no such agent. Computer.idle already
@@ -170,11 +173,16 @@ export async function getAgentState(api: JenkinsApi, name: string): Promise<Agen
   }
   const computer = v.safeParse(computerSchema, parseJson(response.text));
   if (!computer.success) throw unexpectedAnswer(purpose, response.status);
-  const { idle, offline, description, executors, oneOffExecutors } = computer.output;
+  const { idle, offline, temporarilyOffline, description, executors, oneOffExecutors } = computer.output;
   const anyBusy = [...(executors ?? []), ...(oneOffExecutors ?? [])].some(
     (executor) => executor?.idle === false,
   );
-  return { online: !offline, busy: !idle || anyBusy, ...(description == null ? {} : { description }) };
+  return {
+    online: !offline,
+    busy: !idle || anyBusy,
+    retired: !!temporarilyOffline,
+    ...(description == null ? {} : { description }),
+  };
 }
 
 /** The body as JSON; undefined if it is not, which the schema then refuses. */

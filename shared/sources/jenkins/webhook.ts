@@ -84,6 +84,7 @@ function eventFrom(facts: BuildFacts): ParsedWebhook {
       deliveryId: facts.deliveryId,
       ...(facts.url === undefined ? {} : { url: facts.url }),
       details: { source: 'jenkins', controllerUrl, queueItemId, label },
+      ...(facts.action === 'started' ? { retireAgentsOnStart: true } : {}),
     },
   };
 }

@@ -364,6 +364,66 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     expect(await system.requests.get(requestId)).toMatchObject({ status: 'completed', holdsSlot: false });
   });
 
+  it('one build per Jenkins agent: the agent running a build is taken out of rotation when a build starts, and goes once idle', async () => {
+    const a = await provisioned('9003', ['linux'], 'jenkins');
+    const b = await provisioned('9004', ['linux'], 'jenkins');
+    const node = (podName: string) => system.jenkins.state.nodes.get(podName);
+    for (const { podName } of [a, b])
+      await waitForPod(system.core, system.namespace, podName, phaseIs('Running'));
+    // The CI says the build started when it was handed to an agent: the webhook sends provision a
+    // message, which asks Jenkins which of Pitcrew's agents run a build now.
+    const started = async (id: number) => {
+      const answer = await system.sendWebhook(
+        'jenkins',
+        { action: 'started', job: { id, labels: ['linux'] } },
+        { 'x-pitcrew-delivery': `d-${id}-started` },
+      );
+      expect(answer.body).toMatchObject({ status: 'started' });
+      await system.provisionAll();
+    };
+    const startedAgo = (requestId: string, seconds: number) =>
+      system.db.send(
+        new UpdateCommand({
+          TableName: system.resources.tableName,
+          Key: keys.request(requestId),
+          UpdateExpression: 'SET statusSince = :at',
+          ExpressionAttributeValues: { ':at': new Date(Date.now() - seconds * 1000).toISOString() },
+        }),
+      );
+
+    // Jenkins handed 9003's build to 9004's agent (any agent its labels fit).
+    node(b.podName)!.busy = true;
+    await started(9003);
+    expect({ a: node(a.podName)!.temporarilyOffline, b: node(b.podName)!.temporarilyOffline }).toEqual({
+      a: false,
+      b: true,
+    });
+    // 9003's own agent, idle and still in rotation, is a spare another build may take: kept.
+    await startedAgo(a.requestId, 120);
+    await system.reapNow();
+    expect(await podNames()).toEqual(expect.arrayContaining([a.podName, b.podName]));
+
+    // It takes 9004's build, and is taken out of rotation in turn.
+    node(a.podName)!.busy = true;
+    await started(9004);
+    expect(node(a.podName)!.temporarilyOffline).toBe(true);
+
+    // 9003's build ends on 9004's agent: out of rotation and idle, it goes, node first, slot with it.
+    node(b.podName)!.busy = false;
+    await startedAgo(b.requestId, 120);
+    const first = await system.reapNow();
+    expect(first.deleted.ended).toBe(1);
+    expect(node(b.podName)).toBeUndefined();
+    expect(await podNames()).not.toContain(b.podName);
+    expect(await system.requests.get(b.requestId)).toMatchObject({ status: 'completed', holdsSlot: false });
+    // The other still runs its build: kept until idle.
+    expect(await podNames()).toContain(a.podName);
+    node(a.podName)!.busy = false;
+    expect((await system.reapNow()).deleted.ended).toBe(1);
+    expect(node(a.podName)).toBeUndefined();
+    expect(await system.requests.get(a.requestId)).toMatchObject({ status: 'completed', holdsSlot: false });
+  });
+
   it('fails queued and waiting requests recorded more than maxWaitHours ago as expired, and makes no agent for them', async () => {
     const hoursAgo = (hours: number): string => new Date(Date.now() - hours * 3_600_000).toISOString();
     const recordedAt = (requestId: string, createdAt: string) =>

@@ -188,9 +188,34 @@ describe('decidePod', () => {
     expect(decidePod(pod({ source: 'jenkins', startedAtMs: ago(599) }), active, jenkins, now, rules)).toEqual(
       { kind: 'keep' },
     );
-    expect(
-      decidePod(pod({ source: 'jenkins' }), { ...active, status: 'started' }, jenkins, now, rules),
-    ).toEqual({ kind: 'keep' });
+    // One build per agent: a started build's agent goes once idle, after a short grace (it is handed
+    // the build as the CI says the build started), ending the request as completed.
+    const startedFor = (seconds: number) => ({
+      ...active,
+      status: 'started' as const,
+      statusSince: new Date(ago(seconds)).toISOString(),
+    });
+    expect(decidePod(pod({ source: 'jenkins' }), startedFor(59), jenkins, now, rules)).toEqual({
+      kind: 'keep',
+    });
+    // Once it ran its build and is out of rotation; a merely idle one is a spare another build may take.
+    expect(decidePod(pod({ source: 'jenkins' }), startedFor(61), jenkins, now, rules)).toEqual({
+      kind: 'delete-if-idle',
+      reason: 'ended',
+      message: 'ran its build',
+      outcome: 'completed',
+      onlyRetired: true,
+    });
+    // A spare nobody's build came to goes after idleMinutes, as a provisioned one does.
+    expect(decidePod(pod({ source: 'jenkins' }), startedFor(601), jenkins, now, rules)).toEqual({
+      kind: 'delete-if-idle',
+      reason: 'idle',
+      message: 'no build started on it within 10 minutes',
+      outcome: 'completed',
+      onlyRetired: false,
+    });
+    // Not for a CI whose agent ends with its build: the pod's own exit says so.
+    expect(decidePod(pod(), startedFor(3000), template, now, rules)).toEqual({ kind: 'keep' });
   });
 });
 
