@@ -6,6 +6,7 @@ import type { CiSource } from '../sources/names';
 import { ciModuleOf } from '../sources/registry';
 import { managedByValue, pitcrewLabels } from './labels';
 import { mergePodOverlay } from './merge';
+import { lifetimeBounds, withoutLifetimeMetadata } from './pod-lifetime';
 import { agentResources } from './resources';
 
 /** The image and command used when a template names none: its CI module's `podDefaults`. */
@@ -31,7 +32,8 @@ export const agentSecretNameFor = (podName: string): string => podName;
  * agent Secret (envFrom), never from the spec. The template's `podYaml` is merged on top (merge.ts),
  * then Pitcrew's identity fields are set again so no overlay can change the name, namespace,
  * labels, restart policy or where credentials come from, nor make the pod outlive the template's
- * `maxLifetimeSeconds`. The config loader checked the result against the template's `podSecurity`.
+ * `maxLifetimeSeconds` by more than a 30 s grace period or block its deletion (pod-lifetime.ts).
+ * The config loader checked the result against the template's `podSecurity`.
  */
 export function renderAgentPod(input: AgentPodInput): V1Pod {
   const { template, defaults } = input;
@@ -121,10 +123,6 @@ function withSafeContainers(pod: V1Pod): V1Pod {
 }
 
 function enforceIdentity(pod: V1Pod, input: AgentPodInput, labels: Record<string, string>): V1Pod {
-  // podYaml may shorten the pod's life (the API server judges the value), never lengthen it.
-  const asked: unknown = pod.spec?.activeDeadlineSeconds;
-  const lifetime = input.template.maxLifetimeSeconds;
-  const activeDeadlineSeconds = typeof asked === 'number' && asked < lifetime ? asked : lifetime;
   const containers = (pod.spec?.containers ?? []).map((container) =>
     container.name === agentContainerName
       ? { ...container, envFrom: [{ secretRef: { name: agentSecretNameFor(input.podName) } }] }
@@ -139,7 +137,9 @@ function enforceIdentity(pod: V1Pod, input: AgentPodInput, labels: Record<string
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      ...pod.metadata,
+      // The pod's end is Pitcrew's: no finalizer or owner from podYaml. The config loader refuses
+      // both (lifetime-checks.ts); this holds a compiled config from before that check too.
+      ...withoutLifetimeMetadata(pod.metadata ?? {}),
       name: input.podName,
       namespace: input.namespace,
       labels: { ...pod.metadata?.labels, ...labels },
@@ -147,7 +147,8 @@ function enforceIdentity(pod: V1Pod, input: AgentPodInput, labels: Record<string
     spec: {
       ...spec,
       restartPolicy: 'Never',
-      activeDeadlineSeconds,
+      // podYaml may shorten the pod's deadline and grace period, never lengthen them.
+      ...lifetimeBounds(spec, input.template.maxLifetimeSeconds),
       containers,
       automountServiceAccountToken: account !== undefined,
       ...(account === undefined ? {} : { serviceAccountName: account }),

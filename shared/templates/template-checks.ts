@@ -3,6 +3,7 @@ import { parseYamlText, yamlErrorWhere } from '../config/yaml-text';
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import { podNameFor } from '../requests/identity';
 import { renderAgentPod } from './pod';
+import { lifetimeProblems } from './lifetime-checks';
 import { checkPodSecurity, type PodSecurityViolation } from './pod-security';
 import { resourceProblems } from './resource-checks';
 
@@ -41,17 +42,24 @@ export function renderTemplatePod(template: AgentTemplate, config: RenderConfig)
 /**
  * What the schema cannot see in the templates, checked once at config load so a bad template stops
  * the functions at cold start (and `npm run package`) instead of failing every build: a podYaml that
- * is not a pod's fields, a request above its limit, and a pod that does not meet the template's
- * `podSecurity` level (each field named).
+ * is not a pod's fields or would let its pod outlive its bounds, a request above its limit, and a pod
+ * that does not meet the template's `podSecurity` level (each field named).
  */
 export function checkTemplates(config: CheckedConfig): TemplateProblem[] {
   return config.templates.flatMap((template, index) => {
     const key = `templates.${index}`;
-    const overlay = podYamlProblem(template.podYaml);
-    if (overlay) return [{ key: `${key}.podYaml`, problem: overlay }];
-    const problems: TemplateProblem[] = resourceProblems(template, config.defaults).map(
-      ({ field, problem }) => ({ key: `${key}.${field}`, problem }),
-    );
+    const podYaml = readPodYaml(template.podYaml);
+    if ('problem' in podYaml) return [{ key: `${key}.podYaml`, problem: podYaml.problem }];
+    const problems: TemplateProblem[] = [
+      ...resourceProblems(template, config.defaults).map(({ field, problem }) => ({
+        key: `${key}.${field}`,
+        problem,
+      })),
+      ...lifetimeProblems(podYaml.overlay).map(({ field, problem }) => ({
+        key: `${key} (${template.name}).podYaml.${field}`,
+        problem,
+      })),
+    ];
     let pod: V1Pod;
     try {
       pod = renderTemplatePod(template, config);
@@ -98,18 +106,18 @@ function tokenVolumeProblems(pod: V1Pod, template: AgentTemplate, config: Checke
   });
 }
 
-/** Why a podYaml cannot be merged over a pod, if it cannot; never quotes it. */
-function podYamlProblem(podYaml: string | undefined): string | undefined {
-  if (podYaml === undefined) return undefined;
+/** A podYaml parsed (a mapping, or null for none), or why it cannot be merged over a pod; never quotes it. */
+function readPodYaml(podYaml: string | undefined): { overlay: unknown } | { problem: string } {
+  if (podYaml === undefined) return { overlay: null };
   let overlay: unknown;
   try {
     overlay = parseYamlText(podYaml);
   } catch (error) {
     const where = yamlErrorWhere(error);
-    return `is not valid YAML${where}`;
+    return { problem: `is not valid YAML${where}` };
   }
-  if (overlay === null || (typeof overlay === 'object' && !Array.isArray(overlay))) return undefined;
-  return 'must be a YAML mapping of pod fields (such as "spec: {...}")';
+  if (overlay === null || (typeof overlay === 'object' && !Array.isArray(overlay))) return { overlay };
+  return { problem: 'must be a YAML mapping of pod fields (such as "spec: {...}")' };
 }
 
 function describeViolation(level: AgentTemplate['podSecurity'], violation: PodSecurityViolation): string {

@@ -339,6 +339,34 @@ describe('the config loader checks each template pod against its podSecurity lev
     expect(problemsOf(config({ podYaml: '# nothing yet\n' }))).toEqual([]);
   });
 
+  it('refuses a podYaml that would let its pod outlive its bounds, naming each field', () => {
+    const podYaml = [
+      'metadata:',
+      '  finalizers: [example.com/hold]',
+      '  ownerReferences: [{ apiVersion: v1, kind: ConfigMap, name: keeper, uid: u-1 }]',
+      'spec:',
+      '  terminationGracePeriodSeconds: 86400',
+    ].join('\n');
+    expect(problemsOf(config({ podYaml }))).toEqual([
+      'pitcrew.yaml: templates.1 (dind).podYaml.metadata.finalizers: must not be set: a finalizer keeps the pod Terminating after it is deleted, and its credential Secret with it, until something removes the finalizer (docs/configuration.md)',
+      'pitcrew.yaml: templates.1 (dind).podYaml.metadata.ownerReferences: must not be set: an owner would decide when the pod goes (its deletion can take the pod mid-build, or wait on it); only Pitcrew ends an agent pod (docs/configuration.md)',
+      'pitcrew.yaml: templates.1 (dind).podYaml.spec.terminationGracePeriodSeconds: must be a whole number of seconds from 0 to 30: a build that traps SIGTERM runs on for that long after its pod is deleted or reaches maxLifetimeSeconds (docs/configuration.md)',
+    ]);
+    const grace = (value: string) =>
+      config({ podYaml: `spec:\n  terminationGracePeriodSeconds: ${value}\n` });
+    expect(problemsOf(grace('31'))).toEqual([
+      expect.stringContaining('terminationGracePeriodSeconds: must be'),
+    ]);
+    expect(problemsOf(grace('"10"'))).toEqual([
+      expect.stringContaining('terminationGracePeriodSeconds: must be'),
+    ]);
+    expect(problemsOf(grace('30'))).toEqual([]);
+    expect(problemsOf(grace('0'))).toEqual([]);
+    expect(problemsOf(config({ podYaml: 'metadata: { finalizers: [], ownerReferences: null }\n' }))).toEqual(
+      [],
+    );
+  });
+
   it('refuses a request above its limit, naming where the limit comes from', () => {
     expect(problemsOf(config({ resources: { requests: { memory: '4Gi' } } }))).toEqual([
       'pitcrew.yaml: templates.1.resources.requests.memory: 4Gi is above the limit 2Gi (from defaults.resources.limits); raise resources.limits.memory too',

@@ -199,6 +199,29 @@ describe('resources and lifetime', () => {
     );
   });
 
+  it('caps the termination grace period at 30 s: podYaml may shorten it, never lengthen it', () => {
+    const podYaml = (seconds: unknown) => `spec:\n  terminationGracePeriodSeconds: ${String(seconds)}\n`;
+    const grace = (fields: Record<string, unknown>) => render(fields).spec?.terminationGracePeriodSeconds;
+    expect(grace({})).toBe(30);
+    expect(grace({ podYaml: podYaml(5) })).toBe(5);
+    expect(grace({ podYaml: podYaml(86400) })).toBe(30);
+    expect(grace({ podYaml: podYaml('"86400"') })).toBe(30);
+  });
+
+  it('drops finalizers and owner references a podYaml sets, which would keep the pod and its Secret after its delete', () => {
+    const pod = render({
+      podYaml: [
+        'metadata:',
+        '  annotations: { team: infra }',
+        '  finalizers: [example.com/hold]',
+        '  ownerReferences: [{ apiVersion: v1, kind: ConfigMap, name: keeper, uid: u-1 }]',
+      ].join('\n'),
+    });
+    expect(pod.metadata).not.toHaveProperty('finalizers');
+    expect(pod.metadata).not.toHaveProperty('ownerReferences');
+    expect(pod.metadata?.annotations).toEqual({ team: 'infra' });
+  });
+
   it.each([
     ['500m', 0.5],
     ['1Gi', 2 ** 30],
