@@ -1,5 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { isCiSource, type CiSource } from '../sources/names';
+import { agentContainerName } from '../templates/agent-container';
 import { pitcrewLabels } from '../templates/labels';
 
 /** What the reaper reads off one pod, parsed once from the list (no per-pod calls). */
@@ -10,10 +11,11 @@ export interface PodView {
   readonly source?: CiSource;
   readonly phase: string;
   readonly createdAtMs: number;
-  /** When the agent container started running, if it did. */
+  /** When the agent container started running, if it did (else when the pod started, if it did). */
   readonly startedAtMs?: number;
   /** When the last container ended, for finished pods. */
   readonly finishedAtMs?: number;
+  /** How the agent container ended, for finished pods; unknown without its status. */
   readonly exitCode?: number;
   readonly exitReason?: string;
   readonly deleting: boolean;
@@ -29,7 +31,11 @@ const ms = (value: Date | string | undefined): number | undefined =>
 export function toPodView(pod: V1Pod): PodView {
   const labels = pod.metadata?.labels ?? {};
   const statuses = pod.status?.containerStatuses ?? [];
-  const agent = statuses[0];
+  // The agent's status by name: the kubelet lists statuses in no promised order (sorted by name, not
+  // as the spec lists containers), so a podYaml sidecar named before `agent` may come first. With
+  // none of that name the pod is read as one with no statuses: started when the pod did (or, not
+  // yet, when it was made), its exit code unknown.
+  const agent = statuses.find((status) => status.name === agentContainerName);
   const terminated = statuses
     .map((status) => status.state?.terminated)
     .filter((state) => state !== undefined);
@@ -50,8 +56,8 @@ export function toPodView(pod: V1Pod): PodView {
     createdAtMs: ms(pod.metadata?.creationTimestamp) ?? 0,
     startedAtMs: ms(agent?.state?.running?.startedAt) ?? ms(pod.status?.startTime),
     finishedAtMs: finished.length > 0 ? Math.max(...finished) : undefined,
-    exitCode: terminated[0]?.exitCode,
-    exitReason: terminated[0]?.reason,
+    exitCode: agent?.state?.terminated?.exitCode,
+    exitReason: agent?.state?.terminated?.reason,
     deleting: pod.metadata?.deletionTimestamp !== undefined,
     waitingReason: waiting?.reason,
     waitingMessage: waiting?.message,

@@ -2,7 +2,8 @@ export { isPodMadeFor, managedByValue, managedSelector, pitcrewLabels } from './
 export { matchTemplate } from './match';
 export type { TemplateMatch } from './match';
 export { mergePodOverlay } from './merge';
-export { agentContainerName, agentSecretNameFor, renderAgentPod, renderAgentSecret } from './pod';
+export { agentContainerName } from './agent-container';
+export { agentSecretNameFor, renderAgentPod, renderAgentSecret } from './pod';
 export type { AgentPodInput } from './pod';
 export { checkPodSecurity, podSecurityLevels } from './pod-security';
 export type { PodSecurityLevel, PodSecurityViolation } from './pod-security';

@@ -4,6 +4,7 @@ import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import type { CiModule } from '../sources/module';
 import type { CiSource } from '../sources/names';
 import { ciModuleOf } from '../sources/registry';
+import { agentContainerName } from './agent-container';
 import { managedByValue, pitcrewLabels } from './labels';
 import { mergePodOverlay } from './merge';
 import { lifetimeBounds, withoutLifetimeMetadata } from './pod-lifetime';
@@ -22,7 +23,6 @@ export interface AgentPodInput {
   readonly agentEnv: Readonly<Record<string, string>>;
 }
 
-export const agentContainerName = 'agent';
 export const agentSecretNameFor = (podName: string): string => podName;
 
 /**
