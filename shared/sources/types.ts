@@ -35,6 +35,15 @@ export interface BuildOrigin {
   matches(pattern: string): boolean;
 }
 
+/**
+ * The most UTF-8 bytes a delivery id may have. It is part of the delivery marker's DynamoDB key,
+ * `delivery#<source>#<id>#<16 hex>` (docs/state.md), and DynamoDB refuses a key over 2,048 bytes
+ * with an error the state layer reports as unavailable: an id past this would be answered 503 at
+ * every retry, so each receiver refuses it with 400. 2,000 leaves room for the longest source name
+ * and keeps every ASCII id of 2,000 characters, the CloudEvent id's limit before bytes were counted.
+ */
+export const maxDeliveryIdBytes = 2000;
+
 /** One webhook delivery, normalised: every source parses into this. */
 export interface BuildEvent {
   readonly source: CiSource;
@@ -56,7 +65,7 @@ export interface BuildEvent {
    * served by a template with `from`. In memory only, as `labelRule`.
    */
   readonly origin?: BuildOrigin;
-  /** The CI's delivery id, for deduplication. */
+  /** The CI's delivery id, for deduplication: at most `maxDeliveryIdBytes` (it is part of a key). */
   readonly deliveryId: string;
   readonly url?: string;
   readonly details: SourceDetails;

@@ -8,7 +8,7 @@ import { requestIdFor } from '../requests/identity';
 import { fromStatesOf, fromTheStateRead } from '../requests/transitions';
 import { ciSources, isCiSource, type CiSource } from '../sources/names';
 import { checkDelivery, type SignatureCheck } from '../sources/signature';
-import type { BuildEvent, WebhookReceiver } from '../sources/types';
+import { maxDeliveryIdBytes, type BuildEvent, type WebhookReceiver } from '../sources/types';
 import { StateUnavailableError } from '../state/errors';
 import { matchTemplate } from '../templates/match';
 import type { DeliveryStore } from '../state/delivery-store';
@@ -131,6 +131,9 @@ function admit(request: WebhookRequest, ports: WebhookPorts): Admission {
     return parsed;
   }
   if (parsed.kind !== 'event') return parsed;
+  // Each receiver's schema names the field that carries a too long id; this holds any receiver to it.
+  if (Buffer.byteLength(parsed.event.deliveryId) > maxDeliveryIdBytes)
+    return { kind: 'invalid', field: 'delivery id', problem: `is over ${maxDeliveryIdBytes} bytes (UTF-8)` };
   const digest = createHash('sha256').update(request.rawBody).digest('hex').slice(0, 16);
   const dedupeKey = `${parsed.event.deliveryId}#${digest}`;
   return { kind: 'admitted', event: parsed.event, configured, dedupeKey, secretIndex };

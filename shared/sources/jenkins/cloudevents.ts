@@ -1,6 +1,6 @@
 import * as v from '../../schema/valibot';
 import { invalidFromIssues, parseJsonBody } from '../parse-json';
-import type { ParsedWebhook, WebhookInput } from '../types';
+import { maxDeliveryIdBytes, type ParsedWebhook, type WebhookInput } from '../types';
 
 /**
  * One CloudEvent received over HTTP in the structured content mode of the HTTP protocol binding
@@ -26,11 +26,19 @@ const batchType = 'application/cloudevents-batch+json';
 const binaryHeaders = ['ce-specversion', 'ce-id', 'ce-source', 'ce-type'] as const;
 
 const attribute = v.pipe(v.string(), v.minLength(1, 'is required'), v.maxLength(2000));
+// The id is the delivery id: 2,000 characters of several bytes each would pass a DynamoDB key's limit.
+const idAttribute = v.pipe(
+  attribute,
+  v.check(
+    (id) => Buffer.byteLength(id) <= maxDeliveryIdBytes,
+    `Too big: expected string to have <=${maxDeliveryIdBytes} bytes (UTF-8)`,
+  ),
+);
 
 /** The JSON event format (https://github.com/cloudevents/spec/blob/v1.0.2/cloudevents/formats/json-format.md). */
 const structuredSchema = v.object({
   specversion: v.literal('1.0', 'must be "1.0"'),
-  id: attribute,
+  id: idAttribute,
   source: attribute,
   type: attribute,
   datacontenttype: v.optional(v.string()),
