@@ -31,7 +31,8 @@ const jobEventSchema = v.object({
     type: v.optional(v.pipe(v.string(), v.maxLength(40))),
     state: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(40)))),
     agent_query_rules: v.optional(v.nullable(queryRulesSchema)),
-    web_url: v.optional(v.nullable(v.url())),
+    // Kept on the request record: bounded, so no signed body can make the record too large to write.
+    web_url: v.optional(v.nullable(v.pipe(v.url(), v.maxLength(2000)))),
     created_at: date,
     scheduled_at: date,
     runnable_at: date,

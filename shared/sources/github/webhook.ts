@@ -22,7 +22,8 @@ const workflowJobSchema = v.object({
     id: v.pipe(v.int(), v.minValue(0)),
     run_id: v.optional(v.pipe(v.int(), v.minValue(0))),
     labels: v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(200))), v.maxLength(100)),
-    html_url: v.optional(v.url()),
+    // Kept on the request record: bounded, so no signed body can make the record too large to write.
+    html_url: v.optional(v.pipe(v.url(), v.maxLength(2000))),
     conclusion: v.optional(v.nullable(v.string())),
     created_at: v.optional(v.pipe(v.string(), v.maxLength(64))),
   }),

@@ -161,6 +161,13 @@ export const jenkinsEventTypes = {
 } as const;
 
 /**
+ * A URL an event carries, as text: it becomes part of the job key and the request's url, which the
+ * request record and its queue message hold. Unbounded, a signed body of 512 KB could make the
+ * record pass DynamoDB's 400 KB item, refused at every retry (503); 2,000 as the contract's `job.url`.
+ */
+const urlText = v.nullish(v.pipe(v.string(), v.maxLength(2000)));
+
+/**
  * QueueModel, the data of queue events: the controller's root URL (`ciUrl`), the queue item id
  * (`jenkinsQueueId`) and, for entered_waiting, the cause of blockage as `queueCauses[].reasonForWaiting`.
  * `why` (the field of the same name in /queue/api/json), `cancelled` (Queue.LeftItem#isCancelled) and
@@ -168,12 +175,12 @@ export const jenkinsEventTypes = {
  */
 const queueDataSchema = v.object({
   jenkinsQueueId: queueItemIdSchema,
-  ciUrl: v.nullish(v.string()),
+  ciUrl: urlText,
   status: v.nullish(v.string()),
   why: v.nullish(v.string()),
   queueCauses: v.nullish(v.array(v.nullable(v.object({ reasonForWaiting: v.nullish(v.string()) })))),
   cancelled: v.nullish(v.boolean()),
-  url: v.nullish(v.string()),
+  url: urlText,
 });
 type QueueData = v.InferOutput<typeof queueDataSchema>;
 
@@ -181,8 +188,8 @@ type QueueData = v.InferOutput<typeof queueDataSchema>;
 const jobDataSchema = v.object({
   build: v.object({
     queueId: queueItemIdSchema,
-    fullUrl: v.nullish(v.string()),
-    url: v.nullish(v.string()),
+    fullUrl: urlText,
+    url: urlText,
     phase: v.nullish(v.string()),
     status: v.nullish(v.string()),
   }),

@@ -87,6 +87,8 @@ describe('Buildkite webhook parsing', () => {
     ['job.agent_query_rules', [''], 'job.agent_query_rules.0'],
     ['pipeline.slug', '../../etc', 'pipeline.slug'],
     ['pipeline.url', 'https://example.com/nothing', 'pipeline.url'],
+    // Kept on the request record, which DynamoDB would refuse past 400 KB at every retry.
+    ['job.web_url', `https://buildkite.com/${'a'.repeat(2000)}`, 'job.web_url'],
   ])('names a bad %s', (path, value, field) => {
     const body = JSON.parse(sample('job.scheduled').rawBody.toString()) as Record<
       string,

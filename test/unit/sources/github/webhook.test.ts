@@ -211,6 +211,14 @@ describe('parseGithubWebhook', () => {
     expect(parseGithubWebhook(input(payload))).toMatchObject({ kind: 'invalid', field: 'repository.name' });
   });
 
+  it('refuses an html_url over 2,000 characters: the request record keeps it', () => {
+    const payload = workflowJobPayload('queued', { html_url: `https://github.com/${'a'.repeat(2000)}` });
+    expect(parseGithubWebhook(input(payload))).toMatchObject({
+      kind: 'invalid',
+      field: 'workflow_job.html_url',
+    });
+  });
+
   it('never throws on a body that is JSON but not an object', () => {
     expect(parseGithubWebhook(input('null'))).toMatchObject({ kind: 'invalid' });
     expect(parseGithubWebhook(input('[1,2]'))).toMatchObject({ kind: 'invalid' });

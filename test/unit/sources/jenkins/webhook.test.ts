@@ -310,6 +310,26 @@ describe('Jenkins parseWebhook: CloudEvents', () => {
       });
     });
 
+    // Each becomes part of the job key or the url the request record keeps: unbounded, a record
+    // DynamoDB refuses (over 400 KB) at every retry.
+    const long = `https://ci.example.com/${'a'.repeat(2000)}`;
+    it.each([
+      ['org.jenkinsci.queue.entered_waiting', { jenkinsQueueId: 7, ciUrl: long }, 'data.ciUrl'],
+      ['org.jenkinsci.queue.entered_waiting', { jenkinsQueueId: 7, url: long }, 'data.url'],
+      [
+        'org.jenkinsci.job.started',
+        { build: { queueId: 7, fullUrl: long, url: 'job/a/1/' } },
+        'data.build.fullUrl',
+      ],
+      [
+        'org.jenkinsci.job.completed',
+        { build: { queueId: 7, fullUrl: 'https://ci/', url: long } },
+        'data.build.url',
+      ],
+    ])('structured %s with a URL over 2,000 characters in %j', (type, data, field) => {
+      expect(parse(input(binaryHeaders(type), data))).toMatchObject({ kind: 'invalid', field });
+    });
+
     it('structured with a data that lacks the queue id', () => {
       const headers = binaryHeaders('org.jenkinsci.queue.entered_waiting');
       expect(parse(input(headers, { why: 'Waiting for next available executor on ‘linux’' }))).toMatchObject({
