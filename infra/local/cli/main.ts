@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../../../shared/config/errors';
 import { HarnessError } from '../errors';
 import { isOpsAction, operatorOf, parseOpsCommand } from './ops-args';
+import { printable, printableJson } from './printable';
 import { paint } from './table';
 import { UsageError, usage } from './usage';
 
@@ -36,12 +37,11 @@ async function opsCommand(action: Parameters<typeof parseOpsCommand>[0], argv: s
   const { render } = await import('./render');
   const answer = await invokeOps({ ...command.event, actor: operatorOf(process.env) }, command.target);
   if (answer.ok) {
-    out(command.json ? JSON.stringify(answer.result, null, 2) : render(answer.result));
+    out(command.json ? printableJson(answer.result) : render(answer.result));
     return 0;
   }
-  if (command.json)
-    out(JSON.stringify({ error: { type: answer.errorType, message: answer.message } }, null, 2));
-  process.stderr.write(`pitcrew ${action}: ${paint('red', answer.message)}\n`);
+  if (command.json) out(printableJson({ error: { type: answer.errorType, message: answer.message } }));
+  process.stderr.write(`pitcrew ${action}: ${paint('red', printable(answer.message))}\n`);
   return usageErrorTypes.has(answer.errorType) ? 2 : 1;
 }
 

@@ -1,9 +1,15 @@
 import type { OpsResult, RedriveReport, RequestSummary, StatusReport } from '../../../shared/ops';
 import type { ReapReport } from '../../../shared/reap';
+import { printableValue } from './printable';
 import { age, paint, table } from './table';
 
-/** How each action's answer reads for a person; `--json` prints the answer itself instead. */
-export function render(result: OpsResult): string {
+/**
+ * How each action's answer reads for a person; `--json` prints the answer itself instead. Every
+ * string of the answer is made printable first (./printable.ts): job keys, URLs and reasons come
+ * from deliveries and CIs, and must not reach the terminal as control sequences.
+ */
+export function render(answer: OpsResult): string {
+  const result = printableValue(answer);
   switch (result.action) {
     case 'status':
       return renderStatus(result as unknown as StatusReport);

@@ -1,0 +1,32 @@
+/**
+ * Text from a delivery or a CI, made safe to print on an operator's terminal. A job id, a URL or a
+ * reason can carry ESC or CSI (C0 and C1 control characters), whose sequences a terminal obeys: they
+ * can rewrite what was printed before, set the window title, or plant a link. Each control character
+ * is shown as its escape, `\u001b`, so the operator still sees that something was there.
+ */
+
+// C0 (tab and newline too: a table cell is one line), DEL and C1.
+// eslint-disable-next-line no-control-regex -- matching them is the point
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f]/g;
+
+const escape = (character: string): string => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+export const printable = (text: string): string => text.replace(controlCharacters, escape);
+
+/** The same value with every string in it, keys too, made printable: what `render` prints from. */
+export function printableValue<T>(value: T): T {
+  if (typeof value === 'string') return printable(value) as T;
+  if (Array.isArray(value)) return value.map(printableValue) as T;
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([key, entry]) => [printable(key), printableValue(entry)]),
+    ) as T;
+  return value;
+}
+
+/**
+ * `--json`: JSON.stringify escapes C0 in strings but writes DEL and C1 as they are; these are
+ * escaped too, which any JSON reader reads back as the same characters.
+ */
+export const printableJson = (value: unknown): string =>
+  JSON.stringify(value, null, 2).replace(/[\u007f-\u009f]/g, escape);

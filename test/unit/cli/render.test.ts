@@ -1,0 +1,81 @@
+import { printable, printableJson } from '../../../infra/local/cli/printable';
+import { render } from '../../../infra/local/cli/render';
+import type { OpsResult } from '../../../shared/ops';
+
+/**
+ * What `pitcrew list`, `describe` and the others print comes partly from deliveries and CIs (a
+ * generic job id, a URL, a reason): none of it may reach the terminal as a control sequence.
+ */
+const esc = '\u001b';
+const csi = '\u009b'; // the one-character CSI of C1
+const osc = '\u009d'; // the one-character OSC of C1
+const clearScreen = `${esc}[2J${esc}[H`;
+const title = `${esc}]0;owned${'\u0007'}`;
+const link = `${esc}]8;;https://evil.example/${esc}\\click${esc}]8;;${esc}\\`;
+
+// Every control character but the newlines that separate lines.
+// eslint-disable-next-line no-control-regex -- finding them is the test
+const anyControl = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/;
+
+const request = {
+  requestId: 'generic-0123456789abcdef0123',
+  source: 'generic',
+  jobKey: `build-1${clearScreen}`,
+  status: 'failed',
+  template: 'gen',
+  since: new Date().toISOString(),
+  createdAt: new Date().toISOString(),
+  reason: `no template serves${title}`,
+  url: `https://ci.example.com/${link}`,
+};
+
+describe('render: text from a delivery or a CI reaches the terminal printable', () => {
+  it('list: the job key and the reason', () => {
+    const output = render({ action: 'list', items: [request] } as unknown as OpsResult);
+    expect(output).not.toMatch(anyControl);
+    expect(output).toContain('build-1\\u001b[2J\\u001b[H');
+    expect(output).toContain('no template serves\\u001b]0;owned\\u0007');
+  });
+
+  it('describe: every field of the request, its details, its pod and its events', () => {
+    const output = render({
+      action: 'describe',
+      request: { ...request, details: { source: 'generic', note: `${csi}31m${osc}x` } },
+      pod: {
+        name: 'pc-gen-0123456789',
+        phase: 'Failed',
+        deleting: false,
+        containers: [{ name: 'agent', state: 'terminated', reason: 'Error', message: `oops${clearScreen}` }],
+      },
+      events: [{ type: 'Warning', reason: 'Failed', message: `pull ${link}`, count: 2 }],
+    } as unknown as OpsResult);
+    expect(output).not.toMatch(anyControl);
+    expect(output).toContain(`jobKey:       build-1\\u001b[2J\\u001b[H`);
+    expect(output).toContain('https://ci.example.com/\\u001b]8;;https://evil.example/\\u001b\\click');
+    // Shown as JSON, whose backslashes are escaped in turn.
+    expect(output).toContain('"note":"\\\\u009b31m\\\\u009dx"');
+    expect(output).toContain('oops\\u001b[2J');
+  });
+
+  it('retry: the reason it had failed', () => {
+    const output = render({
+      action: 'retry',
+      requestId: request.requestId,
+      previousReason: request.reason,
+    } as unknown as OpsResult);
+    expect(output).not.toMatch(anyControl);
+    expect(output).toContain('(it had failed: no template serves\\u001b]0;owned\\u0007)');
+  });
+
+  it('leaves ordinary text as it was, non-ASCII included', () => {
+    expect(printable('build #42 für ‘linux’ ✓')).toBe('build #42 für ‘linux’ ✓');
+    expect(printable(`a\tb\nc${'\u007f'}`)).toBe('a\\u0009b\\u000ac\\u007f');
+  });
+
+  it('--json escapes DEL and C1 too, and reads back as the same value', () => {
+    const value = { jobKey: `x${esc}${csi}${'\u007f'}y` };
+    const text = printableJson(value);
+    expect(text).not.toMatch(anyControl);
+    expect(JSON.parse(text)).toEqual(value);
+  });
+});
