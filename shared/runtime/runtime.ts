@@ -13,6 +13,7 @@ import { createStateClient } from '../state/client';
 import type { SourceRegistry } from '../sources/types';
 import type { WebhookRegistry } from '../webhook/receive-webhook';
 import type { SecretLookup } from '../sources/module';
+import type { SecretRefresh, WebhookSecretSetup } from './webhook-secrets';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -22,6 +23,8 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export interface WebhookSide {
   createWebhookRegistry(sources: PitcrewConfig['sources'], secretOf: SecretLookup): WebhookRegistry;
+  /** The webhook's `refreshSecrets`, which fails a source closed when its secret is gone (./webhook-secrets.ts). */
+  createSecretRefresh(setup: WebhookSecretSetup): () => Promise<SecretRefresh>;
 }
 
 /** Builds the CIs' API adapters over resolved secrets (./api-sources.ts). */
@@ -70,9 +73,12 @@ export interface Runtime {
   /**
    * Resolves the CI secrets again (SSM and Secrets Manager answer from cache until
    * `secrets.maxAgeSeconds`) and rebuilds the adapters of a source whose secret changed, so a
-   * rotated webhook secret or API token is picked up without a new container.
+   * rotated webhook secret or API token is picked up without a new container. In the webhook, a
+   * source whose secret is gone or invalid is closed (its deliveries get 503) and the answer says
+   * why; a read that may heal keeps the old secret one more `maxAgeSeconds` at most. Elsewhere a
+   * failed read throws, and the secrets read before stay in use.
    */
-  refreshSecrets(): Promise<void>;
+  refreshSecrets(): Promise<SecretRefresh | undefined>;
 }
 
 export interface RuntimeOptions {
@@ -80,6 +86,8 @@ export interface RuntimeOptions {
   readonly secretReader?: SecretReader;
   /** Test seams for EKS access (credentials, DescribeCluster, clock). */
   readonly cluster?: Omit<ClusterAccessDeps, 'secrets' | 'region'>;
+  /** The clock of the webhook secrets' grace; Date.now by default. */
+  readonly now?: () => number;
 }
 
 /**
@@ -148,6 +156,16 @@ export async function createRuntime<F extends FunctionName>(
   const createWebhooks = (): WebhookRegistry =>
     webhookSide?.createWebhookRegistry(config.sources, secretOf) ?? {};
   const webhooks = createWebhooks();
+  const refreshWebhooks = webhookSide?.createSecretRefresh({
+    sources: config.sources,
+    entries,
+    resolver: secrets,
+    values: resolved,
+    webhooks,
+    build: webhookSide.createWebhookRegistry,
+    graceMs: config.secrets.maxAgeSeconds * 1000,
+    now: options.now ?? Date.now,
+  });
 
   return {
     settings,
@@ -167,6 +185,7 @@ export async function createRuntime<F extends FunctionName>(
       buildSources = build;
     },
     async refreshSecrets() {
+      if (refreshWebhooks) return refreshWebhooks();
       const fresh = await resolveSecrets(secrets, entries);
       if (entries.every((entry) => fresh.get(entry.where) === values.get(entry.where))) return;
       const previous = values;

@@ -7,6 +7,7 @@ import { createCiReceiver, refuseReceiversNotBuilt } from '../sources/receiver-r
 import { registeredModules } from '../sources/registry';
 import type { ConfiguredWebhook, WebhookRegistry } from '../webhook/receive-webhook';
 import type { WebhookSide } from './runtime';
+import { createWebhookSecretRefresh } from './webhook-secrets';
 
 export type { SecretLookup };
 
@@ -76,4 +77,7 @@ function refuseSharedSecretValues(registry: WebhookRegistry): void {
  * What the webhook builds at cold start and no other function does: the receivers. Its handler imports
  * it and passes it to createRuntime; the other functions' bundles do not hold it.
  */
-export const webhookSide: WebhookSide = { createWebhookRegistry };
+export const webhookSide: WebhookSide = {
+  createWebhookRegistry,
+  createSecretRefresh: createWebhookSecretRefresh,
+};

@@ -23,6 +23,11 @@ export interface ConfiguredWebhook {
   /** One, or more while a secret is rotated: any of them verifies. */
   readonly secrets: readonly string[];
   readonly maxBacklog: number;
+  /**
+   * Its webhook secret is gone or invalid, or could not be read for too long (the runtime's refresh,
+   * shared/runtime/webhook-secrets.ts): nothing verifies, and every delivery is answered 503.
+   */
+  readonly closed?: boolean;
 }
 export type WebhookRegistry = Partial<Record<CiSource, ConfiguredWebhook>>;
 
@@ -104,6 +109,11 @@ function admit(request: WebhookRequest, ports: WebhookPorts): Admission {
     return {
       kind: 'unknown-source',
       problem: `source '${request.source}' is not configured on this Pitcrew`,
+    };
+  if (configured.closed)
+    return {
+      kind: 'unavailable',
+      problem: `Pitcrew cannot verify ${request.source} deliveries right now (its webhook secret); retry the delivery`,
     };
   if (request.rawBody.length > maxWebhookBytes) return { kind: 'too-large', limitBytes: maxWebhookBytes };
   const contentType = request.headers['content-type'] ?? '';

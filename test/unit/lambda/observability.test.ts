@@ -166,4 +166,25 @@ describe('refreshSecrets middleware', () => {
       },
     ]);
   });
+
+  it("logs the webhook's closed sources as an error and its kept secrets as a warning, by setting only", async () => {
+    const errors: { message: string; extra: Record<string, unknown> }[] = [];
+    const { logger, warnings } = recorder();
+    const closed = [{ setting: 'sources.generic.webhookSecret', problem: 'does not exist' }];
+    const kept = [{ setting: 'sources.github.webhookSecret', problem: 'Rate exceeded', until: 'then' }];
+    const runtime = { refreshSecrets: async () => ({ closed, kept }) };
+    const handler = middy(async () => 'handled').use(
+      refreshSecrets(runtime, { ...logger, error: (message, extra) => void errors.push({ message, extra }) }),
+    );
+    await expect(handler({}, lambdaContext())).resolves.toBe('handled');
+    expect(errors).toEqual([
+      {
+        message: 'webhook secrets gone or invalid: their sources answer 503 until fixed',
+        extra: { problems: closed },
+      },
+    ]);
+    expect(warnings).toEqual([
+      { message: 'could not read the secrets again; using the ones read before', extra: { problems: kept } },
+    ]);
+  });
 });

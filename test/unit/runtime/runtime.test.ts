@@ -27,12 +27,17 @@ cluster:
   credentials: { kind: kubeconfig, path: test/fixtures/config/kubeconfig.yaml }
 `;
 
-/** SSM and Secrets Manager in memory; `values` may change between reads, as a rotation does. */
+/**
+ * SSM and Secrets Manager in memory; `values` may change between reads, as a rotation does, and a
+ * name in `failures` fails with that error (throttling, access denied) until it is taken out.
+ */
 function storeOf(values: Record<string, string>) {
   const reads: string[] = [];
+  const failures: Record<string, SecretReadError> = {};
   const reader: SecretReader = {
     parameter: async (name) => {
       reads.push(name);
+      if (failures[name]) throw failures[name];
       const value = values[name];
       if (value === undefined) throw new SecretReadError('ParameterNotFound', 'not-found');
       return value;
@@ -44,7 +49,7 @@ function storeOf(values: Record<string, string>) {
       return value;
     },
   };
-  return { reader, reads, values };
+  return { reader, reads, values, failures };
 }
 
 const envFor = (file: string) => ({ ...functionEnv, PITCREW_STAGE: 'prod', PITCREW_CONFIG_FILE: file });
@@ -113,10 +118,17 @@ templates:
       'jenkins-value-0123456789',
       'jenkins-next-value-0123456789',
     ]);
-    // A rotation that would make them equal is refused, and the secrets read before stay in use.
+    // A rotation that would make them equal is refused: neither source verifies anything until it is
+    // fixed (the secrets read before are not kept: either may be the one an operator replaced).
     store.values['/pitcrew/prod/generic'] = 'jenkins-value-0123456789';
-    await expect(runtime.refreshSecrets()).rejects.toThrow(/same webhook secret/);
-    expect(runtime.webhooks.generic?.secrets).toEqual(['same-value-0123456789']);
+    const refresh = await runtime.refreshSecrets();
+    expect(refresh?.closed).toEqual([
+      expect.objectContaining({
+        problem: expect.stringContaining('jenkins and generic resolve to the same'),
+      }),
+    ]);
+    expect(runtime.webhooks.generic).toMatchObject({ closed: true, secrets: [] });
+    expect(runtime.webhooks.jenkins).toMatchObject({ closed: true, secrets: [] });
   });
 
   it("refuses the other functions' side, or a partial one, before reading anything: the webhook never builds API adapters, nor the others receivers", async () => {
@@ -338,4 +350,143 @@ templates:
       }
     },
   );
+});
+
+describe('refreshSecrets in the webhook: a secret removed or revoked stops verifying', () => {
+  const twoSources = `
+sources:
+  generic: { webhookSecret: { ssm: '/pitcrew/{stage}/generic' } }
+  jenkins:
+    webhookSecret: [{ ssm: '/pitcrew/{stage}/jenkins' }, { ssm: '/pitcrew/{stage}/jenkins-next' }]
+    url: https://jenkins.example.com/
+    user: pitcrew
+    apiToken: { ssm: '/pitcrew/{stage}/jenkins-api' }
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox }
+secrets: { maxAgeSeconds: 60 }
+`;
+  const generic = 'generic-secret-0123456789';
+  const jenkins = ['jenkins-secret-0123456789', 'jenkins-next-0123456789'];
+
+  async function start() {
+    const store = storeOf({
+      '/pitcrew/prod/generic': generic,
+      '/pitcrew/prod/jenkins': jenkins[0]!,
+      '/pitcrew/prod/jenkins-next': jenkins[1]!,
+    });
+    const clock = { ms: Date.parse('2026-03-01T12:00:00Z') };
+    const runtime = await createRuntime(
+      'webhook',
+      envFor(configFile(kubeconfigCluster + twoSources)),
+      webhookSide,
+      { secretReader: store.reader, now: () => clock.ms },
+    );
+    return { store, clock, runtime };
+  }
+
+  const closed = { closed: true, secrets: [] };
+
+  it('a deleted parameter closes its source at the next refresh, naming it; the others verify on', async () => {
+    const { store, runtime } = await start();
+    delete store.values['/pitcrew/prod/jenkins-next'];
+    const refresh = await runtime.refreshSecrets();
+    expect(refresh).toEqual({
+      closed: [
+        {
+          setting: 'sources.jenkins.webhookSecret.1',
+          problem: expect.stringContaining("SSM parameter '/pitcrew/prod/jenkins-next' does not exist"),
+        },
+      ],
+      kept: [],
+    });
+    // The other entry of its list too: the operator removed one of the secrets that signs for it.
+    expect(runtime.webhooks.jenkins).toMatchObject(closed);
+    expect(runtime.webhooks.generic).toMatchObject({ secrets: [generic] });
+    expect(runtime.webhooks.generic?.closed).toBeUndefined();
+    // Written again: the source opens at the next refresh, with what is there now.
+    store.values['/pitcrew/prod/jenkins-next'] = 'jenkins-new-0123456789';
+    expect(await runtime.refreshSecrets()).toEqual({ closed: [], kept: [] });
+    expect(runtime.webhooks.jenkins).toMatchObject({ secrets: [jenkins[0], 'jenkins-new-0123456789'] });
+    expect(runtime.webhooks.jenkins?.closed).toBeUndefined();
+  });
+
+  it('access denied closes its source at once', async () => {
+    const { store, runtime } = await start();
+    store.failures['/pitcrew/prod/generic'] = new SecretReadError('AccessDeniedException', 'denied');
+    expect((await runtime.refreshSecrets())?.closed).toEqual([
+      {
+        setting: 'sources.generic.webhookSecret',
+        problem: expect.stringContaining("may not be read by this function's role"),
+      },
+    ]);
+    expect(runtime.webhooks.generic).toMatchObject(closed);
+    expect(runtime.webhooks.jenkins).toMatchObject({ secrets: jenkins });
+  });
+
+  it('a value overwritten with one under 16 characters closes its source, naming the key, not the value', async () => {
+    const { store, runtime } = await start();
+    store.values['/pitcrew/prod/generic'] = 'hunter2';
+    const refresh = await runtime.refreshSecrets();
+    expect(refresh?.closed).toEqual([
+      { setting: 'sources.generic.webhookSecret', problem: expect.stringContaining('is 7 characters') },
+    ]);
+    expect(JSON.stringify(refresh)).not.toContain('hunter2');
+    expect(runtime.webhooks.generic).toMatchObject(closed);
+    expect(runtime.webhooks.jenkins).toMatchObject({ secrets: jenkins });
+    expect(runtime.webhooks.jenkins?.closed).toBeUndefined();
+  });
+
+  it('a read that may heal keeps the secret one more maxAgeSeconds past its last read, then closes its source', async () => {
+    const { store, clock, runtime } = await start();
+    const registry = runtime.webhooks;
+    const receiver = registry.generic?.receiver;
+    clock.ms += 30_000;
+    store.failures['/pitcrew/prod/generic'] = new SecretReadError('Rate exceeded', 'unavailable');
+    // Last read at cold start: kept until then + 60 s.
+    expect(await runtime.refreshSecrets()).toEqual({
+      closed: [],
+      kept: [
+        {
+          setting: 'sources.generic.webhookSecret',
+          problem: 'Rate exceeded',
+          until: '2026-03-01T12:01:00.000Z',
+        },
+      ],
+    });
+    expect(registry.generic).toMatchObject({ secrets: [generic] });
+    expect(registry.generic?.receiver).toBe(receiver);
+    clock.ms += 29_999;
+    expect((await runtime.refreshSecrets())?.kept).toHaveLength(1);
+    expect(registry.generic?.closed).toBeUndefined();
+    clock.ms += 1;
+    expect((await runtime.refreshSecrets())?.closed).toEqual([
+      {
+        setting: 'sources.generic.webhookSecret',
+        problem: 'not read since 2026-03-01T12:00:00.000Z: Rate exceeded',
+      },
+    ]);
+    expect(registry.generic).toMatchObject(closed);
+    expect(registry.jenkins).toMatchObject({ secrets: jenkins });
+    // Still failing: still closed, not kept again.
+    clock.ms += 1_000;
+    expect(await runtime.refreshSecrets()).toMatchObject({ closed: [expect.anything()], kept: [] });
+    // Read again: open, and a later blip is kept from this read on.
+    delete store.failures['/pitcrew/prod/generic'];
+    expect(await runtime.refreshSecrets()).toEqual({ closed: [], kept: [] });
+    expect(registry.generic).toMatchObject({ secrets: [generic] });
+    expect(registry.generic?.closed).toBeUndefined();
+    expect(runtime.webhooks).toBe(registry);
+  });
+
+  it('keeps a blip of one entry from closing a source whose other reads went well', async () => {
+    const { store, clock, runtime } = await start();
+    clock.ms += 10_000;
+    store.failures['/pitcrew/prod/jenkins'] = new SecretReadError('Service unavailable', 'unavailable');
+    store.values['/pitcrew/prod/jenkins-next'] = 'jenkins-rotated-0123456789';
+    expect((await runtime.refreshSecrets())?.kept).toEqual([
+      expect.objectContaining({ setting: 'sources.jenkins.webhookSecret.0' }),
+    ]);
+    expect(runtime.webhooks.jenkins).toMatchObject({ secrets: [jenkins[0], 'jenkins-rotated-0123456789'] });
+    expect(runtime.webhooks.jenkins?.closed).toBeUndefined();
+  });
 });

@@ -110,6 +110,21 @@ describe('receiveWebhook: what it touches, in which order', () => {
     expect(calls).toEqual([]);
   });
 
+  it('answers 503 for a source whose secret is gone, verifying and touching nothing', async () => {
+    const { ports, calls } = portsWith();
+    // Its secrets left in place: the mark alone must stop it.
+    const closed = { ...ports.webhooks.generic!, closed: true };
+    const outcome = await receiveWebhook(request(generic('queued')), {
+      ...ports,
+      webhooks: { ...ports.webhooks, generic: closed },
+    });
+    expect(outcome).toEqual({
+      kind: 'unavailable',
+      problem: expect.stringContaining('cannot verify generic deliveries right now'),
+    });
+    expect(calls).toEqual([]);
+  });
+
   it('touches nothing for a job the trust policy refuses', async () => {
     const { ports, calls } = portsWith();
     const outcome = await receiveWebhook(githubQueued(1, 'other', ['self-hosted']), ports);
