@@ -2,7 +2,8 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createLogger, createMetrics, createTracing, metricNames, refreshSecrets } from '../../shared/lambda';
+import { createLogger, createMetrics, createTracing, metricNames } from '../../shared/lambda';
+import { refreshWebhookSecrets } from '../../shared/lambda/refresh-webhook-secrets';
 import { createSqsProvisionQueue } from '../../shared/queue';
 import { ciModuleOf, isCiSource } from '../../shared/sources';
 import { createRuntime } from '../../shared/runtime';
@@ -61,4 +62,4 @@ async function handleWebhook(event: APIGatewayProxyEventV2): Promise<APIGatewayP
 export const handler = middy(handleWebhook)
   .use(tracing)
   .use(injectLambdaContext(logger))
-  .use(refreshSecrets(runtime, logger));
+  .use(refreshWebhookSecrets(runtime, logger));

@@ -160,8 +160,8 @@ export function decidePod(
   // elsewhere, for a started one); one build per agent: the agent that ran a build is out of rotation
   // (retire.ts), so once idle it has nothing left to run. A merely idle one is a spare another build
   // may take.
-  if (outlivesBuilds(pod) && (record.status === 'provisioned' || record.status === 'started')) {
-    const started = record.status === 'started';
+  const started = record.status === 'started';
+  if (outlivesBuilds(pod) && (started || record.status === 'provisioned')) {
     const idleFor = started ? seconds(Date.parse(record.statusSince), nowMs) : runningFor;
     const spare = idleFor >= template.idleMinutes * 60;
     // A minute's grace: the CI says a build started as it hands it to an executor, which then runs it.

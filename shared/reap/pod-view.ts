@@ -36,6 +36,7 @@ export function toPodView(pod: V1Pod): PodView {
   // none of that name the pod is read as one with no statuses: started when the pod did (or, not
   // yet, when it was made), its exit code unknown.
   const agent = statuses.find((status) => status.name === agentContainerName);
+  const ended = agent?.state?.terminated;
   const terminated = statuses
     .map((status) => status.state?.terminated)
     .filter((state) => state !== undefined);
@@ -56,8 +57,8 @@ export function toPodView(pod: V1Pod): PodView {
     createdAtMs: ms(pod.metadata?.creationTimestamp) ?? 0,
     startedAtMs: ms(agent?.state?.running?.startedAt) ?? ms(pod.status?.startTime),
     finishedAtMs: finished.length > 0 ? Math.max(...finished) : undefined,
-    exitCode: agent?.state?.terminated?.exitCode,
-    exitReason: agent?.state?.terminated?.reason,
+    exitCode: ended?.exitCode,
+    exitReason: ended?.reason,
     deleting: pod.metadata?.deletionTimestamp !== undefined,
     waitingReason: waiting?.reason,
     waitingMessage: waiting?.message,

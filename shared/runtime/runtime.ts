@@ -5,7 +5,13 @@ import type { ClusterAccessDeps } from '../cluster/connect';
 import { createAwsSecretReader } from '../config/aws-secrets';
 import { loadConfig } from '../config/load';
 import type { PitcrewConfig } from '../config/file-schema';
-import { createSecretResolver, resolveSecrets, type SecretReader } from '../config/secrets';
+import {
+  createSecretResolver,
+  resolveSecrets,
+  type SecretEntry,
+  type SecretReader,
+  type SecretResolver,
+} from '../config/secrets';
 import { sourceSecretEntries } from '../config/secret-entries';
 import { loadSettings, type FunctionName, type Settings } from '../config/settings';
 import { createQueueClient } from '../queue/client';
@@ -13,7 +19,7 @@ import { createStateClient } from '../state/client';
 import type { SourceRegistry } from '../sources/types';
 import type { WebhookRegistry } from '../webhook/receive-webhook';
 import type { SecretLookup } from '../sources/module';
-import type { SecretRefresh, WebhookSecretSetup } from './webhook-secrets';
+import type { SecretRefresh } from './webhook-secrets';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -23,8 +29,19 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export interface WebhookSide {
   createWebhookRegistry(sources: PitcrewConfig['sources'], secretOf: SecretLookup): WebhookRegistry;
-  /** The webhook's `refreshSecrets`, which fails a source closed when its secret is gone (./webhook-secrets.ts). */
-  createSecretRefresh(setup: WebhookSecretSetup): () => Promise<SecretRefresh>;
+  /**
+   * The webhook's `refreshSecrets`, which fails a source closed when its secret is gone
+   * (./webhook-secrets.ts): over the config, the webhook secrets' entries, their resolver, the values
+   * read at cold start and the registry to change in place.
+   */
+  createSecretRefresh(
+    config: Pick<PitcrewConfig, 'sources' | 'secrets'>,
+    entries: readonly SecretEntry[],
+    resolver: SecretResolver,
+    values: ReadonlyMap<string, string>,
+    webhooks: WebhookRegistry,
+    now?: () => number,
+  ): () => Promise<SecretRefresh>;
 }
 
 /** Builds the CIs' API adapters over resolved secrets (./api-sources.ts). */
@@ -152,20 +169,10 @@ export async function createRuntime<F extends FunctionName>(
   let buildSources = ciSide?.createSourceRegistry;
   const apiSources = (): SourceRegistry => buildSources?.(config.sources, secretOf) ?? {};
   const sources = apiSources();
-  // Only the webhook receives deliveries, so only it builds the receivers.
-  const createWebhooks = (): WebhookRegistry =>
-    webhookSide?.createWebhookRegistry(config.sources, secretOf) ?? {};
-  const webhooks = createWebhooks();
-  const refreshWebhooks = webhookSide?.createSecretRefresh({
-    sources: config.sources,
-    entries,
-    resolver: secrets,
-    values: resolved,
-    webhooks,
-    build: webhookSide.createWebhookRegistry,
-    graceMs: config.secrets.maxAgeSeconds * 1000,
-    now: options.now ?? Date.now,
-  });
+  // Only the webhook receives deliveries, so only it builds the receivers, and it reads their secrets
+  // again its own way (./webhook-secrets.ts, set up in the webhook side's module: positional, so the
+  // other functions carry none of it).
+  const webhooks = webhookSide?.createWebhookRegistry(config.sources, secretOf) ?? {};
 
   return {
     settings,
@@ -184,19 +191,20 @@ export async function createRuntime<F extends FunctionName>(
       Object.assign(sources, build(config.sources, secretOf));
       buildSources = build;
     },
-    async refreshSecrets() {
-      if (refreshWebhooks) return refreshWebhooks();
-      const fresh = await resolveSecrets(secrets, entries);
-      if (entries.every((entry) => fresh.get(entry.where) === values.get(entry.where))) return;
-      const previous = values;
-      values = fresh;
-      try {
-        Object.assign(webhooks, createWebhooks());
-        Object.assign(sources, apiSources());
-      } catch (error) {
-        values = previous;
-        throw error;
-      }
-    },
+    refreshSecrets:
+      webhookSide?.createSecretRefresh(config, entries, secrets, resolved, webhooks, options.now) ??
+      (async () => {
+        const fresh = await resolveSecrets(secrets, entries);
+        if (entries.every((entry) => fresh.get(entry.where) === values.get(entry.where))) return undefined;
+        const previous = values;
+        values = fresh;
+        try {
+          Object.assign(sources, apiSources());
+        } catch (error) {
+          values = previous;
+          throw error;
+        }
+        return undefined;
+      }),
   };
 }

@@ -79,5 +79,15 @@ function refuseSharedSecretValues(registry: WebhookRegistry): void {
  */
 export const webhookSide: WebhookSide = {
   createWebhookRegistry,
-  createSecretRefresh: createWebhookSecretRefresh,
+  createSecretRefresh: (config, entries, resolver, values, webhooks, now = Date.now) =>
+    createWebhookSecretRefresh({
+      sources: config.sources,
+      entries,
+      resolver,
+      values,
+      webhooks,
+      build: createWebhookRegistry,
+      graceMs: config.secrets.maxAgeSeconds * 1000,
+      now,
+    }),
 };

@@ -3,7 +3,6 @@ import { makesNoAgents } from '../bundle';
 import type { AgentCredentials, CiSourceAdapter } from '../types';
 import {
   agentDescriptionPrefix,
-  type AgentState,
   createNode,
   deleteNode,
   getAgentState,
@@ -40,8 +39,6 @@ export interface JenkinsSource extends CiSourceAdapter {
   readonly name: 'jenkins';
   /** Whether the agent runs (part of) a build now (or, `untilRetired`, is in rotation); false when Jenkins has no such agent. */
   isAgentBusy(agentName: string, untilRetired?: boolean): Promise<boolean>;
-  /** The agent's state, or undefined when Jenkins has no such agent. */
-  getAgentState(agentName: string): Promise<AgentState | undefined>;
 }
 
 /**
@@ -103,7 +100,6 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
       const state = await getAgentState(api, agentName);
       return !!state && (state.busy || (!!untilRetired && !state.retired));
     },
-    getAgentState: (agentName) => getAgentState(api, agentName),
     ...(settings.pollQueue
       ? {
           // The polling, and the receiver code that reads a queue item as a build, load on the first

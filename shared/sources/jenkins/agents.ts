@@ -137,7 +137,6 @@ const executorSchema = v.object({ idle: v.optional(v.boolean()) });
 /** The fields of Computer's remote API (https://javadoc.jenkins.io/hudson/model/Computer.html) used here. */
 const computerSchema = v.object({
   idle: v.boolean(),
-  offline: v.boolean(),
   temporarilyOffline: v.optional(v.boolean()),
   description: v.nullish(v.string()),
   executors: v.nullish(v.array(v.nullable(executorSchema))),
@@ -145,8 +144,6 @@ const computerSchema = v.object({
 });
 
 export interface AgentState {
-  /** Connected to the controller. */
-  readonly online: boolean;
   /** Running (part of) a build: a busy executor, or a Pipeline's flyweight task. */
   readonly busy: boolean;
   /** Marked offline (by Pitcrew once it ran a build: retire.ts): Jenkins hands it no other build. */
@@ -154,7 +151,7 @@ export interface AgentState {
   readonly description?: string;
 }
 
-const computerTree = 'idle,offline,temporarilyOffline,description,executors[idle],oneOffExecutors[idle]';
+const computerTree = 'idle,temporarilyOffline,description,executors[idle],oneOffExecutors[idle]';
 
 /**
  * `GET /computer/NAME/api/json`, or undefined when Jenkins has no such agent. Computer.idle already
@@ -173,12 +170,11 @@ export async function getAgentState(api: JenkinsApi, name: string): Promise<Agen
   }
   const computer = v.safeParse(computerSchema, parseJson(response.text));
   if (!computer.success) throw unexpectedAnswer(purpose, response.status);
-  const { idle, offline, temporarilyOffline, description, executors, oneOffExecutors } = computer.output;
+  const { idle, temporarilyOffline, description, executors, oneOffExecutors } = computer.output;
   const anyBusy = [...(executors ?? []), ...(oneOffExecutors ?? [])].some(
     (executor) => executor?.idle === false,
   );
   return {
-    online: !offline,
     busy: !idle || anyBusy,
     retired: !!temporarilyOffline,
     ...(description == null ? {} : { description }),

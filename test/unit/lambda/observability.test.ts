@@ -1,3 +1,4 @@
+import { refreshWebhookSecrets } from '../../../shared/lambda/refresh-webhook-secrets';
 import { jest } from '@jest/globals';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -174,7 +175,10 @@ describe('refreshSecrets middleware', () => {
     const kept = [{ setting: 'sources.github.webhookSecret', problem: 'Rate exceeded', until: 'then' }];
     const runtime = { refreshSecrets: async () => ({ closed, kept }) };
     const handler = middy(async () => 'handled').use(
-      refreshSecrets(runtime, { ...logger, error: (message, extra) => void errors.push({ message, extra }) }),
+      refreshWebhookSecrets(runtime, {
+        ...logger,
+        error: (message, extra) => void errors.push({ message, extra }),
+      }),
     );
     await expect(handler({}, lambdaContext())).resolves.toBe('handled');
     expect(errors).toEqual([

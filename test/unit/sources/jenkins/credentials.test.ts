@@ -2,6 +2,7 @@ import { inspect } from 'node:util';
 import { CiError, CiRejectedError, CiUnavailableError } from '../../../../shared/sources/errors';
 import { createJenkinsSource, type JenkinsSourceOptions } from '../../../../shared/sources/jenkins';
 import type { AgentRequest } from '../../../../shared/sources/types';
+import { getAgentState } from '../../../../shared/sources/jenkins/agents';
 import { createJenkinsFetch } from '../../../../shared/sources/jenkins/api';
 import { listQueueItems } from '../../../../shared/sources/jenkins/polling';
 import { type FakeJenkins, startFakeJenkins } from '../../../../infra/local/stand-ins/jenkins-api';
@@ -346,12 +347,20 @@ describe('Jenkins deregisterAgent, isAgentBusy and the queue', () => {
     expect(await source().isAgentBusy('pitcrew-unknown')).toBe(false);
   });
 
-  it('reads whether the agent is online', async () => {
+  it('reads whether the agent is busy and out of rotation, and its description', async () => {
     await source().createAgentCredentials(request);
-    expect(await source().getAgentState('pitcrew-linux-0001')).toMatchObject({ online: false, busy: false });
-    jenkins.state.nodes.get('pitcrew-linux-0001')!.online = true;
-    expect(await source().getAgentState('pitcrew-linux-0001')).toMatchObject({ online: true });
-    expect(await source().getAgentState('pitcrew-unknown')).toBeUndefined();
+    const api = {
+      fetch: createJenkinsFetch({ url: jenkins.url, user: 'pitcrew', apiToken, requestTimeoutMs: 5_000 }),
+      now: Date.now,
+    };
+    expect(await getAgentState(api, 'pitcrew-linux-0001')).toEqual({
+      busy: false,
+      retired: false,
+      description: 'Pitcrew agent for request req-0001',
+    });
+    Object.assign(jenkins.state.nodes.get('pitcrew-linux-0001')!, { busy: true, temporarilyOffline: true });
+    expect(await getAgentState(api, 'pitcrew-linux-0001')).toMatchObject({ busy: true, retired: true });
+    expect(await getAgentState(api, 'pitcrew-unknown')).toBeUndefined();
   });
 
   it('fails retryably when the state cannot be read', async () => {
