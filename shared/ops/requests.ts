@@ -47,8 +47,9 @@ export async function cancel(
         )) !== undefined;
     // Someone moved it meanwhile (a provisioner took a slot, the CI ended it): look again.
     if (!moved) continue;
-    // Whatever the CI answers, the request stays cancelled: a failure is logged and let go.
-    await removeAgent(
+    // Whatever the CI answers, the request stays cancelled: a failure is logged and let go. An agent
+    // that runs a job it took (not this build's) keeps its pod until that job ends.
+    const removal = await removeAgent(
       { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },
       {
         pod: record.podName ? 'delete' : undefined,
@@ -69,7 +70,7 @@ export async function cancel(
     return {
       requestId,
       status: 'cancelled',
-      ...(record.podName ? { podDeleted: record.podName } : {}),
+      ...(record.podName && removal.kind !== 'busy' ? { podDeleted: record.podName } : {}),
       freedSlot,
       woken: woken.length,
     };

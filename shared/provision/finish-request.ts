@@ -39,6 +39,10 @@ export async function finishRequest(
         },
       },
     );
+    // A runner made for this build took another job of its repository or project: its pod ends with
+    // that job, and the reaper then gives the slot back (its `finished` rule).
+    if (removal.kind === 'busy')
+      return { kind: 'skipped', reason: 'its agent runs another job; left to finish it' };
     // The slot stays taken until the CI forgets the agent: the reaper's `ended` rule tries again.
     if (!ciForgot(removal))
       return { kind: 'skipped', reason: 'its CI failed to deregister the agent; the reaper retries' };

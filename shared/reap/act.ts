@@ -34,14 +34,16 @@ const detailsFor = (pod: PodView, record: RequestRecord | undefined): SourceDeta
 /**
  * Removes the agent at its CI. `record` is the pod's active request; a pod whose build ended has none
  * in the reaper's list, so its request is read here: a GitHub runner can only be found with the
- * repository it is registered on. False when the CI failed for now (see deregisteredOrRefused).
+ * repository it is registered on. False when the CI failed for now (see deregisteredOrRefused);
+ * `busy` when the CI says the agent runs a job it took, whose pod is then left to finish it.
  */
 export async function deregister(
   ports: ActPorts,
   pod: PodView,
   active: RequestRecord | undefined,
   template: AgentTemplate | undefined,
-): Promise<boolean> {
+  evenIfBusy?: boolean,
+): Promise<boolean | 'busy'> {
   const record =
     active ?? (pod.requestId ? await ports.requests.get(pod.requestId).catch(() => undefined) : undefined);
   const details = detailsFor(pod, record);
@@ -49,6 +51,7 @@ export async function deregister(
   if (!adapter || !details) return true;
   const removal = await removeAgent(ports, {
     adapter,
+    evenIfBusy,
     agent: {
       requestId: record?.requestId ?? pod.requestId ?? '',
       agentName: pod.name,
@@ -57,7 +60,7 @@ export async function deregister(
       externalId: record?.externalId,
     },
   });
-  return ciForgot(removal);
+  return removal.kind === 'busy' ? 'busy' : ciForgot(removal);
 }
 
 /**

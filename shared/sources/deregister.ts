@@ -1,6 +1,6 @@
 import type { AgentClient } from '../ports/agent-client';
 import type { LoggerPort } from '../ports/logger';
-import { CiError } from './errors';
+import { CiAgentBusyError, CiError } from './errors';
 import type { AgentRequest, CiSourceAdapter } from './types';
 
 /**
@@ -19,6 +19,10 @@ export async function deregisteredOrRefused(
     return true;
   } catch (error) {
     const retryable = error instanceof CiError && error.retryable;
+    if (error instanceof CiAgentBusyError) {
+      logger.info('the agent runs a job it took; left to finish it', { podName, error: String(error) });
+      return false;
+    }
     logger.warn(
       retryable
         ? 'could not deregister the agent; the next reaper run tries again'
@@ -42,10 +46,13 @@ export interface AgentToRemove {
   /** The CI's adapter; without one there is nothing to deregister, which counts as forgotten. */
   readonly adapter: CiSourceAdapter | undefined;
   /**
-   * The pod first: `delete` (a failure throws), `try-delete` (a failure is ignored), or absent to leave
-   * it (the caller knows there is none, or that it is not to be touched).
+   * The pod, once the CI was asked to forget the agent: `delete` (a failure throws), `try-delete` (a
+   * failure is ignored), or absent to leave it (the caller knows there is none, or that it is not to
+   * be touched). Left whatever this says when the CI says the agent runs a job (`busy`).
    */
   readonly pod?: 'delete' | 'try-delete';
+  /** Delete the pod as asked even when the agent runs a job: one that must run no build at all. */
+  readonly evenIfBusy?: boolean;
 }
 
 /**
@@ -57,28 +64,39 @@ export interface AgentToRemove {
 export type AgentRemoval =
   | { readonly kind: 'forgotten' }
   | { readonly kind: 'refused'; readonly error: unknown }
-  | { readonly kind: 'kept'; readonly error: unknown };
+  | { readonly kind: 'kept'; readonly error: unknown }
+  /** The CI says the agent runs a job (one it was not made for): still registered, its pod left. */
+  | { readonly kind: 'busy'; readonly error: unknown };
 
 /**
- * The one agent-removal step of provision, reap and ops: deletes the agent's pod if asked, then
- * deregisters the agent at its CI, judged by `deregisteredOrRefused`. What to do when the CI keeps the
- * agent (keep the slot, keep the pod, throw, log and let go) is each caller's decision.
+ * The one agent-removal step of provision, reap and ops: deregisters the agent at its CI, judged by
+ * `deregisteredOrRefused`, then deletes its pod if asked. The CI first: a runner made for one job may
+ * have taken another of its repository or project (GitHub, GitLab), and a CI that says the agent runs
+ * a job keeps its pod, which ends with that job, rather than cut the job short. What to do when the
+ * CI keeps the agent (keep the slot, keep the pod, throw, log and let go) is each caller's decision.
  */
 export async function removeAgent(ports: RemoveAgentPorts, target: AgentToRemove): Promise<AgentRemoval> {
   const { agent, adapter } = target;
+  let failure: { error: unknown } | undefined;
+  const forgotten =
+    !adapter ||
+    (await deregisteredOrRefused(
+      ports.logger,
+      agent.agentName,
+      adapter.deregisterAgent(agent).catch((error: unknown) => {
+        failure = { error };
+        throw error;
+      }),
+    ));
+  const busy = failure?.error instanceof CiAgentBusyError;
+  if (busy && !target.evenIfBusy) return { kind: 'busy', error: failure?.error };
   if (target.pod === 'delete') await ports.agents.deletePod(ports.namespace, agent.agentName);
   if (target.pod === 'try-delete')
     await ports.agents.deletePod(ports.namespace, agent.agentName).catch(() => undefined);
-  if (!adapter) return { kind: 'forgotten' };
-  let failure: { error: unknown } | undefined;
-  const deregistering = adapter.deregisterAgent(agent).catch((error: unknown) => {
-    failure = { error };
-    throw error;
-  });
-  const forgotten = await deregisteredOrRefused(ports.logger, agent.agentName, deregistering);
   if (!failure) return { kind: 'forgotten' };
   return forgotten ? { kind: 'refused', error: failure.error } : { kind: 'kept', error: failure.error };
 }
 
 /** True when the CI no longer lists the agent as far as the caller cares (`deregisteredOrRefused`). */
-export const ciForgot = (removal: AgentRemoval): boolean => removal.kind !== 'kept';
+export const ciForgot = (removal: AgentRemoval): boolean =>
+  removal.kind !== 'kept' && removal.kind !== 'busy';

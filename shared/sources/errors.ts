@@ -31,3 +31,10 @@ export class CiRejectedError extends CiError {
     super(message, false, options);
   }
 }
+
+/**
+ * The CI says the agent runs a job now, so it was not deregistered (GitHub refuses to delete a busy
+ * runner). A runner made for one job can take another of its repository or project: its pod is left
+ * to finish that job, and goes when it ends (shared/sources/deregister.ts).
+ */
+export class CiAgentBusyError extends CiRejectedError {}

@@ -3,6 +3,8 @@
  * - POST /api/v4/user/runners (https://docs.gitlab.com/api/users/#create-a-runner-linked-to-a-user):
  *   201 `{id, token, token_expires_at}`, the token `glrt-` prefixed
  * - DELETE /api/v4/runners/:id (https://docs.gitlab.com/api/runners/#delete-a-runner): 204, 404
+ * - GET /api/v4/runners/:id/jobs?status= (https://docs.gitlab.com/api/runners/#list-jobs-processed-by-a-runner):
+ *   the job a test says the runner runs (`runningJobId`), as `running`; 404 for an unknown runner
  * - GET /api/v4/projects/:id/runners?type= (https://docs.gitlab.com/api/runners/#list-projects-runners)
  * - GET /api/v4/projects/:id (https://docs.gitlab.com/api/projects/#get-a-single-project)
  * - GET /api/v4/projects/:id/jobs/:job_id and GET /api/v4/projects/:id/jobs?scope[]=
@@ -42,6 +44,8 @@ export interface FakeGitlabRunner {
   readonly runUntagged: boolean;
   readonly locked: boolean;
   readonly token: string;
+  /** The job it runs now, if a test says so (GitLab tells it by GET /runners/:id/jobs?status=running). */
+  runningJobId?: number;
 }
 
 export interface FakeGitlabOptions {
@@ -185,6 +189,15 @@ export async function startFakeGitlab(options: FakeGitlabOptions): Promise<FakeG
     return { status: 204 };
   }
 
+  /** The jobs a runner processes: only the one it runs now is kept here, as `running`. */
+  function runnerJobs(id: number, query: URLSearchParams): Answer {
+    const runner = state.runners.find((candidate) => candidate.id === id);
+    if (runner === undefined) return notFound('Runner');
+    const status = query.get('status');
+    const running = runner.runningJobId === undefined ? [] : [{ id: runner.runningJobId, status: 'running' }];
+    return page(query, status === null || status === 'running' ? running : [], (job) => job);
+  }
+
   /** `/projects/:id`, `/projects/:id/jobs`, `/projects/:id/jobs/:job_id`, `/projects/:id/runners`. */
   function projects(method: string, path: string, query: URLSearchParams): Answer | undefined {
     const match = /^\/projects\/([^/]+)(\/jobs(?:\/(\d+))?|\/runners)?$/.exec(path);
@@ -222,6 +235,8 @@ export async function startFakeGitlab(options: FakeGitlabOptions): Promise<FakeG
     if (method === 'POST' && path === '/user/runners') return createRunner(body);
     const runner = /^\/runners\/(\d+)$/.exec(path);
     if (runner && method === 'DELETE') return deleteRunner(Number(runner[1]));
+    const jobsOfRunner = /^\/runners\/(\d+)\/jobs$/.exec(path);
+    if (jobsOfRunner && method === 'GET') return runnerJobs(Number(jobsOfRunner[1]), query);
     return projects(method, path, query) ?? { status: 404, body: { error: '404 Not Found' } };
   }
 

@@ -72,6 +72,11 @@ export async function abandonAgent(
       externalId: now.externalId,
     },
   });
+  if (removal.kind === 'busy')
+    return {
+      kind: 'skipped',
+      reason: `the build was ${now.status}; its agent took another job, left to finish it`,
+    };
   if (removal.kind !== 'forgotten') throw removal.error;
   ports.logger.info('the build ended while its agent was being made; agent removed', {
     requestId: record.requestId,

@@ -58,6 +58,8 @@ export async function failKeptOut(
       { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },
       {
         pod: 'try-delete',
+        // A kept template's agent must run no build from elsewhere, busy or not.
+        evenIfBusy: true,
         adapter: ports.sources[record.source]?.adapter,
         agent: {
           requestId: record.requestId,

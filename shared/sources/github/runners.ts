@@ -1,5 +1,6 @@
 import * as v from '../../schema/valibot';
 import { failureFor, type FailureHints, type GithubFetch, unexpectedBody } from './api';
+import { CiAgentBusyError } from '../errors';
 
 /** Where runners are registered: on the build's repository, or on its owner organization. */
 export type RunnerScope =
@@ -136,7 +137,11 @@ export async function deleteRunner(
     purpose,
   });
   if (response.status === 204 || response.status === 404) return;
-  throw failureFor(response, purpose, api.now(), hintsFor(scope));
+  const failure = failureFor(response, purpose, api.now(), hintsFor(scope));
+  // GitHub answers 422 "Bad request - Runner "x" is still running a job" for a busy runner.
+  if (response.status === 422 && /running a job/i.test(failure.message))
+    throw new CiAgentBusyError(failure.message, 422);
+  throw failure;
 }
 
 /**

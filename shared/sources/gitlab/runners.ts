@@ -1,4 +1,5 @@
 import * as v from '../../schema/valibot';
+import { CiAgentBusyError } from '../errors';
 import { failureFor, type FailureHints, type GitlabFetch, projectRef, unexpectedBody } from './api';
 
 /** What the runner and job calls need besides their arguments. */
@@ -127,10 +128,32 @@ export async function createRunner(
  * which is what deregistering wants.
  */
 export async function deleteRunner(api: RunnerApi, project: ProjectRef, runnerId: number): Promise<void> {
+  // GitLab deletes a runner that runs a job, and the pod would go next: a project runner takes any
+  // pending job of the project with its tags, so the one made for a job that ended may run another.
+  if (await runsAJob(api, project, runnerId))
+    throw new CiAgentBusyError(`GitLab says runner ${runnerId} of ${project.projectPath} runs a job`);
   const purpose = `delete runner ${runnerId} of ${project.projectPath}`;
   const response = await api.fetch({ method: 'DELETE', path: `/runners/${runnerId}`, purpose });
   if (response.status === 204 || response.status === 404) return;
   throw failureFor(response, purpose, api.now(), runnerHints(project));
+}
+
+/**
+ * Whether the runner runs a job now (https://docs.gitlab.com/api/runners/#list-jobs-processed-by-a-runner);
+ * false for a runner GitLab no longer has.
+ */
+async function runsAJob(api: RunnerApi, project: ProjectRef, runnerId: number): Promise<boolean> {
+  const purpose = `read whether runner ${runnerId} of ${project.projectPath} runs a job`;
+  const response = await api.fetch({
+    method: 'GET',
+    path: `/runners/${runnerId}/jobs?status=running&per_page=1`,
+    purpose,
+  });
+  if (response.status === 404) return false;
+  if (response.status !== 200) throw failureFor(response, purpose, api.now(), runnerHints(project));
+  const jobs = v.safeParse(v.array(v.unknown()), response.body);
+  if (!jobs.success) throw unexpectedBody(purpose, response.status, jobs.issues);
+  return jobs.output.length > 0;
 }
 
 const runnerListSchema = v.array(

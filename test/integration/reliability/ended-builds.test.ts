@@ -90,6 +90,43 @@ describe('ended builds', () => {
     },
   );
 
+  it('github: a runner that took another job of its repository is left to finish it when the job it was made for ends', async () => {
+    const builds: Build[] = [31, 32].map((id) => ({ source: 'github', id }));
+    for (const build of builds) {
+      const queued = deliveryFor(build, 'queued');
+      expect((await system.sendWebhook(queued.source, queued.body, queued.headers)).statusCode).toBe(202);
+    }
+    await system.provisionAll();
+    const requestId = requestIdOf(builds[0]!, system.jenkins.url);
+    const made = (await system.requests.get(requestId))!;
+    await waitForPod(system.core, system.namespace, made.podName!, phaseIs('Running'));
+    const live = async () =>
+      (await system.listPods()).some(
+        (pod) => pod.metadata?.name === made.podName && !pod.metadata?.deletionTimestamp,
+      );
+    // A just-in-time runner takes any queued job of its repository with its labels: the one made for
+    // job 31 took job 32, and GitHub now calls it busy.
+    const runner = system.github.state.runners.find((candidate) => String(candidate.id) === made.externalId)!;
+    runner.busy = true;
+    // Job 31 is cancelled. Deleting the runner's pod would cut job 32 short: GitHub refuses to delete
+    // a busy runner, and the pod is left to finish the job it took, its slot still held.
+    const cancel = deliveryFor(builds[0]!, 'cancelled');
+    expect((await system.sendWebhook(cancel.source, cancel.body, cancel.headers)).statusCode).toBe(202);
+    await system.provisionAll();
+    expect(await live()).toBe(true);
+    expect(await system.requests.get(requestId)).toMatchObject({ status: 'ending', holdsSlot: true });
+    expect((await system.reapNow()).keptBusy).toBeGreaterThanOrEqual(1);
+    expect(await live()).toBe(true);
+
+    // Job 32 ends: the runner leaves GitHub and its process exits; then the pod goes, and the slot.
+    runner.busy = false;
+    await steerPod(system.core, system.namespace, made.podName!, { outcome: 'succeeded' });
+    await waitForPod(system.core, system.namespace, made.podName!, phaseIs('Succeeded'));
+    await system.reapNow();
+    expect(await live()).toBe(false);
+    expect(await system.requests.get(requestId)).toMatchObject({ status: 'cancelled', holdsSlot: false });
+  });
+
   it("a cancelled build's idle agent goes at the reaper's next run, not after the orphan grace, so the cap holds again", async () => {
     const [first, second] = [21, 22].map((id) =>
       deliveryFor({ source: 'generic', id }, 'queued', { labels: ['one'] }),

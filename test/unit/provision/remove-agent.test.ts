@@ -1,9 +1,9 @@
 import type { LoggerPort } from '../../../shared/ports/logger';
 import { ciForgot, removeAgent, type AgentToRemove } from '../../../shared/sources/deregister';
-import { CiError } from '../../../shared/sources/errors';
+import { CiAgentBusyError, CiError } from '../../../shared/sources/errors';
 import type { CiSourceAdapter } from '../../../shared/sources/types';
 
-function setup(deregistration: 'ok' | 'for-now' | 'for-good', deletion: 'ok' | 'fails' = 'ok') {
+function setup(deregistration: 'ok' | 'for-now' | 'for-good' | 'busy', deletion: 'ok' | 'fails' = 'ok') {
   const calls: string[] = [];
   const warnings: string[] = [];
   const logger: LoggerPort = {
@@ -26,6 +26,7 @@ function setup(deregistration: 'ok' | 'for-now' | 'for-good', deletion: 'ok' | '
     createAgentCredentials: () => Promise.reject(new Error('not used')),
     deregisterAgent: async (request: { agentName: string }): Promise<void> => {
       calls.push(`deregister ${request.agentName}`);
+      if (deregistration === 'busy') throw new CiAgentBusyError('runner 7 is still running a job', 422);
       if (deregistration !== 'ok') throw new CiError('CI says no', deregistration === 'for-now');
     },
   } as unknown as CiSourceAdapter;
@@ -38,11 +39,25 @@ function setup(deregistration: 'ok' | 'for-now' | 'for-good', deletion: 'ok' | '
 }
 
 describe('removeAgent', () => {
-  it('deletes the pod, then deregisters: the CI forgot the agent', async () => {
+  it('deregisters, then deletes the pod: the CI forgot the agent', async () => {
     const { calls, ports, target } = setup('ok');
     const removal = await removeAgent(ports, target('delete'));
     expect(removal).toEqual({ kind: 'forgotten' });
-    expect(calls).toEqual(['delete agents/pod-1', 'deregister pod-1']);
+    expect(calls).toEqual(['deregister pod-1', 'delete agents/pod-1']);
+  });
+
+  it('leaves the pod of an agent the CI says runs a job (one it took), unless told to delete it anyway', async () => {
+    const busy = setup('busy');
+    const removal = await removeAgent(busy.ports, busy.target('delete'));
+    expect(removal).toMatchObject({ kind: 'busy', error: expect.any(CiAgentBusyError) });
+    expect(ciForgot(removal)).toBe(false);
+    expect(busy.calls).toEqual(['deregister pod-1']);
+    expect(busy.warnings).toEqual([]);
+    // A kept template's agent (from), or one past its maximum lifetime, goes busy or not.
+    const anyway = setup('busy');
+    const forced = await removeAgent(anyway.ports, { ...anyway.target('delete'), evenIfBusy: true });
+    expect(forced.kind).toBe('kept');
+    expect(anyway.calls).toEqual(['deregister pod-1', 'delete agents/pod-1']);
   });
 
   it('leaves the pod when not asked, and counts no adapter as forgotten', async () => {
@@ -66,9 +81,9 @@ describe('removeAgent', () => {
   it('throws a failed deletion, or ignores it when asked to try', async () => {
     const failing = setup('ok', 'fails');
     await expect(removeAgent(failing.ports, failing.target('delete'))).rejects.toThrow('API server down');
-    expect(failing.calls).toEqual(['delete agents/pod-1']);
+    expect(failing.calls).toEqual(['deregister pod-1', 'delete agents/pod-1']);
     const trying = setup('ok', 'fails');
     expect(await removeAgent(trying.ports, trying.target('try-delete'))).toEqual({ kind: 'forgotten' });
-    expect(trying.calls).toEqual(['delete agents/pod-1', 'deregister pod-1']);
+    expect(trying.calls).toEqual(['deregister pod-1', 'delete agents/pod-1']);
   });
 });

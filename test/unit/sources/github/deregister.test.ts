@@ -1,4 +1,4 @@
-import { CiRejectedError, CiUnavailableError } from '../../../../shared/sources/errors';
+import { CiAgentBusyError, CiRejectedError, CiUnavailableError } from '../../../../shared/sources/errors';
 import { createGithubSource, type GithubSourceOptions } from '../../../../shared/sources/github';
 import type { AgentRequest } from '../../../../shared/sources/types';
 import { type FakeGithub, startFakeGithub } from '../../../../infra/local/stand-ins/github-api';
@@ -77,7 +77,8 @@ describe('GitHub deregisterAgent', () => {
     github.state.runners[0]!.busy = true;
 
     const error = await adapter.deregisterAgent({ ...request, externalId }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(CiRejectedError);
+    // A busy runner is told apart, so its pod is left to finish the job it took (deregister.ts).
+    expect(error).toBeInstanceOf(CiAgentBusyError);
     expect(error).toMatchObject({ status: 422, message: expect.stringContaining('still running a job') });
     expect(github.state.runners).toHaveLength(1);
   });

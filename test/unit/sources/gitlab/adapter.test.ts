@@ -1,4 +1,4 @@
-import { CiRejectedError, CiUnavailableError } from '../../../../shared/sources/errors';
+import { CiAgentBusyError, CiRejectedError, CiUnavailableError } from '../../../../shared/sources/errors';
 import {
   createGitlabSource,
   type GitlabSourceOptions,
@@ -153,8 +153,9 @@ describe('GitLab adapter, against the stand-in', () => {
       const { externalId } = await adapter.createAgentCredentials(request);
       await adapter.deregisterAgent({ ...request, externalId });
       expect(gitlab.state.runners).toEqual([]);
-      // The recorded runner first, then a look for any other of its name.
-      expect(calls().slice(-2)).toEqual([
+      // The recorded runner first (asked first whether it runs a job), then a look for any other of its name.
+      expect(calls().slice(-3)).toEqual([
+        `GET /runners/${externalId}/jobs?status=running&per_page=1`,
         `DELETE /runners/${externalId}`,
         'GET /projects/42/runners?type=project_type&per_page=100&page=1',
       ]);
@@ -174,6 +175,7 @@ describe('GitLab adapter, against the stand-in', () => {
     it('succeeds when the runner is already gone (404)', async () => {
       await expect(source().deregisterAgent({ ...request, externalId: '9999' })).resolves.toBeUndefined();
       expect(calls()).toEqual([
+        'GET /runners/9999/jobs?status=running&per_page=1',
         'DELETE /runners/9999',
         'GET /projects/42/runners?type=project_type&per_page=100&page=1',
       ]);
@@ -186,6 +188,21 @@ describe('GitLab adapter, against the stand-in', () => {
       await adapter.createAgentCredentials({ ...request, agentName: 'pitcrew-linux-0002' });
       await adapter.deregisterAgent(request);
       expect(gitlab.state.runners.map((r) => r.description)).toEqual(['pitcrew-linux-0002']);
+    });
+
+    it('leaves a runner that runs a job (one it took, of the project) registered, saying it is busy', async () => {
+      job('pending', ['linux']);
+      const adapter = source();
+      const { externalId } = await adapter.createAgentCredentials(request);
+      gitlab.state.runners[0]!.runningJobId = 77;
+      const busy = adapter.deregisterAgent({ ...request, externalId });
+      await expect(busy).rejects.toBeInstanceOf(CiAgentBusyError);
+      await expect(busy).rejects.toThrow(`GitLab says runner ${externalId} of acme/app runs a job`);
+      expect(gitlab.state.runners).toHaveLength(1);
+      expect(calls().some((call) => call.startsWith('DELETE'))).toBe(false);
+      gitlab.state.runners[0]!.runningJobId = undefined;
+      await adapter.deregisterAgent({ ...request, externalId });
+      expect(gitlab.state.runners).toEqual([]);
     });
 
     it('refuses an externalId that is not a runner id', async () => {
