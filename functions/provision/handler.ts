@@ -56,6 +56,7 @@ async function provisionRecord(
         prepared,
         recordPod,
         snapshot: message.snapshot,
+        retireAgentsOf: message.retireAgentsOf,
       }),
       new Date(),
     );

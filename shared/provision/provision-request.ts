@@ -1,4 +1,5 @@
 import { queueLimits } from '../queue/limits';
+import type { CiSource } from '../sources/names';
 import { podNameFor } from '../requests/identity';
 import { isTerminal } from '../requests/record';
 import { decideProvision } from './decide';
@@ -10,7 +11,7 @@ import { handleFailure } from './steps/failure';
 import { makeAgent, recordAgent, type MadeAgent } from './steps/make-agent';
 import { claimAttempt, reserveSlot, resumeAttempt } from './steps/start-attempt';
 import { startFromSnapshot } from './steps/snapshot-start';
-import { retireStartedAgents } from './steps/started-build';
+import { retireBusyAgents } from './steps/started-build';
 import { failKeptOut, failWithoutSlot, markWaiting } from './steps/without-agent';
 import type { Attempt, ProvisionOutcome, ProvisionPorts } from './types';
 
@@ -24,6 +25,8 @@ export interface MessageContext {
   readonly recordPod?: PodRecorder;
   /** The record as created, when the message carries it (shared/queue/messages.ts). */
   readonly snapshot?: Readonly<Record<string, unknown>>;
+  /** A build of this CI started: take its busy agents out of rotation first (steps/started-build.ts). */
+  readonly retireAgentsOf?: CiSource;
 }
 
 /**
@@ -37,8 +40,9 @@ export async function provisionRequest(
   requestId: string,
   ports: ProvisionPorts,
   lastAttempt = false,
-  { prepared, recordPod, snapshot }: MessageContext = {},
+  { prepared, recordPod, snapshot, retireAgentsOf }: MessageContext = {},
 ): Promise<ProvisionOutcome> {
+  if (retireAgentsOf) await retireBusyAgents(retireAgentsOf, requestId, ports, lastAttempt);
   const fresh =
     snapshot && !prepared
       ? await startFromSnapshot(requestId, snapshot, ports, lastAttempt, recordPod)
@@ -54,7 +58,6 @@ export async function provisionRequest(
       : await Promise.all([ports.requests.get(requestId), ports.settings.get()]);
   const decision = decideProvision(record, runtime.drained);
   if (decision.kind === 'finish' && record) return finishOrLeaveToReaper(record, runtime, ports, lastAttempt);
-  if (record?.status === 'started') return retireStartedAgents(record, ports, lastAttempt);
   if (decision.kind === 'skip' || !record) {
     if (record && isTerminal(record.status)) await removeUnusedAgent(record, ports);
     return { kind: 'skipped', reason: decision.kind === 'skip' ? decision.reason : 'no record' };

@@ -1,5 +1,6 @@
 import * as v from '../schema/valibot';
 import type { RequestRecord } from '../requests/record';
+import { ciSources } from '../sources/names';
 
 /**
  * What the provision queue carries: the request id, and, in the message of the webhook (or poll) that
@@ -13,6 +14,11 @@ import type { RequestRecord } from '../requests/record';
 export const provisionMessageSchema = v.object({
   requestId: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
   snapshot: v.optional(v.record(v.string(), v.unknown())),
+  /**
+   * A build of this CI started (Jenkins): take its agents that run a build out of rotation first,
+   * whatever the request's state (shared/provision/steps/started-build.ts).
+   */
+  retireAgentsOf: v.optional(v.picklist(ciSources)),
 });
 export type ProvisionMessage = v.InferOutput<typeof provisionMessageSchema>;
 

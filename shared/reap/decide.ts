@@ -105,8 +105,11 @@ export function decidePod(
   // once idle), and the slot with it. Usually the provision function got there first.
   if (record?.status === 'ending' && record.podName === pod.name) {
     const message = `its build was ${endStateOf(record)} at the CI`;
+    // A Jenkins agent still in rotation may be the one another build waits for (its own agent ran
+    // this one): it goes once it ran a build, or after idleMinutes as a spare.
+    const spare = !template || seconds(Date.parse(record.statusSince), nowMs) >= template.idleMinutes * 60;
     return outlivesBuilds(pod)
-      ? { kind: 'delete-if-idle', reason: 'ended', message, outcome: endStateOf(record) }
+      ? { kind: 'delete-if-idle', reason: 'ended', message, outcome: endStateOf(record), onlyRetired: !spare }
       : { kind: 'delete', reason: 'ended', message, outcome: endStateOf(record) };
   }
 

@@ -90,8 +90,11 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
       : undefined;
     const template = pod.template ? templates.get(pod.template) : undefined;
     const decision = decidePod(pod, record, template, nowMs, rules);
-    if (decision.kind !== 'keep' && record) settled.add(record.requestId);
-    await guarded(report, ports.logger, () => actOnPod(act, report, pod, record, template, decision));
+    // Settled only once its pod is gone: one kept (a busy agent) still holds its slot for the trim.
+    await guarded(report, ports.logger, async () => {
+      if ((await actOnPod(act, report, pod, record, template, decision)) && record)
+        settled.add(record.requestId);
+    });
   }
   for (const record of records) {
     const template = record.template ? templates.get(record.template) : undefined;
@@ -152,6 +155,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   return report;
 }
 
+/** Acts on one pod as decided; true once the pod was deleted (its request then holds no slot by it). */
 async function actOnPod(
   ports: ActPorts,
   report: ReapReport,
@@ -159,11 +163,11 @@ async function actOnPod(
   record: RequestRecord | undefined,
   template: AgentTemplate | undefined,
   decision: PodDecision,
-): Promise<void> {
-  if (decision.kind === 'keep') return;
+): Promise<boolean> {
+  if (decision.kind === 'keep') return false;
   if (decision.kind === 'delete-if-idle' && !(await isSafeToDelete(ports, pod, decision.onlyRetired))) {
     report.keptBusy += 1;
-    return;
+    return false;
   }
   // Until the CI has deregistered the agent, something must keep pointing at it for the next run:
   // a finished pod stays as it is (it runs nothing), with its request unsettled; a running pod goes
@@ -179,7 +183,7 @@ async function actOnPod(
       podName: pod.name,
       requestId: pod.requestId,
     });
-    return;
+    return false;
   }
   await ports.agents.deletePod(ports.namespace, pod.name);
   report.deleted[decision.reason] = (report.deleted[decision.reason] ?? 0) + 1;
@@ -190,11 +194,12 @@ async function actOnPod(
     reason: decision.reason,
     message: decision.message,
   });
-  if (!deregistered && record && !isTerminal(record.status)) return;
+  if (!deregistered && record && !isTerminal(record.status)) return true;
   if (
     (await settle(ports, record, decision.outcome, `${decision.reason}: ${decision.message}`)) === 'retried'
   )
     report.retried += 1;
+  return true;
 }
 
 /**

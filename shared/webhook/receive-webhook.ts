@@ -243,7 +243,7 @@ async function actOn(event: BuildEvent, ports: WebhookPorts): Promise<WebhookOut
     case 'started': {
       const started = await endBuild(event, requestId, 'started', ports);
       // Whatever the record said: the build may run on any of Pitcrew's agents (retire.ts).
-      if (event.retireAgentsOnStart) await ports.queue.send({ requestId });
+      if (event.retireAgentsOnStart) await ports.queue.send({ requestId, retireAgentsOf: event.source });
       return started;
     }
     case 'completed':

@@ -308,22 +308,27 @@ function queuedFromCloudEvent(
   });
 }
 
-/** An item leaves the queue when it starts or is cancelled; the plugin does not say which. */
+/**
+ * An item leaves the queue when it starts or is cancelled; the plugin does not say which, the relay of
+ * docs/jenkins.md does (`cancelled`, from Queue.LeftItem#isCancelled). `false` is a start: for a
+ * Pipeline's `node` block the only one there is (job.started is the run's, on the controller), and
+ * what takes the agents running builds out of rotation.
+ */
 function leftFromCloudEvent(
   event: CloudEvent,
   data: QueueData,
   settings: JenkinsWebhookSettings,
 ): ParsedWebhook {
-  if (data.cancelled !== true) {
+  if (data.cancelled == null) {
     return {
       kind: 'ignored',
-      reason: `queue item ${data.jenkinsQueueId} left the queue without saying it was cancelled; the agent's build decides what happens next`,
+      reason: `queue item ${data.jenkinsQueueId} left the queue without saying whether it was cancelled; the agent's build decides what happens next`,
     };
   }
   return eventFrom({
     controllerUrl: queueController(event, data, settings),
     queueItemId: data.jenkinsQueueId,
-    action: 'cancelled',
+    action: data.cancelled ? 'cancelled' : 'started',
     label: '',
     labels: [],
     deliveryId: event.id,

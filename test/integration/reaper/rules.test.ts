@@ -30,6 +30,7 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
         gen('gen-capped', ['capped'], { instanceCap: 1 }),
         gen('gen-trim', ['trim'], { instanceCap: 5 }),
         { name: 'jk-idle', source: 'jenkins', labels: ['idle'], idleMinutes: 0 },
+        { name: 'jk-trim', source: 'jenkins', labels: ['jtrim'], instanceCap: 5 },
       ],
     });
   });
@@ -270,18 +271,13 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     ).toEqual([]);
   });
 
-  it('trims only pending pods, newest first, when an operator lowers a cap', async () => {
-    const running = await provisioned('trim-run', ['trim']);
-    await system.sendWebhook('generic', queued('trim-p1', ['trim']), { 'x-pitcrew-delivery': 'd-trim-p1' });
-    await system.sendWebhook('generic', queued('trim-p2', ['trim']), { 'x-pitcrew-delivery': 'd-trim-p2' });
-    await system.provisionAll();
-    const pending = [requestIdFor('generic', 'trim-p1'), requestIdFor('generic', 'trim-p2')];
-    for (const requestId of pending) {
+  /** Makes the requests' pods Pending for good (kwok may have started them): held, as a slow node would. */
+  async function holdPending(requestIds: readonly string[], template: string, source: string) {
+    for (const requestId of requestIds) {
       const record = await system.requests.get(requestId);
       await steerPod(system.core, system.namespace, record!.podName!, { hold: 'true' });
     }
-    // kwok may have started them already; recreate them as held Pending pods for the test.
-    for (const requestId of pending) {
+    for (const requestId of requestIds) {
       const record = await system.requests.get(requestId);
       await system.core.deleteNamespacedPod({
         namespace: system.namespace,
@@ -293,25 +289,36 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
       held.metadata!.labels = {
         'app.kubernetes.io/managed-by': 'pitcrew',
         'pitcrew.dev/request-id': requestId,
-        'pitcrew.dev/template': 'gen-trim',
-        'pitcrew.dev/source': 'generic',
+        'pitcrew.dev/template': template,
+        'pitcrew.dev/source': source,
       };
       await system.core.createNamespacedPod({ namespace: system.namespace, body: held });
       await sleep(50);
     }
-    await system.db.send(
-      new PutCommand({
-        TableName: system.resources.tableName,
-        Item: { ...keys.settings(), templateCaps: { 'gen-trim': 1 } },
-      }),
-    );
-    const report = await system.reapNow();
-    await system.db.send(
-      new PutCommand({
-        TableName: system.resources.tableName,
-        Item: { ...keys.settings(), templateCaps: {} },
-      }),
-    );
+  }
+
+  /** One reaper run with an operator's cap on `template`, taken off again after. */
+  async function reapWithCap(template: string, cap: number) {
+    const caps = (templateCaps: Record<string, number>) =>
+      system.db.send(
+        new PutCommand({ TableName: system.resources.tableName, Item: { ...keys.settings(), templateCaps } }),
+      );
+    await caps({ [template]: cap });
+    try {
+      return await system.reapNow();
+    } finally {
+      await caps({});
+    }
+  }
+
+  it('trims only pending pods, newest first, when an operator lowers a cap', async () => {
+    const running = await provisioned('trim-run', ['trim']);
+    await system.sendWebhook('generic', queued('trim-p1', ['trim']), { 'x-pitcrew-delivery': 'd-trim-p1' });
+    await system.sendWebhook('generic', queued('trim-p2', ['trim']), { 'x-pitcrew-delivery': 'd-trim-p2' });
+    await system.provisionAll();
+    const pending = [requestIdFor('generic', 'trim-p1'), requestIdFor('generic', 'trim-p2')];
+    await holdPending(pending, 'gen-trim', 'generic');
+    const report = await reapWithCap('gen-trim', 1);
     expect(report.deleted['over-cap']).toBe(2);
     expect(await system.requests.get(running.requestId)).toMatchObject({
       status: 'provisioned',
@@ -320,6 +327,46 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     for (const requestId of pending)
       expect(await system.requests.get(requestId)).toMatchObject({ status: 'waiting', holdsSlot: false });
     expect(await podNames()).toContain(running.podName);
+  });
+
+  it('trims a pending Jenkins pod under a lowered cap while started builds run on their agents', async () => {
+    const running = [
+      await provisioned('9101', ['jtrim'], 'jenkins'),
+      await provisioned('9102', ['jtrim'], 'jenkins'),
+    ];
+    for (const { podName, requestId } of running) {
+      await waitForPod(system.core, system.namespace, podName, phaseIs('Running'));
+      system.jenkins.state.nodes.get(podName)!.busy = true;
+      const id = Number(podName === running[0]!.podName ? 9101 : 9102);
+      await system.sendWebhook(
+        'jenkins',
+        { action: 'started', job: { id, labels: ['jtrim'] } },
+        { 'x-pitcrew-delivery': `d-${id}-started` },
+      );
+      await system.db.send(
+        new UpdateCommand({
+          TableName: system.resources.tableName,
+          Key: keys.request(requestId),
+          UpdateExpression: 'SET statusSince = :at',
+          ExpressionAttributeValues: { ':at': new Date(Date.now() - 120_000).toISOString() },
+        }),
+      );
+    }
+    await system.provisionAll();
+    await system.sendWebhook(
+      'jenkins',
+      { action: 'queued', job: { id: 9103, labels: ['jtrim'] } },
+      { 'x-pitcrew-delivery': 'd-9103' },
+    );
+    await system.provisionAll();
+    const waiting = requestIdFor('jenkins', `${system.jenkins.url}#9103`);
+    await holdPending([waiting], 'jk-trim', 'jenkins');
+    // The busy agents are kept (their builds run), and still count: the pending one is over the cap.
+    const report = await reapWithCap('jk-trim', 1);
+    expect(report.keptBusy).toBeGreaterThanOrEqual(2);
+    expect(report.deleted['over-cap']).toBe(1);
+    expect(await system.requests.get(waiting)).toMatchObject({ status: 'waiting', holdsSlot: false });
+    for (const { podName } of running) system.jenkins.state.nodes.get(podName)!.busy = false;
   });
 
   it('never deletes a busy Jenkins agent, and deletes it (node first) once idle', async () => {
@@ -344,7 +391,15 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
 
   it('a Jenkins build that ended while its agent took another build: the agent stays until idle, then goes', async () => {
     const { requestId, podName } = await provisioned('9002', ['linux'], 'jenkins');
+    // Jenkins handed its agent another build, whose start took the agent out of rotation.
     system.jenkins.state.nodes.get(podName)!.busy = true;
+    await system.sendWebhook(
+      'jenkins',
+      { action: 'started', job: { id: 9902, labels: ['linux'] } },
+      { 'x-pitcrew-delivery': 'd-9902-started' },
+    );
+    await system.provisionAll();
+    expect(system.jenkins.state.nodes.get(podName)!.temporarilyOffline).toBe(true);
     const done = await system.sendWebhook(
       'jenkins',
       { action: 'completed', job: { id: 9002, labels: ['linux'] } },

@@ -3,8 +3,8 @@ import { CiRejectedError, CiUnavailableError } from '../../../shared/sources/err
 import type { CiSourceAdapter } from '../../../shared/sources/types';
 import { createTwins, recordQueued, type Twins } from '../flows/twins';
 
-/** Provision's answer to a message for a started build: one build per agent (retire.ts). */
-describe('provision, for a build that started', () => {
+/** Provision's answer to a message saying a build started: one build per agent (retire.ts). */
+describe('provision, when a build started (retireAgentsOf)', () => {
   let twins: Twins;
   let calls: number;
   const withRetire = (retire: () => Promise<readonly string[]>): ProvisionPorts => {
@@ -28,48 +28,47 @@ describe('provision, for a build that started', () => {
     calls = 0;
   });
 
-  it('takes the agents running builds out of rotation, and changes nothing else', async () => {
+  const retiring = { retireAgentsOf: 'generic' as const };
+
+  it('takes the agents running builds out of rotation, then handles the request as any message', async () => {
     const requestId = await startedRequest();
     const before = twins.state.table.items();
-    expect(
-      await provisionRequest(
-        requestId,
-        withRetire(() => Promise.resolve(['pc-a', 'pc-b'])),
-      ),
-    ).toEqual({
+    const ports = withRetire(() => Promise.resolve(['pc-a', 'pc-b']));
+    expect(await provisionRequest(requestId, ports, false, retiring)).toEqual({
       kind: 'skipped',
-      reason: 'build started: 2 agent(s) taken out of rotation',
+      reason: 'agent already started',
     });
     expect(calls).toBe(1);
     expect(twins.state.table.items()).toEqual(before);
     expect(twins.agents.pods(twins.namespace)).toEqual([]);
+    // Without the flag, nothing is asked of the CI.
+    await provisionRequest(requestId, ports);
+    expect(calls).toBe(1);
   });
 
-  it('skips as before for a CI whose agents end with their build', async () => {
+  it("whatever the request's state: the build may run on any agent, even one of an ended request", async () => {
     const requestId = await startedRequest();
-    expect(await provisionRequest(requestId, twins.provision)).toEqual({
+    await twins.state.requests.transition(requestId, ['started'], 'failed', { reason: 'expired' });
+    const ports = withRetire(() => Promise.resolve(['pc-a']));
+    expect(await provisionRequest(requestId, ports, false, retiring)).toMatchObject({ kind: 'skipped' });
+    expect(await provisionRequest('no-such-request', ports, false, retiring)).toMatchObject({
       kind: 'skipped',
-      reason: 'agent already started',
     });
+    expect(calls).toBe(2);
   });
 
-  it('is tried again when the CI is down, and past the last delivery, or refused, is logged and skipped', async () => {
+  it('is tried again when the CI is down, and past the last delivery, or refused, is logged and let go', async () => {
     const requestId = await startedRequest();
     const down = withRetire(() => Promise.reject(new CiUnavailableError('Jenkins answered 503')));
-    await expect(provisionRequest(requestId, down)).rejects.toBeInstanceOf(RetryLaterError);
-    expect(await provisionRequest(requestId, down, true)).toMatchObject({
+    await expect(provisionRequest(requestId, down, false, retiring)).rejects.toBeInstanceOf(RetryLaterError);
+    expect(await provisionRequest(requestId, down, true, retiring)).toEqual({
       kind: 'skipped',
-      reason: expect.stringContaining(
-        'agents not taken out of rotation: CiUnavailableError: Jenkins answered 503',
-      ),
+      reason: 'agent already started',
     });
     const refused = withRetire(() =>
       Promise.reject(new CiRejectedError('needs Agent/Disconnect permission', 403)),
     );
-    expect(await provisionRequest(requestId, refused)).toMatchObject({
-      kind: 'skipped',
-      reason: expect.stringContaining('needs Agent/Disconnect permission'),
-    });
+    expect(await provisionRequest(requestId, refused, false, retiring)).toMatchObject({ kind: 'skipped' });
     expect(calls).toBe(3);
   });
 });

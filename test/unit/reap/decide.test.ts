@@ -231,10 +231,19 @@ describe('decidePod for an ending request', () => {
     });
   });
 
-  it('checks a Jenkins agent is idle first', () => {
-    expect(decidePod(pod({ source: 'jenkins' }), ending, template, now, rules)).toMatchObject({
+  it('checks a Jenkins agent is idle first, and out of rotation until idleMinutes have passed', () => {
+    const endingFor = (seconds: number) => ({ ...ending, statusSince: new Date(ago(seconds)).toISOString() });
+    // Still in rotation it may be the agent another build waits for (its own ran this one).
+    expect(decidePod(pod({ source: 'jenkins' }), endingFor(10), template, now, rules)).toMatchObject({
       kind: 'delete-if-idle',
       reason: 'ended',
+      onlyRetired: true,
+    });
+    // A spare nobody's build came to goes after idleMinutes (10 here).
+    expect(decidePod(pod({ source: 'jenkins' }), endingFor(601), template, now, rules)).toMatchObject({
+      kind: 'delete-if-idle',
+      reason: 'ended',
+      onlyRetired: false,
     });
   });
 

@@ -171,7 +171,7 @@ describe('Jenkins parseWebhook: CloudEvents', () => {
     expect(event.jobKey).toBe('https://ci.example.com/jenkins/#8');
   });
 
-  it('turns a left event into cancelled only when the data says so', () => {
+  it('turns a left event into cancelled or started only when the data (the relay) says which', () => {
     const left = (data: Record<string, unknown>) =>
       parse(
         input(binaryHeaders('org.jenkinsci.queue.left', 'ce-left'), {
@@ -186,6 +186,13 @@ describe('Jenkins parseWebhook: CloudEvents', () => {
       action: 'cancelled',
       jobKey: 'https://ci.example.com/#25',
       deliveryId: 'ce-left',
+    });
+    expect(eventOf(left({ cancelled: true })).retireAgentsOnStart).toBeUndefined();
+    // A start (for a Pipeline's node block, the only one): provision takes busy agents out of rotation.
+    expect(eventOf(left({ cancelled: false }))).toMatchObject({
+      action: 'started',
+      jobKey: 'https://ci.example.com/#25',
+      retireAgentsOnStart: true,
     });
   });
 
