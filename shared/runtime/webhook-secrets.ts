@@ -1,6 +1,9 @@
 import { ConfigError, type SettingProblem } from '../config/errors';
 import type { PitcrewConfig } from '../config/file-schema';
 import type { SecretEntry, SecretResolver } from '../config/secrets';
+import type { SecretRef } from '../sources/config-parts';
+import { webhookSecretEntries } from '../config/secret-entries';
+import type { CiSource } from '../sources/names';
 import type { SecretLookup } from '../sources/module';
 import type { ConfiguredWebhook, WebhookRegistry } from '../webhook/receive-webhook';
 
@@ -30,12 +33,13 @@ export interface WebhookSecretSetup {
 /**
  * Reads the webhook secrets again before each request, as the runtime's `refreshSecrets` (the reader
  * answers from its cache until a value is `maxAgeSeconds` old). A secret an operator removed or
- * revoked must stop verifying in warm containers too, so a source fails closed (its deliveries get
- * 503, and the sender retries) at the first read that finds its secret gone or invalid: not found,
- * access denied, empty, under 16 characters, or equal to another source's (which closes every
- * source: the problem names none). A read that may heal (throttling, a 5xx, the network) keeps the
- * value read before, but only `graceMs` past its last good read; then its source closes too. A
- * source opens again as soon as its secrets read and check well.
+ * revoked must stop verifying in warm containers too, so at the first read that finds a secret gone or
+ * invalid (not found, access denied, empty, under 16 characters) its entry stops verifying, and a
+ * source left with no entry fails closed (its deliveries get 503, and the sender retries): while a
+ * secret is rotated, deleting the old parameter leaves the new one verifying. One equal to another
+ * source's closes every source (the problem names none). A read that may heal (throttling, a 5xx, the
+ * network) keeps the value read before, but only `graceMs` past its last good read; then its entry
+ * stops too. A source opens again as soon as its secrets read and check well.
  */
 export function createWebhookSecretRefresh(setup: WebhookSecretSetup): () => Promise<SecretRefresh> {
   const { entries, webhooks, now, graceMs } = setup;
@@ -72,22 +76,43 @@ export function createWebhookSecretRefresh(setup: WebhookSecretSetup): () => Pro
       return { closed, kept };
 
     values = next;
-    const secretOf: SecretLookup = (_ref, where) => {
-      const value = next.get(where);
+    // By reference: a source keeps the entries that read and check well, so its list may be shorter.
+    const whereOf = new Map(entries.map((entry) => [entry.ref, entry.where]));
+    const secretOf: SecretLookup = (ref, where) => {
+      const value = next.get(whereOf.get(ref as SecretRef) ?? where);
       if (value === undefined) throw new Error(`${where} was not read`);
       return value;
     };
+    const failed = new Set(closed.map(({ setting }) => setting));
+    const whereOfSetting = new Set(entries.map(({ where }) => where));
     const open = new Set(Object.keys(webhooks));
-    /** Closes the sources the problems name: every source if one names none, or none was open. */
-    const close = (problems: readonly SettingProblem[]): void => {
-      const size = open.size;
-      for (const { setting } of problems) open.delete(/^sources\.([^.]+)\./.exec(setting)?.[1] ?? '*');
-      if (open.size === size || problems.some(({ setting }) => setting.startsWith('sources.*'))) open.clear();
+    /** Each open source with its entries that did not fail; one left with none closes. */
+    const usable = (): PitcrewConfig['sources'] => {
+      const sources: Record<string, unknown> = {};
+      for (const [name, settings] of Object.entries(setup.sources)) {
+        if (!settings || !open.has(name)) continue;
+        const refs = webhookSecretEntries(name as CiSource, settings.webhookSecret)
+          .filter(({ where }) => !failed.has(where))
+          .map(({ ref }) => ref);
+        if (refs.length === 0) open.delete(name);
+        else
+          sources[name] = {
+            ...settings,
+            webhookSecret: Array.isArray(settings.webhookSecret) ? refs : refs[0],
+          };
+      }
+      return sources as PitcrewConfig['sources'];
     };
-    if (closed.length) close(closed);
+    /** An entry's problem drops that entry; one naming a source closes it, one naming none closes all. */
+    const drop = (problems: readonly SettingProblem[]): void => {
+      for (const { setting } of problems) {
+        if (whereOfSetting.has(setting)) failed.add(setting);
+        else if (setting.startsWith('sources.*')) open.clear();
+        else open.delete(/^sources\.([^.]+)\./.exec(setting)?.[1] ?? '');
+      }
+    };
     let registry: WebhookRegistry = {};
-    while (open.size) {
-      const sources = Object.fromEntries(Object.entries(setup.sources).filter(([name]) => open.has(name)));
+    for (let sources = usable(); open.size; sources = usable()) {
       try {
         registry = setup.build(sources, secretOf);
         break;
@@ -95,7 +120,10 @@ export function createWebhookSecretRefresh(setup: WebhookSecretSetup): () => Pro
         const problems =
           error instanceof ConfigError ? error.problems : [{ setting: 'sources.*', problem: String(error) }];
         closed.push(...problems);
-        close(problems);
+        const before = `${open.size}/${failed.size}`;
+        drop(problems);
+        // Nothing it could drop: close every source rather than try the same again.
+        if (`${open.size}/${failed.size}` === before) open.clear();
       }
     }
     someClosed = open.size < Object.keys(webhooks).length;

@@ -386,7 +386,7 @@ secrets: { maxAgeSeconds: 60 }
 
   const closed = { closed: true, secrets: [] };
 
-  it('a deleted parameter closes its source at the next refresh, naming it; the others verify on', async () => {
+  it("a deleted parameter stops verifying at the next refresh, naming it; its list's other entry and the other sources verify on", async () => {
     const { store, runtime } = await start();
     delete store.values['/pitcrew/prod/jenkins-next'];
     const refresh = await runtime.refreshSecrets();
@@ -399,8 +399,9 @@ secrets: { maxAgeSeconds: 60 }
       ],
       kept: [],
     });
-    // The other entry of its list too: the operator removed one of the secrets that signs for it.
-    expect(runtime.webhooks.jenkins).toMatchObject(closed);
+    // While a secret is rotated, deleting one parameter leaves the other verifying: no outage.
+    expect(runtime.webhooks.jenkins).toMatchObject({ secrets: [jenkins[0]] });
+    expect(runtime.webhooks.jenkins?.closed).toBeUndefined();
     expect(runtime.webhooks.generic).toMatchObject({ secrets: [generic] });
     expect(runtime.webhooks.generic?.closed).toBeUndefined();
     // Written again: the source opens at the next refresh, with what is there now.
@@ -408,6 +409,18 @@ secrets: { maxAgeSeconds: 60 }
     expect(await runtime.refreshSecrets()).toEqual({ closed: [], kept: [] });
     expect(runtime.webhooks.jenkins).toMatchObject({ secrets: [jenkins[0], 'jenkins-new-0123456789'] });
     expect(runtime.webhooks.jenkins?.closed).toBeUndefined();
+  });
+
+  it('a source whose every entry is gone is closed', async () => {
+    const { store, runtime } = await start();
+    delete store.values['/pitcrew/prod/jenkins'];
+    delete store.values['/pitcrew/prod/jenkins-next'];
+    expect((await runtime.refreshSecrets())?.closed.map(({ setting }) => setting)).toEqual([
+      'sources.jenkins.webhookSecret.0',
+      'sources.jenkins.webhookSecret.1',
+    ]);
+    expect(runtime.webhooks.jenkins).toMatchObject(closed);
+    expect(runtime.webhooks.generic).toMatchObject({ secrets: [generic] });
   });
 
   it('access denied closes its source at once', async () => {
