@@ -9,8 +9,8 @@ import type { ProvisionOutcome, ProvisionPorts } from './types';
  * An `ending` request: the CI said the build is over while its agent held a slot. Removes the agent
  * (its pod, and its registration at the CI), then gives the slot back, ending the request as the CI
  * said, and wakes the oldest waiting request into the freed slot. A CI that fails for now to forget
- * the agent keeps the slot taken: the reaper's `ended` rule tries again. A Jenkins agent that runs a
- * build, or is still in rotation, is left: the reaper finishes it once idle. Every step is
+ * the agent keeps the slot taken: the reaper's `ended` rule tries again. A Jenkins agent that is busy
+ * again (Jenkins gave it another build) is left: the reaper finishes it once it is idle. Every step is
  * conditional or idempotent, so a second message, or the reaper, doing the same is harmless.
  */
 export async function finishRequest(
@@ -23,13 +23,10 @@ export async function finishRequest(
   if (podName) {
     const agent = await ports.agents.findAgent(ports.config.namespace, podName);
     const running = agent.pod !== undefined && !agent.pod.metadata?.deletionTimestamp;
-    // A Jenkins agent goes here only once it ran a build and is idle: one still in rotation may be the
-    // agent another build waits for (its own ran this one), and the reaper removes it once it ran one,
-    // or after idleMinutes.
-    if (running && adapter?.isAgentBusy && (await adapter.isAgentBusy(podName, true).catch(() => true)))
+    if (running && adapter?.isAgentBusy && (await adapter.isAgentBusy(podName).catch(() => true)))
       return {
         kind: 'skipped',
-        reason: 'its agent runs a build or is in rotation for one; the reaper removes it once idle',
+        reason: 'its agent took another build; the reaper removes it once idle',
       };
     const removal = await removeAgent(
       { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },

@@ -105,11 +105,8 @@ export function decidePod(
   // once idle), and the slot with it. Usually the provision function got there first.
   if (record?.status === 'ending' && record.podName === pod.name) {
     const message = `its build was ${endStateOf(record)} at the CI`;
-    // A Jenkins agent still in rotation may be the one another build waits for (its own agent ran
-    // this one): it goes once it ran a build, or after idleMinutes as a spare.
-    const spare = !template || seconds(Date.parse(record.statusSince), nowMs) >= template.idleMinutes * 60;
     return outlivesBuilds(pod)
-      ? { kind: 'delete-if-idle', reason: 'ended', message, outcome: endStateOf(record), onlyRetired: !spare }
+      ? { kind: 'delete-if-idle', reason: 'ended', message, outcome: endStateOf(record) }
       : { kind: 'delete', reason: 'ended', message, outcome: endStateOf(record) };
   }
 
@@ -159,21 +156,26 @@ export function decidePod(
       outcome: 'failed',
     };
   }
-  // A Jenkins agent nobody's build came to goes after idleMinutes (since its own build started
-  // elsewhere, for a started one); one build per agent: the agent that ran a build is out of rotation
-  // (retire.ts), so once idle it has nothing left to run. A merely idle one is a spare another build
-  // may take.
+  // One build per agent (retire.ts). A started build's agent that ran a build is out of rotation, so
+  // once idle it has nothing left to run; one merely idle is a spare (its build ran on another agent)
+  // kept for the build whose agent that was, until idleMinutes. A provisioned build's agent that ran
+  // another build is out of rotation too: once idle it goes, and the build gets another agent. Any
+  // Jenkins agent nobody's build came to goes after idleMinutes (since its start, or its build's).
   const started = record.status === 'started';
   if (outlivesBuilds(pod) && (started || record.status === 'provisioned')) {
     const idleFor = started ? seconds(Date.parse(record.statusSince), nowMs) : runningFor;
     const spare = idleFor >= template.idleMinutes * 60;
     // A minute's grace: the CI says a build started as it hands it to an executor, which then runs it.
-    if (spare || (started && idleFor >= 60))
+    if (spare || idleFor >= 60)
       return {
         kind: 'delete-if-idle',
         reason: spare ? 'idle' : 'ended',
-        message: spare ? `no build started on it within ${template.idleMinutes} minutes` : 'ran its build',
-        outcome: started ? 'completed' : 'failed',
+        message: spare
+          ? `no build started on it within ${template.idleMinutes} minutes`
+          : started
+            ? 'ran its build'
+            : 'ran another build; this one gets another agent',
+        outcome: started ? 'completed' : spare ? 'failed' : 'retry',
         onlyRetired: !spare,
       };
   }

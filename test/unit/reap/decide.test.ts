@@ -185,9 +185,13 @@ describe('decidePod', () => {
       kind: 'delete-if-idle',
       reason: 'idle',
     });
-    expect(decidePod(pod({ source: 'jenkins', startedAtMs: ago(599) }), active, jenkins, now, rules)).toEqual(
-      { kind: 'keep' },
-    );
+    // Before idleMinutes only one that ran another build goes (below); kept while in rotation.
+    expect(
+      decidePod(pod({ source: 'jenkins', startedAtMs: ago(599) }), active, jenkins, now, rules),
+    ).toMatchObject({ kind: 'delete-if-idle', onlyRetired: true });
+    expect(decidePod(pod({ source: 'jenkins', startedAtMs: ago(59) }), active, jenkins, now, rules)).toEqual({
+      kind: 'keep',
+    });
     // One build per agent: a started build's agent goes once idle, after a short grace (it is handed
     // the build as the CI says the build started), ending the request as completed.
     const startedFor = (seconds: number) => ({
@@ -198,7 +202,8 @@ describe('decidePod', () => {
     expect(decidePod(pod({ source: 'jenkins' }), startedFor(59), jenkins, now, rules)).toEqual({
       kind: 'keep',
     });
-    // Once it ran its build and is out of rotation; a merely idle one is a spare another build may take.
+    // Once it ran its build and is out of rotation; a merely idle one is a spare: its build ran on
+    // another agent, whose own build may take this one.
     expect(decidePod(pod({ source: 'jenkins' }), startedFor(61), jenkins, now, rules)).toEqual({
       kind: 'delete-if-idle',
       reason: 'ended',
@@ -213,6 +218,14 @@ describe('decidePod', () => {
       message: 'no build started on it within 10 minutes',
       outcome: 'completed',
       onlyRetired: false,
+    });
+    // A provisioned build whose agent ran another build (out of rotation, idle): it gets another agent.
+    expect(decidePod(pod({ source: 'jenkins', startedAtMs: ago(61) }), active, jenkins, now, rules)).toEqual({
+      kind: 'delete-if-idle',
+      reason: 'ended',
+      message: 'ran another build; this one gets another agent',
+      outcome: 'retry',
+      onlyRetired: true,
     });
     // Not for a CI whose agent ends with its build: the pod's own exit says so.
     expect(decidePod(pod(), startedFor(3000), template, now, rules)).toEqual({ kind: 'keep' });
@@ -231,19 +244,12 @@ describe('decidePod for an ending request', () => {
     });
   });
 
-  it('checks a Jenkins agent is idle first, and out of rotation until idleMinutes have passed', () => {
-    const endingFor = (seconds: number) => ({ ...ending, statusSince: new Date(ago(seconds)).toISOString() });
-    // Still in rotation it may be the agent another build waits for (its own ran this one).
-    expect(decidePod(pod({ source: 'jenkins' }), endingFor(10), template, now, rules)).toMatchObject({
+  it('checks a Jenkins agent is idle first', () => {
+    expect(decidePod(pod({ source: 'jenkins' }), ending, template, now, rules)).toEqual({
       kind: 'delete-if-idle',
       reason: 'ended',
-      onlyRetired: true,
-    });
-    // A spare nobody's build came to goes after idleMinutes (10 here).
-    expect(decidePod(pod({ source: 'jenkins' }), endingFor(601), template, now, rules)).toMatchObject({
-      kind: 'delete-if-idle',
-      reason: 'ended',
-      onlyRetired: false,
+      message: 'its build was cancelled at the CI',
+      outcome: 'cancelled',
     });
   });
 
