@@ -114,12 +114,15 @@ const otherCiMarkers = [...receiverMarkers, ...adapterMarkers, ...pollingMarkers
  * the same day for asking GitHub whether a repository is public before making a runner (0.8 KiB),
  * to 671 for reading a GitLab build's project at GitLab (0.8 KiB), and to 673 for judging a
  * template's `from` again before making an agent (shared/provision/kept-origin.ts, 1.3 KiB), and
- * to 675 on 2026-12-05 for taking Jenkins agents out of rotation once they run a build
- * (shared/sources/jenkins/retire.ts, one build per agent: 2.0 KiB).
+ * to 676 on 2026-12-05 for taking Jenkins agents out of rotation once they run a build
+ * (shared/sources/jenkins/retire.ts, one build per agent: 2.0 KiB) and leaving a runner that runs a
+ * job it took to finish it (shared/sources/deregister.ts, 0.5 KiB); the webhook's raised to 641 the
+ * same day for closing a revoked webhook secret's entry or source (shared/runtime/webhook-secrets.ts,
+ * 2.2 KiB).
  * A heavy import (classic zod was 443 KiB, yaml 112 KiB, zod/mini's core 38 KiB) fails this. Raise
  * a bound only with a reason in docs/performance.md.
  */
-const coldStartKiB = { webhook: 639, provision: 675, reap: 646, ops: 606 } as const;
+const coldStartKiB = { webhook: 641, provision: 676, reap: 646, ops: 606 } as const;
 /** Text only zod's core has: its schemas' class names. zod parses the config file, not events. */
 const zodMarker = '$ZodType';
 /** handler.mjs and every chunk of a built function in `dir`: what its zip ships. */
