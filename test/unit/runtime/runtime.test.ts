@@ -54,6 +54,19 @@ function storeOf(values: Record<string, string>) {
 
 const envFor = (file: string) => ({ ...functionEnv, PITCREW_STAGE: 'prod', PITCREW_CONFIG_FILE: file });
 
+/** Two sources whose webhook secrets live in SSM, Jenkins's a rotation list of two. */
+const twoSourcesYaml = `
+sources:
+  generic: { webhookSecret: { ssm: '/pitcrew/{stage}/generic' } }
+  jenkins:
+    webhookSecret: [{ ssm: '/pitcrew/{stage}/jenkins' }, { ssm: '/pitcrew/{stage}/jenkins-next' }]
+    url: https://jenkins.example.com/
+    user: pitcrew
+    apiToken: { ssm: '/pitcrew/{stage}/jenkins-api' }
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox }
+`;
+
 describe('createRuntime', () => {
   it('resolves only the webhook secrets for the webhook, which gets no cluster client', async () => {
     const store = storeOf({
@@ -76,17 +89,7 @@ describe('createRuntime', () => {
   });
 
   it('refuses two sources whose webhook secrets resolve to the same value', async () => {
-    const twoSources = `
-sources:
-  generic: { webhookSecret: { ssm: '/pitcrew/{stage}/generic' } }
-  jenkins:
-    webhookSecret: [{ ssm: '/pitcrew/{stage}/jenkins' }, { ssm: '/pitcrew/{stage}/jenkins-next' }]
-    url: https://jenkins.example.com/
-    user: pitcrew
-    apiToken: { ssm: '/pitcrew/{stage}/jenkins-api' }
-templates:
-  - { name: gen, source: generic, labels: [linux], image: busybox }
-`;
+    const twoSources = twoSourcesYaml;
     const store = storeOf({
       '/pitcrew/prod/generic': 'same-value-0123456789',
       '/pitcrew/prod/jenkins': 'jenkins-value-0123456789',
@@ -353,18 +356,7 @@ templates:
 });
 
 describe('refreshSecrets in the webhook: a secret removed or revoked stops verifying', () => {
-  const twoSources = `
-sources:
-  generic: { webhookSecret: { ssm: '/pitcrew/{stage}/generic' } }
-  jenkins:
-    webhookSecret: [{ ssm: '/pitcrew/{stage}/jenkins' }, { ssm: '/pitcrew/{stage}/jenkins-next' }]
-    url: https://jenkins.example.com/
-    user: pitcrew
-    apiToken: { ssm: '/pitcrew/{stage}/jenkins-api' }
-templates:
-  - { name: gen, source: generic, labels: [linux], image: busybox }
-secrets: { maxAgeSeconds: 60 }
-`;
+  const twoSources = `${twoSourcesYaml}secrets: { maxAgeSeconds: 60 }\n`;
   const generic = 'generic-secret-0123456789';
   const jenkins = ['jenkins-secret-0123456789', 'jenkins-next-0123456789'];
 

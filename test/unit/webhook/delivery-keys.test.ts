@@ -122,31 +122,19 @@ interface Case {
   readonly tooLong: SampleDelivery;
 }
 
+/** A delivery id sent in a header, which its schema holds to 200 characters. */
+const headerCase = (source: Case['source'], header: string): Case => ({
+  source,
+  field: `header ${header}`,
+  longest: [withHeader(source, header, wide.repeat(200))],
+  tooLong: withHeader(source, header, wide.repeat(201)),
+});
+
 const cases: readonly Case[] = [
-  {
-    source: 'github',
-    field: 'header x-github-delivery',
-    longest: [withHeader('github', 'x-github-delivery', wide.repeat(200))],
-    tooLong: withHeader('github', 'x-github-delivery', wide.repeat(201)),
-  },
-  {
-    source: 'gitlab',
-    field: 'header x-gitlab-event-uuid',
-    longest: [withHeader('gitlab', 'x-gitlab-event-uuid', wide.repeat(200))],
-    tooLong: withHeader('gitlab', 'x-gitlab-event-uuid', wide.repeat(201)),
-  },
-  {
-    source: 'generic',
-    field: 'header x-pitcrew-delivery',
-    longest: [withHeader('generic', 'x-pitcrew-delivery', wide.repeat(200))],
-    tooLong: withHeader('generic', 'x-pitcrew-delivery', wide.repeat(201)),
-  },
-  {
-    source: 'jenkins',
-    field: 'header x-pitcrew-delivery',
-    longest: [withHeader('jenkins', 'x-pitcrew-delivery', wide.repeat(200))],
-    tooLong: withHeader('jenkins', 'x-pitcrew-delivery', wide.repeat(201)),
-  },
+  headerCase('github', 'x-github-delivery'),
+  headerCase('gitlab', 'x-gitlab-event-uuid'),
+  headerCase('generic', 'x-pitcrew-delivery'),
+  headerCase('jenkins', 'x-pitcrew-delivery'),
   {
     // The CloudEvent id may be 2,000 characters: as many ASCII ones as before, not 8,000 bytes.
     source: 'jenkins',
