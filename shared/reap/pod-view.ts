@@ -53,7 +53,14 @@ export function toPodView(pod: V1Pod): PodView {
     requestId: labels[pitcrewLabels.requestId],
     template: labels[pitcrewLabels.template],
     source: isCiSource(source) ? source : undefined,
-    phase: pod.status?.phase ?? 'Pending',
+    // A podYaml sidecar still running keeps the pod Running after the agent exited: the agent's end is
+    // the build's, so the pod reads as finished (else it would hold its slot to maxLifetimeSeconds).
+    phase:
+      ended && pod.status?.phase === 'Running'
+        ? ended.exitCode === 0
+          ? 'Succeeded'
+          : 'Failed'
+        : (pod.status?.phase ?? 'Pending'),
     createdAtMs: ms(pod.metadata?.creationTimestamp) ?? 0,
     startedAtMs: ms(agent?.state?.running?.startedAt) ?? ms(pod.status?.startTime),
     finishedAtMs: finished.length > 0 ? Math.max(...finished) : undefined,

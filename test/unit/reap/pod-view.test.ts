@@ -52,6 +52,24 @@ describe('toPodView', () => {
     expect(view).toMatchObject({ exitCode: 2, exitReason: 'Error' });
   });
 
+  it('reads a pod whose agent exited as finished though a sidecar still runs (Kubernetes keeps it Running)', () => {
+    const exited = (exitCode: number) =>
+      toPodView(
+        pod('Running', [
+          status('adb', { running: { startedAt: new Date(sidecarStarted) } }),
+          status('agent', {
+            terminated: { exitCode, reason: 'Completed', finishedAt: new Date(sidecarStarted) },
+          }),
+        ]),
+      );
+    expect(exited(0)).toMatchObject({ phase: 'Succeeded', finishedAtMs: Date.parse(sidecarStarted) });
+    expect(exited(1)).toMatchObject({ phase: 'Failed', exitCode: 1 });
+    // An agent still running keeps the pod's own phase.
+    expect(
+      toPodView(pod('Running', [status('agent', { running: { startedAt: new Date(agentStarted) } })])).phase,
+    ).toBe('Running');
+  });
+
   it('reads a pod without an agent status as one without statuses: started with the pod, exit unknown', () => {
     const running = toPodView(
       pod('Running', [status('adb', { running: { startedAt: new Date(sidecarStarted) } })]),
