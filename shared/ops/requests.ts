@@ -47,12 +47,13 @@ export async function cancel(
         )) !== undefined;
     // Someone moved it meanwhile (a provisioner took a slot, the CI ended it): look again.
     if (!moved) continue;
-    // Whatever the CI answers, the request stays cancelled: a failure is logged and let go. An agent
-    // that runs a job it took (not this build's) keeps its pod until that job ends.
+    // Whatever the CI answers, the request stays cancelled: a failure is logged and let go. The
+    // operator stops the agent, busy or not: its slot was given back above.
     const removal = await removeAgent(
       { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },
       {
         pod: record.podName ? 'delete' : undefined,
+        evenIfBusy: true,
         adapter: ports.sources[record.source]?.adapter,
         agent: {
           requestId,

@@ -74,8 +74,10 @@ export async function deregisterLost(
 ): Promise<boolean> {
   const adapter = ports.sources[record.source]?.adapter;
   if (!adapter || !record.podName) return true;
+  // Its pod is gone: the agent runs nothing, whatever the CI says until it notices.
   const removal = await removeAgent(ports, {
     adapter,
+    evenIfBusy: true,
     agent: {
       requestId: record.requestId,
       agentName: record.podName,
@@ -89,7 +91,8 @@ export async function deregisterLost(
 
 /**
  * Ends a request the way the reaper decided: `completed`/`failed` give the slot back and end it,
- * `retry` gives the slot back and enqueues the build again. Every step is conditional, so a second
+ * `retry` gives the slot back and enqueues the build again (one of its retries), `requeue` the same
+ * without using one. Every step is conditional, so a second
  * run (or a webhook) that got there first makes this a no-op.
  */
 export async function settle(
@@ -99,7 +102,8 @@ export async function settle(
   reason: string,
 ): Promise<'retried' | 'ended' | 'none'> {
   if (!record || outcome === 'none') return 'none';
-  const to: RequestStatus = outcome === 'retry' ? 'queued' : outcome;
+  const again = outcome === 'retry' || outcome === 'requeue';
+  const to: RequestStatus = again ? 'queued' : (outcome as RequestStatus);
   const countRetry = outcome === 'retry';
   // Read holding no slot, it must still hold none: one a provision attempt reserved meanwhile, moved
   // here, would keep `holdsSlot` in a state that never gives it back (its attempt settles it instead).
@@ -108,14 +112,14 @@ export async function settle(
       ? await ports.capacity.release(record.requestId, record.template, to, reason, { countRetry })
       : (await ports.requests.transition(
           record.requestId,
-          fromStatesOf(countRetry ? 'retry' : 'settle'),
+          fromStatesOf(again ? 'retry' : 'settle'),
           to,
           { reason, ...(countRetry ? { retriesUsed: record.retriesUsed + 1 } : {}) },
           [],
           { requireNoSlot: true },
         )) !== undefined;
   if (!moved) return 'none';
-  if (outcome === 'retry') {
+  if (again) {
     await ports.queue.send({ requestId: record.requestId });
     return 'retried';
   }

@@ -8,7 +8,8 @@ export const deleteReasons = ['finished', 'ended', 'stuck', 'too-old', 'orphan',
 export type DeleteReason = (typeof deleteReasons)[number];
 
 /** What happens to the build of a pod the reaper deletes. */
-export type BuildOutcome = 'completed' | 'cancelled' | 'failed' | 'retry' | 'none';
+/** `requeue`: queued again for another agent without using a retry (its agent ran another build). */
+export type BuildOutcome = 'completed' | 'cancelled' | 'failed' | 'retry' | 'requeue' | 'none';
 
 export type PodDecision =
   | { readonly kind: 'keep' }
@@ -175,7 +176,7 @@ export function decidePod(
           : started
             ? 'ran its build'
             : 'ran another build; this one gets another agent',
-        outcome: started ? 'completed' : spare ? 'failed' : 'retry',
+        outcome: started ? 'completed' : spare ? 'failed' : 'requeue',
         onlyRetired: !spare,
       };
   }

@@ -173,9 +173,16 @@ async function actOnPod(
   // a finished pod stays as it is (it runs nothing), with its request unsettled; a running pod goes
   // whatever the CI says (a CI that is down must not keep a pod alive), and its active request,
   // unsettled, is then what the next run's record rules (lost, ended) deregister from.
-  // Past its maximum lifetime a pod goes, busy or not: that bound holds whatever the agent runs.
-  const deregistered = await deregister(ports, pod, record, template, decision.reason === 'too-old');
+  // Past its maximum lifetime a pod goes, busy or not, and an agent that exited runs nothing,
+  // whatever the CI still says of its job.
   const finished = pod.phase === 'Succeeded' || pod.phase === 'Failed';
+  const deregistered = await deregister(
+    ports,
+    pod,
+    record,
+    template,
+    decision.reason === 'too-old' || finished,
+  );
   // A runner that took another job of its repository or project runs it to the end (deregister.ts).
   if (deregistered === 'busy' || (!deregistered && finished)) {
     report.keptBusy += 1;

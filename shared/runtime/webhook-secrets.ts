@@ -86,14 +86,23 @@ export function createWebhookSecretRefresh(setup: WebhookSecretSetup): () => Pro
     const failed = new Set(closed.map(({ setting }) => setting));
     const whereOfSetting = new Set(entries.map(({ where }) => where));
     const open = new Set(Object.keys(webhooks));
+    // A shorter list numbers its entries anew: a problem the build names by the new number is the
+    // entry's of the config (`sources.jenkins.webhookSecret.0` may be the config's `.1`).
+    const configWhere = new Map<string, string>();
     /** Each open source with its entries that did not fail; one left with none closes. */
     const usable = (): PitcrewConfig['sources'] => {
       const sources: Record<string, unknown> = {};
+      configWhere.clear();
       for (const [name, settings] of Object.entries(setup.sources)) {
         if (!settings || !open.has(name)) continue;
-        const refs = webhookSecretEntries(name as CiSource, settings.webhookSecret)
-          .filter(({ where }) => !failed.has(where))
-          .map(({ ref }) => ref);
+        const kept = webhookSecretEntries(name as CiSource, settings.webhookSecret).filter(
+          ({ where }) => !failed.has(where),
+        );
+        const refs = kept.map(({ ref }) => ref);
+        if (Array.isArray(settings.webhookSecret))
+          webhookSecretEntries(name as CiSource, refs).forEach(({ where }, index) =>
+            configWhere.set(where, kept[index]!.where),
+          );
         if (refs.length === 0) open.delete(name);
         else
           sources[name] = {
@@ -117,8 +126,9 @@ export function createWebhookSecretRefresh(setup: WebhookSecretSetup): () => Pro
         registry = setup.build(sources, secretOf);
         break;
       } catch (error) {
-        const problems =
-          error instanceof ConfigError ? error.problems : [{ setting: 'sources.*', problem: String(error) }];
+        const problems = (
+          error instanceof ConfigError ? error.problems : [{ setting: 'sources.*', problem: String(error) }]
+        ).map((found) => ({ ...found, setting: configWhere.get(found.setting) ?? found.setting }));
         closed.push(...problems);
         const before = `${open.size}/${failed.size}`;
         drop(problems);

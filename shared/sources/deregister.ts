@@ -51,7 +51,11 @@ export interface AgentToRemove {
    * be touched). Left whatever this says when the CI says the agent runs a job (`busy`).
    */
   readonly pod?: 'delete' | 'try-delete';
-  /** Delete the pod as asked even when the agent runs a job: one that must run no build at all. */
+  /**
+   * Go on even when the agent runs a job: one that must run no build at all, past its lifetime, or
+   * whose pod is gone or ended (it runs nothing, whatever the CI still says). The CI is asked to
+   * remove it anyway (GitLab), and a refusal (GitHub) is let go as `refused`.
+   */
   readonly evenIfBusy?: boolean;
 }
 
@@ -83,10 +87,12 @@ export async function removeAgent(ports: RemoveAgentPorts, target: AgentToRemove
     (await deregisteredOrRefused(
       ports.logger,
       agent.agentName,
-      adapter.deregisterAgent(agent).catch((error: unknown) => {
-        failure = { error };
-        throw error;
-      }),
+      adapter
+        .deregisterAgent(target.evenIfBusy ? { ...agent, evenIfBusy: true } : agent)
+        .catch((error: unknown) => {
+          failure = { error };
+          throw error;
+        }),
     ));
   const busy = failure?.error instanceof CiAgentBusyError;
   if (busy && !target.evenIfBusy) return { kind: 'busy', error: failure?.error };
@@ -94,7 +100,10 @@ export async function removeAgent(ports: RemoveAgentPorts, target: AgentToRemove
   if (target.pod === 'try-delete')
     await ports.agents.deletePod(ports.namespace, agent.agentName).catch(() => undefined);
   if (!failure) return { kind: 'forgotten' };
-  return forgotten ? { kind: 'refused', error: failure.error } : { kind: 'kept', error: failure.error };
+  // Busy, but going anyway: the CI lists the agent until it sees it gone, as after a refusal.
+  return forgotten || busy
+    ? { kind: 'refused', error: failure.error }
+    : { kind: 'kept', error: failure.error };
 }
 
 /** True when the CI no longer lists the agent as far as the caller cares (`deregisteredOrRefused`). */

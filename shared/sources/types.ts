@@ -151,8 +151,13 @@ export interface CiSourceAdapter {
    * (./bundle.ts; bundles.test.ts checks each CI's by a text only its agent-making has).
    */
   createAgentCredentials(request: AgentRequest): Promise<AgentCredentials>;
-  /** Removes the agent at the CI if it is still registered; a missing agent is success. */
-  deregisterAgent(request: AgentRequest & { readonly externalId?: string }): Promise<void>;
+  /**
+   * Removes the agent at the CI if it is still registered; a missing agent is success. An agent the
+   * CI says runs a job throws `CiAgentBusyError`, unless `evenIfBusy` (its pod is gone, or goes anyway).
+   */
+  deregisterAgent(
+    request: AgentRequest & { readonly externalId?: string; readonly evenIfBusy?: boolean },
+  ): Promise<void>;
   /**
    * Whether the agent runs a build right now, for CIs whose agents outlive a build (Jenkins); with
    * `untilRetired`, also while it is still in rotation, so false only once it ran its build and is idle

@@ -179,9 +179,10 @@ export function createGitlabSource(options: GitlabSourceOptions): CiSourceAdapte
       // timeout after GitLab made it) was retried, and the first runner is known by its name alone.
       // The recorded one goes first, so that it is gone even if the listing fails.
       const recorded = request.externalId === undefined ? undefined : runnerIdFrom(request.externalId);
-      if (recorded !== undefined) await deleteRunner(api, details, recorded);
+      const force = request.evenIfBusy === true;
+      if (recorded !== undefined) await deleteRunner(api, details, recorded, force);
       for (const runnerId of await findRunnersByDescription(api, details, request.agentName))
-        if (runnerId !== recorded) await deleteRunner(api, details, runnerId);
+        if (runnerId !== recorded) await deleteRunner(api, details, runnerId, force);
     },
 
     // Left undefined without projects to poll, so the reaper knows there is nothing to poll.

@@ -1,5 +1,5 @@
 import * as v from '../../schema/valibot';
-import { CiAgentBusyError } from '../errors';
+import { CiAgentBusyError, CiError } from '../errors';
 import { failureFor, type FailureHints, type GitlabFetch, projectRef, unexpectedBody } from './api';
 
 /** What the runner and job calls need besides their arguments. */
@@ -127,11 +127,22 @@ export async function createRunner(
  * https://docs.gitlab.com/api/runners/#delete-a-runner: 204 when deleted; 404 means it is already gone,
  * which is what deregistering wants.
  */
-export async function deleteRunner(api: RunnerApi, project: ProjectRef, runnerId: number): Promise<void> {
+export async function deleteRunner(
+  api: RunnerApi,
+  project: ProjectRef,
+  runnerId: number,
+  evenIfBusy = false,
+): Promise<void> {
   // GitLab deletes a runner that runs a job, and the pod would go next: a project runner takes any
   // pending job of the project with its tags, so the one made for a job that ended may run another.
-  if (await runsAJob(api, project, runnerId))
-    throw new CiAgentBusyError(`GitLab says runner ${runnerId} of ${project.projectPath} runs a job`);
+  // A check GitLab refuses for good says nothing either way: the runner is deleted as before.
+  const busy =
+    !evenIfBusy &&
+    (await runsAJob(api, project, runnerId).catch((error: unknown) => {
+      if (error instanceof CiError && error.retryable) throw error;
+      return false;
+    }));
+  if (busy) throw new CiAgentBusyError(`GitLab says runner ${runnerId} of ${project.projectPath} runs a job`);
   const purpose = `delete runner ${runnerId} of ${project.projectPath}`;
   const response = await api.fetch({ method: 'DELETE', path: `/runners/${runnerId}`, purpose });
   if (response.status === 204 || response.status === 404) return;

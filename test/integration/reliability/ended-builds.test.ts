@@ -118,8 +118,8 @@ describe('ended builds', () => {
     expect((await system.reapNow()).keptBusy).toBeGreaterThanOrEqual(1);
     expect(await live()).toBe(true);
 
-    // Job 32 ends: the runner leaves GitHub and its process exits; then the pod goes, and the slot.
-    runner.busy = false;
+    // Job 32 ends and the runner's process exits, GitHub calling it busy a while yet: an agent that
+    // exited runs nothing, so the pod goes, and the slot.
     await steerPod(system.core, system.namespace, made.podName!, { outcome: 'succeeded' });
     await waitForPod(system.core, system.namespace, made.podName!, phaseIs('Succeeded'));
     await system.reapNow();

@@ -224,7 +224,7 @@ describe('decidePod', () => {
       kind: 'delete-if-idle',
       reason: 'ended',
       message: 'ran another build; this one gets another agent',
-      outcome: 'retry',
+      outcome: 'requeue',
       onlyRetired: true,
     });
     // Not for a CI whose agent ends with its build: the pod's own exit says so.

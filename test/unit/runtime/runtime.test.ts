@@ -403,6 +403,19 @@ describe('refreshSecrets in the webhook: a secret removed or revoked stops verif
     expect(runtime.webhooks.jenkins?.closed).toBeUndefined();
   });
 
+  it("judges a list's entries by their own names once one is gone: the one left too short closes that source only", async () => {
+    const { store, runtime } = await start();
+    delete store.values['/pitcrew/prod/jenkins'];
+    store.values['/pitcrew/prod/jenkins-next'] = 'short';
+    expect((await runtime.refreshSecrets())?.closed).toEqual([
+      { setting: 'sources.jenkins.webhookSecret.0', problem: expect.stringContaining('does not exist') },
+      { setting: 'sources.jenkins.webhookSecret.1', problem: expect.stringContaining('is 5 characters') },
+    ]);
+    expect(runtime.webhooks.jenkins).toMatchObject(closed);
+    expect(runtime.webhooks.generic).toMatchObject({ secrets: [generic] });
+    expect(runtime.webhooks.generic?.closed).toBeUndefined();
+  });
+
   it('a source whose every entry is gone is closed', async () => {
     const { store, runtime } = await start();
     delete store.values['/pitcrew/prod/jenkins'];

@@ -200,7 +200,21 @@ describe('GitLab adapter, against the stand-in', () => {
       await expect(busy).rejects.toThrow(`GitLab says runner ${externalId} of acme/app runs a job`);
       expect(gitlab.state.runners).toHaveLength(1);
       expect(calls().some((call) => call.startsWith('DELETE'))).toBe(false);
-      gitlab.state.runners[0]!.runningJobId = undefined;
+      // Going anyway (its pod is gone, or past its lifetime): deleted without asking.
+      await adapter.deregisterAgent({ ...request, externalId, evenIfBusy: true });
+      expect(gitlab.state.runners).toEqual([]);
+    });
+
+    it('deletes the runner as before when GitLab refuses the busy check for good, and retries when it is down', async () => {
+      job('pending', ['linux']);
+      const adapter = source();
+      const { externalId } = await adapter.createAgentCredentials(request);
+      gitlab.failNext(1, { status: 503, method: 'GET', path: /\/jobs$/ });
+      await expect(adapter.deregisterAgent({ ...request, externalId })).rejects.toBeInstanceOf(
+        CiUnavailableError,
+      );
+      expect(gitlab.state.runners).toHaveLength(1);
+      gitlab.failNext(1, { status: 403, method: 'GET', path: /\/jobs$/ });
       await adapter.deregisterAgent({ ...request, externalId });
       expect(gitlab.state.runners).toEqual([]);
     });
