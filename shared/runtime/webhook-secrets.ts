@@ -99,9 +99,10 @@ export function createWebhookSecretRefresh(setup: WebhookSecretSetup): () => Pro
           ({ where }) => !failed.has(where),
         );
         const refs = kept.map(({ ref }) => ref);
+        // A list keeps its form, and its n-th entry left is `<setting>.<n>`.
         if (Array.isArray(settings.webhookSecret))
-          webhookSecretEntries(name as CiSource, refs).forEach(({ where }, index) =>
-            configWhere.set(where, kept[index]!.where),
+          kept.forEach(({ where }, index) =>
+            configWhere.set(`sources.${name}.webhookSecret.${index}`, where),
           );
         if (refs.length === 0) open.delete(name);
         else
