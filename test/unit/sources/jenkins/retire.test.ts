@@ -18,7 +18,7 @@ const requestFor = (agentName: string): AgentRequest => ({
   },
 });
 
-describe('Jenkins retireBusyAgents and isAgentRetired: one build per agent', () => {
+describe('Jenkins retireBusyAgents and isAgentBusy(name, untilRetired): one build per agent', () => {
   let jenkins: FakeJenkins;
   const source = () => createJenkinsSource({ url: jenkins.url, user: 'pitcrew', apiToken });
   const node = (name: string) => jenkins.state.nodes.get(name)!;
