@@ -49,7 +49,7 @@ export async function cancel(
     if (!moved) continue;
     // Whatever the CI answers, the request stays cancelled: a failure is logged and let go. The
     // operator stops the agent, busy or not: its slot was given back above.
-    const removal = await removeAgent(
+    await removeAgent(
       { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },
       {
         pod: record.podName ? 'delete' : undefined,
@@ -71,7 +71,7 @@ export async function cancel(
     return {
       requestId,
       status: 'cancelled',
-      ...(record.podName && removal.kind !== 'busy' ? { podDeleted: record.podName } : {}),
+      ...(record.podName ? { podDeleted: record.podName } : {}),
       freedSlot,
       woken: woken.length,
     };

@@ -84,7 +84,6 @@ export function createWebhookSecretRefresh(setup: WebhookSecretSetup): () => Pro
       return value;
     };
     const failed = new Set(closed.map(({ setting }) => setting));
-    const whereOfSetting = new Set(entries.map(({ where }) => where));
     const open = new Set(Object.keys(webhooks));
     // A shorter list numbers its entries anew: a problem the build names by the new number is the
     // entry's of the config (`sources.jenkins.webhookSecret.0` may be the config's `.1`).
@@ -116,7 +115,7 @@ export function createWebhookSecretRefresh(setup: WebhookSecretSetup): () => Pro
     /** An entry's problem drops that entry; one naming a source closes it, one naming none closes all. */
     const drop = (problems: readonly SettingProblem[]): void => {
       for (const { setting } of problems) {
-        if (whereOfSetting.has(setting)) failed.add(setting);
+        if (readAt.has(setting)) failed.add(setting);
         else if (setting.startsWith('sources.*')) open.clear();
         else open.delete(/^sources\.([^.]+)\./.exec(setting)?.[1] ?? '');
       }
