@@ -16,6 +16,8 @@ import {
   prepareBatch,
   provisionRequest,
   type PodRecorder,
+  retireOncePerBatch,
+  type RetireOnce,
   RetryLaterError,
   type Prepared,
   type ProvisionPorts,
@@ -41,6 +43,7 @@ async function provisionRecord(
   message: ProvisionMessage | undefined,
   prepared?: Prepared,
   recordPod?: PodRecorder,
+  retireOnce?: RetireOnce,
 ): Promise<void> {
   if (!message) {
     logger.error('dropping a provision message that is not {"requestId": "...", "snapshot"?: {...}}', {
@@ -57,6 +60,7 @@ async function provisionRecord(
         recordPod,
         snapshot: message.snapshot,
         retireAgentsOf: message.retireAgentsOf,
+        retireOnce,
       }),
       new Date(),
     );
@@ -68,7 +72,8 @@ async function provisionRecord(
 
 /**
  * The batch reads its records and takes its slots together first (prepare-batch.ts), then each
- * message goes on, and their pods are recorded together at the end (record-batch.ts).
+ * message goes on, and their pods are recorded together at the end (record-batch.ts). Messages saying
+ * builds started share one retire of their CI's busy agents (started-build.ts).
  */
 async function provisionBatch(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   // Read once here: a message's snapshot is the largest part of its body.
@@ -80,6 +85,7 @@ async function provisionBatch(event: SQSEvent, context: Context): Promise<SQSBat
     ports,
   );
   const recording = createRecordBatch(ports.requests);
+  const retireOnce = retireOncePerBatch();
   return processPartialResponse(
     event,
     // Records are processed in parallel (Powertools' default), so every flow joins before any records.
@@ -91,6 +97,7 @@ async function provisionBatch(event: SQSEvent, context: Context): Promise<SQSBat
           messages.get(record.messageId),
           prepared.get(record.messageId),
           flow.record,
+          retireOnce,
         );
       } finally {
         flow.leave();

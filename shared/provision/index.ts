@@ -5,6 +5,8 @@ export { prepareBatch } from './prepare-batch';
 export type { BatchMessage, Prepared } from './prepare-batch';
 export { provisionRequest } from './provision-request';
 export { createRecordBatch } from './record-batch';
+export { retireOncePerBatch } from './steps/started-build';
+export type { RetireOnce } from './steps/started-build';
 export type { PodRecorder } from './record-batch';
 export type { MessageContext, ProvisionOutcome, ProvisionPorts } from './provision-request';
 export type { VersionedSettings } from './types';

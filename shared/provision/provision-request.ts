@@ -11,7 +11,7 @@ import { handleFailure } from './steps/failure';
 import { makeAgent, recordAgent, type MadeAgent } from './steps/make-agent';
 import { claimAttempt, reserveSlot, resumeAttempt } from './steps/start-attempt';
 import { startFromSnapshot } from './steps/snapshot-start';
-import { retireBusyAgents } from './steps/started-build';
+import { retireBusyAgents, type RetireOnce } from './steps/started-build';
 import { failKeptOut, failWithoutSlot, markWaiting } from './steps/without-agent';
 import type { Attempt, ProvisionOutcome, ProvisionPorts } from './types';
 
@@ -27,6 +27,8 @@ export interface MessageContext {
   readonly snapshot?: Readonly<Record<string, unknown>>;
   /** A build of this CI started: take its busy agents out of rotation first (steps/started-build.ts). */
   readonly retireAgentsOf?: CiSource;
+  /** Shares that with the batch's other messages that ask it (retireOncePerBatch). */
+  readonly retireOnce?: RetireOnce;
 }
 
 /**
@@ -40,9 +42,9 @@ export async function provisionRequest(
   requestId: string,
   ports: ProvisionPorts,
   lastAttempt = false,
-  { prepared, recordPod, snapshot, retireAgentsOf }: MessageContext = {},
+  { prepared, recordPod, snapshot, retireAgentsOf, retireOnce }: MessageContext = {},
 ): Promise<ProvisionOutcome> {
-  if (retireAgentsOf) await retireBusyAgents(retireAgentsOf, requestId, ports, lastAttempt);
+  if (retireAgentsOf) await retireBusyAgents(retireAgentsOf, requestId, ports, lastAttempt, retireOnce);
   const fresh =
     snapshot && !prepared
       ? await startFromSnapshot(requestId, snapshot, ports, lastAttempt, recordPod)

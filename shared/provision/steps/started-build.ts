@@ -17,11 +17,12 @@ export async function retireBusyAgents(
   requestId: string,
   ports: ProvisionPorts,
   lastAttempt: boolean,
+  once: RetireOnce = (_source, retire) => retire(),
 ): Promise<void> {
-  const adapter = ports.sources[source]?.adapter;
-  if (!adapter?.retireBusyAgents) return;
+  const retire = ports.sources[source]?.adapter.retireBusyAgents;
+  if (!retire) return;
   try {
-    const retired = await adapter.retireBusyAgents();
+    const retired = await once(source, retire);
     ports.logger.info('agents taken out of rotation', { requestId, agents: retired });
   } catch (error) {
     if (error instanceof CiError && error.retryable && !lastAttempt)
@@ -31,4 +32,25 @@ export async function retireBusyAgents(
       error: String(error),
     });
   }
+}
+
+/** Runs `retire` for `source`, or joins a run of it already under way for the same batch. */
+export type RetireOnce = (
+  source: CiSource,
+  retire: () => Promise<readonly string[]>,
+) => Promise<readonly string[]>;
+
+/**
+ * One retire per CI for a whole batch of messages: each of their builds had started before the batch
+ * was received, so one list of the agents taken after that finds every agent any of them runs on. Ten
+ * builds that start together cost Jenkins one list, not ten, and no node is marked twice. A failure is
+ * every joined message's, and each decides by its own delivery whether to try again.
+ */
+export function retireOncePerBatch(): RetireOnce {
+  const runs = new Map<CiSource, Promise<readonly string[]>>();
+  return (source, retire) => {
+    const run = runs.get(source) ?? retire();
+    runs.set(source, run);
+    return run;
+  };
 }

@@ -479,6 +479,40 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     expect(await system.requests.get(a.requestId)).toMatchObject({ status: 'completed', holdsSlot: false });
   });
 
+  it('builds that start together cost Jenkins one list of its agents, and each busy node one mark', async () => {
+    const agents = [
+      await provisioned('9011', ['linux'], 'jenkins'),
+      await provisioned('9012', ['linux'], 'jenkins'),
+    ];
+    for (const { podName } of agents) {
+      await waitForPod(system.core, system.namespace, podName, phaseIs('Running'));
+      system.jenkins.state.nodes.get(podName)!.busy = true;
+    }
+    const callsBefore = system.jenkins.state.requests.length;
+    for (const id of [9011, 9012, 9013])
+      expect(
+        (
+          await system.sendWebhook(
+            'jenkins',
+            { action: 'started', job: { id, labels: ['linux'] } },
+            { 'x-pitcrew-delivery': `d-${id}-started` },
+          )
+        ).body,
+      ).toMatchObject({ status: 'started' });
+    // The three messages come in one batch and share one retire.
+    expect(await system.provisionAll()).toEqual({ received: 3, failed: 0 });
+    const calls = system.jenkins.state.requests.slice(callsBefore);
+    expect(calls.filter(({ path }) => path.startsWith('computer/api/json'))).toHaveLength(1);
+    expect(
+      calls
+        .filter(({ path }) => path.endsWith('/changeOfflineCause'))
+        .map(({ path }) => path)
+        .sort(),
+    ).toEqual(agents.map(({ podName }) => `computer/${podName}/changeOfflineCause`).sort());
+    for (const { podName } of agents)
+      expect(system.jenkins.state.nodes.get(podName)!.temporarilyOffline).toBe(true);
+  });
+
   it('fails queued and waiting requests recorded more than maxWaitHours ago as expired, and makes no agent for them', async () => {
     const hoursAgo = (hours: number): string => new Date(Date.now() - hours * 3_600_000).toISOString();
     const recordedAt = (requestId: string, createdAt: string) =>

@@ -1,4 +1,9 @@
-import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../../shared/provision';
+import {
+  provisionRequest,
+  retireOncePerBatch,
+  RetryLaterError,
+  type ProvisionPorts,
+} from '../../../shared/provision';
 import { CiRejectedError, CiUnavailableError } from '../../../shared/sources/errors';
 import type { CiSourceAdapter } from '../../../shared/sources/types';
 import { createTwins, recordQueued, type Twins } from '../flows/twins';
@@ -69,6 +74,30 @@ describe('provision, when a build started (retireAgentsOf)', () => {
       Promise.reject(new CiRejectedError('needs Agent/Disconnect permission', 403)),
     );
     expect(await provisionRequest(requestId, refused, false, retiring)).toMatchObject({ kind: 'skipped' });
+    expect(calls).toBe(3);
+  });
+
+  it("shares one retire among a batch's messages, each deciding on a failure by its own delivery", async () => {
+    const requestId = await startedRequest();
+    const ports = withRetire(() => Promise.resolve(['pc-a']));
+    const batch = { ...retiring, retireOnce: retireOncePerBatch() };
+    await Promise.all([
+      provisionRequest(requestId, ports, false, batch),
+      provisionRequest('another-build', ports, false, batch),
+    ]);
+    expect(calls).toBe(1);
+    // A new batch lists again.
+    await provisionRequest(requestId, ports, false, { ...retiring, retireOnce: retireOncePerBatch() });
+    expect(calls).toBe(2);
+
+    const down = withRetire(() => Promise.reject(new CiUnavailableError('Jenkins answered 503')));
+    const failing = { ...retiring, retireOnce: retireOncePerBatch() };
+    const [early, last] = await Promise.allSettled([
+      provisionRequest(requestId, down, false, failing),
+      provisionRequest('another-build', down, true, failing),
+    ]);
+    expect(early).toMatchObject({ status: 'rejected', reason: expect.any(RetryLaterError) });
+    expect(last).toMatchObject({ status: 'fulfilled' });
     expect(calls).toBe(3);
   });
 });
