@@ -91,21 +91,23 @@ const document = (statements: PolicyStatement[]): PolicyDocument => ({
 
 /**
  * Each function's read access to secrets and the cluster, exactly what the config names and nothing
- * more: the webhook reads the CI webhook secrets only; the functions that reach Kubernetes read every CI secret
- * and the cluster's token (and may call DescribeCluster on that one EKS cluster). scripts/build.ts
- * writes this to dist/access.json, and serverless.yml gives each role its document.
+ * more: the secrets it reads (sourceSecretEntries: the webhook only the webhook secrets, provision the
+ * CIs' API credentials and agent tokens, reap and ops the API credentials alone) and, for the
+ * functions that reach Kubernetes, the cluster's token (and DescribeCluster on that one EKS cluster).
+ * scripts/build.ts writes this to dist/access.json, and serverless.yml gives each role its document.
  */
 export function accessPolicies(config: PitcrewConfig): Record<FunctionName, PolicyDocument> {
-  const sourceReads = readStatements(sourceSecretEntries(config.sources, 'webhook'));
-  const clusterReads = [
-    ...readStatements([...sourceSecretEntries(config.sources), ...clusterSecretEntries(config.cluster)]),
-    ...clusterStatements(config.cluster),
-  ];
+  const clusterReads = clusterSecretEntries(config.cluster);
+  const reaching = (fn: Exclude<FunctionName, 'webhook'>): PolicyDocument =>
+    document([
+      ...readStatements([...sourceSecretEntries(config.sources, fn), ...clusterReads]),
+      ...clusterStatements(config.cluster),
+    ]);
   return {
-    webhook: document(sourceReads),
-    provision: document(clusterReads),
-    reap: document(clusterReads),
-    ops: document(clusterReads),
+    webhook: document(readStatements(sourceSecretEntries(config.sources, 'webhook'))),
+    provision: reaching('provision'),
+    reap: reaching('reap'),
+    ops: reaching('ops'),
   };
 }
 

@@ -2,6 +2,7 @@ import type { CiSource } from '../sources/names';
 import { registeredModules } from '../sources/registry';
 import type { PitcrewConfig, SecretRef } from './file-schema';
 import type { SecretEntry } from './secrets';
+import type { FunctionName } from './settings';
 
 /**
  * A source's webhook secrets, in the order given: one entry `sources.<source>.webhookSecret`, or, for
@@ -17,23 +18,30 @@ export function webhookSecretEntries(
 }
 
 /**
- * The secrets the configured CI connections need, by config key (what the runtime resolves):
- * `all` of them for the functions that call the CIs, or only the webhook secrets for the webhook
- * function, which verifies signatures and never calls a CI (so its role cannot read API credentials).
+ * The secrets of the configured CIs that `reader` reads, by config key (what the runtime resolves and
+ * a function's role may read), or `all` of them (to check them):
+ * - the webhook: the webhook secrets only; it verifies deliveries and never calls a CI;
+ * - provision: the CIs' API credentials and the tokens it hands its agents, never a webhook secret,
+ *   so a leak of its role forges no delivery;
+ * - reap and ops: the API credentials only; they make no agent, so they hold no agent token either.
  */
 export function sourceSecretEntries(
   sources: PitcrewConfig['sources'],
-  scope: 'all' | 'webhook' = 'all',
+  reader: FunctionName | 'all' = 'all',
 ): SecretEntry[] {
   const entries: SecretEntry[] = [];
   for (const module of registeredModules) {
     const configured = sources[module.name];
-    if (configured) entries.push(...webhookSecretEntries(module.name, configured.webhookSecret));
-  }
-  if (scope === 'webhook') return entries;
-  for (const module of registeredModules) {
-    const configured = sources[module.name];
-    if (configured) entries.push(...module.apiSecretEntries(configured));
+    if (!configured) continue;
+    if (reader === 'all' || reader === 'webhook')
+      entries.push(...webhookSecretEntries(module.name, configured.webhookSecret));
+    if (reader === 'webhook') continue;
+    const agentHeld = new Set(module.agentHeldSecretEntries?.(configured).map(({ where }) => where));
+    entries.push(
+      ...module
+        .apiSecretEntries(configured)
+        .filter(({ where }) => reader === 'all' || reader === 'provision' || !agentHeld.has(where)),
+    );
   }
   return entries;
 }

@@ -149,7 +149,7 @@ export async function createRuntime<F extends FunctionName>(
     reader: options.secretReader ?? createAwsSecretReader({ region: settings.region }),
     maxAgeSeconds: config.secrets.maxAgeSeconds,
   });
-  const entries = sourceSecretEntries(config.sources, fn === 'webhook' ? 'webhook' : 'all');
+  const entries = sourceSecretEntries(config.sources, fn);
   // One after the other, not in parallel: jest's ESM loader cannot link two dynamic imports that
   // share modules at once (the secret readers and the cluster access each may load an AWS client).
   const resolved = await resolveSecrets(secrets, entries);

@@ -10,8 +10,11 @@ export interface BuildkiteSourceOptions {
   /** REST API root (https://api.buildkite.com). */
   readonly apiUrl?: string;
   readonly apiToken: string;
-  /** The agent token every pod registers with. */
-  readonly agentToken: string;
+  /**
+   * The agent token every pod registers with, read when an agent is made: only provision, which makes
+   * agents, reads it (the reaper's and ops' roles may not read it at all).
+   */
+  readonly agentToken: () => string;
   readonly requestTimeoutMs?: number;
   /** "organization/pipeline" entries whose scheduled jobs `listQueuedBuilds` reports. */
   readonly pollPipelines?: readonly string[];
@@ -45,7 +48,6 @@ export function createBuildkiteSource(options: BuildkiteSourceOptions): CiSource
   if (!URL.canParse(apiUrl) || !/^https?:$/.test(new URL(apiUrl).protocol))
     throw new Error(`Buildkite apiUrl ${apiUrl} is not an http(s) URL`);
   if (options.apiToken === '') throw new Error('Buildkite apiToken is empty');
-  if (options.agentToken === '') throw new Error('Buildkite agentToken is empty');
   const fetch = createBuildkiteFetch({
     apiUrl,
     apiToken: options.apiToken,
@@ -69,7 +71,7 @@ export function createBuildkiteSource(options: BuildkiteSourceOptions): CiSource
         : async (request: AgentRequest): Promise<AgentCredentials> => {
             const details = parseDetails(buildkiteModule.detailsSchema, request);
             return {
-              secretEnv: { [agentEnv.token]: options.agentToken },
+              secretEnv: { [agentEnv.token]: options.agentToken() },
               env: {
                 [agentEnv.name]: request.agentName,
                 [agentEnv.acquireJob]: details.jobId,

@@ -10,7 +10,7 @@ export const buildkiteApiModule = defineCiApiModule(buildkiteModule, {
       organization: buildkite.organization,
       apiUrl: buildkite.apiUrl,
       apiToken: secretOf(buildkite.apiToken, 'sources.buildkite.apiToken'),
-      agentToken: secretOf(buildkite.agentToken, 'sources.buildkite.agentToken'),
+      agentToken: () => secretOf(buildkite.agentToken, 'sources.buildkite.agentToken'),
       pollPipelines: buildkite.pollPipelines,
       allowPublicPipelines: buildkite.allowPublicPipelines,
     }),

@@ -1,8 +1,11 @@
 import type { AgentCredentials, CiSourceAdapter } from '../types';
 
 export interface GenericSourceOptions {
-  /** A static token handed to every generic agent as PITCREW_AGENT_TOKEN (in a Secret), if the CI needs one. */
-  readonly agentToken?: string;
+  /**
+   * A static token handed to every generic agent as PITCREW_AGENT_TOKEN (in a Secret), if the CI needs
+   * one; read when an agent is made, so only provision reads it.
+   */
+  readonly agentToken?: () => string;
 }
 
 /** Any CI, through the documented contract in contract.ts. It has no agent registry to talk to. */
@@ -11,7 +14,7 @@ export function createGenericSource(options: GenericSourceOptions = {}): CiSourc
     name: 'generic',
     async createAgentCredentials(request): Promise<AgentCredentials> {
       return {
-        secretEnv: options.agentToken ? { PITCREW_AGENT_TOKEN: options.agentToken } : {},
+        secretEnv: options.agentToken ? { PITCREW_AGENT_TOKEN: options.agentToken() } : {},
         env: { PITCREW_AGENT_NAME: request.agentName, PITCREW_REQUEST_ID: request.requestId },
       };
     },

@@ -5,8 +5,8 @@ import { genericModule } from './module';
 /** The generic source's API side: it has no CI to call, only an optional static agent token. */
 export const genericApiModule = defineCiApiModule(genericModule, {
   name: 'generic',
-  createAdapter: (generic, secretOf) =>
+  createAdapter: ({ agentToken }, secretOf) =>
     createGenericSource({
-      agentToken: generic.agentToken ? secretOf(generic.agentToken, 'sources.generic.agentToken') : undefined,
+      agentToken: agentToken ? () => secretOf(agentToken, 'sources.generic.agentToken') : undefined,
     }),
 });

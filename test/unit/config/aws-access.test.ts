@@ -31,12 +31,26 @@ describe('accessPolicies (each role reads exactly the secrets the config names)'
 
   it('turns parameter names into ARNs, each once, with {stage} left for serverless to fill in', () => {
     expect(allowed(policies.provision, 'ssm:GetParameter')).toEqual([
-      sub(`${account('ssm')}:parameter/pitcrew/\${sls:stage}/jenkins`),
-      sub(`${account('ssm')}:parameter/pitcrew/\${sls:stage}/jenkins-next`),
-      sub(`${account('ssm')}:parameter/pitcrew/\${sls:stage}/generic`),
       sub(`${account('ssm')}:parameter/pitcrew-agent-token`),
       sub(`${account('ssm')}:parameter/pitcrew/\${sls:stage}/cluster-ca`),
     ]);
+  });
+
+  it('lets no function that calls the CIs read a webhook secret: a leak of its role forges no delivery', () => {
+    for (const fn of ['provision', 'reap', 'ops'] as const)
+      expect(JSON.stringify(policies[fn])).not.toMatch(/\/(jenkins|jenkins-next|generic)"/);
+  });
+
+  it('lets only provision, which makes the agents, read the token it hands them', () => {
+    const agentToken = sub(`${account('ssm')}:parameter/pitcrew-agent-token`);
+    expect(allowed(policies.provision, 'ssm:GetParameter')).toContainEqual(agentToken);
+    for (const fn of ['webhook', 'reap', 'ops'] as const)
+      expect(allowed(policies[fn], 'ssm:GetParameter')).not.toContainEqual(agentToken);
+    // The API token the reaper and ops call Jenkins with stays theirs.
+    for (const fn of ['provision', 'reap', 'ops'] as const)
+      expect(allowed(policies[fn], 'secretsmanager:GetSecretValue')).toContain(
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:jenkins-AbCdEf',
+      );
   });
 
   it('lets the webhook read the webhook secrets only (each of a list), not the CI API credentials', () => {

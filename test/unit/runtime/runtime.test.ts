@@ -159,20 +159,30 @@ describe('createRuntime', () => {
     expect(store.reads).toEqual([]);
   });
 
-  it('names every missing secret in one ConfigError', async () => {
-    const failure = await createRuntime(
-      'provision',
-      envFor(configFile(kubeconfigCluster + sources)),
-      ciSide,
-      {
-        secretReader: storeOf({}).reader,
-      },
-    ).catch((error: unknown) => error);
-    expect(failure).toBeInstanceOf(ConfigError);
-    expect((failure as ConfigError).problems.map((problem) => problem.setting)).toEqual([
-      'sources.generic.webhookSecret',
-      'sources.generic.agentToken',
-    ]);
+  it("names every missing secret of its function's in one ConfigError, and reads no other", async () => {
+    const missing = async (fn: 'provision' | 'webhook') => {
+      const store = storeOf({});
+      const failure = await createRuntime(
+        fn,
+        envFor(configFile(kubeconfigCluster + sources)),
+        fn === 'webhook' ? webhookSide : ciSide,
+        { secretReader: store.reader },
+      ).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(ConfigError);
+      return {
+        problems: (failure as ConfigError).problems.map(({ setting }) => setting),
+        reads: store.reads,
+      };
+    };
+    // The functions that call the CIs never verify a delivery: they read no webhook secret.
+    expect(await missing('provision')).toEqual({
+      problems: ['sources.generic.agentToken'],
+      reads: ['pitcrew/prod/agents'],
+    });
+    expect(await missing('webhook')).toEqual({
+      problems: ['sources.generic.webhookSecret'],
+      reads: ['/pitcrew/prod/generic'],
+    });
   });
 
   it("builds ops's CI adapters when first asked to, into the registry the ports hold, and keeps them", async () => {
@@ -197,16 +207,36 @@ describe('createRuntime', () => {
     expect(adapter).toBeDefined();
     await ops.loadSources();
     expect(registry.generic?.adapter).toBe(adapter);
-    // A rotated secret rebuilds the loaded adapters, as at cold start.
+    // Ops makes no agent, so it never reads the agents' token: rotating it changes nothing here.
     store.values['pitcrew/prod/agents'] = JSON.stringify({ token: 'rotated' });
     await ops.refreshSecrets();
-    expect(registry.generic?.adapter).not.toBe(adapter);
+    expect(registry.generic?.adapter).toBe(adapter);
+    expect(store.reads).not.toContain('pitcrew/prod/agents');
     // The other functions build theirs at cold start; loading again changes nothing.
     const reap = await createRuntime('reap', envFor(file), ciSide, { secretReader: store.reader });
     const built = reap.sources.generic?.adapter;
     expect(built).toBeDefined();
     await reap.loadSources();
     expect(reap.sources.generic?.adapter).toBe(built);
+    // Provision, which hands the token to its agents, reads it, and a rotation rebuilds its adapter.
+    const provision = await createRuntime('provision', envFor(file), ciSide, { secretReader: store.reader });
+    const before = provision.sources.generic!.adapter;
+    const agentRequest = {
+      requestId: 'r',
+      agentName: 'a',
+      labels: [],
+      details: { source: 'generic' as const },
+    } as unknown as Parameters<typeof before.createAgentCredentials>[0];
+    expect((await before.createAgentCredentials(agentRequest)).secretEnv).toEqual({
+      PITCREW_AGENT_TOKEN: 'rotated',
+    });
+    store.values['pitcrew/prod/agents'] = JSON.stringify({ token: 'rotated-again' });
+    await provision.refreshSecrets();
+    expect(provision.sources.generic!.adapter).not.toBe(before);
+    expect((await provision.sources.generic!.adapter.createAgentCredentials(agentRequest)).secretEnv).toEqual(
+      { PITCREW_AGENT_TOKEN: 'rotated-again' },
+    );
+    expect(store.reads).not.toContain('/pitcrew/prod/generic');
   });
 
   it('refuses a webhook secret from SSM or Secrets Manager shorter than 16 characters, naming it, not its value', async () => {
@@ -345,11 +375,15 @@ templates:
         '/pitcrew/prod/jenkins/webhook-secret',
       ]);
       for (const fn of ['provision', 'reap', 'ops'] as const) {
+        store.reads.length = 0;
         const runtime = await createRuntime(fn, env, ciSide, {
           secretReader: store.reader,
           cluster,
         });
         expect(Object.keys(runtime.sources).sort()).toEqual([...ciSources].sort());
+        // And the functions that call the CIs read no webhook secret.
+        expect(store.reads.length).toBeGreaterThan(0);
+        expect(store.reads.filter((name) => /webhook/.test(name))).toEqual([]);
       }
     },
   );

@@ -24,7 +24,7 @@ describe('Buildkite adapter, against the stand-in', () => {
       organization: 'acme',
       apiUrl: buildkite.url,
       apiToken: buildkite.apiToken,
-      agentToken: 'bkat_agent-token',
+      agentToken: () => 'bkat_agent-token',
       ...options,
     });
   const calls = () => buildkite.state.requests.map((r) => `${r.method} ${r.path}`);
@@ -111,9 +111,24 @@ describe('Buildkite adapter, against the stand-in', () => {
     expect(error.message).not.toContain(buildkite.apiToken);
   });
 
-  it('refuses a bad apiUrl or an empty token when built', () => {
+  it('refuses a bad apiUrl or an empty API token when built', () => {
     expect(() => source({ apiUrl: 'ftp://x' })).toThrow(/apiUrl/);
-    expect(() => source({ agentToken: '' })).toThrow(/agentToken/);
+    expect(() => source({ apiToken: '' })).toThrow(/apiToken/);
+  });
+
+  it('reads the agent token only to make an agent (the reaper and ops hold none)', async () => {
+    let reads = 0;
+    const adapter = source({
+      agentToken: () => {
+        reads += 1;
+        return 'bkat_agent-token';
+      },
+    });
+    await adapter.deregisterAgent(request);
+    expect(reads).toBe(0);
+    const credentials = await adapter.createAgentCredentials(request);
+    expect(reads).toBe(1);
+    expect(credentials.secretEnv).toEqual({ BUILDKITE_AGENT_TOKEN: 'bkat_agent-token' });
   });
 });
 
@@ -124,7 +139,7 @@ describe('Buildkite lost-event polling', () => {
       organization: 'acme',
       apiUrl: buildkite.url,
       apiToken: buildkite.apiToken,
-      agentToken: 'bkat_agent-token',
+      agentToken: () => 'bkat_agent-token',
       pollPipelines: ['acme/app'],
       ...options,
     });
