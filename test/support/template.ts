@@ -12,6 +12,13 @@ export interface CfnTemplate {
 }
 
 /**
+ * The partition keys of the only items the webhook's role may read or write (serverless.yml's
+ * `dynamodb:LeadingKeys` condition, each with `*` after it): iam.test.ts checks the template says so,
+ * and webhook-trust.test.ts that the webhook touches no other item on the real server.
+ */
+export const webhookItemPrefixes = ['request#', 'delivery#'] as const;
+
+/**
  * Bundles the functions and runs the real `serverless package` (osls) into a temp folder with no
  * AWS credentials in the environment, then returns the CloudFormation template it wrote. `args` go
  * to serverless (`--param=tracing=Active`). Test files run in parallel workers and all build into

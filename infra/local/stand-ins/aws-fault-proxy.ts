@@ -42,6 +42,8 @@ export interface AwsCall {
   readonly fault?: AwsFault;
   /** Items a batch or transaction carries (BatchGetItem keys, TransactWriteItems): what it is billed by. */
   readonly items?: number;
+  /** The item's partition key (`pk`), for a single-item call: what IAM's `dynamodb:LeadingKeys` sees. */
+  readonly partitionKey?: string;
   /** When the proxy had the request's body (ms since the epoch, fractional). */
   readonly at?: number;
   /** The proxy's round trip to the server for it: the server's time, the proxy being a local pass-through. */
@@ -57,6 +59,19 @@ export const countByOperation = (calls: readonly Pick<AwsCall, 'operation'>[]): 
 
 /** A call as the proxy records it: its round trip is set once the server has answered. */
 type RecordedCall = { -readonly [key in keyof AwsCall]: AwsCall[key] };
+
+const singleItem = new Set(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
+
+/** The partition key a single-item DynamoDB call names (its Key, or the Item it puts). */
+function partitionKeyOf(operation: string, body: string): string | undefined {
+  if (!singleItem.has(operation)) return undefined;
+  try {
+    const parsed = JSON.parse(body) as { Key?: { pk?: { S?: string } }; Item?: { pk?: { S?: string } } };
+    return (parsed.Key ?? parsed.Item)?.pk?.S;
+  } catch {
+    return undefined;
+  }
+}
 
 /** How many items a DynamoDB batch or transaction call carries; undefined for single-item calls. */
 function countItems(operation: string, body: string): number | undefined {
@@ -227,12 +242,14 @@ export async function startAwsFaultProxy(
         const text = body.toString('utf8');
         const fault = pickFault(operation, text);
         const items = countItems(operation, text);
+        const partitionKey = partitionKeyOf(operation, text);
         const at = performance.timeOrigin + performance.now();
         const call: RecordedCall = {
           operation,
           at,
           ...(fault ? { fault } : {}),
           ...(items === undefined ? {} : { items }),
+          ...(partitionKey === undefined ? {} : { partitionKey }),
         };
         calls.push(call);
         const sent = performance.now();

@@ -1,9 +1,16 @@
-import { packageTemplate, resourcesOfType, type CfnTemplate } from '../../support/template';
+import { keys } from '../../../shared/state/keys';
+import {
+  packageTemplate,
+  resourcesOfType,
+  webhookItemPrefixes,
+  type CfnTemplate,
+} from '../../support/template';
 
 interface Statement {
   readonly Effect: 'Allow' | 'Deny';
   readonly Action: string | string[];
   readonly Resource: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
 }
 
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
@@ -133,5 +140,31 @@ describe('the IAM statements of the packaged template (least privilege)', () => 
       ),
     ).toEqual([]);
     expect(actions('WebhookRole').filter((action) => action.startsWith('eks:'))).toEqual([]);
+  });
+
+  it("keeps the public webhook to requests and delivery markers: never a cap's counter, the drain setting or the lease", () => {
+    const webhook = roles.find(([id]) => id === 'WebhookRole')![1];
+    const onTable = webhook.statements.filter(
+      (statement) =>
+        statement.Effect === 'Allow' &&
+        list(statement.Action).some((action) => action.startsWith('dynamodb:')) &&
+        JSON.stringify(statement.Resource) === JSON.stringify({ 'Fn::GetAtt': ['StateTable', 'Arn'] }),
+    );
+    expect(onTable).toHaveLength(1);
+    expect(onTable[0]!.Condition).toEqual({
+      'ForAllValues:StringLike': {
+        'dynamodb:LeadingKeys': webhookItemPrefixes.map((prefix) => `${prefix}*`),
+      },
+    });
+    // The items it may touch are the ones it uses, and none that decides a cap, a drain or a lease.
+    const allowed = (pk: string) => webhookItemPrefixes.some((prefix) => pk.startsWith(prefix));
+    expect(allowed(keys.request('r').pk) && allowed(keys.delivery('jenkins', 'd').pk)).toBe(true);
+    for (const other of [
+      keys.globalCounter(),
+      keys.templateCounter('t'),
+      keys.settings(),
+      keys.lease('reaper'),
+    ])
+      expect({ other, allowed: allowed(other.pk) }).toEqual({ other, allowed: false });
   });
 });

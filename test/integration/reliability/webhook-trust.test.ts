@@ -7,6 +7,7 @@ import { deliveryFor, type Delivery } from '../../../infra/local/stand-ins/build
 import { requiredTestEnv } from '../../support/env';
 import { captureOutput } from '../../support/log-capture';
 import { startProvisioningSystem, testSecrets, type ProvisioningSystem } from '../../support/provisioning';
+import { webhookItemPrefixes } from '../../support/template';
 import { localCiOf } from '../../../infra/local/stand-ins/local-cis';
 
 /**
@@ -38,6 +39,8 @@ describe('webhook trust boundaries (GitHub App auth, timestamped signatures, bac
   let sqs: AwsFaultProxy;
   let system: ProvisioningSystem;
   let nextId = 700_000;
+  /** The kinds of item (`request`, `delivery`) the webhook's calls named, over every test here. */
+  const itemsTouched = new Set<string>();
   beforeAll(async () => {
     dynamo = await startAwsFaultProxy(requiredTestEnv('dynamoDbEndpoint'));
     sqs = await startAwsFaultProxy(requiredTestEnv('sqsEndpoint'));
@@ -87,6 +90,14 @@ describe('webhook trust boundaries (GitHub App auth, timestamped signatures, bac
       capture.stop();
     }
     const calls = [...dynamo.calls.slice(before.dynamo), ...sqs.calls.slice(before.sqs)];
+    // Only requests and delivery markers, as the webhook role's IAM condition allows: on AWS any
+    // other item would be refused (the caps' counters, the drain setting, the reaper's lease).
+    const outside = calls.filter(
+      ({ partitionKey }) =>
+        partitionKey !== undefined && !webhookItemPrefixes.some((prefix) => partitionKey.startsWith(prefix)),
+    );
+    expect(outside).toEqual([]);
+    for (const { partitionKey } of calls) if (partitionKey) itemsTouched.add(partitionKey.split('#')[0]!);
     return {
       answer,
       written: calls.map((call) => call.operation).filter((operation) => writes.test(operation)),
@@ -346,5 +357,10 @@ describe('webhook trust boundaries (GitHub App auth, timestamped signatures, bac
     const { answer, written } = await send('github', body, delivery.headers);
     expect(answer.body).toMatchObject({ refusal: 'public-repository' });
     expect(written).toEqual([]);
+  });
+
+  // Last: the check in `send` saw the webhook's item calls (it is not vacuous).
+  it('read and wrote only requests and delivery markers throughout, as its IAM condition allows', () => {
+    expect([...itemsTouched].sort()).toEqual(webhookItemPrefixes.map((prefix) => prefix.slice(0, -1)).sort());
   });
 });
