@@ -91,4 +91,23 @@ describe('infra/examples/jenkins (a Jenkins controller whose builds run on Pitcr
     for (const variable of ['JENKINS_URL', 'JENKINS_ADMIN_PASSWORD', 'PITCREW_JENKINS_API_TOKEN'])
       expect(initScripts.data['10-security.groovy']).toContain(variable);
   });
+
+  it('reaches the controller over TLS only, at the https URL docs/deploy.md gives Pitcrew and the agents', () => {
+    const service = byKind('Service')[0] as KubernetesObject & {
+      spec: { ports: { name: string; port: number }[] };
+    };
+    const annotations = service.metadata?.annotations ?? {};
+    const tlsPorts = (annotations['service.beta.kubernetes.io/aws-load-balancer-ssl-ports'] ?? '').split(',');
+    // Every listener ends TLS: no port the API token or the agents' connection could cross in clear.
+    expect(
+      service.spec.ports.map(({ name, port }) => ({ name, port, tls: tlsPorts.includes(name) })),
+    ).toEqual([{ name: 'https', port: 443, tls: true }]);
+    expect(annotations['service.beta.kubernetes.io/aws-load-balancer-ssl-cert']).toMatch(/^arn:aws:acm:/);
+    const section = readFileSync('docs/deploy.md', 'utf8').split('## 9. A Jenkins to go with it')[1]!;
+    const urls = [...section.split('## 10.')[0]!.matchAll(/(?:url: |jenkins-url=")(\S+?)["\s]/g)].map(
+      (match) => match[1],
+    );
+    expect(urls.length).toBe(2);
+    for (const url of urls) expect(url).toMatch(/^https:\/\//);
+  });
 });
