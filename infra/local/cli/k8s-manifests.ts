@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { renderNetworkPolicies } from '../../../shared/cluster/network-policy';
@@ -10,7 +11,8 @@ import { readManifests } from '../kube/apply';
  * `kubectl apply -f -`. The namespaces, ServiceAccount and RBAC are infra/k8s/'s, with the config's
  * names put in (`cluster.namespace`, `cluster.provisionerServiceAccount`); the NetworkPolicies are
  * rendered from its network settings and templates (shared/cluster/network-policy.ts). The
- * long-lived token Secret is left out for EKS, which never uses it.
+ * long-lived token Secret (infra/k8s/token/) is added for a config that reaches the cluster with a
+ * token, and for no other: EKS and a kubeconfig never use it.
  */
 const manifestDir = fileURLToPath(new URL('../../k8s', import.meta.url));
 
@@ -32,9 +34,8 @@ export function clusterManifests(config: PitcrewConfig, dir = manifestDir): Kube
     [shipped.system]: account.namespace,
   };
   const placed = (name: string | undefined): string | undefined => (name && renamed[name]) ?? name;
-  const objects = readManifests(dir)
+  const objects = withTokenIf(credentials.kind === 'token', dir)
     .filter((object) => object.kind !== 'NetworkPolicy')
-    .filter((object) => !(credentials.kind === 'eks' && isTokenSecret(object)))
     // One namespace for both (a config may say so): its two objects would undo each other's labels.
     .filter(
       (object) =>
@@ -62,6 +63,18 @@ export function clusterManifests(config: PitcrewConfig, dir = manifestDir): Kube
   return [
     ...objects,
     ...renderNetworkPolicies({ namespace, network: config.cluster.network, templates: config.templates }),
+  ];
+}
+
+/** infra/k8s/'s objects, with the token Secret right after the ServiceAccount it belongs to if `token`. */
+function withTokenIf(token: boolean, dir: string): KubernetesObject[] {
+  const objects = readManifests(dir);
+  if (!token) return objects;
+  const afterAccount = objects.findLastIndex((object) => object.kind === 'ServiceAccount') + 1;
+  return [
+    ...objects.slice(0, afterAccount),
+    ...readManifests(join(dir, 'token')),
+    ...objects.slice(afterAccount),
   ];
 }
 

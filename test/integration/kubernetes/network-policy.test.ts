@@ -174,10 +174,14 @@ templates:
 });
 
 describe('pitcrew k8s-manifests', () => {
-  it('prints infra/k8s/ itself for a token config with the default names and network settings', async () => {
+  it('prints infra/k8s/ itself, and its long-lived token after the ServiceAccount, for a token config with the default names and network settings', async () => {
     const run = await pitcrew(['k8s-manifests', '--config', configFile('token', tokenCredentials)]);
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(yamlObjects(run.stdout)).toEqual(readManifests(resolve('infra/k8s')));
+    const shipped = readManifests(resolve('infra/k8s'));
+    const token = readManifests(resolve('infra/k8s/token'));
+    expect(token.map((object) => object.kind)).toEqual(['Secret']);
+    expect(yamlObjects(run.stdout)).toEqual([...shipped.slice(0, 3), ...token, ...shipped.slice(3)]);
+    expect(shipped.map((object) => object.kind).slice(2, 4)).toEqual(['ServiceAccount', 'Role']);
   });
 
   it('leaves the long-lived token out for EKS, which never uses it', async () => {
