@@ -19,10 +19,11 @@ export async function retireBusyAgents(
   lastAttempt: boolean,
   once: RetireOnce = (_source, retire) => retire(),
 ): Promise<void> {
-  const retire = ports.sources[source]?.adapter.retireBusyAgents;
-  if (!retire) return;
+  const adapter = ports.sources[source]?.adapter;
+  if (!adapter?.retireBusyAgents) return;
   try {
-    const retired = await once(source, retire);
+    // Called on the adapter, not detached from it: an adapter may be a class.
+    const retired = await once(source, async () => (await adapter.retireBusyAgents?.()) ?? []);
     ports.logger.info('agents taken out of rotation', { requestId, agents: retired });
   } catch (error) {
     if (error instanceof CiError && error.retryable && !lastAttempt)

@@ -359,8 +359,16 @@ describe('webhook trust boundaries (GitHub App auth, timestamped signatures, bac
     expect(written).toEqual([]);
   });
 
-  // Last: the check in `send` saw the webhook's item calls (it is not vacuous).
-  it('read and wrote only requests and delivery markers throughout, as its IAM condition allows', () => {
+  it('reads and writes only requests and delivery markers, as its IAM condition allows (every `send` here checks it)', async () => {
+    // A build queued, then started: both kinds of item, seen by the check in `send` (not vacuous).
+    itemsTouched.clear();
+    for (const action of ['queued', 'started'] as const) {
+      const delivery = deliveryFor({ source: 'jenkins', id: nextId }, action);
+      const text = JSON.stringify(delivery.body);
+      const headers = { ...delivery.headers, ...signedHeadersFor('jenkins', text, testSecrets.jenkins) };
+      expect((await send('jenkins', text, headers, 'none')).answer.statusCode).toBeLessThan(300);
+    }
+    nextId++;
     expect([...itemsTouched].sort()).toEqual(webhookItemPrefixes.map((prefix) => prefix.slice(0, -1)).sort());
   });
 });
