@@ -5,17 +5,7 @@ import type { SecretReadOptions, SecretReader } from './secrets';
 
 export interface AwsSecretReaderOptions {
   readonly region: string;
-  /** For tests: the clock that times a failed read's back-off. */
-  readonly now?: () => number;
 }
-
-/**
- * How long a failed read is answered with its error without asking AWS again. Powertools caches
- * only values, and the webhook reads its secrets before every delivery: without this, anyone could
- * make each request to a source whose secret is gone or throttled one more SSM call (SSM's
- * GetParameter quota is the account's, shared with every other function that reads a parameter).
- */
-export const failedReadRetrySeconds = 10;
 
 /**
  * Reads SSM parameters and Secrets Manager secrets through Powertools Parameters, whose providers
@@ -27,51 +17,32 @@ export function createAwsSecretReader(options: AwsSecretReaderOptions): SecretRe
   let ssm: Promise<SSMProvider> | undefined;
   let secrets: Promise<SecretsProvider> | undefined;
   const clientConfig = { region: options.region };
-  const now = options.now ?? Date.now;
-  const failures = new Map<string, { readonly error: SecretReadError; readonly at: number }>();
-
-  /** `read`, unless the same name failed less than failedReadRetrySeconds ago (forceFetch asks anyway). */
-  async function unlessFailedLately(key: string, forceFetch: boolean, read: () => Promise<string>) {
-    const failed = failures.get(key);
-    if (failed && !forceFetch && now() - failed.at < failedReadRetrySeconds * 1000) throw failed.error;
-    try {
-      const value = await read();
-      failures.delete(key);
-      return value;
-    } catch (error) {
-      const failure = error instanceof SecretReadError ? error : translateReadError(error);
-      failures.set(key, { error: failure, at: now() });
-      throw failure;
-    }
-  }
 
   return {
-    parameter: (name: string, read: SecretReadOptions): Promise<string> =>
-      unlessFailedLately(`ssm:${name}`, read.forceFetch, async () => {
-        ssm ??= import('@aws-lambda-powertools/parameters/ssm').then(
-          (module) => new module.SSMProvider({ clientConfig }),
-        );
-        const provider = await ssm;
-        const value = await provider.get(name, {
-          decrypt: true,
-          maxAge: read.maxAgeSeconds,
-          forceFetch: read.forceFetch,
-        });
-        if (typeof value !== 'string') throw new SecretReadError('it has no value', 'not-found');
-        return value;
-      }),
+    async parameter(name: string, read: SecretReadOptions): Promise<string> {
+      ssm ??= import('@aws-lambda-powertools/parameters/ssm').then(
+        (module) => new module.SSMProvider({ clientConfig }),
+      );
+      const provider = await ssm;
+      const value = await provider
+        .get(name, { decrypt: true, maxAge: read.maxAgeSeconds, forceFetch: read.forceFetch })
+        .catch((error: unknown) => Promise.reject(translateReadError(error)));
+      if (typeof value !== 'string') throw new SecretReadError('it has no value', 'not-found');
+      return value;
+    },
 
-    secret: (id: string, read: SecretReadOptions): Promise<string> =>
-      unlessFailedLately(`secretsManager:${id}`, read.forceFetch, async () => {
-        secrets ??= import('@aws-lambda-powertools/parameters/secrets').then(
-          (module) => new module.SecretsProvider({ clientConfig }),
-        );
-        const provider = await secrets;
-        const value = await provider.get(id, { maxAge: read.maxAgeSeconds, forceFetch: read.forceFetch });
-        if (typeof value === 'string') return value;
-        if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-        throw new SecretReadError('it has no value', 'not-found');
-      }),
+    async secret(id: string, read: SecretReadOptions): Promise<string> {
+      secrets ??= import('@aws-lambda-powertools/parameters/secrets').then(
+        (module) => new module.SecretsProvider({ clientConfig }),
+      );
+      const provider = await secrets;
+      const value = await provider
+        .get(id, { maxAge: read.maxAgeSeconds, forceFetch: read.forceFetch })
+        .catch((error: unknown) => Promise.reject(translateReadError(error)));
+      if (typeof value === 'string') return value;
+      if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+      throw new SecretReadError('it has no value', 'not-found');
+    },
   };
 }
 

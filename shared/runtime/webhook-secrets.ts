@@ -43,6 +43,7 @@ export interface WebhookSecretSetup {
  */
 export function createWebhookSecretRefresh(setup: WebhookSecretSetup): () => Promise<SecretRefresh> {
   const { entries, webhooks, now, graceMs } = setup;
+  const resolver = rememberingFailures(setup.resolver, now);
   const readAt = new Map(entries.map((entry) => [entry.where, now()]));
   let values = setup.values;
   let someClosed = false;
@@ -55,7 +56,7 @@ export function createWebhookSecretRefresh(setup: WebhookSecretSetup): () => Pro
     await Promise.all(
       entries.map(async ({ ref, where }) => {
         try {
-          next.set(where, await setup.resolver.resolve(ref, where));
+          next.set(where, await resolver.resolve(ref, where));
           readAt.set(where, at);
         } catch (error) {
           // What a retry cannot fix (gone, denied, empty) comes as a ConfigError, as resolveSecrets has it.
@@ -140,5 +141,33 @@ export function createWebhookSecretRefresh(setup: WebhookSecretSetup): () => Pro
     for (const [source, previous] of Object.entries(webhooks) as [keyof WebhookRegistry, ConfiguredWebhook][])
       webhooks[source] = registry[source] ?? { ...previous, secrets: [], closed: true };
     return { closed, kept };
+  };
+}
+
+/**
+ * How long the webhook answers a secret's failed read with the same error without reading it again.
+ * SSM and Secrets Manager values are cached (Powertools), failures are not, and the webhook reads its
+ * secrets before every delivery, signed or not: without this, anyone could make each request to a
+ * source whose secret is gone, denied or throttled one more call on the account's SSM quota, which
+ * every other reader of a parameter shares. A secret put back verifies again within this much more.
+ */
+export const failedReadRetryMs = 10_000;
+
+/** `resolver`, with each config key's failed read remembered for failedReadRetryMs. */
+function rememberingFailures(resolver: SecretResolver, now: () => number): SecretResolver {
+  const failures = new Map<string, { readonly error: unknown; readonly at: number }>();
+  return {
+    async resolve(ref, where, options) {
+      const failed = failures.get(where);
+      if (failed && now() - failed.at < failedReadRetryMs) throw failed.error;
+      try {
+        const value = await resolver.resolve(ref, where, options);
+        failures.delete(where);
+        return value;
+      } catch (error) {
+        failures.set(where, { error, at: now() });
+        throw error;
+      }
+    },
   };
 }

@@ -2,7 +2,6 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createAwsSecretReader, SecretReadError } from '../../../shared/config';
-import { failedReadRetrySeconds } from '../../../shared/config/aws-secrets';
 
 // The real SDK clients, built by Powertools Parameters, with their `send` stubbed: what goes to AWS
 // (command and input) is checked, and AWS's answers are fixed.
@@ -80,65 +79,5 @@ describe('AWS secret reader (Powertools Parameters)', () => {
     const failure = await reader.parameter('/p', fresh).catch((caught: unknown) => caught);
     expect(failure).toBeInstanceOf(SecretReadError);
     expect((failure as SecretReadError).reason).toBe(reason);
-  });
-
-  describe('a failed read', () => {
-    const missing = new ParameterNotFound({ message: 'missing', $metadata: {} });
-    const clock = (): { now: () => number; pass: (seconds: number) => void } => {
-      let at = 1_000_000;
-      return { now: () => at, pass: (seconds) => void (at += seconds * 1000) };
-    };
-
-    it(`is answered from memory for ${failedReadRetrySeconds} s, then asked again`, async () => {
-      ssm
-        .on(GetParameterCommand)
-        .rejectsOnce(missing)
-        .resolves({ Parameter: { Value: 'back' } });
-      const time = clock();
-      const reader = createAwsSecretReader({ region: 'eu-west-1', now: time.now });
-      const reasons = [];
-      for (let request = 0; request < 5; request++) {
-        const failure = await reader.parameter('/p', fresh).catch((caught: unknown) => caught);
-        reasons.push((failure as SecretReadError).reason);
-      }
-      expect(reasons).toEqual(Array(5).fill('not-found'));
-      expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
-
-      time.pass(failedReadRetrySeconds - 1);
-      await expect(reader.parameter('/p', fresh)).rejects.toBeInstanceOf(SecretReadError);
-      expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
-
-      time.pass(1);
-      expect(await reader.parameter('/p', fresh)).toBe('back');
-      expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
-    });
-
-    it('is asked again at once when forced, and remembered by name and kind', async () => {
-      ssm
-        .on(GetParameterCommand, { Name: '/gone' })
-        .rejectsOnce(missing)
-        .resolves({ Parameter: { Value: 'forced' } })
-        .on(GetParameterCommand, { Name: '/other' })
-        .resolves({ Parameter: { Value: 'other' } });
-      secretsManager.on(GetSecretValueCommand).resolves({ SecretString: 'same name, other service' });
-      const reader = createAwsSecretReader({ region: 'eu-west-1', now: clock().now });
-      await expect(reader.parameter('/gone', fresh)).rejects.toBeInstanceOf(SecretReadError);
-      expect(await reader.parameter('/other', fresh)).toBe('other');
-      expect(await reader.secret('/gone', fresh)).toBe('same name, other service');
-      expect(await reader.parameter('/gone', { maxAgeSeconds: 300, forceFetch: true })).toBe('forced');
-      expect(ssm.commandCalls(GetParameterCommand, { Name: '/gone' })).toHaveLength(2);
-    });
-
-    it('of a Secrets Manager secret is remembered too', async () => {
-      secretsManager
-        .on(GetSecretValueCommand)
-        .rejects(
-          Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client' }),
-        );
-      const reader = createAwsSecretReader({ region: 'eu-west-1', now: clock().now });
-      for (let request = 0; request < 3; request++)
-        await expect(reader.secret('s', fresh)).rejects.toMatchObject({ reason: 'unavailable' });
-      expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
-    });
   });
 });

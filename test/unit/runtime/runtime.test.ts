@@ -7,6 +7,7 @@ import { createRuntime } from '../../../shared/runtime';
 import { ciSide } from '../../../shared/runtime/ci-side';
 import { opsCiSide } from '../../../shared/runtime/ops-side';
 import { webhookSide } from '../../../shared/runtime/sources';
+import { failedReadRetryMs } from '../../../shared/runtime/webhook-secrets';
 import { ciSources } from '../../../shared/sources';
 import { functionEnv } from '../../support/function-env';
 
@@ -413,7 +414,7 @@ describe('refreshSecrets in the webhook: a secret removed or revoked stops verif
   const closed = { closed: true, secrets: [] };
 
   it("a deleted parameter stops verifying at the next refresh, naming it; its list's other entry and the other sources verify on", async () => {
-    const { store, runtime } = await start();
+    const { store, clock, runtime } = await start();
     delete store.values['/pitcrew/prod/jenkins-next'];
     const refresh = await runtime.refreshSecrets();
     expect(refresh).toEqual({
@@ -430,9 +431,17 @@ describe('refreshSecrets in the webhook: a secret removed or revoked stops verif
     expect(runtime.webhooks.jenkins?.closed).toBeUndefined();
     expect(runtime.webhooks.generic).toMatchObject({ secrets: [generic] });
     expect(runtime.webhooks.generic?.closed).toBeUndefined();
-    // Written again: the source opens at the next refresh, with what is there now.
+    // Written again: the source opens at the first refresh that reads it again, with what is there
+    // now. A failed read is not tried again for failedReadRetryMs, whatever the deliveries.
     store.values['/pitcrew/prod/jenkins-next'] = 'jenkins-new-0123456789';
+    const reads = store.reads.length;
+    clock.ms += failedReadRetryMs - 1;
+    for (let delivery = 0; delivery < 5; delivery++)
+      expect((await runtime.refreshSecrets())?.closed).toHaveLength(1);
+    expect(store.reads.slice(reads)).not.toContain('/pitcrew/prod/jenkins-next');
+    clock.ms += 1;
     expect(await runtime.refreshSecrets()).toEqual({ closed: [], kept: [] });
+    expect(store.reads.slice(reads)).toContain('/pitcrew/prod/jenkins-next');
     expect(runtime.webhooks.jenkins).toMatchObject({ secrets: [jenkins[0], 'jenkins-new-0123456789'] });
     expect(runtime.webhooks.jenkins?.closed).toBeUndefined();
   });
@@ -522,8 +531,9 @@ describe('refreshSecrets in the webhook: a secret removed or revoked stops verif
     // Still failing: still closed, not kept again.
     clock.ms += 1_000;
     expect(await runtime.refreshSecrets()).toMatchObject({ closed: [expect.anything()], kept: [] });
-    // Read again: open, and a later blip is kept from this read on.
+    // Read again once the failure is failedReadRetryMs old: open, and a later blip is kept from this read on.
     delete store.failures['/pitcrew/prod/generic'];
+    clock.ms += failedReadRetryMs;
     expect(await runtime.refreshSecrets()).toEqual({ closed: [], kept: [] });
     expect(registry.generic).toMatchObject({ secrets: [generic] });
     expect(registry.generic?.closed).toBeUndefined();
