@@ -2,7 +2,7 @@ import { capacityLimits } from '../capacity/limits';
 import { wakeWaiting } from '../capacity/wake';
 import { isTerminal, type RequestRecord } from '../requests/record';
 import { fromStatesOf } from '../requests/transitions';
-import { removeAgent } from '../sources/deregister';
+import { removeAgent, type AgentRemoval } from '../sources/deregister';
 import { OpsConflictError, OpsNotFoundError } from './errors';
 import type { OpsPorts } from './ports';
 
@@ -25,6 +25,8 @@ export async function cancel(
   requestId: string;
   status: 'cancelled';
   podDeleted?: string;
+  /** What became of its agent at the CI, when it had one (`kept`: the CI could not be reached). */
+  agent?: AgentRemoval['kind'];
   freedSlot: boolean;
   woken: number;
 }> {
@@ -47,23 +49,27 @@ export async function cancel(
         )) !== undefined;
     // Someone moved it meanwhile (a provisioner took a slot, the CI ended it): look again.
     if (!moved) continue;
-    // Whatever the CI answers, the request stays cancelled: a failure is logged and let go. The
-    // operator stops the agent, busy or not: its slot was given back above.
-    await removeAgent(
-      { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },
-      {
-        pod: record.podName ? 'delete' : undefined,
-        evenIfBusy: true,
-        adapter: ports.sources[record.source]?.adapter,
-        agent: {
-          requestId,
-          agentName: record.podName ?? '',
-          labels: [],
-          details: record.details,
-          externalId: record.externalId,
-        },
-      },
-    );
+    // Whatever the CI answers, the request stays cancelled, and the answer says what the CI did. The
+    // operator stops the agent, busy or not: its slot was given back above. A request that never
+    // had an agent has no name to look one up by: the CI is not asked (a GitLab lookup by an empty
+    // description would match runners Pitcrew never made).
+    const removal = record.podName
+      ? await removeAgent(
+          { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },
+          {
+            pod: 'delete',
+            evenIfBusy: true,
+            adapter: ports.sources[record.source]?.adapter,
+            agent: {
+              requestId,
+              agentName: record.podName,
+              labels: [],
+              details: record.details,
+              externalId: record.externalId,
+            },
+          },
+        )
+      : undefined;
     const runtime = await ports.settings.get();
     const woken =
       freedSlot && !runtime.drained ? await wakeWaiting(ports, capacityLimits(ports.config, runtime), 1) : [];
@@ -72,6 +78,7 @@ export async function cancel(
       requestId,
       status: 'cancelled',
       ...(record.podName ? { podDeleted: record.podName } : {}),
+      ...(removal ? { agent: removal.kind } : {}),
       freedSlot,
       woken: woken.length,
     };

@@ -181,6 +181,8 @@ export function createGitlabSource(options: GitlabSourceOptions): CiSourceAdapte
       const recorded = request.externalId === undefined ? undefined : runnerIdFrom(request.externalId);
       const force = request.evenIfBusy === true;
       if (recorded !== undefined) await deleteRunner(api, details, recorded, force);
+      // No name, no lookup: every runner without a description would match.
+      if (request.agentName === '') return;
       for (const runnerId of await findRunnersByDescription(api, details, request.agentName))
         if (runnerId !== recorded) await deleteRunner(api, details, runnerId, force);
     },

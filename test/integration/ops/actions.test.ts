@@ -205,6 +205,40 @@ describe('the ops function, each action against the real servers', () => {
     expect(system.github.state.runners.map((runner) => runner.name)).not.toContain(podName);
   });
 
+  it('cancel of a build that never had an agent asks its CI about none, and says what the CI did when it had one', async () => {
+    const body = {
+      action: 'queued',
+      workflow_job: {
+        id: 7302,
+        run_id: 74,
+        labels: ['self-hosted', 'linux'],
+        created_at: new Date().toISOString(),
+      },
+      repository: { name: 'app', owner: { login: 'acme' }, private: true },
+    };
+    const answer = await system.sendWebhook('github', body, {
+      'x-github-event': 'workflow_job',
+      'x-github-delivery': 'ops-gh-2',
+    });
+    expect(answer.statusCode).toBe(202);
+    const requestId = String(answer.body.requestId);
+    // Still queued: no slot, no pod name, no runner. An empty name must not be looked up at the CI
+    // (GitLab's lookup by description would match any runner without one).
+    const calls = system.github.state.requests.length;
+    const cancelled = await run({ action: 'cancel', requestId, confirm: true });
+    expect(cancelled).toMatchObject({ status: 'cancelled', freedSlot: false });
+    expect(cancelled).not.toHaveProperty('agent');
+    expect(system.github.state.requests.slice(calls)).toEqual([]);
+
+    // One with a runner: the answer says the CI forgot it.
+    const withRunner = await queue('cn-agent');
+    await system.provisionAll();
+    expect(await run({ action: 'cancel', requestId: withRunner, confirm: true })).toMatchObject({
+      status: 'cancelled',
+      agent: 'forgotten',
+    });
+  });
+
   /** Until kwok reports its image cannot be pulled: the reaper keeps a pod that is merely Pending. */
   const pullFails = async (requestId: string): Promise<void> => {
     await waitForPod(
