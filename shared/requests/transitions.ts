@@ -69,8 +69,16 @@ export const requestMoves = [
   // then `release` into `endAs`), so a cap counts every live agent. Again from `ending`: a second end
   // event (a cancel after a completion) only says what to end it as.
   { move: 'mark-ending', by: ['webhook'], from: anyActive, to: ['ending'], slot: 'keeps' },
-  // The CI ended a build that holds no slot: nothing to remove, it ends at once.
-  { move: 'end', by: ['webhook'], from: anyActive, to: ['completed', 'cancelled'], slot: 'none' },
+  // The CI ended a build that holds no slot: nothing to remove, it ends at once. From `failed` too
+  // (its reason kept): an operator's `redrive` or `retry` must not make an agent for a build the CI
+  // has ended since.
+  {
+    move: 'end',
+    by: ['webhook'],
+    from: [...anyActive, 'failed'],
+    to: ['completed', 'cancelled'],
+    slot: 'none',
+  },
   // A request that cannot be provisioned (its template is no longer configured, or its `from` leaves
   // the build out) and holds no slot.
   { move: 'fail-without-slot', by: ['provision'], from: ['queued', 'waiting'], to: ['failed'], slot: 'none' },

@@ -71,7 +71,10 @@ export async function endRequest(
       if (created.created) return { kind: 'tombstoned' };
       continue;
     }
-    if (terminalStatuses.includes(current.status)) return { kind: 'already-ended', record: current };
+    // A failed request still ends as the CI says (`end`), so that no operator queues it again.
+    const endsFailed = current.status === 'failed' && to !== 'started';
+    if (terminalStatuses.includes(current.status) && !endsFailed)
+      return { kind: 'already-ended', record: current };
     if (current.holdsSlot) return { kind: 'holds-slot', record: current };
     const move = to === 'started' ? 'start-elsewhere' : 'end';
     const ended = await store.transition(

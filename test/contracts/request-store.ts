@@ -281,6 +281,25 @@ export function describeRequestStoreContract(
         });
       });
 
+      it('ends a failed request as the CI says, its reason kept, so that no operator queues it again; a start leaves it failed', async () => {
+        const { requests } = current();
+        await requests.createIfAbsent(
+          queuedRecord('e-failed', { status: 'failed', reason: 'the CI refused' }),
+        );
+        expect(await requests.end(queuedRecord('e-failed'), 'started')).toMatchObject({
+          kind: 'already-ended',
+          record: { status: 'failed' },
+        });
+        expect(await requests.end(queuedRecord('e-failed'), 'cancelled')).toMatchObject({
+          kind: 'ended',
+          record: { status: 'cancelled', reason: 'the CI refused' },
+        });
+        expect(await requests.end(queuedRecord('e-failed'), 'completed')).toMatchObject({
+          kind: 'already-ended',
+          record: { status: 'cancelled' },
+        });
+      });
+
       it('leaves a request that holds a slot to the caller', async () => {
         const { requests } = current();
         await requests.createIfAbsent(holding('e-slot', { status: 'provisioned' }));

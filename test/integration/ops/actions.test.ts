@@ -305,6 +305,37 @@ describe('the ops function, each action against the real servers', () => {
     expect(tooMany.message).toMatch(/'max'/);
   });
 
+  it('redrive and retry make no agent for a failed build the CI has ended since', async () => {
+    const failed = await queue('rd-ended', ['stuck']);
+    await system.provisionAll();
+    await pullFails(failed);
+    await system.reapNow();
+    expect(await system.requests.get(failed)).toMatchObject({ status: 'failed' });
+    // After the outage, its user cancelled the job at the CI.
+    delivery += 1;
+    const ended = await system.sendWebhook(
+      'generic',
+      { action: 'cancelled', job: { id: 'rd-ended', labels: ['stuck'] } },
+      { 'x-pitcrew-delivery': `ops-${delivery}` },
+    );
+    expect(ended.statusCode).toBeLessThan(300);
+    const record = await system.requests.get(failed);
+    expect(record).toMatchObject({ status: 'cancelled' });
+    expect(record?.reason).toBeDefined();
+
+    await system.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: system.resources.dlqUrl,
+        MessageBody: JSON.stringify({ requestId: failed }),
+      }),
+    );
+    expect(await run({ action: 'redrive', confirm: true })).toMatchObject({ redriven: 0, dropped: 1 });
+    expect((await system.requests.get(failed))?.status).toBe('cancelled');
+    const refused = await failure({ action: 'retry', requestId: failed });
+    expect(refused.message).toMatch(/is cancelled, not failed: queue the build again from the CI/);
+    expect(await system.provisionAll()).toEqual({ received: 0, failed: 0 });
+  });
+
   it('caps: reads, sets a template cap at run time, wakes waiting work when raised, and undoes', async () => {
     expect(await run({ action: 'caps' })).toMatchObject({
       caps: { templates: { 'gen-capped': { cap: 3, configured: 3 } } },

@@ -131,6 +131,7 @@ describe('ops actions on the twins', () => {
       requestId: running,
       status: 'cancelled',
       podDeleted: podNameFor('gen', running),
+      agent: 'forgotten',
       freedSlot: true,
       woken: 1,
     });
