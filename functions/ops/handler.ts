@@ -44,8 +44,13 @@ const ports: OpsPorts = {
  */
 async function handleOps(event: unknown, context: Context): Promise<OpsResult> {
   const caller = callerOf(event, context);
+  // Before it acts, too: an action cut off by the function's timeout still leaves who asked for what.
+  logger.info('ops invocation started', { audit: auditRecord(event, caller, { started: true }) });
   try {
-    const result = await runOpsAction(event, ports);
+    const result = await runOpsAction(event, {
+      ...ports,
+      remainingMs: () => context.getRemainingTimeInMillis(),
+    });
     logger.info('ops invocation', { audit: auditRecord(event, caller, { result }) });
     return result;
   } catch (error) {

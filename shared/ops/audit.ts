@@ -21,7 +21,11 @@ export interface OpsCaller {
   readonly clientContext?: unknown;
 }
 
-export type OpsOutcome = { readonly result: OpsResult } | { readonly error: unknown };
+export type OpsOutcome =
+  | { readonly result: OpsResult }
+  | { readonly error: unknown }
+  /** Logged as it starts: what was asked, before anything is done. */
+  | { readonly started: true };
 
 /** One structured log line per ops invocation: who asked, for what, and what came of it. */
 export interface OpsAuditRecord {
@@ -34,7 +38,7 @@ export interface OpsAuditRecord {
    */
   readonly arguments?: Record<string, unknown>;
   readonly fields?: readonly string[];
-  readonly outcome: 'done' | 'refused' | 'failed';
+  readonly outcome: 'started' | 'done' | 'refused' | 'failed';
   /** What the action changed or found, in short (the full answer goes to the caller). */
   readonly result?: Record<string, unknown>;
   readonly error?: { readonly type: string; readonly message: string };
@@ -70,6 +74,7 @@ export function auditRecord(event: unknown, caller: OpsCaller, outcome: OpsOutco
         ...(typeof named === 'string' ? { action: named.slice(0, 50) } : {}),
         fields: isObject(event) ? Object.keys(event).slice(0, 20) : [],
       };
+  if ('started' in outcome) return { caller, ...request, outcome: 'started' };
   if ('result' in outcome) return { caller, ...request, outcome: 'done', result: summaryOf(outcome.result) };
   const { error } = outcome;
   return {

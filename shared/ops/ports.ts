@@ -22,4 +22,9 @@ export interface OpsPorts extends ReapPorts {
    * CI, the other actions never do, so the ops function builds them on the first of those.
    */
   loadSources(): Promise<void>;
+  /**
+   * Milliseconds left of this invocation (Lambda's `getRemainingTimeInMillis`): a long action
+   * (`redrive`) stops in time to answer with what it did, rather than be cut off with nothing.
+   */
+  readonly remainingMs?: () => number;
 }

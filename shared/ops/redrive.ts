@@ -15,7 +15,15 @@ export interface RedriveReport {
   readonly unreadable: number;
   /** Still in the dead-letter queue afterwards (approximate, as SQS counts). */
   readonly remaining: number;
+  /** True when it stopped before `max` for want of time: run it again for the rest. */
+  readonly outOfTime?: boolean;
 }
+
+/**
+ * Stop taking messages with less than this left of the invocation: a batch of ten (each a read, a
+ * write, a send and a delete) and the answer fit in it with room to spare.
+ */
+export const redriveReserveMs = 20_000;
 
 // Long enough to handle one received batch; a message left unhandled shows again after it.
 const receiveVisibilitySeconds = 60;
@@ -32,7 +40,12 @@ export async function redrive(max: number, ports: OpsPorts): Promise<RedriveRepo
   let dropped = 0;
   let unreadable = 0;
   const seen = new Set<string>();
+  let outOfTime = false;
   while (redriven + dropped + unreadable < max) {
+    if ((ports.remainingMs?.() ?? Infinity) < redriveReserveMs) {
+      outOfTime = true;
+      break;
+    }
     const batch = await receive(ports, Math.min(10, max - redriven - dropped - unreadable));
     const fresh = batch.filter((message) => !seen.has(message.MessageId ?? ''));
     if (fresh.length === 0) break;
@@ -45,8 +58,8 @@ export async function redrive(max: number, ports: OpsPorts): Promise<RedriveRepo
     }
   }
   const remaining = (await readQueueDepth(ports.sqs, ports.dlqUrl)).visible;
-  ports.logger.info('dead-letter queue redriven', { redriven, dropped, unreadable, remaining });
-  return { redriven, dropped, unreadable, remaining };
+  ports.logger.info('dead-letter queue redriven', { redriven, dropped, unreadable, remaining, outOfTime });
+  return { redriven, dropped, unreadable, remaining, ...(outOfTime ? { outOfTime } : {}) };
 }
 
 async function redriveOne(message: Message, ports: OpsPorts): Promise<'redriven' | 'dropped' | 'unreadable'> {

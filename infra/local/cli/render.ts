@@ -23,7 +23,7 @@ export function render(answer: OpsResult): string {
       return renderReconcile((result as unknown as { report: ReapReport }).report);
     case 'redrive': {
       const report = result as unknown as RedriveReport;
-      return `redriven ${report.redriven}, dropped ${report.dropped} (their builds had ended), unreadable ${report.unreadable}; ${report.remaining} left in the dead-letter queue`;
+      return `redriven ${report.redriven}, dropped ${report.dropped} (their builds had ended), unreadable ${report.unreadable}; ${report.remaining} left in the dead-letter queue${report.outOfTime ? ' (stopped for want of time: run it again for the rest)' : ''}`;
     }
     case 'drain':
       return `${paint(['bold', 'yellow'], 'drained')}: no new agent pods; queued builds wait (resume with \`pitcrew resume\`)${result.wasDrained ? ' (it already was)' : ''}`;

@@ -472,6 +472,38 @@ describe('the ops function, each action against the real servers', () => {
         },
       ],
     ]);
+    // And a line before each acts, so that one cut off by the timeout still leaves who asked for what.
+    const started = output
+      .text()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { message: string; audit?: Record<string, unknown> })
+      .filter((line) => line.message === 'ops invocation started')
+      .map((line) => line.audit);
+    expect(started).toEqual(
+      ['drain', 'cancel', 'resume'].map((action) =>
+        expect.objectContaining({ caller, action, outcome: 'started' }),
+      ),
+    );
+  });
+
+  it('redrive stops in time to answer when the invocation runs short, and the rest waits for the next', async () => {
+    const ended = await queue('rd-time');
+    await system.provisionAll();
+    await run({ action: 'cancel', requestId: ended, confirm: true });
+    await system.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: system.resources.dlqUrl,
+        MessageBody: JSON.stringify({ requestId: ended }),
+      }),
+    );
+    const short = { ...lambdaContext('ops'), getRemainingTimeInMillis: () => 10_000 };
+    expect(await ops({ action: 'redrive', confirm: true }, short)).toMatchObject({
+      redriven: 0,
+      dropped: 0,
+      outOfTime: true,
+    });
+    expect(await run({ action: 'redrive', confirm: true })).toMatchObject({ dropped: 1 });
   });
 
   it('refuses a bad event, naming the field, and changes nothing', async () => {
