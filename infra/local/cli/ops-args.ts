@@ -84,6 +84,12 @@ export function parseOpsCommand(action: OpsAction, argv: string[]): OpsCommand {
     if (!common.includes(option) && !allowed[action].includes(option))
       throw new UsageError(`${action} does not take --${option}`);
   }
+  // Without --stage the command acts on the local system: one that names a deployed system's region
+  // or function but no stage would act there instead of where the operator meant.
+  if (values.stage === undefined && (values.region !== undefined || values.function !== undefined))
+    throw new UsageError(
+      `--${values.region !== undefined ? 'region' : 'function'} names a deployed system: add --stage (without it, ${action} acts on the local system of \`pitcrew dev\`)`,
+    );
   const takesNoArguments = ['status', 'list', 'drain', 'resume', 'reconcile', 'redrive'];
   if (takesNoArguments.includes(action) && positionals.length > 0)
     throw new UsageError(`${action} takes no arguments, got '${positionals.join(' ')}'`);

@@ -89,6 +89,9 @@ describe('pitcrew <action> arguments', () => {
     [['caps', 'gh'], /caps takes a template and a cap/],
     [['caps', 'gh', 'lots'], /the cap must be a whole number or 'default', got 'lots'/],
     [['caps', 'gh', '--global', '3'], /caps --global takes no template/],
+    // A deployed system named without its stage would be the local one: refused, not acted on there.
+    [['drain', '--yes', '--region', 'eu-west-1'], /--region names a deployed system: add --stage/],
+    [['drain', '--yes', '--function', 'pitcrew-prod-ops'], /--function names a deployed system: add --stage/],
   ])('refuses %j with a message that says what to do', (argv, message) => {
     const [action, ...rest] = argv as [Parameters<typeof parseOpsCommand>[0], ...string[]];
     expect(() => parseOpsCommand(action, rest)).toThrow(UsageError);
