@@ -78,4 +78,13 @@ describe('render: text from a delivery or a CI reaches the terminal printable', 
     expect(text).not.toMatch(anyControl);
     expect(JSON.parse(text)).toEqual(value);
   });
+
+  it('escapes the invisible characters that reorder or hide text (bidi overrides, zero-width), in tables and in --json', () => {
+    // "build-1" with a right-to-left override: a terminal would show the end of it reversed.
+    const spoofed = 'build-\u202e1-dliub\u202c\u200b\u2066\ufeff';
+    expect(printable(spoofed)).toBe('build-\\u202e1-dliub\\u202c\\u200b\\u2066\\ufeff');
+    const text = printableJson({ jobKey: spoofed });
+    expect(text).not.toMatch(/[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/);
+    expect(JSON.parse(text)).toEqual({ jobKey: spoofed });
+  });
 });
