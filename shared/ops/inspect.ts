@@ -33,11 +33,21 @@ const summarise = (record: RequestRecord): RequestSummary => ({
   url: record.url,
 });
 
-// The cursor is the page position, base64url JSON: opaque to callers, checked when it comes back.
-const positionSchema = v.object({
-  status: v.picklist(requestStatuses),
-  key: v.record(v.string(), v.string()),
-});
+// The cursor is the page position, base64url JSON: opaque to callers, checked when it comes back,
+// down to the index key it holds (a request's, in the cursor's state), which goes to DynamoDB as
+// the query's start: a made-up one is refused here, naming the cursor.
+const positionSchema = v.pipe(
+  v.strictObject({
+    status: v.picklist(requestStatuses),
+    key: v.strictObject({
+      pk: v.pipe(v.string(), v.startsWith('request#')),
+      sk: v.literal('request'),
+      status: v.picklist(requestStatuses),
+      statusSince: v.string(),
+    }),
+  }),
+  v.check((position) => position.key.status === position.status),
+);
 const encodeCursor = (position: PagePosition): string =>
   Buffer.from(JSON.stringify(position)).toString('base64url');
 

@@ -105,7 +105,8 @@ function renderList(page: { items: RequestSummary[]; next?: string }): string {
     item.reason ?? '',
   ]);
   const lines = [table(['REQUEST', 'STATUS', 'TEMPLATE', 'SOURCE', 'JOB', 'FOR', 'REASON'], rows)];
-  if (page.next) lines.push('', `more: pitcrew list --cursor ${page.next}`);
+  // The same command again, its filters and target included: the cursor goes on where this page ended.
+  if (page.next) lines.push('', `more: run the same command with --cursor ${page.next}`);
   return lines.join('\n');
 }
 

@@ -98,6 +98,22 @@ describe('the ops function, each action against the real servers', () => {
     const badCursor = await failure({ action: 'list', cursor: 'not-a-cursor' });
     expect(badCursor.name).toBe('OpsInputError');
     expect(badCursor.message).toMatch(/'cursor'/);
+    // A well-formed cursor whose key is not a request's (here the caps' counter) is refused as input,
+    // before it reaches DynamoDB as the query's start.
+    const given = JSON.parse(Buffer.from(String(first.next), 'base64url').toString('utf8')) as {
+      key: Record<string, string>;
+    };
+    for (const key of [
+      { ...given.key, pk: 'capacity', sk: 'global' },
+      { ...given.key, extra: 'x' },
+    ]) {
+      const madeUp = Buffer.from(JSON.stringify({ ...given, key })).toString('base64url');
+      const refused = await failure({ action: 'list', status: 'queued', cursor: madeUp });
+      expect({ name: refused.name, message: refused.message }).toMatchObject({
+        name: 'OpsInputError',
+        message: expect.stringMatching(/'cursor' is not a cursor that list gave out/),
+      });
+    }
     await system.provisionAll();
     for (const id of ids) await run({ action: 'cancel', requestId: id, confirm: true });
   });
