@@ -142,7 +142,16 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   const limits = capacityLimits(ports.config, runtime);
   const stillHolding = records.filter((record) => !settled.has(record.requestId));
   await guarded(report, ports.logger, () =>
-    trimOverCap(act, report, pods, stillHolding, limits.templateCaps, counters, force),
+    trimOverCap(
+      act,
+      report,
+      pods,
+      stillHolding,
+      limits.templateCaps,
+      counters,
+      force,
+      ports.config.templates,
+    ),
   );
   // Drained: waiting requests stay waiting until an operator resumes (ops `resume` wakes them).
   if (!runtime.drained) {
@@ -254,6 +263,7 @@ async function trimOverCap(
   caps: Readonly<Record<string, number>>,
   counters: CounterSnapshot,
   force: boolean,
+  templates: readonly AgentTemplate[],
 ): Promise<void> {
   const podByName = new Map(pods.map((pod) => [pod.name, pod]));
   for (const [template, cap] of Object.entries(caps)) {
@@ -270,7 +280,15 @@ async function trimOverCap(
           createdAtMs: pod?.createdAtMs ?? new Date(record.statusSince).getTime(),
         };
       });
+    const configured = templates.find((candidate) => candidate.name === template);
     for (const record of planTrim(holders, cap, force)) {
+      // The CI first, as wherever an agent goes: one left registered could take a job with no pod to
+      // run it. One the CI says runs a job is not trimmed unless forced (only `force` stops a build).
+      const pod = record.podName ? podByName.get(record.podName) : undefined;
+      const ci = pod
+        ? await deregister(ports, pod, record, configured, force)
+        : await deregisterLost(ports, record, configured);
+      if (ci === 'busy') continue;
       if (record.podName) await ports.agents.deletePod(ports.namespace, record.podName);
       if (
         record.template &&

@@ -361,11 +361,15 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     await system.provisionAll();
     const waiting = requestIdFor('jenkins', `${system.jenkins.url}#9103`);
     await holdPending([waiting], 'jk-trim', 'jenkins');
+    const trimmedNode = (await system.requests.get(waiting))!.podName!;
+    expect(system.jenkins.state.nodes.has(trimmedNode)).toBe(true);
     // The busy agents are kept (their builds run), and still count: the pending one is over the cap.
     const report = await reapWithCap('jk-trim', 1);
     expect(report.keptBusy).toBeGreaterThanOrEqual(2);
     expect(report.deleted['over-cap']).toBe(1);
     expect(await system.requests.get(waiting)).toMatchObject({ status: 'waiting', holdsSlot: false });
+    // Its node went with its pod: none is left registered at Jenkins for a build that waits again.
+    expect(system.jenkins.state.nodes.has(trimmedNode)).toBe(false);
     for (const { podName } of running) system.jenkins.state.nodes.get(podName)!.busy = false;
   });
 
