@@ -191,14 +191,13 @@ describe('the ops function, each action against the real servers', () => {
     expect(again.message).toMatch(/already cancelled/);
   });
 
-  // The ops function builds the CI adapters on its first cancel or reconcile, not at cold start: this
-  // cancel needs GitHub's, to take the runner off the repository.
-  it('cancel of a GitHub build removes its runner at GitHub too', async () => {
+  /** A GitHub job of acme/app queued through the webhook: its request id. */
+  async function queueGithub(jobId: number): Promise<string> {
     const body = {
       action: 'queued',
       workflow_job: {
-        id: 7301,
-        run_id: 73,
+        id: jobId,
+        run_id: jobId,
         labels: ['self-hosted', 'linux'],
         created_at: new Date().toISOString(),
       },
@@ -206,11 +205,17 @@ describe('the ops function, each action against the real servers', () => {
     };
     const answer = await system.sendWebhook('github', body, {
       'x-github-event': 'workflow_job',
-      'x-github-delivery': 'ops-gh-1',
+      'x-github-delivery': `ops-gh-${jobId}`,
     });
     expect(answer.statusCode).toBe(202);
+    return String(answer.body.requestId);
+  }
+
+  // The ops function builds the CI adapters on its first cancel or reconcile, not at cold start: this
+  // cancel needs GitHub's, to take the runner off the repository.
+  it('cancel of a GitHub build removes its runner at GitHub too', async () => {
+    const requestId = await queueGithub(7301);
     await system.provisionAll();
-    const requestId = String(answer.body.requestId);
     const podName = (await system.requests.get(requestId))!.podName!;
     expect(system.github.state.runners.map((runner) => runner.name)).toContain(podName);
 
@@ -222,22 +227,7 @@ describe('the ops function, each action against the real servers', () => {
   });
 
   it('cancel of a build that never had an agent asks its CI about none, and says what the CI did when it had one', async () => {
-    const body = {
-      action: 'queued',
-      workflow_job: {
-        id: 7302,
-        run_id: 74,
-        labels: ['self-hosted', 'linux'],
-        created_at: new Date().toISOString(),
-      },
-      repository: { name: 'app', owner: { login: 'acme' }, private: true },
-    };
-    const answer = await system.sendWebhook('github', body, {
-      'x-github-event': 'workflow_job',
-      'x-github-delivery': 'ops-gh-2',
-    });
-    expect(answer.statusCode).toBe(202);
-    const requestId = String(answer.body.requestId);
+    const requestId = await queueGithub(7302);
     // Still queued: no slot, no pod name, no runner. An empty name must not be looked up at the CI
     // (GitLab's lookup by description would match any runner without one).
     const calls = system.github.state.requests.length;
