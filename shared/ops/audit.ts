@@ -27,7 +27,7 @@ export type OpsOutcome =
   /** Logged as it starts: what was asked, before anything is done. */
   | { readonly started: true };
 
-/** One structured log line per ops invocation: who asked, for what, and what came of it. */
+/** The structured log lines of an ops invocation, as it starts and as it ends: who asked, for what, and what came of it. */
 export interface OpsAuditRecord {
   readonly caller: OpsCaller;
   /** The action asked for, when the event names one. */

@@ -9,7 +9,10 @@ import { requeueFailed } from './requests';
 export interface RedriveReport {
   /** Sent back to the provision queue (their failed requests queued again). */
   readonly redriven: number;
-  /** Removed without sending: their request ended meanwhile (completed or cancelled) or is gone. */
+  /**
+   * Not queued again: their request ended meanwhile (completed or cancelled), failed and its build
+   * has since ended at the CI (`ciEnded`), or is gone.
+   */
   readonly dropped: number;
   /** Not a Pitcrew message: left in the dead-letter queue for a person to look at. */
   readonly unreadable: number;
@@ -66,12 +69,17 @@ async function redriveOne(message: Message, ports: OpsPorts): Promise<'redriven'
   const parsed = readProvisionMessage(message.Body);
   if (!parsed) return 'unreadable';
   const record = await ports.requests.get(parsed.requestId);
-  if (record && (!isTerminal(record.status) || record.status === 'failed')) {
+  const ended = !record || (isTerminal(record.status) && (record.status !== 'failed' || !!record.ciEnded));
+  if (!ended) {
     if (record.status === 'failed') await requeueFailed(record, 'redriven from the dead-letter queue', ports);
     await ports.queue.send(parsed);
     await remove(message, ports);
     return 'redriven';
   }
+  // Its build is over, but an agent an attempt registered may be left at the CI (the CI was likely
+  // down when the attempt gave up): the message goes on, without queueing the request, and
+  // provision removes such an agent of an ended request (removeUnusedAgent).
+  if (record?.podName) await ports.queue.send({ requestId: record.requestId });
   await remove(message, ports);
   return 'dropped';
 }

@@ -111,6 +111,10 @@ export async function retry(
   ports: OpsPorts,
 ): Promise<{ requestId: string; status: 'queued'; previousReason?: string }> {
   const record = await load(requestId, ports);
+  if (record.status === 'failed' && record.ciEnded)
+    throw new OpsConflictError(
+      `request '${requestId}' failed, and the CI has since ${record.ciEnded === 'completed' ? 'completed' : 'cancelled'} its build: queue the build again from the CI`,
+    );
   if (record.status !== 'failed') {
     throw new OpsConflictError(
       record.status === 'cancelled' || record.status === 'completed'

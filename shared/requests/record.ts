@@ -73,6 +73,8 @@ export const requestRecordSchema = v.object({
   attemptUntilMs: v.optional(v.number()),
   /** What an `ending` request becomes once its agent is gone: what the CI said of the build. */
   endAs: v.optional(v.picklist(['completed', 'cancelled'])),
+  /** On a failed request: the CI has since ended its build so; no operator queues it again. */
+  ciEnded: v.optional(v.picklist(['completed', 'cancelled'])),
   /** When an operator last queued a failed request again (ops retry, redrive): its wait starts anew. */
   requeuedAt: v.optional(v.string()),
   /** True when written by an end event before any queued event (see above). */

@@ -69,16 +69,8 @@ export const requestMoves = [
   // then `release` into `endAs`), so a cap counts every live agent. Again from `ending`: a second end
   // event (a cancel after a completion) only says what to end it as.
   { move: 'mark-ending', by: ['webhook'], from: anyActive, to: ['ending'], slot: 'keeps' },
-  // The CI ended a build that holds no slot: nothing to remove, it ends at once. From `failed` too
-  // (its reason kept): an operator's `redrive` or `retry` must not make an agent for a build the CI
-  // has ended since.
-  {
-    move: 'end',
-    by: ['webhook'],
-    from: [...anyActive, 'failed'],
-    to: ['completed', 'cancelled'],
-    slot: 'none',
-  },
+  // The CI ended a build that holds no slot: nothing to remove, it ends at once.
+  { move: 'end', by: ['webhook'], from: anyActive, to: ['completed', 'cancelled'], slot: 'none' },
   // A request that cannot be provisioned (its template is no longer configured, or its `from` leaves
   // the build out) and holds no slot.
   { move: 'fail-without-slot', by: ['provision'], from: ['queued', 'waiting'], to: ['failed'], slot: 'none' },
@@ -106,6 +98,9 @@ export const requestMoves = [
   { move: 'cancel-by-operator', by: ['ops'], from: anyActive, to: ['cancelled'], slot: 'none' },
   // An operator queues a failed request again (ops `retry`, `redrive`).
   { move: 'retry-by-operator', by: ['ops'], from: ['failed'], to: ['queued'], slot: 'none' },
+  // The CI ended a build whose request had failed: it stays failed (its reason is what operators look
+  // for), and `ciEnded` says the CI is done with it, so `retry` and `redrive` make it no agent.
+  { move: 'note-ci-end', by: ['webhook'], from: ['failed'], to: ['failed'], slot: 'none' },
   // A slot given back as the request ends: its agent is gone (`finish`), an attempt gave up, the reaper
   // settled it, an operator cancelled it. The one write that frees a slot and ends a request.
   {

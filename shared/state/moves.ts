@@ -71,10 +71,15 @@ export async function endRequest(
       if (created.created) return { kind: 'tombstoned' };
       continue;
     }
-    // A failed request still ends as the CI says (`end`), so that no operator queues it again.
-    const endsFailed = current.status === 'failed' && to !== 'started';
-    if (terminalStatuses.includes(current.status) && !endsFailed)
-      return { kind: 'already-ended', record: current };
+    if (current.status === 'failed' && to !== 'started' && !current.ciEnded) {
+      // It stays failed, and says the CI is done with it: `retry` and `redrive` make it no agent.
+      const noted = await store.transition(current.requestId, fromStatesOf('note-ci-end'), 'failed', {
+        ciEnded: to,
+      });
+      if (!noted) continue;
+      return { kind: 'already-ended', record: noted };
+    }
+    if (terminalStatuses.includes(current.status)) return { kind: 'already-ended', record: current };
     if (current.holdsSlot) return { kind: 'holds-slot', record: current };
     const move = to === 'started' ? 'start-elsewhere' : 'end';
     const ended = await store.transition(

@@ -325,9 +325,11 @@ describe('the ops function, each action against the real servers', () => {
       { 'x-pitcrew-delivery': `ops-${delivery}` },
     );
     expect(ended.statusCode).toBeLessThan(300);
+    // Still failed, with the reason operators look for, and the CI's word beside it.
     const record = await system.requests.get(failed);
-    expect(record).toMatchObject({ status: 'cancelled' });
+    expect(record).toMatchObject({ status: 'failed', ciEnded: 'cancelled' });
     expect(record?.reason).toBeDefined();
+    const podName = record!.podName!;
 
     await system.sqs.send(
       new SendMessageCommand({
@@ -336,10 +338,19 @@ describe('the ops function, each action against the real servers', () => {
       }),
     );
     expect(await run({ action: 'redrive', confirm: true })).toMatchObject({ redriven: 0, dropped: 1 });
-    expect((await system.requests.get(failed))?.status).toBe('cancelled');
+    expect(await system.requests.get(failed)).toMatchObject({ status: 'failed', ciEnded: 'cancelled' });
     const refused = await failure({ action: 'retry', requestId: failed });
-    expect(refused.message).toMatch(/is cancelled, not failed: queue the build again from the CI/);
-    expect(await system.provisionAll()).toEqual({ received: 0, failed: 0 });
+    expect(refused.message).toMatch(
+      /failed, and the CI has since cancelled its build: queue the build again from the CI/,
+    );
+    // The message went on only so that provision removes any agent left of it: no pod is made.
+    expect(await system.provisionAll()).toEqual({ received: 1, failed: 0 });
+    expect(await system.requests.get(failed)).toMatchObject({ status: 'failed' });
+    expect(
+      (await system.listPods()).filter(
+        (pod) => pod.metadata?.name === podName && !pod.metadata.deletionTimestamp,
+      ),
+    ).toEqual([]);
   });
 
   it('caps: reads, sets a template cap at run time, wakes waiting work when raised, and undoes', async () => {

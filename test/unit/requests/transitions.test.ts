@@ -175,7 +175,7 @@ describe('the from-lists writers use', () => {
     ['settle', ['provisioning', 'provisioned', 'started', 'ending', 'queued', 'waiting']], // reap/act.ts
     ['retry', ['provisioning', 'provisioned', 'started', 'queued', 'waiting']], // reap/act.ts
     ['expire', ['queued', 'waiting']], // reap/act.ts: the state read, which decideRecord gives only these
-    ['end', [...anyActive, 'failed']], // request-store end(): the state read, any non-terminal, or failed
+    ['end', anyActive], // request-store end(): the state read, any non-terminal
     ['start-elsewhere', anyActive], // request-store end() with `started`
     ['mark-ending', anyActive], // receive-webhook.ts: the state read, any non-terminal
     ['release', anyActive], // capacity-store release: was `NOT (status IN (completed, cancelled, failed))`
@@ -225,7 +225,7 @@ describe('the state machine the table draws', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it('leads out of every state but completed and cancelled, and out of failed only by an operator or the CI ending the build', () => {
+  it('leads out of every state but completed and cancelled, and only an operator leads out of failed', () => {
     const leaving = (status: RequestStatus) =>
       requestMoves
         .filter((row) => (row.from as readonly RequestStatus[]).includes(status))
@@ -233,9 +233,9 @@ describe('the state machine the table draws', () => {
     for (const status of anyActive) expect(leaving(status)).not.toEqual([]);
     expect(leaving('completed')).toEqual([]);
     expect(leaving('cancelled')).toEqual([]);
-    expect(leaving('failed')).toEqual(['end', 'retry-by-operator']);
-    // ... and never to a state that could make an agent, but by an operator.
-    expect(toStatesOf('end')).toEqual(['completed', 'cancelled']);
+    // The CI's end of a failed build leaves it failed (`note-ci-end`): only an operator takes it out.
+    expect(leaving('failed')).toEqual(['retry-by-operator', 'note-ci-end']);
+    expect(toStatesOf('note-ci-end')).toEqual(['failed']);
   });
 
   it('leads into every state', () => {
