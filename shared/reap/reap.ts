@@ -283,12 +283,14 @@ async function trimOverCap(
     const configured = templates.find((candidate) => candidate.name === template);
     for (const record of planTrim(holders, cap, force)) {
       // The CI first, as wherever an agent goes: one left registered could take a job with no pod to
-      // run it. One the CI says runs a job is not trimmed unless forced (only `force` stops a build).
+      // run it. When the CI keeps it (down for now, or it runs a job and this run is not forced) the
+      // request keeps its pod and slot, and the next run tries again: trimmed, nothing would point
+      // at that agent any more.
       const pod = record.podName ? podByName.get(record.podName) : undefined;
       const ci = pod
         ? await deregister(ports, pod, record, configured, force)
         : await deregisterLost(ports, record, configured);
-      if (ci === 'busy') continue;
+      if (ci !== true) continue;
       if (record.podName) await ports.agents.deletePod(ports.namespace, record.podName);
       if (
         record.template &&

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { OpsResult } from '../../../shared/ops';
 import type { DevInfo } from '../dev/run-dev';
+import { queueLimits } from '../../../shared/queue/limits';
 import { lambdaContext } from '../dev/lambda-context';
 import type { OpsTarget } from './ops-args';
 
@@ -69,7 +70,11 @@ async function invokeLocal(event: object): Promise<OpsAnswer> {
   if (typeof handler !== 'function')
     return { ok: false, errorType: 'NoLocalSystem', message: handler.message };
   try {
-    return { ok: true, result: await handler(event, lambdaContext('ops')) };
+    // The deployed function's timeout, so that a long action (redrive) runs as long here as there.
+    return {
+      ok: true,
+      result: await handler(event, lambdaContext('ops', queueLimits.opsTimeoutSeconds * 1000)),
+    };
   } catch (error) {
     return {
       ok: false,

@@ -2,7 +2,7 @@
  * Text from a delivery or a CI, made safe to print on an operator's terminal. A job id, a URL or a
  * reason can carry ESC or CSI (C0 and C1 control characters), whose sequences a terminal obeys: they
  * can rewrite what was printed before, set the window title, or plant a link. Bidirectional and
- * other invisible format characters (U+200B-F, U+202A-E, U+2060-9, U+FEFF) can reorder or hide
+ * other invisible format characters (U+061C, U+200B-F, U+2028-E, U+2060-9, U+FEFF) can reorder or hide
  * what a line shows (a job key that reads as another). Each is shown as its escape, `\u001b`, so
  * the operator still sees that something was there.
  */
@@ -10,7 +10,7 @@
 // C0 (tab and newline too: a table cell is one line), DEL, C1, and the invisible format characters
 // that reorder or hide text.
 // eslint-disable-next-line no-control-regex -- matching them is the point
-const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g;
+const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
 const escape = (character: string): string => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
@@ -33,6 +33,6 @@ export function printableValue<T>(value: T): T {
  */
 export const printableJson = (value: unknown): string =>
   JSON.stringify(value, null, 2).replace(
-    /[\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/g,
+    /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g,
     escape,
   );

@@ -363,6 +363,12 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     await holdPending([waiting], 'jk-trim', 'jenkins');
     const trimmedNode = (await system.requests.get(waiting))!.podName!;
     expect(system.jenkins.state.nodes.has(trimmedNode)).toBe(true);
+    // Jenkins down for now: the node cannot be removed, so the request keeps its pod and slot (trimmed,
+    // nothing would point at the node any more), and the next run tries again.
+    system.jenkins.failNext(1, { status: 503, method: 'POST', path: /doDelete/ });
+    expect((await reapWithCap('jk-trim', 1)).deleted['over-cap'] ?? 0).toBe(0);
+    expect(await system.requests.get(waiting)).toMatchObject({ holdsSlot: true, podName: trimmedNode });
+    expect(system.jenkins.state.nodes.has(trimmedNode)).toBe(true);
     // The busy agents are kept (their builds run), and still count: the pending one is over the cap.
     const report = await reapWithCap('jk-trim', 1);
     expect(report.keptBusy).toBeGreaterThanOrEqual(2);

@@ -81,10 +81,37 @@ describe('render: text from a delivery or a CI reaches the terminal printable', 
 
   it('escapes the invisible characters that reorder or hide text (bidi overrides, zero-width), in tables and in --json', () => {
     // "build-1" with a right-to-left override: a terminal would show the end of it reversed.
-    const spoofed = 'build-\u202e1-dliub\u202c\u200b\u2066\ufeff';
-    expect(printable(spoofed)).toBe('build-\\u202e1-dliub\\u202c\\u200b\\u2066\\ufeff');
+    const spoofed = 'build-\u202e1-dliub\u202c\u200b\u2066\ufeff\u061c\u2028';
+    expect(printable(spoofed)).toBe('build-\\u202e1-dliub\\u202c\\u200b\\u2066\\ufeff\\u061c\\u2028');
     const text = printableJson({ jobKey: spoofed });
-    expect(text).not.toMatch(/[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]/);
+    expect(text).not.toMatch(/[\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/);
     expect(JSON.parse(text)).toEqual({ jobKey: spoofed });
+  });
+
+  it("says when redrive stopped for want of time, and when the CI kept a cancelled build's agent", () => {
+    const redrive = (outOfTime?: boolean) =>
+      render({
+        action: 'redrive',
+        redriven: 3,
+        dropped: 1,
+        unreadable: 0,
+        remaining: 7,
+        ...(outOfTime ? { outOfTime } : {}),
+      } as unknown as OpsResult);
+    expect(redrive(true)).toMatch(/stopped for want of time: run it again for the rest/);
+    expect(redrive()).not.toMatch(/want of time/);
+    const cancel = (agent: string) =>
+      render({
+        action: 'cancel',
+        requestId: 'r',
+        status: 'cancelled',
+        podDeleted: 'pc-1',
+        agent,
+        freedSlot: true,
+        woken: 0,
+      } as unknown as OpsResult);
+    expect(cancel('kept')).toMatch(/the CI did not remove its agent \(unreachable\): remove it there/);
+    expect(cancel('refused')).toMatch(/the CI did not remove its agent \(refused\)/);
+    expect(cancel('forgotten')).not.toMatch(/did not remove/);
   });
 });

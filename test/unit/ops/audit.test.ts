@@ -41,6 +41,16 @@ describe('callerOf', () => {
 describe('auditRecord', () => {
   const caller = callerOf({ actor: 'alice' }, context);
 
+  it('as it starts: the action and its arguments, no result yet', () => {
+    const event = { action: 'redrive', max: 500, confirm: true, actor: 'alice' };
+    expect(auditRecord(event, caller, { started: true })).toEqual({
+      caller,
+      action: 'redrive',
+      arguments: { max: 500, confirm: true },
+      outcome: 'started',
+    });
+  });
+
   it('a change that was done: the action, its arguments and what changed', () => {
     const event = { action: 'cancel', requestId: 'generic-1', confirm: true, actor: 'alice' };
     const result = {

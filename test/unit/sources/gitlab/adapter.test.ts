@@ -190,6 +190,17 @@ describe('GitLab adapter, against the stand-in', () => {
       expect(gitlab.state.runners.map((r) => r.description)).toEqual(['pitcrew-linux-0002']);
     });
 
+    it('never looks a runner up by an empty name: every runner without a description would match', async () => {
+      job('pending', ['linux']);
+      const adapter = source();
+      await adapter.createAgentCredentials({ ...request, agentName: '' });
+      expect(gitlab.state.runners.map((r) => r.description)).toEqual(['']);
+      const before = calls().length;
+      await adapter.deregisterAgent({ ...request, agentName: '', evenIfBusy: true });
+      expect(calls().slice(before)).toEqual([]);
+      expect(gitlab.state.runners).toHaveLength(1);
+    });
+
     it('leaves a runner that runs a job (one it took, of the project) registered, saying it is busy', async () => {
       job('pending', ['linux']);
       const adapter = source();
