@@ -3,12 +3,13 @@ import { startProvisioningSystem, type ProvisioningSystem } from '../../support/
 
 describe('lost webhooks: the reaper polls the Jenkins queue (sources.jenkins.pollQueue)', () => {
   let system: ProvisioningSystem;
+  // Its set-up imports three handlers cold: 31 and 34 s in two full runs on 2 cores, once over 60 s.
   beforeAll(async () => {
     system = await startProvisioningSystem({
       jenkinsPollQueue: true,
       templates: [{ name: 'jk-docker-gpu', source: 'jenkins', labels: ['docker', 'gpu'], instanceCap: 5 }],
     });
-  });
+  }, 120_000);
   afterAll(() => system.close());
 
   it('enqueues a build Jenkins is waiting on that Pitcrew never heard of, once, and provisions it', async () => {
