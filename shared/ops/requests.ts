@@ -113,7 +113,7 @@ export async function retry(
   const record = await load(requestId, ports);
   if (record.status === 'failed' && record.ciEnded)
     throw new OpsConflictError(
-      `request '${requestId}' failed, and the CI has since ${record.ciEnded === 'completed' ? 'completed' : 'cancelled'} its build: queue the build again from the CI`,
+      `request '${requestId}' failed, and the CI has since ${record.ciEnded} its build: queue the build again from the CI`,
     );
   if (record.status !== 'failed') {
     throw new OpsConflictError(

@@ -142,16 +142,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   const limits = capacityLimits(ports.config, runtime);
   const stillHolding = records.filter((record) => !settled.has(record.requestId));
   await guarded(report, ports.logger, () =>
-    trimOverCap(
-      act,
-      report,
-      pods,
-      stillHolding,
-      limits.templateCaps,
-      counters,
-      force,
-      ports.config.templates,
-    ),
+    trimOverCap(act, report, pods, stillHolding, limits.templateCaps, counters, force, templates),
   );
   // Drained: waiting requests stay waiting until an operator resumes (ops `resume` wakes them).
   if (!runtime.drained) {
@@ -263,7 +254,7 @@ async function trimOverCap(
   caps: Readonly<Record<string, number>>,
   counters: CounterSnapshot,
   force: boolean,
-  templates: readonly AgentTemplate[],
+  templates: ReadonlyMap<string, AgentTemplate>,
 ): Promise<void> {
   const podByName = new Map(pods.map((pod) => [pod.name, pod]));
   for (const [template, cap] of Object.entries(caps)) {
@@ -280,7 +271,7 @@ async function trimOverCap(
           createdAtMs: pod?.createdAtMs ?? new Date(record.statusSince).getTime(),
         };
       });
-    const configured = templates.find((candidate) => candidate.name === template);
+    const configured = templates.get(template);
     for (const record of planTrim(holders, cap, force)) {
       // The CI first, as wherever an agent goes: one left registered could take a job with no pod to
       // run it. When the CI keeps it (down for now, or it runs a job and this run is not forced) the

@@ -22,8 +22,8 @@ export async function retireBusyAgents(
   const adapter = ports.sources[source]?.adapter;
   if (!adapter?.retireBusyAgents) return;
   try {
-    // Called on the adapter, not detached from it: an adapter may be a class.
-    const retired = await once(source, async () => (await adapter.retireBusyAgents?.()) ?? []);
+    // Bound to its adapter: an adapter may be a class.
+    const retired = await once(source, adapter.retireBusyAgents.bind(adapter));
     ports.logger.info('agents taken out of rotation', { requestId, agents: retired });
   } catch (error) {
     if (error instanceof CiError && error.retryable && !lastAttempt)
