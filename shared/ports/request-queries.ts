@@ -14,7 +14,16 @@ export interface ListQuery {
   readonly source?: CiSource;
   readonly limit: number;
   readonly after?: PagePosition;
+  /** At most this many requests read, kept or not, in one call: `listReadAtMost` when absent. */
+  readonly readAtMost?: number;
 }
+
+/**
+ * How many requests one `listPage` call reads at most, before the template and source filters: a
+ * filter that keeps few of many would otherwise read the whole state in one call (a month of a busy
+ * site's ended builds), past the ops function's timeout. About 5 MB of items on DynamoDB.
+ */
+export const listReadAtMost = 5000;
 
 /**
  * The operators' read side of the requests (ops `status`, `list`) and the webhook's backlog count,
@@ -42,8 +51,9 @@ export interface RequestQueries {
    * Up to `limit` requests in `statuses`, read in that order, oldest `statusSince` first within
    * each, keeping only those of `template` and `source` when given. A full page (`limit` items)
    * answers `next`, where the following page starts (pass it as `after`), even when nothing
-   * follows (that page is then empty); a page that is not full is the last and has no `next`.
-   * `after` must come from a page of the same query.
+   * follows (that page is then empty). So does a call that read `readAtMost` requests: its page
+   * may be short, even empty, when the filters skipped most of them. A page without `next` is the
+   * last. `after` must come from a page of the same query.
    */
   listPage(request: ListQuery): Promise<{ items: RequestRecord[]; next?: PagePosition }>;
 }

@@ -1,6 +1,11 @@
 import * as v from '../schema/valibot';
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ListQuery, PagePosition, RequestQueries } from '../ports/request-queries';
+import {
+  listReadAtMost,
+  type ListQuery,
+  type PagePosition,
+  type RequestQueries,
+} from '../ports/request-queries';
 import { requestRecordSchema, type RequestRecord, type RequestStatus } from '../requests/record';
 import type { CiSource } from '../sources/names';
 import { StateUnavailableError } from './errors';
@@ -13,6 +18,14 @@ const indexKeyOf = (record: RequestRecord): Record<string, string> => ({
   ...keys.request(record.requestId),
   status: record.status,
   statusSince: record.statusSince,
+});
+
+/** The byStatus index key of a query's LastEvaluatedKey: the table's key and the index's. */
+const indexKeyIn = (key: Record<string, unknown>): Record<string, string> => ({
+  pk: String(key.pk),
+  sk: String(key.sk),
+  status: String(key.status),
+  statusSince: String(key.statusSince),
 });
 
 /**
@@ -52,9 +65,12 @@ export function createRequestQueries(db: DynamoDBDocumentClient, tableName: stri
 
   /**
    * Up to `limit` requests in the given states, oldest first within each, filtered by template and
-   * source; `next` says where the following page starts (absent on the last page).
+   * source, reading at most `readAtMost`; `next` says where the following page starts (absent on
+   * the last page).
    */
   async function listPage(request: ListQuery): Promise<{ items: RequestRecord[]; next?: PagePosition }> {
+    const readAtMost = request.readAtMost ?? listReadAtMost;
+    let read = 0;
     const items: RequestRecord[] = [];
     const first = request.after ? request.statuses.indexOf(request.after.status) : 0;
     const filters: string[] = [];
@@ -81,7 +97,10 @@ export function createRequestQueries(db: DynamoDBDocumentClient, tableName: stri
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: { ...values, ':status': status },
           ExclusiveStartKey: startKey,
+          // Evaluated items, before the filter: a query that reaches it answers a LastEvaluatedKey.
+          Limit: Math.max(1, readAtMost - read),
         });
+        read += page.ScannedCount ?? 0;
         for (const item of page.Items ?? []) {
           const record = v.parse(requestRecordSchema, item);
           items.push(record);
@@ -89,6 +108,8 @@ export function createRequestQueries(db: DynamoDBDocumentClient, tableName: stri
           if (items.length === request.limit) return { items, next: { status, key: indexKeyOf(record) } };
         }
         startKey = page.LastEvaluatedKey;
+        // Read all one call may: the next page starts after the last request read, kept or not.
+        if (startKey && read >= readAtMost) return { items, next: { status, key: indexKeyIn(startKey) } };
       } while (startKey);
     }
     return { items };

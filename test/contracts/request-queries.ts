@@ -142,6 +142,29 @@ export function describeRequestQueriesContract(
         expect(ids(restA.items)).toEqual(['l-q3', 'l-p1']);
       });
 
+      it('reads at most readAtMost requests a call: a page may be short, and its next leads on to the rest', async () => {
+        const { queries } = current();
+        const query = { statuses: ['waiting', 'queued', 'provisioned'] as const, template: 'b', limit: 10 };
+        // Reads l-w1 (skipped) and l-w2.
+        const first = await queries.listPage({ ...query, readAtMost: 2 });
+        expect(ids(first.items)).toEqual(['l-w2']);
+        expect(first.next?.status).toBe('waiting');
+        // Nothing left of waiting; reads l-q1 (skipped) and l-q2.
+        const second = await queries.listPage({ ...query, readAtMost: 2, after: first.next });
+        expect(ids(second.items)).toEqual(['l-q2']);
+        expect(second.next?.status).toBe('queued');
+        // Reads l-q3 and l-p1, both skipped: an empty page that still says where to go on.
+        const third = await queries.listPage({ ...query, readAtMost: 2, after: second.next });
+        expect(third.items).toEqual([]);
+        expect(third.next).toEqual({
+          status: 'provisioned',
+          key: { pk: 'request#l-p1', sk: 'request', status: 'provisioned', statusSince: at(0) },
+        });
+        expect(await queries.listPage({ ...query, readAtMost: 2, after: third.next })).toEqual({ items: [] });
+        // Read with room to spare, the same query is one page.
+        expect(ids((await queries.listPage(query)).items)).toEqual(['l-w2', 'l-q2']);
+      });
+
       it('answers an empty last page for states with no requests', async () => {
         const { queries } = current();
         expect(await queries.listPage({ statuses: ['failed', 'cancelled'], limit: 5 })).toEqual({

@@ -105,6 +105,8 @@ function renderList(page: { items: RequestSummary[]; next?: string }): string {
     item.reason ?? '',
   ]);
   const lines = [table(['REQUEST', 'STATUS', 'TEMPLATE', 'SOURCE', 'JOB', 'FOR', 'REASON'], rows)];
+  // A call reads a bounded number of requests: with filters, that may be none of the ones asked for.
+  if (page.items.length === 0 && page.next) lines.push('(none matched among the requests this call read)');
   // The same command again, its filters and target included: the cursor goes on where this page ended.
   if (page.next) lines.push('', `more: run the same command with --cursor ${page.next}`);
   return lines.join('\n');

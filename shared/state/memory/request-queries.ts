@@ -1,8 +1,12 @@
 import * as v from '../../schema/valibot';
-import type { ListQuery, PagePosition, RequestQueries } from '../../ports/request-queries';
+import {
+  listReadAtMost,
+  type ListQuery,
+  type PagePosition,
+  type RequestQueries,
+} from '../../ports/request-queries';
 import { requestRecordSchema, type RequestRecord, type RequestStatus } from '../../requests/record';
 import type { CiSource } from '../../sources/names';
-import { keys } from '../keys';
 import type { MemoryItem, MemoryTable } from './table';
 
 /**
@@ -51,6 +55,8 @@ export function createMemoryRequestQueries(table: MemoryTable): RequestQueries {
   }
 
   async function listPage(request: ListQuery): Promise<{ items: RequestRecord[]; next?: PagePosition }> {
+    const readAtMost = request.readAtMost ?? listReadAtMost;
+    let read = 0;
     const items: RequestRecord[] = [];
     const first = request.after ? request.statuses.indexOf(request.after.status) : 0;
     for (const [index, status] of request.statuses.entries()) {
@@ -63,18 +69,17 @@ export function createMemoryRequestQueries(table: MemoryTable): RequestQueries {
           compare([item.statusSince as string, item.pk], [after.statusSince ?? '', after.pk ?? '']) <= 0
         )
           continue;
-        if (request.template !== undefined && item.template !== request.template) continue;
-        if (request.source !== undefined && item.source !== request.source) continue;
-        const record = v.parse(requestRecordSchema, item);
-        items.push(record);
-        if (items.length === request.limit)
-          return {
-            items,
-            next: {
-              status,
-              key: { ...keys.request(record.requestId), status, statusSince: record.statusSince },
-            },
-          };
+        read += 1;
+        const next = {
+          status,
+          key: { pk: item.pk, sk: item.sk, status, statusSince: item.statusSince as string },
+        };
+        const kept =
+          (request.template === undefined || item.template === request.template) &&
+          (request.source === undefined || item.source === request.source);
+        if (kept) items.push(v.parse(requestRecordSchema, item));
+        // As DynamoDB does: a full page, or all one call may read, ends after the last item read.
+        if ((kept && items.length === request.limit) || read >= readAtMost) return { items, next };
       }
     }
     return { items };

@@ -115,3 +115,17 @@ describe('render: text from a delivery or a CI reaches the terminal printable', 
     expect(cancel('forgotten')).not.toMatch(/did not remove/);
   });
 });
+
+describe('render: list pages', () => {
+  it('an empty page that goes on says so, and how to go on', () => {
+    const output = render({ action: 'list', items: [], next: 'abc' } as unknown as OpsResult);
+    expect(output).toContain('(none matched among the requests this call read)');
+    expect(output).toContain('more: run the same command with --cursor abc');
+  });
+
+  it('the last page, empty, says neither', () => {
+    const output = render({ action: 'list', items: [] } as unknown as OpsResult);
+    expect(output).not.toContain('none matched');
+    expect(output).not.toContain('more:');
+  });
+});
