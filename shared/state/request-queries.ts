@@ -98,7 +98,12 @@ export function createRequestQueries(db: DynamoDBDocumentClient, tableName: stri
           ExpressionAttributeValues: { ...values, ':status': status },
           ExclusiveStartKey: startKey,
           // Evaluated items, before the filter: a query that reaches it answers a LastEvaluatedKey.
-          Limit: Math.max(1, readAtMost - read),
+          // Unfiltered, every item read is kept, so read no more than the page still needs (not a
+          // whole 1 MB page for `list --limit 20`).
+          Limit: Math.max(
+            1,
+            Math.min(readAtMost - read, filters.length > 0 ? readAtMost : request.limit - items.length),
+          ),
         });
         read += page.ScannedCount ?? 0;
         for (const item of page.Items ?? []) {
