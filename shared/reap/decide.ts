@@ -222,8 +222,11 @@ export function decideRecord(
   }
   if (record.status === 'ending' && !podListed) return { kind: 'ended', outcome: endStateOf(record) };
   const age = seconds(new Date(record.statusSince).getTime(), nowMs);
+  // Only an agent of ours can be lost: a build the CI started on another agent while its request
+  // held no slot (`start-elsewhere`) has no pod to look for, and its CI's end event closes it.
   if (
     (record.status === 'provisioned' || record.status === 'started') &&
+    record.holdsSlot &&
     !podListed &&
     age >= rules.lostGraceSeconds
   ) {

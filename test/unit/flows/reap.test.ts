@@ -3,7 +3,16 @@ import { reap, type ReapPorts } from '../../../shared/reap';
 import type { AgentRequest, CiSourceAdapter } from '../../../shared/sources/types';
 import { podNameFor } from '../../../shared/requests/identity';
 import { managedByValue, pitcrewLabels } from '../../../shared/templates/labels';
-import { createTwins, genericRequestId, livePods, recordQueued, slots, type Twins } from './twins';
+import { receiveWebhook } from '../../../shared/webhook';
+import {
+  createTwins,
+  genericDelivery,
+  genericRequestId,
+  livePods,
+  recordQueued,
+  slots,
+  type Twins,
+} from './twins';
 
 /** One reaper run on the twins: what it deletes, settles, repairs and sends. */
 describe('the reaper on the twins', () => {
@@ -140,6 +149,25 @@ describe('the reaper on the twins', () => {
     expect(await reap(twins.reap)).toMatchObject({ lost: 1, retried: 0 });
     expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'failed', holdsSlot: false });
     expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+  });
+
+  it('leaves alone a build the CI started on another agent while it waited: no second agent, no failure', async () => {
+    // build-1 takes gen's only slot; build-2 waits at the cap.
+    const first = await provisioned('build-1');
+    const second = await recordQueued(twins, 'build-2');
+    expect(await provisionRequest(second, twins.provision)).toMatchObject({ kind: 'waiting' });
+    // The CI runs build-2 on an agent that is not Pitcrew's (a static node, a spare agent).
+    await receiveWebhook(genericDelivery(twins, 'started', 'build-2'), twins.webhook);
+    expect(await twins.state.requests.get(second)).toMatchObject({ status: 'started', holdsSlot: false });
+    twins.queue.clear();
+    twins.clock.advance(twins.config.reaper.lostGraceSeconds + 1);
+    expect(await reap(twins.reap)).toMatchObject({ lost: 0, retried: 0 });
+    expect(await twins.state.requests.get(second)).toMatchObject({ status: 'started', holdsSlot: false });
+    expect(twins.queue.sentIds()).toEqual([]);
+    // Its end at the CI closes it; build-1's agent was never touched.
+    await receiveWebhook(genericDelivery(twins, 'completed', 'build-2'), twins.webhook);
+    expect(await twins.state.requests.get(second)).toMatchObject({ status: 'completed' });
+    expect(livePods(twins)).toEqual([podNameFor('gen', first)]);
   });
 
   it('gives up on a pod stuck Pending past its template’s timeout', async () => {
