@@ -64,6 +64,12 @@ export async function reap(ports: ReapPorts, options: { force?: boolean } = {}):
 async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean): Promise<ReapReport> {
   const report = emptyReport();
   const nowMs = ports.now().getTime();
+  const actUntilMs = nowMs + (rules.leaseSeconds - rules.actMarginSeconds) * 1000;
+  const inTime = (): boolean => {
+    if (ports.now().getTime() < actUntilMs) return true;
+    report.stopped = 'its lease ran short';
+    return false;
+  };
   const templates = new Map(ports.config.templates.map((template) => [template.name, template]));
   const act: ActPorts = { ...ports, namespace: ports.config.namespace };
 
@@ -75,6 +81,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   tally(report, pods, records, nowMs);
 
   for (const repair of counterRepairs(counters, expectedCounters(records))) {
+    if (!inTime()) break;
     const changes = counters.changes?.[repair.template] ?? 0;
     if (await ports.capacity.repairCounter(repair.template, repair.observed, repair.expected, changes)) {
       report.counterRepairs += 1;
@@ -91,7 +98,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
     const template = pod.template ? templates.get(pod.template) : undefined;
     const decision = decidePod(pod, record, template, nowMs, rules);
     // Settled only once its pod is gone: one kept (a busy agent) still holds its slot for the trim.
-    await guarded(report, ports.logger, async () => {
+    await guarded(report, ports.logger, inTime, async () => {
       if ((await actOnPod(act, report, pod, record, template, decision)) && record)
         settled.add(record.requestId);
     });
@@ -105,7 +112,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
       nowMs,
       rules,
     );
-    await guarded(report, ports.logger, async () => {
+    await guarded(report, ports.logger, inTime, async () => {
       if (decision.kind === 'lost') {
         report.lost += 1;
         settled.add(record.requestId);
@@ -141,16 +148,16 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
 
   const limits = capacityLimits(ports.config, runtime);
   const stillHolding = records.filter((record) => !settled.has(record.requestId));
-  await guarded(report, ports.logger, () =>
-    trimOverCap(act, report, pods, stillHolding, limits.templateCaps, counters, force, templates),
+  await guarded(report, ports.logger, inTime, () =>
+    trimOverCap(act, report, pods, stillHolding, limits.templateCaps, counters, force, templates, inTime),
   );
   // Drained: waiting requests stay waiting until an operator resumes (ops `resume` wakes them).
   if (!runtime.drained) {
-    await guarded(report, ports.logger, async () => {
+    await guarded(report, ports.logger, inTime, async () => {
       report.woken = (await wakeWaiting(ports, limits)).length;
     });
   }
-  await recoverLostBuilds(ports, report);
+  await recoverLostBuilds(ports, report, inTime);
   ports.logger.info('reaper run', { ...report });
   return report;
 }
@@ -255,6 +262,7 @@ async function trimOverCap(
   counters: CounterSnapshot,
   force: boolean,
   templates: ReadonlyMap<string, AgentTemplate>,
+  inTime: () => boolean,
 ): Promise<void> {
   const podByName = new Map(pods.map((pod) => [pod.name, pod]));
   for (const [template, cap] of Object.entries(caps)) {
@@ -273,6 +281,7 @@ async function trimOverCap(
       });
     const configured = templates.get(template);
     for (const record of planTrim(holders, cap, force)) {
+      if (!inTime()) return;
       // The CI first, as wherever an agent goes: one left registered could take a job with no pod to
       // run it. When the CI keeps it (down for now, or it runs a job and this run is not forced) the
       // request keeps its pod and slot, and the next run tries again: trimmed, nothing would point
@@ -299,14 +308,15 @@ async function trimOverCap(
 }
 
 /** Builds a CI has queued that Pitcrew never heard of (a lost webhook): record and enqueue them. */
-async function recoverLostBuilds(ports: ReapPorts, report: ReapReport): Promise<void> {
+async function recoverLostBuilds(ports: ReapPorts, report: ReapReport, inTime: () => boolean): Promise<void> {
   for (const configured of Object.values(ports.sources)) {
     const list = configured?.adapter.listQueuedBuilds?.bind(configured.adapter);
     if (!list) continue;
-    await guarded(report, ports.logger, async () => {
+    await guarded(report, ports.logger, inTime, async () => {
       // Loaded at cold start when a CI polls (shared/runtime/reap-polling.ts), with the polling.
       const { enqueueBuild } = await import('../sources/pollers');
       for (const event of await list()) {
+        if (!inTime()) return;
         const outcome = await enqueueBuild(event, { ...ports, templates: ports.config.templates });
         if (outcome.kind !== 'accepted') continue;
         report.recovered += 1;
@@ -337,7 +347,18 @@ function tally(
 }
 
 /** One failed action must not stop the run: count it, log it, carry on (the next run retries). */
-async function guarded(report: ReapReport, logger: LoggerPort, action: () => Promise<void>): Promise<void> {
+/**
+ * Runs one action, counting its failure for the next run to try again; none once the run's lease is
+ * short (`inTime` false): a run cut off by its function's timeout, or outliving its lease, could
+ * otherwise act on what it read long before, beside the next run.
+ */
+async function guarded(
+  report: ReapReport,
+  logger: LoggerPort,
+  inTime: () => boolean,
+  action: () => Promise<void>,
+): Promise<void> {
+  if (!inTime()) return;
   try {
     await action();
   } catch (error) {

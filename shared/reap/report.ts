@@ -4,6 +4,11 @@ import type { DeleteReason } from './decide';
 export interface ReapReport {
   /** Set when another run held the lease, and this one did nothing. */
   skipped?: 'another run holds the lease';
+  /**
+   * Set when the run stopped acting with too little of its lease left for another action (calls
+   * that hung for a long time): what it did not get to, the next run does.
+   */
+  stopped?: 'its lease ran short';
   podsByPhase: Record<string, number>;
   podsByTemplate: Record<string, number>;
   deleted: Partial<Record<DeleteReason, number>>;

@@ -1,3 +1,4 @@
+import { queueLimits } from '../queue/limits';
 import type { PitcrewConfig } from '../config/file-schema';
 
 /**
@@ -15,8 +16,13 @@ import type { PitcrewConfig } from '../config/file-schema';
  */
 export interface ReapRules extends Readonly<PitcrewConfig['reaper']> {
   readonly stuckReasons: readonly string[];
-  /** A run holds the reaper lease this long at most (less than the schedule's minute). */
+  /**
+   * A run's lease lasts this long: longer than the function a run is in may (reap, or ops
+   * `reconcile`), so a run is cut off before another can take the lease.
+   */
   readonly leaseSeconds: number;
+  /** A run starts no action with less of its lease left: an action's CI and cluster calls fit in it. */
+  readonly actMarginSeconds: number;
 }
 
 export const stuckReasons = [
@@ -29,5 +35,6 @@ export const stuckReasons = [
 export const reapRulesFrom = (reaper: PitcrewConfig['reaper']): ReapRules => ({
   ...reaper,
   stuckReasons,
-  leaseSeconds: 110,
+  leaseSeconds: Math.max(queueLimits.reapTimeoutSeconds, queueLimits.opsTimeoutSeconds) + 30,
+  actMarginSeconds: 40,
 });

@@ -168,5 +168,6 @@ function renderReconcile(report: ReapReport): string {
     `requests lost:    ${report.lost} (retried ${report.retried})`,
     `re-sent:          ${report.resent}, woken ${report.woken}, recovered from the CI ${report.recovered}`,
     `counters repaired ${report.counterRepairs}; ${report.waiting} waiting; errors ${report.errors}`,
+    ...(report.stopped ? [`stopped early: ${report.stopped} (the next run does the rest)`] : []),
   ].join('\n');
 }

@@ -1,5 +1,6 @@
 import { provisionRequest } from '../../../shared/provision';
-import { reap, type ReapPorts } from '../../../shared/reap';
+import { reap, reapRulesFrom, type ReapPorts } from '../../../shared/reap';
+import { queueLimits } from '../../../shared/queue/limits';
 import type { AgentRequest, CiSourceAdapter } from '../../../shared/sources/types';
 import { podNameFor } from '../../../shared/requests/identity';
 import { managedByValue, pitcrewLabels } from '../../../shared/templates/labels';
@@ -250,6 +251,40 @@ describe('the reaper on the twins', () => {
       expect(record?.details).toMatchObject({ source: 'generic' });
     },
   );
+
+  it('starts no action with too little of its lease left, and the next run does the rest', async () => {
+    const first = await provisioned('build-1', 'big', ['big']);
+    twins.clock.advance(1);
+    const second = await provisioned('build-2', 'big', ['big']);
+    for (const requestId of [first, second]) finish(podNameFor('big', requestId), 'Succeeded', 0);
+    // The first deletion hangs until the run has less than actMarginSeconds of its lease left.
+    const rules = reapRulesFrom(twins.config.reaper);
+    let hung = false;
+    const slow: ReapPorts = {
+      ...twins.reap,
+      agents: {
+        ...twins.reap.agents,
+        async deletePod(namespace, name) {
+          if (!hung) twins.clock.advance(rules.leaseSeconds - rules.actMarginSeconds);
+          hung = true;
+          return twins.reap.agents.deletePod(namespace, name);
+        },
+      },
+    };
+    expect(await reap(slow)).toMatchObject({ deleted: { finished: 1 }, stopped: 'its lease ran short' });
+    expect(livePods(twins)).toHaveLength(1);
+    const next = await reap(twins.reap);
+    expect(next).toMatchObject({ deleted: { finished: 1 } });
+    expect(next.stopped).toBeUndefined();
+    expect(livePods(twins)).toEqual([]);
+    expect(await slots(twins)).toEqual({ global: 0, templates: { big: 0 } });
+  });
+
+  it('holds its lease longer than the reap and ops functions may run', () => {
+    const rules = reapRulesFrom(twins.config.reaper);
+    expect(rules.leaseSeconds).toBeGreaterThan(queueLimits.reapTimeoutSeconds);
+    expect(rules.leaseSeconds).toBeGreaterThan(queueLimits.opsTimeoutSeconds);
+  });
 
   it('does nothing while another run holds the lease', async () => {
     const requestId = await provisioned('build-1');
