@@ -76,16 +76,20 @@ export function planWake(
 
 /**
  * Over a lowered cap: which pending pods to give up, newest first, never running ones unless forced.
- * `holders` are the requests holding a template's slots, with whether their pod is still pending.
+ * `holders` are the requests holding a template's slots, with whether their pod is still pending,
+ * and whether an attempt may still be making it (`making`): such a one is never given up, forced or
+ * not, as the attempt would make its pod anyway, for a request that then holds no slot (bug 33).
  */
 export function planTrim(
-  holders: readonly { record: RequestRecord; pending: boolean; createdAtMs: number }[],
+  holders: readonly { record: RequestRecord; pending: boolean; making?: boolean; createdAtMs: number }[],
   cap: number,
   force: boolean,
 ): RequestRecord[] {
   const excess = holders.length - cap;
   if (excess <= 0) return [];
-  const newestFirst = [...holders].sort((a, b) => b.createdAtMs - a.createdAtMs);
+  const newestFirst = [...holders]
+    .filter((holder) => !holder.making)
+    .sort((a, b) => b.createdAtMs - a.createdAtMs);
   const pending = newestFirst.filter((holder) => holder.pending);
   const running = newestFirst.filter((holder) => !holder.pending);
   return [...pending, ...(force ? running : [])].slice(0, excess).map((holder) => holder.record);

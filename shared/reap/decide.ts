@@ -111,13 +111,14 @@ export function decidePod(
       : { kind: 'delete', reason: 'ended', message, outcome: endStateOf(record) };
   }
 
-  // A waiting request holds no slot, so no pod of it may run: one that does was made by an attempt
-  // whose answer was lost (the API server created it after the client timed out) and would run
-  // outside the caps until the request is woken.
+  // A request that holds no slot may have no pod running: one that does runs outside the caps (bugs 8
+  // and 33). It was made by an attempt whose request moved on meanwhile (a lowered cap, a create the
+  // API server applied after the client gave up), and the CI may even have started the build on it
+  // (`start-elsewhere`). It goes as an orphan: a Jenkins one only once idle, a busy runner kept.
   const active =
     record !== undefined &&
     !isTerminal(record.status) &&
-    record.status !== 'waiting' &&
+    record.holdsSlot &&
     record.podName === pod.name;
   if (!active || !template) {
     // The grace is for a pod seconds from being recorded; one whose build ended never will be, and

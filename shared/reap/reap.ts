@@ -149,7 +149,10 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   const limits = capacityLimits(ports.config, runtime);
   const stillHolding = records.filter((record) => !settled.has(record.requestId));
   await guarded(report, ports.logger, inTime, () =>
-    trimOverCap(act, report, pods, stillHolding, limits.templateCaps, counters, force, templates, inTime),
+    trimOverCap(act, { report, force, templates, inTime, nowMs }, pods, stillHolding, {
+      caps: limits.templateCaps,
+      counters,
+    }),
   );
   // Drained: waiting requests stay waiting until an operator resumes (ops `resume` wakes them).
   if (!runtime.drained) {
@@ -252,17 +255,24 @@ async function endedRequestOf(
   return record && isTerminal(record.status) ? record : undefined;
 }
 
+/** What one run knows and holds that its steps share. */
+interface Run {
+  readonly report: ReapReport;
+  readonly force: boolean;
+  readonly templates: ReadonlyMap<string, AgentTemplate>;
+  /** False once the run's lease is short: act no more. */
+  readonly inTime: () => boolean;
+  /** When the run read the table and the cluster. */
+  readonly nowMs: number;
+}
+
 /** A lowered cap: give up pending agents of that template, newest first (running ones only if forced). */
 async function trimOverCap(
   ports: ActPorts,
-  report: ReapReport,
+  { report, force, templates, inTime, nowMs }: Run,
   pods: readonly PodView[],
   records: readonly RequestRecord[],
-  caps: Readonly<Record<string, number>>,
-  counters: CounterSnapshot,
-  force: boolean,
-  templates: ReadonlyMap<string, AgentTemplate>,
-  inTime: () => boolean,
+  { caps, counters }: { caps: Readonly<Record<string, number>>; counters: CounterSnapshot },
 ): Promise<void> {
   const podByName = new Map(pods.map((pod) => [pod.name, pod]));
   for (const [template, cap] of Object.entries(caps)) {
@@ -276,6 +286,7 @@ async function trimOverCap(
         return {
           record,
           pending: !pod || pod.phase === 'Pending',
+          making: record.status === 'provisioning' && (record.attemptUntilMs ?? 0) > nowMs,
           createdAtMs: pod?.createdAtMs ?? new Date(record.statusSince).getTime(),
         };
       });

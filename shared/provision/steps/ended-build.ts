@@ -38,10 +38,11 @@ export async function finishOrLeaveToReaper(
 
 /**
  * The request left `provisioning` while its agent was being made: the CI ended the build (or an
- * operator cancelled it), or another attempt gave up the slot. An ended build will never use the
- * agent, so it goes now rather than running outside the caps until the reaper finds it; otherwise the
- * attempt that moved the request owns what happens next (its message is on the queue). A failure to
- * remove the agent throws (SQS delivers the message again).
+ * operator cancelled it), or its slot was given up (a lowered cap, another attempt). An ended build
+ * will never use the agent, and a request that holds no slot may not have one running (bug 33), so
+ * it goes now rather than running outside the caps until the reaper finds it; when another attempt
+ * holds the slot again, that attempt owns the agent (it adopts the pod). A failure to remove the
+ * agent throws (SQS delivers the message again).
  */
 export async function abandonAgent(
   record: RequestRecord,
@@ -59,8 +60,11 @@ export async function abandonAgent(
       ? { kind: 'skipped', reason: `the build was ${finished.status} while its agent was being made` }
       : finished;
   }
-  if (!now || !isTerminal(now.status))
+  const slotless =
+    now !== undefined && !now.holdsSlot && (now.status === 'queued' || now.status === 'waiting');
+  if (!now || (!isTerminal(now.status) && !slotless))
     return { kind: 'skipped', reason: `another attempt moved the request to ${now?.status ?? 'nowhere'}` };
+  const why = slotless ? `its request was ${now.status}, holding no slot,` : `the build was ${now.status}`;
   const removal = await removeAgent(removalPorts(ports), {
     pod: 'delete',
     adapter: ports.sources[now.source]?.adapter,
@@ -73,16 +77,14 @@ export async function abandonAgent(
     },
   });
   if (removal.kind === 'busy')
-    return {
-      kind: 'skipped',
-      reason: `the build was ${now.status}; its agent took another job, left to finish it`,
-    };
+    return { kind: 'skipped', reason: `${why}; its agent took another job, left to finish it` };
   if (removal.kind !== 'forgotten') throw removal.error;
-  ports.logger.info('the build ended while its agent was being made; agent removed', {
+  ports.logger.info('agent removed: made for a request that moved on meanwhile', {
     requestId: record.requestId,
     podName,
+    status: now.status,
   });
-  return { kind: 'skipped', reason: `the build was ${now.status} while its agent was being made` };
+  return { kind: 'skipped', reason: `${why} while its agent was being made` };
 }
 
 /**

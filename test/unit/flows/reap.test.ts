@@ -286,6 +286,53 @@ describe('the reaper on the twins', () => {
     expect(rules.leaseSeconds).toBeGreaterThan(queueLimits.opsTimeoutSeconds);
   });
 
+  it('never trims a request whose attempt is still making its agent, so no agent is left running beside a lowered cap (bug 33)', async () => {
+    const ids: string[] = [];
+    for (const job of ['b-1', 'b-2']) {
+      ids.push(await provisioned(job, 'big', ['big']));
+      twins.clock.advance(1);
+    }
+    const third = await recordQueued(twins, 'b-3', 'big', ['big']);
+    // b-3's attempt reserves its slot and waits inside the CI call (a slow CI).
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let reachedCi!: () => void;
+    const atCi = new Promise<void>((resolve) => (reachedCi = resolve));
+    const generic = twins.provision.sources.generic!;
+    const slowCi = {
+      ...twins.provision,
+      sources: {
+        ...twins.provision.sources,
+        generic: {
+          ...generic,
+          adapter: {
+            ...generic.adapter,
+            async createAgentCredentials(request: AgentRequest) {
+              reachedCi();
+              await gate;
+              return generic.adapter.createAgentCredentials(request);
+            },
+          },
+        },
+      },
+    };
+    const inFlight = provisionRequest(third, slowCi);
+    await atCi;
+    // An operator lowers big's cap to 2 while that attempt runs, and the reaper runs.
+    await twins.state.settings.update((current) => ({ ...current, templateCaps: { big: 2 } }));
+    // The newest pending agent that no attempt is making goes: b-2's, not b-3's.
+    const during = await reap(twins.reap);
+    expect(during.deleted['over-cap']).toBe(1);
+    expect(await twins.state.requests.get(ids[1]!)).toMatchObject({ status: 'waiting', holdsSlot: false });
+    expect(await twins.state.requests.get(third)).toMatchObject({ status: 'provisioning', holdsSlot: true });
+    release();
+    expect(await inFlight).toMatchObject({ kind: 'provisioned' });
+    // Within the cap now: nothing more to trim, and every live agent holds a slot.
+    expect((await reap(twins.reap)).deleted['over-cap']).toBeUndefined();
+    expect(livePods(twins).sort()).toEqual([ids[0]!, third].map((id) => podNameFor('big', id)).sort());
+    expect(await slots(twins)).toMatchObject({ templates: { big: 2 } });
+  });
+
   it('does nothing while another run holds the lease', async () => {
     const requestId = await provisioned('build-1');
     finish(podNameFor('gen', requestId), 'Succeeded', 0);

@@ -63,6 +63,26 @@ describe('decidePod', () => {
     expect(decidePod(pod({ createdAtMs: ago(30) }), waiting, template, now, rules)).toEqual({ kind: 'keep' });
   });
 
+  it.each(['queued', 'started'] as const)(
+    'deletes, after the grace, a running pod whose %s request holds no slot (bug 33: it runs outside the caps)',
+    (status) => {
+      const slotless = { ...active, status, holdsSlot: false };
+      expect(decidePod(pod({ createdAtMs: ago(121) }), slotless, template, now, rules)).toMatchObject({
+        kind: 'delete',
+        reason: 'orphan',
+        message: `its build is ${status}`,
+      });
+      expect(decidePod(pod({ createdAtMs: ago(30) }), slotless, template, now, rules)).toEqual({
+        kind: 'keep',
+      });
+      // Holding its slot, the same pod is its agent.
+      expect(
+        decidePod(pod({ createdAtMs: ago(121) }), { ...slotless, holdsSlot: true }, template, now, rules)
+          .kind,
+      ).toBe('keep');
+    },
+  );
+
   it('leaves a pod that is already being deleted', () => {
     expect(decidePod(pod({ phase: 'Succeeded', deleting: true }), active, template, now, rules)).toEqual({
       kind: 'keep',
