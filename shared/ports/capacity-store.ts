@@ -38,6 +38,8 @@ export interface CounterSnapshot {
   readonly templates: Readonly<Record<string, number>>;
   /** How often each counter (`global`, or a template's) has moved: what a repair requires unchanged. */
   readonly changes?: Readonly<Record<string, number>>;
+  /** The `changes` at which a run noted each counter's drift (noteCounterDrift), where one did. */
+  readonly driftSeen?: Readonly<Record<string, number>>;
 }
 
 export interface ReleaseOptions {
@@ -118,4 +120,13 @@ export interface CapacityStore {
     expected: number,
     changes?: number,
   ): Promise<boolean>;
+
+  /**
+   * Notes that a counter looked drifted at `changes` (its `driftSeen`), only if it is still at
+   * `observed` after `changes` moves. The reaper repairs a counter only once a later run finds it
+   * drifted at the same `changes`: the requests' index is eventually consistent, and a slot taken
+   * just before one run read the counter may not be in the index it reads next (bug 36); by the
+   * next run the index has caught up, and the counter has not moved since. False if it moved.
+   */
+  noteCounterDrift(template: string | 'global', observed: number, changes?: number): Promise<boolean>;
 }

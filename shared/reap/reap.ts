@@ -24,7 +24,7 @@ export interface ReapPorts {
   readonly sources: SourceRegistry;
   /** The reaper's calls alone, so its bundle holds no others (shared/runtime/reap-ports.ts). */
   readonly requests: Pick<RequestStore, 'get' | 'transition' | 'listByStatus' | 'createIfAbsent'>;
-  readonly capacity: Pick<CapacityStore, 'release' | 'readCounters' | 'repairCounter'>;
+  readonly capacity: Pick<CapacityStore, 'release' | 'readCounters' | 'repairCounter' | 'noteCounterDrift'>;
   readonly settings: Pick<OperatorSettingsStore, 'get'>;
   readonly leases: LeaseStore;
   readonly agents: Pick<AgentClient, 'deletePod' | 'listPods'>;
@@ -83,7 +83,13 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   for (const repair of counterRepairs(counters, expectedCounters(records))) {
     if (!inTime()) break;
     const changes = counters.changes?.[repair.template] ?? 0;
-    if (await ports.capacity.repairCounter(repair.template, repair.observed, repair.expected, changes)) {
+    // Only a drift an earlier run saw with the counter as it is now (noteCounterDrift says why).
+    if (counters.driftSeen?.[repair.template] !== changes) {
+      if (await ports.capacity.noteCounterDrift(repair.template, repair.observed, changes))
+        ports.logger.info('counter looks drifted; repaired at the next run if nothing moves', { ...repair });
+    } else if (
+      await ports.capacity.repairCounter(repair.template, repair.observed, repair.expected, changes)
+    ) {
       report.counterRepairs += 1;
       ports.logger.warn('counter repaired', { ...repair });
     }

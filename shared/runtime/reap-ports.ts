@@ -31,6 +31,7 @@ export function createReapPorts(runtime: Runtime, logger: LoggerPort): ReapPorts
       release: on(table, capacity.releaseSlot),
       readCounters: on(table, capacity.readCounters),
       repairCounter: on(table, capacity.repairCounter),
+      noteCounterDrift: on(table, capacity.noteCounterDrift),
     },
     settings: createOperatorSettingsReader(runtime.db, table.tableName),
     leases: createLeaseStore(runtime.db, table.tableName),

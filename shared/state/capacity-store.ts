@@ -275,23 +275,32 @@ export async function readCounters(table: TableAccess): Promise<CounterSnapshot>
     );
     const templates: Record<string, number> = {};
     const changes: Record<string, number> = {};
+    const driftSeen: Record<string, number> = {};
     let global = 0;
     for (const item of Items) {
       const used = Number(item.used ?? 0);
+      let name: string;
       if (item.sk === keys.globalCounter().sk) {
+        name = 'global';
         global = used;
-        changes.global = Number(item.changes ?? 0);
       } else if (typeof item.sk === 'string' && item.sk.startsWith('template#')) {
-        const template = item.sk.slice('template#'.length);
-        templates[template] = used;
-        changes[template] = Number(item.changes ?? 0);
-      }
+        name = item.sk.slice('template#'.length);
+        templates[name] = used;
+      } else continue;
+      changes[name] = Number(item.changes ?? 0);
+      if (item.driftSeen !== undefined) driftSeen[name] = Number(item.driftSeen);
     }
-    return { global, templates, changes };
+    return { global, templates, changes, ...(Object.keys(driftSeen).length > 0 ? { driftSeen } : {}) };
   } catch (error) {
     throw new StateUnavailableError('Query (counters)', { cause: error });
   }
 }
+
+/** A counter still at `observed` after `changes` moves (an absent counter is 0 after 0). */
+const unmovedSince = (observed: number, changes: number): string =>
+  `(${observed === 0 ? 'attribute_not_exists(used) OR used = :observed' : 'used = :observed'}) AND ${
+    changes === 0 ? '(attribute_not_exists(changes) OR changes = :changes)' : 'changes = :changes'
+  }`;
 
 /**
  * Sets a counter to `expected` only if it has not moved since the reaper read it (`observed`
@@ -306,15 +315,13 @@ export async function repairCounter(
   expected: number,
   changes = 0,
 ): Promise<boolean> {
-  const unchanged =
-    changes === 0 ? '(attribute_not_exists(changes) OR changes = :changes)' : 'changes = :changes';
   try {
     await table.db.send(
       new UpdateCommand({
         TableName: table.tableName,
         Key: template === 'global' ? keys.globalCounter() : keys.templateCounter(template),
         UpdateExpression: 'SET used = :expected, changes = if_not_exists(changes, :zero) + :one',
-        ConditionExpression: `(${observed === 0 ? 'attribute_not_exists(used) OR used = :observed' : 'used = :observed'}) AND ${unchanged}`,
+        ConditionExpression: unmovedSince(observed, changes),
         ExpressionAttributeValues: {
           ':expected': expected,
           ':observed': observed,
@@ -328,6 +335,30 @@ export async function repairCounter(
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return false;
     throw new StateUnavailableError('UpdateItem (counter repair)', { cause: error });
+  }
+}
+
+/** Notes a counter's drift at `changes` while it is at `observed` after `changes` moves (the port's). */
+export async function noteCounterDrift(
+  table: TableAccess,
+  template: string | 'global',
+  observed: number,
+  changes = 0,
+): Promise<boolean> {
+  try {
+    await table.db.send(
+      new UpdateCommand({
+        TableName: table.tableName,
+        Key: template === 'global' ? keys.globalCounter() : keys.templateCounter(template),
+        UpdateExpression: 'SET driftSeen = :changes',
+        ConditionExpression: unmovedSince(observed, changes),
+        ExpressionAttributeValues: { ':observed': observed, ':changes': changes },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw new StateUnavailableError('UpdateItem (counter drift)', { cause: error });
   }
 }
 
@@ -353,5 +384,6 @@ export function createCapacityStore(
     release: on(table, releaseSlot),
     readCounters: on(table, readCounters),
     repairCounter: on(table, repairCounter),
+    noteCounterDrift: on(table, noteCounterDrift),
   };
 }

@@ -449,6 +449,33 @@ export function describeCapacityStoreContract(
         });
       });
 
+      it('notes a drift at the changes it was seen, only while the counter has not moved, and says so on read', async () => {
+        const { capacity, subject } = current();
+        expect(await capacity.noteCounterDrift('tpl-d', 1, 0)).toBe(false); // absent: 0 after 0
+        await reserved('drifting', 'tpl-d');
+        expect(await capacity.noteCounterDrift('tpl-d', 1, 0)).toBe(false); // moved since
+        expect(await capacity.noteCounterDrift('tpl-d', 0, 1)).toBe(false);
+        expect(await capacity.noteCounterDrift('tpl-d', 1, 1)).toBe(true);
+        expect(await capacity.readCounters()).toMatchObject({
+          templates: { 'tpl-d': 1 },
+          changes: { 'tpl-d': 1 },
+          driftSeen: { 'tpl-d': 1 },
+        });
+        expect(await subject.item(keys.templateCounter('tpl-d'))).toEqual({
+          ...keys.templateCounter('tpl-d'),
+          used: 1,
+          changes: 1,
+          driftSeen: 1,
+        });
+        // Noting changes nothing a reservation or a repair reads: the repair still applies.
+        expect(await capacity.repairCounter('tpl-d', 1, 0, 1)).toBe(true);
+        expect(await capacity.readCounters()).toMatchObject({
+          changes: { 'tpl-d': 2 },
+          driftSeen: { 'tpl-d': 1 },
+        });
+        expect(await capacity.noteCounterDrift('global', 0, 0)).toBe(false); // the global counter moved too
+      });
+
       it('keeps the counters in the table as items with used and changes', async () => {
         const { capacity, subject } = current();
         await reserved('item', 'tpl-i');
@@ -475,6 +502,7 @@ export function describeCapacityStoreContract(
         await expect(capacity.release('x', 'tpl', 'queued')).rejects.toEqual(unavailable);
         await expect(capacity.readCounters()).rejects.toEqual(unavailable);
         await expect(capacity.repairCounter('global', 0, 1)).rejects.toEqual(unavailable);
+        await expect(capacity.noteCounterDrift('global', 0)).rejects.toEqual(unavailable);
       });
     });
   });

@@ -119,7 +119,7 @@ export function crashingPorts(
 /** The reaper's calls that change something; everything else it does is a read. */
 const reaperActions: Readonly<Record<string, readonly string[]>> = {
   agents: ['deletePod'],
-  capacity: ['release', 'repairCounter'],
+  capacity: ['release', 'repairCounter', 'noteCounterDrift'],
   requests: ['transition', 'createIfAbsent'],
   sources: ['deregisterAgent', 'isAgentBusy'],
   queue: ['send'],

@@ -27,6 +27,13 @@ type Outcome = 'None' | 'ConditionalCheckFailed';
 
 const number = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
 
+/** A counter still at `observed` after `changes` moves (an absent counter is 0 after 0). */
+const unmovedSince =
+  (observed: number, changes: number) =>
+  (item: MemoryItem | undefined): boolean =>
+    (item?.used === undefined ? observed === 0 : item.used === observed) &&
+    (item?.changes === undefined ? changes === 0 : item.changes === changes);
+
 /**
  * The capacity store in memory: the port's contract (shared/ports/capacity-store.ts) with the DynamoDB
  * adapter's conditions, its transactions all or nothing, held to the same suite
@@ -194,19 +201,22 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
     table.check('Query (counters)');
     const templates: Record<string, number> = {};
     const changes: Record<string, number> = {};
+    const driftSeen: Record<string, number> = {};
     let global = 0;
     for (const item of table.query(keys.globalCounter().pk)) {
       const used = Number(item.used ?? 0);
+      let name: string;
       if (item.sk === keys.globalCounter().sk) {
+        name = 'global';
         global = used;
-        changes.global = Number(item.changes ?? 0);
       } else if (item.sk.startsWith('template#')) {
-        const template = item.sk.slice('template#'.length);
-        templates[template] = used;
-        changes[template] = Number(item.changes ?? 0);
-      }
+        name = item.sk.slice('template#'.length);
+        templates[name] = used;
+      } else continue;
+      changes[name] = Number(item.changes ?? 0);
+      if (item.driftSeen !== undefined) driftSeen[name] = Number(item.driftSeen);
     }
-    return { global, templates, changes };
+    return { global, templates, changes, ...(Object.keys(driftSeen).length > 0 ? { driftSeen } : {}) };
   }
 
   async function repairCounter(
@@ -219,9 +229,7 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
     const failed = transact('UpdateItem (counter repair)', [
       {
         key,
-        condition: (item) =>
-          (item?.used === undefined ? observed === 0 : item.used === observed) &&
-          (item?.changes === undefined ? changes === 0 : item.changes === changes),
+        condition: unmovedSince(observed, changes),
         apply: (item) => ({
           ...key,
           ...item,
@@ -233,5 +241,21 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
     return failed === undefined;
   }
 
-  return { reserve, reserveMany, reserveFresh, release, readCounters, repairCounter };
+  async function noteCounterDrift(
+    template: string | 'global',
+    observed: number,
+    changes = 0,
+  ): Promise<boolean> {
+    const key = template === 'global' ? keys.globalCounter() : keys.templateCounter(template);
+    const failed = transact('UpdateItem (counter drift)', [
+      {
+        key,
+        condition: unmovedSince(observed, changes),
+        apply: (item) => ({ ...key, ...item, driftSeen: changes }),
+      },
+    ]);
+    return failed === undefined;
+  }
+
+  return { reserve, reserveMany, reserveFresh, release, readCounters, repairCounter, noteCounterDrift };
 }

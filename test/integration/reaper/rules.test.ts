@@ -222,6 +222,9 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
         Item: { ...keys.templateCounter('gen-linux'), used: before + 7 },
       }),
     );
+    // The first run notes the drift on the counter; the next, finding it unmoved, repairs it.
+    expect((await system.reapNow()).counterRepairs).toBe(0);
+    expect(await counter(keys.templateCounter('gen-linux'))).toBe(before + 7);
     const report = await system.reapNow();
     expect(report.counterRepairs).toBeGreaterThanOrEqual(1);
     expect(await counter(keys.templateCounter('gen-linux'))).toBe(before);
