@@ -17,6 +17,7 @@ import { startHttpGateway, type HttpHandler } from './http-gateway';
 import { lambdaContext } from './lambda-context';
 import { startSqsPoller, type SqsHandler } from './sqs-poller';
 import { startLiveView } from './live-view';
+import { tryWebhookLines } from './try-webhook';
 import type { StatusReport } from '../../../shared/ops';
 
 export interface DevOptions {
@@ -293,14 +294,12 @@ function printBanner(info: DevInfo, devJson: string, say: (line: string) => void
   );
   say('  npx pitcrew status     requests, caps, pods and queues (pitcrew --help lists every action)');
   say(`  kubectl --kubeconfig ${info.kubeconfig} -n ${info.namespace} get pods`);
-  say('Or send a webhook yourself (a generic build that kwok runs for 30 s):');
-  say(`  body='{"action":"queued","job":{"id":"try-1","labels":["linux"]}}'`);
-  say(
-    `  curl -s -X POST ${info.webhookUrls.generic} -H 'content-type: application/json' -H 'x-pitcrew-delivery: try-1' \\`,
-  );
-  say(
-    `    -H "x-pitcrew-signature-256: sha256=$(printf %s "$body" | openssl dgst -sha256 -hmac ${info.secrets.generic} -r | cut -d' ' -f1)" -d "$body"`,
-  );
+  const genericUrl = info.webhookUrls.generic;
+  const genericSecret = info.secrets.generic;
+  if (genericUrl && genericSecret) {
+    say('Or send a webhook yourself (a generic build that kwok runs for 30 s):');
+    for (const line of tryWebhookLines(genericUrl, genericSecret)) say(`  ${line}`);
+  }
   say('');
   say('Press Ctrl-C to stop everything.');
 }
