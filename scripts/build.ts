@@ -202,9 +202,26 @@ async function main(): Promise<void> {
   }
   // Refuse to package a config that would stop every function at cold start, or that is unsafe on
   // the stage it is built for; both before anything is written.
-  const { accessPolicies, compileConfig, eksAccessTarget, parseConfig } = await import('../shared/config');
-  const configText = readFileSync(configFile, 'utf8');
-  const config = parseConfig(configText, configFile);
+  const { accessPolicies, compileConfig, ConfigError, eksAccessTarget, parseConfig } =
+    await import('../shared/config');
+  let configText: string;
+  let config: PitcrewConfig;
+  try {
+    configText = readFileSync(configFile, 'utf8');
+    config = parseConfig(configText, configFile);
+  } catch (error) {
+    // What is wrong with the file, as a list; a stack trace would bury it.
+    if (error instanceof ConfigError)
+      console.error(
+        `${configFile} is not a config Pitcrew can run:\n${error.problems.map((p) => `  - ${p.setting}: ${p.problem}`).join('\n')}`,
+      );
+    else if ((error as { code?: unknown }).code === 'ENOENT')
+      console.error(
+        `PITCREW_CONFIG=${configFile}: no such file (copy infra/pitcrew.example.yaml and edit it: docs/deploy.md, section 3)`,
+      );
+    else throw error;
+    process.exit(1);
+  }
   await checkForStage(config, request);
   mkdirSync(distDir, { recursive: true });
   writeFileSync(compiledConfig, compileConfig(configText, configFile));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { checkTemplates } from '../templates/template-checks';
 import { ConfigError } from './errors';
+import { issueTexts } from './issue-text';
 import { parseYamlText, yamlErrorWhere } from './yaml-text';
 import { configFileSchema, type PitcrewConfig } from './file-schema';
 import { unwrapCompiledConfig } from './load';
@@ -22,9 +23,9 @@ export function parseConfig(text: string, origin = 'config'): PitcrewConfig {
   const parsed = configFileSchema.safeParse(unwrapCompiledConfig(raw, origin));
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue) => ({
-        setting: `${origin}: ${issue.path.length > 0 ? issue.path.map(String).join('.') : '(top level)'}`,
-        problem: issue.message,
+      issueTexts(parsed.error.issues).map(({ path, message }) => ({
+        setting: `${origin}: ${path.length > 0 ? path.map(String).join('.') : '(top level)'}`,
+        problem: message,
       })),
     );
   }

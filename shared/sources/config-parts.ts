@@ -48,23 +48,28 @@ const secretsManagerId = z.string().check(
  * On AWS: an SSM parameter (SecureString or String) or a Secrets Manager secret, whose `key` picks one
  * field of a JSON secret. The build grants each function read on exactly these (scripts/build.ts).
  */
-export const secretRefSchema = z.union([
-  z.strictObject({ env: envName }),
-  z.strictObject({ file: nonEmpty }),
-  z.strictObject({ value: nonEmpty }),
-  z.strictObject({ ssm: ssmParameterName }),
-  z.strictObject({ secretsManager: secretsManagerId, key: z.optional(nonEmpty) }),
-]);
+const secretRefForms =
+  '{ ssm: <parameter> }, { secretsManager: <secret id>, key?: <field> }, { env: <NAME> }, { file: <path> } or { value: <text> }';
+export const secretRefSchema = z.union(
+  [
+    z.strictObject({ env: envName }),
+    z.strictObject({ file: nonEmpty }),
+    z.strictObject({ value: nonEmpty }),
+    z.strictObject({ ssm: ssmParameterName }),
+    z.strictObject({ secretsManager: secretsManagerId, key: z.optional(nonEmpty) }),
+  ],
+  `must be a secret reference: ${secretRefForms}`,
+);
 export type SecretRef = z.infer<typeof secretRefSchema>;
 
 /**
  * A webhook secret, or a list of them while one is rotated: a delivery signed with any entry verifies
  * (docs/security.md, "Rotating a webhook secret").
  */
-export const webhookSecretsSchema = z.union([
-  secretRefSchema,
-  z.array(secretRefSchema).check(z.minLength(1), z.maxLength(5)),
-]);
+export const webhookSecretsSchema = z.union(
+  [secretRefSchema, z.array(secretRefSchema).check(z.minLength(1), z.maxLength(5))],
+  `must be a secret reference (${secretRefForms}), or a list of up to 5 while one is rotated`,
+);
 
 /** How many of a source's builds may wait (queued or waiting) before its webhook answers 429. */
 export const maxBacklog = z._default(positiveInt, 500);

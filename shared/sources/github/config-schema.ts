@@ -24,16 +24,19 @@ export const githubConfigSchema = z
   .strictObject({
     webhookSecret: webhookSecretsSchema,
     apiUrl: z._default(z.url(), 'https://api.github.com'),
-    auth: z.union([
-      z.strictObject({ token: secretRefSchema }),
-      z.strictObject({
-        app: z.strictObject({
-          appId: nonEmpty,
-          privateKey: secretRefSchema,
-          installationId: z.optional(positiveInt),
+    auth: z.union(
+      [
+        z.strictObject({ token: secretRefSchema }),
+        z.strictObject({
+          app: z.strictObject({
+            appId: nonEmpty,
+            privateKey: secretRefSchema,
+            installationId: z.optional(positiveInt),
+          }),
         }),
-      }),
-    ]),
+      ],
+      "must be one of { token: <secret reference> } or { app: { appId: '<id, quoted>', privateKey: <secret reference>, installationId?: <number> } }",
+    ),
     /**
      * The repositories whose jobs may get an agent. Required: Pitcrew cannot know which repositories
      * the token or App can see, so it never guesses (docs/security.md).

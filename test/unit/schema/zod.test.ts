@@ -35,7 +35,7 @@ describe('shared/schema/zod', () => {
     ).toEqual([
       'p.yaml: cluster.credentials.path: Too small: expected string to have >=1 characters',
       `p.yaml: templates.0.source: Invalid option: expected one of ${ciSources.map((name) => `"${name}"`).join('|')}`,
-      'p.yaml: templates.0.labels: Invalid input: expected array, received undefined',
+      'p.yaml: templates.0.labels: is required (expected array)',
     ]);
     expect(problemsOf(() => loadSettings('webhook', { PITCREW_STAGE: 5 as unknown as string }))).toContain(
       'PITCREW_STAGE: Invalid input: expected string, received number',
