@@ -25,8 +25,10 @@ export function issueTexts(issues: readonly Issue[], at: readonly PropertyKey[] 
   return issues.flatMap((issue): IssueText[] => {
     const path = [...at, ...issue.path];
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      const meant = issue.errors.filter((branch) => branch.every((inner) => inner.path.length > 0));
-      if (meant.length === 1) return issueTexts(meant[0]!, path);
+      const [meant, ...others] = issue.errors.filter((branch) =>
+        branch.every((inner) => inner.path.length > 0),
+      );
+      if (meant && others.length === 0) return issueTexts(meant, path);
       const absent = issue.errors.every((branch) =>
         branch.some((inner) => inner.path.length === 0 && missing(inner)),
       );
