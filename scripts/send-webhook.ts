@@ -61,8 +61,11 @@ async function secretFromSsm(name: string, region: string | undefined): Promise<
 
 const actions = ['queued', 'started', 'completed', 'cancelled'] as const;
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
+const usage = `usage: npm run webhook -- --url URL [--secret-ssm NAME] [--region R] [--action ${actions.join('|')}] [--job ID] [--labels a,b]
+       (the secret: --secret-ssm, or PITCREW_WEBHOOK_SECRET)`;
+
+function readArgs() {
+  return parseArgs({
     options: {
       url: { type: 'string' },
       'secret-ssm': { type: 'string' },
@@ -70,12 +73,26 @@ async function main(): Promise<number> {
       action: { type: 'string', default: 'queued' },
       job: { type: 'string', default: `smoke-${Date.now()}` },
       labels: { type: 'string', default: 'linux' },
+      help: { type: 'boolean', short: 'h' },
     },
-  });
+  }).values;
+}
+
+async function main(): Promise<number> {
+  let values: ReturnType<typeof readArgs>;
+  try {
+    values = readArgs();
+  } catch (error) {
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
   const action = actions.find((candidate) => candidate === values.action);
   if (!values.url || !action) {
-    console.error(`usage: send-webhook --url URL [--secret-ssm NAME] [--region R] [--action ${actions.join('|')}] [--job ID] [--labels a,b]
-       (the secret: --secret-ssm, or PITCREW_WEBHOOK_SECRET)`);
+    console.error(usage);
     return 2;
   }
   const secret = values['secret-ssm']

@@ -38,6 +38,8 @@ export async function startDynamoDbLocal(workDir: string): Promise<RunningDynamo
       String(port),
     ],
     logFile: join(workDir, 'dynamodb-local.log'),
+    // It writes dynamodb-local-metadata.json where it runs: the run's folder, not the caller's.
+    cwd: workDir,
     isReady: () => answersDynamoDb(endpoint),
   });
   return { endpoint, process };

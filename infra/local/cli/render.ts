@@ -86,7 +86,12 @@ function renderCaps(result: Pick<StatusReport, 'caps'> & CapsChange): string {
   ];
   const lines = [table(['TEMPLATE', 'CAP', 'CONFIGURED', 'USED', 'PODS'], rows)];
   if (rows.some((row) => row[1]?.endsWith('*')))
-    lines.push(paint('dim', '* set at run time (pitcrew caps <template> default to undo)'));
+    lines.push(
+      paint(
+        'dim',
+        '* set at run time (pitcrew caps <template> default, or pitcrew caps --global default, to undo)',
+      ),
+    );
   if (result.changed)
     lines.unshift(
       `${result.changed.template ?? 'global'} cap: ${result.changed.from ?? '-'} -> ${result.changed.to ?? '-'}${result.woken ? `; ${result.woken} waiting request(s) woken` : ''}\n`,

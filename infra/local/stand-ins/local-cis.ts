@@ -8,7 +8,7 @@ import type { LocalCi } from './local-ci';
 
 /**
  * Every CI as the local tools play it (`pitcrew dev`, `pitcrew demo`, the storm, the property tests),
- * one kit per registered module: test/unit/local/local-cis.test.ts holds this list to
+ * one kit per registered module: test/unit/infra/local-cis.test.ts holds this list to
  * shared/sources/registry.ts.
  */
 export const localCis: readonly LocalCi[] = [
