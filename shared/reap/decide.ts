@@ -116,10 +116,7 @@ export function decidePod(
   // API server applied after the client gave up), and the CI may even have started the build on it
   // (`start-elsewhere`). It goes as an orphan: a Jenkins one only once idle, a busy runner kept.
   const active =
-    record !== undefined &&
-    !isTerminal(record.status) &&
-    record.holdsSlot &&
-    record.podName === pod.name;
+    record !== undefined && !isTerminal(record.status) && record.holdsSlot && record.podName === pod.name;
   if (!active || !template) {
     // The grace is for a pod seconds from being recorded; one whose build ended never will be, and
     // its slot was given back when the build ended, so it goes at once.
