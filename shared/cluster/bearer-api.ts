@@ -245,31 +245,24 @@ export function createBearerPodApi(connection: BearerApiConnection): PodApi {
           response.on('error', reject);
         },
       );
-      // A failure before the connection was up sent nothing: `unsent` says so (translate.ts).
-      let connected = false;
-      request.on('error', (error: Error) =>
-        reject(connected ? error : Object.assign(error, { unsent: true })),
-      );
-      request.on('socket', (socket: Socket) => {
-        connected = !socket.connecting; // a pooled connection, already up
-        if (connected) return;
+      request.on('error', reject);
+      if (timeouts) {
         // A blackholed API server would otherwise hold the call for the whole request timeout.
-        const timer = timeouts
-          ? setTimeout(
-              () =>
-                socket.destroy(
-                  new Error(`no connection to the API server within ${timeouts.connectTimeoutMs} ms`),
-                ),
-              timeouts.connectTimeoutMs,
-            ).unref()
-          : undefined;
-        socket
-          .once(secure ? 'secureConnect' : 'connect', () => {
-            connected = true;
-            clearTimeout(timer);
-          })
-          .once('close', () => clearTimeout(timer));
-      });
+        request.on('socket', (socket: Socket) => {
+          if (!socket.connecting) return; // a pooled connection, already up
+          const timer = setTimeout(
+            () =>
+              socket.destroy(
+                new Error(`no connection to the API server within ${timeouts.connectTimeoutMs} ms`),
+              ),
+            timeouts.connectTimeoutMs,
+          );
+          timer.unref();
+          socket
+            .once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer))
+            .once('close', () => clearTimeout(timer));
+        });
+      }
       request.end(payload);
     });
   }

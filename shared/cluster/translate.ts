@@ -51,36 +51,5 @@ function isApiError(error: unknown): error is { code: number; body: unknown } {
   return typeof code === 'number' && code >= 100 && code <= 599;
 }
 
-/** Answers of an API server that did not take the call: authn, authz or quota, throttled, unavailable, a name being deleted. */
-const notAppliedStatuses = new Set([401, 403, 408, 409, 429, 503]);
-/**
- * Connections never made, so nothing was sent: bearer-api.ts marks its own (`unsent`); these are
- * the codes of client-node's (undici's connect timeout among them).
- */
-const notConnectedCodes = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
-
-/**
- * Whether the API server may have applied a call that failed: not when it refused it for good (a
- * 4xx), answered that it did not take it, or was never connected to; yes after a timeout, a dropped
- * connection or another 5xx, where the server may finish the work after the client gave up.
- */
-export function mayHaveApplied(error: ClusterError): boolean {
-  if (!error.retryable) return false;
-  if (error.status !== undefined) return !notAppliedStatuses.has(error.status);
-  for (let cause: unknown = error.cause; typeof cause === 'object' && cause !== null;) {
-    const { code, unsent } = cause as { code?: unknown; unsent?: unknown };
-    if (unsent === true || (typeof code === 'string' && notConnectedCodes.has(code))) return false;
-    cause = (cause as { cause?: unknown }).cause;
-  }
-  return true;
-}
-
 export const isAlreadyExists = (error: unknown): boolean => isApiError(error) && error.code === 409;
 export const isNotFound = (error: unknown): boolean => isApiError(error) && error.code === 404;

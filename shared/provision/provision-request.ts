@@ -103,7 +103,6 @@ async function makeAndRecordAgent(
     return handleFailure(error, attempt, ports);
   }
   // Outside the failure handling: the request is no longer this attempt's to fail.
-  if (recorded.kind === 'moved')
-    return abandonAgent(attempt.record, attempt.template, attempt.podName, attempt.runtime, ports);
+  if (recorded.kind === 'moved') return abandonAgent(attempt, ports);
   return recorded.outcome;
 }

@@ -1,9 +1,8 @@
-import type { AgentTemplate } from '../../config/file-schema';
 import { isTerminal, type RequestRecord } from '../../requests/record';
 import { removeAgent } from '../../sources/deregister';
 import type { OperatorSettings } from '../../state/settings-store';
 import { finishRequest } from '../finish-request';
-import type { ProvisionOutcome, ProvisionPorts } from '../types';
+import type { Attempt, ProvisionOutcome, ProvisionPorts } from '../types';
 
 const removalPorts = (ports: ProvisionPorts) => ({
   namespace: ports.config.namespace,
@@ -44,13 +43,8 @@ export async function finishOrLeaveToReaper(
  * holds the slot again, that attempt owns the agent (it adopts the pod). A failure to remove the
  * agent throws (SQS delivers the message again).
  */
-export async function abandonAgent(
-  record: RequestRecord,
-  template: AgentTemplate,
-  podName: string,
-  runtime: OperatorSettings,
-  ports: ProvisionPorts,
-): Promise<ProvisionOutcome> {
+export async function abandonAgent(attempt: Attempt, ports: ProvisionPorts): Promise<ProvisionOutcome> {
+  const { record, template, podName, runtime } = attempt;
   const now = await ports.requests.get(record.requestId);
   // The CI ended the build while this attempt made its agent: finish it here and now (remove the
   // agent, give the slot back) rather than leave it for the message the webhook sent.
@@ -73,7 +67,8 @@ export async function abandonAgent(
       agentName: podName,
       labels: template.labels,
       details: now.details,
-      externalId: now.externalId,
+      // The agent this attempt registered: the record names it only once recorded, which it never was.
+      externalId: attempt.externalId ?? now.externalId,
     },
   });
   if (removal.kind === 'busy')

@@ -7,7 +7,7 @@ import type { Attempt, ProvisionOutcome, ProvisionPorts } from '../types';
 
 /**
  * An attempt failed while making or recording its agent. A transient failure throws `RetryLaterError`
- * so SQS delivers the message again: the slot is given back first unless the pod may exist (the next
+ * so SQS delivers the message again: the slot is given back first unless the pod exists (the next
  * attempt adopts it). A permanent one, or a transient one on the last delivery, removes what the
  * attempt made (best effort) and fails the request; the latter still throws, so SQS moves the message
  * to the dead-letter queue, where an operator can redrive it; the record already says why.
@@ -25,9 +25,8 @@ export async function handleFailure(
       : error instanceof StateUnavailableError;
   const reason = error instanceof Error ? error.message : String(error);
   if (retryable && !attempt.lastAttempt) {
-    // Keep the slot when the pod may exist (made, or a create the API server may yet apply): the next
-    // attempt adopts it or makes it, and the cap stays true; it need not wait for this attempt,
-    // which ends here.
+    // Keep the slot when the pod exists: the next attempt adopts it, and the cap stays true; it need
+    // not wait for this attempt, which ends here.
     if (!attempt.podCreated)
       await ports.capacity.release(record.requestId, template.name, 'queued', `retrying: ${reason}`);
     else await ports.requests.endAttempt(record.requestId);

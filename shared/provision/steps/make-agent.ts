@@ -1,6 +1,4 @@
 import { fromStatesOf } from '../../requests/transitions';
-import { ClusterError } from '../../cluster/errors';
-import { mayHaveApplied } from '../../cluster/translate';
 import { CiError } from '../../sources/errors';
 import type { AgentRequest } from '../../sources/types';
 import { isPodMadeFor } from '../../templates/labels';
@@ -42,20 +40,12 @@ export async function makeAgent(attempt: Attempt, ports: ProvisionPorts): Promis
     requestId,
     agentEnv: credentials.env,
   });
-  // From here the pod may exist: the API server can apply a create after the client gave up on it (a
-  // timeout, a 5xx), so a failure keeps the slot (steps/failure.ts) until an attempt finds out. Given
-  // back, another build could take it while the CI starts this build on that late pod (bug 33).
-  attempt.podCreated = true;
-  const created = await ports.agents.createPod(pod).catch((error: unknown) => {
-    if (error instanceof ClusterError && !mayHaveApplied(error)) attempt.podCreated = false;
-    throw error;
-  });
+  const created = await ports.agents.createPod(pod);
   // 409: a pod of this name exists. Adopt it only if Pitcrew made it for this request (an earlier
   // attempt); anything else must never run this build's agent or see its credentials.
-  if (created.adopted && !isPodMadeFor(created.pod, { requestId, template: template.name })) {
-    attempt.podCreated = false; // not ours: never deleted, and it holds no slot of ours
+  if (created.adopted && !isPodMadeFor(created.pod, { requestId, template: template.name }))
     throw new ForeignPodError(ports.config.namespace, podName);
-  }
+  attempt.podCreated = true;
   await ports.agents.putSecret(
     renderAgentSecret({
       namespace: ports.config.namespace,

@@ -2,19 +2,8 @@ import { podNameFor } from '../../../shared/requests/identity';
 import { prepareBatch, provisionRequest, RetryLaterError } from '../../../shared/provision';
 import { pitcrewLabels } from '../../../shared/templates/labels';
 import { crashingPorts } from '../../../infra/local/stand-ins/crash-ports';
-import type { V1Pod } from '@kubernetes/client-node';
-import { ClusterUnavailableError } from '../../../shared/cluster';
 import type { AgentRequest } from '../../../shared/sources/types';
-import { receiveWebhook } from '../../../shared/webhook';
-import {
-  attemptSeconds,
-  createTwins,
-  genericDelivery,
-  livePods,
-  recordQueued,
-  slots,
-  type Twins,
-} from './twins';
+import { attemptSeconds, createTwins, livePods, recordQueued, slots, type Twins } from './twins';
 
 /** provisionRequest (and prepareBatch, finishRequest) on the twins: slots, pods, Secrets, messages. */
 describe('provisioning on the twins', () => {
@@ -91,44 +80,6 @@ describe('provisioning on the twins', () => {
     expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
   });
 
-  it('a create the API server may yet apply (500) keeps the slot: the request stays provisioning, and the next delivery makes or adopts the pod', async () => {
-    const requestId = await recordQueued(twins, 'build-1');
-    twins.agents.failNext(1, 500);
-    await expect(provisionRequest(requestId, twins.provision)).rejects.toBeInstanceOf(RetryLaterError);
-    const record = await twins.state.requests.get(requestId);
-    expect(record).toMatchObject({ status: 'provisioning', holdsSlot: true });
-    expect(record?.attemptUntilMs).toBeUndefined();
-    expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
-    expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'provisioned' });
-    expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
-    expect(livePods(twins)).toEqual([podNameFor('gen', requestId)]);
-  });
-
-  it('a pod made after the client gave up keeps its slot: the next build waits, and the CI starting the build on it counts against the cap (bug 33)', async () => {
-    const first = await recordQueued(twins, 'build-1');
-    const second = await recordQueued(twins, 'build-2');
-    const lateAnswer = {
-      ...twins.provision,
-      agents: {
-        ...twins.provision.agents,
-        async createPod(pod: V1Pod) {
-          await twins.provision.agents.createPod(pod);
-          throw new ClusterUnavailableError('creating pod: timed out', undefined, {
-            cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
-          });
-        },
-      },
-    };
-    await expect(provisionRequest(first, lateAnswer)).rejects.toBeInstanceOf(RetryLaterError);
-    // gen's only slot is still build-1's: build-2 waits rather than run beside build-1's late pod.
-    expect(await provisionRequest(second, twins.provision)).toMatchObject({ kind: 'waiting' });
-    await receiveWebhook(genericDelivery(twins, 'started', 'build-1'), twins.webhook);
-    expect(await twins.state.requests.get(first)).toMatchObject({ holdsSlot: true });
-    expect(await provisionRequest(first, twins.provision)).toMatchObject({ kind: 'skipped' });
-    expect(livePods(twins)).toEqual([podNameFor('gen', first)]);
-    expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
-  });
-
   it('an agent made for a request whose slot was given up meanwhile is removed, not left running beside the cap (bug 33)', async () => {
     const requestId = await recordQueued(twins, 'build-1');
     let release!: () => void;
@@ -147,12 +98,18 @@ describe('provisioning on the twins', () => {
             async createAgentCredentials(request: AgentRequest) {
               reachedCi();
               await gate;
-              return generic.adapter.createAgentCredentials(request);
+              // As a CI that registers agents answers: with the id of the one it made.
+              return { ...(await generic.adapter.createAgentCredentials(request)), externalId: 'agent-7' };
+            },
+            async deregisterAgent(agent: AgentRequest & { externalId?: string }) {
+              deregistered.push(agent.externalId);
+              return generic.adapter.deregisterAgent(agent);
             },
           },
         },
       },
     };
+    const deregistered: (string | undefined)[] = [];
     const attempt = provisionRequest(requestId, slowCi);
     await atCi;
     // Something gives its slot up while the CI call runs.
@@ -163,31 +120,9 @@ describe('provisioning on the twins', () => {
       reason: 'its request was waiting, holding no slot, while its agent was being made',
     });
     expect(livePods(twins)).toEqual([]);
+    // The agent it registered is removed at its CI, by the id the CI gave it.
+    expect(deregistered).toEqual(['agent-7']);
     expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'waiting', holdsSlot: false });
-    expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
-  });
-
-  it('a create the API server surely did not take gives the slot back: refused connection, 429', async () => {
-    const refused = await recordQueued(twins, 'build-1');
-    const failing = (error: Error) => ({
-      ...twins.provision,
-      agents: {
-        ...twins.provision.agents,
-        createPod: () => Promise.reject(error),
-      },
-    });
-    const connectionRefused = new ClusterUnavailableError('creating pod failed', undefined, {
-      cause: new TypeError('fetch failed', {
-        cause: Object.assign(new Error('refused'), { code: 'ECONNREFUSED' }),
-      }),
-    });
-    await expect(provisionRequest(refused, failing(connectionRefused))).rejects.toBeInstanceOf(
-      RetryLaterError,
-    );
-    expect(await twins.state.requests.get(refused)).toMatchObject({ status: 'queued', holdsSlot: false });
-    twins.agents.failNext(1, 429);
-    await expect(provisionRequest(refused, twins.provision)).rejects.toBeInstanceOf(RetryLaterError);
-    expect(await twins.state.requests.get(refused)).toMatchObject({ status: 'queued', holdsSlot: false });
     expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
   });
 
