@@ -17,6 +17,12 @@ export async function createAgentPod(core: PodApi, pod: V1Pod): Promise<{ pod: V
   try {
     existing = await core.readNamespacedPod({ namespace, name });
   } catch (error) {
+    // Gone between the create's 409 and this read (deleted meanwhile): the name is free again.
+    if (isNotFound(error))
+      throw new ClusterUnavailableError(
+        `pod ${namespace}/${name} went away as it was read; retrying later`,
+        404,
+      );
     throw translateClusterError(error, `reading existing pod ${namespace}/${name}`);
   }
   // A retry right after the reaper deleted this name's last pod: adopting it would record an agent

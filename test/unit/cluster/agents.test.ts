@@ -1,4 +1,4 @@
-import { putAgentSecret } from '../../../shared/cluster/agents';
+import { createAgentPod, putAgentSecret } from '../../../shared/cluster/agents';
 import { KubeApiError } from '../../../shared/cluster/bearer-api';
 import { ClusterRejectedError, ClusterUnavailableError } from '../../../shared/cluster/errors';
 import type { PodApi } from '../../../shared/cluster/pod-api';
@@ -51,5 +51,24 @@ describe("the agent Secret's create (putAgentSecret)", () => {
     const error = await putAgentSecret(podApi(invalid).api, secret).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(ClusterRejectedError);
     expect(error).toMatchObject({ retryable: false, status: 422 });
+  });
+});
+
+describe("the agent pod's create (createAgentPod)", () => {
+  const pod = { metadata: { name: 'pc-gen-abc', namespace: 'agents' } };
+
+  it('tries again later, retryable, when the pod that answered 409 is gone by the time it is read', async () => {
+    const api = {
+      createNamespacedPod: async () => {
+        throw new KubeApiError(409, { kind: 'Status', reason: 'AlreadyExists', code: 409 }, 'HTTP 409');
+      },
+      readNamespacedPod: async () => {
+        throw new KubeApiError(404, { kind: 'Status', reason: 'NotFound', code: 404 }, 'HTTP 404');
+      },
+    } as unknown as PodApi;
+    const error = await createAgentPod(api, pod).catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ClusterUnavailableError);
+    expect(error).toMatchObject({ retryable: true, status: 404 });
+    expect(String(error)).toContain('went away as it was read');
   });
 });
