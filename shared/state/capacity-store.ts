@@ -21,7 +21,7 @@ import type {
 } from '../ports/capacity-store';
 import { StateUnavailableError } from './errors';
 import { keys } from './keys';
-import { batchFits, endedExpiresAt, releaseFromStates, reserveFromStates } from './moves';
+import { batchFits, countersFrom, endedExpiresAt, releaseFromStates, reserveFromStates } from './moves';
 import { on } from '../ports/operation';
 import { tableAccess, type TableAccess } from './table-access';
 
@@ -273,24 +273,7 @@ export async function readCounters(table: TableAccess): Promise<CounterSnapshot>
         ConsistentRead: true,
       }),
     );
-    const templates: Record<string, number> = {};
-    const changes: Record<string, number> = {};
-    const driftSeen: Record<string, number> = {};
-    let global = 0;
-    for (const item of Items) {
-      const used = Number(item.used ?? 0);
-      let name: string;
-      if (item.sk === keys.globalCounter().sk) {
-        name = 'global';
-        global = used;
-      } else if (typeof item.sk === 'string' && item.sk.startsWith('template#')) {
-        name = item.sk.slice('template#'.length);
-        templates[name] = used;
-      } else continue;
-      changes[name] = Number(item.changes ?? 0);
-      if (item.driftSeen !== undefined) driftSeen[name] = Number(item.driftSeen);
-    }
-    return { global, templates, changes, ...(Object.keys(driftSeen).length > 0 ? { driftSeen } : {}) };
+    return countersFrom(Items);
   } catch (error) {
     throw new StateUnavailableError('Query (counters)', { cause: error });
   }
@@ -315,26 +298,39 @@ export async function repairCounter(
   expected: number,
   changes = 0,
 ): Promise<boolean> {
+  return updateUnmovedCounter(table, template, observed, changes, 'counter repair', {
+    UpdateExpression: 'SET used = :expected, changes = if_not_exists(changes, :zero) + :one',
+    ExpressionAttributeValues: { ':expected': expected, ':zero': 0, ':one': 1 },
+  });
+}
+
+/** One write to a counter while it is at `observed` after `changes` moves; false if it moved. */
+async function updateUnmovedCounter(
+  table: TableAccess,
+  template: string | 'global',
+  observed: number,
+  changes: number,
+  what: string,
+  update: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+): Promise<boolean> {
   try {
     await table.db.send(
       new UpdateCommand({
         TableName: table.tableName,
         Key: template === 'global' ? keys.globalCounter() : keys.templateCounter(template),
-        UpdateExpression: 'SET used = :expected, changes = if_not_exists(changes, :zero) + :one',
+        UpdateExpression: update.UpdateExpression,
         ConditionExpression: unmovedSince(observed, changes),
         ExpressionAttributeValues: {
-          ':expected': expected,
+          ...update.ExpressionAttributeValues,
           ':observed': observed,
           ':changes': changes,
-          ':zero': 0,
-          ':one': 1,
         },
       }),
     );
     return true;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return false;
-    throw new StateUnavailableError('UpdateItem (counter repair)', { cause: error });
+    throw new StateUnavailableError(`UpdateItem (${what})`, { cause: error });
   }
 }
 
@@ -345,21 +341,10 @@ export async function noteCounterDrift(
   observed: number,
   changes = 0,
 ): Promise<boolean> {
-  try {
-    await table.db.send(
-      new UpdateCommand({
-        TableName: table.tableName,
-        Key: template === 'global' ? keys.globalCounter() : keys.templateCounter(template),
-        UpdateExpression: 'SET driftSeen = :changes',
-        ConditionExpression: unmovedSince(observed, changes),
-        ExpressionAttributeValues: { ':observed': observed, ':changes': changes },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw new StateUnavailableError('UpdateItem (counter drift)', { cause: error });
-  }
+  return updateUnmovedCounter(table, template, observed, changes, 'counter drift', {
+    UpdateExpression: 'SET driftSeen = :changes',
+    ExpressionAttributeValues: {},
+  });
 }
 
 /**

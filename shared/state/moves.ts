@@ -6,7 +6,7 @@ import {
   type RequestStatus,
 } from '../requests/record';
 import { fromStatesOf, fromTheStateRead, slotReturnInto } from '../requests/transitions';
-import type { SlotBatch } from '../ports/capacity-store';
+import type { CounterSnapshot, SlotBatch } from '../ports/capacity-store';
 import type {
   EndResult,
   MoveResult,
@@ -15,6 +15,7 @@ import type {
   TransitionMove,
 } from '../ports/request-store';
 import { StateUnavailableError } from './errors';
+import { keys } from './keys';
 
 /**
  * The parts of the request and capacity writes that do not depend on the store, shared by the
@@ -126,4 +127,26 @@ export async function settleMove(
   } catch (error) {
     return { kind: 'failed', error };
   }
+}
+
+/** The counters' items (partition `capacity`) as the snapshot `readCounters` answers. */
+export function countersFrom(items: readonly Record<string, unknown>[]): CounterSnapshot {
+  const templates: Record<string, number> = {};
+  const changes: Record<string, number> = {};
+  const driftSeen: Record<string, number> = {};
+  let global = 0;
+  for (const item of items) {
+    const used = Number(item.used ?? 0);
+    let name: string;
+    if (item.sk === keys.globalCounter().sk) {
+      name = 'global';
+      global = used;
+    } else if (typeof item.sk === 'string' && item.sk.startsWith('template#')) {
+      name = item.sk.slice('template#'.length);
+      templates[name] = used;
+    } else continue;
+    changes[name] = Number(item.changes ?? 0);
+    if (item.driftSeen !== undefined) driftSeen[name] = Number(item.driftSeen);
+  }
+  return { global, templates, changes, ...(Object.keys(driftSeen).length > 0 ? { driftSeen } : {}) };
 }

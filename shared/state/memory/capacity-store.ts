@@ -11,7 +11,7 @@ import type {
 } from '../../ports/capacity-store';
 import { StateUnavailableError } from '../errors';
 import { keys } from '../keys';
-import { batchFits, endedExpiresAt, releaseFromStates, reserveFromStates } from '../moves';
+import { batchFits, countersFrom, endedExpiresAt, releaseFromStates, reserveFromStates } from '../moves';
 import type { MemoryItem, MemoryTable } from './table';
 
 /** One write of a transaction: its item, its condition on the item as it is, and the item it writes. */
@@ -199,24 +199,26 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
 
   async function readCounters(): Promise<CounterSnapshot> {
     table.check('Query (counters)');
-    const templates: Record<string, number> = {};
-    const changes: Record<string, number> = {};
-    const driftSeen: Record<string, number> = {};
-    let global = 0;
-    for (const item of table.query(keys.globalCounter().pk)) {
-      const used = Number(item.used ?? 0);
-      let name: string;
-      if (item.sk === keys.globalCounter().sk) {
-        name = 'global';
-        global = used;
-      } else if (item.sk.startsWith('template#')) {
-        name = item.sk.slice('template#'.length);
-        templates[name] = used;
-      } else continue;
-      changes[name] = Number(item.changes ?? 0);
-      if (item.driftSeen !== undefined) driftSeen[name] = Number(item.driftSeen);
-    }
-    return { global, templates, changes, ...(Object.keys(driftSeen).length > 0 ? { driftSeen } : {}) };
+    return countersFrom(table.query(keys.globalCounter().pk));
+  }
+
+  /** One write to a counter while it is at `observed` after `changes` moves; false if it moved. */
+  function updateUnmovedCounter(
+    template: string | 'global',
+    observed: number,
+    changes: number,
+    what: string,
+    change: (item: MemoryItem | undefined) => Record<string, unknown>,
+  ): boolean {
+    const key = template === 'global' ? keys.globalCounter() : keys.templateCounter(template);
+    const failed = transact(`UpdateItem (${what})`, [
+      {
+        key,
+        condition: unmovedSince(observed, changes),
+        apply: (item) => ({ ...key, ...item, ...change(item) }),
+      },
+    ]);
+    return failed === undefined;
   }
 
   async function repairCounter(
@@ -225,20 +227,10 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
     expected: number,
     changes = 0,
   ): Promise<boolean> {
-    const key = template === 'global' ? keys.globalCounter() : keys.templateCounter(template);
-    const failed = transact('UpdateItem (counter repair)', [
-      {
-        key,
-        condition: unmovedSince(observed, changes),
-        apply: (item) => ({
-          ...key,
-          ...item,
-          used: expected,
-          changes: (number(item?.changes) ?? 0) + 1,
-        }),
-      },
-    ]);
-    return failed === undefined;
+    return updateUnmovedCounter(template, observed, changes, 'counter repair', (item) => ({
+      used: expected,
+      changes: (number(item?.changes) ?? 0) + 1,
+    }));
   }
 
   async function noteCounterDrift(
@@ -246,15 +238,7 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
     observed: number,
     changes = 0,
   ): Promise<boolean> {
-    const key = template === 'global' ? keys.globalCounter() : keys.templateCounter(template);
-    const failed = transact('UpdateItem (counter drift)', [
-      {
-        key,
-        condition: unmovedSince(observed, changes),
-        apply: (item) => ({ ...key, ...item, driftSeen: changes }),
-      },
-    ]);
-    return failed === undefined;
+    return updateUnmovedCounter(template, observed, changes, 'counter drift', () => ({ driftSeen: changes }));
   }
 
   return { reserve, reserveMany, reserveFresh, release, readCounters, repairCounter, noteCounterDrift };

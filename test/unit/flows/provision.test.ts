@@ -2,8 +2,7 @@ import { podNameFor } from '../../../shared/requests/identity';
 import { prepareBatch, provisionRequest, RetryLaterError } from '../../../shared/provision';
 import { pitcrewLabels } from '../../../shared/templates/labels';
 import { crashingPorts } from '../../../infra/local/stand-ins/crash-ports';
-import type { AgentRequest } from '../../../shared/sources/types';
-import { attemptSeconds, createTwins, livePods, recordQueued, slots, type Twins } from './twins';
+import { attemptSeconds, createTwins, livePods, recordQueued, slots, slowCi, type Twins } from './twins';
 
 /** provisionRequest (and prepareBatch, finishRequest) on the twins: slots, pods, Secrets, messages. */
 describe('provisioning on the twins', () => {
@@ -82,46 +81,19 @@ describe('provisioning on the twins', () => {
 
   it('an agent made for a request whose slot was given up meanwhile is removed, not left running beside the cap (bug 33)', async () => {
     const requestId = await recordQueued(twins, 'build-1');
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let reachedCi!: () => void;
-    const atCi = new Promise<void>((resolve) => (reachedCi = resolve));
-    const generic = twins.provision.sources.generic!;
-    const slowCi = {
-      ...twins.provision,
-      sources: {
-        ...twins.provision.sources,
-        generic: {
-          ...generic,
-          adapter: {
-            ...generic.adapter,
-            async createAgentCredentials(request: AgentRequest) {
-              reachedCi();
-              await gate;
-              // As a CI that registers agents answers: with the id of the one it made.
-              return { ...(await generic.adapter.createAgentCredentials(request)), externalId: 'agent-7' };
-            },
-            async deregisterAgent(agent: AgentRequest & { externalId?: string }) {
-              deregistered.push(agent.externalId);
-              return generic.adapter.deregisterAgent(agent);
-            },
-          },
-        },
-      },
-    };
-    const deregistered: (string | undefined)[] = [];
-    const attempt = provisionRequest(requestId, slowCi);
-    await atCi;
+    const ci = slowCi(twins, 'agent-7');
+    const attempt = provisionRequest(requestId, ci.ports);
+    await ci.atCi;
     // Something gives its slot up while the CI call runs.
     expect(await twins.state.capacity.release(requestId, 'gen', 'waiting', 'cap lowered')).toBe(true);
-    release();
+    ci.release();
     expect(await attempt).toEqual({
       kind: 'skipped',
       reason: 'its request was waiting, holding no slot, while its agent was being made',
     });
     expect(livePods(twins)).toEqual([]);
     // The agent it registered is removed at its CI, by the id the CI gave it.
-    expect(deregistered).toEqual(['agent-7']);
+    expect(ci.deregistered).toEqual(['agent-7']);
     expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'waiting', holdsSlot: false });
     expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
   });

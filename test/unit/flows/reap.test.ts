@@ -13,6 +13,7 @@ import {
   livePods,
   recordQueued,
   slots,
+  slowCi,
   type Twins,
 } from './twins';
 
@@ -338,30 +339,9 @@ describe('the reaper on the twins', () => {
     }
     const third = await recordQueued(twins, 'b-3', 'big', ['big']);
     // b-3's attempt reserves its slot and waits inside the CI call (a slow CI).
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let reachedCi!: () => void;
-    const atCi = new Promise<void>((resolve) => (reachedCi = resolve));
-    const generic = twins.provision.sources.generic!;
-    const slowCi = {
-      ...twins.provision,
-      sources: {
-        ...twins.provision.sources,
-        generic: {
-          ...generic,
-          adapter: {
-            ...generic.adapter,
-            async createAgentCredentials(request: AgentRequest) {
-              reachedCi();
-              await gate;
-              return generic.adapter.createAgentCredentials(request);
-            },
-          },
-        },
-      },
-    };
-    const inFlight = provisionRequest(third, slowCi);
-    await atCi;
+    const ci = slowCi(twins);
+    const inFlight = provisionRequest(third, ci.ports);
+    await ci.atCi;
     // An operator lowers big's cap to 2 while that attempt runs, and the reaper runs.
     await twins.state.settings.update((current) => ({ ...current, templateCaps: { big: 2 } }));
     // The newest pending agent that no attempt is making goes: b-2's, not b-3's.
@@ -369,7 +349,7 @@ describe('the reaper on the twins', () => {
     expect(during.deleted['over-cap']).toBe(1);
     expect(await twins.state.requests.get(ids[1]!)).toMatchObject({ status: 'waiting', holdsSlot: false });
     expect(await twins.state.requests.get(third)).toMatchObject({ status: 'provisioning', holdsSlot: true });
-    release();
+    ci.release();
     expect(await inFlight).toMatchObject({ kind: 'provisioned' });
     // Within the cap now: nothing more to trim, and every live agent holds a slot.
     expect((await reap(twins.reap)).deleted['over-cap']).toBeUndefined();

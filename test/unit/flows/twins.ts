@@ -184,3 +184,47 @@ export const livePods = (twins: Twins): string[] =>
     .pods(twins.namespace)
     .filter((pod) => !pod.metadata?.deletionTimestamp)
     .map((pod) => pod.metadata?.name ?? '');
+
+/** Provision ports whose generic CI stops inside its agent-making call until `release` is called. */
+export interface SlowCi {
+  readonly ports: ProvisionPorts;
+  /** Resolves once an attempt is inside the CI call. */
+  readonly atCi: Promise<void>;
+  readonly release: () => void;
+  /** The agent ids the CI was asked to deregister. */
+  readonly deregistered: (string | undefined)[];
+}
+
+/** A slow generic CI (answering with agent id `externalId`, when given), for an attempt caught mid-way. */
+export function slowCi(twins: Twins, externalId?: string): SlowCi {
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let reachedCi: () => void = () => undefined;
+  const atCi = new Promise<void>((resolve) => (reachedCi = resolve));
+  const deregistered: (string | undefined)[] = [];
+  const generic = twins.provision.sources.generic;
+  if (!generic) throw new Error('the twins configure no generic CI');
+  const ports: ProvisionPorts = {
+    ...twins.provision,
+    sources: {
+      ...twins.provision.sources,
+      generic: {
+        ...generic,
+        adapter: {
+          ...generic.adapter,
+          async createAgentCredentials(request) {
+            reachedCi();
+            await gate;
+            const credentials = await generic.adapter.createAgentCredentials(request);
+            return externalId === undefined ? credentials : { ...credentials, externalId };
+          },
+          async deregisterAgent(agent) {
+            deregistered.push(agent.externalId);
+            return generic.adapter.deregisterAgent(agent);
+          },
+        },
+      },
+    },
+  };
+  return { ports, atCi, release: () => release(), deregistered };
+}
