@@ -13,21 +13,15 @@ export async function createAgentPod(core: PodApi, pod: V1Pod): Promise<{ pod: V
   } catch (error) {
     if (!isAlreadyExists(error)) throw translateClusterError(error, `creating pod ${namespace}/${name}`);
   }
-  let existing: V1Pod;
+  let existing: V1Pod | undefined;
   try {
     existing = await core.readNamespacedPod({ namespace, name });
   } catch (error) {
-    // Gone between the create's 409 and this read (deleted meanwhile): the name is free again.
-    if (isNotFound(error))
-      throw new ClusterUnavailableError(
-        `pod ${namespace}/${name} went away as it was read; retrying later`,
-        404,
-      );
-    throw translateClusterError(error, `reading existing pod ${namespace}/${name}`);
+    if (!isNotFound(error)) throw translateClusterError(error, `reading existing pod ${namespace}/${name}`);
   }
-  // A retry right after the reaper deleted this name's last pod: adopting it would record an agent
-  // that is about to vanish. Try again once it is gone.
-  if (existing.metadata?.deletionTimestamp)
+  // Going, or gone since the 409 (a retry right after the reaper deleted this name's last pod):
+  // adopting it would record an agent that is about to vanish. Try again once it is gone.
+  if (!existing || existing.metadata?.deletionTimestamp)
     throw new ClusterUnavailableError(`pod ${namespace}/${name} is still being deleted; retrying later`, 409);
   return { pod: existing, adopted: true };
 }

@@ -1,4 +1,4 @@
-import { isTerminal, type RequestRecord } from '../../requests/record';
+import type { RequestRecord } from '../../requests/record';
 import { removeAgent } from '../../sources/deregister';
 import type { OperatorSettings } from '../../state/settings-store';
 import { finishRequest } from '../finish-request';
@@ -54,11 +54,11 @@ export async function abandonAgent(attempt: Attempt, ports: ProvisionPorts): Pro
       ? { kind: 'skipped', reason: `the build was ${finished.status} while its agent was being made` }
       : finished;
   }
-  const slotless =
-    now !== undefined && !now.holdsSlot && (now.status === 'queued' || now.status === 'waiting');
-  if (!now || (!isTerminal(now.status) && !slotless))
+  // Ended, or holding no slot (given up to a lowered cap, or started on another agent): nothing
+  // may run this agent. Holding a slot again, the request is another attempt's, which adopts it.
+  if (!now || now.holdsSlot)
     return { kind: 'skipped', reason: `another attempt moved the request to ${now?.status ?? 'nowhere'}` };
-  const why = slotless ? `its request was ${now.status}, holding no slot,` : `the build was ${now.status}`;
+  const why = `the build was ${now.status}`;
   const removal = await removeAgent(removalPorts(ports), {
     pod: 'delete',
     adapter: ports.sources[now.source]?.adapter,
@@ -74,7 +74,7 @@ export async function abandonAgent(attempt: Attempt, ports: ProvisionPorts): Pro
   if (removal.kind === 'busy')
     return { kind: 'skipped', reason: `${why}; its agent took another job, left to finish it` };
   if (removal.kind !== 'forgotten') throw removal.error;
-  ports.logger.info('agent removed: made for a request that moved on meanwhile', {
+  ports.logger.info('abandoned agent removed', {
     requestId: record.requestId,
     podName,
     status: now.status,

@@ -68,7 +68,7 @@ describe("the agent pod's create (createAgentPod)", () => {
     } as unknown as PodApi;
     const error = await createAgentPod(api, pod).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(ClusterUnavailableError);
-    expect(error).toMatchObject({ retryable: true, status: 404 });
-    expect(String(error)).toContain('went away as it was read');
+    expect(error).toMatchObject({ retryable: true, status: 409 });
+    expect(String(error)).toContain('is still being deleted; retrying later');
   });
 });

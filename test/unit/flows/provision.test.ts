@@ -89,7 +89,7 @@ describe('provisioning on the twins', () => {
     ci.release();
     expect(await attempt).toEqual({
       kind: 'skipped',
-      reason: 'its request was waiting, holding no slot, while its agent was being made',
+      reason: 'the build was waiting while its agent was being made',
     });
     expect(livePods(twins)).toEqual([]);
     // The agent it registered is removed at its CI, by the id the CI gave it.
