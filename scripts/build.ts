@@ -30,6 +30,7 @@ import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { ZipFile } from 'yazl';
 import type { PitcrewConfig } from '../shared/config';
+import { problemLines } from '../shared/config/errors';
 import { ciSources, type CiSource } from '../shared/sources/names';
 import { coldStartCode, lambdaBuildOptions } from './esbuild-options';
 
@@ -157,7 +158,7 @@ async function checkForStage(config: PitcrewConfig, request: BuildRequest): Prom
   if (problems.length === 0) return;
   const stage =
     request.stage === undefined ? 'a deployed stage (no --stage given)' : `stage '${request.stage}'`;
-  const list = problems.map((p) => `  - ${p.setting}: ${p.problem}`).join('\n');
+  const list = problemLines(problems);
   if (request.allowInsecureConfig) {
     console.warn(
       `warning: building ${configFile} for ${stage} with ${plural(problems.length, 'insecure setting')}, as ${allowFlag} asks:\n${list}`,
@@ -212,9 +213,7 @@ async function main(): Promise<void> {
   } catch (error) {
     // What is wrong with the file, as a list; a stack trace would bury it.
     if (error instanceof ConfigError)
-      console.error(
-        `${configFile} is not a config Pitcrew can run:\n${error.problems.map((p) => `  - ${p.setting}: ${p.problem}`).join('\n')}`,
-      );
+      console.error(`${configFile} is not a config Pitcrew can run:\n${problemLines(error.problems)}`);
     else if ((error as { code?: unknown }).code === 'ENOENT')
       console.error(
         `PITCREW_CONFIG=${configFile}: no such file (copy infra/pitcrew.example.yaml and edit it: docs/deploy.md, section 3)`,

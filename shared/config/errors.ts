@@ -4,6 +4,10 @@ export interface SettingProblem {
   readonly problem: string;
 }
 
+/** Problems as a list, one `  - setting: problem` line each. */
+export const problemLines = (problems: readonly SettingProblem[]): string =>
+  problems.map((p) => `  - ${p.setting}: ${p.problem}`).join('\n');
+
 /**
  * Start-up configuration is wrong. Collects every problem at once so an operator fixes them in one
  * go, and names each setting, never its value (a value may be a secret).
@@ -14,7 +18,7 @@ export class ConfigError extends Error {
   constructor(problems: readonly SettingProblem[]) {
     super(
       `Pitcrew cannot start: ${problems.length} setting${problems.length === 1 ? ' is' : 's are'} wrong:\n` +
-        problems.map((p) => `  - ${p.setting}: ${p.problem}`).join('\n'),
+        problemLines(problems),
     );
     this.name = 'ConfigError';
     this.problems = problems;

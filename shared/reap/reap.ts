@@ -86,7 +86,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
     // Only a drift an earlier run saw with the counter as it is now (noteCounterDrift says why).
     if (counters.driftSeen?.[repair.template] !== changes) {
       if (await ports.capacity.noteCounterDrift(repair.template, repair.observed, changes))
-        ports.logger.info('counter looks drifted; repaired at the next run if nothing moves', { ...repair });
+        ports.logger.info('counter looks drifted; a later run repairs it if nothing moves', { ...repair });
     } else if (
       await ports.capacity.repairCounter(repair.template, repair.observed, repair.expected, changes)
     ) {
@@ -363,11 +363,11 @@ function tally(
   report.oldestWaitingSeconds = waiting.length > 0 ? Math.round((nowMs - oldest) / 1000) : 0;
 }
 
-/** One failed action must not stop the run: count it, log it, carry on (the next run retries). */
 /**
- * Runs one action, counting its failure for the next run to try again; none once the run's lease is
- * short (`inTime` false): a run cut off by its function's timeout, or outliving its lease, could
- * otherwise act on what it read long before, beside the next run.
+ * Runs one action: a failed one must not stop the run, so it is counted and logged, and the next run
+ * tries it again. None runs once the run's lease is short (`inTime` false): a run cut off by its
+ * function's timeout, or outliving its lease, could otherwise act on what it read long before,
+ * beside the next run.
  */
 async function guarded(
   report: ReapReport,

@@ -7,10 +7,10 @@
  * the operator still sees that something was there.
  */
 
-// C0 (tab and newline too: a table cell is one line), DEL, C1, and the invisible format characters
-// that reorder or hide text.
-// eslint-disable-next-line no-control-regex -- matching them is the point
-const controlCharacters = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+// The invisible format characters that reorder or hide text, and DEL and C1, which JSON leaves as
+// they are; with C0 (tab and newline too: a table cell is one line), every character escaped.
+const formatAndC1 = '\\u007f-\\u009f\\u061c\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2069\\ufeff';
+const controlCharacters = new RegExp(`[\\u0000-\\u001f${formatAndC1}]`, 'g');
 
 const escape = (character: string): string => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
@@ -28,11 +28,8 @@ export function printableValue<T>(value: T): T {
 }
 
 /**
- * `--json`: JSON.stringify escapes C0 in strings but writes DEL and C1 as they are; these are
- * escaped too, which any JSON reader reads back as the same characters.
+ * `--json`: JSON.stringify escapes C0 in strings but writes DEL, C1 and the format characters as
+ * they are; these are escaped too, which any JSON reader reads back as the same characters.
  */
 export const printableJson = (value: unknown): string =>
-  JSON.stringify(value, null, 2).replace(
-    /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g,
-    escape,
-  );
+  JSON.stringify(value, null, 2).replace(new RegExp(`[${formatAndC1}]`, 'g'), escape);
