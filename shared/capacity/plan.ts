@@ -1,5 +1,5 @@
 import { byTemplate } from './by-template';
-import type { CounterSnapshot } from '../state/capacity-store';
+import type { CounterMarks, CounterName, CounterSnapshot } from '../ports/capacity-store';
 import type { RequestRecord } from '../requests/record';
 
 export interface CapacityLimits {
@@ -16,22 +16,29 @@ export function expectedCounters(holders: readonly RequestRecord[]): CounterSnap
   return { global: Object.values(templates).reduce((sum, used) => sum + used, 0), templates };
 }
 
+export interface CounterRepair {
+  readonly counter: CounterName;
+  readonly observed: number;
+  readonly expected: number;
+}
+
 /** Which counters differ from what they should be. */
-export function counterRepairs(
-  observed: CounterSnapshot,
-  expected: CounterSnapshot,
-): { template: string | 'global'; observed: number; expected: number }[] {
-  const repairs: { template: string | 'global'; observed: number; expected: number }[] = [];
+export function counterRepairs(observed: CounterSnapshot, expected: CounterSnapshot): CounterRepair[] {
+  const repairs: CounterRepair[] = [];
   if (observed.global !== expected.global)
-    repairs.push({ template: 'global', observed: observed.global, expected: expected.global });
+    repairs.push({ counter: 'global', observed: observed.global, expected: expected.global });
   const names = new Set([...Object.keys(observed.templates), ...Object.keys(expected.templates)]);
   for (const name of [...names].sort()) {
     const was = byTemplate(observed.templates, name) ?? 0;
     const should = byTemplate(expected.templates, name) ?? 0;
-    if (was !== should) repairs.push({ template: name, observed: was, expected: should });
+    if (was !== should) repairs.push({ counter: { template: name }, observed: was, expected: should });
   }
   return repairs;
 }
+
+/** A counter's mark (its `changes`, or its `driftSeen`), if it has one. */
+export const markOf = (marks: CounterMarks | undefined, counter: CounterName): number | undefined =>
+  counter === 'global' ? marks?.global : byTemplate(marks?.templates ?? {}, counter.template);
 
 /**
  * Waiting requests to wake, oldest first (by creation) and fair across templates: one per template in turn, within

@@ -62,7 +62,7 @@ export async function caps(
   const from =
     template === undefined ? limitsBefore.globalCap : byTemplate(limitsBefore.templateCaps, template);
   const to = template === undefined ? limitsAfter.globalCap : byTemplate(limitsAfter.templateCaps, template);
-  ports.logger.warn('cap changed by an operator', { template: template ?? 'global', from, to });
+  ports.logger.warn('cap changed by an operator', { template: template ?? '(global)', from, to });
   const woken =
     to !== undefined && from !== undefined && to > from && !after.drained
       ? (await wakeWaiting(ports, limitsAfter)).length

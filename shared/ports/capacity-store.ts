@@ -33,13 +33,25 @@ export type Reservation =
   | { readonly reserved: true }
   | { readonly reserved: false; readonly reason: 'global-cap' | 'template-cap' | 'request-moved' };
 
+/**
+ * One slot counter: the global one, or a template's. Tagged, not a name, since a template may be
+ * named `global`, and its counter is not the global one.
+ */
+export type CounterName = 'global' | { readonly template: string };
+
+/** A number kept on each counter (the global one's, and each template's), where it has one. */
+export interface CounterMarks {
+  readonly global?: number;
+  readonly templates: Readonly<Record<string, number>>;
+}
+
 export interface CounterSnapshot {
   readonly global: number;
   readonly templates: Readonly<Record<string, number>>;
-  /** How often each counter (`global`, or a template's) has moved: what a repair requires unchanged. */
-  readonly changes?: Readonly<Record<string, number>>;
+  /** How often each counter has moved: what a repair requires unchanged. */
+  readonly changes?: CounterMarks;
   /** The `changes` at which a run noted each counter's drift (noteCounterDrift), where one did. */
-  readonly driftSeen?: Readonly<Record<string, number>>;
+  readonly driftSeen?: CounterMarks;
 }
 
 export interface ReleaseOptions {
@@ -114,12 +126,7 @@ export interface CapacityStore {
    * at `observed` after `changes` moves (an absent counter is 0 after 0), so a reservation or release
    * made since the caller read it is never undone. False, nothing written, if it moved.
    */
-  repairCounter(
-    template: string | 'global',
-    observed: number,
-    expected: number,
-    changes?: number,
-  ): Promise<boolean>;
+  repairCounter(counter: CounterName, observed: number, expected: number, changes?: number): Promise<boolean>;
 
   /**
    * Notes that a counter looked drifted at `changes` (its `driftSeen`), only if it is still at
@@ -128,5 +135,5 @@ export interface CapacityStore {
    * just before one run read the counter may not be in the index it reads next (bug 36); by the
    * next run the index has caught up, and the counter has not moved since. False if it moved.
    */
-  noteCounterDrift(template: string | 'global', observed: number, changes?: number): Promise<boolean>;
+  noteCounterDrift(counter: CounterName, observed: number, changes?: number): Promise<boolean>;
 }

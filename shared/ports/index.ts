@@ -5,6 +5,8 @@ export type { LoggerPort } from './logger';
 export type { AgentClient, AgentDescription, CreatedPod, FoundAgent } from './agent-client';
 export type {
   CapacityStore,
+  CounterMarks,
+  CounterName,
   CounterSnapshot,
   ReleaseOptions,
   Reservation,

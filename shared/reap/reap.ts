@@ -3,7 +3,7 @@ import type { Clock } from '../ports/clock';
 import { randomUUID } from 'node:crypto';
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import type { AgentClient } from '../cluster/agents';
-import { capacityLimits, counterRepairs, expectedCounters, planTrim, wakeWaiting } from '../capacity';
+import { capacityLimits, counterRepairs, expectedCounters, markOf, planTrim, wakeWaiting } from '../capacity';
 import type { LoggerPort } from '../ports/logger';
 import type { ProvisionQueue } from '../ports/provision-queue';
 import { isTerminal, type RequestRecord, type RequestStatus } from '../requests/record';
@@ -82,13 +82,13 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
 
   for (const repair of counterRepairs(counters, expectedCounters(records))) {
     if (!inTime()) break;
-    const changes = counters.changes?.[repair.template] ?? 0;
+    const changes = markOf(counters.changes, repair.counter) ?? 0;
     // Only a drift an earlier run saw with the counter as it is now (noteCounterDrift says why).
-    if (counters.driftSeen?.[repair.template] !== changes) {
-      if (await ports.capacity.noteCounterDrift(repair.template, repair.observed, changes))
+    if (markOf(counters.driftSeen, repair.counter) !== changes) {
+      if (await ports.capacity.noteCounterDrift(repair.counter, repair.observed, changes))
         ports.logger.info('counter looks drifted; a later run repairs it if nothing moves', { ...repair });
     } else if (
-      await ports.capacity.repairCounter(repair.template, repair.observed, repair.expected, changes)
+      await ports.capacity.repairCounter(repair.counter, repair.observed, repair.expected, changes)
     ) {
       report.counterRepairs += 1;
       ports.logger.warn('counter repaired', { ...repair });

@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { terminalStatuses, type RequestStatus } from '../requests/record';
 import type {
   CapacityStore,
+  CounterName,
   CounterSnapshot,
   FreshSlotRequest,
   ReleaseOptions,
@@ -293,12 +294,12 @@ const unmovedSince = (observed: number, changes: number): string =>
  */
 export async function repairCounter(
   table: TableAccess,
-  template: string | 'global',
+  counter: CounterName,
   observed: number,
   expected: number,
   changes = 0,
 ): Promise<boolean> {
-  return updateUnmovedCounter(table, template, observed, changes, 'counter repair', {
+  return updateUnmovedCounter(table, counter, observed, changes, 'counter repair', {
     UpdateExpression: 'SET used = :expected, changes = if_not_exists(changes, :zero) + :one',
     ExpressionAttributeValues: { ':expected': expected, ':zero': 0, ':one': 1 },
   });
@@ -307,7 +308,7 @@ export async function repairCounter(
 /** One write to a counter while it is at `observed` after `changes` moves; false if it moved. */
 async function updateUnmovedCounter(
   table: TableAccess,
-  template: string | 'global',
+  counter: CounterName,
   observed: number,
   changes: number,
   what: string,
@@ -317,7 +318,7 @@ async function updateUnmovedCounter(
     await table.db.send(
       new UpdateCommand({
         TableName: table.tableName,
-        Key: template === 'global' ? keys.globalCounter() : keys.templateCounter(template),
+        Key: keys.counter(counter),
         UpdateExpression: update.UpdateExpression,
         ConditionExpression: unmovedSince(observed, changes),
         ExpressionAttributeValues: {
@@ -337,11 +338,11 @@ async function updateUnmovedCounter(
 /** Notes a counter's drift at `changes` while it is at `observed` after `changes` moves (the port's). */
 export async function noteCounterDrift(
   table: TableAccess,
-  template: string | 'global',
+  counter: CounterName,
   observed: number,
   changes = 0,
 ): Promise<boolean> {
-  return updateUnmovedCounter(table, template, observed, changes, 'counter drift', {
+  return updateUnmovedCounter(table, counter, observed, changes, 'counter drift', {
     UpdateExpression: 'SET driftSeen = :changes',
     ExpressionAttributeValues: {},
   });

@@ -1,3 +1,5 @@
+import type { CounterName } from '../ports/capacity-store';
+
 /** Item keys of the one table (docs/state.md lists every item and access pattern). */
 export const keys = {
   request: (requestId: string) => ({ pk: `request#${requestId}`, sk: 'request' }),
@@ -7,6 +9,15 @@ export const keys = {
   }),
   globalCounter: () => ({ pk: 'capacity', sk: 'global' }),
   templateCounter: (template: string) => ({ pk: 'capacity', sk: `template#${template}` }),
+  counter: (name: CounterName) =>
+    name === 'global' ? keys.globalCounter() : keys.templateCounter(name.template),
+  /** Which counter a `capacity` item's sort key names, if it names one. */
+  counterNameOf: (sk: unknown): CounterName | undefined =>
+    sk === 'global'
+      ? 'global'
+      : typeof sk === 'string' && sk.startsWith('template#')
+        ? { template: sk.slice('template#'.length) }
+        : undefined,
   settings: () => ({ pk: 'settings', sk: 'runtime' }),
   lease: (name: string) => ({ pk: 'lease', sk: name }),
 } as const;

@@ -6,7 +6,7 @@ import {
   type RequestStatus,
 } from '../requests/record';
 import { fromStatesOf, fromTheStateRead, slotReturnInto } from '../requests/transitions';
-import type { CounterSnapshot, SlotBatch } from '../ports/capacity-store';
+import type { CounterName, CounterSnapshot, SlotBatch } from '../ports/capacity-store';
 import type {
   EndResult,
   MoveResult,
@@ -129,24 +129,31 @@ export async function settleMove(
   }
 }
 
+type MutableMarks = { global?: number; templates: Record<string, number> };
+
+const setMark = (marks: MutableMarks, name: CounterName, value: number): void => {
+  if (name === 'global') marks.global = value;
+  else marks.templates[name.template] = value;
+};
+
 /** The counters' items (partition `capacity`) as the snapshot `readCounters` answers. */
 export function countersFrom(items: readonly Record<string, unknown>[]): CounterSnapshot {
   const templates: Record<string, number> = {};
-  const changes: Record<string, number> = {};
-  const driftSeen: Record<string, number> = {};
+  const changes: MutableMarks = { templates: {} };
+  const driftSeen: MutableMarks = { templates: {} };
   let global = 0;
+  let drifted = false;
   for (const item of items) {
+    const name = keys.counterNameOf(item.sk);
+    if (name === undefined) continue;
     const used = Number(item.used ?? 0);
-    let name: string;
-    if (item.sk === keys.globalCounter().sk) {
-      name = 'global';
-      global = used;
-    } else if (typeof item.sk === 'string' && item.sk.startsWith('template#')) {
-      name = item.sk.slice('template#'.length);
-      templates[name] = used;
-    } else continue;
-    changes[name] = Number(item.changes ?? 0);
-    if (item.driftSeen !== undefined) driftSeen[name] = Number(item.driftSeen);
+    if (name === 'global') global = used;
+    else templates[name.template] = used;
+    setMark(changes, name, Number(item.changes ?? 0));
+    if (item.driftSeen !== undefined) {
+      setMark(driftSeen, name, Number(item.driftSeen));
+      drifted = true;
+    }
   }
-  return { global, templates, changes, ...(Object.keys(driftSeen).length > 0 ? { driftSeen } : {}) };
+  return { global, templates, changes, ...(drifted ? { driftSeen } : {}) };
 }

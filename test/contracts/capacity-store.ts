@@ -72,7 +72,7 @@ export function describeCapacityStoreContract(
         expect(await capacity.readCounters()).toEqual({
           global: 1,
           templates: { 'tpl-a': 1 },
-          changes: { global: 1, 'tpl-a': 1 },
+          changes: { global: 1, templates: { 'tpl-a': 1 } },
         });
       });
 
@@ -143,7 +143,7 @@ export function describeCapacityStoreContract(
         expect(await capacity.readCounters()).toEqual({
           global: 1,
           templates: { 'tpl-t': 1 },
-          changes: { global: 1, 'tpl-t': 1 },
+          changes: { global: 1, templates: { 'tpl-t': 1 } },
         });
       });
 
@@ -163,7 +163,11 @@ export function describeCapacityStoreContract(
           reserved: false,
           reason: 'request-moved',
         });
-        expect(await capacity.readCounters()).toEqual({ global: 0, templates: {}, changes: {} });
+        expect(await capacity.readCounters()).toEqual({
+          global: 0,
+          templates: {},
+          changes: { templates: {} },
+        });
         expect(await requests.get('missing')).toBeUndefined();
         expect(await requests.get('queued')).toEqual(queuedRecord('queued'));
       });
@@ -196,7 +200,7 @@ export function describeCapacityStoreContract(
         expect(await capacity.readCounters()).toEqual({
           global: 11,
           templates: { 'tpl-many-a': 10, 'tpl-other': 1 },
-          changes: { global: 2, 'tpl-many-a': 1, 'tpl-other': 1 },
+          changes: { global: 2, templates: { 'tpl-many-a': 1, 'tpl-other': 1 } },
         });
         const records = await requests.getMany(ids);
         expect(
@@ -231,7 +235,7 @@ export function describeCapacityStoreContract(
         expect(await capacity.readCounters()).toEqual({
           global: 1,
           templates: { 'tpl-many-c': 1 },
-          changes: { global: 1, 'tpl-many-c': 1 },
+          changes: { global: 1, templates: { 'tpl-many-c': 1 } },
         });
         expect(await statuses(ids)).toEqual(['queued', 'provisioning', 'queued']);
       });
@@ -248,7 +252,11 @@ export function describeCapacityStoreContract(
         await expect(capacity.reserveMany({ ...many(['a'], 'tpl', 10), from: ['started'] })).rejects.toThrow(
           TypeError,
         );
-        expect(await capacity.readCounters()).toEqual({ global: 0, templates: {}, changes: {} });
+        expect(await capacity.readCounters()).toEqual({
+          global: 0,
+          templates: {},
+          changes: { templates: {} },
+        });
       });
     });
 
@@ -278,7 +286,7 @@ export function describeCapacityStoreContract(
         expect(await capacity.readCounters()).toEqual({
           global: 1,
           templates: { 'tpl-fresh': 1 },
-          changes: { global: 1, 'tpl-fresh': 1 },
+          changes: { global: 1, templates: { 'tpl-fresh': 1 } },
         });
       });
 
@@ -312,7 +320,7 @@ export function describeCapacityStoreContract(
         expect(await capacity.readCounters()).toEqual({
           global: 0,
           templates: { 'tpl-fresh': 0 },
-          changes: { global: 2, 'tpl-fresh': 2 },
+          changes: { global: 2, templates: { 'tpl-fresh': 2 } },
         });
       });
 
@@ -354,7 +362,7 @@ export function describeCapacityStoreContract(
         expect(await capacity.readCounters()).toEqual({
           global: 0,
           templates: { 'tpl-r': 0 },
-          changes: { global: 2, 'tpl-r': 2 },
+          changes: { global: 2, templates: { 'tpl-r': 2 } },
         });
         const record = await requests.get('rel');
         expect(record).toEqual(
@@ -412,7 +420,11 @@ export function describeCapacityStoreContract(
         expect(await capacity.repairCounter('global', 0, 3)).toBe(true);
         expect(await capacity.release('drift', 'tpl-d', 'completed')).toBe(true);
         expect(await requests.get('drift')).toMatchObject({ status: 'completed', holdsSlot: false });
-        expect(await capacity.readCounters()).toEqual({ global: 3, templates: {}, changes: { global: 1 } });
+        expect(await capacity.readCounters()).toEqual({
+          global: 3,
+          templates: {},
+          changes: { global: 1, templates: {} },
+        });
       });
 
       it('throws for a state no move gives a slot back into', async () => {
@@ -425,41 +437,45 @@ export function describeCapacityStoreContract(
 
     describe('readCounters and repairCounter', () => {
       it('answers no counters before any moved', async () => {
-        expect(await current().capacity.readCounters()).toEqual({ global: 0, templates: {}, changes: {} });
+        expect(await current().capacity.readCounters()).toEqual({
+          global: 0,
+          templates: {},
+          changes: { templates: {} },
+        });
       });
 
       it('sets a counter only if it has not moved since it was read', async () => {
         const { capacity } = current();
-        expect(await capacity.repairCounter('tpl-x', 1, 0)).toBe(false);
-        expect(await capacity.repairCounter('tpl-x', 0, 0, 1)).toBe(false);
-        expect(await capacity.repairCounter('tpl-x', 0, 2)).toBe(true);
+        expect(await capacity.repairCounter({ template: 'tpl-x' }, 1, 0)).toBe(false);
+        expect(await capacity.repairCounter({ template: 'tpl-x' }, 0, 0, 1)).toBe(false);
+        expect(await capacity.repairCounter({ template: 'tpl-x' }, 0, 2)).toBe(true);
         expect(await capacity.readCounters()).toEqual({
           global: 0,
           templates: { 'tpl-x': 2 },
-          changes: { 'tpl-x': 1 },
+          changes: { templates: { 'tpl-x': 1 } },
         });
         // Read at 2 after 1 change: a reservation and a release since leave it at 2, after 3.
         await reserved('moving', 'tpl-x');
         expect(await capacity.release('moving', 'tpl-x', 'queued')).toBe(true);
-        expect(await capacity.repairCounter('tpl-x', 2, 0, 1)).toBe(false);
-        expect(await capacity.repairCounter('tpl-x', 2, 0, 3)).toBe(true);
+        expect(await capacity.repairCounter({ template: 'tpl-x' }, 2, 0, 1)).toBe(false);
+        expect(await capacity.repairCounter({ template: 'tpl-x' }, 2, 0, 3)).toBe(true);
         expect(await capacity.readCounters()).toMatchObject({
           templates: { 'tpl-x': 0 },
-          changes: { 'tpl-x': 4 },
+          changes: { templates: { 'tpl-x': 4 } },
         });
       });
 
       it('notes a drift at the changes it was seen, only while the counter has not moved, and says so on read', async () => {
         const { capacity, subject } = current();
-        expect(await capacity.noteCounterDrift('tpl-d', 1, 0)).toBe(false); // absent: 0 after 0
+        expect(await capacity.noteCounterDrift({ template: 'tpl-d' }, 1, 0)).toBe(false); // absent: 0 after 0
         await reserved('drifting', 'tpl-d');
-        expect(await capacity.noteCounterDrift('tpl-d', 1, 0)).toBe(false); // moved since
-        expect(await capacity.noteCounterDrift('tpl-d', 0, 1)).toBe(false);
-        expect(await capacity.noteCounterDrift('tpl-d', 1, 1)).toBe(true);
+        expect(await capacity.noteCounterDrift({ template: 'tpl-d' }, 1, 0)).toBe(false); // moved since
+        expect(await capacity.noteCounterDrift({ template: 'tpl-d' }, 0, 1)).toBe(false);
+        expect(await capacity.noteCounterDrift({ template: 'tpl-d' }, 1, 1)).toBe(true);
         expect(await capacity.readCounters()).toMatchObject({
           templates: { 'tpl-d': 1 },
-          changes: { 'tpl-d': 1 },
-          driftSeen: { 'tpl-d': 1 },
+          changes: { templates: { 'tpl-d': 1 } },
+          driftSeen: { templates: { 'tpl-d': 1 } },
         });
         expect(await subject.item(keys.templateCounter('tpl-d'))).toEqual({
           ...keys.templateCounter('tpl-d'),
@@ -468,12 +484,31 @@ export function describeCapacityStoreContract(
           driftSeen: 1,
         });
         // Noting changes nothing a reservation or a repair reads: the repair still applies.
-        expect(await capacity.repairCounter('tpl-d', 1, 0, 1)).toBe(true);
+        expect(await capacity.repairCounter({ template: 'tpl-d' }, 1, 0, 1)).toBe(true);
         expect(await capacity.readCounters()).toMatchObject({
-          changes: { 'tpl-d': 2 },
-          driftSeen: { 'tpl-d': 1 },
+          changes: { templates: { 'tpl-d': 2 } },
+          driftSeen: { templates: { 'tpl-d': 1 } },
         });
         expect(await capacity.noteCounterDrift('global', 0, 0)).toBe(false); // the global counter moved too
+      });
+
+      it("keeps a template named 'global' apart from the global counter", async () => {
+        const { capacity, subject } = current();
+        await reserved('named', 'global');
+        expect(await capacity.repairCounter({ template: 'global' }, 1, 3, 1)).toBe(true);
+        expect(await capacity.noteCounterDrift({ template: 'global' }, 3, 2)).toBe(true);
+        expect(await capacity.readCounters()).toEqual({
+          global: 1,
+          templates: { global: 3 },
+          changes: { global: 1, templates: { global: 2 } },
+          driftSeen: { templates: { global: 2 } },
+        });
+        expect(await subject.item(keys.globalCounter())).toEqual({
+          ...keys.globalCounter(),
+          used: 1,
+          changes: 1,
+        });
+        expect(await capacity.repairCounter('global', 1, 0, 2)).toBe(false); // the template's changes, not its own
       });
 
       it('keeps the counters in the table as items with used and changes', async () => {

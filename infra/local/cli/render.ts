@@ -94,7 +94,7 @@ function renderCaps(result: Pick<StatusReport, 'caps'> & CapsChange): string {
     );
   if (result.changed)
     lines.unshift(
-      `${result.changed.template ?? 'global'} cap: ${result.changed.from ?? '-'} -> ${result.changed.to ?? '-'}${result.woken ? `; ${result.woken} waiting request(s) woken` : ''}\n`,
+      `${result.changed.template ?? '(global)'} cap: ${result.changed.from ?? '-'} -> ${result.changed.to ?? '-'}${result.woken ? `; ${result.woken} waiting request(s) woken` : ''}\n`,
     );
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../../ports/clock';
 import { terminalStatuses, type RequestStatus } from '../../requests/record';
 import type {
   CapacityStore,
+  CounterName,
   CounterSnapshot,
   FreshSlotRequest,
   ReleaseOptions,
@@ -204,13 +205,13 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
 
   /** One write to a counter while it is at `observed` after `changes` moves; false if it moved. */
   function updateUnmovedCounter(
-    template: string | 'global',
+    counter: CounterName,
     observed: number,
     changes: number,
     what: string,
     change: (item: MemoryItem | undefined) => Record<string, unknown>,
   ): boolean {
-    const key = template === 'global' ? keys.globalCounter() : keys.templateCounter(template);
+    const key = keys.counter(counter);
     const failed = transact(`UpdateItem (${what})`, [
       {
         key,
@@ -222,23 +223,23 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
   }
 
   async function repairCounter(
-    template: string | 'global',
+    counter: CounterName,
     observed: number,
     expected: number,
     changes = 0,
   ): Promise<boolean> {
-    return updateUnmovedCounter(template, observed, changes, 'counter repair', (item) => ({
+    return updateUnmovedCounter(counter, observed, changes, 'counter repair', (item) => ({
       used: expected,
       changes: (number(item?.changes) ?? 0) + 1,
     }));
   }
 
   async function noteCounterDrift(
-    template: string | 'global',
+    counter: CounterName,
     observed: number,
     changes = 0,
   ): Promise<boolean> {
-    return updateUnmovedCounter(template, observed, changes, 'counter drift', () => ({ driftSeen: changes }));
+    return updateUnmovedCounter(counter, observed, changes, 'counter drift', () => ({ driftSeen: changes }));
   }
 
   return { reserve, reserveMany, reserveFresh, release, readCounters, repairCounter, noteCounterDrift };

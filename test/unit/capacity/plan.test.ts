@@ -1,4 +1,4 @@
-import { counterRepairs, expectedCounters, planTrim, planWake } from '../../../shared/capacity';
+import { counterRepairs, expectedCounters, markOf, planTrim, planWake } from '../../../shared/capacity';
 import { queuedRecord } from '../../support/records';
 
 // Queued at `minute`; woken later in reverse order, so a test that sorted by statusSince would fail.
@@ -47,9 +47,17 @@ describe('counter repair', () => {
     expect(
       counterRepairs({ global: 5, templates: { a: 2, b: 3 } }, { global: 2, templates: { a: 2 } }),
     ).toEqual([
-      { template: 'global', observed: 5, expected: 2 },
-      { template: 'b', observed: 3, expected: 0 },
+      { counter: 'global', observed: 5, expected: 2 },
+      { counter: { template: 'b' }, observed: 3, expected: 0 },
     ]);
+  });
+
+  it("tells the global counter's mark from a template named global's, and finds none on the prototype", () => {
+    const marks = { global: 7, templates: { global: 2 } };
+    expect(markOf(marks, 'global')).toBe(7);
+    expect(markOf(marks, { template: 'global' })).toBe(2);
+    expect(markOf(marks, { template: 'constructor' })).toBeUndefined();
+    expect(markOf(undefined, 'global')).toBeUndefined();
   });
 });
 

@@ -129,3 +129,21 @@ describe('render: list pages', () => {
     expect(output).not.toContain('more:');
   });
 });
+
+describe('render: caps', () => {
+  const caps = (changed: { template?: string; from?: number; to?: number }) =>
+    render({
+      action: 'caps',
+      caps: {
+        global: { cap: 10, configured: 10, used: 1 },
+        templates: { global: { cap: 2, configured: 3, override: 2, used: 1, pods: 1 } },
+      },
+      changed,
+      woken: 0,
+    } as unknown as OpsResult);
+
+  it("names the global cap apart from a template named 'global'", () => {
+    expect(caps({ template: 'global', from: 3, to: 2 })).toMatch(/^global cap: 3 -> 2\n/);
+    expect(caps({ from: 10, to: 10 })).toMatch(/^\(global\) cap: 10 -> 10\n/);
+  });
+});

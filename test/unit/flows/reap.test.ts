@@ -8,6 +8,7 @@ import { managedByValue, pitcrewLabels } from '../../../shared/templates/labels'
 import { receiveWebhook } from '../../../shared/webhook';
 import {
   createTwins,
+  flowConfigYaml,
   genericDelivery,
   genericRequestId,
   livePods,
@@ -117,10 +118,12 @@ describe('the reaper on the twins', () => {
   it('repairs counters that drifted, both ways, to the slots the requests hold', async () => {
     await provisioned('build-1');
     await provisioned('build-2', 'big', ['big']);
-    const { changes = {} } = await twins.state.capacity.readCounters();
+    const { changes } = await twins.state.capacity.readCounters();
     // Drift: the global counter says more than is held, the template's less.
-    expect(await twins.state.capacity.repairCounter('global', 2, 5, changes.global)).toBe(true);
-    expect(await twins.state.capacity.repairCounter('gen', 1, 0, changes.gen)).toBe(true);
+    expect(await twins.state.capacity.repairCounter('global', 2, 5, changes?.global)).toBe(true);
+    expect(await twins.state.capacity.repairCounter({ template: 'gen' }, 1, 0, changes?.templates.gen)).toBe(
+      true,
+    );
     expect(await slots(twins)).toEqual({ global: 5, templates: { gen: 0, big: 1 } });
     // The first run notes the drift; the next, finding the counters unmoved, repairs them.
     expect((await reap(twins.reap)).counterRepairs).toBe(0);
@@ -161,15 +164,32 @@ describe('the reaper on the twins', () => {
 
   it('repairs no drift once its counter moved since a run noted it: it is noted again', async () => {
     await provisioned('build-1');
-    const read = async () => (await twins.state.capacity.readCounters()).changes?.gen ?? 0;
-    expect(await twins.state.capacity.repairCounter('gen', 1, 3, await read())).toBe(true);
+    const read = async () => (await twins.state.capacity.readCounters()).changes?.templates.gen ?? 0;
+    expect(await twins.state.capacity.repairCounter({ template: 'gen' }, 1, 3, await read())).toBe(true);
     expect((await reap(twins.reap)).counterRepairs).toBe(0); // noted
     // gen moves (as a reservation and a release would, leaving `used` where it was).
-    expect(await twins.state.capacity.repairCounter('gen', 3, 3, await read())).toBe(true);
+    expect(await twins.state.capacity.repairCounter({ template: 'gen' }, 3, 3, await read())).toBe(true);
     expect((await reap(twins.reap)).counterRepairs).toBe(0); // noted again, at its new changes
     expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 3 } });
     expect((await reap(twins.reap)).counterRepairs).toBe(1);
     expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
+  });
+
+  it("repairs a template named 'global' as its own counter, never the global one", async () => {
+    twins = createTwins(flowConfigYaml.replace('name: big,', 'name: global,'));
+    await provisioned('build-1', 'global', ['big']);
+    const { changes } = await twins.state.capacity.readCounters();
+    expect(changes).toEqual({ global: 1, templates: { global: 1 } });
+    // The template's counter drifts; the global counter is right.
+    expect(await twins.state.capacity.repairCounter({ template: 'global' }, 1, 4, 1)).toBe(true);
+    expect(await slots(twins)).toEqual({ global: 1, templates: { global: 4 } });
+    expect((await reap(twins.reap)).counterRepairs).toBe(0); // noted
+    expect((await reap(twins.reap)).counterRepairs).toBe(1);
+    expect(await slots(twins)).toEqual({ global: 1, templates: { global: 1 } });
+    expect((await twins.state.capacity.readCounters()).changes).toEqual({
+      global: 1,
+      templates: { global: 3 },
+    });
   });
 
   it('gives a request whose pod vanished another go while retries are left, then fails it', async () => {
