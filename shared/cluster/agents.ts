@@ -51,12 +51,21 @@ export async function putAgentSecret(core: PodApi, secret: V1Secret): Promise<vo
   }
 }
 
-export async function deleteAgentPod(core: PodApi, namespace: string, name: string): Promise<void> {
+export async function deleteAgentPod(
+  core: PodApi,
+  namespace: string,
+  name: string,
+  uid?: string,
+): Promise<boolean> {
   try {
-    await core.deleteNamespacedPod({ namespace, name });
+    // Without a uid the precondition is empty, and holds for any pod.
+    await core.deleteNamespacedPod({ namespace, name, body: { preconditions: { uid } } });
   } catch (error) {
+    // A failed precondition answers 409 (as a name already taken does): the pod of that name is another.
+    if (isAlreadyExists(error)) return false;
     if (!isNotFound(error)) throw translateClusterError(error, `deleting pod ${namespace}/${name}`);
   }
+  return true;
 }
 
 /** Whether a previous attempt already made this agent's pod and Secret (what `resume` reuses). */

@@ -317,8 +317,8 @@ export function createBearerPodApi(connection: BearerApiConnection): PodApi {
       call({ method: 'POST', path: namespaced(namespace, 'pods'), body }),
     readNamespacedPod: ({ namespace, name }) =>
       call({ method: 'GET', path: namespaced(namespace, 'pods', name) }),
-    deleteNamespacedPod: ({ namespace, name }) =>
-      call({ method: 'DELETE', path: namespaced(namespace, 'pods', name) }),
+    deleteNamespacedPod: ({ namespace, name, body }) =>
+      call({ method: 'DELETE', path: namespaced(namespace, 'pods', name), body }),
     listNamespacedPod: async ({ namespace, labelSelector, limit, _continue }) =>
       withContinue(
         await call<V1PodList>({

@@ -13,7 +13,11 @@ import type { CoreV1EventList, V1Pod, V1PodList, V1Secret } from '@kubernetes/cl
 export interface PodApi {
   createNamespacedPod(param: { namespace: string; body: V1Pod }): Promise<V1Pod>;
   readNamespacedPod(param: { namespace: string; name: string }): Promise<V1Pod>;
-  deleteNamespacedPod(param: { namespace: string; name: string }): Promise<unknown>;
+  deleteNamespacedPod(param: {
+    namespace: string;
+    name: string;
+    body?: { preconditions?: { uid?: string } };
+  }): Promise<unknown>;
   listNamespacedPod(param: {
     namespace: string;
     labelSelector?: string;

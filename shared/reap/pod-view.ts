@@ -6,6 +6,8 @@ import { pitcrewLabels } from '../templates/labels';
 /** What the reaper reads off one pod, parsed once from the list (no per-pod calls). */
 export interface PodView {
   readonly name: string;
+  /** Which pod of that name was read: a delete decided from this read deletes that one alone. */
+  readonly uid?: string;
   readonly requestId?: string;
   readonly template?: string;
   readonly source?: CiSource;
@@ -50,6 +52,7 @@ export function toPodView(pod: V1Pod): PodView {
   const source = labels[pitcrewLabels.source];
   return {
     name: pod.metadata?.name ?? '',
+    uid: pod.metadata?.uid,
     requestId: labels[pitcrewLabels.requestId],
     template: labels[pitcrewLabels.template],
     source: isCiSource(source) ? source : undefined,

@@ -200,19 +200,20 @@ async function actOnPod(
     decision.reason === 'too-old' || finished,
   );
   // A runner that took another job of its repository or project runs it to the end (deregister.ts).
+  const about = { podName: pod.name, requestId: pod.requestId };
   if (deregistered === 'busy' || (!deregistered && finished)) {
     report.keptBusy += 1;
-    ports.logger.info('pod kept until its agent is deregistered', {
-      podName: pod.name,
-      requestId: pod.requestId,
-    });
+    ports.logger.info('pod kept until its agent is deregistered', about);
     return false;
   }
-  await ports.agents.deletePod(ports.namespace, pod.name);
+  // A newer attempt's pod took the name since the list: the decision was the listed one's.
+  if (!(await ports.agents.deletePod(ports.namespace, pod.name, pod.uid))) {
+    ports.logger.info('pod replaced since listed; left', about);
+    return false;
+  }
   report.deleted[decision.reason] = (report.deleted[decision.reason] ?? 0) + 1;
   ports.logger.info('pod deleted', {
-    podName: pod.name,
-    requestId: pod.requestId,
+    ...about,
     jobKey: record?.jobKey,
     reason: decision.reason,
     message: decision.message,
@@ -308,7 +309,9 @@ async function trimOverCap(
         ? await deregister(ports, pod, record, configured, force)
         : await deregisterLost(ports, record, configured);
       if (ci !== true) continue;
-      if (record.podName) await ports.agents.deletePod(ports.namespace, record.podName);
+      // Only the pod listed: one made since is an attempt's that finds its request without a slot
+      // and removes its own agent (abandonAgent), or else an orphan of the next run.
+      if (pod && !(await ports.agents.deletePod(ports.namespace, pod.name, pod.uid))) continue;
       if (
         record.template &&
         (await ports.capacity.release(

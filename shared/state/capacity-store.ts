@@ -21,7 +21,7 @@ import type {
   SlotRequest,
 } from '../ports/capacity-store';
 import { StateUnavailableError } from './errors';
-import { keys } from './keys';
+import { counterKey, keys } from './keys';
 import { batchFits, countersFrom, endedExpiresAt, releaseFromStates, reserveFromStates } from './moves';
 import { on } from '../ports/operation';
 import { tableAccess, type TableAccess } from './table-access';
@@ -71,6 +71,17 @@ const takeSlots = (table: TableAccess, key: Record<string, string>, count: numbe
       'SET used = if_not_exists(used, :zero) + :count, changes = if_not_exists(changes, :zero) + :one',
     ConditionExpression: 'attribute_not_exists(used) OR used <= :room',
     ExpressionAttributeValues: { ':zero': 0, ':one': 1, ':count': count, ':room': cap - count },
+  },
+});
+
+/** A counter giving one slot back, only while it holds one (`takeSlots`'s reverse). */
+const giveSlotBack = (table: TableAccess, key: Record<string, string>) => ({
+  Update: {
+    TableName: table.tableName,
+    Key: key,
+    UpdateExpression: 'SET used = used - :one, changes = if_not_exists(changes, :zero) + :one',
+    ConditionExpression: 'used > :zero',
+    ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
   },
 });
 
@@ -230,24 +241,8 @@ export async function releaseSlot(
   };
   const failed = await transact(table, {
     TransactItems: [
-      {
-        Update: {
-          TableName: table.tableName,
-          Key: keys.globalCounter(),
-          UpdateExpression: 'SET used = used - :one, changes = if_not_exists(changes, :zero) + :one',
-          ConditionExpression: 'used > :zero',
-          ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
-        },
-      },
-      {
-        Update: {
-          TableName: table.tableName,
-          Key: keys.templateCounter(template),
-          UpdateExpression: 'SET used = used - :one, changes = if_not_exists(changes, :zero) + :one',
-          ConditionExpression: 'used > :zero',
-          ExpressionAttributeValues: { ':zero': 0, ':one': 1 },
-        },
-      },
+      giveSlotBack(table, keys.globalCounter()),
+      giveSlotBack(table, keys.templateCounter(template)),
       { Update: requestUpdate },
     ],
   });
@@ -318,7 +313,7 @@ async function updateUnmovedCounter(
     await table.db.send(
       new UpdateCommand({
         TableName: table.tableName,
-        Key: keys.counter(counter),
+        Key: counterKey(counter),
         UpdateExpression: update.UpdateExpression,
         ConditionExpression: unmovedSince(observed, changes),
         ExpressionAttributeValues: {

@@ -9,15 +9,18 @@ export const keys = {
   }),
   globalCounter: () => ({ pk: 'capacity', sk: 'global' }),
   templateCounter: (template: string) => ({ pk: 'capacity', sk: `template#${template}` }),
-  counter: (name: CounterName) =>
-    name === 'global' ? keys.globalCounter() : keys.templateCounter(name.template),
-  /** Which counter a `capacity` item's sort key names, if it names one. */
-  counterNameOf: (sk: unknown): CounterName | undefined =>
-    sk === 'global'
-      ? 'global'
-      : typeof sk === 'string' && sk.startsWith('template#')
-        ? { template: sk.slice('template#'.length) }
-        : undefined,
   settings: () => ({ pk: 'settings', sk: 'runtime' }),
   lease: (name: string) => ({ pk: 'lease', sk: name }),
 } as const;
+
+/** A counter's item key. Apart from `keys`: an object's members all ship wherever it does. */
+export const counterKey = (name: CounterName): { pk: string; sk: string } =>
+  name === 'global' ? keys.globalCounter() : keys.templateCounter(name.template);
+
+/** Which counter a `capacity` item's sort key names, if it names one. */
+export const counterNameOf = (sk: unknown): CounterName | undefined =>
+  sk === 'global'
+    ? 'global'
+    : typeof sk === 'string' && sk.startsWith('template#')
+      ? { template: sk.slice('template#'.length) }
+      : undefined;

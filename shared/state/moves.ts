@@ -15,7 +15,7 @@ import type {
   TransitionMove,
 } from '../ports/request-store';
 import { StateUnavailableError } from './errors';
-import { keys } from './keys';
+import { counterNameOf } from './keys';
 
 /**
  * The parts of the request and capacity writes that do not depend on the store, shared by the
@@ -131,29 +131,23 @@ export async function settleMove(
 
 type MutableMarks = { global?: number; templates: Record<string, number> };
 
-const setMark = (marks: MutableMarks, name: CounterName, value: number): void => {
-  if (name === 'global') marks.global = value;
-  else marks.templates[name.template] = value;
-};
-
 /** The counters' items (partition `capacity`) as the snapshot `readCounters` answers. */
 export function countersFrom(items: readonly Record<string, unknown>[]): CounterSnapshot {
-  const templates: Record<string, number> = {};
+  const used: MutableMarks = { templates: {} };
   const changes: MutableMarks = { templates: {} };
   const driftSeen: MutableMarks = { templates: {} };
-  let global = 0;
-  let drifted = false;
+  // A counter's numbers go on each table itself for the global one, in its `templates` for a
+  // template's: a template may be named `global` (CounterName).
+  const set = (marks: MutableMarks, name: CounterName, value: unknown): void => {
+    if (name === 'global') marks.global = Number(value);
+    else marks.templates[name.template] = Number(value);
+  };
   for (const item of items) {
-    const name = keys.counterNameOf(item.sk);
+    const name = counterNameOf(item.sk);
     if (name === undefined) continue;
-    const used = Number(item.used ?? 0);
-    if (name === 'global') global = used;
-    else templates[name.template] = used;
-    setMark(changes, name, Number(item.changes ?? 0));
-    if (item.driftSeen !== undefined) {
-      setMark(driftSeen, name, Number(item.driftSeen));
-      drifted = true;
-    }
+    set(used, name, item.used ?? 0);
+    set(changes, name, item.changes ?? 0);
+    if (item.driftSeen !== undefined) set(driftSeen, name, item.driftSeen);
   }
-  return { global, templates, changes, ...(drifted ? { driftSeen } : {}) };
+  return { global: used.global ?? 0, templates: used.templates, changes, driftSeen };
 }

@@ -168,7 +168,9 @@ export function describeAgentClientContract(name: string, make: MakeAgentCluster
       expect(error).toBeInstanceOf(ClusterUnavailableError);
       expect(error).toMatchObject({ retryable: true, status: 409 });
       expect(error.message).toMatch(/being deleted/);
-      await expect(agents.deletePod(namespace, 'agent-1')).resolves.toBeUndefined();
+      await expect(agents.deletePod(namespace, 'agent-1')).resolves.toBe(true);
+      // The same pod, terminating: its uid still matches.
+      await expect(agents.deletePod(namespace, 'agent-1', old.pod.metadata?.uid)).resolves.toBe(true);
 
       await release('agent-1');
       await waitGone('agent-1');
@@ -184,8 +186,23 @@ export function describeAgentClientContract(name: string, make: MakeAgentCluster
       await waitGone('agent-1');
       expect(await pod('agent-1')).toBeUndefined();
       expect(await agents.findAgent(namespace, 'agent-1')).toEqual({ hasSecret: false });
-      await expect(agents.deletePod(namespace, 'agent-1')).resolves.toBeUndefined();
-      await expect(agents.deletePod(namespace, 'never-made')).resolves.toBeUndefined();
+      await expect(agents.deletePod(namespace, 'agent-1')).resolves.toBe(true);
+      await expect(agents.deletePod(namespace, 'never-made')).resolves.toBe(true);
+      await expect(agents.deletePod(namespace, 'never-made', 'some-uid')).resolves.toBe(true);
+    });
+
+    it('deletes by uid only the pod of that uid: a newer pod of the name is left, and said so', async () => {
+      const { agents, namespace, waitGone, pod } = current();
+      const old = await agents.createPod(contractPod(namespace, 'agent-1', madeFor('r1')));
+      await agents.deletePod(namespace, 'agent-1');
+      await waitGone('agent-1');
+      const newer = await agents.createPod(contractPod(namespace, 'agent-1', madeFor('r1')));
+      expect(newer.pod.metadata?.uid).not.toBe(old.pod.metadata?.uid);
+      await expect(agents.deletePod(namespace, 'agent-1', old.pod.metadata?.uid)).resolves.toBe(false);
+      expect((await pod('agent-1'))?.metadata).toMatchObject({ uid: newer.pod.metadata?.uid });
+      expect((await pod('agent-1'))?.metadata?.deletionTimestamp).toBeUndefined();
+      await expect(agents.deletePod(namespace, 'agent-1', newer.pod.metadata?.uid)).resolves.toBe(true);
+      await waitGone('agent-1');
     });
 
     it('creates the Secret owned by the pod, then replaces it; findAgent sees it', async () => {

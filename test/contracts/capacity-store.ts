@@ -73,6 +73,7 @@ export function describeCapacityStoreContract(
           global: 1,
           templates: { 'tpl-a': 1 },
           changes: { global: 1, templates: { 'tpl-a': 1 } },
+          driftSeen: { templates: {} },
         });
       });
 
@@ -144,6 +145,7 @@ export function describeCapacityStoreContract(
           global: 1,
           templates: { 'tpl-t': 1 },
           changes: { global: 1, templates: { 'tpl-t': 1 } },
+          driftSeen: { templates: {} },
         });
       });
 
@@ -167,6 +169,7 @@ export function describeCapacityStoreContract(
           global: 0,
           templates: {},
           changes: { templates: {} },
+          driftSeen: { templates: {} },
         });
         expect(await requests.get('missing')).toBeUndefined();
         expect(await requests.get('queued')).toEqual(queuedRecord('queued'));
@@ -201,6 +204,7 @@ export function describeCapacityStoreContract(
           global: 11,
           templates: { 'tpl-many-a': 10, 'tpl-other': 1 },
           changes: { global: 2, templates: { 'tpl-many-a': 1, 'tpl-other': 1 } },
+          driftSeen: { templates: {} },
         });
         const records = await requests.getMany(ids);
         expect(
@@ -236,6 +240,7 @@ export function describeCapacityStoreContract(
           global: 1,
           templates: { 'tpl-many-c': 1 },
           changes: { global: 1, templates: { 'tpl-many-c': 1 } },
+          driftSeen: { templates: {} },
         });
         expect(await statuses(ids)).toEqual(['queued', 'provisioning', 'queued']);
       });
@@ -256,6 +261,7 @@ export function describeCapacityStoreContract(
           global: 0,
           templates: {},
           changes: { templates: {} },
+          driftSeen: { templates: {} },
         });
       });
     });
@@ -287,6 +293,7 @@ export function describeCapacityStoreContract(
           global: 1,
           templates: { 'tpl-fresh': 1 },
           changes: { global: 1, templates: { 'tpl-fresh': 1 } },
+          driftSeen: { templates: {} },
         });
       });
 
@@ -321,6 +328,7 @@ export function describeCapacityStoreContract(
           global: 0,
           templates: { 'tpl-fresh': 0 },
           changes: { global: 2, templates: { 'tpl-fresh': 2 } },
+          driftSeen: { templates: {} },
         });
       });
 
@@ -363,6 +371,7 @@ export function describeCapacityStoreContract(
           global: 0,
           templates: { 'tpl-r': 0 },
           changes: { global: 2, templates: { 'tpl-r': 2 } },
+          driftSeen: { templates: {} },
         });
         const record = await requests.get('rel');
         expect(record).toEqual(
@@ -424,6 +433,7 @@ export function describeCapacityStoreContract(
           global: 3,
           templates: {},
           changes: { global: 1, templates: {} },
+          driftSeen: { templates: {} },
         });
       });
 
@@ -441,6 +451,7 @@ export function describeCapacityStoreContract(
           global: 0,
           templates: {},
           changes: { templates: {} },
+          driftSeen: { templates: {} },
         });
       });
 
@@ -453,6 +464,7 @@ export function describeCapacityStoreContract(
           global: 0,
           templates: { 'tpl-x': 2 },
           changes: { templates: { 'tpl-x': 1 } },
+          driftSeen: { templates: {} },
         });
         // Read at 2 after 1 change: a reservation and a release since leave it at 2, after 3.
         await reserved('moving', 'tpl-x');

@@ -230,13 +230,15 @@ export function createMemoryAgentClient(options: MemoryAgentClientOptions = {}):
     objects.set(name, stored);
   }
 
-  async function deletePod(namespace: string, name: string): Promise<void> {
+  async function deletePod(namespace: string, name: string, uid?: string): Promise<boolean> {
     call(`deleting pod ${namespace}/${name}`);
     const pod = inNamespace(pods, namespace).get(name);
-    if (!pod?.metadata || pod.metadata.deletionTimestamp) return;
+    if (pod && uid !== undefined && pod.metadata?.uid !== uid) return false;
+    if (!pod?.metadata || pod.metadata.deletionTimestamp) return true;
     pod.metadata.deletionTimestamp = new Date(now().getTime() + terminatingMs);
     pod.metadata.resourceVersion = nextVersion();
     settle();
+    return true;
   }
 
   function secretExists(namespace: string, name: string): boolean {

@@ -11,7 +11,7 @@ import type {
   SlotRequest,
 } from '../../ports/capacity-store';
 import { StateUnavailableError } from '../errors';
-import { keys } from '../keys';
+import { counterKey, keys } from '../keys';
 import { batchFits, countersFrom, endedExpiresAt, releaseFromStates, reserveFromStates } from '../moves';
 import type { MemoryItem, MemoryTable } from './table';
 
@@ -211,7 +211,7 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
     what: string,
     change: (item: MemoryItem | undefined) => Record<string, unknown>,
   ): boolean {
-    const key = keys.counter(counter);
+    const key = counterKey(counter);
     const failed = transact(`UpdateItem (${what})`, [
       {
         key,

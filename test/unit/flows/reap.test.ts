@@ -52,6 +52,22 @@ describe('the reaper on the twins', () => {
       ],
     });
 
+  /** The reaper's ports, where the named pod is replaced by another of its name right after each list. */
+  const replacedAfterList = (podName: string): ReapPorts => ({
+    ...twins.reap,
+    agents: {
+      ...twins.reap.agents,
+      async listPods(namespace, selector, pageSize) {
+        const listed = await twins.reap.agents.listPods(namespace, selector, pageSize);
+        const { pod } = await twins.agents.findAgent(namespace, podName);
+        await twins.agents.deletePod(namespace, podName);
+        const { uid: _uid, resourceVersion: _version, creationTimestamp: _at, ...metadata } = pod!.metadata!;
+        await twins.agents.createPod({ ...pod!, metadata, status: {} });
+        return listed;
+      },
+    },
+  });
+
   it('deletes a pod whose agent finished and completes its request, giving the slot back', async () => {
     const requestId = await provisioned('build-1');
     const podName = podNameFor('gen', requestId);
@@ -65,6 +81,19 @@ describe('the reaper on the twins', () => {
       reason: expect.stringContaining('finished'),
     });
     expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+  });
+
+  it('deletes only the pod it listed: one made since under the same name is left, its request unsettled', async () => {
+    const requestId = await provisioned('build-1');
+    const podName = podNameFor('gen', requestId);
+    finish(podName, 'Succeeded', 0);
+    // Between the run's list and its delete, the pod is replaced by another of the same name.
+    const replacing = replacedAfterList(podName);
+    const report = await reap(replacing);
+    expect(report.deleted).toEqual({});
+    expect(livePods(twins)).toEqual([podName]);
+    expect((await twins.state.requests.get(requestId))?.status).toBe('provisioned');
+    expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
   });
 
   it('fails the request of an agent that exited with an error, and wakes a waiting request into the slot', async () => {
@@ -329,10 +358,10 @@ describe('the reaper on the twins', () => {
       ...twins.reap,
       agents: {
         ...twins.reap.agents,
-        async deletePod(namespace, name) {
+        async deletePod(namespace, name, uid) {
           if (!hung) twins.clock.advance(rules.leaseSeconds - rules.actMarginSeconds);
           hung = true;
-          return twins.reap.agents.deletePod(namespace, name);
+          return twins.reap.agents.deletePod(namespace, name, uid);
         },
       },
     };
@@ -375,6 +404,22 @@ describe('the reaper on the twins', () => {
     expect((await reap(twins.reap)).deleted['over-cap']).toBeUndefined();
     expect(livePods(twins).sort()).toEqual([ids[0]!, third].map((id) => podNameFor('big', id)).sort());
     expect(await slots(twins)).toMatchObject({ templates: { big: 2 } });
+  });
+
+  it('trims only the pod it listed: one made since under its name waits for the next run', async () => {
+    const ids = [await provisioned('b-1', 'big', ['big'])];
+    twins.clock.advance(1);
+    ids.push(await provisioned('b-2', 'big', ['big']));
+    await twins.state.settings.update((current) => ({ ...current, templateCaps: { big: 1 } }));
+    const podName = podNameFor('big', ids[1]!);
+    const replacing = replacedAfterList(podName);
+    expect((await reap(replacing)).deleted['over-cap']).toBeUndefined();
+    expect(await twins.state.requests.get(ids[1]!)).toMatchObject({ status: 'provisioned', holdsSlot: true });
+    expect(livePods(twins)).toContain(podName);
+    // The next run lists the pod as it is, and trims it.
+    expect((await reap(twins.reap)).deleted['over-cap']).toBe(1);
+    expect(await twins.state.requests.get(ids[1]!)).toMatchObject({ status: 'waiting', holdsSlot: false });
+    expect(livePods(twins)).toEqual([podNameFor('big', ids[0]!)]);
   });
 
   it('does nothing while another run holds the lease', async () => {

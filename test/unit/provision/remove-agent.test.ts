@@ -15,9 +15,10 @@ function setup(deregistration: 'ok' | 'for-now' | 'for-good' | 'busy', deletion:
     namespace: 'agents',
     logger,
     agents: {
-      deletePod: async (namespace: string, name: string): Promise<void> => {
+      deletePod: async (namespace: string, name: string): Promise<boolean> => {
         calls.push(`delete ${namespace}/${name}`);
         if (deletion === 'fails') throw new Error('API server down');
+        return true;
       },
     },
   };
