@@ -9,6 +9,16 @@
 const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 
+/** Whether a process of that pid runs (one of another user's answers EPERM). As the CLI's (invoke-ops.ts). */
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
 class PitcrewInvokeLocal {
   constructor(serverless, options) {
     this.serverless = serverless;
@@ -33,7 +43,12 @@ class PitcrewInvokeLocal {
     if (!existsSync(path.join(bundleDir, 'handler.mjs')))
       fail(`no bundle for '${fn}' in ${bundleDir}: run \`npm run build\` first`);
 
-    const { functionEnv } = JSON.parse(readFileSync(devFile, 'utf8'));
+    const { functionEnv, pid } = JSON.parse(readFileSync(devFile, 'utf8'));
+    // A `pitcrew dev` killed hard leaves its file behind: its servers are gone with it.
+    if (!isAlive(pid))
+      fail(
+        `the local system in ${devFile} is not running any more (pid ${pid} is gone): start it again with \`npx pitcrew dev\``,
+      );
     const environment = { ...functionEnv, POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN' };
     this.serverless.service.provider.environment = environment;
     const functionObject = this.serverless.service.functions?.[fn];

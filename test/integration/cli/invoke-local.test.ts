@@ -1,0 +1,83 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runDev } from '../../../infra/local/dev/run-dev';
+import { requiredTestEnv } from '../../support/env';
+import { withBuildLock } from '../../support/template';
+
+/**
+ * `serverless invoke local` as docs/operations.md tells an operator to run it, through the repo's
+ * plugin (infra/local/serverless-invoke-local.cjs): against the system `pitcrew dev` runs, and
+ * refused, saying what to do, when none runs.
+ */
+function invokeLocal(fn: string, eventPath: string, devFile: string) {
+  // Synchronous, as it runs under the build lock: dist/ is shared with the packaging tests.
+  const run = spawnSync('npx', ['serverless', 'invoke', 'local', '-f', fn, '--path', eventPath], {
+    env: { ...process.env, PITCREW_DEV_FILE: devFile, AWS_REGION: 'us-east-1' },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: run.status, stdout: run.stdout, output: `${run.stdout}\n${run.stderr}` };
+}
+
+describe('serverless invoke local', () => {
+  it('refuses with what to do when no local system is running', () => {
+    const run = invokeLocal('ops', 'events/ops-status.json', '/nonexistent/dev.json');
+    expect(run.code).not.toBe(0);
+    expect(run.output).toMatch(
+      /no local system is running \(no \/nonexistent\/dev\.json\): start one with `npx pitcrew dev`/,
+    );
+  });
+
+  it('refuses a dev.json that a `pitcrew dev` killed hard left behind, naming its pid', () => {
+    const devFile = join(mkdtempSync(join(tmpdir(), 'pitcrew-stale-')), 'dev.json');
+    // A pid no process has: the kernel's limit is far below it.
+    writeFileSync(devFile, JSON.stringify({ pid: 2 ** 30, functionEnv: {} }));
+    const run = invokeLocal('ops', 'events/ops-status.json', devFile);
+    expect(run.code).not.toBe(0);
+    expect(run.output).toMatch(
+      /is not running any more \(pid 1073741824 is gone\): start it again with `npx pitcrew dev`/,
+    );
+  });
+
+  describe('against `pitcrew dev` on the real local servers', () => {
+    let dev: Awaited<ReturnType<typeof runDev>>;
+    let devFile: string;
+    beforeAll(async () => {
+      const stateDir = join(mkdtempSync(join(tmpdir(), 'pitcrew-invoke-')), '.pitcrew');
+      dev = await runDev({
+        stateDir,
+        kubeconfig: requiredTestEnv('kubeconfig'),
+        sqsEndpoint: requiredTestEnv('sqsEndpoint'),
+        dynamoDbEndpoint: requiredTestEnv('dynamoDbEndpoint'),
+        namespace: 'pitcrew-agents',
+        resourcePrefix: `invoke-${process.pid}`,
+        reapIntervalMs: 60_000,
+        print: () => undefined,
+      });
+      devFile = join(stateDir, 'dev.json');
+    }, 120_000);
+    afterAll(() => dev.stop());
+
+    it('runs the bundled ops and reap functions against it', () => {
+      const [status, reap] = withBuildLock(() => {
+        const built = spawnSync('npx', ['tsx', 'scripts/build.ts'], { encoding: 'utf8' });
+        expect(built.status).toBe(0);
+        return [
+          invokeLocal('ops', 'events/ops-status.json', devFile),
+          invokeLocal('reap', 'events/reap-schedule.json', devFile),
+        ];
+      });
+      expect(status.code).toBe(0);
+      // The answer is the ops function's: the dev system's caps, read from its table.
+      expect(JSON.parse(status.stdout.slice(status.stdout.indexOf('{')))).toMatchObject({
+        action: 'status',
+        drained: false,
+        caps: { global: { cap: 10 } },
+      });
+      expect(reap.code).toBe(0);
+      expect(JSON.parse(reap.stdout.slice(reap.stdout.indexOf('{')))).toMatchObject({ errors: 0 });
+    }, 300_000);
+  });
+});
