@@ -199,8 +199,8 @@ async function actOnPod(
     template,
     decision.reason === 'too-old' || finished,
   );
-  // A runner that took another job of its repository or project runs it to the end (deregister.ts).
   const about = { podName: pod.name, requestId: pod.requestId };
+  // A runner that took another job of its repository or project runs it to the end (deregister.ts).
   if (deregistered === 'busy' || (!deregistered && finished)) {
     report.keptBusy += 1;
     ports.logger.info('pod kept until its agent is deregistered', about);
