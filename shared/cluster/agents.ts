@@ -62,7 +62,7 @@ export async function deleteAgentPod(
     await core.deleteNamespacedPod({ namespace, name, body: { preconditions: { uid } } });
   } catch (error) {
     // A failed precondition answers 409 (as a name already taken does): the pod of that name is another.
-    if (isAlreadyExists(error)) return false;
+    if (uid !== undefined && isAlreadyExists(error)) return false;
     if (!isNotFound(error)) throw translateClusterError(error, `deleting pod ${namespace}/${name}`);
   }
   return true;

@@ -12,13 +12,14 @@ import type { RequestStore } from '../state/request-store';
 import type { SourceRegistry } from '../sources/types';
 import type { BuildOutcome } from './decide';
 import type { PodView } from './pod-view';
+import { pitcrewLabels } from '../templates/labels';
 
 export interface ActPorts {
   readonly namespace: string;
   readonly sources: SourceRegistry;
   readonly requests: Pick<RequestStore, 'get' | 'transition'>;
   readonly capacity: Pick<CapacityStore, 'release'>;
-  readonly agents: Pick<AgentClient, 'deletePod'>;
+  readonly agents: Pick<AgentClient, 'deletePod' | 'listPods'>;
   readonly queue: Pick<ProvisionQueue, 'send'>;
   readonly logger: LoggerPort;
 }
@@ -35,7 +36,8 @@ const detailsFor = (pod: PodView, record: RequestRecord | undefined): SourceDeta
  * Removes the agent at its CI. `record` is the pod's active request; a pod whose build ended has none
  * in the reaper's list, so its request is read here: a GitHub runner can only be found with the
  * repository it is registered on. False when the CI failed for now (see deregisteredOrRefused);
- * `busy` when the CI says the agent runs a job it took, whose pod is then left to finish it.
+ * `busy` when the CI says the agent runs a job it took, whose pod is then left to finish it; `gone`,
+ * nothing asked, when the pod as listed is gone.
  */
 export async function deregister(
   ports: ActPorts,
@@ -43,7 +45,17 @@ export async function deregister(
   active: RequestRecord | undefined,
   template: AgentTemplate | undefined,
   evenIfBusy?: boolean,
-): Promise<boolean | 'busy'> {
+): Promise<boolean | 'busy' | 'gone'> {
+  // Most CIs find an agent by its name, its pod's, which every attempt of a request gives its pod:
+  // once the listed pod is gone, a newer attempt's agent may hold the name (bug 38). A new pod
+  // needs the old one gone first, so one still there, even terminating, means the agent is its.
+  if (
+    pod.requestId &&
+    !(await ports.agents.listPods(ports.namespace, `${pitcrewLabels.requestId}=${pod.requestId}`)).some(
+      (listed) => listed.metadata?.uid === pod.uid,
+    )
+  )
+    return 'gone';
   const record =
     active ?? (pod.requestId ? await ports.requests.get(pod.requestId).catch(() => undefined) : undefined);
   const details = detailsFor(pod, record);

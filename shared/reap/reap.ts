@@ -206,9 +206,9 @@ async function actOnPod(
     ports.logger.info('pod kept until its agent is deregistered', about);
     return false;
   }
-  // A newer attempt's pod took the name since the list: the decision was the listed one's.
-  if (!(await ports.agents.deletePod(ports.namespace, pod.name, pod.uid))) {
-    ports.logger.info('pod replaced since listed; left', about);
+  // Gone, or a newer attempt's pod took the name since the list: the decision was the listed one's.
+  if (deregistered === 'gone' || !(await ports.agents.deletePod(ports.namespace, pod.name, pod.uid))) {
+    ports.logger.info('pod gone or replaced since listed; left', about);
     return false;
   }
   report.deleted[decision.reason] = (report.deleted[decision.reason] ?? 0) + 1;
@@ -309,8 +309,7 @@ async function trimOverCap(
         ? await deregister(ports, pod, record, configured, force)
         : await deregisterLost(ports, record, configured);
       if (ci !== true) continue;
-      // Only the pod listed: one made since is an attempt's that finds its request without a slot
-      // and removes its own agent (abandonAgent), or else an orphan of the next run.
+      // The pod listed alone: one made since under its name is a newer attempt's (bug 38).
       if (pod && !(await ports.agents.deletePod(ports.namespace, pod.name, pod.uid))) continue;
       if (
         record.template &&
@@ -321,6 +320,9 @@ async function trimOverCap(
           'cap lowered: waiting for a free slot',
         ))
       ) {
+        // None listed: an attempt may have made the pod since. Its request holds no slot now, so
+        // any pod of its name runs outside the cap, and no newer attempt made it without one.
+        if (!pod && record.podName) await ports.agents.deletePod(ports.namespace, record.podName);
         report.deleted['over-cap'] = (report.deleted['over-cap'] ?? 0) + 1;
       }
     }

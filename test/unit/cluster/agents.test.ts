@@ -1,4 +1,4 @@
-import { createAgentPod, putAgentSecret } from '../../../shared/cluster/agents';
+import { createAgentPod, deleteAgentPod, putAgentSecret } from '../../../shared/cluster/agents';
 import { KubeApiError } from '../../../shared/cluster/bearer-api';
 import { ClusterRejectedError, ClusterUnavailableError } from '../../../shared/cluster/errors';
 import type { PodApi } from '../../../shared/cluster/pod-api';
@@ -70,5 +70,33 @@ describe("the agent pod's create (createAgentPod)", () => {
     expect(error).toBeInstanceOf(ClusterUnavailableError);
     expect(error).toMatchObject({ retryable: true, status: 409 });
     expect(String(error)).toContain('is still being deleted; retrying later');
+  });
+});
+
+describe("the agent pod's delete (deleteAgentPod)", () => {
+  const failingWith = (error: KubeApiError) =>
+    ({
+      deleteNamespacedPod: async () => {
+        throw error;
+      },
+    }) as unknown as PodApi;
+  const conflict = new KubeApiError(409, { kind: 'Status', reason: 'Conflict', code: 409 }, 'HTTP 409');
+
+  it('answers false to a 409 on a delete by uid: the pod of that name is another', async () => {
+    await expect(deleteAgentPod(failingWith(conflict), 'agents', 'pc-gen-abc', 'uid-1')).resolves.toBe(false);
+  });
+
+  it('refuses a 409 on a delete by name alone, which no precondition explains', async () => {
+    const error = await deleteAgentPod(failingWith(conflict), 'agents', 'pc-gen-abc').catch(
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(ClusterRejectedError);
+    expect(error).toMatchObject({ status: 409 });
+  });
+
+  it('answers true to a 404, by name or by uid: the pod is gone', async () => {
+    const gone = new KubeApiError(404, { kind: 'Status', reason: 'NotFound', code: 404 }, 'HTTP 404');
+    await expect(deleteAgentPod(failingWith(gone), 'agents', 'pc-gen-abc')).resolves.toBe(true);
+    await expect(deleteAgentPod(failingWith(gone), 'agents', 'pc-gen-abc', 'uid-1')).resolves.toBe(true);
   });
 });

@@ -4,9 +4,10 @@ import { queueLimits } from '../../../shared/queue/limits';
 import type { RequestRecord, RequestStatus } from '../../../shared/requests/record';
 import type { AgentRequest, CiSourceAdapter } from '../../../shared/sources/types';
 import { podNameFor } from '../../../shared/requests/identity';
-import { managedByValue, pitcrewLabels } from '../../../shared/templates/labels';
+import { managedByValue, managedSelector, pitcrewLabels } from '../../../shared/templates/labels';
 import { receiveWebhook } from '../../../shared/webhook';
 import {
+  attemptSeconds,
   createTwins,
   flowConfigYaml,
   genericDelivery,
@@ -88,9 +89,11 @@ describe('the reaper on the twins', () => {
     const podName = podNameFor('gen', requestId);
     finish(podName, 'Succeeded', 0);
     // Between the run's list and its delete, the pod is replaced by another of the same name.
-    const replacing = replacedAfterList(podName);
-    const report = await reap(replacing);
+    const replacing = recordingDeregistrations(replacedAfterList(podName));
+    const report = await reap(replacing.ports);
     expect(report.deleted).toEqual({});
+    // Nor is its agent removed at the CI, which finds agents by their pod's name (the newer pod's).
+    expect(replacing.deregistered).toEqual([]);
     expect(livePods(twins)).toEqual([podName]);
     expect((await twins.state.requests.get(requestId))?.status).toBe('provisioned');
     expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
@@ -308,9 +311,12 @@ describe('the reaper on the twins', () => {
    * GitHub runner can only be found with the repository its ended request holds (bugs 5 and 9 of
    * docs/reliability.md), so the details must be the request's, not made from the pod's name.
    */
-  function recordingDeregistrations(): { ports: ReapPorts; deregistered: AgentRequest[] } {
+  function recordingDeregistrations(base: ReapPorts = twins.reap): {
+    ports: ReapPorts;
+    deregistered: AgentRequest[];
+  } {
     const deregistered: AgentRequest[] = [];
-    const real = twins.reap.sources.generic?.adapter;
+    const real = base.sources.generic?.adapter;
     if (!real) throw new Error('the twins have no generic adapter');
     const adapter: CiSourceAdapter = {
       ...real,
@@ -318,7 +324,7 @@ describe('the reaper on the twins', () => {
         deregistered.push(request);
       },
     };
-    return { ports: { ...twins.reap, sources: { generic: { adapter } } }, deregistered };
+    return { ports: { ...base, sources: { generic: { adapter } } }, deregistered };
   }
 
   it.each([
@@ -412,14 +418,46 @@ describe('the reaper on the twins', () => {
     ids.push(await provisioned('b-2', 'big', ['big']));
     await twins.state.settings.update((current) => ({ ...current, templateCaps: { big: 1 } }));
     const podName = podNameFor('big', ids[1]!);
-    const replacing = replacedAfterList(podName);
-    expect((await reap(replacing)).deleted['over-cap']).toBeUndefined();
+    const replacing = recordingDeregistrations(replacedAfterList(podName));
+    expect((await reap(replacing.ports)).deleted['over-cap']).toBeUndefined();
+    expect(replacing.deregistered).toEqual([]);
     expect(await twins.state.requests.get(ids[1]!)).toMatchObject({ status: 'provisioned', holdsSlot: true });
     expect(livePods(twins)).toContain(podName);
     // The next run lists the pod as it is, and trims it.
     expect((await reap(twins.reap)).deleted['over-cap']).toBe(1);
     expect(await twins.state.requests.get(ids[1]!)).toMatchObject({ status: 'waiting', holdsSlot: false });
     expect(livePods(twins)).toEqual([podNameFor('big', ids[0]!)]);
+  });
+
+  it('trims a request whose pod an attempt made after the list: the pod goes once the slot does', async () => {
+    const first = await provisioned('b-1', 'big', ['big']);
+    twins.clock.advance(1);
+    const second = await recordQueued(twins, 'b-2', 'big', ['big']);
+    // b-2's attempt reserves its slot and stalls at its CI, before its pod, past its attempt's time.
+    const ci = slowCi(twins);
+    const inFlight = provisionRequest(second, ci.ports);
+    await ci.atCi;
+    twins.clock.advance(attemptSeconds + 1);
+    await twins.state.settings.update((current) => ({ ...current, templateCaps: { big: 1 } }));
+    // The run lists no pod for b-2; the attempt then goes on, makes it and records it.
+    const resuming: ReapPorts = {
+      ...twins.reap,
+      agents: {
+        ...twins.reap.agents,
+        async listPods(namespace, selector, pageSize) {
+          const listed = await twins.reap.agents.listPods(namespace, selector, pageSize);
+          if (selector === managedSelector) {
+            ci.release();
+            await inFlight;
+          }
+          return listed;
+        },
+      },
+    };
+    expect((await reap(resuming)).deleted['over-cap']).toBe(1);
+    expect(await twins.state.requests.get(second)).toMatchObject({ status: 'waiting', holdsSlot: false });
+    expect(livePods(twins)).toEqual([podNameFor('big', first)]);
+    expect(await slots(twins)).toMatchObject({ templates: { big: 1 } });
   });
 
   it('does nothing while another run holds the lease', async () => {
