@@ -1,6 +1,7 @@
 import type { PodRecorder } from './record-batch';
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import type { AgentClient } from '../ports/agent-client';
+import type { Clock } from '../ports/clock';
 import type { LoggerPort } from '../ports/logger';
 import type { ProvisionQueue } from '../ports/provision-queue';
 import type { RequestRecord } from '../requests/record';
@@ -27,6 +28,8 @@ export interface ProvisionPorts {
   readonly settings: Pick<OperatorSettingsStore, 'get'>;
   readonly agents: Pick<AgentClient, 'createPod' | 'putSecret' | 'deletePod' | 'findAgent'>;
   readonly logger: LoggerPort;
+  /** The time, to tell an attempt in flight (`attemptUntilMs`); the system's when absent. */
+  readonly now?: Clock;
   /** Where waiting requests are re-enqueued when an ended build frees its slot (finish-request.ts). */
   readonly queue: Pick<ProvisionQueue, 'send'>;
   /**

@@ -218,7 +218,9 @@ export function decideRecord(
       reason: `expired: no agent within ${rules.maxWaitHours} h of being queued (reaper.maxWaitHours)`,
     };
   }
-  if (record.status === 'ending' && !podListed) return { kind: 'ended', outcome: endStateOf(record) };
+  // Not while an attempt may still make its agent: it finishes the build itself (bug 39).
+  if (record.status === 'ending' && !podListed && !((record.attemptUntilMs ?? 0) > nowMs))
+    return { kind: 'ended', outcome: endStateOf(record) };
   const age = seconds(new Date(record.statusSince).getTime(), nowMs);
   // Only an agent of ours can be lost: a build the CI started on another agent while its request
   // held no slot (`start-elsewhere`) has no pod to look for, and its CI's end event closes it.

@@ -1,6 +1,8 @@
 import type { RequestRecord } from '../../requests/record';
 import { removeAgent } from '../../sources/deregister';
 import type { OperatorSettings } from '../../state/settings-store';
+import { systemClock } from '../../ports/clock';
+import { RetryLaterError } from '../errors';
 import { finishRequest } from '../finish-request';
 import type { Attempt, ProvisionOutcome, ProvisionPorts } from '../types';
 
@@ -21,6 +23,14 @@ export async function finishOrLeaveToReaper(
   ports: ProvisionPorts,
   lastAttempt: boolean,
 ): Promise<ProvisionOutcome> {
+  // An attempt still making the agent finishes the build itself once it has (abandonAgent). Its
+  // slot given back now could go to a waiting build while the agent it makes runs beside that
+  // one's, past the cap (bug 39). A dead attempt's time runs out; this message finishes it then.
+  if ((record.attemptUntilMs ?? 0) > (ports.now ?? systemClock)().getTime()) {
+    const reason = 'an attempt is making its agent, and finishes the build';
+    if (lastAttempt) return { kind: 'skipped', reason };
+    throw new RetryLaterError(reason);
+  }
   if (!lastAttempt) return finishRequest(record, runtime, ports);
   try {
     return await finishRequest(record, runtime, ports);

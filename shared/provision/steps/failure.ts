@@ -3,6 +3,7 @@ import { removeAgent } from '../../sources/deregister';
 import { CiError } from '../../sources/errors';
 import { StateUnavailableError } from '../../state/errors';
 import { RetryLaterError } from '../errors';
+import { finishRequest } from '../finish-request';
 import type { Attempt, ProvisionOutcome, ProvisionPorts } from '../types';
 
 /**
@@ -37,6 +38,15 @@ export async function handleFailure(
     });
     throw new RetryLaterError(reason, { cause: error });
   }
+  // The CI ended the build while this attempt ran: end it as the CI said. Failed, it would be a
+  // build that ops `retry` and `redrive` queue again, though its CI is done with it (bug 40).
+  const now = await ports.requests.get(record.requestId);
+  if (now?.status === 'ending')
+    return finishRequest(
+      { ...now, externalId: attempt.externalId ?? now.externalId },
+      attempt.runtime,
+      ports,
+    );
   const why = retryable
     ? `gave up after the last delivery (the message goes to the dead-letter queue): ${reason}`
     : reason;

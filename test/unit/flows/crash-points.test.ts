@@ -93,7 +93,11 @@ describe.each(crashPoints)('a provision attempt that dies %s', (point: CrashPoin
       },
     );
     expect(twins.queue.sentIds()).toEqual([requestId]);
-    // The webhook's message reaches provisioning at once: it does not wait for the dead attempt.
+    // The webhook's message waits out the attempt's time: a live attempt would finish the build
+    // itself, and its slot given away meanwhile could run two agents against the cap (bug 39).
+    await expect(provisionRequest(requestId, twins.provision)).rejects.toThrow(RetryLaterError);
+    expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
+    twins.clock.advance(attemptSeconds + 1);
     expect(await provisionRequest(requestId, twins.provision)).toEqual({
       kind: 'ended',
       status: 'cancelled',
@@ -106,7 +110,6 @@ describe.each(crashPoints)('a provision attempt that dies %s', (point: CrashPoin
     });
     expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
     // The dead attempt's own message, delivered again later, changes nothing.
-    twins.clock.advance(attemptSeconds + 1);
     expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'skipped' });
     expect(livePods(twins)).toEqual([]);
     expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });

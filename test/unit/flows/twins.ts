@@ -88,6 +88,7 @@ export function createTwins(yaml: string = flowConfigYaml, options: { terminatin
     logger: silentLogger,
     queue,
     attemptSeconds,
+    now: clock.now,
   };
   const reap: ReapPorts = {
     config: { ...config, namespace },

@@ -1,0 +1,180 @@
+import { OpsConflictError, runOpsAction } from '../../../shared/ops';
+import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../../shared/provision';
+import { CiRejectedError } from '../../../shared/sources/errors';
+import { reap } from '../../../shared/reap';
+import { podNameFor } from '../../../shared/requests/identity';
+import { receiveWebhook } from '../../../shared/webhook';
+import {
+  attemptSeconds,
+  createTwins,
+  genericDelivery,
+  genericRequestId,
+  livePods,
+  slots,
+  slowCi,
+  type Twins,
+} from './twins';
+
+/**
+ * The CI ends a build while its attempt is still making the agent, before any pod (bug 39). Giving
+ * its slot back at once would wake the waiting build into it while the attempt goes on to make a
+ * runnable agent (pod and Secret): two agents against a cap of 1 until the attempt removes its own.
+ * The ended build's message and the reaper leave the build to that attempt while its time runs.
+ */
+describe('an ended build whose attempt is still making its agent', () => {
+  let twins: Twins;
+  beforeEach(() => {
+    twins = createTwins();
+  });
+
+  it('keeps the live agents within the cap: the attempt finishes the build, then the waiting one runs', async () => {
+    // build-1 takes gen's only slot (its attempt stalls in the CI call); build-2 waits.
+    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-1'), twins.webhook)).toMatchObject({
+      kind: 'accepted',
+    });
+    const first = genericRequestId('build-1');
+    const ci = slowCi(twins);
+    let mostLive = 0;
+    const watching: ProvisionPorts = {
+      ...ci.ports,
+      agents: {
+        ...ci.ports.agents,
+        createPod: async (pod) => {
+          const created = await ci.ports.agents.createPod(pod);
+          mostLive = Math.max(mostLive, livePods(twins).length);
+          return created;
+        },
+      },
+    };
+    const attempt = provisionRequest(first, watching);
+    await ci.atCi;
+    twins.clock.advance(1);
+    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-2'), twins.webhook)).toMatchObject({
+      kind: 'accepted',
+    });
+    const second = genericRequestId('build-2');
+    expect(await provisionRequest(second, twins.provision)).toMatchObject({ kind: 'waiting' });
+    twins.queue.clear();
+
+    // build-1 is cancelled: its message and the reaper both leave it to the attempt in flight.
+    expect(await receiveWebhook(genericDelivery(twins, 'cancelled', 'build-1'), twins.webhook)).toMatchObject(
+      {
+        kind: 'recorded',
+        status: 'ending',
+      },
+    );
+    await expect(provisionRequest(first, twins.provision)).rejects.toThrow(RetryLaterError);
+    expect(await provisionRequest(first, twins.provision, true)).toMatchObject({ kind: 'skipped' });
+    expect(await reap(twins.reap)).toMatchObject({ woken: 0, errors: 0 });
+    expect(await twins.state.requests.get(first)).toMatchObject({ status: 'ending', holdsSlot: true });
+    expect(twins.queue.sentIds()).not.toContain(second);
+    twins.queue.clear();
+
+    // The attempt comes back, makes its pod, finds the build ended and finishes it: the slot goes
+    // to build-2 only once that pod is gone.
+    ci.release();
+    expect(await attempt).toMatchObject({ kind: 'skipped' });
+    expect(await twins.state.requests.get(first)).toMatchObject({ status: 'cancelled', holdsSlot: false });
+    expect(twins.queue.sentIds()).toEqual([second]);
+    expect(await provisionRequest(second, twins.provision)).toMatchObject({ kind: 'provisioned' });
+    expect(livePods(twins)).toEqual([podNameFor('gen', second)]);
+    expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
+    expect(mostLive).toBeLessThanOrEqual(1);
+  });
+
+  it('finishes a build whose attempt died, once its time is out: by the message or by the reaper', async () => {
+    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-1'), twins.webhook)).toMatchObject({
+      kind: 'accepted',
+    });
+    const first = genericRequestId('build-1');
+    const ci = slowCi(twins);
+    void provisionRequest(first, ci.ports); // never released: the attempt died in the CI call
+    await ci.atCi;
+    expect(await receiveWebhook(genericDelivery(twins, 'cancelled', 'build-1'), twins.webhook)).toMatchObject(
+      {
+        status: 'ending',
+      },
+    );
+    twins.clock.advance(attemptSeconds + 1);
+    expect(await reap(twins.reap)).toMatchObject({ errors: 0 });
+    expect(await twins.state.requests.get(first)).toMatchObject({ status: 'cancelled', holdsSlot: false });
+    expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+    expect(livePods(twins)).toEqual([]);
+  });
+});
+
+/**
+ * The CI ends a build while its attempt runs, and the attempt then fails for good: a permanent
+ * refusal (as GitLab answers for a job cancelled meanwhile), or a passing failure on the message's
+ * last delivery. The request ends as the CI said, not `failed`, which ops `retry` and `redrive`
+ * would queue again (bug 40).
+ */
+describe('an ended build whose attempt then fails for good', () => {
+  let twins: Twins;
+  let requestId: string;
+  beforeEach(async () => {
+    twins = createTwins();
+    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-1'), twins.webhook)).toMatchObject({
+      kind: 'accepted',
+    });
+    twins.queue.clear();
+    requestId = genericRequestId('build-1');
+  });
+
+  const cancel = async (): Promise<void> => {
+    expect(await receiveWebhook(genericDelivery(twins, 'cancelled', 'build-1'), twins.webhook)).toMatchObject(
+      {
+        kind: 'recorded',
+        status: 'ending',
+      },
+    );
+  };
+
+  const expectEndedAsTheCiSaid = async (): Promise<void> => {
+    expect(await twins.state.requests.get(requestId)).toMatchObject({
+      status: 'cancelled',
+      holdsSlot: false,
+    });
+    expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+    expect(livePods(twins)).toEqual([]);
+    await expect(runOpsAction({ action: 'retry', requestId }, twins.ops)).rejects.toBeInstanceOf(
+      OpsConflictError,
+    );
+  };
+
+  it('a permanent refusal from the CI', async () => {
+    const ci = slowCi(twins);
+    const refusing: ProvisionPorts = {
+      ...ci.ports,
+      sources: {
+        generic: {
+          ...ci.ports.sources.generic!,
+          adapter: {
+            ...ci.ports.sources.generic!.adapter,
+            async createAgentCredentials(request) {
+              await ci.ports.sources.generic!.adapter.createAgentCredentials(request);
+              throw new CiRejectedError('job 1 is canceled, no longer pending: it needs no runner');
+            },
+          },
+        },
+      },
+    };
+    const attempt = provisionRequest(requestId, refusing);
+    await ci.atCi;
+    await cancel();
+    ci.release();
+    expect(await attempt).toEqual({ kind: 'ended', status: 'cancelled' });
+    await expectEndedAsTheCiSaid();
+  });
+
+  it('a passing failure on the last delivery', async () => {
+    const ci = slowCi(twins);
+    const attempt = provisionRequest(requestId, ci.ports, true);
+    await ci.atCi;
+    await cancel();
+    twins.agents.failNext(1, 503);
+    ci.release();
+    expect(await attempt).toEqual({ kind: 'ended', status: 'cancelled' });
+    await expectEndedAsTheCiSaid();
+  });
+});
