@@ -1,0 +1,92 @@
+import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../../shared/provision';
+import { reap, type ReapPorts } from '../../../shared/reap';
+import { podNameFor } from '../../../shared/requests/identity';
+import { CiUnavailableError } from '../../../shared/sources/errors';
+import type { AgentRequest } from '../../../shared/sources/types';
+import { receiveWebhook } from '../../../shared/webhook';
+import { createTwins, genericDelivery, genericRequestId, livePods, slots, type Twins } from './twins';
+
+/**
+ * A CI that keeps its agents by name (as Jenkins keeps nodes, GitHub JIT runners, GitLab runners).
+ * Its agent call registers the agent, then fails for now once (as Jenkins answering 503 to the
+ * secret's read after making the node, or an answer timing out after the CI did the work); while
+ * `down`, it cannot remove one either.
+ */
+function registeringCi(twins: Twins) {
+  const registered = new Set<string>();
+  const state = { failOnce: true, down: false };
+  const generic = twins.provision.sources.generic!;
+  const sources = {
+    generic: {
+      ...generic,
+      adapter: {
+        ...generic.adapter,
+        async createAgentCredentials(request: AgentRequest) {
+          registered.add(request.agentName);
+          if (state.failOnce) {
+            state.failOnce = false;
+            throw new CiUnavailableError('timed out reading the agent secret (the node was made)');
+          }
+          return generic.adapter.createAgentCredentials(request);
+        },
+        async deregisterAgent(agent: AgentRequest) {
+          if (state.down) throw new CiUnavailableError('the CI is down');
+          registered.delete(agent.agentName);
+        },
+      },
+    },
+  };
+  const provision: ProvisionPorts = { ...twins.provision, sources };
+  const reapPorts: ReapPorts = { ...twins.reap, sources };
+  return { registered, state, provision, reapPorts };
+}
+
+/** An attempt that fails for now before its pod, after its CI registered the agent (bug 41). */
+describe('an agent registered by an attempt that failed for now before its pod', () => {
+  let twins: Twins;
+  let ci: ReturnType<typeof registeringCi>;
+  let second: string;
+  beforeEach(async () => {
+    twins = createTwins();
+    ci = registeringCi(twins);
+    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-2'), twins.webhook)).toMatchObject({
+      kind: 'accepted',
+    });
+    second = genericRequestId('build-2');
+  });
+
+  it('is removed at its CI before the slot is given back, so a build that then waits and ends leaves none', async () => {
+    await expect(provisionRequest(second, ci.provision)).rejects.toBeInstanceOf(RetryLaterError);
+    expect(await twins.state.requests.get(second)).toMatchObject({ status: 'queued', holdsSlot: false });
+    expect([...ci.registered]).toEqual([]);
+    // build-1 takes gen's only slot; build-2's message comes back to a full cap, and it waits.
+    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-1'), twins.webhook)).toMatchObject({
+      kind: 'accepted',
+    });
+    const first = genericRequestId('build-1');
+    expect(await provisionRequest(first, ci.provision)).toMatchObject({ kind: 'provisioned' });
+    expect(await provisionRequest(second, ci.provision)).toMatchObject({ kind: 'waiting' });
+    // Its user cancels it while it waits (no slot: ended at once), and the reaper runs past every grace.
+    twins.clock.advance(5);
+    expect(await receiveWebhook(genericDelivery(twins, 'cancelled', 'build-2'), twins.webhook)).toMatchObject(
+      {
+        status: 'cancelled',
+      },
+    );
+    twins.clock.advance(200);
+    await reap(ci.reapPorts);
+    expect(livePods(twins)).toEqual([podNameFor('gen', first)]);
+    expect([...ci.registered]).toEqual([podNameFor('gen', first)]);
+  });
+
+  it('keeps the slot when its CI cannot remove it, and the next delivery takes the agent up again', async () => {
+    ci.state.down = true;
+    await expect(provisionRequest(second, ci.provision)).rejects.toBeInstanceOf(RetryLaterError);
+    expect(await twins.state.requests.get(second)).toMatchObject({ status: 'provisioning', holdsSlot: true });
+    expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
+    ci.state.down = false;
+    expect(await provisionRequest(second, ci.provision)).toMatchObject({ kind: 'provisioned' });
+    expect([...ci.registered]).toEqual([podNameFor('gen', second)]);
+    expect(livePods(twins)).toEqual([podNameFor('gen', second)]);
+  });
+});
