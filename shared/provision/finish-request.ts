@@ -1,7 +1,8 @@
 import { capacityLimits } from '../capacity/limits';
 import { wakeWaiting } from '../capacity/wake';
 import { endStateOf, type RequestRecord } from '../requests/record';
-import { ciForgot, removeAgent } from '../sources/deregister';
+import { ciForgot } from '../sources/deregister';
+import { removeAgentOf } from './remove-agent-of';
 import type { OperatorSettings } from '../state/settings-store';
 import type { ProvisionOutcome, ProvisionPorts } from './types';
 
@@ -28,19 +29,11 @@ export async function finishRequest(
         kind: 'skipped',
         reason: 'its agent took another build; the reaper removes it once idle',
       };
-    const removal = await removeAgent(
-      { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },
-      {
-        pod: running ? 'delete' : undefined,
-        adapter,
-        agent: {
-          requestId: record.requestId,
-          agentName: podName,
-          labels: [],
-          details: record.details,
-          externalId: record.externalId,
-        },
-      },
+    const removal = await removeAgentOf(
+      ports,
+      record,
+      { agentName: podName, labels: [], externalId: record.externalId },
+      { pod: running ? 'delete' : undefined },
     );
     // A runner made for this build took another job of its repository or project: its pod ends with
     // that job, and the reaper then gives the slot back (its `finished` rule).

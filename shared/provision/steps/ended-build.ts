@@ -1,16 +1,10 @@
 import type { RequestRecord } from '../../requests/record';
-import { removeAgent } from '../../sources/deregister';
+import { removeAgentOf } from '../remove-agent-of';
 import type { OperatorSettings } from '../../state/settings-store';
 import { systemClock } from '../../ports/clock';
 import { RetryLaterError } from '../errors';
 import { finishRequest } from '../finish-request';
 import type { Attempt, ProvisionOutcome, ProvisionPorts } from '../types';
-
-const removalPorts = (ports: ProvisionPorts) => ({
-  namespace: ports.config.namespace,
-  agents: ports.agents,
-  logger: ports.logger,
-});
 
 /**
  * An ended build's message: a failure is retried by SQS, but on the last delivery the message is let
@@ -69,18 +63,17 @@ export async function abandonAgent(attempt: Attempt, ports: ProvisionPorts): Pro
   if (!now || now.holdsSlot)
     return { kind: 'skipped', reason: `another attempt moved the request to ${now?.status ?? 'nowhere'}` };
   const why = `the build was ${now.status}`;
-  const removal = await removeAgent(removalPorts(ports), {
-    pod: 'delete',
-    adapter: ports.sources[now.source]?.adapter,
-    agent: {
-      requestId: now.requestId,
+  const removal = await removeAgentOf(
+    ports,
+    now,
+    {
       agentName: podName,
       labels: template.labels,
-      details: now.details,
       // The agent this attempt registered: the record names it only once recorded, which it never was.
       externalId: attempt.externalId ?? now.externalId,
     },
-  });
+    { pod: 'delete' },
+  );
   if (removal.kind === 'busy')
     return { kind: 'skipped', reason: `${why}; its agent took another job, left to finish it` };
   if (removal.kind !== 'forgotten') throw removal.error;
@@ -104,15 +97,10 @@ export async function removeUnusedAgent(record: RequestRecord, ports: ProvisionP
     const existing = await ports.agents.findAgent(ports.config.namespace, record.podName);
     if (existing.pod) return;
     const template = ports.config.templates.find((candidate) => candidate.name === record.template);
-    const removal = await removeAgent(removalPorts(ports), {
-      adapter: ports.sources[record.source]?.adapter,
-      agent: {
-        requestId: record.requestId,
-        agentName: record.podName,
-        labels: template?.labels ?? record.labels,
-        details: record.details,
-        externalId: record.externalId,
-      },
+    const removal = await removeAgentOf(ports, record, {
+      agentName: record.podName,
+      labels: template?.labels ?? record.labels,
+      externalId: record.externalId,
     });
     if (removal.kind !== 'forgotten') throw removal.error;
   } catch (error) {

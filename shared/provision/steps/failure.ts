@@ -1,5 +1,6 @@
 import { ClusterError } from '../../cluster/errors';
-import { ciForgot, removeAgent } from '../../sources/deregister';
+import { ciForgot } from '../../sources/deregister';
+import { removeAgentOf } from '../remove-agent-of';
 import { CiError } from '../../sources/errors';
 import { StateUnavailableError } from '../../state/errors';
 import { RetryLaterError } from '../errors';
@@ -25,22 +26,14 @@ export async function handleFailure(
       ? error.retryable
       : error instanceof StateUnavailableError;
   const reason = error instanceof Error ? error.message : String(error);
-  const removalPorts = { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger };
-  const adapter = ports.sources[record.source]?.adapter;
-  const agent = {
-    requestId: record.requestId,
-    agentName: podName,
-    labels: template.labels,
-    details: record.details,
-    externalId: attempt.externalId,
-  };
+  const agent = { agentName: podName, labels: template.labels, externalId: attempt.externalId };
   if (retryable && !attempt.lastAttempt) {
     // Keep the slot when the pod exists: the next attempt adopts it, and the cap stays true; it need
     // not wait for this attempt, which ends here. Without a pod, the CI may have registered the agent
     // before the failure (a node, a JIT runner): forget it there, or, when the CI cannot, keep the
     // slot too, so the next delivery takes that agent up again rather than leave it with nothing
     // pointing at it should the build then wait and end (bug 41).
-    if (attempt.podCreated || !ciForgot(await removeAgent(removalPorts, { adapter, agent })))
+    if (attempt.podCreated || !ciForgot(await removeAgentOf(ports, record, agent)))
       await ports.requests.endAttempt(record.requestId);
     else await ports.capacity.release(record.requestId, template.name, 'queued', `retrying: ${reason}`);
     ports.logger.warn('provision failed; SQS will retry', {
@@ -63,7 +56,7 @@ export async function handleFailure(
     ? `gave up after the last delivery (the message goes to the dead-letter queue): ${reason}`
     : reason;
   // Best effort: whatever the CI answers, the request fails.
-  await removeAgent(removalPorts, { pod: attempt.podCreated ? 'try-delete' : undefined, adapter, agent });
+  await removeAgentOf(ports, record, agent, { pod: attempt.podCreated ? 'try-delete' : undefined });
   await ports.capacity.release(record.requestId, template.name, 'failed', why);
   ports.logger.error('provision failed for good', {
     requestId: record.requestId,

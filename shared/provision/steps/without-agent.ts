@@ -1,7 +1,7 @@
 import type { AgentTemplate } from '../../config/file-schema';
 import { podNameFor } from '../../requests/identity';
 import type { RequestRecord } from '../../requests/record';
-import { removeAgent } from '../../sources/deregister';
+import { removeAgentOf } from '../remove-agent-of';
 import { fromStatesOf } from '../../requests/transitions';
 import type { ProvisionOutcome, ProvisionPorts } from '../types';
 
@@ -54,21 +54,16 @@ export async function failKeptOut(
   ports: ProvisionPorts,
 ): Promise<ProvisionOutcome> {
   if (resuming)
-    await removeAgent(
-      { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },
+    await removeAgentOf(
+      ports,
+      record,
       {
-        pod: 'try-delete',
-        // A kept template's agent must run no build from elsewhere, busy or not.
-        evenIfBusy: true,
-        adapter: ports.sources[record.source]?.adapter,
-        agent: {
-          requestId: record.requestId,
-          agentName: podNameFor(template.name, record.requestId),
-          labels: template.labels,
-          details: record.details,
-          externalId: record.externalId,
-        },
+        agentName: podNameFor(template.name, record.requestId),
+        labels: template.labels,
+        externalId: record.externalId,
       },
+      // A kept template's agent must run no build from elsewhere, busy or not.
+      { pod: 'try-delete', evenIfBusy: true },
     ).catch(() => undefined);
   ports.logger.warn("request left out by its template's from", { requestId: record.requestId, reason });
   return failWithoutSlot(record, reason, ports);
