@@ -73,7 +73,8 @@ export interface CapacityStore {
   /**
    * Takes one slot of each counter and moves the request to `provisioning` (`holdsSlot`,
    * `template`, `podName`, `statusSince` now, `attempts` plus one, `attemptUntilMs` with
-   * `attemptSeconds`), all or nothing: only while each counter stays at or under its cap and the
+   * `attemptSeconds`, no `externalId`: an earlier attempt's agent id would name another agent than
+   * the one this attempt registers, bug 42), all or nothing: only while each counter stays at or under its cap and the
    * request is in one of `from` holding no slot. Refused, it writes nothing and says why, in this
    * order: `global-cap`, `template-cap`, `request-moved` (which includes no request at all). A cap of
    * 0 or less refuses at once. Throws `TypeError` for a `from` the state table's `reserve` does not

@@ -99,7 +99,7 @@ function moveToProvisioning(
     Update: {
       TableName: table.tableName,
       Key: keys.request(request.requestId),
-      UpdateExpression: `SET #status = :provisioning, statusSince = :at, holdsSlot = :true, template = :template, podName = :podName${attemptUntil === undefined ? '' : ', attemptUntilMs = :attemptUntil'} ADD attempts :one`,
+      UpdateExpression: `SET #status = :provisioning, statusSince = :at, holdsSlot = :true, template = :template, podName = :podName${attemptUntil === undefined ? '' : ', attemptUntilMs = :attemptUntil'} REMOVE externalId ADD attempts :one`,
       ConditionExpression: `#status IN (${Object.keys(fromValues).join(', ')}) AND holdsSlot = :false`,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {

@@ -77,6 +77,15 @@ export function describeCapacityStoreContract(
         });
       });
 
+      it("clears an earlier attempt's agent id, which would name another agent than this attempt's", async () => {
+        const { requests, capacity } = current();
+        await seed(['again'], { status: 'queued', externalId: '4711', attempts: 1 });
+        expect(await capacity.reserve(slot('again', 'tpl', 5))).toEqual({ reserved: true });
+        const record = await requests.get('again');
+        expect(record).toMatchObject({ status: 'provisioning', attempts: 2 });
+        expect(record?.externalId).toBeUndefined();
+      });
+
       it('holds the request for the attempt when told to', async () => {
         const { requests, capacity, clock } = current();
         await seed(['r-att']);

@@ -97,7 +97,8 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
           throw new StateUnavailableError('TransactWriteItems', { cause: new Error('empty IN list') });
         return item !== undefined && from.includes(item.status as RequestStatus) && item.holdsSlot === false;
       },
-      apply: (item) => ({
+      // An earlier attempt's agent id goes (the port's reserve says why).
+      apply: ({ externalId: _earlier, ...item }: Partial<MemoryItem> = {}) => ({
         ...key,
         ...item,
         status: 'provisioning',
@@ -234,11 +235,7 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
     }));
   }
 
-  async function noteCounterDrift(
-    counter: CounterName,
-    observed: number,
-    changes = 0,
-  ): Promise<boolean> {
+  async function noteCounterDrift(counter: CounterName, observed: number, changes = 0): Promise<boolean> {
     return updateUnmovedCounter(counter, observed, changes, 'counter drift', () => ({ driftSeen: changes }));
   }
 
