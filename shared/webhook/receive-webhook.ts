@@ -5,7 +5,7 @@ import type { LoggerPort } from '../ports/logger';
 import type { ProvisionQueue } from '../ports/provision-queue';
 import { QueueUnavailableError } from '../queue/errors';
 import { requestIdFor } from '../requests/identity';
-import { fromStatesOf, fromTheStateRead } from '../requests/transitions';
+import { fromTheStateRead } from '../requests/transitions';
 import { ciSources, isCiSource, type CiSource } from '../sources/names';
 import { checkDelivery, type SignatureCheck } from '../sources/signature';
 import { maxDeliveryIdBytes, type BuildEvent, type WebhookReceiver } from '../sources/types';
@@ -270,10 +270,13 @@ async function endBuild(
     if (ended.kind !== 'holds-slot') return { kind: 'recorded', requestId, status: ended.record.status };
     if (to === 'started') {
       // Its agent took the build: the slot stays until the build ends.
-      const started = await ports.requests.transition(requestId, fromStatesOf('start'), 'started');
-      return started
-        ? { kind: 'recorded', requestId, status: started.status }
-        : { kind: 'ignored', requestId, reason: `build is ${ended.record.status}` };
+      const from = fromTheStateRead('start', ended.record.status);
+      if (from.length === 0) return { kind: 'ignored', requestId, reason: `build is ${ended.record.status}` };
+      const started = await ports.requests.transition(requestId, from, 'started');
+      if (started) return { kind: 'recorded', requestId, status: started.status };
+      // It moved since the read (its slot given back, say): read again, and `end` may start it
+      // elsewhere (bug 43).
+      continue;
     }
     // It holds a slot, so its agent may live: the slot is kept until the agent is gone (a cap counts
     // live agents), and the provision function, which reaches the cluster, removes the agent now,

@@ -1,0 +1,55 @@
+import { provisionRequest } from '../../../shared/provision';
+import type { RequestStore } from '../../../shared/state/request-store';
+import { receiveWebhook } from '../../../shared/webhook';
+import { createTwins, genericDelivery, genericRequestId, livePods, slowCi, type Twins } from './twins';
+
+/**
+ * endBuild('started'): `requests.end` reads the request holding a slot (`holds-slot`), then moves it
+ * with `start`. When the slot is given back in between (the attempt failed for now before its pod:
+ * `requeue` to queued), the `start` write misses; the webhook answered `ignored` there without reading
+ * again, where `end`'s own loop would have used `start-elsewhere`. The CI does not send `started`
+ * again, so the request stayed queued and the next delivery made an agent for a build that already
+ * runs elsewhere (bug 43). It reads again now.
+ */
+describe('a started event that meets a slot given back (bug 43)', () => {
+  let twins: Twins;
+  beforeEach(() => {
+    twins = createTwins();
+  });
+
+  it('still records the build as started', async () => {
+    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-1'), twins.webhook)).toMatchObject({
+      kind: 'accepted',
+    });
+    const requestId = genericRequestId('build-1');
+    twins.queue.clear();
+    const ci = slowCi(twins);
+    const attempt = provisionRequest(requestId, ci.ports).catch((error: unknown) => error);
+    await ci.atCi;
+
+    // The webhook reads the request (provisioning, holding its slot); the attempt's failure for now
+    // gives the slot back right after that read.
+    const requests: RequestStore = twins.webhook.requests;
+    const webhook = {
+      ...twins.webhook,
+      requests: {
+        ...requests,
+        end: async (...args: Parameters<RequestStore['end']>) => {
+          const ended = await requests.end(...args);
+          if (ended.kind === 'holds-slot') {
+            twins.agents.failNext(1, 503);
+            ci.release();
+            await attempt;
+          }
+          return ended;
+        },
+      },
+    };
+    const outcome = await receiveWebhook(genericDelivery(twins, 'started', 'build-1'), webhook);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'started' });
+    expect(outcome).toMatchObject({ kind: 'recorded', status: 'started' });
+    // The attempt's message comes back: no agent for a build that runs elsewhere.
+    await provisionRequest(requestId, twins.provision).catch(() => undefined);
+    expect(livePods(twins)).toEqual([]);
+  });
+});
