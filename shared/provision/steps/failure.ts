@@ -1,5 +1,4 @@
 import { ClusterError } from '../../cluster/errors';
-import { ciForgot } from '../../sources/deregister';
 import { removeAgentOf } from '../remove-agent-of';
 import { CiError } from '../../sources/errors';
 import { StateUnavailableError } from '../../state/errors';
@@ -10,9 +9,11 @@ import type { Attempt, ProvisionOutcome, ProvisionPorts } from '../types';
 /**
  * An attempt failed while making or recording its agent. A transient failure throws `RetryLaterError`
  * so SQS delivers the message again: the slot is given back first unless the pod exists (the next
- * attempt adopts it). A permanent one, or a transient one on the last delivery, removes what the
- * attempt made (best effort) and fails the request; the latter still throws, so SQS moves the message
- * to the dead-letter queue, where an operator can redrive it; the record already says why.
+ * attempt adopts it), and the agent the CI may have registered is removed there. A permanent one, or
+ * a transient one on the last delivery, removes what the attempt made (best effort) and fails the
+ * request; the latter still throws, so SQS moves the message to the dead-letter queue, where an
+ * operator can redrive it; the record already says why. A build the CI ended meanwhile is ended as
+ * the CI said, either way.
  */
 export async function handleFailure(
   error: unknown,
@@ -27,15 +28,35 @@ export async function handleFailure(
       : error instanceof StateUnavailableError;
   const reason = error instanceof Error ? error.message : String(error);
   const agent = { agentName: podName, labels: template.labels, externalId: attempt.externalId };
+  // The CI ended the build while this attempt ran (no requeue takes an `ending` request): end it as
+  // the CI said, now. Failed, it would be a build that ops `retry` and `redrive` queue again (bug 40);
+  // left, its slot would wait out this attempt's time (bug 39).
+  const finishIfEnded = async (): Promise<ProvisionOutcome | undefined> => {
+    const now = await ports.requests.get(record.requestId);
+    if (now?.status !== 'ending') return undefined;
+    await ports.requests.endAttempt(record.requestId);
+    return finishRequest(
+      { ...now, externalId: attempt.externalId ?? now.externalId },
+      attempt.runtime,
+      ports,
+    );
+  };
   if (retryable && !attempt.lastAttempt) {
     // Keep the slot when the pod exists: the next attempt adopts it, and the cap stays true; it need
-    // not wait for this attempt, which ends here. Without a pod, the CI may have registered the agent
-    // before the failure (a node, a JIT runner): forget it there, or, when the CI cannot, keep the
-    // slot too, so the next delivery takes that agent up again rather than leave it with nothing
-    // pointing at it should the build then wait and end (bug 41).
-    if (attempt.podCreated || !ciForgot(await removeAgentOf(ports, record, agent)))
+    // not wait for this attempt, which ends here.
+    if (
+      !attempt.podCreated &&
+      (await ports.capacity.release(record.requestId, template.name, 'queued', `retrying: ${reason}`))
+    ) {
+      // The CI may have registered the agent before the failure (a node, a JIT runner): should the
+      // build then wait at a cap and end, nothing would point at it (bug 41). Best effort: the next
+      // delivery replaces an agent of that name anyway.
+      await removeAgentOf(ports, record, agent);
+    } else {
+      const finished = await finishIfEnded();
+      if (finished) return finished;
       await ports.requests.endAttempt(record.requestId);
-    else await ports.capacity.release(record.requestId, template.name, 'queued', `retrying: ${reason}`);
+    }
     ports.logger.warn('provision failed; SQS will retry', {
       requestId: record.requestId,
       jobKey: record.jobKey,
@@ -43,15 +64,8 @@ export async function handleFailure(
     });
     throw new RetryLaterError(reason, { cause: error });
   }
-  // The CI ended the build while this attempt ran: end it as the CI said. Failed, it would be a
-  // build that ops `retry` and `redrive` queue again, though its CI is done with it (bug 40).
-  const now = await ports.requests.get(record.requestId);
-  if (now?.status === 'ending')
-    return finishRequest(
-      { ...now, externalId: attempt.externalId ?? now.externalId },
-      attempt.runtime,
-      ports,
-    );
+  const finished = await finishIfEnded();
+  if (finished) return finished;
   const why = retryable
     ? `gave up after the last delivery (the message goes to the dead-letter queue): ${reason}`
     : reason;

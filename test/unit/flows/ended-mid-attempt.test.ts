@@ -177,4 +177,30 @@ describe('an ended build whose attempt then fails for good', () => {
     expect(await attempt).toEqual({ kind: 'ended', status: 'cancelled' });
     await expectEndedAsTheCiSaid();
   });
+
+  it('a passing failure before its pod: the attempt finishes the build, and the waiting build gets the slot', async () => {
+    const ci = slowCi(twins);
+    const attempt = provisionRequest(requestId, ci.ports);
+    await ci.atCi;
+    twins.clock.advance(1);
+    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-2'), twins.webhook)).toMatchObject({
+      kind: 'accepted',
+    });
+    const second = genericRequestId('build-2');
+    expect(await provisionRequest(second, twins.provision)).toMatchObject({ kind: 'waiting' });
+    twins.queue.clear();
+    await cancel();
+    // Its message steps aside for the attempt in flight (bug 39); the attempt's pod create then fails for now.
+    await expect(provisionRequest(requestId, twins.provision)).rejects.toThrow(RetryLaterError);
+    twins.queue.clear();
+    twins.agents.failNext(1, 503);
+    ci.release();
+    expect(await attempt).toEqual({ kind: 'ended', status: 'cancelled' });
+    expect(await twins.state.requests.get(requestId)).toMatchObject({
+      status: 'cancelled',
+      holdsSlot: false,
+    });
+    expect(twins.queue.sentIds()).toEqual([second]);
+    expect(livePods(twins)).toEqual([]);
+  });
 });

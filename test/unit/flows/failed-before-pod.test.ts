@@ -10,9 +10,9 @@ import { createTwins, genericDelivery, genericRequestId, livePods, slots, type T
  * A CI that keeps its agents by name (as Jenkins keeps nodes, GitHub JIT runners, GitLab runners).
  * Its agent call registers the agent, then fails for now once (as Jenkins answering 503 to the
  * secret's read after making the node, or an answer timing out after the CI did the work); while
- * `down`, it cannot remove one either.
+ * `down`, it cannot remove one either. `onDeregister` runs inside its removal call, before it answers.
  */
-function registeringCi(twins: Twins) {
+function registeringCi(twins: Twins, onDeregister?: () => Promise<void>) {
   const registered = new Set<string>();
   const state = { failOnce: true, down: false };
   const generic = twins.provision.sources.generic!;
@@ -30,6 +30,7 @@ function registeringCi(twins: Twins) {
           return generic.adapter.createAgentCredentials(request);
         },
         async deregisterAgent(agent: AgentRequest) {
+          if (onDeregister) await onDeregister();
           if (state.down) throw new CiUnavailableError('the CI is down');
           registered.delete(agent.agentName);
         },
@@ -55,7 +56,7 @@ describe('an agent registered by an attempt that failed for now before its pod',
     second = genericRequestId('build-2');
   });
 
-  it('is removed at its CI before the slot is given back, so a build that then waits and ends leaves none', async () => {
+  it('is removed at its CI once the slot is given back, so a build that then waits and ends leaves none', async () => {
     await expect(provisionRequest(second, ci.provision)).rejects.toBeInstanceOf(RetryLaterError);
     expect(await twins.state.requests.get(second)).toMatchObject({ status: 'queued', holdsSlot: false });
     expect([...ci.registered]).toEqual([]);
@@ -79,14 +80,44 @@ describe('an agent registered by an attempt that failed for now before its pod',
     expect([...ci.registered]).toEqual([podNameFor('gen', first)]);
   });
 
-  it('keeps the slot when its CI cannot remove it, and the next delivery takes the agent up again', async () => {
+  it('gives the slot back even when its CI cannot remove the agent: a build it then starts elsewhere is left alone', async () => {
+    // Keeping the slot for that agent would leave a request `started` with a slot and no pod when
+    // the CI runs the build on another agent, which the reaper then takes for lost and retries.
+    twins.queue.clear();
     ci.state.down = true;
     await expect(provisionRequest(second, ci.provision)).rejects.toBeInstanceOf(RetryLaterError);
-    expect(await twins.state.requests.get(second)).toMatchObject({ status: 'provisioning', holdsSlot: true });
-    expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
+    expect(await twins.state.requests.get(second)).toMatchObject({ status: 'queued', holdsSlot: false });
+    twins.clock.advance(5);
+    expect(await receiveWebhook(genericDelivery(twins, 'started', 'build-2'), twins.webhook)).toMatchObject({
+      status: 'started',
+    });
     ci.state.down = false;
-    expect(await provisionRequest(second, ci.provision)).toMatchObject({ kind: 'provisioned' });
-    expect([...ci.registered]).toEqual([podNameFor('gen', second)]);
-    expect(livePods(twins)).toEqual([podNameFor('gen', second)]);
+    // The reaper runs past the lost grace; the attempt's message comes back.
+    twins.clock.advance(120);
+    await reap(ci.reapPorts);
+    expect(await provisionRequest(second, ci.provision)).toMatchObject({ kind: 'skipped' });
+    expect(livePods(twins)).toEqual([]);
+    expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+    expect(await twins.state.requests.get(second)).toMatchObject({ status: 'started', holdsSlot: false });
+  });
+
+  it('leaves a build the CI started while the attempt removed its agent started, with no agent made for it', async () => {
+    let once = true;
+    const removing = registeringCi(twins, async () => {
+      if (!once) return;
+      once = false;
+      // The CI starts build-2 on another agent while Pitcrew removes its own.
+      expect(await receiveWebhook(genericDelivery(twins, 'started', 'build-2'), twins.webhook)).toMatchObject(
+        {
+          kind: 'recorded',
+          status: 'started',
+        },
+      );
+    });
+    await expect(provisionRequest(second, removing.provision)).rejects.toBeInstanceOf(RetryLaterError);
+    expect(await twins.state.requests.get(second)).toMatchObject({ status: 'started' });
+    await provisionRequest(second, removing.provision).catch(() => undefined);
+    expect(livePods(twins)).toEqual([]);
+    expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
   });
 });
