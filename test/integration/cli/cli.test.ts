@@ -1,13 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runDev } from '../../../infra/local/dev/run-dev';
+import type { runDev } from '../../../infra/local/dev/run-dev';
 import { ciSources } from '../../../shared/sources';
 import { signedHeadersFor } from '../../../shared/sources/signing';
-import { requiredTestEnv } from '../../support/env';
+import { devOnTestServers } from '../../support/dev-system';
 
 const bin = resolve('bin/pitcrew.js');
 
@@ -40,18 +38,13 @@ describe('the pitcrew CLI against `pitcrew dev` on the real local servers', () =
   const printed: string[] = [];
 
   beforeAll(async () => {
-    const stateDir = join(mkdtempSync(join(tmpdir(), 'pitcrew-cli-')), '.pitcrew');
-    dev = await runDev({
-      stateDir,
-      kubeconfig: requiredTestEnv('kubeconfig'),
-      sqsEndpoint: requiredTestEnv('sqsEndpoint'),
-      dynamoDbEndpoint: requiredTestEnv('dynamoDbEndpoint'),
-      namespace: 'pitcrew-agents',
-      resourcePrefix: `cli-${process.pid}`,
+    let devFile: string;
+    ({ dev, devFile } = await devOnTestServers({
+      prefix: 'cli',
       reapIntervalMs: 2000,
       print: (line) => printed.push(line),
-    });
-    env = { PITCREW_DEV_FILE: join(stateDir, 'dev.json') };
+    }));
+    env = { PITCREW_DEV_FILE: devFile };
   }, 120_000);
   afterAll(() => dev.stop());
 

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runDev } from '../../../infra/local/dev/run-dev';
-import { requiredTestEnv } from '../../support/env';
+import type { runDev } from '../../../infra/local/dev/run-dev';
+import { devOnTestServers } from '../../support/dev-system';
 import { withBuildLock } from '../../support/template';
 
 /**
@@ -45,18 +45,11 @@ describe('serverless invoke local', () => {
     let dev: Awaited<ReturnType<typeof runDev>>;
     let devFile: string;
     beforeAll(async () => {
-      const stateDir = join(mkdtempSync(join(tmpdir(), 'pitcrew-invoke-')), '.pitcrew');
-      dev = await runDev({
-        stateDir,
-        kubeconfig: requiredTestEnv('kubeconfig'),
-        sqsEndpoint: requiredTestEnv('sqsEndpoint'),
-        dynamoDbEndpoint: requiredTestEnv('dynamoDbEndpoint'),
-        namespace: 'pitcrew-agents',
-        resourcePrefix: `invoke-${process.pid}`,
+      ({ dev, devFile } = await devOnTestServers({
+        prefix: 'invoke',
         reapIntervalMs: 60_000,
         print: () => undefined,
-      });
-      devFile = join(stateDir, 'dev.json');
+      }));
     }, 120_000);
     afterAll(() => dev.stop());
 

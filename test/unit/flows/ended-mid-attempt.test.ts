@@ -15,6 +15,18 @@ import {
   type Twins,
 } from './twins';
 
+/** build-2, queued a second later, waiting at gen's cap (1), its message done with. */
+async function waitingBuild2(twins: Twins): Promise<string> {
+  twins.clock.advance(1);
+  expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-2'), twins.webhook)).toMatchObject({
+    kind: 'accepted',
+  });
+  const second = genericRequestId('build-2');
+  expect(await provisionRequest(second, twins.provision)).toMatchObject({ kind: 'waiting' });
+  twins.queue.clear();
+  return second;
+}
+
 /**
  * The CI ends a build while its attempt is still making the agent, before any pod (bug 39). Giving
  * its slot back at once would wake the waiting build into it while the attempt goes on to make a
@@ -48,13 +60,7 @@ describe('an ended build whose attempt is still making its agent', () => {
     };
     const attempt = provisionRequest(first, watching);
     await ci.atCi;
-    twins.clock.advance(1);
-    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-2'), twins.webhook)).toMatchObject({
-      kind: 'accepted',
-    });
-    const second = genericRequestId('build-2');
-    expect(await provisionRequest(second, twins.provision)).toMatchObject({ kind: 'waiting' });
-    twins.queue.clear();
+    const second = await waitingBuild2(twins);
 
     // build-1 is cancelled: its message and the reaper both leave it to the attempt in flight.
     expect(await receiveWebhook(genericDelivery(twins, 'cancelled', 'build-1'), twins.webhook)).toMatchObject(
@@ -182,13 +188,7 @@ describe('an ended build whose attempt then fails for good', () => {
     const ci = slowCi(twins);
     const attempt = provisionRequest(requestId, ci.ports);
     await ci.atCi;
-    twins.clock.advance(1);
-    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-2'), twins.webhook)).toMatchObject({
-      kind: 'accepted',
-    });
-    const second = genericRequestId('build-2');
-    expect(await provisionRequest(second, twins.provision)).toMatchObject({ kind: 'waiting' });
-    twins.queue.clear();
+    const second = await waitingBuild2(twins);
     await cancel();
     // Its message steps aside for the attempt in flight (bug 39); the attempt's pod create then fails for now.
     await expect(provisionRequest(requestId, twins.provision)).rejects.toThrow(RetryLaterError);
