@@ -31,8 +31,8 @@ export interface BatchMessage {
  *
  * A template whose slots do not all fit gets what room there is, one request at a time in the
  * batch's order, so the build queued first is the one that starts (its messages, each on its own,
- * would race for the slots). Best effort: a failure leaves the messages it had not reserved to
- * reserve on their own, as before; those it had keep their slots and know it. A request
+ * would race for the slots). Best effort: a failure leaves the messages it had not reserved to read
+ * their requests again and reserve on their own; those it had keep their slots and know it. A request
  * named twice in the batch is prepared for its first message only; the duplicate takes the ordinary
  * path, which finds the request taken and leaves it to the first.
  */
@@ -54,12 +54,14 @@ export async function prepareBatch(
         );
     // In the batch's order (SQS's, roughly the order queued), not BatchGetItem's, which has none.
     const inOrder = [...firstMessage.keys()].flatMap((requestId) => records.get(requestId) ?? []);
-    const reserved = await reserveByTemplate(inOrder, runtime, ports);
+    const { reserved, unknown } = await reserveByTemplate(inOrder, runtime, ports);
     return new Map(
-      [...firstMessage].map(([requestId, messageId]) => [
-        messageId,
-        { record: records.get(requestId), runtime, reserved: reserved.has(requestId) },
-      ]),
+      [...firstMessage]
+        .filter(([requestId]) => !unknown.has(requestId))
+        .map(([requestId, messageId]) => [
+          messageId,
+          { record: records.get(requestId), runtime, reserved: reserved.has(requestId) },
+        ]),
     );
   } catch (error) {
     ports.logger.warn('could not prepare the batch; each message goes on its own', {
@@ -69,11 +71,16 @@ export async function prepareBatch(
   }
 }
 
+/**
+ * The slots a batch took per template; `unknown`, the requests of a template whose reservation
+ * failed, which may have applied though its answer was lost: each reads its request again, rather
+ * than act on the record as read before (bug 44).
+ */
 async function reserveByTemplate(
   records: readonly RequestRecord[],
   runtime: OperatorSettings,
   ports: ProvisionPorts,
-): Promise<Set<string>> {
+): Promise<{ reserved: Set<string>; unknown: Set<string> }> {
   const groups = new Map<string, RequestRecord[]>();
   for (const record of records) {
     if (decideProvision(record, runtime.drained).kind !== 'reserve' || !record.template) continue;
@@ -82,6 +89,7 @@ async function reserveByTemplate(
     groups.set(record.template, group);
   }
   const reserved = new Set<string>();
+  const unknown = new Set<string>();
   for (const [name, group] of groups) {
     const template = ports.config.templates.find((candidate) => candidate.name === name);
     // A request the template's `from` leaves out takes no slot: its own flow fails it.
@@ -109,12 +117,14 @@ async function reserveByTemplate(
         else if (one.reason !== 'request-moved') break;
       }
     } catch (error) {
-      // What was taken stays taken, and its messages know it; the others reserve on their own.
+      // What was taken stays taken, and its messages know it; the others read their request again
+      // and reserve on their own.
+      for (const request of requests) if (!reserved.has(request.requestId)) unknown.add(request.requestId);
       ports.logger.warn('could not reserve with the batch; the rest reserve on their own', {
         template: name,
         error: error instanceof Error ? error.message : String(error),
       });
     }
   }
-  return reserved;
+  return { reserved, unknown };
 }

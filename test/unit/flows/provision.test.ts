@@ -2,6 +2,7 @@ import { podNameFor } from '../../../shared/requests/identity';
 import { prepareBatch, provisionRequest, RetryLaterError } from '../../../shared/provision';
 import { pitcrewLabels } from '../../../shared/templates/labels';
 import { crashingPorts } from '../../../infra/local/stand-ins/crash-ports';
+import { StateUnavailableError } from '../../../shared/state/errors';
 import { attemptSeconds, createTwins, livePods, recordQueued, slots, slowCi, type Twins } from './twins';
 
 /** provisionRequest (and prepareBatch, finishRequest) on the twins: slots, pods, Secrets, messages. */
@@ -270,6 +271,37 @@ describe('provisioning on the twins', () => {
       [podNameFor('gen', a), podNameFor('big', big1), podNameFor('big', big2)].sort(),
     );
     expect(await slots(twins)).toEqual({ global: 3, templates: { gen: 1, big: 2 } });
+  });
+
+  it('a batch reservation that applied but whose answer was lost: each message reads again and provisions its request (bug 44)', async () => {
+    const big1 = await recordQueued(twins, 'build-big-1', 'big', ['big']);
+    const big2 = await recordQueued(twins, 'build-big-2', 'big', ['big']);
+    const ports = {
+      ...twins.provision,
+      capacity: {
+        ...twins.provision.capacity,
+        reserveMany: async (slot: Parameters<typeof twins.provision.capacity.reserveMany>[0]) => {
+          await twins.provision.capacity.reserveMany(slot);
+          throw new StateUnavailableError('TransactWriteItems', { cause: new Error('connection reset') });
+        },
+      },
+    };
+    const messages = [big1, big2].map((requestId, index) => ({ messageId: `m${index}`, requestId }));
+    const prepared = await prepareBatch(messages, ports);
+    expect(await slots(twins)).toEqual({ global: 2, templates: { big: 2 } });
+    // Acting on the records as read before (queued), each would find its request taken and let its
+    // message go, leaving it provisioning with no attempt until the reaper's stale rule.
+    expect([...prepared.keys()]).toEqual([]);
+    const first = messages.map((message) =>
+      provisionRequest(message.requestId, ports, false, { prepared: prepared.get(message.messageId) }),
+    );
+    // The reservation's attempt holds each request for its time: each message comes back after it.
+    for (const outcome of first) await expect(outcome).rejects.toThrow(RetryLaterError);
+    twins.clock.advance(attemptSeconds + 1);
+    for (const message of messages)
+      expect(await provisionRequest(message.requestId, ports)).toMatchObject({ kind: 'provisioned' });
+    expect(livePods(twins).sort()).toEqual([podNameFor('big', big1), podNameFor('big', big2)].sort());
+    expect(await slots(twins)).toEqual({ global: 2, templates: { big: 2 } });
   });
 
   describe("a template's from added since the requests were recorded", () => {
