@@ -4,7 +4,7 @@ import { endStateOf, type RequestRecord } from '../requests/record';
 import { ciForgot } from '../sources/deregister';
 import { removeAgentOf } from './remove-agent-of';
 import type { OperatorSettings } from '../state/settings-store';
-import type { ProvisionOutcome, ProvisionPorts } from './types';
+import { attemptLog, type ProvisionOutcome, type ProvisionPorts } from './types';
 
 /**
  * An `ending` request: the CI said the build is over while its agent held a slot. Removes the agent
@@ -48,11 +48,7 @@ export async function finishRequest(
     record.template !== undefined &&
     (await ports.capacity.release(record.requestId, record.template, to, `the CI ${to} the build`));
   if (!released) return { kind: 'skipped', reason: 'already finished' };
-  ports.logger.info('the build ended; its agent is gone and its slot free', {
-    requestId: record.requestId,
-    jobKey: record.jobKey,
-    podName,
-  });
+  attemptLog(ports, record)('the build ended; its agent is gone and its slot free', { podName });
   if (!runtime.drained) await wakeWaiting(ports, capacityLimits(ports.config, runtime), 1);
   return { kind: 'ended', status: to };
 }

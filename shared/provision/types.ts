@@ -94,7 +94,8 @@ export interface Attempt {
 export type StepOutcome<T extends object = object> =
   ({ readonly kind: 'next' } & T) | { readonly kind: 'done'; readonly outcome: ProvisionOutcome };
 
+/** A log line about `record`'s build, naming its request and job: `info`, or the level given. */
 export const attemptLog =
-  (ports: ProvisionPorts, record: RequestRecord) =>
+  (ports: ProvisionPorts, record: RequestRecord, level: keyof LoggerPort = 'info') =>
   (message: string, extra: Record<string, unknown> = {}): void =>
-    ports.logger.info(message, { requestId: record.requestId, jobKey: record.jobKey, ...extra });
+    ports.logger[level](message, { requestId: record.requestId, jobKey: record.jobKey, ...extra });

@@ -4,7 +4,7 @@ import type { OperatorSettings } from '../../state/settings-store';
 import { systemClock } from '../../ports/clock';
 import { RetryLaterError } from '../errors';
 import { finishRequest } from '../finish-request';
-import type { Attempt, ProvisionOutcome, ProvisionPorts } from '../types';
+import { attemptLog, type Attempt, type ProvisionOutcome, type ProvisionPorts } from '../types';
 
 /**
  * An ended build's message: a failure is retried by SQS, but on the last delivery the message is let
@@ -25,16 +25,12 @@ export async function finishOrLeaveToReaper(
     if (lastAttempt) return { kind: 'skipped', reason };
     throw new RetryLaterError(reason);
   }
-  if (!lastAttempt) return finishRequest(record, runtime, ports);
   try {
     return await finishRequest(record, runtime, ports);
   } catch (error) {
+    if (!lastAttempt) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    ports.logger.warn('could not finish the ended build; the reaper finishes it', {
-      requestId: record.requestId,
-      jobKey: record.jobKey,
-      reason,
-    });
+    attemptLog(ports, record, 'warn')('could not finish the ended build; the reaper finishes it', { reason });
     return { kind: 'skipped', reason: `left to the reaper: ${reason}` };
   }
 }

@@ -4,7 +4,7 @@ import { CiError } from '../../sources/errors';
 import { StateUnavailableError } from '../../state/errors';
 import { RetryLaterError } from '../errors';
 import { finishRequest } from '../finish-request';
-import type { Attempt, ProvisionOutcome, ProvisionPorts } from '../types';
+import { attemptLog, type Attempt, type ProvisionOutcome, type ProvisionPorts } from '../types';
 
 /**
  * An attempt failed while making or recording its agent. A transient failure throws `RetryLaterError`
@@ -57,11 +57,7 @@ export async function handleFailure(
       if (finished) return finished;
       await ports.requests.endAttempt(record.requestId);
     }
-    ports.logger.warn('provision failed; SQS will retry', {
-      requestId: record.requestId,
-      jobKey: record.jobKey,
-      reason,
-    });
+    attemptLog(ports, record, 'warn')('provision failed; SQS will retry', { reason });
     throw new RetryLaterError(reason, { cause: error });
   }
   const finished = await finishIfEnded();
@@ -72,11 +68,7 @@ export async function handleFailure(
   // Best effort: whatever the CI answers, the request fails.
   await removeAgentOf(ports, record, agent, { pod: attempt.podCreated ? 'try-delete' : undefined });
   await ports.capacity.release(record.requestId, template.name, 'failed', why);
-  ports.logger.error('provision failed for good', {
-    requestId: record.requestId,
-    jobKey: record.jobKey,
-    reason: why,
-  });
+  attemptLog(ports, record, 'error')('provision failed for good', { reason: why });
   if (retryable) throw new RetryLaterError(why, { cause: error });
   return { kind: 'failed', reason: why };
 }

@@ -3,7 +3,7 @@ import { podNameFor } from '../../requests/identity';
 import type { RequestRecord } from '../../requests/record';
 import { removeAgentOf } from '../remove-agent-of';
 import { fromStatesOf } from '../../requests/transitions';
-import type { ProvisionOutcome, ProvisionPorts } from '../types';
+import { attemptLog, type ProvisionOutcome, type ProvisionPorts } from '../types';
 
 /** The request waits (at a cap, or while drained) for a wake to enqueue it again. */
 export async function markWaiting(
@@ -18,7 +18,7 @@ export async function markWaiting(
   // and saying `waiting` would count a wait that did not happen.
   if (!waiting)
     return { kind: 'skipped', reason: `request ${record.requestId} moved on before it could wait` };
-  ports.logger.info('request waiting', { requestId: record.requestId, jobKey: record.jobKey, reason });
+  attemptLog(ports, record)('request waiting', { reason });
   return { kind: 'waiting', reason };
 }
 
