@@ -55,9 +55,13 @@ export async function abandonAgent(attempt: Attempt, ports: ProvisionPorts): Pro
       : finished;
   }
   // Ended, or holding no slot (given up to a lowered cap, or started on another agent): nothing
-  // may run this agent. Holding a slot again, the request is another attempt's, which adopts it.
-  if (!now || now.holdsSlot)
+  // may run this agent. Holding a slot again, the request is another attempt's, which adopts it;
+  // or, moved on with its slot (the CI started the build before this attempt recorded its pod),
+  // this attempt's, which ends here: an ended build's message must not wait out its time.
+  if (!now || now.holdsSlot) {
+    if (now && now.status !== 'provisioning') await ports.requests.endAttempt(now.requestId);
     return { kind: 'skipped', reason: `another attempt moved the request to ${now?.status ?? 'nowhere'}` };
+  }
   const why = `the build was ${now.status}`;
   const removal = await removeAgentOf(
     ports,

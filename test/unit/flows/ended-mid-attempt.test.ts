@@ -88,6 +88,32 @@ describe('an ended build whose attempt is still making its agent', () => {
     expect(mostLive).toBeLessThanOrEqual(1);
   });
 
+  it('finishes at once a build the CI started before its attempt recorded the pod, once that attempt is done', async () => {
+    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-1'), twins.webhook)).toMatchObject({
+      kind: 'accepted',
+    });
+    const first = genericRequestId('build-1');
+    const ci = slowCi(twins);
+    const attempt = provisionRequest(first, ci.ports);
+    await ci.atCi;
+    // The CI says the build started (our agent took it) before the attempt recorded its pod.
+    expect(await receiveWebhook(genericDelivery(twins, 'started', 'build-1'), twins.webhook)).toMatchObject({
+      status: 'started',
+    });
+    ci.release();
+    expect(await attempt).toMatchObject({ kind: 'skipped' });
+    expect(livePods(twins)).toEqual([podNameFor('gen', first)]);
+    // The build ends within what was the attempt's time: its message need not wait it out.
+    expect(await receiveWebhook(genericDelivery(twins, 'completed', 'build-1'), twins.webhook)).toMatchObject(
+      {
+        status: 'ending',
+      },
+    );
+    expect(await provisionRequest(first, twins.provision)).toEqual({ kind: 'ended', status: 'completed' });
+    expect(livePods(twins)).toEqual([]);
+    expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+  });
+
   it('finishes a build whose attempt died, once its time is out: by the message or by the reaper', async () => {
     expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-1'), twins.webhook)).toMatchObject({
       kind: 'accepted',
