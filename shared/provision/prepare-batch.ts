@@ -54,10 +54,10 @@ export async function prepareBatch(
         );
     // In the batch's order (SQS's, roughly the order queued), not BatchGetItem's, which has none.
     const inOrder = [...firstMessage.keys()].flatMap((requestId) => records.get(requestId) ?? []);
-    const { reserved, unknown } = await reserveByTemplate(inOrder, runtime, ports);
+    const { reserved, uncertain } = await reserveByTemplate(inOrder, runtime, ports);
     return new Map(
       [...firstMessage]
-        .filter(([requestId]) => !unknown.has(requestId))
+        .filter(([requestId]) => !uncertain.has(requestId))
         .map(([requestId, messageId]) => [
           messageId,
           { record: records.get(requestId), runtime, reserved: reserved.has(requestId) },
@@ -72,7 +72,7 @@ export async function prepareBatch(
 }
 
 /**
- * The slots a batch took per template; `unknown`, the requests of a template whose reservation
+ * The slots a batch took per template; `uncertain`, the requests of a template whose reservation
  * failed, which may have applied though its answer was lost: each reads its request again, rather
  * than act on the record as read before (bug 44).
  */
@@ -80,7 +80,7 @@ async function reserveByTemplate(
   records: readonly RequestRecord[],
   runtime: OperatorSettings,
   ports: ProvisionPorts,
-): Promise<{ reserved: Set<string>; unknown: Set<string> }> {
+): Promise<{ reserved: Set<string>; uncertain: Set<string> }> {
   const groups = new Map<string, RequestRecord[]>();
   for (const record of records) {
     if (decideProvision(record, runtime.drained).kind !== 'reserve' || !record.template) continue;
@@ -89,7 +89,7 @@ async function reserveByTemplate(
     groups.set(record.template, group);
   }
   const reserved = new Set<string>();
-  const unknown = new Set<string>();
+  const uncertain = new Set<string>();
   for (const [name, group] of groups) {
     const template = ports.config.templates.find((candidate) => candidate.name === name);
     // A request the template's `from` leaves out takes no slot: its own flow fails it.
@@ -119,12 +119,12 @@ async function reserveByTemplate(
     } catch (error) {
       // What was taken stays taken, and its messages know it; the others read their request again
       // and reserve on their own.
-      for (const request of requests) if (!reserved.has(request.requestId)) unknown.add(request.requestId);
+      for (const request of requests) if (!reserved.has(request.requestId)) uncertain.add(request.requestId);
       ports.logger.warn('could not reserve with the batch; the rest reserve on their own', {
         template: name,
         error: error instanceof Error ? error.message : String(error),
       });
     }
   }
-  return { reserved, unknown };
+  return { reserved, uncertain };
 }
