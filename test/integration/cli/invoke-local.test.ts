@@ -21,24 +21,45 @@ function invokeLocal(fn: string, eventPath: string, devFile: string) {
   return { code: run.status, stdout: run.stdout, output: `${run.stdout}\n${run.stderr}` };
 }
 
-describe('serverless invoke local', () => {
-  it('refuses with what to do when no local system is running', () => {
-    const run = invokeLocal('ops', 'events/ops-status.json', '/nonexistent/dev.json');
-    expect(run.code).not.toBe(0);
-    expect(run.output).toMatch(
-      /no local system is running \(no \/nonexistent\/dev\.json\): start one with `npx pitcrew dev`/,
-    );
+/**
+ * Builds dist/ and runs `work` under the build lock: serverless.yml reads dist/access.json, so
+ * every invocation needs a build, and the packaging tests rebuild dist/ beside this file.
+ */
+function afterABuild<T>(work: () => T): T {
+  return withBuildLock(() => {
+    const built = spawnSync('npx', ['tsx', 'scripts/build.ts'], { encoding: 'utf8' });
+    expect(built.status).toBe(0);
+    return work();
   });
+}
 
-  it('refuses a dev.json that a `pitcrew dev` killed hard left behind, naming its pid', () => {
-    const devFile = join(mkdtempSync(join(tmpdir(), 'pitcrew-stale-')), 'dev.json');
-    // A pid no process has: the kernel's limit is far below it.
-    writeFileSync(devFile, JSON.stringify({ pid: 2 ** 30, functionEnv: {} }));
-    const run = invokeLocal('ops', 'events/ops-status.json', devFile);
-    expect(run.code).not.toBe(0);
-    expect(run.output).toMatch(
-      /is not running any more \(pid 1073741824 is gone\): start it again with `npx pitcrew dev`/,
-    );
+describe('serverless invoke local', () => {
+  describe('with no local system running', () => {
+    let noDevFile: ReturnType<typeof invokeLocal>;
+    let staleDevFile: ReturnType<typeof invokeLocal>;
+    beforeAll(() => {
+      const devFile = join(mkdtempSync(join(tmpdir(), 'pitcrew-stale-')), 'dev.json');
+      // What a `pitcrew dev` killed hard leaves behind: a pid no process has (the kernel's limit is far below it).
+      writeFileSync(devFile, JSON.stringify({ pid: 2 ** 30, functionEnv: {} }));
+      [noDevFile, staleDevFile] = afterABuild(() => [
+        invokeLocal('ops', 'events/ops-status.json', '/nonexistent/dev.json'),
+        invokeLocal('ops', 'events/ops-status.json', devFile),
+      ]);
+    }, 300_000);
+
+    it('refuses with what to do when there is no dev.json', () => {
+      expect(noDevFile.code).not.toBe(0);
+      expect(noDevFile.output).toMatch(
+        /no local system is running \(no \/nonexistent\/dev\.json\): start one with `npx pitcrew dev`/,
+      );
+    });
+
+    it('refuses a dev.json whose `pitcrew dev` is gone, naming its pid', () => {
+      expect(staleDevFile.code).not.toBe(0);
+      expect(staleDevFile.output).toMatch(
+        /is not running any more \(pid 1073741824 is gone\): start it again with `npx pitcrew dev`/,
+      );
+    });
   });
 
   describe('against `pitcrew dev` on the real local servers', () => {
@@ -54,14 +75,10 @@ describe('serverless invoke local', () => {
     afterAll(() => dev.stop());
 
     it('runs the bundled ops and reap functions against it', () => {
-      const [status, reap] = withBuildLock(() => {
-        const built = spawnSync('npx', ['tsx', 'scripts/build.ts'], { encoding: 'utf8' });
-        expect(built.status).toBe(0);
-        return [
-          invokeLocal('ops', 'events/ops-status.json', devFile),
-          invokeLocal('reap', 'events/reap-schedule.json', devFile),
-        ];
-      });
+      const [status, reap] = afterABuild(() => [
+        invokeLocal('ops', 'events/ops-status.json', devFile),
+        invokeLocal('reap', 'events/reap-schedule.json', devFile),
+      ]);
       expect(status.code).toBe(0);
       // The answer is the ops function's: the dev system's caps, read from its table.
       expect(JSON.parse(status.stdout.slice(status.stdout.indexOf('{')))).toMatchObject({
