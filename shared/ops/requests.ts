@@ -1,7 +1,7 @@
 import { capacityLimits } from '../capacity/limits';
 import { wakeWaiting } from '../capacity/wake';
 import { isTerminal, type RequestRecord } from '../requests/record';
-import { fromStatesOf } from '../requests/transitions';
+import { fromStatesOf, fromTheStateRead } from '../requests/transitions';
 import { removeAgent, type AgentRemoval } from '../sources/deregister';
 import { OpsConflictError, OpsNotFoundError } from './errors';
 import type { OpsPorts } from './ports';
@@ -17,13 +17,19 @@ async function load(requestId: string, ports: OpsPorts): Promise<RequestRecord> 
  * so a provisioner still working on it cannot record a pod for it; then its pod is deleted and its
  * agent removed at the CI. A pod a provisioner creates after this point is an orphan the reaper
  * deletes after its grace.
+ *
+ * Not while an attempt is making the request's agent: its slot given back now would go to a waiting
+ * build while that attempt goes on to make a runnable agent beside it, past the cap (bug 45). The
+ * request is then marked `ending` (to end `cancelled`), keeping its slot: the attempt finds it so and
+ * removes its agent, and the reaper's `ended` rule does once a dead attempt's time is out.
  */
 export async function cancel(
   requestId: string,
   ports: OpsPorts,
 ): Promise<{
   requestId: string;
-  status: 'cancelled';
+  /** `ending`: an attempt is making its agent, and removes it (see above). */
+  status: 'cancelled' | 'ending';
   podDeleted?: string;
   /** What became of its agent at the CI, when it had one (`kept`: the CI could not be reached). */
   agent?: AgentRemoval['kind'];
@@ -35,6 +41,20 @@ export async function cancel(
     const record = await load(requestId, ports);
     if (isTerminal(record.status))
       throw new OpsConflictError(`request '${requestId}' is already ${record.status}: nothing to cancel`);
+    if (record.holdsSlot && (record.attemptUntilMs ?? 0) > ports.now().getTime()) {
+      const marked = await ports.requests.transition(
+        requestId,
+        fromTheStateRead('mark-ending', record.status),
+        'ending',
+        { endAs: 'cancelled', reason },
+      );
+      if (!marked) continue;
+      ports.logger.warn('request cancelled by an operator; its attempt in flight removes its agent', {
+        requestId,
+        jobKey: record.jobKey,
+      });
+      return { requestId, status: 'ending', freedSlot: false, woken: 0 };
+    }
     const slotTemplate = record.holdsSlot ? record.template : undefined;
     const freedSlot = slotTemplate !== undefined;
     const moved = slotTemplate

@@ -1,6 +1,6 @@
 import { capacityLimits } from '../capacity/limits';
 import { wakeWaiting } from '../capacity/wake';
-import { endStateOf, type RequestRecord } from '../requests/record';
+import { endReasonOf, endStateOf, type RequestRecord } from '../requests/record';
 import { ciForgot } from '../sources/deregister';
 import { removeAgentOf } from './remove-agent-of';
 import type { OperatorSettings } from '../state/settings-store';
@@ -46,7 +46,7 @@ export async function finishRequest(
   const to = endStateOf(record);
   const released =
     record.template !== undefined &&
-    (await ports.capacity.release(record.requestId, record.template, to, `the CI ${to} the build`));
+    (await ports.capacity.release(record.requestId, record.template, to, endReasonOf(record)));
   if (!released) return { kind: 'skipped', reason: 'already finished' };
   attemptLog(ports, record)('the build ended; its agent is gone and its slot free', { podName });
   if (!runtime.drained) await wakeWaiting(ports, capacityLimits(ports.config, runtime), 1);

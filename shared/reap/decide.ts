@@ -1,5 +1,5 @@
 import type { AgentTemplate } from '../config/file-schema';
-import { endStateOf, isTerminal, type RequestRecord } from '../requests/record';
+import { endReasonOf, endStateOf, isTerminal, type RequestRecord } from '../requests/record';
 import { ciModuleOf } from '../sources/registry';
 import type { PodView } from './pod-view';
 import type { ReapRules } from './rules';
@@ -105,7 +105,7 @@ export function decidePod(
   // The CI ended its build while the agent held a slot: the agent goes now (a Jenkins agent only
   // once idle), and the slot with it. Usually the provision function got there first.
   if (record?.status === 'ending' && record.podName === pod.name) {
-    const message = `its build was ${endStateOf(record)} at the CI`;
+    const message = endReasonOf(record);
     return outlivesBuilds(pod)
       ? { kind: 'delete-if-idle', reason: 'ended', message, outcome: endStateOf(record) }
       : { kind: 'delete', reason: 'ended', message, outcome: endStateOf(record) };

@@ -6,7 +6,7 @@ import type { AgentClient } from '../cluster/agents';
 import { capacityLimits, counterRepairs, expectedCounters, markOf, planTrim, wakeWaiting } from '../capacity';
 import type { LoggerPort } from '../ports/logger';
 import type { ProvisionQueue } from '../ports/provision-queue';
-import { isTerminal, type RequestRecord, type RequestStatus } from '../requests/record';
+import { endReasonOf, isTerminal, type RequestRecord, type RequestStatus } from '../requests/record';
 import type { CapacityStore, CounterSnapshot } from '../state/capacity-store';
 import type { LeaseStore } from '../state/lease-store';
 import type { RequestStore } from '../state/request-store';
@@ -134,7 +134,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
       } else if (decision.kind === 'ended') {
         settled.add(record.requestId);
         if (!(await deregisterLost(act, record, template))) return;
-        await settle(act, record, decision.outcome, `the CI ${decision.outcome} the build`);
+        await settle(act, record, decision.outcome, endReasonOf(record));
       } else if (decision.kind === 'expire') {
         if (!(await expire(act, record, template, decision.reason))) return;
         report.expired += 1;

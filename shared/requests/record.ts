@@ -86,5 +86,12 @@ export type RequestRecord = v.InferOutput<typeof requestRecordSchema>;
 /** What an `ending` request becomes once its agent is gone: what the CI said of the build. */
 export const endStateOf = (record: RequestRecord): 'completed' | 'cancelled' => record.endAs ?? 'completed';
 
+/**
+ * Why an `ending` request ended: the operator's reason when ops `cancel` marked it (the CI's end
+ * event removes any reason as it marks one), else what the CI said.
+ */
+export const endReasonOf = (record: RequestRecord): string =>
+  record.reason ?? `the CI ${endStateOf(record)} the build`;
+
 /** How long an ended request stays in the table before TTL removes it. */
 export const endedRequestTtlSeconds = 14 * 24 * 3600;

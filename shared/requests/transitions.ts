@@ -2,10 +2,10 @@ import type { RequestStatus } from './record';
 
 /**
  * The request's state machine as one table: every move a writer may make, the states it may start
- * from, the states it may end in, who makes it and what it does with the request's slot. Writers take
- * their from-states from here (they become the `status IN (...)` condition of their write), and
- * test/unit/requests/transitions.test.ts checks this table against the one in docs/state.md, so the
- * docs, the conditions and the code that reasons about states cannot drift apart.
+ * from, the states it may end in and what it does with the request's slot (who makes it: `moversOf`
+ * below). Writers take their from-states from here (they become the `status IN (...)` condition of
+ * their write), and test/unit/requests/transitions.test.ts checks this table against the one in
+ * docs/state.md, so the docs, the conditions and the code that reasons about states cannot drift apart.
  *
  * A from-list is what the write's condition admits, not only the states a request is usually in when
  * the move is made: a condition that admits more is behaviour, and the table says so. What narrows a
@@ -32,7 +32,6 @@ export type SlotEffect = (typeof slotEffects)[number];
 
 export interface RequestMoveRow {
   readonly move: string;
-  readonly by: readonly Mover[];
   readonly from: readonly RequestStatus[];
   readonly to: readonly RequestStatus[];
   readonly slot: SlotEffect;
@@ -47,40 +46,39 @@ const anyActive = ['queued', 'waiting', 'provisioning', 'provisioned', 'started'
  */
 export const requestMoves = [
   // A provision attempt takes a slot for the request: both counters and the request in one transaction.
-  { move: 'reserve', by: ['provision'], from: ['queued', 'waiting'], to: ['provisioning'], slot: 'takes' },
+  { move: 'reserve', from: ['queued', 'waiting'], to: ['provisioning'], slot: 'takes' },
   // No slot (a cap, or drained): the request waits; a waiting one waiting again just gets a new reason.
-  { move: 'wait', by: ['provision'], from: ['queued', 'waiting'], to: ['waiting'], slot: 'none' },
+  { move: 'wait', from: ['queued', 'waiting'], to: ['waiting'], slot: 'none' },
   // A slot freed (an ended build, a raised cap, resume): the oldest waiting requests go back to the queue.
-  { move: 'wake', by: ['provision', 'reaper', 'ops'], from: ['waiting'], to: ['queued'], slot: 'none' },
+  { move: 'wake', from: ['waiting'], to: ['queued'], slot: 'none' },
   // The attempt made (or adopted) the pod and its Secret.
-  { move: 'record-pod', by: ['provision'], from: ['provisioning'], to: ['provisioned'], slot: 'keeps' },
+  { move: 'record-pod', from: ['provisioning'], to: ['provisioned'], slot: 'keeps' },
   // The CI says our agent took the build; the slot stays until the build ends. From `provisioning` too:
   // the CI can say so before the attempt recorded its pod.
   {
     move: 'start',
-    by: ['webhook'],
     from: ['provisioned', 'provisioning'],
     to: ['started'],
     slot: 'keeps',
   },
   // The CI says the build started and the request holds no slot: an agent Pitcrew did not make runs it.
-  { move: 'start-elsewhere', by: ['webhook'], from: anyActive, to: ['started'], slot: 'none' },
+  { move: 'start-elsewhere', from: anyActive, to: ['started'], slot: 'none' },
   // The CI ended a build whose agent holds a slot: the slot stays until the agent is gone (`finish` is
   // then `release` into `endAs`), so a cap counts every live agent. Again from `ending`: a second end
-  // event (a cancel after a completion) only says what to end it as.
-  { move: 'mark-ending', by: ['webhook'], from: anyActive, to: ['ending'], slot: 'keeps' },
+  // event (a cancel after a completion) only says what to end it as. An operator's cancel makes it
+  // too while an attempt is making the agent: that attempt removes it (bug 45).
+  { move: 'mark-ending', from: anyActive, to: ['ending'], slot: 'keeps' },
   // The CI ended a build that holds no slot: nothing to remove, it ends at once.
-  { move: 'end', by: ['webhook'], from: anyActive, to: ['completed', 'cancelled'], slot: 'none' },
+  { move: 'end', from: anyActive, to: ['completed', 'cancelled'], slot: 'none' },
   // A request that cannot be provisioned (its template is no longer configured, or its `from` leaves
   // the build out) and holds no slot.
-  { move: 'fail-without-slot', by: ['provision'], from: ['queued', 'waiting'], to: ['failed'], slot: 'none' },
+  { move: 'fail-without-slot', from: ['queued', 'waiting'], to: ['failed'], slot: 'none' },
   // Queued or waiting longer than reaper.maxWaitHours: nobody waits for the build any more.
-  { move: 'expire', by: ['reaper'], from: ['queued', 'waiting'], to: ['failed'], slot: 'none' },
+  { move: 'expire', from: ['queued', 'waiting'], to: ['failed'], slot: 'none' },
   // The reaper ends the build of an agent it deleted or found gone (finished, failed, lost, too old)
   // while the request holds no slot; one holding a slot goes through `release`.
   {
     move: 'settle',
-    by: ['reaper'],
     from: ['provisioning', 'provisioned', 'started', 'ending', 'queued', 'waiting'],
     to: ['completed', 'cancelled', 'failed'],
     slot: 'none',
@@ -89,23 +87,21 @@ export const requestMoves = [
   // (one holding a slot goes through `requeue`). Never from `ending`: the CI ended that build.
   {
     move: 'retry',
-    by: ['reaper'],
     from: ['provisioning', 'provisioned', 'started', 'queued', 'waiting'],
     to: ['queued'],
     slot: 'none',
   },
   // An operator ends a request for good (ops `cancel`); one holding a slot goes through `release`.
-  { move: 'cancel-by-operator', by: ['ops'], from: anyActive, to: ['cancelled'], slot: 'none' },
+  { move: 'cancel-by-operator', from: anyActive, to: ['cancelled'], slot: 'none' },
   // An operator queues a failed request again (ops `retry`, `redrive`).
-  { move: 'retry-by-operator', by: ['ops'], from: ['failed'], to: ['queued'], slot: 'none' },
+  { move: 'retry-by-operator', from: ['failed'], to: ['queued'], slot: 'none' },
   // The CI ended a build whose request had failed: it stays failed (its reason is what operators look
   // for), and `ciEnded` says the CI is done with it, so `retry` and `redrive` make it no agent.
-  { move: 'note-ci-end', by: ['webhook'], from: ['failed'], to: ['failed'], slot: 'none' },
+  { move: 'note-ci-end', from: ['failed'], to: ['failed'], slot: 'none' },
   // A slot given back as the request ends: its agent is gone (`finish`), an attempt gave up, the reaper
   // settled it, an operator cancelled it. The one write that frees a slot and ends a request.
   {
     move: 'release',
-    by: ['provision', 'reaper', 'ops'],
     from: anyActive,
     to: ['completed', 'cancelled', 'failed'],
     slot: 'gives back',
@@ -115,7 +111,6 @@ export const requestMoves = [
   // the CI ended that build, and queued again it would get an agent nobody needs.
   {
     move: 'requeue',
-    by: ['provision', 'reaper'],
     from: ['queued', 'waiting', 'provisioning', 'provisioned', 'started'],
     to: ['queued', 'waiting'],
     slot: 'gives back',
@@ -123,6 +118,30 @@ export const requestMoves = [
 ] as const satisfies readonly RequestMoveRow[];
 
 export type RequestMove = (typeof requestMoves)[number]['move'];
+
+/**
+ * Who makes each move: the table's "by" column, apart from it because no code path reads it (the
+ * state table is in every function's bundle, this is in none); the test of docs/state.md does.
+ */
+export const moversOf: { readonly [Move in RequestMove]: readonly Mover[] } = {
+  reserve: ['provision'],
+  wait: ['provision'],
+  wake: ['provision', 'reaper', 'ops'],
+  'record-pod': ['provision'],
+  start: ['webhook'],
+  'start-elsewhere': ['webhook'],
+  'mark-ending': ['webhook', 'ops'],
+  end: ['webhook'],
+  'fail-without-slot': ['provision'],
+  expire: ['reaper'],
+  settle: ['reaper'],
+  retry: ['reaper'],
+  'cancel-by-operator': ['ops'],
+  'retry-by-operator': ['ops'],
+  'note-ci-end': ['webhook'],
+  release: ['provision', 'reaper', 'ops'],
+  requeue: ['provision', 'reaper'],
+};
 
 // The table with its lists widened to RequestStatus, for lookups by any state.
 const rows: readonly RequestMoveRow[] = requestMoves;

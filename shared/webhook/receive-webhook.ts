@@ -287,6 +287,8 @@ async function endBuild(
       fromTheStateRead('mark-ending', ended.record.status),
       'ending',
       { endAs: to },
+      // An operator's reason, should ops `cancel` have marked it: the CI's word replaces it.
+      ['reason'],
     );
     if (ending) {
       await ports.queue.send({ requestId });

@@ -191,6 +191,50 @@ describe('the ops function, each action against the real servers', () => {
     expect(again.message).toMatch(/already cancelled/);
   });
 
+  // Bug 45 on the real table: an attempt is making the agent (its slot taken, its time running), as
+  // a provision function that reserved and is now at the CI or the API server would leave it.
+  it('cancel while an attempt makes the agent keeps the slot for it; the reaper finishes once its time is out', async () => {
+    const capacity = createCapacityStore(system.db, system.resources.tableName);
+    const requestId = await queue('cn-attempt');
+    const before = await capacity.readCounters();
+    expect(
+      await capacity.reserve({
+        requestId,
+        template: 'gen-linux',
+        podName: `pc-attempt-${requestId}`,
+        globalCap: 100,
+        templateCap: 20,
+        attemptSeconds: 2,
+      }),
+    ).toEqual({ reserved: true });
+
+    expect(await run({ action: 'cancel', requestId, confirm: true })).toEqual({
+      action: 'cancel',
+      requestId,
+      status: 'ending',
+      freedSlot: false,
+      woken: 0,
+    });
+    expect(await system.requests.get(requestId)).toMatchObject({
+      status: 'ending',
+      endAs: 'cancelled',
+      holdsSlot: true,
+      reason: 'cancelled by an operator',
+    });
+    expect((await capacity.readCounters()).templates['gen-linux']).toBe(
+      (before.templates['gen-linux'] ?? 0) + 1,
+    );
+    // The attempt's time runs out with no pod made (it died): the reaper ends the build as the operator said.
+    await sleep(2_100);
+    expect(await run({ action: 'reconcile' })).toMatchObject({ report: { errors: 0 } });
+    expect(await system.requests.get(requestId)).toMatchObject({
+      status: 'cancelled',
+      holdsSlot: false,
+      reason: 'cancelled by an operator',
+    });
+    expect((await capacity.readCounters()).templates['gen-linux']).toBe(before.templates['gen-linux'] ?? 0);
+  });
+
   /** A GitHub job of acme/app queued through the webhook: its request id. */
   async function queueGithub(jobId: number): Promise<string> {
     const body = {

@@ -114,6 +114,18 @@ describe('render: text from a delivery or a CI reaches the terminal printable', 
     expect(cancel('refused')).toMatch(/the CI did not remove its agent \(refused\)/);
     expect(cancel('forgotten')).not.toMatch(/did not remove/);
   });
+
+  it('says a cancel is left to the attempt making its agent', () => {
+    const output = render({
+      action: 'cancel',
+      requestId: 'r',
+      status: 'ending',
+      freedSlot: false,
+      woken: 0,
+    } as unknown as OpsResult);
+    expect(output).toMatch(/^cancelling r: an attempt is making its agent; it removes that agent/);
+    expect(output).not.toMatch(/slot is free;|^cancelled/);
+  });
 });
 
 describe('render: list pages', () => {

@@ -230,3 +230,106 @@ describe('an ended build whose attempt then fails for good', () => {
     expect(livePods(twins)).toEqual([]);
   });
 });
+
+/**
+ * An operator cancels a build while its attempt is still making the agent (bug 45, as bug 39 was for
+ * the CI): giving the slot back at once would wake the waiting build into it while the attempt goes
+ * on to make a runnable agent. The cancel leaves the build `ending` to that attempt, which removes its
+ * agent and ends it `cancelled` with the operator's reason; the reaper does if the attempt dies.
+ */
+describe("an operator's cancel while the attempt is still making the agent", () => {
+  let twins: Twins;
+  let first: string;
+  beforeEach(async () => {
+    twins = createTwins();
+    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-1'), twins.webhook)).toMatchObject({
+      kind: 'accepted',
+    });
+    twins.queue.clear();
+    first = genericRequestId('build-1');
+  });
+
+  const cancelByOperator = async () =>
+    expect(await runOpsAction({ action: 'cancel', requestId: first, confirm: true }, twins.ops)).toEqual({
+      action: 'cancel',
+      requestId: first,
+      status: 'ending',
+      freedSlot: false,
+      woken: 0,
+    });
+
+  const expectCancelledByTheOperator = async () =>
+    expect(await twins.state.requests.get(first)).toMatchObject({
+      status: 'cancelled',
+      holdsSlot: false,
+      reason: 'cancelled by an operator',
+    });
+
+  it('keeps the live agents within the cap: the attempt removes its agent, then the waiting build runs', async () => {
+    const ci = slowCi(twins);
+    let mostLive = 0;
+    const watching = (ports: ProvisionPorts): ProvisionPorts => ({
+      ...ports,
+      agents: {
+        ...ports.agents,
+        createPod: async (pod) => {
+          const created = await ports.agents.createPod(pod);
+          mostLive = Math.max(mostLive, livePods(twins).length);
+          return created;
+        },
+      },
+    });
+    const attempt = provisionRequest(first, watching(ci.ports));
+    await ci.atCi;
+    const second = await waitingBuild2(twins);
+
+    await cancelByOperator();
+    expect(await twins.state.requests.get(first)).toMatchObject({ status: 'ending', holdsSlot: true });
+    expect(twins.queue.sentIds()).not.toContain(second);
+    // Its slot is still taken: the waiting build, given a go (a reaper's wake, say), waits on.
+    expect(await provisionRequest(second, watching(twins.provision))).toMatchObject({ kind: 'waiting' });
+    twins.queue.clear();
+    // A second cancel says the same: the build is already on its way out.
+    await cancelByOperator();
+
+    ci.release();
+    expect(await attempt).toMatchObject({ kind: 'skipped' });
+    await expectCancelledByTheOperator();
+    expect(ci.deregistered).toHaveLength(1);
+    expect(twins.queue.sentIds()).toEqual([second]);
+    expect(await provisionRequest(second, watching(twins.provision))).toMatchObject({ kind: 'provisioned' });
+    expect(livePods(twins)).toEqual([podNameFor('gen', second)]);
+    expect(mostLive).toBeLessThanOrEqual(1);
+  });
+
+  it('is finished by the reaper once a dead attempt is out of time', async () => {
+    const ci = slowCi(twins);
+    void provisionRequest(first, ci.ports); // never released: the attempt died in the CI call
+    await ci.atCi;
+    await cancelByOperator();
+    expect(await reap(twins.reap)).toMatchObject({ errors: 0 });
+    expect(await twins.state.requests.get(first)).toMatchObject({ status: 'ending', holdsSlot: true });
+    twins.clock.advance(attemptSeconds + 1);
+    expect(await reap(twins.reap)).toMatchObject({ errors: 0 });
+    await expectCancelledByTheOperator();
+    expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+  });
+
+  it('the CI ending the build meanwhile says what it ended as', async () => {
+    const ci = slowCi(twins);
+    const attempt = provisionRequest(first, ci.ports);
+    await ci.atCi;
+    await cancelByOperator();
+    expect(await receiveWebhook(genericDelivery(twins, 'completed', 'build-1'), twins.webhook)).toMatchObject(
+      {
+        status: 'ending',
+      },
+    );
+    ci.release();
+    expect(await attempt).toMatchObject({ kind: 'skipped' });
+    expect(await twins.state.requests.get(first)).toMatchObject({
+      status: 'completed',
+      reason: 'the CI completed the build',
+    });
+  });
+});

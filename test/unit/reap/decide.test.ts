@@ -259,7 +259,7 @@ describe('decidePod for an ending request', () => {
     expect(decidePod(pod(), ending, template, now, rules)).toEqual({
       kind: 'delete',
       reason: 'ended',
-      message: 'its build was cancelled at the CI',
+      message: 'the CI cancelled the build',
       outcome: 'cancelled',
     });
   });
@@ -268,7 +268,7 @@ describe('decidePod for an ending request', () => {
     expect(decidePod(pod({ source: 'jenkins' }), ending, template, now, rules)).toEqual({
       kind: 'delete-if-idle',
       reason: 'ended',
-      message: 'its build was cancelled at the CI',
+      message: 'the CI cancelled the build',
       outcome: 'cancelled',
     });
   });
