@@ -20,8 +20,9 @@ async function load(requestId: string, ports: OpsPorts): Promise<RequestRecord> 
  *
  * Not while an attempt is making the request's agent: its slot given back now would go to a waiting
  * build while that attempt goes on to make a runnable agent beside it, past the cap (bug 45). The
- * request is then marked `ending` (to end `cancelled`), keeping its slot: the attempt finds it so and
- * removes its agent, and the reaper's `ended` rule does once a dead attempt's time is out.
+ * request is then marked `ending` (to end `cancelled` with `endReason`, keeping its slot): the attempt
+ * finds it so and removes its agent, busy or not, as does the message sent here or the reaper's
+ * `ended` rule once a dead attempt's time is out.
  */
 export async function cancel(
   requestId: string,
@@ -46,9 +47,13 @@ export async function cancel(
         requestId,
         fromTheStateRead('mark-ending', record.status),
         'ending',
-        { endAs: 'cancelled', reason },
+        { endAs: 'cancelled', endReason: reason },
+        [],
+        { holdsSlot: true },
       );
       if (!marked) continue;
+      // As the webhook's mark does: the attempt may have ended since the read, leaving none to finish it.
+      await ports.queue.send({ requestId });
       ports.logger.warn('request cancelled by an operator; its attempt in flight removes its agent', {
         requestId,
         jobKey: record.jobKey,
@@ -65,7 +70,7 @@ export async function cancel(
           'cancelled',
           { reason },
           [],
-          { requireNoSlot: true },
+          { holdsSlot: false },
         )) !== undefined;
     // Someone moved it meanwhile (a provisioner took a slot, the CI ended it): look again.
     if (!moved) continue;

@@ -16,8 +16,11 @@ export type EndResult =
 export type RequestFields = Partial<Omit<RequestRecord, 'requestId' | 'status' | 'statusSince'>>;
 
 export interface TransitionOptions {
-  /** Apply only while the request holds no slot (`holdsSlot = false`). */
-  readonly requireNoSlot?: boolean;
+  /**
+   * Apply only while the request's `holdsSlot` is this: `false` for a move that may not apply to a
+   * slot holder (`none`), `true` for one that keeps a slot (`mark-ending`: `started` is held either way).
+   */
+  readonly holdsSlot?: boolean;
 }
 
 /** One move of `transitionAll`: `transition`'s arguments. */
@@ -63,7 +66,7 @@ export interface RequestStore {
    * Moves a request from one of `from` to `to`, setting `statusSince` to now and the defined fields
    * of `set`, removing `remove`, and into a terminal state setting `expiresAt` (the TTL, now plus
    * `endedRequestTtlSeconds`). Applies only while the request exists, is in one of `from` and, with
-   * `requireNoSlot`, holds no slot; answers the record as written, or undefined when the condition
+   * `holdsSlot` given, holds a slot or none as it says; answers the record as written, or undefined when the condition
    * failed (someone else moved it first) and nothing was written. `from` comes from the state table
    * (shared/requests/transitions.ts): throws `TypeError` unless every state of `from` has a move into
    * `to`; an empty `from` never applies and writes nothing.

@@ -24,7 +24,14 @@ export async function finishRequest(
   if (podName) {
     const agent = await ports.agents.findAgent(ports.config.namespace, podName);
     const running = agent.pod !== undefined && !agent.pod.metadata?.deletionTimestamp;
-    if (running && adapter?.isAgentBusy && (await adapter.isAgentBusy(podName).catch(() => true)))
+    // An operator's cancel removes it busy or not (`endReason`, bug 45).
+    const evenIfBusy = record.endReason !== undefined;
+    if (
+      running &&
+      !evenIfBusy &&
+      adapter?.isAgentBusy &&
+      (await adapter.isAgentBusy(podName).catch(() => true))
+    )
       return {
         kind: 'skipped',
         reason: 'its agent took another build; the reaper removes it once idle',
@@ -33,7 +40,7 @@ export async function finishRequest(
       ports,
       record,
       { agentName: podName, labels: [], externalId: record.externalId },
-      { pod: running ? 'delete' : undefined },
+      { pod: running ? 'delete' : undefined, evenIfBusy },
     );
     // A runner made for this build took another job of its repository or project: its pod ends with
     // that job, and the reaper then gives the slot back (its `finished` rule).

@@ -128,7 +128,7 @@ export async function settle(
           to,
           { reason, ...(countRetry ? { retriesUsed: record.retriesUsed + 1 } : {}) },
           [],
-          { requireNoSlot: true },
+          { holdsSlot: false },
         )) !== undefined;
   if (!moved) return 'none';
   if (again) {
@@ -157,7 +157,7 @@ export async function expire(
     'failed',
     { reason },
     [],
-    { requireNoSlot: true },
+    { holdsSlot: false },
   );
   if (!failed) return false;
   await deregisterLost(ports, record, template);

@@ -106,7 +106,8 @@ export function decidePod(
   // once idle), and the slot with it. Usually the provision function got there first.
   if (record?.status === 'ending' && record.podName === pod.name) {
     const message = endReasonOf(record);
-    return outlivesBuilds(pod)
+    // An operator's cancel takes it busy or not (`endReason`, bug 45).
+    return outlivesBuilds(pod) && record.endReason === undefined
       ? { kind: 'delete-if-idle', reason: 'ended', message, outcome: endStateOf(record) }
       : { kind: 'delete', reason: 'ended', message, outcome: endStateOf(record) };
   }

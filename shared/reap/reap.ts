@@ -189,15 +189,17 @@ async function actOnPod(
   // a finished pod stays as it is (it runs nothing), with its request unsettled; a running pod goes
   // whatever the CI says (a CI that is down must not keep a pod alive), and its active request,
   // unsettled, is then what the next run's record rules (lost, ended) deregister from.
-  // Past its maximum lifetime a pod goes, busy or not, and an agent that exited runs nothing,
-  // whatever the CI still says of its job.
+  // Past its maximum lifetime a pod goes, busy or not, as does one an operator cancelled; and an
+  // agent that exited runs nothing, whatever the CI still says of its job.
   const finished = pod.phase === 'Succeeded' || pod.phase === 'Failed';
   const deregistered = await deregister(
     ports,
     pod,
     record,
     template,
-    decision.reason === 'too-old' || finished,
+    decision.reason === 'too-old' ||
+      finished ||
+      (decision.reason === 'ended' && record?.endReason !== undefined),
   );
   const about = { podName: pod.name, requestId: pod.requestId };
   // A runner that took another job of its repository or project runs it to the end (deregister.ts).
@@ -220,7 +222,13 @@ async function actOnPod(
   });
   if (!deregistered && record && !isTerminal(record.status)) return true;
   if (
-    (await settle(ports, record, decision.outcome, `${decision.reason}: ${decision.message}`)) === 'retried'
+    (await settle(
+      ports,
+      record,
+      decision.outcome,
+      // An ended build's reason as the CI or the operator gave it, as the provision function ends it.
+      decision.reason === 'ended' ? decision.message : `${decision.reason}: ${decision.message}`,
+    )) === 'retried'
   )
     report.retried += 1;
   return true;

@@ -73,6 +73,11 @@ export const requestRecordSchema = v.object({
   attemptUntilMs: v.optional(v.number()),
   /** What an `ending` request becomes once its agent is gone: what the CI said of the build. */
   endAs: v.optional(v.picklist(['completed', 'cancelled'])),
+  /**
+   * On an `ending` request ops `cancel` marked (bug 45): the operator's reason, which it ends with.
+   * Its agent goes even when busy, as a cancel's always did, and the CI's end event leaves it so.
+   */
+  endReason: v.optional(v.string()),
   /** On a failed request: the CI has since ended its build so; no operator queues it again. */
   ciEnded: v.optional(v.picklist(['completed', 'cancelled'])),
   /** When an operator last queued a failed request again (ops retry, redrive): its wait starts anew. */
@@ -86,12 +91,9 @@ export type RequestRecord = v.InferOutput<typeof requestRecordSchema>;
 /** What an `ending` request becomes once its agent is gone: what the CI said of the build. */
 export const endStateOf = (record: RequestRecord): 'completed' | 'cancelled' => record.endAs ?? 'completed';
 
-/**
- * Why an `ending` request ended: the operator's reason when ops `cancel` marked it (the CI's end
- * event removes any reason as it marks one), else what the CI said.
- */
+/** Why an `ending` request ended: the operator's reason when ops `cancel` marked it, else what the CI said. */
 export const endReasonOf = (record: RequestRecord): string =>
-  record.reason ?? `the CI ${endStateOf(record)} the build`;
+  record.endReason ?? `the CI ${endStateOf(record)} the build`;
 
 /** How long an ended request stays in the table before TTL removes it. */
 export const endedRequestTtlSeconds = 14 * 24 * 3600;

@@ -141,12 +141,12 @@ function moveUpdate(table: TableAccess, move: TransitionMove, moment: Date) {
     return `:from${index}`;
   });
   names['#status'] = 'status';
-  if (options.requireNoSlot) values[':noSlot'] = false;
+  if (options.holdsSlot !== undefined) values[':holdsSlot'] = options.holdsSlot;
   return {
     TableName: table.tableName,
     Key: keys.request(requestId),
     UpdateExpression: `SET ${assignments.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
-    ConditionExpression: `attribute_exists(pk) AND #status IN (${allowed.join(', ')})${options.requireNoSlot ? ' AND holdsSlot = :noSlot' : ''}`,
+    ConditionExpression: `attribute_exists(pk) AND #status IN (${allowed.join(', ')})${options.holdsSlot === undefined ? '' : ' AND holdsSlot = :holdsSlot'}`,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };

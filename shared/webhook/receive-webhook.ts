@@ -268,6 +268,8 @@ async function endBuild(
     const ended = await ports.requests.end(newRecord(event, requestId, ports.now()), to);
     if (ended.kind === 'tombstoned') return { kind: 'recorded', requestId, status: to };
     if (ended.kind !== 'holds-slot') return { kind: 'recorded', requestId, status: ended.record.status };
+    // An operator cancelled it (ops `cancel`, bug 45): that stands, and its agent goes as it said.
+    if (ended.record.endReason !== undefined) return { kind: 'recorded', requestId, status: 'ending' };
     if (to === 'started') {
       // Its agent took the build: the slot stays until the build ends.
       const from = fromTheStateRead('start', ended.record.status);
@@ -287,8 +289,10 @@ async function endBuild(
       fromTheStateRead('mark-ending', ended.record.status),
       'ending',
       { endAs: to },
-      // An operator's reason, should ops `cancel` have marked it: the CI's word replaces it.
-      ['reason'],
+      [],
+      // Still holding it: `started` is held without one too (`leave-started`), and an `ending`
+      // request with none has nothing to finish (bug 47). A miss reads again.
+      { holdsSlot: true },
     );
     if (ending) {
       await ports.queue.send({ requestId });

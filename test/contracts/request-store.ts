@@ -145,16 +145,22 @@ export function describeRequestStoreContract(
         expect((await requests.get('t-5'))?.status).toBe('queued');
       });
 
-      it('with requireNoSlot, leaves a request that holds a slot', async () => {
+      it('with holdsSlot, leaves a request whose holdsSlot is not that', async () => {
         const { requests } = current();
         await requests.createIfAbsent(holding('t-6'));
-        const noSlot = { requireNoSlot: true };
+        const noSlot = { holdsSlot: false };
         expect(await requests.transition('t-6', ['provisioning'], 'failed', {}, [], noSlot)).toBeUndefined();
         expect((await requests.get('t-6'))?.status).toBe('provisioning');
         await requests.createIfAbsent(queuedRecord('t-7', { status: 'provisioning' }));
         expect(await requests.transition('t-7', ['provisioning'], 'failed', {}, [], noSlot)).toMatchObject({
           status: 'failed',
         });
+        // `holdsSlot: true` (a move keeping a slot) leaves one that holds none.
+        await requests.createIfAbsent(queuedRecord('t-8', { status: 'started' }));
+        expect(
+          await requests.transition('t-8', ['started'], 'ending', {}, [], { holdsSlot: true }),
+        ).toBeUndefined();
+        expect((await requests.get('t-8'))?.status).toBe('started');
         // Without it, the slot is no condition.
         expect(await requests.transition('t-6', ['provisioning'], 'failed')).toMatchObject({
           status: 'failed',

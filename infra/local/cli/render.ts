@@ -31,7 +31,7 @@ export function render(answer: OpsResult): string {
       return `${paint(['bold', 'green'], 'resumed')}: provisioning runs again; ${String(result.woken)} waiting request(s) woken`;
     case 'cancel':
       if (result.status === 'ending')
-        return `cancelling ${String(result.requestId)}: an attempt is making its agent; it removes that agent, then the request is cancelled and its slot free (the reaper does this if the attempt dies)`;
+        return `cancelling ${String(result.requestId)}: an attempt is making its agent; that agent is removed (busy or not), then the request is cancelled and its slot free (the reaper does this if the attempt dies)`;
       return `cancelled ${String(result.requestId)}${result.podDeleted ? `; pod ${String(result.podDeleted)} deleted` : ''}${result.freedSlot ? '; its slot is free' : ''}${result.agent === 'kept' || result.agent === 'refused' ? `; the CI did not remove its agent (${result.agent === 'kept' ? 'unreachable' : 'refused'}): remove it there` : ''}`;
     case 'retry':
       return `${String(result.requestId)} is queued again${result.previousReason ? ` (it had failed: ${String(result.previousReason)})` : ''}`;

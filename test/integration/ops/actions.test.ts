@@ -219,7 +219,7 @@ describe('the ops function, each action against the real servers', () => {
       status: 'ending',
       endAs: 'cancelled',
       holdsSlot: true,
-      reason: 'cancelled by an operator',
+      endReason: 'cancelled by an operator',
     });
     expect((await capacity.readCounters()).templates['gen-linux']).toBe(
       (before.templates['gen-linux'] ?? 0) + 1,

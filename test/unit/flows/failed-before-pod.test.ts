@@ -1,6 +1,7 @@
 import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../../shared/provision';
 import { reap, type ReapPorts } from '../../../shared/reap';
 import { podNameFor } from '../../../shared/requests/identity';
+import { ClusterUnavailableError } from '../../../shared/cluster/errors';
 import { CiUnavailableError } from '../../../shared/sources/errors';
 import type { AgentRequest } from '../../../shared/sources/types';
 import { receiveWebhook } from '../../../shared/webhook';
@@ -119,5 +120,75 @@ describe('an agent registered by an attempt that failed for now before its pod',
     await provisionRequest(second, removing.provision).catch(() => undefined);
     expect(livePods(twins)).toEqual([]);
     expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+  });
+});
+
+/**
+ * The CI says the build started in the moment between an attempt's failure before its pod and the
+ * slot going back. The requeue used to take the request from `started` back to `queued`, and the
+ * next delivery made an agent for a build running on another (bug 46). Now the slot goes back and
+ * the request stays `started`, unless the pod exists after all (the create applied, its answer
+ * lost): then that pod is the agent the CI means, and it keeps the slot.
+ */
+describe('a `started` event between an attempt failing before its pod and its slot going back', () => {
+  let twins: Twins;
+  let ci: ReturnType<typeof registeringCi>;
+  let requestId: string;
+  beforeEach(async () => {
+    twins = createTwins();
+    ci = registeringCi(twins);
+    ci.state.failOnce = false;
+    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-1'), twins.webhook)).toMatchObject({
+      kind: 'accepted',
+    });
+    twins.queue.clear();
+    requestId = genericRequestId('build-1');
+  });
+
+  /** Provision ports whose pod create lets the CI start the build, then fails for now (after making the pod, when `madeAnyway`). */
+  const failingCreate = (madeAnyway: boolean): ProvisionPorts => ({
+    ...ci.provision,
+    agents: {
+      ...ci.provision.agents,
+      createPod: async (pod) => {
+        expect(
+          await receiveWebhook(genericDelivery(twins, 'started', 'build-1'), twins.webhook),
+        ).toMatchObject({
+          status: 'started',
+        });
+        if (madeAnyway) await ci.provision.agents.createPod(pod);
+        throw new ClusterUnavailableError('the API server timed out', 504);
+      },
+    },
+  });
+
+  it('gives the slot back and leaves the build started, with no agent made for it', async () => {
+    await expect(provisionRequest(requestId, failingCreate(false))).rejects.toBeInstanceOf(RetryLaterError);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'started', holdsSlot: false });
+    expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+    // The agent the CI registered for this attempt runs nowhere: it is removed there.
+    expect([...ci.registered]).toEqual([]);
+    // The message comes back, and the reaper runs past the lost grace: no agent is made.
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'skipped' });
+    twins.clock.advance(600);
+    expect(await reap(ci.reapPorts)).toMatchObject({ errors: 0, lost: 0 });
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'skipped' });
+    expect(livePods(twins)).toEqual([]);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'started' });
+    expect(await receiveWebhook(genericDelivery(twins, 'completed', 'build-1'), twins.webhook)).toMatchObject(
+      {
+        status: 'completed',
+      },
+    );
+  });
+
+  it('keeps the slot when the pod was made after all: it is the agent that runs the build', async () => {
+    await expect(provisionRequest(requestId, failingCreate(true))).rejects.toBeInstanceOf(RetryLaterError);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'started', holdsSlot: true });
+    expect(livePods(twins)).toEqual([podNameFor('gen', requestId)]);
+    expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'skipped' });
+    expect(await reap(ci.reapPorts)).toMatchObject({ errors: 0 });
+    expect(livePods(twins)).toEqual([podNameFor('gen', requestId)]);
   });
 });

@@ -53,3 +53,52 @@ describe('a started event that meets a slot given back (bug 43)', () => {
     expect(livePods(twins)).toEqual([]);
   });
 });
+
+/**
+ * endBuild('completed'): `requests.end` reads a `started` request holding its slot, then marks it
+ * `ending` (a move that keeps the slot). `started` is held with a slot or without one, so when the
+ * slot went back in between and the request stayed `started` (`leave-started`: the attempt failed
+ * before its pod and the build runs elsewhere), the mark applied to a request holding none: an
+ * `ending` request that nothing finishes until the reaper's next run (bug 47). The mark now requires
+ * the slot, and a miss reads again and ends the request at once.
+ */
+describe('an end event that meets a slot given back with the build still started (bug 47)', () => {
+  it('ends the request at once, rather than mark it ending with no slot', async () => {
+    const twins = createTwins();
+    await receiveWebhook(genericDelivery(twins, 'queued', 'build-1'), twins.webhook);
+    const requestId = genericRequestId('build-1');
+    expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'provisioned' });
+    await receiveWebhook(genericDelivery(twins, 'started', 'build-1'), twins.webhook);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'started', holdsSlot: true });
+    twins.queue.clear();
+
+    const requests: RequestStore = twins.webhook.requests;
+    let raced = false;
+    const webhook = {
+      ...twins.webhook,
+      requests: {
+        ...requests,
+        end: async (...args: Parameters<RequestStore['end']>) => {
+          const ended = await requests.end(...args);
+          if (ended.kind === 'holds-slot' && !raced) {
+            raced = true;
+            // Right after the read, the slot goes back and the request stays `started`.
+            expect(await twins.state.capacity.release(requestId, 'gen', 'started', 'started elsewhere')).toBe(
+              true,
+            );
+          }
+          return ended;
+        },
+      },
+    };
+    expect(await receiveWebhook(genericDelivery(twins, 'completed', 'build-1'), webhook)).toMatchObject({
+      kind: 'recorded',
+      status: 'completed',
+    });
+    expect(await twins.state.requests.get(requestId)).toMatchObject({
+      status: 'completed',
+      holdsSlot: false,
+    });
+    expect(twins.queue.sentIds()).toEqual([]);
+  });
+});

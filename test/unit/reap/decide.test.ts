@@ -273,6 +273,16 @@ describe('decidePod for an ending request', () => {
     });
   });
 
+  it("takes a Jenkins agent an operator cancelled whether idle or not, with the operator's reason", () => {
+    const cancelled = { ...ending, endReason: 'cancelled by an operator' };
+    expect(decidePod(pod({ source: 'jenkins' }), cancelled, template, now, rules)).toEqual({
+      kind: 'delete',
+      reason: 'ended',
+      message: 'cancelled by an operator',
+      outcome: 'cancelled',
+    });
+  });
+
   it('takes the word of the CI over the exit of the agent for a finished pod', () => {
     expect(
       decidePod(pod({ phase: 'Failed', finishedAtMs: ago(5) }), ending, template, now, rules),

@@ -90,7 +90,10 @@ describe('giving a slot back (capacity store release)', () => {
 function storeHolding(record: RequestRecord): { requests: RequestStore; current: () => RequestRecord } {
   let current = record;
   const transition: RequestStore['transition'] = (_id, from, to, set = {}, _remove = [], options = {}) => {
-    if (!from.includes(current.status) || (options.requireNoSlot && current.holdsSlot))
+    if (
+      !from.includes(current.status) ||
+      (options.holdsSlot !== undefined && current.holdsSlot !== options.holdsSlot)
+    )
       return Promise.resolve(undefined);
     current = { ...current, ...set, status: to };
     return Promise.resolve(current);
