@@ -33,6 +33,7 @@ import type { PitcrewConfig } from '../shared/config';
 import { problemLines } from '../shared/config/errors';
 import { ciSources, type CiSource } from '../shared/sources/names';
 import { coldStartCode, lambdaBuildOptions } from './esbuild-options';
+import { messageOf } from '../shared/message-of';
 
 export const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
 /**
@@ -179,7 +180,7 @@ async function main(): Promise<void> {
     request = readRequest(process.argv.slice(2));
   } catch (error) {
     console.error(
-      `${error instanceof Error ? error.message : String(error)}\nusage: tsx scripts/build.ts [function ...] [--stage S] [${allowFlag}]`,
+      `${messageOf(error)}\nusage: tsx scripts/build.ts [function ...] [--stage S] [${allowFlag}]`,
     );
     process.exit(2);
   }

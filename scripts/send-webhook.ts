@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { signedHeadersFor } from '../shared/sources/signing';
+import { messageOf } from '../shared/message-of';
 
 export interface GenericWebhook {
   /** The stage's HTTP API base URL (the `HttpApiUrl` stack output); `/webhooks/generic` is added. */
@@ -83,7 +84,7 @@ async function main(): Promise<number> {
   try {
     values = readArgs();
   } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n${usage}`);
+    console.error(`${messageOf(error)}\n${usage}`);
     return 2;
   }
   if (values.help) {

@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/errors';
 import { ClusterUnavailableError } from './errors';
+import { messageOf } from '../message-of';
 
 export interface EksEndpoint {
   readonly server: string;
@@ -51,7 +52,7 @@ export async function describeEksEndpoint(
           problem: `this function's role may not call eks:DescribeCluster on '${clusterName}' (build with this config and deploy again, or set server and caData)`,
         },
       ]);
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     throw new ClusterUnavailableError(`DescribeCluster '${clusterName}' failed: ${message}`, undefined, {
       cause: error,
     });

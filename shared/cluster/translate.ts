@@ -1,4 +1,5 @@
 import { ClusterRejectedError, ClusterUnavailableError, type ClusterError } from './errors';
+import { messageOf } from '../message-of';
 
 /** The part of a Kubernetes Status object we read: https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/status/ */
 interface KubeStatus {
@@ -36,7 +37,7 @@ export function translateClusterError(error: unknown, action: string): ClusterEr
     }
     return new ClusterRejectedError(`${action} was refused (${code}): ${detail}`, code, { cause: error });
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = messageOf(error);
   return new ClusterUnavailableError(`${action} failed: ${message}`, undefined, { cause: error });
 }
 

@@ -1,5 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { LoggerPort } from '../ports/logger';
+import { messageOf } from '../message-of';
 
 /**
  * A middy middleware that asks the runtime to re-read its secrets before each invocation. The
@@ -17,7 +18,7 @@ export function refreshSecrets(
       await runtime.refreshSecrets();
     } catch (error) {
       logger.warn('could not read the secrets again; using the ones read before', {
-        error: error instanceof Error ? error.message : String(error),
+        error: messageOf(error),
       });
     }
   };

@@ -1,6 +1,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { LoggerPort } from '../ports/logger';
 import type { SecretRefresh } from '../runtime/webhook-secrets';
+import { messageOf } from '../message-of';
 
 /**
  * The webhook's `refreshSecrets` middleware (./refresh-secrets.ts), which also logs what the read
@@ -23,7 +24,7 @@ export function refreshWebhookSecrets(
         });
       if (refresh?.kept.length) warn({ problems: refresh.kept });
     } catch (error) {
-      warn({ error: error instanceof Error ? error.message : String(error) });
+      warn({ error: messageOf(error) });
     }
   };
   return { before: refreshSecretsBefore };

@@ -3,6 +3,7 @@ import type { Context } from 'aws-lambda';
 import { OpsError } from './errors';
 import { opsEventSchema } from './event';
 import type { OpsResult } from './run-action';
+import { messageOf } from '../message-of';
 
 /**
  * Who invoked the ops function, as far as the function can know. Lambda does not pass the IAM
@@ -83,7 +84,7 @@ export function auditRecord(event: unknown, caller: OpsCaller, outcome: OpsOutco
     outcome: error instanceof OpsError ? 'refused' : 'failed',
     error: {
       type: error instanceof Error ? error.name : typeof error,
-      message: error instanceof Error ? error.message : String(error),
+      message: messageOf(error),
     },
   };
 }

@@ -6,6 +6,7 @@ import { queueLimits } from '../queue/limits';
 import { decideProvision } from './decide';
 import { keptOutBy } from './kept-origin';
 import type { ProvisionPorts } from './provision-request';
+import { messageOf } from '../message-of';
 
 /** What a batch read and reserved for one of its messages, so its own flow need not do it again. */
 export interface Prepared {
@@ -65,7 +66,7 @@ export async function prepareBatch(
     );
   } catch (error) {
     ports.logger.warn('could not prepare the batch; each message goes on its own', {
-      error: error instanceof Error ? error.message : String(error),
+      error: messageOf(error),
     });
     return new Map();
   }
@@ -122,7 +123,7 @@ async function reserveByTemplate(
       for (const request of requests) if (!reserved.has(request.requestId)) uncertain.add(request.requestId);
       ports.logger.warn('could not reserve with the batch; the rest reserve on their own', {
         template: name,
-        error: error instanceof Error ? error.message : String(error),
+        error: messageOf(error),
       });
     }
   }

@@ -18,6 +18,7 @@ import { decidePod, decideRecord, type PodDecision } from './decide';
 import { toPodView, type PodView } from './pod-view';
 import { emptyReport, type ReapReport } from './report';
 import { reapRulesFrom, type ReapRules } from './rules';
+import { messageOf } from '../message-of';
 
 export interface ReapPorts {
   readonly config: Pick<PitcrewConfig, 'templates' | 'capacity' | 'reaper'> & { readonly namespace: string };
@@ -394,7 +395,7 @@ async function guarded(
   } catch (error) {
     report.errors += 1;
     logger.error('reaper action failed; the next run tries again', {
-      error: error instanceof Error ? error.message : String(error),
+      error: messageOf(error),
     });
   }
 }

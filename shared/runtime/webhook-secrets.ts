@@ -6,6 +6,7 @@ import { webhookSecretEntries } from '../config/secret-entries';
 import type { CiSource } from '../sources/names';
 import type { SecretLookup } from '../sources/module';
 import type { ConfiguredWebhook, WebhookRegistry } from '../webhook/receive-webhook';
+import { messageOf } from '../message-of';
 
 /** What reading the webhook secrets again came to, for the log: settings and problems, never a value. */
 export interface SecretRefresh {
@@ -61,7 +62,7 @@ export function createWebhookSecretRefresh(setup: WebhookSecretSetup): () => Pro
         } catch (error) {
           // What a retry cannot fix (gone, denied, empty) comes as a ConfigError, as resolveSecrets has it.
           if (error instanceof ConfigError) return void closed.push(...error.problems);
-          const problem = error instanceof Error ? error.message : String(error);
+          const problem = messageOf(error);
           const lastRead = readAt.get(where) ?? at;
           const before = values.get(where);
           if (before === undefined || at >= lastRead + graceMs) {

@@ -6,6 +6,7 @@ import { renderAgentPod } from './pod';
 import { lifetimeProblems } from './lifetime-checks';
 import { checkPodSecurity, type PodSecurityViolation } from './pod-security';
 import { resourceProblems } from './resource-checks';
+import { messageOf } from '../message-of';
 
 /** One problem with one template: the key under `templates` (`templates.1.podYaml`) and what is wrong. */
 export interface TemplateProblem {
@@ -64,7 +65,7 @@ export function checkTemplates(config: CheckedConfig): TemplateProblem[] {
     try {
       pod = renderTemplatePod(template, config);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       return [...problems, { key: `${key}.podYaml`, problem: `does not merge into a pod: ${reason}` }];
     }
     const violations = checkPodSecurity(pod, template.podSecurity);

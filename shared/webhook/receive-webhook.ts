@@ -16,6 +16,7 @@ import type { RequestStore } from '../state/request-store';
 import { backlogRetryAfterSeconds, type BacklogGate } from './backlog';
 import { enqueueBuild, newRecord } from './enqueue-build';
 import type { WebhookOutcome } from './outcome';
+import { messageOf } from '../message-of';
 
 /** A configured CI's webhook side: its receiver, the secrets that may sign for it, its backlog cap. */
 export interface ConfiguredWebhook {
@@ -201,7 +202,7 @@ async function handle(admitted: Admitted, ports: WebhookPorts): Promise<WebhookO
     ports.logger.warn('could not remember a handled delivery; a duplicate of it is handled again', {
       source: event.source,
       deliveryId: event.deliveryId,
-      error: error instanceof Error ? error.message : String(error),
+      error: messageOf(error),
     }),
   );
   ports.logger.info('webhook handled', {

@@ -6,6 +6,7 @@ import type { DevInfo } from '../dev/run-dev';
 import { queueLimits } from '../../../shared/queue/limits';
 import { lambdaContext } from '../dev/lambda-context';
 import type { OpsTarget } from './ops-args';
+import { messageOf } from '../../../shared/message-of';
 
 export type OpsAnswer =
   | { readonly ok: true; readonly result: OpsResult }
@@ -79,7 +80,7 @@ async function invokeLocal(event: object): Promise<OpsAnswer> {
     return {
       ok: false,
       errorType: error instanceof Error ? error.name : 'Error',
-      message: error instanceof Error ? error.message : String(error),
+      message: messageOf(error),
     };
   }
 }
@@ -105,7 +106,7 @@ async function invokeStage(event: object, target: OpsTarget): Promise<OpsAnswer>
     return {
       ok: false,
       errorType: 'InvokeFailed',
-      message: `could not invoke ${functionName}: ${error instanceof Error ? error.message : String(error)} (check --stage, --region and your AWS credentials; invoking needs lambda:InvokeFunction on it)`,
+      message: `could not invoke ${functionName}: ${messageOf(error)} (check --stage, --region and your AWS credentials; invoking needs lambda:InvokeFunction on it)`,
     };
   } finally {
     lambda.destroy();

@@ -1,5 +1,6 @@
 import type { StatusReport } from '../../../shared/ops';
 import { paint } from '../cli/table';
+import { messageOf } from '../../../shared/message-of';
 
 /** One line that says how the system is doing: pods by phase, waiting work, queues. */
 export function summaryLine(status: StatusReport): string {
@@ -37,7 +38,7 @@ export function startLiveView(
       if (line !== last) print(`${paint('dim', new Date().toISOString().slice(11, 19))} ${line}`);
       last = line;
     } catch (error) {
-      const line = `live view: ${error instanceof Error ? error.message : String(error)}`;
+      const line = `live view: ${messageOf(error)}`;
       if (line !== last) print(line);
       last = line;
     } finally {

@@ -19,6 +19,7 @@ import { startSqsPoller, type SqsHandler } from './sqs-poller';
 import { startLiveView } from './live-view';
 import { tryWebhookLines } from './try-webhook';
 import type { StatusReport } from '../../../shared/ops';
+import { messageOf } from '../../../shared/message-of';
 
 export interface DevOptions {
   /** Use this cluster instead of starting one. */
@@ -236,7 +237,7 @@ export async function runDev(options: DevOptions = {}): Promise<DevSystem> {
 
     const reapTimer = setInterval(() => {
       reap({ source: 'pitcrew.dev', 'detail-type': 'Scheduled Event' }, lambdaContext('reap')).catch(
-        (error: unknown) => say(`reap: ${error instanceof Error ? error.message : String(error)}`),
+        (error: unknown) => say(`reap: ${messageOf(error)}`),
       );
     }, options.reapIntervalMs ?? 15_000);
     stops.push(async () => clearInterval(reapTimer));

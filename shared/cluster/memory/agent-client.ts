@@ -10,6 +10,7 @@ import type { AgentClient } from '../../ports/agent-client';
 import { ClusterUnavailableError } from '../errors';
 import { translateClusterError } from '../translate';
 import { matchesLabelSelector, parseLabelSelector, type LabelRequirement } from './label-selector';
+import { messageOf } from '../../message-of';
 
 /** The failures `failNext` makes the API calls answer, as an overloaded or failing API server does. */
 export type MemoryClusterFailure = 429 | 500 | 503;
@@ -281,7 +282,7 @@ export function createMemoryAgentClient(options: MemoryAgentClientOptions = {}):
       selector = parseLabelSelector(labelSelector);
     } catch (error) {
       call(`listing pods in ${namespace}`);
-      const message = error instanceof Error ? error.message : String(error);
+      const message = messageOf(error);
       throw refuse(
         apiError(400, 'BadRequest', `unable to parse requirement: ${message}`),
         `listing pods in ${namespace}`,

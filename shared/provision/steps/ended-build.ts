@@ -5,6 +5,7 @@ import { systemClock } from '../../ports/clock';
 import { RetryLaterError } from '../errors';
 import { finishRequest } from '../finish-request';
 import { attemptLog, type Attempt, type ProvisionOutcome, type ProvisionPorts } from '../types';
+import { messageOf } from '../../message-of';
 
 /**
  * An ended build's message: a failure is retried by SQS, but on the last delivery the message is let
@@ -29,7 +30,7 @@ export async function finishOrLeaveToReaper(
     return await finishRequest(record, runtime, ports);
   } catch (error) {
     if (!lastAttempt) throw error;
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = messageOf(error);
     attemptLog(ports, record, 'warn')('could not finish the ended build; the reaper finishes it', { reason });
     return { kind: 'skipped', reason: `left to the reaper: ${reason}` };
   }
@@ -106,7 +107,7 @@ export async function removeUnusedAgent(record: RequestRecord, ports: ProvisionP
   } catch (error) {
     ports.logger.warn('could not check for an unused agent of an ended request', {
       requestId: record.requestId,
-      error: error instanceof Error ? error.message : String(error),
+      error: messageOf(error),
     });
   }
 }

@@ -6,6 +6,7 @@ import { StateUnavailableError } from '../../state/errors';
 import { RetryLaterError } from '../errors';
 import { finishRequest } from '../finish-request';
 import { attemptLog, type Attempt, type ProvisionOutcome, type ProvisionPorts } from '../types';
+import { messageOf } from '../../message-of';
 
 /**
  * An attempt failed while making or recording its agent. A transient failure throws `RetryLaterError`
@@ -27,7 +28,7 @@ export async function handleFailure(
     error instanceof CiError || error instanceof ClusterError
       ? error.retryable
       : error instanceof StateUnavailableError;
-  const reason = error instanceof Error ? error.message : String(error);
+  const reason = messageOf(error);
   const agent = { agentName: podName, labels: template.labels, externalId: attempt.externalId };
   // The CI ended the build while this attempt ran (no requeue takes an `ending` request): end it as
   // the CI said, now. Failed, it would be a build that ops `retry` and `redrive` queue again (bug 40);
