@@ -10,7 +10,17 @@ export type EndResult =
   | { readonly kind: 'tombstoned' }
   | { readonly kind: 'already-ended'; readonly record: RequestRecord }
   /** It holds a slot: end it by giving the slot back (capacity-store `release`), not here. */
-  | { readonly kind: 'holds-slot'; readonly record: RequestRecord };
+  | { readonly kind: 'holds-slot'; readonly record: RequestRecord }
+  /** No such request, and none written: the caller asked for no tombstone. */
+  | { readonly kind: 'unknown' };
+
+export interface EndOptions {
+  /**
+   * False: an unknown build gets no tombstone (`unknown`), as for one no template serves, which a
+   * late `queued` would not provision anyway. True by default.
+   */
+  readonly tombstone?: boolean;
+}
 
 /** Fields a move may set besides the state (`status` and `statusSince` are the move's own). */
 export type RequestFields = Partial<Omit<RequestRecord, 'requestId' | 'status' | 'statusSince'>>;
@@ -95,7 +105,11 @@ export interface RequestStore {
    * gives the slot back). Otherwise moves it to `to` by the state table's `end` (or `start-elsewhere`)
    * while it holds no slot (`ended`). Throws `StateUnavailableError` if it keeps changing under it.
    */
-  end(tombstone: RequestRecord, to: 'completed' | 'cancelled' | 'started'): Promise<EndResult>;
+  end(
+    tombstone: RequestRecord,
+    to: 'completed' | 'cancelled' | 'started',
+    options?: EndOptions,
+  ): Promise<EndResult>;
 
   /** Requests in one state, oldest `statusSince` first: all of them, or the first `limit`. */
   listByStatus(status: RequestStatus, limit?: number): Promise<RequestRecord[]>;

@@ -198,7 +198,14 @@ export type RecordDecision =
    * Its CI has long given up on the build or will run it elsewhere, and a flood must not leave agents
    * to be made for builds nobody waits for.
    */
-  | { readonly kind: 'expire'; readonly reason: string };
+  | { readonly kind: 'expire'; readonly reason: string }
+  /**
+   * Started on an agent not Pitcrew's (no slot: `start-elsewhere`, or a tombstone) longer than
+   * `maxWaitHours` ago with no end event: end it `completed`. Nothing of Pitcrew's runs it, and a CI
+   * may never say it ended (Jenkins's QueueListener sends no `completed`); kept, it would stay active
+   * for good, read by every run (bug 48).
+   */
+  | { readonly kind: 'forget'; readonly reason: string };
 
 /** The decision for an active request, given whether its pod was in the list. */
 export function decideRecord(
@@ -208,6 +215,15 @@ export function decideRecord(
   nowMs: number,
   rules: ReapRules,
 ): RecordDecision {
+  if (
+    record.status === 'started' &&
+    !record.holdsSlot &&
+    seconds(new Date(record.statusSince).getTime(), nowMs) >= rules.maxWaitHours * 3600
+  )
+    return {
+      kind: 'forget',
+      reason: `started on an agent not Pitcrew’s; no end event within reaper.maxWaitHours (${rules.maxWaitHours} h)`,
+    };
   // A tombstone (an end or start event for a build never queued here) has no pod to lose.
   if (record.tombstone) return { kind: 'keep' };
   if (

@@ -146,6 +146,12 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
           status: record.status,
           createdAt: record.createdAt,
         });
+      } else if (decision.kind === 'forget') {
+        if ((await settle(act, record, 'completed', decision.reason)) === 'ended')
+          ports.logger.info('request forgotten: it started elsewhere and its end never came', {
+            requestId: record.requestId,
+            jobKey: record.jobKey,
+          });
       } else if (decision.kind === 'resend') {
         await ports.queue.send({ requestId: record.requestId });
         report.resent += 1;

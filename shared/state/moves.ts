@@ -8,6 +8,7 @@ import {
 import { fromStatesOf, fromTheStateRead, slotReturnInto } from '../requests/transitions';
 import type { CounterName, CounterSnapshot, SlotBatch } from '../ports/capacity-store';
 import type {
+  EndOptions,
   EndResult,
   MoveResult,
   RequestFields,
@@ -71,10 +72,12 @@ export async function endRequest(
   tombstone: RequestRecord,
   to: 'completed' | 'cancelled' | 'started',
   now: Clock,
+  options: EndOptions = {},
 ): Promise<EndResult> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const current = await store.get(tombstone.requestId);
     if (!current) {
+      if (options.tombstone === false) return { kind: 'unknown' };
       const created = await store.createIfAbsent({
         ...tombstone,
         status: to,

@@ -18,6 +18,7 @@ import { requestDigest } from '../requests/digest';
 import { assertAllowed } from '../requests/transitions';
 import type {
   CreateResult,
+  EndOptions,
   EndResult,
   MoveResult,
   RequestFields,
@@ -302,6 +303,7 @@ export const markRequestEnded = (
   table: TableAccess,
   tombstone: RequestRecord,
   to: 'completed' | 'cancelled' | 'started',
+  options?: EndOptions,
 ): Promise<EndResult> =>
   endRequest(
     {
@@ -312,6 +314,7 @@ export const markRequestEnded = (
     tombstone,
     to,
     table.now,
+    options,
   );
 
 /**

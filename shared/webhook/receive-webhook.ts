@@ -265,8 +265,17 @@ async function endBuild(
   to: 'completed' | 'cancelled' | 'started',
   ports: WebhookPorts,
 ): Promise<WebhookOutcome> {
+  // A build no template serves (a static node's) needs no tombstone: a late `queued` for it makes
+  // nothing anyway, and a `started` one would be an active request (bug 48). One whose event names no
+  // labels may be ours (its `queued` event may have named them): it gets one.
+  const match = event.labels.length > 0 ? matchTemplate(ports.templates, event) : undefined;
+  const unserved = match?.kind === 'none' ? match.reason : undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const ended = await ports.requests.end(newRecord(event, requestId, ports.now()), to);
+    const ended = await ports.requests.end(newRecord(event, requestId, ports.now()), to, {
+      tombstone: unserved === undefined,
+    });
+    if (ended.kind === 'unknown')
+      return { kind: 'ignored', requestId, reason: `${unserved}: nothing to record` };
     if (ended.kind === 'tombstoned') return { kind: 'recorded', requestId, status: to };
     if (ended.kind !== 'holds-slot') return { kind: 'recorded', requestId, status: ended.record.status };
     // An operator cancelled it (ops `cancel`, bug 45): that stands, and its agent goes as it said.

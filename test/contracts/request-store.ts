@@ -269,6 +269,18 @@ export function describeRequestStoreContract(
         });
       });
 
+      it('with tombstone: false, writes nothing for an unknown build and ends a known one as ever', async () => {
+        const { requests } = current();
+        const quiet = { tombstone: false };
+        expect(await requests.end(queuedRecord('e-quiet'), 'started', quiet)).toEqual({ kind: 'unknown' });
+        expect(await requests.get('e-quiet')).toBeUndefined();
+        await requests.createIfAbsent(queuedRecord('e-known'));
+        expect(await requests.end(queuedRecord('e-known'), 'completed', quiet)).toMatchObject({
+          kind: 'ended',
+          record: { status: 'completed' },
+        });
+      });
+
       it('ends a known request once; a second end reports it already ended', async () => {
         const { requests, clock } = current();
         await requests.createIfAbsent(queuedRecord('e-1'));

@@ -87,8 +87,8 @@ export function createMemoryRequestStore(table: MemoryTable, now: Clock = table.
     });
   }
 
-  const end: RequestStore['end'] = (tombstone, to) =>
-    endRequest({ get, createIfAbsent, transition }, tombstone, to, now);
+  const end: RequestStore['end'] = (tombstone, to, options) =>
+    endRequest({ get, createIfAbsent, transition }, tombstone, to, now, options);
 
   function claimAttempt(requestId: string, seconds: number): Promise<boolean> {
     return call('UpdateItem', () => {
