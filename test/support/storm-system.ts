@@ -24,6 +24,10 @@ export const ciSizeStorm = {
   system: {
     globalCap: 12,
     templates: stormTemplates,
+    // As the faulted storm's: above what one batch takes to handle on a loaded 2-core machine. At 1 s,
+    // a message's last delivery still being handled when it came back was received a sixth time and
+    // went to the dead-letter queue, which production's 180 s against a 30 s function never allows.
+    visibilityTimeoutSeconds: 3,
     reaper: { orphanGraceSeconds: 10, stuckGraceSeconds: 60, lostGraceSeconds: 10, staleQueuedSeconds: 30 },
   },
 };
