@@ -17,7 +17,9 @@ describe('the smoke test of docs/deploy.md (scripts/send-webhook.ts)', () => {
     system = await startProvisioningSystem();
     const { handler } = await importHandler('webhook', system.env);
     gateway = await startHttpGateway(handler as unknown as HttpHandler);
-  });
+    // The handler's first import in a worker transforms all its modules: a minute on a clean clone
+    // under load (it ran out of the default 60 s once).
+  }, 180_000);
   afterAll(async () => {
     await new Promise((resolve) => gateway.server.close(resolve));
     await system.close();

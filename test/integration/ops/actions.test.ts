@@ -39,7 +39,7 @@ describe('the ops function, each action against the real servers', () => {
       ],
     });
     ops = (await importHandler('ops', system.env)).handler as unknown as Ops;
-  });
+  }, 180_000);
   afterAll(() => system.close());
 
   const run = (event: Record<string, unknown>) => ops(event, lambdaContext('ops'));

@@ -27,7 +27,7 @@ describe('the ops function under random events (real DynamoDB, SQS and API serve
       { 'x-pitcrew-delivery': 'props-1' },
     );
     queuedId = String(queued.body.requestId);
-  });
+  }, 180_000);
   afterAll(() => system.close());
 
   async function snapshot() {
