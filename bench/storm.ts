@@ -118,7 +118,8 @@ async function main(): Promise<void> {
     PITCREW_CONFIG_FILE: configFile,
     PITCREW_SQS_ENDPOINT: faults?.sqsEndpoint ?? endpoints.sqsEndpoint,
     PITCREW_DYNAMODB_ENDPOINT: faults?.dynamoDbEndpoint ?? endpoints.dynamoDbEndpoint,
-    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    // STORM_LOG_LEVEL=INFO (on stderr) to follow a request the checks name.
+    POWERTOOLS_LOG_LEVEL: process.env.STORM_LOG_LEVEL ?? 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
 

@@ -233,8 +233,11 @@ async function actOnPod(
       ports,
       record,
       decision.outcome,
-      // An ended build's reason as the CI or the operator gave it, as the provision function ends it.
-      decision.reason === 'ended' ? decision.message : `${decision.reason}: ${decision.message}`,
+      // An `ending` request's reason as the CI or the operator gave it, as the provision function ends
+      // it (the `ended` rule's; Jenkins's idle rules share the name, and keep the prefix).
+      decision.reason === 'ended' && record?.status === 'ending'
+        ? decision.message
+        : `${decision.reason}: ${decision.message}`,
     )) === 'retried'
   )
     report.retried += 1;
