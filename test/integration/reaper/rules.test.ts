@@ -49,6 +49,16 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     return { requestId: record!.requestId, podName: record!.podName! };
   }
 
+  /** Deletes a pod at once (no grace), as a node's failure would, and waits until it is gone. */
+  async function deletePodNow(podName: string): Promise<void> {
+    await system.core.deleteNamespacedPod({
+      namespace: system.namespace,
+      name: podName,
+      gracePeriodSeconds: 0,
+    });
+    while ((await podNames()).includes(podName)) await sleep(100);
+  }
+
   const podNames = async () =>
     (await system.listPods())
       .filter((pod) => !pod.metadata?.deletionTimestamp)
@@ -198,12 +208,7 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
 
   it('marks a request whose pod vanished as lost and provisions it again', async () => {
     const { requestId, podName } = await provisioned('lost-1');
-    await system.core.deleteNamespacedPod({
-      namespace: system.namespace,
-      name: podName,
-      gracePeriodSeconds: 0,
-    });
-    while ((await podNames()).includes(podName)) await sleep(100);
+    await deletePodNow(podName);
     const report = await system.reapNow();
     expect(report.lost).toBe(1);
     expect(await system.requests.get(requestId)).toMatchObject({
@@ -227,12 +232,7 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     expect(answer.statusCode).toBe(202);
     expect(await system.requests.get(requestId)).toMatchObject({ status: 'started', holdsSlot: true });
     const before = await counter(keys.templateCounter('gen-linux'));
-    await system.core.deleteNamespacedPod({
-      namespace: system.namespace,
-      name: podName,
-      gracePeriodSeconds: 0,
-    });
-    while ((await podNames()).includes(podName)) await sleep(100);
+    await deletePodNow(podName);
     const report = await system.reapNow();
     expect(report.lost).toBe(1);
     expect(await system.requests.get(requestId)).toMatchObject({

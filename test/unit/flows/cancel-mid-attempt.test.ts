@@ -22,6 +22,7 @@ import {
   slots,
   slowCi,
   type Twins,
+  queuedBuild,
 } from './twins';
 
 /** Provision ports whose write recording the pod stalls until `release` (a slow or throttled write). */
@@ -73,21 +74,13 @@ function withBusyCheck<P extends ProvisionPorts | ReapPorts | OpsPorts>(ports: P
   };
 }
 
-async function queued(twins: Twins, job: string): Promise<string> {
-  expect(await receiveWebhook(genericDelivery(twins, 'queued', job), twins.webhook)).toMatchObject({
-    kind: 'accepted',
-  });
-  twins.queue.clear();
-  return genericRequestId(job);
-}
-
 describe('an operator cancel of an agent already running the build (a CI that says whether an agent is busy)', () => {
   let twins: Twins;
   let first: string;
   let busy: boolean;
   beforeEach(async () => {
     twins = createTwins();
-    first = await queued(twins, 'build-1');
+    first = await queuedBuild(twins, 'build-1');
     busy = false;
   });
 
@@ -169,7 +162,7 @@ describe('an operator cancel of an agent already running the build (a CI that sa
 describe('an operator cancel whose attempt ends between its read and its mark', () => {
   it('finishes without waiting for the reaper when the attempt ended between the read and the mark', async () => {
     const twins = createTwins();
-    const first = await queued(twins, 'build-1');
+    const first = await queuedBuild(twins, 'build-1');
     const ci = slowCi(twins);
     const attempt = provisionRequest(first, ci.ports);
     await ci.atCi;

@@ -10,6 +10,7 @@ import {
   genericDelivery,
   genericRequestId,
   livePods,
+  queuedBuild,
   slots,
   slowCi,
   type Twins,
@@ -242,11 +243,7 @@ describe("an operator's cancel while the attempt is still making the agent", () 
   let first: string;
   beforeEach(async () => {
     twins = createTwins();
-    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-1'), twins.webhook)).toMatchObject({
-      kind: 'accepted',
-    });
-    twins.queue.clear();
-    first = genericRequestId('build-1');
+    first = await queuedBuild(twins, 'build-1');
   });
 
   const cancelByOperator = async () =>

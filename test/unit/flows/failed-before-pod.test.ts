@@ -5,7 +5,15 @@ import { ClusterUnavailableError } from '../../../shared/cluster/errors';
 import { CiUnavailableError } from '../../../shared/sources/errors';
 import type { AgentRequest } from '../../../shared/sources/types';
 import { receiveWebhook } from '../../../shared/webhook';
-import { createTwins, genericDelivery, genericRequestId, livePods, slots, type Twins } from './twins';
+import {
+  createTwins,
+  genericDelivery,
+  genericRequestId,
+  livePods,
+  queuedBuild,
+  slots,
+  type Twins,
+} from './twins';
 
 /**
  * A CI that keeps its agents by name (as Jenkins keeps nodes, GitHub JIT runners, GitLab runners).
@@ -138,11 +146,7 @@ describe('a `started` event between an attempt failing before its pod and its sl
     twins = createTwins();
     ci = registeringCi(twins);
     ci.state.failOnce = false;
-    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-1'), twins.webhook)).toMatchObject({
-      kind: 'accepted',
-    });
-    twins.queue.clear();
-    requestId = genericRequestId('build-1');
+    requestId = await queuedBuild(twins, 'build-1');
   });
 
   /** Provision ports whose pod create lets the CI start the build, then fails for now (after making the pod, when `madeAnyway`). */

@@ -10,18 +10,14 @@ import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../..
 import { reap } from '../../../shared/reap';
 import { ClusterUnavailableError } from '../../../shared/cluster/errors';
 import { receiveWebhook } from '../../../shared/webhook';
-import { createTwins, genericDelivery, genericRequestId, livePods, slots, type Twins } from './twins';
+import { createTwins, genericDelivery, livePods, queuedBuild, slots, type Twins } from './twins';
 
 describe('a started build whose pod is lost or stuck (bug 49)', () => {
   let twins: Twins;
   let requestId: string;
   beforeEach(async () => {
     twins = createTwins();
-    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-1'), twins.webhook)).toMatchObject({
-      kind: 'accepted',
-    });
-    twins.queue.clear();
-    requestId = genericRequestId('build-1');
+    requestId = await queuedBuild(twins, 'build-1');
   });
 
   /** The pod create lets the CI start the build elsewhere, then fails with `error`; no pod is made. */

@@ -14,7 +14,13 @@ import { createWebhookRegistry } from '../../../shared/runtime/sources';
 import { createSourceRegistry } from '../../../shared/runtime/api-sources';
 import { signedHeadersFor } from '../../../shared/sources/signing';
 import { createMemoryState, type MemoryState } from '../../../shared/state/memory';
-import { createBacklogGate, type WebhookPorts, type WebhookRequest } from '../../../shared/webhook';
+import {
+  createBacklogGate,
+  receiveWebhook,
+  type WebhookPorts,
+  type WebhookRequest,
+} from '../../../shared/webhook';
+import type { RequestStore } from '../../../shared/state/request-store';
 
 /**
  * Every flow's ports over the in-memory twins, built as the handlers build theirs
@@ -144,6 +150,38 @@ export function genericDelivery(
 }
 
 export const genericRequestId = (jobId: string): string => requestIdFor('generic', jobId);
+
+/** A generic build queued through the webhook (accepted), its message cleared from the queue: its request id. */
+export async function queuedBuild(twins: Twins, jobId: string): Promise<string> {
+  expect(await receiveWebhook(genericDelivery(twins, 'queued', jobId), twins.webhook)).toMatchObject({
+    kind: 'accepted',
+  });
+  twins.queue.clear();
+  return genericRequestId(jobId);
+}
+
+/**
+ * The webhook's ports, whose `requests.end` runs `meanwhile` once, right after the read that finds
+ * the request holding a slot: what moves it between the webhook's read and its write.
+ */
+export function webhookRacing(twins: Twins, meanwhile: () => Promise<void>): WebhookPorts {
+  const requests: RequestStore = twins.webhook.requests;
+  let raced = false;
+  return {
+    ...twins.webhook,
+    requests: {
+      ...requests,
+      end: async (...args: Parameters<RequestStore['end']>) => {
+        const ended = await requests.end(...args);
+        if (ended.kind === 'holds-slot' && !raced) {
+          raced = true;
+          await meanwhile();
+        }
+        return ended;
+      },
+    },
+  };
+}
 
 /** A queued request recorded straight in the store (as the webhook records it), its message not sent. */
 export async function recordQueued(

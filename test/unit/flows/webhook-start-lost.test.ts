@@ -1,7 +1,14 @@
 import { provisionRequest } from '../../../shared/provision';
-import type { RequestStore } from '../../../shared/state/request-store';
 import { receiveWebhook } from '../../../shared/webhook';
-import { createTwins, genericDelivery, genericRequestId, livePods, slowCi, type Twins } from './twins';
+import {
+  createTwins,
+  genericDelivery,
+  genericRequestId,
+  livePods,
+  slowCi,
+  webhookRacing,
+  type Twins,
+} from './twins';
 
 /**
  * endBuild('started'): `requests.end` reads the request holding a slot (`holds-slot`), then moves it
@@ -29,22 +36,11 @@ describe('a started event that meets a slot given back (bug 43)', () => {
 
     // The webhook reads the request (provisioning, holding its slot); the attempt's failure for now
     // gives the slot back right after that read.
-    const requests: RequestStore = twins.webhook.requests;
-    const webhook = {
-      ...twins.webhook,
-      requests: {
-        ...requests,
-        end: async (...args: Parameters<RequestStore['end']>) => {
-          const ended = await requests.end(...args);
-          if (ended.kind === 'holds-slot') {
-            twins.agents.failNext(1, 503);
-            ci.release();
-            await attempt;
-          }
-          return ended;
-        },
-      },
-    };
+    const webhook = webhookRacing(twins, async () => {
+      twins.agents.failNext(1, 503);
+      ci.release();
+      await attempt;
+    });
     const outcome = await receiveWebhook(genericDelivery(twins, 'started', 'build-1'), webhook);
     expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'started' });
     expect(outcome).toMatchObject({ kind: 'recorded', status: 'started' });
@@ -72,25 +68,10 @@ describe('an end event that meets a slot given back with the build still started
     expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'started', holdsSlot: true });
     twins.queue.clear();
 
-    const requests: RequestStore = twins.webhook.requests;
-    let raced = false;
-    const webhook = {
-      ...twins.webhook,
-      requests: {
-        ...requests,
-        end: async (...args: Parameters<RequestStore['end']>) => {
-          const ended = await requests.end(...args);
-          if (ended.kind === 'holds-slot' && !raced) {
-            raced = true;
-            // Right after the read, the slot goes back and the request stays `started`.
-            expect(await twins.state.capacity.release(requestId, 'gen', 'started', 'started elsewhere')).toBe(
-              true,
-            );
-          }
-          return ended;
-        },
-      },
-    };
+    // Right after the read, the slot goes back and the request stays `started`.
+    const webhook = webhookRacing(twins, async () => {
+      expect(await twins.state.capacity.release(requestId, 'gen', 'started', 'started elsewhere')).toBe(true);
+    });
     expect(await receiveWebhook(genericDelivery(twins, 'completed', 'build-1'), webhook)).toMatchObject({
       kind: 'recorded',
       status: 'completed',
