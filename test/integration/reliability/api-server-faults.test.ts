@@ -75,8 +75,8 @@ describe('the API server fails in the middle of a batch', () => {
     });
   });
   afterAll(async () => {
-    await system.close();
-    await proxy.close();
+    await system?.close();
+    await proxy?.close();
   });
 
   it('down, then throttling, then failing: retried with backoff, slots given back meanwhile, one pod per build in the end', async () => {

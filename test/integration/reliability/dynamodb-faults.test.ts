@@ -63,8 +63,8 @@ describe('DynamoDB throttling and errors', () => {
     });
   });
   afterAll(async () => {
-    await system.close();
-    await proxy.close();
+    await system?.close();
+    await proxy?.close();
   });
   afterEach(() => proxy.clearRules());
 

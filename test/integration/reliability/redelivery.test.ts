@@ -108,8 +108,8 @@ describe('SQS delivers a provision message more than once', () => {
       slow = await startProvisioningSystem({ clusterCredentials: proxy.credentials });
     });
     afterAll(async () => {
-      await slow.close();
-      await proxy.close();
+      await slow?.close();
+      await proxy?.close();
     });
 
     it('the second attempt does not undo the first: one pod, one slot and one CI agent per build', async () => {

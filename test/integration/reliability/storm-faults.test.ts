@@ -81,8 +81,8 @@ describe('a storm of CI traffic with the infrastructure failing under it', () =>
       process.stderr.write(`${lines.join('\n')}\n${JSON.stringify(report, null, 1)}\n`);
   }, 300_000);
   afterAll(async () => {
-    await system.close();
-    await faults.close();
+    await system?.close();
+    await faults?.close();
   });
 
   it('keeps every promise: settled, each build run once, no extra pod, none left, never over a cap', () => {
@@ -324,8 +324,8 @@ describe('writes that hand work on, applied but answered with an error (found by
     });
   });
   afterAll(async () => {
-    await system.close();
-    await proxy.close();
+    await system?.close();
+    await proxy?.close();
   });
   afterEach(() => proxy.clearRules());
 

@@ -65,8 +65,8 @@ describe('webhook trust boundaries (GitHub App auth, timestamped signatures, bac
     });
   });
   afterAll(async () => {
-    await system.close();
-    await Promise.all([dynamo.close(), sqs.close()]);
+    await system?.close();
+    await Promise.all([dynamo?.close(), sqs?.close()]);
   });
 
   /** Sends a delivery and returns the answer with the DynamoDB and SQS writes it caused. */
