@@ -57,11 +57,6 @@ export interface CounterSnapshot {
 export interface ReleaseOptions {
   /** Count the release as one of the build's retries (`retriesUsed` plus one). */
   readonly countRetry?: boolean;
-  /**
-   * The states to give the slot back from: the state table's move into `to` by default; a caller may
-   * narrow them (a failed attempt requeues only the `provisioning` it left), never widen them.
-   */
-  readonly from?: readonly RequestStatus[];
 }
 
 /**
@@ -111,7 +106,7 @@ export interface CapacityStore {
    * state the state table's move into `to` (`release` or `requeue`) starts from: else false, nothing
    * written. When a counter is already at 0 (drift), neither counter moves and the request moves all
    * the same (the reaper repairs the counters).
-   * Throws `TypeError` for a `to` no move gives a slot back into, or a `from` that move does not start from.
+   * Throws `TypeError` for a `to` no move gives a slot back into.
    */
   release(
     requestId: string,

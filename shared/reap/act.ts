@@ -104,7 +104,7 @@ export async function deregisterLost(
 /**
  * Ends a request the way the reaper decided: `completed`/`failed` give the slot back and end it,
  * `retry` gives the slot back and enqueues the build again (one of its retries), `requeue` the same
- * without using one, `started` gives the slot back and leaves it `started`. Every step is conditional, so a second
+ * without using one. Every step is conditional, so a second
  * run (or a webhook) that got there first makes this a no-op.
  */
 export async function settle(
@@ -114,8 +114,6 @@ export async function settle(
   reason: string,
 ): Promise<'retried' | 'ended' | 'none'> {
   if (!record || outcome === 'none') return 'none';
-  // Started, holding no slot: nothing to give back, and it stays as it is.
-  if (outcome === 'started' && !record.holdsSlot) return 'none';
   const again = outcome === 'retry' || outcome === 'requeue';
   const to: RequestStatus = again ? 'queued' : (outcome as RequestStatus);
   const countRetry = outcome === 'retry';

@@ -7,12 +7,9 @@ import type { ReapRules } from './rules';
 export const deleteReasons = ['finished', 'ended', 'stuck', 'too-old', 'orphan', 'idle', 'over-cap'] as const;
 export type DeleteReason = (typeof deleteReasons)[number];
 
-/**
- * What happens to the build of a pod the reaper deletes. `requeue`: queued again for another agent
- * without using a retry (its agent ran another build). `started`: the slot given back, the request
- * left `started` (`leave-started`): a CI hands a started build to no new agent (bug 49).
- */
-export type BuildOutcome = 'completed' | 'cancelled' | 'failed' | 'retry' | 'requeue' | 'started' | 'none';
+/** What happens to the build of a pod the reaper deletes. */
+/** `requeue`: queued again for another agent without using a retry (its agent ran another build). */
+export type BuildOutcome = 'completed' | 'cancelled' | 'failed' | 'retry' | 'requeue' | 'none';
 
 export type PodDecision =
   | { readonly kind: 'keep' }
@@ -44,26 +41,16 @@ const seconds = (fromMs: number, nowMs: number): number => (nowMs - fromMs) / 10
 /**
  * Another attempt while the template allows retries, else the build fails. `retriesUsed` counts only
  * the reaper's own second chances (stuck or lost pods); SQS redeliveries after a transient error are
- * in `attempts` and do not use up a template's retries. Not for a build the CI said started: it runs
- * on an agent already (another, or this one, lost with it), and a new agent would only idle (bug 49);
- * the request gives its slot back and stays `started` until the CI ends it.
+ * in `attempts` and do not use up a template's retries. A build the CI said started too: its agent
+ * may be the one another job waits for, the CI having given this build to that job's agent (a
+ * runner takes any job its labels fit), so it is made again (bug 49, reverted).
  */
 const retryOrFail = (record: RequestRecord | undefined, template: AgentTemplate | undefined): BuildOutcome =>
   record && !isTerminal(record.status)
-    ? record.status === 'started'
-      ? 'started'
-      : record.retriesUsed < (template?.retries ?? 0)
-        ? 'retry'
-        : 'failed'
+    ? record.retriesUsed < (template?.retries ?? 0)
+      ? 'retry'
+      : 'failed'
     : 'none';
-
-const lostOutcome = (
-  record: RequestRecord,
-  template: AgentTemplate | undefined,
-): 'retry' | 'failed' | 'started' => {
-  const outcome = retryOrFail(record, template);
-  return outcome === 'retry' || outcome === 'started' ? outcome : 'failed';
-};
 
 function finishedDecision(
   pod: PodView,
@@ -200,7 +187,7 @@ export function decidePod(
 export type RecordDecision =
   | { readonly kind: 'keep' }
   /** Its pod vanished: give the slot back and try again, or fail when out of retries. */
-  | { readonly kind: 'lost'; readonly outcome: 'retry' | 'failed' | 'started' }
+  | { readonly kind: 'lost'; readonly outcome: 'retry' | 'failed' }
   /**
    * Queued, or provisioning with its pod, long ago with maybe no message left: send one again
    * (provisioning is idempotent and adopts a pod that exists).
@@ -262,10 +249,10 @@ export function decideRecord(
     !podListed &&
     age >= rules.lostGraceSeconds
   ) {
-    return { kind: 'lost', outcome: lostOutcome(record, template) };
+    return { kind: 'lost', outcome: retryOrFail(record, template) === 'retry' ? 'retry' : 'failed' };
   }
   if (record.status === 'provisioning' && !podListed && age >= rules.staleQueuedSeconds) {
-    return { kind: 'lost', outcome: lostOutcome(record, template) };
+    return { kind: 'lost', outcome: retryOrFail(record, template) === 'retry' ? 'retry' : 'failed' };
   }
   // Its pod exists but the attempt that made it never recorded it, and its message is gone (it died
   // on the last delivery): send the message again, and provisioning adopts the pod.

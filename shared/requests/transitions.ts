@@ -115,10 +115,6 @@ export const requestMoves = [
     to: ['queued', 'waiting'],
     slot: 'gives back',
   },
-  // A slot given back by an attempt that failed before its pod while the CI said the build started
-  // (it runs on an agent not ours, bug 46), or by the reaper for a started build whose pod was lost
-  // or stuck (bug 49): it stays `started`, as `start-elsewhere` leaves one.
-  { move: 'leave-started', from: ['started'], to: ['started'], slot: 'gives back' },
 ] as const satisfies readonly RequestMoveRow[];
 
 export type RequestMove = (typeof requestMoves)[number]['move'];
@@ -145,7 +141,6 @@ export const moversOf: { readonly [Move in RequestMove]: readonly Mover[] } = {
   'note-ci-end': ['webhook'],
   release: ['provision', 'reaper', 'ops'],
   requeue: ['provision', 'reaper'],
-  'leave-started': ['provision', 'reaper'],
 };
 
 // The table with its lists widened to RequestStatus, for lookups by any state.

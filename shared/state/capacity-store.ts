@@ -211,7 +211,7 @@ export async function releaseSlot(
   const at = table.now().toISOString();
   const ending = terminalStatuses.includes(to);
   const fromValues = Object.fromEntries(
-    releaseFromStates(to, options.from).map((status, index) => [`:from${index}`, status]),
+    releaseFromStates(to).map((status, index) => [`:from${index}`, status]),
   );
   const set = [
     '#status = :to',

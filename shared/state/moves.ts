@@ -41,30 +41,18 @@ export function transitionFields(set: RequestFields, to: RequestStatus, now: Dat
   return fields;
 }
 
-/** `from` if given, which may narrow `allowed` (a move's from-states), never widen it; else `allowed`. */
-function narrowed(
-  allowed: readonly RequestStatus[],
-  from: readonly RequestStatus[] | undefined,
-  what: string,
-): readonly RequestStatus[] {
+/** The states a slot may be reserved from: `from` if given, which may narrow the state table's `reserve`, never widen it. */
+export function reserveFromStates(from: readonly RequestStatus[] | undefined): readonly RequestStatus[] {
+  const allowed = fromStatesOf('reserve');
   const states = from ?? allowed;
   const stray = states.filter((status) => !allowed.includes(status));
-  if (stray.length > 0) throw new TypeError(`a slot is never ${what} from ${stray.join(', ')}`);
+  if (stray.length > 0) throw new TypeError(`a slot is never reserved from ${stray.join(', ')}`);
   return states;
 }
 
-/** The states a slot may be reserved from: the state table's `reserve`, or `from` narrowing it. */
-export const reserveFromStates = (from: readonly RequestStatus[] | undefined): readonly RequestStatus[] =>
-  narrowed(fromStatesOf('reserve'), from, 'reserved');
-
-/**
- * The states a slot may be given back from into `to`: the from-states of the state table's move into
- * `to` (`release`, `requeue`, `leave-started`), or `from` narrowing them.
- */
-export const releaseFromStates = (
-  to: RequestStatus,
-  from?: readonly RequestStatus[],
-): readonly RequestStatus[] => narrowed(fromStatesOf(slotReturnInto(to)), from, `given back into ${to}`);
+/** The states a slot may be given back from into `to` (the state table's `release` or `requeue`). */
+export const releaseFromStates = (to: RequestStatus): readonly RequestStatus[] =>
+  fromStatesOf(slotReturnInto(to));
 
 /** `RequestStore.end` out of the store's own reads and conditional writes. */
 export async function endRequest(

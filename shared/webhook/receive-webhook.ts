@@ -300,8 +300,8 @@ async function endBuild(
       'ending',
       { endAs: to },
       [],
-      // Still holding it: `started` is held without one too (`leave-started`), and an `ending`
-      // request with none has nothing to finish (bug 47). A miss reads again.
+      // Still holding it: `started` is held without one too (a build started elsewhere), and an
+      // `ending` request with none has nothing to finish (bug 47). A miss reads again.
       { holdsSlot: true },
     );
     if (ending) {

@@ -446,30 +446,6 @@ export function describeCapacityStoreContract(
         });
       });
 
-      it('gives back only from the states `from` narrows its move to, and refuses to widen them', async () => {
-        const { requests, capacity } = current();
-        await reserved('narrow');
-        await requests.transition('narrow', ['provisioning'], 'started');
-        // A failed attempt requeues only the `provisioning` it left: the CI started this build meanwhile.
-        expect(
-          await capacity.release('narrow', 'tpl', 'queued', 'retrying', { from: ['provisioning'] }),
-        ).toBe(false);
-        expect(await requests.get('narrow')).toMatchObject({ status: 'started', holdsSlot: true });
-        await expect(capacity.release('narrow', 'tpl', 'queued', 'x', { from: ['ending'] })).rejects.toThrow(
-          /never given back into queued from ending/,
-        );
-        expect((await capacity.readCounters()).global).toBe(1);
-        // `leave-started`: the slot goes back and the request stays `started`.
-        expect(await capacity.release('narrow', 'tpl', 'started', 'started elsewhere')).toBe(true);
-        expect(await requests.get('narrow')).toMatchObject({
-          status: 'started',
-          holdsSlot: false,
-          reason: 'started elsewhere',
-        });
-        expect(await capacity.readCounters()).toMatchObject({ global: 0, templates: { tpl: 0 } });
-        expect((await requests.get('narrow'))?.expiresAt).toBeUndefined();
-      });
-
       it('throws for a state no move gives a slot back into', async () => {
         const { capacity } = current();
         await reserved('into');

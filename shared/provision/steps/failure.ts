@@ -1,5 +1,4 @@
 import { ClusterError } from '../../cluster/errors';
-import type { RequestRecord } from '../../requests/record';
 import { removeAgentOf } from '../remove-agent-of';
 import { CiError } from '../../sources/errors';
 import { StateUnavailableError } from '../../state/errors';
@@ -33,7 +32,8 @@ export async function handleFailure(
   // The CI ended the build while this attempt ran (no requeue takes an `ending` request): end it as
   // the CI said, now. Failed, it would be a build that ops `retry` and `redrive` queue again (bug 40);
   // left, its slot would wait out this attempt's time (bug 39).
-  const finishIfEnded = async (now: RequestRecord | undefined): Promise<ProvisionOutcome | undefined> => {
+  const finishIfEnded = async (): Promise<ProvisionOutcome | undefined> => {
+    const now = await ports.requests.get(record.requestId);
     if (now?.status !== 'ending') return undefined;
     await ports.requests.endAttempt(record.requestId);
     return finishRequest(
@@ -45,45 +45,23 @@ export async function handleFailure(
   if (retryable && !attempt.lastAttempt) {
     // Keep the slot when the pod exists: the next attempt adopts it, and the cap stays true; it need
     // not wait for this attempt, which ends here.
-    // From `provisioning` alone: the CI may have said meanwhile that the build started (bug 46).
     if (
       !attempt.podCreated &&
-      (await ports.capacity.release(record.requestId, template.name, 'queued', `retrying: ${reason}`, {
-        from: ['provisioning'],
-      }))
+      (await ports.capacity.release(record.requestId, template.name, 'queued', `retrying: ${reason}`))
     ) {
       // The CI may have registered the agent before the failure (a node, a JIT runner): should the
       // build then wait at a cap and end, nothing would point at it (bug 41). Best effort: the next
       // delivery replaces an agent of that name anyway.
       await removeAgentOf(ports, record, agent);
     } else {
-      const now = await ports.requests.get(record.requestId);
-      const finished = await finishIfEnded(now);
+      const finished = await finishIfEnded();
       if (finished) return finished;
       await ports.requests.endAttempt(record.requestId);
-      // Started with no pod of ours (made after all, its answer lost, it would be the agent the CI
-      // means, and keeps the slot; unknown, it is kept too): another agent runs the build. Its slot
-      // goes back, and it stays `started`; queued again it would get an agent for a running build.
-      if (
-        !attempt.podCreated &&
-        now?.status === 'started' &&
-        !(await ports.agents.findAgent(ports.config.namespace, podName).then(
-          (found) => found.pod,
-          () => true,
-        )) &&
-        (await ports.capacity.release(
-          record.requestId,
-          template.name,
-          'started',
-          `started elsewhere: ${reason}`,
-        ))
-      )
-        await removeAgentOf(ports, record, agent);
     }
     attemptLog(ports, record, 'warn')('provision failed; SQS will retry', { reason });
     throw new RetryLaterError(reason, { cause: error });
   }
-  const finished = await finishIfEnded(await ports.requests.get(record.requestId));
+  const finished = await finishIfEnded();
   if (finished) return finished;
   const why = retryable
     ? `gave up after the last delivery (the message goes to the dead-letter queue): ${reason}`

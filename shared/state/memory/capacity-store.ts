@@ -170,7 +170,7 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
     options: ReleaseOptions = {},
   ): Promise<boolean> {
     const moment = now();
-    const from = releaseFromStates(to, options.from);
+    const from = releaseFromStates(to);
     const key = keys.request(requestId);
     const requestWrite: Write = {
       key,

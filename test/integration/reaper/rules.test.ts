@@ -219,32 +219,6 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     expect(await podNames()).toContain(podName);
   });
 
-  // Bug 49: the CI handed that build to an agent already; a new one would only idle.
-  it('gives a started request whose pod vanished its slot back, and leaves it started', async () => {
-    const { requestId, podName } = await provisioned('lost-started');
-    const answer = await system.sendWebhook(
-      'generic',
-      { action: 'started', job: { id: 'lost-started', labels: ['linux'] } },
-      {
-        'x-pitcrew-delivery': 'd-lost-started-start',
-      },
-    );
-    expect(answer.statusCode).toBe(202);
-    expect(await system.requests.get(requestId)).toMatchObject({ status: 'started', holdsSlot: true });
-    const before = await counter(keys.templateCounter('gen-linux'));
-    await deletePodNow(podName);
-    const report = await system.reapNow();
-    expect(report.lost).toBe(1);
-    expect(await system.requests.get(requestId)).toMatchObject({
-      status: 'started',
-      holdsSlot: false,
-      reason: 'lost: its pod vanished',
-    });
-    expect(await counter(keys.templateCounter('gen-linux'))).toBe(before - 1);
-    await system.provisionAll();
-    expect(await podNames()).not.toContain(podName);
-  });
-
   it('repairs a counter set wrong by hand', async () => {
     const before = await counter(keys.templateCounter('gen-linux'));
     await system.db.send(

@@ -305,21 +305,6 @@ describe('decideRecord', () => {
     ).toEqual({ kind: 'lost', outcome: 'retry' });
   });
 
-  it('gives a started request whose pod vanished its slot back, and no retry: its CI handed the build out (bug 49)', () => {
-    const started = { ...active, status: 'started' as const, statusSince: new Date(ago(61)).toISOString() };
-    expect(decideRecord(started, false, template, now, rules)).toEqual({ kind: 'lost', outcome: 'started' });
-    // Stuck, the same.
-    const stuck = pod({
-      phase: 'Pending',
-      createdAtMs: ago(61),
-      waitingReason: 'CreateContainerConfigError',
-    });
-    expect(decidePod(stuck, started, template, now, rules)).toMatchObject({
-      kind: 'delete',
-      outcome: 'started',
-    });
-  });
-
   it('leaves a just-provisioned request whose pod the list may not show yet', () => {
     expect(
       decideRecord({ ...active, statusSince: new Date(ago(10)).toISOString() }, false, template, now, rules),

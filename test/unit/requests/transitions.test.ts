@@ -215,15 +215,13 @@ describe('the from-lists writers use', () => {
     );
   });
 
-  it('gives a slot back into queued or waiting by requeue, into an end by release, into started by leave-started, and into nothing else', () => {
+  it('gives a slot back into queued or waiting by requeue, into an end by release, and into nothing else', () => {
     expect(['queued', 'waiting'].map((to) => slotReturnInto(to as RequestStatus))).toEqual([
       'requeue',
       'requeue',
     ]);
     expect(terminalStatuses.map(slotReturnInto)).toEqual(['release', 'release', 'release']);
-    expect(slotReturnInto('started')).toBe('leave-started');
-    expect(fromStatesOf('leave-started')).toEqual(['started']);
-    for (const to of ['provisioning', 'provisioned', 'ending'] as const)
+    for (const to of ['provisioning', 'provisioned', 'started', 'ending'] as const)
       expect(() => slotReturnInto(to)).toThrow(`no move gives a slot back into ${to}`);
   });
 });
@@ -261,12 +259,11 @@ describe('the state machine the table draws', () => {
     expect([...slotStates].sort()).toEqual(['ending', 'provisioned', 'provisioning', 'started']);
   });
 
-  // `started` is held either way: on an agent Pitcrew made (with its slot), or on another (without).
   it('takes a slot only for a request holding none, and gives one back only into a state that holds none', () => {
     for (const row of requestMoves.filter((candidate) => candidate.slot === 'takes'))
       expect(row.from.filter((status) => slotStates.has(status))).toEqual([]);
     for (const row of requestMoves.filter((candidate) => candidate.slot === 'gives back'))
-      expect(row.to.filter((status) => slotStates.has(status) && status !== 'started')).toEqual([]);
+      expect(row.to.filter((status) => slotStates.has(status))).toEqual([]);
   });
 
   it('keeps a slot only into a state that holds one, and a move without one never ends holding one', () => {
