@@ -1,8 +1,9 @@
 import * as z from '../schema/zod';
-import { envName, nonEmpty, positiveInt, secretRefSchema } from '../sources/config-parts';
-import { ciConfigSchemas, ciTemplateOrigins } from '../sources/config-registry';
+import { envName, httpUrl, nonEmpty, positiveInt, secretRefSchema } from '../sources/config-parts';
+import { ciConfigSchemas, ciLabelsOfEveryBuild, ciTemplateOrigins } from '../sources/config-registry';
 import { ciSources } from '../sources/names';
 import { ciModuleOf, ciModules, registeredModules } from '../sources/registry';
+import { matchTemplate } from '../templates/match';
 
 /**
  * The Pitcrew config file (YAML). Reference with every default: docs/configuration.md.
@@ -20,7 +21,16 @@ const dnsLabel = z
     z.regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a DNS label: lower-case letters, digits and -'),
   );
 const quantity = z.union([
-  z.string().check(z.regex(/^[0-9.]+[a-zA-Z]*$/, 'must be a Kubernetes quantity such as 500m or 1Gi')),
+  // The API's grammar (resource.Quantity): suffixes are case-sensitive, so 2GB or 1gi, refused by the
+  // API server on every pod create, is refused here.
+  z
+    .string()
+    .check(
+      z.regex(
+        /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/,
+        'must be a Kubernetes quantity such as 500m, 2 or 1Gi (suffixes n u m k M G T P E, Ki Mi Gi Ti Pi Ei, case-sensitive)',
+      ),
+    ),
   z.number(),
 ]);
 
@@ -127,7 +137,7 @@ const clusterCredentialsSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('kubeconfig'), path: nonEmpty, context: z.optional(z.string()) }),
   z.strictObject({
     kind: z.literal('token'),
-    server: z.url(),
+    server: httpUrl,
     /** A ServiceAccount token; read again when the API server answers 401 (it was rotated). */
     token: secretRefSchema,
     /** PEM or base64 PEM of the cluster CA, or a reference to a secret holding it. */
@@ -148,7 +158,7 @@ const clusterCredentialsSchema = z.discriminatedUnion('kind', [
       z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1')),
     ),
     /** The API endpoint and its CA (base64 PEM, as DescribeCluster gives it): saves a call per cold start. */
-    server: z.optional(z.url()),
+    server: z.optional(httpUrl),
     caData: z.optional(nonEmpty),
   }),
 ]);
@@ -265,7 +275,8 @@ export const templateSchema = z.strictObject({
   instanceCap: z._default(nonNegativeInt, 10),
   pendingTimeoutSeconds: z._default(positiveInt, 300),
   idleMinutes: z._default(nonNegativeInt, 10),
-  maxLifetimeSeconds: z._default(positiveInt, 4 * 3600),
+  // The API's bound on activeDeadlineSeconds (a 32-bit integer), which this becomes.
+  maxLifetimeSeconds: z._default(positiveInt.check(z.maximum(2 ** 31 - 1)), 4 * 3600),
   retention: z._default(retentionSchema, { policy: 'never', minutes: 0 }),
   retries: z._default(nonNegativeInt, 1),
 });
@@ -292,7 +303,7 @@ export const configFileSchema = z
           requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '1Gi' },
           limits: { memory: '2Gi', 'ephemeral-storage': '10Gi' },
         }),
-        runAsUser: z._default(positiveInt, 1000),
+        runAsUser: z._default(positiveInt.check(z.maximum(2 ** 31 - 1)), 1000),
       }),
       {
         resources: {
@@ -338,6 +349,7 @@ export const configFileSchema = z
           });
         }
         if (template.from) checkTemplateOrigins(template, index, config.sources, ctx);
+        checkServesEveryBuild(template, index, config.sources, ctx);
         if (!template.image && !ciModuleOf(template.source).podDefaults.image) {
           ctx.addIssue({
             code: 'custom',
@@ -349,6 +361,27 @@ export const configFileSchema = z
       refuseSharedWebhookSecrets(config.sources, ctx);
     }),
   );
+
+/** A template of a CI whose builds all ask for the same labels must serve them (`ciLabelsOfEveryBuild`). */
+function checkServesEveryBuild(
+  template: AgentTemplate,
+  index: number,
+  sources: PitcrewConfig['sources'],
+  ctx: z.core.$RefinementCtx,
+): void {
+  const settings = sources[template.source];
+  // The cast: `settings` is the section of `template.source`, which TypeScript cannot tie to the hook.
+  const asked = settings && ciLabelsOfEveryBuild[template.source]?.(settings as never);
+  if (!asked) return;
+  // Its `from` is judged apart (checkTemplateOrigins): here only whether its labels could ever serve.
+  const build = { source: template.source, labels: asked.labels };
+  if (matchTemplate([{ ...template, from: undefined }], build).kind === 'match') return;
+  ctx.addIssue({
+    code: 'custom',
+    path: ['templates', index, 'labels'],
+    message: `serves no ${template.source} build: every one asks for sources.${template.source}.${asked.key} [${asked.labels.join(', ')}] (its events carry no labels of their own), and these labels ${template.match === 'exact' ? 'are not that set (match: exact)' : 'do not offer them all'}`,
+  });
+}
 
 /**
  * A template's `from`: each entry in its source's allow-list form, and only for a CI and settings

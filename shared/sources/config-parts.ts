@@ -16,6 +16,24 @@ export const envName = z
   .string()
   .check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'));
 
+/**
+ * An http(s) URL with no user or password in it. Credentials belong in a secret reference: a URL's
+ * would be bundled into every function (dist/pitcrew.config.json) and printed in every error that
+ * names the URL, and fetch refuses a URL that holds them. A URL with another scheme, or a
+ * `host:port` with none (which `URL` reads as the scheme `host:`), is refused here, where it is
+ * written, not at a cold start.
+ */
+export const httpUrl = z.url().check(
+  z.refine(
+    (url: string) => !URL.canParse(url) || /^https?:$/.test(new URL(url).protocol),
+    'must be an http:// or https:// URL',
+  ),
+  z.refine(
+    (url: string) => !URL.canParse(url) || (new URL(url).username === '' && new URL(url).password === ''),
+    'must not hold a user or password: put credentials in their own secret settings',
+  ),
+);
+
 const awsArn = /^arn:aws[a-z-]*:/;
 /**
  * The functions' roles are granted read on exactly the ARNs the config names (aws-access.ts), so an

@@ -54,3 +54,17 @@ export const ciTemplateOrigins: {
   buildkite: buildkiteTemplateOrigins,
   gitlab: gitlabTemplateOrigins,
 };
+
+/**
+ * For a CI whose deliveries carry no labels, the labels every one of its builds asks for (GitLab's
+ * Job Hook has no tags: each job asks for `sources.gitlab.tags`). A template that cannot serve them
+ * serves none of that CI's builds, so the config refuses it (shared/config/file-schema.ts).
+ */
+export const ciLabelsOfEveryBuild: {
+  readonly [Name in Registered['name']]?: (settings: SettingsOf<Extract<Registered, { name: Name }>>) => {
+    readonly key: string;
+    readonly labels: readonly string[];
+  };
+} = {
+  gitlab: (gitlab) => ({ key: 'tags', labels: gitlab.tags }),
+};

@@ -32,7 +32,16 @@ export function lifetimeProblems(overlay: unknown): LifetimeProblem[] {
   const metadata = isMapping(overlay.metadata) ? overlay.metadata : {};
   for (const field of lifetimeMetadataFields)
     if (!isEmpty(metadata[field])) problems.push({ field: `metadata.${field}`, problem: whyMetadata[field] });
-  const grace = isMapping(overlay.spec) ? overlay.spec.terminationGracePeriodSeconds : undefined;
+  const spec = isMapping(overlay.spec) ? overlay.spec : {};
+  // The API server takes only a whole number from 1: any other would refuse every pod of the template.
+  const deadline = spec.activeDeadlineSeconds;
+  if (deadline != null && !(typeof deadline === 'number' && Number.isInteger(deadline) && deadline >= 1))
+    problems.push({
+      field: 'spec.activeDeadlineSeconds',
+      problem:
+        'must be a whole number of seconds from 1 (the API server refuses any other, so every pod of the template would fail); set maxLifetimeSeconds instead',
+    });
+  const grace = spec.terminationGracePeriodSeconds;
   const bounded =
     typeof grace === 'number' && Number.isInteger(grace) && grace >= 0 && grace <= maxTerminationGraceSeconds;
   if (grace != null && !bounded)

@@ -1,4 +1,6 @@
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
+import type { V1Pod } from '@kubernetes/client-node';
+import { agentContainerName } from './agent-container';
 import { agentResources, type ResourceList } from './resources';
 
 // Apart from resources.ts: the config checks use these, the functions only agentResources, and
@@ -61,4 +63,20 @@ export function quantityValue(quantity: string): number | undefined {
   const [, number, exponent, suffix = ''] = match;
   const scale = exponent !== undefined ? 10 ** Number(exponent) : suffixes[suffix];
   return scale === undefined ? undefined : Number(number) * scale;
+}
+
+/**
+ * The limits no agent runs without (docs/configuration.md): a podYaml can set the agent container's
+ * `resources` or `limits` to null, which the merge takes as "remove", and the build could then fill
+ * the node's memory or disk. Checked on the pod as rendered, whatever removed them.
+ */
+export function agentLimitProblems(pod: V1Pod): string[] {
+  const agent = pod.spec?.containers.find((container) => container.name === agentContainerName);
+  const limits: Record<string, unknown> = agent?.resources?.limits ?? {};
+  return ['memory', 'ephemeral-storage']
+    .filter((name) => limits[name] == null)
+    .map(
+      (name) =>
+        `the agent container has no ${name} limit: an agent runs untrusted builds, which could then fill the node's ${name === 'memory' ? 'memory' : 'disk'} (a podYaml must not remove resources.limits.${name})`,
+    );
 }

@@ -5,7 +5,7 @@ import { podNameFor } from '../requests/identity';
 import { renderAgentPod } from './pod';
 import { lifetimeProblems } from './lifetime-checks';
 import { checkPodSecurity, type PodSecurityViolation } from './pod-security';
-import { resourceProblems } from './resource-checks';
+import { agentLimitProblems, resourceProblems } from './resource-checks';
 import { messageOf } from '../message-of';
 
 /** One problem with one template: the key under `templates` (`templates.1.podYaml`) and what is wrong. */
@@ -71,7 +71,7 @@ export function checkTemplates(config: CheckedConfig): TemplateProblem[] {
     const violations = checkPodSecurity(pod, template.podSecurity);
     return [
       ...problems,
-      ...tokenVolumeProblems(pod, template, config).map((problem) => ({
+      ...[...agentLimitProblems(pod), ...tokenVolumeProblems(pod, template, config)].map((problem) => ({
         key: `${key} (${template.name})`,
         problem,
       })),

@@ -1,5 +1,6 @@
 import * as z from '../../schema/zod';
 import {
+  httpUrl,
   maxBacklog,
   secretRefSchema,
   signatureToleranceSeconds,
@@ -31,7 +32,7 @@ export const buildkiteConfigSchema = z
     acceptTokenHeader: z._default(z.boolean(), false),
     /** The organization slug whose webhook this is; the REST calls are made in it. */
     organization: slug,
-    apiUrl: z._default(z.url(), 'https://api.buildkite.com'),
+    apiUrl: z._default(httpUrl, 'https://api.buildkite.com'),
     /** A REST API access token with read_builds, read_agents and write_agents (docs/buildkite.md). */
     apiToken: secretRefSchema,
     /** The agent token the pods register with; every agent holds it (docs/buildkite.md). */

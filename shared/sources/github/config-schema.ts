@@ -1,5 +1,6 @@
 import * as z from '../../schema/zod';
 import {
+  httpUrl,
   maxBacklog,
   nonEmpty,
   positiveInt,
@@ -23,13 +24,26 @@ const repositoryPattern = z
 export const githubConfigSchema = z
   .strictObject({
     webhookSecret: webhookSecretsSchema,
-    apiUrl: z._default(z.url(), 'https://api.github.com'),
+    apiUrl: z._default(httpUrl, 'https://api.github.com'),
     auth: z.union(
       [
         z.strictObject({ token: secretRefSchema }),
         z.strictObject({
           app: z.strictObject({
-            appId: nonEmpty,
+            // YAML reads an unquoted id (`appId: 123456`, as GitHub shows it) as a number.
+            appId: z.pipe(
+              z.union(
+                [
+                  nonEmpty,
+                  z.pipe(
+                    positiveInt,
+                    z.transform((id: number) => String(id)),
+                  ),
+                ],
+                "must be the App's id, such as '123456'",
+              ),
+              nonEmpty,
+            ),
             privateKey: secretRefSchema,
             installationId: z.optional(positiveInt),
           }),
@@ -54,7 +68,16 @@ export const githubConfigSchema = z
     runnerGroupId: z._default(positiveInt, 1),
     /** The reaper polls these repositories ("owner/repo") for queued jobs whose webhook was lost. */
     pollRepositories: z._default(
-      z.array(z.string().check(z.regex(/^[^/\s]+\/[^/\s]+$/, 'must be owner/repo'))),
+      z.array(
+        z
+          .string()
+          .check(
+            z.regex(
+              /^(?!\.+\/)[A-Za-z0-9._-]{1,100}\/(?!\.+$)[A-Za-z0-9._-]{1,100}$/,
+              'must be owner/repo (letters, digits, . _ -): the reaper polls each repository by its name, so no wildcard',
+            ),
+          ),
+      ),
       [],
     ),
   })

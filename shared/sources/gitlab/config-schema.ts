@@ -1,5 +1,6 @@
 import * as z from '../../schema/zod';
 import {
+  httpUrl,
   maxBacklog,
   positiveInt,
   secretRefSchema,
@@ -28,7 +29,7 @@ export const gitlabConfigSchema = z
   .strictObject({
     webhookSecret: webhookSecretsSchema,
     /** The instance URL: runners connect to it, the REST API is at <apiUrl>/api/v4. */
-    apiUrl: z._default(z.url(), 'https://gitlab.com'),
+    apiUrl: z._default(httpUrl, 'https://gitlab.com'),
     /** An access token with the create_runner, manage_runner and read_api scopes (docs/gitlab.md). */
     apiToken: secretRefSchema,
     /**

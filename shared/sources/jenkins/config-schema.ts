@@ -1,5 +1,6 @@
 import * as z from '../../schema/zod';
 import {
+  httpUrl,
   maxBacklog,
   nonEmpty,
   secretRefSchema,
@@ -12,7 +13,7 @@ export const jenkinsConfigSchema = z.strictObject({
   webhookSecret: webhookSecretsSchema,
   signatureToleranceSeconds,
   maxBacklog,
-  url: z.url(),
+  url: httpUrl,
   user: nonEmpty,
   apiToken: secretRefSchema,
   tunnel: z.optional(z.string().check(z.regex(/^[^:\s]*:\d+$/, 'must be HOST:PORT'))),

@@ -149,6 +149,9 @@ describe('compileConfig', () => {
       'pitcrew-compiled-config/3': '81ae06235db2ba19',
       // cluster.network.dnsServers (2026-12-05): where a strict template's agents may send DNS.
       'pitcrew-compiled-config/4': '6c901add76588578',
+      // pollRepositories without wildcards, quantities in the API's grammar, maxLifetimeSeconds and
+      // runAsUser at most 2^31-1 (2026-12-05).
+      'pitcrew-compiled-config/5': '0ae68a3342659ea0',
     };
     const schema = JSON.stringify(z.toJSONSchema(configFileSchema, { unrepresentable: 'any', io: 'output' }));
     expect({

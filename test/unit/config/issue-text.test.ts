@@ -33,9 +33,9 @@ describe('config errors inside a union name the field and the forms', () => {
   });
 
   it('a GitHub App field of the wrong type is named at its path', () => {
-    const app = { appId: 123456, privateKey: { ssm: '/pitcrew/{stage}/github/app-key' } };
+    const app = { appId: true, privateKey: { ssm: '/pitcrew/{stage}/github/app-key' } };
     expect(problemsAfter((c) => (c.sources.github.auth = { app }))).toEqual([
-      'my.yaml: sources.github.auth.app.appId: Invalid input: expected string, received number',
+      "my.yaml: sources.github.auth.app.appId: must be the App's id, such as '123456'",
     ]);
     expect(
       problemsAfter((c) => (c.sources.github.auth = { app: { ...app, appId: '1', installationId: 'abc' } })),

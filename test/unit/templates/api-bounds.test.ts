@@ -1,0 +1,89 @@
+import { configProblemsOf } from '../../support/config-problems';
+
+/**
+ * Template values the API server refuses on every pod create (422), and limits a podYaml could take
+ * away from an untrusted build: each is refused at config load, naming its key, so `npm run package`
+ * stops instead of every build of the template failing (a review of the agent's boundary, 2026-12-05).
+ */
+const withTemplate = (template: Record<string, unknown>) => `
+cluster:
+  namespace: agents
+  credentials: { kind: kubeconfig, path: /tmp/kubeconfig }
+sources:
+  generic: { webhookSecret: { env: GENERIC_SECRET } }
+templates:
+  - ${JSON.stringify({ name: 'tpl', source: 'generic', labels: ['linux'], image: 'busybox', ...template })}
+`;
+
+describe("a podYaml's activeDeadlineSeconds", () => {
+  it.each([0, -60, 90.5, 'soon'])('%p is refused (the API takes a whole number from 1)', (deadline) => {
+    expect(
+      configProblemsOf(withTemplate({ podYaml: `spec:\n  activeDeadlineSeconds: ${deadline}\n` })),
+    ).toEqual([
+      expect.stringMatching(
+        /^pitcrew\.yaml: templates\.0 \(tpl\)\.podYaml\.spec\.activeDeadlineSeconds: must be a whole number of seconds from 1 /,
+      ),
+    ]);
+  });
+
+  it.each([1, 600])('%p is taken (it shortens maxLifetimeSeconds)', (deadline) => {
+    expect(
+      configProblemsOf(withTemplate({ podYaml: `spec:\n  activeDeadlineSeconds: ${deadline}\n` })),
+    ).toEqual([]);
+  });
+});
+
+describe('maxLifetimeSeconds', () => {
+  it('above 2^31-1, the most activeDeadlineSeconds can be, is refused', () => {
+    expect(configProblemsOf(withTemplate({ maxLifetimeSeconds: 2 ** 31 }))).toEqual([
+      'pitcrew.yaml: templates.0.maxLifetimeSeconds: Too big: expected number to be <=2147483647',
+    ]);
+  });
+
+  it('at 2^31-1 is taken', () => {
+    expect(configProblemsOf(withTemplate({ maxLifetimeSeconds: 2 ** 31 - 1 }))).toEqual([]);
+  });
+});
+
+describe('resource quantities', () => {
+  // Kubernetes' suffixes are case-sensitive: 2GB, 512mb and 1gi are typos the API server refuses.
+  it.each(['2GB', '512mb', '1gi', '1.5.0', 'Gi', '1 Gi'])('%s is refused, naming the key', (quantity) => {
+    expect(configProblemsOf(withTemplate({ resources: { limits: { memory: quantity } } }))).toEqual([
+      expect.stringMatching(
+        /^pitcrew\.yaml: templates\.0\.resources\.limits\.memory: must be a Kubernetes quantity such as 500m, 2 or 1Gi /,
+      ),
+    ]);
+  });
+
+  it.each(['512Mi', '1G', '1.5Gi', '.5Gi', '1e9', '2', '500m', '100n'])(
+    '%s is taken (as a request under the default limit)',
+    (quantity) => {
+      expect(configProblemsOf(withTemplate({ resources: { requests: { memory: quantity } } }))).toEqual([]);
+    },
+  );
+});
+
+describe('the agent container keeps its memory and disk limits', () => {
+  // The merge takes a podYaml's null as "remove": the build could then fill the node's memory or disk.
+  const onAgent = (resources: string) =>
+    `spec:\n  containers:\n    - name: agent\n      resources: ${resources}\n`;
+
+  it.each([
+    ['resources: null', onAgent('null'), ['memory', 'ephemeral-storage']],
+    ['limits: null', onAgent('{ limits: null }'), ['memory', 'ephemeral-storage']],
+    ['the memory limit null', onAgent('{ limits: { memory: null } }'), ['memory']],
+    ['the disk limit null', onAgent("{ limits: { 'ephemeral-storage': null } }"), ['ephemeral-storage']],
+  ])('a podYaml setting %s is refused, naming each limit', (_what, podYaml, names) => {
+    expect(configProblemsOf(withTemplate({ podYaml }))).toEqual(
+      names.map((name) =>
+        expect.stringMatching(
+          new RegExp(`^pitcrew\\.yaml: templates\\.0 \\(tpl\\): the agent container has no ${name} limit: `),
+        ),
+      ),
+    );
+  });
+
+  it('a podYaml that changes the memory limit is taken', () => {
+    expect(configProblemsOf(withTemplate({ podYaml: onAgent("{ limits: { memory: '4Gi' } }") }))).toEqual([]);
+  });
+});
