@@ -9,8 +9,9 @@ import * as v from '../../schema/valibot';
  * encoded), so anything else is refused where it enters rather than escaped later.
  */
 const segment = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}$/;
-// A bound on the depth of subgroups, well beyond what anyone nests.
-const maxSegments = 21;
+// GitLab's own bound: a group has at most 20 ancestors (`Group::NUMBER_OF_ANCESTORS_ALLOWED`), so a
+// project's path has at most 21 groups and the project. A deeper path cannot be GitLab's.
+const maxSegments = 22;
 
 export const isProjectPath = (path: string): boolean => {
   const parts = path.split('/');

@@ -74,12 +74,14 @@ export function judgeGitlabJob(origin: GitlabJobOrigin, policy: GitlabTrustPolic
 /**
  * GitLab has sent `build_created_at` both as ISO 8601 and as `2016-08-12 15:23:28 UTC`
  * (https://docs.gitlab.com/user/project/integrations/webhook_events/#job-events, and earlier
- * versions of that page); both are read, anything else is no date.
+ * versions of that page); both are read, anything else is no date. The second is Rails' `to_s` of a
+ * time, which names a zone other than UTC by its offset (`2026-03-01 13:59:00 +0100`): an instance
+ * whose `time_zone` is set sends that.
  */
 export function parseGitlabTime(value: string | undefined): number {
   if (value === undefined) return Number.NaN;
-  const legacy = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) UTC$/.exec(value);
-  const iso = legacy ? `${legacy[1]}T${legacy[2]}Z` : value;
+  const legacy = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?) (?:UTC|([+-]\d{2})(\d{2}))$/.exec(value);
+  const iso = legacy ? `${legacy[1]}T${legacy[2]}${legacy[3] ? `${legacy[3]}:${legacy[4]}` : 'Z'}` : value;
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(iso)) return Number.NaN;
   return Date.parse(iso);
 }

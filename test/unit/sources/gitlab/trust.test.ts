@@ -107,6 +107,19 @@ describe('GitLab trust policy', () => {
     expect(parseGitlabTime('2021-02-23')).toBeNaN();
   });
 
+  // Rails' `to_s` names a zone other than UTC by its offset: an instance with `time_zone` set.
+  it('reads the second form with an offset, as the instant it names', () => {
+    expect(parseGitlabTime('2026-03-01 13:59:00 +0100')).toBe(Date.parse('2026-03-01T12:59:00Z'));
+    expect(parseGitlabTime('2026-03-01 05:59:00.25 -0700')).toBe(Date.parse('2026-03-01T12:59:00.25Z'));
+    expect(parseGitlabTime('2026-03-01 13:59:00 +01')).toBeNaN();
+    expect(parseGitlabTime('2026-03-01 13:59:00 CET')).toBeNaN();
+  });
+
+  it('takes a pending job of an instance in another zone, created a minute ago', () => {
+    const createdAt = new Date(nowMs - 60_000 + 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
+    expect(judgeGitlabJob({ ...origin, createdAt: `${createdAt} +0100` }, policy)).toBeUndefined();
+  });
+
   it('treats only 0 and 10 as not public', () => {
     expect([0, 10, 20, undefined].map(visibilityOf)).toEqual([
       'not public',
