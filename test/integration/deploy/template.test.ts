@@ -82,7 +82,7 @@ describe('the packaged template, as `serverless package --stage test` writes it 
       );
       expect(Object.keys(byRole).sort()).toEqual(['OpsRole', 'ProvisionRole', 'ReapRole']);
       const expected = {
-        ProvisionRole: groupOf('pitcrew-provisioner'),
+        ProvisionRole: groupOf('pitcrew-provision'),
         ReapRole: groupOf('pitcrew-reaper'),
         OpsRole: groupOf('pitcrew-reaper'),
       };
