@@ -5,6 +5,7 @@ import type { ProvisionQueue } from '../ports/provision-queue';
 import type { RequestRecord, RequestStatus } from '../requests/record';
 import { fromStatesOf, fromTheStateRead } from '../requests/transitions';
 import { ciForgot, removeAgent } from '../sources/deregister';
+import { CiError } from '../sources/errors';
 import { ciModuleOf } from '../sources/registry';
 import type { SourceDetails } from '../sources/types';
 import type { CapacityStore } from '../state/capacity-store';
@@ -99,6 +100,34 @@ export async function deregisterLost(
     },
   });
   return ciForgot(removal);
+}
+
+/**
+ * What becomes of a build whose agent finished before the CI said the build started on it: queued
+ * again while its CI still waits to run it (that agent ran another job: a runner takes any its labels
+ * fit), else `outcome`. Undefined while the CI cannot say: the finished pod, which runs nothing, and
+ * its request stay for the next run to ask again.
+ */
+export async function outcomeOfUnstarted(
+  ports: ActPorts,
+  pod: PodView,
+  record: RequestRecord,
+  outcome: BuildOutcome,
+): Promise<BuildOutcome | undefined> {
+  const adapter = ports.sources[record.source]?.adapter;
+  if (!adapter?.buildWaits) return outcome;
+  try {
+    const request = { ...record, agentName: pod.name, labels: [] };
+    return (await adapter.buildWaits(request)) ? 'requeue' : outcome;
+  } catch (error) {
+    const retryable = !(error instanceof CiError) || error.retryable;
+    ports.logger.warn('could not read whether the CI still waits for the build', {
+      requestId: record.requestId,
+      error: String(error),
+      then: retryable ? 'the next reaper run asks again' : outcome,
+    });
+    return retryable ? undefined : outcome;
+  }
 }
 
 /**

@@ -18,6 +18,12 @@ export type PodDecision =
       readonly reason: DeleteReason;
       readonly message: string;
       readonly outcome: BuildOutcome;
+      /**
+       * The agent finished before the CI said its build started: it may have run another build (a
+       * runner takes any job its labels fit), so the build is queued again if its CI still waits to
+       * run it (the adapter's `buildWaits`, act.ts).
+       */
+      readonly requeueIfWaiting?: true;
     }
   /** A Jenkins agent that may be idle: read its busy state right before deleting (act.ts). */
   | {
@@ -75,7 +81,13 @@ function finishedDecision(
       : failed
         ? 'failed'
         : 'completed';
-  return { kind: 'delete', reason: 'finished', message, outcome };
+  return {
+    kind: 'delete',
+    reason: 'finished',
+    message,
+    outcome,
+    ...(record?.status === 'provisioned' ? { requeueIfWaiting: true as const } : {}),
+  };
 }
 
 function stuckMessage(pod: PodView, template: AgentTemplate): string | undefined {

@@ -173,6 +173,14 @@ export interface CiSourceAdapter {
   retireBusyAgents?(): Promise<readonly string[]>;
 
   /**
+   * Whether the CI still waits to run the build (its job is queued, not started or ended), for CIs
+   * whose agent made for one build can take another of its builds (a GitHub or GitLab runner takes
+   * any job its labels fit). The reaper asks it of a build whose agent finished before the CI said
+   * the build started: that agent ran another job, and the build gets another agent (act.ts).
+   */
+  buildWaits?(request: AgentRequest & { readonly jobKey: string }): Promise<boolean>;
+
+  /**
    * Builds the CI has queued right now, as `queued` BuildEvents, so the reaper can provision those
    * whose webhook was lost. `deliveryId` is `poll:<jobKey>`. Must respect the CI's rate limits.
    */

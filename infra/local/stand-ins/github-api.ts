@@ -11,7 +11,9 @@
  * - Workflow runs and jobs: GET /repos/{owner}/{repo}/actions/runs?status=&per_page=&page=
  *   (https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository),
  *   GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs?filter=&per_page=&page=
- *   (https://docs.github.com/en/rest/actions/workflow-jobs#list-jobs-for-a-workflow-run), read from
+ *   (https://docs.github.com/en/rest/actions/workflow-jobs#list-jobs-for-a-workflow-run) and
+ *   GET /repos/{owner}/{repo}/actions/jobs/{job_id}
+ *   (https://docs.github.com/en/rest/actions/workflow-jobs#get-a-job-for-a-workflow-run), read from
  *   `state.workflowRuns`, which tests fill
  * It keeps runners in memory, records every request (without its Authorization header) and can be
  * told to fail the next calls with any status and headers.
@@ -385,15 +387,27 @@ export async function startFakeGithub(options: FakeGithubOptions = {}): Promise<
     };
   }
 
-  /** Workflow endpoints: `/repos/{owner}/{repo}/actions/runs` and `.../runs/{run_id}/jobs`. */
+  /** https://docs.github.com/en/rest/actions/workflow-jobs#get-a-job-for-a-workflow-run */
+  function getWorkflowJob(owner: string, repo: string, jobId: number): Answer {
+    for (const run of state.workflowRuns.filter((candidate) => sameRepo(candidate, owner, repo))) {
+      const job = run.jobs.find((candidate) => candidate.id === jobId);
+      if (job) return { status: 200, body: jobJson(run, job) };
+    }
+    return notFound;
+  }
+
+  /** Workflow endpoints: `/repos/{owner}/{repo}/actions/runs`, `.../runs/{run_id}/jobs` and `.../jobs/{job_id}`. */
   function workflows(ctx: Context): Answer | undefined {
-    const match = /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs(?:\/(\d+)\/jobs)?$/.exec(ctx.path);
+    const match = /^\/repos\/([^/]+)\/([^/]+)\/actions\/(?:runs(?:\/(\d+)\/jobs)?|jobs\/(\d+))$/.exec(
+      ctx.path,
+    );
     if (!match || ctx.method !== 'GET') return undefined;
     const owner = decodeURIComponent(match[1] ?? '');
     const repo = decodeURIComponent(match[2] ?? '');
     const denied = runnerAccess(ctx, owner);
     if (denied) return denied;
     if (repositories !== undefined && !repositories.has(`${owner}/${repo}`.toLowerCase())) return notFound;
+    if (match[4] !== undefined) return getWorkflowJob(owner, repo, Number(match[4]));
     return match[3] === undefined
       ? listWorkflowRuns(ctx, owner, repo)
       : listWorkflowJobs(ctx, owner, repo, Number(match[3]));

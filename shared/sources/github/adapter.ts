@@ -14,6 +14,7 @@ import {
   findRunnerByName,
   generateJitConfig,
   isPublicRepository,
+  jobWaits,
   type JitRequest,
   type RunnerApi,
   type RunnerScope,
@@ -226,6 +227,17 @@ export function createGithubSource(options: GithubSourceOptions): CiSourceAdapte
           : runnerIdFrom(request.externalId);
       if (runnerId !== undefined) await deleteRunner(api, token, scope, runnerId);
     },
+
+    // Only the reaper asks (../types.ts); provision's bundle leaves it out.
+    // eslint-disable-next-line no-restricted-properties -- the bundle's name, set at build, not a setting
+    ...(process.env.PITCREW_BUNDLE === 'provision'
+      ? {}
+      : {
+          async buildWaits(request): Promise<boolean> {
+            const details = githubDetails(request);
+            return jobWaits(api, await tokenFor(details), details.owner, details.repo, request.jobKey);
+          },
+        }),
 
     // Left undefined without repositories, so the reaper knows there is nothing to poll.
     // Polling loads on the first poll (../pollers.ts).

@@ -181,3 +181,35 @@ export async function isPublicRepository(
   const { visibility, private: isPrivate } = parsed.output;
   return visibility === undefined ? !isPrivate : visibility !== 'private' && visibility !== 'internal';
 }
+
+/**
+ * https://docs.github.com/en/rest/actions/workflow-jobs#get-a-job-for-a-workflow-run: whether the job
+ * still waits for a runner (neither `in_progress` nor `completed`). A job GitHub does not have waits
+ * for nothing.
+ */
+export async function jobWaits(
+  api: RunnerApi,
+  token: string,
+  owner: string,
+  repo: string,
+  jobId: string,
+): Promise<boolean> {
+  const purpose = `read job ${jobId} of ${owner}/${repo}`;
+  const response = await api.fetch({
+    method: 'GET',
+    path: `/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}/actions/jobs/${encodeURIComponent(jobId)}`,
+    credential: token,
+    purpose,
+  });
+  if (response.status === 404) return false;
+  if (response.status !== 200)
+    throw failureFor(response, purpose, api.now(), {
+      forbidden:
+        'the token or App needs to read Actions on the repository (Actions: read; classic tokens: the repo scope)',
+      notFound: '',
+    });
+  // Built here, not at the top of the module: provision, which imports it too, never makes this call.
+  const parsed = v.safeParse(v.object({ status: v.string() }), response.body);
+  if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
+  return parsed.output.status !== 'in_progress' && parsed.output.status !== 'completed';
+}

@@ -173,6 +173,17 @@ export function createGitlabSource(options: GitlabSourceOptions): CiSourceAdapte
             };
           },
 
+    // Only the reaper asks (../types.ts); provision's bundle leaves it out.
+    // eslint-disable-next-line no-restricted-properties -- the bundle's name, set at build, not a setting
+    ...(process.env.PITCREW_BUNDLE === 'provision'
+      ? {}
+      : {
+          async buildWaits(request): Promise<boolean> {
+            const details = gitlabDetails(request);
+            return (await getJob(api, details, details.jobId))?.status === 'pending';
+          },
+        }),
+
     async deregisterAgent(request): Promise<void> {
       const details = gitlabDetails(request);
       // The recorded runner, and any other of the agent's name: a creation whose answer was lost (a

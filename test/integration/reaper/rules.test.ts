@@ -129,6 +129,49 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     ).toBe(true);
   });
 
+  // A runner takes any job its labels fit: this one ran another job of the repository and exited,
+  // and its own job still waits at GitHub.
+  it('queues again a GitHub build whose runner finished before it started, while GitHub still waits to run it', async () => {
+    system.github.state.workflowRuns.push({
+      id: 9001,
+      owner: 'acme',
+      repo: 'app',
+      status: 'queued',
+      jobs: [{ id: 778, status: 'queued', labels: ['self-hosted', 'linux'] }],
+    });
+    const answer = await system.sendWebhook(
+      'github',
+      {
+        action: 'queued',
+        workflow_job: { id: 778, labels: ['self-hosted', 'linux'], created_at: new Date().toISOString() },
+        repository: { name: 'app', owner: { login: 'acme' }, private: true },
+      },
+      { 'x-github-event': 'workflow_job', 'x-github-delivery': 'gh-778' },
+    );
+    expect(answer.statusCode).toBe(202);
+    await system.provisionAll();
+    const first = await system.requests.get(String(answer.body.requestId));
+    const podName = first!.podName!;
+    const firstUid = (await system.listPods()).find((pod) => pod.metadata?.name === podName)?.metadata?.uid;
+    const firstRunner = first?.externalId;
+    await steerPod(system.core, system.namespace, podName, { outcome: 'succeeded' });
+    await waitForPod(system.core, system.namespace, podName, phaseIs('Succeeded'));
+
+    const report = await system.reapNow();
+    expect(report.retried).toBeGreaterThanOrEqual(1);
+    while ((await system.listPods()).some((pod) => pod.metadata?.uid === firstUid)) await sleep(100);
+    await system.provisionAll();
+    const again = await system.requests.get(first!.requestId);
+    expect(again).toMatchObject({ status: 'provisioned', holdsSlot: true, podName });
+    const pods = (await system.listPods()).filter((pod) => pod.metadata?.name === podName);
+    expect(pods.map((pod) => pod.metadata?.uid)).not.toContain(firstUid);
+    expect(pods).toHaveLength(1);
+    // The finished runner went at GitHub; the new one is registered.
+    const runners = system.github.state.runners.filter((runner) => runner.name === podName);
+    expect(runners.map((runner) => String(runner.id))).toEqual([again?.externalId]);
+    expect(again?.externalId).not.toBe(firstRunner);
+  });
+
   it('keeps a failed pod while the template retains failures, and fails its request only when deleted', async () => {
     const { requestId, podName } = await provisioned('keep-1', ['keep']);
     await steerPod(system.core, system.namespace, podName, { outcome: 'failed' });

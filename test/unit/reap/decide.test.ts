@@ -106,7 +106,20 @@ describe('decidePod', () => {
       reason: 'finished',
       message: 'the agent exited with code 2 (Error)',
       outcome: 'failed',
+      requeueIfWaiting: true,
     });
+  });
+
+  // A runner takes any job its labels fit: one that finished before the CI said its build started
+  // may have run another job, so the reaper asks the CI whether it still waits to run this one.
+  it('asks whether the CI still waits to run a finished pod’s build only when it never started', () => {
+    const finished = pod({ phase: 'Succeeded', finishedAtMs: ago(5) });
+    expect(decidePod(finished, active, template, now, rules)).toMatchObject({ requeueIfWaiting: true });
+    const started = { ...active, status: 'started' as const };
+    expect(decidePod(finished, started, template, now, rules)).not.toHaveProperty('requeueIfWaiting');
+    const ending = { ...active, status: 'ending' as const, endAs: 'cancelled' as const };
+    expect(decidePod(finished, ending, template, now, rules)).toMatchObject({ outcome: 'cancelled' });
+    expect(decidePod(finished, ending, template, now, rules)).not.toHaveProperty('requeueIfWaiting');
   });
 
   it('keeps finished pods as long as the retention policy says', () => {
