@@ -70,7 +70,13 @@ interface BuildFacts {
   readonly url?: string;
 }
 
-/** jobKey: the controller URL and the queue item id, as Jenkins' queue ids are only unique per controller. */
+/**
+ * jobKey: the controller URL and the queue item id, as Jenkins' queue ids are only unique per
+ * controller. Always the configured `url`, never the URL a delivery names: the poll and the
+ * QueueListener script key on it, and Jenkins' own root URL (the CloudEvents' `ciUrl`, a build's
+ * `fullUrl`) is often another name of the same controller, which gave one build two requests, and two
+ * agents, when the poll found it too. The agents are made on the configured controller anyway.
+ */
 function eventFrom(facts: BuildFacts): ParsedWebhook {
   const { controllerUrl, queueItemId, label } = facts;
   return {
@@ -245,20 +251,6 @@ function inData(answer: ParsedWebhook): ParsedWebhook {
   return { ...answer, field: answer.field === 'body' ? 'data' : `data.${answer.field}` };
 }
 
-/** The plugin's source is `job/NAME`, relative; a relay may put the controller's URL there instead. */
-const queueController = (event: CloudEvent, data: QueueData, settings: JenkinsWebhookSettings): string =>
-  normaliseControllerUrl(data.ciUrl) ?? normaliseControllerUrl(event.source) ?? settings.controllerUrl;
-
-/** Job events carry no root URL, but build.fullUrl is the root URL followed by build.url. */
-function jobController(event: CloudEvent, data: JobData, settings: JenkinsWebhookSettings): string {
-  const { fullUrl, url } = data.build;
-  const root =
-    fullUrl != null && url != null && url !== '' && fullUrl.endsWith(url)
-      ? fullUrl.slice(0, -url.length)
-      : undefined;
-  return normaliseControllerUrl(root) ?? normaliseControllerUrl(event.source) ?? settings.controllerUrl;
-}
-
 interface WhyText {
   readonly field: string;
   readonly text: string;
@@ -297,7 +289,7 @@ function queuedFromCloudEvent(
   if (!labels.ok) return labels.answer;
   const url = absoluteUrl(data.url)?.href;
   return eventFrom({
-    controllerUrl: queueController(event, data, settings),
+    controllerUrl: settings.controllerUrl,
     queueItemId: id,
     action: 'queued',
     label: labels.label,
@@ -326,7 +318,7 @@ function leftFromCloudEvent(
     };
   }
   return eventFrom({
-    controllerUrl: queueController(event, data, settings),
+    controllerUrl: settings.controllerUrl,
     queueItemId: data.jenkinsQueueId,
     action: data.cancelled ? 'cancelled' : 'started',
     label: '',
@@ -349,7 +341,7 @@ function jobFromCloudEvent(
         : 'completed';
   const url = absoluteUrl(data.build.fullUrl)?.href;
   return eventFrom({
-    controllerUrl: jobController(event, data, settings),
+    controllerUrl: settings.controllerUrl,
     queueItemId: data.build.queueId,
     action,
     label: '',

@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { createJenkinsWebhookReceiver } from '../../../../shared/sources/jenkins';
+import {
+  createJenkinsWebhookReceiver,
+  normaliseControllerUrl,
+  queuedBuildFromQueueItem,
+} from '../../../../shared/sources/jenkins';
 import type { BuildEvent, ParsedWebhook, WebhookInput } from '../../../../shared/sources/types';
 
 interface Fixture {
@@ -68,14 +72,14 @@ describe('Jenkins parseWebhook: CloudEvents', () => {
       kind: 'event',
       event: {
         source: 'jenkins',
-        jobKey: 'https://jenkins.example.com/#25',
+        jobKey: 'http://jenkins.ci.svc:8080/#25',
         action: 'queued',
         labels: ['linux'],
         labelRule: { text: 'the label expression "linux"', satisfiedBy: expect.any(Function) },
         deliveryId: 'c42d1f19-9908-43da-9a7f-404405c52b60',
         details: {
           source: 'jenkins',
-          controllerUrl: 'https://jenkins.example.com/',
+          controllerUrl: 'http://jenkins.ci.svc:8080/',
           queueItemId: 25,
           label: 'linux',
         },
@@ -87,11 +91,11 @@ describe('Jenkins parseWebhook: CloudEvents', () => {
     const event = eventOf(parse(fromFixture('cloudevent-entered-waiting-structured')));
     expect(event).toMatchObject({
       action: 'queued',
-      jobKey: 'https://jenkins.example.com/#1234',
+      jobKey: 'http://jenkins.ci.svc:8080/#1234',
       deliveryId: '5f0e4b9a-2d7c-4a8e-9d61-3c2b7f1e8a90',
       labels: ['linux', 'docker'],
       details: {
-        controllerUrl: 'https://jenkins.example.com/',
+        controllerUrl: 'http://jenkins.ci.svc:8080/',
         queueItemId: 1234,
         label: 'linux&&(docker||podman)',
       },
@@ -148,27 +152,30 @@ describe('Jenkins parseWebhook: CloudEvents', () => {
     });
   });
 
-  it('uses the configured URL when the event does not name its controller', () => {
-    const event = eventOf(
-      parse(
-        waiting({
-          ciUrl: null,
-          queueCauses: [{ reasonForWaiting: 'There are no nodes with the label ‘x’' }],
-        }),
-      ),
+  // The poll and the QueueListener script key on the configured URL; Jenkins' own root URL is often
+  // another name of the same controller, which gave one build two requests (and two agents).
+  it('keys every event on the configured URL, whatever controller URL the event names', () => {
+    const named = (ciUrl: string | null, source?: string) =>
+      eventOf(
+        parse(
+          input(
+            {
+              ...binaryHeaders('org.jenkinsci.queue.entered_waiting'),
+              ...(source ? { 'ce-source': source } : {}),
+            },
+            { jenkinsQueueId: 8, ciUrl, why: 'There are no nodes with the label ‘x’' },
+          ),
+        ),
+      ).jobKey;
+    expect(named(null)).toBe('http://jenkins.ci.svc:8080/#8');
+    expect(named('https://ci.example.com/')).toBe('http://jenkins.ci.svc:8080/#8');
+    expect(named(null, 'https://bob:pw@ci.example.com/jenkins?x=1')).toBe('http://jenkins.ci.svc:8080/#8');
+    // The reaper's poll of the same queue item: one request, not two.
+    const polled = queuedBuildFromQueueItem(
+      { id: 8, label: 'x' },
+      normaliseControllerUrl('http://jenkins.ci.svc:8080') ?? '',
     );
-    expect(event.jobKey).toBe('http://jenkins.ci.svc:8080/#7');
-  });
-
-  it('uses an absolute source as the controller, normalised with a trailing slash and without credentials', () => {
-    const headers = {
-      ...binaryHeaders('org.jenkinsci.queue.entered_waiting'),
-      'ce-source': 'https://bob:pw@ci.example.com/jenkins?x=1',
-    };
-    const event = eventOf(
-      parse(input(headers, { jenkinsQueueId: 8, why: 'There are no nodes with the label ‘x’' })),
-    );
-    expect(event.jobKey).toBe('https://ci.example.com/jenkins/#8');
+    expect(polled?.jobKey).toBe(named('https://ci.example.com/'));
   });
 
   it('turns a left event into cancelled or started only when the data (the relay) says which', () => {
@@ -184,14 +191,14 @@ describe('Jenkins parseWebhook: CloudEvents', () => {
     expect(left({})).toEqual({ kind: 'ignored', reason: expect.stringContaining('left the queue') });
     expect(eventOf(left({ cancelled: true }))).toMatchObject({
       action: 'cancelled',
-      jobKey: 'https://ci.example.com/#25',
+      jobKey: 'http://jenkins.ci.svc:8080/#25',
       deliveryId: 'ce-left',
     });
     expect(eventOf(left({ cancelled: true })).retireAgentsOnStart).toBeUndefined();
     // A start (for a Pipeline's node block, the only one): provision takes busy agents out of rotation.
     expect(eventOf(left({ cancelled: false }))).toMatchObject({
       action: 'started',
-      jobKey: 'https://ci.example.com/#25',
+      jobKey: 'http://jenkins.ci.svc:8080/#25',
       retireAgentsOnStart: true,
     });
   });
@@ -199,14 +206,14 @@ describe('Jenkins parseWebhook: CloudEvents', () => {
   it('reads the plugin job completed event, keyed by the build queue id', () => {
     expect(eventOf(parse(fromFixture('cloudevent-job-completed-binary')))).toEqual({
       source: 'jenkins',
-      jobKey: 'https://jenkins.example.com/#25',
+      jobKey: 'http://jenkins.ci.svc:8080/#25',
       action: 'completed',
       labels: [],
       deliveryId: '345acb40-5b5a-4e1a-a3da-b5b31dbabb08',
       url: 'https://jenkins.example.com/job/app/42/',
       details: {
         source: 'jenkins',
-        controllerUrl: 'https://jenkins.example.com/',
+        controllerUrl: 'http://jenkins.ci.svc:8080/',
         queueItemId: 25,
         label: '',
       },
@@ -260,7 +267,7 @@ describe('Jenkins parseWebhook: CloudEvents', () => {
       data_base64: Buffer.from(JSON.stringify(data)).toString('base64'),
     };
     expect(eventOf(parse(input({ 'content-type': 'application/cloudevents+json' }, body)))).toMatchObject({
-      jobKey: 'https://ci.example.com/#9',
+      jobKey: 'http://jenkins.ci.svc:8080/#9',
     });
   });
 
