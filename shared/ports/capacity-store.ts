@@ -57,6 +57,11 @@ export interface CounterSnapshot {
 export interface ReleaseOptions {
   /** Count the release as one of the build's retries (`retriesUsed` plus one). */
   readonly countRetry?: boolean;
+  /**
+   * Only from these of the move's from-states: a caller acting on the state it read (the reaper
+   * queueing again a build its CI still waits to run) must leave one that moved on meanwhile.
+   */
+  readonly from?: readonly RequestStatus[];
 }
 
 /**

@@ -103,30 +103,28 @@ export async function deregisterLost(
 }
 
 /**
- * What becomes of a build whose agent finished before the CI said the build started on it: queued
- * again while its CI still waits to run it (that agent ran another job: a runner takes any its labels
- * fit), else `outcome`. Undefined while the CI cannot say: the finished pod, which runs nothing, and
- * its request stay for the next run to ask again.
+ * Whether the CI still waits to run the build of an agent that finished before the CI said the build
+ * started on it (that agent ran another job: a runner takes any its labels fit). False for a CI that
+ * cannot be asked, or that refuses for good (logged). Undefined while the CI cannot say: the finished
+ * pod, which runs nothing, and its request stay for the next run to ask again.
  */
-export async function outcomeOfUnstarted(
+export async function buildWaits(
   ports: ActPorts,
   pod: PodView,
   record: RequestRecord,
-  outcome: BuildOutcome,
-): Promise<BuildOutcome | undefined> {
+): Promise<boolean | undefined> {
   const adapter = ports.sources[record.source]?.adapter;
-  if (!adapter?.buildWaits) return outcome;
+  if (!adapter?.buildWaits) return false;
   try {
-    const request = { ...record, agentName: pod.name, labels: [] };
-    return (await adapter.buildWaits(request)) ? 'requeue' : outcome;
+    return await adapter.buildWaits({ ...record, agentName: pod.name, labels: [] });
   } catch (error) {
     const retryable = !(error instanceof CiError) || error.retryable;
     ports.logger.warn('could not read whether the CI still waits for the build', {
       requestId: record.requestId,
       error: String(error),
-      then: retryable ? 'the next reaper run asks again' : outcome,
+      then: retryable ? 'the next reaper run asks again' : 'taken for started',
     });
-    return retryable ? undefined : outcome;
+    return retryable ? undefined : false;
   }
 }
 
@@ -141,19 +139,25 @@ export async function settle(
   record: RequestRecord | undefined,
   outcome: BuildOutcome,
   reason: string,
+  asRead?: boolean,
 ): Promise<'retried' | 'ended' | 'none'> {
   if (!record || outcome === 'none') return 'none';
   const again = outcome === 'retry' || outcome === 'requeue';
   const to: RequestStatus = again ? 'queued' : (outcome as RequestStatus);
   const countRetry = outcome === 'retry';
+  const move = again ? 'retry' : 'settle';
   // Read holding no slot, it must still hold none: one a provision attempt reserved meanwhile, moved
   // here, would keep `holdsSlot` in a state that never gives it back (its attempt settles it instead).
+  // `asRead`: only from the state read (a start written meanwhile stands).
   const moved =
     record.holdsSlot && record.template
-      ? await ports.capacity.release(record.requestId, record.template, to, reason, { countRetry })
+      ? await ports.capacity.release(record.requestId, record.template, to, reason, {
+          countRetry,
+          ...(asRead ? { from: [record.status] } : {}),
+        })
       : (await ports.requests.transition(
           record.requestId,
-          fromStatesOf(again ? 'retry' : 'settle'),
+          asRead ? fromTheStateRead(move, record.status) : fromStatesOf(move),
           to,
           { reason, ...(countRetry ? { retriesUsed: record.retriesUsed + 1 } : {}) },
           [],

@@ -20,10 +20,10 @@ export type PodDecision =
       readonly outcome: BuildOutcome;
       /**
        * The agent finished before the CI said its build started: it may have run another build (a
-       * runner takes any job its labels fit), so the build is queued again if its CI still waits to
-       * run it (the adapter's `buildWaits`, act.ts).
+       * runner takes any job its labels fit), so this is the outcome instead if its CI still waits to
+       * run the build (the adapter's `buildWaits`, act.ts).
        */
-      readonly requeueIfWaiting?: true;
+      readonly ifWaiting?: BuildOutcome;
     }
   /** A Jenkins agent that may be idle: read its busy state right before deleting (act.ts). */
   | {
@@ -63,6 +63,7 @@ function finishedDecision(
   record: RequestRecord | undefined,
   template: AgentTemplate | undefined,
   nowMs: number,
+  rules: ReapRules,
 ): PodDecision {
   const failed = pod.phase === 'Failed';
   const policy = template?.retention.policy ?? 'never';
@@ -81,12 +82,18 @@ function finishedDecision(
       : failed
         ? 'failed'
         : 'completed';
+  // A runner that exited cleanly ran another job (or waited out its timeout): the build goes again
+  // without using a retry, while it is not older than a wait may be. One that failed may fail every
+  // time (a bad image or command): a retry, as a stuck pod's.
+  const unstarted = record?.status === 'provisioned' || record?.status === 'provisioning';
+  const young =
+    record !== undefined && seconds(Date.parse(record.createdAt), nowMs) < rules.maxWaitHours * 3600;
   return {
     kind: 'delete',
     reason: 'finished',
     message,
     outcome,
-    ...(record?.status === 'provisioned' ? { requeueIfWaiting: true as const } : {}),
+    ...(unstarted ? { ifWaiting: !failed && young ? 'requeue' : retryOrFail(record, template) } : {}),
   };
 }
 
@@ -114,7 +121,7 @@ export function decidePod(
 ): PodDecision {
   if (pod.deleting) return { kind: 'keep' };
   if (pod.phase === 'Succeeded' || pod.phase === 'Failed')
-    return finishedDecision(pod, record, template, nowMs);
+    return finishedDecision(pod, record, template, nowMs, rules);
 
   // The CI ended its build while the agent held a slot: the agent goes now (a Jenkins agent only
   // once idle), and the slot with it. Usually the provision function got there first.

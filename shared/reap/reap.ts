@@ -13,15 +13,7 @@ import type { RequestStore } from '../state/request-store';
 import type { OperatorSettingsStore } from '../state/settings-store';
 import { managedSelector } from '../templates/labels';
 import type { SourceRegistry } from '../sources/types';
-import {
-  deregister,
-  deregisterLost,
-  expire,
-  isSafeToDelete,
-  outcomeOfUnstarted,
-  settle,
-  type ActPorts,
-} from './act';
+import { deregister, deregisterLost, expire, isSafeToDelete, buildWaits, settle, type ActPorts } from './act';
 import { decidePod, decideRecord, type PodDecision } from './decide';
 import { toPodView, type PodView } from './pod-view';
 import { emptyReport, type ReapReport } from './report';
@@ -200,11 +192,10 @@ async function actOnPod(
     report.keptBusy += 1;
     return false;
   }
-  const unstarted = decision.kind === 'delete' && decision.requeueIfWaiting && record;
-  const outcome = unstarted
-    ? await outcomeOfUnstarted(ports, pod, record, decision.outcome)
-    : decision.outcome;
-  if (outcome === undefined) return false;
+  const ifWaiting = decision.kind === 'delete' ? decision.ifWaiting : undefined;
+  const waits = ifWaiting !== undefined && record !== undefined && (await buildWaits(ports, pod, record));
+  if (waits === undefined) return false;
+  const outcome = waits ? ifWaiting : decision.outcome;
   // Until the CI has deregistered the agent, something must keep pointing at it for the next run:
   // a finished pod stays as it is (it runs nothing), with its request unsettled; a running pod goes
   // whatever the CI says (a CI that is down must not keep a pod alive), and its active request,
@@ -250,9 +241,11 @@ async function actOnPod(
       // it (the `ended` rule's; Jenkins's idle rules share the name, and keep the prefix).
       decision.reason === 'ended' && record?.status === 'ending'
         ? decision.message
-        : outcome === 'requeue'
-          ? `${decision.reason}: its agent finished before this build started on it (it ran another job, or waited out its timeout); the CI still waits to run the build`
+        : waits
+          ? `${decision.reason}: ${decision.message} before this build started on it, and the CI still waits to run the build`
           : `${decision.reason}: ${decision.message}`,
+      // A start written since the read stands (the CI's word on that build, not this agent's).
+      waits,
     )) === 'retried'
   )
     report.retried += 1;

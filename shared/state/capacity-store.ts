@@ -211,7 +211,9 @@ export async function releaseSlot(
   const at = table.now().toISOString();
   const ending = terminalStatuses.includes(to);
   const fromValues = Object.fromEntries(
-    releaseFromStates(to).map((status, index) => [`:from${index}`, status]),
+    releaseFromStates(to)
+      .filter((status) => options.from?.includes(status) ?? true)
+      .map((status, index) => [`:from${index}`, status]),
   );
   const set = [
     '#status = :to',

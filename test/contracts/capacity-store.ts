@@ -432,6 +432,28 @@ export function describeCapacityStoreContract(
         expect(await statuses(['free', 'ending'])).toEqual(['provisioning', 'cancelled']);
       });
 
+      it('gives nothing back outside a narrowed from, and never widens it', async () => {
+        const { requests, capacity } = current();
+        await reserved('moved');
+        await requests.transition('moved', ['provisioning'], 'started');
+        // Read as provisioning; started since (the CI's word): it stays started, holding its slot.
+        expect(await capacity.release('moved', 'tpl', 'queued', 'again', { from: ['provisioning'] })).toBe(
+          false,
+        );
+        // `ending` is no from-state of a requeue, whatever the caller names.
+        await reserved('ended');
+        await requests.transition('ended', ['provisioning'], 'ending', { endAs: 'completed' });
+        expect(await capacity.release('ended', 'tpl', 'queued', 'again', { from: ['ending'] })).toBe(false);
+        expect(await statuses(['moved', 'ended'])).toEqual(['started', 'ending']);
+        expect(await capacity.readCounters()).toMatchObject({ global: 2, templates: { tpl: 2 } });
+        expect(await capacity.release('moved', 'tpl', 'queued', 'again', { from: ['started'] })).toBe(true);
+        expect(await requests.get('moved')).toMatchObject({
+          status: 'queued',
+          holdsSlot: false,
+          reason: 'again',
+        });
+      });
+
       it('moves the request all the same when a counter is already at 0, and neither counter moves', async () => {
         const { requests, capacity } = current();
         await seed(['drift'], { status: 'provisioned', holdsSlot: true, template: 'tpl-d' });

@@ -170,7 +170,7 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
     options: ReleaseOptions = {},
   ): Promise<boolean> {
     const moment = now();
-    const from = releaseFromStates(to);
+    const from = releaseFromStates(to).filter((status) => options.from?.includes(status) ?? true);
     const key = keys.request(requestId);
     const requestWrite: Write = {
       key,

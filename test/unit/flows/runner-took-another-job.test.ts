@@ -9,7 +9,8 @@
  */
 import { type FakeGitlab, startFakeGitlab } from '../../../infra/local/stand-ins/gitlab-api';
 import { provisionRequest } from '../../../shared/provision';
-import { reap } from '../../../shared/reap';
+import { reap, type ReapPorts } from '../../../shared/reap';
+import { crashingPorts } from '../../../infra/local/stand-ins/crash-ports';
 import { podNameFor, requestIdFor } from '../../../shared/requests/identity';
 import { signedHeadersFor } from '../../../shared/sources/signing';
 import { receiveWebhook, type WebhookRequest } from '../../../shared/webhook';
@@ -53,11 +54,8 @@ describe('a GitLab build whose runner finished before the build started on it', 
     gitlab.state.jobs.push({ id: 7, projectId: 42, status: 'pending', tagList: ['linux'] });
     expect(await receiveWebhook(jobHook('pending', 7), twins.webhook)).toMatchObject({ kind: 'accepted' });
     a = requestIdFor('gitlab', '42:7');
-    twins.queue.clear();
-    expect(await provisionRequest(a, twins.provision)).toMatchObject({ kind: 'provisioned' });
     podA = podNameFor('gl', a);
-    expect(gitlab.state.runners.map((runner) => runner.description)).toEqual([podA]);
-    twins.agents.setStatus(twins.namespace, podA, { phase: 'Running' });
+    twins.queue.clear();
   });
   afterEach(() => gitlab.close());
 
@@ -87,12 +85,20 @@ describe('a GitLab build whose runner finished before the build started on it', 
     };
   }
 
+  /** A's runner is made and comes up. */
+  const provisionA = async (): Promise<void> => {
+    expect(await provisionRequest(a, twins.provision)).toMatchObject({ kind: 'provisioned' });
+    expect(gitlab.state.runners.map((runner) => runner.description)).toEqual([podA]);
+    twins.agents.setStatus(twins.namespace, podA, { phase: 'Running' });
+  };
+  const job7 = () => gitlab.state.jobs.find((job) => job.id === 7);
+
   const phaseOf = (name: string) =>
     twins.agents.pods(twins.namespace).find((pod) => pod.metadata?.name === name)?.status?.phase;
 
   /** The reaper (its poll among it), then every message it sent, as the provision function takes them. */
-  const reapAndProvision = async (): Promise<void> => {
-    await reap(twins.reap);
+  const reapAndProvision = async (ports: ReapPorts = twins.reap): Promise<void> => {
+    await reap(ports);
     for (const id of twins.queue.sentIds())
       await provisionRequest(id, twins.provision).catch(() => undefined);
     twins.queue.clear();
@@ -110,6 +116,7 @@ describe('a GitLab build whose runner finished before the build started on it', 
   };
 
   it('is queued again while GitLab still waits to run it, and gets a new runner', async () => {
+    await provisionA();
     await runnerRunsAnotherJob();
     await reapAndProvision();
     expect((await twins.state.requests.get(a))?.status).toBe('provisioned');
@@ -119,6 +126,7 @@ describe('a GitLab build whose runner finished before the build started on it', 
   });
 
   it('ends as before when GitLab no longer waits to run it (its start event was lost)', async () => {
+    await provisionA();
     // Its own runner ran it: the `running` hook lost, the job over at GitLab.
     const job = gitlab.state.jobs.find((candidate) => candidate.id === 7);
     if (job) job.status = 'success';
@@ -131,6 +139,7 @@ describe('a GitLab build whose runner finished before the build started on it', 
   });
 
   it('waits for the next run while GitLab cannot say, keeping the finished pod and the slot', async () => {
+    await provisionA();
     await runnerRunsAnotherJob();
     gitlab.failNext(1, { status: 503, method: 'GET', path: /\/jobs\/7$/ });
     await reapAndProvision();
@@ -141,5 +150,103 @@ describe('a GitLab build whose runner finished before the build started on it', 
     expect((await twins.state.requests.get(a))?.status).toBe('provisioned');
     expect(livePods(twins)).toEqual([podA]);
     expect(phaseOf(podA)).not.toBe('Succeeded');
+  });
+
+  // Found by a review of the fix: a runner that fails at once fails every time (a bad image or
+  // command), and was queued again every reaper run, no retry used, holding a slot.
+  it('uses a retry, not a free requeue, when its runner failed: a runner that fails at once ends the build', async () => {
+    await provisionA();
+    const made: string[] = [];
+    for (let cycle = 0; cycle < 6 && livePods(twins).includes(podA); cycle++) {
+      made.push(podA);
+      twins.agents.setStatus(twins.namespace, podA, {
+        phase: 'Failed',
+        containerStatuses: [
+          {
+            name: 'agent',
+            image: 'gitlab/gitlab-runner:alpine',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { terminated: { exitCode: 127, reason: 'Error' } },
+          },
+        ],
+      });
+      twins.clock.advance(61);
+      await reapAndProvision();
+    }
+    expect(job7()?.status).toBe('pending');
+    // The template's one retry: its first agent and one more, then `failed`, saying why.
+    expect(made).toHaveLength(2);
+    expect(await twins.state.requests.get(a)).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('the agent exited with code 127 (Error)'),
+    });
+  });
+
+  it('ends a build still waiting once it is older than reaper.maxWaitHours, not queued again for good', async () => {
+    await provisionA();
+    await runnerRunsAnotherJob();
+    twins.clock.advance(24 * 3600);
+    await reapAndProvision();
+    // Its one retry first (the template's), then `failed`.
+    expect((await twins.state.requests.get(a))?.status).toBe('provisioned');
+    twins.agents.setStatus(twins.namespace, podA, { phase: 'Succeeded' });
+    twins.clock.advance(61);
+    await reapAndProvision();
+    expect((await twins.state.requests.get(a))?.status).toBe('failed');
+  });
+
+  it('asks for a build whose attempt died after its pod too (`provisioning`)', async () => {
+    // The attempt is killed right after the pod's Secret, before it records the pod.
+    const { ports, crashed } = crashingPorts(twins.provision, 'after-secret');
+    void provisionRequest(a, ports);
+    await crashed;
+    expect(await twins.state.requests.get(a)).toMatchObject({ status: 'provisioning', holdsSlot: true });
+    // The runner takes job 5 (its hook lost), runs it and exits, within the message's visibility.
+    gitlab.state.jobs.push({ id: 5, projectId: 42, status: 'success', tagList: ['linux'] });
+    twins.agents.setStatus(twins.namespace, podA, { phase: 'Succeeded' });
+    twins.clock.advance(61);
+    await reapAndProvision();
+    // SQS delivers the dead attempt's message again.
+    twins.clock.advance(120);
+    await provisionRequest(a, twins.provision).catch(() => undefined);
+    twins.queue.clear();
+    expect(job7()?.status).toBe('pending');
+    expect((await twins.state.requests.get(a))?.status).toBe('provisioned');
+    expect(livePods(twins)).toEqual([podA]);
+  });
+
+  it('leaves a start written between its question and its requeue: the CI’s word stands', async () => {
+    await provisionA();
+    await runnerRunsAnotherJob();
+    // Right after GitLab answers "pending", another runner (a static one) takes job 7, and its
+    // `running` hook reaches the webhook before the reaper settles.
+    const gl = twins.reap.sources.gitlab;
+    const asked = gl?.adapter.buildWaits?.bind(gl.adapter);
+    if (!gl || !asked) throw new Error('the GitLab adapter has no buildWaits');
+    const racing: ReapPorts = {
+      ...twins.reap,
+      sources: {
+        ...twins.reap.sources,
+        gitlab: {
+          ...gl,
+          adapter: {
+            ...gl.adapter,
+            async buildWaits(request) {
+              const waits = await asked(request);
+              const job = job7();
+              if (job) job.status = 'running';
+              expect(await receiveWebhook(jobHook('running', 7), twins.webhook)).toMatchObject({
+                status: 'started',
+              });
+              return waits;
+            },
+          },
+        },
+      },
+    };
+    await reapAndProvision(racing);
+    expect((await twins.state.requests.get(a))?.status).toBe('started');
   });
 });

@@ -106,7 +106,8 @@ describe('decidePod', () => {
       reason: 'finished',
       message: 'the agent exited with code 2 (Error)',
       outcome: 'failed',
-      requeueIfWaiting: true,
+      // A runner that failed may fail every time: its build uses a retry if the CI still waits.
+      ifWaiting: 'retry',
     });
   });
 
@@ -114,12 +115,29 @@ describe('decidePod', () => {
   // may have run another job, so the reaper asks the CI whether it still waits to run this one.
   it('asks whether the CI still waits to run a finished pod’s build only when it never started', () => {
     const finished = pod({ phase: 'Succeeded', finishedAtMs: ago(5) });
-    expect(decidePod(finished, active, template, now, rules)).toMatchObject({ requeueIfWaiting: true });
+    expect(decidePod(finished, active, template, now, rules)).toMatchObject({
+      outcome: 'completed',
+      ifWaiting: 'requeue',
+    });
+    const provisioning = { ...active, status: 'provisioning' as const };
+    expect(decidePod(finished, provisioning, template, now, rules)).toMatchObject({ ifWaiting: 'requeue' });
     const started = { ...active, status: 'started' as const };
-    expect(decidePod(finished, started, template, now, rules)).not.toHaveProperty('requeueIfWaiting');
+    expect(decidePod(finished, started, template, now, rules)).not.toHaveProperty('ifWaiting');
     const ending = { ...active, status: 'ending' as const, endAs: 'cancelled' as const };
     expect(decidePod(finished, ending, template, now, rules)).toMatchObject({ outcome: 'cancelled' });
-    expect(decidePod(finished, ending, template, now, rules)).not.toHaveProperty('requeueIfWaiting');
+    expect(decidePod(finished, ending, template, now, rules)).not.toHaveProperty('ifWaiting');
+  });
+
+  it('asks with a retry, not a free requeue, once a wait may be over, or when its runner failed', () => {
+    const finished = pod({ phase: 'Succeeded', finishedAtMs: ago(5) });
+    const old = { ...active, createdAt: new Date(now - rules.maxWaitHours * 3_600_000).toISOString() };
+    expect(decidePod(finished, old, template, now, rules)).toMatchObject({ ifWaiting: 'retry' });
+    const spent = { ...old, retriesUsed: template.retries };
+    expect(decidePod(finished, spent, template, now, rules)).toMatchObject({ ifWaiting: 'failed' });
+    const failedPod = pod({ phase: 'Failed', finishedAtMs: ago(5) });
+    expect(
+      decidePod(failedPod, { ...active, retriesUsed: template.retries }, template, now, rules),
+    ).toMatchObject({ outcome: 'failed', ifWaiting: 'failed' });
   });
 
   it('keeps finished pods as long as the retention policy says', () => {
