@@ -215,6 +215,8 @@ export async function releaseSlot(
       .filter((status) => options.from?.includes(status) ?? true)
       .map((status, index) => [`:from${index}`, status]),
   );
+  // A narrowed from that leaves no state: nothing to move (and `IN ()` is no expression).
+  if (Object.keys(fromValues).length === 0) return false;
   const set = [
     '#status = :to',
     'statusSince = :at',
