@@ -13,10 +13,11 @@ interface DemoBuild {
   readonly headers: Record<string, string>;
 }
 
-/** One queued build per CI, as each would send it (its kit's delivery: infra/local/stand-ins/local-ci/). */
-function demoBuilds(): DemoBuild[] {
-  const id = randomInt(1_000_000, 9_999_999);
-  return localCis.map((kit) => ({ source: kit.name, ...kit.delivery(id, 'queued') }));
+type DemoAction = 'queued' | 'started' | 'completed';
+
+/** A CI's delivery for the demo's build (its kit's: infra/local/stand-ins/local-ci/). */
+function demoBuild(kit: (typeof localCis)[number], id: number, action: DemoAction): DemoBuild {
+  return { source: kit.name, ...kit.delivery(id, action) };
 }
 
 async function send(
@@ -55,6 +56,31 @@ async function progressOf(requestId: string): Promise<Progress> {
   };
 }
 
+interface Tracked {
+  readonly kit: (typeof localCis)[number];
+  readonly source: string;
+  last: string;
+  /** What the CI has said of the build so far. */
+  told: DemoAction;
+}
+
+/**
+ * What each CI does once its agent runs: its agent takes the build (`started`), runs it, and it ends
+ * (`completed`), each told to Pitcrew by the CI's own webhook. Without them a GitHub or GitLab build
+ * whose agent exited would look, to the reaper, like one whose runner ran another job.
+ */
+async function playTheCi(entry: Tracked, progress: Progress, id: number, info: DevInfo): Promise<void> {
+  const done = progress.pod?.endsWith(' Succeeded') ?? false;
+  if (entry.told === 'queued' && (done || (progress.pod?.endsWith(' Running') ?? false))) {
+    await send(demoBuild(entry.kit, id, 'started'), info);
+    entry.told = 'started';
+  }
+  if (entry.told === 'started' && done) {
+    await send(demoBuild(entry.kit, id, 'completed'), info);
+    entry.told = 'completed';
+  }
+}
+
 const ended = (progress: Progress): boolean =>
   ['completed', 'failed', 'cancelled'].includes(progress.status) &&
   (progress.pod?.endsWith('deleted') ?? true);
@@ -70,19 +96,23 @@ export async function runDemo(print: (line: string) => void, timeoutMs = 240_000
     print(dev.message);
     return 1;
   }
-  const tracked = new Map<string, { source: string; last: string }>();
+  const tracked = new Map<string, Tracked>();
   const width = Math.max(...localCis.map((kit) => kit.name.length));
-  for (const build of demoBuilds()) {
+  const id = randomInt(1_000_000, 9_999_999);
+  for (const kit of localCis) {
+    const build = demoBuild(kit, id, 'queued');
     const { status, answer } = await send(build, dev.info);
     print(`${build.source.padEnd(width)} webhook -> ${status} ${JSON.stringify(answer)}`);
     if (status === 202 && typeof answer.requestId === 'string')
-      tracked.set(answer.requestId, { source: build.source, last: '' });
+      tracked.set(answer.requestId, { kit, source: build.source, last: '', told: 'queued' });
   }
   if (tracked.size !== localCis.length) {
     print(paint('red', 'not every webhook was accepted: is the config `pitcrew dev` wrote still in place?'));
     return 1;
   }
-  print('following the requests (kwok runs each agent for 30 s; the reaper then deletes its pod) ...');
+  print(
+    'following the requests (kwok runs each agent for 30 s; the CI is told the build started, then ended, and its pod goes) ...',
+  );
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     let done = 0;
@@ -93,6 +123,7 @@ export async function runDemo(print: (line: string) => void, timeoutMs = 240_000
         print(`${entry.source.padEnd(width)} ${requestId}  ${line}`);
         entry.last = line;
       }
+      await playTheCi(entry, progress, id, dev.info);
       if (ended(progress)) done += 1;
     }
     if (done === tracked.size) {

@@ -13,8 +13,7 @@
  * `:id` is a project id or its URL-encoded path. Every call needs a known access token in the
  * PRIVATE-TOKEN header or as a Bearer token (401 otherwise). Projects, jobs and runners live in memory;
  * a job the stand-in was not told of is answered as pending with `defaultJobTags`, so that the local
- * tools, which send Job Hooks without filling the stand-in, get runners, and is then taken by the
- * next runner made for its project (it runs, as GitLab would say once a runner picked it). Every request is recorded
+ * tools, which send Job Hooks without filling the stand-in, get runners. Every request is recorded
  * without its token; the next calls can be told to fail with any status and headers.
  */
 import { randomBytes } from 'node:crypto';
@@ -135,32 +134,10 @@ export async function startFakeGitlab(options: FakeGitlabOptions): Promise<FakeG
       : state.projects.find((project) => project.path.toLowerCase() === decoded.toLowerCase());
   };
 
-  /** Jobs answered as pending with `defaultJobTags`, kept so that a runner can take them. */
-  const madeUp = new Set<FakeGitlabJob>();
   const jobOf = (project: FakeGitlabProject, jobId: number): FakeGitlabJob | undefined => {
     const known = state.jobs.find((job) => job.projectId === project.id && job.id === jobId);
     if (known || options.defaultJobTags === undefined) return known;
-    const job = { id: jobId, projectId: project.id, status: 'pending', tagList: options.defaultJobTags };
-    state.jobs.push(job);
-    madeUp.add(job);
-    return job;
-  };
-
-  /**
-   * A runner, once up, takes the oldest pending job of its project whose tags it has all of; jobs
-   * the stand-in made up are taken as the runner is made (the local tools run no runner), so that
-   * GitLab then says the job runs, as it would. Jobs a test put in `state.jobs` are the test's to move.
-   */
-  const takeAJob = (runner: FakeGitlabRunner): void => {
-    const job = [...madeUp]
-      .filter(
-        (candidate) =>
-          candidate.projectId === runner.projectId &&
-          candidate.status === 'pending' &&
-          candidate.tagList.every((tag) => runner.tagList.includes(tag)),
-      )
-      .sort((a, b) => a.id - b.id)[0];
-    if (job) job.status = 'running';
+    return { id: jobId, projectId: project.id, status: 'pending', tagList: options.defaultJobTags };
   };
 
   const jobJson = (project: FakeGitlabProject) => (job: FakeGitlabJob) => ({
@@ -202,7 +179,6 @@ export async function startFakeGitlab(options: FakeGitlabOptions): Promise<FakeG
       token: `glrt-${randomBytes(15).toString('base64url')}`,
     };
     state.runners.push(runner);
-    takeAJob(runner);
     return { status: 201, body: { id: runner.id, token: runner.token, token_expires_at: null } };
   }
 
