@@ -49,6 +49,22 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     return { requestId: record!.requestId, podName: record!.podName! };
   }
 
+  /** A private repository's queued GitHub job, provisioned: its request. */
+  async function provisionedGithubJob(id: number) {
+    const answer = await system.sendWebhook(
+      'github',
+      {
+        action: 'queued',
+        workflow_job: { id, labels: ['self-hosted', 'linux'], created_at: new Date().toISOString() },
+        repository: { name: 'app', owner: { login: 'acme' }, private: true },
+      },
+      { 'x-github-event': 'workflow_job', 'x-github-delivery': `gh-${id}` },
+    );
+    expect(answer.statusCode).toBe(202);
+    await system.provisionAll();
+    return system.requests.get(String(answer.body.requestId));
+  }
+
   /** Deletes a pod at once (no grace), as a node's failure would, and waits until it is gone. */
   async function deletePodNow(podName: string): Promise<void> {
     await system.core.deleteNamespacedPod({
@@ -83,18 +99,7 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
   });
 
   it('deregisters a finished GitHub runner at GitHub, and publishes the run as EMF metrics', async () => {
-    const answer = await system.sendWebhook(
-      'github',
-      {
-        action: 'queued',
-        workflow_job: { id: 777, labels: ['self-hosted', 'linux'], created_at: new Date().toISOString() },
-        repository: { name: 'app', owner: { login: 'acme' }, private: true },
-      },
-      { 'x-github-event': 'workflow_job', 'x-github-delivery': 'gh-777' },
-    );
-    expect(answer.statusCode).toBe(202);
-    await system.provisionAll();
-    const record = await system.requests.get(String(answer.body.requestId));
+    const record = await provisionedGithubJob(777);
     expect(system.github.state.runners.map((runner) => runner.name)).toContain(record?.podName);
     await steerPod(system.core, system.namespace, record!.podName!, { outcome: 'succeeded' });
     await waitForPod(system.core, system.namespace, record!.podName!, phaseIs('Succeeded'));
@@ -139,18 +144,7 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
       status: 'queued',
       jobs: [{ id: 778, status: 'queued', labels: ['self-hosted', 'linux'] }],
     });
-    const answer = await system.sendWebhook(
-      'github',
-      {
-        action: 'queued',
-        workflow_job: { id: 778, labels: ['self-hosted', 'linux'], created_at: new Date().toISOString() },
-        repository: { name: 'app', owner: { login: 'acme' }, private: true },
-      },
-      { 'x-github-event': 'workflow_job', 'x-github-delivery': 'gh-778' },
-    );
-    expect(answer.statusCode).toBe(202);
-    await system.provisionAll();
-    const first = await system.requests.get(String(answer.body.requestId));
+    const first = await provisionedGithubJob(778);
     const podName = first!.podName!;
     const firstUid = (await system.listPods()).find((pod) => pod.metadata?.name === podName)?.metadata?.uid;
     const firstRunner = first?.externalId;
