@@ -46,7 +46,7 @@ describe('sources.github.pollRepositories', () => {
   );
 });
 
-const jenkinsAt = (url: string) => `${cluster}sources:
+const jenkinsAt = (url: string, clusterText = cluster) => `${clusterText}sources:
   jenkins:
     webhookSecret: { ssm: /pitcrew/jenkins/webhook-secret }
     url: '${url}'
@@ -74,17 +74,11 @@ const githubAt = (url: string) => `${cluster}sources:
 templates:
   - { name: gh, source: github, labels: [self-hosted] }
 `;
-const tokenClusterAt = (url: string) => `cluster:
-  credentials: { kind: token, server: '${url}', token: { ssm: /pitcrew/cluster-token } }
-sources:
-  jenkins:
-    webhookSecret: { ssm: /pitcrew/jenkins/webhook-secret }
-    url: https://jenkins.example.com/
-    user: pitcrew
-    apiToken: { ssm: /pitcrew/jenkins/api-token }
-templates:
-  - { name: jk, source: jenkins, labels: [linux] }
-`;
+const tokenClusterAt = (url: string) =>
+  jenkinsAt(
+    'https://jenkins.example.com/',
+    `cluster:\n  credentials: { kind: token, server: '${url}', token: { ssm: /pitcrew/cluster-token } }\n`,
+  );
 
 describe('URL settings', () => {
   // A user:password in a URL would be bundled into every function and printed in every error naming
