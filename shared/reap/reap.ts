@@ -363,7 +363,16 @@ async function recoverLostBuilds(ports: ReapPorts, report: ReapReport, inTime: (
     await guarded(report, ports.logger, inTime, async () => {
       // Loaded at cold start when a CI polls (shared/runtime/reap-polling.ts), with the polling.
       const { enqueueBuild } = await import('../sources/pollers');
-      for (const event of await list()) {
+      // One repository, project or pipeline the CI refuses (gone, or out of the credentials' reach)
+      // is counted and logged; the others are still polled.
+      const refused = (error: Error): void => {
+        report.errors += 1;
+        ports.logger.warn('the CI refused to list the queued builds of one of its polled sources', {
+          source: configured?.adapter.name,
+          error: String(error),
+        });
+      };
+      for (const event of await list(refused)) {
         if (!inTime()) return;
         const outcome = await enqueueBuild(event, { ...ports, templates: ports.config.templates });
         if (outcome.kind !== 'accepted') continue;

@@ -1,4 +1,5 @@
 import type { CiSource } from './names';
+import type { CiError } from './errors';
 import type { SigningScheme } from './signature';
 
 /** What a CI says happened to one build. */
@@ -182,9 +183,11 @@ export interface CiSourceAdapter {
 
   /**
    * Builds the CI has queued right now, as `queued` BuildEvents, so the reaper can provision those
-   * whose webhook was lost. `deliveryId` is `poll:<jobKey>`. Must respect the CI's rate limits.
+   * whose webhook was lost. `deliveryId` is `poll:<jobKey>`. Must respect the CI's rate limits. A
+   * CI that polls several repositories (projects, pipelines) gives a refusal for good of one to
+   * `refused`, if given, and polls the others (./poll-each.ts).
    */
-  listQueuedBuilds?(): Promise<BuildEvent[]>;
+  listQueuedBuilds?(refused?: (error: CiError) => void): Promise<BuildEvent[]>;
 }
 
 /** A configured CI's API side. */

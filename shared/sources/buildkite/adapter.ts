@@ -95,7 +95,7 @@ export function createBuildkiteSource(options: BuildkiteSourceOptions): CiSource
     ...(pollPipelines.length === 0
       ? {}
       : {
-          listQueuedBuilds: async () =>
+          listQueuedBuilds: async (refused) =>
             (await import('../pollers')).listBuildkiteQueuedBuilds(
               { fetch, apiUrl },
               {
@@ -103,6 +103,7 @@ export function createBuildkiteSource(options: BuildkiteSourceOptions): CiSource
                 pipelines: pollPipelines,
                 allowPublicPipelines: options.allowPublicPipelines ?? false,
               },
+              refused,
             ),
         }),
   };

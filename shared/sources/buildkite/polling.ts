@@ -1,3 +1,4 @@
+import { pollEach, type PollRefused } from '../poll-each';
 import * as v from '../../schema/valibot';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
@@ -176,11 +177,12 @@ async function queuedBuildsOf(api: PollApi, settings: PollSettings, pipeline: st
 
 /**
  * The scheduled command jobs of every polled pipeline, as the `queued` events their lost
- * `job.scheduled` webhooks would have given. Requests go one after another; the first failure, a
- * rate limit included, ends the poll and is thrown, so no further request is made.
+ * `job.scheduled` webhooks would have given. Requests go one after another; a refusal of one
+ * pipeline goes to `refused`, any other failure ends the poll (../poll-each.ts).
  */
-export async function listQueuedBuilds(api: PollApi, settings: PollSettings): Promise<BuildEvent[]> {
-  const events: BuildEvent[] = [];
-  for (const pipeline of settings.pipelines) events.push(...(await queuedBuildsOf(api, settings, pipeline)));
-  return events;
-}
+export const listQueuedBuilds = (
+  api: PollApi,
+  settings: PollSettings,
+  refused?: PollRefused,
+): Promise<BuildEvent[]> =>
+  pollEach(settings.pipelines, (pipeline) => queuedBuildsOf(api, settings, pipeline), refused);

@@ -244,10 +244,11 @@ export function createGithubSource(options: GithubSourceOptions): CiSourceAdapte
     ...(poll.repositories.length === 0
       ? {}
       : {
-          listQueuedBuilds: async () =>
+          listQueuedBuilds: async (refused) =>
             (await import('../pollers')).listGithubQueuedBuilds(
               { fetch, now: settings.now, authFor: pollAuthFor },
               poll,
+              refused,
             ),
         }),
   };

@@ -1,3 +1,4 @@
+import { pollEach, type PollRefused } from '../poll-each';
 import * as v from '../../schema/valibot';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
@@ -192,12 +193,11 @@ async function queuedBuildsOf(api: PollApi, repository: PollRepository, settings
  * The queued jobs of the queued runs of every repository, as `queued` BuildEvents. Requests go one
  * after another, as GitHub asks to avoid its secondary rate limits
  * (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#avoid-concurrent-requests);
- * the first failure, a rate limit included, ends the poll and is thrown, so no further request is made.
+ * a refusal of one repository goes to `refused`, any other failure ends the poll (../poll-each.ts).
  */
-export async function listQueuedBuilds(api: PollApi, settings: PollSettings): Promise<BuildEvent[]> {
-  const events: BuildEvent[] = [];
-  for (const repository of settings.repositories) {
-    events.push(...(await queuedBuildsOf(api, repository, settings)));
-  }
-  return events;
-}
+export const listQueuedBuilds = (
+  api: PollApi,
+  settings: PollSettings,
+  refused?: PollRefused,
+): Promise<BuildEvent[]> =>
+  pollEach(settings.repositories, (repository) => queuedBuildsOf(api, repository, settings), refused);

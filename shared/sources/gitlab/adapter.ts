@@ -202,6 +202,9 @@ export function createGitlabSource(options: GitlabSourceOptions): CiSourceAdapte
     // Polling loads on the first poll (../pollers.ts).
     ...(poll.projects.length === 0
       ? {}
-      : { listQueuedBuilds: async () => (await import('../pollers')).listGitlabQueuedBuilds(api, poll) }),
+      : {
+          listQueuedBuilds: async (refused) =>
+            (await import('../pollers')).listGitlabQueuedBuilds(api, poll, refused),
+        }),
   };
 }

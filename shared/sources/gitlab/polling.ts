@@ -1,3 +1,4 @@
+import { pollEach, type PollRefused } from '../poll-each';
 import * as v from '../../schema/valibot';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
@@ -141,11 +142,12 @@ async function queuedBuildsOf(api: PollApi, path: string, settings: PollSettings
 
 /**
  * The pending jobs of every polled project that this source serves, as `queued` BuildEvents. Requests
- * go one after another; the first failure, a rate limit included, ends the poll and is thrown, so no
- * further request is made.
+ * go one after another; a refusal of one project goes to `refused`, any other failure ends the poll
+ * (../poll-each.ts).
  */
-export async function listQueuedBuilds(api: PollApi, settings: PollSettings): Promise<BuildEvent[]> {
-  const events: BuildEvent[] = [];
-  for (const path of settings.projects) events.push(...(await queuedBuildsOf(api, path, settings)));
-  return events;
-}
+export const listQueuedBuilds = (
+  api: PollApi,
+  settings: PollSettings,
+  refused?: PollRefused,
+): Promise<BuildEvent[]> =>
+  pollEach(settings.projects, (path) => queuedBuildsOf(api, path, settings), refused);

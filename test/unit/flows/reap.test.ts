@@ -2,6 +2,7 @@ import { provisionRequest } from '../../../shared/provision';
 import { reap, reapRulesFrom, type ReapPorts } from '../../../shared/reap';
 import { queueLimits } from '../../../shared/queue/limits';
 import type { RequestRecord, RequestStatus } from '../../../shared/requests/record';
+import { CiRejectedError } from '../../../shared/sources/errors';
 import type { AgentRequest, CiSourceAdapter } from '../../../shared/sources/types';
 import { podNameFor } from '../../../shared/requests/identity';
 import { managedByValue, managedSelector, pitcrewLabels } from '../../../shared/templates/labels';
@@ -479,5 +480,31 @@ describe('the reaper on the twins', () => {
     expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'provisioned' });
     // The lease was given back: the next run goes ahead.
     expect(await reap(twins.reap)).toMatchObject({ deleted: { finished: 1 } });
+  });
+
+  // One repository, project or pipeline its CI refuses (gone, or out of reach) must not hide the
+  // others' lost builds (a review of the GitHub path, 2026-12-05).
+  it('counts and logs a polled source the CI refuses, and enqueues what the others gave', async () => {
+    const twins = createTwins();
+    const real = twins.reap.sources.generic?.adapter;
+    if (!real) throw new Error('the twins have no generic adapter');
+    const polled = {
+      source: 'generic' as const,
+      jobKey: 'polled-1',
+      action: 'queued' as const,
+      labels: ['linux'],
+      deliveryId: 'poll:polled-1',
+      details: { source: 'generic' as const },
+    };
+    const adapter: CiSourceAdapter = {
+      ...real,
+      async listQueuedBuilds(refused) {
+        refused?.(new CiRejectedError('acme/gone does not exist', 404));
+        return [polled];
+      },
+    };
+    const report = await reap({ ...twins.reap, sources: { generic: { adapter } } });
+    expect(report).toMatchObject({ recovered: 1, errors: 1 });
+    expect((await twins.state.requests.get(genericRequestId('polled-1')))?.status).toBe('queued');
   });
 });

@@ -426,6 +426,31 @@ describe('GitHub listQueuedBuilds', () => {
       expect((error as Error).message).toContain('pollRepositories');
     });
 
+    // One deleted repository hid every other's lost builds (a review of the GitHub path, 2026-12-05).
+    it('gives a repository it refuses to `refused` and still polls the others', async () => {
+      github.state.workflowRuns.push(run(7001, 'acme', 'app', 'queued', [job(901, 'queued')]));
+      const refusals: unknown[] = [];
+      const listed = await source({ pollRepositories: ['acme/gone', 'acme/app'] }).listQueuedBuilds?.(
+        (error) => refusals.push(error),
+      );
+      expect(listed?.map((event) => event.jobKey)).toEqual(['901']);
+      expect(refusals).toEqual([expect.any(CiRejectedError)]);
+      expect(String(refusals[0])).toContain('acme/gone does not exist or the credentials cannot see it');
+    });
+
+    it('ends the poll at a passing failure, `refused` or not: a rate limit is every repository’s', async () => {
+      github.failNext(1, { status: 503, path: /\/actions\/runs$/ });
+      const refusals: unknown[] = [];
+      const error = await pollError(
+        source({ pollRepositories: ['acme/app', 'acme/api'] }).listQueuedBuilds?.((refusal) =>
+          refusals.push(refusal),
+        ),
+      );
+      expect(error).toMatchObject({ retryable: true });
+      expect(refusals).toEqual([]);
+      expect(calls()).toEqual([expect.stringMatching(/^GET \/repos\/acme\/app\/actions\/runs/)]);
+    });
+
     it('names the Actions: read permission on a 403 that is not a rate limit', async () => {
       github.failNext(1, {
         status: 403,
