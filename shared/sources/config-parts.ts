@@ -23,13 +23,15 @@ export const envName = z
  * `host:port` with none (which `URL` reads as the scheme `host:`), is refused here, where it is
  * written, not at a cold start.
  */
+// What `z.url()` has already refused is not judged again.
+const urlOf = (url: string): URL | undefined => (URL.canParse(url) ? new URL(url) : undefined);
 export const httpUrl = z.url().check(
   z.refine(
-    (url: string) => !URL.canParse(url) || /^https?:$/.test(new URL(url).protocol),
+    (url: string) => /^https?:$/.test(urlOf(url)?.protocol ?? 'http:'),
     'must be an http:// or https:// URL',
   ),
   z.refine(
-    (url: string) => !URL.canParse(url) || (new URL(url).username === '' && new URL(url).password === ''),
+    (url: string) => !urlOf(url)?.username && !urlOf(url)?.password,
     'must not hold a user or password: put credentials in their own secret settings',
   ),
 );
