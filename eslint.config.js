@@ -101,7 +101,7 @@ export default tseslint.config(
   },
   {
     // Tools that require a default export.
-    files: ['eslint.config.js', 'jest.config.js', 'test/support/global-*.mjs'],
+    files: ['eslint.config.js', '**/jest.config.js', 'test/support/global-*.mjs'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

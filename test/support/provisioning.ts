@@ -18,6 +18,7 @@ import { createTestAwsResources, testSqsClient, testStateClient } from './aws';
 import { requiredTestEnv } from './env';
 import { importHandler } from './handlers';
 import { adminKubeConfig, createTestNamespace, deleteNamespace } from './kube';
+import { closeWhenFileEnds } from './teardown';
 import { httpEvent, lambdaContext } from '../../infra/local/stand-ins/lambda';
 
 export const testSecrets = {
@@ -96,6 +97,8 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
       'pod-security.kubernetes.io/enforce': 'restricted',
       'pod-security.kubernetes.io/enforce-version': 'latest',
     }));
+  // Each part is closed when the test file ends, even if this start outlives a timed-out hook.
+  const closeNamespace = closeWhenFileEnds(() => deleteNamespace(core, namespace));
   const resources = await createTestAwsResources({
     visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
   });
@@ -103,11 +106,18 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
     tokens: [testSecrets.githubToken],
     ...(options.githubApp ? { app: options.githubApp } : {}),
   });
+  const closeGithub = closeWhenFileEnds(() => github.close());
   const jenkins: FakeJenkins = await startFakeJenkins({
     user: 'pitcrew',
     apiToken: testSecrets.jenkinsApiToken,
   });
-  const kits = await Promise.all(kitCis().map(async (kit) => ({ kit, running: await kit.start() })));
+  const closeJenkins = closeWhenFileEnds(() => jenkins.close());
+  const kits = await Promise.all(
+    kitCis().map(async (kit) => {
+      const running = await kit.start();
+      return { kit, running, close: closeWhenFileEnds(() => running.close()) };
+    }),
+  );
   const defaultTemplates: Record<string, unknown>[] = [
     ...kitTemplates(20),
     { name: 'gh-linux', source: 'github', labels: ['self-hosted', 'linux', 'x64'], instanceCap: 20 },
@@ -187,6 +197,10 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
   ) => Promise<ReapReport>;
   const sqs: SQSClient = testSqsClient();
   const db = testStateClient();
+  const closeClients = closeWhenFileEnds(() => {
+    sqs.destroy();
+    db.destroy();
+  });
   const requests: RequestStore = createRequestStore(db, resources.tableName);
   const { Attributes } = await sqs.send(
     new GetQueueAttributesCommand({ QueueUrl: resources.queueUrl, AttributeNames: ['QueueArn'] }),
@@ -280,13 +294,12 @@ export async function startProvisioningSystem(options: SystemOptions = {}) {
     reapNow: (force = false) => reapHandler({ force }, lambdaContext('reap')),
     db,
     async close() {
-      sqs.destroy();
-      db.destroy();
       await Promise.all([
-        github.close(),
-        jenkins.close(),
-        ...kits.map(({ running }) => running.close()),
-        deleteNamespace(core, namespace),
+        closeClients(),
+        closeGithub(),
+        closeJenkins(),
+        ...kits.map(({ close }) => close()),
+        closeNamespace(),
       ]);
     },
   };
