@@ -1,6 +1,7 @@
 import * as z from '../schema/zod';
 import { envName, httpUrl, nonEmpty, positiveInt, secretRefSchema } from '../sources/config-parts';
 import { ciConfigSchemas, ciLabelsOfEveryBuild, ciTemplateOrigins } from '../sources/config-registry';
+import { queueLimits } from '../queue/limits';
 import { ciSources } from '../sources/names';
 import { ciModuleOf, ciModules, registeredModules } from '../sources/registry';
 import { matchTemplate } from '../templates/match';
@@ -56,6 +57,9 @@ const cidr = z.union([z.cidrv4(), z.cidrv6()], 'must be a CIDR such as 10.0.0.0/
  * IMDS (IPv4 and IPv6), the ECS task metadata and credentials endpoint, and the EKS Pod Identity
  * agent (IPv4 and IPv6). An agent that reaches them can take the node's or another pod's role.
  */
+const provisionTimeoutMs = queueLimits.provisionTimeoutSeconds * 1000;
+const underProvisionTimeout = `must be less than ${provisionTimeoutMs} (the provision function's timeout, in ms)`;
+
 export const metadataCidrs = [
   '169.254.169.254/32',
   '169.254.170.2/32',
@@ -179,8 +183,10 @@ const clusterSchema = z
     ),
     network: z._default(networkSchema, defaultNetwork),
     credentials: clusterCredentialsSchema,
-    connectTimeoutMs: z._default(positiveInt, 5000),
-    requestTimeoutMs: z._default(positiveInt, 15000),
+    // A call must end inside the provision function's timeout, or Lambda stops the whole batch first
+    // and every message in it comes back (infra/limits.json).
+    connectTimeoutMs: z._default(positiveInt.check(z.lt(provisionTimeoutMs, underProvisionTimeout)), 5000),
+    requestTimeoutMs: z._default(positiveInt.check(z.lt(provisionTimeoutMs, underProvisionTimeout)), 15000),
   })
   .check(
     z.superRefine((cluster, ctx) => {

@@ -20,8 +20,6 @@ export interface JenkinsSourceOptions {
   /** The user whose API token Pitcrew uses (permissions: docs/jenkins.md). */
   readonly user: string;
   readonly apiToken: string;
-  /** HOST:PORT the agent connects through instead of the controller, passed to it as JENKINS_TUNNEL. */
-  readonly tunnel?: string;
   /** The agent's remote root directory (the node's remoteFS, the pod's JENKINS_AGENT_WORKDIR). */
   readonly agentWorkDir?: string;
   readonly requestTimeoutMs?: number;
@@ -86,7 +84,6 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
                 JENKINS_AGENT_NAME: name,
                 JENKINS_AGENT_WORKDIR: settings.agentWorkDir,
                 JENKINS_WEB_SOCKET: 'true',
-                ...(settings.tunnel ? { JENKINS_TUNNEL: settings.tunnel } : {}),
               },
             };
           },

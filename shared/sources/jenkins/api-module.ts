@@ -10,7 +10,6 @@ export const jenkinsApiModule = defineCiApiModule(jenkinsModule, {
       url: jenkins.url,
       user: jenkins.user,
       apiToken: secretOf(jenkins.apiToken, 'sources.jenkins.apiToken'),
-      tunnel: jenkins.tunnel,
       pollQueue: jenkins.pollQueue,
     }),
 });

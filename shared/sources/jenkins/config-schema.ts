@@ -16,7 +16,17 @@ export const jenkinsConfigSchema = z.strictObject({
   url: httpUrl,
   user: nonEmpty,
   apiToken: secretRefSchema,
-  tunnel: z.optional(z.string().check(z.regex(/^[^:\s]*:\d+$/, 'must be HOST:PORT'))),
+  /**
+   * Refused, not passed on: the agents connect over WebSocket through `url` (JENKINS_WEB_SOCKET), and
+   * the inbound agent refuses `-tunnel` with `-webSocket` (remoting's Launcher), so every agent
+   * exited at start. Kept as a key to say so, rather than "unrecognized key".
+   */
+  tunnel: z.optional(
+    z.never({
+      error:
+        "cannot be used: Pitcrew's Jenkins agents connect over WebSocket through url, and the inbound agent refuses -tunnel with -webSocket (remove tunnel; the agents need only url)",
+    }),
+  ),
   /** The reaper polls the Jenkins queue for builds whose webhook was lost. */
   pollQueue: z._default(z.boolean(), false),
 });

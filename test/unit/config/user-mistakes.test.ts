@@ -172,3 +172,45 @@ templates:
     expect(configProblemsOf(gitlab(tags, template))).toEqual([]);
   });
 });
+
+describe('sources.jenkins.tunnel', () => {
+  // Pitcrew's agents always connect over WebSocket; the inbound agent refuses -tunnel with
+  // -webSocket, so every agent exited at start (a review of the Jenkins path, 2026-12-06).
+  it('is refused, naming the key and saying why', () => {
+    const text = jenkinsAt('https://jenkins.example.com/').replace(
+      '    apiToken:',
+      '    tunnel: jenkins-agents.example.com:50000\n    apiToken:',
+    );
+    expect(text).toContain('tunnel: jenkins-agents');
+    expect(configProblemsOf(text)).toEqual([
+      expect.stringMatching(
+        /^pitcrew\.yaml: sources\.jenkins\.tunnel: cannot be used: Pitcrew's Jenkins agents connect over WebSocket through url/,
+      ),
+    ]);
+  });
+});
+
+describe('cluster timeouts', () => {
+  // A call longer than the provision function's 30 s timeout let Lambda stop the whole batch, and
+  // every message in it came back (a review of the deployment, 2026-12-06).
+  const withTimeout = (key: string, ms: number) =>
+    jenkinsAt('https://jenkins.example.com/').replace(
+      'clusterName: ci-agents }\n',
+      `clusterName: ci-agents }\n  ${key}: ${ms}\n`,
+    );
+
+  it.each(['connectTimeoutMs', 'requestTimeoutMs'])(
+    '%s at the provision timeout or above: refused',
+    (key) => {
+      for (const ms of [30000, 60000])
+        expect(configProblemsOf(withTimeout(key, ms))).toEqual([
+          `pitcrew.yaml: cluster.${key}: must be less than 30000 (the provision function's timeout, in ms)`,
+        ]);
+    },
+  );
+
+  it.each(['connectTimeoutMs', 'requestTimeoutMs'])('%s under it: taken', (key) => {
+    expect(withTimeout(key, 29999)).toContain(`${key}: 29999`);
+    expect(configProblemsOf(withTimeout(key, 29999))).toEqual([]);
+  });
+});

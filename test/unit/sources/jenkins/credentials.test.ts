@@ -97,22 +97,12 @@ describe('Jenkins createAgentCredentials', () => {
     expect(JSON.stringify(jenkins.state.requests)).not.toContain(apiToken);
   });
 
-  it('passes agentWorkDir to the node and the pod, and JENKINS_TUNNEL only when configured', async () => {
-    const credentials = await source({
-      agentWorkDir: '/work',
-      tunnel: 'jenkins-agent.ci.svc:50000',
-    }).createAgentCredentials(request);
-    expect(credentials.env).toMatchObject({
-      JENKINS_AGENT_WORKDIR: '/work',
-      JENKINS_TUNNEL: 'jenkins-agent.ci.svc:50000',
-    });
+  it('passes agentWorkDir to the node and the pod, and connects the agent over WebSocket, never a tunnel', async () => {
+    const credentials = await source({ agentWorkDir: '/work' }).createAgentCredentials(request);
+    expect(credentials.env).toMatchObject({ JENKINS_AGENT_WORKDIR: '/work', JENKINS_WEB_SOCKET: 'true' });
+    // The inbound agent refuses -tunnel with -webSocket: the config refuses `tunnel` (user-mistakes).
+    expect(credentials.env).not.toHaveProperty('JENKINS_TUNNEL');
     expect(jenkins.state.nodes.get('pitcrew-linux-0001')?.remoteFS).toBe('/work');
-
-    const other = await source({ tunnel: undefined }).createAgentCredentials({
-      ...request,
-      agentName: 'pitcrew-linux-0002',
-    });
-    expect(other.env).not.toHaveProperty('JENKINS_TUNNEL');
   });
 
   it('refuses to make a node without labels, which would take no build, and makes none', async () => {
