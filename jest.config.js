@@ -19,6 +19,8 @@ export default {
       // Starts ElasticMQ, DynamoDB Local and the Kubernetes control plane once for the whole run.
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+      // Twice the unit project's time for hooks and tests (jest reads only the global testTimeout).
+      setupFilesAfterEnv: [...common.setupFilesAfterEnv, '<rootDir>/test/support/integration-timeout.ts'],
     },
   ],
   // Integration tests wait for real servers; unit tests finish far inside this anyway.
