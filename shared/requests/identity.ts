@@ -19,3 +19,17 @@ export function podNameFor(templateName: string, requestId: string): string {
   const suffix = requestId.slice(requestId.lastIndexOf('-') + 1, requestId.lastIndexOf('-') + 11);
   return `pc-${templateName}-${suffix}`.slice(0, 63);
 }
+
+/**
+ * Whether `name` is a pod (and CI agent) name `podNameFor` gives a request of `templateName`: how a
+ * Jenkins queue item that names one of Pitcrew's nodes (not a label) finds the template that serves
+ * it (sources/jenkins/webhook.ts).
+ */
+export function isPodNameOf(templateName: string, name: string): boolean {
+  const prefix = `pc-${templateName}-`;
+  if (prefix.length >= 63) return name === prefix.slice(0, 63);
+  const suffix = name.slice(prefix.length);
+  return (
+    name.startsWith(prefix) && name.length === Math.min(63, prefix.length + 10) && /^[0-9a-f]+$/.test(suffix)
+  );
+}

@@ -23,6 +23,11 @@ export interface LabelRule {
   /** What the build asks, for a reason that no template serves it: `the label expression "a && !b"`. */
   readonly text: string;
   satisfiedBy(templateLabels: readonly string[]): boolean;
+  /**
+   * The build waits for an agent like one this template made, not for a label: Jenkins names the one
+   * node its label has (`‘pc-linux-…’ is offline`). That template serves it, whatever its match.
+   */
+  madeBy?(templateName: string): boolean;
 }
 
 /**

@@ -18,6 +18,7 @@ const normalise = (labels: readonly string[]): Set<string> =>
  * and the rule too.
  */
 function serves(template: AgentTemplate, wanted: Set<string>, rule: LabelRule | undefined): boolean {
+  if (rule?.madeBy?.(template.name)) return true;
   const offered = normalise(template.labels);
   const allOffered = [...wanted].every((label) => offered.has(label));
   const satisfied = rule?.satisfiedBy(template.labels);

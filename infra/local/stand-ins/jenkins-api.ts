@@ -9,7 +9,9 @@
  * - POST /computer/NAME/changeOfflineCause (Computer.doChangeOfflineCause): marks the node temporarily
  *   offline whatever it was (doToggleOffline would flip it), 302; its build goes on, it takes no other
  * - GET /computer/NAME/api/json, GET /computer/api/json (ComputerSet: every node, as `computer`) and
- *   GET /queue/api/json (https://www.jenkins.io/doc/book/using/remote-access-api/)
+ *   GET /queue/api/json (https://www.jenkins.io/doc/book/using/remote-access-api/); an item's why
+ *   is derived from the nodes as Queue.BuildableItem.getCauseOfBlockage does, unless a test sets it
+ * - GET /queue/item/ID/api/json: the item while it waits, a Queue$LeftItem after it left, else 404
  * Every call needs basic auth with the configured user and API token (401 otherwise); no CSRF crumb
  * is needed with a token (https://www.jenkins.io/doc/book/security/csrf-protection/). Nodes and the
  * queue live in memory; every request is recorded without its Authorization header; the next calls
@@ -53,7 +55,13 @@ export interface FakeJenkinsNode {
 
 export interface FakeQueueItem {
   readonly id: number;
-  readonly why: string | null;
+  /**
+   * The item's why text as given; without one, an item with a `label` gets the text Jenkins derives
+   * from the nodes (`causeOfBlockage`).
+   */
+  readonly why?: string | null;
+  /** The label the build asks for (one label, or labels joined with `&&`). */
+  readonly label?: string;
   readonly taskName?: string;
   readonly taskUrl?: string;
   readonly inQueueSince?: number;
@@ -82,9 +90,17 @@ export interface FakeJenkinsFailure {
   readonly path?: RegExp;
 }
 
+/** An item that left the queue: Jenkins keeps it (a `LeftItem`) for about five minutes. */
+export interface FakeLeftItem {
+  readonly id: number;
+  readonly cancelled: boolean;
+}
+
 export interface FakeJenkinsState {
   readonly nodes: Map<string, FakeJenkinsNode>;
   readonly queue: FakeQueueItem[];
+  /** Items that left the queue (started, or cancelled) and are still answered for. */
+  readonly left: FakeLeftItem[];
   readonly requests: FakeJenkinsRequest[];
 }
 
@@ -149,7 +165,7 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
   const expectedAuth = `Basic ${Buffer.from(`${user}:${apiToken}`).toString('base64')}`;
   // Jenkins derives each agent's secret from a per-controller key (JnlpAgentReceiver.SLAVE_SECRET).
   const instanceKey = randomBytes(32);
-  const state: FakeJenkinsState = { nodes: new Map(), queue: [], requests: [] };
+  const state: FakeJenkinsState = { nodes: new Map(), queue: [], left: [], requests: [] };
   const failures = createFailureSchedule<FakeJenkinsFailure>((failure) =>
     failure.reset ? 'reset' : String(failure.status ?? 500),
   );
@@ -270,27 +286,74 @@ export async function startFakeJenkins(options: FakeJenkinsOptions = {}): Promis
     return notFound;
   }
 
+  /**
+   * Queue.BuildableItem.getCauseOfBlockage for a build asking for `label`, with core's messages: when
+   * exactly one node has the label, the text names that node, not the label.
+   */
+  function causeOfBlockage(label: string): string {
+    const wanted = label.split('&&').map((atom) => atom.trim());
+    const nodes = [...state.nodes.values()].filter((node) => {
+      const labels = new Set([node.name, ...node.labelString.split(/\s+/)]);
+      return wanted.every((atom) => labels.has(atom));
+    });
+    const offline = nodes.every((node) => !node.online || node.temporarilyOffline);
+    const [only] = nodes.length === 1 ? nodes : [];
+    if (offline) {
+      if (only) return `‘${only.name}’ is offline`;
+      return nodes.length === 0
+        ? `There are no nodes with the label ‘${label}’`
+        : `All nodes of label ‘${label}’ are offline`;
+    }
+    return `Waiting for next available executor on ‘${only?.name ?? label}’`;
+  }
+
+  function queueItemJson(item: FakeQueueItem): Record<string, unknown> {
+    const why =
+      item.why !== undefined ? item.why : item.label === undefined ? null : causeOfBlockage(item.label);
+    return {
+      _class: 'hudson.model.Queue$BuildableItem',
+      blocked: false,
+      buildable: true,
+      id: item.id,
+      inQueueSince: item.inQueueSince ?? Date.now(),
+      stuck: false,
+      task: { name: item.taskName ?? `job-${item.id}`, url: item.taskUrl ?? null },
+      url: `queue/item/${item.id}/`,
+      why,
+    };
+  }
+
   function queueJson(): Answer {
     return json({
       _class: 'hudson.model.Queue',
       discoverableItems: [],
-      items: state.queue.map((item) => ({
-        _class: 'hudson.model.Queue$BuildableItem',
-        blocked: false,
-        buildable: true,
-        id: item.id,
-        inQueueSince: item.inQueueSince ?? Date.now(),
-        stuck: false,
-        task: { name: item.taskName ?? `job-${item.id}`, url: item.taskUrl ?? null },
-        url: `queue/item/${item.id}/`,
-        why: item.why,
-      })),
+      items: state.queue.map(queueItemJson),
+    });
+  }
+
+  /** GET /queue/item/ID/api/json: the waiting item, a LeftItem for a while after it left, then 404. */
+  function queueItem(id: number): Answer {
+    const waiting = state.queue.find((item) => item.id === id);
+    if (waiting) return json(queueItemJson(waiting));
+    const left = state.left.find((item) => item.id === id);
+    if (!left) return notFound;
+    return json({
+      _class: 'hudson.model.Queue$LeftItem',
+      blocked: false,
+      buildable: false,
+      id,
+      cancelled: left.cancelled,
+      url: `queue/item/${id}/`,
+      why: null,
+      executable: left.cancelled ? null : { _class: 'hudson.model.FreeStyleBuild', number: 1 },
     });
   }
 
   function route(ctx: Context): Answer {
     if (ctx.path === 'computer/doCreateItem') return createNode(ctx);
     if (ctx.path === 'queue/api/json' && ctx.method === 'GET') return queueJson();
+    const item = /^queue\/item\/(\d+)\/api\/json$/.exec(ctx.path);
+    if (item?.[1] !== undefined && ctx.method === 'GET') return queueItem(Number(item[1]));
     if (ctx.path === 'computer/api/json' && ctx.method === 'GET') return computerListJson();
     const match = /^computer\/([^/]+)\/(.+)$/.exec(ctx.path);
     if (match?.[1] === undefined || match[2] === undefined) return notFound;

@@ -1,5 +1,6 @@
 import { CiError } from '../errors';
 import { makesNoAgents } from '../bundle';
+import { parseDetails } from '../details';
 import type { AgentCredentials, CiSourceAdapter } from '../types';
 import {
   agentDescriptionPrefix,
@@ -11,6 +12,8 @@ import {
 } from './agents';
 import { createJenkinsFetch } from './api';
 import { formatLabelString } from './label-string';
+import { jenkinsModule } from './module';
+import { queueItemWaits } from './queue-item';
 import { retireBusyAgents } from './retire';
 import { normaliseControllerUrl } from './controller-url';
 
@@ -93,6 +96,15 @@ export function createJenkinsSource(options: JenkinsSourceOptions): JenkinsSourc
     // Only provision takes agents out of rotation (../bundle.ts).
     // eslint-disable-next-line no-restricted-properties -- the bundle's name, set at build, not a setting
     ...(process.env.PITCREW_BUNDLE === 'reap' ? {} : { retireBusyAgents: () => retireBusyAgents(api) }),
+    // A Jenkins agent that ended before Jenkins gave it its build (evicted, killed while it connected)
+    // leaves the build queued: the reaper asks, and the build gets another agent. Not in provision.
+    // eslint-disable-next-line no-restricted-properties -- the bundle's name, set at build, not a setting
+    ...(process.env.PITCREW_BUNDLE === 'provision'
+      ? {}
+      : {
+          buildWaits: async (request) =>
+            queueItemWaits(api, parseDetails(jenkinsModule.detailsSchema, request).queueItemId),
+        }),
     isAgentBusy: async (agentName, untilRetired) => {
       const state = await getAgentState(api, agentName);
       return !!state && (state.busy || (!!untilRetired && !state.retired));

@@ -9,6 +9,12 @@
  *   Queue.LabelHasNoNodes                    There are no nodes with the label ‘{0}’
  *   Queue.AllNodesOffline                    All nodes of label ‘{0}’ are offline
  *   Node.LabelMissing                        {0} doesn’t have label ‘{1}’
+ *   Queue.NodeOffline                        ‘{0}’ is offline
+ *
+ * When exactly one node has the label, Jenkins names that node instead (BecauseNodeIsOffline,
+ * BecauseNodeIsBusy: `‘pc-linux-…’ is offline`, `Waiting for next available executor on ‘pc-linux-…’`).
+ * A node's name is one of its labels in Jenkins, so the name is read as the label; webhook.ts also
+ * lets the template that made such a node serve the build.
  *
  * Older releases print {0} without quotes, translations and copy-pasted texts use ' or ", and {0} is a
  * label expression (`linux&&docker`) when the build asks for one. Several causes are joined with "; ".
@@ -21,6 +27,9 @@ const labelPatterns: readonly { readonly pattern: RegExp; readonly suffix?: RegE
   { pattern: /^All nodes of label\s+(.+)$/i, suffix: /\sare offline\.?$/i },
   { pattern: /\bdoesn(?:’|'|`)?t have label\s+(.+)$/i },
 ];
+
+/** Queue.NodeOffline: the node's name, quoted (or not, before 2.x); one atom, so no backtracking. */
+const nodeOfflinePattern = /^(\S+)\s+is offline\.?$/i;
 
 /** Opening quote → the closing quote Jenkins (or a translation) pairs with it. */
 const closingQuote: Readonly<Record<string, string>> = { '‘': '’', '“': '”', "'": "'", '"': '"', '`': '`' };
@@ -49,6 +58,9 @@ export const maxWhySegments = 32;
 
 /** The label (or label expression) the text says the build waits for, or undefined when it names none. */
 export function labelFromWhy(why: string): string | undefined {
+  // A cause that names a label wins over one that names an offline node (a composite cause lists
+  // every node it tried).
+  let offlineNode: string | undefined;
   for (const segment of why.split(/\r?\n|;\s+/, maxWhySegments)) {
     if (segment.length > maxWhySegment) continue;
     for (const { pattern, suffix } of labelPatterns) {
@@ -58,8 +70,10 @@ export function labelFromWhy(why: string): string | undefined {
       const label = text === undefined ? '' : unquote(text);
       if (label !== '') return label;
     }
+    const node = nodeOfflinePattern.exec(segment.trim())?.[1];
+    if (node !== undefined && offlineNode === undefined && unquote(node) !== '') offlineNode = unquote(node);
   }
-  return undefined;
+  return offlineNode;
 }
 
 /** The text before `suffix`, or undefined when it does not end with it. */

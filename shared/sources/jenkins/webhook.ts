@@ -20,6 +20,7 @@ import {
   satisfyingLabels,
 } from './label-expression';
 import { labelFromWhy } from './queue-why';
+import { isPodNameOf } from '../../requests/identity';
 
 export interface JenkinsWebhookSettings {
   /** The configured controller URL, normalised: used when an event does not say which controller sent it. */
@@ -104,7 +105,7 @@ export function queuedBuildFromQueueItem(
   controllerUrl: string,
 ): BuildEvent | undefined {
   if (item.label === undefined) return undefined;
-  const labels = labelsFor(item.label, 'why', `queue item ${item.id}`);
+  const labels = labelsFor(item.label, 'why', `queue item ${item.id}`, 'whyText');
   if (!labels.ok) return undefined;
   const parsed = eventFrom({
     controllerUrl,
@@ -129,7 +130,12 @@ type Labels =
  * (`[docker, gpu]` fails `docker && !gpu`); `labels` are the fewest that satisfy it
  * (label-expression.ts), which an `exact` template must be.
  */
-function labelsFor(label: string, field: string, what: string): Labels {
+function labelsFor(
+  label: string,
+  field: string,
+  what: string,
+  from: 'whyText' | 'labels' = 'labels',
+): Labels {
   const parsed = parseLabelExpression(label);
   if (!parsed.ok) {
     const problem = `names "${label}", which is not a Jenkins label expression: ${parsed.problem}`;
@@ -141,6 +147,13 @@ function labelsFor(label: string, field: string, what: string): Labels {
     const rule: LabelRule = {
       text: `the label expression "${label}"`,
       satisfiedBy: (templateLabels) => evaluateLabelExpression(expression, new Set(templateLabels)),
+      // When exactly one node has the build's label, Jenkins's why names that node, not the label
+      // (Queue.BuildableItem.getCauseOfBlockage: BecauseNodeIsOffline, BecauseNodeIsBusy). With one
+      // agent per build that is the usual case: the last build's node, still connecting or busy.
+      // Any agent of the template that made it serves the build as well as it would.
+      ...(from === 'whyText' && expression.kind === 'atom'
+        ? { madeBy: (templateName: string) => isPodNameOf(templateName, expression.name) }
+        : {}),
     };
     return { ok: true, label, labels, rule };
   }
@@ -285,7 +298,7 @@ function queuedFromCloudEvent(
       texts[0] === undefined ? 'without a why text' : `waiting because "${texts[0].text.slice(0, 120)}"`;
     return { kind: 'ignored', reason: `queue item ${id} entered the queue ${said}, which names no label` };
   }
-  const labels = labelsFor(named.label, named.field, `queue item ${id}`);
+  const labels = labelsFor(named.label, named.field, `queue item ${id}`, 'whyText');
   if (!labels.ok) return labels.answer;
   const url = absoluteUrl(data.url)?.href;
   return eventFrom({

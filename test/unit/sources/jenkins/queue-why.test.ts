@@ -11,6 +11,10 @@ describe('labelFromWhy', () => {
     ['All nodes of label ‘arm64’ are offline', 'arm64'],
     ['All nodes of label arm64 are offline', 'arm64'],
     ["All nodes of label 'arm64' are offline", 'arm64'],
+    // Exactly one node has the label: Jenkins names the node, whose name is one of its labels.
+    ['‘agent-2’ is offline', 'agent-2'],
+    ['agent-2 is offline', 'agent-2'],
+    ['Waiting for next available executor on ‘pc-jk-linux-0123456789’', 'pc-jk-linux-0123456789'],
   ])('%s → %s', (why, label) => {
     expect(labelFromWhy(why)).toBe(label);
   });
@@ -43,7 +47,10 @@ describe('labelFromWhy', () => {
     // the seconds the old pattern took, so that a pattern that backtracks again fails here.
     expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(1000);
     const causes = (label: string, at: number) =>
-      [...Array(at).fill('‘agent-2’ is offline'), `There are no nodes with the label ‘${label}’`].join('; ');
+      [
+        ...Array(at).fill('Blocked by upstream project app'),
+        `There are no nodes with the label ‘${label}’`,
+      ].join('; ');
     expect(labelFromWhy(causes('gpu', maxWhySegments - 1))).toBe('gpu');
     expect(labelFromWhy(causes('gpu', maxWhySegments))).toBeUndefined();
   });
@@ -69,13 +76,15 @@ describe('labelFromWhy', () => {
       labelFromWhy('Still waiting to schedule task\nWaiting for next available executor on ‘linux’'),
     ).toBe('linux');
     expect(labelFromWhy('‘agent-1’ doesn’t have label ‘gpu’; ‘agent-2’ is offline')).toBe('gpu');
+    // A cause naming a label wins over an offline node listed before it.
+    expect(labelFromWhy('‘agent-2’ is offline; ‘agent-1’ doesn’t have label ‘gpu’')).toBe('gpu');
   });
 
   it.each([
     'In the quiet period. Expires in 0 ms',
     'Waiting for next available executor',
     'Build #475 is already in progress (ETA: 23 min)',
-    '‘agent-2’ is offline',
+    'Jenkins is going to shut down is offline',
     'Blocked by upstream project app',
     'Waiting for next available executor on ‘’',
     '',

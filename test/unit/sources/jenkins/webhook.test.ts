@@ -5,6 +5,9 @@ import {
   queuedBuildFromQueueItem,
 } from '../../../../shared/sources/jenkins';
 import type { BuildEvent, ParsedWebhook, WebhookInput } from '../../../../shared/sources/types';
+import { templateSchema } from '../../../../shared/config';
+import { podNameFor, requestIdFor } from '../../../../shared/requests';
+import { matchTemplate } from '../../../../shared/templates';
 
 interface Fixture {
   readonly headers: Record<string, string>;
@@ -75,7 +78,12 @@ describe('Jenkins parseWebhook: CloudEvents', () => {
         jobKey: 'http://jenkins.ci.svc:8080/#25',
         action: 'queued',
         labels: ['linux'],
-        labelRule: { text: 'the label expression "linux"', satisfiedBy: expect.any(Function) },
+        labelRule: {
+          text: 'the label expression "linux"',
+          satisfiedBy: expect.any(Function),
+          // Read from a why text, which may name a node of Pitcrew's for the label.
+          madeBy: expect.any(Function),
+        },
         deliveryId: 'c42d1f19-9908-43da-9a7f-404405c52b60',
         details: {
           source: 'jenkins',
@@ -489,5 +497,48 @@ describe('Jenkins webhook receiver', () => {
     });
     expect(strict.signing).toMatchObject({ toleranceSeconds: 60 });
     expect(() => createJenkinsWebhookReceiver({ url: 'ftp://ci.example.com' })).toThrow(/http\(s\) URL/);
+  });
+});
+
+describe('Jenkins parseWebhook: a why that names the one node with the label', () => {
+  // Queue.BuildableItem.getCauseOfBlockage names the node, not the label, when exactly one node has
+  // it: with one agent per build, the last build's node, still connecting or busy (a review of the
+  // Jenkins path, 2026-12-06). The build was ignored, and no other event brings it.
+  const templates = [
+    templateSchema.parse({ name: 'jk-linux', source: 'jenkins', labels: ['linux'] }),
+    templateSchema.parse({
+      name: 'jk-linux-big',
+      source: 'jenkins',
+      labels: ['linux', 'big'],
+      match: 'exact',
+    }),
+  ];
+  const node = podNameFor('jk-linux-big', requestIdFor('jenkins', 'http://jenkins.ci.svc:8080/#6'));
+
+  it.each([`‘${node}’ is offline`, `Waiting for next available executor on ‘${node}’`])(
+    '%s: served by the template that made the node, whatever its match',
+    (why) => {
+      const event = eventOf(parse(waitingFor(why)));
+      expect(event.labels).toEqual([node]);
+      expect(matchTemplate(templates, event)).toMatchObject({
+        kind: 'match',
+        template: { name: 'jk-linux-big' },
+      });
+    },
+  );
+
+  it('a node no template made, or a build that names a node in its own labels, gets no agent', () => {
+    const other = eventOf(parse(waitingFor('‘static-agent-1’ is offline')));
+    expect(matchTemplate(templates, other)).toMatchObject({ kind: 'none' });
+    // Only a why text names a node for the label: a build pinned to a node's name is not served.
+    const pinned = eventOf(
+      parse(
+        input(
+          { 'content-type': 'application/json', 'x-pitcrew-delivery': 'd-8' },
+          { action: 'queued', job: { id: 8, labels: [node] } },
+        ),
+      ),
+    );
+    expect(matchTemplate(templates, pinned)).toMatchObject({ kind: 'none' });
   });
 });
