@@ -38,7 +38,7 @@ export async function createLocalAwsResources(
     const dlq = await sqs.send(
       new CreateQueueCommand({
         QueueName: `pitcrew-${prefix}-provision-dlq`,
-        Attributes: { MessageRetentionPeriod: String(queueLimits.queueRetentionSeconds) },
+        Attributes: { MessageRetentionPeriod: String(queueLimits.deadLetterRetentionSeconds) },
       }),
     );
     const dlqUrl = required(dlq.QueueUrl, 'CreateQueue returned no QueueUrl for the DLQ');
