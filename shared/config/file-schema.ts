@@ -267,6 +267,8 @@ export const templateSchema = z.strictObject({
   tolerations: z.optional(z.array(z.record(z.string(), z.unknown()))),
   /** Mounts that ServiceAccount's token; without it, no token is mounted. Never the provisioner's. */
   serviceAccount: z.optional(dnsLabel),
+  /** The agents' user id, for an image built for another user than the source's (pod.ts). */
+  runAsUser: z.optional(positiveInt.check(z.maximum(2 ** 31 - 1))),
   /**
    * The Pod Security Standard the rendered pod must meet, checked at config load. `baseline` and
    * `privileged` are for Docker-in-Docker and the like, at a risk docs/configuration.md explains.

@@ -55,8 +55,16 @@ export interface CiModule<
   readonly urlSettings: readonly string[];
   /** What its request records keep in `details` (an object whose `source` is the literal name). */
   readonly detailsSchema: Details;
-  /** Image and command of its agents when a template names none; no image: templates must name one. */
-  readonly podDefaults: { readonly image?: string; readonly command?: readonly string[] };
+  /**
+   * Image and command of its agents when a template names none; no image: templates must name one.
+   * `runAsUser`: the user its agent image is built for (its files belong to it), when a template
+   * sets none; the config's `defaults.runAsUser` otherwise.
+   */
+  readonly podDefaults: {
+    readonly image?: string;
+    readonly command?: readonly string[];
+    readonly runAsUser?: number;
+  };
   /**
    * Whether its agents stay connected after their build (Jenkins): the reaper then deletes one only
    * once it is idle (`isAgentBusy`), and never cuts a build short.

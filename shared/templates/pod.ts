@@ -57,7 +57,7 @@ export function renderAgentPod(input: AgentPodInput): V1Pod {
       ...(template.serviceAccount ? { serviceAccountName: template.serviceAccount } : {}),
       securityContext: {
         runAsNonRoot: true,
-        runAsUser: defaults.runAsUser,
+        runAsUser: template.runAsUser ?? sourceDefaults(template.source).runAsUser ?? defaults.runAsUser,
         seccompProfile: { type: 'RuntimeDefault' },
       },
       ...(template.nodeSelector ? { nodeSelector: template.nodeSelector } : {}),

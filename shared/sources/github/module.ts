@@ -18,8 +18,14 @@ export const githubModule = defineCiModule<GithubSettings>()({
     installationId: v.optional(v.number()),
     runId: v.optional(v.number()),
   }),
-  // The runner reads ACTIONS_RUNNER_INPUT_JITCONFIG, as actions-runner-controller starts it.
-  podDefaults: { image: 'ghcr.io/actions/actions-runner:latest', command: ['/home/runner/run.sh'] },
+  // The runner reads ACTIONS_RUNNER_INPUT_JITCONFIG, as actions-runner-controller starts it. The
+  // image's `runner` user is uid 1001 and owns /home/runner, where the runner writes _diag and _work:
+  // as any other user it cannot start (actions/runner images/Dockerfile).
+  podDefaults: {
+    image: 'ghcr.io/actions/actions-runner:latest',
+    command: ['/home/runner/run.sh'],
+    runAsUser: 1001,
+  },
   // A JIT runner runs one job and exits.
   agentsOutliveBuilds: false,
   refusalReasons: [

@@ -152,8 +152,9 @@ describe('compileConfig', () => {
       // pollRepositories without wildcards, quantities in the API's grammar, maxLifetimeSeconds and
       // runAsUser at most 2^31-1 (2026-12-05).
       'pitcrew-compiled-config/5': '0ae68a3342659ea0',
-      // sources.jenkins.tunnel refused; cluster timeouts under the provision timeout (2026-12-06).
-      'pitcrew-compiled-config/6': 'ccaaeb235b1e669a',
+      // sources.jenkins.tunnel refused; cluster timeouts under the provision timeout; a template's
+      // runAsUser (2026-12-06).
+      'pitcrew-compiled-config/6': '8600194a8bf91bcf',
     };
     const schema = JSON.stringify(z.toJSONSchema(configFileSchema, { unrepresentable: 'any', io: 'output' }));
     expect({

@@ -1,4 +1,5 @@
-import { configFileSchema, templateSchema, type PitcrewConfig } from '../../../shared/config';
+import { readFileSync } from 'node:fs';
+import { configFileSchema, parseConfig, templateSchema, type PitcrewConfig } from '../../../shared/config';
 import { agentResources, quantityValue, renderAgentPod, renderAgentSecret } from '../../../shared/templates';
 
 const defaults: PitcrewConfig['defaults'] = configFileSchema.shape.defaults.parse(undefined);
@@ -248,5 +249,58 @@ describe('renderAgentSecret', () => {
       { apiVersion: 'v1', kind: 'Pod', name: 'pc-tpl-abc', uid: 'uid-1' },
     ]);
     expect(secret.stringData).toEqual({ JENKINS_SECRET: 's3cret' });
+  });
+});
+
+describe('the agents’ user', () => {
+  // The example's GitHub templates ran as 1000 in ghcr.io/actions/actions-runner, whose runner
+  // (uid 1001) owns /home/runner, where run.sh writes _diag and _work: no runner could start
+  // (a review of the deployment as shipped, 2026-12-06).
+  const example = parseConfig(readFileSync('infra/pitcrew.example.yaml', 'utf8'), 'pitcrew.example.yaml');
+  const userOf = (name: string, config = example) => {
+    const template = config.templates.find((each) => each.name === name)!;
+    return renderAgentPod({
+      template,
+      defaults: config.defaults,
+      namespace: 'agents',
+      podName: `pc-${name}-abc`,
+      requestId: 'x-abc',
+      agentEnv: {},
+    }).spec?.securityContext?.runAsUser;
+  };
+
+  it('is the image’s own for the example’s templates: 1001 for the GitHub runner, 1000 for the rest', () => {
+    expect(
+      Object.fromEntries(example.templates.map((template) => [template.name, userOf(template.name)])),
+    ).toEqual({
+      'gh-linux': 1001,
+      'gh-deploy': 1001,
+      'jenkins-linux': 1000,
+      'buildkite-k8s': 1000,
+      'gitlab-linux': 1000,
+      'generic-linux': 1000,
+    });
+  });
+
+  it('is the template’s when it names one, else defaults.runAsUser where the source names none', () => {
+    expect(render({ runAsUser: 4242 }).spec?.securityContext?.runAsUser).toBe(4242);
+    const github = templateSchema.parse({ name: 'gh', source: 'github', labels: ['linux'], runAsUser: 2000 });
+    expect(
+      renderAgentPod({
+        template: github,
+        defaults,
+        namespace: 'a',
+        podName: 'p',
+        requestId: 'r',
+        agentEnv: {},
+      }).spec?.securityContext?.runAsUser,
+    ).toBe(2000);
+    expect(render({}, {}).spec?.securityContext?.runAsUser).toBe(defaults.runAsUser);
+  });
+
+  it('is never 0: a template’s runAsUser of 0 is refused', () => {
+    expect(
+      templateSchema.safeParse({ name: 't', source: 'jenkins', labels: ['l'], runAsUser: 0 }).success,
+    ).toBe(false);
   });
 });
