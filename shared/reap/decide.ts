@@ -84,7 +84,9 @@ function finishedDecision(
         : 'completed';
   // A runner that exited cleanly ran another job (or waited out its timeout): the build goes again
   // without using a retry, while it is not older than a wait may be. One that failed may fail every
-  // time (a bad image or command): a retry, as a stuck pod's.
+  // time (a bad image or command): a retry, as a stuck pod's. So does a Jenkins agent that exited at
+  // all before its build: it runs builds until removed, so its exit is no sign of another job's.
+  const cleanRunnerExit = !failed && !outlivesBuilds(pod);
   const unstarted = record?.status === 'provisioned' || record?.status === 'provisioning';
   const young =
     record !== undefined && seconds(Date.parse(record.createdAt), nowMs) < rules.maxWaitHours * 3600;
@@ -93,7 +95,7 @@ function finishedDecision(
     reason: 'finished',
     message,
     outcome,
-    ...(unstarted ? { ifWaiting: !failed && young ? 'requeue' : retryOrFail(record, template) } : {}),
+    ...(unstarted ? { ifWaiting: cleanRunnerExit && young ? 'requeue' : retryOrFail(record, template) } : {}),
   };
 }
 

@@ -57,13 +57,15 @@ export interface CiModule<
   readonly detailsSchema: Details;
   /**
    * Image and command of its agents when a template names none; no image: templates must name one.
-   * `runAsUser`: the user its agent image is built for (its files belong to it), when a template
-   * sets none; the config's `defaults.runAsUser` otherwise.
+   * `runAsUser`: the user its default image's repository is built for (its files belong to it),
+   * for an agent of that image whose template sets none; the config's `defaults.runAsUser`
+   * otherwise. `env`: under the template's own env.
    */
   readonly podDefaults: {
     readonly image?: string;
     readonly command?: readonly string[];
     readonly runAsUser?: number;
+    readonly env?: Readonly<Record<string, string>>;
   };
   /**
    * Whether its agents stay connected after their build (Jenkins): the reaper then deletes one only

@@ -13,6 +13,19 @@ import { agentResources } from './resources';
 /** The image and command used when a template names none: its CI module's `podDefaults`. */
 const sourceDefaults = (source: CiSource): CiModule['podDefaults'] => ciModuleOf(source).podDefaults;
 
+/** An image's repository: without its tag or digest (`ghcr.io/actions/actions-runner`). */
+const repositoryOf = (image: string): string => image.replace(/@.*$/, '').replace(/:[^/:]*$/, '');
+
+/**
+ * The user the source's default image is built for, when the agent runs an image of that
+ * repository (any tag): another image (a runner image of your own) runs as `defaults.runAsUser`.
+ */
+function imageUser(source: CiSource, image: string | undefined): number | undefined {
+  const { image: defaultImage, runAsUser } = sourceDefaults(source);
+  if (runAsUser === undefined || defaultImage === undefined || image === undefined) return undefined;
+  return repositoryOf(image) === repositoryOf(defaultImage) ? runAsUser : undefined;
+}
+
 export interface AgentPodInput {
   readonly template: AgentTemplate;
   readonly defaults: PitcrewConfig['defaults'];
@@ -45,7 +58,7 @@ export function renderAgentPod(input: AgentPodInput): V1Pod {
     [pitcrewLabels.template]: template.name,
     [pitcrewLabels.source]: template.source,
   };
-  const env = { ...template.env, ...input.agentEnv };
+  const env = { ...sourceDefaults(template.source).env, ...template.env, ...input.agentEnv };
   const generated: V1Pod = {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -57,7 +70,7 @@ export function renderAgentPod(input: AgentPodInput): V1Pod {
       ...(template.serviceAccount ? { serviceAccountName: template.serviceAccount } : {}),
       securityContext: {
         runAsNonRoot: true,
-        runAsUser: template.runAsUser ?? sourceDefaults(template.source).runAsUser ?? defaults.runAsUser,
+        runAsUser: template.runAsUser ?? imageUser(template.source, image) ?? defaults.runAsUser,
         seccompProfile: { type: 'RuntimeDefault' },
       },
       ...(template.nodeSelector ? { nodeSelector: template.nodeSelector } : {}),

@@ -35,15 +35,7 @@ export const agentEnv = {
   name: 'BUILDKITE_AGENT_NAME',
   tags: 'BUILDKITE_AGENT_TAGS',
   acquireJob: 'BUILDKITE_AGENT_ACQUIRE_JOB',
-  buildPath: 'BUILDKITE_BUILD_PATH',
-  pluginsPath: 'BUILDKITE_PLUGINS_PATH',
 } as const;
-
-/**
- * Where the agent checks out and keeps plugins: under /tmp, as the pod runs as a non-root user and
- * buildkite/agent's own paths (/buildkite/builds, /buildkite/plugins) belong to root.
- */
-export const agentPaths = { builds: '/tmp/buildkite/builds', plugins: '/tmp/buildkite/plugins' } as const;
 
 /**
  * Buildkite as a CI source: an agent registers itself with the agent token, so making one calls no
@@ -83,8 +75,6 @@ export function createBuildkiteSource(options: BuildkiteSourceOptions): CiSource
               env: {
                 [agentEnv.name]: request.agentName,
                 [agentEnv.acquireJob]: details.jobId,
-                [agentEnv.buildPath]: agentPaths.builds,
-                [agentEnv.pluginsPath]: agentPaths.plugins,
                 // The job's query rules as the agent's tags, so Buildkite deems the agent able to run it.
                 ...(request.labels.length === 0 ? {} : { [agentEnv.tags]: request.labels.join(',') }),
               },

@@ -20,7 +20,7 @@ export const githubModule = defineCiModule<GithubSettings>()({
   }),
   // The runner reads ACTIONS_RUNNER_INPUT_JITCONFIG, as actions-runner-controller starts it. The
   // image's `runner` user is uid 1001 and owns /home/runner, where the runner writes _diag and _work:
-  // as any other user it cannot start (actions/runner images/Dockerfile).
+  // as any other user it cannot start (actions/runner images/Dockerfile). Any tag of that image.
   podDefaults: {
     image: 'ghcr.io/actions/actions-runner:latest',
     command: ['/home/runner/run.sh'],

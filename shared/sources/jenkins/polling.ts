@@ -2,7 +2,7 @@ import * as v from '../../schema/valibot';
 import type { BuildEvent } from '../types';
 import { failureFor, isOk } from './api';
 import { type JenkinsApi, parseJson, unexpectedAnswer } from './agents';
-import { labelFromWhy } from './queue-why';
+import { readWhy } from './queue-why';
 import { queuedBuildFromQueueItem } from './webhook';
 
 /*
@@ -27,6 +27,8 @@ export interface QueueItem {
   readonly why?: string;
   /** The label or label expression the why text names, when it names one. */
   readonly label?: string;
+  /** Whether the why is a text Jenkins gives with the name of the one node with the label. */
+  readonly mayNameNode?: boolean;
   readonly taskName?: string;
   readonly taskUrl?: string;
   readonly inQueueSince?: number;
@@ -51,11 +53,11 @@ export async function listQueueItems(api: JenkinsApi): Promise<QueueItem[]> {
   const queue = v.safeParse(queueSchema, parseJson(response.text));
   if (!queue.success) throw unexpectedAnswer(purpose, response.status);
   return queue.output.items.map((item) => {
-    const label = item.why == null ? undefined : labelFromWhy(item.why);
+    const read = item.why == null ? undefined : readWhy(item.why);
     return {
       id: item.id,
       ...(item.why == null ? {} : { why: item.why }),
-      ...(label === undefined ? {} : { label }),
+      ...(read === undefined ? {} : { label: read.label, mayNameNode: read.mayNameNode }),
       ...(item.task?.name == null ? {} : { taskName: item.task.name }),
       ...(item.task?.url == null ? {} : { taskUrl: item.task.url }),
       ...(item.inQueueSince == null ? {} : { inQueueSince: item.inQueueSince }),

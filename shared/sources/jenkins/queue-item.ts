@@ -14,7 +14,8 @@ export async function queueItemWaits(api: JenkinsApi, id: number): Promise<boole
   if (response.status === 404) return false;
   if (!isOk(response))
     throw failureFor(response, purpose, api.now(), {
-      forbidden: "the API token's user needs Overall/Read permission",
+      forbidden:
+        "the API token's user needs Overall/Read permission (and Job/Read on the job, or Jenkins answers 404)",
       notFound: '',
     });
   // Built here, not at the top of the module: provision, which imports the adapter, never asks.

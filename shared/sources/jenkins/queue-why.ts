@@ -19,8 +19,13 @@
  * Older releases print {0} without quotes, translations and copy-pasted texts use ' or ", and {0} is a
  * label expression (`linux&&docker`) when the build asks for one. Several causes are joined with "; ".
  */
-const labelPatterns: readonly { readonly pattern: RegExp; readonly suffix?: RegExp }[] = [
-  { pattern: /^Waiting for next available executor on\s+(.+)$/i },
+const labelPatterns: readonly {
+  readonly pattern: RegExp;
+  readonly suffix?: RegExp;
+  /** The text Jenkins also gives with the one node's name (BecauseNodeIsBusy) for its label. */
+  readonly mayNameNode?: true;
+}[] = [
+  { pattern: /^Waiting for next available executor on\s+(.+)$/i, mayNameNode: true },
   { pattern: /^There are no nodes with the label\s+(.+)$/i },
   // Not `\s+(.+?)\s+are offline`: a lazy group between two `\s+` backtracks over every run of spaces,
   // seconds for a few thousand of them. The suffix is a fixed text, matched once at the end.
@@ -58,22 +63,32 @@ export const maxWhySegments = 32;
 
 /** The label (or label expression) the text says the build waits for, or undefined when it names none. */
 export function labelFromWhy(why: string): string | undefined {
+  return readWhy(why)?.label;
+}
+
+/**
+ * What a why text says the build waits for: `label`, and whether the text is one Jenkins gives with
+ * the name of the one node that has the build's label (`mayNameNode`: BecauseNodeIsOffline,
+ * BecauseNodeIsBusy). "There are no nodes with the label ‘X’" and "All nodes of label ‘X’ are
+ * offline" never name such a node: X is what the build asks for.
+ */
+export function readWhy(why: string): { readonly label: string; readonly mayNameNode: boolean } | undefined {
   // A cause that names a label wins over one that names an offline node (a composite cause lists
   // every node it tried).
   let offlineNode: string | undefined;
   for (const segment of why.split(/\r?\n|;\s+/, maxWhySegments)) {
     if (segment.length > maxWhySegment) continue;
-    for (const { pattern, suffix } of labelPatterns) {
+    for (const { pattern, suffix, mayNameNode } of labelPatterns) {
       const captured = pattern.exec(segment.trim())?.[1];
       const text =
         captured === undefined || suffix === undefined ? captured : withoutSuffix(captured, suffix);
       const label = text === undefined ? '' : unquote(text);
-      if (label !== '') return label;
+      if (label !== '') return { label, mayNameNode: mayNameNode ?? false };
     }
     const node = nodeOfflinePattern.exec(segment.trim())?.[1];
     if (node !== undefined && offlineNode === undefined && unquote(node) !== '') offlineNode = unquote(node);
   }
-  return offlineNode;
+  return offlineNode === undefined ? undefined : { label: offlineNode, mayNameNode: true };
 }
 
 /** The text before `suffix`, or undefined when it does not end with it. */

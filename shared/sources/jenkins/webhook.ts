@@ -19,7 +19,7 @@ import {
   parseLabelExpression,
   satisfyingLabels,
 } from './label-expression';
-import { labelFromWhy } from './queue-why';
+import { readWhy } from './queue-why';
 import { isPodNameOf } from '../../requests/identity';
 
 export interface JenkinsWebhookSettings {
@@ -101,11 +101,11 @@ function eventFrom(facts: BuildFacts): ParsedWebhook {
  * webhook would have been: same jobKey, labels and details, delivery id `poll:<jobKey>`.
  */
 export function queuedBuildFromQueueItem(
-  item: { id: number; label?: string; taskUrl?: string },
+  item: { id: number; label?: string; mayNameNode?: boolean; taskUrl?: string },
   controllerUrl: string,
 ): BuildEvent | undefined {
   if (item.label === undefined) return undefined;
-  const labels = labelsFor(item.label, 'why', `queue item ${item.id}`, 'whyText');
+  const labels = labelsFor(item.label, 'why', `queue item ${item.id}`, item.mayNameNode ?? false);
   if (!labels.ok) return undefined;
   const parsed = eventFrom({
     controllerUrl,
@@ -130,12 +130,7 @@ type Labels =
  * (`[docker, gpu]` fails `docker && !gpu`); `labels` are the fewest that satisfy it
  * (label-expression.ts), which an `exact` template must be.
  */
-function labelsFor(
-  label: string,
-  field: string,
-  what: string,
-  from: 'whyText' | 'labels' = 'labels',
-): Labels {
+function labelsFor(label: string, field: string, what: string, mayNameNode = false): Labels {
   const parsed = parseLabelExpression(label);
   if (!parsed.ok) {
     const problem = `names "${label}", which is not a Jenkins label expression: ${parsed.problem}`;
@@ -151,7 +146,7 @@ function labelsFor(
       // (Queue.BuildableItem.getCauseOfBlockage: BecauseNodeIsOffline, BecauseNodeIsBusy). With one
       // agent per build that is the usual case: the last build's node, still connecting or busy.
       // Any agent of the template that made it serves the build as well as it would.
-      ...(from === 'whyText' && expression.kind === 'atom'
+      ...(mayNameNode && expression.kind === 'atom'
         ? { madeBy: (templateName: string) => isPodNameOf(templateName, expression.name) }
         : {}),
     };
@@ -291,14 +286,14 @@ function queuedFromCloudEvent(
   const id = data.jenkinsQueueId;
   const texts = whyTexts(data);
   const named = texts
-    .map((why) => ({ ...why, label: labelFromWhy(why.text) }))
-    .find((why) => why.label !== undefined);
-  if (named?.label === undefined) {
+    .map((why) => ({ ...why, read: readWhy(why.text) }))
+    .find((why) => why.read !== undefined);
+  if (named?.read === undefined) {
     const said =
       texts[0] === undefined ? 'without a why text' : `waiting because "${texts[0].text.slice(0, 120)}"`;
     return { kind: 'ignored', reason: `queue item ${id} entered the queue ${said}, which names no label` };
   }
-  const labels = labelsFor(named.label, named.field, `queue item ${id}`, 'whyText');
+  const labels = labelsFor(named.read.label, named.field, `queue item ${id}`, named.read.mayNameNode);
   if (!labels.ok) return labels.answer;
   const url = absoluteUrl(data.url)?.href;
   return eventFrom({

@@ -128,6 +128,17 @@ describe('decidePod', () => {
     expect(decidePod(finished, ending, template, now, rules)).not.toHaveProperty('ifWaiting');
   });
 
+  // A Jenkins agent runs builds until it is removed: a clean exit before its build is no sign that
+  // it ran another job, and queueing it again for free could make a pod a minute for a day (a review,
+  // 2026-12-06).
+  it('asks with a retry when a Jenkins agent exited, cleanly or not, before its build', () => {
+    const jenkins = { ...active, source: 'jenkins' as const };
+    for (const phase of ['Succeeded', 'Failed'] as const)
+      expect(
+        decidePod(pod({ phase, finishedAtMs: ago(5), source: 'jenkins' }), jenkins, template, now, rules),
+      ).toMatchObject({ ifWaiting: 'retry' });
+  });
+
   it('asks with a retry, not a free requeue, once a wait may be over, or when its runner failed', () => {
     const finished = pod({ phase: 'Succeeded', finishedAtMs: ago(5) });
     const old = { ...active, createdAt: new Date(now - rules.maxWaitHours * 3_600_000).toISOString() };

@@ -298,9 +298,57 @@ describe('the agents’ user', () => {
     expect(render({}, {}).spec?.securityContext?.runAsUser).toBe(defaults.runAsUser);
   });
 
+  it('is defaults.runAsUser for a GitHub template of another image (a runner image of its own)', () => {
+    const own = (image: string) =>
+      renderAgentPod({
+        template: templateSchema.parse({ name: 'gh', source: 'github', labels: ['linux'], image }),
+        defaults,
+        namespace: 'a',
+        podName: 'p',
+        requestId: 'r',
+        agentEnv: {},
+      }).spec?.securityContext?.runAsUser;
+    expect(own('summerwind/actions-runner:latest')).toBe(defaults.runAsUser);
+    expect(own('ghcr.io/actions/actions-runner-controller/other:1')).toBe(defaults.runAsUser);
+    expect(own('ghcr.io/actions/actions-runner@sha256:0123')).toBe(1001);
+  });
+
   it('is never 0: a template’s runAsUser of 0 is refused', () => {
     expect(
       templateSchema.safeParse({ name: 't', source: 'jenkins', labels: ['l'], runAsUser: 0 }).success,
     ).toBe(false);
+  });
+});
+
+describe('a source’s default env', () => {
+  const buildkite = (env?: Record<string, string>) =>
+    renderAgentPod({
+      template: templateSchema.parse({
+        name: 'bk',
+        source: 'buildkite',
+        labels: ['queue=k8s'],
+        ...(env ? { env } : {}),
+      }),
+      defaults,
+      namespace: 'a',
+      podName: 'p',
+      requestId: 'r',
+      agentEnv: { BUILDKITE_AGENT_NAME: 'p' },
+    }).spec?.containers[0]?.env;
+
+  // The pod runs as non-root; buildkite/agent's own paths belong to root (a review, 2026-12-06).
+  it('puts Buildkite builds and plugins under /tmp, under the template’s own env', () => {
+    expect(buildkite()).toEqual(
+      expect.arrayContaining([
+        { name: 'BUILDKITE_BUILD_PATH', value: '/tmp/buildkite/builds' },
+        { name: 'BUILDKITE_PLUGINS_PATH', value: '/tmp/buildkite/plugins' },
+      ]),
+    );
+    expect(buildkite({ BUILDKITE_BUILD_PATH: '/workspace/builds' })).toEqual(
+      expect.arrayContaining([
+        { name: 'BUILDKITE_BUILD_PATH', value: '/workspace/builds' },
+        { name: 'BUILDKITE_PLUGINS_PATH', value: '/tmp/buildkite/plugins' },
+      ]),
+    );
   });
 });

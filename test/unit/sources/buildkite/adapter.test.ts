@@ -41,9 +41,6 @@ describe('Buildkite adapter, against the stand-in', () => {
       BUILDKITE_AGENT_NAME: 'pitcrew-k8s-0001',
       BUILDKITE_AGENT_ACQUIRE_JOB: jobId,
       BUILDKITE_AGENT_TAGS: 'queue=kubernetes,os=linux',
-      // The pod runs as non-root; buildkite/agent's own paths belong to root.
-      BUILDKITE_BUILD_PATH: '/tmp/buildkite/builds',
-      BUILDKITE_PLUGINS_PATH: '/tmp/buildkite/plugins',
     });
     expect(JSON.stringify(credentials.env)).not.toContain('bkat_');
     expect(calls()).toEqual([]);

@@ -378,6 +378,8 @@ describe('Jenkins deregisterAgent, isAgentBusy and the queue', () => {
         id: 25,
         why: 'Waiting for next available executor on ‘linux’',
         label: 'linux',
+        // Jenkins gives this text with a node's name too, when only one node has the label.
+        mayNameNode: true,
         taskName: 'job-25',
         taskUrl: `${jenkins.url}job/app/`,
         inQueueSince: 1_000,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { readWhy } from '../../../../shared/sources/jenkins/queue-why';
 import {
   createJenkinsWebhookReceiver,
   normaliseControllerUrl,
@@ -524,6 +525,18 @@ describe('Jenkins parseWebhook: a why that names the one node with the label', (
         kind: 'match',
         template: { name: 'jk-linux-big' },
       });
+    },
+  );
+
+  // These texts name what the build asks for, never the one node with it: a build pinned to a node
+  // (a Pipeline resumed after a restart) whose pod is gone. Another agent could not take it.
+  it.each([`There are no nodes with the label ‘${node}’`, `All nodes of label ‘${node}’ are offline`])(
+    '%s: no agent, from the relay or the poll',
+    (why) => {
+      expect(matchTemplate(templates, eventOf(parse(waitingFor(why))))).toMatchObject({ kind: 'none' });
+      const polled = queuedBuildFromQueueItem({ id: 9, ...readWhy(why) }, 'http://jenkins.ci.svc:8080/');
+      expect(polled).toBeDefined();
+      expect(matchTemplate(templates, polled!)).toMatchObject({ kind: 'none' });
     },
   );
 
