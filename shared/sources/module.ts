@@ -59,13 +59,12 @@ export interface CiModule<
    * Image and command of its agents when a template names none; no image: templates must name one.
    * `runAsUser`: the user its default image's repository is built for (its files belong to it),
    * for an agent of that image whose template sets none; the config's `defaults.runAsUser`
-   * otherwise. `env`: under the template's own env.
+   * otherwise.
    */
   readonly podDefaults: {
     readonly image?: string;
     readonly command?: readonly string[];
     readonly runAsUser?: number;
-    readonly env?: Readonly<Record<string, string>>;
   };
   /**
    * Whether its agents stay connected after their build (Jenkins): the reaper then deletes one only

@@ -128,6 +128,8 @@ export interface AgentRequest {
 export interface AgentCredentials {
   readonly secretEnv: Readonly<Record<string, string>>;
   readonly env: Readonly<Record<string, string>>;
+  /** Env under the template's own (which may set these): where the agent works, say. */
+  readonly envDefaults?: Readonly<Record<string, string>>;
   /** The CI's id for the agent (GitHub runner id), to deregister it later. */
   readonly externalId?: string;
 }

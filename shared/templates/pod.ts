@@ -13,17 +13,15 @@ import { agentResources } from './resources';
 /** The image and command used when a template names none: its CI module's `podDefaults`. */
 const sourceDefaults = (source: CiSource): CiModule['podDefaults'] => ciModuleOf(source).podDefaults;
 
-/** An image's repository: without its tag or digest (`ghcr.io/actions/actions-runner`). */
-const repositoryOf = (image: string): string => image.replace(/@.*$/, '').replace(/:[^/:]*$/, '');
-
 /**
  * The user the source's default image is built for, when the agent runs an image of that
- * repository (any tag): another image (a runner image of your own) runs as `defaults.runAsUser`.
+ * repository (any tag or digest): another image (a runner image of your own) runs as
+ * `defaults.runAsUser`. A registry with a port never matches, which only leaves such an image to
+ * the default user.
  */
-function imageUser(source: CiSource, image: string | undefined): number | undefined {
-  const { image: defaultImage, runAsUser } = sourceDefaults(source);
-  if (runAsUser === undefined || defaultImage === undefined || image === undefined) return undefined;
-  return repositoryOf(image) === repositoryOf(defaultImage) ? runAsUser : undefined;
+function imageUser(source: CiSource, image = ''): number | undefined {
+  const { image: defaultImage = '', runAsUser } = sourceDefaults(source);
+  return image.split(/[:@]/)[0] === defaultImage.split(':')[0] ? runAsUser : undefined;
 }
 
 export interface AgentPodInput {
@@ -34,6 +32,8 @@ export interface AgentPodInput {
   readonly requestId: string;
   /** Non-secret agent settings (JENKINS_URL, RUNNER_NAME ...). */
   readonly agentEnv: Readonly<Record<string, string>>;
+  /** The CI's env that the template's own may override (AgentCredentials.envDefaults). */
+  readonly agentEnvDefaults?: Readonly<Record<string, string>>;
 }
 
 export const agentSecretNameFor = (podName: string): string => podName;
@@ -58,7 +58,7 @@ export function renderAgentPod(input: AgentPodInput): V1Pod {
     [pitcrewLabels.template]: template.name,
     [pitcrewLabels.source]: template.source,
   };
-  const env = { ...sourceDefaults(template.source).env, ...template.env, ...input.agentEnv };
+  const env = { ...input.agentEnvDefaults, ...template.env, ...input.agentEnv };
   const generated: V1Pod = {
     apiVersion: 'v1',
     kind: 'Pod',

@@ -39,6 +39,7 @@ export async function makeAgent(attempt: Attempt, ports: ProvisionPorts): Promis
     podName,
     requestId,
     agentEnv: credentials.env,
+    agentEnvDefaults: credentials.envDefaults,
   });
   const created = await ports.agents.createPod(pod);
   // 409: a pod of this name exists. Adopt it only if Pitcrew made it for this request (an earlier

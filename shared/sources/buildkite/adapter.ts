@@ -72,6 +72,12 @@ export function createBuildkiteSource(options: BuildkiteSourceOptions): CiSource
             const details = parseDetails(buildkiteModule.detailsSchema, request);
             return {
               secretEnv: { [agentEnv.token]: options.agentToken() },
+              // The pod runs as a non-root user, and buildkite/agent's own paths (/buildkite/builds,
+              // /buildkite/plugins) belong to root; a template's env may move them (a volume).
+              envDefaults: {
+                BUILDKITE_BUILD_PATH: '/tmp/buildkite/builds',
+                BUILDKITE_PLUGINS_PATH: '/tmp/buildkite/plugins',
+              },
               env: {
                 [agentEnv.name]: request.agentName,
                 [agentEnv.acquireJob]: details.jobId,

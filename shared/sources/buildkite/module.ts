@@ -24,14 +24,7 @@ export const buildkiteModule = defineCiModule<BuildkiteSettings>()({
   }),
   // https://buildkite.com/docs/agent/v3/docker: buildkite/agent:3 follows the v3 agent without
   // breaking changes; its binary starts with `start` and reads BUILDKITE_AGENT_* settings from env.
-  // The pod runs as a non-root user, and buildkite/agent's own paths (/buildkite/builds,
-  // /buildkite/plugins) belong to root: builds and plugins go under /tmp unless the template's env
-  // says where (a volume of its own).
-  podDefaults: {
-    image: 'buildkite/agent:3',
-    command: ['buildkite-agent', 'start'],
-    env: { BUILDKITE_BUILD_PATH: '/tmp/buildkite/builds', BUILDKITE_PLUGINS_PATH: '/tmp/buildkite/plugins' },
-  },
+  podDefaults: { image: 'buildkite/agent:3', command: ['buildkite-agent', 'start'] },
   // --acquire-job runs the one job and disconnects (https://buildkite.com/docs/agent/v3/cli-start#acquire-job).
   agentsOutliveBuilds: false,
   // The adapter finds a still-connected agent by its name in the configured organization.

@@ -3,7 +3,11 @@ import { configFileSchema, parseConfig, templateSchema, type PitcrewConfig } fro
 import { agentResources, quantityValue, renderAgentPod, renderAgentSecret } from '../../../shared/templates';
 
 const defaults: PitcrewConfig['defaults'] = configFileSchema.shape.defaults.parse(undefined);
-const render = (fields: Record<string, unknown>, agentEnv: Record<string, string> = {}) =>
+const render = (
+  fields: Record<string, unknown>,
+  agentEnv: Record<string, string> = {},
+  agentEnvDefaults?: Record<string, string>,
+) =>
   renderAgentPod({
     template: templateSchema.parse({ name: 'tpl', source: 'jenkins', labels: ['linux'], ...fields }),
     defaults,
@@ -11,6 +15,7 @@ const render = (fields: Record<string, unknown>, agentEnv: Record<string, string
     podName: 'pc-tpl-abc',
     requestId: 'jenkins-abc',
     agentEnv,
+    agentEnvDefaults,
   });
 
 describe('renderAgentPod', () => {
@@ -320,34 +325,27 @@ describe('the agents’ user', () => {
   });
 });
 
-describe('a source’s default env', () => {
-  const buildkite = (env?: Record<string, string>) =>
-    renderAgentPod({
-      template: templateSchema.parse({
-        name: 'bk',
-        source: 'buildkite',
-        labels: ['queue=k8s'],
-        ...(env ? { env } : {}),
-      }),
-      defaults,
-      namespace: 'a',
-      podName: 'p',
-      requestId: 'r',
-      agentEnv: { BUILDKITE_AGENT_NAME: 'p' },
-    }).spec?.containers[0]?.env;
+describe('the CI’s env defaults', () => {
+  const env = (templateEnv?: Record<string, string>) =>
+    render(
+      templateEnv ? { env: templateEnv } : {},
+      { JENKINS_AGENT_NAME: 'p' },
+      { WORK: '/tmp/w', OTHER: 'x' },
+    ).spec?.containers[0]?.env;
 
-  // The pod runs as non-root; buildkite/agent's own paths belong to root (a review, 2026-12-06).
-  it('puts Buildkite builds and plugins under /tmp, under the template’s own env', () => {
-    expect(buildkite()).toEqual(
+  // Buildkite's build path: a template that keeps its builds on a volume says where (a review, 2026-12-06).
+  it('go under the template’s own env, which goes under the CI’s own', () => {
+    expect(env()).toEqual(
       expect.arrayContaining([
-        { name: 'BUILDKITE_BUILD_PATH', value: '/tmp/buildkite/builds' },
-        { name: 'BUILDKITE_PLUGINS_PATH', value: '/tmp/buildkite/plugins' },
+        { name: 'WORK', value: '/tmp/w' },
+        { name: 'OTHER', value: 'x' },
       ]),
     );
-    expect(buildkite({ BUILDKITE_BUILD_PATH: '/workspace/builds' })).toEqual(
+    expect(env({ WORK: '/workspace', JENKINS_AGENT_NAME: 'mine' })).toEqual(
       expect.arrayContaining([
-        { name: 'BUILDKITE_BUILD_PATH', value: '/workspace/builds' },
-        { name: 'BUILDKITE_PLUGINS_PATH', value: '/tmp/buildkite/plugins' },
+        { name: 'WORK', value: '/workspace' },
+        { name: 'OTHER', value: 'x' },
+        { name: 'JENKINS_AGENT_NAME', value: 'p' },
       ]),
     );
   });

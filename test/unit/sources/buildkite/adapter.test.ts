@@ -37,6 +37,11 @@ describe('Buildkite adapter, against the stand-in', () => {
   it('gives the agent its token in the Secret only, and its name, tags and job in the spec', async () => {
     const credentials = await source().createAgentCredentials(request);
     expect(credentials.secretEnv).toEqual({ BUILDKITE_AGENT_TOKEN: 'bkat_agent-token' });
+    // The pod runs as non-root; buildkite/agent's own paths belong to root. Under the template's env.
+    expect(credentials.envDefaults).toEqual({
+      BUILDKITE_BUILD_PATH: '/tmp/buildkite/builds',
+      BUILDKITE_PLUGINS_PATH: '/tmp/buildkite/plugins',
+    });
     expect(credentials.env).toEqual({
       BUILDKITE_AGENT_NAME: 'pitcrew-k8s-0001',
       BUILDKITE_AGENT_ACQUIRE_JOB: jobId,
@@ -129,6 +134,11 @@ describe('Buildkite adapter, against the stand-in', () => {
     const credentials = await adapter.createAgentCredentials(request);
     expect(reads).toBe(1);
     expect(credentials.secretEnv).toEqual({ BUILDKITE_AGENT_TOKEN: 'bkat_agent-token' });
+    // The pod runs as non-root; buildkite/agent's own paths belong to root. Under the template's env.
+    expect(credentials.envDefaults).toEqual({
+      BUILDKITE_BUILD_PATH: '/tmp/buildkite/builds',
+      BUILDKITE_PLUGINS_PATH: '/tmp/buildkite/plugins',
+    });
   });
 });
 
