@@ -58,6 +58,13 @@ const retryOrFail = (record: RequestRecord | undefined, template: AgentTemplate 
       : 'failed'
     : 'none';
 
+/**
+ * Attempts after which a build whose runner finished before it started uses a retry even after a
+ * clean exit. Far above what a build whose runners keep taking other jobs needs (the storms' most
+ * is a few), far below a day of eleven-minute waits.
+ */
+export const freeRequeueAttempts = 12;
+
 function finishedDecision(
   pod: PodView,
   record: RequestRecord | undefined,
@@ -88,8 +95,12 @@ function finishedDecision(
   // all before its build: it runs builds until removed, so its exit is no sign of another job's.
   const cleanRunnerExit = !failed && !outlivesBuilds(pod);
   const unstarted = record?.status === 'provisioned' || record?.status === 'provisioning';
+  // Free only so many times: a runner that never reaches its CI (a GitLab runner that waits out
+  // --wait-timeout) exits cleanly every time, and would make a pod every eleven minutes for a day.
   const young =
-    record !== undefined && seconds(Date.parse(record.createdAt), nowMs) < rules.maxWaitHours * 3600;
+    record !== undefined &&
+    seconds(Date.parse(record.createdAt), nowMs) < rules.maxWaitHours * 3600 &&
+    record.attempts < freeRequeueAttempts;
   return {
     kind: 'delete',
     reason: 'finished',

@@ -1,5 +1,6 @@
 import { templateSchema, configFileSchema } from '../../../shared/config';
 import { decidePod, decideRecord, reapRulesFrom, type PodView } from '../../../shared/reap';
+import { freeRequeueAttempts } from '../../../shared/reap/decide';
 import { queuedRecord } from '../../support/records';
 
 const rules = reapRulesFrom(configFileSchema.shape.reaper.parse(undefined));
@@ -137,6 +138,19 @@ describe('decidePod', () => {
       expect(
         decidePod(pod({ phase, finishedAtMs: ago(5), source: 'jenkins' }), jenkins, template, now, rules),
       ).toMatchObject({ ifWaiting: 'retry' });
+  });
+
+  // A GitLab runner that never reaches GitLab exits cleanly after --wait-timeout, each time: without
+  // a bound its build went again for free every eleven minutes for a day.
+  it('asks with a retry, not a free requeue, once the request has had freeRequeueAttempts attempts', () => {
+    const finished = pod({ phase: 'Succeeded', finishedAtMs: ago(5) });
+    const many = { ...active, attempts: freeRequeueAttempts - 1 };
+    expect(decidePod(finished, many, template, now, rules)).toMatchObject({ ifWaiting: 'requeue' });
+    expect(
+      decidePod(finished, { ...many, attempts: freeRequeueAttempts }, template, now, rules),
+    ).toMatchObject({
+      ifWaiting: 'retry',
+    });
   });
 
   it('asks with a retry, not a free requeue, once a wait may be over, or when its runner failed', () => {
