@@ -23,13 +23,14 @@ export function podNameFor(templateName: string, requestId: string): string {
 /**
  * Whether `name` is a pod (and CI agent) name `podNameFor` gives a request of `templateName`: how a
  * Jenkins queue item that names one of Pitcrew's nodes (not a label) finds the template that serves
- * it (sources/jenkins/webhook.ts).
+ * it (sources/jenkins/webhook.ts). The shape comes from `podNameFor` itself: its prefix, its length,
+ * and a hex suffix.
  */
 export function isPodNameOf(templateName: string, name: string): boolean {
-  const prefix = `pc-${templateName}-`;
-  if (prefix.length >= 63) return name === prefix.slice(0, 63);
-  const suffix = name.slice(prefix.length);
+  const prefix = podNameFor(templateName, '-');
   return (
-    name.startsWith(prefix) && name.length === Math.min(63, prefix.length + 10) && /^[0-9a-f]+$/.test(suffix)
+    name.startsWith(prefix) &&
+    name.length === podNameFor(templateName, '-0123456789').length &&
+    /^[0-9a-f]*$/.test(name.slice(prefix.length))
   );
 }

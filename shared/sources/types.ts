@@ -25,7 +25,8 @@ export interface LabelRule {
   satisfiedBy(templateLabels: readonly string[]): boolean;
   /**
    * The build waits for an agent like one this template made, not for a label: Jenkins names the one
-   * node its label has (`‘pc-linux-…’ is offline`). That template serves it, whatever its match.
+   * node its label has (`‘pc-linux-…’ is offline`). That template serves it, whatever its match and
+   * over any template of higher priority.
    */
   madeBy?(templateName: string): boolean;
 }

@@ -1,3 +1,4 @@
+import { isPodNameOf } from '../../../shared/requests/identity';
 import { podNameFor, requestIdFor } from '../../../shared/requests';
 
 describe('request identity', () => {
@@ -14,6 +15,22 @@ describe('request identity', () => {
     expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
     expect(podNameFor('linux', requestIdFor('github', '1'))).toBe(
       podNameFor('linux', requestIdFor('github', '1')),
+    );
+  });
+});
+
+describe('isPodNameOf', () => {
+  it('knows the pods podNameFor gives a template, and no other template’s or name', () => {
+    const name = podNameFor('jk-linux', requestIdFor('jenkins', 'https://ci.example.com/#7'));
+    expect(isPodNameOf('jk-linux', name)).toBe(true);
+    expect(isPodNameOf('jk', name)).toBe(false);
+    expect(isPodNameOf('jk-linux-big', name)).toBe(false);
+    expect(isPodNameOf('jk-linux', `${name}0`)).toBe(false);
+    expect(isPodNameOf('jk-linux', name.replace(/.$/, 'z'))).toBe(false);
+    expect(isPodNameOf('jk-linux', 'linux')).toBe(false);
+    const long = 't'.repeat(40);
+    expect(isPodNameOf(long, podNameFor(long, requestIdFor('jenkins', 'https://ci.example.com/#8')))).toBe(
+      true,
     );
   });
 });
