@@ -51,8 +51,8 @@ export interface AgentClient {
    * Asks for the pod's deletion. A 404 (already gone) is fine. The pod may stay a while, terminating
    * (`deletionTimestamp` set, still read and listed), before it is gone; its owned Secret goes after.
    * With `uid`, only the pod of that uid (the API server's precondition): false, nothing deleted, when
-   * the pod of that name is another, made since the caller read it (every attempt of a request names
-   * its pod the same).
+   * the pod of that name is another, made since the caller read it (an attempt resumed remakes its
+   * pod under the same name).
    */
   deletePod(namespace: string, name: string, uid?: string): Promise<boolean>;
 

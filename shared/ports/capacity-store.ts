@@ -5,6 +5,12 @@ export interface SlotRequest {
   readonly requestId: string;
   readonly template: string;
   readonly podName: string;
+  /**
+   * The request's `attempts` as the caller read them: `podName` is the next attempt's
+   * (podNameFor), so the reserve holds only while they are still that. A stale read would give the
+   * agent an earlier attempt's name, and a Jenkins node its secret.
+   */
+  readonly attempts: number;
   readonly globalCap: number;
   readonly templateCap: number;
   /**
@@ -17,7 +23,7 @@ export interface SlotRequest {
 }
 
 /** A new request's slot, taken on its message's snapshot without a read: what `reserveFresh` takes. */
-export interface FreshSlotRequest extends Omit<SlotRequest, 'from'> {
+export interface FreshSlotRequest extends Omit<SlotRequest, 'from' | 'attempts'> {
   /** The snapshot's digest of the request's unchanging fields (shared/requests/digest.ts). */
   readonly digest: string;
   /** The version of the operator settings the caps come from (0: never written, no item). */
@@ -25,9 +31,12 @@ export interface FreshSlotRequest extends Omit<SlotRequest, 'from'> {
 }
 
 /** Slots for several requests of one template: what `reserveMany` takes. */
-export type SlotBatch = Omit<SlotRequest, 'requestId' | 'podName'> & {
-  readonly requests: readonly { readonly requestId: string; readonly podName: string }[];
+export type SlotBatch = Omit<SlotRequest, RequestOfSlot> & {
+  readonly requests: readonly Pick<SlotRequest, RequestOfSlot>[];
 };
+
+/** What a slot request says of its request, beside the slot. */
+type RequestOfSlot = 'requestId' | 'podName' | 'attempts';
 
 export type Reservation =
   | { readonly reserved: true }
@@ -79,8 +88,9 @@ export interface CapacityStore {
    * Takes one slot of each counter and moves the request to `provisioning` (`holdsSlot`,
    * `template`, `podName`, `statusSince` now, `attempts` plus one, `attemptUntilMs` with
    * `attemptSeconds`, no `externalId`: an earlier attempt's agent id would name another agent than
-   * the one this attempt registers, bug 42), all or nothing: only while each counter stays at or under its cap and the
-   * request is in one of `from` holding no slot. Refused, it writes nothing and says why, in this
+   * the one this attempt registers, bug 42), all or nothing: only while each counter stays at or
+   * under its cap and the request is in one of `from` holding no slot, at `attempts` (every record
+   * is written with them: newRecord). Refused, it writes nothing and says why, in this
    * order: `global-cap`, `template-cap`, `request-moved` (which includes no request at all). A cap of
    * 0 or less refuses at once. Throws `TypeError` for a `from` the state table's `reserve` does not
    * start from.

@@ -104,7 +104,8 @@ async function reserveByTemplate(
     };
     const requests = eligible.map((record) => ({
       requestId: record.requestId,
-      podName: podNameFor(name, record.requestId),
+      podName: podNameFor(name, record.requestId, record.attempts + 1),
+      attempts: record.attempts,
     }));
     try {
       if (await ports.capacity.reserveMany({ ...slot, requests })) {

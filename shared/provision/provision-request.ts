@@ -75,7 +75,10 @@ export async function provisionRequest(
   const attempt: Attempt = {
     record,
     template,
-    podName: podNameFor(template.name, requestId),
+    // A resumed attempt's pod has the name its reserve gave it; a new one, the next attempt's.
+    podName: resuming
+      ? (record.podName ?? podNameFor(template.name, requestId))
+      : podNameFor(template.name, requestId, record.attempts + 1),
     runtime,
     lastAttempt,
     attemptSeconds: ports.attemptSeconds ?? queueLimits.provisionTimeoutSeconds,

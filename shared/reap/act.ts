@@ -47,9 +47,9 @@ export async function deregister(
   template: AgentTemplate | undefined,
   evenIfBusy?: boolean,
 ): Promise<boolean | 'busy' | 'gone'> {
-  // Most CIs find an agent by its name, its pod's, which every attempt of a request gives its pod:
-  // once the listed pod is gone, a newer attempt's agent may hold the name (bug 38). A new pod
-  // needs the old one gone first, so one still there, even terminating, means the agent is its.
+  // Most CIs find an agent by its name, its pod's, which an attempt resumed gives its pod again:
+  // once the listed pod is gone, that attempt's agent may hold the name (bug 38). A new pod needs
+  // the old one gone first, so one still there, even terminating, means the agent is its.
   if (
     pod.requestId &&
     !(await ports.agents.listPods(ports.namespace, `${pitcrewLabels.requestId}=${pod.requestId}`)).some(

@@ -12,12 +12,17 @@ export const requestIdFor = (source: CiSource, jobKey: string): string =>
   `${source}-${digest(source, jobKey).slice(0, 20)}`;
 
 /**
- * The agent's pod name (and its name at the CI): deterministic from the request, so a retried
- * provision gets 409 AlreadyExists instead of a second pod. Always a valid DNS label (<= 63).
+ * The agent's pod name (and its name at the CI) for a request's `generation`th reserve (its
+ * `attempts` after it): deterministic, so a provision retried within the attempt gets 409
+ * AlreadyExists instead of a second pod, and new for each agent the request is given again (a
+ * retry, a requeue, an operator's retry). Jenkins derives a node's secret from its name alone: a
+ * build that read an earlier agent's secret must not be able to connect as the next one. The first
+ * keeps the name it always had. Always a valid DNS label (<= 63).
  */
-export function podNameFor(templateName: string, requestId: string): string {
-  const suffix = requestId.slice(requestId.lastIndexOf('-') + 1, requestId.lastIndexOf('-') + 11);
-  return `pc-${templateName}-${suffix}`.slice(0, 63);
+export function podNameFor(templateName: string, requestId: string, generation = 1): string {
+  const id = requestId.slice(requestId.lastIndexOf('-') + 1);
+  const suffix = generation > 1 ? createHash('sha256').update(`${id}\n${generation}`).digest('hex') : id;
+  return `pc-${templateName}-${suffix.slice(0, 10)}`.slice(0, 63);
 }
 
 /**

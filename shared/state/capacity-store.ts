@@ -88,7 +88,7 @@ const giveSlotBack = (table: TableAccess, key: Record<string, string>) => ({
 /** A request moving to `provisioning` with its slot, only from `from` and while it holds none. */
 function moveToProvisioning(
   table: TableAccess,
-  request: { readonly requestId: string; readonly podName: string },
+  request: Pick<SlotRequest, 'requestId' | 'podName' | 'attempts'>,
   slot: Pick<SlotRequest, 'template' | 'from' | 'attemptSeconds'>,
 ) {
   const from = reserveFromStates(slot.from);
@@ -100,7 +100,7 @@ function moveToProvisioning(
       TableName: table.tableName,
       Key: keys.request(request.requestId),
       UpdateExpression: `SET #status = :provisioning, statusSince = :at, holdsSlot = :true, template = :template, podName = :podName${attemptUntil === undefined ? '' : ', attemptUntilMs = :attemptUntil'} REMOVE externalId ADD attempts :one`,
-      ConditionExpression: `#status IN (${Object.keys(fromValues).join(', ')}) AND holdsSlot = :false`,
+      ConditionExpression: `#status IN (${Object.keys(fromValues).join(', ')}) AND holdsSlot = :false AND attempts = :attempts`,
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: {
         ...fromValues,
@@ -109,6 +109,7 @@ function moveToProvisioning(
         ':true': true,
         ':false': false,
         ':one': 1,
+        ':attempts': request.attempts,
         ':template': slot.template,
         ':podName': request.podName,
         ...(attemptUntil === undefined ? {} : { ':attemptUntil': attemptUntil }),
@@ -141,7 +142,7 @@ export async function reserveSlot(table: TableAccess, slot: SlotRequest): Promis
  */
 export async function reserveFreshSlot(table: TableAccess, slot: FreshSlotRequest): Promise<boolean> {
   if (slot.globalCap <= 0 || slot.templateCap <= 0) return false;
-  const move = moveToProvisioning(table, slot, { ...slot, from: ['queued'] }).Update;
+  const move = moveToProvisioning(table, { ...slot, attempts: 0 }, { ...slot, from: ['queued'] }).Update;
   const failed = await transact(table, {
     TransactItems: [
       takeSlots(table, keys.globalCounter(), 1, slot.globalCap),
@@ -149,10 +150,9 @@ export async function reserveFreshSlot(table: TableAccess, slot: FreshSlotReques
       {
         Update: {
           ...move,
-          ConditionExpression: `${move.ConditionExpression} AND attempts = :zero AND digest = :digest`,
+          ConditionExpression: `${move.ConditionExpression} AND digest = :digest`,
           ExpressionAttributeValues: {
             ...move.ExpressionAttributeValues,
-            ':zero': 0,
             ':digest': slot.digest,
           },
         },

@@ -33,12 +33,13 @@ export function describeCapacityStoreContract(
       requestId,
       template,
       podName: `pc-${requestId}`,
+      attempts: 0,
       globalCap,
       templateCap,
     });
     const many = (ids: string[], template: string, templateCap: number, globalCap = 1000): SlotBatch => ({
       template,
-      requests: ids.map((requestId) => ({ requestId, podName: `pc-${requestId}` })),
+      requests: ids.map((requestId) => ({ requestId, podName: `pc-${requestId}`, attempts: 0 })),
       globalCap,
       templateCap,
     });
@@ -58,7 +59,9 @@ export function describeCapacityStoreContract(
         const { requests, capacity, clock } = current();
         await seed(['r-1'], { status: 'waiting', attempts: 2 });
         clock.advance(1000);
-        expect(await capacity.reserve(slot('r-1', 'tpl-a', 5))).toEqual({ reserved: true });
+        expect(await capacity.reserve({ ...slot('r-1', 'tpl-a', 5), attempts: 2 })).toEqual({
+          reserved: true,
+        });
         expect(await requests.get('r-1')).toEqual(
           queuedRecord('r-1', {
             status: 'provisioning',
@@ -80,7 +83,9 @@ export function describeCapacityStoreContract(
       it("clears an earlier attempt's agent id, which would name another agent than this attempt's", async () => {
         const { requests, capacity } = current();
         await seed(['again'], { status: 'queued', externalId: '4711', attempts: 1 });
-        expect(await capacity.reserve(slot('again', 'tpl', 5))).toEqual({ reserved: true });
+        expect(await capacity.reserve({ ...slot('again', 'tpl', 5), attempts: 1 })).toEqual({
+          reserved: true,
+        });
         const record = await requests.get('again');
         expect(record).toMatchObject({ status: 'provisioning', attempts: 2 });
         expect(record?.externalId).toBeUndefined();
@@ -184,6 +189,26 @@ export function describeCapacityStoreContract(
         expect(await requests.get('queued')).toEqual(queuedRecord('queued'));
       });
 
+      it('writes nothing for a request whose attempts are no longer those read (its pod name is stale)', async () => {
+        const { requests, capacity } = current();
+        // Read at 1 attempt; another attempt reserved, and the reaper queued the build again since.
+        await seed(['stale'], { status: 'queued', attempts: 2 });
+        expect(await capacity.reserve({ ...slot('stale', 'tpl', 5), attempts: 1 })).toEqual({
+          reserved: false,
+          reason: 'request-moved',
+        });
+        expect(await capacity.reserve({ ...slot('stale', 'tpl', 5), attempts: 3 })).toEqual({
+          reserved: false,
+          reason: 'request-moved',
+        });
+        expect(await capacity.readCounters()).toMatchObject({ global: 0, templates: {} });
+        expect(await requests.get('stale')).toEqual(queuedRecord('stale', { status: 'queued', attempts: 2 }));
+        expect(await capacity.reserve({ ...slot('stale', 'tpl', 5), attempts: 2 })).toEqual({
+          reserved: true,
+        });
+        expect(await requests.get('stale')).toMatchObject({ attempts: 3, podName: 'pc-stale' });
+      });
+
       it('refuses to widen the from-states, and grants nothing when a cap is 0', async () => {
         const { capacity } = current();
         await seed(['zero']);
@@ -252,6 +277,27 @@ export function describeCapacityStoreContract(
           driftSeen: { templates: {} },
         });
         expect(await statuses(ids)).toEqual(['queued', 'provisioning', 'queued']);
+      });
+
+      it('takes nothing when one of the requests has other attempts than those read', async () => {
+        const { capacity } = current();
+        const ids = ['many-d-0', 'many-d-1'];
+        await seed(ids);
+        await seed(['many-d-2'], { attempts: 4 });
+        const batch = many([...ids, 'many-d-2'], 'tpl-many-d', 10);
+        expect(await capacity.reserveMany(batch)).toBe(false);
+        expect(await capacity.readCounters()).toMatchObject({ global: 0, templates: {} });
+        expect(await statuses([...ids, 'many-d-2'])).toEqual(['queued', 'queued', 'queued']);
+        const read = {
+          ...batch,
+          requests: batch.requests.map((request, index) => ({ ...request, attempts: index === 2 ? 4 : 0 })),
+        };
+        expect(await capacity.reserveMany(read)).toBe(true);
+        expect(await statuses([...ids, 'many-d-2'])).toEqual([
+          'provisioning',
+          'provisioning',
+          'provisioning',
+        ]);
       });
 
       it('answers true for none, false beyond one transaction or a cap, and refuses a request named twice', async () => {

@@ -50,9 +50,10 @@ export async function handleFailure(
       (await ports.capacity.release(record.requestId, template.name, 'queued', `retrying: ${reason}`))
     ) {
       // The CI may have registered the agent before the failure (a node, a JIT runner): should the
-      // build then wait at a cap and end, nothing would point at it (bug 41). Best effort: the next
-      // delivery replaces an agent of that name anyway.
-      await removeAgentOf(ports, record, agent);
+      // build then wait at a cap and end, nothing would point at it (bug 41). A pod asked for may
+      // exist all the same, its answer lost: it would run outside the caps, and the next attempt's
+      // agent has a name of its own (bug 57). Best effort: the reaper removes any left as orphans.
+      await removeAgentOf(ports, record, agent, attempt.podAsked ? { pod: 'try-delete' } : {});
     } else {
       const finished = await finishIfEnded();
       if (finished) return finished;

@@ -27,6 +27,7 @@ export function slotOf(attempt: Attempt, ports: ProvisionPorts): SlotRequest {
     requestId: record.requestId,
     template: template.name,
     podName,
+    attempts: record.attempts,
     globalCap: runtime.globalCap ?? ports.config.capacity.globalCap,
     templateCap: byTemplate(runtime.templateCaps, template.name) ?? template.instanceCap,
     attemptSeconds: attempt.attemptSeconds,

@@ -58,7 +58,7 @@ export async function failKeptOut(
       ports,
       record,
       {
-        agentName: podNameFor(template.name, record.requestId),
+        agentName: record.podName ?? podNameFor(template.name, record.requestId),
         labels: template.labels,
         externalId: record.externalId,
       },

@@ -83,7 +83,7 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
 
   /** A request moving to `provisioning` with its slot, only from `from` and while it holds none. */
   function moveToProvisioning(
-    request: { readonly requestId: string; readonly podName: string },
+    request: Pick<SlotRequest, 'requestId' | 'podName' | 'attempts'>,
     slot: Pick<SlotRequest, 'template' | 'from' | 'attemptSeconds'>,
     moment: Date,
   ): Write {
@@ -95,7 +95,12 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
         // `status IN ()` is no condition DynamoDB accepts: a validation error, not an answer.
         if (from.length === 0)
           throw new StateUnavailableError('TransactWriteItems', { cause: new Error('empty IN list') });
-        return item !== undefined && from.includes(item.status as RequestStatus) && item.holdsSlot === false;
+        return (
+          item !== undefined &&
+          from.includes(item.status as RequestStatus) &&
+          item.holdsSlot === false &&
+          item.attempts === request.attempts
+        );
       },
       // An earlier attempt's agent id goes (the port's reserve says why).
       apply: ({ externalId: _earlier, ...item }: Partial<MemoryItem> = {}) => ({
@@ -131,13 +136,13 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
 
   async function reserveFresh(slot: FreshSlotRequest): Promise<boolean> {
     if (slot.globalCap <= 0 || slot.templateCap <= 0) return false;
-    const move = moveToProvisioning(slot, { ...slot, from: ['queued'] }, now());
+    const move = moveToProvisioning({ ...slot, attempts: 0 }, { ...slot, from: ['queued'] }, now());
     const writes: Write[] = [
       takeSlots(keys.globalCounter(), 1, slot.globalCap),
       takeSlots(keys.templateCounter(slot.template), 1, slot.templateCap),
       {
         ...move,
-        condition: (item) => move.condition(item) && item?.attempts === 0 && item.digest === slot.digest,
+        condition: (item) => move.condition(item) && item?.digest === slot.digest,
       },
       {
         key: keys.settings(),

@@ -202,6 +202,7 @@ describe('the ops function, each action against the real servers', () => {
         requestId,
         template: 'gen-linux',
         podName: `pc-attempt-${requestId}`,
+        attempts: 0,
         globalCap: 100,
         templateCap: 20,
         attemptSeconds: 2,

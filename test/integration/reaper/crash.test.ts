@@ -37,6 +37,7 @@ describe('a provisioner that died between creating the pod and recording it', ()
         requestId,
         template: 'gen-linux',
         podName,
+        attempts: 0,
         globalCap: 100,
         templateCap: 20,
         from: ['queued'],

@@ -58,23 +58,27 @@ describe('the reaper and the Jenkins queue', () => {
 
   it('gives a build whose agent failed before Jenkins gave it the build another agent, and ends one that left the queue', async () => {
     const record = await provisionedItem(611);
-    const podName = record.podName!;
-    const firstUid = await podUid(podName);
-    await steerPod(system.core, system.namespace, podName, { outcome: 'failed' });
-    await waitForPod(system.core, system.namespace, podName, phaseIs('Failed'));
+    const firstPod = record.podName!;
+    const firstSecret = system.jenkins.state.nodes.get(firstPod)?.secret;
+    expect(firstSecret).toMatch(/^[0-9a-f]{64}$/);
+    await steerPod(system.core, system.namespace, firstPod, { outcome: 'failed' });
+    await waitForPod(system.core, system.namespace, firstPod, phaseIs('Failed'));
 
     // Jenkins still queues item 611: a retry, and another agent.
     const report = await system.reapNow();
     expect(report.retried).toBeGreaterThanOrEqual(1);
-    while ((await podUid(podName)) === firstUid) await sleep(100);
+    while ((await podUid(firstPod)) !== undefined) await sleep(100);
     await system.provisionAll();
-    expect(await system.requests.get(record.requestId)).toMatchObject({
-      status: 'provisioned',
-      retriesUsed: 1,
-    });
-    const secondUid = await podUid(podName);
-    expect(secondUid).toBeDefined();
-    expect(secondUid).not.toBe(firstUid);
+    const retried = await system.requests.get(record.requestId);
+    expect(retried).toMatchObject({ status: 'provisioned', retriesUsed: 1 });
+    // A node of another name, so another secret: a build that ran on the first node and read its
+    // secret cannot connect as this one (Jenkins derives the secret from the name alone).
+    const podName = retried!.podName!;
+    expect(podName).not.toBe(firstPod);
+    expect(await podUid(podName)).toBeDefined();
+    expect(system.jenkins.state.nodes.has(firstPod)).toBe(false);
+    expect(system.jenkins.state.nodes.get(podName)?.secret).toMatch(/^[0-9a-f]{64}$/);
+    expect(system.jenkins.state.nodes.get(podName)?.secret).not.toBe(firstSecret);
 
     // The build left the queue (it ran elsewhere): the next agent that ends unstarted ends it.
     system.jenkins.state.queue.splice(

@@ -30,7 +30,7 @@ reaper:
 
 /**
  * A request kept the `externalId` of its first recorded runner after the reaper gave its build another
- * go. A later attempt registered a new runner of the same name and died before recording it; when
+ * go. A later attempt registered a new runner and died before recording it; when
  * the build then ended, the removal deleted the old runner by the stale id (404: "already gone") and
  * never looked the current one up by name (bug 42). A slot taken now clears the earlier id.
  */
@@ -79,7 +79,8 @@ describe('a GitHub runner of a later attempt, when the build ends', () => {
     const { ports, crashed } = crashingPorts(twins.provision, 'after-credentials');
     void provisionRequest(requestId, ports);
     await crashed;
-    expect(github.state.runners.map((runner) => runner.name)).toEqual([podName]);
+    // A runner of its own name: the retry's agent is the request's second.
+    expect(github.state.runners.map((runner) => runner.name)).toEqual([podNameFor('gh', requestId, 2)]);
     expect((await twins.state.requests.get(requestId))?.externalId).toBeUndefined();
 
     // GitHub cancels the job: the request is ending, and its message finishes it once the dead

@@ -241,9 +241,12 @@ describe('the reaper on the twins', () => {
     });
     expect(twins.queue.sentIds()).toEqual([requestId]);
     expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
-    // Its second agent vanishes too: 'gen' allows one retry, so now it fails.
+    // Its second agent, of a name of its own, vanishes too: 'gen' allows one retry, so now it fails.
     await provisionRequest(requestId, twins.provision);
-    await twins.agents.deletePod(twins.namespace, podName);
+    const second = podNameFor('gen', requestId, 2);
+    expect(second).not.toBe(podName);
+    expect(livePods(twins)).toEqual([second]);
+    await twins.agents.deletePod(twins.namespace, second);
     twins.clock.advance(twins.config.reaper.lostGraceSeconds);
     expect(await reap(twins.reap)).toMatchObject({ lost: 1, retried: 0 });
     expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'failed', holdsSlot: false });

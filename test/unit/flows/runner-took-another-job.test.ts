@@ -92,6 +92,9 @@ describe('a GitLab build whose runner finished before the build started on it', 
     twins.agents.setStatus(twins.namespace, podA, { phase: 'Running' });
   };
   const job7 = () => gitlab.state.jobs.find((job) => job.id === 7);
+  /** A's agent now: each agent a build is given again has a name of its own (podNameFor). */
+  const podOfA = async (): Promise<string> => (await twins.state.requests.get(a))?.podName ?? '?';
+  const secondPodA = () => podNameFor('gl', a, 2);
 
   const phaseOf = (name: string) =>
     twins.agents.pods(twins.namespace).find((pod) => pod.metadata?.name === name)?.status?.phase;
@@ -120,9 +123,10 @@ describe('a GitLab build whose runner finished before the build started on it', 
     await runnerRunsAnotherJob();
     await reapAndProvision();
     expect((await twins.state.requests.get(a))?.status).toBe('provisioned');
-    expect(livePods(twins)).toEqual([podA]);
+    expect(secondPodA()).not.toBe(podA);
+    expect(livePods(twins)).toEqual([secondPodA()]);
     // One runner, the new one: the finished one was deleted at GitLab.
-    expect(gitlab.state.runners.map((runner) => runner.description)).toEqual([podA]);
+    expect(gitlab.state.runners.map((runner) => runner.description)).toEqual([secondPodA()]);
   });
 
   it('ends as before when GitLab no longer waits to run it (its start event was lost)', async () => {
@@ -148,8 +152,8 @@ describe('a GitLab build whose runner finished before the build started on it', 
     twins.clock.advance(60);
     await reapAndProvision();
     expect((await twins.state.requests.get(a))?.status).toBe('provisioned');
-    expect(livePods(twins)).toEqual([podA]);
-    expect(phaseOf(podA)).not.toBe('Succeeded');
+    expect(livePods(twins)).toEqual([secondPodA()]);
+    expect(phaseOf(podA)).toBeUndefined();
   });
 
   // Found by a review of the fix: a runner that fails at once fails every time (a bad image or
@@ -157,9 +161,9 @@ describe('a GitLab build whose runner finished before the build started on it', 
   it('uses a retry, not a free requeue, when its runner failed: a runner that fails at once ends the build', async () => {
     await provisionA();
     const made: string[] = [];
-    for (let cycle = 0; cycle < 6 && livePods(twins).includes(podA); cycle++) {
-      made.push(podA);
-      twins.agents.setStatus(twins.namespace, podA, {
+    for (let cycle = 0; cycle < 6 && livePods(twins).includes(await podOfA()); cycle++) {
+      made.push(await podOfA());
+      twins.agents.setStatus(twins.namespace, await podOfA(), {
         phase: 'Failed',
         containerStatuses: [
           {
@@ -177,7 +181,7 @@ describe('a GitLab build whose runner finished before the build started on it', 
     }
     expect(job7()?.status).toBe('pending');
     // The template's one retry: its first agent and one more, then `failed`, saying why.
-    expect(made).toHaveLength(2);
+    expect(made).toEqual([podA, secondPodA()]);
     expect(await twins.state.requests.get(a)).toMatchObject({
       status: 'failed',
       reason: expect.stringContaining('the agent exited with code 127 (Error)'),
@@ -191,7 +195,7 @@ describe('a GitLab build whose runner finished before the build started on it', 
     await reapAndProvision();
     // Its one retry first (the template's), then `failed`.
     expect((await twins.state.requests.get(a))?.status).toBe('provisioned');
-    twins.agents.setStatus(twins.namespace, podA, { phase: 'Succeeded' });
+    twins.agents.setStatus(twins.namespace, await podOfA(), { phase: 'Succeeded' });
     twins.clock.advance(61);
     await reapAndProvision();
     expect((await twins.state.requests.get(a))?.status).toBe('failed');
@@ -214,7 +218,7 @@ describe('a GitLab build whose runner finished before the build started on it', 
     twins.queue.clear();
     expect(job7()?.status).toBe('pending');
     expect((await twins.state.requests.get(a))?.status).toBe('provisioned');
-    expect(livePods(twins)).toEqual([podA]);
+    expect(livePods(twins)).toEqual([secondPodA()]);
   });
 
   it('leaves a start written between its question and its requeue: the CI’s word stands', async () => {

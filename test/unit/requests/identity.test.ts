@@ -17,6 +17,22 @@ describe('request identity', () => {
       podNameFor('linux', requestIdFor('github', '1')),
     );
   });
+
+  it('names each agent a request is given anew, the first as it always was (a Jenkins secret comes from the name)', () => {
+    const requestId = requestIdFor('jenkins', 'https://ci.example.com/#123');
+    expect(podNameFor('linux', requestId, 1)).toBe(`pc-linux-${requestId.slice('jenkins-'.length, 18)}`);
+    expect(podNameFor('linux', requestId)).toBe(podNameFor('linux', requestId, 1));
+    const names = Array.from({ length: 50 }, (_, index) => podNameFor('t'.repeat(40), requestId, index + 1));
+    expect(new Set(names).size).toBe(50);
+    for (const name of names) {
+      expect(name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+      expect(name.length).toBe(names[0]?.length);
+      expect(isPodNameOf('t'.repeat(40), name)).toBe(true);
+    }
+    // Another request's later agents are not this one's.
+    const other = requestIdFor('jenkins', 'https://ci.example.com/#124');
+    expect(podNameFor('linux', other, 2)).not.toBe(podNameFor('linux', requestId, 2));
+  });
 });
 
 describe('isPodNameOf', () => {

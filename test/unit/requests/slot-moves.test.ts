@@ -77,12 +77,13 @@ describe('giving a slot back (capacity store release)', () => {
       requestId: 'r1',
       template: 'tpl',
       podName: 'pc-tpl-1',
+      attempts: 0,
       globalCap: 5,
       templateCap: 5,
     });
     const update = requestUpdateOf(sent);
     expect(admitted(update)).toEqual(['queued', 'waiting']);
-    expect(update.ConditionExpression).toMatch(/ AND holdsSlot = :false$/);
+    expect(update.ConditionExpression).toMatch(/ AND holdsSlot = :false AND attempts = :attempts$/);
   });
 });
 

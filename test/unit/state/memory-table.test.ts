@@ -50,6 +50,7 @@ describe('the in-memory table', () => {
       requestId: 'one',
       template: 'tpl',
       podName: 'pc-one',
+      attempts: 0,
       globalCap: 1,
       templateCap: 1,
     });
