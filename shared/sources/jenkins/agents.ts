@@ -74,7 +74,7 @@ export async function createNode(api: JenkinsApi, config: AgentNodeConfig): Prom
     form: createNodeForm(config),
     purpose,
   });
-  if (isPostDone(response)) return 'created';
+  if (isPostDone(response, '/computer/')) return 'created';
   if (response.status === 400) {
     const existing = await getAgentState(api, config.name);
     if (existing !== undefined) return reuse(existing, config.name);
@@ -124,7 +124,7 @@ export async function readAgentSecret(api: JenkinsApi, name: string): Promise<st
 export async function deleteNode(api: JenkinsApi, name: string): Promise<'deleted' | 'absent'> {
   const purpose = `delete agent ${name}`;
   const response = await api.fetch({ method: 'POST', path: `${computerPath(name)}/doDelete`, purpose });
-  if (isPostDone(response)) return 'deleted';
+  if (isPostDone(response, '/computer/')) return 'deleted';
   if (response.status === 404) return 'absent';
   throw failureFor(response, purpose, api.now(), {
     forbidden: "the API token's user needs Agent/Delete permission",

@@ -69,11 +69,18 @@ export function createJenkinsFetch(settings: JenkinsFetchSettings): JenkinsFetch
 export const isOk = (response: JenkinsResponse): boolean => response.status >= 200 && response.status < 300;
 
 /**
- * A form POST succeeded: 2xx, or the 302 Stapler's sendRedirect2 answers with (to `computer/`). Its
- * Location is not checked, as it carries Jenkins' own root URL, which behind a proxy differs from ours.
+ * A form POST succeeded: 2xx, or the redirect Jenkins answers it with, to the page whose path ends
+ * with `landing` (`/computer/` after a node's create or delete, the node's own page after a change).
+ * Only the path's end is compared: the Location carries Jenkins' own root URL, which behind a proxy
+ * differs from ours. Any other redirect is a login page or proxy in front of Jenkins, which never
+ * saw the call: taken for a delete, it would leave a node registered that a build may hold the
+ * secret of.
  */
-export const isPostDone = (response: JenkinsResponse): boolean =>
-  response.status >= 200 && response.status < 400;
+export const isPostDone = (response: JenkinsResponse, landing: string): boolean =>
+  isOk(response) ||
+  (response.status >= 300 &&
+    response.status < 400 &&
+    new URL(response.headers.get('location') ?? '', 'http://jenkins/').pathname.endsWith(landing));
 
 /** What to tell the user for the statuses whose cause depends on the call. */
 export interface FailureHints {

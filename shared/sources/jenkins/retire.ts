@@ -63,7 +63,7 @@ async function retireAgent(api: JenkinsApi, name: string): Promise<boolean> {
     form: { offlineMessage: retiredMessage },
     purpose,
   });
-  if (isPostDone(response)) return true;
+  if (isPostDone(response, `/computer/${encodeURIComponent(name)}/`)) return true;
   if (response.status === 404) return false;
   throw failureFor(response, purpose, api.now(), {
     forbidden: "the API token's user needs Agent/Disconnect permission (docs/jenkins.md)",

@@ -268,6 +268,17 @@ describe('Jenkins createAgentCredentials', () => {
       expect((error as Error).message).toContain('(302): it redirected the call');
     });
 
+    it('a redirect to a login page instead of the node’s creation is refused', async () => {
+      jenkins.failNext(1, {
+        status: 302,
+        headers: { location: 'https://sso.example.com/login' },
+        path: /doCreateItem$/,
+      });
+      const error = await failureOf(source().createAgentCredentials(request));
+      expect(error).toBeInstanceOf(CiRejectedError);
+      expect((error as Error).message).toContain('(302): it redirected the call');
+    });
+
     it('a login page instead of the JNLP file is refused, not retried', async () => {
       jenkins.failNext(1, {
         status: 200,
@@ -326,6 +337,24 @@ describe('Jenkins deregisterAgent, isAgentBusy and the queue', () => {
     await expect(source().deregisterAgent(request)).rejects.toBeInstanceOf(CiUnavailableError);
     jenkins.failNext(1, { status: 403 });
     await expect(source().deregisterAgent(request)).rejects.toThrow('needs Agent/Delete permission');
+  });
+
+  it('takes no redirect but Jenkins’s own to its agent list for a delete: a login page in front of Jenkins deleted nothing', async () => {
+    await source().createAgentCredentials(request);
+    for (const location of ['https://sso.example.com/login?from=%2Fcomputer%2F', '/login', '']) {
+      jenkins.failNext(1, { status: 302, headers: location ? { location } : {}, path: /doDelete$/ });
+      const error = await failureOf(source().deregisterAgent(request));
+      expect(error).toBeInstanceOf(CiRejectedError);
+      expect((error as Error).message).toContain('(302): it redirected the call');
+      expect(jenkins.state.nodes.has('pitcrew-linux-0001')).toBe(true);
+    }
+    // Jenkins's own answer, under another root URL (behind a proxy): the node is gone.
+    jenkins.failNext(1, {
+      status: 302,
+      headers: { location: 'http://jenkins-internal:8080/ci/computer/' },
+      path: /doDelete$/,
+    });
+    await expect(source().deregisterAgent(request)).resolves.toBeUndefined();
   });
 
   it('reports an agent busy only while its executor runs a build', async () => {

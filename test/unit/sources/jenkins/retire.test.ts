@@ -89,4 +89,18 @@ describe('Jenkins retireBusyAgents and isAgentBusy(name, untilRetired): one buil
     jenkins.failNext(1, { status: 200, body: '<html>login</html>' });
     await expect(source().retireBusyAgents!()).rejects.toThrow('not with the JSON its remote API documents');
   });
+
+  it('takes a redirect for a mark only to the node’s own page: a login page marked nothing', async () => {
+    node('pc-a').busy = true;
+    jenkins.failNext(1, {
+      status: 302,
+      headers: { location: 'https://sso.example.com/login?rd=/computer/pc-a/' },
+      method: 'POST',
+      path: /changeOfflineCause/,
+    });
+    await expect(source().retireBusyAgents!()).rejects.toThrow('(302): it redirected the call');
+    expect(offline()).toEqual([]);
+    expect(await source().retireBusyAgents!()).toEqual(['pc-a']);
+    expect(offline()).toEqual(['pc-a']);
+  });
 });
