@@ -67,6 +67,12 @@ export interface ReleaseOptions {
   /** Count the release as one of the build's retries (`retriesUsed` plus one). */
   readonly countRetry?: boolean;
   /**
+   * Take back the attempt's count (`attempts` minus one): a passing failure before the attempt's
+   * agent ran anything, so the next reserve names its pod as this one did (podNameFor) and adopts a
+   * pod the API server made after the client gave up.
+   */
+  readonly undoAttempt?: boolean;
+  /**
    * Only from these of the move's from-states: a caller acting on the state it read (the reaper
    * queueing again a build its CI still waits to run) must leave one that moved on meanwhile.
    */
@@ -116,8 +122,8 @@ export interface CapacityStore {
 
   /**
    * Gives the request's slot back (each counter minus one) and moves it to `to`, setting `statusSince`
-   * to now, `holdsSlot = false`, `reason` if given, the TTL (`expiresAt`) into a terminal state, and
-   * `retriesUsed` plus one with `countRetry`. Applies only while the request holds the slot and is in a
+   * to now, `holdsSlot = false`, `reason` if given, the TTL (`expiresAt`) into a terminal state,
+   * `retriesUsed` plus one with `countRetry`, and `attempts` minus one with `undoAttempt`. Applies only while the request holds the slot and is in a
    * state the state table's move into `to` (`release` or `requeue`) starts from: else false, nothing
    * written. When a counter is already at 0 (drift), neither counter moves and the request moves all
    * the same (the reaper repairs the counters).

@@ -84,11 +84,6 @@ export interface Attempt {
    * outside the caps).
    */
   podCreated: boolean;
-  /**
-   * Whether this attempt asked the API server for its pod: one whose answer was lost may exist all
-   * the same. Its name is this attempt's alone (podNameFor), so a failure may delete it.
-   */
-  podAsked?: boolean;
   /** The CI's id of the agent this attempt registered, so a failure deregisters exactly it. */
   externalId?: string;
   /** Records the pod with the batch's others (record-batch.ts); alone (`transition`) when absent. */

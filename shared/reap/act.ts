@@ -70,7 +70,8 @@ export async function deregister(
       agentName: pod.name,
       labels: template?.labels ?? [],
       details,
-      externalId: record?.externalId,
+      // The request's agent id names its current agent: an earlier one's pod goes by its name alone.
+      externalId: record?.podName === pod.name ? record.externalId : undefined,
     },
   });
   return removal.kind === 'busy' ? 'busy' : ciForgot(removal);

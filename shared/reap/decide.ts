@@ -133,8 +133,9 @@ export function decidePod(
   rules: ReapRules,
 ): PodDecision {
   if (pod.deleting) return { kind: 'keep' };
+  // A pod its request no longer names (an earlier agent's, bug 57) decides nothing for the request.
   if (pod.phase === 'Succeeded' || pod.phase === 'Failed')
-    return finishedDecision(pod, record, template, nowMs, rules);
+    return finishedDecision(pod, record?.podName === pod.name ? record : undefined, template, nowMs, rules);
 
   // The CI ended its build while the agent held a slot: the agent goes now (a Jenkins agent only
   // once idle), and the slot with it. Usually the provision function got there first.

@@ -59,7 +59,10 @@ export const requestRecordSchema = v.object({
   podName: v.optional(v.string()),
   url: v.optional(v.string()),
   holdsSlot: v.optional(v.boolean(), false),
-  /** Provisioning attempts, transient SQS retries included. */
+  /**
+   * Provisioning attempts: reserves, less those a passing failure took back before its agent ran
+   * (`undoAttempt`). The next reserve's pod name comes from it (podNameFor, bug 57).
+   */
   attempts: v.optional(v.int(), 0),
   /** Times the reaper gave the build another go (stuck or lost pod): what `retries` limits. */
   retriesUsed: v.optional(v.int(), 0),

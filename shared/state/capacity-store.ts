@@ -224,10 +224,14 @@ export async function releaseSlot(
     ...(reason ? ['reason = :reason'] : []),
     ...(ending ? ['expiresAt = :expiresAt'] : []),
   ];
+  const add = [
+    ...(options.countRetry ? ['retriesUsed :one'] : []),
+    ...(options.undoAttempt ? ['attempts :undo'] : []),
+  ];
   const requestUpdate = {
     TableName: table.tableName,
     Key: keys.request(requestId),
-    UpdateExpression: `SET ${set.join(', ')}${options.countRetry ? ' ADD retriesUsed :one' : ''}`,
+    UpdateExpression: `SET ${set.join(', ')}${add.length > 0 ? ` ADD ${add.join(', ')}` : ''}`,
     // Never bring an ended request back to life, whoever still thinks it holds a slot: no terminal
     // state is a from-state, nor is `ending` (the CI ended the build) when the request would go again.
     ConditionExpression: `holdsSlot = :true AND #status IN (${Object.keys(fromValues).join(', ')})`,
@@ -241,6 +245,7 @@ export async function releaseSlot(
       ...(reason ? { ':reason': reason } : {}),
       ...(ending ? { ':expiresAt': endedExpiresAt(table.now()) } : {}),
       ...(options.countRetry ? { ':one': 1 } : {}),
+      ...(options.undoAttempt ? { ':undo': -1 } : {}),
     },
   };
   const failed = await transact(table, {

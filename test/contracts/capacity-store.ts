@@ -462,6 +462,25 @@ export function describeCapacityStoreContract(
         expect((await requests.get('end-2'))?.retriesUsed).toBe(0);
       });
 
+      it('takes the attempt back when told to, so the next reserve is at the attempts it was, and with a retry counted too', async () => {
+        const { requests, capacity } = current();
+        await reserved('undo-1');
+        expect(await requests.get('undo-1')).toMatchObject({ attempts: 1 });
+        expect(await capacity.release('undo-1', 'tpl', 'queued', 'retrying', { undoAttempt: true })).toBe(
+          true,
+        );
+        expect(await requests.get('undo-1')).toMatchObject({ status: 'queued', attempts: 0, retriesUsed: 0 });
+        expect(await capacity.reserve(slot('undo-1', 'tpl', 5))).toEqual({ reserved: true });
+        expect(
+          await capacity.release('undo-1', 'tpl', 'queued', 'both', { undoAttempt: true, countRetry: true }),
+        ).toBe(true);
+        expect(await requests.get('undo-1')).toMatchObject({ attempts: 0, retriesUsed: 1 });
+        // Without it, the attempt stays counted.
+        expect(await capacity.reserve(slot('undo-1', 'tpl', 5))).toEqual({ reserved: true });
+        expect(await capacity.release('undo-1', 'tpl', 'queued', 'again')).toBe(true);
+        expect(await requests.get('undo-1')).toMatchObject({ attempts: 1 });
+      });
+
       it('gives nothing back for a request holding no slot, or in a state its move does not start from', async () => {
         const { requests, capacity } = current();
         await seed(['free'], { status: 'provisioning' });

@@ -41,8 +41,9 @@ export async function finishOrLeaveToReaper(
  * operator cancelled it), or its slot was given up (a lowered cap, another attempt). An ended build
  * will never use the agent, and a request that holds no slot may not have one running (bug 33), so
  * it goes now rather than running outside the caps until the reaper finds it; when another attempt
- * holds the slot again, that attempt owns the agent (it adopts the pod). A failure to remove the
- * agent throws (SQS delivers the message again).
+ * holds the slot again, that attempt owns the agent (it adopts a pod of its name; one of an earlier
+ * name is the reaper's, an orphan: bug 57). A failure to remove the agent throws (SQS delivers the
+ * message again).
  */
 export async function abandonAgent(attempt: Attempt, ports: ProvisionPorts): Promise<ProvisionOutcome> {
   const { record, template, podName, runtime } = attempt;
@@ -56,7 +57,7 @@ export async function abandonAgent(attempt: Attempt, ports: ProvisionPorts): Pro
       : finished;
   }
   // Ended, or holding no slot (given up to a lowered cap, or started on another agent): nothing
-  // may run this agent. Holding a slot again, the request is another attempt's, which adopts it;
+  // may run this agent. Holding a slot again, the request is another attempt's (see above);
   // or, moved on with its slot (the CI started the build before this attempt recorded its pod),
   // this attempt's, which ends here: an ended build's message must not wait out its time.
   if (!now || now.holdsSlot) {

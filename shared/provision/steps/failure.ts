@@ -45,15 +45,18 @@ export async function handleFailure(
   if (retryable && !attempt.lastAttempt) {
     // Keep the slot when the pod exists: the next attempt adopts it, and the cap stays true; it need
     // not wait for this attempt, which ends here.
+    // The attempt is taken back (`undoAttempt`): its agent ran nothing, so the next one has its pod
+    // name again and adopts a pod the API server made after the client gave up (bug 57).
     if (
       !attempt.podCreated &&
-      (await ports.capacity.release(record.requestId, template.name, 'queued', `retrying: ${reason}`))
+      (await ports.capacity.release(record.requestId, template.name, 'queued', `retrying: ${reason}`, {
+        undoAttempt: true,
+      }))
     ) {
       // The CI may have registered the agent before the failure (a node, a JIT runner): should the
-      // build then wait at a cap and end, nothing would point at it (bug 41). A pod asked for may
-      // exist all the same, its answer lost: it would run outside the caps, and the next attempt's
-      // agent has a name of its own (bug 57). Best effort: the reaper removes any left as orphans.
-      await removeAgentOf(ports, record, agent, attempt.podAsked ? { pod: 'try-delete' } : {});
+      // build then wait at a cap and end, nothing would point at it (bug 41). Best effort: the next
+      // delivery replaces an agent of that name anyway.
+      await removeAgentOf(ports, record, agent);
     } else {
       const finished = await finishIfEnded();
       if (finished) return finished;

@@ -41,7 +41,6 @@ export async function makeAgent(attempt: Attempt, ports: ProvisionPorts): Promis
     agentEnv: credentials.env,
     agentEnvDefaults: credentials.envDefaults,
   });
-  attempt.podAsked = true;
   const created = await ports.agents.createPod(pod);
   // 409: a pod of this name exists. Adopt it only if Pitcrew made it for this request (an earlier
   // attempt); anything else must never run this build's agent or see its credentials.

@@ -191,6 +191,7 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
         ...(reason ? { reason } : {}),
         ...(terminalStatuses.includes(to) ? { expiresAt: endedExpiresAt(moment) } : {}),
         ...(options.countRetry ? { retriesUsed: (number(item?.retriesUsed) ?? 0) + 1 } : {}),
+        ...(options.undoAttempt ? { attempts: (number(item?.attempts) ?? 0) - 1 } : {}),
       }),
     };
     const failed = transact('TransactWriteItems', [

@@ -156,13 +156,21 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     while ((await system.listPods()).some((pod) => pod.metadata?.uid === firstUid)) await sleep(100);
     await system.provisionAll();
     const again = await system.requests.get(first!.requestId);
-    expect(again).toMatchObject({ status: 'provisioned', holdsSlot: true, podName });
-    const pods = (await system.listPods()).filter((pod) => pod.metadata?.name === podName);
-    expect(pods.map((pod) => pod.metadata?.uid)).not.toContain(firstUid);
-    expect(pods).toHaveLength(1);
+    // The new runner has a name of its own (bug 57).
+    const secondPod = again?.podName ?? '';
+    expect(secondPod).not.toBe(podName);
+    expect(again).toMatchObject({ status: 'provisioned', holdsSlot: true });
+    const pods = (await system.listPods()).filter((pod) =>
+      [podName, secondPod].includes(pod.metadata?.name ?? ''),
+    );
+    expect(pods.map((pod) => pod.metadata?.name)).toEqual([secondPod]);
     // The finished runner went at GitHub; the new one is registered.
-    const runners = system.github.state.runners.filter((runner) => runner.name === podName);
-    expect(runners.map((runner) => String(runner.id))).toEqual([again?.externalId]);
+    const runners = system.github.state.runners.filter((runner) =>
+      [podName, secondPod].includes(runner.name),
+    );
+    expect(runners.map((runner) => [runner.name, String(runner.id)])).toEqual([
+      [secondPod, again?.externalId],
+    ]);
     expect(again?.externalId).not.toBe(firstRunner);
   });
 
@@ -253,7 +261,12 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
       reason: 'lost: its pod vanished',
     });
     await system.provisionAll();
-    expect(await podNames()).toContain(podName);
+    // Its new agent has a name of its own (bug 57).
+    const again = await system.requests.get(requestId);
+    expect(again).toMatchObject({ status: 'provisioned', retriesUsed: 1 });
+    expect(again?.podName).not.toBe(podName);
+    expect(await podNames()).toContain(again?.podName);
+    expect(await podNames()).not.toContain(podName);
   });
 
   it('repairs a counter set wrong by hand', async () => {

@@ -1,0 +1,131 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { type FakeGithub, startFakeGithub } from '../../../infra/local/stand-ins/github-api';
+import { provisionRequest } from '../../../shared/provision';
+import { reap } from '../../../shared/reap';
+import { podNameFor, requestIdFor } from '../../../shared/requests/identity';
+import type { RequestRecord } from '../../../shared/requests/record';
+import { newRecord } from '../../../shared/webhook/enqueue-build';
+import { createTwins, livePods, queuedBuild, slots, type Twins } from './twins';
+
+/**
+ * Each agent a build is given anew has a name of its own (bug 57), so a pod of an earlier agent can
+ * be there beside the current one: a create the API server applied after the client gave up, a
+ * delete that did not go through. Found by a review of bug 57: the reaper took such a pod for the
+ * request's current agent, settled the request on its exit, and deregistered the current agent's
+ * runner by the request's agent id.
+ */
+const token = 'ghp_PitcrewTestToken0123456789abcdefABCD';
+const githubYaml = (apiUrl: string) => `
+cluster:
+  credentials: { kind: kubeconfig, path: /tmp/k }
+capacity: { globalCap: 5 }
+sources:
+  github:
+    webhookSecret: { value: gh-secret }
+    apiUrl: ${apiUrl}
+    auth: { token: { value: ${token} } }
+    repositories: [acme/*]
+templates:
+  - { name: gh, source: github, labels: [self-hosted, linux], instanceCap: 2, retries: 1 }
+reaper:
+  orphanGraceSeconds: 120
+  lostGraceSeconds: 60
+  staleQueuedSeconds: 900
+`;
+
+/** The request's first agent made, its pod lost, and a second agent made by the reaper's retry. */
+async function secondAgent(twins: Twins, requestId: string, template: string): Promise<V1Pod> {
+  expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'provisioned' });
+  const first = podNameFor(template, requestId);
+  const pod = structuredClone(twins.agents.pod(twins.namespace, first));
+  if (!pod?.metadata) throw new Error(`no pod ${first}`);
+  await twins.agents.deletePod(twins.namespace, first);
+  twins.clock.advance(twins.config.reaper.lostGraceSeconds);
+  expect(await reap(twins.reap)).toMatchObject({ lost: 1, retried: 1 });
+  expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'provisioned' });
+  expect(await twins.state.requests.get(requestId)).toMatchObject({
+    status: 'provisioned',
+    podName: podNameFor(template, requestId, 2),
+  });
+  // The first agent's pod is there again: the API server applied a create of it late.
+  delete pod.metadata.uid;
+  delete pod.metadata.resourceVersion;
+  await twins.agents.createPod(pod);
+  return pod;
+}
+
+describe("an earlier agent's pod beside the build's current one", () => {
+  it('exiting, is removed as an orphan: it settles nothing, and the current agent keeps its slot', async () => {
+    const twins = createTwins();
+    const requestId = await queuedBuild(twins, 'build-57');
+    const first = podNameFor('gen', requestId);
+    const second = podNameFor('gen', requestId, 2);
+    await secondAgent(twins, requestId, 'gen');
+    expect(livePods(twins).sort()).toEqual([first, second].sort());
+    twins.agents.setStatus(twins.namespace, second, { phase: 'Running' });
+    twins.agents.setStatus(twins.namespace, first, {
+      phase: 'Failed',
+      containerStatuses: [
+        {
+          name: 'agent',
+          image: 'busybox',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { terminated: { exitCode: 1, reason: 'Error' } },
+        },
+      ],
+    });
+    twins.clock.advance(5);
+    await reap(twins.reap);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({
+      status: 'provisioned',
+      holdsSlot: true,
+      podName: second,
+      retriesUsed: 1,
+    });
+    expect(livePods(twins)).toEqual([second]);
+    expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
+  });
+
+  describe('a GitHub one', () => {
+    let github: FakeGithub;
+    beforeEach(async () => {
+      github = await startFakeGithub({ tokens: [token] });
+    });
+    afterEach(() => github.close());
+
+    it("is removed by its own name, never by the current runner's id", async () => {
+      const twins = createTwins(githubYaml(github.url));
+      const jobKey = 'acme/app#57';
+      const requestId = requestIdFor('github', jobKey);
+      const record: RequestRecord = {
+        ...newRecord(
+          {
+            source: 'github',
+            jobKey,
+            action: 'queued',
+            deliveryId: 'd-57',
+            labels: ['self-hosted', 'linux'],
+            details: { source: 'github', owner: 'acme', repo: 'app' },
+          } as never,
+          requestId,
+          twins.clock.now(),
+        ),
+        template: 'gh',
+      };
+      await twins.state.requests.createIfAbsent(record);
+      await secondAgent(twins, requestId, 'gh');
+      const second = podNameFor('gh', requestId, 2);
+      const current = await twins.state.requests.get(requestId);
+      expect(github.state.runners.map((runner) => [runner.name, String(runner.id)])).toEqual([
+        [second, current?.externalId],
+      ]);
+
+      twins.clock.advance(twins.config.reaper.orphanGraceSeconds + 1);
+      await reap(twins.reap);
+      expect(livePods(twins)).toEqual([second]);
+      expect(github.state.runners.map((runner) => runner.name)).toEqual([second]);
+    });
+  });
+});
