@@ -10,9 +10,10 @@ export interface ProvisionQueue {
    * Enqueues one message for the provision function: the request id, and a snapshot of the record
    * when the request was just created (shared/queue/messages.ts; the record in the table is the
    * truth). Resolves once the queue has it. Throws `QueueUnavailableError` when the queue cannot be
-   * reached or refuses the message; the message may or may not have been taken then.
+   * reached or refuses the message; the message may or may not have been taken then. With
+   * `delaySeconds` (at most 900, SQS's limit), the message is held back that long first.
    */
-  send(message: ProvisionMessage): Promise<void>;
+  send(message: ProvisionMessage, options?: { readonly delaySeconds?: number }): Promise<void>;
 
   /**
    * How many messages the queue holds, as approximate as SQS says: ready to be received, received and

@@ -8,6 +8,8 @@ export interface MemoryProvisionQueue extends ProvisionQueue {
   readonly sent: readonly ProvisionMessage[];
   /** Every message taken, in order, whole: a new request's carries its snapshot (shared/queue/messages.ts). */
   readonly whole: readonly ProvisionMessage[];
+  /** Each message's delay in seconds, in the order of `sent` (0 for none). */
+  readonly delays: readonly number[];
   /** The request ids of `sent`, in order. */
   sentIds(): string[];
   /** The next `count` sends throw `QueueUnavailableError` and record nothing. */
@@ -22,6 +24,7 @@ export interface MemoryProvisionQueue extends ProvisionQueue {
 export function createMemoryProvisionQueue(): MemoryProvisionQueue {
   const sent: ProvisionMessage[] = [];
   const whole: ProvisionMessage[] = [];
+  const delays: number[] = [];
   let failures = 0;
   let unavailable = false;
   const fail = (operation: string): QueueUnavailableError =>
@@ -29,6 +32,7 @@ export function createMemoryProvisionQueue(): MemoryProvisionQueue {
   return {
     sent,
     whole,
+    delays,
     sentIds: () => sent.map((message) => message.requestId),
     failNextSends: (count) => {
       failures = count;
@@ -39,8 +43,9 @@ export function createMemoryProvisionQueue(): MemoryProvisionQueue {
     clear: () => {
       sent.length = 0;
       whole.length = 0;
+      delays.length = 0;
     },
-    send: async (message) => {
+    send: async (message, options) => {
       await Promise.resolve();
       if (unavailable) throw fail('SendMessage');
       if (failures > 0) {
@@ -49,11 +54,14 @@ export function createMemoryProvisionQueue(): MemoryProvisionQueue {
       }
       sent.push({ requestId: message.requestId });
       whole.push(structuredClone(message));
+      delays.push(options?.delaySeconds ?? 0);
     },
     depth: async (): Promise<QueueDepthReading> => {
       await Promise.resolve();
       if (unavailable) throw fail('GetQueueAttributes');
-      return { visible: sent.length, inFlight: 0, delayed: 0 };
+      // No clock here: a delayed message stays delayed until the queue is cleared.
+      const delayed = delays.filter((delay) => delay > 0).length;
+      return { visible: sent.length - delayed, inFlight: 0, delayed };
     },
   };
 }

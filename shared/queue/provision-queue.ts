@@ -31,8 +31,8 @@ export async function sendProvisionMessage(
  */
 export function createSqsProvisionSender(sqs: SQSClient, queueUrl: string): Pick<ProvisionQueue, 'send'> {
   return {
-    send: async (message) => {
-      await sendProvisionMessage(sqs, queueUrl, message);
+    send: async (message, options) => {
+      await sendProvisionMessage(sqs, queueUrl, message, options);
     },
   };
 }

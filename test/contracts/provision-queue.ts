@@ -62,6 +62,13 @@ export function describeProvisionQueueContract(
       expect(await queue.depth()).toEqual({ visible: 2, inFlight: 0, delayed: 0 });
     });
 
+    it('holds a message sent with a delay back: counted as delayed, not visible', async () => {
+      const { queue } = current();
+      await queue.send({ requestId: 'later' }, { delaySeconds: 60 });
+      await queue.send({ requestId: 'now' });
+      expect(await queue.depth()).toEqual({ visible: 1, inFlight: 0, delayed: 1 });
+    });
+
     it('throws QueueUnavailableError when the queue cannot be reached', async () => {
       const { unavailable } = current();
       await expect(unavailable.send({ requestId: 'r-1' })).rejects.toBeInstanceOf(QueueUnavailableError);

@@ -1,6 +1,7 @@
 import { ClusterError } from '../../cluster/errors';
 import { removeAgentOf } from '../remove-agent-of';
-import { CiError } from '../../sources/errors';
+import { queueLimits } from '../../queue/limits';
+import { CiError, CiUnavailableError } from '../../sources/errors';
 import { StateUnavailableError } from '../../state/errors';
 import { RetryLaterError } from '../errors';
 import { finishRequest } from '../finish-request';
@@ -8,8 +9,22 @@ import { attemptLog, type Attempt, type ProvisionOutcome, type ProvisionPorts } 
 import { messageOf } from '../../message-of';
 
 /**
+ * How long the CI asked to be left alone, when SQS would deliver the message again sooner (its
+ * visibility timeout): GitHub's hourly rate limit spent, a Retry-After of minutes. Such a build
+ * waits on a message of its own, held back at most ten minutes at a time (under the reaper's
+ * `staleQueuedSeconds`, which would send another), rather than spend its deliveries and fail into
+ * the dead-letter queue before the CI would take it.
+ */
+const longWaitOf = (error: unknown): number | undefined =>
+  error instanceof CiUnavailableError &&
+  (error.retryAfterSeconds ?? 0) > queueLimits.queueVisibilityTimeoutSeconds
+    ? Math.min(error.retryAfterSeconds ?? 0, 600)
+    : undefined;
+
+/**
  * An attempt failed while making or recording its agent. A transient failure throws `RetryLaterError`
- * so SQS delivers the message again: the slot is given back first unless the pod exists (the next
+ * so SQS delivers the message again (or, when the CI asks for longer than that, waits on a held-back
+ * message of its own: `longWaitOf`): the slot is given back first unless the pod exists (the next
  * attempt adopts it), and the agent the CI may have registered is removed there. A permanent one, or
  * a transient one on the last delivery, removes what the attempt made (best effort) and fails the
  * request; the latter still throws, so SQS moves the message to the dead-letter queue, where an
@@ -42,7 +57,9 @@ export async function handleFailure(
       ports,
     );
   };
-  if (retryable && !attempt.lastAttempt) {
+  const wait = longWaitOf(error);
+  // A long wait holds no slot and goes on a message of its own, the last delivery's too.
+  if (retryable && (!attempt.lastAttempt || (wait !== undefined && !attempt.podCreated))) {
     // Keep the slot when the pod exists: the next attempt adopts it, and the cap stays true; it need
     // not wait for this attempt, which ends here.
     // The attempt is taken back (`undoAttempt`): its agent ran nothing, so the next one has its pod
@@ -57,6 +74,13 @@ export async function handleFailure(
       // build then wait at a cap and end, nothing would point at it (bug 41). Best effort: the next
       // delivery replaces an agent of that name anyway.
       await removeAgentOf(ports, record, agent);
+      if (wait !== undefined) {
+        await ports.queue.send({ requestId: record.requestId }, { delaySeconds: wait }).catch((sendError) => {
+          throw new RetryLaterError(reason, { cause: sendError });
+        });
+        attemptLog(ports, record, 'warn')('the CI asks to wait; trying again then', { reason, wait });
+        return { kind: 'waiting', reason: `${reason}; trying again in ${wait} s` };
+      }
     } else {
       const finished = await finishIfEnded();
       if (finished) return finished;

@@ -1,6 +1,7 @@
+import { readQueueDepth } from '../../../shared/queue/depth';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { requestIdFor } from '../../../shared/requests';
+import { podNameFor, requestIdFor } from '../../../shared/requests';
 import { requiredTestEnv } from '../../support/env';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 import { startTcpProxy } from '../../support/tcp-proxy';
@@ -48,10 +49,12 @@ describe('provisioning failures', () => {
 
       proxy.setMode('pass');
       await system.provisionAll();
+      // The failed attempt was taken back: the agent is the build's first, under its first name.
       expect(await system.requests.get(requestIdFor('generic', 'flaky'))).toMatchObject({
         status: 'provisioned',
         holdsSlot: true,
-        attempts: 2,
+        attempts: 1,
+        podName: podNameFor('gen-linux', requestIdFor('generic', 'flaky')),
       });
       expect(await system.listPods()).toHaveLength(1);
     });
@@ -69,11 +72,8 @@ describe('provisioning failures', () => {
       proxy.setMode('pass');
       expect(polls.map((poll) => poll.failed)).toEqual(Array(queueLimits.queueMaxReceiveCount).fill(1));
       const record = await system.requests.get(requestIdFor('generic', 'doomed'));
-      expect(record).toMatchObject({
-        status: 'failed',
-        holdsSlot: false,
-        attempts: queueLimits.queueMaxReceiveCount,
-      });
+      // Every delivery reserved and failed for now; the four it took back leave the last one.
+      expect(record).toMatchObject({ status: 'failed', holdsSlot: false, attempts: 1 });
       expect(record?.reason).toMatch(
         /^gave up after the last delivery \(the message goes to the dead-letter queue\): creating pod .* failed/,
       );
@@ -137,5 +137,49 @@ describe('provisioning failures', () => {
         expect(await system.listPods()).toHaveLength(0);
       },
     );
+  });
+
+  // GitHub's hourly rate limit spent: SQS would deliver the message again in 180 s, five times, and
+  // the build would fail into the dead-letter queue long before the limit resets.
+  describe('a CI that asks to wait longer than SQS would', () => {
+    let system: ProvisioningSystem;
+    beforeAll(async () => {
+      system = await startProvisioningSystem();
+    });
+    afterAll(() => system.close());
+
+    it('leaves the build queued, holding no slot, on a message of its own held back until then', async () => {
+      system.github!.failNext(1, {
+        status: 403,
+        headers: {
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+        },
+        body: { message: 'API rate limit exceeded' },
+      });
+      const answer = await system.sendWebhook(
+        'github',
+        {
+          action: 'queued',
+          workflow_job: { id: 8801, labels: ['self-hosted', 'linux'], created_at: new Date().toISOString() },
+          repository: { name: 'app', owner: { login: 'acme' }, private: true },
+        },
+        { 'x-github-event': 'workflow_job', 'x-github-delivery': 'gh-8801' },
+      );
+      expect(answer.statusCode).toBe(202);
+      // The delivery succeeds: its message is done, and another waits.
+      expect(await system.pollOnce()).toEqual({ received: 1, failed: 0 });
+      expect(await system.requests.get(String(answer.body.requestId))).toMatchObject({
+        status: 'queued',
+        holdsSlot: false,
+        reason: expect.stringContaining('rate-limited'),
+      });
+      expect(await readQueueDepth(system.sqs, system.resources.queueUrl)).toEqual({
+        visible: 0,
+        inFlight: 0,
+        delayed: 1,
+      });
+      expect(await system.listPods()).toHaveLength(0);
+    });
   });
 });
