@@ -21,6 +21,10 @@ export function publishProvisionOutcome(metrics: Metrics, outcome: ProvisionOutc
     case 'waiting':
       metrics.addMetric(metricNames.provisionWaiting, MetricUnit.Count, 1);
       return;
+    // Tried again later, as a transient failure is.
+    case 'deferred':
+      metrics.addMetric(metricNames.provisionRetried, MetricUnit.Count, 1);
+      return;
     case 'skipped':
     case 'ended':
       return;

@@ -72,6 +72,8 @@ export interface ReleaseOptions {
    * pod the API server made after the client gave up.
    */
   readonly undoAttempt?: boolean;
+  /** Only while the request names this pod: an attempt gives back only the slot it reserved. */
+  readonly podName?: string;
   /**
    * Only from these of the move's from-states: a caller acting on the state it read (the reaper
    * queueing again a build its CI still waits to run) must leave one that moved on meanwhile.

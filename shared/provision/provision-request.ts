@@ -82,6 +82,7 @@ export async function provisionRequest(
     runtime,
     lastAttempt,
     attemptSeconds: ports.attemptSeconds ?? queueLimits.provisionTimeoutSeconds,
+    resumed: resuming,
     podCreated: resuming,
     recordPod,
   };

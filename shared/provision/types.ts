@@ -12,7 +12,7 @@ import type { RequestStore } from '../state/request-store';
 import type { OperatorSettings, OperatorSettingsStore } from '../state/settings-store';
 
 export interface ProvisionPorts {
-  readonly config: Pick<PitcrewConfig, 'templates' | 'defaults' | 'capacity'> & {
+  readonly config: Pick<PitcrewConfig, 'templates' | 'defaults' | 'capacity' | 'reaper'> & {
     readonly namespace: string;
   };
   readonly sources: SourceRegistry;
@@ -65,6 +65,8 @@ export type ProvisionOutcome =
       readonly queuedAt: string;
     }
   | { readonly kind: 'waiting'; readonly reason: string }
+  /** The CI asked to be left alone for longer than SQS would wait: a held-back message tries again. */
+  | { readonly kind: 'deferred'; readonly reason: string }
   | { readonly kind: 'skipped'; readonly reason: string }
   | { readonly kind: 'failed'; readonly reason: string }
   /** The CI had ended the build: its agent is removed and its slot given back. */
@@ -78,6 +80,8 @@ export interface Attempt {
   readonly runtime: OperatorSettings;
   readonly lastAttempt: boolean;
   readonly attemptSeconds: number;
+  /** Whether it resumed a reserve an earlier delivery made (its name is that reserve's). */
+  readonly resumed: boolean;
   /**
    * Whether a pod of this attempt's may exist. Resuming, a previous attempt may have made it: until
    * the API server says it did not, the slot is kept on a failure (giving it back would leave a pod

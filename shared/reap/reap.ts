@@ -106,7 +106,8 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
     const decision = decidePod(pod, record, template, nowMs, rules);
     // Settled only once its pod is gone: one kept (a busy agent) still holds its slot for the trim.
     await guarded(report, ports.logger, inTime, async () => {
-      if ((await actOnPod(act, report, pod, record, template, decision)) && record)
+      // An earlier agent's pod (bug 57) settles nothing: its request still holds its current one's slot.
+      if ((await actOnPod(act, report, pod, record, template, decision)) && record?.podName === pod.name)
         settled.add(record.requestId);
     });
   }

@@ -234,7 +234,7 @@ export async function releaseSlot(
     UpdateExpression: `SET ${set.join(', ')}${add.length > 0 ? ` ADD ${add.join(', ')}` : ''}`,
     // Never bring an ended request back to life, whoever still thinks it holds a slot: no terminal
     // state is a from-state, nor is `ending` (the CI ended the build) when the request would go again.
-    ConditionExpression: `holdsSlot = :true AND #status IN (${Object.keys(fromValues).join(', ')})`,
+    ConditionExpression: `holdsSlot = :true AND #status IN (${Object.keys(fromValues).join(', ')})${options.podName ? ' AND podName = :podName' : ''}`,
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: {
       ...fromValues,
@@ -246,6 +246,7 @@ export async function releaseSlot(
       ...(ending ? { ':expiresAt': endedExpiresAt(table.now()) } : {}),
       ...(options.countRetry ? { ':one': 1 } : {}),
       ...(options.undoAttempt ? { ':undo': -1 } : {}),
+      ...(options.podName ? { ':podName': options.podName } : {}),
     },
   };
   const failed = await transact(table, {

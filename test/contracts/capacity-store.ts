@@ -481,6 +481,18 @@ export function describeCapacityStoreContract(
         expect(await requests.get('undo-1')).toMatchObject({ attempts: 1 });
       });
 
+      it('gives back only the slot of the pod named, when one is', async () => {
+        const { requests, capacity } = current();
+        await reserved('named');
+        expect(
+          await capacity.release('named', 'tpl', 'queued', 'not mine', { podName: 'pc-someone-else' }),
+        ).toBe(false);
+        expect(await requests.get('named')).toMatchObject({ status: 'provisioning', holdsSlot: true });
+        expect(await capacity.readCounters()).toMatchObject({ global: 1, templates: { tpl: 1 } });
+        expect(await capacity.release('named', 'tpl', 'queued', 'mine', { podName: 'pc-named' })).toBe(true);
+        expect(await requests.get('named')).toMatchObject({ status: 'queued', holdsSlot: false });
+      });
+
       it('gives nothing back for a request holding no slot, or in a state its move does not start from', async () => {
         const { requests, capacity } = current();
         await seed(['free'], { status: 'provisioning' });

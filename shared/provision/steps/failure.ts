@@ -15,10 +15,10 @@ import { messageOf } from '../../message-of';
  * `staleQueuedSeconds`, which would send another), rather than spend its deliveries and fail into
  * the dead-letter queue before the CI would take it.
  */
-const longWaitOf = (error: unknown): number | undefined =>
+const longWaitOf = (error: unknown, staleQueuedSeconds: number): number | undefined =>
   error instanceof CiUnavailableError &&
   (error.retryAfterSeconds ?? 0) > queueLimits.queueVisibilityTimeoutSeconds
-    ? Math.min(error.retryAfterSeconds ?? 0, 600)
+    ? Math.max(Math.min(error.retryAfterSeconds ?? 0, 600, staleQueuedSeconds - 60), 1)
     : undefined;
 
 /**
@@ -57,17 +57,22 @@ export async function handleFailure(
       ports,
     );
   };
-  const wait = longWaitOf(error);
+  const wait = longWaitOf(error, ports.config.reaper.staleQueuedSeconds);
   // A long wait holds no slot and goes on a message of its own, the last delivery's too.
   if (retryable && (!attempt.lastAttempt || (wait !== undefined && !attempt.podCreated))) {
     // Keep the slot when the pod exists: the next attempt adopts it, and the cap stays true; it need
     // not wait for this attempt, which ends here.
-    // The attempt is taken back (`undoAttempt`): its agent ran nothing, so the next one has its pod
-    // name again and adopts a pod the API server made after the client gave up (bug 57).
+    // A reserve this delivery made is taken back (`undoAttempt`): its agent ran nothing, so the
+    // next one has its pod name again and adopts a pod the API server made after the client gave
+    // up (bug 57). A resumed one's earlier agent may have run: the next reserve names a new one.
     if (
       !attempt.podCreated &&
       (await ports.capacity.release(record.requestId, template.name, 'queued', `retrying: ${reason}`, {
-        undoAttempt: true,
+        // Only the slot this attempt's reserve took: another attempt's, given the request since (the
+        // reaper's lost rule), is that attempt's to give back.
+        from: ['provisioning', 'started'],
+        podName: attempt.podName,
+        undoAttempt: !attempt.resumed,
       }))
     ) {
       // The CI may have registered the agent before the failure (a node, a JIT runner): should the
@@ -79,7 +84,7 @@ export async function handleFailure(
           throw new RetryLaterError(reason, { cause: sendError });
         });
         attemptLog(ports, record, 'warn')('the CI asks to wait; trying again then', { reason, wait });
-        return { kind: 'waiting', reason: `${reason}; trying again in ${wait} s` };
+        return { kind: 'deferred', reason: `${reason}; trying again in ${wait} s` };
       }
     } else {
       const finished = await finishIfEnded();

@@ -44,6 +44,7 @@ export async function startFromSnapshot(
     runtime: latest.settings,
     lastAttempt,
     attemptSeconds: ports.attemptSeconds ?? queueLimits.provisionTimeoutSeconds,
+    resumed: false,
     podCreated: false,
     recordPod,
   };

@@ -181,7 +181,10 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
       key,
       // Never bring an ended request back to life, whoever still thinks it holds a slot.
       condition: (item) =>
-        item !== undefined && item.holdsSlot === true && from.includes(item.status as RequestStatus),
+        item !== undefined &&
+        item.holdsSlot === true &&
+        from.includes(item.status as RequestStatus) &&
+        (options.podName === undefined || item.podName === options.podName),
       apply: (item) => ({
         ...key,
         ...item,

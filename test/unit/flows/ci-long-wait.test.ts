@@ -1,9 +1,11 @@
 import { type FakeGithub, startFakeGithub } from '../../../infra/local/stand-ins/github-api';
-import { provisionRequest, RetryLaterError } from '../../../shared/provision';
+import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../../shared/provision';
+import { reap } from '../../../shared/reap';
+import { CiUnavailableError } from '../../../shared/sources/errors';
 import { podNameFor, requestIdFor } from '../../../shared/requests/identity';
 import type { RequestRecord } from '../../../shared/requests/record';
 import { newRecord } from '../../../shared/webhook/enqueue-build';
-import { createTwins, livePods, slots, type Twins } from './twins';
+import { createTwins, flowConfigYaml, livePods, queuedBuild, slots, type Twins } from './twins';
 
 /**
  * A CI that asks Pitcrew to wait longer than SQS's next delivery (GitHub's hourly rate limit spent):
@@ -71,7 +73,7 @@ describe('a build whose CI asks to wait longer than SQS would', () => {
     limitSpentFor(3600);
     const outcome = await provisionRequest(requestId, twins.provision, last);
     expect(outcome).toMatchObject({
-      kind: 'waiting',
+      kind: 'deferred',
       reason: expect.stringContaining('trying again in 600 s'),
     });
     expect(outcome).toMatchObject({ reason: expect.stringContaining('rate-limited') });
@@ -94,7 +96,7 @@ describe('a build whose CI asks to wait longer than SQS would', () => {
 
   it('waits for the limit to reset when it resets within ten minutes', async () => {
     limitSpentFor(300);
-    expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'waiting' });
+    expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'deferred' });
     const [delay] = twins.queue.delays;
     expect(delay).toBeGreaterThan(180);
     expect(delay).toBeLessThanOrEqual(300);
@@ -117,4 +119,72 @@ describe('a build whose CI asks to wait longer than SQS would', () => {
     await expect(provisionRequest(requestId, twins.provision)).rejects.toBeInstanceOf(RetryLaterError);
     expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'queued', holdsSlot: false });
   });
+});
+
+/** A generic CI whose every agent request is refused for an hour; counts the calls. */
+const rateLimited = (twins: Twins): { ports: ProvisionPorts; calls: () => number } => {
+  let calls = 0;
+  const generic = twins.provision.sources.generic;
+  if (!generic) throw new Error('no generic CI');
+  const ports: ProvisionPorts = {
+    ...twins.provision,
+    sources: {
+      ...twins.provision.sources,
+      generic: {
+        ...generic,
+        adapter: {
+          ...generic.adapter,
+          async createAgentCredentials() {
+            calls += 1;
+            throw new CiUnavailableError('rate limit spent', 3600);
+          },
+        },
+      },
+    },
+  };
+  return { ports, calls: () => calls };
+};
+
+/**
+ * An hour of a build waiting on its CI: a reaper run each minute, every message delivered once its
+ * delay is out. Found by a review of bug 59: with `staleQueuedSeconds` under the ten minutes a
+ * message was held back, each stale run sent another message, and each began a chain of its own.
+ */
+async function hourOfWaiting(staleQueuedSeconds: number): Promise<{ pending: number; ciCalls: number }> {
+  const twins = createTwins(
+    flowConfigYaml.replace('staleQueuedSeconds: 900', `staleQueuedSeconds: ${staleQueuedSeconds}`),
+  );
+  const requestId = await queuedBuild(twins, `chains-${staleQueuedSeconds}`);
+  const ci = rateLimited(twins);
+  let pending: number[] = [twins.clock.ms()];
+  let seen = 0;
+  const collect = () => {
+    for (; seen < twins.queue.sent.length; seen++)
+      pending.push(twins.clock.ms() + (twins.queue.delays[seen] ?? 0) * 1000);
+  };
+  for (let minute = 0; minute < 60; minute++) {
+    const due = pending.filter((at) => at <= twins.clock.ms());
+    pending = pending.filter((at) => at > twins.clock.ms());
+    for (const _ of due) {
+      await provisionRequest(requestId, ci.ports).catch(() => undefined);
+      collect();
+    }
+    await reap(twins.reap);
+    collect();
+    twins.clock.advance(60);
+  }
+  return { pending: pending.length, ciCalls: ci.calls() };
+}
+
+describe("a build waiting out its CI's long wait, an hour of it", () => {
+  it.each([900, 300])(
+    'keeps one message, whatever staleQueuedSeconds (%i s), and asks the CI a few times an hour',
+    async (staleQueuedSeconds) => {
+      const { pending, ciCalls } = await hourOfWaiting(staleQueuedSeconds);
+      expect(pending).toBe(1);
+      expect(ciCalls).toBeLessThanOrEqual(
+        Math.ceil(3600 / (Math.min(600, staleQueuedSeconds - 60) - 60)) + 1,
+      );
+    },
+  );
 });

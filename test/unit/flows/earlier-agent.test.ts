@@ -1,6 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { type FakeGithub, startFakeGithub } from '../../../infra/local/stand-ins/github-api';
-import { provisionRequest } from '../../../shared/provision';
+import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../../shared/provision';
+import { CiUnavailableError } from '../../../shared/sources/errors';
 import { reap } from '../../../shared/reap';
 import { podNameFor, requestIdFor } from '../../../shared/requests/identity';
 import type { RequestRecord } from '../../../shared/requests/record';
@@ -127,5 +128,81 @@ describe("an earlier agent's pod beside the build's current one", () => {
       expect(livePods(twins)).toEqual([second]);
       expect(github.state.runners.map((runner) => runner.name)).toEqual([second]);
     });
+  });
+});
+
+/** Generic-CI ports whose agent request waits until `fail` is called, then fails for now. */
+function failingSlowCi(twins: Twins): { ports: ProvisionPorts; atCi: Promise<void>; fail: () => void } {
+  let fail: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (fail = resolve));
+  let reached: () => void = () => undefined;
+  const atCi = new Promise<void>((resolve) => (reached = resolve));
+  const generic = twins.provision.sources.generic;
+  if (!generic) throw new Error('no generic CI');
+  const ports: ProvisionPorts = {
+    ...twins.provision,
+    sources: {
+      ...twins.provision.sources,
+      generic: {
+        ...generic,
+        adapter: {
+          ...generic.adapter,
+          async createAgentCredentials() {
+            reached();
+            await gate;
+            throw new CiUnavailableError('the CI timed out');
+          },
+        },
+      },
+    },
+  };
+  return { ports, atCi, fail: () => fail() };
+}
+
+// Found by a review of bug 57: the failing attempt's release held only to `holdsSlot` and the move's
+// states, so it gave back the slot the reaper's retry had given another attempt since, and took
+// back that attempt's count, so the next reserve named its pod as that agent, which had run.
+describe('an attempt that fails after the reaper gave its request to another attempt', () => {
+  it("leaves that attempt's slot, count and name alone", async () => {
+    const twins = createTwins();
+    const requestId = await queuedBuild(twins, 'stale-undo');
+    const first = podNameFor('gen', requestId);
+    const second = podNameFor('gen', requestId, 2);
+    // An attempt reserved the first agent and died before making its pod.
+    expect(
+      await twins.state.capacity.reserve({
+        requestId,
+        template: 'gen',
+        podName: first,
+        attempts: 0,
+        globalCap: 5,
+        templateCap: 1,
+        attemptSeconds: 30,
+      }),
+    ).toEqual({ reserved: true });
+    twins.clock.advance(twins.config.reaper.staleQueuedSeconds);
+    // A late delivery resumes it and waits on a slow CI, while the reaper finds the request lost
+    // and retries it, and the retry's message makes the second agent.
+    const slow = failingSlowCi(twins);
+    const resumed = provisionRequest(requestId, slow.ports);
+    await slow.atCi;
+    expect(await reap(twins.reap)).toMatchObject({ lost: 1, retried: 1 });
+    expect(await provisionRequest(requestId, twins.provision)).toMatchObject({
+      kind: 'provisioned',
+      podName: second,
+    });
+    // The late delivery's CI call fails for now.
+    slow.fail();
+    await expect(resumed).rejects.toBeInstanceOf(RetryLaterError);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({
+      status: 'provisioned',
+      holdsSlot: true,
+      podName: second,
+      attempts: 2,
+    });
+    expect(livePods(twins)).toEqual([second]);
+    expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
+    // Its message, delivered again, finds the agent made.
+    expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'skipped' });
   });
 });

@@ -43,6 +43,10 @@ describe('provision metrics (EMF)', () => {
   it.each([
     [{ kind: 'failed', reason: 'refused' } as const, metricNames.provisionFailed],
     [{ kind: 'waiting', reason: 'at the global cap' } as const, metricNames.provisionWaiting],
+    [
+      { kind: 'deferred', reason: 'rate-limited; trying again in 600 s' } as const,
+      metricNames.provisionRetried,
+    ],
   ])('counts %p as %s', (outcome, name) => {
     const metrics = createMetrics('provision', 'prod');
     publishProvisionOutcome(metrics, outcome, new Date());
