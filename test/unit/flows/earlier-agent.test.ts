@@ -6,7 +6,7 @@ import { reap } from '../../../shared/reap';
 import { podNameFor, requestIdFor } from '../../../shared/requests/identity';
 import type { RequestRecord } from '../../../shared/requests/record';
 import { newRecord } from '../../../shared/webhook/enqueue-build';
-import { createTwins, livePods, queuedBuild, slots, type Twins } from './twins';
+import { createTwins, flowConfigYaml, livePods, queuedBuild, slots, type Twins } from './twins';
 
 /**
  * Each agent a build is given anew has a name of its own (bug 57), so a pod of an earlier agent can
@@ -86,6 +86,26 @@ describe("an earlier agent's pod beside the build's current one", () => {
       retriesUsed: 1,
     });
     expect(livePods(twins)).toEqual([second]);
+    expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
+  });
+
+  // Found by the second review: its deletion counted the request as settled, so the trim of a
+  // lowered cap left that request out of the slots' holders and trimmed one agent too few.
+  it('deleted, leaves its request among the holders a lowered cap trims', async () => {
+    const twins = createTwins(
+      flowConfigYaml.replace('instanceCap: 1, retries: 1', 'instanceCap: 3, retries: 1'),
+    );
+    const x = await queuedBuild(twins, 'trim-x');
+    await secondAgent(twins, x, 'gen');
+    twins.clock.advance(1);
+    const y = await queuedBuild(twins, 'trim-y');
+    expect(await provisionRequest(y, twins.provision)).toMatchObject({ kind: 'provisioned' });
+    twins.agents.setStatus(twins.namespace, podNameFor('gen', x), { phase: 'Succeeded' });
+    await twins.state.settings.update((current) => ({ ...current, templateCaps: { gen: 1 } }));
+    const report = await reap(twins.reap);
+    expect(report.deleted).toMatchObject({ finished: 1, 'over-cap': 1 });
+    expect(livePods(twins)).toEqual([podNameFor('gen', x, 2)]);
+    expect(await twins.state.requests.get(y)).toMatchObject({ status: 'waiting', holdsSlot: false });
     expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
   });
 
