@@ -2,56 +2,34 @@ import { type FakeGithub, startFakeGithub } from '../../../infra/local/stand-ins
 import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../../shared/provision';
 import { reap } from '../../../shared/reap';
 import { CiUnavailableError } from '../../../shared/sources/errors';
-import { podNameFor, requestIdFor } from '../../../shared/requests/identity';
-import type { RequestRecord } from '../../../shared/requests/record';
-import { newRecord } from '../../../shared/webhook/enqueue-build';
-import { createTwins, flowConfigYaml, livePods, queuedBuild, slots, type Twins } from './twins';
+import { podNameFor } from '../../../shared/requests/identity';
+import {
+  createTwins,
+  githubFlowYaml,
+  githubToken,
+  flowConfigYaml,
+  livePods,
+  queuedBuild,
+  recordGithubBuild,
+  slots,
+  withGenericCi,
+  type Twins,
+} from './twins';
 
 /**
  * A CI that asks Pitcrew to wait longer than SQS's next delivery (GitHub's hourly rate limit spent):
  * the build waits on a message of its own, held back, instead of spending its five deliveries and
  * failing into the dead-letter queue before the limit resets.
  */
-const token = 'ghp_PitcrewTestToken0123456789abcdefABCD';
-const yaml = (apiUrl: string) => `
-cluster:
-  credentials: { kind: kubeconfig, path: /tmp/k }
-capacity: { globalCap: 5 }
-sources:
-  github:
-    webhookSecret: { value: gh-secret }
-    apiUrl: ${apiUrl}
-    auth: { token: { value: ${token} } }
-    repositories: [acme/*]
-templates:
-  - { name: gh, source: github, labels: [self-hosted, linux], instanceCap: 2 }
-`;
 
 describe('a build whose CI asks to wait longer than SQS would', () => {
   let github: FakeGithub;
   let twins: Twins;
   let requestId: string;
   beforeEach(async () => {
-    github = await startFakeGithub({ tokens: [token] });
-    twins = createTwins(yaml(github.url));
-    const jobKey = 'acme/app#88';
-    requestId = requestIdFor('github', jobKey);
-    const record: RequestRecord = {
-      ...newRecord(
-        {
-          source: 'github',
-          jobKey,
-          action: 'queued',
-          deliveryId: 'd-88',
-          labels: ['self-hosted', 'linux'],
-          details: { source: 'github', owner: 'acme', repo: 'app' },
-        } as never,
-        requestId,
-        twins.clock.now(),
-      ),
-      template: 'gh',
-    };
-    await twins.state.requests.createIfAbsent(record);
+    github = await startFakeGithub({ tokens: [githubToken] });
+    twins = createTwins(githubFlowYaml(github.url));
+    requestId = await recordGithubBuild(twins, 'acme/app#88', 'gh');
   });
   afterEach(() => github.close());
 
@@ -124,24 +102,12 @@ describe('a build whose CI asks to wait longer than SQS would', () => {
 /** A generic CI whose every agent request is refused for an hour; counts the calls. */
 const rateLimited = (twins: Twins): { ports: ProvisionPorts; calls: () => number } => {
   let calls = 0;
-  const generic = twins.provision.sources.generic;
-  if (!generic) throw new Error('no generic CI');
-  const ports: ProvisionPorts = {
-    ...twins.provision,
-    sources: {
-      ...twins.provision.sources,
-      generic: {
-        ...generic,
-        adapter: {
-          ...generic.adapter,
-          async createAgentCredentials() {
-            calls += 1;
-            throw new CiUnavailableError('rate limit spent', 3600);
-          },
-        },
-      },
+  const ports = withGenericCi(twins, () => ({
+    async createAgentCredentials() {
+      calls += 1;
+      throw new CiUnavailableError('rate limit spent', 3600);
     },
-  };
+  }));
   return { ports, calls: () => calls };
 };
 

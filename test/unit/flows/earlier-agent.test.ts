@@ -3,10 +3,20 @@ import { type FakeGithub, startFakeGithub } from '../../../infra/local/stand-ins
 import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../../shared/provision';
 import { CiUnavailableError } from '../../../shared/sources/errors';
 import { reap } from '../../../shared/reap';
-import { podNameFor, requestIdFor } from '../../../shared/requests/identity';
-import type { RequestRecord } from '../../../shared/requests/record';
-import { newRecord } from '../../../shared/webhook/enqueue-build';
-import { createTwins, flowConfigYaml, livePods, queuedBuild, slots, type Twins } from './twins';
+import { podNameFor } from '../../../shared/requests/identity';
+import {
+  createTwins,
+  finishPod,
+  githubFlowYaml,
+  githubToken,
+  flowConfigYaml,
+  livePods,
+  queuedBuild,
+  recordGithubBuild,
+  slots,
+  withGenericCi,
+  type Twins,
+} from './twins';
 
 /**
  * Each agent a build is given anew has a name of its own (bug 57), so a pod of an earlier agent can
@@ -15,24 +25,6 @@ import { createTwins, flowConfigYaml, livePods, queuedBuild, slots, type Twins }
  * request's current agent, settled the request on its exit, and deregistered the current agent's
  * runner by the request's agent id.
  */
-const token = 'ghp_PitcrewTestToken0123456789abcdefABCD';
-const githubYaml = (apiUrl: string) => `
-cluster:
-  credentials: { kind: kubeconfig, path: /tmp/k }
-capacity: { globalCap: 5 }
-sources:
-  github:
-    webhookSecret: { value: gh-secret }
-    apiUrl: ${apiUrl}
-    auth: { token: { value: ${token} } }
-    repositories: [acme/*]
-templates:
-  - { name: gh, source: github, labels: [self-hosted, linux], instanceCap: 2, retries: 1 }
-reaper:
-  orphanGraceSeconds: 120
-  lostGraceSeconds: 60
-  staleQueuedSeconds: 900
-`;
 
 /** The request's first agent made, its pod lost, and a second agent made by the reaper's retry. */
 async function secondAgent(twins: Twins, requestId: string, template: string): Promise<V1Pod> {
@@ -64,19 +56,7 @@ describe("an earlier agent's pod beside the build's current one", () => {
     await secondAgent(twins, requestId, 'gen');
     expect(livePods(twins).sort()).toEqual([first, second].sort());
     twins.agents.setStatus(twins.namespace, second, { phase: 'Running' });
-    twins.agents.setStatus(twins.namespace, first, {
-      phase: 'Failed',
-      containerStatuses: [
-        {
-          name: 'agent',
-          image: 'busybox',
-          imageID: '',
-          ready: false,
-          restartCount: 0,
-          state: { terminated: { exitCode: 1, reason: 'Error' } },
-        },
-      ],
-    });
+    finishPod(twins, first, 'Failed', 1);
     twins.clock.advance(5);
     await reap(twins.reap);
     expect(await twins.state.requests.get(requestId)).toMatchObject({
@@ -112,30 +92,13 @@ describe("an earlier agent's pod beside the build's current one", () => {
   describe('a GitHub one', () => {
     let github: FakeGithub;
     beforeEach(async () => {
-      github = await startFakeGithub({ tokens: [token] });
+      github = await startFakeGithub({ tokens: [githubToken] });
     });
     afterEach(() => github.close());
 
     it("is removed by its own name, never by the current runner's id", async () => {
-      const twins = createTwins(githubYaml(github.url));
-      const jobKey = 'acme/app#57';
-      const requestId = requestIdFor('github', jobKey);
-      const record: RequestRecord = {
-        ...newRecord(
-          {
-            source: 'github',
-            jobKey,
-            action: 'queued',
-            deliveryId: 'd-57',
-            labels: ['self-hosted', 'linux'],
-            details: { source: 'github', owner: 'acme', repo: 'app' },
-          } as never,
-          requestId,
-          twins.clock.now(),
-        ),
-        template: 'gh',
-      };
-      await twins.state.requests.createIfAbsent(record);
+      const twins = createTwins(githubFlowYaml(github.url));
+      const requestId = await recordGithubBuild(twins, 'acme/app#57', 'gh');
       await secondAgent(twins, requestId, 'gh');
       const second = podNameFor('gh', requestId, 2);
       const current = await twins.state.requests.get(requestId);
@@ -157,25 +120,13 @@ function failingSlowCi(twins: Twins): { ports: ProvisionPorts; atCi: Promise<voi
   const gate = new Promise<void>((resolve) => (fail = resolve));
   let reached: () => void = () => undefined;
   const atCi = new Promise<void>((resolve) => (reached = resolve));
-  const generic = twins.provision.sources.generic;
-  if (!generic) throw new Error('no generic CI');
-  const ports: ProvisionPorts = {
-    ...twins.provision,
-    sources: {
-      ...twins.provision.sources,
-      generic: {
-        ...generic,
-        adapter: {
-          ...generic.adapter,
-          async createAgentCredentials() {
-            reached();
-            await gate;
-            throw new CiUnavailableError('the CI timed out');
-          },
-        },
-      },
+  const ports = withGenericCi(twins, () => ({
+    async createAgentCredentials() {
+      reached();
+      await gate;
+      throw new CiUnavailableError('the CI timed out');
     },
-  };
+  }));
   return { ports, atCi, fail: () => fail() };
 }
 

@@ -3,30 +3,17 @@ import { crashingPorts } from '../../../infra/local/stand-ins/crash-ports';
 import { provisionRequest } from '../../../shared/provision';
 import { fromTheStateRead } from '../../../shared/requests/transitions';
 import { reap } from '../../../shared/reap';
-import { podNameFor, requestIdFor } from '../../../shared/requests/identity';
-import type { RequestRecord } from '../../../shared/requests/record';
-import { newRecord } from '../../../shared/webhook/enqueue-build';
-import { attemptSeconds, createTwins, livePods, slots, type Twins } from './twins';
-
-const token = 'ghp_PitcrewTestToken0123456789abcdefABCD';
-
-const yaml = (apiUrl: string) => `
-cluster:
-  credentials: { kind: kubeconfig, path: /tmp/k }
-capacity: { globalCap: 5 }
-sources:
-  github:
-    webhookSecret: { value: gh-secret }
-    apiUrl: ${apiUrl}
-    auth: { token: { value: ${token} } }
-    repositories: [acme/*]
-templates:
-  - { name: gh, source: github, labels: [self-hosted, linux], instanceCap: 2, retries: 1 }
-reaper:
-  orphanGraceSeconds: 120
-  lostGraceSeconds: 60
-  staleQueuedSeconds: 900
-`;
+import { podNameFor } from '../../../shared/requests/identity';
+import {
+  attemptSeconds,
+  createTwins,
+  githubFlowYaml,
+  githubToken,
+  livePods,
+  recordGithubBuild,
+  slots,
+  type Twins,
+} from './twins';
 
 /**
  * A request kept the `externalId` of its first recorded runner after the reaper gave its build another
@@ -38,30 +25,13 @@ describe('a GitHub runner of a later attempt, when the build ends', () => {
   let github: FakeGithub;
   let twins: Twins;
   beforeEach(async () => {
-    github = await startFakeGithub({ tokens: [token] });
-    twins = createTwins(yaml(github.url));
+    github = await startFakeGithub({ tokens: [githubToken] });
+    twins = createTwins(githubFlowYaml(github.url));
   });
   afterEach(() => github.close());
 
   it("is deregistered though the request still named the earlier attempt's runner", async () => {
-    const jobKey = 'acme/app#42';
-    const requestId = requestIdFor('github', jobKey);
-    const record: RequestRecord = {
-      ...newRecord(
-        {
-          source: 'github',
-          jobKey,
-          action: 'queued',
-          deliveryId: 'd-1',
-          labels: ['self-hosted', 'linux'],
-          details: { source: 'github', owner: 'acme', repo: 'app' },
-        } as never,
-        requestId,
-        twins.clock.now(),
-      ),
-      template: 'gh',
-    };
-    await twins.state.requests.createIfAbsent(record);
+    const requestId = await recordGithubBuild(twins, 'acme/app#42', 'gh');
     const podName = podNameFor('gh', requestId);
 
     // First attempt: provisioned with runner #1 recorded.

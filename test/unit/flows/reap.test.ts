@@ -10,6 +10,7 @@ import { receiveWebhook } from '../../../shared/webhook';
 import {
   attemptSeconds,
   createTwins,
+  finishPod,
   flowConfigYaml,
   genericDelivery,
   genericRequestId,
@@ -34,25 +35,7 @@ describe('the reaper on the twins', () => {
   }
 
   const finish = (podName: string, phase: 'Succeeded' | 'Failed', exitCode: number): void =>
-    twins.agents.setStatus(twins.namespace, podName, {
-      phase,
-      containerStatuses: [
-        {
-          name: 'agent',
-          image: 'busybox',
-          imageID: '',
-          ready: false,
-          restartCount: 0,
-          state: {
-            terminated: {
-              exitCode,
-              reason: phase === 'Failed' ? 'Error' : 'Completed',
-              finishedAt: twins.clock.now(),
-            },
-          },
-        },
-      ],
-    });
+    finishPod(twins, podName, phase, exitCode);
 
   /** The reaper's ports, where the named pod is replaced by another of its name right after each list. */
   const replacedAfterList = (podName: string): ReapPorts => ({

@@ -13,6 +13,7 @@ import type { RequestRecord } from '../../../shared/requests/record';
 import { createWebhookRegistry } from '../../../shared/runtime/sources';
 import { createSourceRegistry } from '../../../shared/runtime/api-sources';
 import { signedHeadersFor } from '../../../shared/sources/signing';
+import type { CiSourceAdapter } from '../../../shared/sources/types';
 import { createMemoryState, type MemoryState } from '../../../shared/state/memory';
 import {
   createBacklogGate,
@@ -20,6 +21,7 @@ import {
   type WebhookPorts,
   type WebhookRequest,
 } from '../../../shared/webhook';
+import { newRecord } from '../../../shared/webhook/enqueue-build';
 import type { RequestStore } from '../../../shared/state/request-store';
 
 /**
@@ -234,6 +236,50 @@ export interface SlowCi {
   readonly deregistered: (string | undefined)[];
 }
 
+/** The agent of pod `podName` ended, `phase`, with `exitCode` (the kubelet's part, which the twin leaves to us). */
+export function finishPod(
+  twins: Twins,
+  podName: string,
+  phase: 'Succeeded' | 'Failed',
+  exitCode: number,
+): void {
+  twins.agents.setStatus(twins.namespace, podName, {
+    phase,
+    containerStatuses: [
+      {
+        name: 'agent',
+        image: 'busybox',
+        imageID: '',
+        ready: false,
+        restartCount: 0,
+        state: {
+          terminated: {
+            exitCode,
+            reason: phase === 'Failed' ? 'Error' : 'Completed',
+            finishedAt: twins.clock.now(),
+          },
+        },
+      },
+    ],
+  });
+}
+
+/** Provision ports whose generic CI's adapter has `calls` (made from the real adapter) instead. */
+export function withGenericCi(
+  twins: Twins,
+  calls: (real: CiSourceAdapter) => Partial<CiSourceAdapter>,
+): ProvisionPorts {
+  const generic = twins.provision.sources.generic;
+  if (!generic) throw new Error('the twins configure no generic CI');
+  return {
+    ...twins.provision,
+    sources: {
+      ...twins.provision.sources,
+      generic: { ...generic, adapter: { ...generic.adapter, ...calls(generic.adapter) } },
+    },
+  };
+}
+
 /** A slow generic CI (answering with agent id `externalId`, when given), for an attempt caught mid-way. */
 export function slowCi(twins: Twins, externalId?: string): SlowCi {
   let release: () => void = () => undefined;
@@ -241,29 +287,56 @@ export function slowCi(twins: Twins, externalId?: string): SlowCi {
   let reachedCi: () => void = () => undefined;
   const atCi = new Promise<void>((resolve) => (reachedCi = resolve));
   const deregistered: (string | undefined)[] = [];
-  const generic = twins.provision.sources.generic;
-  if (!generic) throw new Error('the twins configure no generic CI');
-  const ports: ProvisionPorts = {
-    ...twins.provision,
-    sources: {
-      ...twins.provision.sources,
-      generic: {
-        ...generic,
-        adapter: {
-          ...generic.adapter,
-          async createAgentCredentials(request) {
-            reachedCi();
-            await gate;
-            const credentials = await generic.adapter.createAgentCredentials(request);
-            return externalId === undefined ? credentials : { ...credentials, externalId };
-          },
-          async deregisterAgent(agent) {
-            deregistered.push(agent.externalId);
-            return generic.adapter.deregisterAgent(agent);
-          },
-        },
-      },
+  const ports = withGenericCi(twins, (real) => ({
+    async createAgentCredentials(request) {
+      reachedCi();
+      await gate;
+      const credentials = await real.createAgentCredentials(request);
+      return externalId === undefined ? credentials : { ...credentials, externalId };
     },
-  };
+    async deregisterAgent(agent) {
+      deregistered.push(agent.externalId);
+      return real.deregisterAgent(agent);
+    },
+  }));
   return { ports, atCi, release: () => release(), deregistered };
+}
+
+/** The token the GitHub flows' stand-in (infra/local/stand-ins/github-api.ts) accepts. */
+export const githubToken = 'ghp_PitcrewTestToken0123456789abcdefABCD';
+
+/** The GitHub flows' config: one template `gh` (one retry) against the GitHub stand-in at `apiUrl`. */
+export const githubFlowYaml = (apiUrl: string): string => `
+cluster:
+  credentials: { kind: kubeconfig, path: /tmp/k }
+capacity: { globalCap: 5 }
+sources:
+  github:
+    webhookSecret: { value: gh-secret }
+    apiUrl: ${apiUrl}
+    auth: { token: { value: ${githubToken} } }
+    repositories: [acme/*]
+templates:
+  - { name: gh, source: github, labels: [self-hosted, linux], instanceCap: 2, retries: 1 }
+reaper:
+  orphanGraceSeconds: 120
+  lostGraceSeconds: 60
+  staleQueuedSeconds: 900
+`;
+
+/** A GitHub build of acme/app (`jobKey`) recorded as the webhook records it, for `template`: its request id. */
+export async function recordGithubBuild(twins: Twins, jobKey: string, template: string): Promise<string> {
+  const requestId = requestIdFor('github', jobKey);
+  const event = {
+    source: 'github',
+    jobKey,
+    action: 'queued',
+    deliveryId: `d-${jobKey}`,
+    labels: ['self-hosted', 'linux'],
+    details: { source: 'github', owner: 'acme', repo: 'app' },
+  } as const;
+  const record: RequestRecord = { ...newRecord(event as never, requestId, twins.clock.now()), template };
+  const created = await twins.state.requests.createIfAbsent(record);
+  if (!created.created) throw new Error(`request ${requestId} exists already`);
+  return requestId;
 }
