@@ -11,15 +11,20 @@ import { messageOf } from '../../message-of';
 /**
  * How long the CI asked to be left alone, when SQS would deliver the message again sooner (its
  * visibility timeout): GitHub's hourly rate limit spent, a Retry-After of minutes. Such a build
- * waits on a message of its own, held back at most ten minutes at a time (under the reaper's
- * `staleQueuedSeconds`, which would send another), rather than spend its deliveries and fail into
- * the dead-letter queue before the CI would take it.
+ * waits on a message of its own, held back at most ten minutes at a time and a minute under the
+ * reaper's `staleQueuedSeconds` (which would send another), rather than spend its deliveries and
+ * fail into the dead-letter queue before the CI would take it. A `staleQueuedSeconds` that leaves
+ * no more than SQS's wait leaves the retries to SQS.
  */
-const longWaitOf = (error: unknown, staleQueuedSeconds: number): number | undefined =>
-  error instanceof CiUnavailableError &&
-  (error.retryAfterSeconds ?? 0) > queueLimits.queueVisibilityTimeoutSeconds
-    ? Math.max(Math.min(error.retryAfterSeconds ?? 0, 600, staleQueuedSeconds - 60), 1)
-    : undefined;
+function longWaitOf(error: unknown, staleQueuedSeconds: number): number | undefined {
+  const wait =
+    error instanceof CiUnavailableError
+      ? Math.min(error.retryAfterSeconds ?? 0, 600, staleQueuedSeconds - 60)
+      : 0;
+  // No shorter than SQS would wait anyway: a held-back message starts its deliveries afresh, and one
+  // sent every few seconds would ask the CI as often, for ever.
+  return wait > queueLimits.queueVisibilityTimeoutSeconds ? wait : undefined;
+}
 
 /**
  * An attempt failed while making or recording its agent. A transient failure throws `RetryLaterError`

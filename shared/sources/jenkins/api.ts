@@ -69,18 +69,18 @@ export function createJenkinsFetch(settings: JenkinsFetchSettings): JenkinsFetch
 export const isOk = (response: JenkinsResponse): boolean => response.status >= 200 && response.status < 300;
 
 /**
- * A form POST succeeded: 2xx, or the redirect Jenkins answers it with, to the page whose path ends
- * with `landing` (`/computer/` after a node's create or delete, the node's own page after a change).
- * Only the path's end is compared: the Location carries Jenkins' own root URL, which behind a proxy
- * differs from ours. Any other redirect is a login page or proxy in front of Jenkins, which never
- * saw the call: taken for a delete, it would leave a node registered that a build may hold the
- * secret of.
+ * A form POST succeeded: Jenkins answers each of these with a redirect to the page whose path ends
+ * with `landing` (`/computer/` after a node's create or delete, the node's own page after a change;
+ * Computer#doDoDelete, ComputerSet#doDoCreateItem, Computer#doChangeOfflineCause). Only the path's
+ * end is compared: the Location carries Jenkins' own root URL, which behind a proxy differs from
+ * ours. Any other answer, another redirect or a page (even 200), came from a login page or proxy in
+ * front of Jenkins, which never saw the call: taken for a delete, it would leave a node registered
+ * that a build may hold the secret of.
  */
 export const isPostDone = (response: JenkinsResponse, landing: string): boolean =>
-  isOk(response) ||
-  (response.status >= 300 &&
-    response.status < 400 &&
-    new URL(response.headers.get('location') ?? '', 'http://jenkins/').pathname.endsWith(landing));
+  response.status >= 300 &&
+  response.status < 400 &&
+  new URL(response.headers.get('location') ?? '', 'http://jenkins/').pathname.endsWith(landing);
 
 /** What to tell the user for the statuses whose cause depends on the call. */
 export interface FailureHints {
@@ -121,5 +121,7 @@ function rejectionReason(status: number, hints: FailureHints): string {
   if (status === 400 && hints.badRequest !== undefined) return hints.badRequest;
   if (status >= 300 && status < 400)
     return 'it redirected the call, which usually means url points at a login page or a proxy';
+  if (status < 300)
+    return 'it answered with a page where Jenkins redirects, which usually means url points at a login page or a proxy';
   return 'unexpected answer';
 }

@@ -357,6 +357,32 @@ describe('Jenkins deregisterAgent, isAgentBusy and the queue', () => {
     await expect(source().deregisterAgent(request)).resolves.toBeUndefined();
   });
 
+  it('takes a page (even 200) where Jenkins redirects for no delete: a login form served as a page deleted nothing', async () => {
+    await source().createAgentCredentials(request);
+    jenkins.failNext(1, {
+      status: 200,
+      body: '<html><form action="/login">Sign in</form></html>',
+      path: /doDelete$/,
+    });
+    const error = await failureOf(source().deregisterAgent(request));
+    expect(error).toBeInstanceOf(CiRejectedError);
+    expect((error as Error).message).toContain('(200): it answered with a page where Jenkins redirects');
+    expect(jenkins.state.nodes.has('pitcrew-linux-0001')).toBe(true);
+  });
+
+  it.each([
+    '/computer/pitcrew-linux-0001/..',
+    '/jenkins/computer/pitcrew-linux-0001/..',
+    '/jenkins/computer/',
+    'https://ci.example.com/jenkins/computer/',
+  ])(
+    'takes Jenkins’s redirect as Stapler and a context path shape it (%s) for the delete',
+    async (location) => {
+      jenkins.failNext(1, { status: 302, headers: { location }, path: /doDelete$/ });
+      await expect(source().deregisterAgent(request)).resolves.toBeUndefined();
+    },
+  );
+
   it('reports an agent busy only while its executor runs a build', async () => {
     await source().createAgentCredentials(request);
     expect(await source().isAgentBusy('pitcrew-linux-0001')).toBe(false);
