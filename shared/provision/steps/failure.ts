@@ -1,4 +1,5 @@
 import { ClusterError } from '../../cluster/errors';
+import type { RequestRecord } from '../../requests/record';
 import { removeAgentOf } from '../remove-agent-of';
 import { queueLimits } from '../../queue/limits';
 import { CiError, CiUnavailableError } from '../../sources/errors';
@@ -52,8 +53,7 @@ export async function handleFailure(
   // The CI ended the build while this attempt ran (no requeue takes an `ending` request): end it as
   // the CI said, now. Failed, it would be a build that ops `retry` and `redrive` queue again (bug 40);
   // left, its slot would wait out this attempt's time (bug 39).
-  const finishIfEnded = async (): Promise<ProvisionOutcome | undefined> => {
-    const now = await ports.requests.get(record.requestId);
+  const finishIfEnded = async (now: RequestRecord | undefined): Promise<ProvisionOutcome | undefined> => {
     if (now?.status !== 'ending') return undefined;
     await ports.requests.endAttempt(record.requestId);
     return finishRequest(
@@ -92,21 +92,28 @@ export async function handleFailure(
         return { kind: 'deferred', reason: `${reason}; trying again in ${wait} s` };
       }
     } else {
-      const finished = await finishIfEnded();
+      const now = await ports.requests.get(record.requestId);
+      // Taken over by a later attempt (the reaper's lost rule gave the build another agent): nothing
+      // points at this one's agent, of a name of its own (bug 57), so it goes here; a pod it made is
+      // an orphan the reaper removes. The attempt's claim is the later one's now, and stays.
+      const ours = now?.podName === podName;
+      if (!ours && !attempt.podCreated) await removeAgentOf(ports, record, agent);
+      const finished = await finishIfEnded(now);
       if (finished) return finished;
-      await ports.requests.endAttempt(record.requestId);
+      if (ours) await ports.requests.endAttempt(record.requestId);
     }
     attemptLog(ports, record, 'warn')('provision failed; SQS will retry', { reason });
     throw new RetryLaterError(reason, { cause: error });
   }
-  const finished = await finishIfEnded();
+  const finished = await finishIfEnded(await ports.requests.get(record.requestId));
   if (finished) return finished;
   const why = retryable
     ? `gave up after the last delivery (the message goes to the dead-letter queue): ${reason}`
     : reason;
   // Best effort: whatever the CI answers, the request fails.
   await removeAgentOf(ports, record, agent, { pod: attempt.podCreated ? 'try-delete' : undefined });
-  await ports.capacity.release(record.requestId, template.name, 'failed', why);
+  // Only this attempt's reserve: a later attempt's request is that attempt's to end.
+  await ports.capacity.release(record.requestId, template.name, 'failed', why, { podName });
   attemptLog(ports, record, 'error')('provision failed for good', { reason: why });
   if (retryable) throw new RetryLaterError(why, { cause: error });
   return { kind: 'failed', reason: why };

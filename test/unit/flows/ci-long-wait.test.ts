@@ -12,7 +12,7 @@ import {
   queuedBuild,
   recordGithubBuild,
   slots,
-  withGenericCi,
+  withCiAdapter,
   type Twins,
 } from './twins';
 
@@ -102,7 +102,7 @@ describe('a build whose CI asks to wait longer than SQS would', () => {
 /** A generic CI whose every agent request is refused for an hour; counts the calls. */
 const rateLimited = (twins: Twins): { ports: ProvisionPorts; calls: () => number } => {
   let calls = 0;
-  const ports = withGenericCi(twins, () => ({
+  const ports = withCiAdapter(twins, () => ({
     async createAgentCredentials() {
       calls += 1;
       throw new CiUnavailableError('rate limit spent', 3600);

@@ -1,3 +1,4 @@
+import { ClusterUnavailableError } from '../../../shared/cluster/errors';
 import type { V1Pod } from '@kubernetes/client-node';
 import { type FakeGithub, startFakeGithub } from '../../../infra/local/stand-ins/github-api';
 import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../../shared/provision';
@@ -14,7 +15,7 @@ import {
   queuedBuild,
   recordGithubBuild,
   slots,
-  withGenericCi,
+  withCiAdapter,
   type Twins,
 } from './twins';
 
@@ -120,7 +121,7 @@ function failingSlowCi(twins: Twins): { ports: ProvisionPorts; atCi: Promise<voi
   const gate = new Promise<void>((resolve) => (fail = resolve));
   let reached: () => void = () => undefined;
   const atCi = new Promise<void>((resolve) => (reached = resolve));
-  const ports = withGenericCi(twins, () => ({
+  const ports = withCiAdapter(twins, () => ({
     async createAgentCredentials() {
       reached();
       await gate;
@@ -175,5 +176,62 @@ describe('an attempt that fails after the reaper gave its request to another att
     expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
     // Its message, delivered again, finds the agent made.
     expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'skipped' });
+  });
+});
+
+// Found by the faulted storm on the fixes: an attempt slow at the CI registered its runner after the
+// reaper's lost rule had given the build another agent, then failed for now; its release was
+// refused (the slot is the later attempt's), and nothing pointed at its runner any more.
+describe('an attempt whose CI registered its agent after the reaper gave the build another', () => {
+  let github: FakeGithub;
+  beforeEach(async () => {
+    github = await startFakeGithub({ tokens: [githubToken] });
+  });
+  afterEach(() => github.close());
+
+  it('removes that agent when it fails, leaving the later one', async () => {
+    const twins = createTwins(githubFlowYaml(github.url));
+    const requestId = await recordGithubBuild(twins, 'acme/app#58', 'gh');
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let reached: () => void = () => undefined;
+    const atCi = new Promise<void>((resolve) => (reached = resolve));
+    const slow = withCiAdapter(
+      twins,
+      (real) => ({
+        async createAgentCredentials(request) {
+          reached();
+          await gate;
+          return real.createAgentCredentials(request);
+        },
+      }),
+      'github',
+    );
+    const late = provisionRequest(requestId, {
+      ...slow,
+      agents: {
+        ...slow.agents,
+        createPod: async () => {
+          throw new ClusterUnavailableError('the API server timed out', 504);
+        },
+      },
+    });
+    await atCi;
+    twins.clock.advance(twins.config.reaper.staleQueuedSeconds);
+    expect(await reap(twins.reap)).toMatchObject({ lost: 1, retried: 1 });
+    const second = podNameFor('gh', requestId, 2);
+    expect(await provisionRequest(requestId, twins.provision)).toMatchObject({
+      kind: 'provisioned',
+      podName: second,
+    });
+    release();
+    await expect(late).rejects.toBeInstanceOf(RetryLaterError);
+    expect(github.state.runners.map((runner) => runner.name)).toEqual([second]);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({
+      status: 'provisioned',
+      holdsSlot: true,
+      podName: second,
+    });
+    expect(livePods(twins)).toEqual([second]);
   });
 });

@@ -13,6 +13,7 @@ import type { RequestRecord } from '../../../shared/requests/record';
 import { createWebhookRegistry } from '../../../shared/runtime/sources';
 import { createSourceRegistry } from '../../../shared/runtime/api-sources';
 import { signedHeadersFor } from '../../../shared/sources/signing';
+import type { CiSource } from '../../../shared/sources/names';
 import type { CiSourceAdapter } from '../../../shared/sources/types';
 import { createMemoryState, type MemoryState } from '../../../shared/state/memory';
 import {
@@ -264,18 +265,19 @@ export function finishPod(
   });
 }
 
-/** Provision ports whose generic CI's adapter has `calls` (made from the real adapter) instead. */
-export function withGenericCi(
+/** Provision ports whose CI `source`'s adapter has `calls` (made from the real adapter) instead. */
+export function withCiAdapter(
   twins: Twins,
   calls: (real: CiSourceAdapter) => Partial<CiSourceAdapter>,
+  source: CiSource = 'generic',
 ): ProvisionPorts {
-  const generic = twins.provision.sources.generic;
-  if (!generic) throw new Error('the twins configure no generic CI');
+  const configured = twins.provision.sources[source];
+  if (!configured) throw new Error(`the twins configure no ${source} CI`);
   return {
     ...twins.provision,
     sources: {
       ...twins.provision.sources,
-      generic: { ...generic, adapter: { ...generic.adapter, ...calls(generic.adapter) } },
+      [source]: { ...configured, adapter: { ...configured.adapter, ...calls(configured.adapter) } },
     },
   };
 }
@@ -287,7 +289,7 @@ export function slowCi(twins: Twins, externalId?: string): SlowCi {
   let reachedCi: () => void = () => undefined;
   const atCi = new Promise<void>((resolve) => (reachedCi = resolve));
   const deregistered: (string | undefined)[] = [];
-  const ports = withGenericCi(twins, (real) => ({
+  const ports = withCiAdapter(twins, (real) => ({
     async createAgentCredentials(request) {
       reachedCi();
       await gate;
