@@ -284,7 +284,14 @@ export function decideRecord(
   ) {
     return { kind: 'lost', outcome: retryOrFail(record, template) === 'retry' ? 'retry' : 'failed' };
   }
-  if (record.status === 'provisioning' && !podListed && age >= rules.staleQueuedSeconds) {
+  // Not while an attempt holds it either: taken over, that attempt would register an agent under a
+  // name no later attempt gives again, which nothing would remove (bug 57).
+  if (
+    record.status === 'provisioning' &&
+    !podListed &&
+    age >= rules.staleQueuedSeconds &&
+    !((record.attemptUntilMs ?? 0) > nowMs)
+  ) {
     return { kind: 'lost', outcome: retryOrFail(record, template) === 'retry' ? 'retry' : 'failed' };
   }
   // Its pod exists but the attempt that made it never recorded it, and its message is gone (it died

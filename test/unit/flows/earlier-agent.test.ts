@@ -6,6 +6,7 @@ import { CiUnavailableError } from '../../../shared/sources/errors';
 import { reap } from '../../../shared/reap';
 import { podNameFor } from '../../../shared/requests/identity';
 import {
+  attemptSeconds,
   createTwins,
   finishPod,
   githubFlowYaml,
@@ -158,6 +159,10 @@ describe('an attempt that fails after the reaper gave its request to another att
     const slow = failingSlowCi(twins);
     const resumed = provisionRequest(requestId, slow.ports);
     await slow.atCi;
+    // The reaper leaves the request to that attempt while it holds it...
+    expect(await reap(twins.reap)).toMatchObject({ lost: 0, retried: 0 });
+    // ...and takes it over once the attempt outlives its time (Lambda's timeout stops it first).
+    twins.clock.advance(attemptSeconds + 1);
     expect(await reap(twins.reap)).toMatchObject({ lost: 1, retried: 1 });
     expect(await provisionRequest(requestId, twins.provision)).toMatchObject({
       kind: 'provisioned',
@@ -217,6 +222,7 @@ describe('an attempt whose CI registered its agent after the reaper gave the bui
       },
     });
     await atCi;
+    // The attempt outlives its time (Lambda's timeout stops it first), and the reaper takes over.
     twins.clock.advance(twins.config.reaper.staleQueuedSeconds);
     expect(await reap(twins.reap)).toMatchObject({ lost: 1, retried: 1 });
     const second = podNameFor('gh', requestId, 2);

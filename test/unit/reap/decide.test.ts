@@ -406,6 +406,24 @@ describe('decideRecord', () => {
       ),
     ).toEqual({ kind: 'keep' });
   });
+
+  it('takes a stale provisioning request with no pod for lost only once no attempt holds it', () => {
+    const provisioning = queuedRecord('p', {
+      status: 'provisioning',
+      holdsSlot: true,
+      podName: 'pc-gen-p',
+      statusSince: new Date(ago(901)).toISOString(),
+    });
+    expect(decideRecord(provisioning, false, template, now, rules)).toMatchObject({ kind: 'lost' });
+    // An attempt that resumed it and still holds it may yet register its agent: taken over, nothing
+    // would remove that agent, whose name no later attempt gives again (bug 57).
+    expect(
+      decideRecord({ ...provisioning, attemptUntilMs: now + 10_000 }, false, template, now, rules),
+    ).toEqual({ kind: 'keep' });
+    expect(
+      decideRecord({ ...provisioning, attemptUntilMs: now - 1 }, false, template, now, rules),
+    ).toMatchObject({ kind: 'lost' });
+  });
 });
 
 describe('decideRecord: requests that waited too long', () => {
