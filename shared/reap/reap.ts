@@ -148,11 +148,15 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
           createdAt: record.createdAt,
         });
       } else if (decision.kind === 'forget') {
-        if ((await settle(act, record, 'completed', decision.reason)) === 'ended')
-          ports.logger.info('request forgotten: it started elsewhere and its end never came', {
-            requestId: record.requestId,
-            jobKey: record.jobKey,
-          });
+        if ((await settle(act, record, 'completed', decision.reason)) !== 'ended') return;
+        ports.logger.info('request forgotten: it started elsewhere and its end never came', {
+          requestId: record.requestId,
+          jobKey: record.jobKey,
+        });
+        // An agent an earlier attempt could not remove (its CI was down then too), which no pod
+        // runs: ended, the request no longer points at it. Best effort; a listed pod's rules remove
+        // its agent.
+        if (record.podName && !podNames.has(record.podName)) await deregisterLost(act, record, template);
       } else if (decision.kind === 'resend') {
         await ports.queue.send({ requestId: record.requestId });
         report.resent += 1;

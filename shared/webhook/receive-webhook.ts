@@ -277,7 +277,14 @@ async function endBuild(
     if (ended.kind === 'unknown')
       return { kind: 'ignored', requestId, reason: `${unserved}: nothing to record` };
     if (ended.kind === 'tombstoned') return { kind: 'recorded', requestId, status: to };
-    if (ended.kind !== 'holds-slot') return { kind: 'recorded', requestId, status: ended.record.status };
+    if (ended.kind !== 'holds-slot') {
+      // An attempt that failed for now may have left its agent registered (the CI was down for its
+      // removal too) and the build waited since: provision removes an ended request's agent that
+      // no pod runs (removeUnusedAgent), which nothing else would do once it ended.
+      if (ended.kind === 'ended' && to !== 'started' && ended.record.podName)
+        await ports.queue.send({ requestId });
+      return { kind: 'recorded', requestId, status: ended.record.status };
+    }
     // An operator cancelled it (ops `cancel`, bug 45): that stands, and its agent goes as it said.
     if (ended.record.endReason !== undefined) return { kind: 'recorded', requestId, status: 'ending' };
     if (to === 'started') {

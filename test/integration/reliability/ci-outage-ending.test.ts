@@ -1,3 +1,5 @@
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { RetryLaterError } from '../../../shared/provision/errors';
 import { provisionRequest } from '../../../shared/provision/provision-request';
 import { ClusterUnavailableError } from '../../../shared/cluster/errors';
 import { createCapacityStore, type CapacityStore } from '../../../shared/state/capacity-store';
@@ -20,7 +22,10 @@ describe('an ended build whose agent cannot be removed yet', () => {
   });
   afterAll(() => system.close());
 
-  const send = async (build: Build, action: 'queued' | 'started' | 'completed'): Promise<void> => {
+  const send = async (
+    build: Build,
+    action: 'queued' | 'started' | 'completed' | 'cancelled',
+  ): Promise<void> => {
     const delivery = deliveryFor(build, action);
     const answer = await system.sendWebhook(delivery.source, delivery.body, delivery.headers);
     expect(answer.statusCode).toBeLessThan(300);
@@ -104,6 +109,52 @@ describe('an ended build whose agent cannot be removed yet', () => {
     });
     expect(await system.listPods()).not.toContainEqual(
       expect.objectContaining({ metadata: expect.objectContaining({ name: provisioned!.podName }) }),
+    );
+  });
+  // Since bug 57 no later agent takes an earlier one's name, so an agent its attempt could not
+  // remove needs a removal of its own once the build ends; the webhook ended such a request (it holds
+  // no slot) in its own write, and nothing removed the agent.
+  it('github: a runner its failing attempt could not remove goes once the build that then waited is cancelled', async () => {
+    const build: Build = { source: 'github', id: 404 };
+    await system.provisionAll(); // what the tests before left in the queue
+    await send(build, 'queued');
+    const requestId = requestIdOf(build, system.jenkins.url);
+    const real = provisionPortsFor(system);
+    const down = new ClusterUnavailableError('the API server is unreachable (test)');
+    system.github.failFor(60_000, { status: 503, method: 'DELETE', path: /\/actions\/runners\/\d+$/ });
+    // The attempt registers the runner, fails for now at the pod, and cannot remove the runner.
+    await expect(
+      provisionRequest(requestId, {
+        ...real,
+        agents: { ...real.agents, createPod: () => Promise.reject(down) },
+      }),
+    ).rejects.toBeInstanceOf(RetryLaterError);
+    system.github.clearFailures();
+    const queued = await system.requests.get(requestId);
+    expect(queued).toMatchObject({ status: 'queued', holdsSlot: false });
+    expect(registered(queued?.podName)).toBe(1);
+    // Its message is spent (its next delivery found the cap full, say, and the build waited).
+    const { Messages = [] } = await system.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: system.resources.queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    expect(Messages.map((message) => JSON.parse(message.Body ?? '{}').requestId)).toEqual([requestId]);
+    await system.sqs.send(
+      new DeleteMessageCommand({
+        QueueUrl: system.resources.queueUrl,
+        ReceiptHandle: Messages[0]?.ReceiptHandle,
+      }),
+    );
+
+    await send(build, 'cancelled');
+    expect(await system.requests.get(requestId)).toMatchObject({ status: 'cancelled', holdsSlot: false });
+    expect(await system.provisionAll()).toMatchObject({ received: 1, failed: 0 });
+    expect(registered(queued?.podName)).toBe(0);
+    expect(await system.listPods()).not.toContainEqual(
+      expect.objectContaining({ metadata: expect.objectContaining({ name: queued?.podName }) }),
     );
   });
 });

@@ -9,7 +9,9 @@ import {
   genericDelivery,
   genericRequestId,
   livePods,
+  queuedBuild,
   slots,
+  withCiAdapter,
   type Twins,
 } from './twins';
 
@@ -141,3 +143,62 @@ describe.each(crashPoints)('a provision attempt that dies %s', (point: CrashPoin
     expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
   });
 });
+
+/**
+ * The same deaths on the message's last delivery, with a CI that keeps a list of the agents it was
+ * asked for, and the build then cancelled: nothing is left to deliver the message again, yet the
+ * agent the attempt may have registered must not stay listed at the CI. The request names the
+ * agent from its reserve on (its `podName`), so whoever ends it removes that agent: the cancel's
+ * own message once the dead attempt's time is out, or, that message lost too, the reaper.
+ */
+describe.each(crashPoints)(
+  'a provision attempt that dies %s on the last delivery, its build then cancelled',
+  (point) => {
+    it.each([
+      ['the cancel’s message', true],
+      ['the reaper alone', false],
+    ])('leaves no agent at the CI, no pod and no slot, ended by %s', async (_by, messageKept) => {
+      const twins = createTwins();
+      const registered = new Set<string>();
+      const provision = withCiAdapter(twins, (real) => ({
+        async createAgentCredentials(request) {
+          registered.add(request.agentName);
+          return real.createAgentCredentials(request);
+        },
+        async deregisterAgent(agent) {
+          registered.delete(agent.agentName);
+          return real.deregisterAgent(agent);
+        },
+      }));
+      const reapPorts = { ...twins.reap, sources: provision.sources };
+      const requestId = await queuedBuild(twins, 'build-last');
+      const { ports, crashed } = crashingPorts(provision, point);
+      void provisionRequest(requestId, ports, true);
+      await crashed;
+      expect([...registered]).toEqual(point === 'after-reserve' ? [] : [podNameFor('gen', requestId)]);
+
+      twins.clock.advance(5);
+      expect(
+        await receiveWebhook(genericDelivery(twins, 'cancelled', 'build-last'), twins.webhook),
+      ).toMatchObject({ kind: 'recorded', status: 'ending' });
+      if (messageKept) {
+        twins.clock.advance(attemptSeconds + 1);
+        expect(await provisionRequest(requestId, provision, true)).toEqual({
+          kind: 'ended',
+          status: 'cancelled',
+        });
+      } else {
+        twins.queue.clear();
+        twins.clock.advance(attemptSeconds + 1);
+        await reap(reapPorts);
+      }
+      expect(await twins.state.requests.get(requestId)).toMatchObject({
+        status: 'cancelled',
+        holdsSlot: false,
+      });
+      expect([...registered]).toEqual([]);
+      expect(livePods(twins)).toEqual([]);
+      expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+    });
+  },
+);

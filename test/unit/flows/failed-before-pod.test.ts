@@ -89,6 +89,60 @@ describe('an agent registered by an attempt that failed for now before its pod',
     expect([...ci.registered]).toEqual([podNameFor('gen', first)]);
   });
 
+  // Found on 2026-12-06: the webhook ends a request that holds no slot in its own write and sent
+  // nothing, so an agent its attempt could not remove stayed listed at the CI for good (since bug 57
+  // no later agent is given its name). Now the webhook sends the ended request's message, and
+  // provision removes an agent no pod runs.
+  it.each([
+    ['cancelled while it waits', ['cancelled']],
+    ['started elsewhere, then completed', ['started', 'completed']],
+  ] as const)(
+    'the CI down for its removal too, is removed once the build ends: %s',
+    async (_case, events) => {
+      ci.state.down = true;
+      await expect(provisionRequest(second, ci.provision)).rejects.toBeInstanceOf(RetryLaterError);
+      expect([...ci.registered]).toEqual([podNameFor('gen', second)]);
+      ci.state.down = false;
+      expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-1'), twins.webhook)).toMatchObject({
+        kind: 'accepted',
+      });
+      const first = genericRequestId('build-1');
+      expect(await provisionRequest(first, ci.provision)).toMatchObject({ kind: 'provisioned' });
+      expect(await provisionRequest(second, ci.provision)).toMatchObject({ kind: 'waiting' });
+      twins.queue.clear();
+      for (const action of events) {
+        twins.clock.advance(5);
+        expect(await receiveWebhook(genericDelivery(twins, action, 'build-2'), twins.webhook)).toMatchObject({
+          kind: 'recorded',
+          status: action,
+        });
+      }
+      expect(twins.queue.sentIds()).toEqual([second]);
+      expect(await provisionRequest(second, ci.provision)).toMatchObject({ kind: 'skipped' });
+      expect([...ci.registered]).toEqual([podNameFor('gen', first)]);
+      expect(livePods(twins)).toEqual([podNameFor('gen', first)]);
+      expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
+    },
+  );
+
+  it('the CI down for its removal too, is removed once the reaper forgets the build started elsewhere', async () => {
+    ci.state.down = true;
+    await expect(provisionRequest(second, ci.provision)).rejects.toBeInstanceOf(RetryLaterError);
+    ci.state.down = false;
+    twins.clock.advance(5);
+    expect(await receiveWebhook(genericDelivery(twins, 'started', 'build-2'), twins.webhook)).toMatchObject({
+      status: 'started',
+    });
+    // No end event comes (Jenkins's QueueListener sends none): the reaper ends it after maxWaitHours.
+    twins.clock.advance(twins.config.reaper.maxWaitHours * 3600 - 60);
+    await reap(ci.reapPorts);
+    expect([...ci.registered]).toEqual([podNameFor('gen', second)]);
+    twins.clock.advance(120);
+    await reap(ci.reapPorts);
+    expect(await twins.state.requests.get(second)).toMatchObject({ status: 'completed', holdsSlot: false });
+    expect([...ci.registered]).toEqual([]);
+  });
+
   it('gives the slot back even when its CI cannot remove the agent: a build it then starts elsewhere is left alone', async () => {
     // Keeping the slot for that agent would leave a request `started` with a slot and no pod when
     // the CI runs the build on another agent, which the reaper then takes for lost and retries.
