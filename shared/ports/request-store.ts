@@ -8,7 +8,11 @@ export type CreateResult =
 export type EndResult =
   | { readonly kind: 'ended'; readonly record: RequestRecord }
   | { readonly kind: 'tombstoned' }
-  | { readonly kind: 'already-ended'; readonly record: RequestRecord }
+  /**
+   * Ended before. `noted`: a `failed` one that this call marked as ended by the CI too (`ciEnded`),
+   * the first end event for it.
+   */
+  | { readonly kind: 'already-ended'; readonly record: RequestRecord; readonly noted?: true }
   /** It holds a slot: end it by giving the slot back (capacity-store `release`), not here. */
   | { readonly kind: 'holds-slot'; readonly record: RequestRecord }
   /** No such request, and none written: the caller asked for no tombstone. */

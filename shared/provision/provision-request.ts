@@ -61,7 +61,7 @@ export async function provisionRequest(
   const decision = decideProvision(record, runtime.drained);
   if (decision.kind === 'finish' && record) return finishOrLeaveToReaper(record, runtime, ports, lastAttempt);
   if (decision.kind === 'skip' || !record) {
-    if (record && isTerminal(record.status)) await removeUnusedAgent(record, ports);
+    if (record && isTerminal(record.status)) await removeUnusedAgent(record, ports, lastAttempt);
     return { kind: 'skipped', reason: decision.kind === 'skip' ? decision.reason : 'no record' };
   }
   const template = ports.config.templates.find((candidate) => candidate.name === record.template);

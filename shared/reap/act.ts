@@ -194,8 +194,22 @@ export async function expire(
     { holdsSlot: false },
   );
   if (!failed) return false;
-  await deregisterLost(ports, record, template);
+  await removeLeftAgent(ports, record, template);
   return true;
+}
+
+/**
+ * Removes the agent of a request the reaper just ended, which no pod runs. Should the CI fail for
+ * now, the request's message goes to provision, which tries again while SQS delivers it
+ * (removeUnusedAgent): ended, the request is read by no later run (bug 60).
+ */
+export async function removeLeftAgent(
+  ports: ActPorts,
+  record: RequestRecord,
+  template: AgentTemplate | undefined,
+): Promise<void> {
+  if (!(await deregisterLost(ports, record, template)))
+    await ports.queue.send({ requestId: record.requestId });
 }
 
 /**

@@ -13,7 +13,16 @@ import type { RequestStore } from '../state/request-store';
 import type { OperatorSettingsStore } from '../state/settings-store';
 import { managedSelector } from '../templates/labels';
 import type { SourceRegistry } from '../sources/types';
-import { deregister, deregisterLost, expire, isSafeToDelete, buildWaits, settle, type ActPorts } from './act';
+import {
+  deregister,
+  deregisterLost,
+  expire,
+  isSafeToDelete,
+  buildWaits,
+  removeLeftAgent,
+  settle,
+  type ActPorts,
+} from './act';
 import { decidePod, decideRecord, type PodDecision } from './decide';
 import { toPodView, type PodView } from './pod-view';
 import { emptyReport, type ReapReport } from './report';
@@ -154,9 +163,9 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
           jobKey: record.jobKey,
         });
         // An agent an earlier attempt could not remove (its CI was down then too), which no pod
-        // runs: ended, the request no longer points at it. Best effort; a listed pod's rules remove
-        // its agent.
-        if (record.podName && !podNames.has(record.podName)) await deregisterLost(act, record, template);
+        // runs: ended, the request no longer points at it (bug 60). A listed pod's rules remove its
+        // agent.
+        if (record.podName && !podNames.has(record.podName)) await removeLeftAgent(act, record, template);
       } else if (decision.kind === 'resend') {
         await ports.queue.send({ requestId: record.requestId });
         report.resent += 1;

@@ -81,7 +81,7 @@ export async function endRequest(
         ciEnded: to,
       });
       if (!noted) continue;
-      return { kind: 'already-ended', record: noted };
+      return { kind: 'already-ended', record: noted, noted: true };
     }
     if (terminalStatuses.includes(current.status)) return { kind: 'already-ended', record: current };
     if (current.holdsSlot) return { kind: 'holds-slot', record: current };

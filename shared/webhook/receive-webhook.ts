@@ -5,6 +5,7 @@ import type { LoggerPort } from '../ports/logger';
 import type { ProvisionQueue } from '../ports/provision-queue';
 import { QueueUnavailableError } from '../queue/errors';
 import { requestIdFor } from '../requests/identity';
+import type { RequestRecord } from '../requests/record';
 import { fromTheStateRead } from '../requests/transitions';
 import { ciSources, isCiSource, type CiSource } from '../sources/names';
 import { checkDelivery, type SignatureCheck } from '../sources/signature';
@@ -278,11 +279,11 @@ async function endBuild(
       return { kind: 'ignored', requestId, reason: `${unserved}: nothing to record` };
     if (ended.kind === 'tombstoned') return { kind: 'recorded', requestId, status: to };
     if (ended.kind !== 'holds-slot') {
-      // An attempt that failed for now may have left its agent registered (the CI was down for its
-      // removal too) and the build waited since: provision removes an ended request's agent that
-      // no pod runs (removeUnusedAgent), which nothing else would do once it ended.
-      if (ended.kind === 'ended' && to !== 'started' && ended.record.podName)
-        await ports.queue.send({ requestId });
+      // An attempt that failed may have left its agent registered (the CI was down for its removal
+      // too), and nothing points at it once the request ends: provision removes an ended request's
+      // agent that no pod runs (removeUnusedAgent), retrying while the CI fails for now (bug 60).
+      if ((ended.kind === 'ended' || (ended.kind === 'already-ended' && ended.noted)) && to !== 'started')
+        await removeLeftAgent(ended.record, ports);
       return { kind: 'recorded', requestId, status: ended.record.status };
     }
     // An operator cancelled it (ops `cancel`, bug 45): that stands, and its agent goes as it said.
@@ -317,4 +318,20 @@ async function endBuild(
     }
   }
   throw new StateUnavailableError('ending a request (it kept changing)', { cause: undefined });
+}
+
+/**
+ * Sends an ended request that names an agent its message, for provision to remove that agent if no
+ * pod runs it. Best effort: the end is written, and a 503 now would not bring the message back (the
+ * CI's retry finds the request ended), so a failed send is logged and the delivery stands.
+ */
+async function removeLeftAgent(record: RequestRecord, ports: WebhookPorts): Promise<void> {
+  if (!record.podName) return;
+  await ports.queue.send({ requestId: record.requestId }).catch((error: unknown) =>
+    ports.logger.warn('could not send an ended request its message; an agent it named may stay listed', {
+      requestId: record.requestId,
+      podName: record.podName,
+      error: String(error),
+    }),
+  );
 }

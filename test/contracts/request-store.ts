@@ -304,17 +304,18 @@ export function describeRequestStoreContract(
         await requests.createIfAbsent(
           queuedRecord('e-failed', { status: 'failed', reason: 'the CI refused' }),
         );
-        expect(await requests.end(queuedRecord('e-failed'), 'started')).toMatchObject({
-          kind: 'already-ended',
-          record: { status: 'failed' },
-        });
+        const started = await requests.end(queuedRecord('e-failed'), 'started');
+        expect(started).toMatchObject({ kind: 'already-ended', record: { status: 'failed' } });
+        expect(started).not.toHaveProperty('noted');
         expect((await requests.get('e-failed'))?.ciEnded).toBeUndefined();
+        // `noted` for the first end only: the webhook sends its message then (bug 60).
         expect(await requests.end(queuedRecord('e-failed'), 'cancelled')).toMatchObject({
           kind: 'already-ended',
+          noted: true,
           record: { status: 'failed', reason: 'the CI refused', ciEnded: 'cancelled' },
         });
         // The first word stands.
-        await requests.end(queuedRecord('e-failed'), 'completed');
+        expect(await requests.end(queuedRecord('e-failed'), 'completed')).not.toHaveProperty('noted');
         expect(await requests.get('e-failed')).toMatchObject({ status: 'failed', ciEnded: 'cancelled' });
       });
 

@@ -88,13 +88,21 @@ export async function abandonAgent(attempt: Attempt, ports: ProvisionPorts): Pro
 }
 
 /**
- * A message for an ended request that had a slot (so an attempt may have registered an agent at the
- * CI before it died): if no pod runs that agent, nothing ever will, so it is deregistered. A pod that
- * exists is the reaper's: it deregisters the agent when it deletes the pod (after checking that a
- * Jenkins agent is idle). Best effort: the message is done with either way.
+ * A message for an ended request that names an agent (an attempt may have registered it at the CI
+ * before it died, or failed and could not remove it: bug 60): if no pod runs that agent, nothing ever
+ * will, so it is deregistered. A pod that exists is the reaper's: it deregisters the agent when it
+ * deletes the pod (after checking that a Jenkins agent is idle). A failure throws `RetryLaterError`,
+ * so SQS delivers the message again (nothing else points at the agent once its request ended); on
+ * the last delivery it is logged and let go. A CI that refuses for good, or calls the agent busy, is
+ * let go at once (logged by removeAgentOf).
  */
-export async function removeUnusedAgent(record: RequestRecord, ports: ProvisionPorts): Promise<void> {
+export async function removeUnusedAgent(
+  record: RequestRecord,
+  ports: ProvisionPorts,
+  lastAttempt: boolean,
+): Promise<void> {
   if (!record.podName) return;
+  let failure: unknown;
   try {
     const existing = await ports.agents.findAgent(ports.config.namespace, record.podName);
     if (existing.pod) return;
@@ -104,11 +112,12 @@ export async function removeUnusedAgent(record: RequestRecord, ports: ProvisionP
       labels: template?.labels ?? record.labels,
       externalId: record.externalId,
     });
-    if (removal.kind !== 'forgotten') throw removal.error;
+    if (removal.kind !== 'kept') return;
+    failure = removal.error;
   } catch (error) {
-    ports.logger.warn('could not check for an unused agent of an ended request', {
-      requestId: record.requestId,
-      error: messageOf(error),
-    });
+    failure = error;
   }
+  const reason = `could not remove the agent of an ended request: ${messageOf(failure)}`;
+  if (!lastAttempt) throw new RetryLaterError(reason, { cause: failure });
+  ports.logger.warn(reason, { requestId: record.requestId, podName: record.podName });
 }

@@ -388,8 +388,9 @@ describe('the ops function, each action against the real servers', () => {
     expect(refused.message).toMatch(
       /failed, and the CI has since cancelled its build: queue the build again from the CI/,
     );
-    // The message went on only so that provision removes any agent left of it: no pod is made.
-    expect(await system.provisionAll()).toEqual({ received: 1, failed: 0 });
+    // The messages (the end event's, bug 60, and the redriven one) went on only so that provision
+    // removes any agent left of it: no pod is made.
+    expect(await system.provisionAll()).toEqual({ received: 2, failed: 0 });
     expect(await system.requests.get(failed)).toMatchObject({ status: 'failed' });
     expect(
       (await system.listPods()).filter(

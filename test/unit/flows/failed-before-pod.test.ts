@@ -5,6 +5,7 @@ import { ClusterUnavailableError } from '../../../shared/cluster/errors';
 import { CiUnavailableError } from '../../../shared/sources/errors';
 import type { AgentRequest } from '../../../shared/sources/types';
 import { receiveWebhook } from '../../../shared/webhook';
+import { runOpsAction } from '../../../shared/ops';
 import {
   createTwins,
   genericDelivery,
@@ -182,6 +183,115 @@ describe('an agent registered by an attempt that failed for now before its pod',
     await provisionRequest(second, removing.provision).catch(() => undefined);
     expect(livePods(twins)).toEqual([]);
     expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+  });
+});
+
+/**
+ * The same agent when the request ends, or is queued again, with nothing left to retry its removal:
+ * found by a review of bug 60's first fix. Each path now ends with the agent gone, or given to the
+ * build's next agent under its name.
+ */
+describe('an agent its failing attempt could not remove, once nothing else points at it (bug 60)', () => {
+  let twins: Twins;
+  let ci: ReturnType<typeof registeringCi>;
+  let requestId: string;
+  let agent: string;
+  beforeEach(async () => {
+    twins = createTwins();
+    ci = registeringCi(twins);
+    requestId = await queuedBuild(twins, 'build-60');
+    agent = podNameFor('gen', requestId);
+  });
+
+  /** The attempt registers the agent, fails for now before its pod, and the CI cannot remove it. */
+  async function failWithCiDown(lastAttempt = false): Promise<void> {
+    ci.state.down = true;
+    await expect(provisionRequest(requestId, ci.provision, lastAttempt)).rejects.toBeInstanceOf(
+      RetryLaterError,
+    );
+    ci.state.down = false;
+    expect([...ci.registered]).toEqual([agent]);
+  }
+
+  it('the ended request’s message is delivered again while the CI fails, and removes the agent once it answers', async () => {
+    await failWithCiDown();
+    twins.clock.advance(5);
+    expect(
+      await receiveWebhook(genericDelivery(twins, 'cancelled', 'build-60'), twins.webhook),
+    ).toMatchObject({
+      status: 'cancelled',
+    });
+    ci.state.down = true;
+    await expect(provisionRequest(requestId, ci.provision)).rejects.toBeInstanceOf(RetryLaterError);
+    expect([...ci.registered]).toEqual([agent]);
+    ci.state.down = false;
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'skipped' });
+    expect([...ci.registered]).toEqual([]);
+  });
+
+  it('on the message’s last delivery, a CI still down leaves the agent, and the message goes', async () => {
+    await failWithCiDown();
+    twins.clock.advance(5);
+    await receiveWebhook(genericDelivery(twins, 'cancelled', 'build-60'), twins.webhook);
+    ci.state.down = true;
+    expect(await provisionRequest(requestId, ci.provision, true)).toMatchObject({ kind: 'skipped' });
+    expect([...ci.registered]).toEqual([agent]);
+  });
+
+  it('a failed send of that message leaves the end recorded and answered, not a 503 no retry could mend', async () => {
+    await failWithCiDown();
+    twins.queue.clear();
+    twins.queue.failNextSends(1);
+    expect(await receiveWebhook(genericDelivery(twins, 'cancelled', 'build-60'), twins.webhook)).toEqual({
+      kind: 'recorded',
+      requestId,
+      status: 'cancelled',
+    });
+    expect(twins.queue.sentIds()).toEqual([]);
+  });
+
+  it('failed on the last delivery, then ended by the CI: the end event sends the message that removes it', async () => {
+    await failWithCiDown(true);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'failed', podName: agent });
+    twins.queue.clear();
+    twins.clock.advance(5);
+    expect(
+      await receiveWebhook(genericDelivery(twins, 'cancelled', 'build-60'), twins.webhook),
+    ).toMatchObject({
+      status: 'failed',
+    });
+    expect(twins.queue.sentIds()).toEqual([requestId]);
+    // A second end event notes nothing new and sends nothing.
+    twins.queue.clear();
+    await receiveWebhook(genericDelivery(twins, 'completed', 'build-60'), twins.webhook);
+    expect(twins.queue.sentIds()).toEqual([]);
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'skipped' });
+    expect([...ci.registered]).toEqual([]);
+  });
+
+  it('failed on the last delivery, then retried by an operator: the next agent has its name and takes its place', async () => {
+    await failWithCiDown(true);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'failed', attempts: 0 });
+    await runOpsAction({ action: 'retry', requestId }, twins.ops);
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({
+      kind: 'provisioned',
+      podName: agent,
+    });
+    expect([...ci.registered]).toEqual([agent]);
+    expect(livePods(twins)).toEqual([agent]);
+  });
+
+  it('expired while the CI is down: the reaper sends the message that removes it once the CI answers', async () => {
+    await failWithCiDown();
+    twins.queue.clear();
+    ci.state.down = true;
+    twins.clock.advance(twins.config.reaper.maxWaitHours * 3600 + 60);
+    expect(await reap(ci.reapPorts)).toMatchObject({ expired: 1 });
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'failed' });
+    expect(twins.queue.sentIds()).toEqual([requestId]);
+    ci.state.down = false;
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'skipped' });
+    expect([...ci.registered]).toEqual([]);
   });
 });
 
