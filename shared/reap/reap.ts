@@ -245,7 +245,12 @@ async function actOnPod(
     reason: decision.reason,
     message: decision.message,
   });
-  if (!deregistered && record && !isTerminal(record.status)) return true;
+  if (!deregistered && record) {
+    if (!isTerminal(record.status)) return true;
+    // Ended, its request points at the agent no more once the pod is gone: provision removes it
+    // while SQS delivers the request's message (bug 60).
+    if (record.podName === pod.name) await ports.queue.send({ requestId: record.requestId });
+  }
   if (
     (await settle(
       ports,

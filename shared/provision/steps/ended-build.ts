@@ -105,15 +105,20 @@ export async function removeUnusedAgent(
   let failure: unknown;
   try {
     const existing = await ports.agents.findAgent(ports.config.namespace, record.podName);
-    if (existing.pod) return;
-    const template = ports.config.templates.find((candidate) => candidate.name === record.template);
-    const removal = await removeAgentOf(ports, record, {
-      agentName: record.podName,
-      labels: template?.labels ?? record.labels,
-      externalId: record.externalId,
-    });
-    if (removal.kind !== 'kept') return;
-    failure = removal.error;
+    // A pod being deleted (a failed attempt's, say) is one the reaper no longer acts on: the
+    // message comes back once it is gone.
+    if (existing.pod?.metadata?.deletionTimestamp) failure = 'its pod is still being deleted';
+    else if (existing.pod) return;
+    else {
+      const template = ports.config.templates.find((candidate) => candidate.name === record.template);
+      const removal = await removeAgentOf(ports, record, {
+        agentName: record.podName,
+        labels: template?.labels ?? record.labels,
+        externalId: record.externalId,
+      });
+      if (removal.kind !== 'kept') return;
+      failure = removal.error;
+    }
   } catch (error) {
     failure = error;
   }

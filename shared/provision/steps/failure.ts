@@ -112,12 +112,14 @@ export async function handleFailure(
     : reason;
   // Best effort: whatever the CI answers, the request fails.
   await removeAgentOf(ports, record, agent, { pod: attempt.podCreated ? 'try-delete' : undefined });
-  // Only this attempt's reserve: a later attempt's request is that attempt's to end. A reserve of
-  // this delivery whose agent ran nothing is taken back, as above: should the removal have failed,
-  // the agent an operator's retry or redrive makes has its name and replaces it (bug 60).
+  // Only this attempt's reserve: a later attempt's request is that attempt's to end. On the last
+  // delivery, a reserve of this delivery whose agent ran nothing is taken back, as above: should the
+  // removal have failed, the agent an operator's retry or redrive makes has its name and replaces
+  // it (bug 60). Not for a permanent failure: a retry meets what failed it under a new name (a pod
+  // not Pitcrew's holding this one).
   await ports.capacity.release(record.requestId, template.name, 'failed', why, {
     podName,
-    undoAttempt: !attempt.resumed && !attempt.podCreated,
+    undoAttempt: retryable && !attempt.resumed && !attempt.podCreated,
   });
   attemptLog(ports, record, 'error')('provision failed for good', { reason: why });
   if (retryable) throw new RetryLaterError(why, { cause: error });

@@ -281,6 +281,86 @@ describe('an agent its failing attempt could not remove, once nothing else point
     expect(livePods(twins)).toEqual([agent]);
   });
 
+  /** The last delivery: the API server makes the pod though its create times out, then the CI goes down. */
+  const lateCreate = (): ProvisionPorts => ({
+    ...ci.provision,
+    agents: {
+      ...ci.provision.agents,
+      createPod: async (pod) => {
+        await twins.agents.createPod(pod);
+        ci.state.down = true;
+        throw new ClusterUnavailableError('the API server timed out', 504);
+      },
+    },
+  });
+
+  // Found by the second review: the message left the late pod's agent to the reaper, which deletes
+  // such a pod whatever the CI says; its request ended, nothing tried again.
+  it('a late pod of the last delivery, deleted by the reaper while the CI is down: the reaper sends the message', async () => {
+    ci.state.failOnce = false;
+    await expect(provisionRequest(requestId, lateCreate(), true)).rejects.toBeInstanceOf(RetryLaterError);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'failed', podName: agent });
+    expect(livePods(twins)).toEqual([agent]);
+    twins.queue.clear();
+    twins.clock.advance(5);
+    await receiveWebhook(genericDelivery(twins, 'cancelled', 'build-60'), twins.webhook);
+    // The pod runs: the message leaves its agent to the reaper, which deletes it, the CI still down.
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'skipped' });
+    twins.queue.clear();
+    twins.clock.advance(30);
+    await reap(ci.reapPorts);
+    expect(livePods(twins)).toEqual([]);
+    expect(twins.queue.sentIds()).toEqual([requestId]);
+    ci.state.down = false;
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'skipped' });
+    expect([...ci.registered]).toEqual([]);
+  });
+
+  it('a pod still being deleted: the message comes back once it is gone', async () => {
+    twins = createTwins(undefined, { terminatingMs: 30_000 });
+    ci = registeringCi(twins);
+    requestId = await queuedBuild(twins, 'build-60');
+    ci.state.failOnce = false;
+    // The last delivery: the pod made, its Secret refused for now; the pod's delete takes a while.
+    const noSecret: ProvisionPorts = {
+      ...ci.provision,
+      agents: {
+        ...ci.provision.agents,
+        putSecret: () => {
+          ci.state.down = true;
+          return Promise.reject(new ClusterUnavailableError('the API server timed out', 504));
+        },
+      },
+    };
+    await expect(provisionRequest(requestId, noSecret, true)).rejects.toBeInstanceOf(RetryLaterError);
+    expect([...ci.registered]).toEqual([agent]);
+    ci.state.down = false;
+    twins.queue.clear();
+    twins.clock.advance(5);
+    await receiveWebhook(genericDelivery(twins, 'cancelled', 'build-60'), twins.webhook);
+    expect(twins.queue.sentIds()).toEqual([requestId]);
+    await expect(provisionRequest(requestId, ci.provision)).rejects.toThrow('still being deleted');
+    twins.clock.advance(30);
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'skipped' });
+    expect([...ci.registered]).toEqual([]);
+  });
+
+  it('a permanent failure keeps its count: a retry meets what failed it under a new name', async () => {
+    // A pod not Pitcrew's holds the first agent's name.
+    await twins.agents.createPod({
+      metadata: { name: agent, namespace: twins.namespace, labels: { squatter: 'yes' } },
+      spec: { containers: [{ name: 'x', image: 'busybox' }] },
+    });
+    ci.state.failOnce = false;
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'failed' });
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'failed', attempts: 1 });
+    await runOpsAction({ action: 'retry', requestId }, twins.ops);
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({
+      kind: 'provisioned',
+      podName: podNameFor('gen', requestId, 2),
+    });
+  });
+
   it('expired while the CI is down: the reaper sends the message that removes it once the CI answers', async () => {
     await failWithCiDown();
     twins.queue.clear();
