@@ -245,11 +245,12 @@ async function actOnPod(
     reason: decision.reason,
     message: decision.message,
   });
-  if (!deregistered && record) {
-    if (!isTerminal(record.status)) return true;
-    // Ended, its request points at the agent no more once the pod is gone: provision removes it
-    // while SQS delivers the request's message (bug 60).
-    if (record.podName === pod.name) await ports.queue.send({ requestId: record.requestId });
+  if (!deregistered) {
+    if (record && !isTerminal(record.status)) return true;
+    // Ended (an old pod's request is not read: `record` is then absent), its request points at the
+    // agent no more once the pod is gone: provision removes the agent it names while SQS delivers
+    // its message (bug 60).
+    if (pod.requestId) await ports.queue.send({ requestId: pod.requestId });
   }
   if (
     (await settle(

@@ -90,39 +90,42 @@ export async function abandonAgent(attempt: Attempt, ports: ProvisionPorts): Pro
 /**
  * A message for an ended request that names an agent (an attempt may have registered it at the CI
  * before it died, or failed and could not remove it: bug 60): if no pod runs that agent, nothing ever
- * will, so it is deregistered. A pod that exists is the reaper's: it deregisters the agent when it
- * deletes the pod (after checking that a Jenkins agent is idle). A failure throws `RetryLaterError`,
- * so SQS delivers the message again (nothing else points at the agent once its request ended); on
- * the last delivery it is logged and let go. A CI that refuses for good, or calls the agent busy, is
- * let go at once (logged by removeAgentOf).
+ * will, so it is deregistered, as it is when its pod is being deleted (the reaper no longer acts on
+ * it, and its build ended). A pod that runs is the reaper's: it deregisters the agent when it deletes
+ * the pod (after checking that a Jenkins agent is idle). A request that ended by way of `ending`
+ * (`endAs`) had its agent removed first. A failure throws `RetryLaterError`, so SQS delivers the
+ * message again (nothing else points at the agent once its request ended); on the last delivery it
+ * is logged and let go. A CI that refuses for good, or calls the agent busy, is let go at once
+ * (logged by removeAgentOf).
  */
 export async function removeUnusedAgent(
   record: RequestRecord,
   ports: ProvisionPorts,
   lastAttempt: boolean,
 ): Promise<void> {
-  if (!record.podName) return;
+  if (!record.podName || record.endAs) return;
   let failure: unknown;
   try {
     const existing = await ports.agents.findAgent(ports.config.namespace, record.podName);
-    // A pod being deleted (a failed attempt's, say) is one the reaper no longer acts on: the
-    // message comes back once it is gone.
-    if (existing.pod?.metadata?.deletionTimestamp) failure = 'its pod is still being deleted';
-    else if (existing.pod) return;
-    else {
-      const template = ports.config.templates.find((candidate) => candidate.name === record.template);
-      const removal = await removeAgentOf(ports, record, {
-        agentName: record.podName,
-        labels: template?.labels ?? record.labels,
-        externalId: record.externalId,
-      });
-      if (removal.kind !== 'kept') return;
-      failure = removal.error;
-    }
+    const deleting = existing.pod?.metadata?.deletionTimestamp !== undefined;
+    if (existing.pod && !deleting) return;
+    const template = ports.config.templates.find((candidate) => candidate.name === record.template);
+    const removal = await removeAgentOf(
+      ports,
+      record,
+      { agentName: record.podName, labels: template?.labels ?? record.labels, externalId: record.externalId },
+      { evenIfBusy: deleting },
+    );
+    if (removal.kind !== 'kept') return;
+    failure = removal.error;
   } catch (error) {
     failure = error;
   }
   const reason = `could not remove the agent of an ended request: ${messageOf(failure)}`;
+  attemptLog(
+    ports,
+    record,
+    lastAttempt ? 'warn' : 'info',
+  )(lastAttempt ? `${reason}; let go` : `${reason}; SQS delivers the message again`);
   if (!lastAttempt) throw new RetryLaterError(reason, { cause: failure });
-  ports.logger.warn(reason, { requestId: record.requestId, podName: record.podName });
 }

@@ -316,7 +316,9 @@ describe('an agent its failing attempt could not remove, once nothing else point
     expect([...ci.registered]).toEqual([]);
   });
 
-  it('a pod still being deleted: the message comes back once it is gone', async () => {
+  // Found by the second and third reviews: a pod being deleted was taken for one the reaper would
+  // deregister, and then for one to wait for, which spent a delivery every time.
+  it('a pod still being deleted: the message removes its agent at once', async () => {
     twins = createTwins(undefined, { terminatingMs: 30_000 });
     ci = registeringCi(twins);
     requestId = await queuedBuild(twins, 'build-60');
@@ -339,8 +341,7 @@ describe('an agent its failing attempt could not remove, once nothing else point
     twins.clock.advance(5);
     await receiveWebhook(genericDelivery(twins, 'cancelled', 'build-60'), twins.webhook);
     expect(twins.queue.sentIds()).toEqual([requestId]);
-    await expect(provisionRequest(requestId, ci.provision)).rejects.toThrow('still being deleted');
-    twins.clock.advance(30);
+    expect(twins.agents.pod(twins.namespace, agent)?.metadata?.deletionTimestamp).toBeDefined();
     expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'skipped' });
     expect([...ci.registered]).toEqual([]);
   });

@@ -1,0 +1,141 @@
+/**
+ * An ended request's message, and the reaper's delete of an ended request's pod, against the agent a
+ * failing attempt left registered (bug 60), as the third review of its fix found them: a duplicate
+ * of an ordinary build's message must cost nothing more; the reaper's message must remove the agent
+ * on its first delivery; and a pod the reaper first lists after the orphan grace must get one too.
+ */
+import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../../shared/provision';
+import { reap, type ReapPorts } from '../../../shared/reap';
+import { podNameFor } from '../../../shared/requests/identity';
+import { ClusterUnavailableError } from '../../../shared/cluster/errors';
+import { CiUnavailableError } from '../../../shared/sources/errors';
+import type { AgentRequest } from '../../../shared/sources/types';
+import { receiveWebhook } from '../../../shared/webhook';
+import { createTwins, genericDelivery, livePods, queuedBuild, type Twins } from './twins';
+
+/** A CI that keeps agents by name, counts every removal call, and can be down. */
+function countingCi(twins: Twins) {
+  const registered = new Set<string>();
+  const removals: string[] = [];
+  const state = { down: false };
+  const generic = twins.provision.sources.generic!;
+  const sources = {
+    generic: {
+      ...generic,
+      adapter: {
+        ...generic.adapter,
+        async createAgentCredentials(request: AgentRequest) {
+          registered.add(request.agentName);
+          return generic.adapter.createAgentCredentials(request);
+        },
+        async deregisterAgent(agent: AgentRequest) {
+          removals.push(agent.agentName);
+          if (state.down) throw new CiUnavailableError('the CI is down');
+          registered.delete(agent.agentName);
+        },
+      },
+    },
+  };
+  const provision: ProvisionPorts = { ...twins.provision, sources };
+  const reapPorts: ReapPorts = { ...twins.reap, sources };
+  return { registered, removals, state, provision, reapPorts };
+}
+
+const running = (twins: Twins, podName: string): void =>
+  twins.agents.setStatus(twins.namespace, podName, { phase: 'Running', startTime: twins.clock.now() });
+
+describe('the agent an ended request names (bug 60)', () => {
+  // An ordinary build's late or duplicate message (SQS delivers at least once; a Jenkins retire
+  // message processed after the end): its request ended by way of `ending`, whose agent went first.
+  it('a duplicate message of an ordinary ended build, its pod terminating, is done at once with no second CI call', async () => {
+    const twins = createTwins(undefined, { terminatingMs: 30_000 });
+    const ci = countingCi(twins);
+    const requestId = await queuedBuild(twins, 'b1');
+    const pod = podNameFor('gen', requestId);
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'provisioned' });
+    running(twins, pod);
+    await receiveWebhook(genericDelivery(twins, 'started', 'b1'), twins.webhook);
+    await receiveWebhook(genericDelivery(twins, 'completed', 'b1'), twins.webhook);
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'ended' });
+    expect(ci.removals).toEqual([pod]);
+    twins.clock.advance(2);
+    // The same message again, two seconds later (its pod still terminating).
+    let retried = false;
+    try {
+      await provisionRequest(requestId, ci.provision);
+    } catch (error) {
+      retried = error instanceof RetryLaterError;
+      twins.clock.advance(180); // SQS's visibility timeout
+      await provisionRequest(requestId, ci.provision);
+    }
+    expect({ retried, removals: ci.removals }).toEqual({ retried: false, removals: [pod] });
+  });
+
+  // The reaper sends the message right after its own delete: the pod is still terminating then.
+  it("the reaper's message for a pod it just deleted removes the agent on its first delivery", async () => {
+    const twins = createTwins(undefined, { terminatingMs: 30_000 });
+    const ci = countingCi(twins);
+    const requestId = await queuedBuild(twins, 'b2');
+    const pod = podNameFor('gen', requestId);
+    // The last delivery's create times out, yet the API server makes the pod; the CI then goes down.
+    const lateCreate: ProvisionPorts = {
+      ...ci.provision,
+      agents: {
+        ...ci.provision.agents,
+        createPod: async (made) => {
+          await twins.agents.createPod(made);
+          ci.state.down = true;
+          throw new ClusterUnavailableError('the API server timed out', 504);
+        },
+      },
+    };
+    await expect(provisionRequest(requestId, lateCreate, true)).rejects.toBeInstanceOf(RetryLaterError);
+    running(twins, pod);
+    twins.queue.clear();
+    twins.clock.advance(30);
+    await reap(ci.reapPorts);
+    expect(twins.queue.sentIds()).toEqual([requestId]);
+    // Sent once: the next run finds the pod terminating and keeps it.
+    twins.clock.advance(5);
+    await reap(ci.reapPorts);
+    expect(twins.queue.sentIds()).toEqual([requestId]);
+    ci.state.down = false;
+    twins.clock.advance(1);
+    await expect(provisionRequest(requestId, ci.provision)).resolves.toMatchObject({ kind: 'skipped' });
+    expect([...ci.registered]).toEqual([]);
+  });
+
+  // The reaper reads an ended request only for a young pod (endedRequestOf); a reaper that could not
+  // list pods for two minutes (the outage that timed out the create) first lists it older.
+  it('a late pod first listed after the orphan grace, deleted while the CI is down, still gets the message', async () => {
+    const twins = createTwins();
+    const ci = countingCi(twins);
+    const requestId = await queuedBuild(twins, 'b3');
+    const pod = podNameFor('gen', requestId);
+    const lateCreate: ProvisionPorts = {
+      ...ci.provision,
+      agents: {
+        ...ci.provision.agents,
+        createPod: async (made) => {
+          await twins.agents.createPod(made);
+          ci.state.down = true;
+          throw new ClusterUnavailableError('the API server timed out', 504);
+        },
+      },
+    };
+    await expect(provisionRequest(requestId, lateCreate, true)).rejects.toBeInstanceOf(RetryLaterError);
+    expect([...ci.registered]).toEqual([pod]);
+    running(twins, pod);
+    twins.queue.clear();
+    twins.clock.advance(150); // the reaper's runs failed to list pods meanwhile
+    await reap(ci.reapPorts);
+    expect(livePods(twins)).toEqual([]);
+    ci.state.down = false;
+    expect({ sent: twins.queue.sentIds(), registered: [...ci.registered] }).toEqual({
+      sent: [requestId],
+      registered: [pod],
+    });
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'skipped' });
+    expect([...ci.registered]).toEqual([]);
+  });
+});
