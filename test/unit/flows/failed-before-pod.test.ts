@@ -1,56 +1,24 @@
 import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../../shared/provision';
-import { reap, type ReapPorts } from '../../../shared/reap';
+import { reap } from '../../../shared/reap';
 import { podNameFor } from '../../../shared/requests/identity';
 import { ClusterUnavailableError } from '../../../shared/cluster/errors';
-import { CiUnavailableError } from '../../../shared/sources/errors';
-import type { AgentRequest } from '../../../shared/sources/types';
 import { receiveWebhook } from '../../../shared/webhook';
 import { runOpsAction } from '../../../shared/ops';
 import {
   createTwins,
   genericDelivery,
   genericRequestId,
+  lateCreate,
   livePods,
+  namedCi,
   queuedBuild,
   slots,
   type Twins,
 } from './twins';
 
-/**
- * A CI that keeps its agents by name (as Jenkins keeps nodes, GitHub JIT runners, GitLab runners).
- * Its agent call registers the agent, then fails for now once (as Jenkins answering 503 to the
- * secret's read after making the node, or an answer timing out after the CI did the work); while
- * `down`, it cannot remove one either. `onDeregister` runs inside its removal call, before it answers.
- */
-function registeringCi(twins: Twins, onDeregister?: () => Promise<void>) {
-  const registered = new Set<string>();
-  const state = { failOnce: true, down: false };
-  const generic = twins.provision.sources.generic!;
-  const sources = {
-    generic: {
-      ...generic,
-      adapter: {
-        ...generic.adapter,
-        async createAgentCredentials(request: AgentRequest) {
-          registered.add(request.agentName);
-          if (state.failOnce) {
-            state.failOnce = false;
-            throw new CiUnavailableError('timed out reading the agent secret (the node was made)');
-          }
-          return generic.adapter.createAgentCredentials(request);
-        },
-        async deregisterAgent(agent: AgentRequest) {
-          if (onDeregister) await onDeregister();
-          if (state.down) throw new CiUnavailableError('the CI is down');
-          registered.delete(agent.agentName);
-        },
-      },
-    },
-  };
-  const provision: ProvisionPorts = { ...twins.provision, sources };
-  const reapPorts: ReapPorts = { ...twins.reap, sources };
-  return { registered, state, provision, reapPorts };
-}
+/** The CI of these flows: its agent call registers the agent, then fails for now once (twins.ts). */
+const registeringCi = (twins: Twins, onDeregister?: () => Promise<void>) =>
+  namedCi(twins, { failOnce: true, onDeregister });
 
 /** An attempt that fails for now before its pod, after its CI registered the agent (bug 41). */
 describe('an agent registered by an attempt that failed for now before its pod', () => {
@@ -281,24 +249,13 @@ describe('an agent its failing attempt could not remove, once nothing else point
     expect(livePods(twins)).toEqual([agent]);
   });
 
-  /** The last delivery: the API server makes the pod though its create times out, then the CI goes down. */
-  const lateCreate = (): ProvisionPorts => ({
-    ...ci.provision,
-    agents: {
-      ...ci.provision.agents,
-      createPod: async (pod) => {
-        await twins.agents.createPod(pod);
-        ci.state.down = true;
-        throw new ClusterUnavailableError('the API server timed out', 504);
-      },
-    },
-  });
-
   // Found by the second review: the message left the late pod's agent to the reaper, which deletes
   // such a pod whatever the CI says; its request ended, nothing tried again.
   it('a late pod of the last delivery, deleted by the reaper while the CI is down: the reaper sends the message', async () => {
     ci.state.failOnce = false;
-    await expect(provisionRequest(requestId, lateCreate(), true)).rejects.toBeInstanceOf(RetryLaterError);
+    await expect(provisionRequest(requestId, lateCreate(twins, ci), true)).rejects.toBeInstanceOf(
+      RetryLaterError,
+    );
     expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'failed', podName: agent });
     expect(livePods(twins)).toEqual([agent]);
     twins.queue.clear();

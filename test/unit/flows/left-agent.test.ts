@@ -4,42 +4,19 @@
  * of an ordinary build's message must cost nothing more; the reaper's message must remove the agent
  * on its first delivery; and a pod the reaper first lists after the orphan grace must get one too.
  */
-import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../../shared/provision';
-import { reap, type ReapPorts } from '../../../shared/reap';
+import { provisionRequest, RetryLaterError } from '../../../shared/provision';
+import { reap } from '../../../shared/reap';
 import { podNameFor } from '../../../shared/requests/identity';
-import { ClusterUnavailableError } from '../../../shared/cluster/errors';
-import { CiUnavailableError } from '../../../shared/sources/errors';
-import type { AgentRequest } from '../../../shared/sources/types';
 import { receiveWebhook } from '../../../shared/webhook';
-import { createTwins, genericDelivery, livePods, queuedBuild, type Twins } from './twins';
-
-/** A CI that keeps agents by name, counts every removal call, and can be down. */
-function countingCi(twins: Twins) {
-  const registered = new Set<string>();
-  const removals: string[] = [];
-  const state = { down: false };
-  const generic = twins.provision.sources.generic!;
-  const sources = {
-    generic: {
-      ...generic,
-      adapter: {
-        ...generic.adapter,
-        async createAgentCredentials(request: AgentRequest) {
-          registered.add(request.agentName);
-          return generic.adapter.createAgentCredentials(request);
-        },
-        async deregisterAgent(agent: AgentRequest) {
-          removals.push(agent.agentName);
-          if (state.down) throw new CiUnavailableError('the CI is down');
-          registered.delete(agent.agentName);
-        },
-      },
-    },
-  };
-  const provision: ProvisionPorts = { ...twins.provision, sources };
-  const reapPorts: ReapPorts = { ...twins.reap, sources };
-  return { registered, removals, state, provision, reapPorts };
-}
+import {
+  createTwins,
+  genericDelivery,
+  lateCreate,
+  livePods,
+  namedCi,
+  queuedBuild,
+  type Twins,
+} from './twins';
 
 const running = (twins: Twins, podName: string): void =>
   twins.agents.setStatus(twins.namespace, podName, { phase: 'Running', startTime: twins.clock.now() });
@@ -49,7 +26,7 @@ describe('the agent an ended request names (bug 60)', () => {
   // message processed after the end): its request ended by way of `ending`, whose agent went first.
   it('a duplicate message of an ordinary ended build, its pod terminating, is done at once with no second CI call', async () => {
     const twins = createTwins(undefined, { terminatingMs: 30_000 });
-    const ci = countingCi(twins);
+    const ci = namedCi(twins);
     const requestId = await queuedBuild(twins, 'b1');
     const pod = podNameFor('gen', requestId);
     expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'provisioned' });
@@ -74,22 +51,13 @@ describe('the agent an ended request names (bug 60)', () => {
   // The reaper sends the message right after its own delete: the pod is still terminating then.
   it("the reaper's message for a pod it just deleted removes the agent on its first delivery", async () => {
     const twins = createTwins(undefined, { terminatingMs: 30_000 });
-    const ci = countingCi(twins);
+    const ci = namedCi(twins);
     const requestId = await queuedBuild(twins, 'b2');
     const pod = podNameFor('gen', requestId);
     // The last delivery's create times out, yet the API server makes the pod; the CI then goes down.
-    const lateCreate: ProvisionPorts = {
-      ...ci.provision,
-      agents: {
-        ...ci.provision.agents,
-        createPod: async (made) => {
-          await twins.agents.createPod(made);
-          ci.state.down = true;
-          throw new ClusterUnavailableError('the API server timed out', 504);
-        },
-      },
-    };
-    await expect(provisionRequest(requestId, lateCreate, true)).rejects.toBeInstanceOf(RetryLaterError);
+    await expect(provisionRequest(requestId, lateCreate(twins, ci), true)).rejects.toBeInstanceOf(
+      RetryLaterError,
+    );
     running(twins, pod);
     twins.queue.clear();
     twins.clock.advance(30);
@@ -109,21 +77,12 @@ describe('the agent an ended request names (bug 60)', () => {
   // list pods for two minutes (the outage that timed out the create) first lists it older.
   it('a late pod first listed after the orphan grace, deleted while the CI is down, still gets the message', async () => {
     const twins = createTwins();
-    const ci = countingCi(twins);
+    const ci = namedCi(twins);
     const requestId = await queuedBuild(twins, 'b3');
     const pod = podNameFor('gen', requestId);
-    const lateCreate: ProvisionPorts = {
-      ...ci.provision,
-      agents: {
-        ...ci.provision.agents,
-        createPod: async (made) => {
-          await twins.agents.createPod(made);
-          ci.state.down = true;
-          throw new ClusterUnavailableError('the API server timed out', 504);
-        },
-      },
-    };
-    await expect(provisionRequest(requestId, lateCreate, true)).rejects.toBeInstanceOf(RetryLaterError);
+    await expect(provisionRequest(requestId, lateCreate(twins, ci), true)).rejects.toBeInstanceOf(
+      RetryLaterError,
+    );
     expect([...ci.registered]).toEqual([pod]);
     running(twins, pod);
     twins.queue.clear();

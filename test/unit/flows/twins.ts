@@ -14,7 +14,9 @@ import { createWebhookRegistry } from '../../../shared/runtime/sources';
 import { createSourceRegistry } from '../../../shared/runtime/api-sources';
 import { signedHeadersFor } from '../../../shared/sources/signing';
 import type { CiSource } from '../../../shared/sources/names';
-import type { CiSourceAdapter } from '../../../shared/sources/types';
+import type { AgentRequest, CiSourceAdapter } from '../../../shared/sources/types';
+import { CiUnavailableError } from '../../../shared/sources/errors';
+import { ClusterUnavailableError } from '../../../shared/cluster/errors';
 import { createMemoryState, type MemoryState } from '../../../shared/state/memory';
 import {
   createBacklogGate,
@@ -342,3 +344,61 @@ export async function recordGithubBuild(twins: Twins, jobKey: string, template: 
   if (!created.created) throw new Error(`request ${requestId} exists already`);
   return requestId;
 }
+
+/**
+ * A generic CI that keeps its agents by name (as Jenkins keeps nodes, GitHub JIT runners, GitLab
+ * runners) and counts its removal calls. With `failOnce`, its agent call registers the agent, then
+ * fails for now once (as Jenkins answering 503 to the secret's read after making the node, or an
+ * answer timing out after the CI did the work); while `down`, it cannot remove one either.
+ * `onDeregister` runs inside its removal call, before it answers.
+ */
+export function namedCi(
+  twins: Twins,
+  options: { failOnce?: boolean; onDeregister?: () => Promise<void> } = {},
+) {
+  const registered = new Set<string>();
+  const removals: string[] = [];
+  const state = { failOnce: options.failOnce ?? false, down: false };
+  const generic = twins.provision.sources.generic!;
+  const sources = {
+    generic: {
+      ...generic,
+      adapter: {
+        ...generic.adapter,
+        async createAgentCredentials(request: AgentRequest) {
+          registered.add(request.agentName);
+          if (state.failOnce) {
+            state.failOnce = false;
+            throw new CiUnavailableError('timed out reading the agent secret (the node was made)');
+          }
+          return generic.adapter.createAgentCredentials(request);
+        },
+        async deregisterAgent(agent: AgentRequest) {
+          removals.push(agent.agentName);
+          if (options.onDeregister) await options.onDeregister();
+          if (state.down) throw new CiUnavailableError('the CI is down');
+          registered.delete(agent.agentName);
+        },
+      },
+    },
+  };
+  const provision: ProvisionPorts = { ...twins.provision, sources };
+  const reapPorts: ReapPorts = { ...twins.reap, sources };
+  return { registered, removals, state, provision, reapPorts };
+}
+
+/**
+ * `ci`'s provision ports whose pod create times out though the API server makes the pod, and the CI
+ * goes down at that moment: a late pod, whose agent a failing attempt cannot remove.
+ */
+export const lateCreate = (twins: Twins, ci: ReturnType<typeof namedCi>): ProvisionPorts => ({
+  ...ci.provision,
+  agents: {
+    ...ci.provision.agents,
+    createPod: async (pod) => {
+      await twins.agents.createPod(pod);
+      ci.state.down = true;
+      throw new ClusterUnavailableError('the API server timed out', 504);
+    },
+  },
+});
