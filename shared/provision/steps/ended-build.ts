@@ -107,14 +107,14 @@ export async function removeUnusedAgent(
   let failure: unknown;
   try {
     const existing = await ports.agents.findAgent(ports.config.namespace, record.podName);
-    const deleting = existing.pod?.metadata?.deletionTimestamp !== undefined;
-    if (existing.pod && !deleting) return;
+    if (existing.pod && !existing.pod.metadata?.deletionTimestamp) return;
     const template = ports.config.templates.find((candidate) => candidate.name === record.template);
     const removal = await removeAgentOf(
       ports,
       record,
       { agentName: record.podName, labels: template?.labels ?? record.labels, externalId: record.externalId },
-      { evenIfBusy: deleting },
+      // No pod runs it, whatever the CI still says of a job (GitLab until the job's timeout).
+      { evenIfBusy: true },
     );
     if (removal.kind !== 'kept') return;
     failure = removal.error;

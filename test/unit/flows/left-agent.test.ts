@@ -8,6 +8,9 @@ import { provisionRequest, RetryLaterError } from '../../../shared/provision';
 import { reap } from '../../../shared/reap';
 import { podNameFor } from '../../../shared/requests/identity';
 import { receiveWebhook } from '../../../shared/webhook';
+import { runOpsAction } from '../../../shared/ops';
+import { CiAgentBusyError } from '../../../shared/sources/errors';
+import type { AgentRequest } from '../../../shared/sources/types';
 import {
   createTwins,
   genericDelivery,
@@ -94,6 +97,64 @@ describe('the agent an ended request names (bug 60)', () => {
       sent: [requestId],
       registered: [pod],
     });
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'skipped' });
+    expect([...ci.registered]).toEqual([]);
+  });
+  // Found by the fourth review. A CI that, like GitLab, still says a killed runner runs its job (until
+  // the job's timeout) and refuses its removal unless told evenIfBusy (GitLab deletes it then: `force`).
+  it('a retry delivery after the pod is gone removes an agent the CI still calls busy', async () => {
+    const twins = createTwins(undefined, { terminatingMs: 30_000 });
+    const ci = namedCi(twins);
+    const busy = new Set<string>();
+    const adapter = ci.provision.sources.generic!.adapter as {
+      deregisterAgent: (a: AgentRequest & { evenIfBusy?: boolean }) => Promise<void>;
+    };
+    const plain = adapter.deregisterAgent.bind(adapter);
+    adapter.deregisterAgent = async (agent) => {
+      if (!ci.state.down && busy.has(agent.agentName) && !agent.evenIfBusy)
+        throw new CiAgentBusyError(`runner ${agent.agentName} runs a job`);
+      return plain(agent);
+    };
+    const requestId = await queuedBuild(twins, 'g1');
+    const pod = podNameFor('gen', requestId);
+    await expect(provisionRequest(requestId, lateCreate(twins, ci), true)).rejects.toBeInstanceOf(
+      RetryLaterError,
+    );
+    running(twins, pod);
+    busy.add(pod); // the late pod's runner took a pending job of its project
+    twins.queue.clear();
+    twins.clock.advance(30);
+    await reap(ci.reapPorts); // the CI down: the running pod goes anyway, the message is sent
+    expect(twins.queue.sentIds()).toEqual([requestId]);
+    // First delivery: the CI still down.
+    await expect(provisionRequest(requestId, ci.provision)).rejects.toBeInstanceOf(RetryLaterError);
+    twins.clock.advance(180); // SQS's visibility timeout: the pod is gone now
+    expect(twins.agents.pod(twins.namespace, pod)).toBeUndefined();
+    ci.state.down = false;
+    await expect(provisionRequest(requestId, ci.provision)).resolves.toMatchObject({ kind: 'skipped' });
+    // No pod runs it, so nothing ever will: removed even though the CI calls it busy.
+    expect([...ci.registered]).toEqual([]);
+  });
+
+  it('an operator’s cancel while the CI is down answers kept, and sends the message that removes it', async () => {
+    const twins = createTwins();
+    const ci = namedCi(twins, { failOnce: true });
+    const requestId = await queuedBuild(twins, 'g3');
+    ci.state.down = true;
+    await expect(provisionRequest(requestId, ci.provision)).rejects.toBeInstanceOf(RetryLaterError);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'queued', holdsSlot: false });
+    twins.queue.clear();
+    expect(
+      await runOpsAction(
+        { action: 'cancel', requestId, confirm: true },
+        { ...twins.ops, sources: ci.provision.sources },
+      ),
+    ).toMatchObject({
+      status: 'cancelled',
+      agent: 'kept',
+    });
+    expect(twins.queue.sentIds()).toEqual([requestId]);
+    ci.state.down = false;
     expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'skipped' });
     expect([...ci.registered]).toEqual([]);
   });
