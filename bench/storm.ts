@@ -287,7 +287,7 @@ function printTable(
   // What was left, each with what explains it (or nothing: then it is a broken promise).
   for (const agent of report.strayAgents)
     process.stdout.write(
-      `agent left at ${agent.source}: ${agent.name}, request ${agent.status ?? '?'} (${agent.reason ?? ''})\n`,
+      `agent left at ${agent.source}: ${agent.name}, request ${agent.requestId ?? '?'}: ${agent.status ?? '?'} (${agent.reason ?? ''})\n`,
     );
   for (const letter of report.deadLetters)
     process.stdout.write(

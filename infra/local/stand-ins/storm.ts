@@ -1093,23 +1093,25 @@ async function activeRequests(requests: RequestStore): Promise<number> {
  * message's last delivery, which the storm's dying container never does: it expects none.)
  */
 function strayAgentsOf(system: StormSystem, records: readonly (RequestRecord | undefined)[]): StrayAgent[] {
-  const byPodName = new Map<string, RequestRecord>();
+  // Every name a request's agents had (bug 57: one per generation, up to its next reserve's), so an
+  // earlier agent left behind is told apart from the current one.
+  const byPodName = new Map<string, { record: RequestRecord; generation: number }>();
   for (const record of records) {
     if (!record?.template) continue;
-    byPodName.set(record.podName ?? podNameFor(record.template, record.requestId), record);
+    for (let generation = 1; generation <= record.attempts + 1; generation++)
+      byPodName.set(podNameFor(record.template, record.requestId, generation), { record, generation });
   }
   const describe = (source: string, name: string): StrayAgent => {
-    const record = byPodName.get(name);
+    const found = byPodName.get(name);
+    if (!found) return { source, name };
+    const { record, generation } = found;
+    const which = record.podName === name ? 'current' : `earlier (generation ${generation})`;
     return {
       source,
       name,
-      ...(record
-        ? {
-            requestId: record.requestId,
-            status: record.status,
-            ...(record.reason ? { reason: record.reason } : {}),
-          }
-        : {}),
+      requestId: record.requestId,
+      status: `${record.status}, ${which} agent, ${record.attempts} attempts, holds slot ${record.holdsSlot}`,
+      ...(record.reason ? { reason: record.reason } : {}),
     };
   };
   return system.cis.flatMap(({ kit, running }) =>
