@@ -228,7 +228,8 @@ async function actOnPod(
   );
   const about = { podName: pod.name, requestId: pod.requestId };
   // A runner that took another job of its repository or project runs it to the end (deregister.ts).
-  if (deregistered === 'busy' || (!deregistered && finished)) {
+  // The pod of an earlier agent of a request read (bug 57) stays too: only it points at that agent.
+  if (deregistered === 'busy' || (!deregistered && (finished || (record && record.podName !== pod.name)))) {
     report.keptBusy += 1;
     ports.logger.info('pod kept until its agent is deregistered', about);
     return false;

@@ -13,6 +13,7 @@ import {
   githubToken,
   flowConfigYaml,
   livePods,
+  namedCi,
   queuedBuild,
   recordGithubBuild,
   slots,
@@ -89,6 +90,38 @@ describe("an earlier agent's pod beside the build's current one", () => {
     expect(livePods(twins)).toEqual([podNameFor('gen', x, 2)]);
     expect(await twins.state.requests.get(y)).toMatchObject({ status: 'waiting', holdsSlot: false });
     expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
+  });
+
+  // Found while a faulted storm left an earlier Jenkins agent registered (2026-12-06 08:50): its
+  // running pod went whatever the CI said, and no record rule or message names an earlier agent.
+  it('is kept while its CI cannot remove its agent, and goes once the CI does', async () => {
+    const twins = createTwins();
+    const ci = namedCi(twins);
+    const requestId = await queuedBuild(twins, 'build-60e');
+    const first = podNameFor('gen', requestId);
+    const second = podNameFor('gen', requestId, 2);
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'provisioned' });
+    const pod = structuredClone(twins.agents.pod(twins.namespace, first));
+    if (!pod?.metadata) throw new Error(`no pod ${first}`);
+    await twins.agents.deletePod(twins.namespace, first);
+    twins.clock.advance(twins.config.reaper.lostGraceSeconds);
+    expect(await reap(ci.reapPorts)).toMatchObject({ lost: 1, retried: 1 });
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ podName: second });
+    // The first agent's pod applied late, and its agent registered again with it.
+    delete pod.metadata.uid;
+    delete pod.metadata.resourceVersion;
+    await twins.agents.createPod(pod);
+    ci.registered.add(first);
+    for (const name of [first, second]) twins.agents.setStatus(twins.namespace, name, { phase: 'Running' });
+    ci.state.down = true;
+    twins.clock.advance(twins.config.reaper.orphanGraceSeconds + 1);
+    expect(await reap(ci.reapPorts)).toMatchObject({ keptBusy: 1 });
+    expect(livePods(twins).sort()).toEqual([first, second].sort());
+    ci.state.down = false;
+    twins.clock.advance(60);
+    await reap(ci.reapPorts);
+    expect(livePods(twins)).toEqual([second]);
+    expect([...ci.registered]).toEqual([second]);
   });
 
   describe('a GitHub one', () => {
