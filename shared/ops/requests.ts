@@ -97,7 +97,13 @@ export async function cancel(
       : undefined;
     // The CI failed for now: provision removes the agent while SQS delivers the request's message
     // (bug 60); the answer says `kept` either way.
-    if (removal?.kind === 'kept') await ports.queue.send({ requestId }).catch(() => undefined);
+    if (removal?.kind === 'kept')
+      await ports.queue.send({ requestId }).catch((error: unknown) =>
+        ports.logger.warn('could not send the request its message; its agent may stay listed', {
+          requestId,
+          error: String(error),
+        }),
+      );
     const runtime = await ports.settings.get();
     const woken =
       freedSlot && !runtime.drained ? await wakeWaiting(ports, capacityLimits(ports.config, runtime), 1) : [];

@@ -283,7 +283,7 @@ async function endBuild(
       // too), and nothing points at it once the request ends: provision removes an ended request's
       // agent that no pod runs (removeUnusedAgent), retrying while the CI fails for now (bug 60).
       if ((ended.kind === 'ended' || (ended.kind === 'already-ended' && ended.noted)) && to !== 'started')
-        await removeLeftAgent(ended.record, ports);
+        await sendForAgentRemoval(ended.record, ports);
       return { kind: 'recorded', requestId, status: ended.record.status };
     }
     // An operator cancelled it (ops `cancel`, bug 45): that stands, and its agent goes as it said.
@@ -325,7 +325,7 @@ async function endBuild(
  * pod runs it. Best effort: the end is written, and a 503 now would not bring the message back (the
  * CI's retry finds the request ended), so a failed send is logged and the delivery stands.
  */
-async function removeLeftAgent(record: RequestRecord, ports: WebhookPorts): Promise<void> {
+async function sendForAgentRemoval(record: RequestRecord, ports: WebhookPorts): Promise<void> {
   if (!record.podName) return;
   await ports.queue.send({ requestId: record.requestId }).catch((error: unknown) =>
     ports.logger.warn('could not send an ended request its message; an agent it named may stay listed', {

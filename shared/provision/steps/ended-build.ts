@@ -122,10 +122,7 @@ export async function removeUnusedAgent(
     failure = error;
   }
   const reason = `could not remove the agent of an ended request: ${messageOf(failure)}`;
-  attemptLog(
-    ports,
-    record,
-    lastAttempt ? 'warn' : 'info',
-  )(lastAttempt ? `${reason}; let go` : `${reason}; SQS delivers the message again`);
-  if (!lastAttempt) throw new RetryLaterError(reason, { cause: failure });
+  if (lastAttempt) return attemptLog(ports, record, 'warn')(`${reason}; let go`);
+  attemptLog(ports, record, 'info')(`${reason}; SQS delivers the message again`);
+  throw new RetryLaterError(reason, { cause: failure });
 }
