@@ -6,10 +6,7 @@
 import type { BuildOptions, Metafile } from 'esbuild';
 import type { CiSource } from '../shared/sources/names';
 import { configuredSourcesPlugin } from './configured-sources';
-
-// Some bundled dependencies are CommonJS and call `require`; ESM output has none, so give it one.
-const requireShim =
-  "import { createRequire as __pitcrewCreateRequire } from 'node:module'; const require = __pitcrewCreateRequire(import.meta.url);";
+import { requireShimPlugin } from './require-shim';
 
 /**
  * The function a Lambda entry (`functions/<name>/handler.ts`) is, which its bundle holds in place of
@@ -43,13 +40,13 @@ export function lambdaBuildOptions(
     format: 'esm',
     minify: true,
     sourcemap: true,
-    // The AWS SDK is bundled on purpose: the deployed code runs the SDK version the tests ran.
-    banner: { js: requireShim },
+    // The AWS SDK is bundled on purpose: the deployed code runs the SDK version the tests ran. Its
+    // CommonJS parts call `require`, which the plugin defines in the files that do.
     legalComments: 'none',
     define: { 'process.env.PITCREW_BUNDLE': JSON.stringify(bundledFunction(entry) ?? '') },
     logLevel: 'warning',
     metafile: true,
-    plugins: sources ? [configuredSourcesPlugin(sources)] : [],
+    plugins: [requireShimPlugin(), ...(sources ? [configuredSourcesPlugin(sources)] : [])],
   };
 }
 

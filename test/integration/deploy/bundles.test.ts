@@ -106,33 +106,13 @@ const otherCiMarkers = [...receiverMarkers, ...adapterMarkers, ...pollingMarkers
 /**
  * What each function may load at cold start, in KiB (handler.mjs and its static chunks, as
  * dist/sizes.json counts them, which the test below checks is all a cold start loads), with every
- * CI of the example built in: measured on 2026-12-03 webhook 634.9, provision 664.4, reap 643.1
- * (once they bound only the store, cluster, queue and settings calls they make, and the reaper's
- * adapters left out the agents' making) and ops 601.7 KiB, plus a few KiB of room; provision's
- * raised to 669 on 2026-12-04 for the agent client's retry of a call the API server did not take
- * (shared/cluster/bearer-api.ts, 0.85 KiB: docs/performance.md, its before/after table), and to 670
- * the same day for asking GitHub whether a repository is public before making a runner (0.8 KiB),
- * to 671 for reading a GitLab build's project at GitLab (0.8 KiB), and to 673 for judging a
- * template's `from` again before making an agent (shared/provision/kept-origin.ts, 1.3 KiB), and
- * to 676 on 2026-12-05 for taking Jenkins agents out of rotation once they run a build
- * (shared/sources/jenkins/retire.ts, one build per agent: 2.0 KiB) and leaving a runner that runs a
- * job it took to finish it (shared/sources/deregister.ts, 0.5 KiB); the webhook's raised to 641 the
- * same day for closing a revoked webhook secret's entry or source (shared/runtime/webhook-secrets.ts,
- * 2.2 KiB); the reaper's raised to 647 the same day for the fixes of a review of it (its lease's
- * margin, a counter repaired only once two runs agree, sparing attempts in flight in the trim: 1.4
- * KiB, docs/reliability.md bugs 33 to 36), and to 648 the same day for deleting only the pod it
- * listed (a uid precondition) and naming counters by a tagged value (bugs 37 and 38: 0.5 KiB),
- * and to 651 the same day for asking GitHub and GitLab whether they still wait to run a build whose
- * runner finished before it started (`buildWaits`, bug 50: 1.9 KiB); the webhook's raised to 642 on
- * 2026-12-06 for reading a Jenkins why text that names one of Pitcrew's nodes (bug 53: 0.7 KiB);
- * provision's raised to 677 the same day for naming each agent a build is given anew (a Jenkins
- * node's secret comes from its name, bug 57: 0.2 KiB), and to 678 for waiting out a CI's long wait
- * on a held-back message (bug 59) and the fixes of the reviews of both (0.9 KiB in all); the reaper's
- * raised to 652 the same day for removing an agent a failing attempt left once its request ends, or
- * sending the request's message when its CI fails for now (bug 60: 0.2 KiB). A heavy import (classic zod was 443 KiB, yaml 112 KiB, zod/mini's core 38 KiB) fails this. Raise
- * a bound only with a reason in docs/performance.md.
+ * CI of the example built in: measured on 2026-12-06 at webhook 641.0, provision 676.6, reap 650.3
+ * and ops 603.9 KiB (once the require shim left the chunks that never call require, 0.5 to 1.1 KiB
+ * less each), each with under a KiB of room. Every raise since 2026-12-03 and its reason is a row
+ * of docs/performance.md's before/after table. A heavy import (classic zod was 443 KiB, yaml 112
+ * KiB, zod/mini's core 38 KiB) fails this. Raise a bound only with a reason there.
  */
-const coldStartKiB = { webhook: 642, provision: 678, reap: 652, ops: 606 } as const;
+const coldStartKiB = { webhook: 642, provision: 677, reap: 651, ops: 605 } as const;
 /** Text only zod's core has: its schemas' class names. zod parses the config file, not events. */
 const zodMarker = '$ZodType';
 /** handler.mjs and every chunk of a built function in `dir`: what its zip ships. */
