@@ -5,6 +5,7 @@ import { queueLimits } from '../queue/limits';
 import { ciSources } from '../sources/names';
 import { ciModuleOf, ciModules, registeredModules } from '../sources/registry';
 import { matchTemplate } from '../templates/match';
+import { mayBeOneSecret, secretIdentity } from './secret-identity';
 
 /**
  * The Pitcrew config file (YAML). Reference with every default: docs/configuration.md.
@@ -210,7 +211,9 @@ const clusterSchema = z
 /**
  * How long a secret read from SSM or Secrets Manager is reused before it is read again. At least
  * 30 s: the webhook reads its secrets again before a request once they are older than this, and a
- * request need not be signed to make it read, so 0 would let anyone drive SSM's rate.
+ * request need not be signed to make it read, so 0 would let anyone drive SSM's rate. At most an
+ * hour: a webhook secret deleted or revoked verifies in a warm container until it is read again (and
+ * one more age if that read fails for now), so a day would keep a leaked secret signing for a day.
  */
 const secretsSchema = z.strictObject({
   maxAgeSeconds: z._default(
@@ -220,6 +223,10 @@ const secretsSchema = z.strictObject({
         z.gte(
           30,
           'must be at least 30: secrets are read again before any request once they are older, signed or not',
+        ),
+        z.lte(
+          3600,
+          'must be at most 3600: a deleted or revoked webhook secret keeps verifying until it is read again',
         ),
       ),
     300,
@@ -456,14 +463,15 @@ function allows(
  * secret. The runtime checks the resolved values too (two names may hold one value).
  */
 function refuseSharedWebhookSecrets(sources: PitcrewConfig['sources'], ctx: z.core.$RefinementCtx): void {
-  const owner = new Map<string, string>();
-  // The source whose every agent holds the secret at that key (the generic agent token). Agents run
-  // untrusted builds: such a secret must never sign.
+  // Each secret named so far (as secretIdentity spells it), and where: a source's name for its
+  // webhook secret, or the setting of a secret every agent of a source holds (the generic agent
+  // token). Agents run untrusted builds: such a secret must never sign.
+  const named: { identity: string; owner: string }[] = [];
   const heldByAgentsOf = new Map<string, string>();
   for (const module of registeredModules) {
     const settings = sources[module.name];
     for (const entry of settings ? (module.agentHeldSecretEntries?.(settings) ?? []) : []) {
-      owner.set(JSON.stringify(entry.ref), entry.where);
+      named.push({ identity: secretIdentity(entry.ref), owner: entry.where });
       heldByAgentsOf.set(entry.where, module.name);
     }
   }
@@ -471,10 +479,12 @@ function refuseSharedWebhookSecrets(sources: PitcrewConfig['sources'], ctx: z.co
     if (typeof settings !== 'object' || settings === null || !('webhookSecret' in settings)) continue;
     const refs = [settings.webhookSecret].flat();
     refs.forEach((ref, index) => {
-      const key = JSON.stringify(ref);
-      const first = owner.get(key);
+      const identity = secretIdentity(ref);
+      const first = named.find(
+        (other) => other.owner !== source && mayBeOneSecret(other.identity, identity),
+      )?.owner;
       const heldBy = first === undefined ? undefined : heldByAgentsOf.get(first);
-      if (first !== undefined && first !== source)
+      if (first !== undefined)
         ctx.addIssue({
           code: 'custom',
           path: ['sources', source, 'webhookSecret', ...(refs.length > 1 ? [index] : [])],
@@ -483,7 +493,7 @@ function refuseSharedWebhookSecrets(sources: PitcrewConfig['sources'], ctx: z.co
               ? `is also ${first}, which every ${heldBy} agent (an untrusted build) holds: use another secret`
               : `is also the webhook secret of sources.${first}: give each source its own secret`,
         });
-      owner.set(key, source);
+      named.push({ identity, owner: source });
     });
   }
 }

@@ -10,7 +10,7 @@ import type { PitcrewConfig } from './file-schema';
  * refused: test/unit/config/compile.test.ts fails until the new schema's fingerprint is recorded
  * under a new format.
  */
-export const compiledConfigFormat = 'pitcrew-compiled-config/6';
+export const compiledConfigFormat = 'pitcrew-compiled-config/7';
 
 /**
  * The config a function starts from. The file `npm run package` bundled was parsed and checked there,

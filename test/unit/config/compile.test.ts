@@ -155,6 +155,8 @@ describe('compileConfig', () => {
       // sources.jenkins.tunnel refused; cluster timeouts under the provision timeout; a template's
       // runAsUser (2026-12-06).
       'pitcrew-compiled-config/6': '8600194a8bf91bcf',
+      // secrets.maxAgeSeconds at most 3600 (2026-12-06).
+      'pitcrew-compiled-config/7': 'c217e475bfd4e27a',
     };
     const schema = JSON.stringify(z.toJSONSchema(configFileSchema, { unrepresentable: 'any', io: 'output' }));
     expect({

@@ -103,6 +103,15 @@ describe('cluster credentials and secret references for a deployed stage', () =>
     expect(parseConfig(`${minimal}secrets: { maxAgeSeconds: 30 }\n`).secrets).toEqual({ maxAgeSeconds: 30 });
   });
 
+  it('refuses secrets reused for over an hour (a revoked webhook secret verifies until it is read again)', () => {
+    expect(problemsOf(`${minimal}secrets: { maxAgeSeconds: 31536000 }\n`)).toEqual([
+      'pitcrew.yaml: secrets.maxAgeSeconds: must be at most 3600: a deleted or revoked webhook secret keeps verifying until it is read again',
+    ]);
+    expect(parseConfig(`${minimal}secrets: { maxAgeSeconds: 3600 }\n`).secrets).toEqual({
+      maxAgeSeconds: 3600,
+    });
+  });
+
   it('wants an EKS endpoint and its CA together', () => {
     expect(
       problemsOf(withCluster("{ kind: eks, clusterName: ci, server: 'https://x.example.com' }")),
@@ -246,6 +255,54 @@ templates:
   - { name: gen, source: generic, labels: [linux], image: busybox }
 `),
     ).toEqual([expect.stringContaining('sources.generic.webhookSecret: is also sources.generic.agentToken')]);
+  });
+
+  describe('a webhook secret that every agent holds, spelled another way (the same secret by name and by ARN)', () => {
+    const withGeneric = (webhookSecret: string, agentToken: string) =>
+      problemsOf(`
+cluster:
+  credentials: { kind: kubeconfig, path: /tmp/k }
+sources:
+  generic:
+    webhookSecret: ${webhookSecret}
+    agentToken: ${agentToken}
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox }
+`);
+    it.each([
+      [
+        "{ ssm: '/pitcrew/prod/token' }",
+        "{ ssm: 'arn:aws:ssm:eu-west-1:123456789012:parameter/pitcrew/prod/token' }",
+      ],
+      ["{ ssm: 'token' }", "{ ssm: 'arn:aws:ssm:eu-west-1:123456789012:parameter/token' }"],
+      [
+        "{ secretsManager: 'pitcrew/prod/token' }",
+        "{ secretsManager: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pitcrew/prod/token-AbCdEf' }",
+      ],
+      [
+        "{ secretsManager: 'pitcrew/prod/tokens', key: hmac }",
+        "{ secretsManager: 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:pitcrew/prod/tokens-Zz0123', key: hmac }",
+      ],
+      ["{ ssm: '/aws/reference/secretsmanager/pitcrew/token' }", "{ secretsManager: 'pitcrew/token' }"],
+      ["{ ssm: '/pitcrew/{stage}/token' }", "{ ssm: '/pitcrew/prod/token' }"],
+      [
+        "{ ssm: '/pitcrew/prod/token' }",
+        "{ ssm: 'arn:aws:ssm:eu-west-1:123456789012:parameter/pitcrew/{stage}/token' }",
+      ],
+    ])('refuses %s signing when agents hold %s', (webhookSecret, agentToken) => {
+      expect(withGeneric(webhookSecret, agentToken)).toEqual([
+        expect.stringContaining('sources.generic.webhookSecret: is also sources.generic.agentToken'),
+      ]);
+    });
+
+    it.each([
+      ["{ ssm: '/pitcrew/prod/token' }", "{ ssm: '/pitcrew/prod/agent' }"],
+      ["{ secretsManager: 'pitcrew/tokens', key: hmac }", "{ secretsManager: 'pitcrew/tokens', key: agent }"],
+      ["{ secretsManager: 'pitcrew/tokens', key: hmac }", "{ ssm: '/pitcrew/tokens' }"],
+      ["{ ssm: '/pitcrew/{stage}/token' }", "{ ssm: '/pitcrew/{stage}/agent' }"],
+    ])('takes %s and %s for two secrets', (webhookSecret, agentToken) => {
+      expect(withGeneric(webhookSecret, agentToken)).toEqual([]);
+    });
   });
 
   it('refuses a DNS server that is neither an address nor pods, or both, naming the entry and its key', () => {
