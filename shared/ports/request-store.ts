@@ -35,6 +35,14 @@ export interface TransitionOptions {
    * slot holder (`none`), `true` for one that keeps a slot (`mark-ending`: `started` is held either way).
    */
   readonly holdsSlot?: boolean;
+  /**
+   * Apply only while no attempt holds the request at this moment (ms since the epoch):
+   * `attemptUntilMs` absent or not after it. An operator's cancel that read none in time thereby
+   * misses an attempt that claimed the request since (bug 63).
+   */
+  readonly noAttemptAt?: number;
+  /** Apply only while the CI has not ended the build (`ciEnded` absent): an operator's retry (bug 65). */
+  readonly ciNotEnded?: boolean;
 }
 
 /** One move of `transitionAll`: `transition`'s arguments. */

@@ -142,12 +142,21 @@ function moveUpdate(table: TableAccess, move: TransitionMove, moment: Date) {
     return `:from${index}`;
   });
   names['#status'] = 'status';
-  if (options.holdsSlot !== undefined) values[':holdsSlot'] = options.holdsSlot;
+  const conditions = [`attribute_exists(pk) AND #status IN (${allowed.join(', ')})`];
+  if (options.holdsSlot !== undefined) {
+    values[':holdsSlot'] = options.holdsSlot;
+    conditions.push('holdsSlot = :holdsSlot');
+  }
+  if (options.noAttemptAt !== undefined) {
+    values[':noAttemptAt'] = options.noAttemptAt;
+    conditions.push('(attribute_not_exists(attemptUntilMs) OR attemptUntilMs <= :noAttemptAt)');
+  }
+  if (options.ciNotEnded) conditions.push('attribute_not_exists(ciEnded)');
   return {
     TableName: table.tableName,
     Key: keys.request(requestId),
     UpdateExpression: `SET ${assignments.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
-    ConditionExpression: `attribute_exists(pk) AND #status IN (${allowed.join(', ')})${options.holdsSlot === undefined ? '' : ' AND holdsSlot = :holdsSlot'}`,
+    ConditionExpression: conditions.join(' AND '),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };

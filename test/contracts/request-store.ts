@@ -168,6 +168,43 @@ export function describeRequestStoreContract(
         });
       });
 
+      it('with noAttemptAt, leaves a request an attempt holds past that moment', async () => {
+        const { requests, clock } = current();
+        const at = clock.now().getTime();
+        await requests.createIfAbsent(holding('t-9', { attemptUntilMs: at + 1 }));
+        const noAttempt = { holdsSlot: true, noAttemptAt: at };
+        expect(
+          await requests.transition('t-9', ['provisioning'], 'ending', {}, [], noAttempt),
+        ).toBeUndefined();
+        expect((await requests.get('t-9'))?.status).toBe('provisioning');
+        // An attempt whose time ran out by then, or none at all, is no condition.
+        await requests.createIfAbsent(holding('t-10', { attemptUntilMs: at }));
+        expect(
+          await requests.transition('t-10', ['provisioning'], 'ending', {}, [], noAttempt),
+        ).toMatchObject({
+          status: 'ending',
+        });
+        await requests.createIfAbsent(
+          queuedRecord('t-11', { status: 'started', holdsSlot: true, template: 'tpl' }),
+        );
+        expect(await requests.transition('t-11', ['started'], 'ending', {}, [], noAttempt)).toMatchObject({
+          status: 'ending',
+        });
+      });
+
+      it('with ciNotEnded, leaves a request the CI ended', async () => {
+        const { requests } = current();
+        await requests.createIfAbsent(queuedRecord('t-12', { status: 'failed', ciEnded: 'cancelled' }));
+        expect(
+          await requests.transition('t-12', ['failed'], 'queued', {}, ['expiresAt'], { ciNotEnded: true }),
+        ).toBeUndefined();
+        expect((await requests.get('t-12'))?.status).toBe('failed');
+        await requests.createIfAbsent(queuedRecord('t-13', { status: 'failed' }));
+        expect(
+          await requests.transition('t-13', ['failed'], 'queued', {}, ['expiresAt'], { ciNotEnded: true }),
+        ).toMatchObject({ status: 'queued' });
+      });
+
       it('of concurrent movers from one state, exactly one moves the request', async () => {
         const { requests, clock } = current();
         await requests.createIfAbsent(queuedRecord('t-race'));

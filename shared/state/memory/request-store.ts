@@ -71,7 +71,11 @@ export function createMemoryRequestStore(table: MemoryTable, now: Clock = table.
       const applies =
         item !== undefined &&
         from.includes(item.status as RequestStatus) &&
-        (options.holdsSlot === undefined || item.holdsSlot === options.holdsSlot);
+        (options.holdsSlot === undefined || item.holdsSlot === options.holdsSlot) &&
+        (options.noAttemptAt === undefined ||
+          typeof item.attemptUntilMs !== 'number' ||
+          item.attemptUntilMs <= options.noAttemptAt) &&
+        !(options.ciNotEnded && item.ciEnded !== undefined);
       if (!applies) {
         // As the DynamoDB adapter answers a write whose answer was lost: a request found where this
         // move puts it, at this move's very statusSince, was moved by this caller.
