@@ -48,6 +48,7 @@ export async function caps(
   }
   const template = event.template === undefined ? undefined : templateNamed(event.template, ports);
   const newCap = event.cap;
+  if (newCap === null && event.confirm !== true) refuseUnconfirmedReset(template, ports);
   const { before, after } = await ports.settings.update((current) => {
     if (template === undefined) {
       const { globalCap: _old, ...rest } = current;
@@ -68,6 +69,24 @@ export async function caps(
       ? (await wakeWaiting(ports, limitsAfter)).length
       : 0;
   return { caps: await readCaps(ports), changed: { template, from, to }, woken };
+}
+
+/**
+ * `cap: null` goes back to the config file's cap, an undo unless that cap is 0, which stops every new
+ * agent as `cap: 0` does: then it too needs `confirm` (confirm.ts judges the event alone, and cannot
+ * see the config).
+ */
+function refuseUnconfirmedReset(template: string | undefined, ports: OpsPorts): void {
+  const configured =
+    template === undefined
+      ? ports.config.capacity.globalCap
+      : ports.config.templates.find((candidate) => candidate.name === template)?.instanceCap;
+  if (configured !== 0) return;
+  const stops = template === undefined ? 'every new agent' : `every new agent of template '${template}'`;
+  throw new OpsInputError(
+    'confirm',
+    `is required: the config's cap is 0, so going back to it stops ${stops}. Send "confirm": true to go ahead (pitcrew: --yes); nothing was changed`,
+  );
 }
 
 function templateNamed(name: string, ports: OpsPorts): string {

@@ -2,6 +2,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-
 import { readQueueDepth } from '../queue/depth';
 import { QueueUnavailableError } from '../queue/errors';
 import { readProvisionMessage } from '../queue/messages';
+import { messageOf } from '../message-of';
 import { isTerminal } from '../requests/record';
 import type { OpsPorts } from './ports';
 import { requeueFailed } from './requests';
@@ -16,10 +17,16 @@ export interface RedriveReport {
   readonly dropped: number;
   /** Not a Pitcrew message: left in the dead-letter queue for a person to look at. */
   readonly unreadable: number;
-  /** Still in the dead-letter queue afterwards (approximate, as SQS counts). */
-  readonly remaining: number;
+  /** Still in the dead-letter queue afterwards (approximate, as SQS counts; absent if SQS could not say). */
+  readonly remaining?: number;
   /** True when it stopped before `max` for want of time: run it again for the rest. */
   readonly outOfTime?: boolean;
+  /**
+   * Why it stopped early, when a message could not be handled (SQS or DynamoDB failing for now): the
+   * counts above are what was done before; that message shows in the dead-letter queue again after
+   * 60 s, so running it again takes up where it stopped.
+   */
+  readonly stoppedBy?: string;
 }
 
 /**
@@ -30,6 +37,9 @@ export const redriveReserveMs = 20_000;
 
 // Long enough to handle one received batch; a message left unhandled shows again after it.
 const receiveVisibilitySeconds = 60;
+// A receive that waits this long for a message: a short poll (0) asks only some of SQS's servers, and
+// may answer none while the queue holds some, which would end the redrive with work left.
+const receiveWaitSeconds = 1;
 
 /**
  * ops `redrive`: moves up to `max` messages from the dead-letter queue back to the provision queue.
@@ -44,25 +54,49 @@ export async function redrive(max: number, ports: OpsPorts): Promise<RedriveRepo
   let unreadable = 0;
   const seen = new Set<string>();
   let outOfTime = false;
-  while (redriven + dropped + unreadable < max) {
-    if ((ports.remainingMs?.() ?? Infinity) < redriveReserveMs) {
-      outOfTime = true;
-      break;
+  let stoppedBy: string | undefined;
+  // A failure stops the redrive but not its answer: what was done before it is counted and logged.
+  try {
+    while (redriven + dropped + unreadable < max) {
+      if ((ports.remainingMs?.() ?? Infinity) < redriveReserveMs) {
+        outOfTime = true;
+        break;
+      }
+      const batch = await receive(ports, Math.min(10, max - redriven - dropped - unreadable));
+      const fresh = batch.filter((message) => !seen.has(message.MessageId ?? ''));
+      if (fresh.length === 0) break;
+      for (const message of fresh) {
+        seen.add(message.MessageId ?? '');
+        const outcome = await redriveOne(message, ports);
+        if (outcome === 'redriven') redriven += 1;
+        else if (outcome === 'dropped') dropped += 1;
+        else unreadable += 1;
+      }
+      ports.logger.info('dead-letter queue batch redriven', { redriven, dropped, unreadable });
     }
-    const batch = await receive(ports, Math.min(10, max - redriven - dropped - unreadable));
-    const fresh = batch.filter((message) => !seen.has(message.MessageId ?? ''));
-    if (fresh.length === 0) break;
-    for (const message of fresh) {
-      seen.add(message.MessageId ?? '');
-      const outcome = await redriveOne(message, ports);
-      if (outcome === 'redriven') redriven += 1;
-      else if (outcome === 'dropped') dropped += 1;
-      else unreadable += 1;
-    }
+  } catch (error) {
+    stoppedBy = messageOf(error);
+    ports.logger.error('redrive stopped; run it again for the rest', {
+      redriven,
+      dropped,
+      unreadable,
+      stoppedBy,
+    });
   }
-  const remaining = (await readQueueDepth(ports.sqs, ports.dlqUrl)).visible;
+  const remaining = await readQueueDepth(ports.sqs, ports.dlqUrl).then(
+    (depth) => depth.visible,
+    // Unknown: the answer still says what was done.
+    () => undefined,
+  );
   ports.logger.info('dead-letter queue redriven', { redriven, dropped, unreadable, remaining, outOfTime });
-  return { redriven, dropped, unreadable, remaining, ...(outOfTime ? { outOfTime } : {}) };
+  return {
+    redriven,
+    dropped,
+    unreadable,
+    ...(remaining === undefined ? {} : { remaining }),
+    ...(outOfTime ? { outOfTime } : {}),
+    ...(stoppedBy === undefined ? {} : { stoppedBy }),
+  };
 }
 
 async function redriveOne(message: Message, ports: OpsPorts): Promise<'redriven' | 'dropped' | 'unreadable'> {
@@ -70,8 +104,13 @@ async function redriveOne(message: Message, ports: OpsPorts): Promise<'redriven'
   if (!parsed) return 'unreadable';
   const record = await ports.requests.get(parsed.requestId);
   const ended = !record || (isTerminal(record.status) && (record.status !== 'failed' || !!record.ciEnded));
-  if (!ended) {
-    if (record.status === 'failed') await requeueFailed(record, 'redriven from the dead-letter queue', ports);
+  // A failed request the write cannot queue again (the CI ended its build, or an operator's retry
+  // queued it, since the read) is the ended case below: its own retry sent its message.
+  const requeued =
+    !ended &&
+    (record.status !== 'failed' ||
+      (await requeueFailed(record, 'redriven from the dead-letter queue', ports)));
+  if (requeued) {
     await ports.queue.send(parsed);
     await remove(message, ports);
     return 'redriven';
@@ -90,7 +129,7 @@ async function receive(ports: OpsPorts, count: number): Promise<Message[]> {
       new ReceiveMessageCommand({
         QueueUrl: ports.dlqUrl,
         MaxNumberOfMessages: count,
-        WaitTimeSeconds: 0,
+        WaitTimeSeconds: receiveWaitSeconds,
         VisibilityTimeout: receiveVisibilitySeconds,
       }),
     );

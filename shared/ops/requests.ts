@@ -13,23 +13,27 @@ async function load(requestId: string, ports: OpsPorts): Promise<RequestRecord> 
 }
 
 /**
- * ops `cancel`: end a request for good. The record moves first (conditionally, giving its slot back),
- * so a provisioner still working on it cannot record a pod for it; then its pod is deleted and its
- * agent removed at the CI. A pod a provisioner creates after this point is an orphan the reaper
- * deletes after its grace.
+ * ops `cancel`: end a request for good, busy or not.
  *
- * Not while an attempt is making the request's agent: its slot given back now would go to a waiting
- * build while that attempt goes on to make a runnable agent beside it, past the cap (bug 45). The
- * request is then marked `ending` (to end `cancelled` with `endReason`, keeping its slot): the attempt
- * finds it so and removes its agent, busy or not, as does the message sent here or the reaper's
- * `ended` rule once a dead attempt's time is out.
+ * A request that holds a slot is first marked `ending` (to end `cancelled` with `endReason`), keeping
+ * its slot, so that no provisioner records a pod for it and none takes over its attempt; then its
+ * agent is removed (at the CI, then its pod), and only then is the slot given back, from `ending` and
+ * while the request still names that agent, as provision's `finishRequest` does: a slot freed before
+ * the agent is gone goes to a waiting build whose pod runs beside it, past the cap (bug 64).
+ *
+ * Not while an attempt is making the request's agent: the mark is then all (bug 45), and the attempt
+ * finds it so and removes its agent, as does the message sent here or the reaper's `ended` rule once a
+ * dead attempt's time is out. The mark is conditional on no attempt holding the request when none did
+ * in the read: one that claimed it since makes the mark miss, and the request is read again (bug 63).
+ * A CI that fails for now leaves the request `ending` with its slot, its message sent: provision
+ * removes the agent and gives the slot back while SQS delivers it, the reaper after.
  */
 export async function cancel(
   requestId: string,
   ports: OpsPorts,
 ): Promise<{
   requestId: string;
-  /** `ending`: an attempt is making its agent, and removes it (see above). */
+  /** `ending`: its agent is still being made, or its CI could not be reached (see above). */
   status: 'cancelled' | 'ending';
   podDeleted?: string;
   /** What became of its agent at the CI, when it had one (`kept`: the CI could not be reached). */
@@ -42,87 +46,125 @@ export async function cancel(
     const record = await load(requestId, ports);
     if (isTerminal(record.status))
       throw new OpsConflictError(`request '${requestId}' is already ${record.status}: nothing to cancel`);
-    if (record.holdsSlot && (record.attemptUntilMs ?? 0) > ports.now().getTime()) {
-      const marked = await ports.requests.transition(
-        requestId,
-        fromTheStateRead('mark-ending', record.status),
-        'ending',
-        { endAs: 'cancelled', endReason: reason },
-        [],
-        { holdsSlot: true },
-      );
-      if (!marked) continue;
-      // As the webhook's mark does: the attempt may have ended since the read, leaving none to finish it.
-      await ports.queue.send({ requestId });
-      ports.logger.warn('request cancelled by an operator; its attempt in flight removes its agent', {
-        requestId,
-        jobKey: record.jobKey,
-      });
-      return { requestId, status: 'ending', freedSlot: false, woken: 0 };
-    }
-    const slotTemplate = record.holdsSlot ? record.template : undefined;
-    const freedSlot = slotTemplate !== undefined;
-    const moved = slotTemplate
-      ? await ports.capacity.release(requestId, slotTemplate, 'cancelled', reason)
-      : (await ports.requests.transition(
-          requestId,
-          fromStatesOf('cancel-by-operator'),
-          'cancelled',
-          { reason },
-          [],
-          { holdsSlot: false },
-        )) !== undefined;
-    // Someone moved it meanwhile (a provisioner took a slot, the CI ended it): look again.
-    if (!moved) continue;
-    // Whatever the CI answers, the request stays cancelled, and the answer says what the CI did. The
-    // operator stops the agent, busy or not: its slot was given back above. A request that never
-    // had an agent has no name to look one up by: the CI is not asked (a GitLab lookup by an empty
-    // description would match runners Pitcrew never made).
-    const removal = record.podName
-      ? await removeAgent(
-          { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },
-          {
-            pod: 'delete',
-            evenIfBusy: true,
-            adapter: ports.sources[record.source]?.adapter,
-            agent: {
-              requestId,
-              agentName: record.podName,
-              labels: [],
-              details: record.details,
-              externalId: record.externalId,
-            },
-          },
-        )
-      : undefined;
-    // The CI failed for now: provision removes the agent while SQS delivers the request's message
-    // (bug 60); the answer says `kept` either way.
-    if (removal?.kind === 'kept')
-      await ports.queue.send({ requestId }).catch((error: unknown) =>
-        ports.logger.warn('could not send the request its message; its agent may stay listed', {
-          requestId,
-          error: String(error),
-        }),
-      );
-    const runtime = await ports.settings.get();
-    const woken =
-      freedSlot && !runtime.drained ? await wakeWaiting(ports, capacityLimits(ports.config, runtime), 1) : [];
-    ports.logger.warn('request cancelled by an operator', { requestId, jobKey: record.jobKey });
-    return {
-      requestId,
-      status: 'cancelled',
-      ...(record.podName ? { podDeleted: record.podName } : {}),
-      ...(removal ? { agent: removal.kind } : {}),
-      freedSlot,
-      woken: woken.length,
-    };
+    const answer = record.holdsSlot
+      ? await cancelHolding(record, reason, ports)
+      : await cancelWaiting(record, reason, ports);
+    // Someone moved it meanwhile (a provisioner took a slot or an attempt, the CI ended it): look again.
+    if (!answer) continue;
+    ports.logger.warn(
+      answer.status === 'ending'
+        ? 'request cancelled by an operator; its agent goes, then its slot'
+        : 'request cancelled by an operator',
+      { requestId, jobKey: record.jobKey, agent: answer.agent },
+    );
+    return { requestId, ...answer };
   }
   throw new OpsConflictError(`request '${requestId}' kept changing while cancelling it: try again`);
 }
 
+type CancelAnswer = Omit<Awaited<ReturnType<typeof cancel>>, 'requestId'>;
+
+/** A request with no slot: cancelled in one write, its agent (one a failed attempt left) removed after. */
+async function cancelWaiting(
+  record: RequestRecord,
+  reason: string,
+  ports: OpsPorts,
+): Promise<CancelAnswer | undefined> {
+  const moved = await ports.requests.transition(
+    record.requestId,
+    fromStatesOf('cancel-by-operator'),
+    'cancelled',
+    { reason },
+    [],
+    { holdsSlot: false },
+  );
+  if (!moved) return undefined;
+  const removal = await removeAgentOfCancelled(record, ports);
+  return { status: 'cancelled', ...removal, freedSlot: false, woken: 0 };
+}
+
+/** A request with a slot: marked `ending`, its agent removed, then its slot given back (see cancel). */
+async function cancelHolding(
+  record: RequestRecord,
+  reason: string,
+  ports: OpsPorts,
+): Promise<CancelAnswer | undefined> {
+  const { requestId } = record;
+  const nowMs = ports.now().getTime();
+  const attemptInFlight = (record.attemptUntilMs ?? 0) > nowMs;
+  if (record.status !== 'ending') {
+    const marked = await ports.requests.transition(
+      requestId,
+      fromTheStateRead('mark-ending', record.status),
+      'ending',
+      { endAs: 'cancelled', endReason: reason },
+      [],
+      { holdsSlot: true, ...(attemptInFlight ? {} : { noAttemptAt: nowMs }) },
+    );
+    if (!marked) return undefined;
+  }
+  // The attempt finishes it; as the webhook's mark does, the message finishes it should the attempt
+  // have ended since the read.
+  if (attemptInFlight) {
+    await ports.queue.send({ requestId });
+    return { status: 'ending', freedSlot: false, woken: 0 };
+  }
+  const removal = await removeAgentOfCancelled(record, ports);
+  if (removal.agent === 'kept') return { status: 'ending', ...removal, freedSlot: false, woken: 0 };
+  const freedSlot =
+    record.template !== undefined &&
+    (await ports.capacity.release(requestId, record.template, 'cancelled', reason, {
+      from: ['ending'],
+      ...(record.podName ? { podName: record.podName } : {}),
+    }));
+  // Not freed: provision's message or the reaper finished it first, whose wake it was.
+  const runtime = freedSlot ? await ports.settings.get() : undefined;
+  const woken =
+    runtime && !runtime.drained ? await wakeWaiting(ports, capacityLimits(ports.config, runtime), 1) : [];
+  return { status: 'cancelled', ...removal, freedSlot, woken: woken.length };
+}
+
 /**
- * Puts a failed request back in the queue with its retries reset. Shared by ops `retry` and
- * `redrive` (a message in the dead-letter queue belongs to a request that failed on its last try).
+ * Removes a cancelled request's agent, busy or not, at its CI and then its pod. A request that never
+ * had an agent has no name to look one up by: the CI is not asked (a GitLab lookup by an empty
+ * description would match runners Pitcrew never made). Should the CI fail for now, the request's
+ * message goes to provision, which tries again while SQS delivers it (bug 60): `ending`, it finishes
+ * the request too.
+ */
+async function removeAgentOfCancelled(
+  record: RequestRecord,
+  ports: OpsPorts,
+): Promise<{ podDeleted?: string; agent?: AgentRemoval['kind'] }> {
+  if (!record.podName) return {};
+  const removal = await removeAgent(
+    { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },
+    {
+      pod: 'delete',
+      evenIfBusy: true,
+      adapter: ports.sources[record.source]?.adapter,
+      agent: {
+        requestId: record.requestId,
+        agentName: record.podName,
+        labels: [],
+        details: record.details,
+        externalId: record.externalId,
+      },
+    },
+  );
+  if (removal.kind === 'kept')
+    await ports.queue.send({ requestId: record.requestId }).catch((error: unknown) =>
+      ports.logger.warn('could not send the request its message; its agent may stay listed', {
+        requestId: record.requestId,
+        error: String(error),
+      }),
+    );
+  return { podDeleted: record.podName, agent: removal.kind };
+}
+
+/**
+ * Puts a failed request back in the queue with its retries reset, unless the CI has ended its build.
+ * Shared by ops `retry` and `redrive` (a message in the dead-letter queue belongs to a request that
+ * failed on its last try). False when it was not `failed`, or the CI ended the build, at the write.
  */
 export async function requeueFailed(
   record: RequestRecord,
@@ -135,6 +177,9 @@ export async function requeueFailed(
     'queued',
     { reason, retriesUsed: 0, requeuedAt: ports.now().toISOString() },
     ['expiresAt'],
+    // The CI may end the build between the caller's read and this write (bug 65): such a build
+    // wants no agent, and no end event will come again to remove one.
+    { ciNotEnded: true },
   );
   return moved !== undefined;
 }

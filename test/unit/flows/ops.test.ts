@@ -1,7 +1,17 @@
 import { OpsConflictError, OpsInputError, OpsNotFoundError, runOpsAction } from '../../../shared/ops';
 import { provisionRequest } from '../../../shared/provision';
 import { podNameFor } from '../../../shared/requests/identity';
-import { createTwins, livePods, recordQueued, slots, type Twins } from './twins';
+import { byTemplate } from '../../../shared/capacity/by-template';
+import { capacityLimits } from '../../../shared/capacity/limits';
+import {
+  createTwins,
+  flowConfigYaml,
+  genericRequestId,
+  livePods,
+  recordQueued,
+  slots,
+  type Twins,
+} from './twins';
 
 /**
  * runOpsAction on the twins. The request queries (status counts, list) are the in-memory twin on the
@@ -185,5 +195,49 @@ describe('ops actions on the twins', () => {
     expect(result).toMatchObject({ action: 'reconcile', report: { deleted: { finished: 1 }, woken: 1 } });
     expect(await twins.state.requests.get(running)).toMatchObject({ status: 'completed' });
     expect(livePods(twins)).toEqual([]);
+  });
+
+  it('caps back to a config value of 0 needs confirm, as a cap of 0 does, and changes nothing without it', async () => {
+    const closed = createTwins(
+      flowConfigYaml.replace(
+        '  - { name: big,',
+        '  - { name: closed, source: generic, labels: [closed], image: busybox, instanceCap: 0 }\n  - { name: big,',
+      ),
+    );
+    const capInForce = async () =>
+      byTemplate(capacityLimits(closed.config, await closed.state.settings.get()).templateCaps, 'closed');
+    await runOpsAction({ action: 'caps', template: 'closed', cap: 4 }, closed.ops);
+    expect(await capInForce()).toBe(4);
+    await expect(runOpsAction({ action: 'caps', template: 'closed', cap: null }, closed.ops)).rejects.toThrow(
+      /'confirm' is required: the config's cap is 0, so going back to it stops every new agent of template 'closed'/,
+    );
+    expect(await capInForce()).toBe(4);
+    await runOpsAction({ action: 'caps', template: 'closed', cap: null, confirm: true }, closed.ops);
+    expect(await capInForce()).toBe(0);
+    // Going back to a cap above 0 is an undo, as before.
+    await runOpsAction({ action: 'caps', template: 'gen', cap: 0, confirm: true }, closed.ops);
+    await runOpsAction({ action: 'caps', template: 'gen', cap: null }, closed.ops);
+    expect(
+      byTemplate(capacityLimits(closed.config, await closed.state.settings.get()).templateCaps, 'gen'),
+    ).toBe(1);
+  });
+
+  it('a lowered global cap is trimmed by reconcile, across templates, as a template cap is (bug 67)', async () => {
+    for (const job of ['b-1', 'b-2', 'b-3']) {
+      const requestId = await recordQueued(twins, job, 'big', ['big']);
+      expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'provisioned' });
+      twins.clock.advance(1);
+    }
+    expect(livePods(twins)).toHaveLength(3);
+    expect(await runOpsAction({ action: 'caps', cap: 1 }, twins.ops)).toMatchObject({
+      changed: { from: 5, to: 1 },
+    });
+    twins.clock.advance(1);
+    // Pending pods go first, newest first: all three are pending here, so the two newest go.
+    expect(await runOpsAction({ action: 'reconcile' }, twins.ops)).toMatchObject({
+      report: { errors: 0, deleted: { 'over-cap': 2 } },
+    });
+    expect(await slots(twins)).toMatchObject({ global: 1 });
+    expect(livePods(twins)).toEqual([podNameFor('big', genericRequestId('b-1'))]);
   });
 });
