@@ -12,7 +12,8 @@ export type DeleteReason = (typeof deleteReasons)[number];
 export type BuildOutcome = 'completed' | 'cancelled' | 'failed' | 'retry' | 'requeue' | 'none';
 
 export type PodDecision =
-  | { readonly kind: 'keep' }
+  /** `removeAgent`: a finished pod kept for its logs, whose agent goes at its CI now (bug 69). */
+  | { readonly kind: 'keep'; readonly removeAgent?: true }
   | {
       readonly kind: 'delete';
       readonly reason: DeleteReason;
@@ -65,6 +66,16 @@ const retryOrFail = (record: RequestRecord | undefined, template: AgentTemplate 
  */
 export const freeRequeueAttempts = 12;
 
+/**
+ * For this long after a pod kept for its logs (a template's `retention`) finished, each reaper run
+ * removes its agent at the CI: a build that killed its agent knows its name and secret, and could
+ * connect another agent under them from anywhere while the CI still lists it (a Jenkins node, a
+ * GitLab runner) and take the next builds meant for Pitcrew's agents. The first run normally does it;
+ * the later ones ride out a CI that fails for now, and then stop asking (a CI down for longer: the
+ * agent goes when the pod does).
+ */
+export const retainedAgentRemovalSeconds = 300;
+
 function finishedDecision(
   pod: PodView,
   record: RequestRecord | undefined,
@@ -76,7 +87,9 @@ function finishedDecision(
   const policy = template?.retention.policy ?? 'never';
   const keepMinutes =
     policy === 'always' || (policy === 'onFailure' && failed) ? (template?.retention.minutes ?? 0) : 0;
-  if (seconds(pod.finishedAtMs ?? pod.createdAtMs, nowMs) < keepMinutes * 60) return { kind: 'keep' };
+  const finishedFor = seconds(pod.finishedAtMs ?? pod.createdAtMs, nowMs);
+  if (finishedFor < keepMinutes * 60)
+    return finishedFor < retainedAgentRemovalSeconds ? { kind: 'keep', removeAgent: true } : { kind: 'keep' };
   const active = record !== undefined && !isTerminal(record.status);
   const message = failed
     ? `the agent exited with code ${pod.exitCode ?? '?'} (${pod.exitReason ?? 'Failed'})`

@@ -178,6 +178,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   await guarded(report, ports.logger, inTime, () =>
     trimOverCap(act, { report, force, templates, inTime, nowMs }, pods, stillHolding, {
       caps: limits.templateCaps,
+      globalCap: limits.globalCap,
       counters,
     }),
   );
@@ -201,7 +202,12 @@ async function actOnPod(
   template: AgentTemplate | undefined,
   decision: PodDecision,
 ): Promise<boolean> {
-  if (decision.kind === 'keep') return false;
+  if (decision.kind === 'keep') {
+    // Kept for its logs, the pod runs nothing: its agent goes now (bug 69); a CI that fails for now
+    // is asked again at the next run.
+    if (decision.removeAgent) await deregister(ports, pod, record, template, true);
+    return false;
+  }
   if (decision.kind === 'delete-if-idle' && !(await isSafeToDelete(ports, pod, decision.onlyRetired))) {
     report.keptBusy += 1;
     return false;
@@ -320,60 +326,89 @@ interface Run {
   readonly nowMs: number;
 }
 
-/** A lowered cap: give up pending agents of that template, newest first (running ones only if forced). */
+/**
+ * A lowered cap: give up pending agents of that template, newest first (running ones only if
+ * forced); then the same for the global cap, across templates, of the holders left (bug 67).
+ */
 async function trimOverCap(
   ports: ActPorts,
-  { report, force, templates, inTime, nowMs }: Run,
+  run: Run,
   pods: readonly PodView[],
   records: readonly RequestRecord[],
-  { caps, counters }: { caps: Readonly<Record<string, number>>; counters: CounterSnapshot },
+  {
+    caps,
+    globalCap,
+    counters,
+  }: { caps: Readonly<Record<string, number>>; globalCap: number; counters: CounterSnapshot },
 ): Promise<void> {
   const podByName = new Map(pods.map((pod) => [pod.name, pod]));
-  for (const [template, cap] of Object.entries(caps)) {
-    // Reservations are held to the counter: when it is within the cap, more holders in the list
-    // are requests that moved while the reaper read them, not a lowered cap.
-    if ((byTemplate(counters.templates, template) ?? 0) <= cap) continue;
+  const trimmed = new Set<string>();
+  const scopes = [
+    ...Object.entries(caps).map(([template, cap]) => ({
+      cap,
+      used: byTemplate(counters.templates, template) ?? 0,
+      holds: (record: RequestRecord) => record.template === template,
+    })),
+    { cap: globalCap, used: counters.global, holds: () => true },
+  ];
+  for (const { cap, used, holds } of scopes) {
+    // Reservations are held to the counter: when it is within the cap (less what this run gave
+    // back), more holders in the list are requests that moved while the reaper read them, not a
+    // lowered cap.
+    const givenBack = records.filter((record) => trimmed.has(record.requestId) && holds(record)).length;
+    if (used - givenBack <= cap) continue;
     const holders = records
-      .filter((record) => record.holdsSlot && record.template === template)
+      .filter((record) => record.holdsSlot && !trimmed.has(record.requestId) && holds(record))
       .map((record) => {
         const pod = record.podName ? podByName.get(record.podName) : undefined;
         return {
           record,
           pending: !pod || pod.phase === 'Pending',
-          making: record.status === 'provisioning' && (record.attemptUntilMs ?? 0) > nowMs,
+          making: record.status === 'provisioning' && (record.attemptUntilMs ?? 0) > run.nowMs,
           createdAtMs: pod?.createdAtMs ?? new Date(record.statusSince).getTime(),
         };
       });
-    const configured = templates.get(template);
-    for (const record of planTrim(holders, cap, force)) {
-      if (!inTime()) return;
-      // The CI first, as wherever an agent goes: one left registered could take a job with no pod to
-      // run it. When the CI keeps it (down for now, or it runs a job and this run is not forced) the
-      // request keeps its pod and slot, and the next run tries again: trimmed, nothing would point
-      // at that agent any more.
-      const pod = record.podName ? podByName.get(record.podName) : undefined;
-      const ci = pod
-        ? await deregister(ports, pod, record, configured, force)
-        : await deregisterLost(ports, record, configured);
-      if (ci !== true) continue;
-      // The pod listed alone: one made since under its name is a newer attempt's (bug 38).
-      if (pod && !(await ports.agents.deletePod(ports.namespace, pod.name, pod.uid))) continue;
-      if (
-        record.template &&
-        (await ports.capacity.release(
-          record.requestId,
-          record.template,
-          'waiting',
-          'cap lowered: waiting for a free slot',
-        ))
-      ) {
-        // None listed: an attempt may have made the pod since. Its request holds no slot now, so
-        // any pod of its name runs outside the cap, and no newer attempt made it without one.
-        if (!pod && record.podName) await ports.agents.deletePod(ports.namespace, record.podName);
-        report.deleted['over-cap'] = (report.deleted['over-cap'] ?? 0) + 1;
-      }
+    for (const record of planTrim(holders, cap, run.force)) {
+      if (!run.inTime()) return;
+      if (await trimOne(ports, run, record, podByName)) trimmed.add(record.requestId);
     }
   }
+}
+
+/** Gives up one agent over a cap: at its CI, then its pod, then its slot (its request `waiting`). */
+async function trimOne(
+  ports: ActPorts,
+  { report, force, templates }: Run,
+  record: RequestRecord,
+  podByName: ReadonlyMap<string, PodView>,
+): Promise<boolean> {
+  const configured = record.template === undefined ? undefined : templates.get(record.template);
+  // The CI first, as wherever an agent goes: one left registered could take a job with no pod to
+  // run it. When the CI keeps it (down for now, or it runs a job and this run is not forced) the
+  // request keeps its pod and slot, and the next run tries again: trimmed, nothing would point
+  // at that agent any more.
+  const pod = record.podName ? podByName.get(record.podName) : undefined;
+  const ci = pod
+    ? await deregister(ports, pod, record, configured, force)
+    : await deregisterLost(ports, record, configured);
+  if (ci !== true) return false;
+  // The pod listed alone: one made since under its name is a newer attempt's (bug 38).
+  if (pod && !(await ports.agents.deletePod(ports.namespace, pod.name, pod.uid))) return false;
+  if (
+    !record.template ||
+    !(await ports.capacity.release(
+      record.requestId,
+      record.template,
+      'waiting',
+      'cap lowered: waiting for a free slot',
+    ))
+  )
+    return false;
+  // None listed: an attempt may have made the pod since. Its request holds no slot now, so any pod
+  // of its name runs outside the cap, and no newer attempt made it without one.
+  if (!pod && record.podName) await ports.agents.deletePod(ports.namespace, record.podName);
+  report.deleted['over-cap'] = (report.deleted['over-cap'] ?? 0) + 1;
+  return true;
 }
 
 /** Builds a CI has queued that Pitcrew never heard of (a lost webhook): record and enqueue them. */

@@ -31,6 +31,12 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
         gen('gen-trim', ['trim'], { instanceCap: 5 }),
         { name: 'jk-idle', source: 'jenkins', labels: ['idle'], idleMinutes: 0 },
         { name: 'jk-trim', source: 'jenkins', labels: ['jtrim'], instanceCap: 5 },
+        {
+          name: 'jk-keep',
+          source: 'jenkins',
+          labels: ['jkeep'],
+          retention: { policy: 'onFailure', minutes: 30 },
+        },
       ],
     });
   });
@@ -636,6 +642,20 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     expect(await podsOf(young)).toHaveLength(1);
     expect((await system.reapNow()).expired).toBe(0);
     expect((await system.requests.get(oldWaiting))?.status).toBe('failed');
+  });
+
+  // Last but one: its pod stays, and each run until 5 minutes after it failed asks Jenkins to remove
+  // its node again (a POST the fault injections of the Jenkins cases above would meet).
+  it('removes the Jenkins node of a failed pod it keeps for its logs at once, and keeps the pod (bug 69)', async () => {
+    const { requestId, podName } = await provisioned('9301', ['jkeep'], 'jenkins');
+    expect(system.jenkins.state.nodes.has(podName)).toBe(true);
+    await steerPod(system.core, system.namespace, podName, { outcome: 'failed' });
+    await waitForPod(system.core, system.namespace, podName, phaseIs('Failed'));
+    await system.reapNow();
+    // Nothing can connect under the node's name and secret while the pod is kept.
+    expect(system.jenkins.state.nodes.has(podName)).toBe(false);
+    expect(await podNames()).toContain(podName);
+    expect(await system.requests.get(requestId)).toMatchObject({ status: 'provisioned', holdsSlot: true });
   });
 
   it('does nothing while another run holds the lease', async () => {

@@ -1,6 +1,6 @@
 import { templateSchema, configFileSchema } from '../../../shared/config';
 import { decidePod, decideRecord, reapRulesFrom, type PodView } from '../../../shared/reap';
-import { freeRequeueAttempts } from '../../../shared/reap/decide';
+import { freeRequeueAttempts, retainedAgentRemovalSeconds } from '../../../shared/reap/decide';
 import { queuedRecord } from '../../support/records';
 
 const rules = reapRulesFrom(configFileSchema.shape.reaper.parse(undefined));
@@ -165,11 +165,21 @@ describe('decidePod', () => {
     ).toMatchObject({ outcome: 'failed', ifWaiting: 'failed' });
   });
 
-  it('keeps finished pods as long as the retention policy says', () => {
+  it('keeps finished pods as long as the retention policy says, removing their agents at first', () => {
     const onFailure = { ...template, retention: { policy: 'onFailure' as const, minutes: 30 } };
+    // Its agent goes at once (bug 69), asked at each run for retainedAgentRemovalSeconds.
     expect(decidePod(pod({ phase: 'Failed', finishedAtMs: ago(60) }), active, onFailure, now, rules)).toEqual(
-      { kind: 'keep' },
+      { kind: 'keep', removeAgent: true },
     );
+    expect(
+      decidePod(
+        pod({ phase: 'Failed', finishedAtMs: ago(retainedAgentRemovalSeconds) }),
+        active,
+        onFailure,
+        now,
+        rules,
+      ),
+    ).toEqual({ kind: 'keep' });
     expect(
       decidePod(pod({ phase: 'Failed', finishedAtMs: ago(31 * 60) }), active, onFailure, now, rules),
     ).toMatchObject({ kind: 'delete' });
@@ -178,7 +188,7 @@ describe('decidePod', () => {
     ).toMatchObject({ kind: 'delete' });
     const always = { ...template, retention: { policy: 'always' as const, minutes: 30 } };
     expect(decidePod(pod({ phase: 'Succeeded', finishedAtMs: ago(60) }), active, always, now, rules)).toEqual(
-      { kind: 'keep' },
+      { kind: 'keep', removeAgent: true },
     );
   });
 
