@@ -35,14 +35,17 @@ function secretsManagerIdentity(id: string, key: string | undefined): string {
   return `secretsManager:${name}#${key ?? ''}`;
 }
 
-/** `{stage}` stands for any stage (it is not known where the config is checked), or for itself. */
-const patternOf = (identity: string): RegExp =>
-  new RegExp(
-    `^${identity
-      .split(stagePlaceholder)
-      .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-      .join('(?:\\{stage\\}|[A-Za-z0-9-]+)')}$`,
-  );
+const anyStage = '(?:\\{stage\\}|[A-Za-z0-9-]+)';
+const escaped = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/**
+ * `{stage}` stands for any stage (it is not known where the config is checked), or for itself. A
+ * Secrets Manager secret read whole (no `key`) holds every key of it, so it matches each of them.
+ */
+function patternOf(identity: string): RegExp {
+  const wholeSecret = identity.startsWith('secretsManager:') && identity.endsWith('#');
+  const pattern = identity.split(stagePlaceholder).map(escaped).join(anyStage);
+  return new RegExp(`^${pattern}${wholeSecret ? '.*' : ''}$`);
+}
 
 /** Whether two identities (secretIdentity) may name one secret on some stage. */
 export const mayBeOneSecret = (a: string, b: string): boolean =>

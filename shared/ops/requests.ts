@@ -26,7 +26,8 @@ async function load(requestId: string, ports: OpsPorts): Promise<RequestRecord> 
  * dead attempt's time is out. The mark is conditional on no attempt holding the request when none did
  * in the read: one that claimed it since makes the mark miss, and the request is read again (bug 63).
  * A CI that fails for now leaves the request `ending` with its slot, its message sent: provision
- * removes the agent and gives the slot back while SQS delivers it, the reaper after.
+ * tries once more, then the reaper's `ended` rule at each run, until the agent goes, then the slot.
+ * A release that misses reads again (afterMissedRelease).
  */
 export async function cancel(
   requestId: string,
@@ -117,11 +118,27 @@ async function cancelHolding(
       from: ['ending'],
       ...(record.podName ? { podName: record.podName } : {}),
     }));
-  // Not freed: provision's message or the reaper finished it first, whose wake it was.
-  const runtime = freedSlot ? await ports.settings.get() : undefined;
-  const woken =
-    runtime && !runtime.drained ? await wakeWaiting(ports, capacityLimits(ports.config, runtime), 1) : [];
+  if (!freedSlot) return afterMissedRelease(requestId, removal, ports);
+  const runtime = await ports.settings.get();
+  const woken = runtime.drained ? [] : await wakeWaiting(ports, capacityLimits(ports.config, runtime), 1);
   return { status: 'cancelled', ...removal, freedSlot, woken: woken.length };
+}
+
+/**
+ * The cancel's release missed: provision's message or the reaper finished the request first (whose
+ * wake it was), or it names another agent now (one made since the read: read again and remove it).
+ */
+async function afterMissedRelease(
+  requestId: string,
+  removal: { podDeleted?: string; agent?: AgentRemoval['kind'] },
+  ports: OpsPorts,
+): Promise<CancelAnswer | undefined> {
+  const now = await load(requestId, ports);
+  if (!isTerminal(now.status)) return undefined;
+  if (now.status === 'cancelled') return { status: 'cancelled', ...removal, freedSlot: false, woken: 0 };
+  throw new OpsConflictError(
+    `request '${requestId}' ended ${now.status} while cancelling it (as its CI said); its agent is removed`,
+  );
 }
 
 /**

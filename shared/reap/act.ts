@@ -149,12 +149,19 @@ export async function settle(
   const move = again ? 'retry' : 'settle';
   // Read holding no slot, it must still hold none: one a provision attempt reserved meanwhile, moved
   // here, would keep `holdsSlot` in a state that never gives it back (its attempt settles it instead).
-  // `asRead`: only from the state read (a start written meanwhile stands).
+  // `asRead`: only from the state read (a start written meanwhile stands). Read before the CI or an
+  // operator marked it `ending`, it ends as they said, by its own finish (bug 70): `failed` here
+  // would be a build that `retry` queues again.
+  const from = asRead
+    ? [record.status]
+    : record.status === 'ending'
+      ? undefined
+      : fromStatesOf('release').filter((status) => status !== 'ending');
   const moved =
     record.holdsSlot && record.template
       ? await ports.capacity.release(record.requestId, record.template, to, reason, {
           countRetry,
-          ...(asRead ? { from: [record.status] } : {}),
+          ...(from ? { from } : {}),
         })
       : (await ports.requests.transition(
           record.requestId,

@@ -285,6 +285,16 @@ templates:
       ],
       ["{ ssm: '/aws/reference/secretsmanager/pitcrew/token' }", "{ secretsManager: 'pitcrew/token' }"],
       ["{ ssm: '/pitcrew/{stage}/token' }", "{ ssm: '/pitcrew/prod/token' }"],
+      // A secret read whole (no key) holds every key of it.
+      ["{ secretsManager: 'pitcrew/tokens', key: hmac }", "{ secretsManager: 'pitcrew/tokens' }"],
+      [
+        "{ secretsManager: 'pitcrew/tokens', key: hmac }",
+        "{ ssm: '/aws/reference/secretsmanager/pitcrew/tokens' }",
+      ],
+      [
+        "{ secretsManager: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pitcrew/tokens-AbCdEf', key: hmac }",
+        "{ secretsManager: 'pitcrew/tokens' }",
+      ],
       [
         "{ ssm: '/pitcrew/prod/token' }",
         "{ ssm: 'arn:aws:ssm:eu-west-1:123456789012:parameter/pitcrew/{stage}/token' }",
