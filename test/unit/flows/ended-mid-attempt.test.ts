@@ -9,6 +9,7 @@ import {
   createTwins,
   genericDelivery,
   genericRequestId,
+  livePodWatch,
   livePods,
   queuedBuild,
   slots,
@@ -47,18 +48,8 @@ describe('an ended build whose attempt is still making its agent', () => {
     });
     const first = genericRequestId('build-1');
     const ci = slowCi(twins);
-    let mostLive = 0;
-    const watching: ProvisionPorts = {
-      ...ci.ports,
-      agents: {
-        ...ci.ports.agents,
-        createPod: async (pod) => {
-          const created = await ci.ports.agents.createPod(pod);
-          mostLive = Math.max(mostLive, livePods(twins).length);
-          return created;
-        },
-      },
-    };
+    const live = livePodWatch(twins);
+    const watching = live.watching(ci.ports);
     const attempt = provisionRequest(first, watching);
     await ci.atCi;
     const second = await waitingBuild2(twins);
@@ -86,7 +77,7 @@ describe('an ended build whose attempt is still making its agent', () => {
     expect(await provisionRequest(second, twins.provision)).toMatchObject({ kind: 'provisioned' });
     expect(livePods(twins)).toEqual([podNameFor('gen', second)]);
     expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
-    expect(mostLive).toBeLessThanOrEqual(1);
+    expect(live.mostLive()).toBeLessThanOrEqual(1);
   });
 
   it('finishes at once a build the CI started before its attempt recorded the pod, once that attempt is done', async () => {
@@ -264,18 +255,7 @@ describe("an operator's cancel while the attempt is still making the agent", () 
 
   it('keeps the live agents within the cap: the attempt removes its agent, then the waiting build runs', async () => {
     const ci = slowCi(twins);
-    let mostLive = 0;
-    const watching = (ports: ProvisionPorts): ProvisionPorts => ({
-      ...ports,
-      agents: {
-        ...ports.agents,
-        createPod: async (pod) => {
-          const created = await ports.agents.createPod(pod);
-          mostLive = Math.max(mostLive, livePods(twins).length);
-          return created;
-        },
-      },
-    });
+    const { watching, mostLive } = livePodWatch(twins);
     const attempt = provisionRequest(first, watching(ci.ports));
     await ci.atCi;
     const second = await waitingBuild2(twins);
@@ -298,7 +278,7 @@ describe("an operator's cancel while the attempt is still making the agent", () 
     expect(twins.queue.sentIds()).toEqual([first, second]);
     expect(await provisionRequest(second, watching(twins.provision))).toMatchObject({ kind: 'provisioned' });
     expect(livePods(twins)).toEqual([podNameFor('gen', second)]);
-    expect(mostLive).toBeLessThanOrEqual(1);
+    expect(mostLive()).toBeLessThanOrEqual(1);
   });
 
   it('is finished by the reaper once a dead attempt is out of time', async () => {

@@ -12,12 +12,14 @@ import { runOpsAction } from '../../../shared/ops';
 import { CiAgentBusyError } from '../../../shared/sources/errors';
 import type { AgentRequest } from '../../../shared/sources/types';
 import {
+  attemptSeconds,
   createTwins,
   genericDelivery,
   lateCreate,
   livePods,
   namedCi,
   queuedBuild,
+  withAdapterCalls,
   type Twins,
 } from './twins';
 
@@ -157,5 +159,69 @@ describe('the agent an ended request names (bug 60)', () => {
     ci.state.down = false;
     expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'skipped' });
     expect([...ci.registered]).toEqual([]);
+  });
+});
+
+/**
+ * A resumed attempt (its request's earlier attempt died after its CI registered the agent) that
+ * fails for now, with its CI down for the agent's removal too: it gave the slot back all the same,
+ * without taking its count back (a resumed agent's name is not given again: bug 57), so the next
+ * reserve named a new agent and nothing pointed at this one any more. The faulted storm left such
+ * agents at GitHub and Jenkins (2026-12-06 11:36, bug 71). The slot now stays until the agent is gone:
+ * the next delivery resumes under the same name, and its agent replaces the registration.
+ */
+describe('a resumed attempt that fails with its CI down for the removal too (bug 71)', () => {
+  it('keeps the slot and the name, so no agent is left registered once the build ends', async () => {
+    const twins = createTwins();
+    const ci = namedCi(twins);
+    const requestId = await queuedBuild(twins, 'b1');
+    const first = podNameFor('gen', requestId);
+    // The first attempt's container dies right after the CI registered its agent.
+    const dying = withAdapterCalls(ci.provision, (real) => ({
+      async createAgentCredentials(request: AgentRequest) {
+        await real.createAgentCredentials(request);
+        return new Promise<never>(() => undefined);
+      },
+    }));
+    void provisionRequest(requestId, dying);
+    for (let i = 0; i < 20 && !ci.registered.has(first); i++) await new Promise((done) => setImmediate(done));
+    expect(ci.registered.has(first)).toBe(true);
+    twins.clock.advance(attemptSeconds + 1);
+
+    // The message again: this attempt resumes; the CI registers the agent and fails for now, and is
+    // down for its removal too.
+    ci.state.failOnce = true;
+    ci.state.down = true;
+    await expect(provisionRequest(requestId, ci.provision)).rejects.toThrow(RetryLaterError);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ holdsSlot: true, podName: first });
+
+    // The CI is back; the next delivery makes the agent under the same name, and the build runs and ends.
+    ci.state.down = false;
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'provisioned' });
+    expect(livePods(twins)).toEqual([first]);
+    await receiveWebhook(genericDelivery(twins, 'completed', 'b1'), twins.webhook);
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'ended' });
+    expect([...ci.registered]).toEqual([]);
+  });
+
+  it('gives the slot back once the removal succeeds, under a new name for the next agent', async () => {
+    const twins = createTwins();
+    const ci = namedCi(twins);
+    const requestId = await queuedBuild(twins, 'b1');
+    const dying = withAdapterCalls(ci.provision, (real) => ({
+      async createAgentCredentials(request: AgentRequest) {
+        await real.createAgentCredentials(request);
+        return new Promise<never>(() => undefined);
+      },
+    }));
+    void provisionRequest(requestId, dying);
+    for (let i = 0; i < 20 && ci.registered.size === 0; i++) await new Promise((done) => setImmediate(done));
+    twins.clock.advance(attemptSeconds + 1);
+    ci.state.failOnce = true;
+    await expect(provisionRequest(requestId, ci.provision)).rejects.toThrow(RetryLaterError);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'queued', holdsSlot: false });
+    expect([...ci.registered]).toEqual([]);
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'provisioned' });
+    expect(livePods(twins)).toEqual([podNameFor('gen', requestId, 2)]);
   });
 });

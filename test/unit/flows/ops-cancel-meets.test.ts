@@ -9,13 +9,22 @@
  * - A cancel whose release missed answered `cancelled` whatever the request became: it now reads
  *   again, answers what the CI ended it as, and removes an agent made since its read.
  */
-import { OpsConflictError, runOpsAction, type OpsPorts } from '../../../shared/ops';
+import { OpsConflictError, runOpsAction } from '../../../shared/ops';
 import { provisionRequest } from '../../../shared/provision';
-import { reap, type ReapPorts } from '../../../shared/reap';
+import { reap } from '../../../shared/reap';
 import { podNameFor } from '../../../shared/requests/identity';
 import { receiveWebhook } from '../../../shared/webhook';
 import type { AgentRequest } from '../../../shared/sources/types';
-import { createTwins, genericDelivery, livePods, queuedBuild, slots, type Twins } from './twins';
+import {
+  createTwins,
+  genericDelivery,
+  livePods,
+  opsAfterRead,
+  queuedBuild,
+  slots,
+  withAdapterCalls,
+  type Twins,
+} from './twins';
 
 function running(twins: Twins, podName: string): void {
   twins.agents.setStatus(twins.namespace, podName, {
@@ -40,24 +49,13 @@ function opsStoppingAtCi(twins: Twins) {
   const atCi = new Promise<void>((resolve) => (reached = resolve));
   let open: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => (open = resolve));
-  const generic = twins.ops.sources.generic!;
-  const ops: OpsPorts = {
-    ...twins.ops,
-    sources: {
-      ...twins.ops.sources,
-      generic: {
-        ...generic,
-        adapter: {
-          ...generic.adapter,
-          async deregisterAgent(agent: AgentRequest) {
-            reached();
-            await gate;
-            return generic.adapter.deregisterAgent(agent);
-          },
-        },
-      },
+  const ops = withAdapterCalls(twins.ops, (real) => ({
+    async deregisterAgent(agent: AgentRequest) {
+      reached();
+      await gate;
+      return real.deregisterAgent(agent);
     },
-  };
+  }));
   return { ops, atCi, open: () => open() };
 }
 
@@ -78,28 +76,17 @@ describe('an operator cancel while the reaper ends the same request', () => {
 
     const cancelling = opsStoppingAtCi(twins);
     let answer: Promise<unknown> | undefined;
-    const generic = twins.reap.sources.generic!;
-    const reapPorts: ReapPorts = {
-      ...twins.reap,
-      sources: {
-        ...twins.reap.sources,
-        generic: {
-          ...generic,
-          adapter: {
-            ...generic.adapter,
-            async deregisterAgent(agent: AgentRequest) {
-              // The reaper has read the request (provisioned) and decided; the operator cancels now,
-              // and the cancel is in its CI call when the reaper settles.
-              if (!answer) {
-                answer = runOpsAction({ action: 'cancel', requestId, confirm: true }, cancelling.ops);
-                await cancelling.atCi;
-              }
-              return generic.adapter.deregisterAgent(agent);
-            },
-          },
-        },
+    const reapPorts = withAdapterCalls(twins.reap, (real) => ({
+      async deregisterAgent(agent: AgentRequest) {
+        // The reaper has read the request (provisioned) and decided; the operator cancels now,
+        // and the cancel is in its CI call when the reaper settles.
+        if (!answer) {
+          answer = runOpsAction({ action: 'cancel', requestId, confirm: true }, cancelling.ops);
+          await cancelling.atCi;
+        }
+        return real.deregisterAgent(agent);
       },
-    };
+    }));
 
     await reap(reapPorts);
     cancelling.open();
@@ -134,25 +121,13 @@ describe('an operator cancel of a build the CI ended, finished by its message me
       },
     );
 
-    let raced = false;
-    const ops: OpsPorts = {
-      ...twins.ops,
-      requests: {
-        ...twins.ops.requests,
-        get: async (id: string) => {
-          const record = await twins.ops.requests.get(id);
-          if (!raced && id === requestId) {
-            raced = true;
-            // Right after the cancel's read, the webhook's message finishes the build.
-            expect(await provisionRequest(requestId, twins.provision)).toMatchObject({
-              kind: 'ended',
-              status: 'completed',
-            });
-          }
-          return record;
-        },
-      },
-    };
+    // Right after the cancel's read, the webhook's message finishes the build.
+    const ops = opsAfterRead(twins, requestId, async () => {
+      expect(await provisionRequest(requestId, twins.provision)).toMatchObject({
+        kind: 'ended',
+        status: 'completed',
+      });
+    });
 
     const outcome = await runOpsAction({ action: 'cancel', requestId, confirm: true }, ops).then(
       (answer) => answer,
@@ -177,27 +152,15 @@ describe('an operator cancel whose read is a previous agent of the request', () 
     const first = podNameFor('gen', requestId);
     twins.queue.clear();
 
-    let raced = false;
-    const ops: OpsPorts = {
-      ...twins.ops,
-      requests: {
-        ...twins.ops.requests,
-        get: async (id: string) => {
-          const record = await twins.ops.requests.get(id);
-          if (!raced && id === requestId) {
-            raced = true;
-            // Between the cancel's read and its mark: the pod vanished, the reaper's lost rule gave
-            // the build another go, and the next attempt made and recorded its second agent.
-            await twins.agents.deletePod(twins.namespace, first);
-            twins.clock.advance(61);
-            expect(await reap(twins.reap)).toMatchObject({ lost: 1, retried: 1 });
-            expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'provisioned' });
-            expect(livePods(twins)).toEqual([podNameFor('gen', requestId, 2)]);
-          }
-          return record;
-        },
-      },
-    };
+    // Between the cancel's read and its mark: the pod vanished, the reaper's lost rule gave the build
+    // another go, and the next attempt made and recorded its second agent.
+    const ops = opsAfterRead(twins, requestId, async () => {
+      await twins.agents.deletePod(twins.namespace, first);
+      twins.clock.advance(61);
+      expect(await reap(twins.reap)).toMatchObject({ lost: 1, retried: 1 });
+      expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'provisioned' });
+      expect(livePods(twins)).toEqual([podNameFor('gen', requestId, 2)]);
+    });
 
     const answer = await runOpsAction({ action: 'cancel', requestId, confirm: true }, ops);
     const record = await twins.state.requests.get(requestId);

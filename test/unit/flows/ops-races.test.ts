@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { OpsConflictError, runOpsAction, type OpsPorts } from '../../../shared/ops';
-import { provisionRequest, type ProvisionPorts } from '../../../shared/provision';
+import { provisionRequest } from '../../../shared/provision';
 import { podNameFor } from '../../../shared/requests/identity';
 import { receiveWebhook } from '../../../shared/webhook';
 import {
@@ -27,12 +27,15 @@ import {
   createTwins,
   genericDelivery,
   genericRequestId,
+  livePodWatch,
   livePods,
   namedCi,
+  opsAfterRead,
   queuedBuild,
   recordQueued,
   slots,
   slowCi,
+  withAdapterCalls,
   type Twins,
 } from './twins';
 
@@ -58,41 +61,18 @@ describe('ops cancel racing a provision attempt that takes over a dead one', () 
     twins.queue.clear();
     twins.clock.advance(attemptSeconds + 1);
 
-    let mostLive = 0;
-    const watching = (ports: ProvisionPorts): ProvisionPorts => ({
-      ...ports,
-      agents: {
-        ...ports.agents,
-        createPod: async (pod) => {
-          const created = await ports.agents.createPod(pod);
-          mostLive = Math.max(mostLive, livePods(twins).length);
-          return created;
-        },
-      },
-    });
+    const { watching, mostLive } = livePodWatch(twins);
 
     // SQS delivers build-1's message again: this attempt claims the request (resume) and is in its CI
     // call when the cancel writes.
     const resumed = slowCi(twins);
     let attempt: Promise<unknown> | undefined;
-    let raced = false;
-    const ops: OpsPorts = {
-      ...twins.ops,
-      requests: {
-        ...twins.ops.requests,
-        get: async (requestId: string) => {
-          const record = await twins.ops.requests.get(requestId);
-          if (!raced && requestId === first) {
-            raced = true;
-            // The cancel has read: no attempt in time (the dead one's ran out).
-            expect((record?.attemptUntilMs ?? 0) <= twins.clock.ms()).toBe(true);
-            attempt = provisionRequest(first, watching(resumed.ports));
-            await resumed.atCi;
-          }
-          return record;
-        },
-      },
-    };
+    const ops = opsAfterRead(twins, first, async (record) => {
+      // The cancel has read: no attempt in time (the dead one's ran out).
+      expect((record?.attemptUntilMs ?? 0) <= twins.clock.ms()).toBe(true);
+      attempt = provisionRequest(first, watching(resumed.ports));
+      await resumed.atCi;
+    });
 
     const answer = await runOpsAction({ action: 'cancel', requestId: first, confirm: true }, ops);
     // Whoever was woken runs now (on the current code the cancel gave the slot back and woke build-2).
@@ -102,7 +82,7 @@ describe('ops cancel racing a provision attempt that takes over a dead one', () 
     await attempt;
 
     // The cap of 'gen' is 1: never two live agents.
-    expect(mostLive).toBeLessThanOrEqual(1);
+    expect(mostLive()).toBeLessThanOrEqual(1);
     // The resumed attempt held the request: the cancel should have left it to that attempt (`ending`,
     // slot kept), as it does when it reads the attempt in time.
     expect(answer).toMatchObject({ status: 'ending', freedSlot: false, woken: 0 });
@@ -124,25 +104,14 @@ describe('ops cancel of a running agent', () => {
     const second = await recordQueued(twins, 'build-2');
 
     let mostLive = 0;
-    const generic = twins.ops.sources.generic!;
-    const ops: OpsPorts = {
-      ...twins.ops,
-      sources: {
-        ...twins.ops.sources,
-        generic: {
-          ...generic,
-          adapter: {
-            ...generic.adapter,
-            async deregisterAgent(agent) {
-              // The CI takes its time answering; provisioning goes on meanwhile.
-              await provisionRequest(second, twins.provision);
-              mostLive = Math.max(mostLive, livePods(twins).length);
-              return generic.adapter.deregisterAgent(agent);
-            },
-          },
-        },
+    const ops = withAdapterCalls(twins.ops, (real) => ({
+      async deregisterAgent(agent) {
+        // The CI takes its time answering; provisioning goes on meanwhile.
+        await provisionRequest(second, twins.provision);
+        mostLive = Math.max(mostLive, livePods(twins).length);
+        return real.deregisterAgent(agent);
       },
-    };
+    }));
 
     await runOpsAction({ action: 'cancel', requestId: first, confirm: true }, ops);
     // The cap of 'gen' is 1: build-1's pod was still live when build-2's was made.
@@ -164,27 +133,15 @@ async function failedBuild(twins: Twins, jobId: string): Promise<string> {
 
 /** Ops ports whose first read of `requestId` is followed by the CI's end event for `jobId`. */
 function endedRightAfterTheRead(twins: Twins, requestId: string, jobId: string): OpsPorts {
-  let raced = false;
-  return {
-    ...twins.ops,
-    requests: {
-      ...twins.ops.requests,
-      get: async (id: string) => {
-        const record = await twins.ops.requests.get(id);
-        if (!raced && id === requestId) {
-          raced = true;
-          expect(
-            await receiveWebhook(genericDelivery(twins, 'cancelled', jobId), twins.webhook),
-          ).toMatchObject({ kind: 'recorded' });
-          expect(await twins.state.requests.get(requestId)).toMatchObject({
-            status: 'failed',
-            ciEnded: 'cancelled',
-          });
-        }
-        return record;
-      },
-    },
-  };
+  return opsAfterRead(twins, requestId, async () => {
+    expect(await receiveWebhook(genericDelivery(twins, 'cancelled', jobId), twins.webhook)).toMatchObject({
+      kind: 'recorded',
+    });
+    expect(await twins.state.requests.get(requestId)).toMatchObject({
+      status: 'failed',
+      ciEnded: 'cancelled',
+    });
+  });
 }
 
 describe('ops cancel with its CI down', () => {

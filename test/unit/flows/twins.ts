@@ -14,7 +14,7 @@ import { createWebhookRegistry } from '../../../shared/runtime/sources';
 import { createSourceRegistry } from '../../../shared/runtime/api-sources';
 import { signedHeadersFor } from '../../../shared/sources/signing';
 import type { CiSource } from '../../../shared/sources/names';
-import type { AgentRequest, CiSourceAdapter } from '../../../shared/sources/types';
+import type { AgentRequest, CiSourceAdapter, ConfiguredSource } from '../../../shared/sources/types';
 import { CiUnavailableError } from '../../../shared/sources/errors';
 import { ClusterUnavailableError } from '../../../shared/cluster/errors';
 import { createMemoryState, type MemoryState } from '../../../shared/state/memory';
@@ -188,6 +188,52 @@ export function webhookRacing(twins: Twins, meanwhile: () => Promise<void>): Web
   };
 }
 
+/**
+ * Ops ports whose first read of `requestId` is followed by `meanwhile` (given what was read), before
+ * the action goes on: what moves the request between an operator action's read and its write.
+ */
+export function opsAfterRead(
+  twins: Twins,
+  requestId: string,
+  meanwhile: (read: RequestRecord | undefined) => Promise<void>,
+): OpsPorts {
+  let raced = false;
+  return {
+    ...twins.ops,
+    requests: {
+      ...twins.ops.requests,
+      get: async (id: string) => {
+        const record = await twins.ops.requests.get(id);
+        if (!raced && id === requestId) {
+          raced = true;
+          await meanwhile(record);
+        }
+        return record;
+      },
+    },
+  };
+}
+
+/**
+ * Counts the most live pods seen right after each pod a provision function made: `watching(ports)`
+ * gives the ports that count, `mostLive()` the count (a cap held shows as at most the cap).
+ */
+export function livePodWatch(twins: Twins) {
+  let mostLive = 0;
+  const watching = (ports: ProvisionPorts): ProvisionPorts => ({
+    ...ports,
+    agents: {
+      ...ports.agents,
+      createPod: async (pod) => {
+        const created = await ports.agents.createPod(pod);
+        mostLive = Math.max(mostLive, livePods(twins).length);
+        return created;
+      },
+    },
+  });
+  return { watching, mostLive: () => mostLive };
+}
+
 /** A queued request recorded straight in the store (as the webhook records it), its message not sent. */
 export async function recordQueued(
   twins: Twins,
@@ -268,17 +314,24 @@ export function finishPod(
 }
 
 /** Provision ports whose CI `source`'s adapter has `calls` (made from the real adapter) instead. */
-export function withCiAdapter(
+export const withCiAdapter = (
   twins: Twins,
   calls: (real: CiSourceAdapter) => Partial<CiSourceAdapter>,
   source: CiSource = 'generic',
-): ProvisionPorts {
-  const configured = twins.provision.sources[source];
+): ProvisionPorts => withAdapterCalls(twins.provision, calls, source);
+
+/** Any function's ports (provision, reap, ops) whose CI `source`'s adapter has `calls` instead. */
+export function withAdapterCalls<P extends { readonly sources: Partial<Record<CiSource, ConfiguredSource>> }>(
+  ports: P,
+  calls: (real: CiSourceAdapter) => Partial<CiSourceAdapter>,
+  source: CiSource = 'generic',
+): P {
+  const configured = ports.sources[source];
   if (!configured) throw new Error(`the twins configure no ${source} CI`);
   return {
-    ...twins.provision,
+    ...ports,
     sources: {
-      ...twins.provision.sources,
+      ...ports.sources,
       [source]: { ...configured, adapter: { ...configured.adapter, ...calls(configured.adapter) } },
     },
   };
