@@ -13,6 +13,7 @@ import {
 } from '../../shared/lambda';
 import {
   createRecordBatch,
+  batchMessageOf,
   prepareBatch,
   provisionRequest,
   type PodRecorder,
@@ -61,6 +62,7 @@ async function provisionRecord(
         snapshot: message.snapshot,
         retireAgentsOf: message.retireAgentsOf,
         retireOnce,
+        agent: message.agent,
       }),
       new Date(),
     );
@@ -81,7 +83,7 @@ async function provisionBatch(event: SQSEvent, context: Context): Promise<SQSBat
     event.Records.map((record) => [record.messageId, readProvisionMessage(record.body)]),
   );
   const prepared = await prepareBatch(
-    event.Records.map(({ messageId }) => ({ messageId, requestId: messages.get(messageId)?.requestId })),
+    event.Records.map(({ messageId }) => batchMessageOf(messageId, messages.get(messageId))),
     ports,
   );
   const recording = createRecordBatch(ports.requests);

@@ -7,6 +7,7 @@ import { decideProvision } from './decide';
 import { keptOutBy } from './kept-origin';
 import type { ProvisionPorts } from './provision-request';
 import { messageOf } from '../message-of';
+import type { ProvisionMessage } from '../queue/messages';
 
 /** What a batch read and reserved for one of its messages, so its own flow need not do it again. */
 export interface Prepared {
@@ -21,6 +22,16 @@ export interface BatchMessage {
   readonly messageId: string;
   readonly requestId: string | undefined;
 }
+
+/**
+ * A message as the batch prepares it: a left agent's message (`agent`) only removes that agent, so
+ * it names no request here and no slot is taken for it (its request's own message may be in the
+ * same batch, and must be the one prepared).
+ */
+export const batchMessageOf = (messageId: string, message: ProvisionMessage | undefined): BatchMessage => ({
+  messageId,
+  requestId: message?.agent ? undefined : message?.requestId,
+});
 
 /**
  * Does for a whole SQS batch what each message would do alone at its start: one read of the

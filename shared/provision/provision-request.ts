@@ -6,7 +6,7 @@ import { decideProvision } from './decide';
 import { keptOutBy } from './kept-origin';
 import type { Prepared } from './prepare-batch';
 import type { PodRecorder } from './record-batch';
-import { abandonAgent, finishOrLeaveToReaper, removeUnusedAgent } from './steps/ended-build';
+import { abandonAgent, finishOrLeaveToReaper, removeLeftAgent, removeUnusedAgent } from './steps/ended-build';
 import { handleFailure } from './steps/failure';
 import { makeAgent, recordAgent, type MadeAgent } from './steps/make-agent';
 import { claimAttempt, reserveSlot, resumeAttempt } from './steps/start-attempt';
@@ -29,6 +29,8 @@ export interface MessageContext {
   readonly retireAgentsOf?: CiSource;
   /** Shares that with the batch's other messages that ask it (retireOncePerBatch). */
   readonly retireOnce?: RetireOnce;
+  /** An agent of the request left registered: remove it, and nothing else (steps/ended-build.ts). */
+  readonly agent?: string;
 }
 
 /**
@@ -42,8 +44,9 @@ export async function provisionRequest(
   requestId: string,
   ports: ProvisionPorts,
   lastAttempt = false,
-  { prepared, recordPod, snapshot, retireAgentsOf, retireOnce }: MessageContext = {},
+  { prepared, recordPod, snapshot, retireAgentsOf, retireOnce, agent }: MessageContext = {},
 ): Promise<ProvisionOutcome> {
+  if (agent) return removeLeftAgent(requestId, agent, ports, lastAttempt);
   if (retireAgentsOf) await retireBusyAgents(retireAgentsOf, requestId, ports, lastAttempt, retireOnce);
   const fresh =
     snapshot && !prepared

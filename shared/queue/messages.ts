@@ -19,6 +19,12 @@ export const provisionMessageSchema = v.object({
    * whatever the request's state (shared/provision/steps/started-build.ts).
    */
   retireAgentsOf: v.optional(v.picklist(ciSources)),
+  /**
+   * An agent of this request that nothing else points at any more (an earlier attempt's, which its
+   * CI failed to remove): the message removes it while no pod runs it, and does nothing else
+   * (shared/provision/steps/ended-build.ts, `removeLeftAgent`).
+   */
+  agent: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(63))),
 });
 export type ProvisionMessage = v.InferOutput<typeof provisionMessageSchema>;
 

@@ -255,9 +255,9 @@ async function actOnPod(
   if (!deregistered) {
     if (record && !isTerminal(record.status)) return true;
     // Ended (an old pod's request is not read: `record` is then absent), its request points at the
-    // agent no more once the pod is gone: provision removes the agent it names while SQS delivers
-    // its message (bug 60).
-    if (pod.requestId) await ports.queue.send({ requestId: pod.requestId });
+    // agent no more once the pod is gone: provision removes the agent the message names, the
+    // request's current one or an earlier one, while SQS delivers it (bugs 60 and 71).
+    if (pod.requestId) await ports.queue.send({ requestId: pod.requestId, agent: pod.name });
   }
   if (
     (await settle(

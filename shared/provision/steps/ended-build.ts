@@ -1,3 +1,4 @@
+import { podNameFor } from '../../requests/identity';
 import type { RequestRecord } from '../../requests/record';
 import { removeAgentOf } from '../remove-agent-of';
 import type { OperatorSettings } from '../../state/settings-store';
@@ -102,17 +103,24 @@ export async function removeUnusedAgent(
   record: RequestRecord,
   ports: ProvisionPorts,
   lastAttempt: boolean,
+  agentName = record.podName,
 ): Promise<void> {
-  if (!record.podName || record.endAs) return;
+  const current = agentName === record.podName;
+  if (!agentName || (current && record.endAs)) return;
   let failure: unknown;
   try {
-    const existing = await ports.agents.findAgent(ports.config.namespace, record.podName);
+    const existing = await ports.agents.findAgent(ports.config.namespace, agentName);
     if (existing.pod && !existing.pod.metadata?.deletionTimestamp) return;
     const template = ports.config.templates.find((candidate) => candidate.name === record.template);
     const removal = await removeAgentOf(
       ports,
       record,
-      { agentName: record.podName, labels: template?.labels ?? record.labels, externalId: record.externalId },
+      {
+        agentName,
+        labels: template?.labels ?? record.labels,
+        // The request's agent id names its current agent: an earlier one is found by its name.
+        externalId: current ? record.externalId : undefined,
+      },
       // No pod runs it, whatever the CI still says of a job (GitLab until the job's timeout).
       { evenIfBusy: true },
     );
@@ -125,4 +133,32 @@ export async function removeUnusedAgent(
   if (lastAttempt) return attemptLog(ports, record, 'warn')(`${reason}; let go`);
   attemptLog(ports, record, 'info')(`${reason}; SQS delivers the message again`);
   throw new RetryLaterError(reason, { cause: failure });
+}
+
+/**
+ * A message naming an agent of its request that nothing else points at (an earlier attempt's,
+ * which its CI failed to remove: steps/failure.ts; or an old pod's the reaper deleted while its CI
+ * was down): removes it as `removeUnusedAgent` does, retrying while SQS delivers the message (bugs
+ * 60 and 71). Only a name the request's attempts gave (podNameFor, each generation up to its
+ * `attempts`: never the name its next reserve gives), and not the agent of a request holding a slot.
+ */
+export async function removeLeftAgent(
+  requestId: string,
+  agentName: string,
+  ports: ProvisionPorts,
+  lastAttempt: boolean,
+): Promise<ProvisionOutcome> {
+  const record = await ports.requests.get(requestId);
+  const template = record?.template;
+  const named =
+    record !== undefined &&
+    template !== undefined &&
+    Array.from({ length: record.attempts }, (_, index) =>
+      podNameFor(template, requestId, index + 1),
+    ).includes(agentName);
+  // The agent of a request that holds a slot is its attempt's (being made, or running).
+  if (!record || !named || (agentName === record.podName && record.holdsSlot))
+    return { kind: 'skipped', reason: `${agentName} is no left agent of this request` };
+  await removeUnusedAgent(record, ports, lastAttempt, agentName);
+  return { kind: 'skipped', reason: `left agent ${agentName} handled` };
 }

@@ -1,7 +1,6 @@
 import { ClusterError } from '../../cluster/errors';
 import type { RequestRecord } from '../../requests/record';
 import { removeAgentOf } from '../remove-agent-of';
-import { ciForgot } from '../../sources/deregister';
 import { queueLimits } from '../../queue/limits';
 import { CiError, CiUnavailableError } from '../../sources/errors';
 import { StateUnavailableError } from '../../state/errors';
@@ -68,19 +67,11 @@ export async function handleFailure(
   if (retryable && (!attempt.lastAttempt || (wait !== undefined && !attempt.podCreated))) {
     // Keep the slot when the pod exists: the next attempt adopts it, and the cap stays true; it need
     // not wait for this attempt, which ends here.
-    // The CI may have registered the agent before the failure (a node, a JIT runner). A reserve this
-    // delivery made is taken back (`undoAttempt`): its agent ran nothing, so the next one has its pod
-    // name again, adopts a pod the API server made after the client gave up (bug 57), and replaces
-    // the agent should the removal below fail (best effort). A resumed attempt's earlier agent may
-    // have run: the next reserve names a new one, and nothing would point at this one's, so it goes
-    // before the slot does, and while its CI keeps it the slot and the name stay with it: the next
-    // delivery resumes under that name (bugs 41 and 71). Within this attempt's time no other attempt
-    // acts on the request, so the agent of this name is this attempt's.
-    const removedFirst =
-      attempt.podCreated || !attempt.resumed || ciForgot(await removeAgentOf(ports, record, agent));
+    // A reserve this delivery made is taken back (`undoAttempt`): its agent ran nothing, so the
+    // next one has its pod name again and adopts a pod the API server made after the client gave
+    // up (bug 57). A resumed one's earlier agent may have run: the next reserve names a new one.
     if (
       !attempt.podCreated &&
-      removedFirst &&
       (await ports.capacity.release(record.requestId, template.name, 'queued', `retrying: ${reason}`, {
         // Only the slot this attempt's reserve took: another attempt's, given the request since (the
         // reaper's lost rule), is that attempt's to give back.
@@ -89,8 +80,11 @@ export async function handleFailure(
         undoAttempt: !attempt.resumed,
       }))
     ) {
-      // Should the build then wait at a cap and end, the request names the agent (bug 60).
-      if (!attempt.resumed) await removeAgentOf(ports, record, agent);
+      // The CI may have registered the agent before the failure (a node, a JIT runner): should the
+      // build then wait at a cap and end, nothing would point at it (bug 41). Best effort: the next
+      // delivery replaces an agent of that name anyway, but a resumed attempt's next agent has a name
+      // of its own, so one its CI keeps gets a message of its own (bug 71).
+      await removeOrHandOver(ports, record, agent, attempt.resumed);
       if (wait !== undefined) {
         await ports.queue.send({ requestId: record.requestId }, { delaySeconds: wait }).catch((sendError) => {
           throw new RetryLaterError(reason, { cause: sendError });
@@ -101,11 +95,10 @@ export async function handleFailure(
     } else {
       const now = await ports.requests.get(record.requestId);
       // Taken over by a later attempt (the reaper's lost rule gave the build another agent): nothing
-      // points at this one's agent, of a name of its own (bug 57), so it goes here (a resumed one's
-      // went above); a pod it made is an orphan the reaper removes. The attempt's claim is the later
-      // one's now, and stays.
+      // points at this one's agent, of a name of its own (bug 57), so it goes here; a pod it made is
+      // an orphan the reaper removes. The attempt's claim is the later one's now, and stays.
       const ours = now?.podName === podName;
-      if (!ours && !attempt.podCreated && !attempt.resumed) await removeAgentOf(ports, record, agent);
+      if (!ours && !attempt.podCreated) await removeOrHandOver(ports, record, agent, true);
       const finished = await finishIfEnded(now);
       if (finished) return finished;
       if (ours) await ports.requests.endAttempt(record.requestId);
@@ -132,4 +125,29 @@ export async function handleFailure(
   attemptLog(ports, record, 'error')('provision failed for good', { reason: why });
   if (retryable) throw new RetryLaterError(why, { cause: error });
   return { kind: 'failed', reason: why };
+}
+
+/**
+ * Removes a failed attempt's agent at its CI, best effort. With `named`, its name is one no later
+ * agent of the request takes (bug 57), so one the CI keeps would be pointed at by nothing: it gets a
+ * message naming it (`removeLeftAgent`), which SQS delivers again while the CI fails (bug 71).
+ */
+async function removeOrHandOver(
+  ports: ProvisionPorts,
+  record: RequestRecord,
+  agent: { agentName: string; labels: readonly string[]; externalId?: string },
+  named: boolean,
+): Promise<void> {
+  const removal = await removeAgentOf(ports, record, agent);
+  if (!named || removal.kind !== 'kept') return;
+  await ports.queue.send({ requestId: record.requestId, agent: agent.agentName }).catch((error: unknown) =>
+    attemptLog(
+      ports,
+      record,
+      'warn',
+    )('could not send the message that removes the agent; it may stay listed', {
+      agent: agent.agentName,
+      error: messageOf(error),
+    }),
+  );
 }

@@ -19,6 +19,7 @@ import {
   livePods,
   namedCi,
   queuedBuild,
+  slots,
   withAdapterCalls,
   type Twins,
 } from './twins';
@@ -164,19 +165,16 @@ describe('the agent an ended request names (bug 60)', () => {
 
 /**
  * A resumed attempt (its request's earlier attempt died after its CI registered the agent) that
- * fails for now, with its CI down for the agent's removal too: it gave the slot back all the same,
- * without taking its count back (a resumed agent's name is not given again: bug 57), so the next
- * reserve named a new agent and nothing pointed at this one any more. The faulted storm left such
- * agents at GitHub and Jenkins (2026-12-06 11:36, bug 71). The slot now stays until the agent is gone:
- * the next delivery resumes under the same name, and its agent replaces the registration.
+ * fails for now, with its CI down for the agent's removal too: it gave the slot back without taking
+ * its count back (a resumed agent's name is not given again: bug 57), so the next reserve named a
+ * new agent and nothing pointed at this one any more. The faulted storm left such agents at GitHub
+ * and Jenkins (2026-12-06 11:36, bug 71). Such an agent now gets a message of its own, naming it,
+ * which removes it once the CI answers; the slot goes back as before (a build the CI starts
+ * elsewhere meanwhile is left alone: bug 41).
  */
 describe('a resumed attempt that fails with its CI down for the removal too (bug 71)', () => {
-  it('keeps the slot and the name, so no agent is left registered once the build ends', async () => {
-    const twins = createTwins();
-    const ci = namedCi(twins);
-    const requestId = await queuedBuild(twins, 'b1');
-    const first = podNameFor('gen', requestId);
-    // The first attempt's container dies right after the CI registered its agent.
+  /** The request's first attempt registers its agent at `ci`, and its container dies there. */
+  async function diesAfterRegistering(twins: Twins, ci: ReturnType<typeof namedCi>, requestId: string) {
     const dying = withAdapterCalls(ci.provision, (real) => ({
       async createAgentCredentials(request: AgentRequest) {
         await real.createAgentCredentials(request);
@@ -184,44 +182,82 @@ describe('a resumed attempt that fails with its CI down for the removal too (bug
       },
     }));
     void provisionRequest(requestId, dying);
+    const first = podNameFor('gen', requestId);
     for (let i = 0; i < 20 && !ci.registered.has(first); i++) await new Promise((done) => setImmediate(done));
     expect(ci.registered.has(first)).toBe(true);
     twins.clock.advance(attemptSeconds + 1);
+  }
 
-    // The message again: this attempt resumes; the CI registers the agent and fails for now, and is
-    // down for its removal too.
+  /** The message again: the attempt resumes; the CI registers the agent, fails for now, and is down. */
+  async function resumedFailsWithCiDown(twins: Twins, ci: ReturnType<typeof namedCi>, requestId: string) {
     ci.state.failOnce = true;
     ci.state.down = true;
+    twins.queue.clear();
     await expect(provisionRequest(requestId, ci.provision)).rejects.toThrow(RetryLaterError);
-    expect(await twins.state.requests.get(requestId)).toMatchObject({ holdsSlot: true, podName: first });
+  }
 
-    // The CI is back; the next delivery makes the agent under the same name, and the build runs and ends.
+  it('sends a message naming the agent, which removes it once the CI answers, and the build runs on a new agent', async () => {
+    const twins = createTwins();
+    const ci = namedCi(twins);
+    const requestId = await queuedBuild(twins, 'b1');
+    const first = podNameFor('gen', requestId);
+    await diesAfterRegistering(twins, ci, requestId);
+    await resumedFailsWithCiDown(twins, ci, requestId);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'queued', holdsSlot: false });
+    expect(twins.queue.whole).toContainEqual({ requestId, agent: first });
+
+    // Delivered while the CI is still down: SQS delivers it again.
+    await expect(provisionRequest(requestId, ci.provision, false, { agent: first })).rejects.toThrow(
+      RetryLaterError,
+    );
+    expect(ci.registered.has(first)).toBe(true);
     ci.state.down = false;
+    expect(await provisionRequest(requestId, ci.provision, false, { agent: first })).toMatchObject({
+      kind: 'skipped',
+    });
+    expect(ci.registered.has(first)).toBe(false);
+
+    // The build's own message: a new agent, which goes when the build ends.
     expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'provisioned' });
-    expect(livePods(twins)).toEqual([first]);
+    expect(livePods(twins)).toEqual([podNameFor('gen', requestId, 2)]);
     await receiveWebhook(genericDelivery(twins, 'completed', 'b1'), twins.webhook);
     expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'ended' });
     expect([...ci.registered]).toEqual([]);
   });
 
-  it('gives the slot back once the removal succeeds, under a new name for the next agent', async () => {
+  it('leaves a build the CI started elsewhere meanwhile started, with no slot and no second agent (bug 41)', async () => {
     const twins = createTwins();
     const ci = namedCi(twins);
     const requestId = await queuedBuild(twins, 'b1');
-    const dying = withAdapterCalls(ci.provision, (real) => ({
-      async createAgentCredentials(request: AgentRequest) {
-        await real.createAgentCredentials(request);
-        return new Promise<never>(() => undefined);
-      },
-    }));
-    void provisionRequest(requestId, dying);
-    for (let i = 0; i < 20 && ci.registered.size === 0; i++) await new Promise((done) => setImmediate(done));
-    twins.clock.advance(attemptSeconds + 1);
-    ci.state.failOnce = true;
-    await expect(provisionRequest(requestId, ci.provision)).rejects.toThrow(RetryLaterError);
-    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'queued', holdsSlot: false });
-    expect([...ci.registered]).toEqual([]);
+    const first = podNameFor('gen', requestId);
+    await diesAfterRegistering(twins, ci, requestId);
+    await resumedFailsWithCiDown(twins, ci, requestId);
+    // The CI hands the build to another agent (its webhooks still flow), then comes back.
+    await receiveWebhook(genericDelivery(twins, 'started', 'b1'), twins.webhook);
+    ci.state.down = false;
+    for (const message of [...twins.queue.whole])
+      await provisionRequest(message.requestId, ci.provision, false, message).catch(() => undefined);
+    twins.clock.advance(120);
+    await reap(ci.reapPorts);
+    expect(livePods(twins)).toEqual([]);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'started', retriesUsed: 0 });
+    expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+    expect(ci.registered.has(first)).toBe(false);
+  });
+
+  it('refuses a message naming an agent its request never had, or its current one while it is active', async () => {
+    const twins = createTwins();
+    const ci = namedCi(twins);
+    const requestId = await queuedBuild(twins, 'b1');
     expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'provisioned' });
-    expect(livePods(twins)).toEqual([podNameFor('gen', requestId, 2)]);
+    const current = podNameFor('gen', requestId);
+    for (const agent of [current, podNameFor('gen', requestId, 2), 'pc-gen-0123456789']) {
+      expect(await provisionRequest(requestId, ci.provision, false, { agent })).toMatchObject({
+        kind: 'skipped',
+        reason: `${agent} is no left agent of this request`,
+      });
+    }
+    expect(ci.removals).toEqual([]);
+    expect(livePods(twins)).toEqual([current]);
   });
 });

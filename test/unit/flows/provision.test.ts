@@ -1,5 +1,5 @@
 import { podNameFor } from '../../../shared/requests/identity';
-import { prepareBatch, provisionRequest, RetryLaterError } from '../../../shared/provision';
+import { batchMessageOf, prepareBatch, provisionRequest, RetryLaterError } from '../../../shared/provision';
 import { pitcrewLabels } from '../../../shared/templates/labels';
 import { crashingPorts } from '../../../infra/local/stand-ins/crash-ports';
 import { StateUnavailableError } from '../../../shared/state/errors';
@@ -238,6 +238,23 @@ describe('provisioning on the twins', () => {
     expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
     twins.clock.advance(31);
     expect(twins.agents.pods(twins.namespace)).toEqual([]);
+  });
+
+  it("a batch takes no slot for a left agent's message: the request's own message, later in the batch, is prepared (bug 71)", async () => {
+    // Two builds of one template: the batch takes their slots in one transaction.
+    const a = await recordQueued(twins, 'build-big-1', 'big', ['big']);
+    const big1 = await recordQueued(twins, 'build-big-2', 'big', ['big']);
+    const messages = [
+      batchMessageOf('m0', { requestId: a, agent: podNameFor('big', a) }),
+      batchMessageOf('m1', { requestId: a }),
+      batchMessageOf('m2', { requestId: big1 }),
+    ];
+    expect(messages[0]).toEqual({ messageId: 'm0', requestId: undefined });
+    const prepared = await prepareBatch(messages, twins.provision);
+    expect([...prepared].map(([messageId, entry]) => [messageId, entry.reserved])).toEqual([
+      ['m1', true],
+      ['m2', true],
+    ]);
   });
 
   it('a batch takes its slots together, first come first served at a cap', async () => {
