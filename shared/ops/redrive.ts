@@ -102,6 +102,12 @@ export async function redrive(max: number, ports: OpsPorts): Promise<RedriveRepo
 async function redriveOne(message: Message, ports: OpsPorts): Promise<'redriven' | 'dropped' | 'unreadable'> {
   const parsed = readProvisionMessage(message.Body);
   if (!parsed) return 'unreadable';
+  // A left agent's message (bug 71) carries no build: it goes back as it is, its request untouched.
+  if (parsed.agent) {
+    await ports.queue.send(parsed);
+    await remove(message, ports);
+    return 'redriven';
+  }
   const record = await ports.requests.get(parsed.requestId);
   const ended = !record || (isTerminal(record.status) && (record.status !== 'failed' || !!record.ciEnded));
   // A failed request the write cannot queue again (the CI ended its build, or an operator's retry

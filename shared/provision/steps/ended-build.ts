@@ -148,7 +148,17 @@ export async function removeLeftAgent(
   ports: ProvisionPorts,
   lastAttempt: boolean,
 ): Promise<ProvisionOutcome> {
-  const record = await ports.requests.get(requestId);
+  // The dead-letter queue holds builds whose request says why; this message carries no build, so
+  // on its last delivery whatever fails is logged and let go.
+  const record = await ports.requests.get(requestId).catch((error: unknown) => {
+    if (!lastAttempt) throw error;
+    ports.logger.warn('could not read the request of a left agent; let go', {
+      requestId,
+      agent: agentName,
+      error: messageOf(error),
+    });
+    return undefined;
+  });
   const template = record?.template;
   const named =
     record !== undefined &&

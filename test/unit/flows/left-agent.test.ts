@@ -10,6 +10,7 @@ import { podNameFor } from '../../../shared/requests/identity';
 import { receiveWebhook } from '../../../shared/webhook';
 import { runOpsAction } from '../../../shared/ops';
 import { CiAgentBusyError } from '../../../shared/sources/errors';
+import { StateUnavailableError } from '../../../shared/state/errors';
 import type { AgentRequest } from '../../../shared/sources/types';
 import {
   attemptSeconds,
@@ -259,5 +260,21 @@ describe('a resumed attempt that fails with its CI down for the removal too (bug
     }
     expect(ci.removals).toEqual([]);
     expect(livePods(twins)).toEqual([current]);
+  });
+
+  it("lets a left agent's message go on its last delivery when its request cannot be read", async () => {
+    const twins = createTwins();
+    const ci = namedCi(twins);
+    const requestId = await queuedBuild(twins, 'b1');
+    const ports = {
+      ...ci.provision,
+      requests: {
+        ...ci.provision.requests,
+        get: () => Promise.reject(new StateUnavailableError('GetItem', { cause: new Error('throttled') })),
+      },
+    };
+    const agent = podNameFor('gen', requestId);
+    await expect(provisionRequest(requestId, ports, false, { agent })).rejects.toThrow(StateUnavailableError);
+    expect(await provisionRequest(requestId, ports, true, { agent })).toMatchObject({ kind: 'skipped' });
   });
 });

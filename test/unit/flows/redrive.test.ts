@@ -105,4 +105,13 @@ describe('ops redrive shows what it did', () => {
     expect(receives.length).toBeGreaterThan(0);
     for (const call of receives) expect(call.args[0].input.WaitTimeSeconds).toBeGreaterThanOrEqual(1);
   });
+
+  it("sends a left agent's message back as it is, without queueing its failed request again (bug 71)", async () => {
+    const requestId = await failedBuild(twins, 'd-1');
+    const agent = 'pc-gen-0123456789';
+    const { ops } = deadLetterQueue(twins, [[{ requestId, agent } as { requestId: string }]]);
+    expect(await runOpsAction({ action: 'redrive', confirm: true }, ops)).toMatchObject({ redriven: 1 });
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'failed' });
+    expect(twins.queue.whole).toEqual([{ requestId, agent }]);
+  });
 });
