@@ -71,8 +71,9 @@ export const freeRequeueAttempts = 12;
  * removes its agent at the CI: a build that killed its agent knows its name and secret, and could
  * connect another agent under them from anywhere while the CI still lists it (a Jenkins node, a
  * GitLab runner) and take the next builds meant for Pitcrew's agents. The first run normally does it;
- * the later ones ride out a CI that fails for now, and then stop asking (a CI down for longer: the
- * agent goes when the pod does).
+ * the later ones ride out a CI that fails for now (no run remembers an earlier one's answer, so each
+ * asks again, one CI call per kept pod), and then stop asking (a CI down for longer: the agent goes
+ * when the pod does).
  */
 export const retainedAgentRemovalSeconds = 300;
 

@@ -15,19 +15,8 @@ import {
   slots,
   slowCi,
   type Twins,
+  waitingBuild2,
 } from './twins';
-
-/** build-2, queued a second later, waiting at gen's cap (1), its message done with. */
-async function waitingBuild2(twins: Twins): Promise<string> {
-  twins.clock.advance(1);
-  expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-2'), twins.webhook)).toMatchObject({
-    kind: 'accepted',
-  });
-  const second = genericRequestId('build-2');
-  expect(await provisionRequest(second, twins.provision)).toMatchObject({ kind: 'waiting' });
-  twins.queue.clear();
-  return second;
-}
 
 /**
  * The CI ends a build while its attempt is still making the agent, before any pod (bug 39). Giving

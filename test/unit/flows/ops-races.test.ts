@@ -26,7 +26,6 @@ import {
   attemptSeconds,
   createTwins,
   genericDelivery,
-  genericRequestId,
   livePodWatch,
   livePods,
   namedCi,
@@ -37,6 +36,7 @@ import {
   slowCi,
   withAdapterCalls,
   type Twins,
+  waitingBuild2,
 } from './twins';
 
 describe('ops cancel racing a provision attempt that takes over a dead one', () => {
@@ -52,13 +52,7 @@ describe('ops cancel racing a provision attempt that takes over a dead one', () 
     void provisionRequest(first, dead.ports);
     await dead.atCi;
 
-    twins.clock.advance(1);
-    expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-2'), twins.webhook)).toMatchObject({
-      kind: 'accepted',
-    });
-    const second = genericRequestId('build-2');
-    expect(await provisionRequest(second, twins.provision)).toMatchObject({ kind: 'waiting' });
-    twins.queue.clear();
+    const second = await waitingBuild2(twins);
     twins.clock.advance(attemptSeconds + 1);
 
     const { watching, mostLive } = livePodWatch(twins);

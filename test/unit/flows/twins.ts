@@ -5,7 +5,7 @@ import { parseConfig, type PitcrewConfig, type SecretRef } from '../../../shared
 import type { OpsPorts } from '../../../shared/ops';
 import { createManualClock, type ManualClock } from '../../../shared/ports/clock';
 import { silentLogger } from '../../../shared/ports/logger';
-import type { ProvisionPorts } from '../../../shared/provision';
+import { provisionRequest, type ProvisionPorts } from '../../../shared/provision';
 import { createMemoryProvisionQueue, type MemoryProvisionQueue } from '../../../shared/queue/memory';
 import type { ReapPorts } from '../../../shared/reap';
 import { requestIdFor } from '../../../shared/requests/identity';
@@ -232,6 +232,18 @@ export function livePodWatch(twins: Twins) {
     },
   });
   return { watching, mostLive: () => mostLive };
+}
+
+/** build-2, queued a second later, waiting at gen's cap (1), its message done with. */
+export async function waitingBuild2(twins: Twins): Promise<string> {
+  twins.clock.advance(1);
+  expect(await receiveWebhook(genericDelivery(twins, 'queued', 'build-2'), twins.webhook)).toMatchObject({
+    kind: 'accepted',
+  });
+  const second = genericRequestId('build-2');
+  expect(await provisionRequest(second, twins.provision)).toMatchObject({ kind: 'waiting' });
+  twins.queue.clear();
+  return second;
 }
 
 /** A queued request recorded straight in the store (as the webhook records it), its message not sent. */
