@@ -77,11 +77,6 @@ export interface CiModule<
    */
   deregistrationDetails?(agentName: string): SourceDetails;
   /**
-   * The reasons its receiver refuses a signed job from an origin the operator did not allow (the
-   * RefusedJobs metric's `reason`; the CI contract suite holds the receiver to them).
-   */
-  readonly refusalReasons: readonly string[];
-  /**
    * Whether the CI neither retries a failed delivery nor honours Retry-After, and turns a webhook off
    * after failures in a row (GitLab). Its deliveries that Pitcrew cannot take now (backlog full, a body
    * it cannot read, DynamoDB or SQS unreachable) are then answered 200 `dropped`, logged and counted
@@ -110,6 +105,12 @@ export interface CiReceiverModule<Module extends CiModule = CiModule> {
    * is the webhook's and the local tools', and the other functions' cold start does not load it.
    */
   readonly signing: SigningScheme;
+  /**
+   * The reasons its receiver refuses a signed job from an origin the operator did not allow (the
+   * RefusedJobs metric's `reason`; the CI contract suite holds the receiver to them). Here rather
+   * than on `CiModule`: only the webhook refuses jobs.
+   */
+  readonly refusalReasons: readonly string[];
 }
 
 /**

@@ -4,7 +4,7 @@ import type { ParsedWebhook } from './types';
 export type Refusal = Extract<ParsedWebhook, { kind: 'refused' }>;
 
 /**
- * The refusal constructor of one CI's trust policy, typed to its module's `refusalReasons` (the
+ * The refusal constructor of one CI's trust policy, typed to its receiver module's `refusalReasons` (the
  * RefusedJobs metric's `reason`), so that a policy cannot refuse with a reason it does not declare.
  */
 export const refusalOf =

@@ -86,7 +86,7 @@ export interface BuildEvent {
 /**
  * Why a well-formed, signed delivery gets no agent because the operator did not trust its origin
  * (docs/security.md): the `reason` dimension of the RefusedJobs metric, kebab-case, one of its
- * module's `refusalReasons` (`repository-not-allowed`, `job-too-old`...).
+ * receiver module's `refusalReasons` (`repository-not-allowed`, `job-too-old`...).
  */
 export type RefusalReason = string;
 

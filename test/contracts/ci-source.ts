@@ -57,7 +57,7 @@ export interface CiContractSamples {
   deliveries(nowMs: number): Readonly<Record<'queued' | 'started' | 'completed', SampleDelivery>>;
   /**
    * For a module that refuses origins the operator did not allow: a signed delivery from one, which
-   * its receiver must refuse with one of the module's `refusalReasons`.
+   * its receiver must refuse with one of its receiver module's `refusalReasons`.
    */
   refused?(nowMs: number): SampleDelivery;
   /** For a module with an API: starts its local stand-in. */
@@ -138,14 +138,14 @@ export function describeCiSourceContract(module: AnyCiModule, samples: CiContrac
       });
 
       const refusedSample = samples.refused;
-      it(`refuses a job from an origin it was not told to allow, with a reason it declares (${module.refusalReasons.join(', ') || 'none'})`, () => {
+      it(`refuses a job from an origin it was not told to allow, with a reason it declares (${ciReceiverModules[module.name].refusalReasons.join(', ') || 'none'})`, () => {
         if (!refusedSample) {
-          expect(module.refusalReasons).toEqual([]);
+          expect(ciReceiverModules[module.name].refusalReasons).toEqual([]);
           return;
         }
         const parsed = receiver().parseWebhook(signed(refusedSample(nowMs), webhookSecret()));
         if (parsed.kind !== 'refused') throw new Error(`expected a refusal, got ${JSON.stringify(parsed)}`);
-        expect(module.refusalReasons).toContain(parsed.reason);
+        expect(ciReceiverModules[module.name].refusalReasons).toContain(parsed.reason);
         expect(parsed.subject).not.toBe('');
       });
 

@@ -1,6 +1,5 @@
 import * as v from '../../schema/valibot';
 import { defineCiModule } from '../module';
-import { buildkiteRefusalReasons } from './refusal-reasons';
 import type { BuildkiteSettings } from './config-schema';
 
 /** Buildkite: one agent per scheduled job, bound to it with --acquire-job (docs/buildkite.md). */
@@ -29,5 +28,4 @@ export const buildkiteModule = defineCiModule<BuildkiteSettings>()({
   agentsOutliveBuilds: false,
   // The adapter finds a still-connected agent by its name in the configured organization.
   deregistrationDetails: () => ({ source: 'buildkite', organization: '', pipeline: '', jobId: '' }),
-  refusalReasons: buildkiteRefusalReasons,
 });

@@ -2,6 +2,7 @@ import { defineCiReceiverModule } from '../module';
 import { buildkiteSigning } from './signing';
 import { createBuildkiteWebhookReceiver } from './webhook';
 import { buildkiteModule } from './module';
+import { buildkiteRefusalReasons } from './refusal-reasons';
 
 /** The webhook side of buildkite: its receiver, from settings alone (registered in shared/sources/receiver-registry.ts). */
 export const buildkiteReceiverModule = defineCiReceiverModule(buildkiteModule, {
@@ -17,4 +18,5 @@ export const buildkiteReceiverModule = defineCiReceiverModule(buildkiteModule, {
       now,
     }),
   signing: buildkiteSigning(),
+  refusalReasons: buildkiteRefusalReasons,
 });

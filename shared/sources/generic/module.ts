@@ -14,5 +14,4 @@ export const genericModule = defineCiModule<GenericSettings>()({
   // No image: Pitcrew cannot guess what runs a build of any CI, so each template names one.
   podDefaults: {},
   agentsOutliveBuilds: false,
-  refusalReasons: [],
 });

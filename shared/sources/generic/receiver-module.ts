@@ -8,4 +8,5 @@ export const genericReceiverModule = defineCiReceiverModule(genericModule, {
   name: 'generic',
   createReceiver: (generic) => createGenericWebhookReceiver(generic),
   signing: pitcrewSigning(),
+  refusalReasons: [],
 });

@@ -28,11 +28,4 @@ export const githubModule = defineCiModule<GithubSettings>()({
   },
   // A JIT runner runs one job and exits.
   agentsOutliveBuilds: false,
-  refusalReasons: [
-    'repository-not-allowed',
-    'public-repository',
-    'visibility-unknown',
-    'installation-not-allowed',
-    'job-too-old',
-  ],
 });

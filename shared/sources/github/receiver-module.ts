@@ -15,4 +15,11 @@ export const githubReceiverModule = defineCiReceiverModule(githubModule, {
       now,
     }),
   signing: githubSigning,
+  refusalReasons: [
+    'repository-not-allowed',
+    'public-repository',
+    'visibility-unknown',
+    'installation-not-allowed',
+    'job-too-old',
+  ],
 });

@@ -1,6 +1,5 @@
 import * as v from '../../schema/valibot';
 import { defineCiModule } from '../module';
-import { gitlabRefusalReasons } from './refusal-reasons';
 import type { GitlabSettings } from './config-schema';
 
 /**
@@ -33,7 +32,6 @@ export const gitlabModule = defineCiModule<GitlabSettings>()({
   podDefaults: { image: 'gitlab/gitlab-runner:latest', command: gitlabRunnerCommand },
   // A runner made for one job runs it and exits (--max-builds 1); it is removed when its job ends.
   agentsOutliveBuilds: false,
-  refusalReasons: gitlabRefusalReasons,
   // GitLab does not retry a delivery and switches a webhook off after failures in a row
   // (https://docs.gitlab.com/user/project/integrations/webhooks/#auto-disabled-webhooks).
   disablesFailingWebhooks: true,

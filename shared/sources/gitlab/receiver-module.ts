@@ -2,6 +2,7 @@ import { defineCiReceiverModule } from '../module';
 import { gitlabSigning } from './signing';
 import { createGitlabWebhookReceiver } from './webhook';
 import { gitlabModule } from './module';
+import { gitlabRefusalReasons } from './refusal-reasons';
 
 /** The webhook side of gitlab: its receiver, from settings alone (registered in shared/sources/receiver-registry.ts). */
 export const gitlabReceiverModule = defineCiReceiverModule(gitlabModule, {
@@ -15,4 +16,5 @@ export const gitlabReceiverModule = defineCiReceiverModule(gitlabModule, {
       now,
     }),
   signing: gitlabSigning,
+  refusalReasons: gitlabRefusalReasons,
 });

@@ -29,7 +29,7 @@ export interface GitlabJobOrigin {
   readonly createdAt?: string;
 }
 
-/** Every reason the receiver refuses a signed job (the module's `refusalReasons`). */
+/** Every reason the receiver refuses a signed job (its receiver module's `refusalReasons`). */
 type GitlabRefusalReason = (typeof gitlabRefusalReasons)[number] & RefusalReason;
 
 const refusal = refusalOf<GitlabRefusalReason>();

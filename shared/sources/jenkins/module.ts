@@ -18,5 +18,4 @@ export const jenkinsModule = defineCiModule<JenkinsSettings>()({
   agentsOutliveBuilds: true,
   // Jenkins finds an agent by its name alone.
   deregistrationDetails: () => ({ source: 'jenkins', controllerUrl: '', queueItemId: 0, label: '' }),
-  refusalReasons: [],
 });

@@ -12,4 +12,5 @@ export const jenkinsReceiverModule = defineCiReceiverModule(jenkinsModule, {
       signatureToleranceSeconds: jenkins.signatureToleranceSeconds,
     }),
   signing: pitcrewSigning(),
+  refusalReasons: [],
 });
