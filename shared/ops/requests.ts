@@ -201,11 +201,15 @@ export async function requeueFailed(
   return moved !== undefined;
 }
 
-/** ops `retry`: a failed request goes back to the queue (its retries start again). */
+/**
+ * ops `retry`: a failed request goes back to the queue (its retries start again). Once it is queued
+ * the answer says so, even if its message cannot be sent: the reaper's stale rule sends it then
+ * (`messageSent: false`), and a retry of the retry would be refused, the request no longer failed.
+ */
 export async function retry(
   requestId: string,
   ports: OpsPorts,
-): Promise<{ requestId: string; status: 'queued'; previousReason?: string }> {
+): Promise<{ requestId: string; status: 'queued'; messageSent: boolean; previousReason?: string }> {
   const record = await load(requestId, ports);
   if (record.status === 'failed' && record.ciEnded)
     throw new OpsConflictError(
@@ -220,8 +224,24 @@ export async function retry(
   }
   if (!(await requeueFailed(record, 'retried by an operator', ports)))
     throw new OpsConflictError(`request '${requestId}' changed while retrying it: look again with describe`);
-  // If this send fails the request stays queued, and the reaper re-sends stale queued requests.
-  await ports.queue.send({ requestId });
+  const messageSent = await ports.queue.send({ requestId }).then(
+    () => true,
+    (error: unknown) => {
+      ports.logger.warn(
+        "request retried, but its message could not be sent: the reaper's stale rule sends it",
+        {
+          requestId,
+          error: String(error),
+        },
+      );
+      return false;
+    },
+  );
   ports.logger.info('request retried by an operator', { requestId, jobKey: record.jobKey });
-  return { requestId, status: 'queued', ...(record.reason ? { previousReason: record.reason } : {}) };
+  return {
+    requestId,
+    status: 'queued',
+    messageSent,
+    ...(record.reason ? { previousReason: record.reason } : {}),
+  };
 }

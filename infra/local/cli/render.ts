@@ -34,7 +34,7 @@ export function render(answer: OpsResult): string {
         return `cancelling ${String(result.requestId)}: an attempt is making its agent; that agent is removed (busy or not), then the request is cancelled and its slot free (the reaper does this if the attempt dies)`;
       return `cancelled ${String(result.requestId)}${result.podDeleted ? `; pod ${String(result.podDeleted)} deleted` : ''}${result.freedSlot ? '; its slot is free' : ''}${result.agent === 'kept' || result.agent === 'refused' ? `; the CI did not remove its agent (${result.agent === 'kept' ? 'unreachable' : 'refused'}): remove it there` : ''}`;
     case 'retry':
-      return `${String(result.requestId)} is queued again${result.previousReason ? ` (it had failed: ${String(result.previousReason)})` : ''}`;
+      return `${String(result.requestId)} is queued again${result.previousReason ? ` (it had failed: ${String(result.previousReason)})` : ''}${result.messageSent === false ? '; its message could not be sent: the reaper sends it once the request is queued for reaper.staleQueuedSeconds (15 min by default)' : ''}`;
   }
 }
 

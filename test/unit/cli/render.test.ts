@@ -67,6 +67,16 @@ describe('render: text from a delivery or a CI reaches the terminal printable', 
     expect(output).toContain('(it had failed: no template serves\\u001b]0;owned\\u0007)');
   });
 
+  it('retry: says when its message could not be sent, and only then', () => {
+    const result = { action: 'retry', requestId: request.requestId, status: 'queued' };
+    expect(render({ ...result, messageSent: false } as unknown as OpsResult)).toContain(
+      'its message could not be sent: the reaper sends it once the request is queued for reaper.staleQueuedSeconds',
+    );
+    expect(render({ ...result, messageSent: true } as unknown as OpsResult)).not.toContain(
+      'could not be sent',
+    );
+  });
+
   it('leaves ordinary text as it was, non-ASCII included', () => {
     expect(printable('build #42 für ‘linux’ ✓')).toBe('build #42 für ‘linux’ ✓');
     expect(printable(`a\tb\nc${'\u007f'}`)).toBe('a\\u0009b\\u000ac\\u007f');

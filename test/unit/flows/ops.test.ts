@@ -176,6 +176,7 @@ describe('ops actions on the twins', () => {
     twins.queue.clear();
     expect(await runOpsAction({ action: 'retry', requestId: failed }, twins.ops)).toMatchObject({
       status: 'queued',
+      messageSent: true,
       previousReason: expect.stringContaining('gave up after the last delivery'),
     });
     // Queued again at the flows' clock: the reaper's maxWaitHours counts from it.
@@ -186,6 +187,20 @@ describe('ops actions on the twins', () => {
     });
     expect((await twins.state.requests.get(failed))?.expiresAt).toBeUndefined();
     expect(twins.queue.sentIds()).toEqual([failed]);
+  });
+
+  it('retry answers queued when the request is queued again but its message cannot be sent, and says so', async () => {
+    const failed = await recordQueued(twins, 'build-3', 'big', ['big']);
+    twins.agents.failNext(1, 503);
+    await expect(provisionRequest(failed, twins.provision, true)).rejects.toThrow();
+    twins.queue.clear();
+    twins.queue.failNextSends(1);
+    expect(await runOpsAction({ action: 'retry', requestId: failed }, twins.ops)).toMatchObject({
+      status: 'queued',
+      messageSent: false,
+    });
+    expect(await twins.state.requests.get(failed)).toMatchObject({ status: 'queued', retriesUsed: 0 });
+    expect(twins.queue.sentIds()).toEqual([]);
   });
 
   it('reconcile runs the reaper and answers its report', async () => {
