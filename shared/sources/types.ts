@@ -157,9 +157,10 @@ export interface CiSourceAdapter {
   /**
    * Makes the agent at the CI and answers its connection settings. Only provision calls it: an
    * adapter leaves it out of the reaper's bundle by testing the bundle's name where it builds this
-   * (./bundle.ts; bundles.test.ts checks each CI's by a text only its agent-making has).
+   * (./bundle.ts; bundles.test.ts checks each CI's by a text only its agent-making has). `jobKey`,
+   * the build's key at its CI, is always there from provision (optional for the adapters' own tests).
    */
-  createAgentCredentials(request: AgentRequest): Promise<AgentCredentials>;
+  createAgentCredentials(request: AgentRequest & { readonly jobKey?: string }): Promise<AgentCredentials>;
   /**
    * Removes the agent at the CI if it is still registered; a missing agent is success. An agent the
    * CI says runs a job throws `CiAgentBusyError`, unless `evenIfBusy` (its pod is gone, or goes anyway).

@@ -1,6 +1,5 @@
 import { fromStatesOf } from '../../requests/transitions';
 import { CiError } from '../../sources/errors';
-import type { AgentRequest } from '../../sources/types';
 import { isPodMadeFor } from '../../templates/labels';
 import { renderAgentPod, renderAgentSecret } from '../../templates/pod';
 import { ForeignPodError } from '../errors';
@@ -24,13 +23,13 @@ export async function makeAgent(attempt: Attempt, ports: ProvisionPorts): Promis
   const requestId = record.requestId;
   const source = ports.sources[record.source];
   if (!source) throw new CiError(`source '${record.source}' is not configured`, false);
-  const agentRequest: AgentRequest = {
+  const credentials = await source.adapter.createAgentCredentials({
     requestId,
     agentName: podName,
     labels: template.labels,
     details: record.details,
-  };
-  const credentials = await source.adapter.createAgentCredentials(agentRequest);
+    jobKey: record.jobKey,
+  });
   attempt.externalId = credentials.externalId;
   const pod = renderAgentPod({
     template,

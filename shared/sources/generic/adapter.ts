@@ -15,7 +15,13 @@ export function createGenericSource(options: GenericSourceOptions = {}): CiSourc
     async createAgentCredentials(request): Promise<AgentCredentials> {
       return {
         secretEnv: options.agentToken ? { PITCREW_AGENT_TOKEN: options.agentToken() } : {},
-        env: { PITCREW_AGENT_NAME: request.agentName, PITCREW_REQUEST_ID: request.requestId },
+        // The job it is made for (`job.id` as sent): the agent runs that one build and exits
+        // (docs/generic-webhook.md, "The agent"), as Buildkite's --acquire-job binds its agents.
+        env: {
+          PITCREW_AGENT_NAME: request.agentName,
+          PITCREW_REQUEST_ID: request.requestId,
+          ...(request.jobKey === undefined ? {} : { PITCREW_JOB_ID: request.jobKey }),
+        },
       };
     },
     async deregisterAgent(): Promise<void> {

@@ -1,12 +1,15 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { deliveryFor } from '../../../infra/local/stand-ins/builds';
+import { requestIdFor } from '../../../shared/requests/identity';
 import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
 
 /**
  * A webhook picks a template by its labels and nothing else: no field of a delivery (labels crafted
  * to look like another template, its name, YAML, a path; extra fields naming an image, a command, a
- * host path, privileges or env vars) may reach the pod. Every pod made must be exactly its template's.
+ * host path, privileges or env vars) may reach the pod. Every pod made must be exactly its template's,
+ * with what its CI's adapter adds: a generic agent is told its build's `job.id` (PITCREW_JOB_ID),
+ * a value of the env var it names and of nothing else.
  */
 const templates = [
   {
@@ -29,9 +32,12 @@ const templates = [
   { name: 'gh-linux', source: 'github', labels: ['self-hosted', 'linux', 'x64'], instanceCap: 50 },
 ] as const;
 
-/** The env a pod may carry: its template's, and what its CI adapter sets (never secret, never from the webhook). */
+/**
+ * The env a pod may carry: its template's, and what its CI adapter sets (never secret; from the
+ * webhook only the generic build's job id, as a value).
+ */
 const adapterEnv: Record<string, string[]> = {
-  generic: ['PITCREW_AGENT_NAME', 'PITCREW_REQUEST_ID'],
+  generic: ['PITCREW_AGENT_NAME', 'PITCREW_REQUEST_ID', 'PITCREW_JOB_ID'],
   jenkins: ['JENKINS_URL', 'JENKINS_AGENT_NAME', 'JENKINS_AGENT_WORKDIR', 'JENKINS_WEB_SOCKET'],
   github: ['RUNNER_NAME'],
 };
@@ -78,6 +84,11 @@ function expectPodIsItsTemplate(pod: V1Pod, jenkinsUrl: string): void {
   if ('env' in template!)
     for (const [name, value] of Object.entries(template.env)) expect(env[name]).toBe(value);
   if (template!.source === 'jenkins') expect(env.JENKINS_URL).toBe(jenkinsUrl);
+  // The job id is the build's own: the request the pod is for is named by it.
+  if (template!.source === 'generic')
+    expect(requestIdFor('generic', env.PITCREW_JOB_ID ?? '')).toBe(
+      pod.metadata?.labels?.['pitcrew.dev/request-id'],
+    );
   expect(Object.keys(pod.metadata?.labels ?? {}).sort()).toEqual([
     'app.kubernetes.io/managed-by',
     'pitcrew.dev/request-id',

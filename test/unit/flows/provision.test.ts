@@ -38,6 +38,15 @@ describe('provisioning on the twins', () => {
     // The Secret belongs to the pod, so it goes with it.
     const secret = twins.agents.secret(twins.namespace, podName);
     expect(secret?.metadata?.ownerReferences?.[0]?.uid).toBe(pod?.metadata?.uid);
+    // A generic agent is told the build it is for, to run that one (docs/generic-webhook.md).
+    const env = Object.fromEntries(
+      (pod?.spec?.containers[0]?.env ?? []).map((variable) => [variable.name, variable.value]),
+    );
+    expect(env).toMatchObject({
+      PITCREW_AGENT_NAME: podName,
+      PITCREW_REQUEST_ID: requestId,
+      PITCREW_JOB_ID: 'build-1',
+    });
   });
 
   it('at the template cap a request waits, with no pod and no slot', async () => {
