@@ -198,14 +198,17 @@ async function handle(admitted: Admitted, ports: WebhookPorts): Promise<WebhookO
   if (outcome.kind === 'accepted') ports.backlog.admitted(event.source);
   // Remembered only once handled, so a delivery whose handling failed half-way (or whose marker
   // write was applied but answered with an error) is handled again when the CI retries it, never
-  // taken for a duplicate. Acting twice is harmless: every write it makes is conditional.
-  await ports.deliveries.remember(event.source, dedupeKey).catch((error: unknown) =>
-    ports.logger.warn('could not remember a handled delivery; a duplicate of it is handled again', {
-      source: event.source,
-      deliveryId: event.deliveryId,
-      error: messageOf(error),
-    }),
-  );
+  // taken for a duplicate. Acting twice is harmless: every write it makes is conditional. One that
+  // was ignored (no template serves it, the build is known) wrote nothing and is not remembered
+  // either: it would cost a write a delivery, outside the backlog cap, to say nothing new.
+  if (outcome.kind !== 'ignored')
+    await ports.deliveries.remember(event.source, dedupeKey).catch((error: unknown) =>
+      ports.logger.warn('could not remember a handled delivery; a duplicate of it is handled again', {
+        source: event.source,
+        deliveryId: event.deliveryId,
+        error: messageOf(error),
+      }),
+    );
   ports.logger.info('webhook handled', {
     source: event.source,
     jobKey: event.jobKey,

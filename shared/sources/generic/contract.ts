@@ -4,8 +4,9 @@ import { buildActions } from '../types';
 /**
  * The generic webhook contract any CI can call (docs/generic-webhook.md):
  *   POST /webhooks/generic
- *   X-Pitcrew-Delivery: <unique id per delivery>
- *   X-Pitcrew-Signature-256: sha256=<hex HMAC-SHA256 of the body with the shared secret>
+ *   X-Pitcrew-Delivery: <unique id per delivery, at most 200 characters>
+ *   X-Pitcrew-Timestamp: <Unix seconds when signed>
+ *   X-Pitcrew-Signature-256: sha256=<hex HMAC-SHA256 of "<timestamp>.<body>" with the shared secret>
  *   { "action": "queued"|"started"|"completed"|"cancelled",
  *     "job": { "id": "build-42", "labels": ["linux"], "url": "https://ci.example.com/build/42" } }
  * Unknown fields are refused, so a sender cannot believe it set something (an image, an env var)
@@ -33,4 +34,3 @@ export const genericWebhookSchema = v.strictObject({
 export type GenericWebhook = v.InferOutput<typeof genericWebhookSchema>;
 
 export const deliveryHeader = 'x-pitcrew-delivery';
-export const deliveryIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(200));

@@ -1,7 +1,7 @@
 import { parseContractDelivery } from '../parse-json';
 import { pitcrewSigning } from '../signature';
 import type { ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
-import { deliveryHeader, deliveryIdSchema, genericWebhookSchema } from './contract';
+import { deliveryHeader, genericWebhookSchema } from './contract';
 
 /** The signed contract of contract.ts, under Pitcrew's timestamped signature (signature.ts). */
 export function createGenericWebhookReceiver(
@@ -17,11 +17,18 @@ export function createGenericWebhookReceiver(
 export function parseGenericWebhook(input: WebhookInput): ParsedWebhook {
   const parsed = parseContractDelivery(input, {
     header: deliveryHeader,
-    idSchema: deliveryIdSchema,
     bodySchema: genericWebhookSchema,
   });
   if (!parsed.ok) return parsed.invalid;
   const { deliveryId, body } = parsed;
+  // A queued build is served by its labels: without any, no template could serve it, and a 2xx
+  // would tell the sender it was taken (docs/generic-webhook.md: `job.labels`, for `queued`).
+  if (body.action === 'queued' && body.job.labels.length === 0)
+    return {
+      kind: 'invalid',
+      field: 'job.labels',
+      problem: 'must name at least one label for a queued build',
+    };
   return {
     kind: 'event',
     event: {

@@ -1,5 +1,5 @@
 import * as v from '../../schema/valibot';
-import { invalidFromIssues, parseJsonBody } from '../parse-json';
+import { deliveryIdFrom, invalidFromIssues, parseJsonBody } from '../parse-json';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { githubSigning } from './signing';
 import { originOf } from '../origin';
@@ -10,8 +10,6 @@ import { judgeGithubJob, type GithubJobOrigin, type GithubTrustPolicy } from './
 /** https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers */
 export const githubEventHeader = 'x-github-event';
 export const githubDeliveryHeader = 'x-github-delivery';
-
-const deliveryIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
 
 /**
  * The parts of a `workflow_job` delivery Pitcrew uses; GitHub sends many more, which the schema drops.
@@ -96,14 +94,8 @@ function parseDelivery(input: WebhookInput): DeliveryParse {
   if (event === 'ping') return { kind: 'ignored', reason: 'ping' };
   if (event !== 'workflow_job') return { kind: 'ignored', reason: `event ${event} is not workflow_job` };
 
-  const delivery = v.safeParse(deliveryIdSchema, input.headers[githubDeliveryHeader]);
-  if (!delivery.success) {
-    return {
-      kind: 'invalid',
-      field: `header ${githubDeliveryHeader}`,
-      problem: 'is required (a unique id per delivery)',
-    };
-  }
+  const delivery = deliveryIdFrom(input.headers, githubDeliveryHeader);
+  if (!delivery.ok) return delivery.invalid;
   const json = parseJsonBody(input.rawBody);
   if (!json.ok) return json.invalid;
 
@@ -129,7 +121,7 @@ function parseDelivery(input: WebhookInput): DeliveryParse {
   };
   const parsed: ParsedWebhook = {
     kind: 'event',
-    event: githubJobEvent(buildAction, delivery.output, {
+    event: githubJobEvent(buildAction, delivery.deliveryId, {
       jobId: job.id,
       runId: job.run_id,
       labels: job.labels,

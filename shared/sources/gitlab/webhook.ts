@@ -1,5 +1,5 @@
 import * as v from '../../schema/valibot';
-import { invalidFromIssues, parseJsonBody } from '../parse-json';
+import { deliveryIdSchema, invalidFromIssues, parseJsonBody } from '../parse-json';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { originOf } from '../origin';
 import { projectMatches } from './project-match';
@@ -20,7 +20,6 @@ export const gitlabIdempotencyHeader = 'idempotency-key';
 /** `X-Gitlab-Event` of job events (https://docs.gitlab.com/user/project/integrations/webhook_events/#job-events). */
 export const jobHookEvent = 'Job Hook';
 
-const deliveryIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
 const jobIdSchema = v.pipe(v.int(), v.gtValue(0), v.maxValue(Number.MAX_SAFE_INTEGER));
 
 /**

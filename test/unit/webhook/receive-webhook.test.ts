@@ -52,6 +52,8 @@ function portsWith(options: { full?: boolean; seen?: boolean; known?: boolean } 
       record('requests.createIfAbsent')(),
       options.known ? { created: false, existing: { status: 'queued', holdsSlot: false } } : { created: true }
     ),
+    // An unknown build: no tombstone was asked for (unserved) or there is none to end.
+    end: async () => (record('requests.end')(), { kind: 'unknown' }),
   } as unknown as RequestStore;
   const queue = { send: async () => record('queue.send')() } as unknown as ProvisionQueue;
   const ports: WebhookPorts = {
@@ -158,7 +160,8 @@ describe('receiveWebhook: what it touches, in which order', () => {
       'requests.createIfAbsent',
       expect.stringMatching(/^deliveries\.seen d-1#[0-9a-f]{16}$/),
     ]);
-    // Another delivery of a build still queued: its message is sent again (its first may be lost).
+    // Another delivery of a build still queued: its message is sent again (its first may be lost),
+    // and the delivery, ignored, is not remembered (a retry of it sends again: provisioning is idempotent).
     const another = portsWith({ known: true });
     expect(await receiveWebhook(request(generic('queued')), another.ports)).toMatchObject({
       kind: 'ignored',
@@ -169,8 +172,19 @@ describe('receiveWebhook: what it touches, in which order', () => {
       'requests.createIfAbsent',
       expect.stringMatching(/^deliveries\.seen/),
       'queue.send',
-      expect.stringMatching(/^deliveries\.remember/),
     ]);
+  });
+
+  it('writes nothing for a delivery no template serves, queued or ended: no marker either', async () => {
+    for (const action of ['queued', 'completed']) {
+      const { ports, calls } = portsWith();
+      expect(await receiveWebhook(request(generic(action, ['windows'])), ports)).toMatchObject({
+        kind: 'ignored',
+      });
+      expect(calls.filter((call) => !call.startsWith('deliveries.seen'))).toEqual(
+        action === 'completed' ? [expect.stringMatching(/^requests\.end/)] : [],
+      );
+    }
   });
 
   it('dedupes other events first', async () => {
