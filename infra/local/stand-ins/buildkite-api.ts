@@ -50,7 +50,7 @@ export interface FakeBuildkiteJob {
 export interface FakeBuildkiteBuild {
   readonly pipeline: string;
   readonly number: number;
-  state: 'scheduled' | 'running' | 'passed' | 'failed' | 'canceled';
+  state: 'scheduled' | 'running' | 'failing' | 'passed' | 'failed' | 'canceled';
   readonly jobs: FakeBuildkiteJob[];
   /** `build.pull_request.repository`, for a pull request build. */
   readonly pullRequestRepository?: string;

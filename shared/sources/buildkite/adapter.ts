@@ -81,7 +81,8 @@ export function createBuildkiteSource(options: BuildkiteSourceOptions): CiSource
               env: {
                 [agentEnv.name]: request.agentName,
                 [agentEnv.acquireJob]: details.jobId,
-                // The job's query rules as the agent's tags, so Buildkite deems the agent able to run it.
+                // The template's labels, which cover the job's query rules, as the agent's tags, so
+                // Buildkite deems the agent able to run it.
                 ...(request.labels.length === 0 ? {} : { [agentEnv.tags]: request.labels.join(',') }),
               },
             };

@@ -123,12 +123,16 @@ async function readPipeline(api: PollApi, settings: PollSettings, pipeline: stri
   return parsed.output;
 }
 
-/** Scheduled and running builds, newest first: a running build still has scheduled jobs after a `wait`. */
+/**
+ * Scheduled, running and failing builds, newest first: a running build still has scheduled jobs
+ * after a `wait`, and a failing one (a job failed while others still run or wait: a parallel step's
+ * other shards) has scheduled jobs that need an agent all the same.
+ */
 async function listActiveBuilds(api: PollApi, settings: PollSettings, pipeline: string): Promise<Build[]> {
-  const purpose = `list the scheduled and running builds of ${settings.organization}/${pipeline}`;
+  const purpose = `list the scheduled, running and failing builds of ${settings.organization}/${pipeline}`;
   const builds: Build[] = [];
   let path: string | undefined =
-    `${pipelinePath(settings.organization, pipeline)}/builds?state[]=scheduled&state[]=running&per_page=100`;
+    `${pipelinePath(settings.organization, pipeline)}/builds?state[]=scheduled&state[]=running&state[]=failing&per_page=100`;
   for (let page = 0; path !== undefined && page < maxPages; page += 1) {
     const response = await get(api, path, purpose, hintsFor(settings.organization, pipeline));
     const parsed = v.safeParse(buildsSchema, response.body);

@@ -170,7 +170,7 @@ describe('Buildkite lost-event polling', () => {
   });
   afterEach(() => buildkite.close());
 
-  it('reports the scheduled command jobs of scheduled and running builds as queued events', async () => {
+  it('reports the scheduled command jobs of scheduled, running and failing builds as queued events', async () => {
     buildkite.state.builds.push(
       {
         pipeline: 'app',
@@ -180,11 +180,19 @@ describe('Buildkite lost-event polling', () => {
       },
       { pipeline: 'app', number: 8, state: 'scheduled', jobs: [job('BBBB-1', 'scheduled')] },
       { pipeline: 'app', number: 6, state: 'passed', jobs: [job('CCCC-1', 'scheduled')] },
+      // One shard failed while the others still wait for an agent.
+      {
+        pipeline: 'app',
+        number: 5,
+        state: 'failing',
+        jobs: [job('FFFF-1', 'failed'), job('FFFF-2', 'scheduled')],
+      },
     );
     const events = await source().listQueuedBuilds!();
     expect(events.map((e) => [e.jobKey, e.deliveryId, e.action, e.details.buildNumber])).toEqual([
       ['bbbb-1', 'poll:bbbb-1', 'queued', 8],
       ['aaaa-2', 'poll:aaaa-2', 'queued', 7],
+      ['ffff-2', 'poll:ffff-2', 'queued', 5],
     ]);
     expect(events[0]!.labels).toEqual(['queue=kubernetes']);
   });
