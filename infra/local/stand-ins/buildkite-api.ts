@@ -6,7 +6,8 @@
  * - GET /v2/organizations/{org}/pipelines/{slug} (https://buildkite.com/docs/apis/rest-api/pipelines#get-a-pipeline)
  * - GET /v2/organizations/{org}/pipelines/{slug}/builds?state[]=&per_page=&page= with jobs embedded,
  *   paginated with a Link header (https://buildkite.com/docs/apis/rest-api/builds,
- *   https://buildkite.com/docs/apis/rest-api#pagination)
+ *   https://buildkite.com/docs/apis/rest-api#pagination), and one build by its number
+ *   (GET .../builds/{number}, https://buildkite.com/docs/apis/rest-api/builds#get-a-build)
  * Every call needs `Authorization: Bearer <token>` (401 otherwise) and the scope its page names (403
  * otherwise); every answer carries the RateLimit-* and RateLimit-User-* headers of
  * https://buildkite.com/docs/apis/rest-api#rate-limiting.
@@ -195,12 +196,16 @@ export async function startFakeBuildkite(options: FakeBuildkiteOptions = {}): Pr
       agent.connectionState = 'stopped';
       return { status: 204 };
     }
-    const pipeline = /^\/pipelines\/([^/]+)(\/builds)?$/.exec(rest);
+    const pipeline = /^\/pipelines\/([^/]+)(\/builds)?(?:\/(\d+))?$/.exec(rest);
     if (pipeline && method === 'GET') {
       const slug = decodeURIComponent(pipeline[1] ?? '');
       const found = state.pipelines.find((p) => p.slug === slug);
       if (pipeline[2] === undefined)
         return need('read_pipelines') ?? (found ? { status: 200, body: pipelineJson(found) } : notFound);
+      if (pipeline[3] !== undefined) {
+        const build = state.builds.find((b) => b.pipeline === slug && b.number === Number(pipeline[3]));
+        return need('read_builds') ?? (build ? { status: 200, body: buildJson(build) } : notFound);
+      }
       const states = query.getAll('state[]');
       const builds = state.builds
         .filter((b) => b.pipeline === slug && (states.length === 0 || states.includes(b.state)))

@@ -3,6 +3,7 @@ import { makesNoAgents } from '../bundle';
 import type { AgentCredentials, AgentRequest, CiSourceAdapter } from '../types';
 import { type AgentApi, findConnectedAgents, stopAgent } from './agents';
 import { createBuildkiteFetch } from './api';
+import { jobWaits } from './jobs';
 import { buildkiteModule } from './module';
 
 export interface BuildkiteSourceOptions {
@@ -96,6 +97,21 @@ export function createBuildkiteSource(options: BuildkiteSourceOptions): CiSource
       for (const id of await findConnectedAgents(agents, request.agentName))
         await stopAgent(agents, id, request.agentName);
     },
+
+    // An agent bound to its job by --acquire-job that ended before the job started (evicted, killed,
+    // unable to register) leaves the job scheduled: the reaper asks, and gives it another agent.
+    // Only the reaper asks (../types.ts); provision's bundle leaves it out.
+    // eslint-disable-next-line no-restricted-properties -- the bundle's name, set at build, not a setting
+    ...(process.env.PITCREW_BUNDLE === 'provision'
+      ? {}
+      : {
+          async buildWaits(request): Promise<boolean> {
+            const { pipeline, buildNumber, jobId } = parseDetails(buildkiteModule.detailsSchema, request);
+            // A record without its build's number cannot be asked after: taken as no longer waiting.
+            if (buildNumber === undefined) return false;
+            return jobWaits(fetch, { organization: options.organization, pipeline, buildNumber, jobId });
+          },
+        }),
 
     // Left undefined without pipelines, so the reaper knows there is nothing to poll.
     // Polling loads on the first poll (../pollers.ts).

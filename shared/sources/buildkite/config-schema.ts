@@ -33,7 +33,10 @@ export const buildkiteConfigSchema = z
     /** The organization slug whose webhook this is; the REST calls are made in it. */
     organization: slug,
     apiUrl: z._default(httpUrl, 'https://api.buildkite.com'),
-    /** A REST API access token with read_builds, read_agents and write_agents (docs/buildkite.md). */
+    /**
+     * A REST API access token with read_agents, write_agents and read_builds, and read_pipelines to
+     * poll (docs/buildkite.md).
+     */
     apiToken: secretRefSchema,
     /** The agent token the pods register with; every agent holds it (docs/buildkite.md). */
     agentToken: secretRefSchema,

@@ -142,6 +142,69 @@ describe('Buildkite adapter, against the stand-in', () => {
   });
 });
 
+describe('Buildkite buildWaits: whether a job still waits for an agent, read from its build', () => {
+  let buildkite: FakeBuildkite;
+  const source = (scopes?: Parameters<typeof startFakeBuildkite>[0]) =>
+    startFakeBuildkite({ organization: 'acme', ...scopes }).then((started) => {
+      buildkite = started;
+      return createBuildkiteSource({
+        organization: 'acme',
+        apiUrl: buildkite.url,
+        apiToken: buildkite.apiToken,
+        agentToken: () => 'bkat_agent-token',
+      });
+    });
+  const asked = { ...request, jobKey: jobId };
+  const withJobIn = (state: string) =>
+    buildkite.state.builds.push({
+      pipeline: 'app',
+      number: 50,
+      state: 'running',
+      jobs: [
+        { id: 'other-job', state: 'scheduled', agentQueryRules: [] },
+        { id: jobId.toUpperCase(), state, agentQueryRules: [] },
+      ],
+    });
+  afterEach(() => buildkite.close());
+
+  it.each([
+    ['scheduled', true],
+    ['assigned', false],
+    ['running', false],
+    ['passed', false],
+    ['canceled', false],
+  ])('a job %s: %s', async (state, waits) => {
+    const adapter = await source();
+    withJobIn(state);
+    await expect(adapter.buildWaits!(asked)).resolves.toBe(waits);
+    expect(buildkite.state.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /v2/organizations/acme/pipelines/app/builds/50',
+    ]);
+  });
+
+  it('a build or job Buildkite no longer has, or a record without its build number, waits for nothing', async () => {
+    const adapter = await source();
+    await expect(adapter.buildWaits!(asked)).resolves.toBe(false);
+    buildkite.state.builds.push({ pipeline: 'app', number: 50, state: 'running', jobs: [] });
+    await expect(adapter.buildWaits!(asked)).resolves.toBe(false);
+    const { buildNumber: _, ...noNumber } = asked.details as Record<string, unknown>;
+    await expect(adapter.buildWaits!({ ...asked, details: noNumber as never })).resolves.toBe(false);
+    expect(buildkite.state.requests).toHaveLength(2);
+  });
+
+  it('throws while Buildkite fails for now, and refuses for good without read_builds', async () => {
+    let adapter = await source();
+    withJobIn('scheduled');
+    buildkite.failNext(1, { status: 503 });
+    await expect(adapter.buildWaits!(asked)).rejects.toBeInstanceOf(CiUnavailableError);
+    await buildkite.close();
+    adapter = await source({ scopes: ['read_agents', 'write_agents'] });
+    withJobIn('scheduled');
+    await expect(adapter.buildWaits!(asked)).rejects.toThrow(/read_builds/);
+    await expect(adapter.buildWaits!(asked)).rejects.toBeInstanceOf(CiRejectedError);
+  });
+});
+
 describe('Buildkite lost-event polling', () => {
   let buildkite: FakeBuildkite;
   const source = (options = {}) =>
