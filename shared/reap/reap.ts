@@ -12,6 +12,7 @@ import type { LeaseStore } from '../state/lease-store';
 import type { RequestStore } from '../state/request-store';
 import type { OperatorSettingsStore } from '../state/settings-store';
 import { managedSelector } from '../templates/labels';
+import type { CiError } from '../sources/errors';
 import type { SourceRegistry } from '../sources/types';
 import {
   deregister,
@@ -420,15 +421,18 @@ async function recoverLostBuilds(ports: ReapPorts, report: ReapReport, inTime: (
       // Loaded at cold start when a CI polls (shared/runtime/reap-polling.ts), with the polling.
       const { enqueueBuild } = await import('../sources/pollers');
       // One repository, project or pipeline the CI refuses (gone, or out of the credentials' reach)
-      // is counted and logged; the others are still polled.
-      const refused = (error: Error): void => {
+      // is counted and logged, and the others are still polled; a passing failure (a rate limit)
+      // ends the poll, counted and logged, and what was read before it is recovered all the same.
+      const problem = (error: CiError): void => {
         report.errors += 1;
-        ports.logger.warn('the CI refused to list the queued builds of one of its polled sources', {
-          source: configured?.adapter.name,
-          error: String(error),
-        });
+        ports.logger.warn(
+          error.retryable
+            ? 'polling the CI stopped for this run; the builds read before are recovered, the next run polls again'
+            : 'the CI refused to list the queued builds of one of its polled sources',
+          { source: configured?.adapter.name, error: String(error) },
+        );
       };
-      for (const event of await list(refused)) {
+      for (const event of await list(problem)) {
         if (!inTime()) return;
         const outcome = await enqueueBuild(event, { ...ports, templates: ports.config.templates });
         if (outcome.kind !== 'accepted') continue;

@@ -194,9 +194,10 @@ export interface CiSourceAdapter {
    * Builds the CI has queued right now, as `queued` BuildEvents, so the reaper can provision those
    * whose webhook was lost. `deliveryId` is `poll:<jobKey>`. Must respect the CI's rate limits. A
    * CI that polls several repositories (projects, pipelines) gives a refusal for good of one to
-   * `refused`, if given, and polls the others (./poll-each.ts).
+   * `problem`, if given, and polls the others; a passing failure (a rate limit) too, and answers the
+   * builds read before it (./poll-each.ts). Without `problem`, a failure throws.
    */
-  listQueuedBuilds?(refused?: (error: CiError) => void): Promise<BuildEvent[]>;
+  listQueuedBuilds?(problem?: (error: CiError) => void): Promise<BuildEvent[]>;
 }
 
 /** A configured CI's API side. */

@@ -118,7 +118,7 @@ export function createBuildkiteSource(options: BuildkiteSourceOptions): CiSource
     ...(pollPipelines.length === 0
       ? {}
       : {
-          listQueuedBuilds: async (refused) =>
+          listQueuedBuilds: async (problem) =>
             (await import('../pollers')).listBuildkiteQueuedBuilds(
               { fetch, apiUrl },
               {
@@ -126,7 +126,7 @@ export function createBuildkiteSource(options: BuildkiteSourceOptions): CiSource
                 pipelines: pollPipelines,
                 allowPublicPipelines: options.allowPublicPipelines ?? false,
               },
-              refused,
+              problem,
             ),
         }),
   };

@@ -1,4 +1,4 @@
-import { pollEach, type PollRefused } from '../poll-each';
+import { pollEach, type PollProblem } from '../poll-each';
 import * as v from '../../schema/valibot';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
@@ -76,8 +76,9 @@ export const pollUserRateLimitReserve = 10;
 
 /**
  * Both windows' `*-Remaining` come with every answer: polling stops while either is nearly spent.
+ * The error to stop with, if the answer to `purpose` left too few.
  */
-function checkReserve(response: BuildkiteResponse, purpose: string): void {
+function reserveSpent(response: BuildkiteResponse, purpose: string): CiUnavailableError | undefined {
   const windows = [
     { prefix: 'ratelimit', reserve: pollRateLimitReserve, what: "the organization's window" },
     { prefix: 'ratelimit-user', reserve: pollUserRateLimitReserve, what: "the API token's user window" },
@@ -87,11 +88,29 @@ function checkReserve(response: BuildkiteResponse, purpose: string): void {
     if (remaining === null || !/^\d+$/.test(remaining) || Number(remaining) >= reserve) continue;
     const reset = response.headers.get(`${prefix}-reset`);
     const waitSeconds = reset !== null && /^\d{1,6}$/.test(reset) ? Math.max(1, Number(reset)) : 60;
-    throw new CiUnavailableError(
+    return new CiUnavailableError(
       `stopped polling Buildkite after the request to ${purpose}: ${remaining} requests are left in ${what}, kept for other work; retry in ${waitSeconds} s`,
       waitSeconds,
     );
   }
+  return undefined;
+}
+
+/**
+ * The poll's API, which makes no request once an answer left a window nearly spent: that answer is
+ * used, and the next request throws (pollEach keeps what the pipelines before gave).
+ */
+function keepingReserve(api: PollApi): PollApi {
+  let spent: CiUnavailableError | undefined;
+  return {
+    ...api,
+    fetch: async (call) => {
+      if (spent) throw spent;
+      const response = await api.fetch(call);
+      if (response.status === 200) spent = reserveSpent(response, call.purpose);
+      return response;
+    },
+  };
 }
 
 async function get(
@@ -102,7 +121,6 @@ async function get(
 ): Promise<BuildkiteResponse> {
   const response = await api.fetch({ method: 'GET', path, purpose });
   if (response.status !== 200) throw failureFor(response, purpose, hints);
-  checkReserve(response, purpose);
   return response;
 }
 
@@ -134,7 +152,14 @@ async function listActiveBuilds(api: PollApi, settings: PollSettings, pipeline: 
   let path: string | undefined =
     `${pipelinePath(settings.organization, pipeline)}/builds?state[]=scheduled&state[]=running&state[]=failing&per_page=100`;
   for (let page = 0; path !== undefined && page < maxPages; page += 1) {
-    const response = await get(api, path, purpose, hintsFor(settings.organization, pipeline));
+    // A later page not read for now (the reserve, a rate limit, an outage): the pages read stand.
+    const response = await get(api, path, purpose, hintsFor(settings.organization, pipeline)).catch(
+      (error: unknown) => {
+        if (page === 0 || !(error instanceof CiUnavailableError)) throw error;
+        return undefined;
+      },
+    );
+    if (!response) break;
     const parsed = v.safeParse(buildsSchema, response.body);
     if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
     builds.push(...parsed.output);
@@ -181,12 +206,15 @@ async function queuedBuildsOf(api: PollApi, settings: PollSettings, pipeline: st
 
 /**
  * The scheduled command jobs of every polled pipeline, as the `queued` events their lost
- * `job.scheduled` webhooks would have given. Requests go one after another; a refusal of one
- * pipeline goes to `refused`, any other failure ends the poll (../poll-each.ts).
+ * `job.scheduled` webhooks would have given. Requests go one after another, none once a rate-limit
+ * window is nearly spent; a refusal of one pipeline goes to `problem`, and a passing failure ends the
+ * poll with what was read (../poll-each.ts).
  */
-export const listQueuedBuilds = (
+export function listQueuedBuilds(
   api: PollApi,
   settings: PollSettings,
-  refused?: PollRefused,
-): Promise<BuildEvent[]> =>
-  pollEach(settings.pipelines, (pipeline) => queuedBuildsOf(api, settings, pipeline), refused);
+  problem?: PollProblem,
+): Promise<BuildEvent[]> {
+  const polling = keepingReserve(api);
+  return pollEach(settings.pipelines, (pipeline) => queuedBuildsOf(polling, settings, pipeline), problem);
+}

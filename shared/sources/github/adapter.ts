@@ -244,11 +244,11 @@ export function createGithubSource(options: GithubSourceOptions): CiSourceAdapte
     ...(poll.repositories.length === 0
       ? {}
       : {
-          listQueuedBuilds: async (refused) =>
+          listQueuedBuilds: async (problem) =>
             (await import('../pollers')).listGithubQueuedBuilds(
               { fetch, now: settings.now, authFor: pollAuthFor },
               poll,
-              refused,
+              problem,
             ),
         }),
   };

@@ -1,4 +1,4 @@
-import { pollEach, type PollRefused } from '../poll-each';
+import { pollEach, type PollProblem } from '../poll-each';
 import * as v from '../../schema/valibot';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
@@ -193,11 +193,12 @@ async function queuedBuildsOf(api: PollApi, repository: PollRepository, settings
  * The queued jobs of the queued runs of every repository, as `queued` BuildEvents. Requests go one
  * after another, as GitHub asks to avoid its secondary rate limits
  * (https://docs.github.com/en/rest/using-the-rest-api/best-practices-for-using-the-rest-api#avoid-concurrent-requests);
- * a refusal of one repository goes to `refused`, any other failure ends the poll (../poll-each.ts).
+ * a refusal of one repository goes to `problem`, and a passing failure ends the poll with what was
+ * read (../poll-each.ts).
  */
 export const listQueuedBuilds = (
   api: PollApi,
   settings: PollSettings,
-  refused?: PollRefused,
+  problem?: PollProblem,
 ): Promise<BuildEvent[]> =>
-  pollEach(settings.repositories, (repository) => queuedBuildsOf(api, repository, settings), refused);
+  pollEach(settings.repositories, (repository) => queuedBuildsOf(api, repository, settings), problem);

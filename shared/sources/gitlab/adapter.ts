@@ -203,8 +203,8 @@ export function createGitlabSource(options: GitlabSourceOptions): CiSourceAdapte
     ...(poll.projects.length === 0
       ? {}
       : {
-          listQueuedBuilds: async (refused) =>
-            (await import('../pollers')).listGitlabQueuedBuilds(api, poll, refused),
+          listQueuedBuilds: async (problem) =>
+            (await import('../pollers')).listGitlabQueuedBuilds(api, poll, problem),
         }),
   };
 }

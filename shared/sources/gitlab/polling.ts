@@ -1,4 +1,4 @@
-import { pollEach, type PollRefused } from '../poll-each';
+import { pollEach, type PollProblem } from '../poll-each';
 import * as v from '../../schema/valibot';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
@@ -142,12 +142,12 @@ async function queuedBuildsOf(api: PollApi, path: string, settings: PollSettings
 
 /**
  * The pending jobs of every polled project that this source serves, as `queued` BuildEvents. Requests
- * go one after another; a refusal of one project goes to `refused`, any other failure ends the poll
- * (../poll-each.ts).
+ * go one after another; a refusal of one project goes to `problem`, and a passing failure ends the
+ * poll with what was read (../poll-each.ts).
  */
 export const listQueuedBuilds = (
   api: PollApi,
   settings: PollSettings,
-  refused?: PollRefused,
+  problem?: PollProblem,
 ): Promise<BuildEvent[]> =>
-  pollEach(settings.projects, (path) => queuedBuildsOf(api, path, settings), refused);
+  pollEach(settings.projects, (path) => queuedBuildsOf(api, path, settings), problem);

@@ -2,7 +2,7 @@ import { provisionRequest } from '../../../shared/provision';
 import { reap, reapRulesFrom, type ReapPorts } from '../../../shared/reap';
 import { queueLimits } from '../../../shared/queue/limits';
 import type { RequestRecord, RequestStatus } from '../../../shared/requests/record';
-import { CiRejectedError } from '../../../shared/sources/errors';
+import { CiRejectedError, CiUnavailableError } from '../../../shared/sources/errors';
 import type { AgentRequest, CiSourceAdapter } from '../../../shared/sources/types';
 import { podNameFor } from '../../../shared/requests/identity';
 import { managedByValue, managedSelector, pitcrewLabels } from '../../../shared/templates/labels';
@@ -484,13 +484,44 @@ describe('the reaper on the twins', () => {
     };
     const adapter: CiSourceAdapter = {
       ...real,
-      async listQueuedBuilds(refused) {
-        refused?.(new CiRejectedError('acme/gone does not exist', 404));
+      async listQueuedBuilds(problem) {
+        problem?.(new CiRejectedError('acme/gone does not exist', 404));
         return [polled];
       },
     };
     const report = await reap({ ...twins.reap, sources: { generic: { adapter } } });
     expect(report).toMatchObject({ recovered: 1, errors: 1 });
     expect((await twins.state.requests.get(genericRequestId('polled-1')))?.status).toBe('queued');
+  });
+
+  // A rate limit met half-way threw the half that was read away (a review of the Buildkite path).
+  it('counts and logs a poll a passing failure ended, and enqueues what was read before it', async () => {
+    const twins = createTwins();
+    const real = twins.reap.sources.generic?.adapter;
+    if (!real) throw new Error('the twins have no generic adapter');
+    const warnings: string[] = [];
+    const adapter: CiSourceAdapter = {
+      ...real,
+      async listQueuedBuilds(problem) {
+        problem?.(new CiUnavailableError('rate-limited; retry in 30 s', 30));
+        return [
+          {
+            source: 'generic',
+            jobKey: 'polled-2',
+            action: 'queued',
+            labels: ['linux'],
+            deliveryId: 'poll:polled-2',
+            details: { source: 'generic' },
+          },
+        ];
+      },
+    };
+    const logger = { ...twins.reap.logger, warn: (message: string) => void warnings.push(message) };
+    const report = await reap({ ...twins.reap, logger, sources: { generic: { adapter } } });
+    expect(report).toMatchObject({ recovered: 1, errors: 1 });
+    expect((await twins.state.requests.get(genericRequestId('polled-2')))?.status).toBe('queued');
+    expect(warnings).toContain(
+      'polling the CI stopped for this run; the builds read before are recovered, the next run polls again',
+    );
   });
 });

@@ -427,7 +427,7 @@ describe('GitHub listQueuedBuilds', () => {
     });
 
     // One deleted repository hid every other's lost builds (a review of the GitHub path, 2026-12-05).
-    it('gives a repository it refuses to `refused` and still polls the others', async () => {
+    it('gives a repository it refuses to `problem` and still polls the others', async () => {
       github.state.workflowRuns.push(run(7001, 'acme', 'app', 'queued', [job(901, 'queued')]));
       const refusals: unknown[] = [];
       const listed = await source({ pollRepositories: ['acme/gone', 'acme/app'] }).listQueuedBuilds?.(
@@ -438,17 +438,29 @@ describe('GitHub listQueuedBuilds', () => {
       expect(String(refusals[0])).toContain('acme/gone does not exist or the credentials cannot see it');
     });
 
-    it('ends the poll at a passing failure, `refused` or not: a rate limit is every repository’s', async () => {
+    it('ends the poll at a passing failure (a rate limit is every repository’s), throwing without `problem`', async () => {
       github.failNext(1, { status: 503, path: /\/actions\/runs$/ });
-      const refusals: unknown[] = [];
       const error = await pollError(
-        source({ pollRepositories: ['acme/app', 'acme/api'] }).listQueuedBuilds?.((refusal) =>
-          refusals.push(refusal),
-        ),
+        source({ pollRepositories: ['acme/app', 'acme/api'] }).listQueuedBuilds?.(),
       );
       expect(error).toMatchObject({ retryable: true });
-      expect(refusals).toEqual([]);
       expect(calls()).toEqual([expect.stringMatching(/^GET \/repos\/acme\/app\/actions\/runs/)]);
+    });
+
+    it('ends the poll at a passing failure, giving it to `problem` with the builds read before it', async () => {
+      github.state.workflowRuns.push(run(7001, 'acme', 'app', 'queued', [job(901, 'queued')]));
+      github.state.workflowRuns.push(run(7002, 'acme', 'lib', 'queued', [job(902, 'queued')]));
+      const repositories = ['acme/app', 'acme/api', 'acme/lib'];
+      // acme/app is read, acme/api's runs answer 503: acme/lib is not asked this run.
+      const runsOfApi = /\/repos\/acme\/api\/actions\/runs$/;
+      github.failNext(1, { status: 503, path: runsOfApi });
+      const problems: unknown[] = [];
+      const listed = await source({ pollRepositories: repositories }).listQueuedBuilds?.((problem) =>
+        problems.push(problem),
+      );
+      expect(listed?.map((event) => event.jobKey)).toEqual(['901']);
+      expect(problems).toEqual([expect.objectContaining({ retryable: true })]);
+      expect(calls().some((call) => call.includes('/repos/acme/lib/'))).toBe(false);
     });
 
     it('names the Actions: read permission on a 403 that is not a rate limit', async () => {
