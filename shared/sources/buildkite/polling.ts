@@ -1,5 +1,6 @@
 import { pollEach, type PollProblem } from '../poll-each';
 import * as v from '../../schema/valibot';
+import { buildLinkSchema } from '../build-link';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
 import {
@@ -59,7 +60,7 @@ const scheduledJobSchema = v.object({
   type: v.literal('script'),
   state: v.literal('scheduled'),
   agent_query_rules: v.optional(v.nullable(queryRulesSchema)),
-  web_url: v.optional(v.nullable(v.url())),
+  web_url: v.optional(v.nullable(buildLinkSchema)),
 });
 type ScheduledJob = v.InferOutput<typeof scheduledJobSchema>;
 

@@ -1,4 +1,5 @@
 import * as v from '../../schema/valibot';
+import { buildLinkSchema } from '../build-link';
 import { invalidFromIssues, parseJsonBody } from '../parse-json';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { originOf } from '../origin';
@@ -32,7 +33,7 @@ const jobEventSchema = v.object({
     state: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(40)))),
     agent_query_rules: v.optional(v.nullable(queryRulesSchema)),
     // Kept on the request record: bounded, so no signed body can make the record too large to write.
-    web_url: v.optional(v.nullable(v.pipe(v.url(), v.maxLength(2000)))),
+    web_url: v.optional(v.nullable(buildLinkSchema)),
     created_at: date,
     scheduled_at: date,
     runnable_at: date,

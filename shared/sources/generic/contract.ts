@@ -1,4 +1,5 @@
 import * as v from '../../schema/valibot';
+import { buildLinkSchema } from '../build-link';
 import { buildActions } from '../types';
 
 /**
@@ -27,7 +28,7 @@ export const genericWebhookSchema = v.strictObject({
       v.transform(String),
     ),
     labels: v.optional(v.pipe(v.array(genericLabel), v.maxLength(32)), []),
-    url: v.optional(v.pipe(v.url(), v.maxLength(2000))),
+    url: v.optional(buildLinkSchema),
   }),
 });
 

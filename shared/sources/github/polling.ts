@@ -1,5 +1,6 @@
 import { pollEach, type PollProblem } from '../poll-each';
 import * as v from '../../schema/valibot';
+import { buildLinkSchema } from '../build-link';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
 import { failureFor, type FailureHints, type GithubFetch, type GithubResponse, unexpectedBody } from './api';
@@ -72,7 +73,7 @@ const queuedJobSchema = v.object({
   status: v.literal('queued'),
   labels: v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(200))), v.maxLength(100)),
   // Nullable in the REST schema, unlike in the webhook.
-  html_url: v.optional(v.nullable(v.url())),
+  html_url: v.optional(v.nullable(buildLinkSchema)),
 });
 type QueuedJob = v.InferOutput<typeof queuedJobSchema>;
 

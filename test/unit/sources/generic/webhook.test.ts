@@ -40,6 +40,26 @@ describe('the generic webhook parser', () => {
     });
   });
 
+  it.each([
+    ['javascript:alert(1)', 'must be an http(s) URL'],
+    ['data:text/html,<script>alert(1)</script>', 'must be an http(s) URL'],
+    [`https://ci.example.com/${'x'.repeat(2000)}`, expect.any(String)],
+  ])('refuses job.url %s, naming it: a link shown by ops is an http(s) URL', (url, problem) => {
+    expect(parseGenericWebhook(input({ ...queued, job: { ...queued.job, url } }))).toEqual({
+      kind: 'invalid',
+      field: 'job.url',
+      problem,
+    });
+  });
+
+  it('takes an http or https job.url', () => {
+    for (const url of ['https://ci.example.com/build/42', 'http://ci.internal:8080/job/7'])
+      expect(parseGenericWebhook(input({ ...queued, job: { ...queued.job, url } }))).toMatchObject({
+        kind: 'event',
+        event: { url },
+      });
+  });
+
   it('takes an end event without labels: it names a build already known by its id', () => {
     expect(parseGenericWebhook(input({ action: 'completed', job: { id: 'build-1' } }))).toMatchObject({
       kind: 'event',
