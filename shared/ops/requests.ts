@@ -153,6 +153,12 @@ async function removeAgentOfCancelled(
   ports: OpsPorts,
 ): Promise<{ podDeleted?: string; agent?: AgentRemoval['kind'] }> {
   if (!record.podName) return {};
+  // Whether there is a pod to name in the answer: the delete takes a 404 as done and cannot say
+  // (a pod the reaper deleted first, or one an attempt never made). Unread, it is named, as before.
+  const podThere = await ports.agents.findAgent(ports.config.namespace, record.podName).then(
+    ({ pod }) => pod !== undefined,
+    () => true,
+  );
   const removal = await removeAgent(
     { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },
     {
@@ -175,7 +181,7 @@ async function removeAgentOfCancelled(
         error: String(error),
       }),
     );
-  return { podDeleted: record.podName, agent: removal.kind };
+  return { ...(podThere ? { podDeleted: record.podName } : {}), agent: removal.kind };
 }
 
 /**

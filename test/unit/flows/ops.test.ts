@@ -151,6 +151,14 @@ describe('ops actions on the twins', () => {
     expect(twins.queue.sentIds()).toEqual([waiting]);
   });
 
+  it('cancel names no pod when there was none to delete (the reaper deleted it first)', async () => {
+    const { running } = await runningAndWaiting();
+    await twins.agents.deletePod(twins.namespace, podNameFor('gen', running));
+    const answer = await runOpsAction({ action: 'cancel', requestId: running, confirm: true }, twins.ops);
+    expect(answer).toMatchObject({ status: 'cancelled', agent: 'forgotten', freedSlot: true });
+    expect(answer).not.toHaveProperty('podDeleted');
+  });
+
   it('cancel of an unknown request is not found', async () => {
     await expect(
       runOpsAction({ action: 'cancel', requestId: 'generic-nope', confirm: true }, twins.ops),
