@@ -28,7 +28,7 @@ export interface EnqueuePorts {
  */
 export async function enqueueBuild(event: BuildEvent, ports: EnqueuePorts): Promise<WebhookOutcome> {
   const match = matchTemplate(ports.templates, event);
-  if (match.kind === 'none') return { kind: 'ignored', reason: match.reason };
+  if (match.kind === 'none') return { kind: 'ignored', reason: match.reason, unserved: true };
   const requestId = requestIdFor(event.source, event.jobKey);
   const record: RequestRecord = {
     ...newRecord(event, requestId, ports.now()),

@@ -4,7 +4,13 @@ import type { RefusalReason } from '../sources/types';
 export type WebhookOutcome =
   | { readonly kind: 'accepted'; readonly requestId: string }
   | { readonly kind: 'recorded'; readonly requestId: string; readonly status: string }
-  | { readonly kind: 'ignored'; readonly reason: string; readonly requestId?: string }
+  | {
+      readonly kind: 'ignored';
+      readonly reason: string;
+      readonly requestId?: string;
+      /** No template serves the build's labels: nothing was written, and its delivery is not remembered. */
+      readonly unserved?: true;
+    }
   | {
       readonly kind: 'refused';
       readonly reason: RefusalReason;

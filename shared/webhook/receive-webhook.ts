@@ -198,10 +198,11 @@ async function handle(admitted: Admitted, ports: WebhookPorts): Promise<WebhookO
   if (outcome.kind === 'accepted') ports.backlog.admitted(event.source);
   // Remembered only once handled, so a delivery whose handling failed half-way (or whose marker
   // write was applied but answered with an error) is handled again when the CI retries it, never
-  // taken for a duplicate. Acting twice is harmless: every write it makes is conditional. One that
-  // was ignored (no template serves it, the build is known) wrote nothing and is not remembered
-  // either: it would cost a write a delivery, outside the backlog cap, to say nothing new.
-  if (outcome.kind !== 'ignored')
+  // taken for a duplicate. Acting twice is harmless: every write it makes is conditional. One of a
+  // build no template serves wrote nothing and is not remembered either: it would cost a write a
+  // delivery, outside the backlog cap, to say nothing new (a build's own, ignored as known, is: its
+  // retry past a full backlog is then told it was received, not 429).
+  if (!(outcome.kind === 'ignored' && outcome.unserved))
     await ports.deliveries.remember(event.source, dedupeKey).catch((error: unknown) =>
       ports.logger.warn('could not remember a handled delivery; a duplicate of it is handled again', {
         source: event.source,
@@ -279,7 +280,7 @@ async function endBuild(
       tombstone: unserved === undefined,
     });
     if (ended.kind === 'unknown')
-      return { kind: 'ignored', requestId, reason: `${unserved}: nothing to record` };
+      return { kind: 'ignored', requestId, reason: `${unserved}: nothing to record`, unserved: true };
     if (ended.kind === 'tombstoned') return { kind: 'recorded', requestId, status: to };
     if (ended.kind !== 'holds-slot') {
       // An attempt that failed may have left its agent registered (the CI was down for its removal

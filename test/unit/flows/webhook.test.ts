@@ -186,3 +186,30 @@ describe('webhook intake on the twins', () => {
     expect(twins.queue.sentIds()).toEqual([]);
   });
 });
+
+/**
+ * The retry of a delivery a build's own request answered `ignored` (a second delivery id for a build
+ * already queued), past the backlog cap: told it was received, not 429. A first version of "an
+ * ignored delivery writes no marker" (bug 76) forgot it, and the sender was told to retry a delivery
+ * that needed nothing (a review of the fixes, 2026-12-06).
+ */
+describe('the retry of an ignored delivery of a known build, past the backlog cap', () => {
+  it('is told it was already received, not 429', async () => {
+    const twins = createTwins(
+      flowConfigYaml.replace(
+        'webhookSecret: { value: generic-secret }',
+        'webhookSecret: { value: generic-secret }\n    maxBacklog: 2',
+      ),
+    );
+    const deliver = (job: string, delivery: string) =>
+      receiveWebhook(genericDelivery(twins, 'queued', job, { delivery }), twins.webhook);
+    expect(await deliver('build-1', 'd-1')).toMatchObject({ kind: 'accepted' });
+    expect(await deliver('build-1', 'd-2')).toMatchObject({ kind: 'ignored' });
+    expect(await deliver('build-2', 'd-3')).toMatchObject({ kind: 'accepted' });
+    // d-2's answer was lost; the sender retries it, byte for byte, with the backlog full.
+    expect(await deliver('build-1', 'd-2')).toMatchObject({
+      kind: 'ignored',
+      reason: 'delivery d-2 was already received',
+    });
+  });
+});

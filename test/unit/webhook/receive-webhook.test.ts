@@ -160,8 +160,7 @@ describe('receiveWebhook: what it touches, in which order', () => {
       'requests.createIfAbsent',
       expect.stringMatching(/^deliveries\.seen d-1#[0-9a-f]{16}$/),
     ]);
-    // Another delivery of a build still queued: its message is sent again (its first may be lost),
-    // and the delivery, ignored, is not remembered (a retry of it sends again: provisioning is idempotent).
+    // Another delivery of a build still queued: its message is sent again (its first may be lost).
     const another = portsWith({ known: true });
     expect(await receiveWebhook(request(generic('queued')), another.ports)).toMatchObject({
       kind: 'ignored',
@@ -172,6 +171,7 @@ describe('receiveWebhook: what it touches, in which order', () => {
       'requests.createIfAbsent',
       expect.stringMatching(/^deliveries\.seen/),
       'queue.send',
+      expect.stringMatching(/^deliveries\.remember/),
     ]);
   });
 
