@@ -58,7 +58,7 @@ export function renderAgentPod(input: AgentPodInput): V1Pod {
     [pitcrewLabels.template]: template.name,
     [pitcrewLabels.source]: template.source,
   };
-  const env = { ...input.agentEnvDefaults, ...template.env, ...input.agentEnv };
+  const env = { ...literalEnv(input.agentEnvDefaults), ...template.env, ...literalEnv(input.agentEnv) };
   const generated: V1Pod = {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -95,6 +95,18 @@ export function renderAgentPod(input: AgentPodInput): V1Pod {
   const merged = (overlay == null ? generated : mergePodOverlay(generated, overlay)) as V1Pod;
   return enforceIdentity(withSafeContainers(merged), input, labels);
 }
+
+/**
+ * The env values Pitcrew sets, as the agent must read them: Kubernetes expands `$(NAME)` in an env
+ * value and turns `$$` into `$`
+ * (https://kubernetes.io/docs/tasks/inject-data-application/define-interdependent-environment-variables/),
+ * so each `$` is doubled. A generic build's job id comes from its delivery and may hold either. A
+ * template's own env is left as written: its author may mean `$(NAME)`.
+ */
+const literalEnv = (values: Readonly<Record<string, string>> | undefined): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(values ?? {}).map(([name, value]) => [name, value.replaceAll('$', () => '$$')]),
+  );
 
 /**
  * What every container gets unless the template says otherwise: the "restricted" standard's needs.

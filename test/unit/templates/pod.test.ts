@@ -124,6 +124,33 @@ describe('renderAgentPod', () => {
     ]);
   });
 
+  // Kubernetes expands `$(NAME)` in an env value and turns `$$` into `$`: a job id from a generic
+  // delivery reached the agent rewritten (a review of the fixes, 2026-12-06).
+  it("gives the agent Pitcrew's env values as written, `$(NAME)` and `$$` included; a template's own as its author wrote them", () => {
+    /** What the kubelet does to each value, with the variables before it. */
+    const asTheAgentSees = (env: { name: string; value?: string }[]): Record<string, string> => {
+      const seen: Record<string, string> = {};
+      for (const { name, value = '' } of env)
+        seen[name] = value.replace(/\$\$|\$\(([^)]*)\)/g, (match, ref: string | undefined) =>
+          match === '$$' ? '$' : ref !== undefined && ref in seen ? seen[ref]! : match,
+        );
+      return seen;
+    };
+    const jobId = 'deploy-$$1-$(PITCREW_AGENT_NAME)-$(HOME)';
+    const pod = render(
+      { env: { GREETING: 'hi', REF: '$(GREETING) there' } },
+      { PITCREW_AGENT_NAME: 'pc-tpl-abc', PITCREW_JOB_ID: jobId },
+      { WORKDIR: '/tmp/$work' },
+    );
+    expect(asTheAgentSees(pod.spec?.containers[0]?.env ?? [])).toEqual({
+      WORKDIR: '/tmp/$work',
+      GREETING: 'hi',
+      REF: 'hi there',
+      PITCREW_AGENT_NAME: 'pc-tpl-abc',
+      PITCREW_JOB_ID: jobId,
+    });
+  });
+
   it('merges podYaml over the pod: containers by name, other lists replaced, new containers appended', () => {
     const pod = render({
       tolerations: [{ key: 'a', operator: 'Exists' }],
