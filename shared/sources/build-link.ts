@@ -10,3 +10,17 @@ export const buildLinkSchema = v.pipe(
   v.maxLength(2000),
   v.regex(/^https?:\/\//i, 'must be an http(s) URL'),
 );
+
+/**
+ * A CI's own link to a build (its webhook's, its API's): kept when it is `buildLinkSchema`, dropped
+ * (undefined) when not. A link is for display; refusing the delivery, or skipping a polled job, for
+ * one would lose the build; a null is none (GitLab, whose failing webhooks are dropped, and its projects' paths of up
+ * to 2,048 characters). The generic contract's `job.url` stays strict: its sender is told.
+ */
+export const ciBuildLinkSchema = v.fallback(
+  v.pipe(
+    v.nullish(buildLinkSchema),
+    v.transform((link) => link ?? undefined),
+  ),
+  undefined,
+);

@@ -1,6 +1,6 @@
 import { pollEach, type PollProblem } from '../poll-each';
 import * as v from '../../schema/valibot';
-import { buildLinkSchema } from '../build-link';
+import { ciBuildLinkSchema } from '../build-link';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
 import {
@@ -60,7 +60,7 @@ const scheduledJobSchema = v.object({
   type: v.literal('script'),
   state: v.literal('scheduled'),
   agent_query_rules: v.optional(v.nullable(queryRulesSchema)),
-  web_url: v.optional(v.nullable(buildLinkSchema)),
+  web_url: ciBuildLinkSchema,
 });
 type ScheduledJob = v.InferOutput<typeof scheduledJobSchema>;
 
@@ -199,7 +199,7 @@ async function queuedBuildsOf(api: PollApi, settings: PollSettings, pipeline: st
           pipeline,
           buildNumber: build.number,
           labels: job.agent_query_rules ?? [],
-          url: job.web_url ?? undefined,
+          url: job.web_url,
         }),
       ),
     );

@@ -1,5 +1,5 @@
 import * as v from '../../schema/valibot';
-import { buildLinkSchema } from '../build-link';
+import { ciBuildLinkSchema } from '../build-link';
 import { invalidFromIssues, parseJsonBody } from '../parse-json';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { originOf } from '../origin';
@@ -33,7 +33,7 @@ const jobEventSchema = v.object({
     state: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(40)))),
     agent_query_rules: v.optional(v.nullable(queryRulesSchema)),
     // Kept on the request record: bounded, so no signed body can make the record too large to write.
-    web_url: v.optional(v.nullable(buildLinkSchema)),
+    web_url: ciBuildLinkSchema,
     created_at: date,
     scheduled_at: date,
     runnable_at: date,
@@ -161,7 +161,7 @@ function parseDelivery(input: WebhookInput): DeliveryParse {
       pipeline: pipeline.slug,
       buildNumber: build?.number,
       labels: job.agent_query_rules ?? [],
-      url: job.web_url ?? undefined,
+      url: job.web_url,
     }),
   };
   return { kind: 'job', parsed, origin };

@@ -1,6 +1,6 @@
 import { pollEach, type PollProblem } from '../poll-each';
 import * as v from '../../schema/valibot';
-import { buildLinkSchema } from '../build-link';
+import { ciBuildLinkSchema } from '../build-link';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
 import { failureFor, type FailureHints, type GithubFetch, type GithubResponse, unexpectedBody } from './api';
@@ -73,7 +73,7 @@ const queuedJobSchema = v.object({
   status: v.literal('queued'),
   labels: v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(200))), v.maxLength(100)),
   // Nullable in the REST schema, unlike in the webhook.
-  html_url: v.optional(v.nullable(buildLinkSchema)),
+  html_url: ciBuildLinkSchema,
 });
 type QueuedJob = v.InferOutput<typeof queuedJobSchema>;
 
@@ -171,7 +171,7 @@ function queuedEvent(job: QueuedJob, run: QueuedRun, installationId: number | un
     jobId: job.id,
     runId: job.run_id,
     labels: job.labels,
-    url: job.html_url ?? undefined,
+    url: job.html_url,
     // GitHub's spelling, as the webhook's repository object gives it, not the configured entry's.
     owner: run.repository.owner.login,
     repo: run.repository.name,

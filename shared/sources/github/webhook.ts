@@ -1,5 +1,5 @@
 import * as v from '../../schema/valibot';
-import { buildLinkSchema } from '../build-link';
+import { ciBuildLinkSchema } from '../build-link';
 import { deliveryIdFrom, invalidFromIssues, parseJsonBody } from '../parse-json';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { githubSigning } from './signing';
@@ -22,7 +22,7 @@ const workflowJobSchema = v.object({
     run_id: v.optional(v.pipe(v.int(), v.minValue(0))),
     labels: v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(200))), v.maxLength(100)),
     // Kept on the request record: bounded, so no signed body can make the record too large to write.
-    html_url: v.optional(buildLinkSchema),
+    html_url: ciBuildLinkSchema,
     conclusion: v.optional(v.nullable(v.string())),
     created_at: v.optional(v.pipe(v.string(), v.maxLength(64))),
   }),

@@ -1,6 +1,6 @@
 import { pollEach, type PollProblem } from '../poll-each';
 import * as v from '../../schema/valibot';
-import { buildLinkSchema } from '../build-link';
+import { ciBuildLinkSchema } from '../build-link';
 import { CiUnavailableError } from '../errors';
 import type { BuildEvent } from '../types';
 import {
@@ -56,7 +56,7 @@ const pendingJobSchema = v.object({
   id: v.pipe(v.int(), v.gtValue(0)),
   status: v.literal('pending'),
   tag_list: v.pipe(v.array(v.pipe(v.string(), v.minLength(1), v.maxLength(255))), v.maxLength(100)),
-  web_url: v.optional(v.nullable(buildLinkSchema)),
+  web_url: ciBuildLinkSchema,
 });
 type PendingJob = v.InferOutput<typeof pendingJobSchema>;
 
@@ -136,7 +136,7 @@ async function queuedBuildsOf(api: PollApi, path: string, settings: PollSettings
         projectPath: project.path_with_namespace,
         jobId: job.id,
         tags: settings.tags,
-        url: job.web_url ?? undefined,
+        url: job.web_url,
       }),
     );
 }

@@ -1,5 +1,5 @@
 import * as v from '../../schema/valibot';
-import { buildLinkSchema } from '../build-link';
+import { ciBuildLinkSchema } from '../build-link';
 import { deliveryIdSchema, invalidFromIssues, parseJsonBody } from '../parse-json';
 import type { BuildAction, BuildEvent, ParsedWebhook, WebhookInput, WebhookReceiver } from '../types';
 import { originOf } from '../origin';
@@ -37,7 +37,7 @@ const jobHookSchema = v.object({
   project: v.object({
     id: jobIdSchema,
     path_with_namespace: projectPathSchema,
-    web_url: v.optional(v.nullable(buildLinkSchema)),
+    web_url: ciBuildLinkSchema,
     // Read by the trust policy (trust.ts); optional here so a payload without it is refused there,
     // by name, rather than here as malformed.
     visibility_level: v.optional(v.nullable(v.int())),

@@ -232,16 +232,25 @@ describe('GitLab Job Hook parsing', () => {
       (body) => ((body.project as Record<string, unknown>).path_with_namespace = 'app'),
       'project.path_with_namespace',
     ],
-    [
-      'a web_url that is no URL',
-      (body) => ((body.project as Record<string, unknown>).web_url = 'x'),
-      'project.web_url',
-    ],
   ])('names the field when %s is wrong', (_what, change, field) => {
     const body: Record<string, unknown> = documentedJobHook('pending');
     change(body);
     expect(receiver().parseWebhook(input(body))).toMatchObject({ kind: 'invalid', field });
   });
+
+  // A link is for display: a project's web_url that is no http(s) URL, or longer than 2,000
+  // characters (a path may be 2,048), is dropped and the job taken; GitLab's webhook would otherwise be
+  // answered `dropped` and the build lost (a review of the fixes, 2026-12-06).
+  it.each(['x', `https://gitlab.example.com/${'g/'.repeat(1000)}app`])(
+    'takes the job without a project web_url it cannot keep (%#)',
+    (webUrl) => {
+      const body: Record<string, unknown> = documentedJobHook('pending');
+      (body.project as Record<string, unknown>).web_url = webUrl;
+      const parsed = receiver().parseWebhook(input(body));
+      expect(parsed).toMatchObject({ kind: 'event', event: { action: 'queued' } });
+      expect(parsed.kind === 'event' && parsed.event.url).toBeUndefined();
+    },
+  );
 
   it.each([null, 42, [], 'x'.repeat(1_000_000), { object_kind: { deep: [[[[{}]]]] } }])(
     'never throws on bad input (%#)',
