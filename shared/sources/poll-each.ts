@@ -8,6 +8,12 @@ import type { BuildEvent } from './types';
  */
 export type PollProblem = (error: CiError) => void;
 
+/** One item's poll that a passing failure cut short (a later page): what it read, and the failure. */
+export interface CutShort {
+  readonly events: readonly BuildEvent[];
+  readonly stoppedBy: CiError;
+}
+
 /**
  * Polls each of a CI's repositories (projects, pipelines) in turn, one request after another. A
  * refusal for good of one (it is gone, or the credentials cannot see it) goes to `problem` and the
@@ -19,18 +25,27 @@ export type PollProblem = (error: CiError) => void;
  */
 export async function pollEach<Item>(
   items: readonly Item[],
-  pollOne: (item: Item) => Promise<BuildEvent[]>,
+  pollOne: (item: Item) => Promise<readonly BuildEvent[] | CutShort>,
   problem?: PollProblem,
 ): Promise<BuildEvent[]> {
   const events: BuildEvent[] = [];
   for (const item of items) {
+    let failure: unknown;
     try {
-      events.push(...(await pollOne(item)));
+      const polled = await pollOne(item);
+      if (!('stoppedBy' in polled)) {
+        events.push(...polled);
+        continue;
+      }
+      // What the item's first pages gave counts; its failure ends the poll as any other would.
+      events.push(...polled.events);
+      failure = polled.stoppedBy;
     } catch (error) {
-      if (!problem || !(error instanceof CiError)) throw error;
-      problem(error);
-      if (error.retryable) break;
+      failure = error;
     }
+    if (!problem || !(failure instanceof CiError)) throw failure;
+    problem(failure);
+    if (failure.retryable) break;
   }
   return events;
 }

@@ -1,4 +1,4 @@
-import { pollEach, type PollProblem } from '../poll-each';
+import { type CutShort, pollEach, type PollProblem } from '../poll-each';
 import * as v from '../../schema/valibot';
 import { ciBuildLinkSchema } from '../build-link';
 import { CiUnavailableError } from '../errors';
@@ -147,26 +147,31 @@ async function readPipeline(api: PollApi, settings: PollSettings, pipeline: stri
  * after a `wait`, and a failing one (a job failed while others still run or wait: a parallel step's
  * other shards) has scheduled jobs that need an agent all the same.
  */
-async function listActiveBuilds(api: PollApi, settings: PollSettings, pipeline: string): Promise<Build[]> {
+async function listActiveBuilds(
+  api: PollApi,
+  settings: PollSettings,
+  pipeline: string,
+): Promise<{ builds: Build[]; stoppedBy?: CiUnavailableError }> {
   const purpose = `list the scheduled, running and failing builds of ${settings.organization}/${pipeline}`;
   const builds: Build[] = [];
   let path: string | undefined =
     `${pipelinePath(settings.organization, pipeline)}/builds?state[]=scheduled&state[]=running&state[]=failing&per_page=100`;
   for (let page = 0; path !== undefined && page < maxPages; page += 1) {
-    // A later page not read for now (the reserve, a rate limit, an outage): the pages read stand.
-    const response = await get(api, path, purpose, hintsFor(settings.organization, pipeline)).catch(
-      (error: unknown) => {
-        if (page === 0 || !(error instanceof CiUnavailableError)) throw error;
-        return undefined;
-      },
-    );
-    if (!response) break;
+    let response: BuildkiteResponse;
+    try {
+      response = await get(api, path, purpose, hintsFor(settings.organization, pipeline));
+    } catch (error) {
+      // A later page not read for now (the reserve, a rate limit, an outage): the pages read stand,
+      // and the failure still ends the poll (pollEach).
+      if (page > 0 && error instanceof CiUnavailableError) return { builds, stoppedBy: error };
+      throw error;
+    }
     const parsed = v.safeParse(buildsSchema, response.body);
     if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
     builds.push(...parsed.output);
     path = nextPagePath(response, api.apiUrl);
   }
-  return builds;
+  return { builds };
 }
 
 function asScheduledJob(job: unknown): ScheduledJob[] {
@@ -180,7 +185,11 @@ const isFork = (build: Build, repository: string | null | undefined): boolean =>
   return repository == null || repositoryIdentity(from) !== repositoryIdentity(repository);
 };
 
-async function queuedBuildsOf(api: PollApi, settings: PollSettings, pipeline: string): Promise<BuildEvent[]> {
+async function queuedBuildsOf(
+  api: PollApi,
+  settings: PollSettings,
+  pipeline: string,
+): Promise<BuildEvent[] | CutShort> {
   let repository: string | null | undefined;
   if (!settings.allowPublicPipelines) {
     const described = await readPipeline(api, settings, pipeline);
@@ -188,8 +197,8 @@ async function queuedBuildsOf(api: PollApi, settings: PollSettings, pipeline: st
     if (described.visibility !== 'private') return [];
     repository = described.repository;
   }
-  const builds = await listActiveBuilds(api, settings, pipeline);
-  return builds
+  const { builds, stoppedBy } = await listActiveBuilds(api, settings, pipeline);
+  const events = builds
     .filter((build) => settings.allowPublicPipelines || !isFork(build, repository))
     .flatMap((build) =>
       (build.jobs ?? []).flatMap(asScheduledJob).map((job) =>
@@ -203,6 +212,7 @@ async function queuedBuildsOf(api: PollApi, settings: PollSettings, pipeline: st
         }),
       ),
     );
+  return stoppedBy ? { events, stoppedBy } : events;
 }
 
 /**
