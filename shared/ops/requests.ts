@@ -3,6 +3,7 @@ import { wakeWaiting } from '../capacity/wake';
 import { isTerminal, type RequestRecord } from '../requests/record';
 import { fromStatesOf, fromTheStateRead } from '../requests/transitions';
 import { removeAgent, type AgentRemoval } from '../sources/deregister';
+import { pitcrewLabels } from '../templates/labels';
 import { OpsConflictError, OpsNotFoundError } from './errors';
 import type { OpsPorts } from './ports';
 
@@ -153,12 +154,17 @@ async function removeAgentOfCancelled(
   ports: OpsPorts,
 ): Promise<{ podDeleted?: string; agent?: AgentRemoval['kind'] }> {
   if (!record.podName) return {};
-  // Whether there is a pod to name in the answer: the delete takes a 404 as done and cannot say
-  // (a pod the reaper deleted first, or one an attempt never made). Unread, it is named, as before.
-  const podThere = await ports.agents.findAgent(ports.config.namespace, record.podName).then(
-    ({ pod }) => pod !== undefined,
-    () => true,
-  );
+  // Whether there is a pod to name in the answer: the delete takes a 404 as done and cannot say (a
+  // pod the reaper deleted first, still terminating or gone, or one an attempt never made). One list
+  // by the request's label, which the ops role may make (findAgent would also try a Secret create,
+  // which it may not). Unread, it is named, as before.
+  const { podName } = record;
+  const podThere = await ports.agents
+    .listPods(ports.config.namespace, `${pitcrewLabels.requestId}=${record.requestId}`)
+    .then(
+      (pods) => pods.some((pod) => pod.metadata?.name === podName && !pod.metadata.deletionTimestamp),
+      () => true,
+    );
   const removal = await removeAgent(
     { namespace: ports.config.namespace, agents: ports.agents, logger: ports.logger },
     {

@@ -159,6 +159,34 @@ describe('ops actions on the twins', () => {
     expect(answer).not.toHaveProperty('podDeleted');
   });
 
+  // A first version read the pod with findAgent, which also tries a (dry-run) Secret create the ops
+  // role may not make, and named a pod still terminating (a review of the fixes, 2026-12-06).
+  it('cancel names no pod the reaper deleted first, still terminating, and asks the cluster only to list and delete', async () => {
+    twins = createTwins(flowConfigYaml, { terminatingMs: 30_000 });
+    const { running } = await runningAndWaiting();
+    await twins.agents.deletePod(twins.namespace, podNameFor('gen', running));
+    twins.clock.advance(1);
+    const called: string[] = [];
+    const agents = new Proxy(twins.ops.agents, {
+      get: (target, name, receiver) => {
+        const value: unknown = Reflect.get(target, name, receiver);
+        return typeof value === 'function'
+          ? (...args: unknown[]) => (
+              called.push(String(name)),
+              (value as (...a: unknown[]) => unknown)(...args)
+            )
+          : value;
+      },
+    });
+    const answer = await runOpsAction(
+      { action: 'cancel', requestId: running, confirm: true },
+      { ...twins.ops, agents },
+    );
+    expect(answer).toMatchObject({ status: 'cancelled', agent: 'forgotten' });
+    expect(answer).not.toHaveProperty('podDeleted');
+    expect([...new Set(called)].sort()).toEqual(['deletePod', 'listPods']);
+  });
+
   it('cancel of an unknown request is not found', async () => {
     await expect(
       runOpsAction({ action: 'cancel', requestId: 'generic-nope', confirm: true }, twins.ops),
