@@ -24,3 +24,6 @@ export const ciBuildLinkSchema = v.fallback(
   ),
   undefined,
 );
+
+/** A CI's link as `ciBuildLinkSchema` keeps it: the link, or undefined. */
+export const keptLink = (raw: unknown): string | undefined => v.parse(ciBuildLinkSchema, raw);

@@ -1,4 +1,5 @@
 import * as v from '../../schema/valibot';
+import { ciBuildLinkSchema } from '../build-link';
 import { buildActions } from '../types';
 import { parseLabelExpression } from './label-expression';
 
@@ -44,7 +45,9 @@ export const jenkinsContractSchema = v.strictObject({
   job: v.strictObject({
     id: queueItemIdSchema,
     labels: v.optional(v.pipe(v.array(labelExpressionSchema), v.maxLength(32)), []),
-    url: v.optional(v.pipe(v.url({ protocols: /^https?$/ }), v.maxLength(2000))),
+    // Jenkins' own link (the script sends rootUrl + task.url, percent-encoded): one Pitcrew cannot
+    // keep is dropped, never the build (ciBuildLinkSchema).
+    url: ciBuildLinkSchema,
   }),
 });
 

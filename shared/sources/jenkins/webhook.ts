@@ -1,4 +1,5 @@
 import * as v from '../../schema/valibot';
+import { keptLink } from '../build-link';
 import { invalidFromIssues, parseContractDelivery } from '../parse-json';
 import { pitcrewSigning } from '../signature';
 import type {
@@ -115,7 +116,7 @@ export function queuedBuildFromQueueItem(
     labels: labels.labels,
     labelRule: labels.rule,
     deliveryId: `poll:${controllerUrl}#${item.id}`,
-    url: item.taskUrl,
+    url: keptLink(item.taskUrl),
   });
   return parsed.kind === 'event' ? parsed.event : undefined;
 }
@@ -180,6 +181,8 @@ export const jenkinsEventTypes = {
  * record pass DynamoDB's 400 KB item, refused at every retry (503); 2,000 as the contract's `job.url`.
  */
 const urlText = v.nullish(v.pipe(v.string(), v.maxLength(2000)));
+/** A build's link among them: one over the bound is dropped, not the event (../build-link.ts). */
+const linkText = v.fallback(urlText, undefined);
 
 /**
  * QueueModel, the data of queue events: the controller's root URL (`ciUrl`), the queue item id
@@ -194,7 +197,7 @@ const queueDataSchema = v.object({
   why: v.nullish(v.string()),
   queueCauses: v.nullish(v.array(v.nullable(v.object({ reasonForWaiting: v.nullish(v.string()) })))),
   cancelled: v.nullish(v.boolean()),
-  url: urlText,
+  url: linkText,
 });
 type QueueData = v.InferOutput<typeof queueDataSchema>;
 
@@ -202,8 +205,8 @@ type QueueData = v.InferOutput<typeof queueDataSchema>;
 const jobDataSchema = v.object({
   build: v.object({
     queueId: queueItemIdSchema,
-    fullUrl: urlText,
-    url: urlText,
+    fullUrl: linkText,
+    url: linkText,
     phase: v.nullish(v.string()),
     status: v.nullish(v.string()),
   }),
@@ -295,7 +298,7 @@ function queuedFromCloudEvent(
   }
   const labels = labelsFor(named.read.label, named.field, `queue item ${id}`, named.read.mayNameNode);
   if (!labels.ok) return labels.answer;
-  const url = absoluteUrl(data.url)?.href;
+  const url = keptLink(absoluteUrl(data.url)?.href);
   return eventFrom({
     controllerUrl: settings.controllerUrl,
     queueItemId: id,
@@ -347,7 +350,7 @@ function jobFromCloudEvent(
       : data.build.status === 'ABORTED'
         ? 'cancelled'
         : 'completed';
-  const url = absoluteUrl(data.build.fullUrl)?.href;
+  const url = keptLink(absoluteUrl(data.build.fullUrl)?.href);
   return eventFrom({
     controllerUrl: settings.controllerUrl,
     queueItemId: data.build.queueId,

@@ -187,6 +187,23 @@ describe('Jenkins parseWebhook: CloudEvents', () => {
     expect(polled?.jobKey).toBe(named('https://ci.example.com/'));
   });
 
+  it("keeps the poll's task url only as an http(s) link of at most 2,000 characters", () => {
+    const controllerUrl = normaliseControllerUrl('http://jenkins.ci.svc:8080') ?? '';
+    const polledWith = (taskUrl: string) =>
+      queuedBuildFromQueueItem({ id: 8, label: 'linux', taskUrl }, controllerUrl);
+    expect(polledWith('https://jenkins.example.com/job/app/')?.url).toBe(
+      'https://jenkins.example.com/job/app/',
+    );
+    for (const taskUrl of [
+      'javascript:alert(1)//',
+      `https://jenkins.example.com/${'job/deep/'.repeat(300)}`,
+    ]) {
+      const polled = polledWith(taskUrl);
+      expect(polled).toMatchObject({ action: 'queued', labels: ['linux'] });
+      expect(polled?.url).toBeUndefined();
+    }
+  });
+
   it('turns a left event into cancelled or started only when the data (the relay) says which', () => {
     const left = (data: Record<string, unknown>) =>
       parse(
@@ -333,25 +350,32 @@ describe('Jenkins parseWebhook: CloudEvents', () => {
       });
     });
 
-    // Each becomes part of the job key or the url the request record keeps: unbounded, a record
-    // DynamoDB refuses (over 400 KB) at every retry.
+    // The controller's URL becomes part of the job key: unbounded, a record DynamoDB refuses (over
+    // 400 KB) at every retry. A build's link over the bound is dropped and the event taken (a link is
+    // for display; a review of the fixes, 2026-12-06).
     const long = `https://ci.example.com/${'a'.repeat(2000)}`;
+    it('structured queue event with a ciUrl over 2,000 characters', () => {
+      expect(
+        parse(
+          input(binaryHeaders('org.jenkinsci.queue.entered_waiting'), { jenkinsQueueId: 7, ciUrl: long }),
+        ),
+      ).toMatchObject({ kind: 'invalid', field: 'data.ciUrl' });
+    });
     it.each([
-      ['org.jenkinsci.queue.entered_waiting', { jenkinsQueueId: 7, ciUrl: long }, 'data.ciUrl'],
-      ['org.jenkinsci.queue.entered_waiting', { jenkinsQueueId: 7, url: long }, 'data.url'],
-      [
-        'org.jenkinsci.job.started',
-        { build: { queueId: 7, fullUrl: long, url: 'job/a/1/' } },
-        'data.build.fullUrl',
-      ],
+      ['org.jenkinsci.job.started', { build: { queueId: 7, fullUrl: long, url: 'job/a/1/' } }, 'started'],
       [
         'org.jenkinsci.job.completed',
         { build: { queueId: 7, fullUrl: 'https://ci/', url: long } },
-        'data.build.url',
+        'completed',
       ],
-    ])('structured %s with a URL over 2,000 characters in %j', (type, data, field) => {
-      expect(parse(input(binaryHeaders(type), data))).toMatchObject({ kind: 'invalid', field });
-    });
+    ])(
+      'structured %s with a build link over 2,000 characters is taken without it (%#)',
+      (type, data, action) => {
+        const parsed = parse(input(binaryHeaders(type), data));
+        expect(parsed).toMatchObject({ kind: 'event', event: { action } });
+        expect(parsed.kind === 'event' && (parsed.event.url ?? '').length).toBeLessThanOrEqual(2000);
+      },
+    );
 
     it('structured with a data that lacks the queue id', () => {
       const headers = binaryHeaders('org.jenkinsci.queue.entered_waiting');
@@ -439,11 +463,22 @@ describe('Jenkins parseWebhook: the JSON contract', () => {
     [{ action: 'queued', job: { id: 0, labels: ['linux'] } }, 'job.id'],
     [{ action: 'queued', job: { id: 1, labels: 'linux' } }, 'job.labels'],
     [{ action: 'queued', job: { id: 1, labels: ['linux docker'] } }, 'job.labels.0'],
-    [{ action: 'queued', job: { id: 1, labels: ['linux'], url: 'ftp://x' } }, 'job.url'],
     [{ action: 'queued', job: { id: 1, labels: ['linux'], image: 'evil' } }, 'job'],
     [{ action: 'queued', job: { id: 1, labels: ['linux'] }, extra: true }, 'body'],
   ])('refuses %j naming %s', (body, field) => {
     expect(contract(body)).toEqual({ kind: 'invalid', field, problem: expect.any(String) });
+  });
+
+  // The QueueListener script sends Jenkins' own link (rootUrl + task.url, percent-encoded): one that
+  // is not http(s), or over 2,000 characters (four folders named in CJK), is dropped and the build
+  // taken; refused, it was never provisioned with the poll off (a review of the fixes, 2026-12-06).
+  it.each([
+    'ftp://x',
+    `https://jenkins.example.com/${`job/${encodeURIComponent('\u30d3\u30eb\u30c9'.repeat(20))}/`.repeat(4)}`,
+  ])('takes a queued build whose job.url it cannot keep, without it (%#)', (url) => {
+    const parsed = contract({ action: 'queued', job: { id: 1234, labels: ['linux'], url } });
+    expect(parsed).toMatchObject({ kind: 'event', event: { action: 'queued', labels: ['linux'] } });
+    expect(parsed.kind === 'event' && parsed.event.url).toBeUndefined();
   });
 
   it('refuses malformed JSON and a missing delivery id', () => {
