@@ -49,3 +49,43 @@ export async function pollEach<Item>(
   }
   return events;
 }
+
+/**
+ * An item's poll whose requests add events to `found` as they go: a passing failure once some were
+ * found is a CutShort with them (pollEach counts them, and ends the poll); any other failure, or one
+ * before anything was found, is thrown.
+ */
+export async function keepingFound(
+  poll: (found: BuildEvent[]) => Promise<void>,
+): Promise<BuildEvent[] | CutShort> {
+  const found: BuildEvent[] = [];
+  try {
+    await poll(found);
+    return found;
+  } catch (error) {
+    if (found.length > 0 && error instanceof CiError && error.retryable)
+      return { events: found, stoppedBy: error };
+    throw error;
+  }
+}
+
+/**
+ * A poll's fetch that makes no request once an answer left the CI's rate-limit window nearly spent
+ * (`spent` says so, with the error to stop with): that answer is used, and the next request throws,
+ * which ends the poll (pollEach) with what was read.
+ */
+export function keepingReserve<
+  Call extends { readonly purpose: string },
+  Answer extends { readonly status: number },
+>(
+  fetch: (call: Call) => Promise<Answer>,
+  spent: (answer: Answer, purpose: string) => CiError | undefined,
+): (call: Call) => Promise<Answer> {
+  let stopped: CiError | undefined;
+  return async (call) => {
+    if (stopped) throw stopped;
+    const answer = await fetch(call);
+    if (answer.status === 200) stopped = spent(answer, call.purpose);
+    return answer;
+  };
+}

@@ -1,4 +1,4 @@
-import { type CutShort, pollEach, type PollProblem } from '../poll-each';
+import { type CutShort, keepingReserve, pollEach, type PollProblem } from '../poll-each';
 import * as v from '../../schema/valibot';
 import { ciBuildLinkSchema } from '../build-link';
 import { CiUnavailableError } from '../errors';
@@ -95,23 +95,6 @@ function reserveSpent(response: BuildkiteResponse, purpose: string): CiUnavailab
     );
   }
   return undefined;
-}
-
-/**
- * The poll's API, which makes no request once an answer left a window nearly spent: that answer is
- * used, and the next request throws (pollEach keeps what the pipelines before gave).
- */
-function keepingReserve(api: PollApi): PollApi {
-  let spent: CiUnavailableError | undefined;
-  return {
-    ...api,
-    fetch: async (call) => {
-      if (spent) throw spent;
-      const response = await api.fetch(call);
-      if (response.status === 200) spent = reserveSpent(response, call.purpose);
-      return response;
-    },
-  };
 }
 
 async function get(
@@ -226,6 +209,6 @@ export function listQueuedBuilds(
   settings: PollSettings,
   problem?: PollProblem,
 ): Promise<BuildEvent[]> {
-  const polling = keepingReserve(api);
+  const polling = { ...api, fetch: keepingReserve(api.fetch, reserveSpent) };
   return pollEach(settings.pipelines, (pipeline) => queuedBuildsOf(polling, settings, pipeline), problem);
 }

@@ -1,4 +1,4 @@
-import { pollEach, type PollProblem } from '../poll-each';
+import { type CutShort, keepingFound, keepingReserve, pollEach, type PollProblem } from '../poll-each';
 import * as v from '../../schema/valibot';
 import { ciBuildLinkSchema } from '../build-link';
 import { CiUnavailableError } from '../errors';
@@ -93,21 +93,25 @@ const hintsFor = (repository: PollRepository): FailureHints => ({
  * `x-ratelimit-remaining` and `x-ratelimit-reset` come with every answer
  * (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#checking-the-status-of-your-rate-limit).
  */
-function checkReserve(response: GithubResponse, purpose: string, nowMs: number): void {
+function reserveSpent(
+  response: GithubResponse,
+  purpose: string,
+  nowMs: number,
+): CiUnavailableError | undefined {
   const remaining = response.headers.get('x-ratelimit-remaining');
-  if (remaining === null || !/^\d+$/.test(remaining) || Number(remaining) >= pollRateLimitReserve) return;
+  if (remaining === null || !/^\d+$/.test(remaining) || Number(remaining) >= pollRateLimitReserve)
+    return undefined;
   const reset = Number(response.headers.get('x-ratelimit-reset') ?? Number.NaN);
   const waitSeconds = Number.isInteger(reset) ? Math.max(1, reset - Math.floor(nowMs / 1000)) : 60;
-  throw new CiUnavailableError(
+  return new CiUnavailableError(
     `stopped polling GitHub after the request to ${purpose}: ${remaining} requests are left in the rate-limit window, kept for provisioning; retry in ${waitSeconds} s`,
     waitSeconds,
   );
 }
 
-/** Throws on any status but 200, and after a 200 that leaves less than the reserve. */
+/** Throws on any status but 200 (the reserve is the poll's fetch's: listQueuedBuilds). */
 function checkAnswer(api: PollApi, response: GithubResponse, purpose: string, hints: FailureHints): void {
   if (response.status !== 200) throw failureFor(response, purpose, api.now(), hints);
-  checkReserve(response, purpose, api.now());
 }
 
 /**
@@ -179,16 +183,19 @@ function queuedEvent(job: QueuedJob, run: QueuedRun, installationId: number | un
   });
 }
 
-async function queuedBuildsOf(api: PollApi, repository: PollRepository, settings: PollSettings) {
-  const auth = await api.authFor(repository);
-  const runs = await listQueuedRuns(api, auth.token, repository, settings.maxRunsPerRepo);
-  const events: BuildEvent[] = [];
-  for (const run of runs.filter((candidate) => mayServe(candidate, settings))) {
-    const jobs = await listQueuedJobs(api, auth.token, repository, run.id);
-    events.push(...jobs.map((job) => queuedEvent(job, run, auth.installationId)));
-  }
-  return events;
-}
+const queuedBuildsOf = (
+  api: PollApi,
+  repository: PollRepository,
+  settings: PollSettings,
+): Promise<BuildEvent[] | CutShort> =>
+  keepingFound(async (found) => {
+    const auth = await api.authFor(repository);
+    const runs = await listQueuedRuns(api, auth.token, repository, settings.maxRunsPerRepo);
+    for (const run of runs.filter((candidate) => mayServe(candidate, settings))) {
+      const jobs = await listQueuedJobs(api, auth.token, repository, run.id);
+      found.push(...jobs.map((job) => queuedEvent(job, run, auth.installationId)));
+    }
+  });
 
 /**
  * The queued jobs of the queued runs of every repository, as `queued` BuildEvents. Requests go one
@@ -201,5 +208,14 @@ export const listQueuedBuilds = (
   api: PollApi,
   settings: PollSettings,
   problem?: PollProblem,
-): Promise<BuildEvent[]> =>
-  pollEach(settings.repositories, (repository) => queuedBuildsOf(api, repository, settings), problem);
+): Promise<BuildEvent[]> => {
+  const polling: PollApi = {
+    ...api,
+    fetch: keepingReserve(api.fetch, (answer, purpose) => reserveSpent(answer, purpose, api.now())),
+  };
+  return pollEach(
+    settings.repositories,
+    (repository) => queuedBuildsOf(polling, repository, settings),
+    problem,
+  );
+};

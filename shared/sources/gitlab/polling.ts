@@ -1,4 +1,4 @@
-import { pollEach, type PollProblem } from '../poll-each';
+import { type CutShort, keepingFound, keepingReserve, pollEach, type PollProblem } from '../poll-each';
 import * as v from '../../schema/valibot';
 import { ciBuildLinkSchema } from '../build-link';
 import { CiUnavailableError } from '../errors';
@@ -69,13 +69,18 @@ const hintsFor = (project: string): FailureHints => ({
  * GitLab sends `RateLimit-Remaining` with answers of rate-limited paths
  * (https://docs.gitlab.com/administration/settings/user_and_ip_rate_limits/, "Response headers").
  */
-function checkReserve(response: GitlabResponse, purpose: string, nowMs: number): void {
+function reserveSpent(
+  response: GitlabResponse,
+  purpose: string,
+  nowMs: number,
+): CiUnavailableError | undefined {
   const remaining = response.headers.get('ratelimit-remaining');
-  if (remaining === null || !/^\d+$/.test(remaining) || Number(remaining) >= pollRateLimitReserve) return;
+  if (remaining === null || !/^\d+$/.test(remaining) || Number(remaining) >= pollRateLimitReserve)
+    return undefined;
   const reset = response.headers.get('ratelimit-reset');
   const waitSeconds =
     reset !== null && /^\d{1,11}$/.test(reset) ? Math.max(1, Number(reset) - Math.floor(nowMs / 1000)) : 60;
-  throw new CiUnavailableError(
+  return new CiUnavailableError(
     `stopped polling GitLab after the request to ${purpose}: ${remaining} requests are left in the rate-limit window, kept for provisioning; retry in ${waitSeconds} s`,
     waitSeconds,
   );
@@ -84,7 +89,6 @@ function checkReserve(response: GitlabResponse, purpose: string, nowMs: number):
 async function get(api: PollApi, path: string, purpose: string, project: string): Promise<GitlabResponse> {
   const response = await api.fetch({ method: 'GET', path, purpose });
   if (response.status !== 200) throw failureFor(response, purpose, api.now(), hintsFor(project));
-  checkReserve(response, purpose, api.now());
   return response;
 }
 
@@ -98,19 +102,21 @@ async function readProject(api: PollApi, path: string): Promise<Project> {
 
 const jobPageSchema = v.array(v.unknown());
 
-/** The project's pending jobs, page by page (`scope[]=pending`, newest first). */
-async function listPendingJobs(api: PollApi, project: Project): Promise<PendingJob[]> {
+/** The project's pending jobs, page by page (`scope[]=pending`, newest first), each page to `take`. */
+async function listPendingJobs(
+  api: PollApi,
+  project: Project,
+  take: (jobs: PendingJob[]) => void,
+): Promise<void> {
   const purpose = `list the pending jobs of ${project.path_with_namespace}`;
-  const jobs: PendingJob[] = [];
   for (let page = 1; page <= maxJobPages; page += 1) {
     const path = `/projects/${project.id}/jobs?scope[]=pending&per_page=${jobsPerPage}&page=${page}`;
     const response = await get(api, path, purpose, project.path_with_namespace);
     const parsed = v.safeParse(jobPageSchema, response.body);
     if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
-    jobs.push(...parsed.output.flatMap(asPendingJob));
+    take(parsed.output.flatMap(asPendingJob));
     if (parsed.output.length < jobsPerPage) break;
   }
-  return jobs;
 }
 
 function asPendingJob(job: unknown): PendingJob[] {
@@ -123,23 +129,31 @@ const mayServe = (project: Project, settings: PollSettings): boolean =>
   settings.allowedProjects.some((pattern) => projectMatches(pattern, project.path_with_namespace)) &&
   (settings.allowPublicProjects || project.visibility === 'private' || project.visibility === 'internal');
 
-async function queuedBuildsOf(api: PollApi, path: string, settings: PollSettings): Promise<BuildEvent[]> {
-  const project = await readProject(api, path);
-  if (!mayServe(project, settings)) return [];
-  const jobs = await listPendingJobs(api, project);
-  return jobs
-    .filter((job) => servesTags(settings.tags, job.tag_list))
-    .map((job) =>
-      gitlabJobEvent('queued', `poll:${gitlabJobKey(project.id, job.id)}`, {
-        projectId: project.id,
-        // GitLab's spelling, as the webhook's project object gives it, not the configured entry's.
-        projectPath: project.path_with_namespace,
-        jobId: job.id,
-        tags: settings.tags,
-        url: job.web_url,
-      }),
+const queuedBuildsOf = (
+  api: PollApi,
+  path: string,
+  settings: PollSettings,
+): Promise<BuildEvent[] | CutShort> =>
+  keepingFound(async (found) => {
+    const project = await readProject(api, path);
+    if (!mayServe(project, settings)) return;
+    await listPendingJobs(api, project, (jobs) =>
+      found.push(
+        ...jobs
+          .filter((job) => servesTags(settings.tags, job.tag_list))
+          .map((job) =>
+            gitlabJobEvent('queued', `poll:${gitlabJobKey(project.id, job.id)}`, {
+              projectId: project.id,
+              // GitLab's spelling, as the webhook's project object gives it, not the configured entry's.
+              projectPath: project.path_with_namespace,
+              jobId: job.id,
+              tags: settings.tags,
+              url: job.web_url,
+            }),
+          ),
+      ),
     );
-}
+  });
 
 /**
  * The pending jobs of every polled project that this source serves, as `queued` BuildEvents. Requests
@@ -150,5 +164,10 @@ export const listQueuedBuilds = (
   api: PollApi,
   settings: PollSettings,
   problem?: PollProblem,
-): Promise<BuildEvent[]> =>
-  pollEach(settings.projects, (path) => queuedBuildsOf(api, path, settings), problem);
+): Promise<BuildEvent[]> => {
+  const polling: PollApi = {
+    ...api,
+    fetch: keepingReserve(api.fetch, (answer, purpose) => reserveSpent(answer, purpose, api.now())),
+  };
+  return pollEach(settings.projects, (path) => queuedBuildsOf(polling, path, settings), problem);
+};

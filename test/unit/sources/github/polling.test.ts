@@ -427,6 +427,21 @@ describe('GitHub listQueuedBuilds', () => {
     });
 
     // One deleted repository hid every other's lost builds (a review of the GitHub path, 2026-12-05).
+    it("keeps a repository's runs read before a passing failure on a later one, and ends the poll", async () => {
+      github.state.workflowRuns.push(run(7001, 'acme', 'app', 'queued', [job(901, 'queued')]));
+      github.state.workflowRuns.push(run(7002, 'acme', 'app', 'queued', [job(902, 'queued')]));
+      github.state.workflowRuns.push(run(7003, 'acme', 'lib', 'queued', [job(903, 'queued')]));
+      github.failNext(1, { status: 503, path: /\/runs\/7001\/jobs$/ });
+      const problems: unknown[] = [];
+      const listed = await source({ pollRepositories: ['acme/app', 'acme/lib'] }).listQueuedBuilds?.(
+        (problem) => problems.push(problem),
+      );
+      // Runs are listed newest first: 7002's job is read, 7001's answers 503, acme/lib is not asked.
+      expect(listed?.map((event) => event.jobKey)).toEqual(['902']);
+      expect(problems).toEqual([expect.objectContaining({ retryable: true })]);
+      expect(calls().some((call) => call.includes('/repos/acme/lib/'))).toBe(false);
+    });
+
     it('gives a repository it refuses to `problem` and still polls the others', async () => {
       github.state.workflowRuns.push(run(7001, 'acme', 'app', 'queued', [job(901, 'queued')]));
       const refusals: unknown[] = [];
