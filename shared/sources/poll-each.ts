@@ -51,9 +51,9 @@ export async function pollEach<Item>(
 }
 
 /**
- * An item's poll whose requests add events to `found` as they go: a passing failure once some were
- * found is a CutShort with them (pollEach counts them, and ends the poll); any other failure, or one
- * before anything was found, is thrown.
+ * An item's poll whose requests add events to `found` as they go: a CI's failure once some were found
+ * is a CutShort with them (pollEach counts them, and ends the poll at a passing failure or polls the
+ * next item after a refusal); any other failure, or one before anything was found, is thrown.
  */
 export async function keepingFound(
   poll: (found: BuildEvent[]) => Promise<void>,
@@ -63,8 +63,7 @@ export async function keepingFound(
     await poll(found);
     return found;
   } catch (error) {
-    if (found.length > 0 && error instanceof CiError && error.retryable)
-      return { events: found, stoppedBy: error };
+    if (found.length > 0 && error instanceof CiError) return { events: found, stoppedBy: error };
     throw error;
   }
 }
@@ -80,12 +79,22 @@ export function keepingReserve<
 >(
   fetch: (call: Call) => Promise<Answer>,
   spent: (answer: Answer, purpose: string) => CiError | undefined,
-): (call: Call) => Promise<Answer> {
+): {
+  readonly fetch: (call: Call) => Promise<Answer>;
+  /** Throws once the reserve is reached: for a poll's other calls to its CI (a GitHub App's token). */
+  readonly ensureOpen: () => void;
+} {
   let stopped: CiError | undefined;
-  return async (call) => {
+  const ensureOpen = (): void => {
     if (stopped) throw stopped;
-    const answer = await fetch(call);
-    if (answer.status === 200) stopped = spent(answer, call.purpose);
-    return answer;
+  };
+  return {
+    ensureOpen,
+    fetch: async (call) => {
+      ensureOpen();
+      const answer = await fetch(call);
+      if (answer.status === 200) stopped = spent(answer, call.purpose);
+      return answer;
+    },
   };
 }

@@ -209,6 +209,6 @@ export function listQueuedBuilds(
   settings: PollSettings,
   problem?: PollProblem,
 ): Promise<BuildEvent[]> {
-  const polling = { ...api, fetch: keepingReserve(api.fetch, reserveSpent) };
+  const polling = { ...api, fetch: keepingReserve(api.fetch, reserveSpent).fetch };
   return pollEach(settings.pipelines, (pipeline) => queuedBuildsOf(polling, settings, pipeline), problem);
 }

@@ -135,7 +135,7 @@ async function listQueuedRuns(
 }
 
 /**
- * The run's queued jobs, page by page. `filter=latest` leaves out the jobs of earlier attempts of a
+ * The run's queued jobs, page by page, each page to `take`. `filter=latest` leaves out the jobs of earlier attempts of a
  * re-run. A run deleted since it was listed (404) has none.
  */
 async function listQueuedJobs(
@@ -143,24 +143,24 @@ async function listQueuedJobs(
   token: string,
   repository: PollRepository,
   runId: number,
-): Promise<QueuedJob[]> {
+  take: (jobs: QueuedJob[]) => void,
+): Promise<void> {
   const purpose = `list the jobs of workflow run ${runId} of ${nameOf(repository)}`;
   const hints = hintsFor(repository);
-  const queued: QueuedJob[] = [];
   let seen = 0;
   for (let page = 1; page <= maxJobPages; page += 1) {
     const path = `${actionsPath(repository)}/runs/${runId}/jobs?filter=latest&per_page=${jobsPerPage}&page=${page}`;
     const response = await api.fetch({ method: 'GET', path, credential: token, purpose });
-    if (response.status === 404) return queued;
+    if (response.status === 404) return;
     checkAnswer(api, response, purpose, hints);
     const parsed = v.safeParse(jobsPageSchema, response.body);
     if (!parsed.success) throw unexpectedBody(purpose, response.status, parsed.issues);
     const { jobs, total_count: total } = parsed.output;
     seen += jobs.length;
-    queued.push(...jobs.flatMap(asQueuedJob));
+    // Page by page, so a later page's failure keeps what the earlier ones gave (keepingFound).
+    take(jobs.flatMap(asQueuedJob));
     if (jobs.length < jobsPerPage || seen >= total) break;
   }
-  return queued;
 }
 
 function asQueuedJob(job: unknown): QueuedJob[] {
@@ -192,8 +192,9 @@ const queuedBuildsOf = (
     const auth = await api.authFor(repository);
     const runs = await listQueuedRuns(api, auth.token, repository, settings.maxRunsPerRepo);
     for (const run of runs.filter((candidate) => mayServe(candidate, settings))) {
-      const jobs = await listQueuedJobs(api, auth.token, repository, run.id);
-      found.push(...jobs.map((job) => queuedEvent(job, run, auth.installationId)));
+      await listQueuedJobs(api, auth.token, repository, run.id, (jobs) =>
+        found.push(...jobs.map((job) => queuedEvent(job, run, auth.installationId))),
+      );
     }
   });
 
@@ -209,9 +210,15 @@ export const listQueuedBuilds = (
   settings: PollSettings,
   problem?: PollProblem,
 ): Promise<BuildEvent[]> => {
+  const reserve = keepingReserve(api.fetch, (answer, purpose) => reserveSpent(answer, purpose, api.now()));
   const polling: PollApi = {
     ...api,
-    fetch: keepingReserve(api.fetch, (answer, purpose) => reserveSpent(answer, purpose, api.now())),
+    fetch: reserve.fetch,
+    // A GitHub App's token calls GitHub too (its installation, a new token): none once the reserve is reached.
+    authFor: async (repository) => {
+      reserve.ensureOpen();
+      return api.authFor(repository);
+    },
   };
   return pollEach(
     settings.repositories,

@@ -167,7 +167,7 @@ export const listQueuedBuilds = (
 ): Promise<BuildEvent[]> => {
   const polling: PollApi = {
     ...api,
-    fetch: keepingReserve(api.fetch, (answer, purpose) => reserveSpent(answer, purpose, api.now())),
+    fetch: keepingReserve(api.fetch, (answer, purpose) => reserveSpent(answer, purpose, api.now())).fetch,
   };
   return pollEach(settings.projects, (path) => queuedBuildsOf(polling, path, settings), problem);
 };
