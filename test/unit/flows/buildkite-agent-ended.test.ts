@@ -4,7 +4,7 @@ import { reap } from '../../../shared/reap';
 import { receiveWebhook } from '../../../shared/webhook';
 import type { FakeBuildkite } from '../../../infra/local/stand-ins/buildkite-api';
 import { finishPod, type Twins } from './twins';
-import { buildkiteDelivery, buildkiteRequestId, buildkiteTwins } from './twins-buildkite';
+import { buildkiteDelivery, buildkiteRequestId, buildkiteTwins, jobId } from './twins-buildkite';
 
 /**
  * A Buildkite agent is bound to its job (--acquire-job), so one that ended before Buildkite said the
@@ -17,7 +17,6 @@ import { buildkiteDelivery, buildkiteRequestId, buildkiteTwins } from './twins-b
 describe('a Buildkite agent that ended before its job started', () => {
   let twins: Twins;
   let buildkite: FakeBuildkite;
-  const jobId = '0188a1b2-3c4d-4e5f-8a9b-0c1d2e3f4a5b';
   afterEach(() => buildkite.close());
 
   async function agentEnded(jobState: string): Promise<string> {
@@ -28,9 +27,7 @@ describe('a Buildkite agent that ended before its job started', () => {
       state: 'running',
       jobs: [{ id: jobId, type: 'script', state: jobState, agentQueryRules: ['queue=kubernetes'] }],
     });
-    expect(
-      await receiveWebhook(buildkiteDelivery(twins, 'job.scheduled', jobId), twins.webhook),
-    ).toMatchObject({
+    expect(await receiveWebhook(buildkiteDelivery(twins, 'job.scheduled'), twins.webhook)).toMatchObject({
       kind: 'accepted',
     });
     const requestId = buildkiteRequestId(jobId);
@@ -65,7 +62,7 @@ describe('a Buildkite agent that ended before its job started', () => {
       state: 'scheduled',
       jobs: [{ id: jobId, type: 'script', state: 'scheduled', agentQueryRules: ['queue=kubernetes'] }],
     });
-    await receiveWebhook(buildkiteDelivery(twins, 'job.scheduled', jobId), twins.webhook);
+    await receiveWebhook(buildkiteDelivery(twins, 'job.scheduled'), twins.webhook);
     const requestId = buildkiteRequestId(jobId);
     await provisionRequest(requestId, twins.provision);
     twins.queue.clear();

@@ -3,6 +3,8 @@ import { signedHeadersFor } from '../../../shared/sources/signing';
 import type { WebhookRequest } from '../../../shared/webhook';
 import { startFakeBuildkite, type FakeBuildkite } from '../../../infra/local/stand-ins/buildkite-api';
 import { createTwins, type Twins } from './twins';
+import { jobEvent } from '../sources/buildkite/contract-samples';
+export { jobId } from '../sources/buildkite/contract-samples';
 
 export const bkWebhookSecret = 'buildkite-flow-webhook-token';
 
@@ -39,46 +41,20 @@ reaper:
   return { twins: createTwins(yaml), buildkite };
 }
 
-/** A Buildkite job event for acme/app, signed at the twins' clock, as Buildkite sends it. */
+/**
+ * The contract samples' job event for acme/app, build 50 (its job `jobId`), signed at the twins' clock
+ * as Buildkite sends it.
+ */
 export function buildkiteDelivery(
   twins: Twins,
   event: 'job.scheduled' | 'job.started' | 'job.finished',
-  jobId: string,
-  change: { state?: string; buildNumber?: number } = {},
 ): WebhookRequest {
   const nowMs = twins.clock.ms();
-  const body = JSON.stringify({
-    event,
-    job: {
-      id: jobId,
-      type: 'script',
-      name: 'RSpec',
-      agent_query_rules: ['queue=kubernetes'],
-      state:
-        change.state ??
-        (event === 'job.scheduled' ? 'scheduled' : event === 'job.started' ? 'running' : 'passed'),
-      web_url: `https://buildkite.com/acme/app/builds/${change.buildNumber ?? 50}#${jobId}`,
-      created_at: new Date(nowMs - 60_000).toISOString(),
-      scheduled_at: new Date(nowMs - 60_000).toISOString(),
-      runnable_at: new Date(nowMs - 50_000).toISOString(),
-    },
-    build: { number: change.buildNumber ?? 50, state: 'running', pull_request: null },
-    pipeline: {
-      slug: 'app',
-      url: 'https://api.buildkite.com/v2/organizations/acme/pipelines/app',
-      repository: 'git@github.com:acme/app.git',
-      visibility: 'private',
-    },
-    sender: { id: '8a7693f8-dbae-4783-9137-84090fce9045', name: 'Some Person' },
-  });
+  const { headers, body } = jobEvent(event, nowMs);
   return {
     source: 'buildkite',
     rawBody: Buffer.from(body),
-    headers: {
-      'content-type': 'application/json',
-      'x-buildkite-event': event,
-      ...signedHeadersFor('buildkite', body, bkWebhookSecret, nowMs),
-    },
+    headers: { ...headers, ...signedHeadersFor('buildkite', body, bkWebhookSecret, nowMs) },
   };
 }
 

@@ -37,6 +37,19 @@ const ghSettings = {
   allowPublicRepositories: false,
 };
 
+/** GitHub's poll of acme/app over `fetch` with a token: what it found, and the problems it reported. */
+async function pollGithub(
+  fetch: (call: GithubCall) => Promise<GithubResponse>,
+): Promise<{ events: { jobKey: string }[]; problems: CiError[] }> {
+  const problems: CiError[] = [];
+  const events = await listGithub(
+    { fetch, now: () => nowMs, authFor: async (): Promise<PollAuth> => ({ token: 't' }) },
+    ghSettings,
+    (problem) => problems.push(problem),
+  );
+  return { events, problems };
+}
+
 describe('GitHub poll: a run whose jobs span pages', () => {
   // A matrix of 150 queued jobs: GitHub lists them on two pages of 100 and 50.
   const matrix = Array.from({ length: 150 }, (_, index) => ghJob(1000 + index, 7001));
@@ -54,15 +67,10 @@ describe('GitHub poll: a run whose jobs span pages', () => {
         return ghAnswer(200, { total_count: 150, jobs: matrix.slice(100) }, 59);
       return ghAnswer(404, {});
     };
-    const problems: CiError[] = [];
-    const events = await listGithub(
-      { fetch, now: () => nowMs, authFor: async (): Promise<PollAuth> => ({ token: 't' }) },
-      ghSettings,
-      (problem) => problems.push(problem),
-    );
+    const { events, problems } = await pollGithub(fetch);
     expect(calls.some((path) => path.endsWith('page=2'))).toBe(false);
     expect(problems).toEqual([expect.objectContaining({ retryable: true })]);
-    // keepingReserve: "that answer is used"; the commit: "keep what they read when a later page ... fails for now".
+    // The answer that reached the reserve is used; no request follows it.
     expect(events).toHaveLength(100);
   });
 
@@ -74,12 +82,7 @@ describe('GitHub poll: a run whose jobs span pages', () => {
       if (call.path.endsWith('page=2')) return ghAnswer(502, {});
       return ghAnswer(404, {});
     };
-    const problems: CiError[] = [];
-    const events = await listGithub(
-      { fetch, now: () => nowMs, authFor: async (): Promise<PollAuth> => ({ token: 't' }) },
-      ghSettings,
-      (problem) => problems.push(problem),
-    );
+    const { events, problems } = await pollGithub(fetch);
     expect(problems).toEqual([expect.objectContaining({ retryable: true })]);
     expect(events).toHaveLength(100);
   });
@@ -137,27 +140,25 @@ describe('keepingFound: a refusal for good after some were found', () => {
       if (call.path.startsWith('/repos/acme/app/actions/runs/7001/jobs')) return ghAnswer(401, {});
       return ghAnswer(404, {});
     };
-    const problems: CiError[] = [];
-    const events = await listGithub(
-      { fetch, now: () => nowMs, authFor: async (): Promise<PollAuth> => ({ token: 't' }) },
-      ghSettings,
-      (problem) => problems.push(problem),
-    );
+    const { events, problems } = await pollGithub(fetch);
     expect(problems).toEqual([expect.objectContaining({ retryable: false })]);
     // Job 902 was read and is queued: pollEach would take a non-retryable CutShort and go on.
     expect(events.map((event) => event.jobKey)).toEqual(['902']);
   });
 
-  it("keeps a GitLab project's first page when its second page is refused (403)", async () => {
+  it.each([
+    [403, false],
+    [429, true],
+  ])("keeps a GitLab project's first page when its second page answers %i", async (status, retryable) => {
     const job = (id: number) => ({
       id,
       status: 'pending',
       tag_list: ['linux'],
       web_url: `https://gitlab.example.com/acme/app/-/jobs/${id}`,
     });
-    const answer = (status: number, body: unknown): GitlabResponse => ({
-      status,
-      headers: new Headers(),
+    const answer = (code: number, body: unknown): GitlabResponse => ({
+      status: code,
+      headers: new Headers(code === 429 ? { 'retry-after': '30' } : {}),
       body,
     });
     const fetch = async (call: GitlabCall): Promise<GitlabResponse> => {
@@ -168,7 +169,7 @@ describe('keepingFound: a refusal for good after some were found', () => {
           200,
           Array.from({ length: 100 }, (_, index) => job(index + 1)),
         );
-      if (call.path.includes('/jobs?') && call.path.endsWith('page=2')) return answer(403, {});
+      if (call.path.includes('/jobs?') && call.path.endsWith('page=2')) return answer(status, {});
       return answer(404, {});
     };
     const problems: CiError[] = [];
@@ -177,7 +178,7 @@ describe('keepingFound: a refusal for good after some were found', () => {
       { projects: ['acme/app'], allowedProjects: ['acme/*'], allowPublicProjects: false, tags: ['linux'] },
       (problem) => problems.push(problem),
     );
-    expect(problems).toEqual([expect.objectContaining({ retryable: false })]);
+    expect(problems).toEqual([expect.objectContaining({ retryable })]);
     expect(events).toHaveLength(100);
   });
 });

@@ -1,6 +1,3 @@
-import type { CiError } from '../../../../shared/sources/errors';
-import type { GitlabCall, GitlabResponse } from '../../../../shared/sources/gitlab/api';
-import { listQueuedBuilds } from '../../../../shared/sources/gitlab/polling';
 import { CiUnavailableError } from '../../../../shared/sources/errors';
 import { anyOrigin } from '../../../support/origin';
 import {
@@ -115,45 +112,5 @@ describe('GitLab lost-event polling', () => {
     await expect(source({ pollProjects: ['acme/gone'] }).listQueuedBuilds?.()).rejects.toThrow(
       /check pollProjects/,
     );
-  });
-});
-
-/**
- * A project's poll cut short on a later page (a 429, an outage, the reserve) keeps the pages read
- * before, and the failure still reaches `problem` and ends the poll (bug 74; GitLab was left out of its
- * first version, a review of the fixes found, 2026-12-06).
- */
-describe('GitLab poll cut short on a later page', () => {
-  it("returns the first page's pending jobs and reports the 429", async () => {
-    const job = (id: number) => ({
-      id,
-      status: 'pending',
-      tag_list: ['linux'],
-      web_url: `https://gitlab.example.com/acme/app/-/jobs/${id}`,
-    });
-    const answer = (status: number, body: unknown): GitlabResponse => ({
-      status,
-      headers: new Headers(status === 429 ? { 'retry-after': '30' } : {}),
-      body,
-    });
-    const fetch = async (call: GitlabCall): Promise<GitlabResponse> => {
-      if (call.path === '/projects/acme%2Fapp')
-        return answer(200, { id: 42, path_with_namespace: 'acme/app', visibility: 'private' });
-      if (call.path.includes('/jobs?') && call.path.endsWith('page=1'))
-        return answer(
-          200,
-          Array.from({ length: 100 }, (_, index) => job(index + 1)),
-        );
-      if (call.path.includes('/jobs?') && call.path.endsWith('page=2')) return answer(429, {});
-      return answer(404, {});
-    };
-    const problems: CiError[] = [];
-    const events = await listQueuedBuilds(
-      { fetch, now: () => Date.parse('2026-12-06T12:00:00Z') },
-      { projects: ['acme/app'], allowedProjects: ['acme/*'], allowPublicProjects: false, tags: ['linux'] },
-      (problem) => problems.push(problem),
-    );
-    expect(problems).toEqual([expect.objectContaining({ retryable: true })]);
-    expect(events).toHaveLength(100);
   });
 });
