@@ -176,13 +176,13 @@ export const jenkinsEventTypes = {
 } as const;
 
 /**
- * A URL an event carries, as text: it becomes part of the job key and the request's url, which the
- * request record and its queue message hold. Unbounded, a signed body of 512 KB could make the
- * record pass DynamoDB's 400 KB item, refused at every retry (503); 2,000 as the contract's `job.url`.
+ * A URL an event carries, as text, of at most 2,000 characters as the contract's `job.url`: a build's
+ * link becomes the request's url, which the request record and its queue message hold (unbounded, a
+ * signed body of 512 KB could make the record pass DynamoDB's 400 KB item, refused at every retry).
+ * One over the bound is dropped, not the event (../build-link.ts); the job key never reads one
+ * (`eventFrom`).
  */
-const urlText = v.nullish(v.pipe(v.string(), v.maxLength(2000)));
-/** A build's link among them: one over the bound is dropped, not the event (../build-link.ts). */
-const linkText = v.fallback(urlText, undefined);
+const linkText = v.fallback(v.nullish(v.pipe(v.string(), v.maxLength(2000))), undefined);
 
 /**
  * QueueModel, the data of queue events: the controller's root URL (`ciUrl`), the queue item id
@@ -192,7 +192,7 @@ const linkText = v.fallback(urlText, undefined);
  */
 const queueDataSchema = v.object({
   jenkinsQueueId: queueItemIdSchema,
-  ciUrl: urlText,
+  ciUrl: linkText,
   status: v.nullish(v.string()),
   why: v.nullish(v.string()),
   queueCauses: v.nullish(v.array(v.nullable(v.object({ reasonForWaiting: v.nullish(v.string()) })))),

@@ -350,16 +350,19 @@ describe('Jenkins parseWebhook: CloudEvents', () => {
       });
     });
 
-    // The controller's URL becomes part of the job key: unbounded, a record DynamoDB refuses (over
-    // 400 KB) at every retry. A build's link over the bound is dropped and the event taken (a link is
-    // for display; a review of the fixes, 2026-12-06).
+    // A URL over 2,000 characters is dropped and the event taken: a build's link is for display, and
+    // the job key reads none, the controller's ciUrl neither (a review of the fixes, 2026-12-06).
     const long = `https://ci.example.com/${'a'.repeat(2000)}`;
-    it('structured queue event with a ciUrl over 2,000 characters', () => {
-      expect(
-        parse(
-          input(binaryHeaders('org.jenkinsci.queue.entered_waiting'), { jenkinsQueueId: 7, ciUrl: long }),
-        ),
-      ).toMatchObject({ kind: 'invalid', field: 'data.ciUrl' });
+    it('structured queue event with a ciUrl over 2,000 characters: keyed by the configured controller', () => {
+      const parsed = parse(
+        input(binaryHeaders('org.jenkinsci.queue.entered_waiting'), {
+          jenkinsQueueId: 7,
+          ciUrl: long,
+          why: 'There are no nodes with the label ‘linux’',
+        }),
+      );
+      expect(parsed).toMatchObject({ kind: 'event', event: { jobKey: expect.stringMatching(/#7$/) } });
+      expect(parsed.kind === 'event' && parsed.event.jobKey).not.toContain('aaaa');
     });
     it.each([
       ['org.jenkinsci.job.started', { build: { queueId: 7, fullUrl: long, url: 'job/a/1/' } }, 'started'],
