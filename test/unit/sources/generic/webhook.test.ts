@@ -43,6 +43,8 @@ describe('the generic webhook parser', () => {
   it.each([
     ['javascript:alert(1)', 'must be an http(s) URL'],
     ['data:text/html,<script>alert(1)</script>', 'must be an http(s) URL'],
+    ['https://bob:hunter2@ci.example.com/build/42', 'must not carry a user name or password'],
+    ['https://token@ci.example.com/build/42', 'must not carry a user name or password'],
     [`https://ci.example.com/${'x'.repeat(2000)}`, expect.any(String)],
   ])('refuses job.url %s, naming it: a link shown by ops is an http(s) URL', (url, problem) => {
     expect(parseGenericWebhook(input({ ...queued, job: { ...queued.job, url } }))).toEqual({

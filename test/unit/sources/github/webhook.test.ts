@@ -213,8 +213,12 @@ describe('parseGithubWebhook', () => {
 
   // The request record keeps the link: an over-long one is dropped, and the job taken (a link is for
   // display; refusing the delivery for one would lose the build).
-  it.each([`https://github.com/${'a'.repeat(2000)}`, 'javascript:alert(1)'])(
-    'takes the job without an html_url that is over 2,000 characters or not http(s) (%#)',
+  it.each([
+    `https://github.com/${'a'.repeat(2000)}`,
+    'javascript:alert(1)',
+    'https://x:ghp_secret@github.com/acme/app',
+  ])(
+    'takes the job without an html_url that is over 2,000 characters, not http(s), or carries credentials (%#)',
     (html_url) => {
       const parsed = parseGithubWebhook(input(workflowJobPayload('queued', { html_url })));
       expect(parsed).toMatchObject({ kind: 'event', event: { action: 'queued' } });
