@@ -174,8 +174,16 @@ describe('the agent an ended request names (bug 60)', () => {
  * elsewhere meanwhile is left alone: bug 41).
  */
 describe('a resumed attempt that fails with its CI down for the removal too (bug 71)', () => {
-  /** The request's first attempt registers its agent at `ci`, and its container dies there. */
-  async function diesAfterRegistering(twins: Twins, ci: ReturnType<typeof namedCi>, requestId: string) {
+  /**
+   * Build b1's first attempt registers its agent (`first`) at the CI and its container dies there; its
+   * message comes again, and the resumed attempt has the CI register the agent, fail for now, and go
+   * down: the agent is left, and the request queued with its slot given back.
+   */
+  async function leftAgent() {
+    const twins = createTwins();
+    const ci = namedCi(twins);
+    const requestId = await queuedBuild(twins, 'b1');
+    const first = podNameFor('gen', requestId);
     const dying = withAdapterCalls(ci.provision, (real) => ({
       async createAgentCredentials(request: AgentRequest) {
         await real.createAgentCredentials(request);
@@ -183,27 +191,18 @@ describe('a resumed attempt that fails with its CI down for the removal too (bug
       },
     }));
     void provisionRequest(requestId, dying);
-    const first = podNameFor('gen', requestId);
     for (let i = 0; i < 20 && !ci.registered.has(first); i++) await new Promise((done) => setImmediate(done));
     expect(ci.registered.has(first)).toBe(true);
     twins.clock.advance(attemptSeconds + 1);
-  }
-
-  /** The message again: the attempt resumes; the CI registers the agent, fails for now, and is down. */
-  async function resumedFailsWithCiDown(twins: Twins, ci: ReturnType<typeof namedCi>, requestId: string) {
     ci.state.failOnce = true;
     ci.state.down = true;
     twins.queue.clear();
     await expect(provisionRequest(requestId, ci.provision)).rejects.toThrow(RetryLaterError);
+    return { twins, ci, requestId, first };
   }
 
   it('sends a message naming the agent, which removes it once the CI answers, and the build runs on a new agent', async () => {
-    const twins = createTwins();
-    const ci = namedCi(twins);
-    const requestId = await queuedBuild(twins, 'b1');
-    const first = podNameFor('gen', requestId);
-    await diesAfterRegistering(twins, ci, requestId);
-    await resumedFailsWithCiDown(twins, ci, requestId);
+    const { twins, ci, requestId, first } = await leftAgent();
     expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'queued', holdsSlot: false });
     expect(twins.queue.whole).toContainEqual({ requestId, agent: first });
 
@@ -227,12 +226,7 @@ describe('a resumed attempt that fails with its CI down for the removal too (bug
   });
 
   it('leaves a build the CI started elsewhere meanwhile started, with no slot and no second agent (bug 41)', async () => {
-    const twins = createTwins();
-    const ci = namedCi(twins);
-    const requestId = await queuedBuild(twins, 'b1');
-    const first = podNameFor('gen', requestId);
-    await diesAfterRegistering(twins, ci, requestId);
-    await resumedFailsWithCiDown(twins, ci, requestId);
+    const { twins, ci, requestId, first } = await leftAgent();
     // The CI hands the build to another agent (its webhooks still flow), then comes back.
     await receiveWebhook(genericDelivery(twins, 'started', 'b1'), twins.webhook);
     ci.state.down = false;
