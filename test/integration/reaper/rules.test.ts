@@ -362,16 +362,20 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
   }
 
   /** One reaper run with an operator's cap on `template`, taken off again after. */
-  async function reapWithCap(template: string, cap: number) {
-    const caps = (templateCaps: Record<string, number>) =>
+  const reapWithCap = (template: string, cap: number) =>
+    reapWithSettings({ templateCaps: { [template]: cap } });
+
+  /** One reaper run with the operator's runtime settings `settings` (caps), taken off again after. */
+  async function reapWithSettings(settings: Record<string, unknown>) {
+    const put = (item: Record<string, unknown>) =>
       system.db.send(
-        new PutCommand({ TableName: system.resources.tableName, Item: { ...keys.settings(), templateCaps } }),
+        new PutCommand({ TableName: system.resources.tableName, Item: { ...keys.settings(), ...item } }),
       );
-    await caps({ [template]: cap });
+    await put(settings);
     try {
       return await system.reapNow();
     } finally {
-      await caps({});
+      await put({ templateCaps: {} });
     }
   }
 
@@ -391,6 +395,36 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     for (const requestId of pending)
       expect(await system.requests.get(requestId)).toMatchObject({ status: 'waiting', holdsSlot: false });
     expect(await podNames()).toContain(running.podName);
+  });
+
+  it('trims pending pods across templates, newest first, when an operator lowers the global cap (bug 67)', async () => {
+    const running = await provisioned('gtrim-run', ['trim']);
+    for (const [id, labels] of [
+      ['gtrim-old', ['trim']],
+      ['gtrim-a', ['linux']],
+      ['gtrim-b', ['linux']],
+    ] as const)
+      await system.sendWebhook('generic', queued(id, [...labels]), { 'x-pitcrew-delivery': `d-${id}` });
+    await system.provisionAll();
+    const [old, newer1, newer2] = ['gtrim-old', 'gtrim-a', 'gtrim-b'].map((id) =>
+      requestIdFor('generic', id),
+    );
+    await holdPending([old!], 'gen-trim', 'generic');
+    // A pod's creation time has whole seconds: the older one's second must be over first.
+    await sleep(1100);
+    await holdPending([newer1!, newer2!], 'gen-linux', 'generic');
+    const globalBefore = await counter(keys.globalCounter());
+    const report = await reapWithSettings({ templateCaps: {}, globalCap: globalBefore - 2 });
+    expect(report.deleted['over-cap']).toBe(2);
+    for (const requestId of [newer1!, newer2!])
+      expect(await system.requests.get(requestId)).toMatchObject({ status: 'waiting', holdsSlot: false });
+    // Under the global cap again: the older pending pod and the running one keep their slots.
+    for (const requestId of [old!, running.requestId])
+      expect(await system.requests.get(requestId)).toMatchObject({ status: 'provisioned', holdsSlot: true });
+    expect(await counter(keys.globalCounter())).toBe(globalBefore - 2);
+    const names = await podNames();
+    expect(names).toContain(running.podName);
+    expect(names).toContain((await system.requests.get(old!))!.podName);
   });
 
   it('trims a pending Jenkins pod under a lowered cap while started builds run on their agents', async () => {
