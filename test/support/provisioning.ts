@@ -49,6 +49,15 @@ export const kitTemplates = (instanceCap: number): Record<string, unknown>[] =>
     ...kit.template,
   }));
 
+/** A generic CI's template for `SystemOptions.templates`: busybox, `extra` (a cap, graces ...) on top. */
+export const genericTemplate = (name: string, labels: string[], extra: Record<string, unknown> = {}) => ({
+  name,
+  source: 'generic',
+  labels,
+  image: 'busybox:1.36',
+  ...extra,
+});
+
 export interface SystemOptions {
   /** Extra or replacement templates (by name). */
   readonly templates?: Record<string, unknown>[];

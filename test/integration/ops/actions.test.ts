@@ -9,15 +9,11 @@ import { lambdaContext } from '../../../infra/local/stand-ins/lambda';
 import { captureOutput } from '../../support/log-capture';
 import { phaseIs, waitForPod } from '../../support/kube';
 import { steerPod } from '../../../infra/local/kube/steer';
-import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
-
-const gen = (name: string, labels: string[], extra: Record<string, unknown> = {}) => ({
-  name,
-  source: 'generic',
-  labels,
-  image: 'busybox:1.36',
-  ...extra,
-});
+import {
+  genericTemplate as gen,
+  startProvisioningSystem,
+  type ProvisioningSystem,
+} from '../../support/provisioning';
 
 type Ops = (event: unknown, context: unknown) => Promise<Record<string, unknown>>;
 

@@ -4,15 +4,11 @@ import {
   type AwsFaultProxy,
 } from '../../../infra/local/stand-ins/aws-fault-proxy';
 import { requiredTestEnv } from '../../support/env';
-import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
-
-const gen = (name: string, labels: string[], instanceCap: number) => ({
-  name,
-  source: 'generic',
-  labels,
-  image: 'busybox:1.36',
-  instanceCap,
-});
+import {
+  genericTemplate as gen,
+  startProvisioningSystem,
+  type ProvisioningSystem,
+} from '../../support/provisioning';
 
 describe('a provision batch reads and reserves together (real DynamoDB, SQS and API server)', () => {
   let system: ProvisioningSystem;
@@ -22,7 +18,10 @@ describe('a provision batch reads and reserves together (real DynamoDB, SQS and 
     dynamo = await startAwsFaultProxy(requiredTestEnv('dynamoDbEndpoint'));
     system = await startProvisioningSystem({
       dynamoDbEndpoint: dynamo.endpoint,
-      templates: [gen('gen-many', ['many'], 50), gen('gen-five', ['five'], 5)],
+      templates: [
+        gen('gen-many', ['many'], { instanceCap: 50 }),
+        gen('gen-five', ['five'], { instanceCap: 5 }),
+      ],
     });
   });
   afterAll(async () => {

@@ -10,15 +10,11 @@ import { ciSources } from '../../../shared/sources';
 import { createOperatorSettingsStore } from '../../../shared/state';
 import { pitcrewLabels } from '../../../shared/templates/labels';
 import { requiredTestEnv } from '../../support/env';
-import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
-
-const gen = (name: string, labels: string[], instanceCap: number) => ({
-  name,
-  source: 'generic',
-  labels,
-  image: 'busybox:1.36',
-  instanceCap,
-});
+import {
+  genericTemplate as gen,
+  startProvisioningSystem,
+  type ProvisioningSystem,
+} from '../../support/provisioning';
 
 /**
  * A new build's message carries its record, and the provision handler takes its slot on it without
@@ -33,7 +29,10 @@ describe('provision takes a new build on its message snapshot (real DynamoDB, SQ
     dynamo = await startAwsFaultProxy(requiredTestEnv('dynamoDbEndpoint'));
     system = await startProvisioningSystem({
       dynamoDbEndpoint: dynamo.endpoint,
-      templates: [gen('gen-snap', ['snap'], 10), gen('gen-wide', ['wide'], 50)],
+      templates: [
+        gen('gen-snap', ['snap'], { instanceCap: 10 }),
+        gen('gen-wide', ['wide'], { instanceCap: 50 }),
+      ],
     });
   });
   afterAll(async () => {

@@ -4,17 +4,14 @@ import { requestIdFor } from '../../../shared/requests';
 import { keys } from '../../../shared/state';
 import { phaseIs, restrictedPod, waitForPod } from '../../support/kube';
 import { steerPod } from '../../../infra/local/kube/steer';
-import { startProvisioningSystem, type ProvisioningSystem } from '../../support/provisioning';
+import {
+  genericTemplate as gen,
+  startProvisioningSystem,
+  type ProvisioningSystem,
+} from '../../support/provisioning';
 import { queuedRecord } from '../../support/records';
 
 const queued = (id: string, labels = ['linux']) => ({ action: 'queued', job: { id, labels } });
-const gen = (name: string, labels: string[], extra: Record<string, unknown> = {}) => ({
-  name,
-  source: 'generic',
-  labels,
-  image: 'busybox:1.36',
-  ...extra,
-});
 
 describe('the reaper, one rule at a time (real API server with kwok, SQS, DynamoDB)', () => {
   let system: ProvisioningSystem;
