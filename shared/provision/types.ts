@@ -69,8 +69,8 @@ export type ProvisionOutcome =
   | { readonly kind: 'deferred'; readonly reason: string }
   | { readonly kind: 'skipped'; readonly reason: string }
   | { readonly kind: 'failed'; readonly reason: string }
-  /** The CI had ended the build: its agent is removed and its slot given back. */
-  | { readonly kind: 'ended'; readonly status: 'completed' | 'cancelled' };
+  /** The CI (or the reaper, bug 77) had ended the build: its agent is removed and its slot given back. */
+  | { readonly kind: 'ended'; readonly status: 'completed' | 'cancelled' | 'failed' };
 
 /** One attempt at making a request's agent, as the steps (steps/*.ts) share it. */
 export interface Attempt {

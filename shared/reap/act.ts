@@ -130,6 +130,32 @@ export async function buildWaits(
 }
 
 /**
+ * A request whose running pod the reaper deleted while its CI kept the agent (down for now), as
+ * decided to end: marked `ending` with the outcome and its reason, slot held, so that the next run
+ * (which finds no pod) removes the agent and then ends the build so, rather than taking the pod for
+ * lost and giving the build another agent (bug 77). Conditional on the state read: a CI's end or an
+ * operator's cancel written meanwhile stands.
+ */
+export async function markEnding(
+  ports: ActPorts,
+  record: RequestRecord,
+  endAs: 'completed' | 'failed',
+  reason: string,
+): Promise<void> {
+  const from = fromTheStateRead('mark-ending', record.status);
+  if (from.length === 0 || record.status === 'ending') return;
+  await ports.requests.transition(
+    record.requestId,
+    from,
+    'ending',
+    { endAs, endReason: reason },
+    [],
+    // Only a slot holder has something to finish (bug 47); one holding none is left to the lost rule.
+    { holdsSlot: true },
+  );
+}
+
+/**
  * Ends a request the way the reaper decided: `completed`/`failed` give the slot back and end it,
  * `retry` gives the slot back and enqueues the build again (one of its retries), `requeue` the same
  * without using one. Every step is conditional, so a second

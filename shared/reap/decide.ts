@@ -241,7 +241,7 @@ export type RecordDecision =
    */
   | { readonly kind: 'resend' }
   /** Its build ended at the CI and its agent is gone: give the slot back, ending it as the CI said. */
-  | { readonly kind: 'ended'; readonly outcome: 'completed' | 'cancelled' }
+  | { readonly kind: 'ended'; readonly outcome: 'completed' | 'cancelled' | 'failed' }
   /**
    * Queued or waiting for longer than `maxWaitHours` since it was recorded: fail it (it holds no slot).
    * Its CI has long given up on the build or will run it elsewhere, and a flood must not leave agents

@@ -20,6 +20,7 @@ import {
   expire,
   isSafeToDelete,
   buildWaits,
+  markEnding,
   removeLeftAgent,
   settle,
   type ActPorts,
@@ -253,28 +254,29 @@ async function actOnPod(
     reason: decision.reason,
     message: decision.message,
   });
+  const reason =
+    // An `ending` request's reason as the CI or the operator gave it, as the provision function ends
+    // it (the `ended` rule's; Jenkins's idle rules share the name, and keep the prefix).
+    decision.reason === 'ended' && record?.status === 'ending'
+      ? decision.message
+      : waits
+        ? `${decision.reason}: ${decision.message} before this build started on it, and the CI still waits to run the build`
+        : `${decision.reason}: ${decision.message}`;
   if (!deregistered) {
-    if (record && !isTerminal(record.status)) return true;
+    if (record && !isTerminal(record.status)) {
+      // Still pointing at the agent, it ends as decided once the agent is gone (bug 77); a retry is
+      // what the next run's `lost` rule gives it anyway.
+      if (outcome === 'completed' || outcome === 'failed') await markEnding(ports, record, outcome, reason);
+      return true;
+    }
     // Ended (an old pod's request is not read: `record` is then absent), its request points at the
     // agent no more once the pod is gone: provision removes the agent the message names, the
     // request's current one or an earlier one, while SQS delivers it (bugs 60 and 71).
     if (pod.requestId) await ports.queue.send({ requestId: pod.requestId, agent: pod.name });
   }
   if (
-    (await settle(
-      ports,
-      record,
-      outcome,
-      // An `ending` request's reason as the CI or the operator gave it, as the provision function ends
-      // it (the `ended` rule's; Jenkins's idle rules share the name, and keep the prefix).
-      decision.reason === 'ended' && record?.status === 'ending'
-        ? decision.message
-        : waits
-          ? `${decision.reason}: ${decision.message} before this build started on it, and the CI still waits to run the build`
-          : `${decision.reason}: ${decision.message}`,
-      // A start written since the read stands (the CI's word on that build, not this agent's).
-      waits,
-    )) === 'retried'
+    // A start written since the read stands (the CI's word on that build, not this agent's).
+    (await settle(ports, record, outcome, reason, waits)) === 'retried'
   )
     report.retried += 1;
   return true;

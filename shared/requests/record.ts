@@ -74,11 +74,14 @@ export const requestRecordSchema = v.object({
    * then instead of making credentials of its own, which would replace the first attempt's.
    */
   attemptUntilMs: v.optional(v.number()),
-  /** What an `ending` request becomes once its agent is gone: what the CI said of the build. */
-  endAs: v.optional(v.picklist(['completed', 'cancelled'])),
   /**
-   * On an `ending` request ops `cancel` marked (bug 45): the operator's reason, which it ends with.
-   * Its agent goes even when busy, as a cancel's always did, and the CI's end event leaves it so.
+   * What an `ending` request becomes once its agent is gone: what the CI said of the build, or what
+   * the reaper decided of a pod it deleted while the CI kept its agent (`failed` past its lifetime).
+   */
+  endAs: v.optional(v.picklist(['completed', 'cancelled', 'failed'])),
+  /**
+   * On an `ending` request ops `cancel` marked (bug 45), or the reaper (bug 77): the reason it ends
+   * with. Its agent goes even when busy, as a cancel's always did, and the CI's end event leaves it so.
    */
   endReason: v.optional(v.string()),
   /** On a failed request: the CI has since ended its build so; no operator queues it again. */
@@ -91,10 +94,11 @@ export const requestRecordSchema = v.object({
 });
 export type RequestRecord = v.InferOutput<typeof requestRecordSchema>;
 
-/** What an `ending` request becomes once its agent is gone: what the CI said of the build. */
-export const endStateOf = (record: RequestRecord): 'completed' | 'cancelled' => record.endAs ?? 'completed';
+/** What an `ending` request becomes once its agent is gone (`endAs`). */
+export const endStateOf = (record: RequestRecord): 'completed' | 'cancelled' | 'failed' =>
+  record.endAs ?? 'completed';
 
-/** Why an `ending` request ended: the operator's reason when ops `cancel` marked it, else what the CI said. */
+/** Why an `ending` request ended: the reason ops `cancel` or the reaper marked it with, else what the CI said. */
 export const endReasonOf = (record: RequestRecord): string =>
   record.endReason ?? `the CI ${endStateOf(record)} the build`;
 

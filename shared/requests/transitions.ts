@@ -66,7 +66,8 @@ export const requestMoves = [
   // The CI ended a build whose agent holds a slot: the slot stays until the agent is gone (`finish` is
   // then `release` into `endAs`), so a cap counts every live agent. Again from `ending`: a second end
   // event (a cancel after a completion) only says what to end it as. An operator's cancel makes it
-  // too while an attempt is making the agent: that attempt removes it (bug 45).
+  // too while an attempt is making the agent: that attempt removes it (bug 45). And the reaper, for a
+  // pod it deleted while its CI kept the agent: the build ends as it decided once the agent is gone.
   { move: 'mark-ending', from: anyActive, to: ['ending'], slot: 'keeps' },
   // The CI ended a build that holds no slot: nothing to remove, it ends at once.
   { move: 'end', from: anyActive, to: ['completed', 'cancelled'], slot: 'none' },
@@ -130,7 +131,7 @@ export const moversOf: { readonly [Move in RequestMove]: readonly Mover[] } = {
   'record-pod': ['provision'],
   start: ['webhook'],
   'start-elsewhere': ['webhook'],
-  'mark-ending': ['webhook', 'ops'],
+  'mark-ending': ['webhook', 'ops', 'reaper'],
   end: ['webhook'],
   'fail-without-slot': ['provision'],
   expire: ['reaper'],

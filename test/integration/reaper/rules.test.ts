@@ -28,6 +28,7 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
         gen('gen-trim', ['trim'], { instanceCap: 5 }),
         { name: 'jk-idle', source: 'jenkins', labels: ['idle'], idleMinutes: 0 },
         { name: 'jk-trim', source: 'jenkins', labels: ['jtrim'], instanceCap: 5 },
+        { name: 'jk-short', source: 'jenkins', labels: ['jshort'], maxLifetimeSeconds: 2 },
         {
           name: 'jk-keep',
           source: 'jenkins',
@@ -238,6 +239,42 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
     expect((await system.requests.get(requestId))?.reason).toMatch(
       /too-old: ran longer than its maximum lifetime of 2 s/,
     );
+  });
+
+  it('fails the build of a pod past its lifetime as decided when Jenkins cannot remove its node yet, rather than giving it another', async () => {
+    const { requestId, podName } = await provisioned('9301', ['jshort'], 'jenkins');
+    await waitForPod(system.core, system.namespace, podName, phaseIs('Running'));
+    await sleep(2100);
+    system.jenkins.failFor(60_000, { status: 503, method: 'POST', path: /doDelete/ });
+    try {
+      // A CI that is down keeps no pod alive: the pod goes, and the request keeps its slot and says
+      // how the build ends, until the node is gone.
+      expect((await system.reapNow()).deleted['too-old']).toBe(1);
+      expect(await podNames()).not.toContain(podName);
+      expect(system.jenkins.state.nodes.has(podName)).toBe(true);
+      const ending = {
+        status: 'ending',
+        endAs: 'failed',
+        holdsSlot: true,
+        endReason: 'too-old: ran longer than its maximum lifetime of 2 s',
+      };
+      expect(await system.requests.get(requestId)).toMatchObject(ending);
+      // Still down: the next run keeps it so (a lost pod would have been given another agent).
+      await system.reapNow();
+      expect(await system.requests.get(requestId)).toMatchObject(ending);
+    } finally {
+      system.jenkins.clearFailures();
+    }
+    await system.reapNow();
+    expect(system.jenkins.state.nodes.has(podName)).toBe(false);
+    expect(await system.requests.get(requestId)).toMatchObject({
+      status: 'failed',
+      holdsSlot: false,
+      reason: 'too-old: ran longer than its maximum lifetime of 2 s',
+    });
+    expect(
+      (await system.listPods()).map((pod) => pod.metadata?.labels?.['pitcrew.dev/request-id']),
+    ).not.toContain(requestId);
   });
 
   it('deletes an orphan pod (no request asks for it)', async () => {
