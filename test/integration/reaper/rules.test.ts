@@ -242,7 +242,7 @@ describe('the reaper, one rule at a time (real API server with kwok, SQS, Dynamo
   });
 
   it('fails the build of a pod past its lifetime as decided when Jenkins cannot remove its node yet, rather than giving it another', async () => {
-    const { requestId, podName } = await provisioned('9301', ['jshort'], 'jenkins');
+    const { requestId, podName } = await provisioned('9311', ['jshort'], 'jenkins');
     await waitForPod(system.core, system.namespace, podName, phaseIs('Running'));
     await sleep(2100);
     system.jenkins.failFor(60_000, { status: 503, method: 'POST', path: /doDelete/ });
