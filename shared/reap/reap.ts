@@ -175,7 +175,10 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
     });
   }
 
-  const limits = capacityLimits(ports.config, runtime);
+  // The settings as they stand now: a cap an operator raised since the run read them must not be
+  // trimmed to (the review of the trims, 2026-12-06). Unread, the run's first read stands.
+  const current = await ports.settings.get().catch(() => runtime);
+  const limits = capacityLimits(ports.config, current);
   const stillHolding = records.filter((record) => !settled.has(record.requestId));
   await guarded(report, ports.logger, inTime, () =>
     trimOverCap(act, { report, force, templates, inTime, nowMs }, pods, stillHolding, {
@@ -185,7 +188,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
     }),
   );
   // Drained: waiting requests stay waiting until an operator resumes (ops `resume` wakes them).
-  if (!runtime.drained) {
+  if (!current.drained) {
     await guarded(report, ports.logger, inTime, async () => {
       report.woken = (await wakeWaiting(ports, limits)).length;
     });
@@ -366,12 +369,18 @@ async function trimOverCap(
         const pod = record.podName ? podByName.get(record.podName) : undefined;
         return {
           record,
-          pending: !pod || pod.phase === 'Pending',
-          making: record.status === 'provisioning' && (record.attemptUntilMs ?? 0) > run.nowMs,
+          // A build the CI started runs, whatever phase the pods listed before the requests said.
+          pending:
+            (record.status === 'provisioning' || record.status === 'provisioned') &&
+            (!pod || pod.phase === 'Pending'),
+          // An attempt in flight, whatever state the CI moved its request to meanwhile (bug 33).
+          making: (record.attemptUntilMs ?? 0) > run.nowMs,
           createdAtMs: pod?.createdAtMs ?? new Date(record.statusSince).getTime(),
         };
       });
-    for (const record of planTrim(holders, cap, run.force)) {
+    // Never more than the counter is over the cap: more holders are requests that moved.
+    const over = Math.min(holders.length, used - givenBack) - cap;
+    for (const record of planTrim(holders, holders.length - over, run.force)) {
       if (!run.inTime()) return;
       if (await trimOne(ports, run, record, podByName)) trimmed.add(record.requestId);
     }
@@ -404,6 +413,9 @@ async function trimOne(
       record.template,
       'waiting',
       'cap lowered: waiting for a free slot',
+      // Only as read: a start written meanwhile stands (the lost rule then sees its pod gone), and
+      // the slot of an attempt that named another pod since is that attempt's.
+      { from: [record.status], ...(record.podName ? { podName: record.podName } : {}) },
     ))
   )
     return false;
