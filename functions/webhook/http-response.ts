@@ -2,8 +2,16 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { jsonResponse } from '../../shared/lambda';
 import type { WebhookOutcome } from '../../shared/webhook';
 
-/** The answers that tell a CI to retry later, or that its delivery was bad. */
-const droppable: ReadonlySet<WebhookOutcome['kind']> = new Set(['backlog-full', 'invalid', 'unavailable']);
+/**
+ * The answers that tell a CI to retry later, or that its delivery was bad (a body too large too: a
+ * token-proved one, as GitLab's always are, is checked for its size only once its token was).
+ */
+const droppable: ReadonlySet<WebhookOutcome['kind']> = new Set([
+  'backlog-full',
+  'invalid',
+  'unavailable',
+  'too-large',
+]);
 
 /** The sender's deliveries are answered `dropped` rather than failed, for this outcome. */
 export const isDropped = (

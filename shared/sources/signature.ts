@@ -32,6 +32,11 @@ export interface SigningScheme {
   ): DeliveryCheck;
   /** The headers a sender puts on `body`: what `pitcrew demo`, the bench and the tests sign with. */
   sign(body: string | Buffer, secret: string, nowMs: number): Record<string, string>;
+  /**
+   * Whether this delivery's proof is in its headers alone (a token), so that checking it costs
+   * nothing however large the body: the webhook then checks it before the body's size.
+   */
+  provesByHeaders?(headers: Readonly<Record<string, string | undefined>>): boolean;
 }
 
 export interface DeliveryCheck {
@@ -164,6 +169,7 @@ export const tokenSigning = (tokenHeader: string): SigningScheme => ({
     return matchingSecret(digest(token), secrets, digest);
   },
   sign: (_body, secret) => ({ [tokenHeader]: secret }),
+  provesByHeaders: () => true,
 });
 
 /** Checks a delivery under its source's scheme (the webhook function's first step). */

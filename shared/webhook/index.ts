@@ -1,5 +1,5 @@
 export type { WebhookOutcome } from './outcome';
-export { maxWebhookBytes, receiveWebhook } from './receive-webhook';
+export { maxTokenWebhookBytes, maxWebhookBytes, receiveWebhook } from './receive-webhook';
 export type { ConfiguredWebhook, WebhookPorts, WebhookRegistry, WebhookRequest } from './receive-webhook';
 export { backlogGateDefaults, backlogRetryAfterSeconds, createBacklogGate } from './backlog';
 export type { BacklogGate, CountBacklog } from './backlog';

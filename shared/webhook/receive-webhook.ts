@@ -8,7 +8,7 @@ import { requestIdFor } from '../requests/identity';
 import type { RequestRecord } from '../requests/record';
 import { fromTheStateRead } from '../requests/transitions';
 import { ciSources, isCiSource, type CiSource } from '../sources/names';
-import { checkDelivery, type SignatureCheck } from '../sources/signature';
+import { checkDelivery, type DeliveryCheck, type SignatureCheck } from '../sources/signature';
 import { maxDeliveryIdBytes, type BuildEvent, type WebhookReceiver } from '../sources/types';
 import { StateUnavailableError } from '../state/errors';
 import { matchTemplate } from '../templates/match';
@@ -51,8 +51,18 @@ export interface WebhookRequest {
   readonly rawBody: Buffer;
 }
 
-/** Larger than any workflow_job or Jenkins queue event; keeps a flood of junk cheap to refuse. */
+/**
+ * The most a body whose signature covers it may have, checked before that signature: larger than any
+ * workflow_job or Jenkins queue event, it keeps a flood of junk cheap to refuse.
+ */
 export const maxWebhookBytes = 512 * 1024;
+/**
+ * The most a body may have when a token in its headers proves it, checked after the token: Lambda's
+ * own limit on a request (6 MB), so a CI's real delivery is never refused for its size by Pitcrew.
+ * A GitLab Job Hook carries the pipeline's whole commit message, which anyone who may push writes,
+ * and GitLab switches off a webhook that keeps failing.
+ */
+export const maxTokenWebhookBytes = 6 * 1024 * 1024;
 const jsonContentType = /^application\/(json|cloudevents\+json)\s*(;.*)?$/i;
 
 /**
@@ -117,18 +127,25 @@ function admit(request: WebhookRequest, ports: WebhookPorts): Admission {
       kind: 'unavailable',
       problem: `Pitcrew cannot verify ${request.source} deliveries right now (its webhook secret); retry the delivery`,
     };
-  if (request.rawBody.length > maxWebhookBytes) return { kind: 'too-large', limitBytes: maxWebhookBytes };
+  const { receiver } = configured;
+  const check = (): DeliveryCheck =>
+    checkDelivery(
+      receiver.signing,
+      request.headers,
+      request.rawBody,
+      configured.secrets,
+      ports.now().getTime(),
+    );
+  // A token in the headers is checked first: it costs nothing whatever the body's size.
+  const byHeaders = receiver.signing.provesByHeaders?.(request.headers) === true;
+  const early = byHeaders ? check() : undefined;
+  if (early && early.check !== 'valid') return unauthorized(receiver, early.check);
+  const limitBytes = byHeaders ? maxTokenWebhookBytes : maxWebhookBytes;
+  if (request.rawBody.length > limitBytes) return { kind: 'too-large', limitBytes };
   const contentType = request.headers['content-type'] ?? '';
   if (!jsonContentType.test(contentType)) return { kind: 'unsupported-media-type', contentType };
 
-  const { receiver } = configured;
-  const signature = checkDelivery(
-    receiver.signing,
-    request.headers,
-    request.rawBody,
-    configured.secrets,
-    ports.now().getTime(),
-  );
+  const signature = early ?? check();
   if (signature.check !== 'valid') return unauthorized(receiver, signature.check);
   const secretIndex = signature.secretIndex ?? 0;
   const parsed = receiver.parseWebhook({ headers: request.headers, rawBody: request.rawBody });

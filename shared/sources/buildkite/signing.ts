@@ -78,6 +78,10 @@ const tokenForm = tokenSigning(buildkiteTokenHeader);
  * The signed form, or the token form when the signature header is absent. A delivery carrying a
  * signature is always judged on it, so a forged signature cannot fall back to a guessed token.
  */
+/** A delivery in the token form: a token and no signature (with both, the signature is checked). */
+const tokenFormOf = (headers: Readonly<Record<string, string | undefined>>): boolean =>
+  !hasSignedTimestamp(headers) && headers[buildkiteTokenHeader] !== undefined;
+
 export const buildkiteSignatureOrTokenSigning = (
   toleranceSeconds: number = defaultSignatureToleranceSeconds,
 ): SigningScheme => {
@@ -86,11 +90,11 @@ export const buildkiteSignatureOrTokenSigning = (
     ...signed,
     kind: 'buildkite-signature-or-token',
     check(headers, rawBody, secrets, nowMs) {
-      const signature = headers[buildkiteSignatureHeader];
-      if ((signature === undefined || signature === '') && headers[buildkiteTokenHeader] !== undefined)
-        return tokenForm.check(headers, rawBody, secrets, nowMs);
-      return signed.check(headers, rawBody, secrets, nowMs);
+      return tokenFormOf(headers)
+        ? tokenForm.check(headers, rawBody, secrets, nowMs)
+        : signed.check(headers, rawBody, secrets, nowMs);
     },
+    provesByHeaders: tokenFormOf,
   };
 };
 

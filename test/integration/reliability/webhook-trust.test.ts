@@ -333,6 +333,21 @@ describe('webhook trust boundaries (GitHub App auth, timestamped signatures, bac
     expect((await send('gitlab', text, forged, 'none')).answer.statusCode).toBe(401);
   });
 
+  it("takes GitLab's delivery with a commit message over 512 KiB, its token checked first (401 without it, not 413)", async () => {
+    const gitlab = localCiOf('gitlab');
+    // An end event: recorded whatever the backlog (the test above filled GitLab's).
+    const ended = gitlab.delivery(nextId++, 'cancelled');
+    const body = { ...ended.body, commit: { id: 1, message: 'x'.repeat(600 * 1024) } };
+    const taken = await send('gitlab', body, ended.headers);
+    expect(taken.answer).toMatchObject({ statusCode: 202 });
+    expect(taken.written.length).toBeGreaterThan(0);
+    const text = JSON.stringify(body);
+    const forged = { ...ended.headers, ...signedHeadersFor('gitlab', text, 'not-the-secret') };
+    const refused = await send('gitlab', text, forged, 'none');
+    expect(refused.answer.statusCode).toBe(401);
+    expect(refused.written).toEqual([]);
+  });
+
   it('does not take a captured body resent under the id of a delivery yet to come for that delivery', async () => {
     const captured = deliveryFor({ source: 'generic', id: nextId++ }, 'started');
     const upcoming = deliveryFor({ source: 'generic', id: nextId++ }, 'queued');

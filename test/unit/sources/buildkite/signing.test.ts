@@ -66,6 +66,18 @@ describe('Buildkite webhook signing', () => {
     expect(either.check(forged, body, [secret], nowMs).check).toBe('mismatch');
   });
 
+  it('says a delivery is proved by its headers alone only in the token form, so its size is checked after', () => {
+    const either = buildkiteSignatureOrTokenSigning();
+    const signedHeader = `timestamp=${stamp},signature=${docsSignature(stamp)}`;
+    expect(either.provesByHeaders?.({ 'x-buildkite-token': secret })).toBe(true);
+    // With a signature the body is what is proved, token or not; with neither, nothing is.
+    expect(
+      either.provesByHeaders?.({ 'x-buildkite-token': secret, 'x-buildkite-signature': signedHeader }),
+    ).toBe(false);
+    expect(either.provesByHeaders?.({})).toBe(false);
+    expect(buildkiteSigning().provesByHeaders?.({ 'x-buildkite-token': secret }) ?? false).toBe(false);
+  });
+
   it('parses the header as the docs do: split on commas, then on the first =, trimmed', () => {
     expect(parseSignatureHeader(`timestamp=1, signature=${'A'.repeat(64)}`)).toEqual({
       timestamp: '1',
