@@ -183,10 +183,11 @@ export interface CiSourceAdapter {
   retireBusyAgents?(): Promise<readonly string[]>;
 
   /**
-   * Whether the CI still waits to run the build (its job is queued, not started or ended), for CIs
-   * whose agent made for one build can take another of its builds (a GitHub or GitLab runner takes
-   * any job its labels fit). The reaper asks it of a build whose agent finished before the CI said
-   * the build started: that agent ran another job, and the build gets another agent (act.ts).
+   * Whether the CI still waits to run the build (its job is queued, not started or ended). The reaper
+   * asks it of a build whose agent finished before the CI said the build started, and gives a build
+   * that still waits another agent (act.ts): that agent ran another job (a GitHub or GitLab runner
+   * takes any job its labels fit), or ended before it took its job (a Buildkite agent evicted or
+   * refused at registration).
    */
   buildWaits?(request: AgentRequest & { readonly jobKey: string }): Promise<boolean>;
 
