@@ -20,11 +20,27 @@ export const genericLabel = v.pipe(
   v.regex(/^[A-Za-z0-9][A-Za-z0-9._\-/:]*$/, 'must be letters, digits and . _ - / : only'),
 );
 
+/**
+ * A control character (it cannot be in a process's environment, where the agent gets the id) or half
+ * of a surrogate pair (no text at all: it cannot be written as UTF-8). With the `u` flag a whole pair
+ * is one code point, above the surrogates' range, so only a half alone matches.
+ */
+// eslint-disable-next-line no-control-regex -- the control characters are what it looks for.
+const notText = /[\u0000-\u001f\u007f]|[\ud800-\udfff]/u;
+
 export const genericWebhookSchema = v.strictObject({
   action: v.picklist(buildActions),
   job: v.strictObject({
     id: v.pipe(
-      v.union([v.pipe(v.string(), v.minLength(1), v.maxLength(200)), v.pipe(v.int(), v.minValue(0))]),
+      v.union([
+        v.pipe(
+          v.string(),
+          v.minLength(1),
+          v.maxLength(200),
+          v.check((id) => !notText.test(id), 'must be text (no control character, no unpaired surrogate)'),
+        ),
+        v.pipe(v.int(), v.minValue(0)),
+      ]),
       v.transform(String),
     ),
     labels: v.optional(v.pipe(v.array(genericLabel), v.maxLength(32)), []),

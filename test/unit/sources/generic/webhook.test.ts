@@ -54,6 +54,26 @@ describe('the generic webhook parser', () => {
     });
   });
 
+  it.each([
+    ['a NUL', 'build\u00001'],
+    ['a newline', 'build-1\n'],
+    ['an unpaired surrogate', 'build-\ud8001'],
+  ])('refuses a job.id with %s, naming it: the agent gets the id in its environment', (_what, id) => {
+    expect(parseGenericWebhook(input({ ...queued, job: { ...queued.job, id } }))).toEqual({
+      kind: 'invalid',
+      field: 'job.id',
+      problem: 'must be text (no control character, no unpaired surrogate)',
+    });
+  });
+
+  it('takes a job.id of any other text, an emoji and accents included', () => {
+    for (const id of ['build 42', 'déploiement-7', 'ci-😀-1'])
+      expect(parseGenericWebhook(input({ ...queued, job: { ...queued.job, id } }))).toMatchObject({
+        kind: 'event',
+        event: { jobKey: id },
+      });
+  });
+
   it('takes an http or https job.url', () => {
     for (const url of ['https://ci.example.com/build/42', 'http://ci.internal:8080/job/7'])
       expect(parseGenericWebhook(input({ ...queued, job: { ...queued.job, url } }))).toMatchObject({
