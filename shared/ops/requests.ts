@@ -1,6 +1,6 @@
 import { capacityLimits } from '../capacity/limits';
 import { wakeWaiting } from '../capacity/wake';
-import { isTerminal, type RequestRecord } from '../requests/record';
+import { endingAsReaperDecided, isTerminal, type RequestRecord } from '../requests/record';
 import { fromStatesOf, fromTheStateRead } from '../requests/transitions';
 import { removeAgent, type AgentRemoval } from '../sources/deregister';
 import { pitcrewLabels } from '../templates/labels';
@@ -94,7 +94,8 @@ async function cancelHolding(
   const { requestId } = record;
   const nowMs = ports.now().getTime();
   const attemptInFlight = (record.attemptUntilMs ?? 0) > nowMs;
-  if (record.status !== 'ending') {
+  // Marked `ending` by the CI, it ends as the CI said; by the reaper (bug 77), as the operator says.
+  if (record.status !== 'ending' || endingAsReaperDecided(record)) {
     const marked = await ports.requests.transition(
       requestId,
       fromTheStateRead('mark-ending', record.status),

@@ -7,6 +7,7 @@ import { capacityLimits, counterRepairs, expectedCounters, markOf, planTrim, wak
 import type { LoggerPort } from '../ports/logger';
 import type { ProvisionQueue } from '../ports/provision-queue';
 import { endReasonOf, isTerminal, type RequestRecord, type RequestStatus } from '../requests/record';
+import { fromStatesOf } from '../requests/transitions';
 import type { CapacityStore, CounterSnapshot } from '../state/capacity-store';
 import type { LeaseStore } from '../state/lease-store';
 import type { RequestStore } from '../state/request-store';
@@ -413,9 +414,13 @@ async function trimOne(
       record.template,
       'waiting',
       'cap lowered: waiting for a free slot',
-      // Only as read: a start written meanwhile stands (the lost rule then sees its pod gone), and
-      // the slot of an attempt that named another pod since is that attempt's.
-      { from: [record.status], ...(record.podName ? { podName: record.podName } : {}) },
+      // Not from `started` unless read so: a start written meanwhile stands (the lost rule then sees
+      // its pod gone); a pod recorded since is the one deleted. The slot of an attempt that named
+      // another pod since is that attempt's.
+      {
+        from: fromStatesOf('requeue').filter((status) => status !== 'started' || record.status === 'started'),
+        ...(record.podName ? { podName: record.podName } : {}),
+      },
     ))
   )
     return false;

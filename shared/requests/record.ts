@@ -84,7 +84,10 @@ export const requestRecordSchema = v.object({
    * with. Its agent goes even when busy, as a cancel's always did, and the CI's end event leaves it so.
    */
   endReason: v.optional(v.string()),
-  /** On a failed request: the CI has since ended its build so; no operator queues it again. */
+  /**
+   * On a failed request (or one the reaper marked `ending`, which may end failed): the CI has since
+   * ended its build so; no operator queues it again.
+   */
   ciEnded: v.optional(v.picklist(['completed', 'cancelled'])),
   /** When an operator last queued a failed request again (ops retry, redrive): its wait starts anew. */
   requeuedAt: v.optional(v.string()),
@@ -97,6 +100,13 @@ export type RequestRecord = v.InferOutput<typeof requestRecordSchema>;
 /** What an `ending` request becomes once its agent is gone (`endAs`). */
 export const endStateOf = (record: RequestRecord): 'completed' | 'cancelled' | 'failed' =>
   record.endAs ?? 'completed';
+
+/**
+ * Whether the reaper marked this request `ending` (bug 77): as it decided of an agent it removed, not
+ * as the CI or an operator said (an operator's mark ends `cancelled`).
+ */
+export const endingAsReaperDecided = (record: RequestRecord): boolean =>
+  record.status === 'ending' && record.endReason !== undefined && record.endAs !== 'cancelled';
 
 /** Why an `ending` request ended: the reason ops `cancel` or the reaper marked it with, else what the CI said. */
 export const endReasonOf = (record: RequestRecord): string =>

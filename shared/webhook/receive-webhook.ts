@@ -5,7 +5,7 @@ import type { LoggerPort } from '../ports/logger';
 import type { ProvisionQueue } from '../ports/provision-queue';
 import { QueueUnavailableError } from '../queue/errors';
 import { requestIdFor } from '../requests/identity';
-import type { RequestRecord } from '../requests/record';
+import { endingAsReaperDecided, type RequestRecord } from '../requests/record';
 import { fromTheStateRead } from '../requests/transitions';
 import { ciSources, isCiSource, type CiSource } from '../sources/names';
 import { checkDelivery, type DeliveryCheck, type SignatureCheck } from '../sources/signature';
@@ -307,8 +307,16 @@ async function endBuild(
         await sendForAgentRemoval(ended.record, ports);
       return { kind: 'recorded', requestId, status: ended.record.status };
     }
-    // An operator cancelled it (ops `cancel`, bug 45): that stands, and its agent goes as it said.
-    if (ended.record.endReason !== undefined) return { kind: 'recorded', requestId, status: 'ending' };
+    // An operator cancelled it (ops `cancel`, bug 45), or the reaper ended it as it decided (bug 77):
+    // that stands, and its agent goes as they said. The CI's end is noted on the reaper's, as on a
+    // failed request (`note-ci-end`), so that `retry` refuses a build the CI ended.
+    if (ended.record.endReason !== undefined) {
+      if (to !== 'started' && endingAsReaperDecided(ended.record) && ended.record.ciEnded === undefined)
+        await ports.requests.transition(requestId, ['ending'], 'ending', { ciEnded: to }, [], {
+          holdsSlot: true,
+        });
+      return { kind: 'recorded', requestId, status: 'ending' };
+    }
     if (to === 'started') {
       // Its agent took the build: the slot stays until the build ends.
       const from = fromTheStateRead('start', ended.record.status);
