@@ -116,12 +116,14 @@ const otherCiMarkers = [...receiverMarkers, ...adapterMarkers, ...pollingMarkers
  * each, 650.6 and 603.7; provision 677.2), and the reaper's back to 652 the same day for asking
  * Buildkite whether a job still waits when its agent ended first (0.8 KiB: 651.4), and to 653 the
  * same day for ending as decided a build whose pod went while its CI kept the agent and for the
- * trim's fixes (bugs 77 to 81: 0.4 KiB, 652.05). Every raise
+ * trim's fixes (bugs 77 to 81: 0.4 KiB, 652.05); the webhook's to 643 the same day for checking a
+ * token before the body's size, noting a CI's end on the reaper's mark and a generic job id's text
+ * check (bugs 77, 82 and 83: 0.5 KiB, 642.2). Every raise
  * since 2026-12-03 and its reason is a row
  * of docs/performance.md's before/after table. A heavy import (classic zod was 443 KiB, yaml 112
  * KiB, zod/mini's core 38 KiB) fails this. Raise a bound only with a reason there.
  */
-const coldStartKiB = { webhook: 642, provision: 678, reap: 653, ops: 604 } as const;
+const coldStartKiB = { webhook: 643, provision: 678, reap: 653, ops: 604 } as const;
 /** Text only zod's core has: its schemas' class names. zod parses the config file, not events. */
 const zodMarker = '$ZodType';
 /** handler.mjs and every chunk of a built function in `dir`: what its zip ships. */
