@@ -79,6 +79,11 @@ export interface ReleaseOptions {
    * queueing again a build its CI still waits to run) must leave one that moved on meanwhile.
    */
   readonly from?: readonly RequestStatus[];
+  /**
+   * Only while the request's `statusSince` is this: a caller ending an `ending` request as the mark
+   * it read said (each mark rewrites it) must leave one marked again since (an operator's cancel).
+   */
+  readonly statusSince?: string;
 }
 
 /**

@@ -188,6 +188,9 @@ export async function settle(
       ? await ports.capacity.release(record.requestId, record.template, to, reason, {
           countRetry,
           ...(from ? { from } : {}),
+          // Ended as the mark read said: one made since (an operator's cancel over the reaper's
+          // mark) is the next run's to end.
+          ...(record.status === 'ending' ? { statusSince: record.statusSince } : {}),
         })
       : (await ports.requests.transition(
           record.requestId,

@@ -424,9 +424,13 @@ async function trimOne(
     ))
   )
     return false;
-  // None listed: an attempt may have made the pod since. Its request holds no slot now, so any pod
-  // of its name runs outside the cap, and no newer attempt made it without one.
-  if (!pod && record.podName) await ports.agents.deletePod(ports.namespace, record.podName);
+  // A pod made since under its name (none listed, or another than the one deleted: a resumed
+  // attempt's) runs outside the cap now that its request holds no slot, and no newer attempt made it
+  // without one: it goes, and its agent by a left agent's message (bug 71).
+  if (record.podName && (!pod || !(await ports.agents.deletePod(ports.namespace, pod.name, pod.uid)))) {
+    await ports.agents.deletePod(ports.namespace, record.podName);
+    await ports.queue.send({ requestId: record.requestId, agent: record.podName });
+  }
   report.deleted['over-cap'] = (report.deleted['over-cap'] ?? 0) + 1;
   return true;
 }

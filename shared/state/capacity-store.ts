@@ -234,7 +234,7 @@ export async function releaseSlot(
     UpdateExpression: `SET ${set.join(', ')}${add.length > 0 ? ` ADD ${add.join(', ')}` : ''}`,
     // Never bring an ended request back to life, whoever still thinks it holds a slot: no terminal
     // state is a from-state, nor is `ending` (the CI ended the build) when the request would go again.
-    ConditionExpression: `holdsSlot = :true AND #status IN (${Object.keys(fromValues).join(', ')})${options.podName ? ' AND podName = :podName' : ''}`,
+    ConditionExpression: `holdsSlot = :true AND #status IN (${Object.keys(fromValues).join(', ')})${options.podName ? ' AND podName = :podName' : ''}${options.statusSince ? ' AND statusSince = :since' : ''}`,
     ExpressionAttributeNames: { '#status': 'status' },
     ExpressionAttributeValues: {
       ...fromValues,
@@ -247,6 +247,7 @@ export async function releaseSlot(
       ...(options.countRetry ? { ':one': 1 } : {}),
       ...(options.undoAttempt ? { ':undo': -1 } : {}),
       ...(options.podName ? { ':podName': options.podName } : {}),
+      ...(options.statusSince ? { ':since': options.statusSince } : {}),
     },
   };
   const failed = await transact(table, {

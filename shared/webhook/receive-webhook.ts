@@ -311,10 +311,15 @@ async function endBuild(
     // that stands, and its agent goes as they said. The CI's end is noted on the reaper's, as on a
     // failed request (`note-ci-end`), so that `retry` refuses a build the CI ended.
     if (ended.record.endReason !== undefined) {
-      if (to !== 'started' && endingAsReaperDecided(ended.record) && ended.record.ciEnded === undefined)
-        await ports.requests.transition(requestId, ['ending'], 'ending', { ciEnded: to }, [], {
+      const noted =
+        to === 'started' ||
+        !endingAsReaperDecided(ended.record) ||
+        ended.record.ciEnded !== undefined ||
+        (await ports.requests.transition(requestId, ['ending'], 'ending', { ciEnded: to }, [], {
           holdsSlot: true,
-        });
+        })) !== undefined;
+      // Ended meanwhile (failed, by the reaper's next run): read again, and `note-ci-end` notes it.
+      if (!noted) continue;
       return { kind: 'recorded', requestId, status: 'ending' };
     }
     if (to === 'started') {

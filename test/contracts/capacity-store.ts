@@ -493,6 +493,26 @@ export function describeCapacityStoreContract(
         expect(await requests.get('named')).toMatchObject({ status: 'queued', holdsSlot: false });
       });
 
+      it('gives back only while the request is as marked when read, when told its statusSince', async () => {
+        const { requests, capacity, clock } = current();
+        await reserved('marked');
+        const read = await requests.get('marked');
+        // Marked again since the read (an operator's cancel over the reaper's mark): another statusSince.
+        clock.advance(1000);
+        await requests.transition('marked', ['provisioning'], 'ending', { endAs: 'cancelled' });
+        const since = read!.statusSince;
+        expect(await capacity.release('marked', 'tpl', 'failed', 'as read', { statusSince: since })).toBe(
+          false,
+        );
+        expect(await requests.get('marked')).toMatchObject({ status: 'ending', holdsSlot: true });
+        expect(await capacity.readCounters()).toMatchObject({ global: 1, templates: { tpl: 1 } });
+        const now = (await requests.get('marked'))!.statusSince;
+        expect(await capacity.release('marked', 'tpl', 'cancelled', 'as marked', { statusSince: now })).toBe(
+          true,
+        );
+        expect(await requests.get('marked')).toMatchObject({ status: 'cancelled', holdsSlot: false });
+      });
+
       it('gives nothing back for a request holding no slot, or in a state its move does not start from', async () => {
         const { requests, capacity } = current();
         await seed(['free'], { status: 'provisioning' });

@@ -184,7 +184,8 @@ export function createMemoryCapacityStore(table: MemoryTable, now: Clock = table
         item !== undefined &&
         item.holdsSlot === true &&
         from.includes(item.status as RequestStatus) &&
-        (options.podName === undefined || item.podName === options.podName),
+        (options.podName === undefined || item.podName === options.podName) &&
+        (options.statusSince === undefined || item.statusSince === options.statusSince),
       apply: (item) => ({
         ...key,
         ...item,
