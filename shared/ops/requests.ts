@@ -206,7 +206,8 @@ export async function requeueFailed(
     fromStatesOf('retry-by-operator'),
     'queued',
     { reason, retriesUsed: 0, requeuedAt: ports.now().toISOString() },
-    ['expiresAt'],
+    // The reaper's word on how it ended (bug 77) is spent: the CI's on the new run must count.
+    ['expiresAt', 'endAs', 'endReason'],
     // The CI may end the build between the caller's read and this write (bug 65): such a build
     // wants no agent, and no end event will come again to remove one.
     { ciNotEnded: true },

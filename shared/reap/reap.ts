@@ -424,12 +424,14 @@ async function trimOne(
     ))
   )
     return false;
-  // A pod made since under its name (none listed, or another than the one deleted: a resumed
-  // attempt's) runs outside the cap now that its request holds no slot, and no newer attempt made it
-  // without one: it goes, and its agent by a left agent's message (bug 71).
-  if (record.podName && (!pod || !(await ports.agents.deletePod(ports.namespace, pod.name, pod.uid)))) {
-    await ports.agents.deletePod(ports.namespace, record.podName);
-    await ports.queue.send({ requestId: record.requestId, agent: record.podName });
+  // A pod made since under its name runs outside the cap now that its request holds no slot, and no
+  // newer attempt made it without one: it goes. None listed: an attempt may have made it since.
+  // Another than the one deleted (a resumed attempt's, made after the delete): its agent, registered
+  // after the removal above, goes by a left agent's message (bug 71).
+  if (!pod && record.podName) await ports.agents.deletePod(ports.namespace, record.podName);
+  if (pod && !(await ports.agents.deletePod(ports.namespace, pod.name, pod.uid))) {
+    await ports.agents.deletePod(ports.namespace, pod.name);
+    await ports.queue.send({ requestId: record.requestId, agent: pod.name });
   }
   report.deleted['over-cap'] = (report.deleted['over-cap'] ?? 0) + 1;
   return true;

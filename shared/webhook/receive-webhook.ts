@@ -310,7 +310,7 @@ async function endBuild(
     // An operator cancelled it (ops `cancel`, bug 45), or the reaper ended it as it decided (bug 77):
     // that stands, and its agent goes as they said. The CI's end is noted on the reaper's, as on a
     // failed request (`note-ci-end`), so that `retry` refuses a build the CI ended.
-    if (ended.record.endReason !== undefined) {
+    if (ended.record.status === 'ending' && ended.record.endReason !== undefined) {
       const noted =
         to === 'started' ||
         !endingAsReaperDecided(ended.record) ||

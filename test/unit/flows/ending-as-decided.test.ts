@@ -133,4 +133,44 @@ describe('a build the reaper marked ending as it decided (bug 77)', () => {
     });
     await expect(retry(requestId, twins.ops)).rejects.toThrow();
   });
+
+  describe('then failed, and queued again by an operator', () => {
+    /** Failed as the reaper decided, no CI end come, retried: its second agent running. */
+    async function retried() {
+      const { ci, requestId } = await tooOld(true);
+      await ciBack(ci);
+      expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'failed', holdsSlot: false });
+      await retry(requestId, twins.ops);
+      twins.queue.clear();
+      expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'provisioned' });
+      const second = podNameFor('gen', requestId, 2);
+      twins.agents.setStatus(twins.namespace, second, { phase: 'Running' });
+      return { ci, requestId, second };
+    }
+    const again = (action: 'started' | 'completed') =>
+      receiveWebhook(
+        genericDelivery(twins, action, 'build-1', { delivery: `${action}-again` }),
+        twins.webhook,
+      );
+
+    // A first version kept the reaper's `endReason` through the retry, and the webhook took the new
+    // run for one the reaper had ended: its start and end were not written (a review, 2026-12-06).
+    it('records the CI’s start of the build on its new agent', async () => {
+      const { requestId } = await retried();
+      expect(await again('started')).toMatchObject({ kind: 'recorded', status: 'started' });
+      expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'started' });
+    });
+
+    it('ends it as the CI says, its agent removed and its slot freed', async () => {
+      const { ci, requestId, second } = await retried();
+      await again('started');
+      expect(await again('completed')).toMatchObject({ kind: 'recorded' });
+      for (const message of [...twins.queue.whole]) await provisionRequest(message.requestId, ci.provision);
+      expect(await twins.state.requests.get(requestId)).toMatchObject({
+        status: 'completed',
+        holdsSlot: false,
+      });
+      expect(livePods(twins)).not.toContain(second);
+    });
+  });
 });

@@ -4,7 +4,7 @@ import type { ReapPorts } from '../../../shared/reap';
 import { reap } from '../../../shared/reap';
 import type { RequestRecord, RequestStatus } from '../../../shared/requests/record';
 import { podNameFor } from '../../../shared/requests/identity';
-import { attemptSeconds, createTwins, livePods, recordQueued, slots, type Twins } from './twins';
+import { attemptSeconds, createTwins, livePods, namedCi, recordQueued, slots, type Twins } from './twins';
 
 /**
  * The trim of a request read `provisioning` whose attempt died after making its pod (attemptUntilMs
@@ -95,5 +95,23 @@ describe('the trim of a pending agent whose attempt resumes meanwhile', () => {
     expect(await twins.state.requests.get(newer)).toMatchObject({ status: 'waiting', holdsSlot: false });
     expect(livePods(twins)).not.toContain(podName);
     expect((await slots(twins)).global).toBe(livePods(twins).length);
+  });
+
+  it('sends no left agent’s message for a request whose attempt died before its pod: its agent went already', async () => {
+    const ci = namedCi(twins);
+    const older = await recordQueued(twins, 'b-1', 'big', ['big']);
+    expect(await provisionRequest(older, ci.provision)).toMatchObject({ kind: 'provisioned' });
+    twins.clock.advance(1);
+    const newer = await recordQueued(twins, 'b-2', 'big', ['big']);
+    const { ports, crashed } = crashingPorts(ci.provision, 'after-reserve');
+    void provisionRequest(newer, ports);
+    await crashed;
+    twins.clock.advance(attemptSeconds + 1);
+    await twins.state.settings.update((current) => ({ ...current, templateCaps: { big: 1 } }));
+    twins.queue.clear();
+    expect((await reap(ci.reapPorts)).deleted['over-cap']).toBe(1);
+    expect(await twins.state.requests.get(newer)).toMatchObject({ status: 'waiting', holdsSlot: false });
+    expect(twins.queue.whole.filter((message) => message.agent !== undefined)).toEqual([]);
+    expect(ci.removals.filter((name) => name === podNameFor('big', newer))).toHaveLength(1);
   });
 });
