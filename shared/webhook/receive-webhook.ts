@@ -341,7 +341,9 @@ async function endBuild(
       fromTheStateRead('mark-ending', ended.record.status),
       'ending',
       { endAs: to },
-      [],
+      // A reason left from an earlier run's end (a request an operator queued again before retry
+      // cleared it) would make this end the reaper's or the operator's.
+      ['endReason'],
       // Still holding it: `started` is held without one too (a build started elsewhere), and an
       // `ending` request with none has nothing to finish (bug 47). A miss reads again.
       { holdsSlot: true },

@@ -4,6 +4,7 @@ import { removeAgentOf } from '../remove-agent-of';
 import { queueLimits } from '../../queue/limits';
 import { CiError, CiUnavailableError } from '../../sources/errors';
 import { StateUnavailableError } from '../../state/errors';
+import { fromStatesOf } from '../../requests/transitions';
 import { RetryLaterError } from '../errors';
 import { finishRequest } from '../finish-request';
 import { attemptLog, type Attempt, type ProvisionOutcome, type ProvisionPorts } from '../types';
@@ -118,14 +119,23 @@ export async function handleFailure(
   // removal have failed, the agent an operator's retry or redrive makes has its name and replaces
   // it (bug 60). Not for a permanent failure: a retry meets what failed it under a new name (a pod
   // not Pitcrew's holding this one).
-  await ports.capacity.release(record.requestId, template.name, 'failed', why, {
+  // Not from `ending`: the CI's end written since the read above stands, and ends it as it said.
+  const released = await ports.capacity.release(record.requestId, template.name, 'failed', why, {
     podName,
     undoAttempt: retryable && !attempt.resumed && !attempt.podCreated,
+    from: notEnding,
   });
+  if (!released) {
+    const ended = await finishIfEnded(await ports.requests.get(record.requestId));
+    if (ended) return ended;
+  }
   attemptLog(ports, record, 'error')('provision failed for good', { reason: why });
   if (retryable) throw new RetryLaterError(why, { cause: error });
   return { kind: 'failed', reason: why };
 }
+
+/** The states a failure's release starts from: any but `ending`, the CI's end (bug 40). */
+export const notEnding = fromStatesOf('release').filter((status) => status !== 'ending');
 
 /**
  * Removes a failed attempt's agent at its CI, best effort. With `named`, its name is one no later

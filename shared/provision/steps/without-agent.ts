@@ -3,6 +3,7 @@ import { podNameFor } from '../../requests/identity';
 import type { RequestRecord } from '../../requests/record';
 import { removeAgentOf } from '../remove-agent-of';
 import { fromStatesOf } from '../../requests/transitions';
+import { notEnding } from './failure';
 import { attemptLog, type ProvisionOutcome, type ProvisionPorts } from '../types';
 
 /** The request waits (at a cap, or while drained) for a wake to enqueue it again. */
@@ -31,8 +32,9 @@ export async function failWithoutSlot(
   reason: string,
   ports: ProvisionPorts,
 ): Promise<ProvisionOutcome> {
+  // Not from `ending`: the CI's end written since the read stands, and its message ends it so.
   if (record.holdsSlot && record.template)
-    await ports.capacity.release(record.requestId, record.template, 'failed', reason);
+    await ports.capacity.release(record.requestId, record.template, 'failed', reason, { from: notEnding });
   else
     await ports.requests.transition(record.requestId, fromStatesOf('fail-without-slot'), 'failed', {
       reason,
