@@ -15,6 +15,7 @@ import {
   genericDelivery,
   genericRequestId,
   livePods,
+  provisionedBuild,
   recordQueued,
   slots,
   slowCi,
@@ -28,11 +29,8 @@ describe('the reaper on the twins', () => {
     twins = createTwins();
   });
 
-  async function provisioned(jobId: string, template = 'gen', labels = ['linux']): Promise<string> {
-    const requestId = await recordQueued(twins, jobId, template, labels);
-    expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'provisioned' });
-    return requestId;
-  }
+  const provisioned = (jobId: string, template = 'gen', labels = ['linux']): Promise<string> =>
+    provisionedBuild(twins, jobId, template, labels);
 
   const finish = (podName: string, phase: 'Succeeded' | 'Failed', exitCode: number): void =>
     finishPod(twins, podName, phase, exitCode);

@@ -4,7 +4,7 @@ import { reap } from '../../../shared/reap';
 import type { RequestRecord, RequestStatus } from '../../../shared/requests/record';
 import { podNameFor } from '../../../shared/requests/identity';
 import { receiveWebhook } from '../../../shared/webhook';
-import { createTwins, genericDelivery, livePods, recordQueued, slots, type Twins } from './twins';
+import { createTwins, genericDelivery, livePods, provisionedBuild, slots, type Twins } from './twins';
 
 /**
  * Bug 16 (docs/reliability.md): the requests list can hold a holder that already gave its slot back
@@ -17,11 +17,7 @@ describe('how many the trim of a lowered cap gives up', () => {
     twins = createTwins();
   });
 
-  async function provisioned(jobId: string): Promise<string> {
-    const requestId = await recordQueued(twins, jobId, 'big', ['big']);
-    expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'provisioned' });
-    return requestId;
-  }
+  const provisioned = (jobId: string): Promise<string> => provisionedBuild(twins, jobId, 'big', ['big']);
 
   it('gives up no more slots than the counter is over the cap, when a lagging index lists an ended build', async () => {
     // a-1 runs a started build; x, y are pending agents made after it.

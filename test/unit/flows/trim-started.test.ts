@@ -4,7 +4,15 @@ import { reap } from '../../../shared/reap';
 import { podNameFor } from '../../../shared/requests/identity';
 import { managedSelector } from '../../../shared/templates/labels';
 import { receiveWebhook } from '../../../shared/webhook';
-import { createTwins, genericDelivery, livePods, recordQueued, slowCi, type Twins } from './twins';
+import {
+  createTwins,
+  genericDelivery,
+  livePods,
+  provisionedBuild,
+  recordQueued,
+  slowCi,
+  type Twins,
+} from './twins';
 
 /**
  * docs/reaper.md, "lowered cap": pending agents are given up; running builds are never stopped unless
@@ -17,11 +25,7 @@ describe('the trim of a lowered cap and builds the CI started', () => {
     twins = createTwins();
   });
 
-  async function provisioned(jobId: string): Promise<string> {
-    const requestId = await recordQueued(twins, jobId, 'big', ['big']);
-    expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'provisioned' });
-    return requestId;
-  }
+  const provisioned = (jobId: string): Promise<string> => provisionedBuild(twins, jobId, 'big', ['big']);
 
   /** The reaper's ports that run `meanwhile` once, right after the run lists its pods (before it lists the requests). */
   const afterPodList = (meanwhile: () => Promise<void>): ReapPorts => {

@@ -274,6 +274,20 @@ export async function recordQueued(
   return requestId;
 }
 
+/** A queued request recorded as `recordQueued` does, then provisioned: its request id. */
+export async function provisionedBuild(
+  twins: Twins,
+  jobId: string,
+  template = 'gen',
+  labels: string[] = ['linux'],
+): Promise<string> {
+  const requestId = await recordQueued(twins, jobId, template, labels);
+  const outcome = await provisionRequest(requestId, twins.provision);
+  if (outcome.kind !== 'provisioned')
+    throw new Error(`${jobId} was not provisioned: ${JSON.stringify(outcome)}`);
+  return requestId;
+}
+
 /** The counters as a plain object: `global` and every template that ever moved. */
 export async function slots(twins: Twins): Promise<{ global: number; templates: Record<string, number> }> {
   const { global, templates } = await twins.state.capacity.readCounters();
