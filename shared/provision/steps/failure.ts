@@ -53,9 +53,10 @@ export async function handleFailure(
   const agent = { agentName: podName, labels: template.labels, externalId: attempt.externalId };
   // The CI ended the build while this attempt ran (no requeue takes an `ending` request): end it as
   // the CI said, now. Failed, it would be a build that ops `retry` and `redrive` queue again (bug 40);
-  // left, its slot would wait out this attempt's time (bug 39).
+  // left, its slot would wait out this attempt's time (bug 39). Only while the request is this
+  // attempt's (its pod's name): a later attempt's is that attempt's to finish.
   const finishIfEnded = async (now: RequestRecord | undefined): Promise<ProvisionOutcome | undefined> => {
-    if (now?.status !== 'ending') return undefined;
+    if (now?.status !== 'ending' || now.podName !== podName) return undefined;
     await ports.requests.endAttempt(record.requestId);
     return finishRequest(
       { ...now, externalId: attempt.externalId ?? now.externalId },
