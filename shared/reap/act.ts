@@ -3,7 +3,7 @@ import type { AgentClient } from '../cluster/agents';
 import type { LoggerPort } from '../ports/logger';
 import type { ProvisionQueue } from '../ports/provision-queue';
 import type { RequestRecord, RequestStatus } from '../requests/record';
-import { fromStatesOf, fromTheStateRead } from '../requests/transitions';
+import { fromStatesOf, fromTheStateRead, releaseFromButEnding } from '../requests/transitions';
 import { ciForgot, removeAgent } from '../sources/deregister';
 import { CiError } from '../sources/errors';
 import { ciModuleOf } from '../sources/registry';
@@ -178,11 +178,7 @@ export async function settle(
   // `asRead`: only from the state read (a start written meanwhile stands). Read before the CI or an
   // operator marked it `ending`, it ends as they said, by its own finish (bug 70): `failed` here
   // would be a build that `retry` queues again.
-  const from = asRead
-    ? [record.status]
-    : record.status === 'ending'
-      ? undefined
-      : fromStatesOf('release').filter((status) => status !== 'ending');
+  const from = asRead ? [record.status] : record.status === 'ending' ? undefined : releaseFromButEnding;
   const moved =
     record.holdsSlot && record.template
       ? await ports.capacity.release(record.requestId, record.template, to, reason, {

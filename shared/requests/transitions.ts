@@ -176,6 +176,14 @@ export const fromTheStateRead = (move: RequestMove, status: RequestStatus): read
   fromStatesOf(move).includes(status) ? [status] : [];
 
 /**
+ * The states a release starts from but `ending`: whoever gives a slot back to end the build its own
+ * way (a failure's, the reaper's) leaves a request the CI ended since the read to end as the CI said.
+ */
+export const releaseFromButEnding: readonly RequestStatus[] = fromStatesOf('release').filter(
+  (status) => status !== 'ending',
+);
+
+/**
  * Throws unless every state of `from` has a move into `to`: a write the table does not allow is a bug,
  * and failing loudly beats a request in a state no reader expects.
  */

@@ -4,7 +4,7 @@ import { removeAgentOf } from '../remove-agent-of';
 import { queueLimits } from '../../queue/limits';
 import { CiError, CiUnavailableError } from '../../sources/errors';
 import { StateUnavailableError } from '../../state/errors';
-import { fromStatesOf } from '../../requests/transitions';
+import { releaseFromButEnding } from '../../requests/transitions';
 import { RetryLaterError } from '../errors';
 import { finishRequest } from '../finish-request';
 import { attemptLog, type Attempt, type ProvisionOutcome, type ProvisionPorts } from '../types';
@@ -124,7 +124,7 @@ export async function handleFailure(
   const released = await ports.capacity.release(record.requestId, template.name, 'failed', why, {
     podName,
     undoAttempt: retryable && !attempt.resumed && !attempt.podCreated,
-    from: notEnding,
+    from: releaseFromButEnding,
   });
   if (!released) {
     const ended = await finishIfEnded(await ports.requests.get(record.requestId));
@@ -134,9 +134,6 @@ export async function handleFailure(
   if (retryable) throw new RetryLaterError(why, { cause: error });
   return { kind: 'failed', reason: why };
 }
-
-/** The states a failure's release starts from: any but `ending`, the CI's end (bug 40). */
-export const notEnding = fromStatesOf('release').filter((status) => status !== 'ending');
 
 /**
  * Removes a failed attempt's agent at its CI, best effort. With `named`, its name is one no later

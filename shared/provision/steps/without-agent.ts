@@ -2,8 +2,7 @@ import type { AgentTemplate } from '../../config/file-schema';
 import { podNameFor } from '../../requests/identity';
 import type { RequestRecord } from '../../requests/record';
 import { removeAgentOf } from '../remove-agent-of';
-import { fromStatesOf } from '../../requests/transitions';
-import { notEnding } from './failure';
+import { fromStatesOf, releaseFromButEnding } from '../../requests/transitions';
 import { attemptLog, type ProvisionOutcome, type ProvisionPorts } from '../types';
 
 /** The request waits (at a cap, or while drained) for a wake to enqueue it again. */
@@ -34,7 +33,9 @@ export async function failWithoutSlot(
 ): Promise<ProvisionOutcome> {
   // Not from `ending`: the CI's end written since the read stands, and its message ends it so.
   if (record.holdsSlot && record.template)
-    await ports.capacity.release(record.requestId, record.template, 'failed', reason, { from: notEnding });
+    await ports.capacity.release(record.requestId, record.template, 'failed', reason, {
+      from: releaseFromButEnding,
+    });
   else
     await ports.requests.transition(record.requestId, fromStatesOf('fail-without-slot'), 'failed', {
       reason,

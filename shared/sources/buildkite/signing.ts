@@ -74,14 +74,14 @@ export const buildkiteSigning = (
 
 const tokenForm = tokenSigning(buildkiteTokenHeader);
 
-/**
- * The signed form, or the token form when the signature header is absent. A delivery carrying a
- * signature is always judged on it, so a forged signature cannot fall back to a guessed token.
- */
 /** A delivery in the token form: a token and no signature (with both, the signature is checked). */
 const tokenFormOf = (headers: Readonly<Record<string, string | undefined>>): boolean =>
   !hasSignedTimestamp(headers) && headers[buildkiteTokenHeader] !== undefined;
 
+/**
+ * The signed form, or the token form when the signature header is absent. A delivery carrying a
+ * signature is always judged on it, so a forged signature cannot fall back to a guessed token.
+ */
 export const buildkiteSignatureOrTokenSigning = (
   toleranceSeconds: number = defaultSignatureToleranceSeconds,
 ): SigningScheme => {

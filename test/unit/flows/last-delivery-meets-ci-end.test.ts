@@ -1,7 +1,6 @@
-import { provisionRequest, type ProvisionPorts } from '../../../shared/provision';
+import { provisionRequest } from '../../../shared/provision';
 import { retry } from '../../../shared/ops/requests';
-import { receiveWebhook } from '../../../shared/webhook';
-import { createTwins, genericDelivery, namedCi, recordQueued, type Twins } from './twins';
+import { ciEndsBeforeFailedRelease, createTwins, namedCi, recordQueued, type Twins } from './twins';
 
 /**
  * Provision's last delivery gives up, and the CI's `completed` lands between its read of the request
@@ -19,24 +18,9 @@ describe('a last delivery that gives up on a build the CI has just ended', () =>
   it('ends it as the CI said, not failed, and retry refuses it', async () => {
     const ci = namedCi(twins, { failOnce: true });
     const requestId = await recordQueued(twins, 'build-1');
-    let raced = false;
-    const ports: ProvisionPorts = {
-      ...ci.provision,
-      capacity: {
-        ...ci.provision.capacity,
-        release: async (...args: Parameters<ProvisionPorts['capacity']['release']>) => {
-          if (args[2] === 'failed' && !raced) {
-            raced = true;
-            expect(
-              await receiveWebhook(genericDelivery(twins, 'completed', 'build-1'), twins.webhook),
-            ).toMatchObject({ kind: 'recorded', status: 'ending' });
-          }
-          return ci.provision.capacity.release(...args);
-        },
-      },
-    };
+    const { ports, raced } = ciEndsBeforeFailedRelease(twins, ci.provision, 'build-1');
     await provisionRequest(requestId, ports, true).catch(() => undefined);
-    expect(raced).toBe(true);
+    expect(raced()).toBe(true);
     const record = await twins.state.requests.get(requestId);
     expect(record).toMatchObject({ status: 'completed', holdsSlot: false });
     // The retry is refused (the CI completed the build): it must not queue it again.

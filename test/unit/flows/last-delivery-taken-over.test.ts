@@ -1,11 +1,10 @@
-import { provisionRequest, type ProvisionPorts } from '../../../shared/provision';
+import { provisionRequest } from '../../../shared/provision';
 import { CiUnavailableError } from '../../../shared/sources/errors';
 import { reap } from '../../../shared/reap';
 import { podNameFor } from '../../../shared/requests/identity';
-import { receiveWebhook } from '../../../shared/webhook';
 import {
+  ciEndsBeforeFailedRelease,
   createTwins,
-  genericDelivery,
   livePodWatch,
   recordQueued,
   slowCi,
@@ -36,22 +35,7 @@ describe('a last delivery whose request a later attempt took over, and the CI en
         throw new CiUnavailableError('the CI timed out');
       },
     }));
-    let raced = false;
-    const portsA: ProvisionPorts = {
-      ...slowA,
-      capacity: {
-        ...slowA.capacity,
-        release: async (...args: Parameters<ProvisionPorts['capacity']['release']>) => {
-          if (args[2] === 'failed' && !raced) {
-            raced = true;
-            expect(
-              await receiveWebhook(genericDelivery(twins, 'completed', 'build-1'), twins.webhook),
-            ).toMatchObject({ kind: 'recorded', status: 'ending' });
-          }
-          return slowA.capacity.release(...args);
-        },
-      },
-    };
+    const { ports: portsA } = ciEndsBeforeFailedRelease(twins, slowA, 'build-1');
     const a = provisionRequest(requestId, portsA, true);
     await atCiA;
     // A outlives its time; the reaper gives the build another agent, whose attempt B stalls at the CI.

@@ -288,6 +288,40 @@ export async function provisionedBuild(
   return requestId;
 }
 
+/**
+ * `ports` whose first release into `failed` meets the CI's `completed` of `jobId` just before it: the
+ * webhook marks the request `ending` between a failing attempt's read and its release. `raced` says
+ * whether that came.
+ */
+export function ciEndsBeforeFailedRelease(
+  twins: Twins,
+  ports: ProvisionPorts,
+  jobId: string,
+): { ports: ProvisionPorts; raced: () => boolean } {
+  let raced = false;
+  return {
+    raced: () => raced,
+    ports: {
+      ...ports,
+      capacity: {
+        ...ports.capacity,
+        release: async (...args: Parameters<ProvisionPorts['capacity']['release']>) => {
+          if (args[2] === 'failed' && !raced) {
+            raced = true;
+            expect(
+              await receiveWebhook(genericDelivery(twins, 'completed', jobId), twins.webhook),
+            ).toMatchObject({
+              kind: 'recorded',
+              status: 'ending',
+            });
+          }
+          return ports.capacity.release(...args);
+        },
+      },
+    },
+  };
+}
+
 /** The counters as a plain object: `global` and every template that ever moved. */
 export async function slots(twins: Twins): Promise<{ global: number; templates: Record<string, number> }> {
   const { global, templates } = await twins.state.capacity.readCounters();
