@@ -267,15 +267,16 @@ async function actOnPod(
         ? `${decision.reason}: ${decision.message} before this build started on it, and the CI still waits to run the build`
         : `${decision.reason}: ${decision.message}`;
   if (!deregistered) {
-    if (record && !isTerminal(record.status)) {
-      // Still pointing at the agent, it ends as decided once the agent is gone (bug 77); a retry is
-      // what the next run's `lost` rule gives it anyway.
+    const again = outcome === 'retry' || outcome === 'requeue';
+    if (record && !isTerminal(record.status) && !again) {
+      // Still pointing at the agent, it ends as decided once the agent is gone (bug 77).
       if (outcome === 'completed' || outcome === 'failed') await markEnding(ports, record, outcome, reason);
       return true;
     }
-    // Ended (an old pod's request is not read: `record` is then absent), its request points at the
-    // agent no more once the pod is gone: provision removes the agent the message names, the
-    // request's current one or an earlier one, while SQS delivers it (bugs 60 and 71).
+    // Ended (an old pod's request is not read: `record` is then absent), or going again as decided
+    // (its next agent has a name of its own, bug 57; left to the next run's `lost` rule, it would
+    // spend a retry or fail: bug 85), its request points at the agent no more once the pod is gone:
+    // provision removes the agent the message names, while SQS delivers it (bugs 60 and 71).
     if (pod.requestId) await ports.queue.send({ requestId: pod.requestId, agent: pod.name });
   }
   if (
