@@ -36,6 +36,16 @@ describe('provision queue on ElasticMQ (real SQS JSON protocol)', () => {
     expect(Messages?.map((m) => JSON.parse(m.Body ?? '{}'))).toEqual([{ requestId: 'round-trip' }]);
   });
 
+  it('round-trips a message whose text a build wrote holds U+FFFE and U+FFFF, which SQS refuses raw', async () => {
+    // A Jenkinsfile's `label 'linux || \uFFFF'`, kept in the request's snapshot.
+    const message = { requestId: 'build-text', agent: 'linux || \uffff \ufffe' };
+    await createSqsProvisionQueue(sqs, resources.queueUrl).send(message);
+    const { Messages } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: resources.queueUrl, WaitTimeSeconds: 2 }),
+    );
+    expect(Messages?.map((m) => JSON.parse(m.Body ?? '{}'))).toEqual([message]);
+  });
+
   it('moves a message that is received maxReceiveCount times without being deleted to the DLQ', async () => {
     const { queueUrl, dlqUrl } = resources;
     await createSqsProvisionQueue(sqs, queueUrl).send({ requestId: 'poison' });
