@@ -98,6 +98,29 @@ describe('render: text from a delivery or a CI reaches the terminal printable', 
     expect(JSON.parse(text)).toEqual({ jobKey: spoofed });
   });
 
+  it('escapes every other format character too: soft hyphen, U+180E, U+FFF9, tag characters (bug 87)', () => {
+    // Each prints as nothing: `build\u00ad-1` read as build-1 in a list.
+    const hidden = 'build\u00ad\u180e\ufff9\u{e0041}\u{e0001}-1';
+    expect(printable(hidden)).toBe('build\\u00ad\\u180e\\ufff9\\udb40\\udc41\\udb40\\udc01-1');
+    const text = printableJson({ jobKey: hidden });
+    expect(text).not.toMatch(/[\p{Cf}]/u);
+    expect(JSON.parse(text)).toEqual({ jobKey: hidden });
+    const list = render({
+      action: 'list',
+      items: [
+        {
+          requestId: 'r1',
+          source: 'generic',
+          jobKey: hidden,
+          status: 'queued',
+          since: '2026-12-06T00:00:00Z',
+        },
+      ],
+    } as unknown as OpsResult);
+    expect(list).not.toMatch(/[\p{Cf}]/u);
+    expect(list).toContain('\\ufff9\\udb40');
+  });
+
   it("says when redrive stopped for want of time, and when the CI kept a cancelled build's agent", () => {
     const redrive = (outOfTime?: boolean) =>
       render({
