@@ -224,7 +224,13 @@ async function main(): Promise<void> {
   }
   await checkForStage(config, request);
   mkdirSync(distDir, { recursive: true });
-  writeFileSync(compiledConfig, compileConfig(configText, configFile));
+  // Built for a local stage, the config was not checked for a deployed one: the file says so, and a
+  // function started on another stage refuses it (shared/config/load.ts).
+  const { isLocalStage } = await import('../shared/config');
+  writeFileSync(
+    compiledConfig,
+    compileConfig(configText, configFile, { localOnly: isLocalStage(request.stage) }),
+  );
   const access = { policies: accessPolicies(config), eks: eksAccessTarget(config) };
   writeFileSync(join(distDir, 'access.json'), `${JSON.stringify(access, null, 2)}\n`);
   const sizes: BundleSize[] = [];

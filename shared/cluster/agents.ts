@@ -9,7 +9,12 @@ export async function createAgentPod(core: PodApi, pod: V1Pod): Promise<{ pod: V
   const namespace = pod.metadata?.namespace ?? '';
   const name = pod.metadata?.name ?? '';
   try {
-    return { pod: await core.createNamespacedPod({ namespace, body: pod }), adopted: false };
+    // Strict: a field this API server does not know (a podYaml's field newer than the cluster: the
+    // config's check knows client-node's schema) fails the build, rather than a pod made without it.
+    return {
+      pod: await core.createNamespacedPod({ namespace, body: pod, fieldValidation: 'Strict' }),
+      adopted: false,
+    };
   } catch (error) {
     if (!isAlreadyExists(error)) throw translateClusterError(error, `creating pod ${namespace}/${name}`);
   }

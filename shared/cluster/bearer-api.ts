@@ -313,8 +313,8 @@ export function createBearerPodApi(connection: BearerApiConnection): PodApi {
   };
 
   return {
-    createNamespacedPod: ({ namespace, body }) =>
-      call({ method: 'POST', path: namespaced(namespace, 'pods'), body }),
+    createNamespacedPod: ({ namespace, body, fieldValidation }) =>
+      call({ method: 'POST', path: namespaced(namespace, 'pods'), query: { fieldValidation }, body }),
     readNamespacedPod: ({ namespace, name }) =>
       call({ method: 'GET', path: namespaced(namespace, 'pods', name) }),
     deleteNamespacedPod: ({ namespace, name, body }) =>

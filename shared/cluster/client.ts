@@ -19,13 +19,9 @@ import type { TokenSource } from './token-source';
  * static bearer token and CA. Deployed functions use `createBearerKubeConfig` with a token source.
  */
 export function createKubeConfig(cluster: ClusterConfig, resolvedToken?: string): KubeConfig {
-  const kubeConfig = new KubeConfig();
   const credentials = cluster.credentials;
-  if (credentials.kind === 'kubeconfig') {
-    kubeConfig.loadFromFile(credentials.path);
-    if (credentials.context) kubeConfig.setCurrentContext(credentials.context);
-    return kubeConfig;
-  }
+  if (credentials.kind === 'kubeconfig') return kubeConfigFile(credentials.path, credentials.context);
+  const kubeConfig = new KubeConfig();
   if (
     credentials.kind !== 'token' ||
     (credentials.caData !== undefined && typeof credentials.caData !== 'string')
@@ -45,6 +41,46 @@ export function createKubeConfig(cluster: ClusterConfig, resolvedToken?: string)
     currentContext: 'pitcrew',
   });
   return kubeConfig;
+}
+
+/**
+ * A kubeconfig setting that cannot be used, named: connect.ts makes it the ConfigError a cold start
+ * stops with (here, that module would split into a file of its own at every cold start).
+ */
+export class KubeConfigProblem extends Error {
+  constructor(
+    readonly setting: 'cluster.credentials.path' | 'cluster.credentials.context',
+    readonly problem: string,
+  ) {
+    super(`${setting}: ${problem}`);
+  }
+}
+
+/**
+ * A kubeconfig file as it is, at `context` if the config names one. A file that cannot be read, or a
+ * context it lacks, is a mistake in the config: a problem naming the setting, rather than a bare
+ * ENOENT or "no current cluster" that names neither. The client's own message is kept to its first
+ * line: a YAML error goes on to quote the file, credentials and all.
+ */
+function kubeConfigFile(path: string, context: string | undefined): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  try {
+    kubeConfig.loadFromFile(path);
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+    throw new KubeConfigProblem('cluster.credentials.path', `cannot be loaded as a kubeconfig: ${reason}`);
+  }
+  if (context !== undefined) kubeConfig.setCurrentContext(context);
+  if (kubeConfig.getCurrentCluster()) return kubeConfig;
+  const contexts = kubeConfig.getContexts().map(({ name }) => name);
+  const known = `its contexts: ${contexts.join(', ') || 'none'}`;
+  const problem =
+    context === undefined
+      ? `is not set, and '${path}' has no current-context with a cluster: name one (${known})`
+      : kubeConfig.getContextObject(context)
+        ? `'${context}' names a cluster '${path}' does not have`
+        : `'${context}' is not a context of '${path}' (${known})`;
+  throw new KubeConfigProblem('cluster.credentials.context', problem);
 }
 
 /** The client library wants base64 PEM; configs may hold the PEM itself. */

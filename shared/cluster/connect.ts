@@ -1,4 +1,5 @@
 import type { Clock } from '../ports/clock';
+import { ConfigError } from '../config/errors';
 import type { ClusterConfig } from '../config/file-schema';
 import type { SecretResolver } from '../config/secrets';
 import { createBearerPodApi } from './bearer-api';
@@ -29,8 +30,14 @@ export interface ClusterAccessDeps {
 export async function connectCluster(cluster: ClusterConfig, deps: ClusterAccessDeps): Promise<PodApi> {
   const credentials = cluster.credentials;
   if (credentials.kind === 'kubeconfig') {
-    const { createCoreApi, createKubeConfig } = await import('./client');
-    return createCoreApi(createKubeConfig(cluster), cluster);
+    const { createCoreApi, createKubeConfig, KubeConfigProblem } = await import('./client');
+    try {
+      return createCoreApi(createKubeConfig(cluster), cluster);
+    } catch (error) {
+      if (error instanceof KubeConfigProblem)
+        throw new ConfigError([{ setting: error.setting, problem: error.problem }]);
+      throw error;
+    }
   }
 
   if (credentials.kind === 'token') {

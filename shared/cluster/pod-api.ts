@@ -11,7 +11,8 @@ import type { CoreV1EventList, V1Pod, V1PodList, V1Secret } from '@kubernetes/cl
  * client-node's ApiException does (translate.ts reads either).
  */
 export interface PodApi {
-  createNamespacedPod(param: { namespace: string; body: V1Pod }): Promise<V1Pod>;
+  /** `fieldValidation: 'Strict'`: a field the API server does not know is refused, not dropped. */
+  createNamespacedPod(param: { namespace: string; body: V1Pod; fieldValidation?: 'Strict' }): Promise<V1Pod>;
   readNamespacedPod(param: { namespace: string; name: string }): Promise<V1Pod>;
   deleteNamespacedPod(param: {
     namespace: string;

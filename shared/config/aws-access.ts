@@ -1,6 +1,7 @@
 import type { PitcrewConfig } from './file-schema';
 import { stagePlaceholder } from './stage-placeholder';
-import { clusterSecretEntries, sourceSecretEntries } from './secret-entries';
+import { clusterSecretEntries } from './cluster-secret-entries';
+import { sourceSecretEntries } from './secret-entries';
 import type { SecretEntry } from './secrets';
 import type { FunctionName } from './settings';
 
@@ -35,20 +36,26 @@ function parameterArn(name: string): unknown {
 }
 
 /**
- * Secrets Manager appends six random characters to a secret's ARN; `-??????` matches exactly those,
- * as https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html advises.
+ * Secrets Manager appends `-` and six random characters to a secret's ARN; `-??????` matches exactly
+ * those, as https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access_examples.html
+ * advises. IAM matches the full ARN, so a partial ARN (the name without them, which GetSecretValue
+ * takes) gets `-??????` too: granted as written, every read of it would be denied. The schema
+ * refuses `*` and `?` written in an ARN (config-parts.ts), so this is the only wildcard granted.
  */
-function secretArn(id: string): unknown {
-  if (isArn(id)) return forStage(id);
-  return arnOf('secretsmanager', `secret:${forStage(id)}-??????`);
+function secretArns(id: string): unknown[] {
+  if (!isArn(id)) return [arnOf('secretsmanager', `secret:${forStage(id)}-??????`)];
+  // Whether an ARN is partial cannot be told from it: a name may end in `-` and six characters of
+  // its own (`pitcrew/github-secret`), so both are granted, as written and with the six.
+  const arn = forStage(id);
+  return [arn, `${arn}-??????`];
 }
 
 function readStatements(entries: readonly SecretEntry[]): PolicyStatement[] {
   const parameters = new Map<string, unknown>();
-  const secrets = new Map<string, unknown>();
+  const secrets = new Map<string, unknown[]>();
   for (const { ref } of entries) {
     if ('ssm' in ref) parameters.set(ref.ssm, parameterArn(ref.ssm));
-    if ('secretsManager' in ref) secrets.set(ref.secretsManager, secretArn(ref.secretsManager));
+    if ('secretsManager' in ref) secrets.set(ref.secretsManager, secretArns(ref.secretsManager));
   }
   const statements: PolicyStatement[] = [];
   if (parameters.size > 0)
@@ -57,7 +64,7 @@ function readStatements(entries: readonly SecretEntry[]): PolicyStatement[] {
     statements.push({
       Effect: 'Allow',
       Action: ['secretsmanager:GetSecretValue'],
-      Resource: [...secrets.values()],
+      Resource: [...secrets.values()].flat(),
     });
   return statements;
 }

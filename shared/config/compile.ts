@@ -2,6 +2,14 @@ import { parseConfig } from './file';
 import { compiledConfigFormat, configDigest } from './load';
 import { parseYamlText } from './yaml-text';
 
+export interface CompileOptions {
+  /**
+   * Built for a local stage (`--stage local`, `pitcrew dev`), so not checked for a deployed one
+   * (scripts/build.ts): a function started on any other stage refuses it (load.ts, bug 95).
+   */
+  readonly localOnly?: boolean;
+}
+
 /**
  * The config as `npm run package` bundles it: parsed and checked as a YAML file is at a cold start
  * (a config that would stop the functions is refused here, naming every problem), then written as
@@ -9,7 +17,7 @@ import { parseYamlText } from './yaml-text';
  * `compiledConfigFormat` with its digest (load.ts). The functions use it as written: no config schema,
  * no template checks and no YAML parser at their cold start.
  */
-export function compileConfig(text: string, origin: string): string {
+export function compileConfig(text: string, origin: string, options: CompileOptions = {}): string {
   const config = parseConfig(text, origin);
   const templates = config.templates.map((template) => {
     if (template.podYaml === undefined) return template;
@@ -19,5 +27,11 @@ export function compileConfig(text: string, origin: string): string {
     return overlay == null ? rest : { ...rest, podYaml: JSON.stringify(overlay) };
   });
   const compiled = { ...config, templates };
-  return `${JSON.stringify({ format: compiledConfigFormat, digest: configDigest(compiled), config: compiled }, null, 2)}\n`;
+  const document = {
+    format: compiledConfigFormat,
+    digest: configDigest(compiled),
+    ...(options.localOnly ? { localOnly: true } : {}),
+    config: compiled,
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
 }

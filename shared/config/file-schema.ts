@@ -5,7 +5,9 @@ import { queueLimits } from '../queue/limits';
 import { ciSources } from '../sources/names';
 import { ciModuleOf, ciModules, registeredModules } from '../sources/registry';
 import { matchTemplate } from '../templates/match';
-import { mayBeOneSecret, secretIdentity } from './secret-identity';
+import { clusterSecretEntries } from './cluster-secret-entries';
+import { sourceSecretEntries } from './secret-entries';
+import { mayBeOneSecret, secretIdentity, secretsManagerReferenceName } from './secret-identity';
 
 /**
  * The Pitcrew config file (YAML). Reference with every default: docs/configuration.md.
@@ -48,6 +50,35 @@ const resourceList = z.strictObject({
 const resourcesSchema = z.strictObject({
   requests: z.optional(resourceList),
   limits: z.optional(resourceList),
+});
+
+/**
+ * The built-in `defaults.resources`. A config's own is merged over it field by field (each key of
+ * requests and limits, docs/configuration.md), as a template's resources are over the defaults
+ * (templates/resources.ts): raising the default CPU request must not drop the memory and disk limits
+ * no agent runs without (resource-checks.ts).
+ */
+const builtInResources = {
+  requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '1Gi' },
+  limits: { memory: '2Gi', 'ephemeral-storage': '10Gi' },
+} as const;
+const defaultResourcesSchema = z.strictObject({
+  requests: z._default(
+    z.strictObject({
+      cpu: z._default(quantity, builtInResources.requests.cpu),
+      memory: z._default(quantity, builtInResources.requests.memory),
+      'ephemeral-storage': z._default(quantity, builtInResources.requests['ephemeral-storage']),
+    }),
+    builtInResources.requests,
+  ),
+  limits: z._default(
+    z.strictObject({
+      cpu: z.optional(quantity),
+      memory: z._default(quantity, builtInResources.limits.memory),
+      'ephemeral-storage': z._default(quantity, builtInResources.limits['ephemeral-storage']),
+    }),
+    builtInResources.limits,
+  ),
 });
 
 /** An IPv4 or IPv6 CIDR, as a NetworkPolicy ipBlock takes it. */
@@ -314,19 +345,10 @@ export const configFileSchema = z
     sources: sourcesSchema,
     defaults: z._default(
       z.strictObject({
-        resources: z._default(resourcesSchema, {
-          requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '1Gi' },
-          limits: { memory: '2Gi', 'ephemeral-storage': '10Gi' },
-        }),
+        resources: z._default(defaultResourcesSchema, builtInResources),
         runAsUser: z._default(positiveInt.check(z.maximum(2 ** 31 - 1)), 1000),
       }),
-      {
-        resources: {
-          requests: { cpu: '500m', memory: '1Gi', 'ephemeral-storage': '1Gi' },
-          limits: { memory: '2Gi', 'ephemeral-storage': '10Gi' },
-        },
-        runAsUser: 1000,
-      },
+      { resources: builtInResources, runAsUser: 1000 },
     ),
     templates: z.array(templateSchema).check(z.minLength(1)),
     reaper: z._default(reaperSchema, {
@@ -373,9 +395,31 @@ export const configFileSchema = z
           });
         }
       });
+      refuseSecretsManagerThroughSsm(config, ctx);
       refuseSharedWebhookSecrets(config.sources, ctx);
     }),
   );
+
+/**
+ * SSM's `/aws/reference/secretsmanager/<name>` reads a Secrets Manager secret, which takes
+ * secretsmanager:GetSecretValue on that secret as well as ssm:GetParameter; the build grants an
+ * `ssm` reference the latter only (aws-access.ts), so every read of one would be denied. Refused
+ * here, naming the form that is granted.
+ */
+function refuseSecretsManagerThroughSsm(config: PitcrewConfig, ctx: z.core.$RefinementCtx): void {
+  for (const { where, ref } of [
+    ...sourceSecretEntries(config.sources),
+    ...clusterSecretEntries(config.cluster),
+  ]) {
+    const name = 'ssm' in ref ? secretsManagerReferenceName(ref.ssm) : undefined;
+    if (name !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: [...where.split('.'), 'ssm'],
+        message: `reads a Secrets Manager secret through SSM, which also needs secretsmanager:GetSecretValue, and the build grants an ssm reference ssm:GetParameter only: write { secretsManager: '${name}' } instead`,
+      });
+  }
+}
 
 /** A template of a CI whose builds all ask for the same labels must serve them (`ciLabelsOfEveryBuild`). */
 function checkServesEveryBuild(

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { unknownPodFields } from '../cluster/pod-fields';
 import { checkTemplates } from '../templates/template-checks';
 import { ConfigError } from './errors';
 import { issueTexts } from './issue-text';
-import { parseYamlText, yamlErrorWhere } from './yaml-text';
+import { parseWrittenText, yamlTextProblem } from './written-text';
 import { configFileSchema, type PitcrewConfig } from './file-schema';
 import { unwrapCompiledConfig } from './load';
 
@@ -14,10 +15,9 @@ import { unwrapCompiledConfig } from './load';
 export function parseConfig(text: string, origin = 'config'): PitcrewConfig {
   let raw: unknown;
   try {
-    raw = parseYamlText(text);
+    raw = parseWrittenText(text);
   } catch (error) {
-    const where = yamlErrorWhere(error);
-    throw new ConfigError([{ setting: origin, problem: `is not valid YAML${where}` }]);
+    throw new ConfigError([{ setting: origin, problem: yamlTextProblem(error) }]);
   }
   // A compiled file (`npm run package`'s) is read as the config it holds, and checked in full here.
   const parsed = configFileSchema.safeParse(unwrapCompiledConfig(raw, origin));
@@ -29,7 +29,7 @@ export function parseConfig(text: string, origin = 'config'): PitcrewConfig {
       })),
     );
   }
-  const problems = checkTemplates(parsed.data);
+  const problems = checkTemplates(parsed.data, { unknownFields: unknownPodFields });
   if (problems.length > 0)
     throw new ConfigError(problems.map(({ key, problem }) => ({ setting: `${origin}: ${key}`, problem })));
   return parsed.data;

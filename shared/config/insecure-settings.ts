@@ -1,17 +1,10 @@
 import type { SettingProblem } from './errors';
 import type { PitcrewConfig, SecretRef } from './file-schema';
 import { registeredModules } from '../sources/registry';
-import { clusterSecretEntries, sourceSecretEntries } from './secret-entries';
+import { clusterSecretEntries } from './cluster-secret-entries';
+import { sourceSecretEntries } from './secret-entries';
 
-/**
- * Stages that never run in AWS: `pitcrew dev` runs its functions as stage `local` (and
- * `serverless invoke local` gives a bundle that same environment). Every other stage, `dev`
- * included (it is `serverless deploy`'s default), is checked as a deployed one.
- */
-export const localStages = ['local'] as const;
-
-export const isLocalStage = (stage: string | undefined): boolean =>
-  stage !== undefined && (localStages as readonly string[]).includes(stage);
+export { isLocalStage, localStages } from './settings';
 
 /** How a deployed function should hold each kind of secret a local config may hold in place. */
 const secretSources: Partial<Record<string, string>> = {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors';
 import type { PitcrewConfig } from './file-schema';
+import { isLocalStage } from './settings';
 
 /**
  * The format `npm run package` writes the config in (compile.ts): `{ format, digest, config }`, the
@@ -10,7 +11,7 @@ import type { PitcrewConfig } from './file-schema';
  * refused: test/unit/config/compile.test.ts fails until the new schema's fingerprint is recorded
  * under a new format.
  */
-export const compiledConfigFormat = 'pitcrew-compiled-config/7';
+export const compiledConfigFormat = 'pitcrew-compiled-config/8';
 
 /**
  * The config a function starts from. The file `npm run package` bundled was parsed and checked there,
@@ -20,14 +21,14 @@ export const compiledConfigFormat = 'pitcrew-compiled-config/7';
  * tests) is parsed and checked in full, by a module loaded only then. Throws one ConfigError naming
  * every problem, as parseConfig does.
  */
-export async function loadConfig(path: string): Promise<PitcrewConfig> {
+export async function loadConfig(path: string, stage?: string): Promise<PitcrewConfig> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
     throw new ConfigError([{ setting: 'PITCREW_CONFIG_FILE', problem: `cannot read '${path}'` }]);
   }
-  const compiled = readCompiledConfig(text, path);
+  const compiled = readCompiledConfig(text, path, stage);
   if (compiled) return compiled;
   const { parseConfig } = await import('./file');
   return parseConfig(text, path);
@@ -69,9 +70,13 @@ export function unwrapCompiledConfig(document: unknown, path: string): unknown {
 
 /**
  * The config of a compiled file, as `npm run package` checked it; undefined for any other text (YAML,
- * or JSON written by hand), which the full parser reads.
+ * or JSON written by hand), which the full parser reads. With `stage` (a function's PITCREW_STAGE), a
+ * file built for a local stage is refused on any other: the build checks a config's secrets, TLS and
+ * URLs for the stage it is given (scripts/build.ts), and `serverless deploy` takes its stage apart
+ * from the build's, so a bundle built by `pitcrew dev` could otherwise be deployed to prod, its
+ * secrets held in the file (bug 95).
  */
-export function readCompiledConfig(text: string, path: string): PitcrewConfig | undefined {
+export function readCompiledConfig(text: string, path: string, stage?: string): PitcrewConfig | undefined {
   if (!text.trimStart().startsWith('{')) return undefined;
   let document: unknown;
   try {
@@ -81,5 +86,13 @@ export function readCompiledConfig(text: string, path: string): PitcrewConfig | 
   }
   const config = unwrapCompiledConfig(document, path);
   // Checked by the same code a YAML file goes through, at build time (compile.ts).
-  return config === document ? undefined : (config as PitcrewConfig);
+  if (config === document) return undefined;
+  if (stage !== undefined && !isLocalStage(stage) && (document as { localOnly?: unknown }).localOnly === true)
+    throw new ConfigError([
+      {
+        setting: `${path}: localOnly`,
+        problem: `was built for a local stage, unchecked for stage '${stage}': build for it (npm run build -- --stage ${stage}) and deploy again`,
+      },
+    ]);
+  return config as PitcrewConfig;
 }

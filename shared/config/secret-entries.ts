@@ -45,13 +45,3 @@ export function sourceSecretEntries(
   }
   return entries;
 }
-
-/** The secrets the cluster connection reads: a ServiceAccount token and perhaps its CA. */
-export function clusterSecretEntries(cluster: PitcrewConfig['cluster']): SecretEntry[] {
-  const credentials = cluster.credentials;
-  if (credentials.kind !== 'token') return [];
-  const entries: SecretEntry[] = [{ where: 'cluster.credentials.token', ref: credentials.token }];
-  if (credentials.caData !== undefined && typeof credentials.caData !== 'string')
-    entries.push({ where: 'cluster.credentials.caData', ref: credentials.caData });
-  return entries;
-}

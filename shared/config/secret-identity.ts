@@ -8,8 +8,8 @@ import { stagePlaceholder } from './stage-placeholder';
  * - an SSM parameter by its name with a leading `/`: its ARN says `parameter/<name>`, and a
  *   hierarchical name starts with `/`;
  * - a Secrets Manager secret by its name and the key read from it: its full ARN adds `-` and six
- *   characters to the name; an SSM reference to it (`/aws/reference/secretsmanager/<name>`) reads
- *   the whole secret;
+ *   characters to the name (an SSM reference to one, `/aws/reference/secretsmanager/<name>`, is
+ *   refused at load: file-schema.ts);
  * - `env`, `file` and `value` as written (a deployed stage refuses them: insecure-settings.ts).
  *
  * An ARN's account and region are dropped, and the name in any Secrets Manager ARN that ends in `-`
@@ -17,16 +17,24 @@ import { stagePlaceholder } from './stage-placeholder';
  * name one secret are taken for one, which only refuses more.
  */
 export function secretIdentity(ref: SecretRef): string {
-  if ('ssm' in ref) {
-    const name = /^arn:aws[a-z-]*:ssm:[^:]*:[^:]*:parameter(\/.*)$/.exec(ref.ssm)?.[1] ?? ref.ssm;
-    const absolute = name.startsWith('/') ? name : `/${name}`;
-    const referenced = /^\/aws\/reference\/secretsmanager\/(.+)$/.exec(absolute)?.[1];
-    return referenced === undefined ? `ssm:${absolute}` : secretsManagerIdentity(referenced, undefined);
-  }
+  if ('ssm' in ref) return `ssm:${parameterName(ref.ssm)}`;
   if ('secretsManager' in ref) return secretsManagerIdentity(ref.secretsManager, ref.key);
   if ('env' in ref) return `env:${ref.env}`;
   if ('file' in ref) return `file:${ref.file}`;
   return `value:${ref.value}`;
+}
+
+/**
+ * The secret an SSM reference reads from Secrets Manager (`/aws/reference/secretsmanager/<name>`, by
+ * name or ARN); undefined for a parameter of its own.
+ */
+export const secretsManagerReferenceName = (ssm: string): string | undefined =>
+  /^\/aws\/reference\/secretsmanager\/(.+)$/.exec(parameterName(ssm))?.[1];
+
+/** An SSM parameter's name from its name or ARN, with the leading `/` a hierarchical name has. */
+function parameterName(ssm: string): string {
+  const name = /^arn:aws[a-z-]*:ssm:[^:]*:[^:]*:parameter(\/.*)$/.exec(ssm)?.[1] ?? ssm;
+  return name.startsWith('/') ? name : `/${name}`;
 }
 
 function secretsManagerIdentity(id: string, key: string | undefined): string {

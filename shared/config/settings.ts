@@ -67,3 +67,13 @@ export function loadSettings(fn: FunctionName, env: Readonly<Record<string, stri
     sqsEndpoint: raw.PITCREW_SQS_ENDPOINT,
   };
 }
+
+/**
+ * Stages that never run in AWS: `pitcrew dev` runs its functions as stage `local` (and
+ * `serverless invoke local` gives a bundle that same environment). Every other stage, `dev`
+ * included (it is `serverless deploy`'s default), is checked as a deployed one.
+ */
+export const localStages = ['local'] as const;
+
+export const isLocalStage = (stage: string | undefined): boolean =>
+  stage !== undefined && (localStages as readonly string[]).includes(stage);

@@ -31,10 +31,11 @@ export function yamlErrorWhere(error: unknown): string {
     : '';
 }
 
-const looksLikeJson = (text: string): boolean => /^\s*[{[]/.test(text);
+export const looksLikeJson = (text: string): boolean => /^\s*[{[]/.test(text);
 
 let loaded: YamlModule | undefined;
-function yaml(): YamlModule {
+/** The YAML library, loaded on first use (see parseYamlText). */
+export function yaml(): YamlModule {
   // The name is a variable so that no bundler tries to follow it (see above).
   const name = 'yaml';
   loaded ??= createRequire(import.meta.url)(name) as YamlModule;

@@ -142,7 +142,7 @@ export async function createRuntime<F extends FunctionName>(
       `createRuntime('${fn}') needs the ${fn === 'webhook' ? 'webhook side (runtime/sources.ts)' : 'CI side (runtime/ci-side.ts)'}`,
     );
   const settings = loadSettings(fn, env);
-  const config = await loadConfig(settings.configFile);
+  const config = await loadConfig(settings.configFile, settings.stage);
   const secrets = createSecretResolver({
     env,
     stage: settings.stage,

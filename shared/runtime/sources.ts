@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConfigError, type SettingProblem } from '../config/errors';
 import type { PitcrewConfig } from '../config/file-schema';
 import { webhookSecretEntries } from '../config/secret-entries';
@@ -54,14 +55,27 @@ export function createWebhookRegistry(
  */
 export const minWebhookSecretLength = 16;
 
+/**
+ * A secret as HMAC-SHA256 keys with it (RFC 2104): over its 64-byte block it is hashed first, and
+ * under it zero-padded, so `S` and `S\0` are one key, and so are a long secret and its digest.
+ */
+function hmacKeyOf(secret: string): string {
+  const bytes = Buffer.from(secret, 'utf8');
+  const key = bytes.length > 64 ? createHash('sha256').update(bytes).digest() : bytes;
+  let end = key.length;
+  while (end > 0 && key[end - 1] === 0) end -= 1;
+  return key.subarray(0, end).toString('hex');
+}
+
+/** Two sources whose secrets are one HMAC key (bug 89): a delivery signed for one verifies at the other. */
 function refuseSharedSecretValues(registry: WebhookRegistry): void {
   const owner = new Map<string, string>();
   const problems = new Set<string>();
   for (const source of ciSources) {
-    for (const secret of new Set(registry[source]?.secrets ?? [])) {
-      const first = owner.get(secret);
+    for (const key of new Set((registry[source]?.secrets ?? []).map(hmacKeyOf))) {
+      const first = owner.get(key);
       if (first !== undefined) problems.add(`${first} and ${source}`);
-      else owner.set(secret, source);
+      else owner.set(key, source);
     }
   }
   if (problems.size > 0)

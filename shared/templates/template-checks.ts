@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { parseYamlText, yamlErrorWhere } from '../config/yaml-text';
+import { parseWrittenText, yamlTextProblem } from '../config/written-text';
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import { podNameFor } from '../requests/identity';
 import { renderAgentPod } from './pod';
@@ -12,6 +12,14 @@ import { messageOf } from '../message-of';
 export interface TemplateProblem {
   readonly key: string;
   readonly problem: string;
+}
+
+/**
+ * The Kubernetes API's schema of a pod, from the caller (it comes with a client library, which this
+ * module does not load): the fields of a rendered pod that a pod does not have, as paths.
+ */
+export interface PodSchema {
+  unknownFields(pod: V1Pod): string[];
 }
 
 /** What rendering a template's pod needs of the config. */
@@ -46,7 +54,7 @@ export function renderTemplatePod(template: AgentTemplate, config: RenderConfig)
  * is not a pod's fields or would let its pod outlive its bounds, a request above its limit, and a pod
  * that does not meet the template's `podSecurity` level (each field named).
  */
-export function checkTemplates(config: CheckedConfig): TemplateProblem[] {
+export function checkTemplates(config: CheckedConfig, schema: PodSchema): TemplateProblem[] {
   return config.templates.flatMap((template, index) => {
     const key = `templates.${index}`;
     const podYaml = readPodYaml(template.podYaml);
@@ -71,7 +79,11 @@ export function checkTemplates(config: CheckedConfig): TemplateProblem[] {
     const violations = checkPodSecurity(pod, template.podSecurity);
     return [
       ...problems,
-      ...[...agentLimitProblems(pod), ...tokenVolumeProblems(pod, template, config)].map((problem) => ({
+      ...[
+        ...unknownFieldProblems(schema.unknownFields(pod)),
+        ...agentLimitProblems(pod),
+        ...tokenVolumeProblems(pod, template, config),
+      ].map((problem) => ({
         key: `${key} (${template.name})`,
         problem,
       })),
@@ -112,10 +124,9 @@ function readPodYaml(podYaml: string | undefined): { overlay: unknown } | { prob
   if (podYaml === undefined) return { overlay: null };
   let overlay: unknown;
   try {
-    overlay = parseYamlText(podYaml);
+    overlay = parseWrittenText(podYaml);
   } catch (error) {
-    const where = yamlErrorWhere(error);
-    return { problem: `is not valid YAML${where}` };
+    return { problem: yamlTextProblem(error) };
   }
   if (overlay === null || (typeof overlay === 'object' && !Array.isArray(overlay))) return { overlay };
   return { problem: 'must be a YAML mapping of pod fields (such as "spec: {...}")' };
@@ -128,3 +139,10 @@ function describeViolation(level: AgentTemplate['podSecurity'], violation: PodSe
       : 'allowed only with podSecurity: privileged';
   return `its pod does not meet podSecurity "${level}": ${violation.path} ${violation.problem} (${allowedWith}; docs/configuration.md)`;
 }
+
+/** A field its pod would carry that a pod does not have, which Kubernetes would drop without a word. */
+const unknownFieldProblems = (fields: readonly string[]): string[] =>
+  fields.map(
+    (field) =>
+      `its pod would have \`${field}\`, a field a pod does not have (a typo in its podYaml or fields?): Kubernetes would drop it without a word`,
+  );

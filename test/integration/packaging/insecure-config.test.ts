@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withBuildLock } from '../../support/template';
@@ -77,12 +77,24 @@ describe('npm run package refuses a config unsafe for a deployed stage', () => {
     const out = join(dir, 'package');
     const { PITCREW_CONFIG: _mine, ...exampleEnv } = env;
     let restored: number | null = null;
-    const { allowed, local } = withBuildLock(() => {
+    // What the bundled config says of the stage it was checked for (bug 95): a local build's is refused
+    // at a cold start on any other stage.
+    const localOnly = (): unknown =>
+      (JSON.parse(readFileSync('dist/pitcrew.config.json', 'utf8')) as { localOnly?: unknown }).localOnly;
+    const { allowed, allowedLocalOnly, local, localLocalOnly } = withBuildLock(() => {
       try {
-        return {
-          allowed: npm(['package', '--', '--stage', 'prod', '--allow-insecure-config', '--package', out]),
-          local: npm(['build', '--', '--stage', 'local', 'webhook']),
-        };
+        const allowed = npm([
+          'package',
+          '--',
+          '--stage',
+          'prod',
+          '--allow-insecure-config',
+          '--package',
+          out,
+        ]);
+        const allowedLocalOnly = localOnly();
+        const local = npm(['build', '--', '--stage', 'local', 'webhook']);
+        return { allowed, allowedLocalOnly, local, localLocalOnly: localOnly() };
       } finally {
         // Other test files package what dist/ holds: leave it as the example config builds it.
         restored = spawnSync('npx', ['tsx', 'scripts/build.ts'], { env: exampleEnv, stdio: 'pipe' }).status;
@@ -96,7 +108,9 @@ describe('npm run package refuses a config unsafe for a deployed stage', () => {
     expect(allowed.code).toBe(0);
     expect(existsSync(join(out, 'cloudformation-template-update-stack.json'))).toBe(true);
 
+    expect(allowedLocalOnly).toBeUndefined();
     expect(local.output).not.toMatch(/refusing|warning/);
     expect(local.code).toBe(0);
+    expect(localLocalOnly).toBe(true);
   }, 600_000);
 });

@@ -112,7 +112,7 @@ describe('the API server fails in the middle of a batch', () => {
     };
     // Let a few pods through, then cut the API server off mid-batch.
     const posted = (): number =>
-      proxy.calls.filter((call) => call.method === 'POST' && /\/pods$/.test(call.path)).length;
+      proxy.calls.filter((call) => call.method === 'POST' && /\/pods(\?|$)/.test(call.path)).length;
     while (posted() < 3) await sleep(10);
     const samples: { phase: string; holders: number; pods: number; queuedWithoutSlot: number }[] = [];
     for (const phase of phases) {
@@ -157,7 +157,12 @@ describe('the API server fails in the middle of a batch', () => {
   it('slow: a pod the API server creates after the client gave up waiting is adopted by the retry, not doubled', async () => {
     const requestIds = await queue(system, builds(100, 6));
     // Every pod creation takes 2.5 s: longer than the client's 1.5 s timeout, but the server still does it.
-    proxy.addRule({ method: 'POST', path: /\/pods$/, fault: { kind: 'delay', delayMs: 2500 }, times: 6 });
+    proxy.addRule({
+      method: 'POST',
+      path: /\/pods(\?|$)/,
+      fault: { kind: 'delay', delayMs: 2500 },
+      times: 6,
+    });
     const first = await system.pollOnce(1);
     expect(first.failed).toBeGreaterThan(0);
     proxy.clearRules();
@@ -173,7 +178,12 @@ describe('the API server fails in the middle of a batch', () => {
   });
 
   it('slow, at a cap: the late pod of a build that must wait for a slot is removed, so the cap holds', async () => {
-    proxy.addRule({ method: 'POST', path: /\/pods$/, fault: { kind: 'delay', delayMs: 2500 }, times: 2 });
+    proxy.addRule({
+      method: 'POST',
+      path: /\/pods(\?|$)/,
+      fault: { kind: 'delay', delayMs: 2500 },
+      times: 2,
+    });
     // One after the other, each build's first attempt times out and gives its slot back; the server
     // makes both pods later. Then one build gets the only slot and the other must wait.
     const requestIds: string[] = [];

@@ -114,7 +114,12 @@ describe('SQS delivers a provision message more than once', () => {
 
     it('the second attempt does not undo the first: one pod, one slot and one CI agent per build', async () => {
       // Pod creation takes 2.5 s; the messages come back after 1 s, to a second provisioner.
-      proxy.addRule({ method: 'POST', path: /\/pods$/, fault: { kind: 'delay', delayMs: 2500 }, times: 9 });
+      proxy.addRule({
+        method: 'POST',
+        path: /\/pods(\?|$)/,
+        fault: { kind: 'delay', delayMs: 2500 },
+        times: 9,
+      });
       const requestIds = await queueBuilds(slow, mixed(200));
       const second = await anotherProvisioner(slow);
       const secondPoller = (async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -176,5 +176,44 @@ describe('connectCluster: a ServiceAccount token from a secret store', () => {
     await core.listNamespacedPod({ namespace: 'agents' });
     expect(api.seen.at(-1)).toBe('rotated-token');
     expect(reads.filter((read) => read.forceFetch)).toHaveLength(1);
+  });
+});
+
+describe('connectCluster: a kubeconfig file (pitcrew dev, tests)', () => {
+  /** The problems of the ConfigError connectCluster throws for `credentials`, or what it gave otherwise. */
+  const problemsOf = async (credentials: string): Promise<unknown> => {
+    const outcome = await connectCluster(configWith(credentials).cluster, {
+      secrets: createSecretResolver({ env: {}, stage: 't', maxAgeSeconds: 0 }),
+      region: 'eu-west-1',
+    }).catch((error: unknown) => error);
+    return outcome instanceof ConfigError
+      ? outcome.problems.map(({ setting, problem }) => `${setting}: ${problem}`)
+      : outcome;
+  };
+
+  it('with a path that does not exist: a ConfigError naming cluster.credentials.path', async () => {
+    expect(await problemsOf('{ kind: kubeconfig, path: /nonexistent/kubeconfig.yaml }')).toEqual([
+      expect.stringMatching(
+        /^cluster\.credentials\.path: cannot be loaded as a kubeconfig: .*ENOENT: no such file or directory/,
+      ),
+    ]);
+  });
+
+  it('with a context the file does not have, or none: a ConfigError naming cluster.credentials.context', async () => {
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), 'pitcrew-kubeconfig-')), 'kubeconfig.yaml');
+    const contexts = `apiVersion: v1
+kind: Config
+clusters: [{ name: a, cluster: { server: 'https://127.0.0.1:1' } }]
+users: [{ name: a, user: { token: x } }]
+contexts: [{ name: a, context: { cluster: a, user: a } }]
+`;
+    writeFileSync(kubeconfig, `${contexts}current-context: a\n`);
+    expect(await problemsOf(`{ kind: kubeconfig, path: ${kubeconfig}, context: kind-ci }`)).toEqual([
+      `cluster.credentials.context: 'kind-ci' is not a context of '${kubeconfig}' (its contexts: a)`,
+    ]);
+    writeFileSync(kubeconfig, contexts);
+    expect(await problemsOf(`{ kind: kubeconfig, path: ${kubeconfig} }`)).toEqual([
+      `cluster.credentials.context: is not set, and '${kubeconfig}' has no current-context with a cluster: name one (its contexts: a)`,
+    ]);
   });
 });

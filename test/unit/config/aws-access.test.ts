@@ -62,11 +62,22 @@ describe('accessPolicies (each role reads exactly the secrets the config names)'
     expect(allowed(policies.webhook, 'secretsmanager:GetSecretValue')).toEqual([]);
   });
 
-  it('matches a secret by name and the six characters Secrets Manager appends, or by its full ARN', () => {
+  it('matches a secret by name and the six characters Secrets Manager appends, or by its ARN (also as a partial one)', () => {
     expect(allowed(policies.provision, 'secretsmanager:GetSecretValue')).toEqual([
       'arn:aws:secretsmanager:eu-west-1:123456789012:secret:jenkins-AbCdEf',
+      'arn:aws:secretsmanager:eu-west-1:123456789012:secret:jenkins-AbCdEf-??????',
       sub(`${account('secretsmanager')}:secret:pitcrew/\${sls:stage}/cluster-??????`),
     ]);
+  });
+
+  it('grants a partial ARN (no six characters) as written and with the six characters Secrets Manager appends', () => {
+    // GetSecretValue takes a partial ARN, but IAM matches the secret's full ARN: granted exactly, every
+    // read would be denied. A name may end in `-` and six characters of its own, as this one does.
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pitcrew/github-secret';
+    const partial = accessPolicies(
+      config('{ kind: eks, clusterName: ci }', `  generic: { webhookSecret: { secretsManager: '${arn}' } }`),
+    );
+    expect(allowed(partial.webhook, 'secretsmanager:GetSecretValue')).toEqual([arn, `${arn}-??????`]);
   });
 
   it('gives the cluster token and CA to the functions that reach Kubernetes, not to the webhook', () => {

@@ -157,6 +157,8 @@ describe('compileConfig', () => {
       'pitcrew-compiled-config/6': '8600194a8bf91bcf',
       // secrets.maxAgeSeconds at most 3600 (2026-12-06).
       'pitcrew-compiled-config/7': 'c217e475bfd4e27a',
+      // defaults.resources merged over the built-in values field by field (2026-12-06).
+      'pitcrew-compiled-config/8': '4c9bfb01198a07d2',
     };
     const schema = JSON.stringify(z.toJSONSchema(configFileSchema, { unrepresentable: 'any', io: 'output' }));
     expect({

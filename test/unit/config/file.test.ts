@@ -1,4 +1,5 @@
 import { parseConfig } from '../../../shared/config';
+import { renderTemplatePod } from '../../../shared/templates';
 import { configProblemsOf } from '../../support/config-problems';
 
 const minimal = `
@@ -30,6 +31,20 @@ describe('parseConfig', () => {
       maxLifetimeSeconds: 14400,
       retention: { policy: 'never', minutes: 0 },
       retries: 1,
+    });
+  });
+
+  it('merges defaults.resources over the built-in values field by field, so one key set keeps the limits', () => {
+    // docs/configuration.md: a config that raises only the default CPU request keeps the built-in
+    // memory and disk limits (it lost them, and the error then blamed every template's podYaml).
+    const config = parseConfig(`${minimal}defaults:\n  resources: { requests: { cpu: '1' } }\n`);
+    expect(config.defaults.resources).toEqual({
+      requests: { cpu: '1', memory: '1Gi', 'ephemeral-storage': '1Gi' },
+      limits: { memory: '2Gi', 'ephemeral-storage': '10Gi' },
+    });
+    expect(renderTemplatePod(config.templates[0]!, config).spec?.containers[0]?.resources?.limits).toEqual({
+      memory: '2Gi',
+      'ephemeral-storage': '10Gi',
     });
   });
 
@@ -71,6 +86,20 @@ templates:
   it('says where YAML is broken', () => {
     expect(problemsOf('cluster: [unclosed')).toEqual([
       expect.stringMatching(/^pitcrew.yaml: is not valid YAML at line 1/),
+    ]);
+  });
+
+  it('refuses a key given twice, naming it, in YAML and in JSON (which it reads without the YAML parser)', () => {
+    // JSON.parse keeps the last of two silently: the first section, the one its author reviewed, would
+    // be dropped without a word.
+    const json = `{"cluster": {"credentials": {"kind": "kubeconfig", "path": "/tmp/k"}},
+ "sources": {"generic": {"webhookSecret": {"env": "A"}}, "generic": {"webhookSecret": {"env": "B"}}},
+ "templates": [{"name": "gen", "source": "generic", "labels": ["linux"], "image": "busybox"}]}`;
+    expect(problemsOf(json)).toEqual([
+      'pitcrew.yaml: gives sources.generic twice (line 2): write each key once',
+    ]);
+    expect(problemsOf(`${minimal}sources: {}\n`)).toEqual([
+      'pitcrew.yaml: gives sources twice (line 8): write each key once',
     ]);
   });
 });
@@ -127,6 +156,23 @@ describe('cluster credentials and secret references for a deployed stage', () =>
       ),
     );
     expect(config.cluster.credentials).toMatchObject({ caData: { secretsManager: 'ca', key: 'ca.crt' } });
+  });
+
+  it('refuses an SSM reference to a Secrets Manager secret, which the build cannot grant, naming the key and the form to write', () => {
+    // SSM's /aws/reference/secretsmanager/<name> needs secretsmanager:GetSecretValue on the secret
+    // too; an ssm reference is granted ssm:GetParameter only, so every read would be denied.
+    const cluster =
+      "{ kind: token, server: 'https://k8s.example.com', token: { ssm: 'arn:aws:ssm:eu-west-1:123456789012:parameter/aws/reference/secretsmanager/k8s' } }";
+    expect(
+      problemsOf(withCluster(cluster, "{ ssm: '/aws/reference/secretsmanager/pitcrew/{stage}/ci' }")),
+    ).toEqual([
+      expect.stringMatching(
+        /^pitcrew.yaml: sources.generic.webhookSecret.ssm: reads a Secrets Manager secret through SSM, .*: write \{ secretsManager: 'pitcrew\/\{stage\}\/ci' \} instead$/,
+      ),
+      expect.stringMatching(
+        /^pitcrew.yaml: cluster.credentials.token.ssm: reads a Secrets Manager secret through SSM, .*: write \{ secretsManager: 'k8s' \} instead$/,
+      ),
+    ]);
   });
 
   it('refuses names SSM would refuse, naming the key', () => {
@@ -283,14 +329,9 @@ templates:
         "{ secretsManager: 'pitcrew/prod/tokens', key: hmac }",
         "{ secretsManager: 'arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:pitcrew/prod/tokens-Zz0123', key: hmac }",
       ],
-      ["{ ssm: '/aws/reference/secretsmanager/pitcrew/token' }", "{ secretsManager: 'pitcrew/token' }"],
       ["{ ssm: '/pitcrew/{stage}/token' }", "{ ssm: '/pitcrew/prod/token' }"],
       // A secret read whole (no key) holds every key of it.
       ["{ secretsManager: 'pitcrew/tokens', key: hmac }", "{ secretsManager: 'pitcrew/tokens' }"],
-      [
-        "{ secretsManager: 'pitcrew/tokens', key: hmac }",
-        "{ ssm: '/aws/reference/secretsmanager/pitcrew/tokens' }",
-      ],
       [
         "{ secretsManager: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pitcrew/tokens-AbCdEf', key: hmac }",
         "{ secretsManager: 'pitcrew/tokens' }",

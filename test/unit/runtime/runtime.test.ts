@@ -135,6 +135,50 @@ describe('createRuntime', () => {
     expect(runtime.webhooks.jenkins).toMatchObject({ closed: true, secrets: [] });
   });
 
+  it('refuses two sources whose webhook secrets differ only by trailing NULs: one HMAC key (bug 89)', async () => {
+    // HMAC pads a key shorter than its block with zero bytes: a delivery signed for one would verify
+    // at the other.
+    const store = storeOf({
+      '/pitcrew/prod/generic': 'same-value-0123456789\0\0',
+      '/pitcrew/prod/jenkins': 'jenkins-value-0123456789',
+      '/pitcrew/prod/jenkins-next': 'same-value-0123456789',
+      '/pitcrew/prod/jenkins-api': 'api',
+    });
+    const started = createRuntime(
+      'webhook',
+      envFor(configFile(kubeconfigCluster + twoSourcesYaml)),
+      webhookSide,
+      {
+        secretReader: store.reader,
+      },
+    );
+    await expect(started).rejects.toThrow('jenkins and generic resolve to the same webhook secret');
+  });
+
+  it('refuses at cold start a bundle built for the local stage, on any other stage (bug 95)', async () => {
+    // `npm run build -- --stage local` skips the deployed stage's checks; `serverless deploy --stage
+    // prod` takes its stage apart from the build's, so such a bundle, its secrets held in the file,
+    // could be deployed: it stops there, and runs on the local stage only.
+    const local = `${kubeconfigCluster}sources:
+  generic: { webhookSecret: { value: a-local-webhook-secret } }
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox }
+`;
+    const built = configFile(compileConfig(local, 'pitcrew.yaml', { localOnly: true }));
+    const startOn = (stage: string) =>
+      createRuntime('webhook', { ...envFor(built), PITCREW_STAGE: stage }, webhookSide, {
+        secretReader: storeOf({}).reader,
+      });
+    for (const stage of ['prod', 'dev'])
+      await expect(startOn(stage)).rejects.toThrow(
+        `localOnly: was built for a local stage, unchecked for stage '${stage}'`,
+      );
+    expect((await startOn('local')).webhooks.generic?.secrets).toEqual(['a-local-webhook-secret']);
+    // Built for a deployed stage (checked, or --allow-insecure-config), it starts anywhere.
+    const checked = configFile(compileConfig(local, 'pitcrew.yaml'));
+    expect((await createRuntime('webhook', envFor(checked), webhookSide)).webhooks.generic).toBeDefined();
+  });
+
   it("refuses the other functions' side, or a partial one, before reading anything: the webhook never builds API adapters, nor the others receivers", async () => {
     const store = storeOf({
       '/pitcrew/prod/generic': 'generic-secret-0123456789',

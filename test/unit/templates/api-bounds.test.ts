@@ -87,3 +87,32 @@ describe('the agent container keeps its memory and disk limits', () => {
     expect(configProblemsOf(withTemplate({ podYaml: onAgent("{ limits: { memory: '4Gi' } }") }))).toEqual([]);
   });
 });
+
+describe('fields a pod does not have (bug 88)', () => {
+  // The API server drops an unknown field without a word: a `nodeSelecter` meant to keep a
+  // privileged template on nodes of its own would be deployed as if it were not there.
+  it.each([
+    ['spec:\n  nodeSelecter: { dedicated: dind }\n', 'spec.nodeSelecter'],
+    [
+      'spec:\n  containers:\n    - name: agent\n      securityContxt: { runAsNonRoot: true }\n',
+      'spec.containers.0.securityContxt',
+    ],
+    ['spec:\n  tolerations:\n    - { key: dedicated, efect: NoSchedule }\n', 'spec.tolerations.0.efect'],
+    ['metadata:\n  labelz: { team: ci }\n', 'metadata.labelz'],
+  ])('%j is refused, naming %s', (podYaml, field) => {
+    expect(configProblemsOf(withTemplate({ podYaml }))).toEqual([
+      `pitcrew.yaml: templates.0 (tpl): its pod would have \`${field}\`, a field a pod does not have (a typo in its podYaml or fields?): Kubernetes would drop it without a word`,
+    ]);
+  });
+
+  it("takes every field of the pod it renders, labels' and annotations' own keys, and a podYaml's known fields", () => {
+    expect(
+      configProblemsOf(
+        withTemplate({
+          podYaml:
+            'metadata:\n  annotations: { any-key: x }\n  labels: { team: ci }\nspec:\n  nodeSelector: { dedicated: dind }\n  tolerations:\n    - { key: dedicated, effect: NoSchedule, operator: Exists }\n  containers:\n    - name: agent\n      ports: [{ containerPort: 8080 }]\n',
+        }),
+      ),
+    ).toEqual([]);
+  });
+});

@@ -210,10 +210,11 @@ describe('resources and lifetime', () => {
     });
   });
 
-  it('merges over defaults a config set, and leaves out a list neither sets', () => {
-    const own = { resources: { requests: { cpu: '1' } }, runAsUser: 1000 };
+  it('merges over defaults a config set (each over its built-in value)', () => {
+    const own = configFileSchema.shape.defaults.parse({ resources: { requests: { cpu: '1' } } });
     expect(agentResources({ resources: { requests: { memory: '3Gi' } } }, own)).toEqual({
-      requests: { cpu: '1', memory: '3Gi' },
+      requests: { cpu: '1', memory: '3Gi', 'ephemeral-storage': '1Gi' },
+      limits: { memory: '2Gi', 'ephemeral-storage': '10Gi' },
     });
   });
 
