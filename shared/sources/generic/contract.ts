@@ -1,4 +1,5 @@
 import * as v from '../../schema/valibot';
+import { notText } from '../text';
 import { buildLinkSchema } from '../build-link';
 import { buildActions } from '../types';
 
@@ -19,14 +20,6 @@ export const genericLabel = v.pipe(
   v.maxLength(63),
   v.regex(/^[A-Za-z0-9][A-Za-z0-9._\-/:]*$/, 'must be letters, digits and . _ - / : only'),
 );
-
-/**
- * A control character (it cannot be in a process's environment, where the agent gets the id) or half
- * of a surrogate pair (no text at all: it cannot be written as UTF-8). With the `u` flag a whole pair
- * is one code point, above the surrogates' range, so only a half alone matches.
- */
-// eslint-disable-next-line no-control-regex -- the control characters are what it looks for.
-const notText = /[\u0000-\u001f\u007f]|[\ud800-\udfff]/u;
 
 export const genericWebhookSchema = v.strictObject({
   action: v.picklist(buildActions),

@@ -1,3 +1,5 @@
+import { notText } from '../text';
+
 /**
  * Jenkins label expressions, as Jenkins itself reads them: `linux && (docker || podman)`, `!windows`,
  * `"my label" -> gpu`. Grammar and precedence follow Jenkins core's ANTLR grammar
@@ -97,6 +99,11 @@ function tokenize(text: string): Token[] {
     }
     const read = char === '"' ? readString(text, i) : readAtom(text, i);
     if (read.end === i) throw new LabelSyntaxError(`unexpected "${char}" at ${i + 1}`);
+    // Kept in the request's record and message: DynamoDB stores UTF-8, which half a pair is not.
+    if (notText.test(read.value))
+      throw new LabelSyntaxError(
+        `label ${JSON.stringify(read.value)} at ${i + 1} is not text (a control character or an unpaired surrogate)`,
+      );
     tokens.push({ kind: 'atom', text: read.value, at: i + 1 });
     i = read.end;
   }

@@ -83,6 +83,10 @@ describe('parseLabelExpression', () => {
     ["'linux'", `unexpected "'" at 1`],
     ['"open', 'unterminated string'],
     ['a -> b -> c', 'unexpected "->"'],
+    // Kept in the request: DynamoDB stores UTF-8, and an agent's environment holds no control character.
+    ['linux || \ud800', 'label "\\ud800" at 10 is not text'],
+    ['linux && "a\u0000b"', 'label "a\\u0000b" at 10 is not text'],
+    ['x\u0007', 'label "x\\u0007" at 1 is not text'],
   ])('refuses %j: %s', (text, problem) => {
     const parsed = parseLabelExpression(text);
     expect(parsed.ok).toBe(false);
