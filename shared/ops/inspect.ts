@@ -20,6 +20,18 @@ export interface RequestSummary {
   readonly url?: string;
 }
 
+/**
+ * How much of a reason a `list` line shows; `describe` shows it whole. A reason may quote what a
+ * build asked for (a GitLab job's hundred tags of 255 characters), and a page of 500 such lines
+ * would pass the 6 MB a Lambda answer may hold, so the list could not be read.
+ */
+export const listReasonChars = 300;
+
+const clipped = (reason: string | undefined): string | undefined =>
+  reason !== undefined && reason.length > listReasonChars
+    ? `${reason.slice(0, listReasonChars)}… (${reason.length - listReasonChars} more characters: describe shows it whole)`
+    : reason;
+
 const summarise = (record: RequestRecord): RequestSummary => ({
   requestId: record.requestId,
   source: record.source,
@@ -29,7 +41,7 @@ const summarise = (record: RequestRecord): RequestSummary => ({
   podName: record.podName,
   since: record.statusSince,
   createdAt: record.createdAt,
-  reason: record.reason,
+  reason: clipped(record.reason),
   url: record.url,
 });
 

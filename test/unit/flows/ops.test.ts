@@ -84,6 +84,24 @@ describe('ops actions on the twins', () => {
     ).rejects.toThrow(OpsInputError);
   });
 
+  it("list clips a long reason (a GitLab job's hundred tags quoted), so a page stays within a Lambda answer; describe shows it whole", async () => {
+    const requestId = await recordQueued(twins, 'build-long');
+    const reason = `job 7 of group/app asks for tags [${Array.from({ length: 100 }, (_, i) => `${i}`.padEnd(255, 'x')).join(', ')}], not all among sources.gitlab.tags`;
+    await twins.state.requests.transition(requestId, ['queued'], 'failed', { reason }, [], {
+      holdsSlot: false,
+    });
+    const listed = (await runOpsAction({ action: 'list', status: 'failed' }, twins.ops)) as unknown as {
+      items: { requestId: string; reason?: string }[];
+    };
+    const line = listed.items.find((item) => item.requestId === requestId);
+    expect(line?.reason).toBe(
+      `${reason.slice(0, 300)}… (${reason.length - 300} more characters: describe shows it whole)`,
+    );
+    expect(await runOpsAction({ action: 'describe', requestId }, twins.ops)).toMatchObject({
+      request: { reason },
+    });
+  });
+
   it('drain makes new requests wait with no pod; resume wakes them and sends their messages', async () => {
     expect(await runOpsAction({ action: 'drain', confirm: true }, twins.ops)).toEqual({
       action: 'drain',
