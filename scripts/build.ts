@@ -31,6 +31,7 @@ import { parseArgs } from 'node:util';
 import { ZipFile } from 'yazl';
 import type { PitcrewConfig } from '../shared/config';
 import { problemLines } from '../shared/config/errors';
+import { isLocalStage } from '../shared/config/settings';
 import { ciSources, type CiSource } from '../shared/sources/names';
 import { coldStartCode, lambdaBuildOptions } from './esbuild-options';
 import { messageOf } from '../shared/message-of';
@@ -153,7 +154,7 @@ const plural = (count: number, word: string): string => `${count} ${word}${count
 
 /** Refuses (exit 1) a config unsafe for a deployed stage, unless the flag says build anyway. */
 async function checkForStage(config: PitcrewConfig, request: BuildRequest): Promise<void> {
-  const { insecureSettings, isLocalStage, localStages } = await import('../shared/config');
+  const { insecureSettings, localStages } = await import('../shared/config');
   if (isLocalStage(request.stage)) return;
   const problems = insecureSettings(config);
   if (problems.length === 0) return;
@@ -188,6 +189,14 @@ async function main(): Promise<void> {
   if (distProblem) {
     console.error(
       `PITCREW_DIST_DIR=${distDir} ${distProblem}: give a folder under dist/ or outside the repository`,
+    );
+    process.exit(2);
+  }
+  // `npm run package` makes what `serverless deploy` uploads: a local stage's unchecked config must
+  // not be packaged for AWS under the name (bug 95; a function in Lambda refuses it too).
+  if (request.serverlessArgs && isLocalStage(request.stage)) {
+    console.error(
+      `npm run package: stage '${request.stage}' is pitcrew dev's and never deployed, so its config is not checked for AWS: package for the stage you deploy (npm run package -- --stage prod)`,
     );
     process.exit(2);
   }
@@ -226,7 +235,6 @@ async function main(): Promise<void> {
   mkdirSync(distDir, { recursive: true });
   // Built for a local stage, the config was not checked for a deployed one: the file says so, and a
   // function started on another stage refuses it (shared/config/load.ts).
-  const { isLocalStage } = await import('../shared/config');
   writeFileSync(
     compiledConfig,
     compileConfig(configText, configFile, { localOnly: isLocalStage(request.stage) }),

@@ -1,28 +1,58 @@
 import type { V1Pod } from '@kubernetes/client-node';
-// Not among the package's exports, which would bring its every API client along: the generated
-// models' serializer alone.
-import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
+// The generated models alone, not the package's index, which would bring its every API client along.
+import * as models from '@kubernetes/client-node/dist/gen/models/all.js';
 
-/**
- * The fields of a rendered pod that a pod does not have, as paths (`spec.nodeSelecter`). The API
- * server drops an unknown field without a word (its default field validation only warns), so a typo
- * in a podYaml (a `nodeSelecter` meant to keep a privileged template on nodes of its own) would be
- * deployed as if it were not there: the config is refused instead (bug 88). Values of a known field
- * are left to the API server, which refuses a wrong type at the pod's create.
- *
- * Why client-node's serializer: its generated models are the API's schema, field by field, and it
- * writes a pod with only the fields they know (every field of a pod has the same name in the models
- * as in JSON), so what it leaves out is what the API server would drop.
- */
-export function unknownPodFields(pod: V1Pod): string[] {
-  return leftOut(pod, ObjectSerializer.serialize(pod, 'V1Pod', '') as unknown, '');
+/** One field as client-node's generated models describe it: its JSON name and its type's name. */
+interface Attribute {
+  readonly baseName: string;
+  readonly type: string;
+}
+interface Model {
+  getAttributeTypeMap(): readonly Attribute[];
 }
 
-/** The paths in `given` that `kept` does not have; a value kept whole (free-form) has none. */
-function leftOut(given: unknown, kept: unknown, path: string): string[] {
-  if (typeof given !== 'object' || given === null || typeof kept !== 'object' || kept === null) return [];
-  return Object.entries(given).flatMap(([key, value]) => {
-    const at = path === '' ? key : `${path}.${key}`;
-    return key in kept ? leftOut(value, (kept as Record<string, unknown>)[key], at) : [at];
+const modelOf = (type: string): Model | undefined => {
+  const candidate = (models as Record<string, unknown>)[type] as Partial<Model> | undefined;
+  return typeof candidate?.getAttributeTypeMap === 'function' ? (candidate as Model) : undefined;
+};
+
+/**
+ * What a rendered pod has that a pod cannot, each named by its path: a field a pod does not have
+ * (`spec.nodeSelecter`), which the API server would drop without a word (its default field
+ * validation only warns), so that a typo in a podYaml (a `nodeSelecter` meant to keep a privileged
+ * template on nodes of its own) would be deployed as if it were not there (bug 88); and a mapping
+ * or a list where the other is, which every create would be refused for. Other values of a known
+ * field are left to the API server, which names what it refuses.
+ *
+ * Why client-node's models: they are the API's schema, field by field (every field of a pod has the
+ * same name in them as in JSON), and the functions carry no OpenAPI document of the API.
+ */
+export function podFieldProblems(pod: V1Pod): string[] {
+  return problemsOf(pod, 'V1Pod', '');
+}
+
+function problemsOf(value: unknown, type: string, path: string): string[] {
+  if (value === null || value === undefined) return [];
+  const at = (key: string | number): string => (path === '' ? String(key) : `${path}.${key}`);
+  const items = /^Array<(.+)>$/.exec(type)?.[1];
+  if (items !== undefined)
+    return Array.isArray(value)
+      ? value.flatMap((item, index) => problemsOf(item, items, at(index)))
+      : [`\`${path}\` must be a list`];
+  const entries = /^\{ \[key: string\]: (.+); \}$/.exec(type)?.[1];
+  const model = modelOf(type);
+  // A free-form field (`any`, IntOrString, a quantity, a string) holds what the API server judges.
+  if (entries === undefined && model === undefined) return [];
+  if (typeof value !== 'object' || Array.isArray(value)) return [`\`${path}\` must be a mapping`];
+  if (entries !== undefined)
+    return Object.entries(value).flatMap(([key, entry]) => problemsOf(entry, entries, at(key)));
+  const fields = new Map(
+    (model?.getAttributeTypeMap() ?? []).map(({ baseName, type: fieldType }) => [baseName, fieldType]),
+  );
+  return Object.entries(value).flatMap(([key, entry]) => {
+    const fieldType = fields.get(key);
+    return fieldType === undefined
+      ? [`\`${at(key)}\` is a field a pod does not have (a typo?): Kubernetes would drop it without a word`]
+      : problemsOf(entry, fieldType, at(key));
   });
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { unknownPodFields } from '../cluster/pod-fields';
+import { podFieldProblems } from '../cluster/pod-fields';
 import { checkTemplates } from '../templates/template-checks';
 import { ConfigError } from './errors';
 import { issueTexts } from './issue-text';
@@ -29,7 +29,7 @@ export function parseConfig(text: string, origin = 'config'): PitcrewConfig {
       })),
     );
   }
-  const problems = checkTemplates(parsed.data, { unknownFields: unknownPodFields });
+  const problems = checkTemplates(parsed.data, { fieldProblems: podFieldProblems });
   if (problems.length > 0)
     throw new ConfigError(problems.map(({ key, problem }) => ({ setting: `${origin}: ${key}`, problem })));
   return parsed.data;

@@ -21,14 +21,14 @@ export const compiledConfigFormat = 'pitcrew-compiled-config/8';
  * tests) is parsed and checked in full, by a module loaded only then. Throws one ConfigError naming
  * every problem, as parseConfig does.
  */
-export async function loadConfig(path: string, stage?: string): Promise<PitcrewConfig> {
+export async function loadConfig(path: string, runsOn?: RunsOn): Promise<PitcrewConfig> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
     throw new ConfigError([{ setting: 'PITCREW_CONFIG_FILE', problem: `cannot read '${path}'` }]);
   }
-  const compiled = readCompiledConfig(text, path, stage);
+  const compiled = readCompiledConfig(text, path, runsOn);
   if (compiled) return compiled;
   const { parseConfig } = await import('./file');
   return parseConfig(text, path);
@@ -69,14 +69,24 @@ export function unwrapCompiledConfig(document: unknown, path: string): unknown {
 }
 
 /**
- * The config of a compiled file, as `npm run package` checked it; undefined for any other text (YAML,
- * or JSON written by hand), which the full parser reads. With `stage` (a function's PITCREW_STAGE), a
- * file built for a local stage is refused on any other: the build checks a config's secrets, TLS and
- * URLs for the stage it is given (scripts/build.ts), and `serverless deploy` takes its stage apart
- * from the build's, so a bundle built by `pitcrew dev` could otherwise be deployed to prod, its
- * secrets held in the file (bug 95).
+ * Where a function runs, as its environment says: its stage (PITCREW_STAGE), and whether in AWS
+ * Lambda (AWS_LAMBDA_FUNCTION_NAME set, without `serverless invoke local`'s IS_LOCAL), which is a
+ * deployed function whatever its stage is called.
  */
-export function readCompiledConfig(text: string, path: string, stage?: string): PitcrewConfig | undefined {
+export interface RunsOn {
+  readonly stage: string;
+  readonly inLambda: boolean;
+}
+
+/**
+ * The config of a compiled file, as `npm run package` checked it; undefined for any other text (YAML,
+ * or JSON written by hand), which the full parser reads. With `runsOn`, a file built for a local
+ * stage is refused on any other, and in AWS Lambda: the build checks a config's secrets, TLS and
+ * URLs for the stage it is given (scripts/build.ts), and `serverless deploy` takes its stage apart
+ * from the build's, so a bundle built with `--stage local` could otherwise be deployed, its secrets
+ * held in the file (bug 95).
+ */
+export function readCompiledConfig(text: string, path: string, runsOn?: RunsOn): PitcrewConfig | undefined {
   if (!text.trimStart().startsWith('{')) return undefined;
   let document: unknown;
   try {
@@ -87,11 +97,12 @@ export function readCompiledConfig(text: string, path: string, stage?: string): 
   const config = unwrapCompiledConfig(document, path);
   // Checked by the same code a YAML file goes through, at build time (compile.ts).
   if (config === document) return undefined;
-  if (stage !== undefined && !isLocalStage(stage) && (document as { localOnly?: unknown }).localOnly === true)
+  const deployed = runsOn !== undefined && (runsOn.inLambda || !isLocalStage(runsOn.stage));
+  if (deployed && (document as { localOnly?: unknown }).localOnly === true)
     throw new ConfigError([
       {
         setting: `${path}: localOnly`,
-        problem: `was built for a local stage, unchecked for stage '${stage}': build for it (npm run build -- --stage ${stage}) and deploy again`,
+        problem: `was built for a local stage, unchecked for ${runsOn.inLambda ? 'AWS Lambda' : `stage '${runsOn.stage}'`}: build it for a deployed stage (npm run build -- --stage <stage>) and deploy again`,
       },
     ]);
   return config as PitcrewConfig;

@@ -16,10 +16,10 @@ export interface TemplateProblem {
 
 /**
  * The Kubernetes API's schema of a pod, from the caller (it comes with a client library, which this
- * module does not load): the fields of a rendered pod that a pod does not have, as paths.
+ * module does not load): what a rendered pod has that a pod cannot, each with its path.
  */
 export interface PodSchema {
-  unknownFields(pod: V1Pod): string[];
+  fieldProblems(pod: V1Pod): string[];
 }
 
 /** What rendering a template's pod needs of the config. */
@@ -76,17 +76,14 @@ export function checkTemplates(config: CheckedConfig, schema: PodSchema): Templa
       const reason = messageOf(error);
       return [...problems, { key: `${key}.podYaml`, problem: `does not merge into a pod: ${reason}` }];
     }
+    const ofTemplate = (problem: string): TemplateProblem => ({ key: `${key} (${template.name})`, problem });
+    // The checks below read the pod as a pod: one of another shape (`volumes: 5`) is refused first.
+    const shape = schema.fieldProblems(pod).map((problem) => ofTemplate(`its pod's ${problem}`));
+    if (shape.length > 0) return [...problems, ...shape];
     const violations = checkPodSecurity(pod, template.podSecurity);
     return [
       ...problems,
-      ...[
-        ...unknownFieldProblems(schema.unknownFields(pod)),
-        ...agentLimitProblems(pod),
-        ...tokenVolumeProblems(pod, template, config),
-      ].map((problem) => ({
-        key: `${key} (${template.name})`,
-        problem,
-      })),
+      ...[...agentLimitProblems(pod), ...tokenVolumeProblems(pod, template, config)].map(ofTemplate),
       ...violations.map((violation) => ({
         key: `${key} (${template.name})`,
         problem: describeViolation(template.podSecurity, violation),
@@ -139,10 +136,3 @@ function describeViolation(level: AgentTemplate['podSecurity'], violation: PodSe
       : 'allowed only with podSecurity: privileged';
   return `its pod does not meet podSecurity "${level}": ${violation.path} ${violation.problem} (${allowedWith}; docs/configuration.md)`;
 }
-
-/** A field its pod would carry that a pod does not have, which Kubernetes would drop without a word. */
-const unknownFieldProblems = (fields: readonly string[]): string[] =>
-  fields.map(
-    (field) =>
-      `its pod would have \`${field}\`, a field a pod does not have (a typo in its podYaml or fields?): Kubernetes would drop it without a word`,
-  );

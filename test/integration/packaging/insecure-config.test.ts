@@ -73,6 +73,14 @@ describe('npm run package refuses a config unsafe for a deployed stage', () => {
     expect(run.output).not.toMatch(/handler\.mjs/);
   });
 
+  it('npm run package refuses the local stage, which is never deployed and not checked (bug 95)', () => {
+    const run = npm(['package', '--', '--stage', 'local']);
+    expect(run.code).toBe(2);
+    expect(run.output).toContain(
+      "npm run package: stage 'local' is pitcrew dev's and never deployed, so its config is not checked for AWS",
+    );
+  });
+
   it('packages it with --allow-insecure-config (warning with each key), and builds it for the local stage', () => {
     const out = join(dir, 'package');
     const { PITCREW_CONFIG: _mine, ...exampleEnv } = env;

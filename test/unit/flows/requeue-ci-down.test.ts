@@ -1,4 +1,5 @@
 import { provisionRequest } from '../../../shared/provision';
+import type { ReapPorts } from '../../../shared/reap';
 import { reap } from '../../../shared/reap';
 import { podNameFor, requestIdFor } from '../../../shared/requests/identity';
 import type { RequestRecord } from '../../../shared/requests/record';
@@ -135,5 +136,40 @@ describe('a Jenkins build whose node ran another build, with Jenkins down when t
     // The build's own message: a node of a new name.
     expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'provisioned' });
     expect(livePods(twins)).toEqual([podNameFor('jk', requestId, 2)]);
+  });
+
+  it('removes the node also when provision takes the message naming it at once, before the run writes anything more', async () => {
+    // SQS hands a message to a waiting poller at once. Sent before the request went again, the
+    // message found the request still holding its slot under the node's name, took the node for
+    // the request's own and was deleted: nothing named the node again (the review of bug 85).
+    const twins = createTwins(yaml(1));
+    const ci = jenkinsTwin(twins);
+    const requestId = await provisionedJenkinsBuild(twins, ci);
+    const node = podNameFor('jk', requestId);
+    twins.clock.advance(120);
+    const deliveredAtOnce: ReapPorts = {
+      ...ci.reap,
+      queue: {
+        ...ci.reap.queue,
+        send: async (message, options) => {
+          if (message.agent)
+            try {
+              await provisionRequest(message.requestId, ci.provision, false, { agent: message.agent });
+              return; // answered: SQS deletes it
+            } catch {
+              // failed: SQS delivers it again
+            }
+          await ci.reap.queue.send(message, options);
+        },
+      },
+    };
+    ci.state.down = true;
+    expect((await reap(deliveredAtOnce)).deleted).toMatchObject({ ended: 1 });
+    ci.state.down = false;
+    for (const message of twins.queue.whole.filter((queued) => queued.agent))
+      await provisionRequest(message.requestId, ci.provision, false, { agent: message.agent });
+    twins.clock.advance(61);
+    await reap(ci.reap);
+    expect(ci.state.removed).toEqual([node]);
   });
 });

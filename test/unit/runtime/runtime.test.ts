@@ -174,6 +174,16 @@ templates:
         `localOnly: was built for a local stage, unchecked for stage '${stage}'`,
       );
     expect((await startOn('local')).webhooks.generic?.secrets).toEqual(['a-local-webhook-secret']);
+    // In AWS Lambda it is deployed whatever its stage is called; `serverless invoke local` says IS_LOCAL.
+    const lambda = { AWS_LAMBDA_FUNCTION_NAME: 'pitcrew-local-webhook' };
+    const startIn = (env: Record<string, string>) =>
+      createRuntime('webhook', { ...envFor(built), PITCREW_STAGE: 'local', ...env }, webhookSide, {
+        secretReader: storeOf({}).reader,
+      });
+    await expect(startIn(lambda)).rejects.toThrow(
+      'localOnly: was built for a local stage, unchecked for AWS Lambda',
+    );
+    expect((await startIn({ ...lambda, IS_LOCAL: 'true' })).webhooks.generic).toBeDefined();
     // Built for a deployed stage (checked, or --allow-insecure-config), it starts anywhere.
     const checked = configFile(compileConfig(local, 'pitcrew.yaml'));
     expect((await createRuntime('webhook', envFor(checked), webhookSide)).webhooks.generic).toBeDefined();

@@ -101,8 +101,23 @@ describe('fields a pod does not have (bug 88)', () => {
     ['metadata:\n  labelz: { team: ci }\n', 'metadata.labelz'],
   ])('%j is refused, naming %s', (podYaml, field) => {
     expect(configProblemsOf(withTemplate({ podYaml }))).toEqual([
-      `pitcrew.yaml: templates.0 (tpl): its pod would have \`${field}\`, a field a pod does not have (a typo in its podYaml or fields?): Kubernetes would drop it without a word`,
+      `pitcrew.yaml: templates.0 (tpl): its pod's \`${field}\` is a field a pod does not have (a typo?): Kubernetes would drop it without a word`,
     ]);
+  });
+
+  // A mapping or a number where a pod has a list, or the reverse: named, not a crash of the check.
+  it.each([
+    ['spec:\n  tolerations: { key: dedicated, effect: NoSchedule }\n', '`spec.tolerations` must be a list'],
+    ['spec:\n  volumes: 5\n', '`spec.volumes` must be a list'],
+    [
+      'spec:\n  containers:\n    - name: agent\n      args: { a: 1 }\n',
+      '`spec.containers.0.args` must be a list',
+    ],
+    ['spec:\n  securityContext: [1]\n', '`spec.securityContext` must be a mapping'],
+  ])('%j is refused, naming %s', (podYaml, problem) => {
+    expect(configProblemsOf(withTemplate({ podYaml }))).toContainEqual(
+      `pitcrew.yaml: templates.0 (tpl): its pod's ${problem}`,
+    );
   });
 
   it("takes every field of the pod it renders, labels' and annotations' own keys, and a podYaml's known fields", () => {
