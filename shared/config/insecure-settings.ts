@@ -6,14 +6,24 @@ import { sourceSecretEntries } from './secret-entries';
 
 export { isLocalStage, localStages } from './settings';
 
-/** How a deployed function should hold each kind of secret a local config may hold in place. */
-const secretSources: Partial<Record<string, string>> = {
+/** The kinds of secret reference: the key that names where a secret is (`key` picks a field). */
+type KeysOf<T> = T extends unknown ? keyof T : never;
+type SecretKind = Exclude<KeysOf<SecretRef>, 'key'>;
+
+/**
+ * Every kind of secret reference, and why a deployed function must not hold it: undefined for the
+ * kinds a deployed function reads through its role (the build grants exactly those, aws-access.ts).
+ * A Record over every kind, so a new kind does not compile until it is judged here.
+ */
+const heldInPlace: Record<SecretKind, string | undefined> = {
   value: 'the value itself is in the config file, and so in every bundle',
   file: 'a file beside the function, which a bundle does not carry',
   env: "an environment variable, which anyone who may read the function's configuration can read",
+  ssm: undefined,
+  secretsManager: undefined,
 };
 
-const secretKindOf = (ref: SecretRef): string => Object.keys(ref)[0] ?? '?';
+const secretKindOf = (ref: SecretRef): SecretKind => (Object.keys(ref) as SecretKind[])[0] ?? 'value';
 
 /**
  * The settings of a config that are fine on a local system but must not reach a deployed stage:
@@ -27,7 +37,7 @@ export function insecureSettings(config: PitcrewConfig): SettingProblem[] {
   const secrets = [...sourceSecretEntries(config.sources, 'all'), ...clusterSecretEntries(config.cluster)];
   for (const { where, ref } of secrets) {
     const kind = secretKindOf(ref);
-    const held = secretSources[kind];
+    const held = heldInPlace[kind];
     if (held)
       problems.push({
         setting: where,
