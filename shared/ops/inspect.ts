@@ -27,10 +27,13 @@ export interface RequestSummary {
  */
 export const listReasonChars = 300;
 
-const clipped = (reason: string | undefined): string | undefined =>
-  reason !== undefined && reason.length > listReasonChars
-    ? `${reason.slice(0, listReasonChars)}… (${reason.length - listReasonChars} more characters: describe shows it whole)`
-    : reason;
+/** The reason's first `listReasonChars` characters, by code point: a cut never splits a pair. */
+function clipped(reason: string | undefined): string | undefined {
+  if (reason === undefined || reason.length <= listReasonChars) return reason;
+  const characters = Array.from(reason);
+  if (characters.length <= listReasonChars) return reason;
+  return `${characters.slice(0, listReasonChars).join('')}… (${characters.length - listReasonChars} more characters: describe shows it whole)`;
+}
 
 const summarise = (record: RequestRecord): RequestSummary => ({
   requestId: record.requestId,

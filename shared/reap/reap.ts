@@ -272,19 +272,20 @@ async function actOnPod(
     if (outcome === 'completed' || outcome === 'failed') await markEnding(ports, record, outcome, reason);
     return true;
   }
-  if (
+  try {
     // A start written since the read stands (the CI's word on that build, not this agent's).
-    (await settle(ports, record, outcome, reason, waits)) === 'retried'
-  )
-    report.retried += 1;
-  // Ended (an old pod's request is not read: `record` is then absent), or going again as decided
-  // (its next agent has a name of its own, bug 57; left to the next run's `lost` rule, it would
-  // spend a retry or fail: bug 85), its request points at the agent no more once the pod is gone:
-  // provision removes the agent the message names, while SQS delivers it (bugs 60 and 71). Sent
-  // after the settle: read before it, the request still holds its slot under the agent's name, and
-  // provision would skip the agent as the request's own, for good. A settle that missed leaves the
-  // request to its new state's rules (an end, the lost rule), which remove an agent it still names.
-  if (!deregistered && pod.requestId) await ports.queue.send({ requestId: pod.requestId, agent: pod.name });
+    if ((await settle(ports, record, outcome, reason, waits)) === 'retried') report.retried += 1;
+  } finally {
+    // Ended (an old pod's request is not read: `record` is then absent), or going again as decided
+    // (its next agent has a name of its own, bug 57; left to the next run's `lost` rule, it would
+    // spend a retry or fail: bug 85), its request points at the agent no more once the pod is gone:
+    // provision removes the agent the message names, while SQS delivers it (bugs 60 and 71). Sent
+    // after the settle: read before it, the request still holds its slot under the agent's name, and
+    // provision would skip the agent as the request's own, for good. Sent when the settle throws
+    // too (its move may have applied before its own message failed): a request still naming the
+    // agent is skipped, and left to its state's rules (an end, the lost rule), which remove it.
+    if (!deregistered && pod.requestId) await ports.queue.send({ requestId: pod.requestId, agent: pod.name });
+  }
   return true;
 }
 

@@ -1,4 +1,4 @@
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1Volume } from '@kubernetes/client-node';
 import { parseWrittenText, yamlTextProblem } from '../config/written-text';
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import { podNameFor } from '../requests/identity';
@@ -100,14 +100,18 @@ export function checkTemplates(config: CheckedConfig, schema: PodSchema): Templa
  */
 function tokenVolumeProblems(pod: V1Pod, template: AgentTemplate, config: CheckedConfig): string[] {
   const provisioner = config.cluster.provisionerServiceAccount?.name ?? 'pitcrew-provisioner';
-  return (pod.spec?.volumes ?? []).flatMap((volume, index) => {
+  // Read as a podYaml may write it: a null item, a number where a name goes (`secretName: 2024`).
+  return (pod.spec?.volumes ?? []).flatMap((volume: V1Volume | null, index) => {
     const field = `spec.volumes[${index}]`;
-    const projectsToken = (volume.projected?.sources ?? []).some((source) => source.serviceAccountToken);
+    const sources: unknown[] = volume?.projected?.sources ?? [];
+    const projectsToken = sources.some(
+      (source) => typeof source === 'object' && source !== null && 'serviceAccountToken' in source,
+    );
     if (projectsToken && template.serviceAccount === undefined)
       return [
         `${field}.projected projects a ServiceAccount token, which an agent may not hold unless the template names its own serviceAccount`,
       ];
-    const secret = volume.secret?.secretName ?? '';
+    const secret = String(volume?.secret?.secretName ?? '');
     if (secret.startsWith(`${provisioner}-token`))
       return [
         `${field}.secret mounts the provisioner's token Secret '${secret}': an agent holding it could read every agent's credentials`,

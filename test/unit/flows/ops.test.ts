@@ -100,6 +100,18 @@ describe('ops actions on the twins', () => {
     expect(await runOpsAction({ action: 'describe', requestId }, twins.ops)).toMatchObject({
       request: { reason },
     });
+    // Cut by character, never inside a surrogate pair (an emoji a build's tag holds).
+    const emoji = await recordQueued(twins, 'build-emoji');
+    const penguins = `${'x'.repeat(299)}${'🐧'.repeat(50)} asked for by the build`;
+    await twins.state.requests.transition(emoji, ['queued'], 'failed', { reason: penguins }, [], {
+      holdsSlot: false,
+    });
+    const again = (await runOpsAction({ action: 'list', status: 'failed' }, twins.ops)) as unknown as {
+      items: { requestId: string; reason?: string }[];
+    };
+    expect(again.items.find((item) => item.requestId === emoji)?.reason).toBe(
+      `${'x'.repeat(299)}🐧… (${Array.from(penguins).length - 300} more characters: describe shows it whole)`,
+    );
   });
 
   it('drain makes new requests wait with no pod; resume wakes them and sends their messages', async () => {

@@ -172,4 +172,34 @@ describe('a Jenkins build whose node ran another build, with Jenkins down when t
     await reap(ci.reap);
     expect(ci.state.removed).toEqual([node]);
   });
+
+  it("removes the node also when SQS refuses the build's own message once", async () => {
+    // The settle moved the request on, so nothing named the node but the message sent after it,
+    // which a thrown send skipped (the review of the fix of the fix).
+    const twins = createTwins(yaml(1));
+    const ci = jenkinsTwin(twins);
+    const requestId = await provisionedJenkinsBuild(twins, ci);
+    const node = podNameFor('jk', requestId);
+    twins.clock.advance(120);
+    let refuseOnce = true;
+    const flaky: ReapPorts = {
+      ...ci.reap,
+      queue: {
+        ...ci.reap.queue,
+        send: async (message, options) => {
+          if (refuseOnce && !message.agent) {
+            refuseOnce = false;
+            throw new Error('SQS: ThrottlingException');
+          }
+          await ci.reap.queue.send(message, options);
+        },
+      },
+    };
+    ci.state.down = true;
+    expect((await reap(flaky)).deleted).toMatchObject({ ended: 1 });
+    ci.state.down = false;
+    for (const message of twins.queue.whole.filter((queued) => queued.agent))
+      await provisionRequest(message.requestId, ci.provision, false, { agent: message.agent });
+    expect(ci.state.removed).toEqual([node]);
+  });
 });

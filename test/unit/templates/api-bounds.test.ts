@@ -88,6 +88,44 @@ describe('the agent container keeps its memory and disk limits', () => {
   });
 });
 
+/** A pod Kubernetes takes, with every kind of value the field check judges (the review of bug 88). */
+const richPodYaml = `
+metadata:
+  annotations: { a: "1", when: 2026-01-01 }
+  labels: { team: ci }
+spec:
+  nodeSelector: { dedicated: "true" }
+  tolerations: [{ key: dedicated, operator: Equal, value: ci, effect: NoSchedule, tolerationSeconds: 30 }]
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms: [{ matchExpressions: [{ key: k, operator: In, values: [a, b] }] }]
+  topologySpreadConstraints:
+    - { maxSkew: 1, topologyKey: zone, whenUnsatisfiable: ScheduleAnyway, labelSelector: { matchLabels: { a: b } } }
+  dnsConfig: { options: [{ name: ndots, value: "2" }], nameservers: [1.1.1.1] }
+  overhead: { cpu: 100m }
+  resources: { limits: { cpu: 2 } }
+  resourceClaims: [{ name: gpu, resourceClaimTemplateName: gpu-template }]
+  schedulingGates: [{ name: wait }]
+  hostAliases: [{ ip: 127.0.0.1, hostnames: [a.local] }]
+  securityContext: { sysctls: [{ name: kernel.shm_rmid_forced, value: "0" }], fsGroup: 1000 }
+  containers:
+    - name: agent
+      resources: { limits: { memory: 4Gi, cpu: 2, nvidia.com/gpu: 1 }, claims: [{ name: gpu }] }
+      ports: [{ containerPort: 8080, name: http }]
+      readinessProbe: { httpGet: { path: /, port: http }, periodSeconds: 5 }
+      livenessProbe: { tcpSocket: { port: 8080 }, terminationGracePeriodSeconds: 10 }
+      startupProbe: { exec: { command: [true] }, failureThreshold: 30 }
+      lifecycle: { preStop: { sleep: { seconds: 5 } } }
+      env: [{ name: N, value: "1" }, { name: P, valueFrom: { fieldRef: { fieldPath: metadata.name } } }]
+      resizePolicy: [{ resourceName: cpu, restartPolicy: NotRequired }]
+  initContainers:
+    - { name: side, image: busybox, restartPolicy: Always }
+  volumes:
+    - { name: scratch, emptyDir: { sizeLimit: 1Gi, medium: Memory } }
+    - { name: eph, ephemeral: { volumeClaimTemplate: { spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } } } } }
+`;
+
 describe('fields a pod does not have (bug 88)', () => {
   // The API server drops an unknown field without a word: a `nodeSelecter` meant to keep a
   // privileged template on nodes of its own would be deployed as if it were not there.
@@ -103,6 +141,20 @@ describe('fields a pod does not have (bug 88)', () => {
     expect(configProblemsOf(withTemplate({ podYaml }))).toEqual([
       `pitcrew.yaml: templates.0 (tpl): its pod's \`${field}\` is a field a pod does not have (a typo?): Kubernetes would drop it without a word`,
     ]);
+  });
+
+  it('takes a rich, valid pod: IntOrString ports, quantities, claims, probes, sidecars, ephemeral volumes', () => {
+    expect(configProblemsOf(withTemplate({ podSecurity: 'privileged', podYaml: richPodYaml }))).toEqual([]);
+  });
+
+  // Values the walk leaves to the API server, read by the token-volume check without a TypeError:
+  // an all-digit Secret name unquoted (YAML reads a number), null items.
+  it.each([
+    ['spec:\n  volumes:\n    - name: v\n      secret: { secretName: 2024 }\n'],
+    ['spec:\n  volumes:\n    - name: v\n      projected: { sources: [null] }\n'],
+    ['spec:\n  volumes:\n    - null\n'],
+  ])('%j is read without a crash', (podYaml) => {
+    expect(() => configProblemsOf(withTemplate({ podYaml }))).not.toThrow();
   });
 
   // A mapping or a number where a pod has a list, or the reverse: named, not a crash of the check.

@@ -197,6 +197,9 @@ describe('Jenkins parseWebhook: CloudEvents', () => {
     for (const taskUrl of [
       'javascript:alert(1)//',
       `https://jenkins.example.com/${'job/deep/'.repeat(300)}`,
+      // Not text, which a record cannot hold (DynamoDB's UTF-8): half a surrogate pair, a control.
+      'https://jenkins.example.com/job/a\ud800/1/',
+      'https://jenkins.example.com/job/a\u0001/1/',
     ]) {
       const polled = polledWith(taskUrl);
       expect(polled).toMatchObject({ action: 'queued', labels: ['linux'] });
