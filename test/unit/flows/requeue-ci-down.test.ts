@@ -138,68 +138,57 @@ describe('a Jenkins build whose node ran another build, with Jenkins down when t
     expect(livePods(twins)).toEqual([podNameFor('jk', requestId, 2)]);
   });
 
-  it('removes the node also when provision takes the message naming it at once, before the run writes anything more', async () => {
-    // SQS hands a message to a waiting poller at once. Sent before the request went again, the
-    // message found the request still holding its slot under the node's name, took the node for
-    // the request's own and was deleted: nothing named the node again (the review of bug 85).
+  /**
+   * A provisioned build whose node ran another build, one reaper run with Jenkins down and the
+   * reaper's sends made by `sendOf`, then Jenkins back, every message naming a node handled and one
+   * more run: the nodes Jenkins removed, and the node's name.
+   */
+  async function reapedWhileDown(sendOf: (ci: ReturnType<typeof jenkinsTwin>) => ReapPorts['queue']['send']) {
     const twins = createTwins(yaml(1));
     const ci = jenkinsTwin(twins);
     const requestId = await provisionedJenkinsBuild(twins, ci);
-    const node = podNameFor('jk', requestId);
     twins.clock.advance(120);
-    const deliveredAtOnce: ReapPorts = {
-      ...ci.reap,
-      queue: {
-        ...ci.reap.queue,
-        send: async (message, options) => {
-          if (message.agent)
-            try {
-              await provisionRequest(message.requestId, ci.provision, false, { agent: message.agent });
-              return; // answered: SQS deletes it
-            } catch {
-              // failed: SQS delivers it again
-            }
-          await ci.reap.queue.send(message, options);
-        },
-      },
-    };
     ci.state.down = true;
-    expect((await reap(deliveredAtOnce)).deleted).toMatchObject({ ended: 1 });
+    const reaped = await reap({ ...ci.reap, queue: { ...ci.reap.queue, send: sendOf(ci) } });
+    expect(reaped.deleted).toMatchObject({ ended: 1 });
     ci.state.down = false;
     for (const message of twins.queue.whole.filter((queued) => queued.agent))
       await provisionRequest(message.requestId, ci.provision, false, { agent: message.agent });
     twins.clock.advance(61);
     await reap(ci.reap);
-    expect(ci.state.removed).toEqual([node]);
+    return { removed: ci.state.removed, node: podNameFor('jk', requestId) };
+  }
+
+  it('removes the node also when provision takes the message naming it at once, before the run writes anything more', async () => {
+    // SQS hands a message to a waiting poller at once. Sent before the request went again, the
+    // message found the request still holding its slot under the node's name, took the node for
+    // the request's own and was deleted: nothing named the node again (the review of bug 85).
+    const { removed, node } = await reapedWhileDown((ci) => async (message, options) => {
+      if (message.agent)
+        try {
+          await provisionRequest(message.requestId, ci.provision, false, { agent: message.agent });
+          return; // answered: SQS deletes it
+        } catch {
+          // failed: SQS delivers it again
+        }
+      await ci.reap.queue.send(message, options);
+    });
+    expect(removed).toEqual([node]);
   });
 
   it("removes the node also when SQS refuses the build's own message once", async () => {
     // The settle moved the request on, so nothing named the node but the message sent after it,
     // which a thrown send skipped (the review of the fix of the fix).
-    const twins = createTwins(yaml(1));
-    const ci = jenkinsTwin(twins);
-    const requestId = await provisionedJenkinsBuild(twins, ci);
-    const node = podNameFor('jk', requestId);
-    twins.clock.advance(120);
-    let refuseOnce = true;
-    const flaky: ReapPorts = {
-      ...ci.reap,
-      queue: {
-        ...ci.reap.queue,
-        send: async (message, options) => {
-          if (refuseOnce && !message.agent) {
-            refuseOnce = false;
-            throw new Error('SQS: ThrottlingException');
-          }
-          await ci.reap.queue.send(message, options);
-        },
-      },
-    };
-    ci.state.down = true;
-    expect((await reap(flaky)).deleted).toMatchObject({ ended: 1 });
-    ci.state.down = false;
-    for (const message of twins.queue.whole.filter((queued) => queued.agent))
-      await provisionRequest(message.requestId, ci.provision, false, { agent: message.agent });
-    expect(ci.state.removed).toEqual([node]);
+    const { removed, node } = await reapedWhileDown((ci) => {
+      let refuseOnce = true;
+      return async (message, options) => {
+        if (refuseOnce && !message.agent) {
+          refuseOnce = false;
+          throw new Error('SQS: ThrottlingException');
+        }
+        await ci.reap.queue.send(message, options);
+      };
+    });
+    expect(removed).toEqual([node]);
   });
 });
