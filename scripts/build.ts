@@ -31,7 +31,7 @@ import { parseArgs } from 'node:util';
 import { ZipFile } from 'yazl';
 import type { PitcrewConfig } from '../shared/config';
 import { problemLines } from '../shared/config/errors';
-import { isLocalStage } from '../shared/config/settings';
+import { isLocalStage, localStages } from '../shared/config/settings';
 import { ciSources, type CiSource } from '../shared/sources/names';
 import { coldStartCode, lambdaBuildOptions } from './esbuild-options';
 import { messageOf } from '../shared/message-of';
@@ -154,7 +154,7 @@ const plural = (count: number, word: string): string => `${count} ${word}${count
 
 /** Refuses (exit 1) a config unsafe for a deployed stage, unless the flag says build anyway. */
 async function checkForStage(config: PitcrewConfig, request: BuildRequest): Promise<void> {
-  const { insecureSettings, localStages } = await import('../shared/config');
+  const { insecureSettings } = await import('../shared/config');
   if (isLocalStage(request.stage)) return;
   const problems = insecureSettings(config);
   if (problems.length === 0) return;
@@ -169,7 +169,7 @@ async function checkForStage(config: PitcrewConfig, request: BuildRequest): Prom
   }
   console.error(
     `refusing to build ${configFile} for ${stage}: ${plural(problems.length, 'setting')} must not reach a deployed function:\n${list}\n` +
-      `Fix them (docs/deploy.md, section 3), build for a local stage (--stage ${localStages.join(' or ')}), ` +
+      `Fix them (docs/deploy.md, section 3), ${request.serverlessArgs ? '' : `build for a local stage (--stage ${localStages.join(' or ')}), `}` +
       `or pass ${allowFlag} to build anyway (npm run package -- --stage S ${allowFlag}).`,
   );
   process.exit(1);

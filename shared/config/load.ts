@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ConfigError } from './errors';
 import type { PitcrewConfig } from './file-schema';
-import { isLocalStage } from './settings';
+import { isLocalStage, type Settings } from './settings';
 
 /**
- * The format `npm run package` writes the config in (compile.ts): `{ format, digest, config }`, the
+ * The format `npm run package` writes the config in (compile.ts): `{ format, digest, config }` (and
+ * `localOnly` for a local stage's build, outside the digest: the file is the build's own), the
  * config as the schema gave it back (defaults filled in, every template checked), each podYaml as
  * JSON text. Bump it whenever the schema's output changes shape, so a file from another build is
  * refused: test/unit/config/compile.test.ts fails until the new schema's fingerprint is recorded
@@ -68,15 +69,8 @@ export function unwrapCompiledConfig(document: unknown, path: string): unknown {
   return config;
 }
 
-/**
- * Where a function runs, as its environment says: its stage (PITCREW_STAGE), and whether in AWS
- * Lambda (AWS_LAMBDA_FUNCTION_NAME set, without `serverless invoke local`'s IS_LOCAL), which is a
- * deployed function whatever its stage is called.
- */
-export interface RunsOn {
-  readonly stage: string;
-  readonly inLambda: boolean;
-}
+/** Where a function runs, as its settings say (settings.ts): its stage, and whether in AWS Lambda. */
+export type RunsOn = Pick<Settings, 'stage' | 'inLambda'>;
 
 /**
  * The config of a compiled file, as `npm run package` checked it; undefined for any other text (YAML,

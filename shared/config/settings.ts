@@ -40,6 +40,11 @@ export interface Settings {
   readonly dlqUrl?: string;
   readonly dynamoDbEndpoint?: string;
   readonly sqsEndpoint?: string;
+  /**
+   * Running in AWS Lambda: AWS_LAMBDA_FUNCTION_NAME set, which Lambda sets, without IS_LOCAL, which
+   * `serverless invoke local` adds. A deployed function whatever its stage is called (load.ts).
+   */
+  readonly inLambda: boolean;
 }
 
 /**
@@ -65,6 +70,7 @@ export function loadSettings(fn: FunctionName, env: Readonly<Record<string, stri
     dlqUrl: raw.PITCREW_DLQ_URL,
     dynamoDbEndpoint: raw.PITCREW_DYNAMODB_ENDPOINT,
     sqsEndpoint: raw.PITCREW_SQS_ENDPOINT,
+    inLambda: env.AWS_LAMBDA_FUNCTION_NAME !== undefined && env.IS_LOCAL === undefined,
   };
 }
 

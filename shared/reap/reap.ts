@@ -224,8 +224,8 @@ async function actOnPod(
   const outcome = waits ? ifWaiting : decision.outcome;
   // Until the CI has deregistered the agent, something must keep pointing at it for the next run:
   // a finished pod stays as it is (it runs nothing), with its request unsettled; a running pod goes
-  // whatever the CI says (a CI that is down must not keep a pod alive), and its active request,
-  // unsettled, is then what the next run's record rules (lost, ended) deregister from.
+  // whatever the CI says (a CI that is down must not keep a pod alive), and its active request is
+  // then marked ending as decided (bug 77), or goes again with a message naming the agent (bug 85).
   // Past its maximum lifetime a pod goes, busy or not, as does one an operator cancelled; and an
   // agent that exited runs nothing, whatever the CI still says of its job.
   const finished = pod.phase === 'Succeeded' || pod.phase === 'Failed';

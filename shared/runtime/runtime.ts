@@ -142,10 +142,7 @@ export async function createRuntime<F extends FunctionName>(
       `createRuntime('${fn}') needs the ${fn === 'webhook' ? 'webhook side (runtime/sources.ts)' : 'CI side (runtime/ci-side.ts)'}`,
     );
   const settings = loadSettings(fn, env);
-  const config = await loadConfig(settings.configFile, {
-    stage: settings.stage,
-    inLambda: env.AWS_LAMBDA_FUNCTION_NAME !== undefined && env.IS_LOCAL === undefined,
-  });
+  const config = await loadConfig(settings.configFile, settings);
   const secrets = createSecretResolver({
     env,
     stage: settings.stage,

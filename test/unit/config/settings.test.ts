@@ -20,7 +20,14 @@ describe('loadSettings', () => {
       dlqUrl: complete.PITCREW_DLQ_URL,
       dynamoDbEndpoint: undefined,
       sqsEndpoint: undefined,
+      inLambda: false,
     });
+  });
+
+  it('says a function runs in AWS Lambda when Lambda names it, unless serverless invoke local says IS_LOCAL', () => {
+    const named = { ...complete, AWS_LAMBDA_FUNCTION_NAME: 'pitcrew-prod-webhook' };
+    expect(loadSettings('webhook', named).inLambda).toBe(true);
+    expect(loadSettings('webhook', { ...named, IS_LOCAL: 'true' }).inLambda).toBe(false);
   });
 
   it('names a missing required setting', () => {
