@@ -1,20 +1,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
-// The generated models alone, not the package's index, which would bring its every API client along.
-import * as models from '@kubernetes/client-node/dist/gen/models/all.js';
+import podSchema from './pod-schema.json' with { type: 'json' };
 
-/** One field as client-node's generated models describe it: its JSON name and its type's name. */
-interface Attribute {
-  readonly baseName: string;
-  readonly type: string;
-}
-interface Model {
-  getAttributeTypeMap(): readonly Attribute[];
-}
-
-const modelOf = (type: string): Model | undefined => {
-  const candidate = (models as Record<string, unknown>)[type] as Partial<Model> | undefined;
-  return typeof candidate?.getAttributeTypeMap === 'function' ? (candidate as Model) : undefined;
-};
+/** Each type a Pod reaches in the API, as its fields' JSON names and type names (scripts/pod-schema.ts). */
+const fieldsOf = (type: string): Readonly<Record<string, string>> | undefined =>
+  (podSchema as Readonly<Record<string, Readonly<Record<string, string>>>>)[type];
 
 /**
  * What a rendered pod has that a pod cannot, each named by its path: a field a pod does not have
@@ -25,7 +14,9 @@ const modelOf = (type: string): Model | undefined => {
  * field are left to the API server, which names what it refuses.
  *
  * Why client-node's models: they are the API's schema, field by field (every field of a pod has the
- * same name in them as in JSON), and the functions carry no OpenAPI document of the API.
+ * same name in them as in JSON), and the functions carry no OpenAPI document of the API. Read from
+ * the JSON scripts/pod-schema.ts writes of them: the models are some 700 modules, over half a
+ * second to load at every config parse.
  */
 export function podFieldProblems(pod: V1Pod): string[] {
   return problemsOf(pod, 'V1Pod', '');
@@ -40,15 +31,13 @@ function problemsOf(value: unknown, type: string, path: string): string[] {
       ? value.flatMap((item, index) => problemsOf(item, items, at(index)))
       : [`\`${path}\` must be a list`];
   const entries = /^\{ \[key: string\]: (.+); \}$/.exec(type)?.[1];
-  const model = modelOf(type);
+  const model = fieldsOf(type);
   // A free-form field (`any`, IntOrString, a quantity, a string) holds what the API server judges.
   if (entries === undefined && model === undefined) return [];
   if (typeof value !== 'object' || Array.isArray(value)) return [`\`${path}\` must be a mapping`];
   if (entries !== undefined)
     return Object.entries(value).flatMap(([key, entry]) => problemsOf(entry, entries, at(key)));
-  const fields = new Map(
-    (model?.getAttributeTypeMap() ?? []).map(({ baseName, type: fieldType }) => [baseName, fieldType]),
-  );
+  const fields = new Map(Object.entries(model ?? {}));
   return Object.entries(value).flatMap(([key, entry]) => {
     const fieldType = fields.get(key);
     return fieldType === undefined
