@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { podFieldProblems } from '../cluster/pod-fields';
 import { checkTemplates } from '../templates/template-checks';
 import { ConfigError } from './errors';
 import { issueTexts } from './issue-text';
@@ -29,7 +28,7 @@ export function parseConfig(text: string, origin = 'config'): PitcrewConfig {
       })),
     );
   }
-  const problems = checkTemplates(parsed.data, { fieldProblems: podFieldProblems });
+  const problems = checkTemplates(parsed.data);
   if (problems.length > 0)
     throw new ConfigError(problems.map(({ key, problem }) => ({ setting: `${origin}: ${key}`, problem })));
   return parsed.data;

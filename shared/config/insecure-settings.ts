@@ -4,8 +4,6 @@ import { registeredModules } from '../sources/registry';
 import { clusterSecretEntries } from './cluster-secret-entries';
 import { sourceSecretEntries } from './secret-entries';
 
-export { isLocalStage, localStages } from './settings';
-
 /** The kinds of secret reference: the key that names where a secret is (`key` picks a field). */
 type KeysOf<T> = T extends unknown ? keyof T : never;
 type SecretKind = Exclude<KeysOf<SecretRef>, 'key'>;

@@ -4,6 +4,7 @@ import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import { podNameFor } from '../requests/identity';
 import { renderAgentPod } from './pod';
 import { lifetimeProblems } from './lifetime-checks';
+import { podFieldProblems } from './pod-fields';
 import { checkPodSecurity, type PodSecurityViolation } from './pod-security';
 import { agentLimitProblems, resourceProblems } from './resource-checks';
 import { messageOf } from '../message-of';
@@ -12,14 +13,6 @@ import { messageOf } from '../message-of';
 export interface TemplateProblem {
   readonly key: string;
   readonly problem: string;
-}
-
-/**
- * The Kubernetes API's schema of a pod, from the caller (it comes with a client library, which this
- * module does not load): what a rendered pod has that a pod cannot, each with its path.
- */
-export interface PodSchema {
-  fieldProblems(pod: V1Pod): string[];
 }
 
 /** What rendering a template's pod needs of the config. */
@@ -54,7 +47,7 @@ export function renderTemplatePod(template: AgentTemplate, config: RenderConfig)
  * is not a pod's fields or would let its pod outlive its bounds, a request above its limit, and a pod
  * that does not meet the template's `podSecurity` level (each field named).
  */
-export function checkTemplates(config: CheckedConfig, schema: PodSchema): TemplateProblem[] {
+export function checkTemplates(config: CheckedConfig): TemplateProblem[] {
   return config.templates.flatMap((template, index) => {
     const key = `templates.${index}`;
     const podYaml = readPodYaml(template.podYaml);
@@ -78,7 +71,7 @@ export function checkTemplates(config: CheckedConfig, schema: PodSchema): Templa
     }
     const ofTemplate = (problem: string): TemplateProblem => ({ key: `${key} (${template.name})`, problem });
     // The checks below read the pod as a pod: one of another shape (`volumes: 5`) is refused first.
-    const shape = schema.fieldProblems(pod).map((problem) => ofTemplate(`its pod's ${problem}`));
+    const shape = podFieldProblems(pod).map((problem) => ofTemplate(`its pod's ${problem}`));
     if (shape.length > 0) return [...problems, ...shape];
     const violations = checkPodSecurity(pod, template.podSecurity);
     return [

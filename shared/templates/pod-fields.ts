@@ -22,15 +22,21 @@ export function podFieldProblems(pod: V1Pod): string[] {
   return problemsOf(pod, 'V1Pod', '');
 }
 
+/** The items' type of a list type (`Array<V1Container>`), as client-node's models name types. */
+export const listItemType = (type: string): string | undefined => /^Array<(.+)>$/.exec(type)?.[1];
+/** The values' type of a map type (`{ [key: string]: string; }`). */
+export const mapValueType = (type: string): string | undefined =>
+  /^\{ \[key: string\]: (.+); \}$/.exec(type)?.[1];
+
 function problemsOf(value: unknown, type: string, path: string): string[] {
   if (value === null || value === undefined) return [];
   const at = (key: string | number): string => (path === '' ? String(key) : `${path}.${key}`);
-  const items = /^Array<(.+)>$/.exec(type)?.[1];
+  const items = listItemType(type);
   if (items !== undefined)
     return Array.isArray(value)
       ? value.flatMap((item, index) => problemsOf(item, items, at(index)))
       : [`\`${path}\` must be a list`];
-  const entries = /^\{ \[key: string\]: (.+); \}$/.exec(type)?.[1];
+  const entries = mapValueType(type);
   const model = fieldsOf(type);
   // A free-form field (`any`, IntOrString, a quantity, a string) holds what the API server judges.
   if (entries === undefined && model === undefined) return [];

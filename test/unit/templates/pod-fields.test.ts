@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { podSchemaFile, podSchemaFromModels } from '../../../scripts/pod-schema';
-import { podFieldProblems } from '../../../shared/cluster/pod-fields';
+import { podFieldProblems } from '../../../shared/templates/pod-fields';
 
 describe('the pod schema the config checks a template pod against', () => {
   it('is the one client-node models, as installed (else: npx tsx scripts/pod-schema.ts)', () => {
