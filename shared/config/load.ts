@@ -19,8 +19,8 @@ export const compiledConfigFormat = 'pitcrew-compiled-config/8';
  * every template included, by the same code a YAML file goes through here, so it is used as written:
  * a cold start loads neither the config schema nor the template checks (test/integration/deploy/
  * bundles.test.ts bounds what it loads). Any other file (YAML for `pitcrew dev`, the CLI and the
- * tests) is parsed and checked in full, by a module loaded only then. Throws one ConfigError naming
- * every problem, as parseConfig does.
+ * tests) is parsed and checked in full, by a module loaded only then, and refused in AWS Lambda.
+ * Throws one ConfigError naming every problem, as parseConfig does.
  */
 export async function loadConfig(path: string, runsOn?: RunsOn): Promise<PitcrewConfig> {
   let text: string;
@@ -31,6 +31,16 @@ export async function loadConfig(path: string, runsOn?: RunsOn): Promise<Pitcrew
   }
   const compiled = readCompiledConfig(text, path, runsOn);
   if (compiled) return compiled;
+  // The deployed stage's checks (inline secrets, skipped TLS, http:// URLs) run where a config is
+  // compiled (scripts/build.ts), for the stage it is built for; a file parsed here gets the schema's
+  // checks only. So AWS Lambda runs nothing but what a build compiled.
+  if (runsOn?.inLambda)
+    throw new ConfigError([
+      {
+        setting: 'PITCREW_CONFIG_FILE',
+        problem: `'${path}' is not a config npm run package compiled, the only kind AWS Lambda runs`,
+      },
+    ]);
   const { parseConfig } = await import('./file');
   return parseConfig(text, path);
 }

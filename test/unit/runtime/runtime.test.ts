@@ -2,6 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { compileConfig, ConfigError, SecretReadError, type SecretReader } from '../../../shared/config';
 import { createRuntime } from '../../../shared/runtime';
 import { ciSide } from '../../../shared/runtime/ci-side';
@@ -155,7 +156,7 @@ describe('createRuntime', () => {
     await expect(started).rejects.toThrow('jenkins and generic resolve to the same webhook secret');
   });
 
-  it('refuses at cold start a bundle built for the local stage, on any other stage (bug 95)', async () => {
+  it('refuses at cold start a bundle built for the local stage on any other stage (bug 95), and in AWS Lambda a config no build compiled (bug 96)', async () => {
     // `npm run build -- --stage local` skips the deployed stage's checks; `serverless deploy --stage
     // prod` takes its stage apart from the build's, so such a bundle, its secrets held in the file,
     // could be deployed: it stops there, and runs on the local stage only.
@@ -184,6 +185,22 @@ templates:
       'localOnly: was built for a local stage, unchecked for AWS Lambda',
     );
     expect((await startIn({ ...lambda, IS_LOCAL: 'true' })).webhooks.generic).toBeDefined();
+    // Nor does a config no build compiled: its stage's checks never ran (a YAML file named in
+    // serverless.yml, or JSON written by hand).
+    for (const text of [local, JSON.stringify(parseYaml(local))]) {
+      const uncompiled = configFile(text);
+      const inLambda = createRuntime('webhook', { ...envFor(uncompiled), ...lambda }, webhookSide, {
+        secretReader: storeOf({}).reader,
+      });
+      await expect(inLambda).rejects.toThrow(
+        `PITCREW_CONFIG_FILE: '${uncompiled}' is not a config npm run package compiled`,
+      );
+      const invokedLocally = { ...envFor(uncompiled), ...lambda, IS_LOCAL: 'true' };
+      expect(
+        (await createRuntime('webhook', invokedLocally, webhookSide, { secretReader: storeOf({}).reader }))
+          .webhooks.generic,
+      ).toBeDefined();
+    }
     // Built for a deployed stage (checked, or --allow-insecure-config), it starts anywhere.
     const checked = configFile(compileConfig(local, 'pitcrew.yaml'));
     expect((await createRuntime('webhook', envFor(checked), webhookSide)).webhooks.generic).toBeDefined();
