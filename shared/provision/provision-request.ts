@@ -6,8 +6,6 @@ import { decideProvision } from './decide';
 import { keptOutBy } from './kept-origin';
 import type { Prepared } from './prepare-batch';
 import type { PodRecorder } from './record-batch';
-import { abandonAgent, finishOrLeaveToReaper, removeLeftAgent, removeUnusedAgent } from './steps/ended-build';
-import { handleFailure } from './steps/failure';
 import { makeAgent, recordAgent, type MadeAgent } from './steps/make-agent';
 import { claimAttempt, reserveSlot, resumeAttempt } from './steps/start-attempt';
 import { startFromSnapshot } from './steps/snapshot-start';
@@ -16,6 +14,15 @@ import { failKeptOut, failWithoutSlot, markWaiting } from './steps/without-agent
 import type { Attempt, ProvisionOutcome, ProvisionPorts } from './types';
 
 export type { ProvisionOutcome, ProvisionPorts } from './types';
+
+/**
+ * The steps of a build that ended under its attempt, of an agent left behind, and of a failed
+ * attempt: loaded on first use, as most deliveries take none of them, so a cold start does not load
+ * their code (about 5 KiB with what only they use: docs/performance.md). A failure's step is a local
+ * import, which an outage of the cluster, the CI or AWS does not reach.
+ */
+const endedBuild = () => import('./steps/ended-build');
+const failure = () => import('./steps/failure');
 
 /** What a message brings beside its request id, from its batch or from itself. */
 export interface MessageContext {
@@ -46,7 +53,7 @@ export async function provisionRequest(
   lastAttempt = false,
   { prepared, recordPod, snapshot, retireAgentsOf, retireOnce, agent }: MessageContext = {},
 ): Promise<ProvisionOutcome> {
-  if (agent) return removeLeftAgent(requestId, agent, ports, lastAttempt);
+  if (agent) return (await endedBuild()).removeLeftAgent(requestId, agent, ports, lastAttempt);
   if (retireAgentsOf) await retireBusyAgents(retireAgentsOf, requestId, ports, lastAttempt, retireOnce);
   const fresh =
     snapshot && !prepared
@@ -62,9 +69,11 @@ export async function provisionRequest(
           .then(({ records, settings }) => [records.get(requestId), settings] as const)
       : await Promise.all([ports.requests.get(requestId), ports.settings.get()]);
   const decision = decideProvision(record, runtime.drained);
-  if (decision.kind === 'finish' && record) return finishOrLeaveToReaper(record, runtime, ports, lastAttempt);
+  if (decision.kind === 'finish' && record)
+    return (await endedBuild()).finishOrLeaveToReaper(record, runtime, ports, lastAttempt);
   if (decision.kind === 'skip' || !record) {
-    if (record && isTerminal(record.status)) await removeUnusedAgent(record, ports, lastAttempt);
+    if (record && isTerminal(record.status))
+      await (await endedBuild()).removeUnusedAgent(record, ports, lastAttempt);
     return { kind: 'skipped', reason: decision.kind === 'skip' ? decision.reason : 'no record' };
   }
   const template = ports.config.templates.find((candidate) => candidate.name === record.template);
@@ -107,9 +116,9 @@ async function makeAndRecordAgent(
       resumed.kind === 'adoptable' ? { kind: 'resumed' } : await makeAgent(attempt, ports);
     recorded = await recordAgent(attempt, made, ports);
   } catch (error) {
-    return handleFailure(error, attempt, ports);
+    return (await failure()).handleFailure(error, attempt, ports);
   }
   // Outside the failure handling: the request is no longer this attempt's to fail.
-  if (recorded.kind === 'moved') return abandonAgent(attempt, ports);
+  if (recorded.kind === 'moved') return (await endedBuild()).abandonAgent(attempt, ports);
   return recorded.outcome;
 }
