@@ -8,6 +8,7 @@ import { matchTemplate } from '../templates/match';
 import { clusterSecretEntries } from './cluster-secret-entries';
 import { sourceSecretEntries } from './secret-entries';
 import { mayBeOneSecret, secretIdentity, secretsManagerReferenceName } from './secret-identity';
+import { templateDefaults } from './template-defaults';
 
 /**
  * The Pitcrew config file (YAML). Reference with every default: docs/configuration.md.
@@ -319,12 +320,15 @@ export const templateSchema = z.strictObject({
   /** Raw pod YAML merged over the generated pod (rules in docs/configuration.md). */
   podYaml: z.optional(z.string()),
   instanceCap: z._default(nonNegativeInt, 10),
-  pendingTimeoutSeconds: z._default(positiveInt, 300),
-  idleMinutes: z._default(nonNegativeInt, 10),
+  pendingTimeoutSeconds: z._default(positiveInt, templateDefaults.pendingTimeoutSeconds),
+  idleMinutes: z._default(nonNegativeInt, templateDefaults.idleMinutes),
   // The API's bound on activeDeadlineSeconds (a 32-bit integer), which this becomes.
-  maxLifetimeSeconds: z._default(positiveInt.check(z.maximum(2 ** 31 - 1)), 4 * 3600),
+  maxLifetimeSeconds: z._default(
+    positiveInt.check(z.maximum(2 ** 31 - 1)),
+    templateDefaults.maxLifetimeSeconds,
+  ),
   retention: z._default(retentionSchema, { policy: 'never', minutes: 0 }),
-  retries: z._default(nonNegativeInt, 1),
+  retries: z._default(nonNegativeInt, templateDefaults.retries),
 });
 export type AgentTemplate = z.infer<typeof templateSchema>;
 

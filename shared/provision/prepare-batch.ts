@@ -105,7 +105,9 @@ async function reserveByTemplate(
   for (const [name, group] of groups) {
     const template = ports.config.templates.find((candidate) => candidate.name === name);
     // A request the template's `from` leaves out takes no slot: its own flow fails it.
-    const eligible = template ? group.filter((record) => !keptOutBy(template, record)) : [];
+    const eligible = template
+      ? group.filter((record) => !keptOutBy(template, record, ports.config.sources))
+      : [];
     if (!template || eligible.length < 2) continue;
     const slot = {
       template: name,

@@ -10,7 +10,7 @@ import { makeAgent, recordAgent, type MadeAgent } from './steps/make-agent';
 import { claimAttempt, reserveSlot, resumeAttempt } from './steps/start-attempt';
 import { startFromSnapshot } from './steps/snapshot-start';
 import { retireBusyAgents, type RetireOnce } from './steps/started-build';
-import { failKeptOut, failWithoutSlot, markWaiting } from './steps/without-agent';
+import { failLeftOut, markWaiting } from './steps/without-agent';
 import type { Attempt, ProvisionOutcome, ProvisionPorts } from './types';
 
 export type { ProvisionOutcome, ProvisionPorts } from './types';
@@ -77,11 +77,17 @@ export async function provisionRequest(
     return { kind: 'skipped', reason: decision.kind === 'skip' ? decision.reason : 'no record' };
   }
   const template = ports.config.templates.find((candidate) => candidate.name === record.template);
-  if (!template)
-    return failWithoutSlot(record, `template '${record.template}' is no longer configured`, ports);
   const resuming = decision.kind === 'resume';
-  const keptOut = keptOutBy(template, record);
-  if (keptOut) return failKeptOut(record, template, resuming, keptOut, ports);
+  if (!template)
+    return failLeftOut(
+      record,
+      undefined,
+      resuming,
+      `template '${record.template}' is no longer configured`,
+      ports,
+    );
+  const keptOut = keptOutBy(template, record, ports.config.sources);
+  if (keptOut) return failLeftOut(record, template, resuming, keptOut, ports);
   if (decision.kind === 'wait') return markWaiting(record, decision.reason, ports);
 
   const attempt: Attempt = {

@@ -12,7 +12,7 @@ import type { RequestStore } from '../state/request-store';
 import type { OperatorSettings, OperatorSettingsStore } from '../state/settings-store';
 
 export interface ProvisionPorts {
-  readonly config: Pick<PitcrewConfig, 'templates' | 'defaults' | 'capacity' | 'reaper'> & {
+  readonly config: Pick<PitcrewConfig, 'templates' | 'defaults' | 'capacity' | 'reaper' | 'sources'> & {
     readonly namespace: string;
   };
   readonly sources: SourceRegistry;

@@ -4,7 +4,7 @@ import type { LoggerPort } from '../ports/logger';
 import type { ProvisionQueue } from '../ports/provision-queue';
 import type { RequestRecord, RequestStatus } from '../requests/record';
 import { fromStatesOf, fromTheStateRead, releaseFromButEnding } from '../requests/transitions';
-import { ciForgot, removeAgent } from '../sources/deregister';
+import { ciForgot, leftAtUnconfiguredCi, removeAgent } from '../sources/deregister';
 import { CiError } from '../sources/errors';
 import { ciModuleOf } from '../sources/registry';
 import type { SourceDetails } from '../sources/types';
@@ -61,6 +61,7 @@ export async function deregister(
     active ?? (pod.requestId ? await ports.requests.get(pod.requestId).catch(() => undefined) : undefined);
   const details = detailsFor(pod, record);
   const adapter = pod.source ? ports.sources[pod.source]?.adapter : undefined;
+  if (!adapter && pod.source) leftAtUnconfiguredCi(ports.logger, pod.name, pod.source);
   if (!adapter || !details) return true;
   const removal = await removeAgent(ports, {
     adapter,
@@ -87,6 +88,7 @@ export async function deregisterLost(
   template: AgentTemplate | undefined,
 ): Promise<boolean> {
   const adapter = ports.sources[record.source]?.adapter;
+  if (!adapter && record.podName) leftAtUnconfiguredCi(ports.logger, record.podName, record.source);
   if (!adapter || !record.podName) return true;
   // Its pod is gone: the agent runs nothing, whatever the CI says until it notices.
   const removal = await removeAgent(ports, {
@@ -250,7 +252,11 @@ export async function removeLeftAgent(
  * read, is left for the next run.
  */
 export async function isSafeToDelete(ports: ActPorts, pod: PodView, onlyRetired?: boolean): Promise<boolean> {
-  const adapter = pod.source ? ports.sources[pod.source]?.adapter : undefined;
+  const source = pod.source ? ports.sources[pod.source] : undefined;
+  // Its CI is no longer configured, so whether it runs a build cannot be known: it is left, and the
+  // lifetime it was made with (activeDeadlineSeconds) ends it, after which it goes as finished.
+  if (pod.source && !source) return false;
+  const adapter = source?.adapter;
   if (!adapter?.isAgentBusy) return true;
   try {
     return !(await adapter.isAgentBusy(pod.name, onlyRetired));

@@ -45,6 +45,12 @@ const outlivesBuilds = (pod: PodView): boolean =>
 
 const seconds = (fromMs: number, nowMs: number): number => (nowMs - fromMs) / 1000;
 
+/** What the reaper's rules read of a template (a configured one, or removed-template.ts's stand-in). */
+export type TemplateRules = Pick<
+  AgentTemplate,
+  'pendingTimeoutSeconds' | 'idleMinutes' | 'maxLifetimeSeconds' | 'retries' | 'retention'
+>;
+
 /**
  * Another attempt while the template allows retries, else the build fails. `retriesUsed` counts only
  * the reaper's own second chances (stuck or lost pods); SQS redeliveries after a transient error are
@@ -52,7 +58,7 @@ const seconds = (fromMs: number, nowMs: number): number => (nowMs - fromMs) / 10
  * may be the one another job waits for, the CI having given this build to that job's agent (a
  * runner takes any job its labels fit), so it is made again (bug 49, reverted).
  */
-const retryOrFail = (record: RequestRecord | undefined, template: AgentTemplate | undefined): BuildOutcome =>
+const retryOrFail = (record: RequestRecord | undefined, template: TemplateRules | undefined): BuildOutcome =>
   record && !isTerminal(record.status)
     ? record.retriesUsed < (template?.retries ?? 0)
       ? 'retry'
@@ -80,7 +86,7 @@ export const retainedAgentRemovalSeconds = 300;
 function finishedDecision(
   pod: PodView,
   record: RequestRecord | undefined,
-  template: AgentTemplate | undefined,
+  template: TemplateRules | undefined,
   nowMs: number,
   rules: ReapRules,
 ): PodDecision {
@@ -124,7 +130,7 @@ function finishedDecision(
   };
 }
 
-function stuckMessage(pod: PodView, template: AgentTemplate): string | undefined {
+function stuckMessage(pod: PodView, template: TemplateRules): string | undefined {
   if (pod.waitingReason?.includes('Image') || pod.waitingReason === 'ErrImagePull') {
     return `image \`${pod.image ?? '?'}\` cannot be pulled (${pod.waitingReason}): check the template's image and registry credentials`;
   }
@@ -142,7 +148,7 @@ function stuckMessage(pod: PodView, template: AgentTemplate): string | undefined
 export function decidePod(
   pod: PodView,
   record: RequestRecord | undefined,
-  template: AgentTemplate | undefined,
+  template: TemplateRules | undefined,
   nowMs: number,
   rules: ReapRules,
 ): PodDecision {
@@ -249,6 +255,12 @@ export type RecordDecision =
    */
   | { readonly kind: 'expire'; readonly reason: string }
   /**
+   * Queued or waiting for a template the config no longer has (removed or renamed since it was
+   * recorded): fail it now. Nothing will ever serve it, and a waiting one is never woken (its
+   * template's cap reads as 0), so it would otherwise wait out `maxWaitHours`.
+   */
+  | { readonly kind: 'unserved'; readonly reason: string }
+  /**
    * Started on an agent not Pitcrew's (no slot: `start-elsewhere`, or a tombstone) longer than
    * `maxWaitHours` ago with no end event: end it `completed`. Nothing of Pitcrew's runs it, and a CI
    * may never say it ended (Jenkins's QueueListener sends no `completed`); kept, it would stay active
@@ -260,7 +272,7 @@ export type RecordDecision =
 export function decideRecord(
   record: RequestRecord,
   podListed: boolean,
-  template: AgentTemplate | undefined,
+  template: TemplateRules | undefined,
   nowMs: number,
   rules: ReapRules,
 ): RecordDecision {
@@ -275,6 +287,8 @@ export function decideRecord(
     };
   // A tombstone (an end or start event for a build never queued here) has no pod to lose.
   if (record.tombstone) return { kind: 'keep' };
+  if ((record.status === 'queued' || record.status === 'waiting') && record.template && !template)
+    return { kind: 'unserved', reason: `template '${record.template}' is no longer configured` };
   if (
     (record.status === 'queued' || record.status === 'waiting') &&
     seconds(new Date(record.requeuedAt ?? record.createdAt).getTime(), nowMs) >= rules.maxWaitHours * 3600

@@ -25,6 +25,8 @@ export interface PodView {
   readonly waitingMessage?: string;
   readonly unschedulableMessage?: string;
   readonly image?: string;
+  /** Its `activeDeadlineSeconds`: its template's `maxLifetimeSeconds` when it was made. */
+  readonly lifetimeSeconds?: number;
 }
 
 const ms = (value: Date | string | undefined): number | undefined =>
@@ -74,5 +76,6 @@ export function toPodView(pod: V1Pod): PodView {
     waitingMessage: waiting?.message,
     unschedulableMessage: unschedulable?.message,
     image: pod.spec?.containers[0]?.image,
+    lifetimeSeconds: pod.spec?.activeDeadlineSeconds,
   };
 }

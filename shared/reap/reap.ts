@@ -1,14 +1,12 @@
-import { byTemplate } from '../capacity/by-template';
 import type { Clock } from '../ports/clock';
 import { randomUUID } from 'node:crypto';
 import type { AgentTemplate, PitcrewConfig } from '../config/file-schema';
 import type { AgentClient } from '../cluster/agents';
-import { capacityLimits, counterRepairs, expectedCounters, markOf, planTrim, wakeWaiting } from '../capacity';
+import { capacityLimits, counterRepairs, expectedCounters, markOf, wakeWaiting } from '../capacity';
 import type { LoggerPort } from '../ports/logger';
 import type { ProvisionQueue } from '../ports/provision-queue';
 import { endReasonOf, isTerminal, type RequestRecord, type RequestStatus } from '../requests/record';
-import { fromStatesOf } from '../requests/transitions';
-import type { CapacityStore, CounterSnapshot } from '../state/capacity-store';
+import type { CapacityStore } from '../state/capacity-store';
 import type { LeaseStore } from '../state/lease-store';
 import type { RequestStore } from '../state/request-store';
 import type { OperatorSettingsStore } from '../state/settings-store';
@@ -31,6 +29,8 @@ import { toPodView, type PodView } from './pod-view';
 import { emptyReport, type ReapReport } from './report';
 import { reapRulesFrom, type ReapRules } from './rules';
 import { messageOf } from '../message-of';
+import { removedTemplateRules } from './removed-template';
+import { overCap } from './trim-scope';
 
 export interface ReapPorts {
   readonly config: Pick<PitcrewConfig, 'templates' | 'capacity' | 'reaper'> & { readonly namespace: string };
@@ -115,7 +115,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
       ? (byRequest.get(pod.requestId) ?? (await endedRequestOf(ports, pod, nowMs, rules)))
       : undefined;
     const template = pod.template ? templates.get(pod.template) : undefined;
-    const decision = decidePod(pod, record, template, nowMs, rules);
+    const decision = decidePod(pod, record, template ?? removedTemplateRules(pod), nowMs, rules);
     // Settled only once its pod is gone: one kept (a busy agent) still holds its slot for the trim.
     await guarded(report, ports.logger, inTime, async () => {
       // An earlier agent's pod (bug 57) settles nothing: its request still holds its current one's slot.
@@ -159,6 +159,15 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
           status: record.status,
           createdAt: record.createdAt,
         });
+      } else if (decision.kind === 'unserved') {
+        if (!(await expire(act, record, template, decision.reason))) return;
+        report.unserved += 1;
+        settled.add(record.requestId);
+        ports.logger.warn('request failed: its template is no longer configured', {
+          requestId: record.requestId,
+          jobKey: record.jobKey,
+          template: record.template,
+        });
       } else if (decision.kind === 'forget') {
         if ((await settle(act, record, 'completed', decision.reason)) !== 'ended') return;
         ports.logger.info('request forgotten: it started elsewhere and its end never came', {
@@ -181,13 +190,18 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   const current = await ports.settings.get().catch(() => runtime);
   const limits = capacityLimits(ports.config, current);
   const stillHolding = records.filter((record) => !settled.has(record.requestId));
-  await guarded(report, ports.logger, inTime, () =>
-    trimOverCap(act, { report, force, templates, inTime, nowMs }, pods, stillHolding, {
-      caps: limits.templateCaps,
-      globalCap: limits.globalCap,
-      counters,
-    }),
-  );
+  const caps = { caps: limits.templateCaps, globalCap: limits.globalCap, counters };
+  // A lowered cap is rare: its trim loads on first use (./trim.ts).
+  if (overCap(caps))
+    await guarded(report, ports.logger, inTime, async () =>
+      (await import('./trim')).trimOverCap(
+        act,
+        { report, force, templates, inTime, nowMs },
+        pods,
+        stillHolding,
+        caps,
+      ),
+    );
   // Drained: waiting requests stay waiting until an operator resumes (ops `resume` wakes them).
   if (!current.drained) {
     await guarded(report, ports.logger, inTime, async () => {
@@ -323,121 +337,6 @@ async function endedRequestOf(
   if (!pod.requestId || pod.deleting || finished || !young) return undefined;
   const record = await ports.requests.get(pod.requestId).catch(() => undefined);
   return record && isTerminal(record.status) ? record : undefined;
-}
-
-/** What one run knows and holds that its steps share. */
-interface Run {
-  readonly report: ReapReport;
-  readonly force: boolean;
-  readonly templates: ReadonlyMap<string, AgentTemplate>;
-  /** False once the run's lease is short: act no more. */
-  readonly inTime: () => boolean;
-  /** When the run read the table and the cluster. */
-  readonly nowMs: number;
-}
-
-/**
- * A lowered cap: give up pending agents of that template, newest first (running ones only if
- * forced); then the same for the global cap, across templates, of the holders left (bug 67).
- */
-async function trimOverCap(
-  ports: ActPorts,
-  run: Run,
-  pods: readonly PodView[],
-  records: readonly RequestRecord[],
-  {
-    caps,
-    globalCap,
-    counters,
-  }: { caps: Readonly<Record<string, number>>; globalCap: number; counters: CounterSnapshot },
-): Promise<void> {
-  const podByName = new Map(pods.map((pod) => [pod.name, pod]));
-  const trimmed = new Set<string>();
-  const scopes = [
-    ...Object.entries(caps).map(([template, cap]) => ({
-      cap,
-      used: byTemplate(counters.templates, template) ?? 0,
-      holds: (record: RequestRecord) => record.template === template,
-    })),
-    { cap: globalCap, used: counters.global, holds: () => true },
-  ];
-  for (const { cap, used, holds } of scopes) {
-    // Reservations are held to the counter: when it is within the cap (less what this run gave
-    // back), more holders in the list are requests that moved while the reaper read them, not a
-    // lowered cap.
-    const givenBack = records.filter((record) => trimmed.has(record.requestId) && holds(record)).length;
-    if (used - givenBack <= cap) continue;
-    const holders = records
-      .filter((record) => record.holdsSlot && !trimmed.has(record.requestId) && holds(record))
-      .map((record) => {
-        const pod = record.podName ? podByName.get(record.podName) : undefined;
-        return {
-          record,
-          // A build the CI started runs, whatever phase the pods listed before the requests said.
-          pending:
-            (record.status === 'provisioning' || record.status === 'provisioned') &&
-            (!pod || pod.phase === 'Pending'),
-          // An attempt in flight, whatever state the CI moved its request to meanwhile (bug 33).
-          making: (record.attemptUntilMs ?? 0) > run.nowMs,
-          createdAtMs: pod?.createdAtMs ?? new Date(record.statusSince).getTime(),
-        };
-      });
-    // Never more than the counter is over the cap: more holders are requests that moved.
-    const over = Math.min(holders.length, used - givenBack) - cap;
-    for (const record of planTrim(holders, holders.length - over, run.force)) {
-      if (!run.inTime()) return;
-      if (await trimOne(ports, run, record, podByName)) trimmed.add(record.requestId);
-    }
-  }
-}
-
-/** Gives up one agent over a cap: at its CI, then its pod, then its slot (its request `waiting`). */
-async function trimOne(
-  ports: ActPorts,
-  { report, force, templates }: Run,
-  record: RequestRecord,
-  podByName: ReadonlyMap<string, PodView>,
-): Promise<boolean> {
-  const configured = record.template === undefined ? undefined : templates.get(record.template);
-  // The CI first, as wherever an agent goes: one left registered could take a job with no pod to
-  // run it. When the CI keeps it (down for now, or it runs a job and this run is not forced) the
-  // request keeps its pod and slot, and the next run tries again: trimmed, nothing would point
-  // at that agent any more.
-  const pod = record.podName ? podByName.get(record.podName) : undefined;
-  const ci = pod
-    ? await deregister(ports, pod, record, configured, force)
-    : await deregisterLost(ports, record, configured);
-  if (ci !== true) return false;
-  // The pod listed alone: one made since under its name is a newer attempt's (bug 38).
-  if (pod && !(await ports.agents.deletePod(ports.namespace, pod.name, pod.uid))) return false;
-  if (
-    !record.template ||
-    !(await ports.capacity.release(
-      record.requestId,
-      record.template,
-      'waiting',
-      'cap lowered: waiting for a free slot',
-      // Not from `started` unless read so: a start written meanwhile stands (the lost rule then sees
-      // its pod gone); a pod recorded since is the one deleted. The slot of an attempt that named
-      // another pod since is that attempt's.
-      {
-        from: fromStatesOf('requeue').filter((status) => status !== 'started' || record.status === 'started'),
-        ...(record.podName ? { podName: record.podName } : {}),
-      },
-    ))
-  )
-    return false;
-  // A pod made since under its name runs outside the cap now that its request holds no slot, and no
-  // newer attempt made it without one: it goes. None listed: an attempt may have made it since.
-  // Another than the one deleted (a resumed attempt's, made after the delete): its agent, registered
-  // after the removal above, goes by a left agent's message (bug 71).
-  if (!pod && record.podName) await ports.agents.deletePod(ports.namespace, record.podName);
-  if (pod && !(await ports.agents.deletePod(ports.namespace, pod.name, pod.uid))) {
-    await ports.agents.deletePod(ports.namespace, pod.name);
-    await ports.queue.send({ requestId: record.requestId, agent: pod.name });
-  }
-  report.deleted['over-cap'] = (report.deleted['over-cap'] ?? 0) + 1;
-  return true;
 }
 
 /** Builds a CI has queued that Pitcrew never heard of (a lost webhook): record and enqueue them. */

@@ -22,6 +22,8 @@ export interface ReapReport {
   retried: number;
   /** Requests failed because they were queued or waiting longer than `reaper.maxWaitHours`. */
   expired: number;
+  /** Requests failed because their template is no longer configured (removed or renamed since). */
+  unserved: number;
   woken: number;
   /** Builds found queued at a CI that Pitcrew had never heard of (lost webhooks), now enqueued. */
   recovered: number;
@@ -41,6 +43,7 @@ export const emptyReport = (): ReapReport => ({
   resent: 0,
   retried: 0,
   expired: 0,
+  unserved: 0,
   woken: 0,
   recovered: 0,
   counterRepairs: 0,

@@ -43,7 +43,10 @@ export interface RemoveAgentPorts {
 export interface AgentToRemove {
   /** The agent as its CI knows it: `agentName` is also its pod's name. */
   readonly agent: AgentRequest & { readonly externalId?: string };
-  /** The CI's adapter; without one there is nothing to deregister, which counts as forgotten. */
+  /**
+   * The CI's adapter. Only a CI the config no longer has lacks one: its agent cannot be removed, which
+   * is logged (`leftAtUnconfiguredCi`) and counts as forgotten, as nothing can ever remove it.
+   */
   readonly adapter: CiSourceAdapter | undefined;
   /**
    * The pod, once the CI was asked to forget the agent: `delete` (a failure throws), `try-delete` (a
@@ -81,6 +84,7 @@ export type AgentRemoval =
  */
 export async function removeAgent(ports: RemoveAgentPorts, target: AgentToRemove): Promise<AgentRemoval> {
   const { agent, adapter } = target;
+  if (!adapter) leftAtUnconfiguredCi(ports.logger, agent.agentName, agent.details.source);
   let failure: { error: unknown } | undefined;
   const forgotten =
     !adapter ||
@@ -109,3 +113,16 @@ export async function removeAgent(ports: RemoveAgentPorts, target: AgentToRemove
 /** True when the CI no longer lists the agent as far as the caller cares (`deregisteredOrRefused`). */
 export const ciForgot = (removal: AgentRemoval): boolean =>
   removal.kind !== 'kept' && removal.kind !== 'busy';
+
+/**
+ * Logs an agent left registered at a CI the config no longer has (its section removed while its
+ * builds ran, docs/deploy.md): no function holds that CI's code or credentials any more, so the
+ * operator removes it there (a Jenkins node, a GitLab runner, a GitHub runner); until then an agent
+ * that knows its name and secret could still connect under it.
+ */
+export function leftAtUnconfiguredCi(logger: LoggerPort, agentName: string, source: string): void {
+  logger.error('agent left at a CI the config no longer has: remove it there by hand', {
+    agentName,
+    source,
+  });
+}

@@ -173,6 +173,7 @@ function renderReconcile(report: ReapReport): string {
   return [
     `pods deleted:     ${deleted.join(', ') || 'none'}`,
     `requests lost:    ${report.lost} (retried ${report.retried})`,
+    `requests failed:  expired ${report.expired}, template no longer configured ${report.unserved}`,
     `re-sent:          ${report.resent}, woken ${report.woken}, recovered from the CI ${report.recovered}`,
     `counters repaired ${report.counterRepairs}; ${report.waiting} waiting; errors ${report.errors}`,
     ...(report.stopped ? [`stopped early: ${report.stopped} (the next run does the rest)`] : []),

@@ -36,7 +36,7 @@ export async function startFromSnapshot(
   if (decideProvision(record, latest.settings.drained).kind !== 'reserve') return undefined;
   const template = ports.config.templates.find((candidate) => candidate.name === record.template);
   // The usual way fails the request, without a slot.
-  if (!template || keptOutBy(template, record)) return undefined;
+  if (!template || keptOutBy(template, record, ports.config.sources)) return undefined;
   const attempt: Attempt = {
     record,
     template,

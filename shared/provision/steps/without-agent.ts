@@ -44,30 +44,28 @@ export async function failWithoutSlot(
 }
 
 /**
- * Fails a request that its template's `from` leaves out (../kept-origin.ts). A resumed one may have
- * made its pod and registered its agent in an earlier attempt: those are removed first, best effort
- * (the reaper deletes a pod left over, as any ended request's), so that no agent of a kept template
- * runs a build from elsewhere.
+ * Fails a request that may no longer get an agent: its template's `from` or its source's allow-list
+ * leaves it out (../kept-origin.ts), or its template is gone from the config (`template` undefined).
+ * A resumed one may have made its pod and registered its agent in an earlier attempt: those are
+ * removed first, best effort (the reaper deletes a pod left over, as any ended request's), so that
+ * no agent runs a build it may not, and none is left registered with nothing pointing at it.
  */
-export async function failKeptOut(
+export async function failLeftOut(
   record: RequestRecord,
-  template: AgentTemplate,
+  template: AgentTemplate | undefined,
   resuming: boolean,
   reason: string,
   ports: ProvisionPorts,
 ): Promise<ProvisionOutcome> {
-  if (resuming)
+  const agentName = record.podName ?? (template && podNameFor(template.name, record.requestId));
+  if (resuming && agentName)
     await removeAgentOf(
       ports,
       record,
-      {
-        agentName: record.podName ?? podNameFor(template.name, record.requestId),
-        labels: template.labels,
-        externalId: record.externalId,
-      },
-      // A kept template's agent must run no build from elsewhere, busy or not.
+      { agentName, labels: template?.labels ?? record.labels, externalId: record.externalId },
+      // It must run no build, busy or not.
       { pod: 'try-delete', evenIfBusy: true },
     ).catch(() => undefined);
-  ports.logger.warn("request left out by its template's from", { requestId: record.requestId, reason });
+  ports.logger.warn('request left out: no agent may be made for it', { requestId: record.requestId, reason });
   return failWithoutSlot(record, reason, ports);
 }

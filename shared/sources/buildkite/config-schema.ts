@@ -9,6 +9,7 @@ import {
   type TemplateOrigins,
 } from '../config-parts';
 import { pipelineMatches, slugPattern } from './pipeline-pattern';
+import { buildkiteRecordedOrigin } from './recorded-origin';
 
 const slug = z.string().check(z.regex(slugPattern, 'must be a Buildkite slug (letters, digits, . _ -)'));
 const pipelineEntry = z
@@ -95,6 +96,7 @@ export const buildkiteTemplateOrigins: TemplateOrigins<BuildkiteSettings> = {
     buildkite.acceptTokenHeader
       ? 'needs sources.buildkite.acceptTokenHeader false: a token seen once in clear text lets anyone name a kept pipeline for any job'
       : undefined,
-  allowList: (buildkite) => ({ key: 'pipelines', patterns: buildkite.pipelines }),
+  // The list provision judges a recorded build by again (shared/provision/kept-origin.ts).
+  allowList: buildkiteRecordedOrigin.allowList,
   matches: pipelineMatches,
 };

@@ -10,6 +10,7 @@ import {
   type TemplateOrigins,
 } from '../config-parts';
 import { repositoryMatches } from './repository-pattern';
+import { githubRecordedOrigin } from './recorded-origin';
 
 /** `owner/repo` or `owner/*`; GitHub's names are letters, digits and . _ - */
 const repositoryPattern = z
@@ -92,7 +93,8 @@ export type GithubSettings = z.output<typeof githubConfigSchema>;
 export const githubTemplateOrigins: TemplateOrigins<GithubSettings> = {
   kind: 'listed',
   entry: repositoryPattern,
-  allowList: (github) => ({ key: 'repositories', patterns: github.repositories }),
+  // The list provision judges a recorded build by again (shared/provision/kept-origin.ts).
+  allowList: githubRecordedOrigin.allowList,
   matches: repositoryMatches,
   unenforceable: (github) =>
     github.runnerScope === 'org'

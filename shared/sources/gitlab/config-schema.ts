@@ -10,6 +10,7 @@ import {
 } from '../config-parts';
 import { isProjectPath, isProjectPattern, projectPathRule, projectPatternRule } from './project-path';
 import { projectMatches } from './project-match';
+import { gitlabRecordedOrigin } from './recorded-origin';
 
 const projectPathSchema = z.string().check(z.maxLength(2048), z.refine(isProjectPath, projectPathRule));
 const projectPatternSchema = z
@@ -67,6 +68,7 @@ export type GitlabSettings = z.output<typeof gitlabConfigSchema>;
 export const gitlabTemplateOrigins: TemplateOrigins<GitlabSettings> = {
   kind: 'listed',
   entry: projectPatternSchema,
-  allowList: (gitlab) => ({ key: 'projects', patterns: gitlab.projects }),
+  // The list provision judges a recorded build by again (shared/provision/kept-origin.ts).
+  allowList: gitlabRecordedOrigin.allowList,
   matches: projectMatches,
 };

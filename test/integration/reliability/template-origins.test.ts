@@ -136,4 +136,40 @@ describe("a template's from, on the real servers", () => {
       ).toEqual([]);
     },
   );
+
+  /** Each CI's details moved to an origin its allow-list leaves out (the harness lists acme/* and the kit's second origin). */
+  const elsewhere: Record<string, Record<string, unknown>> = {
+    github: { owner: 'elsewhere' },
+    gitlab: { projectPath: 'elsewhere/app' },
+    buildkite: { organization: 'elsewhere' },
+  };
+
+  it.each(kept.map((ci) => [ci.name, ci] as const))(
+    '%s: a build recorded from an origin its source no longer lists (the config changed since) fails at provision, with no pod and no slot',
+    async (name, ci) => {
+      // The build as recorded while its origin was still listed: the template for anyone.
+      const answer = await sendQueued(ci, { fromSecond: false });
+      const fresh = await system.requests.get(String(answer.body.requestId));
+      if (!fresh) throw new Error('the webhook recorded nothing');
+      const jobKey = `${fresh.jobKey}-before-delisting`;
+      const old = {
+        ...fresh,
+        jobKey,
+        requestId: requestIdFor(ci.name, jobKey),
+        details: { ...fresh.details, ...elsewhere[name] } as typeof fresh.details,
+      };
+      expect(await system.requests.createIfAbsent(old)).toMatchObject({ created: true });
+      await createSqsProvisionSender(system.sqs, system.resources.queueUrl).send(newRequestMessage(old));
+      await system.provisionAll();
+      expect(await system.requests.get(old.requestId)).toMatchObject({
+        status: 'failed',
+        holdsSlot: false,
+        reason: expect.stringMatching(new RegExp(`^elsewhere/\\S+ is not among sources\\.${name}\\.`)),
+      });
+      const pods = await system.listPods();
+      expect(
+        pods.filter((pod) => pod.metadata?.labels?.['pitcrew.dev/request-id'] === old.requestId),
+      ).toEqual([]);
+    },
+  );
 });

@@ -194,3 +194,25 @@ describe('render: caps', () => {
     expect(caps({ from: 10, to: 10 })).toMatch(/^\(global\) cap: 10 -> 10\n/);
   });
 });
+
+describe('render: reconcile', () => {
+  it('names the requests the run failed, expired or left with no template', () => {
+    const output = render({
+      action: 'reconcile',
+      report: {
+        deleted: {},
+        lost: 0,
+        retried: 0,
+        resent: 0,
+        woken: 0,
+        recovered: 0,
+        counterRepairs: 0,
+        waiting: 0,
+        errors: 0,
+        expired: 2,
+        unserved: 1,
+      },
+    } as unknown as OpsResult);
+    expect(output).toContain('requests failed:  expired 2, template no longer configured 1');
+  });
+});

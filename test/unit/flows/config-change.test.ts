@@ -1,0 +1,251 @@
+import { crashingPorts } from '../../../infra/local/stand-ins/crash-ports';
+import { type FakeGithub, startFakeGithub } from '../../../infra/local/stand-ins/github-api';
+import { type FakeJenkins, startFakeJenkins } from '../../../infra/local/stand-ins/jenkins-api';
+import { provisionRequest } from '../../../shared/provision';
+import { reap } from '../../../shared/reap';
+import { podNameFor, requestIdFor } from '../../../shared/requests/identity';
+import type { RequestRecord } from '../../../shared/requests/record';
+import { fromTheStateRead } from '../../../shared/requests/transitions';
+import { receiveWebhook } from '../../../shared/webhook';
+import { reconfigure } from './reconfigure';
+import {
+  attemptSeconds,
+  createTwins,
+  finishPod,
+  genericDelivery,
+  githubFlowYaml,
+  livePods,
+  namedCi,
+  recordGithubBuild,
+  recordQueued,
+  slots,
+  type Twins,
+} from './twins';
+
+/**
+ * A config changed and deployed while builds are in flight (docs/deploy.md, "Changing the config"):
+ * each function's ports are built again from the new config over the same state, cluster and queue
+ * (reconfigure.ts), as a deploy of a newly packaged config does.
+ */
+const reaperSettings = `
+reaper:
+  orphanGraceSeconds: 120
+  lostGraceSeconds: 60
+  staleQueuedSeconds: 900
+`;
+const genericYaml = (templates: string) => `
+cluster:
+  credentials: { kind: kubeconfig, path: /tmp/k }
+capacity: { globalCap: 5 }
+sources:
+  generic:
+    webhookSecret: { value: generic-secret }
+templates:
+${templates}${reaperSettings}`;
+const gen = '  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 2, retries: 1 }';
+const other = '  - { name: other, source: generic, labels: [other], image: busybox, instanceCap: 2 }';
+
+/** Runs the reaper `runs` times a few minutes apart, provisioning what each run sends. */
+async function reapRuns(twins: Twins, runs: number): Promise<void> {
+  for (let run = 0; run < runs; run += 1) {
+    twins.clock.advance(300);
+    await reap(twins.reap);
+    for (const id of twins.queue.sentIds()) await provisionRequest(id, twins.provision);
+    twins.queue.clear();
+  }
+}
+
+describe('a repository taken off sources.github.repositories while its job waits (bug 97)', () => {
+  let github: FakeGithub;
+  beforeEach(async () => {
+    github = await startFakeGithub({ tokens: ['ghp_PitcrewTestToken0123456789abcdefABCD'] });
+  });
+  afterEach(() => github.close());
+
+  it('gets no runner once the narrowed config is deployed: provision judges the allow-list again', async () => {
+    const twins = createTwins(githubFlowYaml(github.url));
+    const requestId = await recordGithubBuild(twins, 'acme/app#9', 'gh');
+    // Its message, a wake, a resend, a retry or a redrive reaches the new provision function.
+    const after = reconfigure(
+      twins,
+      githubFlowYaml(github.url).replace('repositories: [acme/*]', 'repositories: [acme/deploy]'),
+    );
+    expect(await provisionRequest(requestId, after.provision)).toEqual({
+      kind: 'failed',
+      reason: 'acme/app is not among sources.github.repositories',
+    });
+    expect(github.state.runners).toEqual([]);
+    expect(livePods(after)).toEqual([]);
+    expect(await slots(after)).toMatchObject({ global: 0 });
+  });
+});
+
+describe('a template removed (or renamed) while its builds are in flight', () => {
+  const before = genericYaml(`${gen}\n${other}`);
+  const withoutGen = genericYaml(other);
+
+  it('lets a build running on its agent finish: its pod is not deleted as an orphan (bug 98)', async () => {
+    const twins = createTwins(before);
+    const ci = namedCi(twins);
+    const requestId = await recordQueued(twins, 'build-1');
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'provisioned' });
+    const pod = podNameFor('gen', requestId);
+    twins.agents.setStatus(twins.namespace, pod, { phase: 'Running', startTime: twins.clock.now() });
+    await receiveWebhook(genericDelivery(twins, 'started', 'build-1'), twins.webhook);
+
+    const after = reconfigure(twins, withoutGen, { sources: ci.provision.sources });
+    after.clock.advance(121);
+    await reap(after.reap);
+    expect(livePods(after)).toEqual([pod]);
+    expect(await after.state.requests.get(requestId)).toMatchObject({ status: 'started', holdsSlot: true });
+    // It ends as any build does: the agent exits, the pod goes, the slot comes back.
+    finishPod(after, pod, 'Succeeded', 0);
+    await reapRuns(after, 1);
+    expect(livePods(after)).toEqual([]);
+    expect(await after.state.requests.get(requestId)).toMatchObject({
+      status: 'completed',
+      holdsSlot: false,
+    });
+    expect(await slots(after)).toMatchObject({ global: 0 });
+  });
+
+  it('removes the agent an interrupted attempt registered at the CI when it fails the build (bug 99)', async () => {
+    const twins = createTwins(before);
+    const ci = namedCi(twins);
+    const requestId = await recordQueued(twins, 'build-1');
+    // An attempt registers the agent and dies before its pod (a Lambda timeout, a crash).
+    const { ports, crashed } = crashingPorts(ci.provision, 'after-credentials');
+    void provisionRequest(requestId, ports);
+    await crashed;
+    expect([...ci.registered]).toEqual([podNameFor('gen', requestId)]);
+
+    // SQS delivers the message again, to the function deployed without the template.
+    const after = reconfigure(twins, withoutGen, { sources: ci.provision.sources });
+    after.clock.advance(attemptSeconds + 1);
+    expect(await provisionRequest(requestId, after.provision)).toMatchObject({
+      kind: 'failed',
+      reason: "template 'gen' is no longer configured",
+    });
+    expect(await slots(after)).toMatchObject({ global: 0 });
+    // The failed request is read by no reaper run: the attempt's own failure removed the agent.
+    expect([...ci.registered]).toEqual([]);
+  });
+
+  it('fails a build waiting at its cap at the next reaper run, as provision fails a queued one (bug 100)', async () => {
+    const twins = createTwins(before);
+    const ids: string[] = [];
+    for (const job of ['build-1', 'build-2', 'build-3']) {
+      const requestId = await recordQueued(twins, job);
+      await provisionRequest(requestId, twins.provision);
+      ids.push(requestId);
+      twins.clock.advance(1);
+    }
+    const waiting = ids[2]!;
+    expect(await twins.state.requests.get(waiting)).toMatchObject({ status: 'waiting' });
+
+    const after = reconfigure(twins, withoutGen);
+    after.queue.clear();
+    after.clock.advance(60);
+    const report = await reap(after.reap);
+    expect(report.unserved).toBe(1);
+    expect(await after.state.requests.get(waiting)).toMatchObject({
+      status: 'failed',
+      reason: "template 'gen' is no longer configured",
+      holdsSlot: false,
+    });
+  });
+});
+
+describe('a CI source removed while its build runs on a Pitcrew agent (bug 101)', () => {
+  const withJenkins = (url: string) => `
+cluster:
+  credentials: { kind: kubeconfig, path: /tmp/k }
+capacity: { globalCap: 5 }
+sources:
+  generic:
+    webhookSecret: { value: generic-secret }
+  jenkins:
+    webhookSecret: { value: jenkins-config-change-secret }
+    url: ${url}
+    user: pitcrew
+    apiToken: { value: jenkins-api-token }
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 2 }
+  - { name: jk, source: jenkins, labels: [jk], instanceCap: 2, idleMinutes: 10 }
+${reaperSettings}`;
+  const genericOnly = genericYaml(
+    '  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 2 }',
+  );
+  let jenkins: FakeJenkins;
+  let twins: Twins;
+  let requestId: string;
+  let pod: string;
+  beforeEach(async () => {
+    jenkins = await startFakeJenkins({ user: 'pitcrew', apiToken: 'jenkins-api-token' });
+    twins = createTwins(withJenkins(jenkins.url));
+    requestId = requestIdFor('jenkins', 'job/app#7');
+    const at = twins.clock.now().toISOString();
+    const record: RequestRecord = {
+      requestId,
+      source: 'jenkins',
+      jobKey: 'job/app#7',
+      status: 'queued',
+      statusSince: at,
+      createdAt: at,
+      labels: ['jk'],
+      details: { source: 'jenkins', controllerUrl: jenkins.url, queueItemId: 7, label: 'jk' },
+      template: 'jk',
+      holdsSlot: false,
+      attempts: 0,
+      retriesUsed: 0,
+    };
+    await twins.state.requests.createIfAbsent(record);
+    expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'provisioned' });
+    pod = podNameFor('jk', requestId);
+    // The agent connects and Jenkins runs the build on it; the CI says so.
+    const node = jenkins.state.nodes.get(pod)!;
+    node.online = true;
+    node.busy = true;
+    twins.agents.setStatus(twins.namespace, pod, { phase: 'Running', startTime: twins.clock.now() });
+    expect(
+      await twins.state.requests.transition(
+        requestId,
+        fromTheStateRead('start', 'provisioned'),
+        'started',
+        {},
+      ),
+    ).toMatchObject({ status: 'started' });
+  });
+  afterEach(() => jenkins.close());
+
+  it('keeps the pod of a build Jenkins still runs on it, as with Jenkins configured', async () => {
+    for (const config of [withJenkins(jenkins.url), genericOnly]) {
+      const after = reconfigure(twins, config);
+      after.clock.advance(121);
+      await reap(after.reap);
+      expect(livePods(after)).toEqual([pod]);
+    }
+  });
+
+  it('once the build is over, gives the slot back, deletes the pod and names the node left at Jenkins in an error', async () => {
+    const errors: { message: string; fields: unknown }[] = [];
+    const logger = {
+      ...twins.reap.logger,
+      error: (message: string, fields?: unknown) => void errors.push({ message, fields }),
+    };
+    const after = reconfigure(twins, genericOnly, { logger });
+    // The build ends; Jenkins's completed event has nowhere to go (the source is gone), the agent exits.
+    jenkins.state.nodes.get(pod)!.busy = false;
+    finishPod(after, pod, 'Succeeded', 0);
+    await reapRuns(after, 2);
+    expect(await after.state.requests.get(requestId)).toMatchObject({ holdsSlot: false });
+    expect(after.agents.pods(after.namespace)).toEqual([]);
+    expect(await slots(after)).toMatchObject({ global: 0 });
+    // No function holds Jenkins's code or credentials any more: the operator removes the node.
+    expect([...jenkins.state.nodes.keys()]).toEqual([pod]);
+    expect(errors).toContainEqual({
+      message: 'agent left at a CI the config no longer has: remove it there by hand',
+      fields: { agentName: pod, source: 'jenkins' },
+    });
+  });
+});
