@@ -23,7 +23,12 @@ import {
   type Prepared,
   type ProvisionPorts,
 } from '../../shared/provision';
-import { queueLimits, readProvisionMessage, type ProvisionMessage } from '../../shared/queue';
+import {
+  laterReleaseMessage,
+  queueLimits,
+  readProvisionMessage,
+  type ProvisionMessage,
+} from '../../shared/queue';
 import { createProvisionPorts, createRuntime } from '../../shared/runtime';
 import { ciSide } from '../../shared/runtime/ci-side';
 
@@ -47,6 +52,12 @@ async function provisionRecord(
   retireOnce?: RetireOnce,
 ): Promise<void> {
   if (!message) {
+    const requestId = laterReleaseMessage(record.body);
+    // Not acted on in part: SQS delivers it again, by then to the release that sent it.
+    if (requestId)
+      throw new RetryLaterError(
+        `request ${requestId}: a later release's message, left for SQS to deliver again`,
+      );
     logger.error('dropping a provision message that is not {"requestId": "...", "snapshot"?: {...}}', {
       messageId: record.messageId,
     });

@@ -23,9 +23,12 @@ export async function wakeWaiting(
   max = Number.POSITIVE_INFINITY,
 ): Promise<string[]> {
   // A bounded look at the oldest waiting requests: enough to fill what is free, cheap on a webhook.
+  // One this code cannot read (another release wrote it) is not woken here; the others are.
   const waiting = await ports.requests.listByStatus(
     'waiting',
     Number.isFinite(max) ? Math.max(10, max * 10) : undefined,
+    ({ requestId, problem }) =>
+      ports.logger.error('request unreadable by this release: not woken', { requestId, problem }),
   );
   if (waiting.length === 0) return [];
   const plan = planWake(waiting, await ports.capacity.readCounters(), limits).slice(0, max);

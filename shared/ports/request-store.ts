@@ -1,4 +1,5 @@
 import type { RequestRecord, RequestStatus } from '../requests/record';
+import type { OnUnreadable } from '../state/listed-requests';
 
 /** What `createIfAbsent` did: wrote the record, or found one (or a tombstone) already there. */
 export type CreateResult =
@@ -123,8 +124,12 @@ export interface RequestStore {
     options?: EndOptions,
   ): Promise<EndResult>;
 
-  /** Requests in one state, oldest `statusSince` first: all of them, or the first `limit`. */
-  listByStatus(status: RequestStatus, limit?: number): Promise<RequestRecord[]>;
+  /**
+   * Requests in one state, oldest `statusSince` first: all of them, or the first `limit`. An item the
+   * schema does not read throws, or with `onUnreadable` is handed to it and left out
+   * (shared/state/listed-requests.ts).
+   */
+  listByStatus(status: RequestStatus, limit?: number, onUnreadable?: OnUnreadable): Promise<RequestRecord[]>;
 
   /**
    * Takes over a request whose agent an earlier attempt was making: applies only while it is

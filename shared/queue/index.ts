@@ -4,7 +4,7 @@ export { readQueueDepth } from './depth';
 export type { QueueDepth } from './depth';
 export { QueueUnavailableError } from './errors';
 export { queueLimits } from './limits';
-export { provisionMessageSchema, readProvisionMessage } from './messages';
+export { laterReleaseMessage, provisionMessageSchema, readProvisionMessage } from './messages';
 export type { ProvisionMessage } from './messages';
 export { createSqsProvisionQueue, sendProvisionMessage } from './provision-queue';
 export { createMemoryProvisionQueue } from './memory';

@@ -8,8 +8,11 @@ import { ciSources } from '../sources/names';
  * provision acts on a snapshot only through a reservation whose conditions hold it to the record
  * (unchanged since created, the same digest: shared/provision/steps/snapshot-start.ts), and reads the
  * record when they fail or a message has none, so a stale or replayed message carries no stale
- * decision with it. Other keys are left out, not refused, so a message a later version adds to still
- * provisions its build here (a version before this one refused the snapshot: docs/deploy.md).
+ * decision with it. A key this code does not know, or a value it cannot read, is refused: such a
+ * message is a later release's (met during a deploy's swap, or after a rollback), and acted on in part
+ * it could do the wrong thing (a message that only removes an agent read as a build to provision, the
+ * review of upgrades, 2026-12-06). `laterReleaseMessage` tells it from one that is not ours at all,
+ * and provision leaves it for SQS to deliver again, to the new code (docs/deploy.md).
  */
 export const provisionMessageSchema = v.object({
   requestId: v.pipe(v.string(), v.minLength(1), v.maxLength(200)),
@@ -50,5 +53,26 @@ export function readProvisionMessage(body: string | undefined): ProvisionMessage
     return undefined;
   }
   const parsed = v.safeParse(provisionMessageSchema, json);
-  return parsed.success ? parsed.output : undefined;
+  // Unknown keys checked here rather than with v.strictObject, which would bring 1.1 KiB of valibot
+  // into a provision bundle that uses it nowhere else.
+  const known = Object.keys(provisionMessageSchema.entries);
+  return parsed.success && Object.keys(json as object).every((key) => known.includes(key))
+    ? parsed.output
+    : undefined;
+}
+
+/**
+ * The request id of a body `readProvisionMessage` refused that still names one as ours do (a JSON
+ * object with a `requestId` string): a later release's message, to be delivered again rather than
+ * dropped. Undefined for anything else (not JSON, or no request id), which is not ours.
+ */
+export function laterReleaseMessage(body: string | undefined): string | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(body ?? '');
+  } catch {
+    return undefined;
+  }
+  const requestId = (json as { requestId?: unknown } | null)?.requestId;
+  return typeof requestId === 'string' && requestId !== '' ? requestId : undefined;
 }

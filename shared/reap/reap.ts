@@ -31,6 +31,7 @@ import { reapRulesFrom, type ReapRules } from './rules';
 import { messageOf } from '../message-of';
 import { removedTemplateRules } from './removed-template';
 import { overCap } from './trim-scope';
+import type { OnUnreadable } from '../state/listed-requests';
 
 export interface ReapPorts {
   readonly config: Pick<PitcrewConfig, 'templates' | 'capacity' | 'reaper'> & { readonly namespace: string };
@@ -89,11 +90,23 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   // Read the counters before the requests: a repair then only applies if no slot moved in between.
   const [counters, runtime] = await Promise.all([ports.capacity.readCounters(), ports.settings.get()]);
   const pods = (await ports.agents.listPods(ports.config.namespace, managedSelector)).map(toPodView);
-  const records = await listActive(ports.requests);
+  // A request this code cannot read (another release wrote it) is left as it is, with its pod: an
+  // error of the run, not the end of it.
+  const unreadable = new Set<string>();
+  const records = await listActive(ports.requests, ({ requestId, problem }) => {
+    unreadable.add(requestId);
+    report.errors += 1;
+    ports.logger.error('request unreadable by this release: left as it is', {
+      requestId,
+      problem,
+    });
+  });
   const byRequest = new Map(records.map((record) => [record.requestId, record]));
   tally(report, pods, records, nowMs);
 
-  for (const repair of counterRepairs(counters, expectedCounters(records))) {
+  // The slots an unreadable request holds are unknown: no counter is repaired meanwhile.
+  const repairs = unreadable.size === 0 ? counterRepairs(counters, expectedCounters(records)) : [];
+  for (const repair of repairs) {
     if (!inTime()) break;
     const changes = markOf(counters.changes, repair.counter) ?? 0;
     // Only a drift an earlier run saw with the counter as it is now (noteCounterDrift says why).
@@ -111,6 +124,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   const podNames = new Set(pods.map((pod) => pod.name));
   const settled = new Set<string>();
   for (const pod of pods) {
+    if (pod.requestId && unreadable.has(pod.requestId)) continue;
     const record = pod.requestId
       ? (byRequest.get(pod.requestId) ?? (await endedRequestOf(ports, pod, nowMs, rules)))
       : undefined;
@@ -310,10 +324,13 @@ async function actOnPod(
  * missed: read all at once, one could move from a state not yet read to one already read and be
  * missed (its slot then "repaired" away, and the cap overshot), or be counted twice.
  */
-async function listActive(requests: ReapPorts['requests']): Promise<RequestRecord[]> {
+async function listActive(
+  requests: ReapPorts['requests'],
+  onUnreadable: OnUnreadable,
+): Promise<RequestRecord[]> {
   const latest = new Map<string, RequestRecord>();
   for (const status of activeStatuses) {
-    for (const record of await requests.listByStatus(status)) {
+    for (const record of await requests.listByStatus(status, undefined, onUnreadable)) {
       const seen = latest.get(record.requestId);
       if (!seen || seen.statusSince <= record.statusSince) latest.set(record.requestId, record);
     }

@@ -35,6 +35,7 @@ import { endRequest, settleMove, transitionFields } from './moves';
 import { tableShape } from './table';
 import { on } from '../ports/operation';
 import { tableAccess, type TableAccess } from './table-access';
+import { readListedRequests, type OnUnreadable } from './listed-requests';
 
 export type { CreateResult, EndResult, RequestStore } from '../ports/request-store';
 
@@ -379,6 +380,7 @@ export async function listRequestsByStatus(
   table: TableAccess,
   status: RequestStatus,
   limit?: number,
+  onUnreadable?: OnUnreadable,
 ): Promise<RequestRecord[]> {
   const records: RequestRecord[] = [];
   let startKey: Record<string, unknown> | undefined;
@@ -396,7 +398,7 @@ export async function listRequestsByStatus(
         }),
       ),
     );
-    for (const item of page.Items ?? []) records.push(v.parse(requestRecordSchema, item));
+    records.push(...readListedRequests(page.Items ?? [], onUnreadable));
     startKey = page.LastEvaluatedKey;
   } while (startKey && (limit === undefined || records.length < limit));
   return records;

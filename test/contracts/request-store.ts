@@ -432,6 +432,29 @@ export function describeRequestStoreContract(
           queuedRecord('l-1', { status: 'waiting', statusSince: since(1) }),
         );
       });
+
+      it('throws on an item the schema does not read, or with onUnreadable names it and lists the rest', async () => {
+        const { requests } = current();
+        const since = (minute: number) => `2026-11-25T06:${String(minute).padStart(2, '0')}:00.000Z`;
+        await requests.createIfAbsent(queuedRecord('r-1', { status: 'waiting', statusSince: since(1) }));
+        // As a later release might write it: a value this one's schema does not know.
+        const later = {
+          ...queuedRecord('r-2', { status: 'waiting', statusSince: since(2) }),
+          endAs: 'expired',
+        };
+        await requests.createIfAbsent(later as unknown as RequestRecord);
+        await requests.createIfAbsent(queuedRecord('r-3', { status: 'waiting', statusSince: since(3) }));
+        await expect(requests.listByStatus('waiting')).rejects.toThrow(/endAs/);
+        const unreadable: { requestId: string; problem: string }[] = [];
+        const listed = await requests.listByStatus('waiting', undefined, (item) => unreadable.push(item));
+        expect(listed.map((record) => record.requestId)).toEqual(['r-1', 'r-3']);
+        expect(unreadable).toEqual([{ requestId: 'r-2', problem: expect.stringMatching(/^endAs: /) }]);
+        // A limit counts the records listed, not the items read.
+        expect((await requests.listByStatus('waiting', 2, () => undefined)).map((r) => r.requestId)).toEqual([
+          'r-1',
+          'r-3',
+        ]);
+      });
     });
 
     describe('when the store fails', () => {

@@ -15,6 +15,7 @@ import { StateUnavailableError } from '../errors';
 import { keys } from '../keys';
 import { endRequest, settleMove, transitionFields } from '../moves';
 import type { MemoryItem, MemoryTable } from './table';
+import { readListedRequests, type OnUnreadable } from '../listed-requests';
 
 const parseRecord = (item: MemoryItem | undefined): RequestRecord | undefined =>
   item ? v.parse(requestRecordSchema, item) : undefined;
@@ -120,7 +121,11 @@ export function createMemoryRequestStore(table: MemoryTable, now: Clock = table.
     }).catch(() => undefined);
   }
 
-  function listByStatus(status: RequestStatus, limit?: number): Promise<RequestRecord[]> {
+  function listByStatus(
+    status: RequestStatus,
+    limit?: number,
+    onUnreadable?: OnUnreadable,
+  ): Promise<RequestRecord[]> {
     return call('Query', () => {
       // The byStatus index holds the items with both of its keys, ordered by statusSince.
       const indexed = table
@@ -133,7 +138,12 @@ export function createMemoryRequestStore(table: MemoryTable, now: Clock = table.
               ? 0
               : 1,
         );
-      return (limit ? indexed.slice(0, limit) : indexed).map((item) => v.parse(requestRecordSchema, item));
+      // As a Query with a Limit: without onUnreadable only the first `limit` items are read; with
+      // it, the items it leaves out do not count.
+      const listed = onUnreadable
+        ? readListedRequests(indexed, onUnreadable)
+        : readListedRequests(limit ? indexed.slice(0, limit) : indexed);
+      return limit ? listed.slice(0, limit) : listed;
     });
   }
 

@@ -100,6 +100,30 @@ describe('SQS delivers a provision message more than once', () => {
     });
   });
 
+  describe("a later release's message, met during a deploy or after a rollback", () => {
+    it('is delivered again untouched, rather than acted on in part, while one not ours is dropped', async () => {
+      const [later, known] = await queueBuilds(
+        system,
+        mixed(200).filter(({ source }) => source === 'generic'),
+      );
+      await system.sqs.send(new PurgeQueueCommand({ QueueUrl: system.resources.queueUrl }));
+      const provision = await anotherProvisioner(system);
+      // A key this release does not know: a message that only removes an agent, say, read here as
+      // a build to provision would make an agent under a name the sender did not mean (upgrades review).
+      const event = sqsEvent([
+        JSON.stringify({ requestId: later, removeOnly: 'pc-generic-linux-old' }),
+        JSON.stringify({ requestId: known }),
+        'not a provision message',
+      ]);
+      const answer = await provision(event, lambdaContext('provision'));
+      expect(answer.batchItemFailures).toEqual([{ itemIdentifier: event.Records[0]!.messageId }]);
+      expect(await system.requests.get(later!)).toMatchObject({ status: 'queued', holdsSlot: false });
+      expect(await system.requests.get(known!)).toMatchObject({ status: 'provisioned', holdsSlot: true });
+      const pods = await system.listPods();
+      expect(pods.filter((pod) => pod.metadata?.labels?.['pitcrew.dev/request-id'] === later)).toEqual([]);
+    });
+  });
+
   describe('again while the first attempt still runs (visibility timeout shorter than a slow API server)', () => {
     let slow: ProvisioningSystem;
     let proxy: KubeFaultProxy;

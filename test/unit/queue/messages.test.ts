@@ -1,4 +1,9 @@
-import { maxSnapshotLength, newRequestMessage, readProvisionMessage } from '../../../shared/queue/messages';
+import {
+  laterReleaseMessage,
+  maxSnapshotLength,
+  newRequestMessage,
+  readProvisionMessage,
+} from '../../../shared/queue/messages';
 import { queuedRecord } from '../../support/records';
 
 describe('provision messages', () => {
@@ -9,11 +14,27 @@ describe('provision messages', () => {
     expect(newRequestMessage(large)).toEqual({ requestId: 'large' });
   });
 
-  it('read back what was sent, take keys a later version adds, and refuse anything without a request id', () => {
+  it('read back what was sent, and refuse anything else: a key or value this release does not know too', () => {
     const message = newRequestMessage(queuedRecord('round-trip'));
     expect(readProvisionMessage(JSON.stringify(message))).toEqual(message);
-    expect(readProvisionMessage(JSON.stringify({ requestId: 'r', later: 1 }))).toEqual({ requestId: 'r' });
-    for (const body of ['{}', '{"requestId":""}', '{"requestId":"r","snapshot":[]}', 'not json', undefined])
+    const leftAgent = { requestId: 'r', agent: 'pc-gen-r-2' };
+    expect(readProvisionMessage(JSON.stringify(leftAgent))).toEqual(leftAgent);
+    for (const body of [
+      '{}',
+      '{"requestId":""}',
+      '{"requestId":"r","snapshot":[]}',
+      '{"requestId":"r","later":1}',
+      '{"requestId":"r","retireAgentsOf":"teamcity"}',
+      'not json',
+      undefined,
+    ])
       expect(readProvisionMessage(body)).toBeUndefined();
+  });
+
+  it("tell a later release's message (it names a request) from one that is not ours", () => {
+    for (const body of ['{"requestId":"r","later":1}', '{"requestId":"r","retireAgentsOf":"teamcity"}'])
+      expect(laterReleaseMessage(body)).toBe('r');
+    for (const body of ['{}', '{"requestId":""}', '{"requestId":7}', 'null', '[]', 'not json', undefined])
+      expect(laterReleaseMessage(body)).toBeUndefined();
   });
 });

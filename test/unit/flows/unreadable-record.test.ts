@@ -1,0 +1,87 @@
+import { provisionRequest } from '../../../shared/provision';
+import { reap } from '../../../shared/reap';
+import { podNameFor } from '../../../shared/requests/identity';
+import { receiveWebhook } from '../../../shared/webhook';
+import {
+  createTwins,
+  finishPod,
+  genericDelivery,
+  livePods,
+  provisionedBuild,
+  recordQueued,
+  slots,
+} from './twins';
+
+/**
+ * A request this code cannot read: one a later release wrote (a state or value this one does not
+ * know), met during that release's deploy or after a rollback to this one (bug 102). It stops no
+ * more than itself: the reaper leaves it and its pod as they are and reaps the rest, and a wake
+ * wakes the others.
+ */
+describe('one request record this code cannot read', () => {
+  it.each([
+    ['every record readable', false],
+    ['one unreadable', true],
+  ])('%s: the reaper still reaps the other builds', async (_name, unreadable) => {
+    const twins = createTwins();
+    const done = await provisionedBuild(twins, 'build-1');
+    await receiveWebhook(genericDelivery(twins, 'started', 'build-1'), twins.webhook);
+    const later = await provisionedBuild(twins, 'build-2', 'big', ['big']);
+    await receiveWebhook(genericDelivery(twins, 'started', 'build-2'), twins.webhook);
+    const key = { pk: `request#${later}`, sk: 'request' };
+    // As a later release might mark it: a value this one's schema lacks.
+    if (unreadable)
+      twins.state.table.put({ ...twins.state.table.get(key)!, status: 'ending', endAs: 'expired' });
+    finishPod(twins, podNameFor('gen', done), 'Succeeded', 0);
+    twins.clock.advance(60);
+
+    const report = await reap(twins.reap);
+    expect(livePods(twins)).not.toContain(podNameFor('gen', done));
+    expect(await twins.state.requests.get(done)).toMatchObject({ status: 'completed', holdsSlot: false });
+    expect((await slots(twins)).templates.gen).toBe(0);
+    expect(report.errors).toBe(unreadable ? 1 : 0);
+  });
+
+  it('keeps its pod and its slot for as long as it cannot be read, and repairs no counter meanwhile', async () => {
+    const twins = createTwins();
+    const later = await provisionedBuild(twins, 'build-2', 'big', ['big']);
+    const key = { pk: `request#${later}`, sk: 'request' };
+    twins.state.table.put({ ...twins.state.table.get(key)!, status: 'ending', endAs: 'expired' });
+    // Hours on, a pod whose request the reaper could read would be long gone (stuck Pending).
+    for (let run = 0; run < 3; run += 1) {
+      twins.clock.advance(3600);
+      const report = await reap(twins.reap);
+      expect(report).toMatchObject({ errors: 1, counterRepairs: 0 });
+    }
+    expect(livePods(twins)).toEqual([podNameFor('big', later)]);
+    expect(await slots(twins)).toEqual({ global: 1, templates: { big: 1 } });
+  });
+
+  it('is not woken, and the waiting builds behind it are', async () => {
+    const twins = createTwins();
+    const ids: string[] = [];
+    // The flows' config caps template gen at 1: the second and third builds wait.
+    for (const job of ['build-1', 'build-2', 'build-3']) {
+      const requestId = await recordQueued(twins, job);
+      await provisionRequest(requestId, twins.provision);
+      ids.push(requestId);
+      twins.clock.advance(1);
+    }
+    const [first, second, third] = ids as [string, string, string];
+    expect(await twins.state.requests.get(second)).toMatchObject({ status: 'waiting' });
+    const key = { pk: `request#${second}`, sk: 'request' };
+    twins.state.table.put({ ...twins.state.table.get(key)!, endAs: 'expired' });
+
+    // The first build ends: its slot goes to the oldest waiting build this code can read.
+    await receiveWebhook(genericDelivery(twins, 'completed', 'build-1'), twins.webhook);
+    // The ended build's message, then the woken build's.
+    for (let round = 0; round < 2; round += 1) {
+      const sent = twins.queue.sentIds();
+      twins.queue.clear();
+      for (const id of sent) await provisionRequest(id, twins.provision);
+    }
+    expect(await twins.state.requests.get(first)).toMatchObject({ status: 'completed' });
+    expect(await twins.state.requests.get(third)).toMatchObject({ status: 'provisioned' });
+    expect(twins.state.table.get(key)).toMatchObject({ status: 'waiting' });
+  });
+});
