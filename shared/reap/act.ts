@@ -207,11 +207,11 @@ export async function settle(
 }
 
 /**
- * Fails a request that waited too long for an agent. It is queued or waiting, so it holds no slot and
- * there is nothing to give back; the write is conditional on the state the reaper read, so a request a
- * provision attempt, a wake or the CI moved meanwhile is left as they made it. An agent an earlier
- * attempt registered at the CI (a request taken back to waiting under a lowered cap) is removed, best
- * effort. True when this run failed it.
+ * Fails a request that waited too long for an agent, or whose template is gone. It is queued or
+ * waiting, so it holds no slot and there is nothing to give back; the write is conditional on the
+ * state the reaper read, so a request a provision attempt, a wake or the CI moved meanwhile is left
+ * as they made it. An agent an earlier attempt registered at the CI (a request taken back to waiting
+ * under a lowered cap) is removed, best effort. True when this run failed it.
  */
 export async function expire(
   ports: ActPorts,

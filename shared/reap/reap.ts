@@ -163,24 +163,16 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
         settled.add(record.requestId);
         if (!(await deregisterLost(act, record, template))) return;
         await settle(act, record, decision.outcome, endReasonOf(record));
-      } else if (decision.kind === 'expire') {
+      } else if (decision.kind === 'expire' || decision.kind === 'unserved') {
+        // Queued or waiting: failed with the reason, an earlier attempt's agent removed.
         if (!(await expire(act, record, template, decision.reason))) return;
-        report.expired += 1;
+        report[decision.kind === 'expire' ? 'expired' : 'unserved'] += 1;
         settled.add(record.requestId);
-        ports.logger.warn('request expired: it waited too long for an agent', {
+        ports.logger.warn(`request failed: ${decision.reason}`, {
           requestId: record.requestId,
           jobKey: record.jobKey,
           status: record.status,
           createdAt: record.createdAt,
-        });
-      } else if (decision.kind === 'unserved') {
-        if (!(await expire(act, record, template, decision.reason))) return;
-        report.unserved += 1;
-        settled.add(record.requestId);
-        ports.logger.warn('request failed: its template is no longer configured', {
-          requestId: record.requestId,
-          jobKey: record.jobKey,
-          template: record.template,
         });
       } else if (decision.kind === 'forget') {
         if ((await settle(act, record, 'completed', decision.reason)) !== 'ended') return;

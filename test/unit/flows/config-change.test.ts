@@ -7,7 +7,6 @@ import { podNameFor, requestIdFor } from '../../../shared/requests/identity';
 import type { RequestRecord } from '../../../shared/requests/record';
 import { fromTheStateRead } from '../../../shared/requests/transitions';
 import { receiveWebhook } from '../../../shared/webhook';
-import { reconfigure } from './reconfigure';
 import {
   attemptSeconds,
   createTwins,
@@ -18,6 +17,7 @@ import {
   namedCi,
   recordGithubBuild,
   recordQueued,
+  reconfigure,
   slots,
   type Twins,
 } from './twins';

@@ -4,7 +4,7 @@ import { createMemoryAgentClient, type MemoryAgentClient } from '../../../shared
 import { parseConfig, type PitcrewConfig, type SecretRef } from '../../../shared/config';
 import type { OpsPorts } from '../../../shared/ops';
 import { createManualClock, type ManualClock } from '../../../shared/ports/clock';
-import { silentLogger } from '../../../shared/ports/logger';
+import { silentLogger, type LoggerPort } from '../../../shared/ports/logger';
 import { provisionRequest, type ProvisionPorts } from '../../../shared/provision';
 import { createMemoryProvisionQueue, type MemoryProvisionQueue } from '../../../shared/queue/memory';
 import type { ReapPorts } from '../../../shared/reap';
@@ -14,7 +14,12 @@ import { createWebhookRegistry } from '../../../shared/runtime/sources';
 import { createSourceRegistry } from '../../../shared/runtime/api-sources';
 import { signedHeadersFor } from '../../../shared/sources/signing';
 import type { CiSource } from '../../../shared/sources/names';
-import type { AgentRequest, CiSourceAdapter, ConfiguredSource } from '../../../shared/sources/types';
+import type {
+  AgentRequest,
+  CiSourceAdapter,
+  ConfiguredSource,
+  SourceRegistry,
+} from '../../../shared/sources/types';
 import { CiUnavailableError } from '../../../shared/sources/errors';
 import { ClusterUnavailableError } from '../../../shared/cluster/errors';
 import { createMemoryState, type MemoryState } from '../../../shared/state/memory';
@@ -70,14 +75,38 @@ export interface Twins {
 }
 
 export function createTwins(yaml: string = flowConfigYaml, options: { terminatingMs?: number } = {}): Twins {
+  const clock = createManualClock(startMs);
+  return twinsOver(yaml, {
+    clock,
+    state: createMemoryState({ now: clock.now }),
+    agents: createMemoryAgentClient({ now: clock.now, terminatingMs: options.terminatingMs ?? 0 }),
+    queue: createMemoryProvisionQueue(),
+  });
+}
+
+/**
+ * The same state, cluster, queue and clock as `twins`, with every function's ports built from another
+ * config, as after `npm run package` and a deploy of an edited config (each bundle's config is
+ * compiled in). `sources` overrides the API adapters (a named CI that keeps its agents, as `namedCi`
+ * gives), and `logger` hears provision's and the reaper's logs.
+ */
+export const reconfigure = (
+  twins: Twins,
+  yaml: string,
+  options: { sources?: SourceRegistry; logger?: LoggerPort } = {},
+): Twins => twinsOver(yaml, twins, options);
+
+/** Every function's ports from the config in `yaml`, over the given twins, as the handlers build theirs. */
+function twinsOver(
+  yaml: string,
+  { clock, state, agents, queue }: Pick<Twins, 'clock' | 'state' | 'agents' | 'queue'>,
+  options: { sources?: SourceRegistry; logger?: LoggerPort } = {},
+): Twins {
   const config = parseConfig(yaml);
   const namespace = config.cluster.namespace;
-  const clock = createManualClock(startMs);
-  const state = createMemoryState({ now: clock.now });
-  const agents = createMemoryAgentClient({ now: clock.now, terminatingMs: options.terminatingMs ?? 0 });
-  const queue = createMemoryProvisionQueue();
+  const logger = options.logger ?? silentLogger;
   const queries = state.queries;
-  const sources = createSourceRegistry(config.sources, inline);
+  const sources = options.sources ?? createSourceRegistry(config.sources, inline);
 
   const webhook: WebhookPorts = {
     webhooks: createWebhookRegistry(config.sources, inline, clock.ms),
@@ -96,7 +125,7 @@ export function createTwins(yaml: string = flowConfigYaml, options: { terminatin
     capacity: state.capacity,
     settings: state.settings,
     agents,
-    logger: silentLogger,
+    logger,
     queue,
     attemptSeconds,
     now: clock.now,
@@ -110,7 +139,7 @@ export function createTwins(yaml: string = flowConfigYaml, options: { terminatin
     leases: state.leases,
     agents,
     queue,
-    logger: silentLogger,
+    logger,
     now: clock.now,
   };
   // The dead-letter queue is read through a raw SQS client (ops status, redrive): no twin either.
