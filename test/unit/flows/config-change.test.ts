@@ -3,8 +3,7 @@ import { type FakeGithub, startFakeGithub } from '../../../infra/local/stand-ins
 import { type FakeJenkins, startFakeJenkins } from '../../../infra/local/stand-ins/jenkins-api';
 import { provisionRequest } from '../../../shared/provision';
 import { reap } from '../../../shared/reap';
-import { podNameFor, requestIdFor } from '../../../shared/requests/identity';
-import type { RequestRecord } from '../../../shared/requests/record';
+import { podNameFor } from '../../../shared/requests/identity';
 import { fromTheStateRead } from '../../../shared/requests/transitions';
 import { receiveWebhook } from '../../../shared/webhook';
 import {
@@ -16,6 +15,7 @@ import {
   livePods,
   namedCi,
   recordGithubBuild,
+  recordJenkinsBuild,
   recordQueued,
   reconfigure,
   slots,
@@ -183,23 +183,7 @@ ${reaperSettings}`;
   beforeEach(async () => {
     jenkins = await startFakeJenkins({ user: 'pitcrew', apiToken: 'jenkins-api-token' });
     twins = createTwins(withJenkins(jenkins.url));
-    requestId = requestIdFor('jenkins', 'job/app#7');
-    const at = twins.clock.now().toISOString();
-    const record: RequestRecord = {
-      requestId,
-      source: 'jenkins',
-      jobKey: 'job/app#7',
-      status: 'queued',
-      statusSince: at,
-      createdAt: at,
-      labels: ['jk'],
-      details: { source: 'jenkins', controllerUrl: jenkins.url, queueItemId: 7, label: 'jk' },
-      template: 'jk',
-      holdsSlot: false,
-      attempts: 0,
-      retriesUsed: 0,
-    };
-    await twins.state.requests.createIfAbsent(record);
+    requestId = await recordJenkinsBuild(twins, { controllerUrl: jenkins.url, label: 'jk', template: 'jk' });
     expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'provisioned' });
     pod = podNameFor('jk', requestId);
     // The agent connects and Jenkins runs the build on it; the CI says so.

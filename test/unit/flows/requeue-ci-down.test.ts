@@ -1,11 +1,10 @@
 import { provisionRequest } from '../../../shared/provision';
 import type { ReapPorts } from '../../../shared/reap';
 import { reap } from '../../../shared/reap';
-import { podNameFor, requestIdFor } from '../../../shared/requests/identity';
-import type { RequestRecord } from '../../../shared/requests/record';
+import { podNameFor } from '../../../shared/requests/identity';
 import { CiUnavailableError } from '../../../shared/sources/errors';
 import type { AgentRequest } from '../../../shared/sources/types';
-import { createTwins, livePods, withAdapterCalls, type Twins } from '../flows/twins';
+import { createTwins, livePods, recordJenkinsBuild, withAdapterCalls, type Twins } from '../flows/twins';
 
 /**
  * Bug 85: a Jenkins agent of a `provisioned` build that ran another build is deleted once idle, and
@@ -60,23 +59,11 @@ function jenkinsTwin(twins: Twins) {
 }
 
 async function provisionedJenkinsBuild(twins: Twins, ci: ReturnType<typeof jenkinsTwin>): Promise<string> {
-  const requestId = requestIdFor('jenkins', 'job/app#7');
-  const at = twins.clock.now().toISOString();
-  const record: RequestRecord = {
-    requestId,
-    source: 'jenkins',
-    jobKey: 'job/app#7',
-    status: 'queued',
-    statusSince: at,
-    createdAt: at,
-    labels: ['linux'],
-    details: { source: 'jenkins', controllerUrl: 'https://jenkins.invalid', queueItemId: 7, label: 'linux' },
+  const requestId = await recordJenkinsBuild(twins, {
+    controllerUrl: 'https://jenkins.invalid',
+    label: 'linux',
     template: 'jk',
-    holdsSlot: false,
-    attempts: 0,
-    retriesUsed: 0,
-  };
-  await twins.state.requests.createIfAbsent(record);
+  });
   expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'provisioned' });
   twins.agents.setStatus(twins.namespace, podNameFor('jk', requestId), { phase: 'Running' });
   return requestId;

@@ -487,6 +487,32 @@ export async function recordGithubBuild(twins: Twins, jobKey: string, template: 
   return requestId;
 }
 
+/** Jenkins build `job/app#7`, queued for `template` with one `label`, as the webhook records it: its request id. */
+export async function recordJenkinsBuild(
+  twins: Twins,
+  { controllerUrl, label, template }: { controllerUrl: string; label: string; template: string },
+): Promise<string> {
+  const requestId = requestIdFor('jenkins', 'job/app#7');
+  const at = twins.clock.now().toISOString();
+  const record: RequestRecord = {
+    requestId,
+    source: 'jenkins',
+    jobKey: 'job/app#7',
+    status: 'queued',
+    statusSince: at,
+    createdAt: at,
+    labels: [label],
+    details: { source: 'jenkins', controllerUrl, queueItemId: 7, label },
+    template,
+    holdsSlot: false,
+    attempts: 0,
+    retriesUsed: 0,
+  };
+  const created = await twins.state.requests.createIfAbsent(record);
+  if (!created.created) throw new Error(`request ${requestId} exists already`);
+  return requestId;
+}
+
 /**
  * A generic CI that keeps its agents by name (as Jenkins keeps nodes, GitHub JIT runners, GitLab
  * runners) and counts its removal calls. With `failOnce`, its agent call registers the agent, then
