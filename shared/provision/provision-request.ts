@@ -122,7 +122,11 @@ async function makeAndRecordAgent(
       resumed.kind === 'adoptable' ? { kind: 'resumed' } : await makeAgent(attempt, ports);
     recorded = await recordAgent(attempt, made, ports);
   } catch (error) {
-    return (await failure()).handleFailure(error, attempt, ports);
+    // Should its chunk not load, the attempt's own error goes on (SQS delivers the message again).
+    const steps = await failure().catch(() => {
+      throw error;
+    });
+    return steps.handleFailure(error, attempt, ports);
   }
   // Outside the failure handling: the request is no longer this attempt's to fail.
   if (recorded.kind === 'moved') return (await endedBuild()).abandonAgent(attempt, ports);

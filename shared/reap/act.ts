@@ -253,9 +253,10 @@ export async function removeLeftAgent(
  */
 export async function isSafeToDelete(ports: ActPorts, pod: PodView, onlyRetired?: boolean): Promise<boolean> {
   const source = pod.source ? ports.sources[pod.source] : undefined;
-  // Its CI is no longer configured, so whether it runs a build cannot be known: it is left, and the
-  // lifetime it was made with (activeDeadlineSeconds) ends it, after which it goes as finished.
-  if (pod.source && !source) return false;
+  // Its CI is no longer configured, so whether a started agent runs a build cannot be known: it is
+  // left, and the lifetime it was made with (activeDeadlineSeconds, counted from its start) ends it,
+  // after which it goes as finished. One that never started runs nothing.
+  if (pod.source && !source) return pod.phase === 'Pending';
   const adapter = source?.adapter;
   if (!adapter?.isAgentBusy) return true;
   try {

@@ -287,7 +287,14 @@ export function decideRecord(
     };
   // A tombstone (an end or start event for a build never queued here) has no pod to lose.
   if (record.tombstone) return { kind: 'keep' };
-  if ((record.status === 'queued' || record.status === 'waiting') && record.template && !template)
+  // Not at once: a reaper of the release before a deploy that added the template still runs for
+  // the seconds of the swap, and must not fail the new release's builds.
+  if (
+    (record.status === 'queued' || record.status === 'waiting') &&
+    record.template &&
+    !template &&
+    seconds(new Date(record.requeuedAt ?? record.createdAt).getTime(), nowMs) >= rules.staleQueuedSeconds
+  )
     return { kind: 'unserved', reason: `template '${record.template}' is no longer configured` };
   if (
     (record.status === 'queued' || record.status === 'waiting') &&

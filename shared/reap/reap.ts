@@ -7,6 +7,7 @@ import type { LoggerPort } from '../ports/logger';
 import type { ProvisionQueue } from '../ports/provision-queue';
 import { endReasonOf, isTerminal, type RequestRecord, type RequestStatus } from '../requests/record';
 import type { CapacityStore } from '../state/capacity-store';
+import type { CounterName } from '../ports/capacity-store';
 import type { LeaseStore } from '../state/lease-store';
 import type { RequestStore } from '../state/request-store';
 import type { OperatorSettingsStore } from '../state/settings-store';
@@ -91,21 +92,24 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   const [counters, runtime] = await Promise.all([ports.capacity.readCounters(), ports.settings.get()]);
   const pods = (await ports.agents.listPods(ports.config.namespace, managedSelector)).map(toPodView);
   // A request this code cannot read (another release wrote it) is left as it is, with its pod: an
-  // error of the run, not the end of it.
+  // error of the run, not the end of it. The counters its slot may be on are not repaired meanwhile.
   const unreadable = new Set<string>();
-  const records = await listActive(ports.requests, ({ requestId, problem }) => {
+  const unrepairable = new Set<string>();
+  const records = await listActive(ports.requests, ({ requestId, problem, holdsSlot, template }) => {
     unreadable.add(requestId);
+    if (holdsSlot !== false) unrepairable.add(template === undefined ? '*' : `template:${template}`);
     report.errors += 1;
-    ports.logger.error('request unreadable by this release: left as it is', {
-      requestId,
-      problem,
-    });
+    ports.logger.error('request unreadable by this release: left as it is', { requestId, problem });
   });
   const byRequest = new Map(records.map((record) => [record.requestId, record]));
   tally(report, pods, records, nowMs);
 
-  // The slots an unreadable request holds are unknown: no counter is repaired meanwhile.
-  const repairs = unreadable.size === 0 ? counterRepairs(counters, expectedCounters(records)) : [];
+  const repairable = (counter: CounterName): boolean =>
+    unrepairable.size === 0 ||
+    (counter !== 'global' && !unrepairable.has('*') && !unrepairable.has(`template:${counter.template}`));
+  const repairs = counterRepairs(counters, expectedCounters(records)).filter(({ counter }) =>
+    repairable(counter),
+  );
   for (const repair of repairs) {
     if (!inTime()) break;
     const changes = markOf(counters.changes, repair.counter) ?? 0;

@@ -5,6 +5,9 @@ import { requestRecordSchema, type RequestRecord } from '../requests/record';
 export interface UnreadableRequest {
   readonly requestId: string;
   readonly problem: string;
+  /** Its `holdsSlot` and `template` as stored, when they read as such: whose slot it may hold. */
+  readonly holdsSlot?: boolean;
+  readonly template?: string;
 }
 
 /** Hears each unreadable item of a list, which the list then leaves out. */
@@ -26,8 +29,14 @@ export function readListedRequests(
     try {
       records.push(v.parse(requestRecordSchema, item));
     } catch (error) {
-      const requestId = typeof item.requestId === 'string' ? item.requestId : String(item.pk);
-      onUnreadable({ requestId, problem: error instanceof Error ? error.message : String(error) });
+      // Its key says which request it is, whatever its attributes say (keys.ts: `request#<id>`).
+      const requestId = String(item.pk).replace(/^request#/, '');
+      onUnreadable({
+        requestId,
+        problem: error instanceof Error ? error.message : String(error),
+        ...(typeof item.holdsSlot === 'boolean' ? { holdsSlot: item.holdsSlot } : {}),
+        ...(typeof item.template === 'string' ? { template: item.template } : {}),
+      });
     }
   }
   return records;

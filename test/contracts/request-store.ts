@@ -448,7 +448,9 @@ export function describeRequestStoreContract(
         const unreadable: { requestId: string; problem: string }[] = [];
         const listed = await requests.listByStatus('waiting', undefined, (item) => unreadable.push(item));
         expect(listed.map((record) => record.requestId)).toEqual(['r-1', 'r-3']);
-        expect(unreadable).toEqual([{ requestId: 'r-2', problem: expect.stringMatching(/^endAs: /) }]);
+        expect(unreadable).toEqual([
+          { requestId: 'r-2', problem: expect.stringMatching(/^endAs: /), holdsSlot: false },
+        ]);
         // A limit counts the records listed, not the items read.
         expect((await requests.listByStatus('waiting', 2, () => undefined)).map((r) => r.requestId)).toEqual([
           'r-1',

@@ -48,7 +48,9 @@ export async function failWithoutSlot(
  * leaves it out (../kept-origin.ts), or its template is gone from the config (`template` undefined).
  * A resumed one may have made its pod and registered its agent in an earlier attempt: those are
  * removed first, best effort (the reaper deletes a pod left over, as any ended request's), so that
- * no agent runs a build it may not, and none is left registered with nothing pointing at it.
+ * no agent runs a build it may not, and none is left registered with nothing pointing at it. Kept
+ * out, the agent goes busy or not; with its template gone, one its CI calls busy (a runner that took
+ * another job) is left to finish that job, as the reaper leaves it.
  */
 export async function failLeftOut(
   record: RequestRecord,
@@ -63,8 +65,7 @@ export async function failLeftOut(
       ports,
       record,
       { agentName, labels: template?.labels ?? record.labels, externalId: record.externalId },
-      // It must run no build, busy or not.
-      { pod: 'try-delete', evenIfBusy: true },
+      { pod: 'try-delete', evenIfBusy: template !== undefined },
     ).catch(() => undefined);
   ports.logger.warn('request left out: no agent may be made for it', { requestId: record.requestId, reason });
   return failWithoutSlot(record, reason, ports);

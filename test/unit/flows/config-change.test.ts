@@ -4,13 +4,14 @@ import { type FakeJenkins, startFakeJenkins } from '../../../infra/local/stand-i
 import { provisionRequest } from '../../../shared/provision';
 import { reap } from '../../../shared/reap';
 import { podNameFor } from '../../../shared/requests/identity';
-import { fromTheStateRead } from '../../../shared/requests/transitions';
+import { fromStatesOf, fromTheStateRead } from '../../../shared/requests/transitions';
 import { receiveWebhook } from '../../../shared/webhook';
 import {
   attemptSeconds,
   createTwins,
   finishPod,
   genericDelivery,
+  genericRequestId,
   githubFlowYaml,
   livePods,
   namedCi,
@@ -131,7 +132,7 @@ describe('a template removed (or renamed) while its builds are in flight', () =>
     expect([...ci.registered]).toEqual([]);
   });
 
-  it('fails a build waiting at its cap at the next reaper run, as provision fails a queued one (bug 100)', async () => {
+  it('fails a build waiting at its cap once queued for staleQueuedSeconds, as provision fails a queued one (bug 100)', async () => {
     const twins = createTwins(before);
     const ids: string[] = [];
     for (const job of ['build-1', 'build-2', 'build-3']) {
@@ -145,13 +146,71 @@ describe('a template removed (or renamed) while its builds are in flight', () =>
 
     const after = reconfigure(twins, withoutGen);
     after.queue.clear();
+    // Not within staleQueuedSeconds of its queueing: a reaper of the release before a deploy that
+    // adds a template must not fail the new release's builds (below).
     after.clock.advance(60);
+    expect(await reap(after.reap)).toMatchObject({ unserved: 0 });
+    after.clock.advance(900);
     const report = await reap(after.reap);
     expect(report.unserved).toBe(1);
     expect(await after.state.requests.get(waiting)).toMatchObject({
       status: 'failed',
       reason: "template 'gen' is no longer configured",
       holdsSlot: false,
+    });
+  });
+});
+
+describe('a removed template whose interrupted attempt left a runner that took another job', () => {
+  let github: FakeGithub;
+  beforeEach(async () => {
+    github = await startFakeGithub({ tokens: ['ghp_PitcrewTestToken0123456789abcdefABCD'] });
+  });
+  afterEach(() => github.close());
+
+  it("fails the build but leaves the runner to finish that job, as the reaper does (bug 99's fix)", async () => {
+    const gh = '  - { name: gh, source: github, labels: [self-hosted, linux], instanceCap: 2, retries: 1 }\n';
+    const gpu = '  - { name: gpu, source: github, labels: [self-hosted, gpu], instanceCap: 2 }\n';
+    const yaml = githubFlowYaml(github.url).replace(gh, gh + gpu);
+    const twins = createTwins(yaml);
+    const requestId = await recordGithubBuild(twins, 'acme/app#9', 'gh');
+    // The attempt makes its runner, pod and Secret and dies before it records the pod.
+    const { ports, crashed } = crashingPorts(twins.provision, 'after-secret');
+    void provisionRequest(requestId, ports);
+    await crashed;
+    const pod = podNameFor('gh', requestId);
+    // The runner connects and takes another job of acme/app: GitHub calls it busy.
+    twins.agents.setStatus(twins.namespace, pod, { phase: 'Running', startTime: twins.clock.now() });
+    github.state.runners[0]!.busy = true;
+
+    const after = reconfigure(twins, yaml.replace(gh, ''));
+    after.clock.advance(attemptSeconds + 1);
+    expect(await provisionRequest(requestId, after.provision)).toMatchObject({
+      kind: 'failed',
+      reason: "template 'gh' is no longer configured",
+    });
+    expect(livePods(after)).toEqual([pod]);
+    await reap(after.reap);
+    expect(livePods(after)).toEqual([pod]);
+  });
+});
+
+describe('a template added by a deploy, met by a reaper of the release before it during the swap', () => {
+  it("does not fail the new template's build the new webhook just recorded", async () => {
+    const old = createTwins(genericYaml(gen));
+    const fresh = reconfigure(
+      old,
+      genericYaml(
+        `${gen}\n  - { name: gpu, source: generic, labels: [gpu], image: busybox, instanceCap: 2 }`,
+      ),
+    );
+    expect(
+      await receiveWebhook(genericDelivery(fresh, 'queued', 'gpu-1', { labels: ['gpu'] }), fresh.webhook),
+    ).toMatchObject({ kind: 'accepted' });
+    expect(await reap(old.reap)).toMatchObject({ unserved: 0 });
+    for (const id of fresh.queue.sentIds()) await provisionRequest(id, fresh.provision);
+    expect(await fresh.state.requests.get(genericRequestId('gpu-1'))).toMatchObject({
+      status: 'provisioned',
     });
   });
 });
@@ -230,6 +289,34 @@ ${reaperSettings}`;
     expect(errors).toContainEqual({
       message: 'agent left at a CI the config no longer has: remove it there by hand',
       fields: { agentName: pod, source: 'jenkins' },
+    });
+  });
+
+  describe('its pod never got a node (the Kubernetes deadline counts from a start it never had)', () => {
+    const unschedulable = {
+      phase: 'Pending',
+      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes' }],
+    };
+
+    it.each([
+      ['ending (its queue item cancelled, the message lost)', 'ending'],
+      ['ended (its slot given back, its pod left)', 'cancelled'],
+    ])('%s: its pod goes, and the slot with it', async (_name, state) => {
+      twins.agents.setStatus(twins.namespace, pod, unschedulable as never);
+      if (state === 'ending')
+        expect(
+          await twins.state.requests.transition(requestId, fromStatesOf('mark-ending'), 'ending', {
+            endAs: 'cancelled',
+          }),
+        ).toMatchObject({ status: 'ending' });
+      else
+        expect(await twins.state.capacity.release(requestId, 'jk', 'cancelled', 'cancelled at Jenkins')).toBe(
+          true,
+        );
+      const after = reconfigure(twins, genericOnly);
+      await reapRuns(after, 2);
+      expect(livePods(after)).toEqual([]);
+      expect(await slots(after)).toMatchObject({ global: 0 });
     });
   });
 });

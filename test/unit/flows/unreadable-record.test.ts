@@ -84,4 +84,45 @@ describe('one request record this code cannot read', () => {
     expect(await twins.state.requests.get(third)).toMatchObject({ status: 'provisioned' });
     expect(twins.state.table.get(key)).toMatchObject({ status: 'waiting' });
   });
+
+  it('named by its key whatever its attributes say: a damaged requestId still keeps its pod', async () => {
+    const twins = createTwins();
+    const requestId = await provisionedBuild(twins, 'build-2', 'big', ['big']);
+    const pod = podNameFor('big', requestId);
+    twins.agents.setStatus(twins.namespace, pod, { phase: 'Running', startTime: twins.clock.now() });
+    const key = { pk: `request#${requestId}`, sk: 'request' };
+    twins.state.table.put({ ...twins.state.table.get(key)!, requestId: 7 } as never);
+    twins.clock.advance(600);
+    expect(await reap(twins.reap)).toMatchObject({ errors: 1 });
+    expect(livePods(twins)).toEqual([pod]);
+  });
+
+  it.each([
+    ['every record readable', false],
+    ['a waiting one, which holds no slot, unreadable', true],
+  ])('%s: a leaked slot of another template is still repaired', async (_name, unreadable) => {
+    const twins = createTwins();
+    const other = await recordQueued(twins, 'big-1', 'big', ['big']);
+    const key = { pk: `request#${other}`, sk: 'request' };
+    twins.state.table.put({
+      ...twins.state.table.get(key)!,
+      status: 'waiting',
+      ...(unreadable ? { endAs: 'expired' } : {}),
+    });
+    // Template gen (cap 1) leaks its one slot: the counters say used, no request holds it.
+    const { changes } = await twins.state.capacity.readCounters();
+    await twins.state.capacity.repairCounter('global', 0, 1, changes?.global);
+    await twins.state.capacity.repairCounter({ template: 'gen' }, 0, 1, changes?.templates.gen);
+    const build = await recordQueued(twins, 'build-1');
+    expect(await provisionRequest(build, twins.provision)).toMatchObject({ kind: 'waiting' });
+    // Two runs a minute apart repair it (the first notes the drift); the next wakes the build.
+    for (let run = 0; run < 3; run += 1) {
+      twins.clock.advance(60);
+      await reap(twins.reap);
+      for (const id of twins.queue.sentIds()) await provisionRequest(id, twins.provision);
+      twins.queue.clear();
+    }
+    expect(await twins.state.requests.get(build)).toMatchObject({ status: 'provisioned' });
+    expect((await slots(twins)).templates.gen).toBe(1);
+  });
 });
