@@ -78,7 +78,9 @@ async function provisionRecord(
       new Date(),
     );
   } catch (error) {
-    if (error instanceof RetryLaterError) publishProvisionRetry(metrics, lastAttempt);
+    // Any error, not only a RetryLaterError: a DynamoDB error reading the request on its last
+    // delivery sends the message to the dead-letter queue too, and must count as a failure.
+    publishProvisionRetry(metrics, lastAttempt);
     throw error;
   }
 }

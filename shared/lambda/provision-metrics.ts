@@ -31,7 +31,10 @@ export function publishProvisionOutcome(metrics: Metrics, outcome: ProvisionOutc
   }
 }
 
-/** A transient failure: SQS delivers the message again, unless this was its last delivery (DLQ). */
+/**
+ * A delivery that threw (a transient failure, or any error): SQS delivers the message again, unless
+ * this was its last delivery (then it goes to the dead-letter queue, a failure).
+ */
 export function publishProvisionRetry(metrics: Metrics, lastAttempt: boolean): void {
   metrics.addMetric(
     lastAttempt ? metricNames.provisionFailed : metricNames.provisionRetried,

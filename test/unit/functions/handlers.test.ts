@@ -1,7 +1,9 @@
 import { signBody } from '../../../shared/sources';
 import { signedHeadersFor } from '../../../shared/sources/signing';
 import { importHandler } from '../../support/handlers';
-import { httpEvent, lambdaContext } from '../../../infra/local/stand-ins/lambda';
+import { httpEvent, lambdaContext, sqsEvent } from '../../../infra/local/stand-ins/lambda';
+import { queueLimits } from '../../../shared/queue';
+import { captureOutput } from '../../support/log-capture';
 import { functionEnv } from '../../support/function-env';
 
 const functionNames = ['webhook', 'provision', 'reap', 'ops'] as const;
@@ -86,5 +88,40 @@ describe('the ops handler refuses a bad event before touching any server', () =>
       /'action' 'explode' is not an action: use one of status, list/,
     );
     await expect(handler({ action: 'describe' }, lambdaContext())).rejects.toThrow(/'requestId'/);
+  });
+});
+
+describe('provision counts every delivery that throws', () => {
+  it('a DynamoDB error on the last delivery, not a RetryLaterError, counts as ProvisionFailed', async () => {
+    const { handler } = await importHandler('provision', {
+      ...functionEnv,
+      // Nothing listens there: the request's read fails (StateUnavailableError).
+      PITCREW_DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
+      POWERTOOLS_METRICS_DISABLED: 'false',
+    });
+    const event = sqsEvent([JSON.stringify({ requestId: 'generic-lost-read' })]);
+    const last = {
+      Records: event.Records.map((record) => ({
+        ...record,
+        attributes: {
+          ...record.attributes,
+          ApproximateReceiveCount: String(queueLimits.queueMaxReceiveCount),
+        },
+      })),
+    };
+    const output = captureOutput();
+    let answer: unknown;
+    try {
+      answer = await handler(last as never, lambdaContext('provision'));
+    } finally {
+      output.stop();
+    }
+    expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-0' }] });
+    const emf = output
+      .text()
+      .split('\n')
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(emf).toContainEqual(expect.objectContaining({ ProvisionFailed: 1 }));
   });
 });
