@@ -38,6 +38,7 @@ function publish(report: ReapReport): void {
   metrics.addMetric('LostRequests', MetricUnit.Count, report.lost);
   metrics.addMetric('ExpiredRequests', MetricUnit.Count, report.expired);
   metrics.addMetric('ReapErrors', MetricUnit.Count, report.errors);
+  metrics.addMetric(metricNames.reapRuns, MetricUnit.Count, 1);
 }
 
 /** The schedule's entry point (and ops `reconcile`'s, with `force` to trim running pods over a lowered cap). */

@@ -53,4 +53,6 @@ export const metricNames = {
   podsDeleted: 'PodsDeleted',
   waitingRequests: 'WaitingRequests',
   oldestWaitingSeconds: 'OldestWaitingSeconds',
+  /** One per reaper run that held the lease and ran: the reaper-stopped alarm's heartbeat. */
+  reapRuns: 'ReapRuns',
 } as const;

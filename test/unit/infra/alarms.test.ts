@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
+import { metricNames } from '../../../shared/lambda';
 import { reap } from '../../../shared/reap';
 import { createTwins, provisionedBuild } from '../flows/twins';
 
@@ -104,6 +105,19 @@ describe('the alarms', () => {
     expect(readFileSync('shared/webhook/outcome.ts', 'utf8')).toContain("kind: 'unavailable'");
     expect(readFileSync('functions/webhook/handler.ts', 'utf8')).toContain(
       ".addDimension('outcome', outcome.kind)",
+    );
+  });
+
+  it('reaper-stopped breaches on the heartbeat the reap handler publishes for each run it completes', () => {
+    const properties = alarm('ReaperStoppedAlarm') as AlarmProperties & Record<string, unknown>;
+    expect(properties).toMatchObject({
+      Namespace: 'Pitcrew',
+      MetricName: metricNames.reapRuns,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+    expect(readFileSync('functions/reap/handler.ts', 'utf8')).toContain(
+      'addMetric(metricNames.reapRuns, MetricUnit.Count, 1)',
     );
   });
 });
