@@ -8,7 +8,10 @@ import { createSqsProvisionQueue } from '../../shared/queue';
 import { ciModuleOf, isCiSource } from '../../shared/sources';
 import { createRuntime } from '../../shared/runtime';
 import { webhookSide } from '../../shared/runtime/sources';
-import { createDeliveryStore, createRequestQueries, createRequestStore } from '../../shared/state';
+import { createDeliveryStore, createRequestQueries } from '../../shared/state';
+import * as requests from '../../shared/state/request-store';
+import { tableAccess } from '../../shared/state/table-access';
+import { on } from '../../shared/ports/operation';
 import { createBacklogGate, receiveWebhook, type WebhookPorts } from '../../shared/webhook';
 import { isDropped, toHttpResponse } from './http-response';
 
@@ -18,11 +21,17 @@ const logger = createLogger('webhook', runtime.settings.stage);
 const metrics = createMetrics('webhook', runtime.settings.stage, logger);
 const tracing = await createTracing('webhook', [runtime.db, runtime.sqs], process.env);
 const queries = createRequestQueries(runtime.db, runtime.settings.tableName);
+// The request store's calls the webhook makes, bound one by one, so its bundle holds no others.
+const table = tableAccess(runtime.db, runtime.settings.tableName);
 const ports: WebhookPorts = {
   webhooks: runtime.webhooks,
   backlog: createBacklogGate({ count: queries.countBacklog, now: Date.now }),
   templates: runtime.config.templates,
-  requests: createRequestStore(runtime.db, runtime.settings.tableName),
+  requests: {
+    createIfAbsent: on(table, requests.createRequestIfAbsent),
+    transition: on(table, requests.transitionRequest),
+    end: on(table, requests.markRequestEnded),
+  },
   deliveries: createDeliveryStore(runtime.db, runtime.settings.tableName),
   queue: createSqsProvisionQueue(runtime.sqs, runtime.settings.queueUrl),
   logger,

@@ -1,5 +1,13 @@
+import { isInstance } from '../error-brand';
+
 /** A provision attempt failed transiently; the SQS message is reported failed and delivered again. */
 export class RetryLaterError extends Error {
+  /** One class across copies of this module (../error-brand.ts): the failure step, which throws it, loads on first use. */
+  static readonly brand: string = 'pitcrew.RetryLaterError';
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isInstance(this, value);
+  }
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'RetryLaterError';

@@ -1,8 +1,10 @@
 import { queueLimits } from '../queue/limits';
 import type { CiSource } from '../sources/names';
 import { podNameFor } from '../requests/identity';
-import { isTerminal } from '../requests/record';
+import { isTerminal, type RequestRecord } from '../requests/record';
+import { RetryLaterError } from './errors';
 import { decideProvision } from './decide';
+import { failureKindOf } from './failure-kind';
 import { keptOutBy } from './kept-origin';
 import type { Prepared } from './prepare-batch';
 import type { PodRecorder } from './record-batch';
@@ -78,6 +80,11 @@ export async function provisionRequest(
   }
   const template = ports.config.templates.find((candidate) => candidate.name === record.template);
   const resuming = decision.kind === 'resume';
+  // A template this release does not know, for a build queued moments ago, is one a deploy is adding
+  // (this container runs the release before it): SQS delivers the message again, by then to the new
+  // code; the last delivery, or a build queued long ago, fails as the template is gone.
+  if (!template && !lastAttempt && recentlyQueued(record, ports))
+    throw new RetryLaterError(`template '${record.template}' is not configured here yet`);
   if (!template)
     return failLeftOut(
       record,
@@ -126,9 +133,14 @@ async function makeAndRecordAgent(
     const steps = await failure().catch(() => {
       throw error;
     });
-    return steps.handleFailure(error, attempt, ports);
+    return steps.handleFailure(error, failureKindOf(error), attempt, ports);
   }
   // Outside the failure handling: the request is no longer this attempt's to fail.
   if (recorded.kind === 'moved') return (await endedBuild()).abandonAgent(attempt, ports);
   return recorded.outcome;
 }
+
+/** Queued (or queued again) within the reaper's `staleQueuedSeconds`. */
+const recentlyQueued = (record: RequestRecord, ports: ProvisionPorts): boolean =>
+  (ports.now?.() ?? new Date()).getTime() - Date.parse(record.requeuedAt ?? record.createdAt) <
+  ports.config.reaper.staleQueuedSeconds * 1000;

@@ -255,8 +255,9 @@ export async function isSafeToDelete(ports: ActPorts, pod: PodView, onlyRetired?
   const source = pod.source ? ports.sources[pod.source] : undefined;
   // Its CI is no longer configured, so whether a started agent runs a build cannot be known: it is
   // left, and the lifetime it was made with (activeDeadlineSeconds, counted from its start) ends it,
-  // after which it goes as finished. One that never started runs nothing.
-  if (pod.source && !source) return pod.phase === 'Pending';
+  // after which it goes as finished. One that never started (no start time: a pod still Pending for
+  // a sidecar may have its agent running) runs nothing.
+  if (pod.source && !source) return pod.startedAtMs === undefined;
   const adapter = source?.adapter;
   if (!adapter?.isAgentBusy) return true;
   try {

@@ -33,6 +33,7 @@ import { messageOf } from '../message-of';
 import { removedTemplateRules } from './removed-template';
 import { overCap } from './trim-scope';
 import type { OnUnreadable } from '../state/listed-requests';
+import * as v from '../schema/valibot';
 
 export interface ReapPorts {
   readonly config: Pick<PitcrewConfig, 'templates' | 'capacity' | 'reaper'> & { readonly namespace: string };
@@ -95,13 +96,15 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   // error of the run, not the end of it. The counters its slot may be on are not repaired meanwhile.
   const unreadable = new Set<string>();
   const unrepairable = new Set<string>();
-  const records = await listActive(ports.requests, ({ requestId, problem, holdsSlot, template }) => {
+  const noteUnreadable: OnUnreadable = ({ requestId, problem, holdsSlot, template }) => {
     unreadable.add(requestId);
     if (holdsSlot !== false) unrepairable.add(template === undefined ? '*' : `template:${template}`);
     report.errors += 1;
     ports.logger.error('request unreadable by this release: left as it is', { requestId, problem });
-  });
+  };
+  const records = await listActive(ports.requests, noteUnreadable);
   const byRequest = new Map(records.map((record) => [record.requestId, record]));
+  const ended = await requestsOfUnclaimedPods(ports, pods, byRequest, unreadable, noteUnreadable);
   tally(report, pods, records, nowMs);
 
   const repairable = (counter: CounterName): boolean =>
@@ -129,9 +132,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   const settled = new Set<string>();
   for (const pod of pods) {
     if (pod.requestId && unreadable.has(pod.requestId)) continue;
-    const record = pod.requestId
-      ? (byRequest.get(pod.requestId) ?? (await endedRequestOf(ports, pod, nowMs, rules)))
-      : undefined;
+    const record = pod.requestId ? (byRequest.get(pod.requestId) ?? ended.get(pod.requestId)) : undefined;
     const template = pod.template ? templates.get(pod.template) : undefined;
     const decision = decidePod(pod, record, template ?? removedTemplateRules(pod), nowMs, rules);
     // Settled only once its pod is gone: one kept (a busy agent) still holds its slot for the trim.
@@ -335,21 +336,34 @@ async function listActive(
 }
 
 /**
- * The ended request of a live pod still inside the orphan grace, read for it alone (the list holds
- * only active requests): an ended build's pod need not wait out the grace. Older pods are orphans
- * anyway, so this costs a read only for the few young pods that no active request claims.
+ * The ended requests of the pods no active request claims, read one by one (the list holds only
+ * active requests): an ended build's pod need not wait out the orphan grace. One this release cannot
+ * read goes to `onUnreadable`, as a listed one does: a state it does not know is in no list it reads,
+ * and its pod would otherwise be taken for an orphan and its slot repaired away (a review of bug
+ * 102). Orphans are few, and each is read in the run that removes it; a pod kept for its logs is
+ * read at each run it is kept.
  */
-async function endedRequestOf(
+async function requestsOfUnclaimedPods(
   ports: ReapPorts,
-  pod: PodView,
-  nowMs: number,
-  rules: ReapRules,
-): Promise<RequestRecord | undefined> {
-  const finished = pod.phase === 'Succeeded' || pod.phase === 'Failed';
-  const young = (nowMs - pod.createdAtMs) / 1000 < rules.orphanGraceSeconds;
-  if (!pod.requestId || pod.deleting || finished || !young) return undefined;
-  const record = await ports.requests.get(pod.requestId).catch(() => undefined);
-  return record && isTerminal(record.status) ? record : undefined;
+  pods: readonly PodView[],
+  claimed: ReadonlyMap<string, RequestRecord>,
+  unreadable: ReadonlySet<string>,
+  onUnreadable: OnUnreadable,
+): Promise<Map<string, RequestRecord>> {
+  const ended = new Map<string, RequestRecord>();
+  for (const pod of pods) {
+    const requestId = pod.requestId;
+    if (!requestId || pod.deleting || claimed.has(requestId) || unreadable.has(requestId)) continue;
+    if (ended.has(requestId)) continue;
+    try {
+      const record = await ports.requests.get(requestId);
+      if (record && isTerminal(record.status)) ended.set(requestId, record);
+    } catch (error) {
+      if (error instanceof v.ValiError) onUnreadable({ requestId, problem: error.message });
+      // Unread for now (DynamoDB): decided as a pod no request asks for, after the grace.
+    }
+  }
+  return ended;
 }
 
 /** Builds a CI has queued that Pitcrew never heard of (a lost webhook): record and enqueue them. */

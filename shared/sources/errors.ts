@@ -1,5 +1,13 @@
+import { isInstance } from '../error-brand';
+
 /** Base of the errors a CI adapter throws. `retryable` decides between an SQS retry and `failed`. */
 export class CiError extends Error {
+  /** One class across copies of this module (../error-brand.ts). */
+  static readonly brand: string = 'pitcrew.CiError';
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isInstance(this, value);
+  }
+
   constructor(
     message: string,
     readonly retryable: boolean,
@@ -12,6 +20,8 @@ export class CiError extends Error {
 
 /** The CI is down, slow, rate-limiting or answered 5xx: try again later. */
 export class CiUnavailableError extends CiError {
+  static override readonly brand: string = 'pitcrew.CiUnavailableError';
+
   constructor(
     message: string,
     readonly retryAfterSeconds?: number,
@@ -23,6 +33,8 @@ export class CiUnavailableError extends CiError {
 
 /** The CI refused for good (bad credentials, missing permission, unknown repository): do not retry. */
 export class CiRejectedError extends CiError {
+  static override readonly brand: string = 'pitcrew.CiRejectedError';
+
   constructor(
     message: string,
     readonly status?: number,
@@ -37,4 +49,6 @@ export class CiRejectedError extends CiError {
  * runner). A runner made for one job can take another of its repository or project: its pod is left
  * to finish that job, and goes when it ends (shared/sources/deregister.ts).
  */
-export class CiAgentBusyError extends CiRejectedError {}
+export class CiAgentBusyError extends CiRejectedError {
+  static override readonly brand: string = 'pitcrew.CiAgentBusyError';
+}

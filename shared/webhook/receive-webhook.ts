@@ -37,7 +37,8 @@ export interface WebhookPorts {
   readonly webhooks: WebhookRegistry;
   readonly backlog: BacklogGate;
   readonly templates: readonly AgentTemplate[];
-  readonly requests: RequestStore;
+  /** The calls the webhook makes alone, so its bundle holds no others (functions/webhook/handler.ts). */
+  readonly requests: Pick<RequestStore, 'createIfAbsent' | 'transition' | 'end'>;
   readonly deliveries: DeliveryStore;
   readonly queue: ProvisionQueue;
   readonly logger: LoggerPort;

@@ -1,11 +1,9 @@
-import { ClusterError } from '../../cluster/errors';
 import type { RequestRecord } from '../../requests/record';
 import { removeAgentOf } from '../remove-agent-of';
 import { queueLimits } from '../../queue/limits';
-import { CiError, CiUnavailableError } from '../../sources/errors';
-import { StateUnavailableError } from '../../state/errors';
 import { releaseFromButEnding } from '../../requests/transitions';
 import { RetryLaterError } from '../errors';
+import type { FailureKind } from '../failure-kind';
 import { finishRequest } from '../finish-request';
 import { attemptLog, type Attempt, type ProvisionOutcome, type ProvisionPorts } from '../types';
 import { messageOf } from '../../message-of';
@@ -18,11 +16,8 @@ import { messageOf } from '../../message-of';
  * fail into the dead-letter queue before the CI would take it. A `staleQueuedSeconds` that leaves
  * no more than SQS's wait leaves the retries to SQS.
  */
-function longWaitOf(error: unknown, staleQueuedSeconds: number): number | undefined {
-  const wait =
-    error instanceof CiUnavailableError
-      ? Math.min(error.retryAfterSeconds ?? 0, 600, staleQueuedSeconds - 60)
-      : 0;
+function longWaitOf(kind: FailureKind, staleQueuedSeconds: number): number | undefined {
+  const wait = Math.min(kind.retryAfterSeconds ?? 0, 600, staleQueuedSeconds - 60);
   // No shorter than SQS would wait anyway: a held-back message starts its deliveries afresh, and one
   // sent every few seconds would ask the CI as often, for ever.
   return wait > queueLimits.queueVisibilityTimeoutSeconds ? wait : undefined;
@@ -40,15 +35,11 @@ function longWaitOf(error: unknown, staleQueuedSeconds: number): number | undefi
  */
 export async function handleFailure(
   error: unknown,
+  { retryable, ...kind }: FailureKind,
   attempt: Attempt,
   ports: ProvisionPorts,
 ): Promise<ProvisionOutcome> {
   const { record, template, podName } = attempt;
-  // Anything else (a ForeignPodError, a bug) is permanent.
-  const retryable =
-    error instanceof CiError || error instanceof ClusterError
-      ? error.retryable
-      : error instanceof StateUnavailableError;
   const reason = messageOf(error);
   const agent = { agentName: podName, labels: template.labels, externalId: attempt.externalId };
   // The CI ended the build while this attempt ran (no requeue takes an `ending` request): end it as
@@ -64,7 +55,7 @@ export async function handleFailure(
       ports,
     );
   };
-  const wait = longWaitOf(error, ports.config.reaper.staleQueuedSeconds);
+  const wait = longWaitOf({ retryable, ...kind }, ports.config.reaper.staleQueuedSeconds);
   // A long wait holds no slot and goes on a message of its own, the last delivery's too.
   if (retryable && (!attempt.lastAttempt || (wait !== undefined && !attempt.podCreated))) {
     // Keep the slot when the pod exists: the next attempt adopts it, and the cap stays true; it need

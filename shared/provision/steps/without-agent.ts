@@ -49,8 +49,9 @@ export async function failWithoutSlot(
  * A resumed one may have made its pod and registered its agent in an earlier attempt: those are
  * removed first, best effort (the reaper deletes a pod left over, as any ended request's), so that
  * no agent runs a build it may not, and none is left registered with nothing pointing at it. Kept
- * out, the agent goes busy or not; with its template gone, one its CI calls busy (a runner that took
- * another job) is left to finish that job, as the reaper leaves it.
+ * out, the agent goes busy or not. With its template gone, only an agent with no pod goes: one whose
+ * pod exists may run a build (a runner that took another job, a Jenkins node given one), which the
+ * reaper, deciding that pod as an orphan, leaves to finish as it leaves any busy agent.
  */
 export async function failLeftOut(
   record: RequestRecord,
@@ -60,12 +61,14 @@ export async function failLeftOut(
   ports: ProvisionPorts,
 ): Promise<ProvisionOutcome> {
   const agentName = record.podName ?? (template && podNameFor(template.name, record.requestId));
-  if (resuming && agentName)
+  const podRuns = async (name: string): Promise<boolean> =>
+    (await ports.agents.findAgent(ports.config.namespace, name)).pod !== undefined;
+  if (resuming && agentName && (template !== undefined || !(await podRuns(agentName).catch(() => true))))
     await removeAgentOf(
       ports,
       record,
       { agentName, labels: template?.labels ?? record.labels, externalId: record.externalId },
-      { pod: 'try-delete', evenIfBusy: template !== undefined },
+      { pod: 'try-delete', evenIfBusy: true },
     ).catch(() => undefined);
   ports.logger.warn('request left out: no agent may be made for it', { requestId: record.requestId, reason });
   return failWithoutSlot(record, reason, ports);

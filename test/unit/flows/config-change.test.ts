@@ -7,7 +7,6 @@ import { podNameFor } from '../../../shared/requests/identity';
 import { fromStatesOf, fromTheStateRead } from '../../../shared/requests/transitions';
 import { receiveWebhook } from '../../../shared/webhook';
 import {
-  attemptSeconds,
   createTwins,
   finishPod,
   genericDelivery,
@@ -45,6 +44,26 @@ templates:
 ${templates}${reaperSettings}`;
 const gen = '  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 2, retries: 1 }';
 const other = '  - { name: other, source: generic, labels: [other], image: busybox, instanceCap: 2 }';
+
+/** Generic and Jenkins (its template `jk` too, unless `jk` is false), the Jenkins stand-in at `url`. */
+const withJenkins = (url: string, jk = true) => `
+cluster:
+  credentials: { kind: kubeconfig, path: /tmp/k }
+capacity: { globalCap: 5 }
+sources:
+  generic:
+    webhookSecret: { value: generic-secret }
+  jenkins:
+    webhookSecret: { value: jenkins-config-change-secret }
+    url: ${url}
+    user: pitcrew
+    apiToken: { value: jenkins-api-token }
+templates:
+  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 2 }
+${jk ? '  - { name: jk, source: jenkins, labels: [jk], instanceCap: 2, idleMinutes: 10 }\n' : ''}${reaperSettings}`;
+const genericOnly = genericYaml(
+  '  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 2 }',
+);
 
 /** Runs the reaper `runs` times a few minutes apart, provisioning what each run sends. */
 async function reapRuns(twins: Twins, runs: number): Promise<void> {
@@ -122,7 +141,8 @@ describe('a template removed (or renamed) while its builds are in flight', () =>
 
     // SQS delivers the message again, to the function deployed without the template.
     const after = reconfigure(twins, withoutGen, { sources: ci.provision.sources });
-    after.clock.advance(attemptSeconds + 1);
+    // Queued long enough ago that the template is gone, not being added by a deploy (below).
+    after.clock.advance(901);
     expect(await provisionRequest(requestId, after.provision)).toMatchObject({
       kind: 'failed',
       reason: "template 'gen' is no longer configured",
@@ -184,7 +204,7 @@ describe('a removed template whose interrupted attempt left a runner that took a
     github.state.runners[0]!.busy = true;
 
     const after = reconfigure(twins, yaml.replace(gh, ''));
-    after.clock.advance(attemptSeconds + 1);
+    after.clock.advance(901);
     expect(await provisionRequest(requestId, after.provision)).toMatchObject({
       kind: 'failed',
       reason: "template 'gh' is no longer configured",
@@ -195,8 +215,49 @@ describe('a removed template whose interrupted attempt left a runner that took a
   });
 });
 
-describe('a template added by a deploy, met by a reaper of the release before it during the swap', () => {
-  it("does not fail the new template's build the new webhook just recorded", async () => {
+describe('a removed Jenkins template whose interrupted attempt left a node running a build', () => {
+  let jenkins: FakeJenkins;
+  beforeEach(async () => {
+    jenkins = await startFakeJenkins({ user: 'pitcrew', apiToken: 'jenkins-api-token' });
+  });
+  afterEach(() => jenkins.close());
+
+  // Jenkins deletes a node busy or not, and a CI the config no longer has is not asked at all: the
+  // attempt must leave an agent whose pod exists to the reaper, which asks whether it is idle.
+  it.each([
+    ['the template removed, Jenkins still configured', true],
+    ['the template and Jenkins removed', false],
+  ])('%s: the redelivered attempt fails the build and leaves the node and its pod', async (_name, keepCi) => {
+    const twins = createTwins(withJenkins(jenkins.url));
+    const requestId = await recordJenkinsBuild(twins, {
+      controllerUrl: jenkins.url,
+      label: 'jk',
+      template: 'jk',
+    });
+    const { ports, crashed } = crashingPorts(twins.provision, 'after-secret');
+    void provisionRequest(requestId, ports);
+    await crashed;
+    const pod = podNameFor('jk', requestId);
+    const node = jenkins.state.nodes.get(pod)!;
+    node.online = true;
+    node.busy = true;
+    twins.agents.setStatus(twins.namespace, pod, { phase: 'Running', startTime: twins.clock.now() });
+
+    const after = reconfigure(twins, keepCi ? withJenkins(jenkins.url, false) : genericOnly);
+    after.clock.advance(901);
+    expect(await provisionRequest(requestId, after.provision)).toMatchObject({
+      kind: 'failed',
+      reason: "template 'jk' is no longer configured",
+    });
+    expect(livePods(after)).toEqual([pod]);
+    expect(jenkins.state.nodes.has(pod)).toBe(true);
+    await reap(after.reap);
+    expect(livePods(after)).toEqual([pod]);
+  });
+});
+
+describe('a template added by a deploy, met by the release before it during the swap', () => {
+  it("fails none of the new template's builds: its reaper leaves them, its provision lets SQS deliver them again", async () => {
     const old = createTwins(genericYaml(gen));
     const fresh = reconfigure(
       old,
@@ -208,6 +269,12 @@ describe('a template added by a deploy, met by a reaper of the release before it
       await receiveWebhook(genericDelivery(fresh, 'queued', 'gpu-1', { labels: ['gpu'] }), fresh.webhook),
     ).toMatchObject({ kind: 'accepted' });
     expect(await reap(old.reap)).toMatchObject({ unserved: 0 });
+    // A provision container of the release before takes the message first: SQS delivers it again.
+    const [id] = fresh.queue.sentIds();
+    await expect(provisionRequest(id!, old.provision)).rejects.toThrow(
+      "template 'gpu' is not configured here yet",
+    );
+    expect(await fresh.state.requests.get(id!)).toMatchObject({ status: 'queued' });
     for (const id of fresh.queue.sentIds()) await provisionRequest(id, fresh.provision);
     expect(await fresh.state.requests.get(genericRequestId('gpu-1'))).toMatchObject({
       status: 'provisioned',
@@ -216,25 +283,6 @@ describe('a template added by a deploy, met by a reaper of the release before it
 });
 
 describe('a CI source removed while its build runs on a Pitcrew agent (bug 101)', () => {
-  const withJenkins = (url: string) => `
-cluster:
-  credentials: { kind: kubeconfig, path: /tmp/k }
-capacity: { globalCap: 5 }
-sources:
-  generic:
-    webhookSecret: { value: generic-secret }
-  jenkins:
-    webhookSecret: { value: jenkins-config-change-secret }
-    url: ${url}
-    user: pitcrew
-    apiToken: { value: jenkins-api-token }
-templates:
-  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 2 }
-  - { name: jk, source: jenkins, labels: [jk], instanceCap: 2, idleMinutes: 10 }
-${reaperSettings}`;
-  const genericOnly = genericYaml(
-    '  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 2 }',
-  );
   let jenkins: FakeJenkins;
   let twins: Twins;
   let requestId: string;
@@ -290,6 +338,17 @@ ${reaperSettings}`;
       message: 'agent left at a CI the config no longer has: remove it there by hand',
       fields: { agentName: pod, source: 'jenkins' },
     });
+  });
+
+  it('keeps the pod while its agent runs, though a sidecar still starting keeps the pod Pending', async () => {
+    // Its build was cancelled and the spare node took another: an orphan, busy at Jenkins.
+    expect(await twins.state.capacity.release(requestId, 'jk', 'cancelled', 'cancelled at Jenkins')).toBe(
+      true,
+    );
+    twins.agents.setStatus(twins.namespace, pod, { phase: 'Pending', startTime: twins.clock.now() });
+    const after = reconfigure(twins, genericOnly);
+    await reapRuns(after, 2);
+    expect(livePods(after)).toEqual([pod]);
   });
 
   describe('its pod never got a node (the Kubernetes deadline counts from a start it never had)', () => {

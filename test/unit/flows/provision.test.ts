@@ -122,6 +122,9 @@ describe('provisioning on the twins', () => {
 
   it('a request whose template is no longer configured fails without a slot or a pod', async () => {
     const requestId = await recordQueued(twins, 'build-1', 'retired');
+    // Just queued, the template may be one a deploy is adding: SQS delivers the message again.
+    await expect(provisionRequest(requestId, twins.provision)).rejects.toThrow('is not configured here yet');
+    twins.clock.advance(twins.config.reaper.staleQueuedSeconds);
     expect(await provisionRequest(requestId, twins.provision)).toEqual({
       kind: 'failed',
       reason: "template 'retired' is no longer configured",

@@ -199,7 +199,7 @@ export async function queuedBuild(twins: Twins, jobId: string): Promise<string> 
  * the request holding a slot: what moves it between the webhook's read and its write.
  */
 export function webhookRacing(twins: Twins, meanwhile: () => Promise<void>): WebhookPorts {
-  const requests: RequestStore = twins.webhook.requests;
+  const requests = twins.webhook.requests;
   let raced = false;
   return {
     ...twins.webhook,

@@ -125,4 +125,22 @@ describe('one request record this code cannot read', () => {
     expect(await twins.state.requests.get(build)).toMatchObject({ status: 'provisioned' });
     expect((await slots(twins)).templates.gen).toBe(1);
   });
+
+  it('in a state this release does not know (in no list it reads): found by its pod, kept, and its cap holds', async () => {
+    const twins = createTwins();
+    const later = await provisionedBuild(twins, 'build-1');
+    const pod = podNameFor('gen', later);
+    twins.agents.setStatus(twins.namespace, pod, { phase: 'Running', startTime: twins.clock.now() });
+    const key = { pk: `request#${later}`, sk: 'request' };
+    // A later release's state, still holding its slot (its agent still runs a build).
+    twins.state.table.put({ ...twins.state.table.get(key)!, status: 'paused' });
+    for (let run = 0; run < 3; run += 1) {
+      twins.clock.advance(180);
+      expect(await reap(twins.reap)).toMatchObject({ errors: 1, counterRepairs: 0, deleted: {} });
+    }
+    expect(livePods(twins)).toEqual([pod]);
+    // Template gen's cap of 1 still counts it.
+    const next = await recordQueued(twins, 'build-2');
+    expect(await provisionRequest(next, twins.provision)).toMatchObject({ kind: 'waiting' });
+  });
 });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { metricNames } from '../../../shared/lambda';
-import { reap } from '../../../shared/reap';
+import { reap, type ReapPorts } from '../../../shared/reap';
 import { createTwins, provisionedBuild } from '../flows/twins';
 
 /**
@@ -54,24 +54,8 @@ const readsOf = (properties: AlarmProperties): string[] =>
   );
 
 describe('the alarms', () => {
-  it('reaper-errors fires within a quarter of an hour for a reaper that times out at every run', async () => {
-    const twins = createTwins();
-    await provisionedBuild(twins, 'b1');
-    // The API server answers no list: in Lambda the run is cut off at its timeout, its lease kept.
-    const ports = {
-      ...twins.reap,
-      agents: { ...twins.reap.agents, listPods: () => new Promise<never>(() => undefined) },
-    };
-    const errorsPerMinute: number[] = [];
-    for (let minute = 0; minute < 15; minute += 1) {
-      const run = reap(ports).then((report) => (report.skipped ? 'skipped' : 'done'));
-      const ended = await Promise.race([run, new Promise((resolve) => setTimeout(resolve, 5, 'timed out'))]);
-      errorsPerMinute.push(ended === 'timed out' ? 1 : 0);
-      twins.clock.advance(60);
-    }
-    // The lease outlives the run: the next two runs skip, returning normally.
-    expect(errorsPerMinute.join('')).toBe('100'.repeat(5));
-
+  /** Whether ReaperErrorsAlarm fires on these errors per minute, as CloudWatch evaluates it. */
+  function reaperAlarmFires(errorsPerMinute: readonly number[]): boolean {
     const properties = alarm('ReaperErrorsAlarm');
     const periods = new Set((properties.Metrics ?? []).flatMap(({ MetricStat }) => MetricStat?.Period ?? []));
     expect(periods.size).toBe(1);
@@ -82,11 +66,59 @@ describe('the alarms', () => {
         .reduce((sum, errors) => sum + errors, 0),
     );
     const needed = properties.DatapointsToAlarm ?? properties.EvaluationPeriods;
-    const fires = datapoints.some((_, end) => {
+    return datapoints.some((_, end) => {
       const window = datapoints.slice(Math.max(0, end - properties.EvaluationPeriods + 1), end + 1);
       return window.filter((value) => value >= properties.Threshold).length >= needed;
     });
-    expect(fires).toBe(true);
+  }
+
+  /** A reaper run each minute for a quarter of an hour on the twins: 1 for a minute whose run erred. */
+  async function errorsPerMinute(
+    ports: (twins: ReturnType<typeof createTwins>, minute: number) => ReapPorts,
+  ): Promise<number[]> {
+    const twins = createTwins();
+    await provisionedBuild(twins, 'b1');
+    const errors: number[] = [];
+    for (let minute = 0; minute < 15; minute += 1) {
+      // A run that throws is one Lambda error, as is one whose actions failed (ReapErrors).
+      const run = reap(ports(twins, minute)).then(
+        (report) => (report.skipped ? 'skipped' : report.errors > 0 ? 'erred' : 'done'),
+        () => 'erred',
+      );
+      // In Lambda a run that never ends is cut off at its timeout, its lease kept: one error.
+      const ended = await Promise.race([run, new Promise((resolve) => setTimeout(resolve, 5, 'timed out'))]);
+      errors.push(ended === 'timed out' || ended === 'erred' ? 1 : 0);
+      twins.clock.advance(60);
+    }
+    return errors;
+  }
+
+  it('reaper-errors fires within a quarter of an hour for a reaper that times out at every run', async () => {
+    // The API server answers no list.
+    const errors = await errorsPerMinute((twins) => ({
+      ...twins.reap,
+      agents: { ...twins.reap.agents, listPods: () => new Promise<never>(() => undefined) },
+    }));
+    // The lease outlives the run: the next two runs skip, returning normally.
+    expect(errors.join('')).toBe('100'.repeat(5));
+    expect(reaperAlarmFires(errors)).toBe(true);
+  });
+
+  it('reaper-errors stays quiet for a DynamoDB blip that fails two runs, which the next one redoes', async () => {
+    const throttled = (): never => {
+      throw Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+        name: 'ProvisionedThroughputExceededException',
+      });
+    };
+    const errors = await errorsPerMinute((twins, minute) => ({
+      ...twins.reap,
+      capacity: {
+        ...twins.reap.capacity,
+        readCounters: () => (minute === 4 || minute === 5 ? throttled() : twins.reap.capacity.readCounters()),
+      },
+    }));
+    expect(errors.join('')).toBe('000011000000000');
+    expect(reaperAlarmFires(errors)).toBe(false);
   });
 
   it("reaper-errors reads the reap function's errors and the actions its runs could not take", () => {
