@@ -13,7 +13,13 @@ export function isInstance(type: abstract new (...args: never[]) => unknown, val
   const brand = Object.hasOwn(type, 'brand') ? (type as { brand?: unknown }).brand : undefined;
   if (typeof brand !== 'string') return Function.prototype[Symbol.hasInstance].call(type, value);
   if (typeof value !== 'object' || value === null) return false;
-  for (let of: unknown = value.constructor; typeof of === 'function'; of = Object.getPrototypeOf(of))
-    if (Object.hasOwn(of, 'brand') && (of as { brand?: unknown }).brand === brand) return true;
+  // The classes along its prototype chain, each its prototype's own `constructor`.
+  for (let proto: unknown = Object.getPrototypeOf(value); proto; proto = Object.getPrototypeOf(proto)) {
+    const of: unknown = Object.hasOwn(proto, 'constructor')
+      ? (proto as { constructor: unknown }).constructor
+      : undefined;
+    if (typeof of === 'function' && Object.hasOwn(of, 'brand') && (of as { brand?: unknown }).brand === brand)
+      return true;
+  }
   return false;
 }

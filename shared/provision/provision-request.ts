@@ -92,9 +92,10 @@ export async function provisionRequest(
       resuming,
       `template '${record.template}' is no longer configured`,
       ports,
+      lastAttempt,
     );
   const keptOut = keptOutBy(template, record, ports.config.sources);
-  if (keptOut) return failLeftOut(record, template, resuming, keptOut, ports);
+  if (keptOut) return failLeftOut(record, template, resuming, keptOut, ports, lastAttempt);
   if (decision.kind === 'wait') return markWaiting(record, decision.reason, ports);
 
   const attempt: Attempt = {

@@ -253,11 +253,11 @@ export async function removeLeftAgent(
  */
 export async function isSafeToDelete(ports: ActPorts, pod: PodView, onlyRetired?: boolean): Promise<boolean> {
   const source = pod.source ? ports.sources[pod.source] : undefined;
-  // Its CI is no longer configured, so whether a started agent runs a build cannot be known: it is
-  // left, and the lifetime it was made with (activeDeadlineSeconds, counted from its start) ends it,
-  // after which it goes as finished. One that never started (no start time: a pod still Pending for
-  // a sidecar may have its agent running) runs nothing.
-  if (pod.source && !source) return pod.startedAtMs === undefined;
+  // Its CI is no longer configured, so whether a running agent runs a build cannot be known: it is
+  // left, and the lifetime it was made with (activeDeadlineSeconds) ends it, after which it goes as
+  // finished. One whose agent container does not run (no node took it, its image will not pull) runs
+  // nothing, whatever the pod's phase says (a sidecar still starting keeps a pod Pending).
+  if (pod.source && !source) return !pod.agentRunning;
   const adapter = source?.adapter;
   if (!adapter?.isAgentBusy) return true;
   try {

@@ -15,6 +15,8 @@ export interface PodView {
   readonly createdAtMs: number;
   /** When the agent container started running, if it did (else when the pod started, if it did). */
   readonly startedAtMs?: number;
+  /** Whether the agent container runs now (not waiting for its image, nor ended). */
+  readonly agentRunning?: boolean;
   /** When the last container ended, for finished pods. */
   readonly finishedAtMs?: number;
   /** How the agent container ended, for finished pods; unknown without its status. */
@@ -68,6 +70,7 @@ export function toPodView(pod: V1Pod): PodView {
         : (pod.status?.phase ?? 'Pending'),
     createdAtMs: ms(pod.metadata?.creationTimestamp) ?? 0,
     startedAtMs: ms(agent?.state?.running?.startedAt) ?? ms(pod.status?.startTime),
+    agentRunning: agent?.state?.running !== undefined,
     finishedAtMs: finished.length > 0 ? Math.max(...finished) : undefined,
     exitCode: ended?.exitCode,
     exitReason: ended?.reason,

@@ -104,7 +104,7 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   };
   const records = await listActive(ports.requests, noteUnreadable);
   const byRequest = new Map(records.map((record) => [record.requestId, record]));
-  const ended = await requestsOfUnclaimedPods(ports, pods, byRequest, unreadable, noteUnreadable);
+  const ended = await requestsOfUnclaimedPods(ports, pods, byRequest, unreadable, noteUnreadable, inTime);
   tally(report, pods, records, nowMs);
 
   const repairable = (counter: CounterName): boolean =>
@@ -336,12 +336,12 @@ async function listActive(
 }
 
 /**
- * The ended requests of the pods no active request claims, read one by one (the list holds only
+ * The ended requests of the live pods no active request claims, read one by one (the list holds only
  * active requests): an ended build's pod need not wait out the orphan grace. One this release cannot
- * read goes to `onUnreadable`, as a listed one does: a state it does not know is in no list it reads,
- * and its pod would otherwise be taken for an orphan and its slot repaired away (a review of bug
- * 102). Orphans are few, and each is read in the run that removes it; a pod kept for its logs is
- * read at each run it is kept.
+ * read goes to `onUnreadable`, as a listed one does (the slot it may hold unknown): a state it does
+ * not know is in no list it reads, and its pod would otherwise be taken for an orphan and its slot
+ * repaired away (a review of bug 102). Such pods are few: an orphan is read in the run that removes
+ * it; a busy one at each run it is kept. Finished pods are not read: their phase decides them.
  */
 async function requestsOfUnclaimedPods(
   ports: ReapPorts,
@@ -349,12 +349,17 @@ async function requestsOfUnclaimedPods(
   claimed: ReadonlyMap<string, RequestRecord>,
   unreadable: ReadonlySet<string>,
   onUnreadable: OnUnreadable,
+  inTime: () => boolean,
 ): Promise<Map<string, RequestRecord>> {
   const ended = new Map<string, RequestRecord>();
   for (const pod of pods) {
     const requestId = pod.requestId;
-    if (!requestId || pod.deleting || claimed.has(requestId) || unreadable.has(requestId)) continue;
+    // A finished pod's phase decides it, its request or not (one kept for its logs is read by no run).
+    const finished = pod.phase === 'Succeeded' || pod.phase === 'Failed';
+    if (!requestId || pod.deleting || finished || claimed.has(requestId) || unreadable.has(requestId))
+      continue;
     if (ended.has(requestId)) continue;
+    if (!inTime()) break;
     try {
       const record = await ports.requests.get(requestId);
       if (record && isTerminal(record.status)) ended.set(requestId, record);

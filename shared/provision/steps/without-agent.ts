@@ -4,6 +4,8 @@ import type { RequestRecord } from '../../requests/record';
 import { removeAgentOf } from '../remove-agent-of';
 import { fromStatesOf, releaseFromButEnding } from '../../requests/transitions';
 import { attemptLog, type ProvisionOutcome, type ProvisionPorts } from '../types';
+import { RetryLaterError } from '../errors';
+import { messageOf } from '../../message-of';
 
 /** The request waits (at a cap, or while drained) for a wake to enqueue it again. */
 export async function markWaiting(
@@ -59,17 +61,39 @@ export async function failLeftOut(
   resuming: boolean,
   reason: string,
   ports: ProvisionPorts,
+  lastAttempt = false,
 ): Promise<ProvisionOutcome> {
   const agentName = record.podName ?? (template && podNameFor(template.name, record.requestId));
-  const podRuns = async (name: string): Promise<boolean> =>
-    (await ports.agents.findAgent(ports.config.namespace, name)).pod !== undefined;
-  if (resuming && agentName && (template !== undefined || !(await podRuns(agentName).catch(() => true))))
+  const pod = resuming && agentName && !template ? await podOf(agentName, lastAttempt, ports) : 'absent';
+  // Kept out, or no pod: it goes, busy or not. Unknown on the last delivery: the CI is asked, and
+  // one it calls busy stays (GitHub's), its pod untouched.
+  if (resuming && agentName && pod !== 'exists')
     await removeAgentOf(
       ports,
       record,
       { agentName, labels: template?.labels ?? record.labels, externalId: record.externalId },
-      { pod: 'try-delete', evenIfBusy: true },
+      pod === 'unknown' ? {} : { pod: 'try-delete', evenIfBusy: true },
     ).catch(() => undefined);
   ports.logger.warn('request left out: no agent may be made for it', { requestId: record.requestId, reason });
   return failWithoutSlot(record, reason, ports);
+}
+
+/**
+ * Whether the pod of that name exists. Unknown (the API server failing), the message is delivered
+ * again, since removing the agent might cut a build short and leaving it might strand it; on its
+ * last delivery it stays unknown.
+ */
+async function podOf(
+  name: string,
+  lastAttempt: boolean,
+  ports: ProvisionPorts,
+): Promise<'exists' | 'absent' | 'unknown'> {
+  try {
+    return (await ports.agents.findAgent(ports.config.namespace, name)).pod ? 'exists' : 'absent';
+  } catch (error) {
+    if (lastAttempt) return 'unknown';
+    throw new RetryLaterError(`cannot tell whether pod ${name} exists: ${messageOf(error)}`, {
+      cause: error,
+    });
+  }
 }

@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import * as provision from '../../../shared/provision/errors';
 import * as sources from '../../../shared/sources/errors';
+import { failureKindOf } from '../../../shared/provision/failure-kind';
 
 /**
  * A CI's error classes are one class across copies of their module (shared/error-brand.ts): a module
@@ -32,5 +33,14 @@ describe("a CI's error classes, and RetryLaterError", () => {
     for (const value of [undefined, null, { constructor: { brand: 'pitcrew.CiError' } }])
       expect(value instanceof sources.CiError).toBe(false);
     expect(new sources.CiUnavailableError('x') instanceof Error).toBe(true);
+  });
+
+  it('go by the prototype chain: a plain object naming a class as its constructor is none of it', () => {
+    const forged = { constructor: sources.CiUnavailableError, retryable: true, message: 'not an error' };
+    expect(forged instanceof sources.CiError).toBe(false);
+    expect(failureKindOf(forged)).toEqual({ retryable: false });
+    const error = Object.create(sources.CiRejectedError.prototype) as object;
+    Object.defineProperty(error, 'constructor', { value: Error });
+    expect(error instanceof sources.CiError).toBe(true);
   });
 });

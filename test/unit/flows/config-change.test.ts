@@ -2,6 +2,7 @@ import { crashingPorts } from '../../../infra/local/stand-ins/crash-ports';
 import { type FakeGithub, startFakeGithub } from '../../../infra/local/stand-ins/github-api';
 import { type FakeJenkins, startFakeJenkins } from '../../../infra/local/stand-ins/jenkins-api';
 import { provisionRequest } from '../../../shared/provision';
+import { ClusterUnavailableError } from '../../../shared/cluster/errors';
 import { reap } from '../../../shared/reap';
 import { podNameFor } from '../../../shared/requests/identity';
 import { fromStatesOf, fromTheStateRead } from '../../../shared/requests/transitions';
@@ -18,6 +19,7 @@ import {
   recordJenkinsBuild,
   recordQueued,
   reconfigure,
+  runPod,
   slots,
   type Twins,
 } from './twins';
@@ -110,7 +112,7 @@ describe('a template removed (or renamed) while its builds are in flight', () =>
     const requestId = await recordQueued(twins, 'build-1');
     expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'provisioned' });
     const pod = podNameFor('gen', requestId);
-    twins.agents.setStatus(twins.namespace, pod, { phase: 'Running', startTime: twins.clock.now() });
+    runPod(twins, pod);
     await receiveWebhook(genericDelivery(twins, 'started', 'build-1'), twins.webhook);
 
     const after = reconfigure(twins, withoutGen, { sources: ci.provision.sources });
@@ -129,28 +131,48 @@ describe('a template removed (or renamed) while its builds are in flight', () =>
     expect(await slots(after)).toMatchObject({ global: 0 });
   });
 
-  it('removes the agent an interrupted attempt registered at the CI when it fails the build (bug 99)', async () => {
-    const twins = createTwins(before);
-    const ci = namedCi(twins);
-    const requestId = await recordQueued(twins, 'build-1');
-    // An attempt registers the agent and dies before its pod (a Lambda timeout, a crash).
-    const { ports, crashed } = crashingPorts(ci.provision, 'after-credentials');
-    void provisionRequest(requestId, ports);
-    await crashed;
-    expect([...ci.registered]).toEqual([podNameFor('gen', requestId)]);
+  it.each([
+    ['the API server answering', 'up'],
+    ['the API server down: delivered again, then answering', 'down once'],
+    ['the API server down on the last delivery: the CI is asked all the same', 'down at the last'],
+  ])(
+    'removes the agent an interrupted attempt registered at the CI when it fails the build (bug 99), %s',
+    async (_name, api) => {
+      const twins = createTwins(before);
+      const ci = namedCi(twins);
+      const requestId = await recordQueued(twins, 'build-1');
+      // An attempt registers the agent and dies before its pod (a Lambda timeout, a crash).
+      const { ports, crashed } = crashingPorts(ci.provision, 'after-credentials');
+      void provisionRequest(requestId, ports);
+      await crashed;
+      expect([...ci.registered]).toEqual([podNameFor('gen', requestId)]);
 
-    // SQS delivers the message again, to the function deployed without the template.
-    const after = reconfigure(twins, withoutGen, { sources: ci.provision.sources });
-    // Queued long enough ago that the template is gone, not being added by a deploy (below).
-    after.clock.advance(901);
-    expect(await provisionRequest(requestId, after.provision)).toMatchObject({
-      kind: 'failed',
-      reason: "template 'gen' is no longer configured",
-    });
-    expect(await slots(after)).toMatchObject({ global: 0 });
-    // The failed request is read by no reaper run: the attempt's own failure removed the agent.
-    expect([...ci.registered]).toEqual([]);
-  });
+      // SQS delivers the message again, to the function deployed without the template.
+      const after = reconfigure(twins, withoutGen, { sources: ci.provision.sources });
+      // Queued long enough ago that the template is gone, not being added by a deploy (below).
+      after.clock.advance(901);
+      const down = async (): Promise<never> => {
+        throw new ClusterUnavailableError('the API server timed out', 504);
+      };
+      const apiDown = {
+        ...after.provision,
+        agents: { ...after.provision.agents, findAgent: down, deletePod: down },
+      };
+      if (api === 'down once') {
+        // Whether a pod runs the agent cannot be told: removing it might cut a build short.
+        await expect(provisionRequest(requestId, apiDown)).rejects.toThrow('cannot tell whether pod');
+        expect([...ci.registered]).toEqual([podNameFor('gen', requestId)]);
+      }
+      const last = api === 'down at the last';
+      expect(await provisionRequest(requestId, last ? apiDown : after.provision, last)).toMatchObject({
+        kind: 'failed',
+        reason: "template 'gen' is no longer configured",
+      });
+      expect(await slots(after)).toMatchObject({ global: 0 });
+      // The failed request is read by no reaper run: the attempt's own failure removed the agent.
+      expect([...ci.registered]).toEqual([]);
+    },
+  );
 
   it('fails a build waiting at its cap once queued for staleQueuedSeconds, as provision fails a queued one (bug 100)', async () => {
     const twins = createTwins(before);
@@ -200,7 +222,7 @@ describe('a removed template whose interrupted attempt left a runner that took a
     await crashed;
     const pod = podNameFor('gh', requestId);
     // The runner connects and takes another job of acme/app: GitHub calls it busy.
-    twins.agents.setStatus(twins.namespace, pod, { phase: 'Running', startTime: twins.clock.now() });
+    runPod(twins, pod);
     github.state.runners[0]!.busy = true;
 
     const after = reconfigure(twins, yaml.replace(gh, ''));
@@ -241,7 +263,7 @@ describe('a removed Jenkins template whose interrupted attempt left a node runni
     const node = jenkins.state.nodes.get(pod)!;
     node.online = true;
     node.busy = true;
-    twins.agents.setStatus(twins.namespace, pod, { phase: 'Running', startTime: twins.clock.now() });
+    runPod(twins, pod);
 
     const after = reconfigure(twins, keepCi ? withJenkins(jenkins.url, false) : genericOnly);
     after.clock.advance(901);
@@ -297,7 +319,7 @@ describe('a CI source removed while its build runs on a Pitcrew agent (bug 101)'
     const node = jenkins.state.nodes.get(pod)!;
     node.online = true;
     node.busy = true;
-    twins.agents.setStatus(twins.namespace, pod, { phase: 'Running', startTime: twins.clock.now() });
+    runPod(twins, pod);
     expect(
       await twins.state.requests.transition(
         requestId,
@@ -345,10 +367,33 @@ describe('a CI source removed while its build runs on a Pitcrew agent (bug 101)'
     expect(await twins.state.capacity.release(requestId, 'jk', 'cancelled', 'cancelled at Jenkins')).toBe(
       true,
     );
-    twins.agents.setStatus(twins.namespace, pod, { phase: 'Pending', startTime: twins.clock.now() });
+    runPod(twins, pod, 'Pending');
     const after = reconfigure(twins, genericOnly);
     await reapRuns(after, 2);
     expect(livePods(after)).toEqual([pod]);
+  });
+
+  it('deletes an orphan whose agent image will not pull, though the pod has a start time', async () => {
+    expect(await twins.state.capacity.release(requestId, 'jk', 'cancelled', 'cancelled at Jenkins')).toBe(
+      true,
+    );
+    twins.agents.setStatus(twins.namespace, pod, {
+      phase: 'Pending',
+      startTime: twins.clock.now(),
+      containerStatuses: [
+        {
+          name: 'agent',
+          image: 'jenkins/inbound-agent',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: 'ImagePullBackOff' } },
+        },
+      ],
+    });
+    const after = reconfigure(twins, genericOnly);
+    await reapRuns(after, 2);
+    expect(livePods(after)).toEqual([]);
   });
 
   describe('its pod never got a node (the Kubernetes deadline counts from a start it never had)', () => {

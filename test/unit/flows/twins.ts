@@ -374,6 +374,27 @@ export interface SlowCi {
   readonly deregistered: (string | undefined)[];
 }
 
+/**
+ * The agent of pod `podName` runs since now, the pod in `phase` (a sidecar still starting keeps it
+ * Pending): the kubelet's part, which the twin leaves to us.
+ */
+export function runPod(twins: Twins, podName: string, phase: 'Running' | 'Pending' = 'Running'): void {
+  twins.agents.setStatus(twins.namespace, podName, {
+    phase,
+    startTime: twins.clock.now(),
+    containerStatuses: [
+      {
+        name: 'agent',
+        image: 'busybox',
+        imageID: '',
+        ready: true,
+        restartCount: 0,
+        state: { running: { startedAt: twins.clock.now() } },
+      },
+    ],
+  });
+}
+
 /** The agent of pod `podName` ended, `phase`, with `exitCode` (the kubelet's part, which the twin leaves to us). */
 export function finishPod(
   twins: Twins,
