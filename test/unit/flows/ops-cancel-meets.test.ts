@@ -21,27 +21,11 @@ import {
   livePods,
   opsAfterRead,
   queuedBuild,
+  runPod,
   slots,
   withAdapterCalls,
   type Twins,
 } from './twins';
-
-function running(twins: Twins, podName: string): void {
-  twins.agents.setStatus(twins.namespace, podName, {
-    phase: 'Running',
-    startTime: twins.clock.now(),
-    containerStatuses: [
-      {
-        name: 'agent',
-        image: 'busybox',
-        imageID: '',
-        ready: true,
-        restartCount: 0,
-        state: { running: { startedAt: twins.clock.now() } },
-      },
-    ],
-  });
-}
 
 /** Ops ports whose CI removal call stops until `open` is called; `atCi` resolves once it is inside. */
 function opsStoppingAtCi(twins: Twins) {
@@ -69,7 +53,7 @@ describe('an operator cancel while the reaper ends the same request', () => {
     const requestId = await queuedBuild(twins, 'build-1');
     expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'provisioned' });
     const podName = podNameFor('gen', requestId);
-    running(twins, podName);
+    runPod(twins, podName);
     twins.queue.clear();
     // Past the template's maximum lifetime (4 h by default): the reaper's too-old rule fails it.
     twins.clock.advance(4 * 3600 + 60);

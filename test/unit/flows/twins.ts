@@ -7,7 +7,7 @@ import { createManualClock, type ManualClock } from '../../../shared/ports/clock
 import { silentLogger, type LoggerPort } from '../../../shared/ports/logger';
 import { provisionRequest, type ProvisionPorts } from '../../../shared/provision';
 import { createMemoryProvisionQueue, type MemoryProvisionQueue } from '../../../shared/queue/memory';
-import type { ReapPorts } from '../../../shared/reap';
+import { reap, type ReapPorts } from '../../../shared/reap';
 import { requestIdFor } from '../../../shared/requests/identity';
 import type { RequestRecord } from '../../../shared/requests/record';
 import { createWebhookRegistry } from '../../../shared/runtime/sources';
@@ -372,6 +372,28 @@ export interface SlowCi {
   readonly release: () => void;
   /** The agent ids the CI was asked to deregister. */
   readonly deregistered: (string | undefined)[];
+}
+
+/**
+ * Template gen (cap 1) leaks its one slot (the counters say used, no request holds it), and a build of
+ * it then waits: the reaper's counter repair, two runs a minute apart, frees the slot and wakes it.
+ * Answers whether `runs` runs later the build got its agent.
+ */
+export async function leakedSlotServed(twins: Twins, runs = 3): Promise<boolean> {
+  const { changes } = await twins.state.capacity.readCounters();
+  await twins.state.capacity.repairCounter('global', 0, 1, changes?.global);
+  await twins.state.capacity.repairCounter({ template: 'gen' }, 0, 1, changes?.templates.gen);
+  const build = await recordQueued(twins, 'build-leaked-slot');
+  const first = await provisionRequest(build, twins.provision);
+  if (first.kind !== 'waiting')
+    throw new Error(`the build behind the leaked slot did not wait: ${first.kind}`);
+  for (let run = 0; run < runs; run += 1) {
+    twins.clock.advance(60);
+    await reap(twins.reap);
+    for (const id of twins.queue.sentIds()) await provisionRequest(id, twins.provision);
+    twins.queue.clear();
+  }
+  return (await twins.state.requests.get(build))?.status === 'provisioned';
 }
 
 /**
