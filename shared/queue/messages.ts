@@ -44,14 +44,18 @@ export function newRequestMessage(record: RequestRecord): ProvisionMessage {
     : { requestId: record.requestId };
 }
 
-/** A message body as a `ProvisionMessage`, or undefined when it is not one (not JSON, or another shape). */
-export function readProvisionMessage(body: string | undefined): ProvisionMessage | undefined {
-  let json: unknown;
+/** A message body's JSON, or undefined when it is not JSON. */
+function jsonOf(body: string | undefined): unknown {
   try {
-    json = JSON.parse(body ?? '');
+    return JSON.parse(body ?? '');
   } catch {
     return undefined;
   }
+}
+
+/** A message body as a `ProvisionMessage`, or undefined when it is not one (not JSON, or another shape). */
+export function readProvisionMessage(body: string | undefined): ProvisionMessage | undefined {
+  const json = jsonOf(body);
   const parsed = v.safeParse(provisionMessageSchema, json);
   // Unknown keys checked here rather than with v.strictObject, which would bring 1.1 KiB of valibot
   // into a provision bundle that uses it nowhere else.
@@ -67,12 +71,6 @@ export function readProvisionMessage(body: string | undefined): ProvisionMessage
  * dropped. Undefined for anything else (not JSON, or no request id), which is not ours.
  */
 export function laterReleaseMessage(body: string | undefined): string | undefined {
-  let json: unknown;
-  try {
-    json = JSON.parse(body ?? '');
-  } catch {
-    return undefined;
-  }
-  const requestId = (json as { requestId?: unknown } | null)?.requestId;
+  const requestId = (jsonOf(body) as { requestId?: unknown } | null | undefined)?.requestId;
   return typeof requestId === 'string' && requestId !== '' ? requestId : undefined;
 }

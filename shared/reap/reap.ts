@@ -95,10 +95,15 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   // A request this code cannot read (another release wrote it) is left as it is, with its pod: an
   // error of the run, not the end of it. The counters its slot may be on are not repaired meanwhile.
   const unreadable = new Set<string>();
-  const unrepairable = new Set<string>();
+  // The templates whose counters an unreadable request may hold a slot on, the global one with them;
+  // every counter when one names no template.
+  const slotsUnknown = { all: false, templates: new Set<string>() };
   const noteUnreadable: OnUnreadable = ({ requestId, problem, holdsSlot, template }) => {
     unreadable.add(requestId);
-    if (holdsSlot !== false) unrepairable.add(template === undefined ? '*' : `template:${template}`);
+    if (holdsSlot !== false) {
+      if (template === undefined) slotsUnknown.all = true;
+      else slotsUnknown.templates.add(template);
+    }
     report.errors += 1;
     ports.logger.error('request unreadable by this release: left as it is', { requestId, problem });
   };
@@ -108,8 +113,10 @@ async function reapUnderLease(ports: ReapPorts, rules: ReapRules, force: boolean
   tally(report, pods, records, nowMs);
 
   const repairable = (counter: CounterName): boolean =>
-    unrepairable.size === 0 ||
-    (counter !== 'global' && !unrepairable.has('*') && !unrepairable.has(`template:${counter.template}`));
+    !slotsUnknown.all &&
+    (counter === 'global'
+      ? slotsUnknown.templates.size === 0
+      : !slotsUnknown.templates.has(counter.template));
   const repairs = counterRepairs(counters, expectedCounters(records)).filter(({ counter }) =>
     repairable(counter),
   );

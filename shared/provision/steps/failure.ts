@@ -35,11 +35,12 @@ function longWaitOf(kind: FailureKind, staleQueuedSeconds: number): number | und
  */
 export async function handleFailure(
   error: unknown,
-  { retryable, ...kind }: FailureKind,
+  kind: FailureKind,
   attempt: Attempt,
   ports: ProvisionPorts,
 ): Promise<ProvisionOutcome> {
   const { record, template, podName } = attempt;
+  const { retryable } = kind;
   const reason = messageOf(error);
   const agent = { agentName: podName, labels: template.labels, externalId: attempt.externalId };
   // The CI ended the build while this attempt ran (no requeue takes an `ending` request): end it as
@@ -55,7 +56,7 @@ export async function handleFailure(
       ports,
     );
   };
-  const wait = longWaitOf({ retryable, ...kind }, ports.config.reaper.staleQueuedSeconds);
+  const wait = longWaitOf(kind, ports.config.reaper.staleQueuedSeconds);
   // A long wait holds no slot and goes on a message of its own, the last delivery's too.
   if (retryable && (!attempt.lastAttempt || (wait !== undefined && !attempt.podCreated))) {
     // Keep the slot when the pod exists: the next attempt adopts it, and the cap stays true; it need
