@@ -31,6 +31,7 @@ import {
 } from '../../../shared/webhook';
 import { newRecord } from '../../../shared/webhook/enqueue-build';
 import type { RequestStore } from '../../../shared/state/request-store';
+import { queuedRecord } from '../../support/records';
 
 /**
  * Every flow's ports over the in-memory twins, built as the handlers build theirs
@@ -537,20 +538,15 @@ export async function recordJenkinsBuild(
 ): Promise<string> {
   const requestId = requestIdFor('jenkins', 'job/app#7');
   const at = twins.clock.now().toISOString();
-  const record: RequestRecord = {
-    requestId,
+  const record = queuedRecord(requestId, {
     source: 'jenkins',
     jobKey: 'job/app#7',
-    status: 'queued',
     statusSince: at,
     createdAt: at,
     labels: [label],
     details: { source: 'jenkins', controllerUrl, queueItemId: 7, label },
     template,
-    holdsSlot: false,
-    attempts: 0,
-    retriesUsed: 0,
-  };
+  });
   const created = await twins.state.requests.createIfAbsent(record);
   if (!created.created) throw new Error(`request ${requestId} exists already`);
   return requestId;
