@@ -1,5 +1,6 @@
 import * as z from '../schema/zod';
 import { stagePlaceholder } from '../config/stage-placeholder';
+import type { AllowList } from './origin';
 
 /**
  * The config-file schema parts every CI's config section is built from (<ci>/config-schema.ts).
@@ -154,10 +155,7 @@ export type TemplateOrigins<Settings> =
        * The section's allow-list (its key and entries) and its matcher: an entry of `from` naming one
        * origin that the allow-list leaves out would never serve a build, so the config refuses it.
        */
-      readonly allowList: (settings: Settings) => {
-        readonly key: string;
-        readonly patterns: readonly string[];
-      };
+      readonly allowList: (settings: Settings) => AllowList;
       readonly matches: (pattern: string, origin: string) => boolean;
     }
   | { readonly kind: 'unenforceable'; readonly why: string };
