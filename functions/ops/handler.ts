@@ -14,12 +14,12 @@ import {
   type OpsResult,
 } from '../../shared/ops';
 import { createReapPorts, createRuntime } from '../../shared/runtime';
-import { opsCiSide } from '../../shared/runtime/ops-side';
+import { ciSide } from '../../shared/runtime/ci-side';
 import { createOperatorSettingsStore, createRequestQueries } from '../../shared/state';
 import { createSqsProvisionQueue } from '../../shared/queue/provision-queue';
 
 // Cold start: a bad setting or config key stops the function here with a ConfigError naming it.
-const runtime = await createRuntime('ops', process.env, opsCiSide);
+const runtime = await createRuntime('ops', process.env, ciSide);
 const logger = createLogger('ops');
 if (!runtime.settings.dlqUrl)
   throw new ConfigError([{ setting: 'PITCREW_DLQ_URL', problem: 'is required but not set' }]);

@@ -6,10 +6,8 @@ import { createLogger, createMetrics, createTracing, metricNames, refreshSecrets
 import { reap, type ReapPorts, type ReapReport } from '../../shared/reap';
 import { createReapPorts, createRuntime } from '../../shared/runtime';
 import { ciSide } from '../../shared/runtime/ci-side';
-import { loadPollingIfAnyPolls } from '../../shared/runtime/reap-polling';
 
 const runtime = await createRuntime('reap', process.env, ciSide);
-await loadPollingIfAnyPolls(runtime.sources);
 const logger = createLogger('reap', runtime.settings.stage);
 const metrics = createMetrics('reap', runtime.settings.stage, logger);
 const tracing = await createTracing('reap', [runtime.db, runtime.sqs], process.env);

@@ -2,6 +2,7 @@ import { capacityLimits } from '../capacity/limits';
 import { wakeWaiting } from '../capacity/wake';
 import { endReasonOf, endStateOf, type RequestRecord } from '../requests/record';
 import { ciForgot } from '../sources/deregister';
+import { adapterOf } from './adapter-of';
 import { removeAgentOf } from './remove-agent-of';
 import type { OperatorSettings } from '../state/settings-store';
 import { attemptLog, type ProvisionOutcome, type ProvisionPorts } from './types';
@@ -20,7 +21,7 @@ export async function finishRequest(
   ports: ProvisionPorts,
 ): Promise<ProvisionOutcome> {
   const podName = record.podName;
-  const adapter = ports.sources[record.source]?.adapter;
+  const adapter = await adapterOf(ports, record.source);
   if (podName) {
     const agent = await ports.agents.findAgent(ports.config.namespace, podName);
     const running = agent.pod !== undefined && !agent.pod.metadata?.deletionTimestamp;

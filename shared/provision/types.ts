@@ -5,7 +5,7 @@ import type { Clock } from '../ports/clock';
 import type { LoggerPort } from '../ports/logger';
 import type { ProvisionQueue } from '../ports/provision-queue';
 import type { RequestRecord } from '../requests/record';
-import type { SourceRegistry } from '../sources/types';
+import type { LoadSources, SourceRegistry } from '../sources/types';
 import type { BatchReader } from '../state/batch-read';
 import type { CapacityStore } from '../state/capacity-store';
 import type { RequestStore } from '../state/request-store';
@@ -15,7 +15,9 @@ export interface ProvisionPorts {
   readonly config: Pick<PitcrewConfig, 'templates' | 'defaults' | 'capacity' | 'reaper' | 'sources'> & {
     readonly namespace: string;
   };
+  /** Read through adapterOf (./adapter-of.ts), which builds a CI's adapter the first time. */
   readonly sources: SourceRegistry;
+  readonly loadSources?: LoadSources;
   /** The calls of the provision flow alone, so its bundle holds no others (shared/runtime/provision-ports.ts). */
   readonly requests: Pick<
     RequestStore,

@@ -13,7 +13,7 @@ import type { RequestStore } from '../state/request-store';
 import type { OperatorSettingsStore } from '../state/settings-store';
 import { managedSelector } from '../templates/labels';
 import type { CiError } from '../sources/errors';
-import type { SourceRegistry } from '../sources/types';
+import type { LoadSources, SourceRegistry } from '../sources/types';
 import {
   deregister,
   deregisterLost,
@@ -37,7 +37,9 @@ import * as v from '../schema/valibot';
 
 export interface ReapPorts {
   readonly config: Pick<PitcrewConfig, 'templates' | 'capacity' | 'reaper'> & { readonly namespace: string };
+  /** Every configured CI's adapter, once `loadSources` has built them. */
   readonly sources: SourceRegistry;
+  readonly loadSources?: LoadSources;
   /** The reaper's calls alone, so its bundle holds no others (shared/runtime/reap-ports.ts). */
   readonly requests: Pick<RequestStore, 'get' | 'transition' | 'listByStatus' | 'createIfAbsent'>;
   readonly capacity: Pick<CapacityStore, 'release' | 'readCounters' | 'repairCounter' | 'noteCounterDrift'>;
@@ -66,6 +68,10 @@ const activeStatuses: readonly RequestStatus[] = [
  * half-way leaves a state the next run finishes.
  */
 export async function reap(ports: ReapPorts, options: { force?: boolean } = {}): Promise<ReapReport> {
+  // Every CI's adapter, before anything is decided: without one, a pod of its CI would be judged as
+  // one of a CI the config no longer has. One that cannot be built fails the run, as it would fail
+  // every one after it until the operator mends its setting.
+  await ports.loadSources?.();
   const holder = randomUUID();
   const rules = reapRulesFrom(ports.config.reaper);
   if (!(await ports.leases.acquire('reaper', holder, rules.leaseSeconds)))
@@ -384,7 +390,7 @@ async function recoverLostBuilds(ports: ReapPorts, report: ReapReport, inTime: (
     const list = configured?.adapter.listQueuedBuilds?.bind(configured.adapter);
     if (!list) continue;
     await guarded(report, ports.logger, inTime, async () => {
-      // Loaded at cold start when a CI polls (shared/runtime/reap-polling.ts), with the polling.
+      // Loaded by the first poll of the container's first run, with the polling itself.
       const { enqueueBuild } = await import('../sources/pollers');
       // One repository, project or pipeline the CI refuses (gone, or out of the credentials' reach)
       // is counted and logged, and the others are still polled; a passing failure (a rate limit)

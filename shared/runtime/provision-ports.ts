@@ -24,6 +24,7 @@ export function createProvisionPorts(runtime: Runtime, logger: LoggerPort): Prov
   return {
     config: { ...runtime.config, namespace: runtime.config.cluster.namespace },
     sources: runtime.sources,
+    loadSources: runtime.loadSources,
     requests: {
       get: on(table, requests.getRequest),
       getMany: on(table, requests.getRequests),

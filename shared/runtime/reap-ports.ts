@@ -21,6 +21,7 @@ export function createReapPorts(runtime: Runtime, logger: LoggerPort): ReapPorts
   return {
     config: { ...runtime.config, namespace: runtime.config.cluster.namespace },
     sources: runtime.sources,
+    loadSources: runtime.loadSources,
     requests: {
       get: on(table, requests.getRequest),
       transition: on(table, requests.transitionRequest),

@@ -1,6 +1,8 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PodApi } from '../cluster/pod-api';
+import type { CiSource } from '../sources/names';
+import type { createSourceLoader } from './api-sources';
 import type { ClusterAccessDeps } from '../cluster/connect';
 import { createAwsSecretReader } from '../config/aws-secrets';
 import { loadConfig } from '../config/load';
@@ -44,22 +46,14 @@ export interface WebhookSide {
   ): () => Promise<SecretRefresh>;
 }
 
-/** Builds the CIs' API adapters over resolved secrets (./api-sources.ts). */
-export type CreateSourceRegistry = (
-  sources: PitcrewConfig['sources'],
-  secretOf: SecretLookup,
-) => SourceRegistry;
-
 /**
  * What provision, reap and ops build and the webhook never does: the cluster client, at cold start,
- * and the CIs' API adapters: at cold start with `createSourceRegistry` (./ci-side.ts), or with
- * `loadSourceRegistry` when `Runtime.loadSources` is first awaited (./ops-side.ts: only two of the
- * operator actions call a CI).
+ * and the loader of the CIs' API adapters, which builds each the first time `Runtime.loadSources`
+ * names it (./api-sources.ts).
  */
 export interface CiSide {
   connectCluster(cluster: PitcrewConfig['cluster'], deps: ClusterAccessDeps): Promise<PodApi>;
-  readonly createSourceRegistry?: CreateSourceRegistry;
-  readonly loadSourceRegistry?: () => Promise<CreateSourceRegistry>;
+  readonly createSourceLoader: typeof createSourceLoader;
 }
 
 /** The side a function's handler passes in: the webhook's, or the CI side for the others. */
@@ -69,8 +63,9 @@ export interface Runtime {
   readonly settings: Settings;
   readonly config: PitcrewConfig;
   /**
-   * The CIs' API adapters; empty in the webhook function, which never holds CI API credentials. The
-   * same object for the container's life: `refreshSecrets` swaps its entries in place.
+   * The CIs' API adapters built so far (`loadSources`); empty in the webhook function, which never
+   * holds CI API credentials. The same object for the container's life: `loadSources` adds to it, and
+   * `refreshSecrets` swaps its entries in place.
    */
   readonly sources: SourceRegistry;
   /** The CIs' webhook receivers and secrets, in the webhook function only (empty in the others); swapped in place like `sources`. */
@@ -83,10 +78,12 @@ export interface Runtime {
    */
   cluster(): PodApi;
   /**
-   * Builds the CI adapters into `sources` if the side deferred them (`loadSourceRegistry`); a no-op
-   * once built, or when they were built at cold start. A bad API secret then fails here.
+   * Builds into `sources` the adapters of `names` (every configured CI when absent) not built yet,
+   * loading each CI's code then; a no-op for those built, and in the webhook. An adapter that cannot
+   * be built over its settings (a GitHub App key that is not a private key) rejects here, each time
+   * it is asked for.
    */
-  loadSources(): Promise<void>;
+  loadSources(names?: readonly CiSource[]): Promise<void>;
   /**
    * Resolves the CI secrets again (SSM and Secrets Manager answer from cache until
    * `secrets.maxAgeSeconds`) and rebuilds the adapters of a source whose secret changed, so a
@@ -117,12 +114,11 @@ export interface RuntimeOptions {
  * The handler passes its `side` in, imported statically: the webhook's bundle then holds neither the
  * cluster client nor an API adapter, the others' hold no receiver, and none of Pitcrew's own code
  * loads at cold start through a dynamic import, so each bundle's static imports show what its cold
- * start loads (bundles.test.ts checks it with every CI of the example configured). The ops side
- * builds the API adapters after cold start, when `loadSources` is first awaited. What the config
- * alone may make a cold start load on demand: the SSM or Secrets Manager reader for a secret kept
- * there, the EKS client for `kind: eks`, client-node for a kubeconfig, the YAML parser for a config file
- * that was not compiled, and, in the reaper, the CIs' polling when a CI is set to poll
- * (./reap-polling.ts).
+ * start loads (bundles.test.ts checks it with every CI of the example configured). No CI's API
+ * adapter is built at cold start: each is built, its code loaded, when `loadSources` first names its
+ * CI (./api-sources.ts). What the config alone may make a cold start load on demand: the SSM or
+ * Secrets Manager reader for a secret kept there, the EKS client for `kind: eks`, client-node for a
+ * kubeconfig, and the YAML parser for a config file that was not compiled.
  */
 export async function createRuntime<F extends FunctionName>(
   fn: F,
@@ -133,10 +129,7 @@ export async function createRuntime<F extends FunctionName>(
   const given: unknown = side;
   const has = (member: string): boolean => typeof given === 'object' && given !== null && member in given;
   const webhookSide = has('createWebhookRegistry') ? (side as WebhookSide) : undefined;
-  const ciSide =
-    has('connectCluster') && (has('createSourceRegistry') || has('loadSourceRegistry'))
-      ? (side as CiSide)
-      : undefined;
+  const ciSide = has('connectCluster') && has('createSourceLoader') ? (side as CiSide) : undefined;
   if (fn === 'webhook' ? !webhookSide || ciSide : !ciSide || webhookSide)
     throw new TypeError(
       `createRuntime('${fn}') needs the ${fn === 'webhook' ? 'webhook side (runtime/sources.ts)' : 'CI side (runtime/ci-side.ts)'}`,
@@ -166,9 +159,8 @@ export async function createRuntime<F extends FunctionName>(
   };
   // The webhook resolves only webhook secrets (its role may read no more) and builds no API adapter:
   // it verifies and parses, and never calls a CI.
-  let buildSources = ciSide?.createSourceRegistry;
-  const apiSources = (): SourceRegistry => buildSources?.(config.sources, secretOf) ?? {};
-  const sources = apiSources();
+  const sources: SourceRegistry = {};
+  const sourceLoader = ciSide?.createSourceLoader(config.sources, secretOf, sources);
   // Only the webhook receives deliveries, so only it builds the receivers, and it reads their secrets
   // again its own way (./webhook-secrets.ts, set up in the webhook side's module: positional, so the
   // other functions carry none of it).
@@ -185,12 +177,7 @@ export async function createRuntime<F extends FunctionName>(
       if (!cluster) throw new Error(`the ${fn} function has no cluster access`);
       return cluster;
     },
-    async loadSources() {
-      if (buildSources || !ciSide?.loadSourceRegistry) return;
-      const build = await ciSide.loadSourceRegistry();
-      Object.assign(sources, build(config.sources, secretOf));
-      buildSources = build;
-    },
+    loadSources: (names) => sourceLoader?.load(names) ?? Promise.resolve(),
     refreshSecrets:
       webhookSide?.createSecretRefresh(config, entries, secrets, resolved, webhooks, options.now) ??
       (async () => {
@@ -199,7 +186,7 @@ export async function createRuntime<F extends FunctionName>(
         const previous = values;
         values = fresh;
         try {
-          Object.assign(sources, apiSources());
+          Object.assign(sources, sourceLoader?.rebuilt());
         } catch (error) {
           values = previous;
           throw error;

@@ -207,3 +207,10 @@ export interface ConfiguredSource {
 }
 /** The configured CIs' API adapters by source; empty in the webhook function, which holds no CI credentials. */
 export type SourceRegistry = Partial<Record<CiSource, ConfiguredSource>>;
+
+/**
+ * Builds into a function's SourceRegistry the adapters of `names` (every configured CI when absent)
+ * it has not built yet, loading their code then (`Runtime.loadSources`). Absent from a function's
+ * ports when its registry holds every adapter from the start (the tests' ports).
+ */
+export type LoadSources = (names?: readonly CiSource[]) => Promise<void>;

@@ -1,6 +1,6 @@
 import * as v from '../../shared/schema/valibot';
 import type { SecretRef } from '../../shared/config/file-schema';
-import { ciApiModules } from '../../shared/sources/api-registry';
+import { ciApiModules } from '../support/api-modules';
 import type { CiApiModule, SecretLookup } from '../../shared/sources/module';
 import { ciReceiverModules, createCiReceiver } from '../../shared/sources/receiver-registry';
 import type { AnyCiModule } from '../../shared/sources/registry';

@@ -2,6 +2,7 @@ import { fromStatesOf } from '../../requests/transitions';
 import { CiError } from '../../sources/errors';
 import { isPodMadeFor } from '../../templates/labels';
 import { renderAgentPod, renderAgentSecret } from '../../templates/pod';
+import { adapterOf } from '../adapter-of';
 import { ForeignPodError } from '../errors';
 import { attemptLog, type Attempt, type ProvisionOutcome, type ProvisionPorts } from '../types';
 
@@ -21,9 +22,9 @@ export type MadeAgent =
 export async function makeAgent(attempt: Attempt, ports: ProvisionPorts): Promise<MadeAgent> {
   const { record, template, podName } = attempt;
   const requestId = record.requestId;
-  const source = ports.sources[record.source];
-  if (!source) throw new CiError(`source '${record.source}' is not configured`, false);
-  const credentials = await source.adapter.createAgentCredentials({
+  const adapter = await adapterOf(ports, record.source);
+  if (!adapter) throw new CiError(`source '${record.source}' is not configured`, false);
+  const credentials = await adapter.createAgentCredentials({
     requestId,
     agentName: podName,
     labels: template.labels,

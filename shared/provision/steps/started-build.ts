@@ -1,5 +1,6 @@
 import type { CiSource } from '../../sources/names';
 import { CiError } from '../../sources/errors';
+import { adapterOf } from '../adapter-of';
 import { RetryLaterError } from '../errors';
 import type { ProvisionPorts } from '../types';
 
@@ -19,9 +20,9 @@ export async function retireBusyAgents(
   lastAttempt: boolean,
   once: RetireOnce = (_source, retire) => retire(),
 ): Promise<void> {
-  const adapter = ports.sources[source]?.adapter;
-  if (!adapter?.retireBusyAgents) return;
   try {
+    const adapter = await adapterOf(ports, source);
+    if (!adapter?.retireBusyAgents) return;
     // Bound to its adapter: an adapter may be a class.
     const retired = await once(source, adapter.retireBusyAgents.bind(adapter));
     ports.logger.info('agents taken out of rotation', { requestId, agents: retired });

@@ -1,5 +1,5 @@
 import { parseConfig } from '../../../shared/config';
-import { createSourceRegistry } from '../../../shared/runtime/api-sources';
+import { createSourceRegistry } from '../../support/api-modules';
 import { configProblemsOf } from '../../support/config-problems';
 
 /**

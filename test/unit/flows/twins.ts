@@ -11,7 +11,7 @@ import { reap, type ReapPorts } from '../../../shared/reap';
 import { requestIdFor } from '../../../shared/requests/identity';
 import type { RequestRecord } from '../../../shared/requests/record';
 import { createWebhookRegistry } from '../../../shared/runtime/sources';
-import { createSourceRegistry } from '../../../shared/runtime/api-sources';
+import { createSourceRegistry } from '../../support/api-modules';
 import { signedHeadersFor } from '../../../shared/sources/signing';
 import type { CiSource } from '../../../shared/sources/names';
 import type {

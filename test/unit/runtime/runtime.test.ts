@@ -6,7 +6,6 @@ import { parse as parseYaml } from 'yaml';
 import { compileConfig, ConfigError, SecretReadError, type SecretReader } from '../../../shared/config';
 import { createRuntime } from '../../../shared/runtime';
 import { ciSide } from '../../../shared/runtime/ci-side';
-import { opsCiSide } from '../../../shared/runtime/ops-side';
 import { webhookSide } from '../../../shared/runtime/sources';
 import { failedReadRetryMs } from '../../../shared/runtime/webhook-secrets';
 import { ciSources } from '../../../shared/sources';
@@ -257,7 +256,7 @@ templates:
     });
   });
 
-  it("builds ops's CI adapters when first asked to, into the registry the ports hold, and keeps them", async () => {
+  it("builds each function's CI adapters when first asked to, into the registry the ports hold, and keeps them", async () => {
     const store = storeOf({
       '/pitcrew/prod/generic': 'webhook-secret-0123456789',
       'pitcrew/prod/agents': JSON.stringify({ token: 'agent-token' }),
@@ -266,7 +265,7 @@ templates:
     const ops = await createRuntime(
       'ops',
       { ...envFor(file), PITCREW_DLQ_URL: 'http://127.0.0.1:1/dlq' },
-      opsCiSide,
+      ciSide,
       {
         secretReader: store.reader,
       },
@@ -277,21 +276,23 @@ templates:
     expect(ops.sources).toBe(registry);
     const adapter = registry.generic?.adapter;
     expect(adapter).toBeDefined();
-    await ops.loadSources();
+    await ops.loadSources(['generic']);
     expect(registry.generic?.adapter).toBe(adapter);
     // Ops makes no agent, so it never reads the agents' token: rotating it changes nothing here.
     store.values['pitcrew/prod/agents'] = JSON.stringify({ token: 'rotated' });
     await ops.refreshSecrets();
     expect(registry.generic?.adapter).toBe(adapter);
     expect(store.reads).not.toContain('pitcrew/prod/agents');
-    // The other functions build theirs at cold start; loading again changes nothing.
+    // The reaper's cold start builds none either; a CI the config does not have is none to build.
     const reap = await createRuntime('reap', envFor(file), ciSide, { secretReader: store.reader });
-    const built = reap.sources.generic?.adapter;
-    expect(built).toBeDefined();
+    expect(reap.sources).toEqual({});
+    await reap.loadSources(['jenkins']);
+    expect(reap.sources).toEqual({});
     await reap.loadSources();
-    expect(reap.sources.generic?.adapter).toBe(built);
+    expect(reap.sources.generic?.adapter).toBeDefined();
     // Provision, which hands the token to its agents, reads it, and a rotation rebuilds its adapter.
     const provision = await createRuntime('provision', envFor(file), ciSide, { secretReader: store.reader });
+    await provision.loadSources(['generic']);
     const before = provision.sources.generic!.adapter;
     const agentRequest = {
       requestId: 'r',
@@ -309,6 +310,52 @@ templates:
       { PITCREW_AGENT_TOKEN: 'rotated-again' },
     );
     expect(store.reads).not.toContain('/pitcrew/prod/generic');
+  });
+
+  it("loads a CI's adapter only when named, also when asked for twice at once, and one that cannot be built again at the next ask", async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const store = storeOf({
+      '/pitcrew/prod/jenkins-api': 'jenkins-token',
+      '/pitcrew/prod/github-key': 'not a key',
+      '/pitcrew/prod/jenkins-hook': 'jenkins-webhook-secret-0123456789',
+      '/pitcrew/prod/github-hook': 'github-webhook-secret-0123456789',
+    });
+    const file = configFile(`${kubeconfigCluster}
+sources:
+  jenkins:
+    webhookSecret: { ssm: '/pitcrew/{stage}/jenkins-hook' }
+    url: https://jenkins.example.com/
+    user: pitcrew
+    apiToken: { ssm: '/pitcrew/{stage}/jenkins-api' }
+  github:
+    webhookSecret: { ssm: '/pitcrew/{stage}/github-hook' }
+    auth: { app: { appId: '1', installationId: 2, privateKey: { ssm: '/pitcrew/{stage}/github-key' } } }
+    repositories: [your-org/app]
+templates:
+  - { name: jk, source: jenkins, labels: [linux], image: busybox }
+  - { name: gh, source: github, labels: [linux], image: busybox }
+`);
+    // The App's key is read at cold start, as every secret is; only building GitHub's adapter parses it.
+    const provision = await createRuntime('provision', envFor(file), ciSide, { secretReader: store.reader });
+    expect(provision.sources).toEqual({});
+    await Promise.all([provision.loadSources(['jenkins']), provision.loadSources(['jenkins'])]);
+    const jenkins = provision.sources.jenkins?.adapter;
+    expect({ jenkins: jenkins?.name, github: provision.sources.github }).toEqual({
+      jenkins: 'jenkins',
+      github: undefined,
+    });
+    await expect(provision.loadSources(['github'])).rejects.toThrow(
+      /GitHub App privateKey is not a PEM private key/,
+    );
+    await expect(provision.loadSources()).rejects.toThrow(/GitHub App privateKey is not a PEM private key/);
+    expect(provision.sources.jenkins?.adapter).toBe(jenkins);
+    expect(provision.sources.github).toBeUndefined();
+    // The operator mends the key: the next refresh reads it, and the next ask builds the adapter.
+    store.values['/pitcrew/prod/github-key'] = pem;
+    await provision.refreshSecrets();
+    await provision.loadSources(['github']);
+    expect(provision.sources.github?.adapter.name).toBe('github');
   });
 
   it('refuses a webhook secret from SSM or Secrets Manager shorter than 16 characters, naming it, not its value', async () => {
@@ -452,6 +499,9 @@ templates:
           secretReader: store.reader,
           cluster,
         });
+        expect(runtime.sources).toEqual({});
+        // Every CI's adapter builds over the example's secrets (the App key among them).
+        await runtime.loadSources();
         expect(Object.keys(runtime.sources).sort()).toEqual([...ciSources].sort());
         // And the functions that call the CIs read no webhook secret.
         expect(store.reads.length).toBeGreaterThan(0);

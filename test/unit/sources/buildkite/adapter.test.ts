@@ -1,4 +1,4 @@
-import { ciApiModules } from '../../../../shared/sources/api-registry';
+import { ciApiModules } from '../../../support/api-modules';
 import {
   createBuildkiteSource,
   pollRateLimitReserve,

@@ -1,0 +1,27 @@
+import { messageOf } from '../message-of';
+import { CiError } from '../sources/errors';
+import type { CiSource } from '../sources/names';
+import type { CiSourceAdapter } from '../sources/types';
+import type { ProvisionPorts } from './types';
+
+/**
+ * The API adapter of `source`, built first if this container has not built it yet (a cold start
+ * builds none: shared/runtime/api-sources.ts); undefined for a CI the config does not configure. An
+ * adapter that cannot be built (a GitHub App key that is not a private key) is a CI error that may
+ * heal: the operator's fixed secret is read at the next refresh, and SQS delivers the message again
+ * until its last delivery fails the build, saying why.
+ */
+export async function adapterOf(
+  ports: Pick<ProvisionPorts, 'sources' | 'loadSources'>,
+  source: CiSource,
+): Promise<CiSourceAdapter | undefined> {
+  try {
+    await ports.loadSources?.([source]);
+  } catch (error) {
+    if (error instanceof CiError) throw error;
+    throw new CiError(`the ${source} adapter cannot be built: ${messageOf(error)}`, true, {
+      cause: error,
+    });
+  }
+  return ports.sources[source]?.adapter;
+}

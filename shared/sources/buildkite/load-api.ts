@@ -1,0 +1,2 @@
+/** Buildkite's API side, loaded the first time a function needs it (shared/sources/api-registry.ts says why). */
+export const loadBuildkiteApi = async () => (await import('./api-module')).buildkiteApiModule;

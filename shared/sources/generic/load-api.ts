@@ -1,0 +1,2 @@
+/** The generic source's API side, loaded the first time a function needs it (shared/sources/api-registry.ts says why). */
+export const loadGenericApi = async () => (await import('./api-module')).genericApiModule;

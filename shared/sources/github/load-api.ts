@@ -1,0 +1,2 @@
+/** GitHub's API side, loaded the first time a function needs it (shared/sources/api-registry.ts says why). */
+export const loadGithubApi = async () => (await import('./api-module')).githubApiModule;

@@ -1,0 +1,2 @@
+/** GitLab's API side, loaded the first time a function needs it (shared/sources/api-registry.ts says why). */
+export const loadGitlabApi = async () => (await import('./api-module')).gitlabApiModule;
