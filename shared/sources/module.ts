@@ -150,11 +150,6 @@ export const defineCiModule =
   ): CiModule<Name, Settings, Details> =>
     module;
 
-export const defineCiApiModule = <Module extends CiModule>(
-  _module: Module,
-  api: CiApiModule<Module>,
-): CiApiModule<Module> => api;
-
 export const defineCiReceiverModule = <Module extends CiModule>(
   _module: Module,
   receiver: CiReceiverModule<Module>,

@@ -1,4 +1,4 @@
-import { defineCiApiModule } from '../module';
+import { defineCiApiModule } from '../define-api-module';
 import { createBuildkiteSource } from './adapter';
 import { buildkiteModule } from './module';
 

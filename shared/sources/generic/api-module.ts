@@ -1,4 +1,4 @@
-import { defineCiApiModule } from '../module';
+import { defineCiApiModule } from '../define-api-module';
 import { createGenericSource } from './adapter';
 import { genericModule } from './module';
 

@@ -1,4 +1,4 @@
-import { defineCiApiModule } from '../module';
+import { defineCiApiModule } from '../define-api-module';
 import { createGitlabSource } from './adapter';
 import { gitlabModule } from './module';
 

@@ -1,4 +1,4 @@
-import { defineCiApiModule } from '../module';
+import { defineCiApiModule } from '../define-api-module';
 import { createJenkinsSource } from './adapter';
 import { jenkinsModule } from './module';
 
