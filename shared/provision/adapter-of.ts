@@ -9,10 +9,11 @@ import type { ProvisionPorts } from './types';
  * builds none: shared/runtime/api-sources.ts); undefined for a CI the config does not configure. An
  * adapter that cannot be built (a GitHub App key that is not a private key) is a CI error that may
  * heal: the operator's fixed secret is read at the next refresh, and SQS delivers the message again
- * until its last delivery fails the build, saying why.
+ * until its last delivery fails the build, saying why. So is a configured CI whose adapter the
+ * registry still lacks (ports that read a copy of it): never taken for a CI the config dropped.
  */
 export async function adapterOf(
-  ports: Pick<ProvisionPorts, 'sources' | 'loadSources'>,
+  ports: Pick<ProvisionPorts, 'sources' | 'loadSources' | 'config'>,
   source: CiSource,
 ): Promise<CiSourceAdapter | undefined> {
   try {
@@ -23,5 +24,8 @@ export async function adapterOf(
       cause: error,
     });
   }
-  return ports.sources[source]?.adapter;
+  const adapter = ports.sources[source]?.adapter;
+  if (!adapter && ports.config.sources[source] !== undefined)
+    throw new CiError(`the ${source} adapter was not built, though the config has ${source}`, true);
+  return adapter;
 }

@@ -70,8 +70,15 @@ const activeStatuses: readonly RequestStatus[] = [
 export async function reap(ports: ReapPorts, options: { force?: boolean } = {}): Promise<ReapReport> {
   // Every CI's adapter, before anything is decided: without one, a pod of its CI would be judged as
   // one of a CI the config no longer has. One that cannot be built fails the run, as it would fail
-  // every one after it until the operator mends its setting.
+  // every one after it until the operator mends its setting; so does one the registry still lacks.
   await ports.loadSources?.();
+  const unbuilt = [...new Set(ports.config.templates.map((template) => template.source))].filter(
+    (source) => !ports.sources[source],
+  );
+  if (unbuilt.length > 0)
+    throw new Error(
+      `no adapter was built for ${unbuilt.join(', ')}, which the templates serve: nothing reaped`,
+    );
   const holder = randomUUID();
   const rules = reapRulesFrom(ports.config.reaper);
   if (!(await ports.leases.acquire('reaper', holder, rules.leaseSeconds)))

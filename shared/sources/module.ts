@@ -122,12 +122,11 @@ export interface CiReceiverModule<Module extends CiModule = CiModule> {
 export type CiConfigSchema<Module extends CiModule = CiModule> = z.ZodMiniType<SettingsOf<Module>, unknown>;
 
 /**
- * The API side of one CI (<ci>/api-module.ts), registered in shared/sources/api-registry.ts, which
- * only shared/runtime/api-sources.ts imports. A separate part so that the webhook function, which
- * never calls a CI, does not load the adapters (test/integration/deploy/bundles.test.ts bounds its
- * cold start); a static import rather than a dynamic one inside `CiModule`, so `createSourceRegistry`
- * stays synchronous and a caller that imports it gets the same module instances (error classes) as
- * its own imports (infra/local/stand-ins/storm.ts relies on this).
+ * The API side of one CI (<ci>/api-module.ts, declared with shared/sources/define-api-module.ts),
+ * whose loader is registered in shared/sources/api-registry.ts, which only
+ * shared/runtime/api-sources.ts imports. A separate part so that the webhook function, which never
+ * calls a CI, does not load the adapters, and loaded on first use so that the other functions load
+ * only the CIs they call (test/integration/deploy/bundles.test.ts bounds their cold start).
  */
 export interface CiApiModule<Module extends CiModule = CiModule> {
   readonly name: Module['name'];

@@ -13,6 +13,7 @@ import {
   createRequestStore,
   createOperatorSettingsStore,
 } from '../../shared/state';
+import { createSourceRegistry } from './api-modules';
 import type { ProvisioningSystem } from './provisioning';
 
 /** A secret of a test system's config, which provisioning.ts writes inline (`{ value }`). */
@@ -29,6 +30,9 @@ export function provisionPortsFor(system: ProvisioningSystem): ProvisionPorts {
   return {
     config: { ...config, namespace: config.cluster.namespace },
     sources: {
+      // Every other CI the config has, as the function builds it (a reaper run refuses to decide
+      // without an adapter for each CI its templates serve).
+      ...createSourceRegistry(config.sources, (ref, where) => inlineSecret(ref, where)),
       github: {
         adapter: createGithubSource({
           apiUrl: system.github.url,

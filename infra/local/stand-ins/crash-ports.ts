@@ -9,6 +9,7 @@ import { silentLogger, type LoggerPort } from '../../../shared/ports/logger';
 import { provisionRequest, type ProvisionPorts } from '../../../shared/provision';
 import { queueLimits, readProvisionMessage } from '../../../shared/queue';
 import type { ReapPorts } from '../../../shared/reap';
+import type { CiSourceAdapter, ConfiguredSource, SourceRegistry } from '../../../shared/sources/types';
 import { createProvisionPorts, type Runtime } from '../../../shared/runtime';
 
 /**
@@ -76,17 +77,8 @@ export function crashingPorts(
     });
   }
 
-  const sources = Object.fromEntries(
-    Object.entries(real.sources).map(([name, configured]) => [
-      name,
-      configured && {
-        ...configured,
-        adapter: wrap(
-          configured.adapter,
-          ...(point === 'after-credentials' ? ['createAgentCredentials'] : []),
-        ),
-      },
-    ]),
+  const sources = readThrough(real.sources, (adapter) =>
+    wrap(adapter, ...(point === 'after-credentials' ? ['createAgentCredentials'] : [])),
   );
   const ports: ProvisionPorts = {
     ...real,
@@ -170,12 +162,7 @@ export function freezingReapPorts(real: ReapPorts): FreezingReaper {
     });
   }
 
-  const sources = Object.fromEntries(
-    Object.entries(real.sources).map(([name, configured]) => [
-      name,
-      configured && { ...configured, adapter: wrap(configured.adapter, reaperActions.sources!) },
-    ]),
-  );
+  const sources = readThrough(real.sources, (adapter) => wrap(adapter, reaperActions.sources!));
   const ports: ReapPorts = {
     ...real,
     sources,
@@ -309,4 +296,21 @@ export async function runDyingContainer(options: DyingContainerOptions): Promise
         )
         .catch(() => undefined);
   }
+}
+
+/**
+ * `registry` with each adapter wrapped as it is read, not copied: the function's registry is filled
+ * after cold start, when its `loadSources` first builds a CI's adapter (shared/runtime/api-sources.ts),
+ * so a copy made now would stay empty.
+ */
+function readThrough(
+  registry: SourceRegistry,
+  wrapAdapter: (adapter: CiSourceAdapter) => CiSourceAdapter,
+): SourceRegistry {
+  return new Proxy(registry, {
+    get(target, name, receiver) {
+      const configured = Reflect.get(target, name, receiver) as ConfiguredSource | undefined;
+      return configured && { ...configured, adapter: wrapAdapter(configured.adapter) };
+    },
+  });
 }

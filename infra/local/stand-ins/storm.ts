@@ -339,9 +339,11 @@ export async function startStormFaults(
 }
 
 /**
- * A function's runtime, as its handler builds it at cold start: the CI side (cluster client and CI
- * adapters) imported statically, by this module as by the handler, so their error classes are the ones
- * the provision and reap code of this module recognise.
+ * A function's runtime, as its handler builds it at cold start: the CI side (the cluster client, and
+ * the loader that builds each CI's adapter when first needed) imported statically, by this module as
+ * by the handler. The adapters load through dynamic imports; their error classes are still the ones
+ * the provision and reap code recognise, as a CI's error classes answer `instanceof` by a brand
+ * (shared/error-brand.ts).
  */
 const runtimeOf = (
   fn: 'provision' | 'reap',

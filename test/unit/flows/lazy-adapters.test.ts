@@ -11,12 +11,13 @@ import { createTwins, livePods, recordQueued, runPod, slots, type Twins } from '
  * as a function's do, and fill it from the twins' adapters when asked, or fail to, as an adapter
  * over a bad setting does (a GitHub App key that is not a private key).
  */
-function lazily(twins: Twins, failWith?: Error) {
+function lazily(twins: Twins, failWith?: Error | 'builds nothing') {
   const built: SourceRegistry = twins.provision.sources;
   const sources: SourceRegistry = {};
   const asked: (readonly CiSource[] | 'every CI')[] = [];
   const loadSources: LoadSources = async (names) => {
     asked.push(names ?? 'every CI');
+    if (failWith === 'builds nothing') return;
     if (failWith) throw failWith;
     for (const name of names ?? (Object.keys(built) as CiSource[])) sources[name] = built[name];
   };
@@ -89,5 +90,18 @@ describe('CI adapters built on first use', () => {
     expect(lazy.asked).toEqual(['every CI']);
     expect(Object.keys(lazy.sources)).toEqual(['generic']);
     expect(livePods(twins)).toEqual([podName]);
+  });
+
+  it('a configured CI whose adapter the registry still lacks after loading (ports over a copy of it) is never taken for a CI the config dropped', async () => {
+    const twins = createTwins();
+    const requestId = await recordQueued(twins, 'build-1');
+    const copy = lazily(twins, 'builds nothing');
+    await expect(provisionRequest(requestId, copy.provision)).rejects.toBeInstanceOf(RetryLaterError);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'queued' });
+    expect(await slots(twins)).toEqual({ global: 0, templates: { gen: 0 } });
+    await expect(reap(copy.reap)).rejects.toThrow(
+      'no adapter was built for generic, which the templates serve: nothing reaped',
+    );
+    expect(await provisionRequest(requestId, lazily(twins).provision)).toMatchObject({ kind: 'provisioned' });
   });
 });
