@@ -331,9 +331,7 @@ describe('the built bundles (esbuild, ESM, dynamic imports split into chunks)', 
               return String((error as { stderr?: unknown }).stderr);
             }
           };
-          genericOnlyWithEveryCi = Object.fromEntries(
-            functionNames.map((fn) => [fn, coldStartFailure(fn)]),
-          );
+          genericOnlyWithEveryCi = Object.fromEntries(functionNames.map((fn) => [fn, coldStartFailure(fn)]));
         } finally {
           rmSync(configDir, { recursive: true, force: true });
         }
