@@ -7,6 +7,7 @@ import { configFileSchema } from '../../shared/config';
 import { silentLogger } from '../../shared/ports';
 import { createSqsProvisionQueue } from '../../shared/queue';
 import { reap } from '../../shared/reap';
+import { createGenericSource } from '../../shared/sources/generic';
 import {
   createCapacityStore,
   createLeaseStore,
@@ -144,7 +145,7 @@ export async function measureReaperScale(
     const table = resources.tableName;
     const ports = {
       config: { ...config, namespace },
-      sources: {},
+      sources: { generic: { adapter: createGenericSource() } },
       requests: createRequestStore(db, table),
       capacity: createCapacityStore(db, table),
       settings: createOperatorSettingsStore(db, table),

@@ -4,6 +4,7 @@ import { configFileSchema, templateSchema } from '../../../shared/config';
 import { silentLogger } from '../../../shared/ports';
 import { createSqsProvisionQueue } from '../../../shared/queue';
 import { reap } from '../../../shared/reap';
+import { createGenericSource } from '../../../shared/sources/generic';
 import {
   createCapacityStore,
   createLeaseStore,
@@ -81,7 +82,7 @@ describe(`the reaper over ${total} managed pods`, () => {
     const table = resources.tableName;
     const report = await reap({
       config: { ...config, namespace },
-      sources: {},
+      sources: { generic: { adapter: createGenericSource() } },
       requests: createRequestStore(db, table),
       capacity: createCapacityStore(db, table),
       settings: createOperatorSettingsStore(db, table),
