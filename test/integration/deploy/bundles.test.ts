@@ -133,14 +133,14 @@ const otherCiMarkers = [...receiverMarkers, ...adapterMarkers, ...pollingMarkers
  * waited for, every unclaimed pod's request read, a CI's error classes one across module copies:
  * 0.2 KiB each, 676.16 and 655.14), and the webhook's lowered to 641 once it bound only the three
  * request-store calls it makes (3.9 KiB less: 640.03); on 2026-12-07 provision's lowered to 647 and
- * the reaper's to 632 once each CI's API adapter loaded the first time a function needs it (30.4 and
- * 24.1 KiB less: 646.0 and 631.2), and ops's raised to 608 for the loaders, which it now holds at
- * cold start rather than in the chunk it loaded them all with (2.3 KiB: 607.6). Every raise
+ * the reaper's to 632 once each CI's API adapter loaded the first time a function needs it (31.3 and
+ * 25.0 KiB less: 645.1 and 630.3), and ops's raised to 607 for the loaders, which it now holds at
+ * cold start rather than in the chunk it loaded them all with (1.2 KiB: 606.5). Every raise
  * since 2026-12-03 and its reason is a row
  * of docs/performance.md's before/after table. A heavy import (classic zod was 443 KiB, yaml 112
  * KiB, zod/mini's core 38 KiB) fails this. Raise a bound only with a reason there.
  */
-const coldStartKiB = { webhook: 641, provision: 647, reap: 632, ops: 608 } as const;
+const coldStartKiB = { webhook: 641, provision: 647, reap: 632, ops: 607 } as const;
 /**
  * How many files each function's cold start loads (handler.mjs and its static chunks) with every CI
  * of the example built in, measured on 2026-12-07: as many as the build of GitHub alone, the most of
