@@ -19,7 +19,8 @@ export async function adapterOf(
   try {
     await ports.loadSources?.([source]);
   } catch (error) {
-    if (error instanceof CiError) throw error;
+    // Whatever the build threw, even a CI error that says it is for good: no CI answered, and the
+    // setting it failed over may be mended.
     throw new CiError(`the ${source} adapter cannot be built: ${messageOf(error)}`, true, {
       cause: error,
     });

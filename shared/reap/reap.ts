@@ -13,6 +13,7 @@ import type { RequestStore } from '../state/request-store';
 import type { OperatorSettingsStore } from '../state/settings-store';
 import { managedSelector } from '../templates/labels';
 import type { CiError } from '../sources/errors';
+import { requireAdaptersOf } from '../sources/built-adapters';
 import type { LoadSources, SourceRegistry } from '../sources/types';
 import {
   deregister,
@@ -72,13 +73,7 @@ export async function reap(ports: ReapPorts, options: { force?: boolean } = {}):
   // one of a CI the config no longer has. One that cannot be built fails the run, as it would fail
   // every one after it until the operator mends its setting; so does one the registry still lacks.
   await ports.loadSources?.();
-  const unbuilt = [...new Set(ports.config.templates.map((template) => template.source))].filter(
-    (source) => !ports.sources[source],
-  );
-  if (unbuilt.length > 0)
-    throw new Error(
-      `no adapter was built for ${unbuilt.join(', ')}, which the templates serve: nothing reaped`,
-    );
+  requireAdaptersOf(ports.config.templates, ports.sources, 'nothing reaped');
   const holder = randomUUID();
   const rules = reapRulesFrom(ports.config.reaper);
   if (!(await ports.leases.acquire('reaper', holder, rules.leaseSeconds)))

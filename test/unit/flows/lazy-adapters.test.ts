@@ -1,9 +1,11 @@
+import { runOpsAction, type OpsPorts } from '../../../shared/ops';
 import { provisionRequest, RetryLaterError, type ProvisionPorts } from '../../../shared/provision';
 import { removeAgentOf } from '../../../shared/provision/remove-agent-of';
 import { reap } from '../../../shared/reap';
+import { CiRejectedError } from '../../../shared/sources/errors';
 import type { CiSource } from '../../../shared/sources/names';
 import type { LoadSources, SourceRegistry } from '../../../shared/sources/types';
-import { createTwins, livePods, recordQueued, runPod, slots, type Twins } from './twins';
+import { createTwins, livePods, namedCi, recordQueued, runPod, slots, type Twins } from './twins';
 
 /**
  * A function builds no CI adapter at cold start: each is built, its code loaded, the first time the
@@ -103,5 +105,32 @@ describe('CI adapters built on first use', () => {
       'no adapter was built for generic, which the templates serve: nothing reaped',
     );
     expect(await provisionRequest(requestId, lazily(twins).provision)).toMatchObject({ kind: 'provisioned' });
+  });
+
+  it('a load that fails with a CI error that says it is for good is still one that may heal: the removal keeps the agent', async () => {
+    const twins = createTwins();
+    const requestId = await recordQueued(twins, 'build-1');
+    expect(await provisionRequest(requestId, twins.provision)).toMatchObject({ kind: 'provisioned' });
+    const record = (await twins.state.requests.get(requestId))!;
+    const lazy = lazily(twins, new CiRejectedError('bad settings'));
+    const removal = await removeAgentOf(lazy.provision, record, { agentName: record.podName!, labels: [] });
+    expect(removal).toMatchObject({ kind: 'kept', error: { retryable: true } });
+  });
+
+  it("ops cancel over a registry that lacks a configured CI's adapter refuses, and changes nothing", async () => {
+    const twins = createTwins();
+    const ci = namedCi(twins);
+    const requestId = await recordQueued(twins, 'build-1');
+    expect(await provisionRequest(requestId, ci.provision)).toMatchObject({ kind: 'provisioned' });
+    const podName = (await twins.state.requests.get(requestId))!.podName!;
+    runPod(twins, podName);
+    const ops: OpsPorts = { ...twins.ops, sources: {}, loadSources: () => Promise.resolve() };
+    await expect(runOpsAction({ action: 'cancel', requestId, confirm: true }, ops)).rejects.toThrow(
+      'no adapter was built for generic, which the templates serve: nothing cancelled',
+    );
+    expect(ci.registered.has(podName)).toBe(true);
+    expect(livePods(twins)).toEqual([podName]);
+    expect(await twins.state.requests.get(requestId)).toMatchObject({ status: 'provisioned' });
+    expect(await slots(twins)).toEqual({ global: 1, templates: { gen: 1 } });
   });
 });
