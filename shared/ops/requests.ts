@@ -2,6 +2,7 @@ import { capacityLimits } from '../capacity/limits';
 import { wakeWaiting } from '../capacity/wake';
 import { endingAsReaperDecided, isTerminal, type RequestRecord } from '../requests/record';
 import { fromStatesOf, fromTheStateRead } from '../requests/transitions';
+import { requireAdaptersOf } from '../sources/built-adapters';
 import { removeAgent, type AgentRemoval } from '../sources/deregister';
 import { pitcrewLabels } from '../templates/labels';
 import { OpsConflictError, OpsNotFoundError } from './errors';
@@ -43,6 +44,7 @@ export async function cancel(
   freedSlot: boolean;
   woken: number;
 }> {
+  requireAdaptersOf(ports.config.templates, ports.sources, 'nothing cancelled');
   const reason = 'cancelled by an operator';
   for (let attempt = 0; attempt < 3; attempt++) {
     const record = await load(requestId, ports);
