@@ -5,6 +5,7 @@ import { createAgentClient } from '../../shared/cluster/agents';
 import { ConfigError } from '../../shared/config/errors';
 // The logger alone: the shared index also holds tracing, whose lazy X-Ray chunk ops never needs.
 import { createLogger } from '../../shared/lambda/logger';
+import { refreshSecrets } from '../../shared/lambda/refresh-secrets';
 import {
   auditRecord,
   callerOf,
@@ -61,4 +62,6 @@ async function handleOps(event: unknown, context: Context): Promise<OpsResult> {
   }
 }
 
-export const handler = middy(handleOps).use(injectLambdaContext(logger));
+// The secrets read again before each invocation, as provision and the reaper do: a CI's mended key
+// or rotated token reaches `cancel` and `reconcile` without a new container.
+export const handler = middy(handleOps).use(injectLambdaContext(logger)).use(refreshSecrets(runtime, logger));

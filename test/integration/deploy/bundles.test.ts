@@ -135,7 +135,8 @@ const otherCiMarkers = [...receiverMarkers, ...adapterMarkers, ...pollingMarkers
  * request-store calls it makes (3.9 KiB less: 640.03); on 2026-12-07 provision's lowered to 647 and
  * the reaper's to 632 once each CI's API adapter loaded the first time a function needs it (31.3 and
  * 25.0 KiB less: 645.1 and 630.3), and ops's raised to 607 for the loaders, which it now holds at
- * cold start rather than in the chunk it loaded them all with (1.2 KiB: 606.5). Every raise
+ * cold start rather than in the chunk it loaded them all with, and for reading its secrets again
+ * before each invocation, as the others do (1.3 KiB: 606.6). Every raise
  * since 2026-12-03 and its reason is a row
  * of docs/performance.md's before/after table. A heavy import (classic zod was 443 KiB, yaml 112
  * KiB, zod/mini's core 38 KiB) fails this. Raise a bound only with a reason there.
