@@ -36,7 +36,7 @@ export function createSourceLoader(
 ): SourceLoader {
   const loaders = ciApiLoadersOf(registeredModules.filter((module) => sources[module.name] !== undefined));
   const loaded = new Map<CiSource, CiApiModule>();
-  const adapterOf = (api: CiApiModule, name: CiSource) => {
+  const build = (api: CiApiModule, name: CiSource) => {
     const settings = sources[name];
     // Only configured CIs have a loader, so their settings are there.
     if (!settings) throw new TypeError(`sources.${name} is not configured`);
@@ -53,7 +53,7 @@ export function createSourceLoader(
       const run = queue.then(async () => {
         for (const { module, load } of wanted(names)) {
           const api = await load();
-          registry[module.name] = adapterOf(api, module.name);
+          registry[module.name] = build(api, module.name);
           loaded.set(module.name, api);
         }
       });
@@ -62,7 +62,7 @@ export function createSourceLoader(
     },
     rebuilt() {
       const fresh: SourceRegistry = {};
-      for (const [name, api] of loaded) fresh[name] = adapterOf(api, name);
+      for (const [name, api] of loaded) fresh[name] = build(api, name);
       return fresh;
     },
   };

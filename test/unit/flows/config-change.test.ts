@@ -11,10 +11,12 @@ import {
   createTwins,
   finishPod,
   genericDelivery,
+  genericFlowYaml,
   genericRequestId,
   githubFlowYaml,
   livePods,
   namedCi,
+  provisionInTurn,
   recordGithubBuild,
   recordJenkinsBuild,
   recordQueued,
@@ -29,40 +31,24 @@ import {
  * each function's ports are built again from the new config over the same state, cluster and queue
  * (reconfigure.ts), as a deploy of a newly packaged config does.
  */
-const reaperSettings = `
-reaper:
-  orphanGraceSeconds: 120
-  lostGraceSeconds: 60
-  staleQueuedSeconds: 900
-`;
-const genericYaml = (templates: string) => `
-cluster:
-  credentials: { kind: kubeconfig, path: /tmp/k }
-capacity: { globalCap: 5 }
-sources:
-  generic:
-    webhookSecret: { value: generic-secret }
-templates:
-${templates}${reaperSettings}`;
+const genericYaml = (templates: string) => genericFlowYaml(`${templates}\n`);
 const gen = '  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 2, retries: 1 }';
 const other = '  - { name: other, source: generic, labels: [other], image: busybox, instanceCap: 2 }';
 
 /** Generic and Jenkins (its template `jk` too, unless `jk` is false), the Jenkins stand-in at `url`. */
-const withJenkins = (url: string, jk = true) => `
-cluster:
-  credentials: { kind: kubeconfig, path: /tmp/k }
-capacity: { globalCap: 5 }
-sources:
-  generic:
-    webhookSecret: { value: generic-secret }
-  jenkins:
+const withJenkins = (url: string, jk = true) =>
+  genericFlowYaml(
+    `  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 2 }
+${jk ? '  - { name: jk, source: jenkins, labels: [jk], instanceCap: 2, idleMinutes: 10 }\n' : ''}`,
+    {
+      sources: `  jenkins:
     webhookSecret: { value: jenkins-config-change-secret }
     url: ${url}
     user: pitcrew
     apiToken: { value: jenkins-api-token }
-templates:
-  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 2 }
-${jk ? '  - { name: jk, source: jenkins, labels: [jk], instanceCap: 2, idleMinutes: 10 }\n' : ''}${reaperSettings}`;
+`,
+    },
+  );
 const genericOnly = genericYaml(
   '  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 2 }',
 );
@@ -176,13 +162,7 @@ describe('a template removed (or renamed) while its builds are in flight', () =>
 
   it('fails a build waiting at its cap once queued for staleQueuedSeconds, as provision fails a queued one (bug 100)', async () => {
     const twins = createTwins(before);
-    const ids: string[] = [];
-    for (const job of ['build-1', 'build-2', 'build-3']) {
-      const requestId = await recordQueued(twins, job);
-      await provisionRequest(requestId, twins.provision);
-      ids.push(requestId);
-      twins.clock.advance(1);
-    }
+    const ids = await provisionInTurn(twins, ['build-1', 'build-2', 'build-3']);
     const waiting = ids[2]!;
     expect(await twins.state.requests.get(waiting)).toMatchObject({ status: 'waiting' });
 

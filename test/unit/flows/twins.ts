@@ -38,21 +38,34 @@ import { queuedRecord } from '../../support/records';
  * (functions/{webhook,provision}/handler.ts, shared/runtime/reap-ports.ts, functions/ops/handler.ts),
  * on one fake clock the stores, the cluster and the flows all read.
  */
-export const flowConfigYaml = `
+/**
+ * A flows' config: the generic CI (and `sources`, more sections under `sources:`), a global cap,
+ * `templates` (YAML list lines, each ending in a newline), and the reaper's short test timings.
+ */
+export const genericFlowYaml = (
+  templates: string,
+  { globalCap = 5, sources = '' }: { globalCap?: number; sources?: string } = {},
+): string => `
 cluster:
   credentials: { kind: kubeconfig, path: /tmp/k }
-capacity: { globalCap: 5 }
+capacity: { globalCap: ${globalCap} }
 sources:
   generic:
     webhookSecret: { value: generic-secret }
-templates:
-  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 1, retries: 1 }
-  - { name: big, source: generic, labels: [big], image: busybox, instanceCap: 3, retries: 0 }
-reaper:
+${sources}templates:
+${templates}reaper:
   orphanGraceSeconds: 120
   lostGraceSeconds: 60
   staleQueuedSeconds: 900
 `;
+
+/** The flows' template `gen` (capped at 1, one retry) and template `big`'s line without its closing brace. */
+const flowGen =
+  '  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 1, retries: 1 }\n';
+export const flowBig =
+  '  - { name: big, source: generic, labels: [big], image: busybox, instanceCap: 3, retries: 0';
+
+export const flowConfigYaml = genericFlowYaml(`${flowGen}${flowBig} }\n`);
 
 export const webhookSecret = 'generic-secret';
 /** How long one provision attempt holds its request (ProvisionPorts.attemptSeconds) in these tests. */
@@ -274,6 +287,18 @@ export async function waitingBuild2(twins: Twins): Promise<string> {
   expect(await provisionRequest(second, twins.provision)).toMatchObject({ kind: 'waiting' });
   twins.queue.clear();
   return second;
+}
+
+/** Records and provisions the generic builds `jobs` in turn, a second apart; their request ids. */
+export async function provisionInTurn(twins: Twins, jobs: readonly string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const job of jobs) {
+    const requestId = await recordQueued(twins, job);
+    await provisionRequest(requestId, twins.provision);
+    ids.push(requestId);
+    twins.clock.advance(1);
+  }
+  return ids;
 }
 
 /** A queued request recorded straight in the store (as the webhook records it), its message not sent. */

@@ -1,7 +1,7 @@
 import { reap } from '../../../shared/reap';
 import { podNameFor } from '../../../shared/requests/identity';
 import { releaseFromButEnding } from '../../../shared/requests/transitions';
-import { createTwins, finishPod, livePods, provisionedBuild, type Twins } from './twins';
+import { createTwins, finishPod, genericFlowYaml, livePods, provisionedBuild, type Twins } from './twins';
 
 /**
  * What the reaper reads of the pods no active request claims (a review of bug 102's fixes): a finished
@@ -10,20 +10,10 @@ import { createTwins, finishPod, livePods, provisionedBuild, type Twins } from '
  */
 
 // Template big keeps a finished pod for its logs for 30 minutes (retention), room for 60 builds.
-const yaml = `
-cluster:
-  credentials: { kind: kubeconfig, path: /tmp/k }
-capacity: { globalCap: 100 }
-sources:
-  generic:
-    webhookSecret: { value: generic-secret }
-templates:
-  - { name: big, source: generic, labels: [big], image: busybox, instanceCap: 100, retries: 0, retention: { policy: always, minutes: 30 } }
-reaper:
-  orphanGraceSeconds: 120
-  lostGraceSeconds: 60
-  staleQueuedSeconds: 900
-`;
+const yaml = genericFlowYaml(
+  '  - { name: big, source: generic, labels: [big], image: busybox, instanceCap: 100, retries: 0, retention: { policy: always, minutes: 30 } }\n',
+  { globalCap: 100 },
+);
 
 /** `count` builds that finished and ended (slot given back), each pod kept for its logs. */
 async function retainedPods(twins: Twins, count: number): Promise<string[]> {

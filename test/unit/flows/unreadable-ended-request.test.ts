@@ -1,7 +1,16 @@
 import { reap } from '../../../shared/reap';
 import { podNameFor } from '../../../shared/requests/identity';
 import { releaseFromButEnding } from '../../../shared/requests/transitions';
-import { createTwins, finishPod, leakedSlotServed, livePods, provisionedBuild, slots } from './twins';
+import {
+  createTwins,
+  finishPod,
+  flowBig,
+  genericFlowYaml,
+  leakedSlotServed,
+  livePods,
+  provisionedBuild,
+  slots,
+} from './twins';
 
 /**
  * A finished pod kept for its logs whose ended request this release cannot read (a review of bug 102's
@@ -9,21 +18,10 @@ import { createTwins, finishPod, leakedSlotServed, livePods, provisionedBuild, s
  */
 
 // The flows' config, template big keeping a finished pod for its logs for ten minutes.
-const yaml = `
-cluster:
-  credentials: { kind: kubeconfig, path: /tmp/k }
-capacity: { globalCap: 5 }
-sources:
-  generic:
-    webhookSecret: { value: generic-secret }
-templates:
-  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 1, retries: 1 }
-  - { name: big, source: generic, labels: [big], image: busybox, instanceCap: 3, retries: 0, retention: { policy: always, minutes: 10 } }
-reaper:
-  orphanGraceSeconds: 120
-  lostGraceSeconds: 60
-  staleQueuedSeconds: 900
-`;
+const yaml = genericFlowYaml(
+  '  - { name: gen, source: generic, labels: [linux], image: busybox, instanceCap: 1, retries: 1 }\n' +
+    `${flowBig}, retention: { policy: always, minutes: 10 } }\n`,
+);
 
 /**
  * A build that ended (holding no slot) whose record a later release wrote with a value this one does

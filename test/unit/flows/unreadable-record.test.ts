@@ -8,6 +8,7 @@ import {
   genericDelivery,
   leakedSlotServed,
   livePods,
+  provisionInTurn,
   provisionedBuild,
   recordQueued,
   slots,
@@ -60,15 +61,12 @@ describe('one request record this code cannot read', () => {
 
   it('is not woken, and the waiting builds behind it are', async () => {
     const twins = createTwins();
-    const ids: string[] = [];
     // The flows' config caps template gen at 1: the second and third builds wait.
-    for (const job of ['build-1', 'build-2', 'build-3']) {
-      const requestId = await recordQueued(twins, job);
-      await provisionRequest(requestId, twins.provision);
-      ids.push(requestId);
-      twins.clock.advance(1);
-    }
-    const [first, second, third] = ids as [string, string, string];
+    const [first, second, third] = (await provisionInTurn(twins, ['build-1', 'build-2', 'build-3'])) as [
+      string,
+      string,
+      string,
+    ];
     expect(await twins.state.requests.get(second)).toMatchObject({ status: 'waiting' });
     const key = { pk: `request#${second}`, sk: 'request' };
     twins.state.table.put({ ...twins.state.table.get(key)!, endAs: 'expired' });
